@@ -1,1 +1,24 @@
+//! The server-to-server (S2S) OAuth wire formats of the hybrid trust, and the inbound
+//! validation pipeline.
+//!
+//! This crate knows tokens, identifiers, metadata documents and headers; it never touches
+//! storage or HTTP. Servers give it their trust configuration through [`TrustSource`].
 
+pub mod challenge;
+pub mod error;
+pub mod ids;
+pub mod jwt;
+pub mod metadata;
+pub mod token;
+pub mod validate;
+
+pub use challenge::{BearerChallenge, Diagnostics};
+pub use error::{ErrorCode, OAuthError, S2sError};
+pub use ids::{Audience, PrincipalId};
+pub use jwt::{Claims, Header, Jwt, NumericDate};
+pub use metadata::MetadataDocument;
+pub use token::{TokenProfile, UserContext, UserLookup};
+pub use validate::{
+    IssuerKey, IssuerKind, PartnerApplicationTrust, RequestContext, TrustSnapshot, TrustSource,
+    TrustedIssuer, ValidatedToken, Validator,
+};

@@ -1,0 +1,349 @@
+//! Compact JWTs as the S2S protocol uses them: decoding with strict limits, the claim set of
+//! actor, outer and app-only tokens, and signing.
+
+use crate::S2sError;
+use crypto::{RsaPrivateKey, base64url, base64url_decode};
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use std::fmt;
+
+/// Tokens longer than this are refused before any parsing.
+pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
+
+/// A JWT `nbf`/`exp`/`iat`: Unix seconds, written either as a JSON number (ACS, Entra) or as a
+/// numeric string (Exchange). Reading accepts both; writing keeps the form it was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NumericDate {
+    pub seconds: i64,
+    pub as_string: bool,
+}
+
+impl NumericDate {
+    pub fn number(seconds: i64) -> Self {
+        NumericDate {
+            seconds,
+            as_string: false,
+        }
+    }
+    pub fn string(seconds: i64) -> Self {
+        NumericDate {
+            seconds,
+            as_string: true,
+        }
+    }
+}
+
+impl Serialize for NumericDate {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.as_string {
+            s.serialize_str(&self.seconds.to_string())
+        } else {
+            s.serialize_i64(self.seconds)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for NumericDate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = NumericDate;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("Unix seconds as a number or a numeric string")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<NumericDate, E> {
+                Ok(NumericDate::number(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<NumericDate, E> {
+                i64::try_from(v)
+                    .map(NumericDate::number)
+                    .map_err(|_| E::custom("date out of range"))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<NumericDate, E> {
+                if v.is_finite() && v.abs() < 1e15 {
+                    Ok(NumericDate::number(v.floor() as i64))
+                } else {
+                    Err(E::custom("date out of range"))
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<NumericDate, E> {
+                v.trim()
+                    .parse::<i64>()
+                    .map(NumericDate::string)
+                    .map_err(|_| E::custom("not a numeric date"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `"true"`/`"false"` as Exchange writes `trustedfordelegation`; a JSON boolean is read too.
+fn string_or_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        S(String),
+        B(bool),
+    }
+    Ok(Option::<Flag>::deserialize(d)?.map(|f| match f {
+        Flag::S(s) => s,
+        Flag::B(b) => b.to_string(),
+    }))
+}
+
+/// The JOSE header members the protocol uses.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub typ: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alg: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x5t: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+    #[serde(skip_serializing, default)]
+    pub crit: Option<serde_json::Value>,
+}
+
+impl Header {
+    /// `{"typ":"JWT","alg":"RS256","x5t":…}`, plus `kid` = x5t when `with_kid` (ACS style).
+    pub fn rs256(x5t: &str, with_kid: bool) -> Self {
+        Header {
+            typ: Some("JWT".into()),
+            alg: Some("RS256".into()),
+            x5t: Some(x5t.into()),
+            kid: with_kid.then(|| x5t.into()),
+            crit: None,
+        }
+    }
+
+    /// `{"alg":"none","typ":"JWT"}`, the header of an unsigned outer token.
+    pub fn unsigned() -> Self {
+        Header {
+            typ: Some("JWT".into()),
+            alg: Some("none".into()),
+            ..Default::default()
+        }
+    }
+}
+
+/// The claims of actor, outer and app-only tokens. Unknown claims are ignored when reading.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iat: Option<NumericDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<NumericDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exp: Option<NumericDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actortoken: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nameid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nii: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sip: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identityprovider: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "string_or_bool"
+    )]
+    pub trustedfordelegation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ver: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appctx: Option<serde_json::Value>,
+}
+
+/// A decoded compact JWS (`header.payload.signature`), borrowing the token text.
+#[derive(Debug, Clone)]
+pub struct Jwt<'a> {
+    compact: &'a str,
+    signing_input_end: usize,
+    pub header: Header,
+    pub claims: Claims,
+    pub signature: Vec<u8>,
+}
+
+impl<'a> Jwt<'a> {
+    /// Decodes without verifying. Refuses more than 64 KiB, anything but three base64url
+    /// segments, JSON that is not an object of the expected member types, and a `crit` header.
+    pub fn decode(compact: &'a str) -> Result<Self, S2sError> {
+        if compact.len() > MAX_TOKEN_BYTES {
+            return Err(S2sError::TokenTooLarge(compact.len(), MAX_TOKEN_BYTES));
+        }
+        let (h, p, s) = split(compact)?;
+        let header: Header = decode_json(h, "header")?;
+        if header.crit.is_some() {
+            return Err(S2sError::MalformedToken(
+                "a 'crit' header is not supported".into(),
+            ));
+        }
+        let claims: Claims = decode_json(p, "payload")?;
+        let signature = base64url_decode(s)
+            .ok_or_else(|| S2sError::MalformedToken("signature is not base64url".into()))?;
+        Ok(Jwt {
+            compact,
+            signing_input_end: h.len() + 1 + p.len(),
+            header,
+            claims,
+            signature,
+        })
+    }
+
+    /// The bytes the signature covers: `header.payload`.
+    pub fn signing_input(&self) -> &'a [u8] {
+        &self.compact.as_bytes()[..self.signing_input_end]
+    }
+
+    pub fn compact(&self) -> &'a str {
+        self.compact
+    }
+
+    pub fn is_signed(&self) -> bool {
+        !self.signature.is_empty()
+    }
+
+    pub fn alg(&self) -> &str {
+        self.header.alg.as_deref().unwrap_or("")
+    }
+}
+
+/// Splits into exactly three segments.
+pub fn split(compact: &str) -> Result<(&str, &str, &str), S2sError> {
+    let mut parts = compact.split('.');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(h), Some(p), Some(s), None) => Ok((h, p, s)),
+        _ => Err(S2sError::MalformedToken(format!(
+            "a JWT has 3 dot-separated segments; this has {}",
+            compact.split('.').count()
+        ))),
+    }
+}
+
+/// Decodes one base64url segment to JSON of type `T`.
+pub fn decode_json<T: for<'de> Deserialize<'de>>(segment: &str, what: &str) -> Result<T, S2sError> {
+    let bytes = base64url_decode(segment)
+        .ok_or_else(|| S2sError::MalformedToken(format!("{what} is not base64url")))?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| S2sError::MalformedToken(format!("{what} is not valid JSON: {e}")))
+}
+
+fn encode_json(value: &impl Serialize) -> String {
+    base64url(&serde_json::to_vec(value).expect("claims serialize to JSON"))
+}
+
+/// Signs `claims` with RS256 under `header`.
+pub fn sign(header: &Header, claims: &Claims, key: &RsaPrivateKey) -> String {
+    let mut out = encode_json(header);
+    out.push('.');
+    out.push_str(&encode_json(claims));
+    let sig = key.sign_rs256(out.as_bytes());
+    out.push('.');
+    out.push_str(&base64url(&sig));
+    out
+}
+
+/// An unsigned token: `{"alg":"none","typ":"JWT"}`, the claims, and an empty signature.
+pub fn unsigned(claims: &Claims) -> String {
+    let mut out = encode_json(&Header::unsigned());
+    out.push('.');
+    out.push_str(&encode_json(claims));
+    out.push('.');
+    out
+}
+
+/// A short, non-reversible digest of a token for logs and traces: `sha256:` and 16 hex digits.
+pub fn token_digest(token: &str) -> String {
+    let d = crypto::sha256(token.as_bytes());
+    format!("sha256:{}", hex::encode(&d[..8]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_dates_in_both_forms() {
+        let c: Claims =
+            serde_json::from_str(r#"{"nbf":"1331579055","exp":1331579155,"iat":1.5e9}"#).unwrap();
+        assert_eq!(c.nbf, Some(NumericDate::string(1331579055)));
+        assert_eq!(c.exp, Some(NumericDate::number(1331579155)));
+        assert_eq!(c.iat, Some(NumericDate::number(1_500_000_000)));
+        let again: Claims = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
+        assert_eq!(again, c);
+        assert!(serde_json::from_str::<Claims>(r#"{"exp":"soon"}"#).is_err());
+        assert!(serde_json::from_str::<Claims>(r#"{"exp":true}"#).is_err());
+    }
+
+    #[test]
+    fn trustedfordelegation_string_or_bool() {
+        let c: Claims = serde_json::from_str(r#"{"trustedfordelegation":true}"#).unwrap();
+        assert_eq!(c.trustedfordelegation.as_deref(), Some("true"));
+        let c: Claims = serde_json::from_str(r#"{"trustedfordelegation":"false"}"#).unwrap();
+        assert_eq!(c.trustedfordelegation.as_deref(), Some("false"));
+    }
+
+    #[test]
+    fn decode_limits() {
+        assert!(matches!(
+            Jwt::decode("a.b"),
+            Err(S2sError::MalformedToken(_))
+        ));
+        assert!(matches!(
+            Jwt::decode("a.b.c.d"),
+            Err(S2sError::MalformedToken(_))
+        ));
+        let big = "a".repeat(MAX_TOKEN_BYTES + 1);
+        assert!(matches!(
+            Jwt::decode(&big),
+            Err(S2sError::TokenTooLarge(..))
+        ));
+        let dup = format!(
+            "{}.{}.",
+            base64url(br#"{"alg":"none"}"#),
+            base64url(br#"{"iss":"a","iss":"b"}"#)
+        );
+        assert!(Jwt::decode(&dup).is_err(), "duplicate claims are refused");
+        let crit = format!(
+            "{}.{}.",
+            base64url(br#"{"alg":"none","crit":["x"]}"#),
+            base64url(b"{}")
+        );
+        assert!(Jwt::decode(&crit).is_err());
+        let arr = format!("{}.{}.", base64url(br#"{"alg":"none"}"#), base64url(b"[]"));
+        assert!(Jwt::decode(&arr).is_err());
+    }
+
+    #[test]
+    fn unsigned_round_trip() {
+        let claims = Claims {
+            iss: Some("a@b".into()),
+            exp: Some(NumericDate::number(5)),
+            ..Default::default()
+        };
+        let t = unsigned(&claims);
+        assert!(t.ends_with('.'));
+        let jwt = Jwt::decode(&t).unwrap();
+        assert_eq!(jwt.claims, claims);
+        assert_eq!(jwt.alg(), "none");
+        assert!(!jwt.is_signed());
+        assert_eq!(jwt.signing_input(), t.trim_end_matches('.').as_bytes());
+    }
+}
