@@ -22,3 +22,6 @@ pub use validate::{
     IssuerKey, IssuerKind, PartnerApplicationTrust, RequestContext, TrustSnapshot, TrustSource,
     TrustedIssuer, ValidatedToken, Validator,
 };
+
+#[cfg(test)]
+mod golden_tests;
