@@ -7,6 +7,7 @@
 pub mod challenge;
 pub mod error;
 pub mod ids;
+pub mod inspect;
 pub mod jwt;
 pub mod metadata;
 pub mod token;

@@ -1,0 +1,33 @@
+//! Human listings in the style of PowerShell's Format-List, or JSON.
+
+use serde_json::Value;
+
+pub struct Output {
+    pub json: bool,
+}
+
+impl Output {
+    /// Prints `(name, value)` rows as `Name : value`, or the JSON value when `--json`.
+    pub fn record(&self, rows: &[(&str, String)], json: &Value) {
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(json).expect("JSON values print")
+            );
+        } else {
+            print!("{}", format_list(rows));
+        }
+    }
+}
+
+pub fn format_list(rows: &[(&str, String)]) -> String {
+    let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    rows.iter()
+        .map(|(k, v)| format!("{k:<width$} : {v}\n"))
+        .collect()
+}
+
+/// `True`/`False`, as PowerShell prints booleans.
+pub fn ps_bool(b: bool) -> String {
+    if b { "True".into() } else { "False".into() }
+}

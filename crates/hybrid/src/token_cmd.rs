@@ -1,0 +1,409 @@
+use crate::error::CliError;
+use crate::output::{Output, format_list};
+use clap::{Args, Subcommand};
+use crypto::Certificate;
+use s2s::ids::{ACS_APP_ID, EXCHANGE_APP_ID, SKYPE_APP_ID};
+use s2s::inspect::{Inspection, SignatureCheck, inspect};
+use s2s::token::{OuterToken, SelfIssuedActor};
+use s2s::{
+    Audience, BearerChallenge, IssuerKey, IssuerKind, Jwt, PartnerApplicationTrust, PrincipalId,
+    RequestContext, TrustSnapshot, TrustedIssuer, UserContext, Validator,
+};
+use serde_json::{Value, json};
+use std::io::Read;
+use std::path::PathBuf;
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Decode any S2S token or JWT (Microsoft's included) and explain it: header, claims,
+    /// well-known applications, realms, hosts, times, and the actor token inside an outer token.
+    /// With --cert, verify the signature. Exit status 0 only for a well-formed token whose
+    /// signature, when asked, verifies.
+    Inspect {
+        /// The token, a pasted `Authorization: Bearer …` line, or `-` (the default) for stdin.
+        token: Option<String>,
+        /// Certificate (DER or PEM) whose key should verify the signature.
+        #[arg(long)]
+        cert: Option<PathBuf>,
+    },
+    /// Sign a self-issued actor token with a certificate's key, as Exchange does for its
+    /// outbound calls; with --user-*, wrap it in an unsigned outer token for that user.
+    New(NewArgs),
+    /// Run the on-premises inbound validation pipeline on a token, offline, against a trust
+    /// built from the options: what would a server at --host answer?
+    Validate(ValidateArgs),
+}
+
+#[derive(Args)]
+pub struct NewArgs {
+    /// The signing certificate (DER or PEM); its x5t goes into the header.
+    #[arg(long)]
+    cert: PathBuf,
+    /// The certificate's private key (PKCS#8 or PKCS#1, DER or PEM).
+    #[arg(long)]
+    key: PathBuf,
+    /// Issuer and nameid, as app@realm (e.g. 00000002-0000-0ff1-ce00-000000000000@contoso.com).
+    #[arg(long)]
+    issuer: String,
+    /// Audience, as app/host@realm (e.g. 00000004-0000-0ff1-ce00-000000000000/lync.contoso.com@contoso.com).
+    #[arg(long)]
+    audience: String,
+    /// Lifetime in seconds (Exchange uses 24 hours for actor tokens).
+    #[arg(long, default_value_t = 86_400)]
+    lifetime: i64,
+    /// The user's primary SMTP address, for an act-as (outer) token.
+    #[arg(long)]
+    user_smtp: Option<String>,
+    /// The user's UPN, for an act-as (outer) token.
+    #[arg(long)]
+    user_upn: Option<String>,
+    /// The user's SIP address, for an act-as (outer) token.
+    #[arg(long)]
+    user_sip: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ValidateArgs {
+    /// The token, a pasted `Authorization: Bearer …` line, or `-` (the default) for stdin.
+    token: Option<String>,
+    /// The host the request is sent to (the request URI authority).
+    #[arg(long)]
+    host: String,
+    /// A signing certificate of the trusted issuer (repeatable).
+    #[arg(long = "trust-cert", required = true)]
+    trust_certs: Vec<PathBuf>,
+    /// The trusted issuer as id@realm. Default: the actor token's own `iss`. An issuer whose id
+    /// is ACS's (00000001-…) is trusted as an AuthServer; any other as a self-issuing partner
+    /// application.
+    #[arg(long)]
+    issuer: Option<String>,
+    /// With an ACS issuer: the partner application (UseAuthServer) it vouches for.
+    #[arg(long, default_value = SKYPE_APP_ID)]
+    partner_app: String,
+    /// A realm of the organization (repeatable). Default: the issuer's realm.
+    #[arg(long = "local-realm")]
+    local_realms: Vec<String>,
+    /// AuthConfig ServiceName: the app id audiences must name.
+    #[arg(long, default_value = EXCHANGE_APP_ID)]
+    service_name: String,
+    /// Allowed clock skew in seconds.
+    #[arg(long, default_value_t = 300)]
+    skew_seconds: i64,
+    /// Validate as of this Unix time instead of now.
+    #[arg(long)]
+    at: Option<i64>,
+}
+
+pub fn run(cmd: TokenCommand, out: &Output) -> Result<(), CliError> {
+    match cmd {
+        TokenCommand::Inspect { token, cert } => inspect_cmd(token, cert, out),
+        TokenCommand::New(args) => new_cmd(args),
+        TokenCommand::Validate(args) => validate_cmd(args, out),
+    }
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Reads the token from the argument or stdin, accepting a pasted Authorization header.
+fn read_token(arg: Option<String>) -> Result<String, CliError> {
+    let raw = match arg.as_deref() {
+        None | Some("-") => {
+            let mut s = String::new();
+            std::io::stdin()
+                .take(s2s::jwt::MAX_TOKEN_BYTES as u64 * 2)
+                .read_to_string(&mut s)
+                .map_err(|e| CliError::Io {
+                    path: "stdin".into(),
+                    source: e,
+                })?;
+            s
+        }
+        Some(t) => t.to_string(),
+    };
+    let mut t = raw.trim();
+    if let Some((name, rest)) = t.split_once(':')
+        && name.trim().eq_ignore_ascii_case("authorization")
+    {
+        t = rest.trim();
+    }
+    if t.len() > 7 && t[..7].eq_ignore_ascii_case("bearer ") {
+        t = t[7..].trim();
+    }
+    if t.is_empty() {
+        return Err(CliError::Usage(
+            "no token given (pass it as an argument or on stdin)".into(),
+        ));
+    }
+    Ok(t.to_string())
+}
+
+fn load_cert(path: &PathBuf) -> Result<Certificate, CliError> {
+    let data = std::fs::read(path).map_err(|e| CliError::io(path, e))?;
+    Ok(Certificate::from_der_or_pem(&data)?)
+}
+
+fn inspect_cmd(token: Option<String>, cert: Option<PathBuf>, out: &Output) -> Result<(), CliError> {
+    let token = read_token(token)?;
+    let mut i = inspect(&token, now())?;
+    let verified = match &cert {
+        Some(p) => Some(i.verify_with(&load_cert(p)?)),
+        None => None,
+    };
+    if out.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&i.to_json()).expect("JSON prints")
+        );
+    } else {
+        print!("{}", render(&i, 0));
+    }
+    match verified {
+        Some(false) => Err(CliError::Refused {
+            code: "SignatureInvalid".into(),
+            message: "the signature does not verify with the given certificate".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn new_cmd(args: NewArgs) -> Result<(), CliError> {
+    let cert = load_cert(&args.cert)?;
+    let key_bytes = std::fs::read(&args.key).map_err(|e| CliError::io(&args.key, e))?;
+    let key = crypto::RsaPrivateKey::from_der_or_pem(&key_bytes)?;
+    if !key.matches(&cert) {
+        return Err(CliError::Usage(format!(
+            "{} is not the private key of {}",
+            args.key.display(),
+            args.cert.display()
+        )));
+    }
+    let issuer = PrincipalId::parse_nameid(&args.issuer)
+        .ok_or_else(|| CliError::Usage(format!("--issuer '{}' is not app@realm", args.issuer)))?;
+    let audience = Audience::parse(&args.audience).ok_or_else(|| {
+        CliError::Usage(format!(
+            "--audience '{}' is not app/host@realm",
+            args.audience
+        ))
+    })?;
+    if args.lifetime <= 0 {
+        return Err(CliError::Usage("--lifetime must be positive".into()));
+    }
+    let nbf = now();
+    let exp = nbf + args.lifetime;
+    let actor = SelfIssuedActor {
+        issuer: &issuer,
+        audience: &audience,
+        not_before: nbf,
+        expires: exp,
+    }
+    .sign(&key, &cert);
+    let user = UserContext {
+        upn: args.user_upn,
+        smtp: args.user_smtp,
+        sip: args.user_sip,
+        ..Default::default()
+    };
+    if user.upn.is_none() && user.smtp.is_none() && user.sip.is_none() {
+        println!("{actor}");
+    } else {
+        let outer = OuterToken {
+            actor_token: &actor,
+            audience: &audience,
+            issuer: &issuer,
+            not_before: nbf,
+            expires: exp,
+            user: &user,
+        };
+        println!("{}", outer.encode());
+    }
+    Ok(())
+}
+
+fn render(i: &Inspection, depth: usize) -> String {
+    let pad = "  ".repeat(depth);
+    let mut s = String::new();
+    let signature = match (&i.signature, i.signature_bytes) {
+        (_, 0) => "none (unsigned)".to_string(),
+        (SignatureCheck::NotChecked, n) => {
+            format!("{n} bytes, not checked (pass --cert to verify)")
+        }
+        (SignatureCheck::Verified { thumbprint }, n) => {
+            format!("{n} bytes, VALID for certificate {thumbprint}")
+        }
+        (SignatureCheck::Failed(why), n) => format!("{n} bytes, INVALID: {why}"),
+    };
+    let rows = [
+        ("Token", i.kind.to_string()),
+        (
+            "Profile",
+            i.profile.unwrap_or("not an S2S token").to_string(),
+        ),
+        ("Digest", i.digest.clone()),
+        ("Signature", signature),
+    ];
+    for line in format_list(&rows).lines() {
+        s.push_str(&format!("{pad}{line}\n"));
+    }
+    for (title, members) in [("Header", &i.header), ("Claims", &i.claims)] {
+        s.push_str(&format!("{pad}{title}\n"));
+        for (k, v) in members {
+            let shown = match v {
+                Value::String(t) if k == "actortoken" => format!("({} characters)", t.len()),
+                Value::String(t) => t.clone(),
+                other => other.to_string(),
+            };
+            s.push_str(&format!("{pad}  {k:<22}{shown}\n"));
+            if let Some((_, note)) = i.notes.iter().find(|(n, _)| n == k) {
+                s.push_str(&format!("{pad}  {:<22}{note}\n", ""));
+            }
+        }
+    }
+    if let Some(actor) = &i.actor {
+        s.push_str(&format!("{pad}Actor token\n"));
+        s.push_str(&render(actor, depth + 1));
+    }
+    s
+}
+
+/// The trust a one-issuer server would have, from the options and the token.
+fn trust_from(args: &ValidateArgs, token: &str) -> Result<TrustSnapshot, CliError> {
+    let issuer_text = match &args.issuer {
+        Some(i) => i.clone(),
+        None => {
+            let outer = Jwt::decode(token)?;
+            let actor_iss = match &outer.claims.actortoken {
+                Some(a) => Jwt::decode(a)?.claims.iss,
+                None => outer.claims.iss.clone(),
+            };
+            actor_iss
+                .ok_or_else(|| CliError::Usage("the token has no issuer; pass --issuer".into()))?
+        }
+    };
+    let issuer = PrincipalId::parse_issuer(&issuer_text)
+        .ok_or_else(|| CliError::Usage(format!("--issuer '{issuer_text}' is not id@realm")))?;
+    let mut keys = Vec::new();
+    for p in &args.trust_certs {
+        keys.push(IssuerKey::from_certificate(&load_cert(p)?)?);
+    }
+    let acs = issuer.app_id.eq_ignore_ascii_case(ACS_APP_ID);
+    let app_name = if acs {
+        "PartnerApplication".to_string()
+    } else {
+        issuer.app_id.clone()
+    };
+    let partner = PartnerApplicationTrust {
+        name: app_name.clone(),
+        application_identifier: if acs {
+            args.partner_app.clone()
+        } else {
+            issuer.app_id.clone()
+        },
+        realm: (!acs).then(|| issuer.realm.clone()),
+        use_auth_server: acs,
+        enabled: true,
+        accept_security_identifier_information: false,
+    };
+    let kind = if acs {
+        IssuerKind::Acs
+    } else {
+        IssuerKind::PartnerApplication { name: app_name }
+    };
+    let local_realms = if args.local_realms.is_empty() {
+        vec![issuer.realm.clone()]
+    } else {
+        args.local_realms.clone()
+    };
+    Ok(TrustSnapshot {
+        service_name: args.service_name.clone(),
+        issuers: vec![TrustedIssuer {
+            kind,
+            id: issuer.app_id.clone(),
+            realm: Some(issuer.realm),
+            keys,
+        }],
+        partner_applications: vec![partner],
+        local_realms,
+    })
+}
+
+fn validate_cmd(args: ValidateArgs, out: &Output) -> Result<(), CliError> {
+    let token = read_token(args.token.clone())?;
+    let trust = trust_from(&args, &token)?;
+    let validator = Validator {
+        clock_skew: args.skew_seconds,
+    };
+    let req = RequestContext {
+        host: &args.host,
+        now: args.at.unwrap_or_else(now),
+    };
+    match validator.validate(&token, &req, &trust) {
+        Ok(v) => {
+            let lookup = v.user_lookup.as_ref();
+            let user = lookup
+                .map(|l| {
+                    [
+                        ("sid", &l.sid),
+                        ("upn", &l.upn),
+                        ("smtp", &l.smtp),
+                        ("sip", &l.sip),
+                    ]
+                    .iter()
+                    .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                })
+                .unwrap_or_else(|| "none (app-only)".into());
+            let rows = [
+                ("Result", "Accepted".to_string()),
+                ("Profile", v.profile.name().to_string()),
+                ("Issuer", v.issuer.clone()),
+                ("PartnerApplication", v.application_id.clone()),
+                ("Audience", v.audience.to_string()),
+                ("User", user.clone()),
+                ("SigningThumbprint", v.signing_thumbprint.clone()),
+                ("Expires", s2s::inspect::when(v.expires, req.now)),
+                ("ActorDigest", v.actor_digest.clone()),
+            ];
+            let json = json!({
+                "Result": "Accepted", "Profile": v.profile.name(), "Issuer": v.issuer,
+                "PartnerApplication": v.application_id, "Audience": v.audience.to_string(), "User": user,
+                "SigningThumbprint": v.signing_thumbprint, "Expires": v.expires, "ActorDigest": v.actor_digest,
+            });
+            out.record(&rows, &json);
+            Ok(())
+        }
+        Err(e) => {
+            let challenge = BearerChallenge {
+                client_id: Some(trust.service_name.clone()),
+                trusted_issuers: trust
+                    .issuers
+                    .iter()
+                    .map(|i| format!("{}@{}", i.id, i.realm.as_deref().unwrap_or("*")))
+                    .collect(),
+                error: Some("invalid_token".into()),
+                ..Default::default()
+            };
+            let rows = [
+                ("Result", "Rejected".to_string()),
+                ("ErrorCode", e.code.code().to_string()),
+                ("Error", e.code.name().to_string()),
+                ("Message", e.message.clone()),
+                ("HttpStatus", e.code.http_status().to_string()),
+                ("WWW-Authenticate", challenge.to_string()),
+                ("x-ms-diagnostics", e.diagnostics().to_string()),
+            ];
+            let json = json!({
+                "Result": "Rejected", "ErrorCode": e.code.code(), "Error": e.code.name(), "Message": e.message,
+                "HttpStatus": e.code.http_status(), "WWW-Authenticate": challenge.to_string(),
+                "x-ms-diagnostics": e.diagnostics().to_string(),
+            });
+            out.record(&rows, &json);
+            Err(CliError::Refused {
+                code: e.code.name().into(),
+                message: format!("token rejected: {e}"),
+            })
+        }
+    }
+}
