@@ -3,7 +3,8 @@ use thiserror::Error;
 /// Every failure of this crate, each with a stable code for logs, CLI output and APIs.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum CryptoError {
-    #[error("RSA keys must be at least {min} bits; this key has {bits}")]
+    /// `bits` is 0 when the key was refused before its size could be read.
+    #[error("RSA keys must be at least {min} bits{}", if *bits > 0 { format!("; this key has {bits}") } else { String::new() })]
     KeyTooSmall { bits: usize, min: usize },
     #[error("unsupported RSA key size {0}: choose 2048, 3072 or 4096")]
     UnsupportedKeySize(usize),

@@ -70,6 +70,17 @@ impl RsaPublicKey {
     }
 }
 
+fn key_rejected(e: aws_lc_rs::error::KeyRejected) -> CryptoError {
+    if e.description_() == "TooSmall" {
+        CryptoError::KeyTooSmall {
+            bits: 0,
+            min: MIN_RSA_BITS,
+        }
+    } else {
+        CryptoError::InvalidPrivateKey(e.to_string())
+    }
+}
+
 /// An RSA private key kept loaded for signing. Its bytes never appear in `Debug` output.
 pub struct RsaPrivateKey {
     pair: KeyPair,
@@ -86,8 +97,7 @@ impl std::fmt::Debug for RsaPrivateKey {
 impl RsaPrivateKey {
     /// Reads a PKCS#8 PrivateKeyInfo (DER). Keys under 2048 bits are refused.
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, CryptoError> {
-        let pair =
-            KeyPair::from_pkcs8(der).map_err(|e| CryptoError::InvalidPrivateKey(e.to_string()))?;
+        let pair = KeyPair::from_pkcs8(der).map_err(key_rejected)?;
         Self::from_pair(pair)
     }
 
@@ -96,8 +106,7 @@ impl RsaPrivateKey {
         let block = pem::find(text, &["PRIVATE KEY", "RSA PRIVATE KEY"])?;
         let der = Zeroizing::new(block.der);
         if block.label == "RSA PRIVATE KEY" {
-            let pair = KeyPair::from_der(&der)
-                .map_err(|e| CryptoError::InvalidPrivateKey(e.to_string()))?;
+            let pair = KeyPair::from_der(&der).map_err(key_rejected)?;
             return Self::from_pair(pair);
         }
         Self::from_pkcs8_der(&der)
