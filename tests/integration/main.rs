@@ -1,1 +1,3 @@
+//! Hybrid's integration tests: one binary, one module per area.
 
+mod cli;

@@ -173,11 +173,14 @@ fn new_cmd(args: NewArgs) -> Result<(), CliError> {
     let key_bytes = std::fs::read(&args.key).map_err(|e| CliError::io(&args.key, e))?;
     let key = crypto::RsaPrivateKey::from_der_or_pem(&key_bytes)?;
     if !key.matches(&cert) {
-        return Err(CliError::Usage(format!(
-            "{} is not the private key of {}",
-            args.key.display(),
-            args.cert.display()
-        )));
+        return Err(CliError::Refused {
+            code: "KeyDoesNotMatchCertificate".into(),
+            message: format!(
+                "{} is not the private key of {}",
+                args.key.display(),
+                args.cert.display()
+            ),
+        });
     }
     let issuer = PrincipalId::parse_nameid(&args.issuer)
         .ok_or_else(|| CliError::Usage(format!("--issuer '{}' is not app@realm", args.issuer)))?;
