@@ -58,3 +58,54 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// The PostgreSQL server the tests may use: `HYBRID_TEST_POSTGRES_URL` (scripts/test starts a
+/// throwaway cluster and sets it). `None` when unset, unless `HYBRID_REQUIRE_POSTGRES` is set,
+/// in which case a missing server fails the test instead of skipping its PostgreSQL half.
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var("HYBRID_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ if std::env::var_os("HYBRID_REQUIRE_POSTGRES").is_some() => {
+            panic!("HYBRID_REQUIRE_POSTGRES is set but HYBRID_TEST_POSTGRES_URL is not")
+        }
+        _ => {
+            eprintln!(
+                "PostgreSQL half skipped: HYBRID_TEST_POSTGRES_URL is not set (scripts/test sets it)"
+            );
+            None
+        }
+    }
+}
+
+/// Creates a fresh, empty database on the test server and returns its URL.
+pub async fn fresh_postgres_database(admin_url: &str) -> String {
+    use sqlx::Connection;
+    let name = format!("hybrid_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(admin_url)
+        .await
+        .expect("connect to the test PostgreSQL");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("create database");
+    url_with_database(admin_url, &name)
+}
+
+fn url_with_database(admin_url: &str, db: &str) -> String {
+    // postgres://user@host:port/dbname?params -> same with dbname replaced
+    let (base, query) = admin_url
+        .split_once('?')
+        .map(|(b, q)| (b, Some(q)))
+        .unwrap_or((admin_url, None));
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{}", &base[..path_start], db);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}

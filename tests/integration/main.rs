@@ -1,3 +1,4 @@
 //! Hybrid's integration tests: one binary, one module per area.
 
 mod cli;
+mod store;

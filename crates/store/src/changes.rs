@@ -1,0 +1,196 @@
+//! Change notification between processes sharing a store.
+//!
+//! Every configuration write appends to `change_log` inside its own transaction. This process
+//! learns of its own changes at once; other processes learn through PostgreSQL LISTEN/NOTIFY
+//! (the NOTIFY is sent in the same transaction, so it is delivered only on commit) or, on
+//! SQLite, by polling `change_log`, which is cheap and needs no server.
+
+use crate::url::StoreUrl;
+use crate::{Pool, StoreError};
+use sqlx::Row;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// The channel of a change that means "notifications may have been missed: reload everything".
+pub const RESYNC_CHANNEL: &str = "*";
+const PG_CHANNEL: &str = "hybrid_changes";
+/// How long change_log rows are kept for pollers (pruned now and then by writers).
+pub(crate) const KEEP_MS: i64 = 10 * 60 * 1000;
+
+/// A configuration change: which kind of object (the channel), and whether this process made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub channel: String,
+    pub local: bool,
+}
+
+pub(crate) struct ChangeFeed {
+    origin: String,
+    sender: broadcast::Sender<Change>,
+    /// change_log sequence numbers this process wrote, so the poller does not repeat them.
+    own: Mutex<HashSet<i64>>,
+}
+
+impl ChangeFeed {
+    pub fn new() -> Self {
+        ChangeFeed {
+            origin: uuid::Uuid::new_v4().to_string(),
+            sender: broadcast::channel(1024).0,
+            own: Mutex::new(HashSet::new()),
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.sender.subscribe()
+    }
+
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// Records that this process committed change `seq` on `channel`, and tells subscribers.
+    pub fn committed(&self, seq: i64, channel: &str) {
+        self.own.lock().expect("change feed lock").insert(seq);
+        let _ = self.sender.send(Change {
+            channel: channel.into(),
+            local: true,
+        });
+    }
+
+    fn remote(&self, channel: &str) {
+        let _ = self.sender.send(Change {
+            channel: channel.into(),
+            local: false,
+        });
+    }
+}
+
+/// Appends a change inside the caller's write transaction; returns its sequence number.
+/// Call [`ChangeFeed::committed`] after the commit.
+macro_rules! record_change {
+    ($store:expr, $tx:expr, $channel:expr) => {{
+        let store: &$crate::Store = $store;
+        let channel: &str = $channel;
+        let now = $crate::now_ms();
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO change_log (origin, channel, at_ms) VALUES ($1, $2, $3) RETURNING seq",
+        )
+        .bind(store.feed().origin())
+        .bind(channel)
+        .bind(now)
+        .fetch_one(&mut *$tx)
+        .await
+        .map_err(|e| store.db_error(e))?;
+        if store.backend() == $crate::Backend::Postgres {
+            sqlx::query("SELECT pg_notify('hybrid_changes', $1)")
+                .bind(format!("{}:{}", store.feed().origin(), channel))
+                .execute(&mut *$tx)
+                .await
+                .map_err(|e| store.db_error(e))?;
+        }
+        if seq % 256 == 0 {
+            sqlx::query("DELETE FROM change_log WHERE at_ms < $1")
+                .bind(now - $crate::changes::KEEP_MS)
+                .execute(&mut *$tx)
+                .await
+                .map_err(|e| store.db_error(e))?;
+        }
+        seq
+    }};
+}
+pub(crate) use record_change;
+
+/// Starts the task that delivers other processes' changes.
+pub(crate) async fn start_watcher(
+    pool: Pool,
+    url: StoreUrl,
+    feed: Arc<ChangeFeed>,
+    interval: Duration,
+) -> Result<tokio::task::JoinHandle<()>, StoreError> {
+    match pool {
+        Pool::Sqlite(p) => {
+            let start: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM change_log")
+                .fetch_one(&p)
+                .await
+                .map_err(|e| StoreError::Database {
+                    url: url.to_string(),
+                    reason: e.to_string(),
+                })?;
+            Ok(tokio::spawn(poll_sqlite(p, feed, start, interval)))
+        }
+        Pool::Postgres(p) => {
+            let mut listener = sqlx::postgres::PgListener::connect_with(&p)
+                .await
+                .map_err(|e| StoreError::Unavailable {
+                    url: url.to_string(),
+                    reason: format!("LISTEN: {e}"),
+                })?;
+            listener
+                .listen(PG_CHANNEL)
+                .await
+                .map_err(|e| StoreError::Unavailable {
+                    url: url.to_string(),
+                    reason: format!("LISTEN: {e}"),
+                })?;
+            Ok(tokio::spawn(listen_postgres(listener, feed)))
+        }
+    }
+}
+
+async fn poll_sqlite(
+    pool: sqlx::SqlitePool,
+    feed: Arc<ChangeFeed>,
+    mut last: i64,
+    interval: Duration,
+) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let rows = match sqlx::query(
+            "SELECT seq, origin, channel FROM change_log WHERE seq > $1 ORDER BY seq",
+        )
+        .bind(last)
+        .fetch_all(&pool)
+        .await
+        {
+            Ok(rows) => rows,
+            Err(e) if pool.is_closed() => return tracing::debug!("change poller stops: {e}"),
+            Err(e) => {
+                tracing::warn!("change poller: {e}");
+                continue;
+            }
+        };
+        for row in rows {
+            let seq: i64 = row.get(0);
+            last = last.max(seq);
+            let own = feed.own.lock().expect("change feed lock").remove(&seq);
+            if !own && row.get::<String, _>(1) != feed.origin {
+                feed.remote(&row.get::<String, _>(2));
+            }
+        }
+    }
+}
+
+async fn listen_postgres(mut listener: sqlx::postgres::PgListener, feed: Arc<ChangeFeed>) {
+    loop {
+        match listener.try_recv().await {
+            Ok(Some(n)) => {
+                let (origin, channel) = n.payload().split_once(':').unwrap_or(("", n.payload()));
+                if origin != feed.origin {
+                    feed.remote(channel);
+                }
+            }
+            // The connection dropped and was re-established: notifications may have been lost.
+            Ok(None) => feed.remote(RESYNC_CHANNEL),
+            Err(e) => {
+                tracing::warn!("change listener: {e}; retrying");
+                feed.remote(RESYNC_CHANNEL);
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! Hybrid's storage: one [`Store`] over embedded SQLite (the default, under the data folder)
+//! or PostgreSQL (for several stateless processes of a role on one database).
+//!
+//! A store is opened from a URL, applies its backend's versioned migrations, and offers one
+//! repository per aggregate ([`DirectoryObjects`] is the first: versioned configuration objects,
+//! as a directory holds them). Every configuration write also records a change that other
+//! processes learn about within a second ([`Store::subscribe`]), so that nothing on a request's
+//! authentication path needs to read the database.
+
+mod changes;
+mod directory;
+mod error;
+mod migrate;
+mod store;
+mod url;
+
+pub use changes::{Change, RESYNC_CHANNEL};
+pub use directory::{DirectoryObject, DirectoryObjects, MAX_OBJECT_BYTES, NewObject};
+pub use error::StoreError;
+pub use store::{Backend, Pool, Store, StoreOptions};
+pub use url::StoreUrl;
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

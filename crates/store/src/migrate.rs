@@ -1,0 +1,141 @@
+//! Versioned schema migrations, one list per backend, applied at open. Each runs in its own
+//! transaction with its bookkeeping row; an applied migration whose text has changed since is
+//! refused rather than silently skipped.
+
+use crate::store::with_pool;
+use crate::url::StoreUrl;
+use crate::{Pool, StoreError};
+use sqlx::Row;
+
+pub struct Migration {
+    pub version: i64,
+    pub description: &'static str,
+    pub sql: &'static str,
+}
+
+const SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    description: "directory objects and the change log",
+    sql: "
+        CREATE TABLE directory_objects (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            parent TEXT NOT NULL,
+            name TEXT NOT NULL,
+            name_key TEXT NOT NULL,
+            data TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            created_ms INTEGER NOT NULL,
+            changed_ms INTEGER NOT NULL,
+            UNIQUE (parent, kind, name_key)
+        );
+        CREATE INDEX directory_objects_kind ON directory_objects (kind, parent);
+        CREATE TABLE change_log (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            origin TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            at_ms INTEGER NOT NULL
+        );
+    ",
+}];
+
+const POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    description: "directory objects and the change log",
+    sql: "
+        CREATE TABLE directory_objects (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            parent TEXT NOT NULL,
+            name TEXT NOT NULL,
+            name_key TEXT NOT NULL,
+            data TEXT NOT NULL,
+            version BIGINT NOT NULL,
+            created_ms BIGINT NOT NULL,
+            changed_ms BIGINT NOT NULL,
+            UNIQUE (parent, kind, name_key)
+        );
+        CREATE INDEX directory_objects_kind ON directory_objects (kind, parent);
+        CREATE TABLE change_log (
+            seq BIGSERIAL PRIMARY KEY,
+            origin TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            at_ms BIGINT NOT NULL
+        );
+    ",
+}];
+
+const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version BIGINT PRIMARY KEY,
+    description TEXT NOT NULL,
+    checksum TEXT NOT NULL,
+    applied_ms BIGINT NOT NULL
+)";
+
+/// FNV-1a, 64 bits: enough to notice an edited migration.
+fn checksum(sql: &str) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in sql.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    format!("{h:016x}")
+}
+
+pub async fn run(pool: &Pool, url: &StoreUrl) -> Result<(), StoreError> {
+    let list = match pool {
+        Pool::Sqlite(_) => SQLITE,
+        Pool::Postgres(_) => POSTGRES,
+    };
+    let fail = |version: i64, e: sqlx::Error| StoreError::Migration {
+        url: url.to_string(),
+        version,
+        reason: e.to_string(),
+    };
+    let known = list.last().map(|m| m.version).unwrap_or(0);
+    with_pool!(pool, p => {
+        sqlx::query(BOOKKEEPING).execute(p).await.map_err(|e| fail(0, e))?;
+        for m in list {
+            let mut tx = match pool {
+                Pool::Sqlite(_) => p.begin_with("BEGIN IMMEDIATE").await,
+                Pool::Postgres(_) => p.begin().await,
+            }
+            .map_err(|e| fail(m.version, e))?;
+            if matches!(pool, Pool::Postgres(_)) {
+                // Several processes may start at once: one migrates, the others wait and see it done.
+                sqlx::query("SELECT pg_advisory_xact_lock(7243512)").execute(&mut *tx).await.map_err(|e| fail(m.version, e))?;
+            }
+            let rows = sqlx::query("SELECT version, checksum FROM schema_migrations ORDER BY version")
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(|e| fail(m.version, e))?;
+            let applied: Vec<(i64, String)> = rows.iter().map(|r| (r.get::<i64, _>(0), r.get::<String, _>(1))).collect();
+            if let Some((found, _)) = applied.iter().find(|(v, _)| *v > known) {
+                return Err(StoreError::SchemaTooNew { url: url.to_string(), found: *found, known });
+            }
+            match applied.iter().find(|(v, _)| *v == m.version) {
+                Some((_, sum)) if *sum == checksum(m.sql) => continue,
+                Some(_) => {
+                    return Err(StoreError::Migration {
+                        url: url.to_string(),
+                        version: m.version,
+                        reason: "this migration was applied with a different text".into(),
+                    });
+                }
+                None => {}
+            }
+            sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(|e| fail(m.version, e))?;
+            sqlx::query("INSERT INTO schema_migrations (version, description, checksum, applied_ms) VALUES ($1, $2, $3, $4)")
+                .bind(m.version)
+                .bind(m.description)
+                .bind(checksum(m.sql))
+                .bind(crate::now_ms())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| fail(m.version, e))?;
+            tx.commit().await.map_err(|e| fail(m.version, e))?;
+            tracing::info!(store = %url, version = m.version, "applied migration: {}", m.description);
+        }
+        Ok(())
+    })
+}

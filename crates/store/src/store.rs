@@ -1,0 +1,224 @@
+use crate::changes::ChangeFeed;
+use crate::url::StoreUrl;
+use crate::{Change, StoreError, migrate};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// Runs `$body` with `$p` bound to the concrete pool of either backend. The body is compiled
+/// once per backend, so the same query text and row mapping serve both.
+macro_rules! with_pool {
+    ($pool:expr, $p:ident => $body:expr) => {
+        match $pool {
+            $crate::Pool::Sqlite($p) => $body,
+            $crate::Pool::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Runs `$body` inside a write transaction bound to `$tx` and commits it; an error anywhere
+/// rolls everything back. SQLite takes the write lock at BEGIN, so concurrent writers queue
+/// instead of failing on a lock upgrade.
+macro_rules! write_tx {
+    ($store:expr, $tx:ident => $body:expr) => {{
+        let store: &$crate::Store = $store;
+        match store.pool() {
+            $crate::Pool::Sqlite(p) => {
+                let mut $tx = p
+                    .begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .map_err(|e| store.db_error(e))?;
+                let value = $body;
+                $tx.commit().await.map_err(|e| store.db_error(e))?;
+                value
+            }
+            $crate::Pool::Postgres(p) => {
+                let mut $tx = p.begin().await.map_err(|e| store.db_error(e))?;
+                let value = $body;
+                $tx.commit().await.map_err(|e| store.db_error(e))?;
+                value
+            }
+        }
+    }};
+}
+
+pub(crate) use {with_pool, write_tx};
+
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The connection pool of either backend.
+#[derive(Debug, Clone)]
+pub enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Tuning for [`Store::open`].
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Pool size; default 8 for SQLite, 10 for PostgreSQL.
+    pub max_connections: Option<u32>,
+    /// How long to wait for a pooled connection.
+    pub acquire_timeout: Duration,
+    /// How long SQLite waits for another writer's lock.
+    pub busy_timeout: Duration,
+    /// How often SQLite looks for changes made by other processes.
+    pub poll_interval: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            max_connections: None,
+            acquire_timeout: Duration::from_secs(10),
+            busy_timeout: Duration::from_secs(10),
+            poll_interval: Duration::from_millis(200),
+        }
+    }
+}
+
+/// A role's store. Cheap to clone; all clones share the pool and the change feed.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    url: StoreUrl,
+    feed: Arc<ChangeFeed>,
+    watcher: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.watcher.abort();
+    }
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({})", self.inner.url)
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `url`, applies migrations, and starts watching
+    /// for other processes' changes. Needs a Tokio runtime.
+    pub async fn open(url: &str, options: StoreOptions) -> Result<Store, StoreError> {
+        Self::open_url(StoreUrl::parse(url)?, options).await
+    }
+
+    pub async fn open_url(url: StoreUrl, options: StoreOptions) -> Result<Store, StoreError> {
+        let unavailable = |reason: String| StoreError::Unavailable {
+            url: url.to_string(),
+            reason,
+        };
+        let pool = match &url {
+            StoreUrl::Sqlite { path } => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        unavailable(format!("cannot create {}: {e}", dir.display()))
+                    })?;
+                }
+                let connect = SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(options.busy_timeout);
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(options.max_connections.unwrap_or(8))
+                    .acquire_timeout(options.acquire_timeout)
+                    .connect_with(connect)
+                    .await
+                    .map_err(|e| unavailable(e.to_string()))?;
+                Pool::Sqlite(pool)
+            }
+            StoreUrl::Postgres { url: text } => {
+                let connect =
+                    PgConnectOptions::from_str(text).map_err(|e| unavailable(e.to_string()))?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(options.max_connections.unwrap_or(10))
+                    .acquire_timeout(options.acquire_timeout)
+                    .connect_with(connect)
+                    .await
+                    .map_err(|e| {
+                        unavailable(format!(
+                            "{e} (is PostgreSQL running and the database created?)"
+                        ))
+                    })?;
+                Pool::Postgres(pool)
+            }
+        };
+        migrate::run(&pool, &url).await?;
+        let feed = Arc::new(ChangeFeed::new());
+        let watcher = crate::changes::start_watcher(
+            pool.clone(),
+            url.clone(),
+            feed.clone(),
+            options.poll_interval,
+        )
+        .await?;
+        tracing::info!(store = %url, "store opened");
+        Ok(Store {
+            inner: Arc::new(Inner {
+                pool,
+                url,
+                feed,
+                watcher,
+            }),
+        })
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.inner.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.inner.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The store's URL, password removed.
+    pub fn url(&self) -> &StoreUrl {
+        &self.inner.url
+    }
+
+    /// Changes to configuration, from this process (at once) and others (within a second).
+    /// A change on [`crate::RESYNC_CHANNEL`] means "reload everything": notifications may have
+    /// been missed.
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.inner.feed.subscribe()
+    }
+
+    pub(crate) fn feed(&self) -> &ChangeFeed {
+        &self.inner.feed
+    }
+
+    /// Closes the pool; waits for connections in use to be returned.
+    pub async fn close(&self) {
+        with_pool!(&self.inner.pool, p => p.close().await)
+    }
+
+    /// A database failure, named by the store's redacted URL.
+    pub(crate) fn db_error(&self, e: sqlx::Error) -> StoreError {
+        StoreError::Database {
+            url: self.inner.url.to_string(),
+            reason: e.to_string(),
+        }
+    }
+}

@@ -1,0 +1,457 @@
+//! The store's repository suite, run on both backends, and its durability, notification and
+//! concurrency guarantees.
+
+use hybrid_tests::{TempDir, fresh_postgres_database, postgres_admin_url};
+use serde_json::json;
+use std::time::Duration;
+use store::{Change, NewObject, Store, StoreError, StoreOptions};
+
+/// A fresh store URL of each available backend (SQLite always; PostgreSQL when configured).
+async fn backend_urls(dir: &TempDir) -> Vec<String> {
+    let mut urls = vec![format!("sqlite://{}", dir.path("store.db"))];
+    if let Some(admin) = postgres_admin_url() {
+        urls.push(fresh_postgres_database(&admin).await);
+    }
+    urls
+}
+
+async fn open(url: &str) -> Store {
+    Store::open(url, StoreOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repository_suite_on_both_backends() {
+    let dir = TempDir::new("store-suite");
+    for url in backend_urls(&dir).await {
+        let store = open(&url).await;
+        repository_suite(&store).await;
+        // Opening again applies no migration twice.
+        drop(store);
+        let again = open(&url).await;
+        assert_eq!(
+            again
+                .directory()
+                .list("AuthServer", None)
+                .await
+                .unwrap()
+                .len(),
+            1,
+            "{url}"
+        );
+    }
+}
+
+async fn repository_suite(store: &Store) {
+    let dir = store.directory();
+    let label = store.url().to_string();
+    let acs = dir
+        .create(NewObject::new(
+            "AuthServer",
+            "org1",
+            "WindowsAzureACS",
+            json!({"Realm": "tenant"}),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(acs.version, 1);
+    let found = dir
+        .find("AuthServer", "org1", "windowsazureacs")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found, acs, "{label}: names match without regard to case");
+    assert_eq!(dir.get(&acs.id).await.unwrap().unwrap(), acs);
+    assert!(
+        dir.find("AuthServer", "org2", "WindowsAzureACS")
+            .await
+            .unwrap()
+            .is_none(),
+        "parents separate names"
+    );
+
+    let dup = dir
+        .create(NewObject::new(
+            "AuthServer",
+            "org1",
+            "WINDOWSAZUREACS",
+            json!({}),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(dup.code(), "StoreDuplicate", "{label}: {dup}");
+
+    // Batches are all or nothing.
+    let batch = vec![
+        NewObject::new("PartnerApplication", "org1", "SfBOnline", json!({"n": 1})),
+        NewObject::new(
+            "PartnerApplication",
+            "org1",
+            "Exchange Online",
+            json!({"n": 2}),
+        ),
+        NewObject::new("PartnerApplication", "org1", "sfbonline", json!({"n": 3})),
+    ];
+    assert_eq!(
+        dir.create_all(batch).await.unwrap_err().code(),
+        "StoreDuplicate"
+    );
+    assert!(
+        dir.list("PartnerApplication", Some("org1"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "{label}: no partial batch"
+    );
+    let batch = vec![
+        NewObject::new("PartnerApplication", "org1", "SfBOnline", json!({"n": 1})),
+        NewObject::new(
+            "PartnerApplication",
+            "org1",
+            "Exchange Online",
+            json!({"n": 2}),
+        ),
+    ];
+    dir.create_all(batch).await.unwrap();
+    let names: Vec<String> = dir
+        .list("PartnerApplication", Some("org1"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.name)
+        .collect();
+    assert_eq!(
+        names,
+        ["Exchange Online", "SfBOnline"],
+        "{label}: listed by name"
+    );
+
+    // Optimistic concurrency: a stale write is refused and changes nothing.
+    let v2 = dir
+        .update(
+            &acs,
+            "WindowsAzureACS",
+            json!({"Realm": "tenant", "Enabled": false}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(v2.version, 2);
+    let stale = dir
+        .update(&acs, "WindowsAzureACS", json!({"lost": true}))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            stale,
+            StoreError::Conflict {
+                expected: 1,
+                actual: 2,
+                ..
+            }
+        ),
+        "{label}: {stale}"
+    );
+    assert_eq!(
+        dir.get(&acs.id).await.unwrap().unwrap().data,
+        json!({"Realm": "tenant", "Enabled": false})
+    );
+    assert_eq!(dir.delete(&acs).await.unwrap_err().code(), "StoreConflict");
+
+    // Renaming onto another object's name is a duplicate.
+    let sfb = dir
+        .find("PartnerApplication", "org1", "SfBOnline")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        dir.update(&sfb, "exchange online", json!({}))
+            .await
+            .unwrap_err()
+            .code(),
+        "StoreDuplicate"
+    );
+
+    // Size bound.
+    let big = json!({"x": "y".repeat(store::MAX_OBJECT_BYTES)});
+    assert_eq!(
+        dir.create(NewObject::new("AuthServer", "org1", "big", big))
+            .await
+            .unwrap_err()
+            .code(),
+        "StoreTooLarge"
+    );
+
+    // Delete at the current version; then it is gone, and deleting again says so.
+    let extra = dir
+        .create(NewObject::new("AuthServer", "org1", "evoSTS", json!({})))
+        .await
+        .unwrap();
+    dir.delete(&extra).await.unwrap();
+    assert!(dir.get(&extra.id).await.unwrap().is_none());
+    assert_eq!(
+        dir.delete(&extra).await.unwrap_err().code(),
+        "StoreNotFound"
+    );
+    assert_eq!(dir.list("AuthServer", None).await.unwrap().len(), 1);
+}
+
+async fn next_change(
+    rx: &mut tokio::sync::broadcast::Receiver<Change>,
+    within: Duration,
+) -> Option<Change> {
+    tokio::time::timeout(within, rx.recv())
+        .await
+        .ok()
+        .and_then(Result::ok)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_store_on_the_same_database_hears_of_changes_within_a_second() {
+    let dir = TempDir::new("store-notify");
+    for url in backend_urls(&dir).await {
+        let writer = open(&url).await;
+        let reader = open(&url).await;
+        let mut local = writer.subscribe();
+        let mut remote = reader.subscribe();
+        let started = std::time::Instant::now();
+        writer
+            .directory()
+            .create(NewObject::new(
+                "AuthConfig",
+                "org1",
+                "Auth Configuration",
+                json!({}),
+            ))
+            .await
+            .unwrap();
+        let mine = next_change(&mut local, Duration::from_millis(100))
+            .await
+            .expect("own change at once");
+        assert_eq!(
+            mine,
+            Change {
+                channel: "AuthConfig".into(),
+                local: true
+            }
+        );
+        let theirs = next_change(&mut remote, Duration::from_secs(1)).await;
+        assert_eq!(
+            theirs,
+            Some(Change {
+                channel: "AuthConfig".into(),
+                local: false
+            }),
+            "{url}"
+        );
+        eprintln!(
+            "{}: change seen by the other store after {:?}",
+            writer.url(),
+            started.elapsed()
+        );
+        // The writer does not hear its own change a second time.
+        assert!(
+            next_change(&mut local, Duration::from_millis(600))
+                .await
+                .is_none(),
+            "{url}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers_lose_no_update() {
+    let dir = TempDir::new("store-concurrency");
+    for url in backend_urls(&dir).await {
+        let store = open(&url).await;
+        let counter = store
+            .directory()
+            .create(NewObject::new("Counter", "", "hits", json!({"n": 0})))
+            .await
+            .unwrap();
+        let per_writer = 40;
+        let mut tasks = Vec::new();
+        for _ in 0..2 {
+            let store = open(&url).await; // separate pools, as separate processes would have
+            let id = counter.id.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut conflicts = 0;
+                for _ in 0..per_writer {
+                    loop {
+                        let cur = store.directory().get(&id).await.unwrap().unwrap();
+                        let n = cur.data["n"].as_i64().unwrap();
+                        match store
+                            .directory()
+                            .update(&cur, &cur.name, json!({"n": n + 1}))
+                            .await
+                        {
+                            Ok(_) => break,
+                            Err(StoreError::Conflict { .. }) => conflicts += 1,
+                            Err(e) => panic!("{e}"),
+                        }
+                    }
+                }
+                conflicts
+            }));
+        }
+        let mut readers = Vec::new();
+        for _ in 0..3 {
+            let store = store.clone();
+            let id = counter.id.clone();
+            readers.push(tokio::spawn(async move {
+                let mut last = 0;
+                for _ in 0..60 {
+                    let cur = store.directory().get(&id).await.unwrap().unwrap();
+                    let n = cur.data["n"].as_i64().unwrap();
+                    assert!(n >= last, "a reader saw the counter go back");
+                    assert_eq!(cur.version, n + 1, "version and body move together");
+                    last = n;
+                }
+            }));
+        }
+        let mut conflicts = 0;
+        for t in tasks {
+            conflicts += t.await.unwrap();
+        }
+        for r in readers {
+            r.await.unwrap();
+        }
+        let end = store.directory().get(&counter.id).await.unwrap().unwrap();
+        assert_eq!(
+            end.data["n"],
+            json!(2 * per_writer),
+            "{url}: no lost update"
+        );
+        eprintln!(
+            "{}: {} increments, {conflicts} stale writes refused and retried",
+            store.url(),
+            2 * per_writer
+        );
+    }
+}
+
+const WRITER_ENV: &str = "HYBRID_TEST_WRITER_URL";
+const BATCH: usize = 40;
+
+/// Run only as the child of `sigkill_mid_batch_loses_nothing_committed`: writes batches until killed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "child process of sigkill_mid_batch_loses_nothing_committed"]
+async fn store_writer_child() {
+    let Ok(url) = std::env::var(WRITER_ENV) else {
+        return;
+    };
+    let store = open(&url).await;
+    for batch in 0.. {
+        let objects = (0..BATCH)
+            .map(|i| {
+                NewObject::new(
+                    "Row",
+                    &format!("batch-{batch}"),
+                    &format!("row-{i}"),
+                    json!({"i": i}),
+                )
+            })
+            .collect();
+        store.directory().create_all(objects).await.unwrap();
+        println!("COMMITTED {batch}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_batch_loses_nothing_committed() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let dir = TempDir::new("store-kill");
+    for url in backend_urls(&dir).await {
+        open(&url).await; // migrate first, so the child starts writing at once
+        let mut child = tokio::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "store::store_writer_child",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(WRITER_ENV, &url)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut committed = Vec::new();
+        while committed.len() < 8 {
+            let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+                .await
+                .unwrap()
+                .unwrap();
+            let Some(line) = line else {
+                panic!("the writer stopped early")
+            };
+            if let Some(n) = line.strip_prefix("COMMITTED ") {
+                committed.push(n.parse::<usize>().unwrap());
+            }
+        }
+        child.start_kill().unwrap(); // SIGKILL, in the middle of the next batch
+        child.wait().await.unwrap();
+
+        let store = open(&url).await;
+        let rows = store.directory().list("Row", None).await.unwrap();
+        let mut per_batch = std::collections::BTreeMap::<String, usize>::new();
+        for r in &rows {
+            *per_batch.entry(r.parent.clone()).or_default() += 1;
+        }
+        for b in &committed {
+            assert_eq!(
+                per_batch.get(&format!("batch-{b}")),
+                Some(&BATCH),
+                "{url}: committed batch {b} is whole"
+            );
+        }
+        for (batch, n) in &per_batch {
+            assert_eq!(*n, BATCH, "{url}: {batch} is partial");
+        }
+        eprintln!(
+            "{}: {} batches reported committed, {} present, none partial",
+            store.url(),
+            committed.len(),
+            per_batch.len()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refuses_a_schema_newer_than_it_knows_and_bad_urls() {
+    let dir = TempDir::new("store-schema");
+    let url = format!("sqlite://{}", dir.path("s.db"));
+    let store = open(&url).await;
+    if let store::Pool::Sqlite(p) = store.pool() {
+        sqlx_sqlite_exec(p).await;
+    }
+    drop(store);
+    let e = Store::open(&url, StoreOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "StoreSchemaTooNew", "{e}");
+    let e = Store::open(
+        "postgres://hybrid:topsecret@127.0.0.1:1/nowhere",
+        StoreOptions {
+            acquire_timeout: Duration::from_secs(2),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code(), "StoreUnavailable");
+    assert!(
+        e.to_string()
+            .contains("postgres://hybrid:***@127.0.0.1:1/nowhere"),
+        "{e}"
+    );
+    assert!(!e.to_string().contains("topsecret"));
+}
+
+async fn sqlx_sqlite_exec(p: &sqlx::SqlitePool) {
+    sqlx::query("INSERT INTO schema_migrations (version, description, checksum, applied_ms) VALUES (999, 'future', 'x', 0)")
+        .execute(p)
+        .await
+        .unwrap();
+}
