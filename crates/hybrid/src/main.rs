@@ -1,8 +1,12 @@
 //! `hybrid`: servers, admin verbs and tools for the hybrid S2S OAuth trust.
 
 mod cert_cmd;
+mod client;
+mod cloud_cmd;
 mod error;
 mod output;
+mod paths;
+mod serve;
 mod token_cmd;
 
 use clap::{Parser, Subcommand};
@@ -17,12 +21,25 @@ struct Cli {
     /// Print machine-readable JSON instead of a listing.
     #[arg(long, global = true)]
     json: bool,
+    /// The data folder: each role keeps its store, server URL and admin credentials under
+    /// DIR/<role>/.
+    #[arg(
+        long,
+        global = true,
+        env = "HYBRID_DATA",
+        default_value = "hybrid-data"
+    )]
+    data: std::path::PathBuf,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run one role's server: cloud (directory and token service).
+    Serve(serve::ServeArgs),
+    /// The cloud directory's admin verbs (tenants, service principals, key credentials, SPNs).
+    Cloud(cloud_cmd::CloudArgs),
     /// Decode, explain and check S2S tokens.
     #[command(subcommand)]
     Token(token_cmd::TokenCommand),
@@ -34,7 +51,12 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let out = output::Output { json: cli.json };
+    let data = paths::DataDir {
+        root: cli.data.clone(),
+    };
     let result = match cli.command {
+        Command::Serve(a) => serve::run(a, &data),
+        Command::Cloud(a) => cloud_cmd::run(a, &data, &out),
         Command::Token(c) => token_cmd::run(c, &out),
         Command::Cert(c) => cert_cmd::run(c, &out),
     };

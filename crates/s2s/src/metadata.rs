@@ -252,7 +252,7 @@ impl MetadataDocument {
             version: Some("1.0".into()),
             name: Some("Microsoft Azure ACS Tenant".into()),
             realm: Some(tenant.to_ascii_lowercase()),
-            service_name: Some("Microsoft Entra ACS".into()),
+            service_name: Some(ACS_APP_ID.into()),
             issuer: Some(issuer.clone()),
             allowed_audiences: vec![issuer],
             keys: certificates.iter().map(|c| signing_key(c)).collect(),

@@ -1,0 +1,237 @@
+//! The cloud role's errors: Graph-style for the directory API, OAuth-style (AADSTS codes) for
+//! the token endpoint.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use thiserror::Error;
+
+/// Directory and admin API failures, each with Graph's error code on the wire.
+#[derive(Debug, Error)]
+pub enum CloudError {
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error(
+        "Resource '{0}' does not exist or one of its queried reference-property objects are not present."
+    )]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PreconditionFailed(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl CloudError {
+    /// Graph's error code for this failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CloudError::Unauthorized(_) => "InvalidAuthenticationToken",
+            CloudError::Forbidden(_) => "Authorization_RequestDenied",
+            CloudError::NotFound(_) => "Request_ResourceNotFound",
+            CloudError::BadRequest(_) => "Request_BadRequest",
+            CloudError::Conflict(_) => "Request_MultipleObjectsWithSameKeyValue",
+            CloudError::PreconditionFailed(_) => "Request_PreconditionFailed",
+            CloudError::Internal(_) => "Service_InternalServerError",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            CloudError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            CloudError::Forbidden(_) => StatusCode::FORBIDDEN,
+            CloudError::NotFound(_) => StatusCode::NOT_FOUND,
+            CloudError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            CloudError::Conflict(_) => StatusCode::CONFLICT,
+            CloudError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            CloudError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<store::StoreError> for CloudError {
+    fn from(e: store::StoreError) -> Self {
+        use store::StoreError as S;
+        match e {
+            S::Duplicate { .. } => CloudError::Conflict(e.to_string()),
+            S::NotFound { name, .. } => CloudError::NotFound(name),
+            S::Conflict { .. } => CloudError::PreconditionFailed(e.to_string()),
+            S::TooLarge { .. } => CloudError::BadRequest(e.to_string()),
+            other => {
+                tracing::error!(code = other.code(), "store failure: {other}");
+                CloudError::Internal(format!("the directory store failed ({})", other.code()))
+            }
+        }
+    }
+}
+
+impl IntoResponse for CloudError {
+    fn into_response(self) -> Response {
+        let now = crate::model::graph_time(time::OffsetDateTime::now_utc());
+        let body = json!({
+            "error": {
+                "code": self.code(),
+                "message": self.to_string(),
+                "innerError": { "date": now, "request-id": uuid::Uuid::new_v4().to_string() }
+            }
+        });
+        (self.status(), Json(body)).into_response()
+    }
+}
+
+/// A token endpoint refusal: OAuth `error`, an AADSTS code and its description.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("AADSTS{code}: {description}")]
+pub struct StsError {
+    pub error: &'static str,
+    pub code: u32,
+    pub description: String,
+    pub status: u16,
+}
+
+/// The token endpoint's refusals: one per cause. Codes marked Hybrid are assigned by this
+/// project where Entra documents none for the cause.
+pub mod sts {
+    use super::StsError;
+
+    fn e(error: &'static str, code: u32, status: u16, description: String) -> StsError {
+        StsError {
+            error,
+            code,
+            description,
+            status,
+        }
+    }
+    pub fn missing_parameter(name: &str) -> StsError {
+        e(
+            "invalid_request",
+            900144,
+            400,
+            format!("The request body must contain the following parameter: '{name}'."),
+        )
+    }
+    pub fn bad_request(what: &str) -> StsError {
+        e(
+            "invalid_request",
+            90014,
+            400,
+            format!("The request is malformed: {what}."),
+        )
+    }
+    pub fn unsupported_grant(grant: &str) -> StsError {
+        e(
+            "unsupported_grant_type",
+            70003,
+            400,
+            format!("The app requested an unsupported grant type '{grant}'."),
+        )
+    }
+    pub fn tenant_not_found(tenant: &str) -> StsError {
+        e(
+            "invalid_request",
+            90002,
+            400,
+            format!(
+                "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
+            ),
+        )
+    }
+    pub fn malformed_assertion(why: &str) -> StsError {
+        e(
+            "invalid_request",
+            50027,
+            400,
+            format!("JWT token is invalid or malformed: {why}."),
+        )
+    }
+    pub fn client_not_found(app: &str, tenant: &str) -> StsError {
+        e(
+            "unauthorized_client",
+            700016,
+            400,
+            format!(
+                "Application with identifier '{app}' was not found in the directory '{tenant}'."
+            ),
+        )
+    }
+    pub fn no_matching_key(app: &str, x5t: &str) -> StsError {
+        e(
+            "invalid_client",
+            700027,
+            401,
+            format!(
+                "Client assertion failed signature validation: the key was not found. No Verify key credential of application '{app}' valid now matches x5t '{x5t}'."
+            ),
+        )
+    }
+    pub fn bad_signature(app: &str) -> StsError {
+        e(
+            "invalid_client",
+            50012,
+            401,
+            format!("Client assertion contains an invalid signature (application '{app}')."),
+        )
+    }
+    pub fn bad_audience(aud: &str, expected: &str) -> StsError {
+        e(
+            "invalid_client",
+            50013,
+            401,
+            format!("Assertion audience '{aud}' is invalid; expected '{expected}'."),
+        )
+    }
+    pub fn time_range(why: &str) -> StsError {
+        e(
+            "invalid_client",
+            700024,
+            400,
+            format!("Client assertion is not within its valid time range: {why}."),
+        )
+    }
+    /// Hybrid.
+    pub fn replayed() -> StsError {
+        e(
+            "invalid_client",
+            700029,
+            401,
+            "The client assertion was already used; sign a new one for every request.".into(),
+        )
+    }
+    pub fn resource_not_found(resource: &str, tenant: &str) -> StsError {
+        e(
+            "invalid_resource",
+            500011,
+            400,
+            format!(
+                "The resource principal named {resource} was not found in the tenant named {tenant}."
+            ),
+        )
+    }
+    /// Hybrid.
+    pub fn host_not_spn(host: &str, app: &str) -> StsError {
+        e(
+            "invalid_resource",
+            500012,
+            400,
+            format!(
+                "The host '{host}' is not a servicePrincipalName of the resource principal '{app}'. Add it with Set-MsolServicePrincipal -ServicePrincipalNames (hybrid cloud set-service-principal-names)."
+            ),
+        )
+    }
+    pub fn client_id_mismatch(client_id: &str, iss: &str) -> StsError {
+        e(
+            "invalid_client",
+            700021,
+            400,
+            format!(
+                "Client assertion application identifier '{iss}' doesn't match 'client_id' parameter '{client_id}'."
+            ),
+        )
+    }
+}

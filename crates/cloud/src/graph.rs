@@ -1,0 +1,436 @@
+//! The Graph-like directory API (`/v1.0/…`, tenant administrators) and the operator API
+//! (`/admin/…`).
+
+use crate::directory;
+use crate::error::CloudError;
+use crate::model::{KeyCredential, ServicePrincipal, complete_key_credential, graph_time};
+use crate::server::CloudState;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+type AppState = State<Arc<CloudState>>;
+type Q = Query<HashMap<String, String>>;
+
+const GRAPH_CONTEXT: &str = "https://graph.microsoft.com/v1.0/$metadata";
+
+pub fn routes() -> Router<Arc<CloudState>> {
+    Router::new()
+        .route("/v1.0/organization", get(organization))
+        .route("/v1.0/servicePrincipals", get(list))
+        .route("/v1.0/servicePrincipals/{id}", get(get_one).patch(patch))
+        .route("/v1.0/servicePrincipals/{id}/addKey", post(add_key))
+        .route("/v1.0/servicePrincipals/{id}/removeKey", post(remove_key))
+        .route("/v1.0/{spec}", get(get_one).patch(patch))
+        .route("/v1.0/{spec}/addKey", post(add_key))
+        .route("/v1.0/{spec}/removeKey", post(remove_key))
+        .route("/admin/tenants", post(new_tenant))
+        .route("/admin/signing-keys/rotate", post(rotate))
+}
+
+/// `servicePrincipals(appId='…')` names a principal by appId; anything else is an object id.
+fn principal_ref(segment: &str) -> Result<String, CloudError> {
+    if let Some(rest) = segment.strip_prefix("servicePrincipals(appId=") {
+        let inner = rest.strip_suffix(')').unwrap_or(rest).trim_matches('\'');
+        return Ok(inner.to_string());
+    }
+    if segment.contains('(') {
+        return Err(CloudError::BadRequest(format!(
+            "Resource not found for the segment '{segment}'."
+        )));
+    }
+    Ok(segment.to_string())
+}
+
+fn parse_body<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, CloudError> {
+    serde_json::from_slice(body)
+        .map_err(|e| CloudError::BadRequest(format!("The request body is not valid: {e}")))
+}
+
+/// The principal as Graph shows it: `key` values only when asked for with $select on one object;
+/// only the selected properties when $select is given.
+fn present(sp: &ServicePrincipal, select: Option<&str>, single: bool) -> Value {
+    let mut v = serde_json::to_value(sp).expect("service principals serialize");
+    let wanted: Option<Vec<String>> = select.map(|s| {
+        s.split(',')
+            .map(|p| p.trim().to_ascii_lowercase())
+            .collect()
+    });
+    let keys_selected = wanted
+        .as_ref()
+        .is_some_and(|w| w.iter().any(|p| p == "keycredentials"));
+    if !(single && keys_selected)
+        && let Some(list) = v["keyCredentials"].as_array_mut()
+    {
+        for k in list {
+            k["key"] = Value::Null;
+        }
+    }
+    if let (Some(wanted), Some(obj)) = (wanted, v.as_object()) {
+        let kept: Map<String, Value> = obj
+            .iter()
+            .filter(|(k, _)| *k == "id" || wanted.contains(&k.to_ascii_lowercase()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        v = Value::Object(kept);
+    }
+    v
+}
+
+async fn organization(State(state): AppState, headers: HeaderMap) -> Result<Response, CloudError> {
+    let tenant_id = state.tenant_admin(&headers)?;
+    let snap = state.snapshot();
+    let t = snap
+        .tenant(&tenant_id)
+        .ok_or_else(|| CloudError::NotFound(tenant_id.clone()))?;
+    Ok(axum::Json(
+        json!({ "@odata.context": format!("{GRAPH_CONTEXT}#organization"), "value": [t.tenant] }),
+    )
+    .into_response())
+}
+
+async fn list(
+    State(state): AppState,
+    headers: HeaderMap,
+    Query(q): Q,
+) -> Result<Response, CloudError> {
+    let tenant_id = state.tenant_admin(&headers)?;
+    let mut sps = directory::list_service_principals(&state.store, &tenant_id).await?;
+    if let Some(filter) = q.get("$filter") {
+        let app = filter
+            .strip_prefix("appId eq '")
+            .and_then(|r| r.strip_suffix('\''))
+            .ok_or_else(|| {
+                CloudError::BadRequest(format!(
+                    "Unsupported $filter '{filter}'; use appId eq '<appId>'."
+                ))
+            })?;
+        sps.retain(|s| s.app_id.eq_ignore_ascii_case(app));
+    }
+    let value: Vec<Value> = sps
+        .iter()
+        .map(|s| present(s, q.get("$select").map(String::as_str), false))
+        .collect();
+    Ok(axum::Json(
+        json!({ "@odata.context": format!("{GRAPH_CONTEXT}#servicePrincipals"), "value": value }),
+    )
+    .into_response())
+}
+
+async fn get_one(
+    State(state): AppState,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Q,
+) -> Result<Response, CloudError> {
+    let tenant_id = state.tenant_admin(&headers)?;
+    let (_, sp) =
+        directory::find_service_principal(&state.store, &tenant_id, &principal_ref(&id)?).await?;
+    let mut v = present(&sp, q.get("$select").map(String::as_str), true);
+    v["@odata.context"] = json!(format!("{GRAPH_CONTEXT}#servicePrincipals/$entity"));
+    Ok(axum::Json(v).into_response())
+}
+
+/// Applies `change` to a principal and saves it, retrying when another writer got there first.
+async fn modify(
+    state: &CloudState,
+    tenant_id: &str,
+    id: &str,
+    change: impl Fn(&mut ServicePrincipal) -> Result<(), CloudError>,
+) -> Result<ServicePrincipal, CloudError> {
+    for _ in 0..5 {
+        let (obj, mut sp) = directory::find_service_principal(&state.store, tenant_id, id).await?;
+        change(&mut sp)?;
+        match directory::save_service_principal(&state.store, &obj, &sp).await {
+            Ok(()) => {
+                state.reload().await?;
+                return Ok(sp);
+            }
+            Err(CloudError::PreconditionFailed(_)) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(CloudError::PreconditionFailed(
+        "the service principal kept changing; try again".into(),
+    ))
+}
+
+async fn patch(
+    State(state): AppState,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, CloudError> {
+    let tenant_id = state.tenant_admin(&headers)?;
+    let body: Map<String, Value> = parse_body(&body)?;
+    for k in body.keys() {
+        if !matches!(
+            k.as_str(),
+            "keyCredentials" | "servicePrincipalNames" | "accountEnabled"
+        ) {
+            return Err(CloudError::BadRequest(format!(
+                "Property '{k}' is read-only or cannot be changed here."
+            )));
+        }
+    }
+    let keys: Option<Vec<KeyCredential>> = body
+        .get("keyCredentials")
+        .map(|v| serde_json::from_value(v.clone()))
+        .transpose()
+        .map_err(|e| {
+            CloudError::BadRequest(format!(
+                "Invalid value specified for property 'keyCredentials': {e}"
+            ))
+        })?;
+    let spns: Option<Vec<String>> = body
+        .get("servicePrincipalNames")
+        .map(|v| serde_json::from_value(v.clone()))
+        .transpose()
+        .map_err(|e| {
+            CloudError::BadRequest(format!(
+                "Invalid value specified for property 'servicePrincipalNames': {e}"
+            ))
+        })?;
+    let enabled: Option<bool> = body
+        .get("accountEnabled")
+        .map(|v| {
+            v.as_bool().ok_or_else(|| {
+                CloudError::BadRequest("accountEnabled must be true or false".into())
+            })
+        })
+        .transpose()?;
+    modify(&state, &tenant_id, &principal_ref(&id)?, |sp| {
+        if let Some(keys) = &keys {
+            let mut out = Vec::with_capacity(keys.len());
+            for k in keys {
+                let existing = k.key_id.as_deref().and_then(|id| {
+                    sp.key_credentials
+                        .iter()
+                        .find(|e| e.key_id.as_deref() == Some(id))
+                });
+                match (existing, &k.key) {
+                    (Some(e), None) => out.push(e.clone()),
+                    _ => out.push(complete_key_credential(k)?.0),
+                }
+            }
+            sp.key_credentials = out;
+        }
+        if let Some(spns) = &spns {
+            let mut clean: Vec<String> = Vec::new();
+            for s in spns.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+                if !clean.iter().any(|c| c.eq_ignore_ascii_case(s)) {
+                    clean.push(s.to_string());
+                }
+            }
+            if !clean.iter().any(|c| c.eq_ignore_ascii_case(&sp.app_id)) {
+                clean.insert(0, sp.app_id.clone()); // the appId is always an SPN of its principal
+            }
+            sp.service_principal_names = clean;
+        }
+        if let Some(e) = enabled {
+            sp.account_enabled = e;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AddKeyBody {
+    key_credential: KeyCredential,
+    #[serde(default)]
+    password_credential: Option<Value>,
+    proof: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RemoveKeyBody {
+    key_id: String,
+    proof: String,
+}
+
+/// Graph's proof of possession: a JWT signed with the key of one of the principal's valid
+/// certificates, `aud` Azure AD Graph, `iss` the principal's object id, at most 10 minutes.
+fn check_proof(
+    state: &CloudState,
+    tenant_id: &str,
+    sp: &ServicePrincipal,
+    proof: &str,
+) -> Result<(), CloudError> {
+    let bad = |m: &str| CloudError::BadRequest(format!("The proof is invalid: {m}."));
+    let jwt = s2s::Jwt::decode(proof).map_err(|e| bad(&e.to_string()))?;
+    if jwt.alg() != "RS256" {
+        return Err(bad("it must be signed with RS256"));
+    }
+    let c = &jwt.claims;
+    if !c
+        .aud
+        .as_deref()
+        .is_some_and(|a| a.eq_ignore_ascii_case(s2s::ids::AAD_GRAPH_APP_ID))
+    {
+        return Err(bad(&format!(
+            "'aud' must be {}",
+            s2s::ids::AAD_GRAPH_APP_ID
+        )));
+    }
+    if !c
+        .iss
+        .as_deref()
+        .is_some_and(|i| i.eq_ignore_ascii_case(&sp.id))
+    {
+        return Err(bad("'iss' must be the service principal's object id"));
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let skew = state.config.sts.clock_skew;
+    let (Some(nbf), Some(exp)) = (c.nbf, c.exp) else {
+        return Err(bad("'nbf' and 'exp' are required"));
+    };
+    if exp.seconds - nbf.seconds > 600 || now > exp.seconds + skew || now + skew < nbf.seconds {
+        return Err(bad("it must be valid now, for at most 10 minutes"));
+    }
+    let snap = state.snapshot();
+    let principal = snap
+        .tenant(tenant_id)
+        .and_then(|t| t.principals.get(&sp.app_id.to_ascii_lowercase()));
+    let keys: Vec<_> = principal
+        .map(|p| {
+            p.verify_keys
+                .iter()
+                .filter(|k| k.start <= now && now <= k.end)
+                .collect()
+        })
+        .unwrap_or_default();
+    if keys.is_empty() {
+        return Err(CloudError::BadRequest(
+            "The service principal has no valid certificate to prove possession with; add the first key with PATCH keyCredentials.".into(),
+        ));
+    }
+    if keys.iter().any(|k| {
+        k.key
+            .verify_rs256(jwt.signing_input(), &jwt.signature)
+            .is_ok()
+    }) {
+        Ok(())
+    } else {
+        Err(bad(
+            "its signature is not by a current certificate of the service principal",
+        ))
+    }
+}
+
+async fn add_key(
+    State(state): AppState,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, CloudError> {
+    let tenant_id = state.tenant_admin(&headers)?;
+    let body: AddKeyBody = parse_body(&body)?;
+    if body
+        .password_credential
+        .as_ref()
+        .is_some_and(|p| !p.is_null())
+    {
+        return Err(CloudError::BadRequest(
+            "passwordCredential is only for X509CertAndPassword keys, which are not supported"
+                .into(),
+        ));
+    }
+    let (_, sp) =
+        directory::find_service_principal(&state.store, &tenant_id, &principal_ref(&id)?).await?;
+    check_proof(&state, &tenant_id, &sp, &body.proof)?;
+    let (new_key, _) = complete_key_credential(&body.key_credential)?;
+    let added = new_key.clone();
+    modify(&state, &tenant_id, &sp.id, move |sp| {
+        sp.key_credentials.push(new_key.clone());
+        Ok(())
+    })
+    .await?;
+    let mut v = serde_json::to_value(&added).expect("key credentials serialize");
+    v["key"] = Value::Null;
+    v["@odata.context"] = json!(format!("{GRAPH_CONTEXT}#microsoft.graph.keyCredential"));
+    Ok(axum::Json(v).into_response())
+}
+
+async fn remove_key(
+    State(state): AppState,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, CloudError> {
+    let tenant_id = state.tenant_admin(&headers)?;
+    let body: RemoveKeyBody = parse_body(&body)?;
+    let (_, sp) =
+        directory::find_service_principal(&state.store, &tenant_id, &principal_ref(&id)?).await?;
+    check_proof(&state, &tenant_id, &sp, &body.proof)?;
+    if !sp.key_credentials.iter().any(|k| {
+        k.key_id
+            .as_deref()
+            .is_some_and(|i| i.eq_ignore_ascii_case(&body.key_id))
+    }) {
+        return Err(CloudError::NotFound(body.key_id));
+    }
+    modify(&state, &tenant_id, &sp.id, |sp| {
+        sp.key_credentials.retain(|k| {
+            !k.key_id
+                .as_deref()
+                .is_some_and(|i| i.eq_ignore_ascii_case(&body.key_id))
+        });
+        Ok(())
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NewTenantBody {
+    domain: String,
+    #[serde(default)]
+    display_name: Option<String>,
+}
+
+async fn new_tenant(
+    State(state): AppState,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, CloudError> {
+    state.operator(&headers)?;
+    let body: NewTenantBody = parse_body(&body)?;
+    let made =
+        directory::create_tenant(&state.store, &body.domain, body.display_name.as_deref()).await?;
+    state.reload().await?;
+    let t = &made.tenant;
+    tracing::info!(tenant = %t.id, domain = %t.default_domain(), "tenant created");
+    let v = json!({
+        "tenantId": t.id,
+        "displayName": t.display_name,
+        "verifiedDomains": t.verified_domains,
+        "createdDateTime": t.created_date_time,
+        "adminCredential": made.admin_credential,
+    });
+    Ok((StatusCode::CREATED, axum::Json(v)).into_response())
+}
+
+async fn rotate(State(state): AppState, headers: HeaderMap) -> Result<Response, CloudError> {
+    state.operator(&headers)?;
+    directory::rotate_signing_keys(&state.store).await?;
+    state.reload().await?;
+    let snap = state.snapshot();
+    let keys: Vec<Value> = snap
+        .signing_keys
+        .iter()
+        .map(|k| json!({ "status": k.status, "thumbprint": k.certificate.thumbprint(), "notAfter": graph_time(k.certificate.not_after()) }))
+        .collect();
+    Ok(axum::Json(json!({ "signingKeys": keys })).into_response())
+}

@@ -1,0 +1,15 @@
+//! The cloud role: a tenant directory (tenants, service principals, key credentials, SPNs),
+//! the ACS-style token service (STS) and its metadata documents, and a Graph-like admin API,
+//! playing Microsoft Entra ACS for the hybrid trust.
+
+pub mod directory;
+pub mod error;
+pub mod graph;
+pub mod model;
+pub mod replay;
+pub mod server;
+pub mod snapshot;
+pub mod sts;
+
+pub use error::{CloudError, StsError};
+pub use server::{CloudConfig, CloudServer, CloudState};

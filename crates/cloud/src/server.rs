@@ -1,0 +1,275 @@
+//! The cloud role's HTTP surface: metadata, the token endpoint, the Graph-like directory API
+//! and the operator API, over an in-memory snapshot kept fresh from the store.
+
+use crate::directory;
+use crate::error::{CloudError, StsError};
+use crate::graph;
+use crate::replay::ReplayCache;
+use crate::snapshot::{Caller, Snapshot};
+use crate::sts::{self, StsSettings, TokenRequest};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use s2s::metadata::{MetadataDocument, MetadataFlavor};
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use store::Store;
+
+/// Settings of a cloud server.
+#[derive(Debug, Clone)]
+pub struct CloudConfig {
+    /// The URL clients reach this server at, e.g. `http://127.0.0.1:8441`; it names the token
+    /// endpoint in metadata documents.
+    pub public_url: String,
+    pub sts: StsSettings,
+}
+
+pub struct CloudState {
+    pub store: Store,
+    pub config: CloudConfig,
+    snapshot: RwLock<Arc<Snapshot>>,
+    pub replay: ReplayCache,
+}
+
+impl CloudState {
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot.read().expect("snapshot lock").clone()
+    }
+
+    /// Rebuilds the in-memory directory from the store.
+    pub async fn reload(&self) -> Result<(), CloudError> {
+        let fresh = Snapshot::load(&self.store).await?;
+        *self.snapshot.write().expect("snapshot lock") = Arc::new(fresh);
+        Ok(())
+    }
+
+    /// The caller an admin credential belongs to.
+    pub fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, CloudError> {
+        let value = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .unwrap_or("")
+            .trim();
+        if token.is_empty() {
+            return Err(CloudError::Unauthorized("Access token is empty.".into()));
+        }
+        let hash = crypto::secret::credential_hash(token);
+        self.snapshot()
+            .credentials
+            .get(&hash)
+            .cloned()
+            .ok_or_else(|| {
+                CloudError::Unauthorized(
+                    "Access token validation failure. Invalid credential.".into(),
+                )
+            })
+    }
+
+    pub fn tenant_admin(&self, headers: &HeaderMap) -> Result<String, CloudError> {
+        match self.authenticate(headers)? {
+            Caller::TenantAdmin { tenant_id } => Ok(tenant_id),
+            Caller::Operator => Err(CloudError::Forbidden("The operator credential manages the server; use a tenant administrator credential for the directory.".into())),
+        }
+    }
+
+    pub fn operator(&self, headers: &HeaderMap) -> Result<(), CloudError> {
+        match self.authenticate(headers)? {
+            Caller::Operator => Ok(()),
+            Caller::TenantAdmin { .. } => Err(CloudError::Forbidden(
+                "This operation needs the server operator credential.".into(),
+            )),
+        }
+    }
+}
+
+/// A running cloud role: its state and its router.
+pub struct CloudServer {
+    pub state: Arc<CloudState>,
+    watcher: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for CloudServer {
+    fn drop(&mut self) {
+        self.watcher.abort();
+    }
+}
+
+impl CloudServer {
+    /// Prepares the store (signing keys) and loads the directory. Needs a Tokio runtime.
+    pub async fn start(store: Store, config: CloudConfig) -> Result<CloudServer, CloudError> {
+        directory::ensure_signing_keys(&store).await?;
+        let state = Arc::new(CloudState {
+            snapshot: RwLock::new(Arc::new(Snapshot::load(&store).await?)),
+            store,
+            config,
+            replay: ReplayCache::default(),
+        });
+        let watcher = tokio::spawn(watch(state.clone()));
+        Ok(CloudServer { state, watcher })
+    }
+
+    pub fn router(&self) -> Router {
+        router(self.state.clone())
+    }
+}
+
+/// Reloads the snapshot whenever the store reports a change (from any process).
+async fn watch(state: Arc<CloudState>) {
+    let mut changes = state.store.subscribe();
+    loop {
+        match changes.recv().await {
+            Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                // Coalesce a burst of changes into one reload.
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                while changes.try_recv().is_ok() {}
+                if let Err(e) = state.reload().await {
+                    tracing::warn!("directory reload failed: {e}");
+                }
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+pub fn router(state: Arc<CloudState>) -> Router {
+    let token_routes = Router::new()
+        .route("/tokens/OAuth/2", post(token_global))
+        .route("/{tenant}/tokens/OAuth/2", post(token_tenant))
+        .layer(DefaultBodyLimit::max(64 * 1024));
+    Router::new()
+        .route("/health", get(|| async { "ok" }))
+        .route("/metadata/json/1", get(metadata_global))
+        .route("/{tenant}/metadata/json/1", get(metadata_tenant))
+        .merge(token_routes)
+        .merge(graph::routes())
+        .layer(DefaultBodyLimit::max(1024 * 1024))
+        .with_state(state)
+}
+
+fn authority_of(url: &str) -> String {
+    url.split("://")
+        .nth(1)
+        .unwrap_or(url)
+        .split('/')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+fn metadata_for(state: &CloudState, tenant: &str) -> Response {
+    let snap = state.snapshot();
+    let Some(t) = snap.tenant(tenant) else {
+        return sts_error(crate::error::sts::tenant_not_found(tenant));
+    };
+    let issuance = format!("{}/{}/tokens/OAuth/2", state.config.public_url, t.tenant.id);
+    let doc = MetadataDocument::acs(&t.tenant.id, &issuance, &snap.published_certificates());
+    json_response(StatusCode::OK, doc.to_json(MetadataFlavor::Acs))
+}
+
+async fn metadata_tenant(
+    State(state): State<Arc<CloudState>>,
+    Path(tenant): Path<String>,
+) -> Response {
+    metadata_for(&state, &tenant)
+}
+
+async fn metadata_global(
+    State(state): State<Arc<CloudState>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    match q.get("realm") {
+        Some(realm) => metadata_for(&state, realm),
+        None => sts_error(crate::error::sts::missing_parameter("realm")),
+    }
+}
+
+pub fn sts_error(e: StsError) -> Response {
+    let now = crate::model::graph_time(time::OffsetDateTime::now_utc()).replace('T', " ");
+    let trace = uuid::Uuid::new_v4().to_string();
+    let correlation = uuid::Uuid::new_v4().to_string();
+    let body = json!({
+        "error": e.error,
+        "error_description": format!("AADSTS{}: {}\r\nTrace ID: {trace}\r\nCorrelation ID: {correlation}\r\nTimestamp: {now}", e.code, e.description),
+        "error_codes": [e.code],
+        "timestamp": now,
+        "trace_id": trace,
+        "correlation_id": correlation,
+    });
+    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
+    json_response(status, body.to_string())
+}
+
+async fn token_global(
+    State(state): State<Arc<CloudState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    token(&state, None, &headers, &body)
+}
+
+async fn token_tenant(
+    State(state): State<Arc<CloudState>>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    token(&state, Some(&tenant), &headers, &body)
+}
+
+fn token(state: &CloudState, tenant: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Response {
+    let started = std::time::Instant::now();
+    let form = match sts::parse_form(body) {
+        Ok(f) => f,
+        Err(e) => return sts_error(e),
+    };
+    let snap = state.snapshot();
+    let public = authority_of(&state.config.public_url);
+    let mut authorities = vec![public];
+    if let Some(h) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
+        authorities.push(h.to_ascii_lowercase());
+    }
+    let mut endpoint_urls = vec![format!("{}/tokens/OAuth/2", state.config.public_url)];
+    if let Some(t) = tenant {
+        endpoint_urls.push(format!("{}/{t}/tokens/OAuth/2", state.config.public_url));
+    }
+    let req = TokenRequest {
+        path_tenant: tenant,
+        form: &form,
+        authorities: &authorities,
+        endpoint_urls: &endpoint_urls,
+        now: time::OffsetDateTime::now_utc().unix_timestamp(),
+    };
+    match sts::issue(&snap, &state.replay, &state.config.sts, &req) {
+        Ok((resp, issued)) => {
+            tracing::info!(
+                client = %issued.client, resource = %issued.resource, token = %issued.response_digest,
+                micros = started.elapsed().as_micros() as u64, "issued an actor token"
+            );
+            json_response(
+                StatusCode::OK,
+                serde_json::to_string(&resp).expect("token response serializes"),
+            )
+        }
+        Err(e) => {
+            tracing::info!(code = e.code, "token request refused: {}", e.description);
+            sts_error(e)
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! The directory in memory: everything the token endpoint and request authentication need,
+//! rebuilt from the store whenever it changes, so that no token request reads the database.
+
+use crate::model::{
+    KIND_ADMIN_CREDENTIAL, KIND_OPERATOR_CREDENTIAL, KIND_SERVICE_PRINCIPAL, KIND_STS_KEY,
+    KIND_TENANT, ServicePrincipal, Tenant, parse_graph_time,
+};
+use crypto::{Certificate, RsaPrivateKey, RsaPublicKey};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+use store::Store;
+
+/// Who presented an admin credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// The server operator: may create tenants and rotate signing keys.
+    Operator,
+    /// A tenant administrator.
+    TenantAdmin { tenant_id: String },
+}
+
+/// A Verify key of a service principal, ready for RS256.
+#[derive(Debug, Clone)]
+pub struct VerifyKey {
+    pub key_id: String,
+    pub x5t: String,
+    pub thumbprint: String,
+    pub key: RsaPublicKey,
+    pub start: i64,
+    pub end: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct PrincipalState {
+    pub sp: ServicePrincipal,
+    pub verify_keys: Vec<VerifyKey>,
+}
+
+impl PrincipalState {
+    /// True when `host` (an authority, `host[:port]`) is one of the principal's SPNs, written
+    /// as a URL (`https://mail.contoso.com/`), a bare host, or `appId/host`.
+    pub fn has_spn_host(&self, host: &str) -> bool {
+        self.sp
+            .service_principal_names
+            .iter()
+            .any(|spn| spn_host(spn).is_some_and(|h| h.eq_ignore_ascii_case(host)))
+    }
+}
+
+/// The authority an SPN names, if it names one.
+pub fn spn_host(spn: &str) -> Option<String> {
+    let spn = spn.trim();
+    if let Some(rest) = spn
+        .strip_prefix("https://")
+        .or_else(|| spn.strip_prefix("http://"))
+    {
+        return rest
+            .split(['/', '?', '#'])
+            .next()
+            .filter(|h| !h.is_empty())
+            .map(str::to_string);
+    }
+    let host = match spn.split_once('/') {
+        Some((_app, host)) => host.trim_end_matches('/'),
+        None => spn,
+    };
+    let is_app_id = uuid::Uuid::parse_str(host).is_ok();
+    (!host.is_empty() && !host.contains('/') && !is_app_id).then(|| host.to_string())
+}
+
+#[derive(Debug, Clone)]
+pub struct TenantState {
+    pub tenant: Tenant,
+    /// By lowercase appId.
+    pub principals: HashMap<String, PrincipalState>,
+}
+
+/// An STS signing key, with its role in rotation.
+#[derive(Debug)]
+pub struct SigningKey {
+    pub certificate: Certificate,
+    pub key: RsaPrivateKey,
+    /// "current", "next" or "previous".
+    pub status: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// By lowercase tenant id.
+    pub tenants: HashMap<String, Arc<TenantState>>,
+    /// Lowercase verified domain -> tenant id.
+    pub domains: HashMap<String, String>,
+    /// Credential hash -> caller.
+    pub credentials: HashMap<String, Caller>,
+    pub signing_keys: Vec<Arc<SigningKey>>,
+}
+
+impl Snapshot {
+    /// A tenant by id or verified domain.
+    pub fn tenant(&self, id_or_domain: &str) -> Option<&Arc<TenantState>> {
+        let k = id_or_domain.to_ascii_lowercase();
+        self.tenants
+            .get(&k)
+            .or_else(|| self.domains.get(&k).and_then(|id| self.tenants.get(id)))
+    }
+
+    pub fn current_key(&self) -> Option<&Arc<SigningKey>> {
+        self.signing_keys.iter().find(|k| k.status == "current")
+    }
+
+    /// Current, next and previous signing certificates, for metadata.
+    pub fn published_certificates(&self) -> Vec<&Certificate> {
+        let order = ["current", "next", "previous"];
+        let mut keys: Vec<&Arc<SigningKey>> = self.signing_keys.iter().collect();
+        keys.sort_by_key(|k| order.iter().position(|s| *s == k.status).unwrap_or(9));
+        keys.into_iter().map(|k| &k.certificate).collect()
+    }
+
+    /// Reads everything from the store.
+    pub async fn load(store: &Store) -> Result<Snapshot, store::StoreError> {
+        let dir = store.directory();
+        let mut snap = Snapshot::default();
+        for obj in dir.list(KIND_TENANT, None).await? {
+            let tenant: Tenant = decode(&obj.data)?;
+            for d in &tenant.verified_domains {
+                snap.domains
+                    .insert(d.name.to_ascii_lowercase(), tenant.id.to_ascii_lowercase());
+            }
+            let state = TenantState {
+                tenant,
+                principals: HashMap::new(),
+            };
+            snap.tenants
+                .insert(obj.name.to_ascii_lowercase(), Arc::new(state));
+        }
+        for obj in dir.list(KIND_SERVICE_PRINCIPAL, None).await? {
+            let sp: ServicePrincipal = decode(&obj.data)?;
+            let Some(tenant) = snap.tenants.get_mut(&obj.parent.to_ascii_lowercase()) else {
+                continue;
+            };
+            let state = PrincipalState {
+                verify_keys: verify_keys(&sp),
+                sp,
+            };
+            Arc::get_mut(tenant)
+                .expect("tenants are not shared while loading")
+                .principals
+                .insert(state.sp.app_id.to_ascii_lowercase(), state);
+        }
+        for obj in dir.list(KIND_ADMIN_CREDENTIAL, None).await? {
+            if let Some(hash) = obj.data["hash"].as_str() {
+                snap.credentials.insert(
+                    hash.to_string(),
+                    Caller::TenantAdmin {
+                        tenant_id: obj.parent.clone(),
+                    },
+                );
+            }
+        }
+        for obj in dir.list(KIND_OPERATOR_CREDENTIAL, None).await? {
+            if let Some(hash) = obj.data["hash"].as_str() {
+                snap.credentials.insert(hash.to_string(), Caller::Operator);
+            }
+        }
+        for obj in dir.list(KIND_STS_KEY, None).await? {
+            for k in obj.data["keys"].as_array().into_iter().flatten() {
+                snap.signing_keys.push(Arc::new(signing_key(k)?));
+            }
+        }
+        Ok(snap)
+    }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, store::StoreError> {
+    serde_json::from_value(v.clone()).map_err(|e| store::StoreError::Corrupt(e.to_string()))
+}
+
+fn signing_key(v: &Value) -> Result<SigningKey, store::StoreError> {
+    let corrupt = |m: String| store::StoreError::Corrupt(format!("STS signing key: {m}"));
+    let cert = Certificate::from_base64(v["certificate"].as_str().unwrap_or_default())
+        .map_err(|e| corrupt(e.to_string()))?;
+    let der = base64_decode(v["privateKey"].as_str().unwrap_or_default())
+        .ok_or_else(|| corrupt("bad key encoding".into()))?;
+    let key = RsaPrivateKey::from_pkcs8_der(&der).map_err(|e| corrupt(e.to_string()))?;
+    Ok(SigningKey {
+        certificate: cert,
+        key,
+        status: v["status"].as_str().unwrap_or("previous").to_string(),
+    })
+}
+
+pub fn base64_decode(text: &str) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .ok()
+        .map(zeroize::Zeroizing::new)
+}
+
+/// The principal's Verify keys that parse; dates as Unix seconds.
+fn verify_keys(sp: &ServicePrincipal) -> Vec<VerifyKey> {
+    let mut out = Vec::new();
+    for kc in &sp.key_credentials {
+        if kc.usage.as_deref() != Some("Verify")
+            || kc.key_type.as_deref() != Some("AsymmetricX509Cert")
+        {
+            continue;
+        }
+        let Some(cert) = kc
+            .key
+            .as_deref()
+            .and_then(|k| Certificate::from_base64(k).ok())
+        else {
+            continue;
+        };
+        let Ok(key) = cert.public_key() else { continue };
+        let when =
+            |s: &Option<String>, field| s.as_deref().and_then(|s| parse_graph_time(s, field).ok());
+        let start = when(&kc.start_date_time, "startDateTime").unwrap_or(cert.not_before());
+        let end = when(&kc.end_date_time, "endDateTime").unwrap_or(cert.not_after());
+        out.push(VerifyKey {
+            key_id: kc.key_id.clone().unwrap_or_default(),
+            x5t: cert.x5t().to_string(),
+            thumbprint: cert.thumbprint().to_string(),
+            key: key.clone(),
+            start: start.unix_timestamp(),
+            end: end.unix_timestamp(),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spn_host;
+
+    #[test]
+    fn spn_forms() {
+        assert_eq!(
+            spn_host("https://mail.contoso.com/").as_deref(),
+            Some("mail.contoso.com")
+        );
+        assert_eq!(
+            spn_host("https://mail.contoso.com:8443/ews").as_deref(),
+            Some("mail.contoso.com:8443")
+        );
+        assert_eq!(
+            spn_host("mail.contoso.com").as_deref(),
+            Some("mail.contoso.com")
+        );
+        assert_eq!(
+            spn_host("00000002-0000-0ff1-ce00-000000000000/mail.contoso.com").as_deref(),
+            Some("mail.contoso.com")
+        );
+        assert_eq!(spn_host("00000002-0000-0ff1-ce00-000000000000"), None);
+        assert_eq!(spn_host("https:///"), None);
+        assert_eq!(
+            spn_host("localhost:8443").as_deref(),
+            Some("localhost:8443")
+        );
+    }
+}

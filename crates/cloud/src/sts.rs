@@ -1,0 +1,293 @@
+//! The token endpoint: the ACS assertion grant and the RFC 7523 client-assertion form,
+//! checked against the in-memory directory, answered with an ACS actor token.
+
+use crate::error::{StsError, sts};
+use crate::model::is_first_party;
+use crate::replay::ReplayCache;
+use crate::snapshot::{PrincipalState, Snapshot, TenantState};
+use s2s::ids::{ACS_APP_ID, Audience, PrincipalId, id_eq};
+use s2s::jwt::Jwt;
+use s2s::token::AcsActor;
+use serde::Serialize;
+use std::collections::HashMap;
+
+pub const GRANT_JWT_BEARER: &str = "http://oauth.net/grant_type/jwt/1.0/bearer";
+pub const GRANT_CLIENT_CREDENTIALS: &str = "client_credentials";
+pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// Token endpoint settings.
+#[derive(Debug, Clone, Copy)]
+pub struct StsSettings {
+    /// Lifetime of issued actor tokens, seconds (ACS: about 24 hours).
+    pub token_lifetime: i64,
+    pub clock_skew: i64,
+    /// The longest client assertion accepted, seconds.
+    pub max_assertion_lifetime: i64,
+}
+
+impl Default for StsSettings {
+    fn default() -> Self {
+        StsSettings {
+            token_lifetime: 86_400,
+            clock_skew: 300,
+            max_assertion_lifetime: 3600,
+        }
+    }
+}
+
+/// The request as the endpoint saw it.
+pub struct TokenRequest<'a> {
+    /// The tenant in the path (`/{tenant}/tokens/OAuth/2`), id or domain.
+    pub path_tenant: Option<&'a str>,
+    pub form: &'a HashMap<String, String>,
+    /// Authorities this endpoint answers on (the request's Host, the public URL's).
+    pub authorities: &'a [String],
+    /// The token endpoint URLs, accepted as an RFC 7523 `aud`.
+    pub endpoint_urls: &'a [String],
+    pub now: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    pub token_type: &'static str,
+    pub access_token: String,
+    pub expires_in: String,
+    pub not_before: String,
+    pub expires_on: String,
+    pub resource: String,
+}
+
+/// What was decided, for the handshake log.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub response_digest: String,
+    pub client: String,
+    pub resource: String,
+}
+
+/// Parses an `application/x-www-form-urlencoded` body; a repeated parameter is refused.
+pub fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, StsError> {
+    let mut out = HashMap::new();
+    for (k, v) in url::form_urlencoded::parse(body) {
+        if out.insert(k.to_string(), v.into_owned()).is_some() {
+            return Err(sts::bad_request(&format!(
+                "the parameter '{k}' appears more than once"
+            )));
+        }
+    }
+    Ok(out)
+}
+
+fn param<'f>(form: &'f HashMap<String, String>, name: &str) -> Result<&'f str, StsError> {
+    form.get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| sts::missing_parameter(name))
+}
+
+pub fn issue(
+    snap: &Snapshot,
+    replay: &ReplayCache,
+    settings: &StsSettings,
+    req: &TokenRequest,
+) -> Result<(TokenResponse, Issued), StsError> {
+    let assertion = match param(req.form, "grant_type")? {
+        GRANT_JWT_BEARER => param(req.form, "assertion")?,
+        GRANT_CLIENT_CREDENTIALS => {
+            let t = param(req.form, "client_assertion_type")?;
+            if t != CLIENT_ASSERTION_TYPE {
+                return Err(sts::bad_request(&format!(
+                    "client_assertion_type must be {CLIENT_ASSERTION_TYPE}"
+                )));
+            }
+            param(req.form, "client_assertion")?
+        }
+        other => return Err(sts::unsupported_grant(other)),
+    };
+    let resource_text = param(req.form, "resource")?;
+    let jwt = Jwt::decode(assertion).map_err(|e| sts::malformed_assertion(&e.to_string()))?;
+    if jwt.alg() != "RS256" || !jwt.is_signed() {
+        return Err(sts::malformed_assertion(
+            "the assertion must be signed with RS256",
+        ));
+    }
+    let c = &jwt.claims;
+    let iss = c
+        .iss
+        .as_deref()
+        .ok_or_else(|| sts::malformed_assertion("no 'iss'"))?;
+    let (client_app, iss_realm) = match PrincipalId::parse_nameid(iss) {
+        Some(p) => (p.app_id, Some(p.realm)),
+        None => (iss.to_string(), None),
+    };
+    let tenant_key = req
+        .path_tenant
+        .or(iss_realm.as_deref())
+        .ok_or_else(|| sts::tenant_not_found(""))?;
+    let tenant = snap
+        .tenant(tenant_key)
+        .ok_or_else(|| sts::tenant_not_found(tenant_key))?;
+    let tid = tenant.tenant.id.as_str();
+    if let Some(r) = &iss_realm
+        && !same_tenant(snap, tenant, r)
+    {
+        return Err(sts::malformed_assertion(&format!(
+            "the issuer's realm '{r}' is not the tenant {tid}"
+        )));
+    }
+    if let Some(client_id) = req.form.get("client_id")
+        && !id_eq(client_id.split('@').next().unwrap_or_default(), &client_app)
+    {
+        return Err(sts::client_id_mismatch(client_id, &client_app));
+    }
+    let client = tenant
+        .principals
+        .get(&client_app.to_ascii_lowercase())
+        .ok_or_else(|| sts::client_not_found(&client_app, tid))?;
+    check_audience(snap, tenant, c.aud.as_deref(), req)?;
+    let thumbprint = verify(&jwt, client, req.now)?;
+    let exp = check_times(c, settings, req.now)?;
+    if !replay.first_use(
+        crypto::sha256(assertion.as_bytes()),
+        exp + settings.clock_skew,
+        req.now,
+    ) {
+        return Err(sts::replayed());
+    }
+    let (resource, _target) = resolve_resource(snap, tenant, resource_text)?;
+    let key = snap
+        .current_key()
+        .ok_or_else(|| sts::bad_request("the token service has no signing key"))?;
+    let expires = req.now + settings.token_lifetime;
+    let token = AcsActor {
+        audience: &resource,
+        tenant: tid,
+        client_app_id: &client.sp.app_id,
+        client_object_id: &client.sp.id,
+        trusted_for_delegation: is_first_party(&client.sp.app_id),
+        issued_at: req.now,
+        not_before: req.now,
+        expires,
+    }
+    .sign(&key.key, &key.certificate);
+    tracing::debug!(client = %client.sp.app_id, key = %thumbprint, "assertion accepted");
+    let issued = Issued {
+        response_digest: s2s::jwt::token_digest(&token),
+        client: PrincipalId::new(&client.sp.app_id, tid).to_string(),
+        resource: resource.to_string(),
+    };
+    Ok((
+        TokenResponse {
+            token_type: "Bearer",
+            access_token: token,
+            expires_in: settings.token_lifetime.to_string(),
+            not_before: req.now.to_string(),
+            expires_on: expires.to_string(),
+            resource: resource.to_string(),
+        },
+        issued,
+    ))
+}
+
+fn same_tenant(snap: &Snapshot, tenant: &TenantState, realm: &str) -> bool {
+    snap.tenant(realm)
+        .is_some_and(|t| id_eq(&t.tenant.id, &tenant.tenant.id))
+}
+
+/// `00000001-…/<authority>@<tenant>` at one of this endpoint's authorities, or (RFC 7523)
+/// the token endpoint URL itself.
+fn check_audience(
+    snap: &Snapshot,
+    tenant: &TenantState,
+    aud: Option<&str>,
+    req: &TokenRequest,
+) -> Result<(), StsError> {
+    let expected = format!(
+        "{ACS_APP_ID}/{}@{}",
+        req.authorities.first().map(String::as_str).unwrap_or(""),
+        tenant.tenant.id
+    );
+    let aud = aud.ok_or_else(|| sts::bad_audience("", &expected))?;
+    if req.endpoint_urls.iter().any(|u| u == aud) {
+        return Ok(());
+    }
+    let ok = Audience::parse(aud).is_some_and(|a| {
+        id_eq(&a.app_id, ACS_APP_ID)
+            && req.authorities.iter().any(|h| id_eq(h, &a.host))
+            && same_tenant(snap, tenant, &a.realm)
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(sts::bad_audience(aud, &expected))
+    }
+}
+
+/// The signature, against a Verify key of the client valid now. Returns its thumbprint.
+fn verify(jwt: &Jwt<'_>, client: &PrincipalState, now: i64) -> Result<String, StsError> {
+    let named = jwt.header.x5t.as_deref().or(jwt.header.kid.as_deref());
+    let valid: Vec<_> = client
+        .verify_keys
+        .iter()
+        .filter(|k| k.start <= now && now <= k.end)
+        .filter(|k| named.is_none_or(|x| x == k.x5t || k.thumbprint.eq_ignore_ascii_case(x)))
+        .collect();
+    if valid.is_empty() {
+        return Err(sts::no_matching_key(
+            &client.sp.app_id,
+            named.unwrap_or("(none)"),
+        ));
+    }
+    valid
+        .iter()
+        .find(|k| {
+            k.key
+                .verify_rs256(jwt.signing_input(), &jwt.signature)
+                .is_ok()
+        })
+        .map(|k| k.thumbprint.clone())
+        .ok_or_else(|| sts::bad_signature(&client.sp.app_id))
+}
+
+/// Not expired, not early, not too long-lived. Returns `exp`.
+fn check_times(c: &s2s::Claims, s: &StsSettings, now: i64) -> Result<i64, StsError> {
+    let exp = c.exp.ok_or_else(|| sts::time_range("no 'exp'"))?.seconds;
+    if now > exp + s.clock_skew {
+        return Err(sts::time_range("it has expired"));
+    }
+    let start = c.nbf.or(c.iat).map(|d| d.seconds);
+    if let Some(nbf) = c.nbf
+        && nbf.seconds > now + s.clock_skew
+    {
+        return Err(sts::time_range("it is not valid yet"));
+    }
+    if exp - start.unwrap_or(now) > s.max_assertion_lifetime {
+        return Err(sts::time_range(&format!(
+            "its lifetime is over {} seconds",
+            s.max_assertion_lifetime
+        )));
+    }
+    Ok(exp)
+}
+
+/// `app/host@realm`: the resource principal must exist in the tenant and the host must be one
+/// of its SPNs. The issued audience carries the tenant id as realm.
+fn resolve_resource<'t>(
+    snap: &Snapshot,
+    tenant: &'t TenantState,
+    text: &str,
+) -> Result<(Audience, &'t PrincipalState), StsError> {
+    let tid = tenant.tenant.id.as_str();
+    let a = Audience::parse(text).ok_or_else(|| sts::resource_not_found(text, tid))?;
+    if !same_tenant(snap, tenant, &a.realm) {
+        return Err(sts::resource_not_found(text, tid));
+    }
+    let target = tenant
+        .principals
+        .get(&a.app_id.to_ascii_lowercase())
+        .ok_or_else(|| sts::resource_not_found(&a.app_id, tid))?;
+    if !target.has_spn_host(&a.host) {
+        return Err(sts::host_not_spn(&a.host, &target.sp.app_id));
+    }
+    Ok((Audience::new(&a.app_id, &a.host, tid), target))
+}

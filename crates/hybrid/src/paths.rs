@@ -1,0 +1,67 @@
+//! The data folder: `DIR/<role>/` holds a role's store, the URL its server was last started at,
+//! and admin credentials (files readable by their owner only).
+
+use crate::error::CliError;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub struct DataDir {
+    pub root: PathBuf,
+}
+
+impl DataDir {
+    pub fn role(&self, role: &str) -> PathBuf {
+        self.root.join(role)
+    }
+
+    /// Where `hybrid serve ROLE` writes the URL it listens at.
+    pub fn server_url_file(&self, role: &str) -> PathBuf {
+        self.role(role).join("server.url")
+    }
+
+    pub fn server_url(&self, role: &str, explicit: Option<&str>) -> Result<String, CliError> {
+        if let Some(u) = explicit {
+            return Ok(u.trim_end_matches('/').to_string());
+        }
+        let f = self.server_url_file(role);
+        std::fs::read_to_string(&f).map(|s| s.trim().trim_end_matches('/').to_string()).map_err(|_| CliError::Refused {
+            code: "ServerNotFound".into(),
+            message: format!(
+                "no {role} server is recorded at {} (start one with `hybrid serve {role}`, or pass --server URL)",
+                f.display()
+            ),
+        })
+    }
+}
+
+/// Writes a file readable and writable by its owner only, replacing it atomically.
+pub fn write_private(path: &Path, content: &str) -> Result<(), CliError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, e))?;
+    }
+    let tmp = path.with_extension("tmp");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(&tmp).map_err(|e| CliError::io(&tmp, e))?;
+    f.write_all(content.as_bytes())
+        .and_then(|_| f.sync_all())
+        .map_err(|e| CliError::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| CliError::io(path, e))
+}
+
+pub fn read_credential(path: &Path) -> Result<String, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|e| CliError::io(path, e))?;
+    let c = text.trim().to_string();
+    if c.is_empty() {
+        return Err(CliError::Refused {
+            code: "CredentialEmpty".into(),
+            message: format!("{} is empty", path.display()),
+        });
+    }
+    Ok(c)
+}

@@ -1,0 +1,161 @@
+//! `hybrid serve ROLE`: runs one role's server on its own store.
+
+use crate::error::CliError;
+use crate::paths::{DataDir, write_private};
+use clap::{Args, ValueEnum};
+use std::net::SocketAddr;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Role {
+    /// The cloud directory and token service (Entra ACS's role).
+    Cloud,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Cloud => "cloud",
+        }
+    }
+    fn default_listen(self) -> SocketAddr {
+        match self {
+            Role::Cloud => "127.0.0.1:8441".parse().expect("a valid address"),
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Which role to run.
+    role: Role,
+    /// Address to listen on (port 0 picks a free port). Default: the role's 127.0.0.1 port.
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// Store URL (sqlite://PATH or postgres://…). Default: sqlite under DIR/<role>/.
+    #[arg(long, env = "HYBRID_STORE")]
+    store: Option<String>,
+    /// The URL clients use to reach this server (it names the token endpoint in metadata).
+    /// Default: http://<listen address>.
+    #[arg(long)]
+    public_url: Option<String>,
+    /// Listen on a non-loopback address without TLS. Tokens and credentials would cross the
+    /// network in the clear; only for isolated test networks.
+    #[arg(long)]
+    allow_insecure_remote: bool,
+}
+
+pub fn run(args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
+    init_tracing();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Refused {
+            code: "RuntimeFailed".into(),
+            message: e.to_string(),
+        })?;
+    runtime.block_on(serve(args, data))
+}
+
+pub fn init_tracing() {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("HYBRID_LOG").unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+fn refused(code: &str, message: impl Into<String>) -> CliError {
+    CliError::Refused {
+        code: code.into(),
+        message: message.into(),
+    }
+}
+
+async fn serve(args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
+    let role = args.role.name();
+    let dir = data.role(role);
+    std::fs::create_dir_all(&dir).map_err(|e| CliError::io(&dir, e))?;
+    let store_url = args
+        .store
+        .clone()
+        .unwrap_or_else(|| store::StoreUrl::default_for(&data.root, role).to_string());
+    let store = store::Store::open(&store_url, store::StoreOptions::default())
+        .await
+        .map_err(|e| refused(e.code(), e.to_string()))?;
+    let listen = args.listen.unwrap_or_else(|| args.role.default_listen());
+    if !listen.ip().is_loopback() && !args.allow_insecure_remote {
+        return Err(refused(
+            "InsecureListenerRefused",
+            format!(
+                "{listen} is not a loopback address and TLS is not configured; pass --allow-insecure-remote to accept that risk"
+            ),
+        ));
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| refused("ListenFailed", format!("{listen}: {e}")))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| refused("ListenFailed", e.to_string()))?;
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{bound}"))
+        .trim_end_matches('/')
+        .to_string();
+
+    // The role's server object lives as long as the listener: it owns background tasks.
+    let (app, _server): (axum::Router, Box<dyn std::any::Any + Send>) = match args.role {
+        Role::Cloud => {
+            let operator_file = dir.join("operator.credential");
+            if let Some(credential) = cloud::directory::ensure_operator_credential(&store)
+                .await
+                .map_err(|e| refused(e.code(), e.to_string()))?
+            {
+                write_private(&operator_file, &format!("{credential}\n"))?;
+                tracing::info!("operator credential written to {}", operator_file.display());
+            } else if !operator_file.exists() {
+                tracing::warn!(
+                    "the operator credential was made earlier and is not at {}",
+                    operator_file.display()
+                );
+            }
+            let config = cloud::CloudConfig {
+                public_url: public_url.clone(),
+                sts: Default::default(),
+            };
+            let server = cloud::CloudServer::start(store.clone(), config)
+                .await
+                .map_err(|e| refused(e.code(), e.to_string()))?;
+            (server.router(), Box::new(server))
+        }
+    };
+    write_private(&data.server_url_file(role), &format!("{public_url}\n"))?;
+    println!(
+        "hybrid {role} listening on {public_url} (store {}, data {})",
+        store.url(),
+        dir.display()
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(|e| refused("ServeFailed", e.to_string()))?;
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("shutting down");
+}
