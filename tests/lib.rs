@@ -109,3 +109,53 @@ fn url_with_database(admin_url: &str, db: &str) -> String {
     }
     out
 }
+
+/// A cloud role served on an ephemeral loopback port, as `hybrid serve cloud` runs it.
+pub struct CloudUnderTest {
+    pub url: String,
+    pub store: store::Store,
+    pub server: cloud::CloudServer,
+    pub operator: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for CloudUnderTest {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl CloudUnderTest {
+    pub async fn start(store_url: &str) -> CloudUnderTest {
+        let store = store::Store::open(store_url, store::StoreOptions::default())
+            .await
+            .expect("store opens");
+        // A second server on the same store gets no new credential: the first one holds it.
+        let operator = cloud::directory::ensure_operator_credential(&store)
+            .await
+            .expect("operator credential")
+            .unwrap_or_default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let config = cloud::CloudConfig {
+            public_url: url.clone(),
+            sts: Default::default(),
+        };
+        let server = cloud::CloudServer::start(store.clone(), config)
+            .await
+            .expect("cloud starts");
+        let app = server.router();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("serve");
+        });
+        CloudUnderTest {
+            url,
+            store,
+            server,
+            operator,
+            task,
+        }
+    }
+}

@@ -1,4 +1,5 @@
 //! Hybrid's integration tests: one binary, one module per area.
 
 mod cli;
+mod cloud;
 mod store;

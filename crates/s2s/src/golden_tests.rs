@@ -101,6 +101,7 @@ fn token_vectors() {
         audience: &Audience::new(ACS_APP_ID, "accounts.accesscontrol.windows.net", TENANT),
         not_before: T0,
         expires: T0 + 600,
+        jti: None,
     }
     .sign(&partner.1, &partner.0);
     golden("tokens/client-assertion.jwt", &assertion);

@@ -142,6 +142,8 @@ pub struct Claims {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exp: Option<NumericDate>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub actortoken: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nameid: Option<String>,

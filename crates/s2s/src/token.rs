@@ -178,13 +178,16 @@ impl OuterToken<'_> {
 }
 
 /// The assertion a client sends to ACS: `iss` = client@tenant, `aud` = ACS at its endpoint
-/// authority in the tenant, 10 minutes by default, no other claims.
+/// authority in the tenant, 10 minutes by default, and a `jti` so that two assertions made in
+/// the same second differ (the token service refuses a replayed one).
 pub struct ClientAssertion<'a> {
     pub client: &'a PrincipalId,
     /// `00000001-…/<token endpoint authority>@<tenant>`.
     pub audience: &'a Audience,
     pub not_before: i64,
     pub expires: i64,
+    /// A unique id; `None` gives Exchange's exact shape (iss, aud, nbf, exp only).
+    pub jti: Option<&'a str>,
 }
 
 impl ClientAssertion<'_> {
@@ -194,6 +197,7 @@ impl ClientAssertion<'_> {
             iss: Some(self.client.to_string()),
             nbf: Some(NumericDate::number(self.not_before)),
             exp: Some(NumericDate::number(self.expires)),
+            jti: self.jti.map(String::from),
             ..Default::default()
         };
         jwt::sign(&Header::rs256(cert.x5t(), false), &claims, key)

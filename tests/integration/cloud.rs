@@ -1,0 +1,989 @@
+//! The cloud role through real HTTP: the Graph-like API, metadata, and the token endpoint with
+//! every refusal; the issued token checked by the on-premises validation pipeline.
+
+use crypto::{Certificate, CertificateRequest, RsaPrivateKey, SelfSigned};
+use hybrid_tests::{CloudUnderTest, TempDir};
+use reqwest::{Client, StatusCode};
+use s2s::ids::{ACS_APP_ID, Audience, EXCHANGE_APP_ID, PrincipalId, SKYPE_APP_ID};
+use s2s::metadata::MetadataDocument;
+use s2s::token::ClientAssertion;
+use serde_json::{Value, json};
+use time::{Duration, OffsetDateTime};
+
+const JWT_BEARER: &str = "http://oauth.net/grant_type/jwt/1.0/bearer";
+const EWS_HOST: &str = "mail.contoso.com";
+
+struct World {
+    cloud: CloudUnderTest,
+    http: Client,
+    tenant: String,
+    admin: String,
+    partner: SelfSigned,
+    _dir: TempDir,
+}
+
+fn now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+fn cert_b64(c: &Certificate) -> String {
+    c.to_base64()
+}
+
+impl World {
+    /// A cloud with tenant contoso.com, the partner's key on 00000004 and the EWS host an SPN of 00000002.
+    async fn new() -> World {
+        let dir = TempDir::new("cloud");
+        let url = format!("sqlite://{}", dir.path("cloud.db"));
+        World::on(&url, dir).await
+    }
+
+    async fn on(store_url: &str, dir: TempDir) -> World {
+        let cloud = CloudUnderTest::start(store_url).await;
+        let http = Client::new();
+        let r = http
+            .post(format!("{}/admin/tenants", cloud.url))
+            .bearer_auth(&cloud.operator)
+            .json(&json!({"domain": "contoso.com"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let t: Value = r.json().await.unwrap();
+        let partner = CertificateRequest {
+            common_name: "SfB partner".into(),
+            ..Default::default()
+        }
+        .self_signed()
+        .unwrap();
+        let w = World {
+            tenant: t["tenantId"].as_str().unwrap().to_string(),
+            admin: t["adminCredential"].as_str().unwrap().to_string(),
+            cloud,
+            http,
+            partner,
+            _dir: dir,
+        };
+        let status = w.patch(SKYPE_APP_ID, json!({"keyCredentials": [{"type": "AsymmetricX509Cert", "usage": "Verify", "key": cert_b64(&w.partner.certificate)}]})).await.0;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let status = w
+            .patch(
+                EXCHANGE_APP_ID,
+                json!({"servicePrincipalNames": [format!("https://{EWS_HOST}/")]}),
+            )
+            .await
+            .0;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        w
+    }
+
+    fn sp_url(&self, app: &str) -> String {
+        format!("{}/v1.0/servicePrincipals(appId='{app}')", self.cloud.url)
+    }
+
+    async fn get(&self, url: &str) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .get(url)
+            .bearer_auth(&self.admin)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn patch(&self, app: &str, body: Value) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .patch(self.sp_url(app))
+            .bearer_auth(&self.admin)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    fn authority(&self) -> String {
+        self.cloud.url.trim_start_matches("http://").to_string()
+    }
+
+    fn assertion_with(
+        &self,
+        key: &RsaPrivateKey,
+        cert: &Certificate,
+        client: &str,
+        nbf: i64,
+        exp: i64,
+    ) -> String {
+        ClientAssertion {
+            client: &PrincipalId::new(client, &self.tenant),
+            audience: &Audience::new(ACS_APP_ID, &self.authority(), &self.tenant),
+            not_before: nbf,
+            expires: exp,
+            jti: Some(&uuid::Uuid::new_v4().to_string()),
+        }
+        .sign(key, cert)
+    }
+
+    fn assertion(&self) -> String {
+        self.assertion_with(
+            &self.partner.key,
+            &self.partner.certificate,
+            SKYPE_APP_ID,
+            now(),
+            now() + 600,
+        )
+    }
+
+    fn resource(&self) -> String {
+        format!("{EXCHANGE_APP_ID}/{EWS_HOST}@contoso.com")
+    }
+
+    async fn token(&self, form: &[(&str, &str)]) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .post(format!("{}/{}/tokens/OAuth/2", self.cloud.url, self.tenant))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap())
+    }
+}
+
+fn aadsts(v: &Value) -> u64 {
+    v["error_codes"][0].as_u64().unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graph_api_service_principals_and_key_credentials() {
+    let w = World::new().await;
+    // Authentication and roles.
+    let r = w
+        .http
+        .get(format!("{}/v1.0/servicePrincipals", w.cloud.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["code"],
+        "InvalidAuthenticationToken"
+    );
+    let r = w
+        .http
+        .get(format!("{}/v1.0/servicePrincipals", w.cloud.url))
+        .bearer_auth("hyb_wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = w
+        .http
+        .get(format!("{}/v1.0/servicePrincipals", w.cloud.url))
+        .bearer_auth(&w.cloud.operator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = w
+        .http
+        .post(format!("{}/admin/tenants", w.cloud.url))
+        .bearer_auth(&w.admin)
+        .json(&json!({"domain": "x.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = w
+        .http
+        .post(format!("{}/admin/tenants", w.cloud.url))
+        .bearer_auth(&w.cloud.operator)
+        .json(&json!({"domain": "CONTOSO.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::CONFLICT,
+        "a verified domain belongs to one tenant"
+    );
+
+    // The first-party principals, by appId and by object id.
+    let (s, list) = w
+        .get(&format!("{}/v1.0/servicePrincipals", w.cloud.url))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let apps: Vec<&str> = list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["appId"].as_str().unwrap())
+        .collect();
+    for app in [
+        ACS_APP_ID,
+        EXCHANGE_APP_ID,
+        "00000003-0000-0ff1-ce00-000000000000",
+        SKYPE_APP_ID,
+    ] {
+        assert!(apps.contains(&app), "{app}");
+    }
+    let (_, sfb) = w.get(&w.sp_url(SKYPE_APP_ID)).await;
+    assert_eq!(sfb["displayName"], "Skype for Business Online");
+    assert!(
+        sfb["keyCredentials"][0]["key"].is_null(),
+        "key values only with $select"
+    );
+    let (s, by_id) = w
+        .get(&format!(
+            "{}/v1.0/servicePrincipals/{}",
+            w.cloud.url,
+            sfb["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(
+        (s, by_id["appId"].as_str()),
+        (StatusCode::OK, Some(SKYPE_APP_ID))
+    );
+    let (s, e) = w
+        .get(&format!("{}/v1.0/servicePrincipals/nope", w.cloud.url))
+        .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("Request_ResourceNotFound"))
+    );
+
+    // keyCredential exactly as Graph: thumbprint, the certificate's dates, type and usage.
+    let (_, keys) = w
+        .get(&format!(
+            "{}?$select=keyCredentials",
+            w.sp_url(SKYPE_APP_ID)
+        ))
+        .await;
+    let k = &keys["keyCredentials"][0];
+    let c = &w.partner.certificate;
+    assert_eq!(k["customKeyIdentifier"], c.thumbprint());
+    assert_eq!(k["type"], "AsymmetricX509Cert");
+    assert_eq!(k["usage"], "Verify");
+    assert_eq!(k["key"], cert_b64(c));
+    assert_eq!(k["startDateTime"], cloud::model::graph_time(c.not_before()));
+    assert_eq!(k["endDateTime"], cloud::model::graph_time(c.not_after()));
+    assert!(
+        keys.get("displayName").is_none(),
+        "$select keeps only what was asked"
+    );
+
+    // Refusals of PATCH.
+    let outside = (c.not_after() + Duration::days(1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    for (body, why) in [
+        (
+            json!({"keyCredentials": [{"type": "AsymmetricX509Cert", "usage": "Verify", "key": cert_b64(c), "endDateTime": outside}]}),
+            "dates outside the certificate",
+        ),
+        (
+            json!({"keyCredentials": [{"type": "Symmetric", "usage": "Verify", "key": "AAAA"}]}),
+            "symmetric keys",
+        ),
+        (
+            json!({"keyCredentials": [{"type": "AsymmetricX509Cert", "usage": "Sign", "key": cert_b64(c)}]}),
+            "Sign usage",
+        ),
+        (
+            json!({"keyCredentials": [{"type": "AsymmetricX509Cert", "usage": "Verify", "key": "bm90IGEgY2VydA=="}]}),
+            "not a certificate",
+        ),
+        (json!({"displayName": "renamed"}), "read-only property"),
+        (
+            json!({"servicePrincipalNames": "not-a-list"}),
+            "bad SPN list",
+        ),
+    ] {
+        let (s, e) = w.patch(SKYPE_APP_ID, body).await;
+        assert_eq!(
+            (s, e["error"]["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("Request_BadRequest")),
+            "{why}: {e}"
+        );
+    }
+    let r = w
+        .http
+        .patch(w.sp_url(SKYPE_APP_ID))
+        .bearer_auth(&w.admin)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let (_, after) = w
+        .get(&format!(
+            "{}?$select=keyCredentials",
+            w.sp_url(SKYPE_APP_ID)
+        ))
+        .await;
+    assert_eq!(
+        after["keyCredentials"].as_array().unwrap().len(),
+        1,
+        "refused PATCHes change nothing"
+    );
+
+    // SPNs: replaced as a list; the appId stays.
+    let (_, ex) = w.get(&w.sp_url(EXCHANGE_APP_ID)).await;
+    assert_eq!(
+        ex["servicePrincipalNames"],
+        json!([EXCHANGE_APP_ID, "https://mail.contoso.com/"])
+    );
+}
+
+/// A Graph proof of possession signed by `key`.
+fn proof(
+    sp_object_id: &str,
+    key: &RsaPrivateKey,
+    cert: &Certificate,
+    aud: &str,
+    lifetime: i64,
+) -> String {
+    let claims = s2s::Claims {
+        aud: Some(aud.into()),
+        iss: Some(sp_object_id.into()),
+        nbf: Some(s2s::NumericDate::number(now())),
+        exp: Some(s2s::NumericDate::number(now() + lifetime)),
+        ..Default::default()
+    };
+    s2s::jwt::sign(&s2s::Header::rs256(cert.x5t(), false), &claims, key)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_key_and_remove_key_need_proof_of_possession() {
+    let w = World::new().await;
+    let (_, sfb) = w.get(&w.sp_url(SKYPE_APP_ID)).await;
+    let id = sfb["id"].as_str().unwrap();
+    let newer = CertificateRequest {
+        common_name: "next partner key".into(),
+        ..Default::default()
+    }
+    .self_signed()
+    .unwrap();
+    let graph = s2s::ids::AAD_GRAPH_APP_ID;
+    let body = |proof: String| json!({"keyCredential": {"type": "AsymmetricX509Cert", "usage": "Verify", "key": cert_b64(&newer.certificate)}, "passwordCredential": null, "proof": proof});
+    let add = |b: Value| {
+        w.http
+            .post(format!("{}/addKey", w.sp_url(SKYPE_APP_ID)))
+            .bearer_auth(&w.admin)
+            .json(&b)
+            .send()
+    };
+    let (pk, pc) = (&w.partner.key, &w.partner.certificate);
+    for (p, why) in [
+        (
+            proof(id, &newer.key, &newer.certificate, graph, 600),
+            "signed by a key the principal does not have",
+        ),
+        (proof(id, pk, pc, SKYPE_APP_ID, 600), "wrong audience"),
+        (proof("someone-else", pk, pc, graph, 600), "wrong issuer"),
+        (proof(id, pk, pc, graph, 3600), "longer than 10 minutes"),
+        ("garbage".into(), "not a JWT"),
+    ] {
+        let r = add(body(p)).await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{why}");
+    }
+    let r = add(body(proof(id, pk, pc, graph, 600))).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let added: Value = r.json().await.unwrap();
+    assert_eq!(added["customKeyIdentifier"], newer.certificate.thumbprint());
+    assert!(added["key"].is_null());
+    // The new key now proves possession too, and can remove the old one.
+    let old_key_id = {
+        let (_, k) = w
+            .get(&format!(
+                "{}?$select=keyCredentials",
+                w.sp_url(SKYPE_APP_ID)
+            ))
+            .await;
+        assert_eq!(k["keyCredentials"].as_array().unwrap().len(), 2);
+        k["keyCredentials"][0]["keyId"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let r = w
+        .http
+        .post(format!("{}/removeKey", w.sp_url(SKYPE_APP_ID)))
+        .bearer_auth(&w.admin)
+        .json(&json!({"keyId": old_key_id, "proof": proof(id, &newer.key, &newer.certificate, graph, 600)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    // A principal without keys cannot use addKey.
+    let (_, ex) = w.get(&w.sp_url(EXCHANGE_APP_ID)).await;
+    let r = w
+        .http
+        .post(format!("{}/addKey", w.sp_url(EXCHANGE_APP_ID)))
+        .bearer_auth(&w.admin)
+        .json(&body(proof(ex["id"].as_str().unwrap(), pk, pc, graph, 600)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("PATCH keyCredentials"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metadata_documents() {
+    let w = World::new().await;
+    for path in [
+        format!("/{}/metadata/json/1", w.tenant),
+        "/contoso.com/metadata/json/1".to_string(),
+        format!("/metadata/json/1?realm={}", w.tenant),
+    ] {
+        let r = w
+            .http
+            .get(format!("{}{path}", w.cloud.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let text = r.text().await.unwrap();
+        assert!(text.contains("\"keyValue\""), "ACS casing");
+        let doc = MetadataDocument::parse(text.as_bytes()).unwrap();
+        let id = doc.identity().unwrap();
+        assert_eq!(
+            (id.service_name.as_str(), id.realm.as_str()),
+            (ACS_APP_ID, w.tenant.as_str())
+        );
+        assert_eq!(
+            doc.issuance_endpoint(),
+            Some(format!("{}/{}/tokens/OAuth/2", w.cloud.url, w.tenant).as_str())
+        );
+        assert_eq!(
+            doc.signing_certificates().unwrap().len(),
+            2,
+            "current and next"
+        );
+    }
+    let r = w
+        .http
+        .get(format!("{}/fabrikam.com/metadata/json/1", w.cloud.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(aadsts(&r.json().await.unwrap()), 90002);
+}
+
+/// The on-premises pipeline, trusting this cloud as its AuthServer from the metadata document.
+async fn on_prem_validates(w: &World, token: &str) -> Result<s2s::ValidatedToken, s2s::OAuthError> {
+    let text = w
+        .http
+        .get(format!("{}/{}/metadata/json/1", w.cloud.url, w.tenant))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let doc = MetadataDocument::parse(text.as_bytes()).unwrap();
+    let keys = doc
+        .signing_certificates()
+        .unwrap()
+        .iter()
+        .map(|c| s2s::IssuerKey::from_certificate(c).unwrap())
+        .collect();
+    let trust = s2s::TrustSnapshot {
+        service_name: EXCHANGE_APP_ID.into(),
+        issuers: vec![s2s::TrustedIssuer {
+            kind: s2s::IssuerKind::Acs,
+            id: ACS_APP_ID.into(),
+            realm: Some(w.tenant.clone()),
+            keys,
+        }],
+        partner_applications: vec![s2s::PartnerApplicationTrust {
+            name: "SfBOnline".into(),
+            application_identifier: SKYPE_APP_ID.into(),
+            realm: None,
+            use_auth_server: true,
+            enabled: true,
+            accept_security_identifier_information: false,
+        }],
+        local_realms: vec!["contoso.com".into(), w.tenant.clone()],
+    };
+    s2s::Validator::default().validate(
+        token,
+        &s2s::RequestContext {
+            host: EWS_HOST,
+            now: now(),
+        },
+        &trust,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_endpoint_issues_acs_actor_tokens_that_on_prem_accepts() {
+    let w = World::new().await;
+    let (a, r) = (w.assertion(), w.resource());
+    let (s, t) = w
+        .token(&[
+            ("grant_type", JWT_BEARER),
+            ("assertion", &a),
+            ("resource", &r),
+        ])
+        .await;
+    assert_eq!(s, StatusCode::OK, "{t}");
+    assert_eq!(t["token_type"], "Bearer");
+    assert_eq!(t["expires_in"], "86400", "expires_in is a string");
+    assert!(t["not_before"].is_string() && t["expires_on"].is_string());
+    assert_eq!(
+        t["resource"],
+        format!("{EXCHANGE_APP_ID}/{EWS_HOST}@{}", w.tenant)
+    );
+    let token = t["access_token"].as_str().unwrap();
+    let jwt = s2s::Jwt::decode(token).unwrap();
+    assert_eq!(jwt.header.kid, jwt.header.x5t);
+    assert_eq!(
+        jwt.claims.iss.as_deref(),
+        Some(format!("{ACS_APP_ID}@{}", w.tenant).as_str())
+    );
+    assert_eq!(
+        jwt.claims.nameid.as_deref(),
+        Some(format!("{SKYPE_APP_ID}@{}", w.tenant).as_str())
+    );
+    assert_eq!(
+        jwt.claims.trustedfordelegation.as_deref(),
+        Some("true"),
+        "first-party"
+    );
+    let v = on_prem_validates(&w, token).await.unwrap();
+    assert_eq!(v.partner_application, "SfBOnline");
+
+    // The RFC 7523 form, with aud = the token endpoint URL.
+    let endpoint = format!("{}/{}/tokens/OAuth/2", w.cloud.url, w.tenant);
+    let claims = s2s::Claims {
+        aud: Some(endpoint),
+        iss: Some(SKYPE_APP_ID.into()),
+        nbf: Some(s2s::NumericDate::number(now())),
+        exp: Some(s2s::NumericDate::number(now() + 300)),
+        ..Default::default()
+    };
+    let rfc = s2s::jwt::sign(
+        &s2s::Header::rs256(w.partner.certificate.x5t(), false),
+        &claims,
+        &w.partner.key,
+    );
+    let (s, t) = w
+        .token(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", SKYPE_APP_ID),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", &rfc),
+            ("resource", &r),
+        ])
+        .await;
+    assert_eq!(s, StatusCode::OK, "{t}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_endpoint_refusals_one_code_per_cause() {
+    let w = World::new().await;
+    let r = w.resource();
+    let other = CertificateRequest::default().self_signed().unwrap();
+    let (pk, pc) = (&w.partner.key, &w.partner.certificate);
+    let t = now();
+    let cases: Vec<(&str, Vec<(&str, String)>, u64)> = vec![
+        (
+            "no grant_type",
+            vec![("assertion", w.assertion()), ("resource", r.clone())],
+            900144,
+        ),
+        (
+            "unsupported grant",
+            vec![("grant_type", "password".into()), ("resource", r.clone())],
+            70003,
+        ),
+        (
+            "no resource",
+            vec![
+                ("grant_type", JWT_BEARER.into()),
+                ("assertion", w.assertion()),
+            ],
+            900144,
+        ),
+        (
+            "malformed assertion",
+            vec![
+                ("grant_type", JWT_BEARER.into()),
+                ("assertion", "abc".into()),
+                ("resource", r.clone()),
+            ],
+            50027,
+        ),
+        (
+            "unknown client principal",
+            vec![
+                ("grant_type", JWT_BEARER.into()),
+                (
+                    "assertion",
+                    w.assertion_with(pk, pc, "11111111-2222-3333-4444-555555555555", t, t + 600),
+                ),
+                ("resource", r.clone()),
+            ],
+            700016,
+        ),
+        (
+            "key not registered",
+            vec![
+                ("grant_type", JWT_BEARER.into()),
+                (
+                    "assertion",
+                    w.assertion_with(&other.key, &other.certificate, SKYPE_APP_ID, t, t + 600),
+                ),
+                ("resource", r.clone()),
+            ],
+            700027,
+        ),
+        (
+            "bad signature",
+            vec![
+                ("grant_type", JWT_BEARER.into()),
+                (
+                    "assertion",
+                    w.assertion_with(&other.key, pc, SKYPE_APP_ID, t, t + 600),
+                ),
+                ("resource", r.clone()),
+            ],
+            50012,
+        ),
+        (
+            "expired",
+            vec![
+                ("grant_type", JWT_BEARER.into()),
+                (
+                    "assertion",
+                    w.assertion_with(pk, pc, SKYPE_APP_ID, t - 3000, t - 2000),
+                ),
+                ("resource", r.clone()),
+            ],
+            700024,
+        ),
+        (
+            "not yet valid",
+            vec![
+                ("grant_type", JWT_BEARER.into()),
+                (
+                    "assertion",
+                    w.assertion_with(pk, pc, SKYPE_APP_ID, t + 1000, t + 1500),
+                ),
+                ("resource", r.clone()),
+            ],
+            700024,
+        ),
+        (
+            "over an hour",
+            vec![
+                ("grant_type", JWT_BEARER.into()),
+                (
+                    "assertion",
+                    w.assertion_with(pk, pc, SKYPE_APP_ID, t, t + 7200),
+                ),
+                ("resource", r.clone()),
+            ],
+            700024,
+        ),
+        (
+            "unknown resource principal",
+            vec![
+                ("grant_type", JWT_BEARER.into()),
+                ("assertion", w.assertion()),
+                (
+                    "resource",
+                    format!("00000009-0000-0ff1-ce00-000000000000/{EWS_HOST}@contoso.com"),
+                ),
+            ],
+            500011,
+        ),
+        (
+            "resource in another tenant",
+            vec![
+                ("grant_type", JWT_BEARER.into()),
+                ("assertion", w.assertion()),
+                (
+                    "resource",
+                    format!("{EXCHANGE_APP_ID}/{EWS_HOST}@fabrikam.com"),
+                ),
+            ],
+            500011,
+        ),
+        (
+            "host not an SPN",
+            vec![
+                ("grant_type", JWT_BEARER.into()),
+                ("assertion", w.assertion()),
+                (
+                    "resource",
+                    format!("{EXCHANGE_APP_ID}/evil.example.com@contoso.com"),
+                ),
+            ],
+            500012,
+        ),
+        (
+            "client_id differs",
+            vec![
+                ("grant_type", JWT_BEARER.into()),
+                ("assertion", w.assertion()),
+                ("client_id", "00000003-0000-0ff1-ce00-000000000000".into()),
+                ("resource", r.clone()),
+            ],
+            700021,
+        ),
+    ];
+    for (why, form, code) in cases {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (s, e) = w.token(&form).await;
+        assert!(s.is_client_error(), "{why}: {s}");
+        assert_eq!(aadsts(&e), code, "{why}: {e}");
+        assert!(
+            e["error_description"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("AADSTS{code}: ")),
+            "{why}"
+        );
+    }
+    // Wrong audience: ACS at another authority.
+    let bad_aud = ClientAssertion {
+        client: &PrincipalId::new(SKYPE_APP_ID, &w.tenant),
+        audience: &Audience::new(ACS_APP_ID, "accounts.accesscontrol.windows.net", &w.tenant),
+        not_before: t,
+        expires: t + 600,
+        jti: None,
+    }
+    .sign(pk, pc);
+    let (_, e) = w
+        .token(&[
+            ("grant_type", JWT_BEARER),
+            ("assertion", &bad_aud),
+            ("resource", &r),
+        ])
+        .await;
+    assert_eq!(aadsts(&e), 50013);
+    // Unknown tenant in the path.
+    let resp = w
+        .http
+        .post(format!("{}/fabrikam.com/tokens/OAuth/2", w.cloud.url))
+        .form(&[
+            ("grant_type", JWT_BEARER),
+            ("assertion", &w.assertion()),
+            ("resource", &r),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(aadsts(&resp.json().await.unwrap()), 90002);
+    // Replay: the same assertion twice.
+    let a = w.assertion();
+    assert_eq!(
+        w.token(&[
+            ("grant_type", JWT_BEARER),
+            ("assertion", &a),
+            ("resource", &r)
+        ])
+        .await
+        .0,
+        StatusCode::OK
+    );
+    let (s, e) = w
+        .token(&[
+            ("grant_type", JWT_BEARER),
+            ("assertion", &a),
+            ("resource", &r),
+        ])
+        .await;
+    assert_eq!((s, aadsts(&e)), (StatusCode::UNAUTHORIZED, 700029));
+    // A repeated parameter.
+    let body = format!("grant_type={JWT_BEARER}&grant_type={JWT_BEARER}");
+    let resp = w
+        .http
+        .post(format!("{}/{}/tokens/OAuth/2", w.cloud.url, w.tenant))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(aadsts(&resp.json().await.unwrap()), 90014);
+    // An oversized body is refused before parsing.
+    let resp = w
+        .http
+        .post(format!("{}/{}/tokens/OAuth/2", w.cloud.url, w.tenant))
+        .body("a".repeat(200_000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // A key outside its startDateTime/endDateTime window does not verify.
+    let future = CertificateRequest {
+        not_before: OffsetDateTime::now_utc().replace_nanosecond(0).unwrap() + Duration::days(10),
+        ..Default::default()
+    }
+    .self_signed()
+    .unwrap();
+    let (s, _) = w.patch(SKYPE_APP_ID, json!({"keyCredentials": [{"type":"AsymmetricX509Cert","usage":"Verify","key": cert_b64(&future.certificate)}]})).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, e) = w
+        .token(&[
+            ("grant_type", JWT_BEARER),
+            (
+                "assertion",
+                &w.assertion_with(&future.key, &future.certificate, SKYPE_APP_ID, t, t + 600),
+            ),
+            ("resource", &r),
+        ])
+        .await;
+    assert_eq!(aadsts(&e), 700027, "a key not valid yet is no key");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_keys_rotate_with_overlap() {
+    let w = World::new().await;
+    let r = w.resource();
+    let before = w
+        .token(&[
+            ("grant_type", JWT_BEARER),
+            ("assertion", &w.assertion()),
+            ("resource", &r),
+        ])
+        .await
+        .1["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let resp = w
+        .http
+        .post(format!("{}/admin/signing-keys/rotate", w.cloud.url))
+        .bearer_auth(&w.cloud.operator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let after = w
+        .token(&[
+            ("grant_type", JWT_BEARER),
+            ("assertion", &w.assertion()),
+            ("resource", &r),
+        ])
+        .await
+        .1["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let x5t = |t: &str| s2s::Jwt::decode(t).unwrap().header.x5t.unwrap();
+    assert_ne!(x5t(&before), x5t(&after), "the next key became current");
+    on_prem_validates(&w, &before)
+        .await
+        .expect("tokens signed before the rotation still verify");
+    on_prem_validates(&w, &after)
+        .await
+        .expect("tokens signed after the rotation verify");
+    let text = w
+        .http
+        .get(format!("{}/{}/metadata/json/1", w.cloud.url, w.tenant))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        MetadataDocument::parse(text.as_bytes())
+            .unwrap()
+            .signing_certificates()
+            .unwrap()
+            .len(),
+        3,
+        "current, next, previous"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_process_on_the_same_store_learns_new_keys_without_reading_per_request() {
+    let mut urls = vec![None];
+    if let Some(admin) = hybrid_tests::postgres_admin_url() {
+        urls.push(Some(hybrid_tests::fresh_postgres_database(&admin).await));
+    }
+    for url in urls {
+        let w = match url {
+            Some(u) => World::on(&u, TempDir::new("cloud-pg")).await,
+            None => World::new().await,
+        };
+        second_process_learns(&w).await;
+    }
+}
+
+async fn second_process_learns(w: &World) {
+    let second = CloudUnderTest::start(&w.cloud.store.url().to_string()).await;
+    let newer = CertificateRequest::default().self_signed().unwrap();
+    let (_, k) = w
+        .get(&format!(
+            "{}?$select=keyCredentials",
+            w.sp_url(SKYPE_APP_ID)
+        ))
+        .await;
+    let mut keys = k["keyCredentials"].as_array().unwrap().clone();
+    keys.push(
+        json!({"type":"AsymmetricX509Cert","usage":"Verify","key": cert_b64(&newer.certificate)}),
+    );
+    let started = std::time::Instant::now();
+    assert_eq!(
+        w.patch(SKYPE_APP_ID, json!({"keyCredentials": keys}))
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    let r = w.resource();
+    loop {
+        let t = now();
+        let a = ClientAssertion {
+            client: &PrincipalId::new(SKYPE_APP_ID, &w.tenant),
+            audience: &Audience::new(
+                ACS_APP_ID,
+                second.url.trim_start_matches("http://"),
+                &w.tenant,
+            ),
+            not_before: t,
+            expires: t + 600,
+            jti: Some(&uuid::Uuid::new_v4().to_string()),
+        }
+        .sign(&newer.key, &newer.certificate);
+        let resp = w
+            .http
+            .post(format!("{}/{}/tokens/OAuth/2", second.url, w.tenant))
+            .form(&[
+                ("grant_type", JWT_BEARER),
+                ("assertion", a.as_str()),
+                ("resource", r.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        if status == StatusCode::OK {
+            break;
+        }
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(aadsts(&body), 700027, "only the key is unknown: {body}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "the second server did not learn the key"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    eprintln!(
+        "{}: second process accepted the new key after {:?}",
+        w.cloud.store.url(),
+        started.elapsed()
+    );
+}
