@@ -587,6 +587,9 @@ async fn token_endpoint_issues_acs_actor_tokens_that_on_prem_accepts() {
     assert_eq!(s, StatusCode::OK, "{t}");
 }
 
+/// (why, form, the AADSTS code it must get)
+type RefusalCase = (&'static str, Vec<(&'static str, String)>, u64);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_endpoint_refusals_one_code_per_cause() {
     let w = World::new().await;
@@ -594,7 +597,7 @@ async fn token_endpoint_refusals_one_code_per_cause() {
     let other = CertificateRequest::default().self_signed().unwrap();
     let (pk, pc) = (&w.partner.key, &w.partner.certificate);
     let t = now();
-    let cases: Vec<(&str, Vec<(&str, String)>, u64)> = vec![
+    let cases: Vec<RefusalCase> = vec![
         (
             "no grant_type",
             vec![("assertion", w.assertion()), ("resource", r.clone())],
