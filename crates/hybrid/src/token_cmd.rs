@@ -29,6 +29,10 @@ pub enum TokenCommand {
     /// Sign a self-issued actor token with a certificate's key, as Exchange does for its
     /// outbound calls; with --user-*, wrap it in an unsigned outer token for that user.
     New(NewArgs),
+    /// Ask a token service for an actor token, as a partner does: sign a client assertion with
+    /// the certificate's key and send the assertion grant. Prints the token (with --user-*,
+    /// wrapped in an outer token for that user) or the service's refusal.
+    Request(RequestArgs),
     /// Run the on-premises inbound validation pipeline on a token, offline, against a trust
     /// built from the options: what would a server at --host answer?
     Validate(ValidateArgs),
@@ -63,6 +67,37 @@ pub struct NewArgs {
 }
 
 #[derive(Args)]
+pub struct RequestArgs {
+    /// The client's signing certificate (a Verify key credential of its service principal).
+    #[arg(long)]
+    cert: PathBuf,
+    /// The certificate's private key.
+    #[arg(long)]
+    key: PathBuf,
+    /// The client application id, e.g. 00000004-0000-0ff1-ce00-000000000000.
+    #[arg(long)]
+    client: String,
+    /// The tenant (realm) id.
+    #[arg(long)]
+    tenant: String,
+    /// The token endpoint (the metadata document's OAuth2 issuance endpoint).
+    #[arg(long)]
+    token_endpoint: String,
+    /// The resource, app/host@realm, e.g. 00000002-0000-0ff1-ce00-000000000000/mail.contoso.com@contoso.com.
+    #[arg(long)]
+    resource: String,
+    /// Wrap the actor token in an outer token for the user with this SMTP address.
+    #[arg(long)]
+    user_smtp: Option<String>,
+    /// The user's SIP address, for the outer token.
+    #[arg(long)]
+    user_sip: Option<String>,
+    /// The user's UPN, for the outer token.
+    #[arg(long)]
+    user_upn: Option<String>,
+}
+
+#[derive(Args)]
 pub struct ValidateArgs {
     /// The token, a pasted `Authorization: Bearer …` line, or `-` (the default) for stdin.
     token: Option<String>,
@@ -70,8 +105,12 @@ pub struct ValidateArgs {
     #[arg(long)]
     host: String,
     /// A signing certificate of the trusted issuer (repeatable).
-    #[arg(long = "trust-cert", required = true)]
+    #[arg(long = "trust-cert", required_unless_present = "trust_metadata")]
     trust_certs: Vec<PathBuf>,
+    /// Trust the issuer a metadata document describes (its issuer and signing certificates),
+    /// as New-AuthServer -AuthMetadataUrl does; e.g. http://127.0.0.1:8441/contoso.com/metadata/json/1.
+    #[arg(long)]
+    trust_metadata: Option<String>,
     /// The trusted issuer as id@realm. Default: the actor token's own `iss`. An issuer whose id
     /// is ACS's (00000001-…) is trusted as an AuthServer; any other as a self-issuing partner
     /// application.
@@ -98,6 +137,7 @@ pub fn run(cmd: TokenCommand, out: &Output) -> Result<(), CliError> {
     match cmd {
         TokenCommand::Inspect { token, cert } => inspect_cmd(token, cert, out),
         TokenCommand::New(args) => new_cmd(args),
+        TokenCommand::Request(args) => request_cmd(args),
         TokenCommand::Validate(args) => validate_cmd(args, out),
     }
 }
@@ -169,19 +209,7 @@ fn inspect_cmd(token: Option<String>, cert: Option<PathBuf>, out: &Output) -> Re
 }
 
 fn new_cmd(args: NewArgs) -> Result<(), CliError> {
-    let cert = load_cert(&args.cert)?;
-    let key_bytes = std::fs::read(&args.key).map_err(|e| CliError::io(&args.key, e))?;
-    let key = crypto::RsaPrivateKey::from_der_or_pem(&key_bytes)?;
-    if !key.matches(&cert) {
-        return Err(CliError::Refused {
-            code: "KeyDoesNotMatchCertificate".into(),
-            message: format!(
-                "{} is not the private key of {}",
-                args.key.display(),
-                args.cert.display()
-            ),
-        });
-    }
+    let (cert, key) = load_pair(&args.cert, &args.key)?;
     let issuer = PrincipalId::parse_nameid(&args.issuer)
         .ok_or_else(|| CliError::Usage(format!("--issuer '{}' is not app@realm", args.issuer)))?;
     let audience = Audience::parse(&args.audience).ok_or_else(|| {
@@ -221,6 +249,122 @@ fn new_cmd(args: NewArgs) -> Result<(), CliError> {
         };
         println!("{}", outer.encode());
     }
+    Ok(())
+}
+
+fn load_pair(
+    cert: &PathBuf,
+    key: &PathBuf,
+) -> Result<(Certificate, crypto::RsaPrivateKey), CliError> {
+    let c = load_cert(cert)?;
+    let bytes = std::fs::read(key).map_err(|e| CliError::io(key, e))?;
+    let k = crypto::RsaPrivateKey::from_der_or_pem(&bytes)?;
+    if !k.matches(&c) {
+        return Err(CliError::Refused {
+            code: "KeyDoesNotMatchCertificate".into(),
+            message: format!(
+                "{} is not the private key of {}",
+                key.display(),
+                cert.display()
+            ),
+        });
+    }
+    Ok((c, k))
+}
+
+fn request_cmd(args: RequestArgs) -> Result<(), CliError> {
+    let (cert, key) = load_pair(&args.cert, &args.key)?;
+    let authority = args
+        .token_endpoint
+        .split("://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "--token-endpoint '{}' is not a URL",
+                args.token_endpoint
+            ))
+        })?;
+    let client = PrincipalId::new(&args.client, &args.tenant);
+    let jti = uuid::Uuid::new_v4().to_string();
+    let now = now();
+    let assertion = s2s::token::ClientAssertion {
+        client: &client,
+        audience: &Audience::new(ACS_APP_ID, authority, &args.tenant),
+        not_before: now,
+        expires: now + 600,
+        jti: Some(&jti),
+    }
+    .sign(&key, &cert);
+    let form = [
+        ("grant_type", "http://oauth.net/grant_type/jwt/1.0/bearer"),
+        ("assertion", assertion.as_str()),
+        ("resource", args.resource.as_str()),
+    ];
+    let fail = |m: String| CliError::Refused {
+        code: "TokenServiceUnreachable".into(),
+        message: m,
+    };
+    let resp = reqwest::blocking::Client::new()
+        .post(&args.token_endpoint)
+        .form(&form)
+        .send()
+        .map_err(|e| fail(e.to_string()))?;
+    let status = resp.status();
+    let body: Value = resp
+        .json()
+        .map_err(|e| fail(format!("the answer is not JSON: {e}")))?;
+    if !status.is_success() {
+        let code = body["error_codes"][0]
+            .as_u64()
+            .map(|c| format!("AADSTS{c}"))
+            .unwrap_or_else(|| "TokenRefused".into());
+        let message = body["error_description"]
+            .as_str()
+            .unwrap_or("")
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string();
+        return Err(CliError::Refused { code, message });
+    }
+    let actor = body["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let user = UserContext {
+        upn: args.user_upn,
+        smtp: args.user_smtp,
+        sip: args.user_sip,
+        ..Default::default()
+    };
+    if user.upn.is_none() && user.smtp.is_none() && user.sip.is_none() {
+        println!("{actor}");
+        return Ok(());
+    }
+    let actor_jwt = Jwt::decode(&actor)?;
+    let audience = actor_jwt
+        .claims
+        .aud
+        .as_deref()
+        .and_then(Audience::parse)
+        .ok_or_else(|| fail("the token has no audience".into()))?;
+    let expires = actor_jwt
+        .claims
+        .exp
+        .map(|e| e.seconds)
+        .unwrap_or(now + 3600)
+        .min(now + 8 * 3600);
+    let outer = OuterToken {
+        actor_token: &actor,
+        audience: &audience,
+        issuer: &client,
+        not_before: now,
+        expires,
+        user: &user,
+    };
+    println!("{}", outer.encode());
     Ok(())
 }
 
@@ -272,8 +416,22 @@ fn render(i: &Inspection, depth: usize) -> String {
 
 /// The trust a one-issuer server would have, from the options and the token.
 fn trust_from(args: &ValidateArgs, token: &str) -> Result<TrustSnapshot, CliError> {
-    let issuer_text = match &args.issuer {
-        Some(i) => i.clone(),
+    let mut keys = Vec::new();
+    let mut metadata_issuer = None;
+    if let Some(url) = &args.trust_metadata {
+        let doc = fetch_metadata(url)?;
+        let id = doc.identity()?;
+        metadata_issuer = Some(
+            id.issuer
+                .clone()
+                .unwrap_or_else(|| format!("{}@{}", id.service_name, id.realm)),
+        );
+        for c in doc.signing_certificates()? {
+            keys.push(IssuerKey::from_certificate(&c)?);
+        }
+    }
+    let issuer_text = match args.issuer.clone().or(metadata_issuer) {
+        Some(i) => i,
         None => {
             let outer = Jwt::decode(token)?;
             let actor_iss = match &outer.claims.actortoken {
@@ -286,7 +444,6 @@ fn trust_from(args: &ValidateArgs, token: &str) -> Result<TrustSnapshot, CliErro
     };
     let issuer = PrincipalId::parse_issuer(&issuer_text)
         .ok_or_else(|| CliError::Usage(format!("--issuer '{issuer_text}' is not id@realm")))?;
-    let mut keys = Vec::new();
     for p in &args.trust_certs {
         keys.push(IssuerKey::from_certificate(&load_cert(p)?)?);
     }
@@ -329,6 +486,25 @@ fn trust_from(args: &ValidateArgs, token: &str) -> Result<TrustSnapshot, CliErro
         partner_applications: vec![partner],
         local_realms,
     })
+}
+
+fn fetch_metadata(url: &str) -> Result<s2s::MetadataDocument, CliError> {
+    let fail = |m: String| CliError::Refused {
+        code: "MetadataUnavailable".into(),
+        message: format!("{url}: {m}"),
+    };
+    let resp = reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .map_err(|e| fail(e.to_string()))?
+        .get(url)
+        .send()
+        .map_err(|e| fail(e.to_string()))?;
+    if !resp.status().is_success() {
+        return Err(fail(format!("HTTP {}", resp.status().as_u16())));
+    }
+    let body = resp.bytes().map_err(|e| fail(e.to_string()))?;
+    Ok(s2s::MetadataDocument::parse(&body)?)
 }
 
 fn validate_cmd(args: ValidateArgs, out: &Output) -> Result<(), CliError> {
