@@ -77,10 +77,11 @@ mod tests {
         assert!(c.first_use(d, 100, 10));
         assert!(!c.first_use(d, 100, 50), "a replay within the lifetime");
         assert!(!c.first_use(d, 100, 100), "still at the expiry second");
-        let other = [8u8; 32];
+        let mut other = [7u8; 32]; // the same shard as `d`
+        other[1] = 8;
         assert!(
             c.first_use(other, 500, 101),
-            "expired entries are dropped on the way"
+            "expired entries of the shard are dropped on the way"
         );
         assert_eq!(c.len(), 1);
         assert!(c.first_use(d, 200, 101), "forgotten after its expiry");
