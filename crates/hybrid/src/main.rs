@@ -3,7 +3,9 @@
 mod cert_cmd;
 mod client;
 mod cloud_cmd;
+mod ems;
 mod error;
+mod onprem_cmd;
 mod output;
 mod paths;
 mod serve;
@@ -36,10 +38,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run one role's server: cloud (directory and token service).
+    /// Run one role's server: cloud (directory and token service) or onprem (the organization).
     Serve(serve::ServeArgs),
     /// The cloud directory's admin verbs (tenants, service principals, key credentials, SPNs).
     Cloud(cloud_cmd::CloudArgs),
+    /// The on-premises organization's cmdlets (recipients, RBAC, certificates, AuthConfig,
+    /// AuthServers, partner applications), and `run` for Exchange Management Shell lines.
+    Onprem(onprem_cmd::OnPremArgs),
     /// Decode, explain and check S2S tokens.
     #[command(subcommand)]
     Token(token_cmd::TokenCommand),
@@ -57,6 +62,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(a) => serve::run(a, &data),
         Command::Cloud(a) => cloud_cmd::run(a, &data, &out),
+        Command::Onprem(a) => onprem_cmd::run(a, &data, &out),
         Command::Token(c) => token_cmd::run(c, &out),
         Command::Cert(c) => cert_cmd::run(c, &out),
     };

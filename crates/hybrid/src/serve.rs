@@ -9,17 +9,21 @@ use std::net::SocketAddr;
 pub enum Role {
     /// The cloud directory and token service (Entra ACS's role).
     Cloud,
+    /// The on-premises organization (Exchange Server's role).
+    Onprem,
 }
 
 impl Role {
     pub fn name(self) -> &'static str {
         match self {
             Role::Cloud => "cloud",
+            Role::Onprem => "onprem",
         }
     }
     fn default_listen(self) -> SocketAddr {
         match self {
             Role::Cloud => "127.0.0.1:8441".parse().expect("a valid address"),
+            Role::Onprem => "127.0.0.1:8443".parse().expect("a valid address"),
         }
     }
 }
@@ -128,6 +132,23 @@ async fn serve(args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
                 sts: Default::default(),
             };
             let server = cloud::CloudServer::start(store.clone(), config)
+                .await
+                .map_err(|e| refused(e.code(), e.to_string()))?;
+            (server.router(), Box::new(server))
+        }
+        Role::Onprem => {
+            let operator_file = dir.join("operator.credential");
+            if let Some(credential) = onprem::ensure_operator_credential(&store)
+                .await
+                .map_err(|e| refused(e.code(), e.to_string()))?
+            {
+                write_private(&operator_file, &format!("{credential}\n"))?;
+                tracing::info!("operator credential written to {}", operator_file.display());
+            }
+            let config = onprem::OnPremConfig {
+                public_url: public_url.clone(),
+            };
+            let server = onprem::OnPremServer::start(store.clone(), config)
                 .await
                 .map_err(|e| refused(e.code(), e.to_string()))?;
             (server.router(), Box::new(server))

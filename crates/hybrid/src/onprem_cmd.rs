@@ -1,0 +1,421 @@
+//! `hybrid onprem …`: the on-premises organization's cmdlets as kebab-case verbs
+//! (`hybrid onprem new-mail-user --name … --external-email-address …`), the organization
+//! bootstrap, step 4's certificate export, and `run` for Exchange Management Shell lines.
+
+use crate::client::AdminClient;
+use crate::ems;
+use crate::error::CliError;
+use crate::output::{Output, format_list};
+use crate::paths::{DataDir, read_credential, write_private};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use clap::{Args, Subcommand};
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::PathBuf;
+
+#[derive(Args)]
+#[command(after_help = CMDLET_HELP)]
+pub struct OnPremArgs {
+    /// The on-premises server's URL. Default: the one `hybrid serve onprem` recorded under DIR/onprem/.
+    #[arg(long, global = true)]
+    server: Option<String>,
+    /// A credential file to use instead of the one kept under DIR/onprem/.
+    #[arg(long, global = true)]
+    credential_file: Option<PathBuf>,
+    #[command(subcommand)]
+    command: OnPremCommand,
+}
+
+/// Listed under `hybrid onprem --help`; a test keeps it in step with the server's cmdlets.
+const CMDLET_HELP: &str = "Cmdlets (kebab-case verbs; parameters as --kebab-case VALUE, booleans as true|false, switches bare):
+  get-organization-config, get-accepted-domain
+  new-mailbox, get-mailbox, set-mailbox, remove-mailbox
+  new-mail-user, get-mail-user, set-mail-user, remove-mail-user, get-recipient
+  get-management-role, new-management-role-assignment, get-management-role-assignment, remove-management-role-assignment
+  new-exchange-certificate, get-exchange-certificate, import-exchange-certificate (--file-name PATH),
+  export-exchange-certificate (--file-name PATH), remove-exchange-certificate
+  get-auth-config, set-auth-config
+  new-auth-server, get-auth-server, set-auth-server, remove-auth-server
+  new-partner-application, get-partner-application, set-partner-application, remove-partner-application
+--domain-controller is accepted by every cmdlet and has no effect: this server is its own directory.
+Example: hybrid onprem new-partner-application --name SfBOnline --application-identifier 00000004-0000-0ff1-ce00-000000000000 --enabled true --linked-account SfBOnline-ApplicationAccount";
+
+#[derive(Subcommand)]
+pub enum OnPremCommand {
+    /// Create the organization as Exchange Setup does: accepted domain, the auth certificate,
+    /// AuthConfig, built-in roles, and an org admin credential kept under DIR/onprem/.
+    /// Needs the server operator credential.
+    NewOrganization {
+        #[arg(long)]
+        name: String,
+        /// The primary accepted domain, e.g. contoso.com.
+        #[arg(long)]
+        domain: String,
+        /// The published EWS URL, e.g. https://mail.contoso.com/EWS/Exchange.asmx.
+        #[arg(long)]
+        ews_url: String,
+    },
+    /// Runbook step 4: export the current auth certificate ((Get-AuthConfig).CurrentCertificateThumbprint)
+    /// as a DER file, no private key, creating its folder if needed.
+    ExportAuthCert {
+        #[arg(long, default_value = "OAuthConfig/OAuthCert.cer")]
+        path: PathBuf,
+    },
+    /// Run Exchange Management Shell lines from FILE or `-` (stdin), as the runbook writes them.
+    /// Stops at the first line that fails, naming its line number.
+    Run { file: String },
+    #[command(external_subcommand)]
+    Cmdlet(Vec<String>),
+}
+
+/// `New-MailUser` -> `new-mail-user`.
+pub fn kebab(cmdlet: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in cmdlet.chars().enumerate() {
+        if c == '-' {
+            out.push('-');
+        } else if c.is_ascii_uppercase() {
+            if i > 0 && !out.ends_with('-') {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `external-email-address` -> `ExternalEmailAddress`.
+fn pascal(flag: &str) -> String {
+    flag.split('-')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+impl OnPremArgs {
+    fn admin(&self, data: &DataDir) -> Result<AdminClient, CliError> {
+        let server = data.server_url("onprem", self.server.as_deref())?;
+        let file = self
+            .credential_file
+            .clone()
+            .unwrap_or_else(|| data.role("onprem").join("admin.credential"));
+        let credential = read_credential(&file).map_err(|_| CliError::Refused {
+            code: "NotConnected".into(),
+            message: format!("no organization admin credential at {} (run `hybrid onprem new-organization`, or pass --credential-file)", file.display()),
+        })?;
+        Ok(AdminClient::new(&server, &credential))
+    }
+}
+
+/// Runs one cmdlet on the server.
+fn invoke(
+    client: &AdminClient,
+    cmdlet: &str,
+    params: Map<String, Value>,
+) -> Result<Vec<Value>, CliError> {
+    let v = client
+        .post(
+            "/admin/cmdlet",
+            &json!({ "Cmdlet": cmdlet, "Parameters": params }),
+        )?
+        .unwrap_or_default();
+    Ok(v["Output"].as_array().cloned().unwrap_or_default())
+}
+
+pub fn print_objects(objects: &[Value], out: &Output) {
+    if out.json {
+        let v = if objects.len() == 1 {
+            objects[0].clone()
+        } else {
+            json!(objects)
+        };
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return;
+    }
+    for o in objects {
+        let rows: Vec<(&str, String)> = o
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| {
+                let shown = match v {
+                    Value::String(s) => s.clone(),
+                    Value::Bool(b) => {
+                        if *b {
+                            "True".into()
+                        } else {
+                            "False".into()
+                        }
+                    }
+                    Value::Null => String::new(),
+                    Value::Array(a) => format!(
+                        "{{{}}}",
+                        a.iter()
+                            .map(|x| x
+                                .as_str()
+                                .map(str::to_string)
+                                .unwrap_or_else(|| x.to_string()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    other => other.to_string(),
+                };
+                (k.as_str(), shown)
+            })
+            .collect();
+        println!("{}", format_list(&rows));
+    }
+}
+
+pub fn run(args: OnPremArgs, data: &DataDir, out: &Output) -> Result<(), CliError> {
+    match &args.command {
+        OnPremCommand::NewOrganization {
+            name,
+            domain,
+            ews_url,
+        } => {
+            let server = data.server_url("onprem", args.server.as_deref())?;
+            let op_file = args
+                .credential_file
+                .clone()
+                .unwrap_or_else(|| data.role("onprem").join("operator.credential"));
+            let client = AdminClient::new(&server, &read_credential(&op_file)?);
+            let v = client
+                .post(
+                    "/admin/organization",
+                    &json!({ "Name": name, "DomainName": domain, "EwsUrl": ews_url }),
+                )?
+                .unwrap_or_default();
+            let file = data.role("onprem").join("admin.credential");
+            write_private(
+                &file,
+                &format!("{}\n", v["AdminCredential"].as_str().unwrap_or_default()),
+            )?;
+            let mut shown = v.clone();
+            if let Some(m) = shown.as_object_mut() {
+                m.remove("AdminCredential");
+                m.insert(
+                    "AdminCredentialFile".into(),
+                    json!(file.display().to_string()),
+                );
+            }
+            print_objects(&[shown], out);
+            Ok(())
+        }
+        OnPremCommand::ExportAuthCert { path } => {
+            let client = args.admin(data)?;
+            let cfg = invoke(&client, "Get-AuthConfig", Map::new())?;
+            let thumb = cfg
+                .first()
+                .and_then(|c| c["CurrentCertificateThumbprint"].as_str())
+                .unwrap_or_default()
+                .to_string();
+            let mut p = Map::new();
+            p.insert("Thumbprint".into(), json!(thumb));
+            p.insert("BinaryEncoded".into(), json!(true));
+            let exported = invoke(&client, "Export-ExchangeCertificate", p)?;
+            let der = STANDARD
+                .decode(
+                    exported
+                        .first()
+                        .and_then(|e| e["FileData"].as_str())
+                        .unwrap_or_default(),
+                )
+                .map_err(|e| CliError::Refused {
+                    code: "UnexpectedResponse".into(),
+                    message: e.to_string(),
+                })?;
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, e))?;
+            }
+            std::fs::write(path, &der).map_err(|e| CliError::io(path, e))?;
+            let rows = [
+                ("Thumbprint", thumb.clone()),
+                ("Path", path.display().to_string()),
+                ("Bytes", der.len().to_string()),
+            ];
+            out.record(&rows, &json!({ "Thumbprint": thumb, "Path": path.display().to_string(), "Bytes": der.len() }));
+            Ok(())
+        }
+        OnPremCommand::Run { file } => run_script(&args.admin(data)?, file, out),
+        OnPremCommand::Cmdlet(words) => {
+            let client = args.admin(data)?;
+            let (cmdlet, params, file_out) = cmdlet_from_words(words)?;
+            let objects = invoke(&client, &cmdlet, params)?;
+            // `--json` after the verb belongs to the whole command, as everywhere else.
+            let json_out = Output {
+                json: out.json || words.iter().any(|w| w == "--json"),
+            };
+            let out = &json_out;
+            if let Some(path) = file_out {
+                let data = objects
+                    .first()
+                    .and_then(|o| o["FileData"].as_str())
+                    .unwrap_or_default();
+                let bytes = STANDARD.decode(data).map_err(|e| CliError::Refused {
+                    code: "UnexpectedResponse".into(),
+                    message: e.to_string(),
+                })?;
+                std::fs::write(&path, bytes).map_err(|e| CliError::io(&path, e))?;
+                eprintln!("wrote {}", path.display());
+            }
+            print_objects(&objects, out);
+            Ok(())
+        }
+    }
+}
+
+/// `new-mail-user --name X --hidden true --publish-certificate` -> (`New-MailUser`, params).
+/// `--file-name` reads the file for Import- (as FileData) and names the output for Export-.
+fn cmdlet_from_words(
+    words: &[String],
+) -> Result<(String, Map<String, Value>, Option<PathBuf>), CliError> {
+    let verb = words
+        .first()
+        .ok_or_else(|| CliError::Usage("no cmdlet given".into()))?;
+    let cmdlet = onprem::cmdlets::CMDLETS
+        .iter()
+        .map(|(n, _)| *n)
+        .find(|n| kebab(n) == verb.to_ascii_lowercase())
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "'{verb}' is not a cmdlet here; see `hybrid onprem --help`"
+            ))
+        })?;
+    let mut params = Map::new();
+    let mut file_out = None;
+    let mut i = 1;
+    while i < words.len() {
+        let w = &words[i];
+        let Some(flag) = w.strip_prefix("--") else {
+            return Err(CliError::Usage(format!(
+                "unexpected '{w}': parameters are --name value"
+            )));
+        };
+        let (flag, inline) = match flag.split_once('=') {
+            Some((f, v)) => (f.to_string(), Some(v.to_string())),
+            None => (flag.to_string(), None),
+        };
+        let value = match inline {
+            Some(v) => Value::String(v),
+            None if words.get(i + 1).is_some_and(|n| !n.starts_with("--")) => {
+                i += 1;
+                Value::String(words[i].clone())
+            }
+            None => Value::Bool(true),
+        };
+        i += 1;
+        if flag == "json" {
+            continue;
+        }
+        if flag == "file-name" {
+            let path = PathBuf::from(value.as_str().unwrap_or_default());
+            if cmdlet.starts_with("Import-") {
+                let bytes = std::fs::read(&path).map_err(|e| CliError::io(&path, e))?;
+                params.insert("FileData".into(), json!(STANDARD.encode(bytes)));
+            } else {
+                file_out = Some(path);
+            }
+            continue;
+        }
+        params.insert(pascal(&flag), value);
+    }
+    Ok((cmdlet.to_string(), params, file_out))
+}
+
+fn run_script(client: &AdminClient, file: &str, out: &Output) -> Result<(), CliError> {
+    let text = if file == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .take(4 * 1024 * 1024)
+            .read_to_string(&mut s)
+            .map_err(|e| CliError::Io {
+                path: "stdin".into(),
+                source: e,
+            })?;
+        s
+    } else {
+        std::fs::read_to_string(file).map_err(|e| CliError::io(std::path::Path::new(file), e))?
+    };
+    let statements = ems::parse(&text).map_err(|e| CliError::Refused {
+        code: "ScriptParseError".into(),
+        message: format!("line {}: {}", e.line, e.message),
+    })?;
+    for st in &statements {
+        if onprem::cmdlets::canonical(&st.cmdlet).is_none() {
+            return Err(CliError::Refused {
+                code: "CommandNotFoundException".into(),
+                message: format!(
+                    "line {}: '{}' is not a cmdlet this server runs; nothing from this line on was run",
+                    st.line, st.cmdlet
+                ),
+            });
+        }
+    }
+    let mut vars: HashMap<String, Value> = HashMap::new();
+    for st in &statements {
+        let params = ems::bind(st, &vars).map_err(|m| CliError::Refused {
+            code: "ParameterBindingException".into(),
+            message: format!("line {}: {m}; nothing from this line on was run", st.line),
+        })?;
+        let objects = invoke(client, &st.cmdlet, params).map_err(|e| match e {
+            CliError::Refused { code, message } => CliError::Refused {
+                code,
+                message: format!(
+                    "line {} ({}): {message}; nothing after this line was run",
+                    st.line, st.cmdlet
+                ),
+            },
+            other => other,
+        })?;
+        match &st.assign_to {
+            Some(name) => {
+                vars.insert(
+                    name.clone(),
+                    objects.first().cloned().unwrap_or(Value::Null),
+                );
+            }
+            None => print_objects(&objects, out),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kebab_names_round_trip_every_cmdlet_and_help_lists_them() {
+        for (name, _) in onprem::cmdlets::CMDLETS {
+            let k = kebab(name);
+            assert!(CMDLET_HELP.contains(&k), "{k} is missing from the help");
+            let (c, _, _) = cmdlet_from_words(&[k.clone()]).unwrap();
+            assert_eq!(c, *name);
+        }
+        assert_eq!(
+            kebab("New-ManagementRoleAssignment"),
+            "new-management-role-assignment"
+        );
+        assert_eq!(pascal("external-email-address"), "ExternalEmailAddress");
+        let (_, p, _) = cmdlet_from_words(&[
+            "set-auth-config".into(),
+            "--publish-certificate".into(),
+            "--clear-previous-certificate".into(),
+            "--realm=x".into(),
+        ])
+        .unwrap();
+        assert_eq!(p["PublishCertificate"], json!(true));
+        assert_eq!(p["Realm"], json!("x"));
+        assert!(cmdlet_from_words(&["frobnicate".into()]).is_err());
+    }
+}

@@ -1,0 +1,18 @@
+//! The on-premises role: an Exchange-style organization (accepted domains, recipients, RBAC,
+//! certificates, AuthConfig, AuthServers, partner applications), run through the cmdlets of
+//! the runbook, with its S2S trust configuration held in memory for inbound validation.
+
+pub mod auth;
+pub mod certs;
+pub mod cmdlets;
+pub mod error;
+pub mod objects;
+pub mod org;
+pub mod params;
+pub mod rbac;
+pub mod recipients;
+pub mod server;
+pub mod trust;
+
+pub use error::OnPremError;
+pub use server::{OnPremConfig, OnPremServer, OnPremState, ensure_operator_credential};

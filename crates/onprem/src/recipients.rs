@@ -1,0 +1,301 @@
+//! Recipients: mailboxes (users with a mailbox here) and mail users (users whose mail lives
+//! elsewhere, such as an application account), with New-, Set-, Get- and Remove- cmdlets.
+
+use crate::error::OnPremError;
+use crate::objects::*;
+use crate::params::Params;
+use serde_json::{Value, json};
+use store::Store;
+
+fn alias_from(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect()
+}
+
+fn valid_smtp(a: &str) -> bool {
+    let Some((local, domain)) = a.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !a.contains(char::is_whitespace)
+        && !domain.contains('@')
+}
+
+fn base(org: &Value, name: &str, alias: &str, recipient_type: &str) -> Value {
+    let (identity, dn) = user_identity(text(org, "DefaultDomain"), name);
+    object(&[
+        ("Name", json!(name)),
+        ("Alias", json!(alias)),
+        ("DisplayName", json!(name)),
+        ("Identity", json!(identity)),
+        ("DistinguishedName", json!(dn)),
+        ("Guid", json!(guid())),
+        ("Sid", json!(crate::org::user_sid(org))),
+        ("RecipientType", json!(recipient_type)),
+        ("RecipientTypeDetails", json!(recipient_type)),
+        ("HiddenFromAddressListsEnabled", json!(false)),
+        ("WhenCreated", json!(now_text())),
+    ])
+}
+
+/// A mail user (New-MailUser's DisabledUser set): its external address is its target and, by
+/// default, its primary address.
+pub fn mail_user_object(
+    org: &Value,
+    name: &str,
+    external: &str,
+    alias: Option<&str>,
+    hidden: bool,
+) -> Value {
+    let alias = alias
+        .map(str::to_string)
+        .unwrap_or_else(|| alias_from(name));
+    let mut v = base(org, name, &alias, "MailUser");
+    set(
+        &mut v,
+        "ExternalEmailAddress",
+        json!(format!("SMTP:{external}")),
+    );
+    set(&mut v, "PrimarySmtpAddress", json!(external));
+    set(
+        &mut v,
+        "EmailAddresses",
+        json!([format!("SMTP:{external}")]),
+    );
+    set(&mut v, "UserPrincipalName", json!(""));
+    set(&mut v, "HiddenFromAddressListsEnabled", json!(hidden));
+    v
+}
+
+async fn ensure_unique(store: &Store, name: &str, addresses: &[&str]) -> Result<(), OnPremError> {
+    for r in all(store, RECIPIENT).await? {
+        if text(&r.data, "Name").eq_ignore_ascii_case(name) {
+            return Err(OnPremError::AlreadyExists(format!(
+                "The name '{name}' is being used. Please choose another name."
+            )));
+        }
+        for a in addresses.iter().filter(|a| !a.is_empty()) {
+            if names(&r.data, a) {
+                return Err(OnPremError::AlreadyExists(format!(
+                    "The proxy address \"{a}\" is already being used by \"{}\".",
+                    text(&r.data, "Identity")
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn new_mailbox(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
+    p.allow(&[
+        "Name",
+        "Alias",
+        "DisplayName",
+        "UserPrincipalName",
+        "PrimarySmtpAddress",
+        "SipAddress",
+        "FirstName",
+        "LastName",
+        "Password",
+        "ResetPasswordOnNextLogon",
+        "OrganizationalUnit",
+    ])?;
+    let org = crate::org::organization(store).await?;
+    let domain = text(&org, "DefaultDomain").to_string();
+    let name = p.required("Name")?;
+    let alias = p.string("Alias")?.unwrap_or_else(|| alias_from(&name));
+    let primary = p
+        .string("PrimarySmtpAddress")?
+        .unwrap_or_else(|| format!("{alias}@{domain}"));
+    let upn = p
+        .string("UserPrincipalName")?
+        .unwrap_or_else(|| format!("{alias}@{domain}"));
+    let sip = p.string("SipAddress")?.unwrap_or_else(|| primary.clone());
+    for a in [&primary, &upn, &sip] {
+        if !valid_smtp(a) {
+            return Err(OnPremError::InvalidArgument(format!(
+                "\"{a}\" isn't a valid SMTP address."
+            )));
+        }
+    }
+    ensure_unique(store, &name, &[&primary, &upn]).await?;
+    let mut v = base(&org, &name, &alias, "UserMailbox");
+    if let Some(d) = p.string("DisplayName")? {
+        set(&mut v, "DisplayName", json!(d));
+    }
+    set(&mut v, "UserPrincipalName", json!(upn));
+    set(&mut v, "PrimarySmtpAddress", json!(primary));
+    // A Skype for Business-enabled user also has a SIP proxy address.
+    set(
+        &mut v,
+        "EmailAddresses",
+        json!([format!("SMTP:{primary}"), format!("SIP:{sip}")]),
+    );
+    set(&mut v, "ExchangeGuid", json!(guid()));
+    let obj = store
+        .directory()
+        .create(new_object(RECIPIENT, &name, v))
+        .await?;
+    Ok(vec![present(&obj)])
+}
+
+pub async fn new_mail_user(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
+    p.allow(&[
+        "Name",
+        "ExternalEmailAddress",
+        "Alias",
+        "DisplayName",
+        "PrimarySmtpAddress",
+        "FirstName",
+        "LastName",
+        "OrganizationalUnit",
+    ])?;
+    let org = crate::org::organization(store).await?;
+    let name = p.required("Name")?;
+    if name.chars().count() > 64 {
+        return Err(OnPremError::InvalidArgument(format!(
+            "The length of the property is too long. The maximum length is 64 and the length of the value provided is {}.",
+            name.chars().count()
+        )));
+    }
+    let external = p.required("ExternalEmailAddress")?;
+    let external = external
+        .strip_prefix("SMTP:")
+        .or_else(|| external.strip_prefix("smtp:"))
+        .unwrap_or(&external)
+        .to_string();
+    if !valid_smtp(&external) {
+        return Err(OnPremError::InvalidArgument(format!(
+            "\"{external}\" isn't a valid SMTP address."
+        )));
+    }
+    let primary = p
+        .string("PrimarySmtpAddress")?
+        .unwrap_or_else(|| external.clone());
+    ensure_unique(store, &name, &[&primary]).await?;
+    let mut v = mail_user_object(&org, &name, &external, p.string("Alias")?.as_deref(), false);
+    set(&mut v, "PrimarySmtpAddress", json!(primary));
+    if let Some(d) = p.string("DisplayName")? {
+        set(&mut v, "DisplayName", json!(d));
+    }
+    let obj = store
+        .directory()
+        .create(new_object(RECIPIENT, &name, v))
+        .await?;
+    Ok(vec![present(&obj)])
+}
+
+/// Set-Mailbox and Set-MailUser: the usual fields.
+pub async fn set_recipient(
+    store: &Store,
+    p: &Params,
+    recipient_type: &str,
+) -> Result<Vec<Value>, OnPremError> {
+    p.allow(&[
+        "Identity",
+        "HiddenFromAddressListsEnabled",
+        "DisplayName",
+        "Alias",
+        "PrimarySmtpAddress",
+        "ExternalEmailAddress",
+        "EmailAddresses",
+        "Name",
+    ])?;
+    let id = p.required("Identity")?;
+    let obj = resolve_of_type(store, &id, Some(recipient_type)).await?;
+    let mut v = obj.data.clone();
+    if let Some(h) = p.bool("HiddenFromAddressListsEnabled")? {
+        set(&mut v, "HiddenFromAddressListsEnabled", json!(h));
+    }
+    for member in ["DisplayName", "Alias", "Name"] {
+        if let Some(s) = p.string(member)? {
+            set(&mut v, member, json!(s));
+        }
+    }
+    if let Some(a) = p.string("PrimarySmtpAddress")? {
+        if !valid_smtp(&a) {
+            return Err(OnPremError::InvalidArgument(format!(
+                "\"{a}\" isn't a valid SMTP address."
+            )));
+        }
+        set(&mut v, "PrimarySmtpAddress", json!(a));
+    }
+    if let Some(e) = p.string("ExternalEmailAddress")? {
+        if recipient_type != "MailUser" {
+            return Err(OnPremError::UnknownParameter("ExternalEmailAddress".into()));
+        }
+        let e = e.strip_prefix("SMTP:").unwrap_or(&e).to_string();
+        set(&mut v, "ExternalEmailAddress", json!(format!("SMTP:{e}")));
+    }
+    if let Some(list) = p.strings("EmailAddresses")? {
+        set(&mut v, "EmailAddresses", json!(list));
+    }
+    let saved = save(store, &obj, v).await?;
+    Ok(vec![present(&saved)])
+}
+
+async fn resolve_of_type(
+    store: &Store,
+    identity: &str,
+    recipient_type: Option<&str>,
+) -> Result<store::DirectoryObject, OnPremError> {
+    let found: Vec<_> = all(store, RECIPIENT)
+        .await?
+        .into_iter()
+        .filter(|o| {
+            recipient_type.is_none_or(|t| text(&o.data, "RecipientType") == t)
+                && names(&o.data, identity)
+        })
+        .collect();
+    match found.len() {
+        0 => Err(OnPremError::NotFound(identity.to_string())),
+        1 => Ok(found.into_iter().next().expect("one")),
+        _ => Err(OnPremError::Ambiguous(identity.to_string())),
+    }
+}
+
+/// A recipient by any of its identities.
+pub async fn resolve_recipient(
+    store: &Store,
+    identity: &str,
+) -> Result<store::DirectoryObject, OnPremError> {
+    resolve_of_type(store, identity, None).await
+}
+
+pub async fn get(
+    store: &Store,
+    p: &Params,
+    recipient_type: Option<&str>,
+) -> Result<Vec<Value>, OnPremError> {
+    p.allow(&["Identity", "ResultSize", "RecipientTypeDetails"])?;
+    let id = p.string("Identity")?;
+    let mut out = Vec::new();
+    for o in all(store, RECIPIENT).await? {
+        if recipient_type.is_some_and(|t| text(&o.data, "RecipientType") != t) {
+            continue;
+        }
+        if id.as_deref().is_some_and(|i| !names(&o.data, i)) {
+            continue;
+        }
+        out.push(present(&o));
+    }
+    if out.is_empty()
+        && let Some(i) = id
+    {
+        return Err(OnPremError::NotFound(i));
+    }
+    Ok(out)
+}
+
+pub async fn remove(
+    store: &Store,
+    p: &Params,
+    recipient_type: &str,
+) -> Result<Vec<Value>, OnPremError> {
+    p.allow(&["Identity", "Permanent"])?;
+    let obj = resolve_of_type(store, &p.required("Identity")?, Some(recipient_type)).await?;
+    store.directory().delete(&obj).await?;
+    Ok(Vec::new())
+}

@@ -1,0 +1,255 @@
+//! The on-premises role's HTTP surface: the cmdlet API for administrators, the organization
+//! bootstrap for the operator, and the organization's own metadata document.
+
+use crate::error::OnPremError;
+use crate::objects::*;
+use crate::trust::{self, TrustState};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::sync::{Arc, RwLock};
+use store::Store;
+
+#[derive(Debug, Clone)]
+pub struct OnPremConfig {
+    /// The URL clients reach this server at.
+    pub public_url: String,
+}
+
+pub struct OnPremState {
+    pub store: Store,
+    pub config: OnPremConfig,
+    trust: RwLock<Arc<TrustState>>,
+    credentials: RwLock<Arc<Vec<(String, bool)>>>,
+}
+
+impl OnPremState {
+    pub fn trust(&self) -> Arc<TrustState> {
+        self.trust.read().expect("trust lock").clone()
+    }
+
+    /// Rebuilds the in-memory trust configuration and credential list from the store.
+    pub async fn reload(&self) -> Result<(), OnPremError> {
+        let fresh = trust::load(&self.store).await?;
+        *self.trust.write().expect("trust lock") = Arc::new(fresh);
+        let mut creds = Vec::new();
+        for (kind, operator) in [(ADMIN_CREDENTIAL, false), (OPERATOR_CREDENTIAL, true)] {
+            for o in all(&self.store, kind).await? {
+                creds.push((text(&o.data, "hash").to_string(), operator));
+            }
+        }
+        *self.credentials.write().expect("credential lock") = Arc::new(creds);
+        Ok(())
+    }
+
+    /// Ok(true) for the operator, Ok(false) for an organization administrator.
+    fn authenticate(&self, headers: &HeaderMap) -> Result<bool, OnPremError> {
+        let value = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let token = value.strip_prefix("Bearer ").unwrap_or("").trim();
+        if token.is_empty() {
+            return Err(OnPremError::Unauthorized(
+                "An admin credential is required (Authorization: Bearer …).".into(),
+            ));
+        }
+        let hash = crypto::secret::credential_hash(token);
+        let creds = self.credentials.read().expect("credential lock").clone();
+        creds
+            .iter()
+            .find(|(h, _)| crypto::secret::hashes_equal(h, &hash))
+            .map(|(_, op)| *op)
+            .ok_or_else(|| OnPremError::Unauthorized("The admin credential is not valid.".into()))
+    }
+}
+
+pub struct OnPremServer {
+    pub state: Arc<OnPremState>,
+    watcher: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for OnPremServer {
+    fn drop(&mut self) {
+        self.watcher.abort();
+    }
+}
+
+/// The operator credential, created on first start; returned when it was just made.
+pub async fn ensure_operator_credential(store: &Store) -> Result<Option<String>, OnPremError> {
+    if !all(store, OPERATOR_CREDENTIAL).await?.is_empty() {
+        return Ok(None);
+    }
+    let credential = crypto::secret::new_credential();
+    let hash = crypto::secret::credential_hash(&credential);
+    store
+        .directory()
+        .create(new_object(
+            OPERATOR_CREDENTIAL,
+            "operator",
+            json!({ "hash": hash }),
+        ))
+        .await?;
+    Ok(Some(credential))
+}
+
+impl OnPremServer {
+    pub async fn start(store: Store, config: OnPremConfig) -> Result<OnPremServer, OnPremError> {
+        let state = Arc::new(OnPremState {
+            store,
+            config,
+            trust: RwLock::new(Arc::new(TrustState::default())),
+            credentials: RwLock::new(Arc::new(Vec::new())),
+        });
+        state.reload().await?;
+        let watcher = tokio::spawn(watch(state.clone()));
+        Ok(OnPremServer { state, watcher })
+    }
+
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/health", get(|| async { "ok" }))
+            .route("/autodiscover/metadata/json/1", get(metadata))
+            .route("/Autodiscover/metadata/json/1", get(metadata))
+            .route("/admin/organization", post(new_organization))
+            .route("/admin/cmdlet", post(cmdlet))
+            .layer(DefaultBodyLimit::max(1024 * 1024))
+            .with_state(self.state.clone())
+    }
+}
+
+/// Reloads the trust configuration when any process changes the store.
+async fn watch(state: Arc<OnPremState>) {
+    let mut changes = state.store.subscribe();
+    loop {
+        match changes.recv().await {
+            Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                while changes.try_recv().is_ok() {}
+                if let Err(e) = state.reload().await {
+                    tracing::warn!("trust reload failed: {e}");
+                }
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct NewOrganizationBody {
+    name: String,
+    domain_name: String,
+    ews_url: String,
+}
+
+async fn new_organization(
+    State(state): State<Arc<OnPremState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, OnPremError> {
+    if !state.authenticate(&headers)? {
+        return Err(OnPremError::Forbidden(
+            "Creating the organization needs the server operator credential.".into(),
+        ));
+    }
+    let b: NewOrganizationBody = serde_json::from_slice(&body)
+        .map_err(|e| OnPremError::InvalidArgument(format!("The request body is not valid: {e}")))?;
+    let req = crate::org::NewOrganization {
+        name: b.name,
+        domain: b.domain_name,
+        ews_url: b.ews_url,
+    };
+    let (org, credential) = crate::org::create(&state.store, &req).await?;
+    state.reload().await?;
+    let cfg = crate::auth::auth_config(&state.store).await?;
+    let mut out = org.clone();
+    set(
+        &mut out,
+        "CurrentCertificateThumbprint",
+        cfg.data["CurrentCertificateThumbprint"].clone(),
+    );
+    set(&mut out, "AdminCredential", json!(credential));
+    Ok((StatusCode::CREATED, axum::Json(out)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CmdletBody {
+    cmdlet: String,
+    #[serde(default)]
+    parameters: Map<String, Value>,
+}
+
+async fn cmdlet(
+    State(state): State<Arc<OnPremState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, OnPremError> {
+    if state.authenticate(&headers)? {
+        return Err(OnPremError::Forbidden("The operator credential creates the organization; use the organization admin credential for cmdlets.".into()));
+    }
+    let b: CmdletBody = serde_json::from_slice(&body)
+        .map_err(|e| OnPremError::InvalidArgument(format!("The request body is not valid: {e}")))?;
+    let output = crate::cmdlets::invoke(&state.store, &b.cmdlet, b.parameters).await?;
+    if b.cmdlet.to_ascii_lowercase().starts_with("get-")
+        || b.cmdlet.eq_ignore_ascii_case("export-exchangecertificate")
+    {
+        tracing::debug!(cmdlet = %b.cmdlet, "ran");
+    } else {
+        tracing::info!(cmdlet = %b.cmdlet, "ran");
+        state.reload().await?;
+    }
+    Ok(axum::Json(json!({ "Output": output })).into_response())
+}
+
+/// The organization's metadata document (Exchange/1.0): issuer `<ServiceName>@<realm>`, the
+/// current and previous auth certificates (not the next one), this URL as its location.
+async fn metadata(
+    State(state): State<Arc<OnPremState>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, OnPremError> {
+    let cfg = crate::auth::auth_config(&state.store).await?;
+    let org = crate::org::organization(&state.store).await?;
+    let trust = state.trust();
+    let mut certs = Vec::new();
+    for m in [
+        "CurrentCertificateThumbprint",
+        "PreviousCertificateThumbprint",
+    ] {
+        let t = text(&cfg.data, m);
+        if t.is_empty() {
+            continue;
+        }
+        if let Ok(obj) = crate::certs::by_thumbprint(&state.store, t).await {
+            let (c, _) = crate::certs::load(&obj.data)?;
+            if c.is_valid_at(time::OffsetDateTime::now_utc()) {
+                certs.push(c);
+            }
+        }
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let location = format!("http://{host}{}", uri.path());
+    let refs: Vec<&crypto::Certificate> = certs.iter().collect();
+    let doc = s2s::MetadataDocument::exchange(
+        &format!("_{}", text(&org, "Guid")),
+        text(&cfg.data, "ServiceName"),
+        &trust.realm,
+        &location,
+        &refs,
+    );
+    Ok((
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        doc.to_json(s2s::metadata::MetadataFlavor::Exchange),
+    )
+        .into_response())
+}
