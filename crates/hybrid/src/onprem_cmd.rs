@@ -249,7 +249,11 @@ pub fn run(args: OnPremArgs, data: &DataDir, out: &Output) -> Result<(), CliErro
         OnPremCommand::Run { file } => run_script(&args.admin(data)?, file, out),
         OnPremCommand::Cmdlet(words) => {
             let client = args.admin(data)?;
-            let (cmdlet, params, file_out) = cmdlet_from_words(words)?;
+            let CmdletCall {
+                cmdlet,
+                params,
+                file_out,
+            } = cmdlet_from_words(words)?;
             let objects = invoke(&client, &cmdlet, params)?;
             // `--json` after the verb belongs to the whole command, as everywhere else.
             let json_out = Output {
@@ -329,7 +333,11 @@ fn cmdlet_from_words(
         }
         params.insert(pascal(&flag), value);
     }
-    Ok((cmdlet.to_string(), params, file_out))
+    Ok(CmdletCall {
+        cmdlet: cmdlet.to_string(),
+        params,
+        file_out,
+    })
 }
 
 fn run_script(client: &AdminClient, file: &str, out: &Output) -> Result<(), CliError> {
@@ -399,8 +407,10 @@ mod tests {
         for (name, _) in onprem::cmdlets::CMDLETS {
             let k = kebab(name);
             assert!(CMDLET_HELP.contains(&k), "{k} is missing from the help");
-            let (c, _, _) = cmdlet_from_words(&[k.clone()]).unwrap();
-            assert_eq!(c, *name);
+            assert_eq!(
+                cmdlet_from_words(std::slice::from_ref(&k)).unwrap().cmdlet,
+                *name
+            );
         }
         assert_eq!(
             kebab("New-ManagementRoleAssignment"),
