@@ -278,11 +278,18 @@ pub fn run(args: OnPremArgs, data: &DataDir, out: &Output) -> Result<(), CliErro
     }
 }
 
-/// `new-mail-user --name X --hidden true --publish-certificate` -> (`New-MailUser`, params).
-/// `--file-name` reads the file for Import- (as FileData) and names the output for Export-.
-fn cmdlet_from_words(
-    words: &[String],
-) -> Result<(String, Map<String, Value>, Option<PathBuf>), CliError> {
+/// A cmdlet call read from the command line.
+struct CmdletCall {
+    cmdlet: String,
+    params: Map<String, Value>,
+    /// Where an Export- writes its FileData.
+    file_out: Option<PathBuf>,
+}
+
+/// `new-mail-user --name X --hidden true --publish-certificate` -> `New-MailUser` and its
+/// parameters. `--file-name` reads the file for Import- (as FileData) and names the output for
+/// Export-.
+fn cmdlet_from_words(words: &[String]) -> Result<CmdletCall, CliError> {
     let verb = words
         .first()
         .ok_or_else(|| CliError::Usage("no cmdlet given".into()))?;
