@@ -424,13 +424,14 @@ mod tests {
             "new-management-role-assignment"
         );
         assert_eq!(pascal("external-email-address"), "ExternalEmailAddress");
-        let (_, p, _) = cmdlet_from_words(&[
+        let p = cmdlet_from_words(&[
             "set-auth-config".into(),
             "--publish-certificate".into(),
             "--clear-previous-certificate".into(),
             "--realm=x".into(),
         ])
-        .unwrap();
+        .unwrap()
+        .params;
         assert_eq!(p["PublishCertificate"], json!(true));
         assert_eq!(p["Realm"], json!("x"));
         assert!(cmdlet_from_words(&["frobnicate".into()]).is_err());
