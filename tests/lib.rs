@@ -159,3 +159,112 @@ impl CloudUnderTest {
         }
     }
 }
+
+/// An on-premises role served on an ephemeral loopback port, with its organization created.
+pub struct OnPremUnderTest {
+    pub url: String,
+    pub store: store::Store,
+    pub server: onprem::OnPremServer,
+    pub operator: String,
+    pub admin: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for OnPremUnderTest {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl OnPremUnderTest {
+    /// Starts a server on `store_url`; creates organization Contoso (contoso.com) unless the
+    /// store already has one.
+    pub async fn start(store_url: &str) -> OnPremUnderTest {
+        let store = store::Store::open(store_url, store::StoreOptions::default())
+            .await
+            .expect("store opens");
+        let operator = onprem::ensure_operator_credential(&store)
+            .await
+            .expect("operator")
+            .unwrap_or_default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let server = onprem::OnPremServer::start(
+            store.clone(),
+            onprem::OnPremConfig {
+                public_url: url.clone(),
+            },
+        )
+        .await
+        .expect("onprem starts");
+        let app = server.router();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("serve");
+        });
+        let mut admin = String::new();
+        if !operator.is_empty() {
+            let r = reqwest::Client::new()
+                .post(format!("{url}/admin/organization"))
+                .bearer_auth(&operator)
+                .json(&serde_json::json!({"Name": "Contoso", "DomainName": "contoso.com", "EwsUrl": "https://mail.contoso.com/EWS/Exchange.asmx"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+            let v: serde_json::Value = r.json().await.unwrap();
+            admin = v["AdminCredential"].as_str().unwrap().to_string();
+        }
+        OnPremUnderTest {
+            url,
+            store,
+            server,
+            operator,
+            admin,
+            task,
+        }
+    }
+
+    /// Runs a cmdlet: its output, or (HTTP status, error code, message).
+    pub async fn cmd(
+        &self,
+        cmdlet: &str,
+        params: serde_json::Value,
+    ) -> Result<Vec<serde_json::Value>, (u16, String, String)> {
+        let r = reqwest::Client::new()
+            .post(format!("{}/admin/cmdlet", self.url))
+            .bearer_auth(&self.admin)
+            .json(&serde_json::json!({"Cmdlet": cmdlet, "Parameters": params}))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let v: serde_json::Value = r.json().await.unwrap();
+        if status == 200 {
+            Ok(v["Output"].as_array().cloned().unwrap_or_default())
+        } else {
+            Err((
+                status,
+                v["error"]["code"].as_str().unwrap_or("").into(),
+                v["error"]["message"].as_str().unwrap_or("").into(),
+            ))
+        }
+    }
+
+    /// Runs a cmdlet that must succeed; its first output object.
+    pub async fn ok(&self, cmdlet: &str, params: serde_json::Value) -> serde_json::Value {
+        match self.cmd(cmdlet, params.clone()).await {
+            Ok(v) => v.into_iter().next().unwrap_or(serde_json::Value::Null),
+            Err(e) => panic!("{cmdlet} {params}: {e:?}"),
+        }
+    }
+
+    /// Runs a cmdlet that must fail with `code`; its message.
+    pub async fn refused(&self, cmdlet: &str, params: serde_json::Value, code: &str) -> String {
+        match self.cmd(cmdlet, params.clone()).await {
+            Err((_, c, m)) if c == code => m,
+            other => panic!("{cmdlet} {params}: expected {code}, got {other:?}"),
+        }
+    }
+}

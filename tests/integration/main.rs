@@ -2,4 +2,5 @@
 
 mod cli;
 mod cloud;
+mod onprem;
 mod store;
