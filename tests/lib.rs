@@ -268,3 +268,37 @@ impl OnPremUnderTest {
         }
     }
 }
+
+/// `hybrid serve ROLE` as a child process on a free port, stopped when dropped.
+pub struct ServeProcess {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl ServeProcess {
+    pub fn start(data: &str, role: &str) -> ServeProcess {
+        let child = Command::new(hybrid_bin())
+            .args(["--data", data, "serve", role, "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("hybrid serve starts");
+        let file = std::path::Path::new(data).join(role).join("server.url");
+        for _ in 0..200 {
+            if let Ok(u) = std::fs::read_to_string(&file)
+                && !u.trim().is_empty()
+            {
+                return ServeProcess { child, url: u.trim().to_string() };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("hybrid serve {role} did not record its URL");
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
