@@ -171,46 +171,155 @@ fn onprem_run_takes_the_runbook_as_pasted_and_stops_at_a_bad_line() {
     let data = dir.path("data");
     let _server = hybrid_tests::ServeProcess::start(&data, "onprem");
     let o = hybrid(
-        &["--data", &data, "onprem", "new-organization", "--name", "Contoso", "--domain", "contoso.com", "--ews-url", "https://mail.contoso.com/EWS/Exchange.asmx"],
+        &[
+            "--data",
+            &data,
+            "onprem",
+            "new-organization",
+            "--name",
+            "Contoso",
+            "--domain",
+            "contoso.com",
+            "--ews-url",
+            "https://mail.contoso.com/EWS/Exchange.asmx",
+        ],
         None,
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let o = hybrid(&["--data", &data, "onprem", "run", "-"], Some(RUNBOOK_STEPS_2_AND_3));
+    let o = hybrid(
+        &["--data", &data, "onprem", "run", "-"],
+        Some(RUNBOOK_STEPS_2_AND_3),
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("UserApplication-SfBOnline-ApplicationAccount") && out.contains("ArchiveApplication-SfBOnline-ApplicationAccount"));
-    let o = hybrid(&["--data", &data, "onprem", "get-partner-application", "--identity", "SfBOnline", "--json"], None);
+    assert!(
+        out.contains("UserApplication-SfBOnline-ApplicationAccount")
+            && out.contains("ArchiveApplication-SfBOnline-ApplicationAccount")
+    );
+    let o = hybrid(
+        &[
+            "--data",
+            &data,
+            "onprem",
+            "get-partner-application",
+            "--identity",
+            "SfBOnline",
+            "--json",
+        ],
+        None,
+    );
     let app = stdout_json(&o);
-    assert_eq!(app["LinkedAccount"], "contoso.com/Users/SfBOnline-ApplicationAccount");
+    assert_eq!(
+        app["LinkedAccount"],
+        "contoso.com/Users/SfBOnline-ApplicationAccount"
+    );
     assert_eq!(app["UseAuthServer"], true);
-    let o = hybrid(&["--data", &data, "onprem", "get-mail-user", "--identity", "SfBOnline-ApplicationAccount", "--json"], None);
+    let o = hybrid(
+        &[
+            "--data",
+            &data,
+            "onprem",
+            "get-mail-user",
+            "--identity",
+            "SfBOnline-ApplicationAccount",
+            "--json",
+        ],
+        None,
+    );
     assert_eq!(stdout_json(&o)["HiddenFromAddressListsEnabled"], true);
 
     // An unknown cmdlet on line 3: refused before anything runs, with its line number.
     let bad = "New-Mailbox -Name Bob -Alias bob\n# two\nFormat-Disk C:\nNew-Mailbox -Name Carol -Alias carol\n";
     let o = hybrid(&["--data", &data, "onprem", "run", "-"], Some(bad));
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("line 3") && stderr(&o).contains("CommandNotFoundException"), "{}", stderr(&o));
-    let o = hybrid(&["--data", &data, "onprem", "get-mailbox", "--identity", "bob"], None);
+    assert!(
+        stderr(&o).contains("line 3") && stderr(&o).contains("CommandNotFoundException"),
+        "{}",
+        stderr(&o)
+    );
+    let o = hybrid(
+        &[
+            "--data",
+            &data,
+            "onprem",
+            "get-mailbox",
+            "--identity",
+            "bob",
+        ],
+        None,
+    );
     assert_eq!(o.status.code(), Some(1), "nothing ran");
     // A failing line stops the script: nothing after it runs.
     let failing = "New-Mailbox -Name Bob -Alias bob\nSet-Mailbox -Identity nobody -DisplayName x\nNew-Mailbox -Name Carol -Alias carol\n";
     let o = hybrid(&["--data", &data, "onprem", "run", "-"], Some(failing));
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("line 2") && stderr(&o).contains("ManagementObjectNotFoundException"), "{}", stderr(&o));
-    assert_eq!(hybrid(&["--data", &data, "onprem", "get-mailbox", "--identity", "bob"], None).status.code(), Some(0));
-    assert_eq!(hybrid(&["--data", &data, "onprem", "get-mailbox", "--identity", "carol"], None).status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("line 2") && stderr(&o).contains("ManagementObjectNotFoundException"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        hybrid(
+            &[
+                "--data",
+                &data,
+                "onprem",
+                "get-mailbox",
+                "--identity",
+                "bob"
+            ],
+            None
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+    assert_eq!(
+        hybrid(
+            &[
+                "--data",
+                &data,
+                "onprem",
+                "get-mailbox",
+                "--identity",
+                "carol"
+            ],
+            None
+        )
+        .status
+        .code(),
+        Some(1)
+    );
 
     // Step 4: the current auth certificate as DER, folders created.
     let path = dir.path("OAuthConfig/OAuthCert.cer");
-    let o = hybrid(&["--data", &data, "onprem", "export-auth-cert", "--path", &path, "--json"], None);
+    let o = hybrid(
+        &[
+            "--data",
+            &data,
+            "onprem",
+            "export-auth-cert",
+            "--path",
+            &path,
+            "--json",
+        ],
+        None,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let der = std::fs::read(&path).unwrap();
     let cert = crypto::Certificate::from_der(&der).unwrap();
-    let cfg = stdout_json(&hybrid(&["--data", &data, "onprem", "get-auth-config", "--json"], None));
+    let cfg = stdout_json(&hybrid(
+        &["--data", &data, "onprem", "get-auth-config", "--json"],
+        None,
+    ));
     assert_eq!(cfg["CurrentCertificateThumbprint"], cert.thumbprint());
     // Usage errors.
-    assert_eq!(hybrid(&["--data", &data, "onprem", "frobnicate-things"], None).status.code(), Some(2));
+    assert_eq!(
+        hybrid(&["--data", &data, "onprem", "frobnicate-things"], None)
+            .status
+            .code(),
+        Some(2)
+    );
     let help = hybrid(&["onprem", "--help"], None);
     assert!(String::from_utf8_lossy(&help.stdout).contains("--domain-controller is accepted"));
 }

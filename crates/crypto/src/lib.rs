@@ -10,6 +10,7 @@ mod error;
 mod generate;
 mod keys;
 pub mod pem;
+pub mod pkcs12;
 pub mod secret;
 
 pub use cert::{Certificate, base64url, base64url_decode, sha256};

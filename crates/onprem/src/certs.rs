@@ -152,8 +152,8 @@ pub async fn get_certificate(store: &Store, p: &Params) -> Result<Vec<Value>, On
     }
 }
 
-/// Import-ExchangeCertificate -FileData <base64 of the file>: a DER or PEM certificate, with
-/// its PKCS#8 private key when the PEM carries one.
+/// Import-ExchangeCertificate -FileData <base64 of the file>: a DER or PEM certificate (with its
+/// private key when the PEM carries one), or with -Password a PKCS#12 (.pfx) file.
 pub async fn import_certificate(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
     p.allow(&[
         "FileData",
@@ -164,27 +164,11 @@ pub async fn import_certificate(store: &Store, p: &Params) -> Result<Vec<Value>,
     let data = STANDARD.decode(p.required("FileData")?).map_err(|_| {
         OnPremError::InvalidArgument("FileData must be the file's bytes, base64-encoded.".into())
     })?;
-    if p.has("Password") {
-        return Err(OnPremError::InvalidArgument(
-            "PKCS#12 (.pfx) files are not supported yet; import a PEM file with the certificate and its PKCS#8 key.".into(),
-        ));
-    }
-    let cert = Certificate::from_der_or_pem(&data)
-        .map_err(|e| OnPremError::InvalidArgument(format!("The certificate can't be read: {e}")))?;
-    let key = if crypto::pem::looks_like_pem(&data)
-        && crypto::pem::find(&data, &["PRIVATE KEY", "RSA PRIVATE KEY"]).is_ok()
-    {
-        let k = RsaPrivateKey::from_pem(&data).map_err(|e| {
-            OnPremError::InvalidArgument(format!("The private key can't be read: {e}"))
-        })?;
-        if !k.matches(&cert) {
-            return Err(OnPremError::InvalidArgument(
-                "The private key in the file is not the certificate's.".into(),
-            ));
-        }
-        Some(k)
-    } else {
-        None
+    let (cert, key) = match p.string("Password")? {
+        Some(password) => crypto::pkcs12::read(&data, &password).map_err(|e| {
+            OnPremError::InvalidArgument(format!("The certificate file can't be read: {e}"))
+        })?,
+        None => pem_or_der(&data)?,
     };
     if all(store, CERTIFICATE)
         .await?
@@ -205,6 +189,28 @@ pub async fn import_certificate(store: &Store, p: &Params) -> Result<Vec<Value>,
         .create(new_object(CERTIFICATE, cert.thumbprint(), v))
         .await?;
     Ok(vec![present(&obj)])
+}
+
+/// A DER or PEM certificate, with its private key when the PEM carries one.
+fn pem_or_der(data: &[u8]) -> Result<(Certificate, Option<RsaPrivateKey>), OnPremError> {
+    let cert = Certificate::from_der_or_pem(data)
+        .map_err(|e| OnPremError::InvalidArgument(format!("The certificate can't be read: {e}")))?;
+    let key = if crypto::pem::looks_like_pem(data)
+        && crypto::pem::find(data, &["PRIVATE KEY", "RSA PRIVATE KEY"]).is_ok()
+    {
+        let k = RsaPrivateKey::from_pem(data).map_err(|e| {
+            OnPremError::InvalidArgument(format!("The private key can't be read: {e}"))
+        })?;
+        if !k.matches(&cert) {
+            return Err(OnPremError::InvalidArgument(
+                "The private key in the file is not the certificate's.".into(),
+            ));
+        }
+        Some(k)
+    } else {
+        None
+    };
+    Ok((cert, key))
 }
 
 /// Export-ExchangeCertificate -Thumbprint X [-BinaryEncoded]: the DER certificate, no private
