@@ -283,6 +283,11 @@ impl ServeProcess {
             .stderr(Stdio::null())
             .spawn()
             .expect("hybrid serve starts");
+        // From here the child is owned by a ServeProcess, whose Drop kills and waits for it.
+        let mut process = ServeProcess {
+            child,
+            url: String::new(),
+        };
         let file = std::path::Path::new(data).join(role).join("server.url");
         for _ in 0..200 {
             if let Ok(u) = std::fs::read_to_string(&file)
