@@ -293,10 +293,8 @@ impl ServeProcess {
             if let Ok(u) = std::fs::read_to_string(&file)
                 && !u.trim().is_empty()
             {
-                return ServeProcess {
-                    child,
-                    url: u.trim().to_string(),
-                };
+                process.url = u.trim().to_string();
+                return process;
             }
             std::thread::sleep(std::time::Duration::from_millis(25));
         }
