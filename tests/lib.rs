@@ -180,6 +180,14 @@ impl OnPremUnderTest {
     /// Starts a server on `store_url`; creates organization Contoso (contoso.com) unless the
     /// store already has one.
     pub async fn start(store_url: &str) -> OnPremUnderTest {
+        Self::start_with(store_url, Default::default()).await
+    }
+
+    /// As `start`, with a metadata refresh policy.
+    pub async fn start_with(
+        store_url: &str,
+        refresh: onprem::refresh::RefreshPolicy,
+    ) -> OnPremUnderTest {
         let store = store::Store::open(store_url, store::StoreOptions::default())
             .await
             .expect("store opens");
@@ -195,6 +203,7 @@ impl OnPremUnderTest {
             store.clone(),
             onprem::OnPremConfig {
                 public_url: url.clone(),
+                refresh,
             },
         )
         .await

@@ -768,3 +768,78 @@ async fn trust_changes_reach_other_processes_within_a_second() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metadata_is_fetched_again_periodically_and_after_a_signature_failure() {
+    let dir = TempDir::new("onprem-refresh");
+    let cloud = CloudUnderTest::start(&format!("sqlite://{}", dir.path("cloud.db"))).await;
+    reqwest::Client::new()
+        .post(format!("{}/admin/tenants", cloud.url))
+        .bearer_auth(&cloud.operator)
+        .json(&json!({"domain": "contoso.com"}))
+        .send()
+        .await
+        .unwrap();
+    let policy = onprem::refresh::RefreshPolicy {
+        period: std::time::Duration::from_secs(1),
+        check_every: std::time::Duration::from_millis(200),
+    };
+    let o =
+        OnPremUnderTest::start_with(&format!("sqlite://{}", dir.path("onprem.db")), policy).await;
+    let url = format!("{}/contoso.com/metadata/json/1", cloud.url);
+    o.ok(
+        "New-AuthServer",
+        json!({"Name": "WindowsAzureACS", "AuthMetadataUrl": url}),
+    )
+    .await;
+    reqwest::Client::new()
+        .post(format!("{}/admin/signing-keys/rotate", cloud.url))
+        .bearer_auth(&cloud.operator)
+        .send()
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let keys = o
+            .server
+            .state
+            .trust()
+            .snapshot
+            .issuers
+            .first()
+            .map(|i| i.keys.len())
+            .unwrap_or(0);
+        if keys == 3 {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "the periodic refresh did not bring the new key"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    // After signature failures: at most three fetches in a day.
+    let dir2 = TempDir::new("onprem-refresh-2");
+    let o2 = onprem(&dir2).await;
+    o2.ok(
+        "New-AuthServer",
+        json!({"Name": "WindowsAzureACS", "AuthMetadataUrl": url}),
+    )
+    .await; // fetch 1
+    let state = &o2.server.state;
+    assert!(
+        onprem::refresh::after_signature_failure(state, "00000001-0000-0000-c000-000000000000")
+            .await
+    ); // 2
+    assert!(
+        onprem::refresh::after_signature_failure(state, "00000001-0000-0000-c000-000000000000")
+            .await
+    ); // 3
+    assert!(
+        !onprem::refresh::after_signature_failure(state, "00000001-0000-0000-c000-000000000000")
+            .await,
+        "a fourth fetch today is refused"
+    );
+    assert!(!onprem::refresh::after_signature_failure(state, "unknown-issuer").await);
+}

@@ -145,9 +145,7 @@ async fn serve(args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
                 write_private(&operator_file, &format!("{credential}\n"))?;
                 tracing::info!("operator credential written to {}", operator_file.display());
             }
-            let config = onprem::OnPremConfig {
-                public_url: public_url.clone(),
-            };
+            let config = onprem::OnPremConfig::new(&public_url);
             let server = onprem::OnPremServer::start(store.clone(), config)
                 .await
                 .map_err(|e| refused(e.code(), e.to_string()))?;

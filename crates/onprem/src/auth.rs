@@ -321,6 +321,10 @@ pub async fn new_auth_server(store: &Store, p: &Params) -> Result<Vec<Value>, On
             json!(p.bool("TrustAnySSLCertificate")?.unwrap_or(false)),
         ),
         ("MetadataRefreshedAt", json!(now_text())),
+        (
+            "MetadataFetches",
+            json!([OffsetDateTime::now_utc().unix_timestamp()]),
+        ),
     ]);
     let obj = store
         .directory()
@@ -366,6 +370,15 @@ pub async fn refresh_metadata(
         set(&mut v, "TokenIssuingEndpoint", json!(e));
     }
     set(&mut v, "MetadataRefreshedAt", json!(now_text()));
+    // The last three successful fetches decide whether a signature failure may fetch again.
+    let mut fetches: Vec<Value> = v
+        .get("MetadataFetches")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    fetches.push(json!(OffsetDateTime::now_utc().unix_timestamp()));
+    let keep = fetches.len().saturating_sub(3);
+    set(&mut v, "MetadataFetches", json!(fetches[keep..]));
     save(store, obj, v).await
 }
 
@@ -525,6 +538,7 @@ pub async fn new_partner_application(store: &Store, p: &Params) -> Result<Vec<Va
             set(&mut v, "CertificateStrings", json!(f.certificates));
             set(&mut v, "TrustAnySSLCertificate", json!(trust_any));
             set(&mut v, "MetadataRefreshedAt", json!(now_text()));
+            set(&mut v, "MetadataFetches", json!([OffsetDateTime::now_utc().unix_timestamp()]));
             v
         }
     };

@@ -11,6 +11,7 @@ pub mod org;
 pub mod params;
 pub mod rbac;
 pub mod recipients;
+pub mod refresh;
 pub mod server;
 pub mod trust;
 

@@ -19,6 +19,17 @@ use store::Store;
 pub struct OnPremConfig {
     /// The URL clients reach this server at.
     pub public_url: String,
+    /// When issuers' metadata documents are fetched again.
+    pub refresh: crate::refresh::RefreshPolicy,
+}
+
+impl OnPremConfig {
+    pub fn new(public_url: &str) -> Self {
+        OnPremConfig {
+            public_url: public_url.to_string(),
+            refresh: Default::default(),
+        }
+    }
 }
 
 pub struct OnPremState {
@@ -71,12 +82,14 @@ impl OnPremState {
 
 pub struct OnPremServer {
     pub state: Arc<OnPremState>,
-    watcher: tokio::task::JoinHandle<()>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for OnPremServer {
     fn drop(&mut self) {
-        self.watcher.abort();
+        for t in &self.tasks {
+            t.abort();
+        }
     }
 }
 
@@ -107,8 +120,14 @@ impl OnPremServer {
             credentials: RwLock::new(Arc::new(Vec::new())),
         });
         state.reload().await?;
-        let watcher = tokio::spawn(watch(state.clone()));
-        Ok(OnPremServer { state, watcher })
+        let tasks = vec![
+            tokio::spawn(watch(state.clone())),
+            tokio::spawn(crate::refresh::periodic(
+                state.clone(),
+                state.config.refresh,
+            )),
+        ];
+        Ok(OnPremServer { state, tasks })
     }
 
     pub fn router(&self) -> Router {
