@@ -81,7 +81,7 @@ pub async fn periodic(state: Arc<OnPremState>, policy: RefreshPolicy) {
 /// 24 hours. Returns whether a fetch was made.
 pub async fn after_signature_failure(state: &OnPremState, issuer_id: &str) -> bool {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    for obj in documented(&state).await {
+    for obj in documented(state).await {
         let d = &obj.data;
         let id = if obj.kind == AUTH_SERVER {
             text(d, "IssuerIdentifier")
