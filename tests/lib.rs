@@ -286,8 +286,14 @@ pub struct ServeProcess {
 
 impl ServeProcess {
     pub fn start(data: &str, role: &str) -> ServeProcess {
+        Self::start_with(data, role, &[])
+    }
+
+    /// As `start`, with more `hybrid serve` options.
+    pub fn start_with(data: &str, role: &str, extra: &[&str]) -> ServeProcess {
         let child = Command::new(hybrid_bin())
             .args(["--data", data, "serve", role, "--listen", "127.0.0.1:0"])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -323,3 +323,86 @@ fn onprem_run_takes_the_runbook_as_pasted_and_stops_at_a_bad_line() {
     let help = hybrid(&["onprem", "--help"], None);
     assert!(String::from_utf8_lossy(&help.stdout).contains("--domain-controller is accepted"));
 }
+
+#[test]
+fn serve_over_tls_and_refuse_cleartext_off_loopback() {
+    let dir = TempDir::new("cli-tls");
+    let (cert, key) = (dir.path("tls.pem"), dir.path("tls-key.pem"));
+    let made = hybrid(
+        &[
+            "cert",
+            "new",
+            "--subject",
+            "localhost",
+            "--dns-name",
+            "localhost",
+            "--dns-name",
+            "127.0.0.1",
+            "--out",
+            &cert,
+        ],
+        None,
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    let data = dir.path("data");
+    let server = hybrid_tests::ServeProcess::start_with(
+        &data,
+        "cloud",
+        &["--tls-cert", &cert, "--tls-key", &key],
+    );
+    assert!(
+        server.url.starts_with("https://127.0.0.1:"),
+        "{}",
+        server.url
+    );
+    let o = hybrid(
+        &[
+            "--data",
+            &data,
+            "cloud",
+            "new-tenant",
+            "--domain",
+            "contoso.com",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "admin verbs trust the server's own certificate: {}",
+        stderr(&o)
+    );
+    assert_eq!(stdout_json(&o)["verifiedDomains"][0]["name"], "contoso.com");
+    let insecure = hybrid(
+        &[
+            "--data",
+            &dir.path("other"),
+            "serve",
+            "cloud",
+            "--listen",
+            "0.0.0.0:0",
+        ],
+        None,
+    );
+    assert_eq!(insecure.status.code(), Some(1));
+    assert!(
+        stderr(&insecure).contains("InsecureListenerRefused"),
+        "{}",
+        stderr(&insecure)
+    );
+    let mismatched = hybrid(
+        &[
+            "--data",
+            &dir.path("third"),
+            "serve",
+            "cloud",
+            "--tls-cert",
+            &cert,
+            "--tls-key",
+            &dir.path("nope.pem"),
+        ],
+        None,
+    );
+    assert_eq!(mismatched.status.code(), Some(1));
+}

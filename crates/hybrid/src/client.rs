@@ -12,11 +12,16 @@ pub struct AdminClient {
 }
 
 impl AdminClient {
-    pub fn new(base: &str, credential: &str) -> Self {
-        let http = Client::builder()
-            .timeout(std::time::Duration::from_secs(60))
-            .build()
-            .expect("an HTTP client builds");
+    /// A client that also trusts the PEM certificate in `ca` (a server's self-signed one).
+    pub fn with_ca(base: &str, credential: &str, ca: Option<&std::path::Path>) -> Self {
+        let mut builder = Client::builder().timeout(std::time::Duration::from_secs(60));
+        if let Some(cert) = ca
+            .and_then(|p| std::fs::read(p).ok())
+            .and_then(|pem| reqwest::Certificate::from_pem(&pem).ok())
+        {
+            builder = builder.add_root_certificate(cert);
+        }
+        let http = builder.build().expect("an HTTP client builds");
         AdminClient {
             base: base.trim_end_matches('/').to_string(),
             credential: credential.to_string(),

@@ -124,7 +124,7 @@ impl CloudArgs {
     fn tenant_client(&self, data: &DataDir) -> Result<(AdminClient, String), CliError> {
         let server = data.server_url("cloud", self.server.as_deref())?;
         if let Some(file) = &self.credential_file {
-            let client = AdminClient::new(&server, &read_credential(file)?);
+            let client = data.client("cloud", &server, &read_credential(file)?);
             let tenant = whoami(&client)?;
             return Ok((client, tenant));
         }
@@ -141,7 +141,9 @@ impl CloudArgs {
                         .find(|(_, p)| {
                             read_credential(p)
                                 .ok()
-                                .and_then(|c| tenant_domains(&AdminClient::new(&server, &c)).ok())
+                                .and_then(|c| {
+                                    tenant_domains(&data.client("cloud", &server, &c)).ok()
+                                })
                                 .is_some_and(|d| d.iter().any(|n| n.eq_ignore_ascii_case(t)))
                         })
                         .cloned()
@@ -160,7 +162,10 @@ impl CloudArgs {
             code: "NotConnected".into(),
             message: "no credential for that tenant here: run `hybrid cloud new-tenant` or `hybrid cloud connect --tenant ID --credential-file FILE`".into(),
         })?;
-        Ok((AdminClient::new(&server, &read_credential(&file)?), tenant))
+        Ok((
+            data.client("cloud", &server, &read_credential(&file)?),
+            tenant,
+        ))
     }
 
     fn operator_client(&self, data: &DataDir) -> Result<AdminClient, CliError> {
@@ -169,7 +174,7 @@ impl CloudArgs {
             .credential_file
             .clone()
             .unwrap_or_else(|| cloud_dir(data).join("operator.credential"));
-        Ok(AdminClient::new(&server, &read_credential(&file)?))
+        Ok(data.client("cloud", &server, &read_credential(&file)?))
     }
 }
 
@@ -276,7 +281,7 @@ pub fn run(args: CloudArgs, data: &DataDir, out: &Output) -> Result<(), CliError
                 .ok_or_else(|| CliError::Usage("connect needs --credential-file FILE".into()))?;
             let server = data.server_url("cloud", args.server.as_deref())?;
             let credential = read_credential(file)?;
-            let client = AdminClient::new(&server, &credential);
+            let client = data.client("cloud", &server, &credential);
             let tenant = whoami(&client)?;
             if let Some(t) = &args.tenant
                 && !t.eq_ignore_ascii_case(&tenant)

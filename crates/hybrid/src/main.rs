@@ -9,6 +9,7 @@ mod onprem_cmd;
 mod output;
 mod paths;
 mod serve;
+mod tls;
 mod token_cmd;
 
 use clap::{Parser, Subcommand};

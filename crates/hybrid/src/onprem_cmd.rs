@@ -112,7 +112,7 @@ impl OnPremArgs {
             code: "NotConnected".into(),
             message: format!("no organization admin credential at {} (run `hybrid onprem new-organization`, or pass --credential-file)", file.display()),
         })?;
-        Ok(AdminClient::new(&server, &credential))
+        Ok(data.client("onprem", &server, &credential))
     }
 }
 
@@ -188,7 +188,7 @@ pub fn run(args: OnPremArgs, data: &DataDir, out: &Output) -> Result<(), CliErro
                 .credential_file
                 .clone()
                 .unwrap_or_else(|| data.role("onprem").join("operator.credential"));
-            let client = AdminClient::new(&server, &read_credential(&op_file)?);
+            let client = data.client("onprem", &server, &read_credential(&op_file)?);
             let v = client
                 .post(
                     "/admin/organization",

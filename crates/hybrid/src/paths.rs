@@ -19,6 +19,13 @@ impl DataDir {
         self.role(role).join("server.url")
     }
 
+    /// An admin client for `role`'s server, trusting the certificate `hybrid serve --tls-cert`
+    /// recorded under DIR/<role>/server.crt, if any.
+    pub fn client(&self, role: &str, server: &str, credential: &str) -> crate::client::AdminClient {
+        let ca = self.role(role).join("server.crt");
+        crate::client::AdminClient::with_ca(server, credential, ca.exists().then_some(ca.as_path()))
+    }
+
     pub fn server_url(&self, role: &str, explicit: Option<&str>) -> Result<String, CliError> {
         if let Some(u) = explicit {
             return Ok(u.trim_end_matches('/').to_string());

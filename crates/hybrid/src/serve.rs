@@ -42,6 +42,12 @@ pub struct ServeArgs {
     /// Default: http://<listen address>.
     #[arg(long)]
     public_url: Option<String>,
+    /// Serve HTTPS with this PEM certificate (chain) ...
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// ... and this private key (PKCS#8 or PKCS#1 PEM).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
     /// Listen on a non-loopback address without TLS. Tokens and credentials would cross the
     /// network in the clear; only for isolated test networks.
     #[arg(long)]
@@ -90,7 +96,11 @@ async fn serve(args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
         .await
         .map_err(|e| refused(e.code(), e.to_string()))?;
     let listen = args.listen.unwrap_or_else(|| args.role.default_listen());
-    if !listen.ip().is_loopback() && !args.allow_insecure_remote {
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(c), Some(k)) => Some(crate::tls::acceptor(c, k)?),
+        _ => None,
+    };
+    if tls.is_none() && !listen.ip().is_loopback() && !args.allow_insecure_remote {
         return Err(refused(
             "InsecureListenerRefused",
             format!(
@@ -104,10 +114,11 @@ async fn serve(args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
     let bound = listener
         .local_addr()
         .map_err(|e| refused("ListenFailed", e.to_string()))?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let public_url = args
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("http://{bound}"))
+        .unwrap_or_else(|| format!("{scheme}://{bound}"))
         .trim_end_matches('/')
         .to_string();
 
@@ -152,16 +163,29 @@ async fn serve(args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
             (server.router(), Box::new(server))
         }
     };
+    // Local admin verbs trust the server's own certificate from here.
+    let ca_file = dir.join("server.crt");
+    match &args.tls_cert {
+        Some(c) => {
+            std::fs::copy(c, &ca_file).map_err(|e| CliError::io(&ca_file, e))?;
+        }
+        None => {
+            let _ = std::fs::remove_file(&ca_file);
+        }
+    }
     write_private(&data.server_url_file(role), &format!("{public_url}\n"))?;
     println!(
         "hybrid {role} listening on {public_url} (store {}, data {})",
         store.url(),
         dir.display()
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(|e| refused("ServeFailed", e.to_string()))?;
+    match tls {
+        Some(acceptor) => crate::tls::serve(listener, acceptor, app, shutdown()).await,
+        None => axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown())
+            .await
+            .map_err(|e| refused("ServeFailed", e.to_string()))?,
+    }
     store.close().await;
     Ok(())
 }
