@@ -282,6 +282,44 @@ async fn runbook_steps_2_and_3_and_recipient_refusals() {
             .len(),
         1
     );
+    let renamed = o.ok("Set-Mailbox", json!({"Identity": "ajones", "DisplayName": "A. Jones", "HiddenFromAddressListsEnabled": true})).await;
+    assert_eq!(
+        (
+            s(&renamed, "DisplayName"),
+            renamed["HiddenFromAddressListsEnabled"].clone()
+        ),
+        ("A. Jones".to_string(), json!(true))
+    );
+    o.refused(
+        "Set-Mailbox",
+        json!({"Identity": "ajones", "ExternalEmailAddress": "x@y.com"}),
+        "ParameterBindingException",
+    )
+    .await;
+    o.refused(
+        "Set-Mailbox",
+        json!({"Identity": "ajones", "PrimarySmtpAddress": "nope"}),
+        BAD_ARG,
+    )
+    .await;
+    assert_eq!(
+        s(
+            &o.ok("Get-OrganizationConfig", json!({})).await,
+            "DefaultDomain"
+        ),
+        "contoso.com"
+    );
+    o.ok(
+        "New-MailUser",
+        json!({"Name": "Temp", "ExternalEmailAddress": "temp@fabrikam.com"}),
+    )
+    .await;
+    o.refused("Remove-Mailbox", json!({"Identity": "Temp"}), NOT_FOUND)
+        .await;
+    o.ok("Remove-MailUser", json!({"Identity": "temp@fabrikam.com"}))
+        .await;
+    o.refused("Get-Recipient", json!({"Identity": "Temp"}), NOT_FOUND)
+        .await;
     o.cmd(
         "Remove-Mailbox",
         json!({"Identity": "ajones", "Confirm": false}),
