@@ -13,10 +13,11 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    description: "directory objects and the change log",
-    sql: "
+const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "directory objects and the change log",
+        sql: "
         CREATE TABLE directory_objects (
             id TEXT PRIMARY KEY,
             kind TEXT NOT NULL,
@@ -37,12 +38,60 @@ const SQLITE: &[Migration] = &[Migration {
             at_ms INTEGER NOT NULL
         );
     ",
-}];
+    },
+    Migration {
+        version: 2,
+        description: "mailbox folders, items and user configurations",
+        sql: "
+        CREATE TABLE mailbox_folders (
+            id TEXT PRIMARY KEY,
+            mailbox TEXT NOT NULL,
+            parent_id TEXT,
+            distinguished TEXT,
+            display_name TEXT NOT NULL,
+            folder_class TEXT,
+            version INTEGER NOT NULL,
+            UNIQUE (mailbox, distinguished)
+        );
+        CREATE INDEX mailbox_folders_mailbox ON mailbox_folders (mailbox);
+        CREATE TABLE mailbox_items (
+            id TEXT PRIMARY KEY,
+            mailbox TEXT NOT NULL,
+            folder_id TEXT NOT NULL REFERENCES mailbox_folders (id),
+            tag TEXT NOT NULL,
+            item_class TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            props TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            received_ms INTEGER NOT NULL,
+            modified_ms INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            is_read INTEGER NOT NULL,
+            is_draft INTEGER NOT NULL,
+            immutable INTEGER NOT NULL,
+            version INTEGER NOT NULL
+        );
+        CREATE INDEX mailbox_items_folder ON mailbox_items (folder_id);
+        CREATE TABLE user_configurations (
+            id TEXT PRIMARY KEY,
+            mailbox TEXT NOT NULL,
+            folder_id TEXT NOT NULL REFERENCES mailbox_folders (id),
+            name TEXT NOT NULL,
+            dictionary TEXT,
+            xml_data TEXT,
+            binary_data TEXT,
+            version INTEGER NOT NULL,
+            UNIQUE (folder_id, name)
+        );
+    ",
+    },
+];
 
-const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    description: "directory objects and the change log",
-    sql: "
+const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "directory objects and the change log",
+        sql: "
         CREATE TABLE directory_objects (
             id TEXT PRIMARY KEY,
             kind TEXT NOT NULL,
@@ -63,7 +112,54 @@ const POSTGRES: &[Migration] = &[Migration {
             at_ms BIGINT NOT NULL
         );
     ",
-}];
+    },
+    Migration {
+        version: 2,
+        description: "mailbox folders, items and user configurations",
+        sql: "
+        CREATE TABLE mailbox_folders (
+            id TEXT PRIMARY KEY,
+            mailbox TEXT NOT NULL,
+            parent_id TEXT,
+            distinguished TEXT,
+            display_name TEXT NOT NULL,
+            folder_class TEXT,
+            version BIGINT NOT NULL,
+            UNIQUE (mailbox, distinguished)
+        );
+        CREATE INDEX mailbox_folders_mailbox ON mailbox_folders (mailbox);
+        CREATE TABLE mailbox_items (
+            id TEXT PRIMARY KEY,
+            mailbox TEXT NOT NULL,
+            folder_id TEXT NOT NULL REFERENCES mailbox_folders (id),
+            tag TEXT NOT NULL,
+            item_class TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            props TEXT NOT NULL,
+            created_ms BIGINT NOT NULL,
+            received_ms BIGINT NOT NULL,
+            modified_ms BIGINT NOT NULL,
+            size BIGINT NOT NULL,
+            is_read BIGINT NOT NULL,
+            is_draft BIGINT NOT NULL,
+            immutable BIGINT NOT NULL,
+            version BIGINT NOT NULL
+        );
+        CREATE INDEX mailbox_items_folder ON mailbox_items (folder_id);
+        CREATE TABLE user_configurations (
+            id TEXT PRIMARY KEY,
+            mailbox TEXT NOT NULL,
+            folder_id TEXT NOT NULL REFERENCES mailbox_folders (id),
+            name TEXT NOT NULL,
+            dictionary TEXT,
+            xml_data TEXT,
+            binary_data TEXT,
+            version BIGINT NOT NULL,
+            UNIQUE (folder_id, name)
+        );
+    ",
+    },
+];
 
 const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY,

@@ -1,0 +1,148 @@
+//! The distinguished folders, with Exchange's parentage: the IPM subtree ("Top of Information
+//! Store") under root, and Recoverable Items beside it, outside the IPM subtree.
+
+use store::{FolderRow, Store, StoreError};
+
+/// One distinguished folder: its EWS id, parent (by EWS id), display name and folder class.
+pub struct Distinguished {
+    pub id: &'static str,
+    pub parent: Option<&'static str>,
+    pub display_name: &'static str,
+    pub folder_class: Option<&'static str>,
+}
+
+const fn d(
+    id: &'static str,
+    parent: Option<&'static str>,
+    display_name: &'static str,
+    folder_class: Option<&'static str>,
+) -> Distinguished {
+    Distinguished {
+        id,
+        parent,
+        display_name,
+        folder_class,
+    }
+}
+
+/// Every mailbox has these, created with it.
+pub const DISTINGUISHED: &[Distinguished] = &[
+    d("root", None, "", None),
+    d(
+        "msgfolderroot",
+        Some("root"),
+        "Top of Information Store",
+        None,
+    ),
+    d("inbox", Some("msgfolderroot"), "Inbox", Some("IPF.Note")),
+    d(
+        "sentitems",
+        Some("msgfolderroot"),
+        "Sent Items",
+        Some("IPF.Note"),
+    ),
+    d(
+        "deleteditems",
+        Some("msgfolderroot"),
+        "Deleted Items",
+        Some("IPF.Note"),
+    ),
+    d("drafts", Some("msgfolderroot"), "Drafts", Some("IPF.Note")),
+    d("outbox", Some("msgfolderroot"), "Outbox", Some("IPF.Note")),
+    d(
+        "junkemail",
+        Some("msgfolderroot"),
+        "Junk Email",
+        Some("IPF.Note"),
+    ),
+    d(
+        "calendar",
+        Some("msgfolderroot"),
+        "Calendar",
+        Some("IPF.Appointment"),
+    ),
+    d(
+        "contacts",
+        Some("msgfolderroot"),
+        "Contacts",
+        Some("IPF.Contact"),
+    ),
+    d("tasks", Some("msgfolderroot"), "Tasks", Some("IPF.Task")),
+    d(
+        "notes",
+        Some("msgfolderroot"),
+        "Notes",
+        Some("IPF.StickyNote"),
+    ),
+    d(
+        "journal",
+        Some("msgfolderroot"),
+        "Journal",
+        Some("IPF.Journal"),
+    ),
+    d(
+        "conversationhistory",
+        Some("msgfolderroot"),
+        "Conversation History",
+        Some("IPF.Note"),
+    ),
+    d(
+        "voicemail",
+        Some("msgfolderroot"),
+        "Voice Mail",
+        Some("IPF.Note.Microsoft.Voicemail"),
+    ),
+    d(
+        "recoverableitemsroot",
+        Some("root"),
+        "Recoverable Items",
+        None,
+    ),
+    d(
+        "recoverableitemsdeletions",
+        Some("recoverableitemsroot"),
+        "Deletions",
+        None,
+    ),
+    d(
+        "recoverableitemspurges",
+        Some("recoverableitemsroot"),
+        "Purges",
+        None,
+    ),
+    d(
+        "recoverableitemsversions",
+        Some("recoverableitemsroot"),
+        "Versions",
+        None,
+    ),
+];
+
+/// Creates the distinguished folders a mailbox lacks (all, for a new one). Idempotent.
+pub async fn provision(store: &Store, mailbox: &str) -> Result<usize, StoreError> {
+    let existing = store.mailboxes().folders(mailbox).await?;
+    let id_of = |name: &str, made: &[FolderRow]| {
+        existing
+            .iter()
+            .chain(made.iter())
+            .find(|f| f.distinguished.as_deref() == Some(name))
+            .map(|f| f.id.clone())
+    };
+    let mut rows: Vec<FolderRow> = Vec::new();
+    for f in DISTINGUISHED {
+        if id_of(f.id, &rows).is_some() {
+            continue;
+        }
+        let parent_id = f.parent.and_then(|p| id_of(p, &rows));
+        rows.push(FolderRow {
+            id: uuid::Uuid::new_v4().simple().to_string(),
+            mailbox: mailbox.to_string(),
+            parent_id,
+            distinguished: Some(f.id.to_string()),
+            display_name: f.display_name.to_string(),
+            folder_class: f.folder_class.map(str::to_string),
+            version: 1,
+        });
+    }
+    store.mailboxes().ensure_folders(&rows).await
+}
