@@ -6,6 +6,7 @@ pub mod auth;
 pub mod certs;
 pub mod cmdlets;
 pub mod error;
+pub mod ews;
 pub mod objects;
 pub mod org;
 pub mod params;

@@ -131,15 +131,34 @@ impl OnPremServer {
     }
 
     pub fn router(&self) -> Router {
+        let admin = Router::new()
+            .route("/admin/organization", post(new_organization))
+            .route("/admin/cmdlet", post(cmdlet))
+            .layer(DefaultBodyLimit::max(1024 * 1024));
         Router::new()
             .route("/health", get(|| async { "ok" }))
             .route("/autodiscover/metadata/json/1", get(metadata))
             .route("/Autodiscover/metadata/json/1", get(metadata))
-            .route("/admin/organization", post(new_organization))
-            .route("/admin/cmdlet", post(cmdlet))
-            .layer(DefaultBodyLimit::max(1024 * 1024))
+            .merge(admin)
+            .route("/EWS/Exchange.asmx", post(crate::ews::handle))
+            // IIS matches paths without regard to case; so does this server for EWS.
+            .fallback(ews_any_case)
+            .layer(DefaultBodyLimit::max(ews::soap::MAX_REQUEST_BYTES))
             .with_state(self.state.clone())
     }
+}
+
+async fn ews_any_case(
+    state: State<Arc<OnPremState>>,
+    method: axum::http::Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if method == axum::http::Method::POST && uri.path().eq_ignore_ascii_case("/ews/exchange.asmx") {
+        return crate::ews::handle(state, headers, body).await;
+    }
+    (StatusCode::NOT_FOUND, "Not found").into_response()
 }
 
 /// Reloads the trust configuration when any process changes the store.

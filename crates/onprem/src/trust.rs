@@ -9,6 +9,39 @@ use s2s::{
 use serde_json::Value;
 use store::Store;
 
+/// A recipient as token user resolution and EWS need it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserEntry {
+    pub guid: String,
+    pub name: String,
+    pub display_name: String,
+    pub recipient_type: String,
+    pub sid: String,
+    pub upn: String,
+    pub primary_smtp: String,
+    /// Proxy addresses as stored (`SMTP:a@b`, `SIP:a@b`).
+    pub addresses: Vec<String>,
+}
+
+impl UserEntry {
+    pub fn has_mailbox(&self) -> bool {
+        self.recipient_type == "UserMailbox"
+    }
+
+    /// True when `address` is the user's primary SMTP address or one of its proxy addresses
+    /// (`sip:` and `smtp:` prefixes optional).
+    pub fn has_address(&self, address: &str) -> bool {
+        let a = address.trim();
+        let bare = a.split_once(':').map(|(_, x)| x).unwrap_or(a);
+        self.primary_smtp.eq_ignore_ascii_case(bare)
+            || self.addresses.iter().any(|p| {
+                p.eq_ignore_ascii_case(a)
+                    || p.split_once(':')
+                        .is_some_and(|(_, x)| x.eq_ignore_ascii_case(bare))
+            })
+    }
+}
+
 /// What the server trusts, and what it needs to say so in a challenge.
 #[derive(Debug, Clone, Default)]
 pub struct TrustState {
@@ -17,6 +50,47 @@ pub struct TrustState {
     pub challenge_issuers: Vec<String>,
     /// The organization's realm: AuthConfig.Realm, else the default accepted domain.
     pub realm: String,
+    /// The host of the organization's published EWS URL.
+    pub ews_host: String,
+    pub users: Vec<UserEntry>,
+    /// Partner application name -> the RoleTypes its linked account holds; None when the
+    /// application has no linked account (or it was deleted).
+    pub linked_roles: std::collections::HashMap<String, Option<Vec<String>>>,
+    /// RoleType -> the EWS methods it grants.
+    pub role_methods: std::collections::HashMap<String, Vec<String>>,
+    /// User guid -> the RoleTypes assigned to the user.
+    pub user_roles: std::collections::HashMap<String, Vec<String>>,
+}
+
+impl TrustState {
+    /// The users the lookup attributes name (OR of sid, upn, smtp, sip).
+    pub fn find_users(&self, l: &s2s::UserLookup) -> Vec<&UserEntry> {
+        self.users
+            .iter()
+            .filter(|u| {
+                l.sid
+                    .as_deref()
+                    .is_some_and(|s| u.sid.eq_ignore_ascii_case(s))
+                    || l.upn
+                        .as_deref()
+                        .is_some_and(|x| !u.upn.is_empty() && u.upn.eq_ignore_ascii_case(x))
+                    || l.smtp
+                        .as_deref()
+                        .is_some_and(|x| u.primary_smtp.eq_ignore_ascii_case(x))
+                    || l.sip.as_deref().is_some_and(|x| {
+                        u.addresses
+                            .iter()
+                            .any(|p| p.eq_ignore_ascii_case(&format!("sip:{x}")))
+                    })
+            })
+            .collect()
+    }
+
+    pub fn user_by_address(&self, address: &str) -> Option<&UserEntry> {
+        self.users.iter().find(|u| {
+            u.has_address(address) || (!u.upn.is_empty() && u.upn.eq_ignore_ascii_case(address))
+        })
+    }
 }
 
 fn flag(v: &Value, m: &str) -> bool {
@@ -145,5 +219,80 @@ pub async fn load(store: &Store) -> Result<TrustState, crate::OnPremError> {
             snap.partner_applications.push(app);
         }
     }
+    load_users_and_roles(store, &mut state).await?;
+    if let Some(org) = all(store, ORGANIZATION).await?.into_iter().next() {
+        let url = text(&org.data, "EwsUrl");
+        state.ews_host = url
+            .split("://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+    }
     Ok(state)
+}
+
+async fn load_users_and_roles(
+    store: &Store,
+    state: &mut TrustState,
+) -> Result<(), crate::OnPremError> {
+    for r in all(store, RECIPIENT).await? {
+        let d = &r.data;
+        state.users.push(UserEntry {
+            guid: text(d, "Guid").into(),
+            name: text(d, "Name").into(),
+            display_name: text(d, "DisplayName").into(),
+            recipient_type: text(d, "RecipientType").into(),
+            sid: text(d, "Sid").into(),
+            upn: text(d, "UserPrincipalName").into(),
+            primary_smtp: text(d, "PrimarySmtpAddress").into(),
+            addresses: d
+                .get("EmailAddresses")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect(),
+        });
+    }
+    let mut role_type = std::collections::HashMap::new();
+    for r in all(store, MANAGEMENT_ROLE).await? {
+        let rt = text(&r.data, "RoleType").to_string();
+        role_type.insert(text(&r.data, "Name").to_string(), rt.clone());
+        let methods = r
+            .data
+            .get("EwsMethods")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(String::from)
+            .collect();
+        state.role_methods.insert(rt, methods);
+    }
+    for a in all(store, ROLE_ASSIGNMENT).await? {
+        if !flag(&a.data, "Enabled") {
+            continue;
+        }
+        if let Some(rt) = role_type.get(text(&a.data, "Role")) {
+            state
+                .user_roles
+                .entry(text(&a.data, "UserGuid").to_string())
+                .or_default()
+                .push(rt.clone());
+        }
+    }
+    for p in all(store, PARTNER_APPLICATION).await? {
+        let linked = text(&p.data, "LinkedAccountGuid");
+        let roles = if linked.is_empty() || !state.users.iter().any(|u| u.guid == linked) {
+            None
+        } else {
+            Some(state.user_roles.get(linked).cloned().unwrap_or_default())
+        };
+        state
+            .linked_roles
+            .insert(text(&p.data, "Name").to_string(), roles);
+    }
+    Ok(())
 }

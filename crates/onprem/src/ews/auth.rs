@@ -1,0 +1,269 @@
+//! Inbound S2S on EWS: the challenge, token validation, user resolution, and RBAC by the
+//! partner application's linked account.
+
+use super::{Caller, fault};
+use crate::server::OnPremState;
+use crate::trust::{TrustState, UserEntry};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use ews::soap::{ConnectingSid, Envelope};
+use s2s::{BearerChallenge, ErrorCode, OAuthError, RequestContext, ValidatedToken, Validator};
+use std::sync::Arc;
+
+/// A validated token and what it resolved to.
+pub struct Authenticated {
+    pub token: ValidatedToken,
+    pub user: Option<UserEntry>,
+    pub trust: Arc<TrustState>,
+}
+
+fn challenge(trust: &TrustState, error: bool) -> String {
+    BearerChallenge {
+        client_id: Some(trust.snapshot.service_name.clone()),
+        trusted_issuers: trust.challenge_issuers.clone(),
+        token_types: Some("app_asserted_user_v1 service_asserted_app_v1".into()),
+        error: error.then(|| "invalid_token".to_string()),
+        ..Default::default()
+    }
+    .to_string()
+}
+
+/// 401 with Exchange's challenge (and, for a rejected token, the error and x-ms-diagnostics).
+fn unauthorized(trust: &TrustState, e: Option<&OAuthError>) -> Response {
+    let mut resp = (StatusCode::UNAUTHORIZED, "").into_response();
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&challenge(trust, e.is_some())) {
+        h.insert(header::WWW_AUTHENTICATE, v);
+    }
+    if let Some(e) = e {
+        if let Ok(v) = HeaderValue::from_str(&e.diagnostics().to_string()) {
+            h.insert("x-ms-diagnostics", v);
+        }
+        *resp.status_mut() =
+            StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::UNAUTHORIZED);
+    }
+    resp
+}
+
+fn request_host(headers: &HeaderMap) -> String {
+    headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+/// Validates the bearer token and resolves its user.
+pub async fn authenticate(
+    state: &Arc<OnPremState>,
+    headers: &HeaderMap,
+) -> Result<Authenticated, Response> {
+    let trust = state.trust();
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let token = match value.split_once(' ') {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
+        _ if value.trim().eq_ignore_ascii_case("bearer") => "",
+        _ => "",
+    };
+    if token.is_empty() {
+        return Err(unauthorized(&trust, None));
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let host = request_host(headers);
+    let validator = Validator::default();
+    // The request reaches this server at its own address or at the organization's published
+    // EWS host (behind a load balancer, as Exchange usually is): either is the audience host.
+    let mut result =
+        validator.validate(token, &RequestContext { host: &host, now }, &trust.snapshot);
+    if let Err(e) = &result
+        && e.code == ErrorCode::UnexpectedHostNameInAudience
+        && !trust.ews_host.is_empty()
+        && trust.ews_host != host
+    {
+        result = validator.validate(
+            token,
+            &RequestContext {
+                host: &trust.ews_host,
+                now,
+            },
+            &trust.snapshot,
+        );
+    }
+    let validated = match result {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::info!(code = e.code.code(), reason = %e.message, token = %s2s::jwt::token_digest(token), "S2S token rejected");
+            if e.refresh_metadata
+                && let Some(issuer) = s2s::Jwt::decode(token).ok().and_then(|j| issuer_of(&j))
+            {
+                let state = state.clone();
+                tokio::spawn(async move {
+                    crate::refresh::after_signature_failure(&state, &issuer).await;
+                });
+            }
+            return Err(unauthorized(&trust, Some(&e)));
+        }
+    };
+    let user = match &validated.user_lookup {
+        None => None,
+        Some(lookup) => {
+            let found = trust.find_users(lookup);
+            match found.len() {
+                0 => {
+                    return Err(unauthorized(
+                        &trust,
+                        Some(&OAuthError::new(ErrorCode::NoUserFoundWithGivenClaims, &[])),
+                    ));
+                }
+                1 => Some(found[0].clone()),
+                _ => {
+                    return Err(unauthorized(
+                        &trust,
+                        Some(&OAuthError::new(
+                            ErrorCode::MoreThan1UserFoundWithGivenClaims,
+                            &[],
+                        )),
+                    ));
+                }
+            }
+        }
+    };
+    tracing::info!(
+        issuer = %validated.issuer, app = %validated.partner_application, user = user.as_ref().map(|u| u.primary_smtp.as_str()).unwrap_or("(app-only)"),
+        actor = %validated.actor_digest, "S2S token accepted"
+    );
+    Ok(Authenticated {
+        token: validated,
+        user,
+        trust,
+    })
+}
+
+/// The issuer id of an actor (or app-only) token, to refresh its metadata.
+fn issuer_of(outer: &s2s::Jwt<'_>) -> Option<String> {
+    let actor_iss = match &outer.claims.actortoken {
+        Some(a) => s2s::Jwt::decode(a).ok()?.claims.iss,
+        None => outer.claims.iss.clone(),
+    };
+    s2s::PrincipalId::parse_issuer(&actor_iss?).map(|p| p.app_id)
+}
+
+fn forbidden(code: &str, message: &str) -> Response {
+    let body = format!("{code}: {message}");
+    let mut resp = (StatusCode::FORBIDDEN, body).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{};reason=\"{}\";error_category=\"invalid_user\"",
+        2_000_005, message
+    )) {
+        resp.headers_mut().insert("x-ms-diagnostics", v);
+    }
+    resp
+}
+
+/// RBAC by the linked account's roles, and the mailbox the request works on.
+pub fn authorize(
+    state: &OnPremState,
+    a: &Authenticated,
+    env: &Envelope,
+    headers: &HeaderMap,
+) -> Result<Caller, Response> {
+    let _ = state;
+    let app = &a.token.partner_application;
+    let roles = match a.trust.linked_roles.get(app) {
+        Some(Some(r)) => r.clone(),
+        _ => {
+            return Err(forbidden(
+                "InvalidOAuthLinkedAccountException",
+                &format!("The partner application '{app}' has no linked account."),
+            ));
+        }
+    };
+    let op = env.operation.name.as_str();
+    let wanted = env
+        .application_roles
+        .first()
+        .map(String::as_str)
+        .unwrap_or("UserApplication");
+    let granted = |role_type: &str| {
+        a.trust
+            .role_methods
+            .get(role_type)
+            .is_some_and(|m| m.iter().any(|x| x == op))
+    };
+    match wanted {
+        "UserApplication" | "ArchiveApplication" => {
+            if a.user.is_none() {
+                return Err(fault(
+                    "ErrorAccessDenied",
+                    &format!(
+                        "The {wanted} role needs a user context (an act-as token); this token is app-only."
+                    ),
+                ));
+            }
+            if !roles.iter().any(|r| r == wanted) {
+                return Err(fault(
+                    "ErrorAccessDenied",
+                    &format!(
+                        "The account of partner application '{app}' has no {wanted} role assigned."
+                    ),
+                ));
+            }
+            if !granted(wanted) {
+                return Err(fault(
+                    "ErrorAccessDenied",
+                    &format!("The {wanted} role does not grant '{op}'."),
+                ));
+            }
+        }
+        other => {
+            return Err(fault(
+                "ErrorAccessDenied",
+                &format!("The application role '{other}' is not supported."),
+            ));
+        }
+    }
+    let user = a.user.clone();
+    let mut mailbox = user.clone().expect("checked: the roles above need a user");
+    if let Some(sid) = &env.impersonation {
+        if !roles.iter().any(|r| r == "ApplicationImpersonation") {
+            return Err(fault(
+                "ErrorImpersonateUserDenied",
+                "The account does not have permission to impersonate the requested user.",
+            ));
+        }
+        let target = match sid {
+            ConnectingSid::Sid(s) => a.trust.users.iter().find(|u| u.sid.eq_ignore_ascii_case(s)),
+            other => a.trust.user_by_address(other.value()),
+        };
+        mailbox = match target {
+            Some(t) if t.has_mailbox() => t.clone(),
+            _ => {
+                return Err(fault(
+                    "ErrorNonExistentMailbox",
+                    &format!(
+                        "The SMTP address has no mailbox associated with it: {}",
+                        sid.value()
+                    ),
+                ));
+            }
+        };
+    }
+    if !mailbox.has_mailbox() {
+        return Err(fault(
+            "ErrorNonExistentMailbox",
+            &format!(
+                "The SMTP address has no mailbox associated with it: {}",
+                mailbox.primary_smtp
+            ),
+        ));
+    }
+    let _ = headers;
+    Ok(Caller {
+        user,
+        mailbox,
+        partner_application: app.clone(),
+    })
+}
