@@ -169,16 +169,16 @@ pub fn authorize(
     a: &Authenticated,
     env: &Envelope,
     headers: &HeaderMap,
-) -> Result<Caller, Response> {
+) -> Result<Caller, Box<Response>> {
     let _ = state;
     let app = &a.token.partner_application;
     let roles = match a.trust.linked_roles.get(app) {
         Some(Some(r)) => r.clone(),
         _ => {
-            return Err(forbidden(
+            return Err(Box::new(forbidden(
                 "InvalidOAuthLinkedAccountException",
                 &format!("The partner application '{app}' has no linked account."),
-            ));
+            )));
         }
     };
     let op = env.operation.name.as_str();
@@ -196,43 +196,43 @@ pub fn authorize(
     match wanted {
         "UserApplication" | "ArchiveApplication" => {
             if a.user.is_none() {
-                return Err(fault(
+                return Err(Box::new(fault(
                     "ErrorAccessDenied",
                     &format!(
                         "The {wanted} role needs a user context (an act-as token); this token is app-only."
                     ),
-                ));
+                )));
             }
             if !roles.iter().any(|r| r == wanted) {
-                return Err(fault(
+                return Err(Box::new(fault(
                     "ErrorAccessDenied",
                     &format!(
                         "The account of partner application '{app}' has no {wanted} role assigned."
                     ),
-                ));
+                )));
             }
             if !granted(wanted) {
-                return Err(fault(
+                return Err(Box::new(fault(
                     "ErrorAccessDenied",
                     &format!("The {wanted} role does not grant '{op}'."),
-                ));
+                )));
             }
         }
         other => {
-            return Err(fault(
+            return Err(Box::new(fault(
                 "ErrorAccessDenied",
                 &format!("The application role '{other}' is not supported."),
-            ));
+            )));
         }
     }
     let user = a.user.clone();
     let mut mailbox = user.clone().expect("checked: the roles above need a user");
     if let Some(sid) = &env.impersonation {
         if !roles.iter().any(|r| r == "ApplicationImpersonation") {
-            return Err(fault(
+            return Err(Box::new(fault(
                 "ErrorImpersonateUserDenied",
                 "The account does not have permission to impersonate the requested user.",
-            ));
+            )));
         }
         let target = match sid {
             ConnectingSid::Sid(s) => a.trust.users.iter().find(|u| u.sid.eq_ignore_ascii_case(s)),
@@ -241,24 +241,24 @@ pub fn authorize(
         mailbox = match target {
             Some(t) if t.has_mailbox() => t.clone(),
             _ => {
-                return Err(fault(
+                return Err(Box::new(fault(
                     "ErrorNonExistentMailbox",
                     &format!(
                         "The SMTP address has no mailbox associated with it: {}",
                         sid.value()
                     ),
-                ));
+                )));
             }
         };
     }
     if !mailbox.has_mailbox() {
-        return Err(fault(
+        return Err(Box::new(fault(
             "ErrorNonExistentMailbox",
             &format!(
                 "The SMTP address has no mailbox associated with it: {}",
                 mailbox.primary_smtp
             ),
-        ));
+        )));
     }
     let _ = headers;
     Ok(Caller {

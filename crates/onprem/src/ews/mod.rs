@@ -95,7 +95,7 @@ pub async fn handle(
     }
     let caller = match auth::authorize(&state, &caller_ctx, &envelope, &headers) {
         Ok(c) => c,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let result = dispatch(&state, &caller, &envelope.operation).await;
     tracing::info!(op = %op, user = %caller.mailbox.primary_smtp, app = %caller.partner_application, micros = started.elapsed().as_micros() as u64, "ews");
