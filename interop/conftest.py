@@ -62,3 +62,24 @@ def openssl_sha1(path: pathlib.Path) -> str:
     out = subprocess.run(["openssl", "x509", "-inform", form, "-in", path, "-noout", "-fingerprint", "-sha1"],
                          check=True, capture_output=True, text=True).stdout
     return out.strip().split("=", 1)[1].replace(":", "")
+
+
+class Served:
+    """`hybrid serve ROLE` in the background, on a free loopback port."""
+
+    def __init__(self, data, role):
+        self.proc = subprocess.Popen([hybrid_bin(), "--data", str(data), "serve", role, "--listen", "127.0.0.1:0"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        url_file = pathlib.Path(data) / role / "server.url"
+        for _ in range(400):
+            if url_file.exists() and url_file.read_text().strip():
+                break
+            if self.proc.poll() is not None:
+                pytest.fail(f"hybrid serve {role} exited: {self.proc.stderr.read()}")
+            import time
+            time.sleep(0.025)
+        self.url = url_file.read_text().strip()
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)

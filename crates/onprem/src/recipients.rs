@@ -138,6 +138,8 @@ pub async fn new_mailbox(store: &Store, p: &Params) -> Result<Vec<Value>, OnPrem
         .directory()
         .create(new_object(RECIPIENT, &name, v))
         .await?;
+    // The mailbox itself: its distinguished folders.
+    mailbox::provision(store, text(&obj.data, "Guid")).await?;
     Ok(vec![present(&obj)])
 }
 

@@ -1,0 +1,238 @@
+"""exchangelib 5.6.0, unchanged, against Hybrid's EWS, with S2S tokens obtained through the real
+flow: the partner signs an assertion, the cloud role issues an ACS actor token, and the partner
+wraps it in an outer token for the user. Scenarios follow the acceptance list (A1-A18)."""
+
+import json
+import os
+import pathlib
+import time
+
+import pytest
+
+from conftest import Served, hybrid
+
+os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+
+from exchangelib import (DELEGATE, IMPERSONATION, Account, Configuration, ExtendedProperty, HTMLBody, Mailbox,  # noqa: E402
+                         Message, OAuth2AuthorizationCodeCredentials, Q, UTC, EWSDateTime)
+from exchangelib.errors import (ErrorFolderNotFound, ErrorInvalidOperation, ErrorItemNotFound, ErrorItemSave,  # noqa: E402
+                                ErrorNameResolutionNoResults, ErrorNonExistentMailbox, ErrorSchemaValidation,
+                                ErrorAccessDenied, ErrorImpersonateUserDenied, UnauthorizedError)
+from exchangelib.protocol import close_connections  # noqa: E402
+
+EXCHANGE = "00000002-0000-0ff1-ce00-000000000000"
+SKYPE = "00000004-0000-0ff1-ce00-000000000000"
+
+
+class MessageClass(ExtendedProperty):
+    property_tag, property_type = 0x001A, "String"
+
+
+class ThreadId(ExtendedProperty):
+    distinguished_property_set_id, property_name, property_type = "PublicStrings", "X-ChatThreadId", "String"
+
+
+Message.register("message_class", MessageClass)
+Message.register("thread_id", ThreadId)
+
+
+def h(data, *args):
+    r = hybrid("--data", data, *args)
+    assert r.returncode == 0, f"{args}: {r.stderr}"
+    return r.stdout
+
+
+class World:
+    def token(self, smtp):
+        return hybrid("token", "request", "--cert", self.partner_cert, "--key", self.partner_key, "--client", SKYPE,
+                      "--tenant", self.tenant, "--token-endpoint", f"{self.cloud.url}/{self.tenant}/tokens/OAuth/2",
+                      "--resource", f"{EXCHANGE}/mail.contoso.com@contoso.com", "--user-smtp", smtp, check=0).stdout.strip()
+
+    def account(self, smtp="alice@contoso.com", token=None, as_user=None, access_type=DELEGATE):
+        close_connections()
+        creds = OAuth2AuthorizationCodeCredentials(access_token={"access_token": token or self.token(as_user or smtp)})
+        return Account(smtp, config=Configuration(service_endpoint=self.ews, credentials=creds), autodiscover=False, access_type=access_type)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    d = tmp_path_factory.mktemp("ews")
+    data = d / "data"
+    w = World()
+    w.cloud, w.onprem = Served(data, "cloud"), Served(data, "onprem")
+    try:
+        h(data, "cloud", "new-tenant", "--domain", "contoso.com")
+        w.tenant = json.loads(h(data, "cloud", "get-service-principal", "--service-principal-id", SKYPE, "--json"))["appOwnerOrganizationId"]
+        w.tenant = [p.name for p in (data / "cloud" / "tenants").iterdir()][0].removesuffix(".credential")
+        w.partner_cert, w.partner_key = d / "partner.pem", d / "partner-key.pem"
+        hybrid("cert", "new", "--subject", "Skype for Business Online", "--out", w.partner_cert, check=0)
+        h(data, "cloud", "add-service-principal-key", "--service-principal-id", SKYPE, "--key-file", w.partner_cert)
+        h(data, "cloud", "set-service-principal-names", "--service-principal-id", EXCHANGE, "--service-principal-names", "https://mail.contoso.com/")
+        h(data, "onprem", "new-organization", "--name", "Contoso", "--domain", "contoso.com", "--ews-url", "https://mail.contoso.com/EWS/Exchange.asmx")
+        h(data, "onprem", "new-auth-server", "--name", "WindowsAzureACS", "--auth-metadata-url", f"{w.cloud.url}/contoso.com/metadata/json/1")
+        script = d / "steps.ps1"
+        script.write_text(
+            "$user = New-MailUser -Name SfBOnline-ApplicationAccount -ExternalEmailAddress SfBOnline-ApplicationAccount@contoso.com\n"
+            "Set-MailUser -Identity $user.Identity -HiddenFromAddressListsEnabled $True\n"
+            "New-ManagementRoleAssignment -Role UserApplication -User $user.Identity\n"
+            "New-ManagementRoleAssignment -Role ArchiveApplication -User $user.Identity\n"
+            f"New-PartnerApplication -Name SfBOnline -ApplicationIdentifier {SKYPE} -Enabled $True -LinkedAccount $user.Identity\n"
+            "New-Mailbox -Name 'Alice Smith' -Alias alice\n"
+            "New-Mailbox -Name 'Alan Turing' -Alias alan\n"
+            "New-Mailbox -Name 'Bob Jones' -Alias bob\n")
+        h(data, "onprem", "run", script)
+        w.ews = f"{w.onprem.url}/EWS/Exchange.asmx"
+        w.data = data
+        yield w
+    finally:
+        w.cloud.stop()
+        w.onprem.stop()
+
+
+def test_a1_version_probe(world):
+    a = world.account()
+    assert a.version.build.major_version == 15
+    assert a.version.api_version == "Exchange2016"
+
+
+def test_a3_a4_root_walk_and_distinguished_folders(world):
+    a = world.account()
+    tree = a.root.tree()
+    assert "Top of Information Store" in tree and "Inbox" in tree and "Purges" in tree
+    assert (a.root / "Top of Information Store" / "Inbox").id == a.inbox.id
+    for attr, cls in [("inbox", "Inbox"), ("msg_folder_root", "MsgFolderRoot"), ("conversation_history", "ConversationHistory"),
+                      ("recoverable_items_purges", "RecoverableItemsPurges"), ("recoverable_items_root", "RecoverableItemsRoot")]:
+        f = getattr(a, attr)
+        assert type(f).__name__ == cls and f.id
+    assert a.recoverable_items_purges.parent.id == a.recoverable_items_root.id
+
+
+def test_a5_chat_transcript_in_purges(world):
+    a = world.account()
+    m = Message(account=a, folder=a.recoverable_items_purges, subject="Chat 1", body=HTMLBody("<p>hi</p>"),
+                author=Mailbox(email_address="alice@contoso.com"), to_recipients=[Mailbox(email_address="bob@contoso.com")],
+                is_read=True, message_class="IPM.Note.Microsoft.Conversation")
+    m.save()
+    assert m.id
+    g = a.recoverable_items_purges.get(id=m.id)
+    assert g.subject == "Chat 1"
+    assert str(g.body) == "<p>hi</p>" and type(g.body) is HTMLBody
+    assert g.author.email_address == "alice@contoso.com"
+    assert g.is_read is True
+    assert g.item_class == g.message_class == "IPM.Note.Microsoft.Conversation"
+    assert g.datetime_created.tzinfo is not None
+
+
+def test_a6_conversation_history_item(world):
+    a = world.account()
+    m = Message(account=a, folder=a.conversation_history, subject="Conversation with Bob",
+                body="mobile chat", message_class="IPM.Note.Microsoft.Conversation", thread_id="t-42")
+    m.save()
+    g = a.conversation_history.get(id=m.id)
+    assert g.thread_id == "t-42"
+    assert a.conversation_history.filter(item_class="IPM.Note.Microsoft.Conversation").count() == 1
+
+
+def test_a7_a8_listing_counting_filters(world):
+    a = world.account(smtp="bob@contoso.com")
+    a.bulk_create(folder=a.inbox, items=[Message(account=a, subject=f"subject {i:03d}", body="x") for i in range(250)])
+    assert a.inbox.all().count() == 250
+    assert len(list(a.inbox.all().only("subject"))) == 250
+    assert len(list(a.inbox.all().order_by("subject")[10:13])) == 3
+    assert a.inbox.filter(subject="subject 007").exists()
+    assert not a.inbox.filter(subject="nope").exists()
+    assert a.inbox.filter(subject__contains="ject 01").count() == 10
+    assert a.inbox.filter(subject__icontains="SUBJECT 00").count() == 10
+    assert a.inbox.filter(subject__startswith="subject 2").count() == 50
+    assert a.inbox.filter(Q(subject="subject 001") | ~Q(subject__startswith="subject")).count() == 1
+    first = list(a.inbox.all().order_by("-datetime_received").only("subject")[:1])[0]
+    assert first.subject.startswith("subject")
+    t0 = EWSDateTime.now(tz=UTC) - __import__("datetime").timedelta(hours=1)
+    t1 = EWSDateTime.now(tz=UTC) + __import__("datetime").timedelta(hours=1)
+    assert a.inbox.filter(datetime_received__range=(t0, t1)).count() == 250
+
+
+def test_a9_a10_update_and_delete(world):
+    a = world.account()
+    made = [Message(account=a, folder=a.inbox, subject=f"del {i}") for i in range(4)]
+    for m in made:
+        m.save()
+    m0 = made[0]
+    ck = m0.changekey
+    m0.subject, m0.is_read = "renamed", True
+    m0.save(update_fields=["subject", "is_read"])
+    m0.refresh()
+    assert (m0.subject, m0.is_read) == ("renamed", True) and m0.changekey != ck
+    old_id, old_ck = made[1].id, made[1].changekey
+    made[1].delete()
+    with pytest.raises(ErrorItemNotFound):
+        Message(account=a, folder=a.inbox, id=old_id, changekey=old_ck).delete()
+    made[2].soft_delete()
+    assert a.recoverable_items_deletions.filter(subject="del 2").count() == 1
+    made[3].move_to_trash()
+    assert a.trash.filter(subject="del 3").count() == 1
+    a.bulk_delete([(m0.id, m0.changekey)])
+    assert a.inbox.filter(subject__startswith="del").count() == 0
+
+
+def test_a11_a12_user_configuration(world):
+    a = world.account()
+    name = "Um.CustomGreetings"
+    with pytest.raises(ErrorItemNotFound):
+        a.root.get_user_configuration(name)
+    when = EWSDateTime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+    d = {"Greeting": "hi", 7: True, "n": 2 ** 40, "b": b"\x00\x01", "when": when}
+    a.root.create_user_configuration(name=name, dictionary=d, xml_data=b"<a/>", binary_data=b"\x01\x02")
+    c = a.root.get_user_configuration(name)
+    assert c.dictionary == d and c.xml_data == b"<a/>" and c.binary_data == b"\x01\x02"
+    with pytest.raises(ErrorItemSave):
+        a.root.create_user_configuration(name=name, dictionary=d)
+    a.root.update_user_configuration(name=name, dictionary={"Greeting": "bye"}, xml_data=b"<b/>", binary_data=b"\x03")
+    c = a.root.get_user_configuration(name, properties="XmlData")
+    assert c.xml_data == b"<b/>" and c.dictionary is None and c.binary_data is None
+    a.root.delete_user_configuration(name)
+    with pytest.raises(ErrorItemNotFound):
+        a.root.get_user_configuration(name)
+    a.inbox.create_user_configuration(name="OWA.UserOptions", dictionary={"x": "y"})
+    with pytest.raises(ErrorItemNotFound):
+        a.root.get_user_configuration("OWA.UserOptions")
+
+
+def test_a13_resolve_names(world):
+    a = world.account()
+    a.version
+    [one] = a.protocol.resolve_names(["bob"])
+    assert one.email_address == "bob@contoso.com" and one.name == "Bob Jones"
+    several = a.protocol.resolve_names(["al"])
+    assert {m.email_address for m in several} == {"alice@contoso.com", "alan@contoso.com"}
+    [none] = a.protocol.resolve_names(["zebra"])
+    assert isinstance(none, ErrorNameResolutionNoResults)
+    [(mailbox, contact)] = a.protocol.resolve_names(["bob"], return_full_contact_data=True)
+    assert mailbox.email_address == "bob@contoso.com" and contact.display_name == "Bob Jones"
+
+
+def test_a14_bad_token(world):
+    with pytest.raises(UnauthorizedError):
+        world.account(token="wrong").root
+
+
+def test_a15_unknown_mailbox(world):
+    with pytest.raises(ErrorNonExistentMailbox):
+        world.account(smtp="nobody@contoso.com", as_user="alice@contoso.com").root
+
+
+def test_a16_impersonation_needs_the_role(world):
+    with pytest.raises((ErrorImpersonateUserDenied, ErrorAccessDenied)):
+        world.account(smtp="bob@contoso.com", as_user="alice@contoso.com", access_type=IMPERSONATION).inbox
+
+
+def test_a17_unsupported_operation(world):
+    a = world.account()
+    with pytest.raises((ErrorInvalidOperation, ErrorSchemaValidation)):
+        a.oof_settings
+
+
+def test_a18_missing_distinguished_folder(world):
+    a = world.account()
+    with pytest.raises(ErrorFolderNotFound):
+        a.search_folders
