@@ -2,5 +2,6 @@
 
 mod cli;
 mod cloud;
+mod ews;
 mod onprem;
 mod store;

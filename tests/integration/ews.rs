@@ -1,0 +1,549 @@
+//! EWS behind S2S OAuth through real HTTP: the challenge, every inbound error code a client can
+//! provoke, RBAC by the linked account, the archiving flow in Recoverable Items\Purges, and XML
+//! hardening. Tokens come from the running cloud role (ACS) or from a self-issuing partner
+//! registered by its metadata document.
+
+use crypto::{CertificateRequest, SelfSigned};
+use hybrid_tests::{CloudUnderTest, OnPremUnderTest, TempDir};
+use reqwest::StatusCode;
+use s2s::ids::{ACS_APP_ID, Audience, EXCHANGE_APP_ID, PrincipalId, SKYPE_APP_ID};
+use s2s::token::{ClientAssertion, OuterToken, SelfIssuedActor, UserContext};
+use serde_json::{Value, json};
+
+const SHAREPOINT: &str = "00000003-0000-0ff1-ce00-000000000000";
+const PARTNER_ID: &str = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+
+struct World {
+    cloud: CloudUnderTest,
+    onprem: OnPremUnderTest,
+    tenant: String,
+    partner: SelfSigned,
+    /// A self-issuing partner application's key, published by `_metadata`.
+    selfissuer: SelfSigned,
+    _metadata: tokio::task::JoinHandle<()>,
+    _dir: TempDir,
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+impl World {
+    async fn new() -> World {
+        let dir = TempDir::new("ews");
+        let cloud = CloudUnderTest::start(&format!("sqlite://{}", dir.path("cloud.db"))).await;
+        let http = reqwest::Client::new();
+        let t: Value = http
+            .post(format!("{}/admin/tenants", cloud.url))
+            .bearer_auth(&cloud.operator)
+            .json(&json!({"domain": "contoso.com"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let (tenant, admin) = (
+            t["tenantId"].as_str().unwrap().to_string(),
+            t["adminCredential"].as_str().unwrap().to_string(),
+        );
+        let partner = CertificateRequest {
+            common_name: "SfB".into(),
+            ..Default::default()
+        }
+        .self_signed()
+        .unwrap();
+        for (app, body) in [
+            (
+                SKYPE_APP_ID,
+                json!({"keyCredentials": [{"type": "AsymmetricX509Cert", "usage": "Verify", "key": partner.certificate.to_base64()}]}),
+            ),
+            (
+                SHAREPOINT,
+                json!({"keyCredentials": [{"type": "AsymmetricX509Cert", "usage": "Verify", "key": partner.certificate.to_base64()}]}),
+            ),
+            (
+                EXCHANGE_APP_ID,
+                json!({"servicePrincipalNames": ["https://mail.contoso.com/", "https://other.contoso.com/"]}),
+            ),
+        ] {
+            let r = http
+                .patch(format!(
+                    "{}/v1.0/servicePrincipals(appId='{app}')",
+                    cloud.url
+                ))
+                .bearer_auth(&admin)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success());
+        }
+        let onprem = OnPremUnderTest::start(&format!("sqlite://{}", dir.path("onprem.db"))).await;
+        onprem.ok("New-AuthServer", json!({"Name": "WindowsAzureACS", "AuthMetadataUrl": format!("{}/contoso.com/metadata/json/1", cloud.url)})).await;
+        let acct = onprem.ok("New-MailUser", json!({"Name": "SfBOnline-ApplicationAccount", "ExternalEmailAddress": "SfBOnline-ApplicationAccount@contoso.com"})).await;
+        let id = acct["Identity"].as_str().unwrap().to_string();
+        for role in ["UserApplication", "ArchiveApplication"] {
+            onprem
+                .ok(
+                    "New-ManagementRoleAssignment",
+                    json!({"Role": role, "User": id}),
+                )
+                .await;
+        }
+        onprem.ok("New-PartnerApplication", json!({"Name": "SfBOnline", "ApplicationIdentifier": SKYPE_APP_ID, "Enabled": true, "LinkedAccount": id})).await;
+        onprem
+            .ok(
+                "New-Mailbox",
+                json!({"Name": "Alice Smith", "Alias": "alice"}),
+            )
+            .await;
+        onprem.ok("New-Mailbox", json!({"Name": "Bob Jones", "Alias": "bob", "UserPrincipalName": "robert@contoso.com"})).await;
+        // A self-issuing partner, registered by its metadata document (served here).
+        let selfissuer = CertificateRequest {
+            common_name: "self-issuer".into(),
+            ..Default::default()
+        }
+        .self_signed()
+        .unwrap();
+        let doc = s2s::MetadataDocument::exchange(
+            "_p",
+            PARTNER_ID,
+            "fabrikam.com",
+            "http://x/",
+            &[&selfissuer.certificate],
+        )
+        .to_json(s2s::metadata::MetadataFlavor::Exchange);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let doc_url = format!("http://{}/metadata/json/1", listener.local_addr().unwrap());
+        let app = axum::Router::new().route(
+            "/metadata/json/1",
+            axum::routing::get(move || async move { doc }),
+        );
+        let metadata = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        onprem
+            .ok(
+                "New-PartnerApplication",
+                json!({"Name": "Fabrikam", "AuthMetadataUrl": doc_url, "LinkedAccount": id}),
+            )
+            .await;
+        World {
+            cloud,
+            onprem,
+            tenant,
+            partner,
+            selfissuer,
+            _metadata: metadata,
+            _dir: dir,
+        }
+    }
+
+    /// An ACS actor token for `client` at `host`, from the cloud's token endpoint.
+    async fn actor(&self, client: &str, host: &str) -> Result<String, Value> {
+        let authority = self.cloud.url.trim_start_matches("http://");
+        let a = ClientAssertion {
+            client: &PrincipalId::new(client, &self.tenant),
+            audience: &Audience::new(ACS_APP_ID, authority, &self.tenant),
+            not_before: now(),
+            expires: now() + 600,
+            jti: Some(&uuid::Uuid::new_v4().to_string()),
+        }
+        .sign(&self.partner.key, &self.partner.certificate);
+        let resource = format!("{EXCHANGE_APP_ID}/{host}@contoso.com");
+        let r = reqwest::Client::new()
+            .post(format!("{}/{}/tokens/OAuth/2", self.cloud.url, self.tenant))
+            .form(&[
+                ("grant_type", "http://oauth.net/grant_type/jwt/1.0/bearer"),
+                ("assertion", &a),
+                ("resource", &resource),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let v: Value = r.json().await.unwrap();
+        v["access_token"].as_str().map(String::from).ok_or(v)
+    }
+
+    /// The outer token for `user` around an actor of `client`.
+    async fn act_as(&self, client: &str, user: UserContext) -> String {
+        let actor = self.actor(client, "mail.contoso.com").await.unwrap();
+        outer(&actor, &PrincipalId::new(client, &self.tenant), &user)
+    }
+
+    async fn alice(&self) -> String {
+        self.act_as(SKYPE_APP_ID, smtp("alice@contoso.com")).await
+    }
+
+    async fn ews(
+        &self,
+        token: Option<&str>,
+        op: &str,
+        header: &str,
+    ) -> (StatusCode, reqwest::header::HeaderMap, String) {
+        let body = format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Header><t:RequestServerVersion Version="Exchange2016"/>{header}</s:Header><s:Body>{op}</s:Body></s:Envelope>"#
+        );
+        raw(
+            &format!("{}/EWS/Exchange.asmx", self.onprem.url),
+            token,
+            body,
+        )
+        .await
+    }
+}
+
+async fn raw(
+    url: &str,
+    token: Option<&str>,
+    body: String,
+) -> (StatusCode, reqwest::header::HeaderMap, String) {
+    let mut req = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "text/xml; charset=utf-8")
+        .body(body);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let r = req.send().await.unwrap();
+    let (s, h) = (r.status(), r.headers().clone());
+    (s, h, r.text().await.unwrap())
+}
+
+fn smtp(a: &str) -> UserContext {
+    UserContext {
+        smtp: Some(a.into()),
+        ..Default::default()
+    }
+}
+
+fn outer(actor: &str, issuer: &PrincipalId, user: &UserContext) -> String {
+    let jwt = s2s::Jwt::decode(actor).unwrap();
+    let aud = Audience::parse(jwt.claims.aud.as_deref().unwrap()).unwrap();
+    OuterToken {
+        actor_token: actor,
+        audience: &aud,
+        issuer,
+        not_before: now(),
+        expires: now() + 3600,
+        user,
+    }
+    .encode()
+}
+
+const GET_INBOX: &str = r#"<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>"#;
+
+fn header(h: &reqwest::header::HeaderMap, name: &str) -> String {
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// The x-ms-diagnostics of a rejected request: (category, reason).
+fn diagnostics(h: &reqwest::header::HeaderMap) -> (u32, String) {
+    let d = s2s::Diagnostics::parse(&header(h, "x-ms-diagnostics"))
+        .unwrap_or_else(|e| panic!("{e}: {h:?}"));
+    (d.category, d.reason)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn challenge_and_inbound_error_codes() {
+    let w = World::new().await;
+    // No token, or an empty Bearer: the challenge, without an error.
+    for token in [None, Some("")] {
+        let (s, h, _) = w.ews(token, GET_INBOX, "").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        let c = s2s::BearerChallenge::parse(&header(&h, "www-authenticate")).unwrap();
+        assert_eq!(c.client_id.as_deref(), Some(EXCHANGE_APP_ID));
+        assert!(
+            c.trusted_issuers
+                .contains(&format!("{ACS_APP_ID}@{}", w.tenant)),
+            "{c:?}"
+        );
+        assert!(
+            c.trusted_issuers
+                .contains(&format!("{PARTNER_ID}@fabrikam.com"))
+        );
+        assert_eq!(c.error, None);
+        assert!(h.get("connection").is_none_or(|v| v != "close"));
+    }
+    // A good token works.
+    let (s, _, body) = w.ews(Some(&w.alice().await), GET_INBOX, "").await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(body.contains("ResponseClass=\"Success\"") && body.contains("ServerVersionInfo"));
+
+    let other_host = outer(
+        &w.actor(SKYPE_APP_ID, "other.contoso.com").await.unwrap(),
+        &PrincipalId::new(SKYPE_APP_ID, &w.tenant),
+        &smtp("alice@contoso.com"),
+    );
+    let sharepoint = w.act_as(SHAREPOINT, smtp("alice@contoso.com")).await;
+    let nobody = w.act_as(SKYPE_APP_ID, smtp("nobody@contoso.com")).await;
+    let ambiguous = w
+        .act_as(
+            SKYPE_APP_ID,
+            UserContext {
+                smtp: Some("alice@contoso.com".into()),
+                upn: Some("robert@contoso.com".into()),
+                nii: Some("urn:federation:MicrosoftOnline".into()),
+                ..Default::default()
+            },
+        )
+        .await;
+    let forged = {
+        let mut parts: Vec<String> = w
+            .actor(SKYPE_APP_ID, "mail.contoso.com")
+            .await
+            .unwrap()
+            .split('.')
+            .map(String::from)
+            .collect();
+        parts[2] = crypto::base64url(&w.selfissuer.key.sign_rs256(b"not the signing input"));
+        outer(
+            &parts.join("."),
+            &PrincipalId::new(SKYPE_APP_ID, &w.tenant),
+            &smtp("alice@contoso.com"),
+        )
+    };
+    let self_issued = |exp: i64, host: &str| {
+        let issuer = PrincipalId::new(PARTNER_ID, "fabrikam.com");
+        let aud = Audience::new(EXCHANGE_APP_ID, host, "contoso.com");
+        let actor = SelfIssuedActor {
+            issuer: &issuer,
+            audience: &aud,
+            not_before: exp - 3600,
+            expires: exp,
+        }
+        .sign(&w.selfissuer.key, &w.selfissuer.certificate);
+        OuterToken {
+            actor_token: &actor,
+            audience: &aud,
+            issuer: &issuer,
+            not_before: now(),
+            expires: now() + 600,
+            user: &smtp("alice@contoso.com"),
+        }
+        .encode()
+    };
+    let unknown_issuer = {
+        let stranger = CertificateRequest::default().self_signed().unwrap();
+        let issuer = PrincipalId::new("cccccccc-0000-0000-0000-000000000000", "fabrikam.com");
+        let aud = Audience::new(EXCHANGE_APP_ID, "mail.contoso.com", "contoso.com");
+        SelfIssuedActor {
+            issuer: &issuer,
+            audience: &aud,
+            not_before: now(),
+            expires: now() + 600,
+        }
+        .sign(&stranger.key, &stranger.certificate)
+    };
+    let cases: Vec<(&str, String, s2s::ErrorCode)> = vec![
+        (
+            "garbage",
+            "not.a.token".into(),
+            s2s::ErrorCode::UnableToReadToken,
+        ),
+        (
+            "host not this server",
+            other_host,
+            s2s::ErrorCode::UnexpectedHostNameInAudience,
+        ),
+        (
+            "forged actor signature",
+            forged,
+            s2s::ErrorCode::InvalidSignature,
+        ),
+        (
+            "expired self-issued token",
+            self_issued(now() - 4000, "mail.contoso.com"),
+            s2s::ErrorCode::TokenExpired,
+        ),
+        (
+            "unknown issuer",
+            unknown_issuer,
+            s2s::ErrorCode::NoConfiguredIssuerMatched,
+        ),
+        (
+            "no partner application for SharePoint",
+            sharepoint,
+            s2s::ErrorCode::NoMatchingPartnerAppFound,
+        ),
+        (
+            "user not found",
+            nobody,
+            s2s::ErrorCode::NoUserFoundWithGivenClaims,
+        ),
+        (
+            "user ambiguous",
+            ambiguous,
+            s2s::ErrorCode::MoreThan1UserFoundWithGivenClaims,
+        ),
+    ];
+    for (why, token, code) in cases {
+        let (s, h, _) = w.ews(Some(&token), GET_INBOX, "").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{why}");
+        let (category, reason) = diagnostics(&h);
+        assert_eq!(category, code.category(), "{why}: {reason}");
+        assert!(
+            reason.starts_with(&code.template()[..20.min(code.template().len())]),
+            "{why}: {reason}"
+        );
+        assert!(
+            header(&h, "www-authenticate").ends_with("error=\"invalid_token\""),
+            "{why}"
+        );
+    }
+    // The self-issuing partner's good token is accepted.
+    let (s, _, body) = w
+        .ews(
+            Some(&self_issued(now() + 600, "mail.contoso.com")),
+            GET_INBOX,
+            "",
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rbac_by_the_linked_account() {
+    let w = World::new().await;
+    let archive_header = "<t:ManagementRole><t:ApplicationRoles><t:Role>ArchiveApplication</t:Role></t:ApplicationRoles></t:ManagementRole>";
+    // An app-only token (the actor alone) cannot act for a user.
+    let app_only = w.actor(SKYPE_APP_ID, "mail.contoso.com").await.unwrap();
+    let (s, _, body) = w.ews(Some(&app_only), GET_INBOX, "").await;
+    assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        body.starts_with("<?xml") && body.contains("ErrorAccessDenied"),
+        "{body}"
+    );
+    // UserApplication methods only: ArchiveApplication does not grant GetFolder.
+    let (_, _, body) = w
+        .ews(Some(&w.alice().await), GET_INBOX, archive_header)
+        .await;
+    assert!(body.contains("ErrorAccessDenied"), "{body}");
+    // Without UserApplication, nothing; without ArchiveApplication, no UpdateItemInRecoverableItems.
+    w.onprem
+        .ok(
+            "Remove-ManagementRoleAssignment",
+            json!({"Identity": "UserApplication-SfBOnline-ApplicationAccount"}),
+        )
+        .await;
+    let (_, _, body) = w.ews(Some(&w.alice().await), GET_INBOX, "").await;
+    assert!(
+        body.contains("ErrorAccessDenied") && body.contains("no UserApplication role"),
+        "{body}"
+    );
+    w.onprem
+        .ok(
+            "New-ManagementRoleAssignment",
+            json!({"Role": "UserApplication", "User": "SfBOnline-ApplicationAccount"}),
+        )
+        .await;
+    w.onprem
+        .ok(
+            "Remove-ManagementRoleAssignment",
+            json!({"Identity": "ArchiveApplication-SfBOnline-ApplicationAccount"}),
+        )
+        .await;
+    let update = r#"<m:UpdateItemInRecoverableItems><m:ItemId Id="x"/><m:Updates/><m:MakeItemImmutable>true</m:MakeItemImmutable></m:UpdateItemInRecoverableItems>"#;
+    let (_, _, body) = w.ews(Some(&w.alice().await), update, archive_header).await;
+    assert!(
+        body.contains("ErrorAccessDenied") && body.contains("no ArchiveApplication role"),
+        "{body}"
+    );
+    // A partner application without a linked account: 403.
+    w.onprem
+        .ok(
+            "Set-PartnerApplication",
+            json!({"Identity": "SfBOnline", "LinkedAccount": ""}),
+        )
+        .await;
+    let (s, _, _) = w.ews(Some(&w.alice().await), GET_INBOX, "").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+fn item_id(body: &str) -> String {
+    let i = body.find("<t:ItemId Id=\"").expect("an ItemId") + 14;
+    body[i..i + body[i..].find('"').unwrap()].to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn archiving_a_chat_into_purges() {
+    let w = World::new().await;
+    let token = w.alice().await;
+    let archive = "<t:ManagementRole><t:ApplicationRoles><t:Role>ArchiveApplication</t:Role></t:ApplicationRoles></t:ManagementRole>";
+    let create = r#"<m:CreateItem MessageDisposition="SaveOnly"><m:SavedItemFolderId><t:DistinguishedFolderId Id="recoverableitemspurges"/></m:SavedItemFolderId><m:Items><t:Message><t:ItemClass>IPM.Note.Microsoft.Conversation</t:ItemClass><t:Subject>IM with Bob</t:Subject><t:Body BodyType="HTML">&lt;p&gt;hi&lt;/p&gt;</t:Body></t:Message></m:Items></m:CreateItem>"#;
+    let (s, _, body) = w.ews(Some(&token), create, "").await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let id = item_id(&body);
+    let finalize = format!(
+        r#"<m:UpdateItemInRecoverableItems><m:ItemId Id="{id}"/><m:Updates><t:SetItemField><t:FieldURI FieldURI="item:Subject"/><t:Message><t:Subject>IM with Bob (archived)</t:Subject></t:Message></t:SetItemField></m:Updates><m:MakeItemImmutable>true</m:MakeItemImmutable></m:UpdateItemInRecoverableItems>"#
+    );
+    let (_, _, body) = w.ews(Some(&token), &finalize, archive).await;
+    assert!(
+        body.contains("UpdateItemInRecoverableItemsResponseMessage ResponseClass=\"Success\""),
+        "{body}"
+    );
+    // Immutable now: not a draft, cannot be changed, moved or deleted.
+    let (_, _, body) = w.ews(Some(&token), &finalize, archive).await;
+    assert!(body.contains("ErrorInvalidOperation"), "{body}");
+    let update = format!(
+        r#"<m:UpdateItem ConflictResolution="AutoResolve" MessageDisposition="SaveOnly"><m:ItemChanges><t:ItemChange><t:ItemId Id="{id}"/><t:Updates><t:SetItemField><t:FieldURI FieldURI="item:Subject"/><t:Message><t:Subject>x</t:Subject></t:Message></t:SetItemField></t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>"#
+    );
+    let (_, _, body) = w.ews(Some(&token), &update, "").await;
+    assert!(body.contains("immutable"), "{body}");
+    let delete = format!(
+        r#"<m:DeleteItem DeleteType="HardDelete"><m:ItemIds><t:ItemId Id="{id}"/></m:ItemIds></m:DeleteItem>"#
+    );
+    let (_, _, body) = w.ews(Some(&token), &delete, "").await;
+    assert!(body.contains("immutable"), "{body}");
+    let get = format!(
+        r#"<m:GetItem><m:ItemShape><t:BaseShape>AllProperties</t:BaseShape></m:ItemShape><m:ItemIds><t:ItemId Id="{id}"/></m:ItemIds></m:GetItem>"#
+    );
+    let (_, _, body) = w.ews(Some(&token), &get, "").await;
+    assert!(
+        body.contains("<t:Subject>IM with Bob (archived)</t:Subject>")
+            && body.contains("<t:IsDraft>false</t:IsDraft>"),
+        "{body}"
+    );
+    assert!(body.contains("<t:ItemClass>IPM.Note.Microsoft.Conversation</t:ItemClass>"));
+    // Only items in Purges qualify.
+    let in_inbox = create.replace("recoverableitemspurges", "inbox");
+    let (_, _, body) = w.ews(Some(&token), &in_inbox, "").await;
+    let other = item_id(&body);
+    let (_, _, body) = w
+        .ews(Some(&token), &finalize.replace(&id, &other), archive)
+        .await;
+    assert!(
+        body.contains("ErrorInvalidOperation") && body.contains("Purges"),
+        "{body}"
+    );
+    // Bob cannot see Alice's item.
+    let bob = w.act_as(SKYPE_APP_ID, smtp("bob@contoso.com")).await;
+    let (_, _, body) = w.ews(Some(&bob), &get, "").await;
+    assert!(body.contains("ErrorItemNotFound"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xml_hardening_and_unknown_operations() {
+    let w = World::new().await;
+    let token = w.alice().await;
+    let url = format!("{}/ews/exchange.asmx", w.onprem.url);
+    for (why, body) in [
+        ("a DTD", r#"<?xml version="1.0"?><!DOCTYPE s [<!ENTITY x "y">]><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body/></s:Envelope>"#.to_string()),
+        ("deep nesting", format!(r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>{}{}</s:Body></s:Envelope>"#, "<a>".repeat(100), "</a>".repeat(100))),
+        ("not XML", "hello".to_string()),
+        ("not SOAP", "<x/>".to_string()),
+    ] {
+        let (s, _, text) = raw(&url, Some(&token), body).await;
+        assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR, "{why}");
+        assert!(text.starts_with("<?xml") && text.contains("ErrorSchemaValidation"), "{why}: {text}");
+    }
+    let (s, _, text) = w
+        .ews(Some(&token), "<m:GetUserOofSettingsRequest/>", "")
+        .await;
+    assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(text.contains("ErrorInvalidOperation"), "{text}");
+    let (s, _, _) = raw(&url, Some(&token), "x".repeat(9 * 1024 * 1024)).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+}
