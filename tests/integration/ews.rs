@@ -547,3 +547,85 @@ async fn xml_hardening_and_unknown_operations() {
     let (s, _, _) = raw(&url, Some(&token), "x".repeat(9 * 1024 * 1024)).await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autodiscover_soap_and_pox() {
+    let w = World::new().await;
+    let token = w.alice().await;
+    let soap = |who: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:a="http://schemas.microsoft.com/exchange/2010/Autodiscover"><s:Header><a:RequestedServerVersion>Exchange2016</a:RequestedServerVersion></s:Header><s:Body><a:GetUserSettingsRequestMessage><a:Request><a:Users><a:User><a:Mailbox>{who}</a:Mailbox></a:User></a:Users><a:RequestedSettings><a:Setting>AutoDiscoverSMTPAddress</a:Setting><a:Setting>ExternalEwsUrl</a:Setting><a:Setting>InternalEwsUrl</a:Setting><a:Setting>MadeUpSetting</a:Setting></a:RequestedSettings></a:Request></a:GetUserSettingsRequestMessage></s:Body></s:Envelope>"#
+        )
+    };
+    let url = format!("{}/autodiscover/autodiscover.svc", w.onprem.url);
+    let (s, _, body) = raw(&url, Some(&token), soap("alice@contoso.com")).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let doc = ews::xml::parse(&body).unwrap();
+    let user = doc
+        .child("Body")
+        .unwrap()
+        .child("GetUserSettingsResponseMessage")
+        .unwrap()
+        .child("Response")
+        .unwrap()
+        .child("UserResponses")
+        .unwrap()
+        .child("UserResponse")
+        .unwrap();
+    assert_eq!(user.child_text("ErrorCode").as_deref(), Some("NoError"));
+    let settings: Vec<(String, String)> = user
+        .child("UserSettings")
+        .unwrap()
+        .children_named("UserSetting")
+        .map(|s| {
+            (
+                s.child_text("Name").unwrap(),
+                s.child_text("Value").unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        settings.contains(&(
+            "ExternalEwsUrl".into(),
+            "https://mail.contoso.com/EWS/Exchange.asmx".into()
+        )),
+        "{settings:?}"
+    );
+    assert!(settings.contains(&(
+        "InternalEwsUrl".into(),
+        format!("{}/EWS/Exchange.asmx", w.onprem.url)
+    )));
+    assert!(settings.contains(&("AutoDiscoverSMTPAddress".into(), "alice@contoso.com".into())));
+    assert!(
+        !settings.iter().any(|(n, _)| n == "MadeUpSetting"),
+        "only known settings are returned"
+    );
+    let (_, _, body) = raw(&url, Some(&token), soap("nobody@contoso.com")).await;
+    assert!(
+        body.contains("<ErrorCode>InvalidUser</ErrorCode>"),
+        "{body}"
+    );
+    let (s, _, _) = raw(&url, None, soap("alice@contoso.com")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    let pox = |who: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"><Request><EMailAddress>{who}</EMailAddress><AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema></Request></Autodiscover>"#
+        )
+    };
+    let url = format!("{}/Autodiscover/Autodiscover.xml", w.onprem.url);
+    let (s, _, body) = raw(&url, Some(&token), pox("alice@contoso.com")).await;
+    assert_eq!(s, StatusCode::OK);
+    let doc = ews::xml::parse(&body).unwrap();
+    let account = doc.child("Response").unwrap().child("Account").unwrap();
+    let expr = account
+        .children_named("Protocol")
+        .find(|p| p.child_text("Type").as_deref() == Some("EXPR"))
+        .unwrap();
+    assert_eq!(
+        expr.child_text("EwsUrl").as_deref(),
+        Some("https://mail.contoso.com/EWS/Exchange.asmx")
+    );
+    let (_, _, body) = raw(&url, Some(&token), pox("nobody@contoso.com")).await;
+    assert!(body.contains("The email address can't be found."), "{body}");
+}

@@ -155,8 +155,17 @@ async fn ews_any_case(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if method == axum::http::Method::POST && uri.path().eq_ignore_ascii_case("/ews/exchange.asmx") {
-        return crate::ews::handle(state, headers, body).await;
+    if method == axum::http::Method::POST {
+        match uri.path().to_ascii_lowercase().as_str() {
+            "/ews/exchange.asmx" => return crate::ews::handle(state, headers, body).await,
+            "/autodiscover/autodiscover.svc" => {
+                return crate::ews::autodiscover::soap(state, headers, body).await;
+            }
+            "/autodiscover/autodiscover.xml" => {
+                return crate::ews::autodiscover::pox(state, headers, body).await;
+            }
+            _ => {}
+        }
     }
     (StatusCode::NOT_FOUND, "Not found").into_response()
 }

@@ -4,6 +4,7 @@
 //! ArchiveApplication), and the operation runs on the user's mailbox.
 
 mod auth;
+pub mod autodiscover;
 mod folders;
 mod items;
 mod render;
