@@ -36,6 +36,8 @@ pub struct OnPremState {
     pub store: Store,
     pub config: OnPremConfig,
     trust: RwLock<Arc<TrustState>>,
+    /// Actor tokens already verified; cleared with every trust reload.
+    pub actor_cache: s2s::ActorCache,
     credentials: RwLock<Arc<Vec<(String, bool)>>>,
 }
 
@@ -48,6 +50,7 @@ impl OnPremState {
     pub async fn reload(&self) -> Result<(), OnPremError> {
         let fresh = trust::load(&self.store).await?;
         *self.trust.write().expect("trust lock") = Arc::new(fresh);
+        self.actor_cache.clear();
         let mut creds = Vec::new();
         for (kind, operator) in [(ADMIN_CREDENTIAL, false), (OPERATOR_CREDENTIAL, true)] {
             for o in all(&self.store, kind).await? {
@@ -117,6 +120,7 @@ impl OnPremServer {
             store,
             config,
             trust: RwLock::new(Arc::new(TrustState::default())),
+            actor_cache: s2s::ActorCache::new(100_000),
             credentials: RwLock::new(Arc::new(Vec::new())),
         });
         state.reload().await?;

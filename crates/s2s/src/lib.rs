@@ -20,8 +20,8 @@ pub use jwt::{Claims, Header, Jwt, NumericDate};
 pub use metadata::MetadataDocument;
 pub use token::{TokenProfile, UserContext, UserLookup};
 pub use validate::{
-    IssuerKey, IssuerKind, PartnerApplicationTrust, RequestContext, TrustSnapshot, TrustSource,
-    TrustedIssuer, ValidatedToken, Validator,
+    ActorCache, IssuerKey, IssuerKind, PartnerApplicationTrust, RequestContext, TrustSnapshot,
+    TrustSource, TrustedIssuer, ValidatedToken, Validator,
 };
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 use crate::S2sError;
 use crate::error::{ErrorCode as E, OAuthError};
 use crate::ids::{Audience, PrincipalId, id_eq, is_realm_empty};
-use crate::jwt::{Claims, Jwt, MAX_TOKEN_BYTES, NumericDate, token_digest};
+use crate::jwt::{Claims, Jwt, MAX_TOKEN_BYTES, NumericDate};
 use crate::token::{TokenProfile, UserContext, UserLookup};
 use crypto::{Certificate, CryptoError, RsaPublicKey};
 
@@ -152,6 +152,7 @@ struct Actor<'t> {
     audience: Audience,
     app: &'t PartnerApplicationTrust,
     thumbprint: String,
+    digest: [u8; 32],
     expires: i64,
     trusted_for_delegation: bool,
 }
@@ -163,6 +164,18 @@ impl Validator {
         token: &str,
         req: &RequestContext,
         trust: &impl TrustSource,
+    ) -> Result<ValidatedToken, OAuthError> {
+        self.validate_with_cache(token, req, trust, None)
+    }
+
+    /// As `validate`; an actor token whose exact bytes verified before (and is in `cache`)
+    /// is not verified again: a steady partner pays one RSA verification per actor token.
+    pub fn validate_with_cache(
+        &self,
+        token: &str,
+        req: &RequestContext,
+        trust: &impl TrustSource,
+        cache: Option<&ActorCache>,
     ) -> Result<ValidatedToken, OAuthError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(unreadable(S2sError::TokenTooLarge(
@@ -182,7 +195,7 @@ impl Validator {
                 if TokenProfile::classify(&actor_jwt.claims) != TokenProfile::AppOnly {
                     return Err(fail(E::TokenProfileNotApplicable, &[]));
                 }
-                let actor = self.actor(&actor_jwt, req, trust)?;
+                let actor = self.actor(&actor_jwt, req, trust, cache)?;
                 if !actor.trusted_for_delegation {
                     return Err(fail(
                         E::ActorNotTrustedForDelegation,
@@ -195,18 +208,11 @@ impl Validator {
                     .lookup(actor.app.accept_security_identifier_information)
                     .ok_or_else(|| fail(E::NoUserClaimsFound, &[]))?;
                 let outer_exp = outer.claims.exp.map(|d| d.seconds).unwrap_or(i64::MAX);
-                Ok(self.result(
-                    profile,
-                    actor,
-                    actor_text,
-                    outer_exp,
-                    Some(user),
-                    Some(lookup),
-                ))
+                Ok(self.result(profile, actor, outer_exp, Some(user), Some(lookup)))
             }
             TokenProfile::AppOnly => {
-                let actor = self.actor(&outer, req, trust)?;
-                Ok(self.result(profile, actor, token, i64::MAX, None, None))
+                let actor = self.actor(&outer, req, trust, cache)?;
+                Ok(self.result(profile, actor, i64::MAX, None, None))
             }
             _ => Err(fail(E::TokenProfileNotApplicable, &[])),
         }
@@ -216,7 +222,6 @@ impl Validator {
         &self,
         profile: TokenProfile,
         actor: Actor<'_>,
-        actor_text: &str,
         outer_exp: i64,
         user: Option<UserContext>,
         user_lookup: Option<UserLookup>,
@@ -229,7 +234,7 @@ impl Validator {
             application_id: actor.app.application_identifier.to_ascii_lowercase(),
             realm: actor.audience.realm.to_ascii_lowercase(),
             audience: actor.audience,
-            actor_digest: token_digest(actor_text),
+            actor_digest: format!("sha256:{}", hex::encode(&actor.digest[..8])),
             signing_thumbprint: actor.thumbprint,
             expires: actor.expires.min(outer_exp),
             user,
@@ -243,6 +248,7 @@ impl Validator {
         jwt: &Jwt<'_>,
         req: &RequestContext,
         trust: &'t T,
+        cache: Option<&ActorCache>,
     ) -> Result<Actor<'t>, OAuthError> {
         if !jwt.is_signed() || jwt.alg().eq_ignore_ascii_case("none") {
             return Err(fail(E::ActorTokenMustBeSigned, &[]));
@@ -258,8 +264,16 @@ impl Validator {
             PrincipalId::parse_issuer(iss).ok_or_else(|| fail(E::InvalidIssuerFormat, &[iss]))?;
         let trusted = find_issuer(trust.trusted_issuers(), &issuer, &audience)
             .ok_or_else(|| fail(E::NoConfiguredIssuerMatched, &[iss]))?;
-        let thumbprint = verify_signature(jwt, trusted, req.host)?;
+        let digest = crypto::sha256(jwt.compact().as_bytes());
+        let cached = cache.and_then(|c| c.get(&digest, req.now));
+        let thumbprint = match cached {
+            Some(t) => t,
+            None => verify_signature(jwt, trusted, req.host)?,
+        };
         let expires = self.lifetime(c.nbf, c.exp, req.now)?;
+        if let Some(c) = cache {
+            c.insert(digest, &thumbprint, expires);
+        }
         if !trust.is_local_realm(&audience.realm) {
             return Err(fail(E::OrganizationIdNotFoundFromRealm, &[&audience.realm]));
         }
@@ -273,6 +287,7 @@ impl Validator {
             audience,
             app,
             thumbprint,
+            digest,
             expires,
             trusted_for_delegation: c
                 .trustedfordelegation
@@ -357,6 +372,50 @@ impl Validator {
             ));
         }
         Ok(())
+    }
+}
+
+/// Actor tokens whose signature verified, by SHA-256 of their exact bytes, until they expire.
+/// Clear it whenever the trust configuration changes (a key or issuer may have gone).
+pub struct ActorCache {
+    entries: std::sync::Mutex<std::collections::HashMap<[u8; 32], (String, i64)>>,
+    max: usize,
+}
+
+impl ActorCache {
+    /// A cache of at most `max` actor tokens (when full, it starts over).
+    pub fn new(max: usize) -> Self {
+        ActorCache {
+            entries: std::sync::Mutex::new(std::collections::HashMap::new()),
+            max,
+        }
+    }
+
+    fn get(&self, digest: &[u8; 32], now: i64) -> Option<String> {
+        let map = self.entries.lock().expect("actor cache lock");
+        map.get(digest)
+            .filter(|(_, exp)| now <= *exp)
+            .map(|(t, _)| t.clone())
+    }
+
+    fn insert(&self, digest: [u8; 32], thumbprint: &str, expires: i64) {
+        let mut map = self.entries.lock().expect("actor cache lock");
+        if map.len() >= self.max {
+            map.clear();
+        }
+        map.insert(digest, (thumbprint.to_string(), expires));
+    }
+
+    pub fn clear(&self) {
+        self.entries.lock().expect("actor cache lock").clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.lock().expect("actor cache lock").len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 

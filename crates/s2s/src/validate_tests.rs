@@ -773,3 +773,62 @@ fn numeric_date_forms_build_as_given() {
     assert!(jwt::unsigned(&c).contains(&base64url(br#"{"exp":"5"}"#)));
     let _ = Header::default();
 }
+
+#[test]
+fn actor_cache_skips_the_signature_only_for_the_same_bytes() {
+    let w = world();
+    let cache = ActorCache::new(10);
+    let req = RequestContext {
+        host: HOST,
+        now: NOW,
+    };
+    let actor = w.acs_actor(|_| {});
+    let token = w.act_as(&actor, |_| {});
+    let first = Validator::default()
+        .validate_with_cache(&token, &req, &w.trust, Some(&cache))
+        .unwrap();
+    assert_eq!(cache.len(), 1);
+    // With the issuer's keys gone, only the cached actor still passes: the cache really skips
+    // the signature, which is why servers clear it when their trust configuration changes.
+    let mut keyless = w.trust.clone();
+    keyless.issuers[0].keys.clear();
+    let again = Validator::default()
+        .validate_with_cache(&token, &req, &keyless, Some(&cache))
+        .unwrap();
+    assert_eq!(again.actor_digest, first.actor_digest);
+    let other = w.act_as(&w.acs_actor(|c| set(c, "nbf", json!(NOW - 61))), |_| {});
+    assert!(
+        Validator::default()
+            .validate_with_cache(&other, &req, &keyless, Some(&cache))
+            .is_err()
+    );
+    // Other checks still run on a cached actor: the host, the lifetime.
+    let elsewhere = RequestContext {
+        host: "evil.example.com",
+        now: NOW,
+    };
+    assert_eq!(
+        Validator::default()
+            .validate_with_cache(&token, &elsewhere, &keyless, Some(&cache))
+            .unwrap_err()
+            .code,
+        E::UnexpectedHostNameInAudience
+    );
+    let later = RequestContext {
+        host: HOST,
+        now: NOW + 100_000,
+    };
+    assert_eq!(
+        Validator::default()
+            .validate_with_cache(&token, &later, &w.trust, Some(&cache))
+            .unwrap_err()
+            .code,
+        E::TokenExpired
+    );
+    cache.clear();
+    assert!(
+        Validator::default()
+            .validate_with_cache(&token, &req, &keyless, Some(&cache))
+            .is_err()
+    );
+}

@@ -76,20 +76,25 @@ pub async fn authenticate(
     let validator = Validator::default();
     // The request reaches this server at its own address or at the organization's published
     // EWS host (behind a load balancer, as Exchange usually is): either is the audience host.
-    let mut result =
-        validator.validate(token, &RequestContext { host: &host, now }, &trust.snapshot);
+    let mut result = validator.validate_with_cache(
+        token,
+        &RequestContext { host: &host, now },
+        &trust.snapshot,
+        Some(&state.actor_cache),
+    );
     if let Err(e) = &result
         && e.code == ErrorCode::UnexpectedHostNameInAudience
         && !trust.ews_host.is_empty()
         && trust.ews_host != host
     {
-        result = validator.validate(
+        result = validator.validate_with_cache(
             token,
             &RequestContext {
                 host: &trust.ews_host,
                 now,
             },
             &trust.snapshot,
+            Some(&state.actor_cache),
         );
     }
     let validated = match result {
