@@ -1,0 +1,294 @@
+//! EWS throughput behind S2S OAuth, with the same server's plain request as the ceiling.
+//!
+//! Starts `hybrid serve cloud` and `hybrid serve onprem` (release builds) as their own
+//! processes, sets up the trust as the runbook does, gets a real act-as token from the cloud's
+//! token service, then measures in one run: GET /health on the on-premises server (no token,
+//! no XML: the ceiling of the HTTP stack), an authenticated GetFolder, and an authenticated
+//! CreateItem (a durable write). Prints requests per second and each as a share of the ceiling.
+//!
+//! Usage: cargo build --release -p hybrid -p hybrid-bench &&
+//!        target/release/bench-ews [--requests N] [--concurrency C] [--hybrid PATH]
+
+use crypto::CertificateRequest;
+use s2s::ids::{ACS_APP_ID, Audience, EXCHANGE_APP_ID, PrincipalId, SKYPE_APP_ID};
+use s2s::token::{ClientAssertion, OuterToken, UserContext};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_for(path: &Path) -> String {
+    for _ in 0..400 {
+        if let Ok(s) = std::fs::read_to_string(path)
+            && !s.trim().is_empty()
+        {
+            return s.trim().to_string();
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    panic!("{} did not appear", path.display());
+}
+
+fn serve(hybrid: &Path, data: &Path, role: &str) -> (Killed, String) {
+    let child = Command::new(hybrid)
+        .args([
+            "--data",
+            data.to_str().unwrap(),
+            "serve",
+            role,
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .env("HYBRID_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("hybrid starts (cargo build --release -p hybrid)");
+    let k = Killed(child);
+    (k, wait_for(&data.join(role).join("server.url")))
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+async fn post(http: &reqwest::Client, url: &str, bearer: &str, body: Value) -> Value {
+    let r = http
+        .post(url)
+        .bearer_auth(bearer)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{url}: {}", r.status());
+    r.json().await.unwrap_or(Value::Null)
+}
+
+/// Sets up cloud + on-premises as the runbook does; returns the act-as token for alice.
+async fn setup(http: &reqwest::Client, data: &Path, cloud: &str, onprem: &str) -> String {
+    let op = |role: &str| {
+        std::fs::read_to_string(data.join(role).join("operator.credential"))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    let t = post(
+        http,
+        &format!("{cloud}/admin/tenants"),
+        &op("cloud"),
+        json!({"domain": "contoso.com"}),
+    )
+    .await;
+    let (tenant, admin) = (
+        t["tenantId"].as_str().unwrap().to_string(),
+        t["adminCredential"].as_str().unwrap().to_string(),
+    );
+    let partner = CertificateRequest::default().self_signed().unwrap();
+    for (app, body) in [
+        (
+            SKYPE_APP_ID,
+            json!({"keyCredentials": [{"type": "AsymmetricX509Cert", "usage": "Verify", "key": partner.certificate.to_base64()}]}),
+        ),
+        (
+            EXCHANGE_APP_ID,
+            json!({"servicePrincipalNames": ["https://mail.contoso.com/"]}),
+        ),
+    ] {
+        let r = http
+            .patch(format!("{cloud}/v1.0/servicePrincipals(appId='{app}')"))
+            .bearer_auth(&admin)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+    }
+    let org = post(http, &format!("{onprem}/admin/organization"), &op("onprem"), json!({"Name": "Contoso", "DomainName": "contoso.com", "EwsUrl": "https://mail.contoso.com/EWS/Exchange.asmx"})).await;
+    let org_admin = org["AdminCredential"].as_str().unwrap().to_string();
+    let cmd = |c: &str, p: Value| json!({"Cmdlet": c, "Parameters": p});
+    let url = format!("{onprem}/admin/cmdlet");
+    for body in [
+        cmd(
+            "New-AuthServer",
+            json!({"Name": "WindowsAzureACS", "AuthMetadataUrl": format!("{cloud}/contoso.com/metadata/json/1")}),
+        ),
+        cmd(
+            "New-MailUser",
+            json!({"Name": "SfBOnline-ApplicationAccount", "ExternalEmailAddress": "SfBOnline-ApplicationAccount@contoso.com"}),
+        ),
+        cmd(
+            "New-ManagementRoleAssignment",
+            json!({"Role": "UserApplication", "User": "SfBOnline-ApplicationAccount"}),
+        ),
+        cmd(
+            "New-PartnerApplication",
+            json!({"Name": "SfBOnline", "ApplicationIdentifier": SKYPE_APP_ID, "LinkedAccount": "SfBOnline-ApplicationAccount"}),
+        ),
+        cmd("New-Mailbox", json!({"Name": "Alice", "Alias": "alice"})),
+    ] {
+        post(http, &url, &org_admin, body).await;
+    }
+    let assertion = ClientAssertion {
+        client: &PrincipalId::new(SKYPE_APP_ID, &tenant),
+        audience: &Audience::new(ACS_APP_ID, cloud.trim_start_matches("http://"), &tenant),
+        not_before: now(),
+        expires: now() + 600,
+        jti: Some("bench"),
+    }
+    .sign(&partner.key, &partner.certificate);
+    let resource = format!("{EXCHANGE_APP_ID}/mail.contoso.com@contoso.com");
+    let r: Value = http
+        .post(format!("{cloud}/{tenant}/tokens/OAuth/2"))
+        .form(&[
+            ("grant_type", "http://oauth.net/grant_type/jwt/1.0/bearer"),
+            ("assertion", assertion.as_str()),
+            ("resource", resource.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let actor = r["access_token"].as_str().expect("a token").to_string();
+    let aud = Audience::parse(&s2s::Jwt::decode(&actor).unwrap().claims.aud.unwrap()).unwrap();
+    let user = UserContext {
+        smtp: Some("alice@contoso.com".into()),
+        ..Default::default()
+    };
+    OuterToken {
+        actor_token: &actor,
+        audience: &aud,
+        issuer: &PrincipalId::new(SKYPE_APP_ID, &tenant),
+        not_before: now(),
+        expires: now() + 3600,
+        user: &user,
+    }
+    .encode()
+}
+
+fn envelope(op: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Header><t:RequestServerVersion Version="Exchange2016"/></s:Header><s:Body>{op}</s:Body></s:Envelope>"#
+    )
+}
+
+/// `n` requests over `c` connections; each must succeed (and, for EWS, say Success).
+async fn rate(
+    http: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    body: Option<String>,
+    n: usize,
+    c: usize,
+) -> f64 {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..c {
+        let (http, url, token, body, next) = (
+            http.clone(),
+            url.to_string(),
+            token.map(String::from),
+            body.clone(),
+            next.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            while next.fetch_add(1, Ordering::Relaxed) < n {
+                let req = match &body {
+                    Some(b) => http
+                        .post(&url)
+                        .header("content-type", "text/xml; charset=utf-8")
+                        .body(b.clone()),
+                    None => http.get(&url),
+                };
+                let req = match &token {
+                    Some(t) => req.bearer_auth(t),
+                    None => req,
+                };
+                let r = req.send().await.expect("request");
+                let status = r.status();
+                let text = r.text().await.unwrap();
+                assert!(
+                    status.is_success()
+                        && (body.is_none() || text.contains("ResponseClass=\"Success\"")),
+                    "{status}: {text}"
+                );
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let opt = |name: &str, default: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+            .unwrap_or_else(|| default.to_string())
+    };
+    let n: usize = opt("--requests", "3000").parse().unwrap();
+    let c: usize = opt("--concurrency", "16").parse().unwrap();
+    let hybrid = PathBuf::from(opt("--hybrid", "target/release/hybrid"));
+    let dir = std::env::temp_dir().join(format!("hybrid-bench-ews-{}", std::process::id()));
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let (_c, cloud) = serve(&hybrid, &data, "cloud");
+    let (_o, onprem) = serve(&hybrid, &data, "onprem");
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(c)
+        .build()
+        .unwrap();
+    let token = setup(&http, &data, &cloud, &onprem).await;
+    let ews = format!("{onprem}/EWS/Exchange.asmx");
+    let get_folder = envelope(
+        r#"<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>"#,
+    );
+    let create = envelope(
+        r#"<m:CreateItem MessageDisposition="SaveOnly"><m:SavedItemFolderId><t:DistinguishedFolderId Id="conversationhistory"/></m:SavedItemFolderId><m:Items><t:Message><t:ItemClass>IPM.Note.Microsoft.Conversation</t:ItemClass><t:Subject>bench</t:Subject><t:Body BodyType="Text">hello</t:Body></t:Message></m:Items></m:CreateItem>"#,
+    );
+    // Warm up every path once.
+    rate(&http, &format!("{onprem}/health"), None, None, 10, 1).await;
+    rate(&http, &ews, Some(&token), Some(get_folder.clone()), 10, 1).await;
+    let ceiling = rate(&http, &format!("{onprem}/health"), None, None, n, c).await;
+    let folder = rate(&http, &ews, Some(&token), Some(get_folder), n, c).await;
+    let writes = rate(&http, &ews, Some(&token), Some(create), n / 3, c).await;
+    println!(
+        "EWS behind S2S OAuth, {n} requests ({} for CreateItem), {c} keep-alive connections, SQLite store",
+        n / 3
+    );
+    println!("{:<48} {:>10} {:>12}", "request", "req/s", "of ceiling");
+    println!(
+        "{:<48} {:>10.0} {:>12}",
+        "GET /health, no token (ceiling)", ceiling, "1.00"
+    );
+    println!(
+        "{:<48} {:>10.0} {:>12.2}",
+        "GetFolder inbox, act-as token",
+        folder,
+        folder / ceiling
+    );
+    println!(
+        "{:<48} {:>10.0} {:>12.2}",
+        "CreateItem, act-as token (durable write)",
+        writes,
+        writes / ceiling
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
