@@ -629,3 +629,52 @@ async fn autodiscover_soap_and_pox() {
     let (_, _, body) = raw(&url, Some(&token), pox("nobody@contoso.com")).await;
     assert!(body.contains("The email address can't be found."), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_decision_is_a_handshake_event() {
+    let w = World::new().await;
+    let token = w.alice().await;
+    w.ews(Some(&token), GET_INBOX, "").await;
+    w.ews(None, GET_INBOX, "").await;
+    w.ews(
+        Some(&w.act_as(SKYPE_APP_ID, smtp("nobody@contoso.com")).await),
+        GET_INBOX,
+        "",
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let events = loop {
+        let v: Value = reqwest::Client::new()
+            .get(format!("{}/admin/handshakes?after=0", w.onprem.url))
+            .bearer_auth(&w.onprem.admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let events = v["Events"].as_array().cloned().unwrap_or_default();
+        if events.len() >= 3 || started.elapsed() > std::time::Duration::from_secs(3) {
+            break events;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let outcomes: Vec<&str> = events
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["accepted", "challenged", "rejected"],
+        "{events:?}"
+    );
+    let ok = &events[0];
+    assert_eq!(ok["issuer"], format!("{ACS_APP_ID}@{}", w.tenant));
+    assert_eq!(ok["nameid"], format!("{SKYPE_APP_ID}@{}", w.tenant));
+    assert_eq!(ok["user"], "alice@contoso.com");
+    assert_eq!(ok["tokenKind"], "S2SAppActAs");
+    assert!(ok["digest"].as_str().unwrap().starts_with("sha256:"));
+    assert_eq!(events[2]["errorCode"], 6001);
+    let text = serde_json::to_string(&events).unwrap();
+    assert!(!text.contains(&token[..40]), "no token in the log");
+}

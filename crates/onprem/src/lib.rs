@@ -7,6 +7,7 @@ pub mod certs;
 pub mod cmdlets;
 pub mod error;
 pub mod ews;
+pub mod handshake;
 pub mod objects;
 pub mod org;
 pub mod params;

@@ -38,6 +38,7 @@ pub struct OnPremState {
     trust: RwLock<Arc<TrustState>>,
     /// Actor tokens already verified; cleared with every trust reload.
     pub actor_cache: s2s::ActorCache,
+    pub handshakes: crate::handshake::HandshakeLog,
     credentials: RwLock<Arc<Vec<(String, bool)>>>,
 }
 
@@ -116,7 +117,9 @@ pub async fn ensure_operator_credential(store: &Store) -> Result<Option<String>,
 
 impl OnPremServer {
     pub async fn start(store: Store, config: OnPremConfig) -> Result<OnPremServer, OnPremError> {
+        let (handshakes, handshake_task) = crate::handshake::HandshakeLog::start(store.clone());
         let state = Arc::new(OnPremState {
+            handshakes,
             store,
             config,
             trust: RwLock::new(Arc::new(TrustState::default())),
@@ -130,6 +133,7 @@ impl OnPremServer {
                 state.clone(),
                 state.config.refresh,
             )),
+            handshake_task,
         ];
         Ok(OnPremServer { state, tasks })
     }
@@ -138,6 +142,7 @@ impl OnPremServer {
         let admin = Router::new()
             .route("/admin/organization", post(new_organization))
             .route("/admin/cmdlet", post(cmdlet))
+            .route("/admin/handshakes", get(handshakes))
             .layer(DefaultBodyLimit::max(1024 * 1024));
         Router::new()
             .route("/health", get(|| async { "ok" }))
@@ -227,6 +232,27 @@ async fn new_organization(
     );
     set(&mut out, "AdminCredential", json!(credential));
     Ok((StatusCode::CREATED, axum::Json(out)).into_response())
+}
+
+/// The newest handshake events after `after` (a sequence number), oldest first.
+async fn handshakes(
+    State(state): State<Arc<OnPremState>>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, OnPremError> {
+    if state.authenticate(&headers)? {
+        return Err(OnPremError::Forbidden(
+            "Use the organization admin credential.".into(),
+        ));
+    }
+    let after = q.get("after").and_then(|a| a.parse().ok()).unwrap_or(0);
+    let limit = q
+        .get("limit")
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100i64)
+        .clamp(1, 1000);
+    let events = state.store.handshakes().after(after, limit).await?;
+    Ok(axum::Json(json!({ "Events": events })).into_response())
 }
 
 #[derive(Deserialize)]

@@ -10,6 +10,7 @@
 mod changes;
 mod directory;
 mod error;
+mod handshake;
 mod mailbox;
 mod migrate;
 mod store;
@@ -18,6 +19,7 @@ mod url;
 pub use changes::{Change, RESYNC_CHANNEL};
 pub use directory::{DirectoryObject, DirectoryObjects, MAX_OBJECT_BYTES, NewObject};
 pub use error::StoreError;
+pub use handshake::{HandshakeEvent, Handshakes};
 pub use mailbox::{FolderRow, ItemRow, Mailboxes, UserConfigurationRow};
 pub use store::{Backend, Pool, Store, StoreOptions};
 pub use url::StoreUrl;

@@ -85,6 +85,27 @@ const SQLITE: &[Migration] = &[
         );
     ",
     },
+    Migration {
+        version: 3,
+        description: "handshake events",
+        sql: "
+        CREATE TABLE handshake_events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            at_ms INTEGER NOT NULL,
+            direction TEXT NOT NULL,
+            token_kind TEXT NOT NULL,
+            issuer TEXT NOT NULL,
+            audience TEXT NOT NULL,
+            nameid TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            error_code INTEGER,
+            error TEXT NOT NULL,
+            latency_us INTEGER NOT NULL,
+            digest TEXT NOT NULL
+        );
+    ",
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -156,6 +177,27 @@ const POSTGRES: &[Migration] = &[
             binary_data TEXT,
             version BIGINT NOT NULL,
             UNIQUE (folder_id, name)
+        );
+    ",
+    },
+    Migration {
+        version: 3,
+        description: "handshake events",
+        sql: "
+        CREATE TABLE handshake_events (
+            seq BIGSERIAL PRIMARY KEY,
+            at_ms BIGINT NOT NULL,
+            direction TEXT NOT NULL,
+            token_kind TEXT NOT NULL,
+            issuer TEXT NOT NULL,
+            audience TEXT NOT NULL,
+            nameid TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            error_code BIGINT,
+            error TEXT NOT NULL,
+            latency_us BIGINT NOT NULL,
+            digest TEXT NOT NULL
         );
     ",
     },

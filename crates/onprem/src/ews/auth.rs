@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use ews::soap::{ConnectingSid, Envelope};
 use s2s::{BearerChallenge, ErrorCode, OAuthError, RequestContext, ValidatedToken, Validator};
 use std::sync::Arc;
+use store::HandshakeEvent;
 
 /// A validated token and what it resolved to.
 pub struct Authenticated {
@@ -58,6 +59,7 @@ pub async fn authenticate(
     state: &Arc<OnPremState>,
     headers: &HeaderMap,
 ) -> Result<Authenticated, Response> {
+    let started = std::time::Instant::now();
     let trust = state.trust();
     let value = headers
         .get(header::AUTHORIZATION)
@@ -65,22 +67,28 @@ pub async fn authenticate(
         .unwrap_or("");
     let token = match value.split_once(' ') {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
-        _ if value.trim().eq_ignore_ascii_case("bearer") => "",
         _ => "",
     };
     if token.is_empty() {
+        state.handshakes.record(HandshakeEvent {
+            outcome: "challenged".into(),
+            error: "no bearer token: challenge sent".into(),
+            ..Default::default()
+        });
         return Err(unauthorized(&trust, None));
     }
+    let digest = s2s::jwt::token_digest(token);
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let host = request_host(headers);
     let validator = Validator::default();
+    let cache = Some(&state.actor_cache);
     // The request reaches this server at its own address or at the organization's published
     // EWS host (behind a load balancer, as Exchange usually is): either is the audience host.
     let mut result = validator.validate_with_cache(
         token,
         &RequestContext { host: &host, now },
         &trust.snapshot,
-        Some(&state.actor_cache),
+        cache,
     );
     if let Err(e) = &result
         && e.code == ErrorCode::UnexpectedHostNameInAudience
@@ -94,13 +102,23 @@ pub async fn authenticate(
                 now,
             },
             &trust.snapshot,
-            Some(&state.actor_cache),
+            cache,
         );
     }
+    let rejected = |e: &OAuthError, base: HandshakeEvent| {
+        state.handshakes.record(HandshakeEvent {
+            outcome: "rejected".into(),
+            error_code: Some(i64::from(e.code.code())),
+            error: format!("{}: {}", e.code.name(), e.message),
+            latency_us: started.elapsed().as_micros() as i64,
+            digest: digest.clone(),
+            ..base
+        });
+    };
     let validated = match result {
         Ok(v) => v,
         Err(e) => {
-            tracing::info!(code = e.code.code(), reason = %e.message, token = %s2s::jwt::token_digest(token), "S2S token rejected");
+            rejected(&e, describe(token));
             if e.refresh_metadata
                 && let Some(issuer) = s2s::Jwt::decode(token).ok().and_then(|j| issuer_of(&j))
             {
@@ -116,35 +134,74 @@ pub async fn authenticate(
         None => None,
         Some(lookup) => {
             let found = trust.find_users(lookup);
-            match found.len() {
-                0 => {
-                    return Err(unauthorized(
-                        &trust,
-                        Some(&OAuthError::new(ErrorCode::NoUserFoundWithGivenClaims, &[])),
-                    ));
-                }
-                1 => Some(found[0].clone()),
-                _ => {
-                    return Err(unauthorized(
-                        &trust,
-                        Some(&OAuthError::new(
-                            ErrorCode::MoreThan1UserFoundWithGivenClaims,
-                            &[],
-                        )),
-                    ));
-                }
+            let missing = match found.len() {
+                0 => Some(ErrorCode::NoUserFoundWithGivenClaims),
+                1 => None,
+                _ => Some(ErrorCode::MoreThan1UserFoundWithGivenClaims),
+            };
+            if let Some(code) = missing {
+                let e = OAuthError::new(code, &[]);
+                rejected(&e, accepted_event(&validated, None));
+                return Err(unauthorized(&trust, Some(&e)));
             }
+            Some(found[0].clone())
         }
     };
-    tracing::info!(
-        issuer = %validated.issuer, app = %validated.partner_application, user = user.as_ref().map(|u| u.primary_smtp.as_str()).unwrap_or("(app-only)"),
-        actor = %validated.actor_digest, "S2S token accepted"
-    );
+    state.handshakes.record(HandshakeEvent {
+        outcome: "accepted".into(),
+        latency_us: started.elapsed().as_micros() as i64,
+        digest: digest.clone(),
+        ..accepted_event(&validated, user.as_ref())
+    });
     Ok(Authenticated {
         token: validated,
         user,
         trust,
     })
+}
+
+/// What an accepted token says, for its handshake event.
+fn accepted_event(v: &ValidatedToken, user: Option<&UserEntry>) -> HandshakeEvent {
+    HandshakeEvent {
+        token_kind: v.profile.name().into(),
+        issuer: v.issuer.clone(),
+        audience: v.audience.to_string(),
+        nameid: format!("{}@{}", v.application_id, v.realm),
+        user: user.map(|u| u.primary_smtp.clone()).unwrap_or_default(),
+        ..Default::default()
+    }
+}
+
+/// What a rejected token claims (decoded without trusting it), for its handshake event.
+fn describe(token: &str) -> HandshakeEvent {
+    let Ok(outer) = s2s::Jwt::decode(token) else {
+        return HandshakeEvent {
+            token_kind: "unreadable".into(),
+            ..Default::default()
+        };
+    };
+    let kind = s2s::TokenProfile::classify(&outer.claims)
+        .name()
+        .to_string();
+    let actor = outer
+        .claims
+        .actortoken
+        .as_deref()
+        .and_then(|a| s2s::Jwt::decode(a).ok());
+    let ac = actor.as_ref().map(|a| &a.claims).unwrap_or(&outer.claims);
+    HandshakeEvent {
+        token_kind: kind,
+        issuer: ac.iss.clone().unwrap_or_default(),
+        audience: ac.aud.clone().unwrap_or_default(),
+        nameid: ac.nameid.clone().unwrap_or_default(),
+        user: outer
+            .claims
+            .smtp
+            .clone()
+            .or(outer.claims.upn.clone())
+            .unwrap_or_default(),
+        ..Default::default()
+    }
 }
 
 /// The issuer id of an actor (or app-only) token, to refresh its metadata.
