@@ -3,7 +3,7 @@
 use store::ItemRow;
 
 /// A searchable field (EWS FieldURI).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Field {
     Subject,
     ItemClass,
@@ -12,6 +12,8 @@ pub enum Field {
     LastModifiedTime,
     IsRead,
     Size,
+    /// An extended property, by its normalised key (see the items' `extv` map).
+    Extended(String),
 }
 
 impl Field {
@@ -113,8 +115,15 @@ pub fn parse_time_ms(text: &str) -> Option<i64> {
     Some(((days * 86_400 + hh * 3600 + mm * 60 + s) - offset_min * 60) * 1000 + ms)
 }
 
-fn value_of(item: &ItemRow, f: Field) -> Value {
+/// An extended property's value text, from the item's `extv` map.
+fn extended_value(item: &ItemRow, key: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(&item.props).ok()?;
+    v.get("extv")?.get(key)?.as_str().map(str::to_string)
+}
+
+fn value_of(item: &ItemRow, f: &Field) -> Value {
     match f {
+        Field::Extended(k) => Value::Text(extended_value(item, k).unwrap_or_default()),
         Field::Subject => Value::Text(item.subject.clone()),
         Field::ItemClass => Value::Text(item.item_class.clone()),
         Field::DateTimeReceived => Value::Number(item.received_ms),
@@ -125,9 +134,11 @@ fn value_of(item: &ItemRow, f: Field) -> Value {
     }
 }
 
-fn constant(f: Field, text: &str) -> Option<Value> {
+fn constant(f: &Field, text: &str) -> Option<Value> {
     match f {
-        Field::Subject | Field::ItemClass => Some(Value::Text(text.to_string())),
+        Field::Subject | Field::ItemClass | Field::Extended(_) => {
+            Some(Value::Text(text.to_string()))
+        }
         Field::DateTimeReceived | Field::DateTimeCreated | Field::LastModifiedTime => {
             parse_time_ms(text).map(Value::Number)
         }
@@ -145,7 +156,7 @@ impl Restriction {
     pub fn matches(&self, item: &ItemRow) -> bool {
         match self {
             Restriction::Compare(f, op, c) => {
-                let (Some(c), v) = (constant(*f, c), value_of(item, *f)) else {
+                let (Some(c), v) = (constant(f, c), value_of(item, f)) else {
                     return false;
                 };
                 let (v, c) = match (v, c) {
@@ -169,7 +180,7 @@ impl Restriction {
                 ignore_case,
                 value,
             } => {
-                let Value::Text(text) = value_of(item, *field) else {
+                let Value::Text(text) = value_of(item, field) else {
                     return false;
                 };
                 let (t, v) = if *ignore_case {
@@ -184,7 +195,8 @@ impl Restriction {
                     Containment::PrefixOnWords => t.split_whitespace().any(|w| w.starts_with(&v)),
                 }
             }
-            Restriction::Exists(f) => match value_of(item, *f) {
+            Restriction::Exists(Field::Extended(k)) => extended_value(item, k).is_some(),
+            Restriction::Exists(f) => match value_of(item, f) {
                 Value::Text(t) => !t.is_empty(),
                 Value::Number(_) => true,
             },
@@ -196,7 +208,7 @@ impl Restriction {
 }
 
 /// A sort key: the field and whether it descends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SortOrder {
     pub field: Field,
     pub descending: bool,
@@ -212,7 +224,7 @@ pub fn page(
     if !order.is_empty() {
         items.sort_by(|a, b| {
             for o in order {
-                let (va, vb) = (value_of(a, o.field), value_of(b, o.field));
+                let (va, vb) = (value_of(a, &o.field), value_of(b, &o.field));
                 let ord = va.partial_cmp(&vb).unwrap_or(std::cmp::Ordering::Equal);
                 let ord = if o.descending { ord.reverse() } else { ord };
                 if ord != std::cmp::Ordering::Equal {

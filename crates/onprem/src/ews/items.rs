@@ -7,7 +7,7 @@ use crate::server::OnPremState;
 use ews::Element;
 use ews::soap::{error, response, success};
 use mailbox::{Comparison, Containment, Field, Restriction, SortOrder};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use store::{ItemRow, StoreError};
 
 fn now_ms() -> i64 {
@@ -42,12 +42,7 @@ const SERVER_OWNED: &[&str] = &[
 const MESSAGE_CLASS_KEY: &str = "PropertyTag=0x1a";
 
 /// Applies one property element to an item being built or changed.
-fn apply_property(
-    item: &mut ItemRow,
-    el: &mut Map<String, Value>,
-    ext: &mut Map<String, Value>,
-    prop: &Element,
-) {
+fn apply_property(item: &mut ItemRow, props: &mut Props, prop: &Element) {
     let mut c = prop.clone();
     normalize(&mut c);
     match c.name.as_str() {
@@ -60,22 +55,24 @@ fn apply_property(
                 return;
             };
             let key = extended_key(uri);
-            if key == MESSAGE_CLASS_KEY
-                && let Some(v) = c.child_text("Value")
-            {
-                item.item_class = v;
+            if let Some(v) = c.child_text("Value") {
+                if key == MESSAGE_CLASS_KEY {
+                    item.item_class = v.clone();
+                }
+                // The value text too, so restrictions can test it.
+                props.extv.insert(key.clone(), Value::String(v));
             }
-            ext.insert(key, Value::String(fragment(&c)));
+            props.ext.insert(key, Value::String(fragment(&c)));
         }
         n if SERVER_OWNED.contains(&n) => {}
         n => {
-            el.insert(n.to_string(), Value::String(fragment(&c)));
+            props.el.insert(n.to_string(), Value::String(fragment(&c)));
         }
     }
 }
 
-fn finish(item: &mut ItemRow, el: &Map<String, Value>, ext: &Map<String, Value>) {
-    item.props = props_json(el, ext);
+fn finish(item: &mut ItemRow, props: &Props) {
+    item.props = props.to_json();
     item.size = (item.props.len() + item.subject.len()) as i64;
     item.modified_ms = now_ms();
 }
@@ -100,11 +97,11 @@ fn new_item(state_mailbox: &str, folder_id: &str, src: &Element) -> ItemRow {
         immutable: false,
         version: 1,
     };
-    let (mut el, mut ext) = (Map::new(), Map::new());
+    let mut props = Props::default();
     for child in src.elements() {
-        apply_property(&mut item, &mut el, &mut ext, child);
+        apply_property(&mut item, &mut props, child);
     }
-    finish(&mut item, &el, &ext);
+    finish(&mut item, &props);
     item
 }
 
@@ -209,6 +206,9 @@ pub async fn get_item(state: &OnPremState, c: &Caller, op: &Element) -> Result<S
 type RestrictionError = (&'static str, String);
 
 fn field(el: &Element) -> Result<Field, RestrictionError> {
+    if let Some(uri) = el.child("ExtendedFieldURI") {
+        return Ok(Field::Extended(extended_key(uri)));
+    }
     let uri = el
         .child("FieldURI")
         .and_then(|f| f.attr("FieldURI"))
@@ -443,7 +443,7 @@ async fn save_or_conflict(
 
 /// Applies SetItemField / AppendToItemField / DeleteItemField updates.
 fn apply_updates(item: &mut ItemRow, updates: Option<&Element>) -> Result<(), MessageError> {
-    let (mut el, mut ext) = props_of(item);
+    let mut props = Props::of(item);
     for u in updates.into_iter().flat_map(|u| u.elements()) {
         let uri = u.elements().find(|e| {
             e.name == "FieldURI" || e.name == "ExtendedFieldURI" || e.name == "IndexedFieldURI"
@@ -463,19 +463,21 @@ fn apply_updates(item: &mut ItemRow, updates: Option<&Element>) -> Result<(), Me
                     ));
                 };
                 for prop in holder.elements() {
-                    apply_property(item, &mut el, &mut ext, prop);
+                    apply_property(item, &mut props, prop);
                 }
             }
             "DeleteItemField" => match uri {
                 Some(f) if f.name == "ExtendedFieldURI" => {
-                    ext.remove(&extended_key(f));
+                    let key = extended_key(f);
+                    props.ext.remove(&key);
+                    props.extv.remove(&key);
                 }
                 Some(f) => {
                     let name = f
                         .attr("FieldURI")
                         .and_then(|x| x.split(':').nth(1))
                         .unwrap_or("");
-                    el.remove(name);
+                    props.el.remove(name);
                     if name == "Subject" {
                         item.subject.clear();
                     }
@@ -495,7 +497,7 @@ fn apply_updates(item: &mut ItemRow, updates: Option<&Element>) -> Result<(), Me
             }
         }
     }
-    finish(item, &el, &ext);
+    finish(item, &props);
     Ok(())
 }
 

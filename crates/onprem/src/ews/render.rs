@@ -232,24 +232,34 @@ pub fn normalize_tag(v: &str) -> String {
     }
 }
 
-/// The stored element fragments of an item (`{"el": {name: xml}, "ext": {key: xml}}`).
-pub fn props_of(item: &ItemRow) -> (Map<String, Value>, Map<String, Value>) {
-    let v: Value = serde_json::from_str(&item.props).unwrap_or(Value::Null);
-    let el = v
-        .get("el")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    let ext = v
-        .get("ext")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    (el, ext)
+/// An item's stored properties: element fragments by name, extended-property fragments by
+/// key, and extended-property value texts by key (for restrictions).
+#[derive(Debug, Default)]
+pub struct Props {
+    pub el: Map<String, Value>,
+    pub ext: Map<String, Value>,
+    pub extv: Map<String, Value>,
 }
 
-pub fn props_json(el: &Map<String, Value>, ext: &Map<String, Value>) -> String {
-    serde_json::json!({ "el": el, "ext": ext }).to_string()
+impl Props {
+    pub fn of(item: &ItemRow) -> Props {
+        let v: Value = serde_json::from_str(&item.props).unwrap_or(Value::Null);
+        let map = |k: &str| {
+            v.get(k)
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default()
+        };
+        Props {
+            el: map("el"),
+            ext: map("ext"),
+            extv: map("extv"),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::json!({ "el": self.el, "ext": self.ext, "extv": self.extv }).to_string()
+    }
 }
 
 pub fn fragment(el: &Element) -> String {
@@ -348,7 +358,7 @@ pub fn item_xml(
     if shape.wants("Subject") {
         x.push_str(&format!("<t:Subject>{}</t:Subject>", escape(&item.subject)));
     }
-    let (el, ext) = props_of(item);
+    let Props { el, ext, .. } = Props::of(item);
     for (name, frag) in &el {
         if (name == "Body" || name == "MimeContent") && !with_body {
             continue;
