@@ -7,6 +7,7 @@ mod ems;
 mod error;
 mod onprem_cmd;
 mod output;
+mod partner_cmd;
 mod paths;
 mod serve;
 mod tls;
@@ -39,13 +40,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run one role's server: cloud (directory and token service) or onprem (the organization).
+    /// Run one role's server: cloud (directory and token service), onprem (the organization) or
+    /// partner (the Skype for Business Online-style service).
     Serve(serve::ServeArgs),
     /// The cloud directory's admin verbs (tenants, service principals, key credentials, SPNs).
     Cloud(cloud_cmd::CloudArgs),
     /// The on-premises organization's cmdlets (recipients, RBAC, certificates, AuthConfig,
     /// AuthServers, partner applications), and `run` for Exchange Management Shell lines.
     Onprem(onprem_cmd::OnPremArgs),
+    /// The partner service's verbs (users, conversations, voicemail greetings, its settings).
+    Partner(partner_cmd::PartnerArgs),
     /// Decode, explain and check S2S tokens.
     #[command(subcommand)]
     Token(token_cmd::TokenCommand),
@@ -64,6 +68,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => serve::run(a, &data),
         Command::Cloud(a) => cloud_cmd::run(a, &data, &out),
         Command::Onprem(a) => onprem_cmd::run(a, &data, &out),
+        Command::Partner(a) => partner_cmd::run(a, &data, &out),
         Command::Token(c) => token_cmd::run(c, &out),
         Command::Cert(c) => cert_cmd::run(c, &out),
     };

@@ -11,6 +11,8 @@ pub enum Role {
     Cloud,
     /// The on-premises organization (Exchange Server's role).
     Onprem,
+    /// The partner service (Skype for Business Online's role).
+    Partner,
 }
 
 impl Role {
@@ -18,12 +20,14 @@ impl Role {
         match self {
             Role::Cloud => "cloud",
             Role::Onprem => "onprem",
+            Role::Partner => "partner",
         }
     }
     fn default_listen(self) -> SocketAddr {
         match self {
             Role::Cloud => "127.0.0.1:8441".parse().expect("a valid address"),
             Role::Onprem => "127.0.0.1:8443".parse().expect("a valid address"),
+            Role::Partner => "127.0.0.1:8445".parse().expect("a valid address"),
         }
     }
 }
@@ -160,6 +164,21 @@ async fn serve(args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
             let server = onprem::OnPremServer::start(store.clone(), config)
                 .await
                 .map_err(|e| refused(e.code(), e.to_string()))?;
+            (server.router(), Box::new(server))
+        }
+        Role::Partner => {
+            let operator_file = dir.join("operator.credential");
+            if let Some(credential) = partner::ensure_operator_credential(&store)
+                .await
+                .map_err(|e| refused(&e.code(), e.to_string()))?
+            {
+                write_private(&operator_file, &format!("{credential}\n"))?;
+            }
+            let server = partner::PartnerServer::start(store.clone(), 500)
+                .await
+                .map_err(|e| refused(&e.code(), e.to_string()))?;
+            let cer = dir.join("signing.cer");
+            std::fs::write(&cer, server.certificate().der()).map_err(|e| CliError::io(&cer, e))?;
             (server.router(), Box::new(server))
         }
     };

@@ -1,1 +1,13 @@
+//! The partner role: a Skype for Business Online-style service that uses the S2S trust to reach
+//! on-premises mailboxes: chat archiving into Recoverable Items\Purges, conversation history,
+//! and voicemail greetings; with its own signing key, an STS client with a token cache, an EWS
+//! client, and a durable outbound queue.
 
+mod error;
+pub mod ewsclient;
+pub mod server;
+pub mod tokens;
+pub mod work;
+
+pub use error::PartnerError;
+pub use server::{PartnerServer, PartnerState, Settings, ensure_operator_credential};

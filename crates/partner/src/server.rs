@@ -1,0 +1,513 @@
+//! The partner service: its settings, users, signing key, the admin/feature API, and the
+//! background worker that drains the durable queue into on-premises mailboxes.
+
+use crate::PartnerError;
+use crate::ewsclient::{self, EwsClient};
+use crate::tokens::{TokenClient, TokenSource};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use crypto::{Certificate, CertificateRequest, RsaPrivateKey};
+use s2s::ids::{PrincipalId, SKYPE_APP_ID};
+use s2s::token::{OuterToken, UserContext};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+use store::{NewObject, Store};
+
+pub const KIND_SETTINGS: &str = "PartnerSettings";
+pub const KIND_USER: &str = "PartnerUser";
+pub const KIND_KEY: &str = "SigningKey";
+pub const KIND_OPERATOR: &str = "OperatorCredential";
+pub const KIND_WORK: &str = "Work";
+
+/// Where the partner finds the token service and on-premises EWS.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    pub tenant_id: String,
+    pub token_endpoint: String,
+    pub ews_url: String,
+    /// `00000002-0000-0ff1-ce00-000000000000/<EWS host>@<realm>`.
+    pub resource: String,
+    #[serde(default = "skype")]
+    pub client_app_id: String,
+}
+
+fn skype() -> String {
+    SKYPE_APP_ID.to_string()
+}
+
+pub struct PartnerState {
+    pub store: Store,
+    pub tokens: TokenClient,
+    pub ews: EwsClient,
+    pub cert: Certificate,
+    pub key: RsaPrivateKey,
+    /// Delay before the first retry; doubled each time up to a minute.
+    pub retry_base_ms: i64,
+}
+
+impl PartnerState {
+    pub async fn settings(&self) -> Result<Settings, PartnerError> {
+        let obj = self
+            .store
+            .directory()
+            .find(KIND_SETTINGS, "", "settings")
+            .await?;
+        let obj = obj.ok_or_else(|| {
+            PartnerError::NotConfigured(
+                "set the tenant, token endpoint and EWS URL first (hybrid partner configure)"
+                    .into(),
+            )
+        })?;
+        serde_json::from_value(obj.data).map_err(|e| PartnerError::Internal(e.to_string()))
+    }
+
+    pub async fn user(&self, id: &str) -> Result<Value, PartnerError> {
+        let users = self.store.directory().list(KIND_USER, Some("")).await?;
+        users
+            .into_iter()
+            .map(|u| u.data)
+            .find(|u| {
+                [u["sip"].as_str(), u["smtp"].as_str()]
+                    .iter()
+                    .flatten()
+                    .any(|a| a.eq_ignore_ascii_case(id.trim_start_matches("sip:")))
+            })
+            .ok_or_else(|| PartnerError::NotFound(format!("user '{id}'")))
+    }
+
+    /// The outer token for `user` around the cached actor token.
+    pub async fn token_for(&self, s: &Settings, user: &Value) -> Result<String, PartnerError> {
+        let src = TokenSource {
+            tenant: s.tenant_id.clone(),
+            token_endpoint: s.token_endpoint.clone(),
+            client_app_id: s.client_app_id.clone(),
+        };
+        let actor = self
+            .tokens
+            .actor_token(&src, &self.key, &self.cert, &s.resource)
+            .await?;
+        let jwt = s2s::Jwt::decode(&actor).map_err(|e| PartnerError::Internal(e.to_string()))?;
+        let aud = jwt
+            .claims
+            .aud
+            .as_deref()
+            .and_then(s2s::Audience::parse)
+            .ok_or_else(|| PartnerError::Internal("the actor token has no audience".into()))?;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let expires = jwt
+            .claims
+            .exp
+            .map(|e| e.seconds)
+            .unwrap_or(now + 3600)
+            .min(now + 3600);
+        let ctx = UserContext {
+            smtp: user["smtp"].as_str().map(String::from),
+            sip: user["sip"].as_str().map(String::from),
+            ..Default::default()
+        };
+        Ok(OuterToken {
+            actor_token: &actor,
+            audience: &aud,
+            issuer: &PrincipalId::new(&s.client_app_id, &s.tenant_id),
+            not_before: now,
+            expires,
+            user: &ctx,
+        }
+        .encode())
+    }
+
+    /// One EWS call for `user`; a 401 drops the cached actor token so the next attempt gets a new one.
+    pub async fn ews_call(
+        &self,
+        s: &Settings,
+        user: &Value,
+        header: &str,
+        op: &str,
+    ) -> Result<ews::Element, PartnerError> {
+        let token = self.token_for(s, user).await?;
+        match self.ews.call(&s.ews_url, &token, header, op).await {
+            Err(PartnerError::EwsRefused { code, message }) if code == "Http401" => {
+                self.tokens.forget(&s.resource);
+                Err(PartnerError::Unavailable(format!(
+                    "on-premises EWS refused the token ({message}); a new one will be requested"
+                )))
+            }
+            other => other,
+        }
+    }
+
+    fn authenticate(&self, headers: &HeaderMap, operator_hash: &str) -> Result<(), PartnerError> {
+        let v = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let token = v.strip_prefix("Bearer ").unwrap_or("").trim();
+        if !token.is_empty()
+            && crypto::secret::hashes_equal(&crypto::secret::credential_hash(token), operator_hash)
+        {
+            Ok(())
+        } else {
+            Err(PartnerError::Unauthorized(
+                "the partner admin credential is required".into(),
+            ))
+        }
+    }
+}
+
+pub struct PartnerServer {
+    pub state: Arc<PartnerState>,
+    operator_hash: String,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for PartnerServer {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// The operator credential, created on first start; returned when it was just made.
+pub async fn ensure_operator_credential(store: &Store) -> Result<Option<String>, PartnerError> {
+    if store
+        .directory()
+        .find(KIND_OPERATOR, "", "operator")
+        .await?
+        .is_some()
+    {
+        return Ok(None);
+    }
+    let c = crypto::secret::new_credential();
+    store
+        .directory()
+        .create(NewObject::new(
+            KIND_OPERATOR,
+            "",
+            "operator",
+            json!({ "hash": crypto::secret::credential_hash(&c) }),
+        ))
+        .await?;
+    Ok(Some(c))
+}
+
+async fn signing_key(store: &Store) -> Result<(Certificate, RsaPrivateKey), PartnerError> {
+    let dir = store.directory();
+    if dir.find(KIND_KEY, "", "current").await?.is_none() {
+        let made = CertificateRequest {
+            common_name: "Skype for Business Online partner (Hybrid)".into(),
+            ..Default::default()
+        }
+        .self_signed()
+        .map_err(|e| PartnerError::Internal(e.to_string()))?;
+        let data = json!({ "certificate": made.certificate.to_base64(), "privateKey": STANDARD.encode(made.key.to_pkcs8_der().as_slice()) });
+        if let Err(e) = dir
+            .create(NewObject::new(KIND_KEY, "", "current", data))
+            .await
+            && !matches!(e, store::StoreError::Duplicate { .. })
+        {
+            return Err(e.into());
+        }
+    }
+    let obj = dir
+        .find(KIND_KEY, "", "current")
+        .await?
+        .ok_or_else(|| PartnerError::Internal("no signing key".into()))?;
+    let cert = Certificate::from_base64(obj.data["certificate"].as_str().unwrap_or(""))
+        .map_err(|e| PartnerError::Internal(e.to_string()))?;
+    let der = STANDARD
+        .decode(obj.data["privateKey"].as_str().unwrap_or(""))
+        .map_err(|e| PartnerError::Internal(e.to_string()))?;
+    let key =
+        RsaPrivateKey::from_pkcs8_der(&der).map_err(|e| PartnerError::Internal(e.to_string()))?;
+    Ok((cert, key))
+}
+
+impl PartnerServer {
+    pub async fn start(store: Store, retry_base_ms: i64) -> Result<PartnerServer, PartnerError> {
+        let operator = store
+            .directory()
+            .find(KIND_OPERATOR, "", "operator")
+            .await?;
+        let operator_hash = operator
+            .and_then(|o| o.data["hash"].as_str().map(String::from))
+            .unwrap_or_default();
+        let (cert, key) = signing_key(&store).await?;
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .map_err(|e| PartnerError::Internal(e.to_string()))?;
+        let state = Arc::new(PartnerState {
+            store,
+            tokens: TokenClient::new(http.clone()),
+            ews: EwsClient::new(http),
+            cert,
+            key,
+            retry_base_ms,
+        });
+        let tasks = vec![tokio::spawn(crate::work::worker(state.clone()))];
+        Ok(PartnerServer {
+            state,
+            operator_hash,
+            tasks,
+        })
+    }
+
+    pub fn router(&self) -> Router {
+        let app = AppState {
+            state: self.state.clone(),
+            operator_hash: Arc::new(self.operator_hash.clone()),
+        };
+        Router::new()
+            .route("/health", get(|| async { "ok" }))
+            .route("/admin/settings", put(put_settings).get(get_settings))
+            .route("/admin/signing-certificate", get(signing_certificate))
+            .route("/api/users", post(new_user).get(list_users))
+            .route("/api/conversations", post(crate::work::new_conversation))
+            .route("/api/work/{id}", get(crate::work::get_work))
+            .route(
+                "/api/users/{user}/greeting",
+                put(set_greeting).get(get_greeting).delete(delete_greeting),
+            )
+            .layer(DefaultBodyLimit::max(6 * 1024 * 1024))
+            .with_state(app)
+    }
+
+    pub fn certificate(&self) -> &Certificate {
+        &self.state.cert
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub state: Arc<PartnerState>,
+    pub operator_hash: Arc<String>,
+}
+
+impl AppState {
+    pub fn check(&self, headers: &HeaderMap) -> Result<(), PartnerError> {
+        self.state.authenticate(headers, &self.operator_hash)
+    }
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, PartnerError> {
+    serde_json::from_slice(body)
+        .map_err(|e| PartnerError::BadRequest(format!("the request body is not valid: {e}")))
+}
+
+async fn put_settings(
+    State(a): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PartnerError> {
+    a.check(&headers)?;
+    let s: Settings = parse(&body)?;
+    if s2s::Audience::parse(&s.resource).is_none()
+        || !s.ews_url.starts_with("http")
+        || !s.token_endpoint.starts_with("http")
+    {
+        return Err(PartnerError::BadRequest(
+            "resource must be app/host@realm; ewsUrl and tokenEndpoint must be URLs".into(),
+        ));
+    }
+    let dir = a.state.store.directory();
+    let data = serde_json::to_value(&s).map_err(|e| PartnerError::Internal(e.to_string()))?;
+    match dir.find(KIND_SETTINGS, "", "settings").await? {
+        Some(obj) => {
+            dir.update(&obj, "settings", data).await?;
+        }
+        None => {
+            dir.create(NewObject::new(KIND_SETTINGS, "", "settings", data))
+                .await?;
+        }
+    }
+    Ok(axum::Json(s).into_response())
+}
+
+async fn get_settings(
+    State(a): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PartnerError> {
+    a.check(&headers)?;
+    Ok(axum::Json(a.state.settings().await?).into_response())
+}
+
+async fn signing_certificate(
+    State(a): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PartnerError> {
+    a.check(&headers)?;
+    Ok(axum::Json(
+        json!({ "certificate": a.state.cert.to_base64(), "thumbprint": a.state.cert.thumbprint() }),
+    )
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct NewUser {
+    sip: String,
+    smtp: String,
+    #[serde(default)]
+    display_name: Option<String>,
+}
+
+async fn new_user(
+    State(a): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PartnerError> {
+    a.check(&headers)?;
+    let u: NewUser = parse(&body)?;
+    let sip = u.sip.trim_start_matches("sip:").to_ascii_lowercase();
+    if !sip.contains('@') || !u.smtp.contains('@') {
+        return Err(PartnerError::BadRequest(
+            "sip and smtp must be addresses".into(),
+        ));
+    }
+    let data = json!({ "sip": sip, "smtp": u.smtp.to_ascii_lowercase(), "displayName": u.display_name.unwrap_or_else(|| sip.clone()) });
+    a.state
+        .store
+        .directory()
+        .create(NewObject::new(KIND_USER, "", &sip, data.clone()))
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(data)).into_response())
+}
+
+async fn list_users(
+    State(a): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PartnerError> {
+    a.check(&headers)?;
+    let users: Vec<Value> = a
+        .state
+        .store
+        .directory()
+        .list(KIND_USER, Some(""))
+        .await?
+        .into_iter()
+        .map(|u| u.data)
+        .collect();
+    Ok(axum::Json(json!({ "users": users })).into_response())
+}
+
+/// `Um.CustomGreetings.External` (the voicemail greeting) or `.Oof` (the away greeting).
+fn greeting_name(q: &HashMap<String, String>) -> Result<&'static str, PartnerError> {
+    match q.get("kind").map(|k| k.to_ascii_lowercase()).as_deref() {
+        None | Some("external") => Ok("Um.CustomGreetings.External"),
+        Some("oof") => Ok("Um.CustomGreetings.Oof"),
+        Some(other) => Err(PartnerError::BadRequest(format!(
+            "kind '{other}' is not External or Oof"
+        ))),
+    }
+}
+
+async fn set_greeting(
+    State(a): State<AppState>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Result<Response, PartnerError> {
+    a.check(&headers)?;
+    if body.len() < 12 || &body[..4] != b"RIFF" || &body[8..12] != b"WAVE" {
+        return Err(PartnerError::BadRequest(
+            "a greeting is a WAV file (RIFF/WAVE)".into(),
+        ));
+    }
+    let name = greeting_name(&q)?;
+    let s = a.state.settings().await?;
+    let u = a.state.user(&user).await?;
+    let data = STANDARD.encode(&body);
+    let update = ewsclient::user_configuration("UpdateUserConfiguration", name, Some(&data));
+    let created = match a.state.ews_call(&s, &u, "", &update).await {
+        Ok(_) => false,
+        Err(PartnerError::EwsRefused { code, .. }) if code == "ErrorItemNotFound" => {
+            a.state
+                .ews_call(
+                    &s,
+                    &u,
+                    "",
+                    &ewsclient::user_configuration("CreateUserConfiguration", name, Some(&data)),
+                )
+                .await?;
+            true
+        }
+        Err(e) => return Err(e),
+    };
+    tracing::info!(user = %u["smtp"], greeting = name, bytes = body.len(), created, "voicemail greeting set");
+    Ok(axum::Json(
+        json!({ "user": u["smtp"], "name": name, "bytes": body.len(), "created": created }),
+    )
+    .into_response())
+}
+
+async fn get_greeting(
+    State(a): State<AppState>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PartnerError> {
+    a.check(&headers)?;
+    let name = greeting_name(&q)?;
+    let s = a.state.settings().await?;
+    let u = a.state.user(&user).await?;
+    let m = a
+        .state
+        .ews_call(
+            &s,
+            &u,
+            "",
+            &ewsclient::user_configuration("GetUserConfiguration", name, None),
+        )
+        .await
+        .map_err(|e| match e {
+            PartnerError::EwsRefused { code, .. } if code == "ErrorItemNotFound" => {
+                PartnerError::NotFound(format!("the {name} greeting of {user}"))
+            }
+            other => other,
+        })?;
+    let data = m
+        .child("UserConfiguration")
+        .and_then(|c| c.child_text("BinaryData"))
+        .unwrap_or_default();
+    let bytes = STANDARD
+        .decode(data)
+        .map_err(|e| PartnerError::Internal(e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, "audio/wav")], bytes).into_response())
+}
+
+async fn delete_greeting(
+    State(a): State<AppState>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PartnerError> {
+    a.check(&headers)?;
+    let name = greeting_name(&q)?;
+    let s = a.state.settings().await?;
+    let u = a.state.user(&user).await?;
+    a.state
+        .ews_call(
+            &s,
+            &u,
+            "",
+            &ewsclient::user_configuration("DeleteUserConfiguration", name, None),
+        )
+        .await
+        .map_err(|e| match e {
+            PartnerError::EwsRefused { code, .. } if code == "ErrorItemNotFound" => {
+                PartnerError::NotFound(format!("the {name} greeting of {user}"))
+            }
+            other => other,
+        })?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

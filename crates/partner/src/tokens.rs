@@ -1,0 +1,155 @@
+//! The partner's STS client: the assertion grant with its own signing key, and a token cache per
+//! resource, refreshed when two thirds of a token's lifetime have passed.
+
+use crate::PartnerError;
+use crypto::{Certificate, RsaPrivateKey};
+use s2s::ids::{ACS_APP_ID, Audience, PrincipalId};
+use s2s::token::ClientAssertion;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Where and as whom to ask for tokens.
+#[derive(Debug, Clone)]
+pub struct TokenSource {
+    pub tenant: String,
+    pub token_endpoint: String,
+    pub client_app_id: String,
+}
+
+#[derive(Clone)]
+struct Cached {
+    token: String,
+    fetched: i64,
+    expires: i64,
+}
+
+pub struct TokenClient {
+    http: reqwest::Client,
+    cache: Mutex<HashMap<String, Cached>>,
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+impl TokenClient {
+    pub fn new(http: reqwest::Client) -> Self {
+        TokenClient {
+            http,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// An actor token for `resource`, from the cache while less than 2/3 of its life has passed.
+    pub async fn actor_token(
+        &self,
+        src: &TokenSource,
+        key: &RsaPrivateKey,
+        cert: &Certificate,
+        resource: &str,
+    ) -> Result<String, PartnerError> {
+        let t = now();
+        if let Some(c) = self
+            .cache
+            .lock()
+            .expect("token cache")
+            .get(resource)
+            .cloned()
+            && t < c.fetched + (c.expires - c.fetched) * 2 / 3
+        {
+            return Ok(c.token);
+        }
+        let fresh = self.fetch(src, key, cert, resource).await?;
+        self.cache
+            .lock()
+            .expect("token cache")
+            .insert(resource.to_string(), fresh.clone());
+        Ok(fresh.token)
+    }
+
+    /// Forgets a token the resource refused.
+    pub fn forget(&self, resource: &str) {
+        self.cache.lock().expect("token cache").remove(resource);
+    }
+
+    async fn fetch(
+        &self,
+        src: &TokenSource,
+        key: &RsaPrivateKey,
+        cert: &Certificate,
+        resource: &str,
+    ) -> Result<Cached, PartnerError> {
+        let authority = src
+            .token_endpoint
+            .split("://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .unwrap_or("");
+        let jti = uuid::Uuid::new_v4().to_string();
+        let t = now();
+        let assertion = ClientAssertion {
+            client: &PrincipalId::new(&src.client_app_id, &src.tenant),
+            audience: &Audience::new(ACS_APP_ID, authority, &src.tenant),
+            not_before: t,
+            expires: t + 600,
+            jti: Some(&jti),
+        }
+        .sign(key, cert);
+        let form = [
+            ("grant_type", "http://oauth.net/grant_type/jwt/1.0/bearer"),
+            ("assertion", assertion.as_str()),
+            ("resource", resource),
+        ];
+        let resp = self
+            .http
+            .post(&src.token_endpoint)
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| {
+                PartnerError::Unavailable(format!(
+                    "the token service at {} cannot be reached: {e}",
+                    src.token_endpoint
+                ))
+            })?;
+        let status = resp.status();
+        let body: Value = resp.json().await.map_err(|e| {
+            PartnerError::Unavailable(format!("the token service answered no JSON: {e}"))
+        })?;
+        if status.is_server_error() || status.as_u16() == 429 {
+            return Err(PartnerError::Unavailable(format!(
+                "the token service answered HTTP {status}"
+            )));
+        }
+        if !status.is_success() {
+            return Err(PartnerError::TokenRefused {
+                code: body["error_codes"][0]
+                    .as_u64()
+                    .map(|c| format!("AADSTS{c}"))
+                    .unwrap_or_else(|| "TokenRefused".into()),
+                message: body["error_description"]
+                    .as_str()
+                    .unwrap_or("")
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
+            });
+        }
+        let token = body["access_token"]
+            .as_str()
+            .ok_or_else(|| PartnerError::Internal("no access_token in the answer".into()))?
+            .to_string();
+        let expires = body["expires_on"]
+            .as_str()
+            .and_then(|e| e.parse().ok())
+            .unwrap_or(t + 3600);
+        tracing::info!(resource, token = %s2s::jwt::token_digest(&token), "actor token obtained");
+        Ok(Cached {
+            token,
+            fetched: t,
+            expires,
+        })
+    }
+}
