@@ -323,3 +323,50 @@ impl Drop for ServeProcess {
         let _ = self.child.wait();
     }
 }
+
+/// A partner role served on an ephemeral loopback port.
+pub struct PartnerUnderTest {
+    pub url: String,
+    pub store: store::Store,
+    pub server: partner::PartnerServer,
+    pub operator: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for PartnerUnderTest {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl PartnerUnderTest {
+    /// Starts a partner on `store_url`; `operator` is the credential from an earlier start on
+    /// the same store, if any.
+    pub async fn start(store_url: &str, operator: Option<String>) -> PartnerUnderTest {
+        let store = store::Store::open(store_url, store::StoreOptions::default())
+            .await
+            .expect("store opens");
+        let made = partner::ensure_operator_credential(&store)
+            .await
+            .expect("operator");
+        let operator = made.or(operator).unwrap_or_default();
+        let server = partner::PartnerServer::start(store.clone(), 50)
+            .await
+            .expect("partner starts");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let app = server.router();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("serve");
+        });
+        PartnerUnderTest {
+            url,
+            store,
+            server,
+            operator,
+            task,
+        }
+    }
+}

@@ -4,4 +4,5 @@ mod cli;
 mod cloud;
 mod ews;
 mod onprem;
+mod partner;
 mod store;

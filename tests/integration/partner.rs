@@ -1,0 +1,438 @@
+//! The partner role through the three real servers: voicemail greetings, conversation history
+//! and archiving, and the durable queue across an on-premises outage and a partner restart.
+
+use hybrid_tests::{CloudUnderTest, OnPremUnderTest, PartnerUnderTest, TempDir};
+use reqwest::StatusCode;
+use s2s::ids::{EXCHANGE_APP_ID, SKYPE_APP_ID};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+struct World {
+    cloud: CloudUnderTest,
+    onprem: OnPremUnderTest,
+    partner: PartnerUnderTest,
+    tenant: String,
+    dir: TempDir,
+}
+
+async fn put_json(url: &str, bearer: &str, body: Value) -> (StatusCode, Value) {
+    let r = reqwest::Client::new()
+        .put(url)
+        .bearer_auth(bearer)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.json().await.unwrap_or(Value::Null))
+}
+
+async fn post_json(url: &str, bearer: &str, body: Value) -> (StatusCode, Value) {
+    let r = reqwest::Client::new()
+        .post(url)
+        .bearer_auth(bearer)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.json().await.unwrap_or(Value::Null))
+}
+
+impl World {
+    async fn new() -> World {
+        let dir = TempDir::new("partner");
+        let cloud = CloudUnderTest::start(&format!("sqlite://{}", dir.path("cloud.db"))).await;
+        let (_, t) = post_json(
+            &format!("{}/admin/tenants", cloud.url),
+            &cloud.operator,
+            json!({"domain": "contoso.com"}),
+        )
+        .await;
+        let (tenant, admin) = (
+            t["tenantId"].as_str().unwrap().to_string(),
+            t["adminCredential"].as_str().unwrap().to_string(),
+        );
+        let partner =
+            PartnerUnderTest::start(&format!("sqlite://{}", dir.path("partner.db")), None).await;
+        let http = reqwest::Client::new();
+        for (app, body) in [
+            (
+                SKYPE_APP_ID,
+                json!({"keyCredentials": [{"type": "AsymmetricX509Cert", "usage": "Verify", "key": partner.server.certificate().to_base64()}]}),
+            ),
+            (
+                EXCHANGE_APP_ID,
+                json!({"servicePrincipalNames": ["https://mail.contoso.com/"]}),
+            ),
+        ] {
+            let r = http
+                .patch(format!(
+                    "{}/v1.0/servicePrincipals(appId='{app}')",
+                    cloud.url
+                ))
+                .bearer_auth(&admin)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success());
+        }
+        let onprem = OnPremUnderTest::start(&format!("sqlite://{}", dir.path("onprem.db"))).await;
+        onprem.ok("New-AuthServer", json!({"Name": "WindowsAzureACS", "AuthMetadataUrl": format!("{}/contoso.com/metadata/json/1", cloud.url)})).await;
+        onprem.ok("New-MailUser", json!({"Name": "SfBOnline-ApplicationAccount", "ExternalEmailAddress": "SfBOnline-ApplicationAccount@contoso.com"})).await;
+        for role in ["UserApplication", "ArchiveApplication"] {
+            onprem
+                .ok(
+                    "New-ManagementRoleAssignment",
+                    json!({"Role": role, "User": "SfBOnline-ApplicationAccount"}),
+                )
+                .await;
+        }
+        onprem.ok("New-PartnerApplication", json!({"Name": "SfBOnline", "ApplicationIdentifier": SKYPE_APP_ID, "LinkedAccount": "SfBOnline-ApplicationAccount"})).await;
+        let w = World {
+            cloud,
+            onprem,
+            partner,
+            tenant,
+            dir,
+        };
+        w.configure(&w.onprem.url.clone()).await;
+        for u in ["alice", "bob"] {
+            w.onprem
+                .ok("New-Mailbox", json!({"Name": u, "Alias": u}))
+                .await;
+            let (s, _) = post_json(
+                &format!("{}/api/users", w.partner.url),
+                &w.partner.operator,
+                json!({"sip": format!("{u}@contoso.com"), "smtp": format!("{u}@contoso.com")}),
+            )
+            .await;
+            assert_eq!(s, StatusCode::CREATED);
+        }
+        w
+    }
+
+    async fn configure(&self, onprem_url: &str) {
+        let (s, v) = put_json(
+            &format!("{}/admin/settings", self.partner.url),
+            &self.partner.operator,
+            json!({"tenantId": self.tenant, "tokenEndpoint": format!("{}/{}/tokens/OAuth/2", self.cloud.url, self.tenant), "ewsUrl": format!("{onprem_url}/EWS/Exchange.asmx"), "resource": format!("{EXCHANGE_APP_ID}/mail.contoso.com@contoso.com")}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+
+    async fn work_status(&self, id: &str) -> Value {
+        reqwest::Client::new()
+            .get(format!("{}/api/work/{id}", self.partner.url))
+            .bearer_auth(&self.partner.operator)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    async fn wait_done(&self, ids: &[String]) {
+        let started = std::time::Instant::now();
+        loop {
+            let mut all = true;
+            for id in ids {
+                let w = self.work_status(id).await;
+                assert_ne!(w["status"], "failed", "{w}");
+                all &= w["status"] == "done";
+            }
+            if all {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "work not done in time"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Items in a distinguished folder of `smtp`'s mailbox, read from the on-premises store.
+    async fn items(&self, smtp: &str, folder: &str) -> Vec<store::ItemRow> {
+        let trust = self.onprem.server.state.trust();
+        let user = trust.user_by_address(smtp).unwrap().clone();
+        let folders = self
+            .onprem
+            .store
+            .mailboxes()
+            .folders(&user.guid)
+            .await
+            .unwrap();
+        let f = folders
+            .iter()
+            .find(|f| f.distinguished.as_deref() == Some(folder))
+            .unwrap();
+        self.onprem.store.mailboxes().items_in(&f.id).await.unwrap()
+    }
+}
+
+fn wav(extra: &[u8]) -> Vec<u8> {
+    let mut v = b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x40\x1f\x00\x00\x80\x3e\x00\x00\x02\x00\x10\x00data\x00\x00\x00\x00".to_vec();
+    v.extend_from_slice(extra);
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn voicemail_greetings() {
+    let w = World::new().await;
+    let http = reqwest::Client::new();
+    let url = |kind: &str| {
+        format!(
+            "{}/api/users/alice@contoso.com/greeting?kind={kind}",
+            w.partner.url
+        )
+    };
+    for (bytes, created) in [(wav(b"one"), true), (wav(b"two"), false)] {
+        let r = http
+            .put(url("External"))
+            .bearer_auth(&w.partner.operator)
+            .body(bytes.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.json::<Value>().await.unwrap()["created"], created);
+        let got = http
+            .get(url("External"))
+            .bearer_auth(&w.partner.operator)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(got.as_ref(), bytes.as_slice());
+    }
+    // Stored where Exchange UM keeps it: a user configuration on the mailbox root.
+    let trust = w.onprem.server.state.trust();
+    let alice = trust.user_by_address("alice@contoso.com").unwrap().clone();
+    let folders = w
+        .onprem
+        .store
+        .mailboxes()
+        .folders(&alice.guid)
+        .await
+        .unwrap();
+    let root = folders
+        .iter()
+        .find(|f| f.distinguished.as_deref() == Some("root"))
+        .unwrap();
+    assert!(
+        w.onprem
+            .store
+            .mailboxes()
+            .user_configuration(&root.id, "Um.CustomGreetings.External")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // The away greeting is separate; deleting removes it.
+    let r = http
+        .put(url("Oof"))
+        .bearer_auth(&w.partner.operator)
+        .body(wav(b"away"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        http.delete(url("Oof"))
+            .bearer_auth(&w.partner.operator)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        http.get(url("Oof"))
+            .bearer_auth(&w.partner.operator)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    // Refusals: not a WAV, an unknown user, an unknown kind, no credential.
+    assert_eq!(
+        http.put(url("External"))
+            .bearer_auth(&w.partner.operator)
+            .body("text")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    let r = http
+        .put(format!(
+            "{}/api/users/nobody@contoso.com/greeting",
+            w.partner.url
+        ))
+        .bearer_auth(&w.partner.operator)
+        .body(wav(b""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        http.put(url("Loud"))
+            .bearer_auth(&w.partner.operator)
+            .body(wav(b""))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        http.put(url("External"))
+            .body(wav(b""))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conversations_are_archived_and_written_to_history() {
+    let w = World::new().await;
+    let (s, v) = post_json(
+        &format!("{}/api/conversations", w.partner.url),
+        &w.partner.operator,
+        json!({"participants": ["alice@contoso.com", "sip:bob@contoso.com"], "subject": "Lunch?", "mobile": true,
+               "messages": [{"from": "alice", "text": "noon?"}, {"from": "bob", "text": "sure <b>ok</b>"}]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    let ids: Vec<String> = v["workIds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 4, "archive and history for each participant");
+    let (_, m) = post_json(
+        &format!("{}/api/conversations", w.partner.url),
+        &w.partner.operator,
+        json!({"participants": ["bob@contoso.com"], "missed": true}),
+    )
+    .await;
+    let mut all = ids.clone();
+    all.extend(
+        m["workIds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string()),
+    );
+    w.wait_done(&all).await;
+    for who in ["alice@contoso.com", "bob@contoso.com"] {
+        let purges = w.items(who, "recoverableitemspurges").await;
+        assert_eq!(purges.len(), 1, "{who}");
+        let t = &purges[0];
+        assert_eq!(
+            (t.subject.as_str(), t.item_class.as_str()),
+            ("Lunch?", "IPM.Note.Microsoft.Conversation")
+        );
+        assert!(
+            !t.is_draft && t.immutable,
+            "finalised with MakeItemImmutable"
+        );
+        assert!(
+            t.props.contains("sure &amp;lt;b&amp;gt;ok") || t.props.contains("sure &lt;b&gt;ok"),
+            "the transcript, escaped: {}",
+            t.props
+        );
+    }
+    let bob_history = w.items("bob@contoso.com", "conversationhistory").await;
+    let mut classes: Vec<&str> = bob_history.iter().map(|i| i.item_class.as_str()).collect();
+    classes.sort();
+    assert_eq!(
+        classes,
+        [
+            "IPM.Note.Microsoft.Conversation",
+            "IPM.Note.Microsoft.Missed"
+        ]
+    );
+    assert_eq!(
+        w.items("alice@contoso.com", "conversationhistory")
+            .await
+            .len(),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_survives_an_onprem_outage_and_a_partner_restart_without_duplicates() {
+    let mut w = World::new().await;
+    let onprem_db = format!("sqlite://{}", w.dir.path("onprem.db"));
+    // On-premises goes away: its listener is stopped.
+    let old = std::mem::replace(
+        &mut w.onprem,
+        OnPremUnderTest::start(&format!("sqlite://{}", w.dir.path("scratch.db"))).await,
+    );
+    drop(old);
+    let (_, v) = post_json(
+        &format!("{}/api/conversations", w.partner.url),
+        &w.partner.operator,
+        json!({"participants": ["alice@contoso.com"], "subject": "During the outage", "mobile": true, "messages": [{"from": "alice", "text": "anyone?"}]}),
+    )
+    .await;
+    let ids: Vec<String> = v["workIds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect();
+    // Let it fail a few times.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    for id in &ids {
+        let s = w.work_status(id).await;
+        assert_eq!(s["status"], "pending", "{s}");
+        assert!(
+            s["attempts"].as_i64().unwrap() >= 1
+                && s["lastError"]
+                    .as_str()
+                    .unwrap()
+                    .contains("cannot be reached"),
+            "{s}"
+        );
+    }
+    // The partner restarts too, on its store.
+    let operator = w.partner.operator.clone();
+    let partner_db = format!("sqlite://{}", w.dir.path("partner.db"));
+    drop(std::mem::replace(
+        &mut w.partner,
+        PartnerUnderTest::start(&format!("sqlite://{}", w.dir.path("scratch-p.db")), None).await,
+    ));
+    w.partner = PartnerUnderTest::start(&partner_db, Some(operator)).await;
+    // On-premises comes back (same store, new address); the partner is pointed at it.
+    w.onprem = OnPremUnderTest::start(&onprem_db).await;
+    w.configure(&w.onprem.url.clone()).await;
+    w.wait_done(&ids).await;
+    assert_eq!(
+        w.items("alice@contoso.com", "recoverableitemspurges")
+            .await
+            .len(),
+        1,
+        "nothing lost, nothing twice"
+    );
+    assert_eq!(
+        w.items("alice@contoso.com", "conversationhistory")
+            .await
+            .len(),
+        1
+    );
+    for id in &ids {
+        assert!(w.work_status(id).await["attempts"].as_i64().unwrap() >= 2);
+    }
+}
