@@ -59,7 +59,7 @@ def world(tmp_path_factory):
     d = tmp_path_factory.mktemp("ews")
     data = d / "data"
     w = World()
-    w.cloud, w.onprem = Served(data, "cloud"), Served(data, "onprem")
+    w.cloud, w.onprem, w.partner = Served(data, "cloud"), Served(data, "onprem"), Served(data, "partner")
     try:
         h(data, "cloud", "new-tenant", "--domain", "contoso.com")
         w.tenant = [p.name for p in (data / "cloud" / "tenants").iterdir()][0].removesuffix(".credential")
@@ -82,10 +82,18 @@ def world(tmp_path_factory):
         h(data, "onprem", "run", script)
         w.ews = f"{w.onprem.url}/EWS/Exchange.asmx"
         w.data = data
+        # The partner service, as the runbook's Skype for Business Online.
+        h(data, "partner", "export-signing-cert", "--path", d / "partner-signing.cer")
+        h(data, "cloud", "add-service-principal-key", "--service-principal-id", SKYPE, "--key-file", d / "partner-signing.cer")
+        h(data, "partner", "configure", "--tenant", w.tenant, "--token-endpoint", f"{w.cloud.url}/{w.tenant}/tokens/OAuth/2",
+          "--ews-url", w.ews, "--resource", f"{EXCHANGE}/mail.contoso.com@contoso.com")
+        for u in ("alice", "bob"):
+            h(data, "partner", "new-user", "--sip", f"{u}@contoso.com", "--smtp", f"{u}@contoso.com")
         yield w
     finally:
         w.cloud.stop()
         w.onprem.stop()
+        w.partner.stop()
 
 
 def test_a1_version_probe(world):
@@ -244,3 +252,26 @@ def test_a18_missing_distinguished_folder(world):
     a = world.account()
     with pytest.raises(ErrorFolderNotFound):
         a.search_folders
+
+
+def test_partner_results_read_by_exchangelib(world):
+    """The partner archives an IM conversation and writes conversation history; exchangelib, as a
+    separate client, finds the transcript in Recoverable Items\\Purges and the history items."""
+    out = h(world.data, "partner", "hold-conversation", "--participant", "alice@contoso.com", "--participant", "bob@contoso.com",
+            "--subject", "Partner lunch", "--message", "alice: noon?", "--message", "bob: sure", "--mobile", "--json")
+    ids = json.loads(out)["workIds"]
+    missed = json.loads(h(world.data, "partner", "hold-conversation", "--participant", "bob@contoso.com", "--subject", "Missed call", "--missed", "--json"))["workIds"]
+    for wid in ids + missed:
+        for _ in range(200):
+            status = json.loads(h(world.data, "partner", "get-work", "--id", wid, "--json"))
+            if status["status"] == "done":
+                break
+            assert status["status"] != "failed", status
+            time.sleep(0.05)
+        assert status["status"] == "done", status
+    b = world.account(smtp="bob@contoso.com")
+    [t] = list(b.recoverable_items_purges.filter(subject="Partner lunch"))
+    assert t.item_class == "IPM.Note.Microsoft.Conversation"
+    assert "sure" in str(t.body)
+    classes = sorted(i.item_class for i in b.conversation_history.filter(subject__in=["Partner lunch", "Missed call"]))
+    assert classes == ["IPM.Note.Microsoft.Conversation", "IPM.Note.Microsoft.Missed"]
