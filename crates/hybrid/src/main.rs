@@ -12,6 +12,7 @@ mod paths;
 mod serve;
 mod tls;
 mod token_cmd;
+mod up;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -43,6 +44,9 @@ enum Command {
     /// Run one role's server: cloud (directory and token service), onprem (the organization) or
     /// partner (the Skype for Business Online-style service).
     Serve(serve::ServeArgs),
+    /// All three roles in one process, bootstrapped on first start (tenant contoso.com,
+    /// organization Contoso, users alice and bob).
+    Up(up::UpArgs),
     /// The cloud directory's admin verbs (tenants, service principals, key credentials, SPNs).
     Cloud(cloud_cmd::CloudArgs),
     /// The on-premises organization's cmdlets (recipients, RBAC, certificates, AuthConfig,
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Serve(a) => serve::run(a, &data),
+        Command::Up(a) => up::run(a, &data),
         Command::Cloud(a) => cloud_cmd::run(a, &data, &out),
         Command::Onprem(a) => onprem_cmd::run(a, &data, &out),
         Command::Partner(a) => partner_cmd::run(a, &data, &out),

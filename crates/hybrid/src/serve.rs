@@ -5,7 +5,7 @@ use crate::paths::{DataDir, write_private};
 use clap::{Args, ValueEnum};
 use std::net::SocketAddr;
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Role {
     /// The cloud directory and token service (Entra ACS's role).
     Cloud,
@@ -23,7 +23,7 @@ impl Role {
             Role::Partner => "partner",
         }
     }
-    fn default_listen(self) -> SocketAddr {
+    pub fn default_listen(self) -> SocketAddr {
         match self {
             Role::Cloud => "127.0.0.1:8441".parse().expect("a valid address"),
             Role::Onprem => "127.0.0.1:8443".parse().expect("a valid address"),
@@ -81,24 +81,113 @@ pub fn init_tracing() {
         .try_init();
 }
 
-fn refused(code: &str, message: impl Into<String>) -> CliError {
+pub fn refused(code: &str, message: impl Into<String>) -> CliError {
     CliError::Refused {
         code: code.into(),
         message: message.into(),
     }
 }
 
-async fn serve(args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
-    let role = args.role.name();
+/// A role's server, bound and ready to be served.
+pub struct Started {
+    pub role: Role,
+    pub app: axum::Router,
+    /// The role's server object: it owns background tasks, so it lives as long as the listener.
+    pub guard: Box<dyn std::any::Any + Send>,
+    pub listener: tokio::net::TcpListener,
+    pub public_url: String,
+    pub store: store::Store,
+}
+
+/// Opens the role's store, makes its operator credential on first start, builds its server and
+/// binds its listener; records the URL under DIR/<role>/server.url.
+pub async fn start_role(
+    role_kind: Role,
+    data: &DataDir,
+    store_url: Option<String>,
+    listen: SocketAddr,
+    public_url: Option<String>,
+    tls: bool,
+) -> Result<Started, CliError> {
+    let role = role_kind.name();
     let dir = data.role(role);
     std::fs::create_dir_all(&dir).map_err(|e| CliError::io(&dir, e))?;
-    let store_url = args
-        .store
-        .clone()
-        .unwrap_or_else(|| store::StoreUrl::default_for(&data.root, role).to_string());
+    let store_url =
+        store_url.unwrap_or_else(|| store::StoreUrl::default_for(&data.root, role).to_string());
     let store = store::Store::open(&store_url, store::StoreOptions::default())
         .await
         .map_err(|e| refused(e.code(), e.to_string()))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| refused("ListenFailed", format!("{listen}: {e}")))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| refused("ListenFailed", e.to_string()))?;
+    let scheme = if tls { "https" } else { "http" };
+    let public_url = public_url
+        .unwrap_or_else(|| format!("{scheme}://{bound}"))
+        .trim_end_matches('/')
+        .to_string();
+    let operator_file = dir.join("operator.credential");
+    let made = match role_kind {
+        Role::Cloud => cloud::directory::ensure_operator_credential(&store)
+            .await
+            .map_err(|e| refused(e.code(), e.to_string()))?,
+        Role::Onprem => onprem::ensure_operator_credential(&store)
+            .await
+            .map_err(|e| refused(e.code(), e.to_string()))?,
+        Role::Partner => partner::ensure_operator_credential(&store)
+            .await
+            .map_err(|e| refused(&e.code(), e.to_string()))?,
+    };
+    if let Some(credential) = made {
+        write_private(&operator_file, &format!("{credential}\n"))?;
+        tracing::info!("operator credential written to {}", operator_file.display());
+    } else if !operator_file.exists() {
+        tracing::warn!(
+            "the operator credential was made earlier and is not at {}",
+            operator_file.display()
+        );
+    }
+    let (app, guard): (axum::Router, Box<dyn std::any::Any + Send>) = match role_kind {
+        Role::Cloud => {
+            let config = cloud::CloudConfig {
+                public_url: public_url.clone(),
+                sts: Default::default(),
+            };
+            let server = cloud::CloudServer::start(store.clone(), config)
+                .await
+                .map_err(|e| refused(e.code(), e.to_string()))?;
+            (server.router(), Box::new(server))
+        }
+        Role::Onprem => {
+            let server =
+                onprem::OnPremServer::start(store.clone(), onprem::OnPremConfig::new(&public_url))
+                    .await
+                    .map_err(|e| refused(e.code(), e.to_string()))?;
+            (server.router(), Box::new(server))
+        }
+        Role::Partner => {
+            let server = partner::PartnerServer::start(store.clone(), 500)
+                .await
+                .map_err(|e| refused(&e.code(), e.to_string()))?;
+            let cer = dir.join("signing.cer");
+            std::fs::write(&cer, server.certificate().der()).map_err(|e| CliError::io(&cer, e))?;
+            (server.router(), Box::new(server))
+        }
+    };
+    write_private(&data.server_url_file(role), &format!("{public_url}\n"))?;
+    Ok(Started {
+        role: role_kind,
+        app,
+        guard,
+        listener,
+        public_url,
+        store,
+    })
+}
+
+async fn serve(args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
     let listen = args.listen.unwrap_or_else(|| args.role.default_listen());
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(c), Some(k)) => Some(crate::tls::acceptor(c, k)?),
@@ -112,76 +201,16 @@ async fn serve(args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
             ),
         ));
     }
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| refused("ListenFailed", format!("{listen}: {e}")))?;
-    let bound = listener
-        .local_addr()
-        .map_err(|e| refused("ListenFailed", e.to_string()))?;
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    let public_url = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("{scheme}://{bound}"))
-        .trim_end_matches('/')
-        .to_string();
-
-    // The role's server object lives as long as the listener: it owns background tasks.
-    let (app, _server): (axum::Router, Box<dyn std::any::Any + Send>) = match args.role {
-        Role::Cloud => {
-            let operator_file = dir.join("operator.credential");
-            if let Some(credential) = cloud::directory::ensure_operator_credential(&store)
-                .await
-                .map_err(|e| refused(e.code(), e.to_string()))?
-            {
-                write_private(&operator_file, &format!("{credential}\n"))?;
-                tracing::info!("operator credential written to {}", operator_file.display());
-            } else if !operator_file.exists() {
-                tracing::warn!(
-                    "the operator credential was made earlier and is not at {}",
-                    operator_file.display()
-                );
-            }
-            let config = cloud::CloudConfig {
-                public_url: public_url.clone(),
-                sts: Default::default(),
-            };
-            let server = cloud::CloudServer::start(store.clone(), config)
-                .await
-                .map_err(|e| refused(e.code(), e.to_string()))?;
-            (server.router(), Box::new(server))
-        }
-        Role::Onprem => {
-            let operator_file = dir.join("operator.credential");
-            if let Some(credential) = onprem::ensure_operator_credential(&store)
-                .await
-                .map_err(|e| refused(e.code(), e.to_string()))?
-            {
-                write_private(&operator_file, &format!("{credential}\n"))?;
-                tracing::info!("operator credential written to {}", operator_file.display());
-            }
-            let config = onprem::OnPremConfig::new(&public_url);
-            let server = onprem::OnPremServer::start(store.clone(), config)
-                .await
-                .map_err(|e| refused(e.code(), e.to_string()))?;
-            (server.router(), Box::new(server))
-        }
-        Role::Partner => {
-            let operator_file = dir.join("operator.credential");
-            if let Some(credential) = partner::ensure_operator_credential(&store)
-                .await
-                .map_err(|e| refused(&e.code(), e.to_string()))?
-            {
-                write_private(&operator_file, &format!("{credential}\n"))?;
-            }
-            let server = partner::PartnerServer::start(store.clone(), 500)
-                .await
-                .map_err(|e| refused(&e.code(), e.to_string()))?;
-            let cer = dir.join("signing.cer");
-            std::fs::write(&cer, server.certificate().der()).map_err(|e| CliError::io(&cer, e))?;
-            (server.router(), Box::new(server))
-        }
-    };
+    let started = start_role(
+        args.role,
+        data,
+        args.store.clone(),
+        listen,
+        args.public_url.clone(),
+        tls.is_some(),
+    )
+    .await?;
+    let dir = data.role(args.role.name());
     // Local admin verbs trust the server's own certificate from here.
     let ca_file = dir.join("server.crt");
     match &args.tls_cert {
@@ -192,12 +221,20 @@ async fn serve(args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
             let _ = std::fs::remove_file(&ca_file);
         }
     }
-    write_private(&data.server_url_file(role), &format!("{public_url}\n"))?;
     println!(
-        "hybrid {role} listening on {public_url} (store {}, data {})",
-        store.url(),
+        "hybrid {} listening on {} (store {}, data {})",
+        args.role.name(),
+        started.public_url,
+        started.store.url(),
         dir.display()
     );
+    let Started {
+        app,
+        guard,
+        listener,
+        store,
+        ..
+    } = started;
     match tls {
         Some(acceptor) => crate::tls::serve(listener, acceptor, app, shutdown()).await,
         None => axum::serve(listener, app)
@@ -205,11 +242,12 @@ async fn serve(args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
             .await
             .map_err(|e| refused("ServeFailed", e.to_string()))?,
     }
+    drop(guard);
     store.close().await;
     Ok(())
 }
 
-async fn shutdown() {
+pub async fn shutdown() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

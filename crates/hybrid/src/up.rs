@@ -1,0 +1,226 @@
+//! `hybrid up`: all three roles in one process, each on its own SQLite store under the data
+//! folder, bootstrapped on first start: tenant contoso.com (with the partner's signing key on
+//! 00000004-…), organization Contoso, users alice and bob with mailboxes and SIP addresses, and
+//! the partner configured to reach them. The runbook's own steps are left to the admin (or to
+//! `hybrid demo`).
+
+use crate::error::CliError;
+use crate::paths::{DataDir, write_private};
+use crate::serve::{Role, Started, refused, start_role};
+use clap::Args;
+use s2s::ids::{EXCHANGE_APP_ID, SKYPE_APP_ID};
+use serde_json::{Value, json};
+
+#[derive(Args)]
+pub struct UpArgs {
+    /// Port of the cloud role; on-premises listens on +2 and the partner on +4 (0: free ports).
+    #[arg(long, default_value_t = 8441)]
+    base_port: u16,
+}
+
+pub const DOMAIN: &str = "contoso.com";
+pub const EWS_URL: &str = "https://mail.contoso.com/EWS/Exchange.asmx";
+pub const USERS: &[(&str, &str)] = &[("alice", "Alice Smith"), ("bob", "Bob Jones")];
+
+pub fn run(args: UpArgs, data: &DataDir) -> Result<(), CliError> {
+    crate::serve::init_tracing();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| refused("RuntimeFailed", e.to_string()))?;
+    runtime.block_on(up(args, data))
+}
+
+async fn up(args: UpArgs, data: &DataDir) -> Result<(), CliError> {
+    let port = |offset: u16| {
+        if args.base_port == 0 {
+            0
+        } else {
+            args.base_port + offset
+        }
+    };
+    let mut started: Vec<Started> = Vec::new();
+    for (role, offset) in [(Role::Cloud, 0), (Role::Onprem, 2), (Role::Partner, 4)] {
+        let listen = std::net::SocketAddr::from(([127, 0, 0, 1], port(offset)));
+        started.push(start_role(role, data, None, listen, None, false).await?);
+    }
+    let urls: Vec<(Role, String)> = started
+        .iter()
+        .map(|s| (s.role, s.public_url.clone()))
+        .collect();
+    let mut guards = Vec::new();
+    let mut tasks = Vec::new();
+    for s in started {
+        let Started {
+            app,
+            guard,
+            listener,
+            ..
+        } = s;
+        guards.push(guard);
+        tasks.push(tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        }));
+    }
+    let url = |r: Role| {
+        urls.iter()
+            .find(|(x, _)| *x == r)
+            .map(|(_, u)| u.clone())
+            .unwrap_or_default()
+    };
+    let fresh = !data.role("cloud").join("tenants").exists();
+    if fresh {
+        bootstrap(
+            data,
+            &url(Role::Cloud),
+            &url(Role::Onprem),
+            &url(Role::Partner),
+        )
+        .await?;
+    }
+    println!(
+        "hybrid is up{}:",
+        if fresh {
+            " (bootstrapped: tenant contoso.com, organization Contoso, users alice and bob)"
+        } else {
+            ""
+        }
+    );
+    for (r, u) in &urls {
+        println!("  {:<8} {u}", r.name());
+    }
+    println!(
+        "  credentials under {}: cloud/operator.credential, cloud/tenants/*.credential, onprem/admin.credential, partner/operator.credential",
+        data.root.display()
+    );
+    std::fs::write(data.root.join("ready"), b"up\n").map_err(|e| CliError::io(&data.root, e))?;
+    crate::serve::shutdown().await;
+    let _ = std::fs::remove_file(data.root.join("ready"));
+    for t in tasks {
+        t.abort();
+    }
+    drop(guards);
+    Ok(())
+}
+
+struct Http {
+    client: reqwest::Client,
+}
+
+impl Http {
+    async fn send(&self, req: reqwest::RequestBuilder, what: &str) -> Result<Value, CliError> {
+        let r = req
+            .send()
+            .await
+            .map_err(|e| refused("BootstrapFailed", format!("{what}: {e}")))?;
+        let status = r.status();
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            return Err(refused(
+                "BootstrapFailed",
+                format!("{what}: HTTP {status}: {v}"),
+            ));
+        }
+        Ok(v)
+    }
+}
+
+fn credential(data: &DataDir, role: &str, file: &str) -> Result<String, CliError> {
+    crate::paths::read_credential(&data.role(role).join(file))
+}
+
+async fn bootstrap(
+    data: &DataDir,
+    cloud: &str,
+    onprem: &str,
+    partner: &str,
+) -> Result<(), CliError> {
+    let h = Http {
+        client: reqwest::Client::new(),
+    };
+    let c = &h.client;
+    let t = h
+        .send(
+            c.post(format!("{cloud}/admin/tenants"))
+                .bearer_auth(credential(data, "cloud", "operator.credential")?)
+                .json(&json!({"domain": DOMAIN})),
+            "tenant",
+        )
+        .await?;
+    let tenant = t["tenantId"].as_str().unwrap_or_default().to_string();
+    let admin = t["adminCredential"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    write_private(
+        &data
+            .role("cloud")
+            .join("tenants")
+            .join(format!("{tenant}.credential")),
+        &format!("{admin}\n"),
+    )?;
+    let partner_op = credential(data, "partner", "operator.credential")?;
+    let cert = h
+        .send(
+            c.get(format!("{partner}/admin/signing-certificate"))
+                .bearer_auth(&partner_op),
+            "partner certificate",
+        )
+        .await?;
+    let key = json!({"keyCredentials": [{"type": "AsymmetricX509Cert", "usage": "Verify", "key": cert["certificate"]}]});
+    h.send(
+        c.patch(format!(
+            "{cloud}/v1.0/servicePrincipals(appId='{SKYPE_APP_ID}')"
+        ))
+        .bearer_auth(&admin)
+        .json(&key),
+        "partner key on 00000004",
+    )
+    .await?;
+    let org = h
+        .send(
+            c.post(format!("{onprem}/admin/organization"))
+                .bearer_auth(credential(data, "onprem", "operator.credential")?)
+                .json(&json!({"Name": "Contoso", "DomainName": DOMAIN, "EwsUrl": EWS_URL})),
+            "organization",
+        )
+        .await?;
+    let org_admin = org["AdminCredential"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    write_private(
+        &data.role("onprem").join("admin.credential"),
+        &format!("{org_admin}\n"),
+    )?;
+    for (alias, name) in USERS {
+        let body = json!({"Cmdlet": "New-Mailbox", "Parameters": {"Name": name, "Alias": alias}});
+        h.send(
+            c.post(format!("{onprem}/admin/cmdlet"))
+                .bearer_auth(&org_admin)
+                .json(&body),
+            "mailbox",
+        )
+        .await?;
+        let user = json!({"sip": format!("{alias}@{DOMAIN}"), "smtp": format!("{alias}@{DOMAIN}"), "display_name": name});
+        h.send(
+            c.post(format!("{partner}/api/users"))
+                .bearer_auth(&partner_op)
+                .json(&user),
+            "partner user",
+        )
+        .await?;
+    }
+    let settings = json!({
+        "tenantId": tenant, "tokenEndpoint": format!("{cloud}/{tenant}/tokens/OAuth/2"), "ewsUrl": format!("{onprem}/EWS/Exchange.asmx"),
+        "resource": format!("{EXCHANGE_APP_ID}/mail.contoso.com@{DOMAIN}"),
+    });
+    h.send(
+        c.put(format!("{partner}/admin/settings"))
+            .bearer_auth(&partner_op)
+            .json(&settings),
+        "partner settings",
+    )
+    .await?;
+    Ok(())
+}
