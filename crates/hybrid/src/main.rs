@@ -3,6 +3,7 @@
 mod cert_cmd;
 mod client;
 mod cloud_cmd;
+mod demo;
 mod ems;
 mod error;
 mod onprem_cmd;
@@ -47,6 +48,13 @@ enum Command {
     /// All three roles in one process, bootstrapped on first start (tenant contoso.com,
     /// organization Contoso, users alice and bob).
     Up(up::UpArgs),
+    /// The whole runbook on a fresh data folder, with its success checks (PASS/FAIL) and the
+    /// OAuth handshake as the on-premises server saw it. Exit status 0 only if every check passes.
+    Demo {
+        /// Keep the demo's data folder instead of removing it.
+        #[arg(long)]
+        keep: bool,
+    },
     /// The cloud directory's admin verbs (tenants, service principals, key credentials, SPNs).
     Cloud(cloud_cmd::CloudArgs),
     /// The on-premises organization's cmdlets (recipients, RBAC, certificates, AuthConfig,
@@ -71,6 +79,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(a) => serve::run(a, &data),
         Command::Up(a) => up::run(a, &data),
+        Command::Demo { keep } => demo::run(keep),
         Command::Cloud(a) => cloud_cmd::run(a, &data, &out),
         Command::Onprem(a) => onprem_cmd::run(a, &data, &out),
         Command::Partner(a) => partner_cmd::run(a, &data, &out),

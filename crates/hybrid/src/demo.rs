@@ -1,0 +1,635 @@
+//! `hybrid demo`: the runbook, end to end, on a fresh data folder, with its success checks.
+//!
+//! It starts `hybrid up` and then does what an administrator does, with the same verbs: step 1
+//! (New-AuthServer from the tenant's metadata, the Exchange Online partner application enabled,
+//! the auth certificate on 00000002-… and the EWS host as its SPN), steps 2 and 3 exactly as the
+//! runbook writes them (through `hybrid onprem run`), step 4 (export the auth certificate), step 5
+//! (upload it to 00000004-…), step 6 (read it back: its dates are the certificate's). Then the
+//! success checks: a voicemail greeting changed, IM conversations (one on a mobile client, one
+//! missed) archived and written to Conversation History, all read back through EWS as an EWS
+//! client would; and the handshake as the on-premises server saw it (token digests only).
+
+use crate::error::CliError;
+use base64::Engine;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+const EXCHANGE: &str = "00000002-0000-0ff1-ce00-000000000000";
+const SKYPE: &str = "00000004-0000-0ff1-ce00-000000000000";
+const DOMAIN: &str = "contoso.com";
+const EWS_HOST: &str = "mail.contoso.com";
+
+struct Demo {
+    exe: PathBuf,
+    data: PathBuf,
+    work: PathBuf,
+    failures: usize,
+}
+
+struct Up(Child);
+impl Drop for Up {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Demo {
+    /// Runs `hybrid --data DATA ARGS`; (success, stdout, stderr).
+    fn h(&self, args: &[&str]) -> (bool, String, String) {
+        let o = Command::new(&self.exe)
+            .arg("--data")
+            .arg(&self.data)
+            .args(args)
+            .output();
+        match o {
+            Ok(o) => (
+                o.status.success(),
+                String::from_utf8_lossy(&o.stdout).into_owned(),
+                String::from_utf8_lossy(&o.stderr).into_owned(),
+            ),
+            Err(e) => (false, String::new(), e.to_string()),
+        }
+    }
+
+    fn check(&mut self, name: &str, ok: bool, detail: &str) -> bool {
+        if ok {
+            println!("PASS  {name}");
+        } else {
+            println!("FAIL  {name}");
+            for l in detail.lines().take(12) {
+                println!("      {l}");
+            }
+            self.failures += 1;
+        }
+        ok
+    }
+
+    /// Runs a verb as a check; returns its stdout.
+    fn step(&mut self, name: &str, args: &[&str]) -> String {
+        let (ok, out, err) = self.h(args);
+        self.check(name, ok, &format!("{err}{out}"));
+        out
+    }
+
+    fn json(&mut self, name: &str, args: &[&str]) -> Value {
+        let mut a = args.to_vec();
+        a.push("--json");
+        let out = self.step(name, &a);
+        serde_json::from_str(&out).unwrap_or(Value::Null)
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.work.join(name).display().to_string()
+    }
+}
+
+fn url_of(data: &Path, role: &str) -> String {
+    std::fs::read_to_string(data.join(role).join("server.url"))
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+pub fn run(keep: bool) -> Result<(), CliError> {
+    let exe = std::env::current_exe().map_err(|e| CliError::Refused {
+        code: "DemoFailed".into(),
+        message: e.to_string(),
+    })?;
+    let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+    let work = std::env::temp_dir().join(format!("hybrid-demo-{}-{stamp}", std::process::id()));
+    let data = work.join("data");
+    std::fs::create_dir_all(&data).map_err(|e| CliError::io(&data, e))?;
+    let mut d = Demo {
+        exe: exe.clone(),
+        data: data.clone(),
+        work: work.clone(),
+        failures: 0,
+    };
+    println!(
+        "Hybrid demo: the runbook \"Configure integration and OAuth between Skype for Business Online and Exchange Server\""
+    );
+    println!("data folder: {}\n", data.display());
+    let up = Command::new(&exe)
+        .arg("--data")
+        .arg(&data)
+        .args(["up", "--base-port", "0"])
+        .env("HYBRID_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map(Up)
+        .map_err(|e| CliError::Refused {
+            code: "DemoFailed".into(),
+            message: e.to_string(),
+        })?;
+    let mut ready = false;
+    for _ in 0..600 {
+        if data.join("ready").exists() {
+            ready = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    println!(
+        "== hybrid up: the cloud (Entra ACS's role), on-premises (Exchange's role) and partner (Skype for Business Online's role)"
+    );
+    if !d.check("the three roles are up and bootstrapped (tenant contoso.com, organization Contoso, alice and bob)", ready, "hybrid up did not get ready") {
+        return finish(d, up, keep, &work);
+    }
+    let cloud = url_of(&data, "cloud");
+    let onprem = url_of(&data, "onprem");
+    for (r, u) in [
+        ("cloud", &cloud),
+        ("onprem", &onprem),
+        ("partner", &url_of(&data, "partner")),
+    ] {
+        println!("      {r:<8} {u}");
+    }
+    let tenant = std::fs::read_dir(data.join("cloud").join("tenants"))
+        .ok()
+        .and_then(|mut it| it.next())
+        .and_then(|e| e.ok())
+        .and_then(|e| {
+            e.file_name()
+                .to_str()
+                .map(|s| s.trim_end_matches(".credential").to_string())
+        })
+        .unwrap_or_default();
+    println!("      tenant (realm) {tenant}");
+    runbook(&mut d, &cloud, &tenant);
+    success_checks(&mut d, &cloud, &onprem, &tenant);
+    finish(d, up, keep, &work)
+}
+
+fn runbook(d: &mut Demo, cloud: &str, tenant: &str) {
+    println!("\n== Step 1 (prerequisite): OAuth between Exchange and the cloud");
+    let metadata = format!("{cloud}/{DOMAIN}/metadata/json/1");
+    let a = d.json(
+        &format!("New-AuthServer WindowsAzureACS -AuthMetadataUrl {metadata}"),
+        &[
+            "onprem",
+            "new-auth-server",
+            "--name",
+            "WindowsAzureACS",
+            "--auth-metadata-url",
+            &metadata,
+        ],
+    );
+    println!(
+        "      IssuerIdentifier {}  Realm {}",
+        a["IssuerIdentifier"].as_str().unwrap_or(""),
+        a["Realm"].as_str().unwrap_or("")
+    );
+    d.step(
+        "enable the Exchange Online partner application",
+        &[
+            "onprem",
+            "set-partner-application",
+            "--identity",
+            "Exchange Online",
+            "--enabled",
+            "true",
+        ],
+    );
+    let auth = d.path("auth.cer");
+    d.step(
+        "export the current auth certificate",
+        &["onprem", "export-auth-cert", "--path", &auth],
+    );
+    d.step(
+        &format!("add it to {EXCHANGE}"),
+        &[
+            "cloud",
+            "add-service-principal-key",
+            "--service-principal-id",
+            EXCHANGE,
+            "--type",
+            "AsymmetricX509Cert",
+            "--usage",
+            "Verify",
+            "--key-file",
+            &auth,
+        ],
+    );
+    d.step(
+        &format!("register https://{EWS_HOST}/ as an SPN of {EXCHANGE}"),
+        &[
+            "cloud",
+            "set-service-principal-names",
+            "--service-principal-id",
+            EXCHANGE,
+            "--service-principal-names",
+            &format!("https://{EWS_HOST}/"),
+        ],
+    );
+
+    println!("\n== Steps 2 and 3, as the runbook writes them (hybrid onprem run)");
+    let script = format!(
+        "$user = New-MailUser -Name SfBOnline-ApplicationAccount -ExternalEmailAddress SfBOnline-ApplicationAccount@{DOMAIN} -DomainController dc01.{DOMAIN}\n\
+         Set-MailUser -Identity $user.Identity -HiddenFromAddressListsEnabled $True -DomainController dc01.{DOMAIN}\n\
+         New-ManagementRoleAssignment -Role UserApplication -User $user.Identity -DomainController dc01.{DOMAIN}\n\
+         New-ManagementRoleAssignment -Role ArchiveApplication -User $user.Identity -DomainController dc01.{DOMAIN}\n\
+         New-PartnerApplication -Name SfBOnline -ApplicationIdentifier {SKYPE} -Enabled $True -LinkedAccount $user.Identity\n"
+    );
+    for l in script.lines() {
+        println!("      {l}");
+    }
+    let file = d.path("steps-2-3.ps1");
+    let _ = std::fs::write(&file, &script);
+    d.step("run steps 2 and 3", &["onprem", "run", &file]);
+    let user = d.json(
+        "the mail user",
+        &[
+            "onprem",
+            "get-mail-user",
+            "--identity",
+            "SfBOnline-ApplicationAccount",
+        ],
+    );
+    d.check(
+        "it is hidden from address lists",
+        user["HiddenFromAddressListsEnabled"] == true,
+        &user.to_string(),
+    );
+    let roles = d.json(
+        "its role assignments",
+        &[
+            "onprem",
+            "get-management-role-assignment",
+            "--role-assignee",
+            "SfBOnline-ApplicationAccount",
+        ],
+    );
+    let names: Vec<&str> = roles
+        .as_array()
+        .map(|a| a.iter().filter_map(|r| r["Role"].as_str()).collect())
+        .unwrap_or_else(|| roles["Role"].as_str().into_iter().collect());
+    d.check(
+        "it holds UserApplication and ArchiveApplication",
+        names.contains(&"UserApplication") && names.contains(&"ArchiveApplication"),
+        &roles.to_string(),
+    );
+    let app = d.json(
+        "partner application SfBOnline",
+        &[
+            "onprem",
+            "get-partner-application",
+            "--identity",
+            "SfBOnline",
+        ],
+    );
+    d.check(
+        "SfBOnline is enabled, for 00000004-…, with its linked account",
+        app["Enabled"] == true
+            && app["ApplicationIdentifier"] == SKYPE
+            && app["LinkedAccount"]
+                .as_str()
+                .is_some_and(|l| l.ends_with("SfBOnline-ApplicationAccount")),
+        &app.to_string(),
+    );
+
+    println!(
+        "\n== Step 4: export the current auth certificate to OAuthConfig\\OAuthCert.cer (DER, no private key)"
+    );
+    let cer = d.path("OAuthConfig/OAuthCert.cer");
+    d.step(
+        "export-auth-cert --path OAuthConfig/OAuthCert.cer",
+        &["onprem", "export-auth-cert", "--path", &cer],
+    );
+    let shown = d.json("the certificate", &["cert", "show", &cer]);
+    println!(
+        "      Thumbprint {}  NotBefore {}  NotAfter {}",
+        shown["Thumbprint"].as_str().unwrap_or(""),
+        shown["NotBefore"].as_str().unwrap_or(""),
+        shown["NotAfter"].as_str().unwrap_or("")
+    );
+
+    println!(
+        "\n== Step 5: upload OAuthCert.cer to Skype for Business Online ({SKYPE}): asymmetric, Verify"
+    );
+    d.step(
+        &format!("add OAuthCert.cer to {SKYPE}"),
+        &[
+            "cloud",
+            "add-service-principal-key",
+            "--service-principal-id",
+            SKYPE,
+            "--type",
+            "AsymmetricX509Cert",
+            "--usage",
+            "Verify",
+            "--key-file",
+            &cer,
+        ],
+    );
+
+    println!(
+        "\n== Step 6: Get-MgServicePrincipal -ServicePrincipalId {SKYPE}: a key with the certificate's dates"
+    );
+    let sp = d.json(
+        "read the service principal's key credentials",
+        &[
+            "cloud",
+            "get-service-principal",
+            "--service-principal-id",
+            SKYPE,
+            "--property",
+            "KeyCredentials",
+        ],
+    );
+    let key = sp["keyCredentials"]
+        .as_array()
+        .and_then(|ks| {
+            ks.iter()
+                .find(|k| k["customKeyIdentifier"] == shown["Thumbprint"])
+                .cloned()
+        })
+        .unwrap_or(Value::Null);
+    println!(
+        "      KeyId {}  StartDateTime {}  EndDateTime {}",
+        key["keyId"].as_str().unwrap_or("-"),
+        key["startDateTime"].as_str().unwrap_or("-"),
+        key["endDateTime"].as_str().unwrap_or("-")
+    );
+    d.check(
+        "StartDateTime is the certificate's NotBefore",
+        !key.is_null() && key["startDateTime"] == shown["NotBefore"],
+        &sp.to_string(),
+    );
+    d.check(
+        "EndDateTime is the certificate's NotAfter",
+        !key.is_null() && key["endDateTime"] == shown["NotAfter"],
+        &sp.to_string(),
+    );
+    let _ = tenant;
+}
+
+/// An EWS request as a client would make it, with an act-as token from the real flow.
+fn ews(d: &Demo, cloud: &str, onprem: &str, tenant: &str, smtp: &str, op: &str) -> String {
+    let (cert, key) = (d.path("client.pem"), d.path("client-key.pem"));
+    let endpoint = format!("{cloud}/{tenant}/tokens/OAuth/2");
+    let resource = format!("{EXCHANGE}/{EWS_HOST}@{DOMAIN}");
+    let (_, token, _) = d.h(&[
+        "token",
+        "request",
+        "--cert",
+        &cert,
+        "--key",
+        &key,
+        "--client",
+        SKYPE,
+        "--tenant",
+        tenant,
+        "--token-endpoint",
+        &endpoint,
+        "--resource",
+        &resource,
+        "--user-smtp",
+        smtp,
+    ]);
+    let body = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Header><t:RequestServerVersion Version="Exchange2016"/></s:Header><s:Body>{op}</s:Body></s:Envelope>"#
+    );
+    reqwest::blocking::Client::new()
+        .post(format!("{onprem}/EWS/Exchange.asmx"))
+        .header("content-type", "text/xml; charset=utf-8")
+        .bearer_auth(token.trim())
+        .body(body)
+        .send()
+        .and_then(|r| r.text())
+        .unwrap_or_default()
+}
+
+fn find_items(folder: &str) -> String {
+    format!(
+        r#"<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="item:Subject"/><t:FieldURI FieldURI="item:ItemClass"/><t:FieldURI FieldURI="item:IsDraft"/></t:AdditionalProperties></m:ItemShape><m:IndexedPageItemView MaxEntriesReturned="100" Offset="0" BasePoint="Beginning"/><m:ParentFolderIds><t:DistinguishedFolderId Id="{folder}"/></m:ParentFolderIds></m:FindItem>"#
+    )
+}
+
+fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
+    // The reads below are an EWS client's: its own key on 00000004-…, as a tenant's EWS tool would have.
+    let client = d.path("client.pem");
+    d.h(&["cert", "new", "--subject", "EWS reader", "--out", &client]);
+    d.h(&[
+        "cloud",
+        "add-service-principal-key",
+        "--service-principal-id",
+        SKYPE,
+        "--key-file",
+        &client,
+    ]);
+
+    println!("\n== Success check 1: a cloud voicemail user changes the voicemail greeting");
+    let mut wav = b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x40\x1f\x00\x00\x80\x3e\x00\x00\x02\x00\x10\x00data\x00\x00\x00\x00".to_vec();
+    let greeting = d.path("greeting.wav");
+    let _ = std::fs::write(&greeting, &wav);
+    let user = format!("alice@{DOMAIN}");
+    d.step(
+        "set alice's greeting (Um.CustomGreetings.External on her mailbox root)",
+        &[
+            "partner",
+            "set-greeting",
+            "--user",
+            &user,
+            "--file",
+            &greeting,
+        ],
+    );
+    wav.extend_from_slice(b"a new greeting");
+    let _ = std::fs::write(&greeting, &wav);
+    d.step(
+        "change it",
+        &[
+            "partner",
+            "set-greeting",
+            "--user",
+            &user,
+            "--file",
+            &greeting,
+        ],
+    );
+    let back = d.path("back.wav");
+    d.step(
+        "read it back through the partner",
+        &["partner", "get-greeting", "--user", &user, "--out", &back],
+    );
+    d.check(
+        "it is the new greeting, byte for byte",
+        std::fs::read(&back).ok().as_deref() == Some(wav.as_slice()),
+        "different bytes",
+    );
+    let xml = ews(
+        d,
+        cloud,
+        onprem,
+        tenant,
+        &user,
+        r#"<m:GetUserConfiguration><m:UserConfigurationName Name="Um.CustomGreetings.External"><t:DistinguishedFolderId Id="root"/></m:UserConfigurationName><m:UserConfigurationProperties>BinaryData</m:UserConfigurationProperties></m:GetUserConfiguration>"#,
+    );
+    let want = base64::engine::general_purpose::STANDARD.encode(&wav);
+    d.check(
+        "an EWS client reads the same greeting from alice's mailbox",
+        xml.contains(&format!("<t:BinaryData>{want}</t:BinaryData>")),
+        &xml,
+    );
+
+    println!(
+        "\n== Success checks 2 and 3: IM conversations; Conversation History, and transcripts in Recoverable Items\\Purges"
+    );
+    let (alice, bob) = (format!("alice@{DOMAIN}"), format!("bob@{DOMAIN}"));
+    let a = d.json(
+        "alice and bob hold an IM conversation on a mobile client",
+        &[
+            "partner",
+            "hold-conversation",
+            "--participant",
+            &alice,
+            "--participant",
+            &bob,
+            "--subject",
+            "Lunch?",
+            "--message",
+            "alice: lunch at noon?",
+            "--message",
+            "bob: sure",
+            "--mobile",
+        ],
+    );
+    let m = d.json(
+        "bob misses a conversation",
+        &[
+            "partner",
+            "hold-conversation",
+            "--participant",
+            &bob,
+            "--subject",
+            "Missed: call from alice",
+            "--missed",
+        ],
+    );
+    let ids: Vec<String> = [a, m]
+        .iter()
+        .flat_map(|v| v["workIds"].as_array().cloned().unwrap_or_default())
+        .filter_map(|x| x.as_str().map(String::from))
+        .collect();
+    let mut done = false;
+    for _ in 0..300 {
+        done = ids.iter().all(|id| {
+            d.h(&["partner", "get-work", "--id", id, "--json"])
+                .1
+                .contains("\"done\"")
+        });
+        if done {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    d.check(
+        "the partner's queue delivered every piece of work to the on-premises mailboxes",
+        done,
+        "work still pending",
+    );
+    let history = ews(
+        d,
+        cloud,
+        onprem,
+        tenant,
+        &bob,
+        &find_items("conversationhistory"),
+    );
+    d.check(
+        "bob's Conversation History has the conversation (IPM.Note.Microsoft.Conversation)",
+        history.contains("<t:ItemClass>IPM.Note.Microsoft.Conversation</t:ItemClass>"),
+        &history,
+    );
+    d.check(
+        "... and the missed one (IPM.Note.Microsoft.Missed)",
+        history.contains("<t:ItemClass>IPM.Note.Microsoft.Missed</t:ItemClass>"),
+        &history,
+    );
+    let purges = ews(
+        d,
+        cloud,
+        onprem,
+        tenant,
+        &alice,
+        &find_items("recoverableitemspurges"),
+    );
+    d.check(
+        "alice's Recoverable Items\\Purges holds the archived transcript",
+        purges.contains("<t:Subject>Lunch?</t:Subject>"),
+        &purges,
+    );
+    d.check(
+        "... finalised by UpdateItemInRecoverableItems (no longer a draft)",
+        purges.contains("<t:IsDraft>false</t:IsDraft>"),
+        &purges,
+    );
+
+    println!("\n== Success check 4: the OAuth handshake, as the on-premises server saw it");
+    let admin =
+        std::fs::read_to_string(d.data.join("onprem").join("admin.credential")).unwrap_or_default();
+    let events: Value = reqwest::blocking::Client::new()
+        .get(format!("{onprem}/admin/handshakes?after=0&limit=1000"))
+        .bearer_auth(admin.trim())
+        .send()
+        .and_then(|r| r.json())
+        .unwrap_or(Value::Null);
+    let events = events["Events"].as_array().cloned().unwrap_or_default();
+    let mut seen = std::collections::BTreeSet::new();
+    for e in &events {
+        let line = format!(
+            "{:<9} {:<12} iss={} nameid={} user={}",
+            e["outcome"].as_str().unwrap_or(""),
+            e["tokenKind"].as_str().unwrap_or(""),
+            e["issuer"].as_str().unwrap_or(""),
+            e["nameid"].as_str().unwrap_or(""),
+            e["user"].as_str().unwrap_or("-")
+        );
+        if seen.insert(line.clone()) {
+            println!("      {line} token={}", e["digest"].as_str().unwrap_or(""));
+        }
+    }
+    let partner_id = format!("{SKYPE}@{tenant}");
+    d.check(
+        &format!(
+            "the partner's calls are OAuth: actor nameid {partner_id}, issued by ACS for the realm"
+        ),
+        events
+            .iter()
+            .any(|e| e["outcome"] == "accepted" && e["nameid"] == partner_id.as_str()),
+        "no accepted handshake for the partner",
+    );
+    let text = serde_json::to_string(&events).unwrap_or_default();
+    d.check(
+        "no user name, password or token is recorded: token digests only",
+        !text.contains("eyJ")
+            && events.iter().all(|e| {
+                e["digest"]
+                    .as_str()
+                    .is_some_and(|x| x.starts_with("sha256:") || x.is_empty())
+            }),
+        &text,
+    );
+}
+
+fn finish(d: Demo, up: Up, keep: bool, work: &Path) -> Result<(), CliError> {
+    drop(up);
+    println!();
+    if !keep {
+        let _ = std::fs::remove_dir_all(work);
+    } else {
+        println!("kept {}", work.display());
+    }
+    if d.failures == 0 {
+        println!("All checks passed.");
+        Ok(())
+    } else {
+        Err(CliError::Refused {
+            code: "DemoFailed".into(),
+            message: format!("{} check(s) failed", d.failures),
+        })
+    }
+}
