@@ -406,3 +406,23 @@ fn serve_over_tls_and_refuse_cleartext_off_loopback() {
     );
     assert_eq!(mismatched.status.code(), Some(1));
 }
+
+#[test]
+fn demo_runs_the_whole_runbook_and_every_check_passes() {
+    let o = hybrid(&["demo"], None);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{text}\n{}", stderr(&o));
+    assert!(!text.contains("FAIL"), "{text}");
+    let passes = text.lines().filter(|l| l.starts_with("PASS")).count();
+    assert!(passes >= 30, "only {passes} checks ran:\n{text}");
+    for needle in [
+        "Step 4",
+        "Step 5",
+        "Step 6",
+        "Success check 1",
+        "Success check 4",
+        "All checks passed.",
+    ] {
+        assert!(text.contains(needle), "{needle} missing:\n{text}");
+    }
+}
