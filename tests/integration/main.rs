@@ -2,6 +2,7 @@
 
 mod cli;
 mod cloud;
+mod doctor;
 mod ews;
 mod onprem;
 mod partner;

@@ -100,7 +100,7 @@ fn tenant_credential_path(data: &DataDir, tenant_id: &str) -> PathBuf {
 }
 
 /// The tenant credentials kept here: (tenant id, file).
-fn known_tenants(data: &DataDir) -> Vec<(String, PathBuf)> {
+pub(crate) fn known_tenants(data: &DataDir) -> Vec<(String, PathBuf)> {
     let dir = cloud_dir(data).join("tenants");
     let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(&dir)
         .into_iter()
@@ -189,7 +189,7 @@ fn whoami(client: &AdminClient) -> Result<String, CliError> {
         })
 }
 
-fn tenant_domains(client: &AdminClient) -> Result<Vec<String>, CliError> {
+pub(crate) fn tenant_domains(client: &AdminClient) -> Result<Vec<String>, CliError> {
     let org = client.get("/v1.0/organization", &[])?;
     Ok(org["value"][0]["verifiedDomains"]
         .as_array()
@@ -208,7 +208,11 @@ fn sp_path(id: &str) -> String {
 }
 
 /// Tries the id as an appId first (the runbook passes appIds), then as an object id.
-fn get_sp(client: &AdminClient, id: &str, select: Option<&str>) -> Result<Value, CliError> {
+pub(crate) fn get_sp(
+    client: &AdminClient,
+    id: &str,
+    select: Option<&str>,
+) -> Result<Value, CliError> {
     let query: Vec<(&str, &str)> = select.map(|s| vec![("$select", s)]).unwrap_or_default();
     match client.get(&sp_path(id), &query) {
         Err(CliError::Refused { code, .. }) if code == "Request_ResourceNotFound" => {

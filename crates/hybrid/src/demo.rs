@@ -160,6 +160,7 @@ pub fn run(keep: bool) -> Result<(), CliError> {
     println!("      tenant (realm) {tenant}");
     runbook(&mut d, &cloud, &tenant);
     success_checks(&mut d, &cloud, &onprem, &tenant);
+    doctor(&mut d);
     finish(d, up, keep, &work)
 }
 
@@ -612,6 +613,19 @@ fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
                     .is_some_and(|x| x.starts_with("sha256:") || x.is_empty())
             }),
         &text,
+    );
+}
+
+fn doctor(d: &mut Demo) {
+    println!("\n== hybrid doctor: the whole trust, checked end to end");
+    let (ok, out, err) = d.h(&["doctor"]);
+    for line in out.lines() {
+        println!("      {line}");
+    }
+    d.check(
+        "hybrid doctor finds nothing that breaks the trust",
+        ok,
+        &err,
     );
 }
 

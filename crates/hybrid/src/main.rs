@@ -4,6 +4,7 @@ mod cert_cmd;
 mod client;
 mod cloud_cmd;
 mod demo;
+mod doctor;
 mod ems;
 mod error;
 mod onprem_cmd;
@@ -62,6 +63,10 @@ enum Command {
     Onprem(onprem_cmd::OnPremArgs),
     /// The partner service's verbs (users, conversations, voicemail greetings, its settings).
     Partner(partner_cmd::PartnerArgs),
+    /// Check the whole trust end to end (certificates, uploaded keys and their dates, SPNs,
+    /// realms, metadata, the partner application and its linked account's roles, clocks) and
+    /// print the commands that fix each finding. Exit status 1 when a finding breaks the trust.
+    Doctor(doctor::DoctorArgs),
     /// Decode, explain and check S2S tokens.
     #[command(subcommand)]
     Token(token_cmd::TokenCommand),
@@ -83,6 +88,7 @@ fn main() -> ExitCode {
         Command::Cloud(a) => cloud_cmd::run(a, &data, &out),
         Command::Onprem(a) => onprem_cmd::run(a, &data, &out),
         Command::Partner(a) => partner_cmd::run(a, &data, &out),
+        Command::Doctor(a) => doctor::run(a, &data, &out),
         Command::Token(c) => token_cmd::run(c, &out),
         Command::Cert(c) => cert_cmd::run(c, &out),
     };

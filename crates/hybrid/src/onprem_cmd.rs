@@ -117,7 +117,7 @@ impl OnPremArgs {
 }
 
 /// Runs one cmdlet on the server.
-fn invoke(
+pub(crate) fn invoke(
     client: &AdminClient,
     cmdlet: &str,
     params: Map<String, Value>,

@@ -1,0 +1,545 @@
+//! The doctor's judgement: facts in, findings out, each finding with the commands that fix it.
+
+use s2s::ids::{ACS_APP_ID, EXCHANGE_APP_ID, SKYPE_APP_ID};
+use serde::Serialize;
+use serde_json::Value;
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+/// What the doctor read from the three roles.
+pub struct Facts {
+    pub at: OffsetDateTime,
+    pub within: Duration,
+    pub cloud_url: String,
+    pub tenant_id: String,
+    pub tenant_domains: Vec<String>,
+    /// Get-OrganizationConfig.
+    pub org: Value,
+    pub auth_config: Value,
+    pub certificates: Vec<Value>,
+    pub auth_servers: Vec<Value>,
+    pub partner_applications: Vec<Value>,
+    pub role_assignments: Vec<Value>,
+    /// The Graph service principals, with keyCredentials and servicePrincipalNames.
+    pub exchange_sp: Value,
+    pub skype_sp: Value,
+    /// The thumbprint of the partner service's own signing certificate, when it runs here.
+    pub partner_signing_thumbprint: Option<String>,
+    pub metadata: Vec<MetadataFetch>,
+    /// (role, server time minus local time in seconds, or why it could not be read).
+    pub clocks: Vec<(String, Result<i64, String>)>,
+}
+
+/// An AuthServer's metadata document as fetched from here now.
+pub struct MetadataFetch {
+    pub auth_server: String,
+    pub url: String,
+    /// (issuer realm, signing certificate thumbprints) or why it could not be read.
+    pub document: Result<(String, Vec<String>), String>,
+}
+
+#[derive(Serialize, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+#[derive(Serialize, Debug)]
+pub struct Finding {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// Commands that fix it, in order.
+    pub fix: Vec<String>,
+}
+
+#[derive(Serialize, Debug)]
+pub struct Check {
+    pub name: &'static str,
+    pub findings: Vec<Finding>,
+}
+
+/// The clock skew Exchange and the token service tolerate.
+pub const MAX_SKEW_SECONDS: i64 = 300;
+const SFB_PARTNER_APP: &str = "SfBOnline";
+const LINKED_ACCOUNT_ROLES: [&str; 2] = ["UserApplication", "ArchiveApplication"];
+
+pub fn diagnose(f: &Facts) -> Vec<Check> {
+    let current = current_certificate(f);
+    vec![
+        check("auth certificate", auth_certificate(f, current)),
+        check("auth server (step 1)", auth_server(f)),
+        check("realm", realm(f)),
+        check("auth metadata", metadata(f)),
+        check(
+            "auth certificate on 00000002-… (step 1)",
+            uploaded_key(f, current, &f.exchange_sp, EXCHANGE_APP_ID),
+        ),
+        check("SPN of 00000002-… (step 1)", spn(f)),
+        check(
+            "auth certificate on 00000004-… (steps 5 and 6)",
+            uploaded_key(f, current, &f.skype_sp, SKYPE_APP_ID),
+        ),
+        check("next auth certificate", next_certificate(f)),
+        check(
+            "partner application SfBOnline (step 3)",
+            partner_application(f),
+        ),
+        check("linked account roles (step 2)", linked_account(f)),
+        check("partner signing key", partner_signing_key(f)),
+        check("clocks", clocks(f)),
+    ]
+}
+
+fn check(name: &'static str, findings: Vec<Finding>) -> Check {
+    Check { name, findings }
+}
+
+fn error(code: &'static str, message: String, fix: Vec<String>) -> Finding {
+    Finding {
+        code,
+        severity: Severity::Error,
+        message,
+        fix,
+    }
+}
+
+fn warning(code: &'static str, message: String, fix: Vec<String>) -> Finding {
+    Finding {
+        code,
+        severity: Severity::Warning,
+        message,
+        fix,
+    }
+}
+
+fn s<'v>(v: &'v Value, key: &str) -> &'v str {
+    v.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+fn date(v: &Value, key: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s(v, key), &Rfc3339).ok()
+}
+
+fn iso(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+fn current_certificate(f: &Facts) -> Option<&Value> {
+    let thumb = s(&f.auth_config, "CurrentCertificateThumbprint");
+    f.certificates
+        .iter()
+        .find(|c| !thumb.is_empty() && s(c, "Thumbprint").eq_ignore_ascii_case(thumb))
+}
+
+/// The commands that upload the current auth certificate to a service principal.
+fn upload(app: &str) -> Vec<String> {
+    vec![
+        "hybrid onprem export-auth-cert --path OAuthConfig/OAuthCert.cer".into(),
+        format!(
+            "hybrid cloud add-service-principal-key --service-principal-id {app} --type AsymmetricX509Cert --usage Verify --key-file OAuthConfig/OAuthCert.cer"
+        ),
+    ]
+}
+
+/// A new auth certificate made current at once, then uploaded where the runbook puts it.
+fn replace_certificate() -> Vec<String> {
+    let mut fix = vec![
+        "hybrid onprem new-exchange-certificate --subject-name \"CN=Microsoft Exchange Server Auth Certificate\" --friendly-name \"Microsoft Exchange Server Auth Certificate\" --services SMTP --key-size 2048 --private-key-exportable true".into(),
+        "hybrid onprem set-auth-config --certificate-thumbprint <Thumbprint printed above>".into(),
+    ];
+    fix.extend(upload(SKYPE_APP_ID));
+    fix.push(upload(EXCHANGE_APP_ID)[1].clone());
+    fix
+}
+
+fn auth_certificate(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
+    let thumb = s(&f.auth_config, "CurrentCertificateThumbprint");
+    let Some(cert) = current else {
+        return vec![error(
+            "AuthCertificateMissing",
+            format!(
+                "AuthConfig's current certificate {thumb:?} is not a certificate of this server"
+            ),
+            replace_certificate(),
+        )];
+    };
+    let (nb, na) = (date(cert, "NotBefore"), date(cert, "NotAfter"));
+    match (nb, na) {
+        (_, Some(na)) if na <= f.at => vec![error(
+            "AuthCertificateExpired",
+            format!("the auth certificate {thumb} expired at {}: every token this server signs is refused, and the keys uploaded from it are no longer valid", iso(na)),
+            replace_certificate(),
+        )],
+        (Some(nb), _) if nb > f.at => vec![error(
+            "AuthCertificateNotYetValid",
+            format!("the auth certificate {thumb} is valid only from {}", iso(nb)),
+            replace_certificate(),
+        )],
+        (_, Some(na)) if na - f.at < f.within => vec![warning(
+            "AuthCertificateExpiresSoon",
+            format!("the auth certificate {thumb} expires at {}: stage its successor now", iso(na)),
+            vec![
+                "hybrid onprem new-exchange-certificate --subject-name \"CN=Microsoft Exchange Server Auth Certificate\" --services SMTP --key-size 2048 --private-key-exportable true".into(),
+                "hybrid onprem set-auth-config --new-certificate-thumbprint <Thumbprint> --new-certificate-effective-date <in 48 hours>".into(),
+                "then upload it (see the next auth certificate check) and: hybrid onprem set-auth-config --publish-certificate".into(),
+            ],
+        )],
+        _ => vec![],
+    }
+}
+
+fn acs_auth_servers(f: &Facts) -> impl Iterator<Item = &Value> {
+    f.auth_servers.iter().filter(|a| {
+        s(a, "IssuerIdentifier").eq_ignore_ascii_case(ACS_APP_ID) && a["Enabled"] == true
+    })
+}
+
+fn auth_server(f: &Facts) -> Vec<Finding> {
+    if acs_auth_servers(f).next().is_some() {
+        return vec![];
+    }
+    let domain = f.tenant_domains.first().cloned().unwrap_or_default();
+    let url = format!("{}/{domain}/metadata/json/1", f.cloud_url);
+    let disabled = f
+        .auth_servers
+        .iter()
+        .find(|a| s(a, "IssuerIdentifier").eq_ignore_ascii_case(ACS_APP_ID));
+    match disabled {
+        Some(a) => vec![error(
+            "AuthServerDisabled",
+            format!("the auth server {} (ACS) is disabled: no ACS token is trusted", s(a, "Name")),
+            vec![format!("hybrid onprem set-auth-server --identity \"{}\" --enabled true", s(a, "Name"))],
+        )],
+        None => vec![error(
+            "AuthServerMissing",
+            "no auth server trusts the cloud token service (ACS, issuer 00000001-0000-0000-c000-000000000000)".into(),
+            vec![format!("hybrid onprem new-auth-server --name WindowsAzureACS --auth-metadata-url {url}")],
+        )],
+    }
+}
+
+fn realm(f: &Facts) -> Vec<Finding> {
+    let mut out = vec![];
+    let tenant = &f.tenant_id;
+    for a in acs_auth_servers(f) {
+        let r = s(a, "Realm");
+        if !r.eq_ignore_ascii_case(tenant) {
+            out.push(error(
+                "RealmMismatch",
+                format!("the auth server {} trusts realm {r:?}, but the tenant is {tenant}: its tokens are refused (5002/2011)", s(a, "Name")),
+                vec![format!(
+                    "hybrid onprem set-auth-server --identity \"{}\" --auth-metadata-url {}/{tenant}/metadata/json/1",
+                    s(a, "Name"),
+                    f.cloud_url
+                )],
+            ));
+        }
+    }
+    let r = s(&f.auth_config, "Realm");
+    let known = r.eq_ignore_ascii_case(tenant)
+        || f.tenant_domains.iter().any(|d| d.eq_ignore_ascii_case(r));
+    if !r.is_empty() && !known {
+        out.push(error(
+            "RealmMismatch",
+            format!("AuthConfig's realm {r:?} is neither the tenant id {tenant} nor one of its verified domains: the tokens this server issues name a realm the cloud does not know"),
+            vec![format!("hybrid onprem set-auth-config --realm {tenant}")],
+        ));
+    }
+    out
+}
+
+fn metadata(f: &Facts) -> Vec<Finding> {
+    let mut out = vec![];
+    for m in &f.metadata {
+        let name = &m.auth_server;
+        let server = f.auth_servers.iter().find(|a| s(a, "Name") == name);
+        match &m.document {
+            Err(why) => out.push(error(
+                "MetadataUnreachable",
+                format!("the metadata of auth server {name} cannot be read from here ({}): {why}", m.url),
+                vec![
+                    "start the cloud role (hybrid serve cloud, or hybrid up)".into(),
+                    format!("hybrid onprem set-auth-server --identity \"{name}\" --auth-metadata-url <the tenant's metadata URL>"),
+                ],
+            )),
+            Ok((_, thumbs)) => {
+                let held: Vec<String> = server
+                    .map(|a| certificate_thumbprints(&a["CertificateStrings"]))
+                    .unwrap_or_default();
+                if thumbs.iter().any(|t| !held.iter().any(|h| h.eq_ignore_ascii_case(t))) {
+                    out.push(warning(
+                        "MetadataStale",
+                        format!("auth server {name} holds other signing certificates than its metadata publishes now (the server refreshes every 24 hours and after a signature failure)"),
+                        vec![format!("hybrid onprem set-auth-server --identity \"{name}\" --refresh-auth-metadata true")],
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Thumbprints of base64 DER certificates (AuthServer.CertificateStrings).
+fn certificate_thumbprints(v: &Value) -> Vec<String> {
+    use base64::Engine;
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter_map(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .filter_map(|der| crypto::Certificate::from_der_or_pem(&der).ok())
+        .map(|c| c.thumbprint().to_string())
+        .collect()
+}
+
+fn keys(sp: &Value) -> impl Iterator<Item = &Value> {
+    sp["keyCredentials"].as_array().into_iter().flatten()
+}
+
+fn uploaded_key(f: &Facts, current: Option<&Value>, sp: &Value, app: &str) -> Vec<Finding> {
+    let Some(cert) = current else {
+        return vec![];
+    };
+    let thumb = s(cert, "Thumbprint");
+    let Some(key) = keys(sp).find(|k| s(k, "customKeyIdentifier").eq_ignore_ascii_case(thumb))
+    else {
+        let others: Vec<&str> = keys(sp).map(|k| s(k, "customKeyIdentifier")).collect();
+        return vec![error(
+            "UploadedKeyNotCurrent",
+            format!(
+                "no key credential of {app} is the current auth certificate {thumb} (it has: {})",
+                if others.is_empty() {
+                    "none".into()
+                } else {
+                    others.join(", ")
+                }
+            ),
+            upload(app),
+        )];
+    };
+    let mut out = vec![];
+    let end = date(key, "endDateTime");
+    if end.is_some_and(|e| e <= f.at) {
+        out.push(error(
+            "UploadedKeyExpired",
+            format!(
+                "the key credential {} of {app} ended at {}",
+                s(key, "keyId"),
+                s(key, "endDateTime")
+            ),
+            upload(app),
+        ));
+    }
+    let same = |a: &str, b: &str| date(key, a).is_some() && date(key, a) == date(cert, b);
+    if !same("startDateTime", "NotBefore") || !same("endDateTime", "NotAfter") {
+        let mut fix = vec![format!(
+            "hybrid cloud remove-service-principal-key --service-principal-id {app} --key-id {}",
+            s(key, "keyId")
+        )];
+        fix.extend(upload(app));
+        out.push(warning(
+            "KeyDatesMismatch",
+            format!(
+                "the key credential of {app} runs {} .. {}, the certificate {} .. {} (runbook step 6 expects the same dates)",
+                s(key, "startDateTime"), s(key, "endDateTime"), s(cert, "NotBefore"), s(cert, "NotAfter")
+            ),
+            fix,
+        ));
+    }
+    out
+}
+
+fn spn(f: &Facts) -> Vec<Finding> {
+    let url = s(&f.org, "EwsUrl");
+    let Some(host) = url.split("://").nth(1).and_then(|r| r.split('/').next()) else {
+        return vec![];
+    };
+    let host = host.split(':').next().unwrap_or(host);
+    let names: Vec<&str> = f.exchange_sp["servicePrincipalNames"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let present = names
+        .iter()
+        .any(|n| cloud::snapshot::spn_host(n).is_some_and(|h| h.eq_ignore_ascii_case(host)));
+    if present {
+        return vec![];
+    }
+    let mut wanted: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    wanted.push(format!("https://{host}/"));
+    vec![error(
+        "SpnMissing",
+        format!(
+            "{host} (the organization's EWS URL) is not a servicePrincipalName of {EXCHANGE_APP_ID}: the token service refuses tokens for it (AADSTS500012)"
+        ),
+        vec![format!(
+            "hybrid cloud set-service-principal-names --service-principal-id {EXCHANGE_APP_ID} --service-principal-names {}",
+            wanted.join(",")
+        )],
+    )]
+}
+
+fn next_certificate(f: &Facts) -> Vec<Finding> {
+    let next = s(&f.auth_config, "NextCertificateThumbprint");
+    if next.is_empty() {
+        return vec![];
+    }
+    let mut out = vec![];
+    for (sp, app) in [
+        (&f.skype_sp, SKYPE_APP_ID),
+        (&f.exchange_sp, EXCHANGE_APP_ID),
+    ] {
+        if !keys(sp).any(|k| s(k, "customKeyIdentifier").eq_ignore_ascii_case(next)) {
+            out.push(warning(
+                "NextCertificateNotUploaded",
+                format!("the staged auth certificate {next} is not a key credential of {app}: publishing it now would break the trust"),
+                vec![
+                    format!("hybrid onprem export-exchange-certificate --thumbprint {next} --file-name OAuthConfig/OAuthCertNext.cer"),
+                    format!("hybrid cloud add-service-principal-key --service-principal-id {app} --key-file OAuthConfig/OAuthCertNext.cer"),
+                ],
+            ));
+        }
+    }
+    out
+}
+
+fn sfb_partner_application(f: &Facts) -> Option<&Value> {
+    f.partner_applications
+        .iter()
+        .find(|p| s(p, "ApplicationIdentifier").eq_ignore_ascii_case(SKYPE_APP_ID))
+}
+
+fn partner_application(f: &Facts) -> Vec<Finding> {
+    let Some(app) = sfb_partner_application(f) else {
+        return vec![error(
+            "PartnerApplicationMissing",
+            format!(
+                "no partner application has ApplicationIdentifier {SKYPE_APP_ID}: Skype for Business Online's calls are refused (7001)"
+            ),
+            vec![format!(
+                "hybrid onprem new-partner-application --name {SFB_PARTNER_APP} --application-identifier {SKYPE_APP_ID} --enabled true --linked-account SfBOnline-ApplicationAccount"
+            )],
+        )];
+    };
+    let mut out = vec![];
+    if app["Enabled"] != true {
+        out.push(error(
+            "PartnerApplicationDisabled",
+            format!("the partner application {} is disabled: Skype for Business Online's calls are refused (7001)", s(app, "Name")),
+            vec![format!("hybrid onprem set-partner-application --identity \"{}\" --enabled true", s(app, "Name"))],
+        ));
+    }
+    if app["UseAuthServer"] == false {
+        out.push(warning(
+            "PartnerApplicationNotUsingAuthServer",
+            format!(
+                "the partner application {} does not accept tokens from the auth server",
+                s(app, "Name")
+            ),
+            vec![format!(
+                "hybrid onprem set-partner-application --identity \"{}\" --use-auth-server true",
+                s(app, "Name")
+            )],
+        ));
+    }
+    out
+}
+
+fn linked_account(f: &Facts) -> Vec<Finding> {
+    let Some(app) = sfb_partner_application(f) else {
+        return vec![];
+    };
+    let account = s(app, "LinkedAccount");
+    if account.is_empty() {
+        return vec![error(
+            "LinkedAccountMissing",
+            format!(
+                "the partner application {} has no linked account: every EWS call is refused (403)",
+                s(app, "Name")
+            ),
+            vec![format!(
+                "hybrid onprem set-partner-application --identity \"{}\" --linked-account SfBOnline-ApplicationAccount",
+                s(app, "Name")
+            )],
+        )];
+    }
+    let name = account.rsplit('/').next().unwrap_or(account);
+    let held: Vec<&str> = f
+        .role_assignments
+        .iter()
+        .filter(|a| s(a, "User").eq_ignore_ascii_case(account) && a["Enabled"] != false)
+        .map(|a| s(a, "Role"))
+        .collect();
+    LINKED_ACCOUNT_ROLES
+        .iter()
+        .filter(|r| !held.iter().any(|h| h.eq_ignore_ascii_case(r)))
+        .map(|r| {
+            error(
+                "LinkedAccountMissingRole",
+                format!(
+                    "the linked account {account} does not hold the {r} role: {}",
+                    role_effect(r)
+                ),
+                vec![format!(
+                    "hybrid onprem new-management-role-assignment --role {r} --user \"{name}\""
+                )],
+            )
+        })
+        .collect()
+}
+
+fn role_effect(role: &str) -> &'static str {
+    if role == "ArchiveApplication" {
+        "archiving into Recoverable Items\\Purges is refused (ErrorAccessDenied)"
+    } else {
+        "every EWS call of the partner is refused (ErrorAccessDenied)"
+    }
+}
+
+fn partner_signing_key(f: &Facts) -> Vec<Finding> {
+    let Some(thumb) = &f.partner_signing_thumbprint else {
+        return vec![];
+    };
+    if keys(&f.skype_sp).any(|k| s(k, "customKeyIdentifier").eq_ignore_ascii_case(thumb)) {
+        return vec![];
+    }
+    vec![error(
+        "PartnerKeyNotRegistered",
+        format!(
+            "the partner service's signing certificate {thumb} is not a key credential of {SKYPE_APP_ID}: the token service refuses its assertions (AADSTS700027)"
+        ),
+        vec![
+            "hybrid partner export-signing-cert --path partner-signing.cer".into(),
+            format!(
+                "hybrid cloud add-service-principal-key --service-principal-id {SKYPE_APP_ID} --key-file partner-signing.cer"
+            ),
+        ],
+    )]
+}
+
+fn clocks(f: &Facts) -> Vec<Finding> {
+    let mut out = vec![];
+    for (role, skew) in &f.clocks {
+        match skew {
+            Ok(d) if d.abs() > MAX_SKEW_SECONDS => out.push(error(
+                "ClockSkew",
+                format!("the {role} server's clock is {d} s off this machine's; tokens are refused beyond {MAX_SKEW_SECONDS} s (3001, AADSTS700024)"),
+                vec!["synchronise the clocks (NTP) of every server".into()],
+            )),
+            Ok(_) => {}
+            Err(why) => out.push(error(
+                "ServerUnreachable",
+                format!("the {role} server cannot be reached: {why}"),
+                vec![format!("hybrid serve {role} (or hybrid up)")],
+            )),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;

@@ -1,0 +1,174 @@
+//! Reading the facts: the on-premises cmdlets and the cloud's Graph API, with the admin
+//! credentials kept under the data folder; each AuthServer's metadata fetched as the on-premises
+//! server would; each server's clock from its HTTP `Date`.
+
+use super::checks::{Facts, MetadataFetch};
+use crate::client::AdminClient;
+use crate::cloud_cmd::{get_sp, known_tenants, tenant_domains};
+use crate::error::CliError;
+use crate::onprem_cmd::invoke;
+use crate::paths::{DataDir, read_credential};
+use s2s::ids::{EXCHANGE_APP_ID, SKYPE_APP_ID};
+use serde_json::{Map, Value};
+use time::{Duration, OffsetDateTime};
+
+pub fn gather(
+    data: &DataDir,
+    tenant: Option<&str>,
+    at: OffsetDateTime,
+    within_days: i64,
+) -> Result<Facts, CliError> {
+    let cloud_url = data.server_url("cloud", None)?;
+    let onprem_url = data.server_url("onprem", None)?;
+    let (cloud, tenant_id) = tenant_client(data, &cloud_url, tenant)?;
+    let onprem = onprem_client(data, &onprem_url)?;
+    let one = |cmdlet: &str| -> Result<Value, CliError> {
+        Ok(invoke(&onprem, cmdlet, Map::new())?
+            .into_iter()
+            .next()
+            .unwrap_or(Value::Null))
+    };
+    let all = |cmdlet: &str| invoke(&onprem, cmdlet, Map::new());
+    let auth_servers = all("Get-AuthServer")?;
+    let mut clocks = vec![
+        ("cloud".to_string(), skew(data, "cloud", &cloud_url)),
+        ("onprem".to_string(), skew(data, "onprem", &onprem_url)),
+    ];
+    if let Ok(u) = data.server_url("partner", None) {
+        clocks.push(("partner".into(), skew(data, "partner", &u)));
+    }
+    Ok(Facts {
+        at,
+        within: Duration::days(within_days),
+        tenant_domains: tenant_domains(&cloud)?,
+        org: one("Get-OrganizationConfig")?,
+        auth_config: one("Get-AuthConfig")?,
+        certificates: all("Get-ExchangeCertificate")?,
+        partner_applications: all("Get-PartnerApplication")?,
+        role_assignments: all("Get-ManagementRoleAssignment")?,
+        exchange_sp: get_sp(&cloud, EXCHANGE_APP_ID, None)?,
+        skype_sp: get_sp(&cloud, SKYPE_APP_ID, None)?,
+        partner_signing_thumbprint: partner_signing_thumbprint(data),
+        metadata: auth_servers
+            .iter()
+            .map(|a| fetch_metadata(data, a))
+            .collect(),
+        auth_servers,
+        clocks,
+        cloud_url,
+        tenant_id,
+    })
+}
+
+fn onprem_client(data: &DataDir, url: &str) -> Result<AdminClient, CliError> {
+    let file = data.role("onprem").join("admin.credential");
+    let credential = read_credential(&file).map_err(|_| CliError::Refused {
+        code: "NotConnected".into(),
+        message: format!(
+            "no organization admin credential at {} (run `hybrid onprem new-organization`)",
+            file.display()
+        ),
+    })?;
+    Ok(data.client("onprem", url, &credential))
+}
+
+fn tenant_client(
+    data: &DataDir,
+    url: &str,
+    tenant: Option<&str>,
+) -> Result<(AdminClient, String), CliError> {
+    let known = known_tenants(data);
+    let chosen = match tenant {
+        Some(t) => known.iter().find(|(id, _)| id.eq_ignore_ascii_case(t)),
+        None if known.len() == 1 => known.first(),
+        None if known.len() > 1 => {
+            return Err(CliError::Usage(
+                "more than one tenant is known here; pass --tenant ID".into(),
+            ));
+        }
+        None => None,
+    };
+    let (id, file) = chosen.ok_or_else(|| CliError::Refused {
+        code: "NotConnected".into(),
+        message: "no tenant admin credential under DIR/cloud/tenants (run `hybrid cloud new-tenant` or `hybrid cloud connect`)".into(),
+    })?;
+    Ok((
+        data.client("cloud", url, &read_credential(file)?),
+        id.clone(),
+    ))
+}
+
+fn partner_signing_thumbprint(data: &DataDir) -> Option<String> {
+    let der = std::fs::read(data.role("partner").join("signing.cer")).ok()?;
+    crypto::Certificate::from_der_or_pem(&der)
+        .ok()
+        .map(|c| c.thumbprint().to_string())
+}
+
+/// A client for public documents: no credential is ever sent to a URL read from configuration.
+fn public_client(data: &DataDir) -> reqwest::blocking::Client {
+    let mut b = reqwest::blocking::Client::builder().timeout(std::time::Duration::from_secs(10));
+    for role in ["cloud", "onprem", "partner"] {
+        if let Some(c) = std::fs::read(data.role(role).join("server.crt"))
+            .ok()
+            .and_then(|pem| reqwest::Certificate::from_pem(&pem).ok())
+        {
+            b = b.add_root_certificate(c);
+        }
+    }
+    b.build().expect("an HTTP client builds")
+}
+
+fn fetch_metadata(data: &DataDir, auth_server: &Value) -> MetadataFetch {
+    let url = auth_server["AuthMetadataUrl"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    let document = public_client(data)
+        .get(&url)
+        .send()
+        .map_err(|e| e.to_string())
+        .and_then(|r| {
+            if r.status().is_success() {
+                r.bytes().map_err(|e| e.to_string())
+            } else {
+                Err(format!("HTTP {}", r.status().as_u16()))
+            }
+        })
+        .and_then(|b| {
+            let m = s2s::metadata::MetadataDocument::parse(&b).map_err(|e| e.to_string())?;
+            let realm = m.identity().map_err(|e| e.to_string())?.realm;
+            let certs = m.signing_certificates().map_err(|e| e.to_string())?;
+            Ok((
+                realm,
+                certs.iter().map(|c| c.thumbprint().to_string()).collect(),
+            ))
+        });
+    MetadataFetch {
+        auth_server: auth_server["Name"].as_str().unwrap_or("").to_string(),
+        url,
+        document,
+    }
+}
+
+/// The server's clock minus this machine's, in whole seconds (HTTP dates have no fraction).
+fn skew(data: &DataDir, role: &str, url: &str) -> Result<i64, String> {
+    let before = OffsetDateTime::now_utc();
+    let resp = public_client(data)
+        .get(format!("{url}/health"))
+        .send()
+        .map_err(|e| e.to_string())?;
+    let after = OffsetDateTime::now_utc();
+    let header = resp
+        .headers()
+        .get(reqwest::header::DATE)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| format!("the {role} server sent no Date header"))?;
+    let server: OffsetDateTime = httpdate::parse_http_date(header)
+        .map(OffsetDateTime::from)
+        .map_err(|e| e.to_string())?;
+    let local: OffsetDateTime = before + (after - before) / 2;
+    let d = (server - local).whole_seconds();
+    // A Date header is truncated to the second: under a second apart is no skew.
+    Ok(if d.abs() <= 1 { 0 } else { d })
+}

@@ -1,0 +1,134 @@
+use super::*;
+use serde_json::json;
+
+const THUMB: &str = "31829B78D78A7C14B2D7FEEC509FA513DBDD05D0";
+const TENANT: &str = "a84d8988-d776-47d9-9cd5-32c8781d5c95";
+
+fn key(thumb: &str, start: &str, end: &str) -> Value {
+    json!({ "customKeyIdentifier": thumb, "keyId": "k1", "startDateTime": start, "endDateTime": end })
+}
+
+/// A trust as the runbook leaves it.
+fn healthy() -> Facts {
+    let k = key(THUMB, "2026-11-26T08:37:27Z", "2031-11-26T08:37:27Z");
+    Facts {
+        at: OffsetDateTime::parse("2027-01-01T00:00:00Z", &Rfc3339).unwrap(),
+        within: Duration::days(30),
+        cloud_url: "http://127.0.0.1:8441".into(),
+        tenant_id: TENANT.into(),
+        tenant_domains: vec!["contoso.com".into()],
+        org: json!({ "EwsUrl": "https://mail.contoso.com/EWS/Exchange.asmx" }),
+        auth_config: json!({ "CurrentCertificateThumbprint": THUMB, "Realm": "" }),
+        certificates: vec![json!({
+            "Thumbprint": THUMB, "NotBefore": "2026-11-26T08:37:27Z", "NotAfter": "2031-11-26T08:37:27Z"
+        })],
+        auth_servers: vec![json!({
+            "Name": "WindowsAzureACS", "IssuerIdentifier": ACS_APP_ID, "Realm": TENANT, "Enabled": true,
+            "CertificateStrings": []
+        })],
+        partner_applications: vec![json!({
+            "Name": "SfBOnline", "ApplicationIdentifier": SKYPE_APP_ID, "Enabled": true, "UseAuthServer": true,
+            "LinkedAccount": "contoso.com/Users/SfBOnline-ApplicationAccount"
+        })],
+        role_assignments: ["UserApplication", "ArchiveApplication"]
+            .iter()
+            .map(|r| json!({ "Role": r, "User": "contoso.com/Users/SfBOnline-ApplicationAccount", "Enabled": true }))
+            .collect(),
+        exchange_sp: json!({ "keyCredentials": [k.clone()], "servicePrincipalNames": ["https://mail.contoso.com/"] }),
+        skype_sp: json!({ "keyCredentials": [k] }),
+        partner_signing_thumbprint: None,
+        metadata: vec![MetadataFetch {
+            auth_server: "WindowsAzureACS".into(),
+            url: "http://127.0.0.1:8441/contoso.com/metadata/json/1".into(),
+            document: Ok((TENANT.into(), vec![])),
+        }],
+        clocks: vec![("cloud".into(), Ok(0))],
+    }
+}
+
+fn codes(f: &Facts) -> Vec<&'static str> {
+    diagnose(f)
+        .into_iter()
+        .flat_map(|c| c.findings)
+        .map(|f| f.code)
+        .collect()
+}
+
+#[test]
+fn a_healthy_trust_has_no_findings() {
+    assert_eq!(codes(&healthy()), Vec::<&str>::new());
+}
+
+#[test]
+fn a_certificate_near_its_end_is_a_warning_and_past_it_an_error() {
+    let mut f = healthy();
+    f.at = OffsetDateTime::parse("2031-11-01T00:00:00Z", &Rfc3339).unwrap();
+    let report = diagnose(&f);
+    let soon = report.iter().flat_map(|c| &c.findings).next().unwrap();
+    assert_eq!(
+        (soon.code, soon.severity),
+        ("AuthCertificateExpiresSoon", Severity::Warning)
+    );
+    f.at = OffsetDateTime::parse("2031-11-26T08:37:27Z", &Rfc3339).unwrap();
+    let c = codes(&f);
+    assert!(
+        c.contains(&"AuthCertificateExpired") && c.contains(&"UploadedKeyExpired"),
+        "{c:?}"
+    );
+}
+
+#[test]
+fn key_dates_other_than_the_certificates_are_step_6s_finding() {
+    let mut f = healthy();
+    f.skype_sp =
+        json!({ "keyCredentials": [key(THUMB, "2026-12-01T00:00:00Z", "2031-11-26T08:37:27Z")] });
+    assert_eq!(codes(&f), vec!["KeyDatesMismatch"]);
+}
+
+#[test]
+fn a_staged_certificate_not_uploaded_is_flagged_before_it_is_published() {
+    let mut f = healthy();
+    f.auth_config["NextCertificateThumbprint"] = json!("AAAA");
+    assert_eq!(
+        codes(&f),
+        vec!["NextCertificateNotUploaded", "NextCertificateNotUploaded"]
+    );
+}
+
+#[test]
+fn spn_forms_with_and_without_scheme_are_accepted() {
+    let mut f = healthy();
+    f.exchange_sp["servicePrincipalNames"] = json!(["mail.contoso.com"]);
+    assert!(codes(&f).is_empty());
+    f.exchange_sp["servicePrincipalNames"] = json!(["https://autodiscover.contoso.com/"]);
+    assert_eq!(codes(&f), vec!["SpnMissing"]);
+}
+
+#[test]
+fn metadata_unreachable_clock_skew_and_realms() {
+    let mut f = healthy();
+    f.metadata[0].document = Err("connection refused".into());
+    f.clocks = vec![("onprem".into(), Ok(-301)), ("partner".into(), Ok(299))];
+    f.auth_servers[0]["Realm"] = json!("contoso.onmicrosoft.com");
+    f.auth_config["Realm"] = json!("contoso.com");
+    assert_eq!(
+        codes(&f),
+        vec!["RealmMismatch", "MetadataUnreachable", "ClockSkew"]
+    );
+}
+
+#[test]
+fn an_auth_server_whose_certificates_differ_from_its_metadata_is_stale() {
+    let mut f = healthy();
+    f.metadata[0].document = Ok((TENANT.into(), vec!["BEEF".into()]));
+    assert_eq!(codes(&f), vec!["MetadataStale"]);
+}
+
+#[test]
+fn the_linked_account_needs_both_roles_and_the_app_must_exist() {
+    let mut f = healthy();
+    f.role_assignments.remove(0);
+    assert_eq!(codes(&f), vec!["LinkedAccountMissingRole"]);
+    f.partner_applications.clear();
+    assert_eq!(codes(&f), vec!["PartnerApplicationMissing"]);
+}

@@ -1,0 +1,306 @@
+//! `hybrid doctor` against the three real servers of `hybrid up`: each finding provoked, found,
+//! and fixed by running the very commands the doctor prints.
+
+use hybrid_tests::{TempDir, hybrid_bin};
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+const SKYPE: &str = "00000004-0000-0ff1-ce00-000000000000";
+const EXCHANGE: &str = "00000002-0000-0ff1-ce00-000000000000";
+
+struct Up(Child);
+impl Drop for Up {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn up(dir: &Path) -> Up {
+    let child = Command::new(hybrid_bin())
+        .arg("--data")
+        .arg(dir.join("data"))
+        .args(["up", "--base-port", "0"])
+        .env("HYBRID_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("hybrid up starts");
+    let up = Up(child);
+    for _ in 0..600 {
+        if dir.join("data").join("ready").exists() {
+            return up;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("hybrid up did not get ready");
+}
+
+/// Runs `hybrid --data DIR/data ARGS` in DIR (where the fixes' relative paths land).
+fn h(dir: &Path, args: &[&str]) -> (bool, String, String) {
+    let o = Command::new(hybrid_bin())
+        .current_dir(dir)
+        .arg("--data")
+        .arg(dir.join("data"))
+        .args(args)
+        .output()
+        .expect("hybrid runs");
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let (success, out, err) = h(dir, args);
+    assert!(success, "hybrid {args:?} failed:\n{err}{out}");
+    out
+}
+
+/// The doctor's findings: (check name, finding) for every finding, and whether it exited 0.
+fn doctor(dir: &Path, extra: &[&str]) -> (bool, Vec<Value>) {
+    let mut args = vec!["doctor", "--json"];
+    args.extend_from_slice(extra);
+    let (success, out, err) = h(dir, &args);
+    let report: Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{err}{out}"));
+    let findings = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["findings"].as_array().cloned().unwrap_or_default())
+        .collect();
+    (success, findings)
+}
+
+fn codes(findings: &[Value]) -> Vec<String> {
+    findings
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Splits a printed command line as a shell would (double quotes only).
+fn words(line: &str) -> Vec<String> {
+    let (mut out, mut cur, mut quoted, mut any) = (vec![], String::new(), false, false);
+    for c in line.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                any = true;
+            }
+            ' ' if !quoted => {
+                if any {
+                    out.push(std::mem::take(&mut cur));
+                }
+                any = false;
+            }
+            c => {
+                cur.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        out.push(cur);
+    }
+    out
+}
+
+/// Runs every `hybrid …` line of the findings' fixes, `<Thumbprint…>` replaced by `thumbprint`.
+fn apply_fixes(dir: &Path, findings: &[Value], thumbprint: Option<&str>) {
+    let mut done = std::collections::HashSet::new();
+    for f in findings {
+        for line in f["fix"].as_array().unwrap() {
+            let mut line = line.as_str().unwrap().to_string();
+            if let (Some(t), Some(start)) = (thumbprint, line.find("<Thumbprint")) {
+                let end = start + line[start..].find('>').unwrap() + 1;
+                line.replace_range(start..end, t);
+            }
+            if !line.starts_with("hybrid ") || !done.insert(line.clone()) {
+                continue;
+            }
+            let w = words(&line);
+            let args: Vec<&str> = w[1..].iter().map(String::as_str).collect();
+            ok(dir, &args);
+        }
+    }
+}
+
+fn assert_clean(dir: &Path) {
+    let (success, findings) = doctor(dir, &[]);
+    assert!(success && findings.is_empty(), "{findings:#?}");
+}
+
+/// Provokes a finding with `provoke`, expects `code` from the doctor, applies its fixes and
+/// expects a clean bill again.
+fn provoke_and_fix(dir: &Path, provoke: &[&str], code: &str) {
+    ok(dir, provoke);
+    let (success, findings) = doctor(dir, &[]);
+    assert!(!success, "{provoke:?} should break the trust");
+    assert!(
+        codes(&findings).contains(&code.to_string()),
+        "{code} not in {findings:#?}"
+    );
+    apply_fixes(dir, &findings, None);
+    assert_clean(dir);
+}
+
+fn steps_2_and_3(dir: &Path) {
+    let script = "$user = New-MailUser -Name SfBOnline-ApplicationAccount -ExternalEmailAddress SfBOnline-ApplicationAccount@contoso.com\n\
+        Set-MailUser -Identity $user.Identity -HiddenFromAddressListsEnabled $True\n\
+        New-ManagementRoleAssignment -Role UserApplication -User $user.Identity\n\
+        New-ManagementRoleAssignment -Role ArchiveApplication -User $user.Identity\n";
+    std::fs::write(dir.join("steps.ps1"), script).unwrap();
+    ok(dir, &["onprem", "run", "steps.ps1"]);
+}
+
+#[test]
+fn doctor_finds_each_broken_part_of_the_trust_and_its_fixes_repair_it() {
+    let tmp = TempDir::new("doctor");
+    let dir = tmp.0.as_path();
+    let _up = up(dir);
+
+    // A fresh organization: nothing of the runbook done yet.
+    steps_2_and_3(dir);
+    let (success, findings) = doctor(dir, &[]);
+    assert!(!success);
+    let found = codes(&findings);
+    for code in [
+        "AuthServerMissing",
+        "UploadedKeyNotCurrent",
+        "SpnMissing",
+        "PartnerApplicationMissing",
+    ] {
+        assert!(found.contains(&code.to_string()), "{code} not in {found:?}");
+    }
+    // The printed fixes are the runbook: running them leaves nothing to find.
+    apply_fixes(dir, &findings, None);
+    assert_clean(dir);
+
+    provoke_and_fix(
+        dir,
+        &[
+            "onprem",
+            "set-partner-application",
+            "--identity",
+            "SfBOnline",
+            "--enabled",
+            "false",
+        ],
+        "PartnerApplicationDisabled",
+    );
+    provoke_and_fix(
+        dir,
+        &[
+            "onprem",
+            "remove-management-role-assignment",
+            "--identity",
+            "ArchiveApplication-SfBOnline-ApplicationAccount",
+        ],
+        "LinkedAccountMissingRole",
+    );
+    provoke_and_fix(
+        dir,
+        &[
+            "cloud",
+            "set-service-principal-names",
+            "--service-principal-id",
+            EXCHANGE,
+            "--service-principal-names",
+            EXCHANGE,
+        ],
+        "SpnMissing",
+    );
+    provoke_and_fix(
+        dir,
+        &["onprem", "set-auth-config", "--realm", "fabrikam.com"],
+        "RealmMismatch",
+    );
+
+    // Uploaded key not the current certificate: a new auth certificate made current on premises
+    // only.
+    let cert: Value = serde_json::from_str(&ok(
+        dir,
+        &[
+            "onprem",
+            "new-exchange-certificate",
+            "--subject-name",
+            "CN=Microsoft Exchange Server Auth Certificate",
+            "--services",
+            "SMTP",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    let thumb = cert["Thumbprint"].as_str().unwrap();
+    provoke_and_fix(
+        dir,
+        &[
+            "onprem",
+            "set-auth-config",
+            "--certificate-thumbprint",
+            thumb,
+        ],
+        "UploadedKeyNotCurrent",
+    );
+
+    // Expired: the same trust judged after the certificate's NotAfter.
+    let (success, findings) = doctor(dir, &["--at", "2040-01-01T00:00:00Z"]);
+    assert!(!success);
+    let expired = findings
+        .iter()
+        .find(|f| f["code"] == "AuthCertificateExpired")
+        .unwrap_or_else(|| panic!("{findings:#?}"));
+    assert!(codes(&findings).contains(&"UploadedKeyExpired".to_string()));
+    // Its fix, run now: a new certificate, current, uploaded to both principals.
+    let fresh: Value = serde_json::from_str(&ok(
+        dir,
+        &words(expired["fix"][0].as_str().unwrap())[1..]
+            .iter()
+            .map(String::as_str)
+            .chain(["--json"])
+            .collect::<Vec<_>>(),
+    ))
+    .unwrap();
+    let rest: Vec<Value> = vec![serde_json::json!({
+        "fix": expired["fix"].as_array().unwrap()[1..].to_vec()
+    })];
+    apply_fixes(dir, &rest, fresh["Thumbprint"].as_str());
+    let config: Value =
+        serde_json::from_str(&ok(dir, &["onprem", "get-auth-config", "--json"])).unwrap();
+    assert_eq!(config["CurrentCertificateThumbprint"], fresh["Thumbprint"]);
+    assert_clean(dir);
+
+    // The partner service's own signing key removed from 00000004-….
+    let sp: Value = serde_json::from_str(&ok(
+        dir,
+        &[
+            "cloud",
+            "get-service-principal",
+            "--service-principal-id",
+            SKYPE,
+            "--json",
+        ],
+    ))
+    .unwrap();
+    let partner_key = sp["keyCredentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["displayName"].as_str().unwrap().contains("partner"))
+        .expect("the partner's key is registered at bootstrap");
+    provoke_and_fix(
+        dir,
+        &[
+            "cloud",
+            "remove-service-principal-key",
+            "--service-principal-id",
+            SKYPE,
+            "--key-id",
+            partner_key["keyId"].as_str().unwrap(),
+        ],
+        "PartnerKeyNotRegistered",
+    );
+}
