@@ -1,5 +1,6 @@
-//! `hybrid doctor` against the three real servers of `hybrid up`: each finding provoked, found,
-//! and fixed by running the very commands the doctor prints.
+//! The admin's diagnostics against the three real servers of `hybrid up`: `hybrid doctor` (each
+//! finding provoked, found, and fixed by running the very commands it prints),
+//! `hybrid test-oauth-connectivity` and `hybrid trace`.
 
 use hybrid_tests::{TempDir, hybrid_bin};
 use serde_json::Value;
@@ -303,4 +304,132 @@ fn doctor_finds_each_broken_part_of_the_trust_and_its_fixes_repair_it() {
         ],
         "PartnerKeyNotRegistered",
     );
+}
+
+/// `hybrid up` with the runbook done: steps 2 and 3, then the doctor's fixes for the rest.
+fn configured(dir: &Path) -> Up {
+    let up = up(dir);
+    steps_2_and_3(dir);
+    let (_, findings) = doctor(dir, &[]);
+    apply_fixes(dir, &findings, None);
+    assert_clean(dir);
+    up
+}
+
+/// The trace once it holds an event that `until` accepts (events are stored in batches, off
+/// the request path).
+fn trace(dir: &Path, extra: &[&str], until: impl Fn(&Value) -> bool) -> Vec<Value> {
+    let mut args = vec!["trace", "--json"];
+    args.extend_from_slice(extra);
+    for _ in 0..50 {
+        let events: Vec<Value> = ok(dir, &args)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        if events.iter().any(&until) {
+            return events;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("no such event in the trace");
+}
+
+#[test]
+fn test_oauth_connectivity_and_trace_show_the_handshake_and_why_it_fails() {
+    let tmp = TempDir::new("connectivity");
+    let dir = tmp.0.as_path();
+    let _up = configured(dir);
+    let test = [
+        "test-oauth-connectivity",
+        "--service",
+        "EWS",
+        "--mailbox",
+        "alice@contoso.com",
+    ];
+
+    let (success, out, err) = h(dir, &test);
+    assert!(success, "{err}{out}");
+    for line in [
+        "Checking EWS API Call Under Oauth",
+        "challenge from '",
+        "received: Bearer client_id=\"00000002-0000-0ff1-ce00-000000000000\"",
+        "the target trusts the token service of realm",
+        "nameid=00000004-0000-0ff1-ce00-000000000000@",
+        "ResponseCode NoError",
+        "ResultType  : Success",
+        "IsValid     : True",
+        "ObjectState : New",
+    ] {
+        assert!(out.contains(line), "{line:?} not in\n{out}");
+    }
+    assert!(!out.contains("eyJ"), "a token was printed:\n{out}");
+    let events = trace(dir, &[], |e| e["outcome"] == "accepted");
+    let accepted = events.last().unwrap();
+    assert_eq!(accepted["outcome"], "accepted");
+    assert_eq!(accepted["user"], "alice@contoso.com");
+    assert!(accepted["nameid"].as_str().unwrap().starts_with(SKYPE));
+    let seq = accepted["seq"].as_i64().unwrap().to_string();
+
+    // The partner application disabled: the test fails, and says why; the trace has the code.
+    ok(
+        dir,
+        &[
+            "onprem",
+            "set-partner-application",
+            "--identity",
+            "SfBOnline",
+            "--enabled",
+            "false",
+        ],
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1500)); // the trust reloads on change
+    let (success, out, err) = h(dir, &test);
+    assert!(
+        !success && err.contains("OAuthConnectivityFailed"),
+        "{err}{out}"
+    );
+    assert!(
+        out.contains("ResultType  : Error") && out.contains("x-ms-diagnostics: 2000006;"),
+        "{out}"
+    );
+    let failures = trace(dir, &["--after", &seq, "--failures"], |e| {
+        e["errorCode"] == 7001 && e["outcome"] == "rejected"
+    });
+    assert!(failures.iter().all(|e| e["outcome"] != "accepted"));
+    // The human trace names the error.
+    let text = ok(dir, &["trace", "--after", &seq, "--failures"]);
+    assert!(text.contains("error=7001 "), "{text}");
+
+    // A mailbox that does not exist, and a service this test does not run.
+    ok(
+        dir,
+        &[
+            "onprem",
+            "set-partner-application",
+            "--identity",
+            "SfBOnline",
+            "--enabled",
+            "true",
+        ],
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let (success, out, _) = h(
+        dir,
+        &["test-oauth-connectivity", "--mailbox", "nobody@contoso.com"],
+    );
+    assert!(
+        !success && out.contains("error_category=\"invalid_user\""),
+        "{out}"
+    );
+    let (success, _, err) = h(
+        dir,
+        &[
+            "test-oauth-connectivity",
+            "--service",
+            "AutoD",
+            "--mailbox",
+            "alice@contoso.com",
+        ],
+    );
+    assert!(!success && err.contains("BadRequest"), "{err}");
 }

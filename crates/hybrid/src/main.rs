@@ -3,6 +3,7 @@
 mod cert_cmd;
 mod client;
 mod cloud_cmd;
+mod connectivity;
 mod demo;
 mod doctor;
 mod ems;
@@ -14,6 +15,7 @@ mod paths;
 mod serve;
 mod tls;
 mod token_cmd;
+mod trace;
 mod up;
 
 use clap::{Parser, Subcommand};
@@ -67,6 +69,13 @@ enum Command {
     /// realms, metadata, the partner application and its linked account's roles, clocks) and
     /// print the commands that fix each finding. Exit status 1 when a finding breaks the trust.
     Doctor(doctor::DoctorArgs),
+    /// The OAuth handshakes the on-premises server decided: issuer, audience, nameid, user,
+    /// outcome and error for every S2S request (token digests, never tokens).
+    Trace(trace::TraceArgs),
+    /// Exchange's Test-OAuthConnectivity, run by the partner service: the EWS challenge, an ACS
+    /// actor token for the EWS host, and a GetFolder of the mailbox's inbox under it.
+    #[command(name = "test-oauth-connectivity")]
+    TestOAuthConnectivity(connectivity::TestOAuthConnectivityArgs),
     /// Decode, explain and check S2S tokens.
     #[command(subcommand)]
     Token(token_cmd::TokenCommand),
@@ -89,6 +98,8 @@ fn main() -> ExitCode {
         Command::Onprem(a) => onprem_cmd::run(a, &data, &out),
         Command::Partner(a) => partner_cmd::run(a, &data, &out),
         Command::Doctor(a) => doctor::run(a, &data, &out),
+        Command::Trace(a) => trace::run(a, &data, &out),
+        Command::TestOAuthConnectivity(a) => connectivity::run(a, &data, &out),
         Command::Token(c) => token_cmd::run(c, &out),
         Command::Cert(c) => cert_cmd::run(c, &out),
     };

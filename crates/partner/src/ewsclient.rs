@@ -37,6 +37,10 @@ impl EwsClient {
         EwsClient { http }
     }
 
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// Sends one operation; returns its first response message (Success or Warning).
     pub async fn call(
         &self,
@@ -45,9 +49,29 @@ impl EwsClient {
         header: &str,
         op: &str,
     ) -> Result<Element, PartnerError> {
+        self.call_as(
+            url,
+            token,
+            header,
+            op,
+            concat!("Hybrid/", env!("CARGO_PKG_VERSION")),
+        )
+        .await
+    }
+
+    /// [`EwsClient::call`] with the given User-Agent (a probe names itself).
+    pub async fn call_as(
+        &self,
+        url: &str,
+        token: &str,
+        header: &str,
+        op: &str,
+        user_agent: &str,
+    ) -> Result<Element, PartnerError> {
         let resp = self
             .http
             .post(url)
+            .header("user-agent", user_agent)
             .header("content-type", "text/xml; charset=utf-8")
             .bearer_auth(token)
             .body(envelope(header, op))
@@ -69,10 +93,15 @@ impl EwsClient {
             .await
             .map_err(|e| PartnerError::Unavailable(format!("EWS answer cut short: {e}")))?;
         if status.as_u16() == 401 || status.as_u16() == 403 {
+            // The reason, and the header itself: its category and error_category name the
+            // exact check that refused.
             let reason = diagnostics
                 .as_deref()
-                .and_then(|d| s2s::Diagnostics::parse(d).ok())
-                .map(|d| d.reason)
+                .and_then(|d| {
+                    s2s::Diagnostics::parse(d)
+                        .ok()
+                        .map(|p| format!("{} (x-ms-diagnostics: {d})", p.reason))
+                })
                 .unwrap_or_else(|| text.clone());
             return Err(PartnerError::EwsRefused {
                 code: format!("Http{}", status.as_u16()),

@@ -271,6 +271,10 @@ impl PartnerServer {
             .route("/health", get(|| async { "ok" }))
             .route("/admin/settings", put(put_settings).get(get_settings))
             .route("/admin/signing-certificate", get(signing_certificate))
+            .route(
+                "/admin/test-oauth-connectivity",
+                post(test_oauth_connectivity),
+            )
             .route("/api/users", post(new_user).get(list_users))
             .route("/api/conversations", post(crate::work::new_conversation))
             .route("/api/work/{id}", get(crate::work::get_work))
@@ -331,6 +335,17 @@ async fn put_settings(
         }
     }
     Ok(axum::Json(s).into_response())
+}
+
+async fn test_oauth_connectivity(
+    State(a): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PartnerError> {
+    a.check(&headers)?;
+    let t: crate::connectivity::ConnectivityTest = parse(&body)?;
+    let node = crate::connectivity::run(&a.state, &t).await?;
+    Ok(axum::Json(node).into_response())
 }
 
 async fn get_settings(

@@ -1,0 +1,97 @@
+//! `hybrid trace`: the handshake events of the on-premises server, each S2S decision with its
+//! token kind, issuer, audience, nameid, user, outcome, error and latency (token digests, never
+//! tokens); `--follow` keeps printing new ones as they happen.
+
+use crate::client::AdminClient;
+use crate::error::CliError;
+use crate::output::Output;
+use crate::paths::{DataDir, read_credential};
+use clap::Args;
+use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+#[derive(Args)]
+pub struct TraceArgs {
+    /// Keep waiting for new events (Ctrl-C to stop).
+    #[arg(long)]
+    follow: bool,
+    /// Only events after this sequence number.
+    #[arg(long, default_value_t = 0)]
+    after: i64,
+    /// Only rejected (and challenged) requests.
+    #[arg(long)]
+    failures: bool,
+}
+
+const PAGE: usize = 1000;
+const POLL: std::time::Duration = std::time::Duration::from_millis(500);
+
+pub fn run(args: TraceArgs, data: &DataDir, out: &Output) -> Result<(), CliError> {
+    let url = data.server_url("onprem", None)?;
+    let credential = read_credential(&data.role("onprem").join("admin.credential"))?;
+    let client = data.client("onprem", &url, &credential);
+    let mut after = args.after;
+    loop {
+        let events = page(&client, after)?;
+        for e in &events {
+            after = after.max(e["seq"].as_i64().unwrap_or(after));
+            if args.failures && e["outcome"] == "accepted" {
+                continue;
+            }
+            print_event(e, out);
+        }
+        if events.len() < PAGE {
+            if !args.follow {
+                return Ok(());
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+}
+
+fn page(client: &AdminClient, after: i64) -> Result<Vec<Value>, CliError> {
+    let after = after.to_string();
+    let limit = PAGE.to_string();
+    let v = client.get("/admin/handshakes", &[("after", &after), ("limit", &limit)])?;
+    Ok(v["Events"].as_array().cloned().unwrap_or_default())
+}
+
+fn print_event(e: &Value, out: &Output) {
+    if out.json {
+        println!("{e}");
+        return;
+    }
+    println!("{}", line(e));
+}
+
+/// One event on one line: time, direction, outcome, token kind, who, for whom, why.
+pub fn line(e: &Value) -> String {
+    let s = |k: &str| e[k].as_str().unwrap_or("").to_string();
+    let at = e["atMs"]
+        .as_i64()
+        .and_then(|ms| OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000).ok())
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default();
+    let mut l = format!(
+        "{at} #{} {:<8} {:<10} {:<12} iss={} nameid={} aud={} user={} {:.1}ms {}",
+        e["seq"],
+        s("direction"),
+        s("outcome"),
+        s("tokenKind"),
+        dash(&s("issuer")),
+        dash(&s("nameid")),
+        dash(&s("audience")),
+        dash(&s("user")),
+        e["latencyUs"].as_f64().unwrap_or(0.0) / 1000.0,
+        s("digest")
+    );
+    if let Some(code) = e["errorCode"].as_i64() {
+        l.push_str(&format!(" error={code} {}", s("error")));
+    }
+    l
+}
+
+fn dash(s: &str) -> &str {
+    if s.is_empty() { "-" } else { s }
+}
