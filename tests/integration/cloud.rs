@@ -4,7 +4,9 @@
 use crypto::{Certificate, CertificateRequest, RsaPrivateKey, SelfSigned};
 use hybrid_tests::{CloudUnderTest, TempDir};
 use reqwest::{Client, StatusCode};
-use s2s::ids::{ACS_APP_ID, Audience, EXCHANGE_APP_ID, PrincipalId, SKYPE_APP_ID};
+use s2s::ids::{
+    AAD_GRAPH_APP_ID, ACS_APP_ID, Audience, EXCHANGE_APP_ID, PrincipalId, SKYPE_APP_ID,
+};
 use s2s::metadata::MetadataDocument;
 use s2s::token::ClientAssertion;
 use serde_json::{Value, json};
@@ -989,4 +991,76 @@ async fn second_process_learns(w: &World) {
         w.cloud.store.url(),
         started.elapsed()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_application_token_reads_its_own_service_principal_and_nothing_else() {
+    let w = World::new().await;
+    let graph = format!("{AAD_GRAPH_APP_ID}/{}@{}", w.authority(), w.tenant);
+    let assertion = w.assertion();
+    let (status, body) = w
+        .token(&[
+            ("grant_type", "http://oauth.net/grant_type/jwt/1.0/bearer"),
+            ("assertion", &assertion),
+            ("resource", &graph),
+        ])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let token = body["access_token"].as_str().unwrap().to_string();
+    let get = |url: String, bearer: String| {
+        let http = w.http.clone();
+        async move {
+            let r = http.get(url).bearer_auth(bearer).send().await.unwrap();
+            (r.status(), r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+
+    // Its own principal, with the key values: the certificates it is to trust.
+    let (status, sp) = get(
+        format!("{}?$select=keyCredentials", w.sp_url(SKYPE_APP_ID)),
+        token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{sp}");
+    let key = sp["keyCredentials"][0]["key"].as_str().unwrap();
+    assert_eq!(key, cert_b64(&w.partner.certificate));
+
+    // Another principal, the list, a change: refused.
+    let (status, err) = get(w.sp_url(EXCHANGE_APP_ID), token.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(err["error"]["code"], "Authorization_RequestDenied");
+    let (status, _) = get(
+        format!("{}/v1.0/servicePrincipals", w.cloud.url),
+        token.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let r = w
+        .http
+        .patch(w.sp_url(SKYPE_APP_ID))
+        .bearer_auth(&token)
+        .json(&json!({"servicePrincipalNames": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // A token for another resource, or a tampered one, is no Graph token.
+    let assertion = w.assertion();
+    let (_, other) = w
+        .token(&[
+            ("grant_type", "http://oauth.net/grant_type/jwt/1.0/bearer"),
+            ("assertion", &assertion),
+            ("resource", &w.resource()),
+        ])
+        .await;
+    let ews_token = other["access_token"].as_str().unwrap().to_string();
+    let (status, _) = get(w.sp_url(SKYPE_APP_ID), ews_token).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let mut tampered = token.clone().into_bytes();
+    let at = tampered.len() - 20; // inside the signature, clear of the padding bits
+    tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    let (status, _) = get(w.sp_url(SKYPE_APP_ID), tampered).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }

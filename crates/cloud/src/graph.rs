@@ -5,6 +5,7 @@ use crate::directory;
 use crate::error::CloudError;
 use crate::model::{KeyCredential, ServicePrincipal, complete_key_credential, graph_time};
 use crate::server::CloudState;
+use crate::snapshot::Caller;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -130,9 +131,17 @@ async fn get_one(
     Path(id): Path<String>,
     Query(q): Q,
 ) -> Result<Response, CloudError> {
-    let tenant_id = state.tenant_admin(&headers)?;
+    let (tenant_id, only_app) = match state.authenticate(&headers)? {
+        Caller::Application { tenant_id, app_id } => (tenant_id, Some(app_id)),
+        _ => (state.tenant_admin(&headers)?, None),
+    };
     let (_, sp) =
         directory::find_service_principal(&state.store, &tenant_id, &principal_ref(&id)?).await?;
+    if only_app.is_some_and(|app| !app.eq_ignore_ascii_case(&sp.app_id)) {
+        return Err(CloudError::Forbidden(
+            "Insufficient privileges to complete the operation: an application token may only read its own service principal.".into(),
+        ));
+    }
     let mut v = present(&sp, q.get("$select").map(String::as_str), true);
     v["@odata.context"] = json!(format!("{GRAPH_CONTEXT}#servicePrincipals/$entity"));
     Ok(axum::Json(v).into_response())

@@ -61,6 +61,13 @@ impl CloudState {
         if token.is_empty() {
             return Err(CloudError::Unauthorized("Access token is empty.".into()));
         }
+        if token.matches('.').count() == 2 {
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            let authority = authority_of(&self.config.public_url);
+            return crate::apptoken::application(&self.snapshot(), token, &authority, now).map_err(
+                |why| CloudError::Unauthorized(format!("Access token validation failure: {why}.")),
+            );
+        }
         let hash = crypto::secret::credential_hash(token);
         self.snapshot()
             .credentials
@@ -77,13 +84,16 @@ impl CloudState {
         match self.authenticate(headers)? {
             Caller::TenantAdmin { tenant_id } => Ok(tenant_id),
             Caller::Operator => Err(CloudError::Forbidden("The operator credential manages the server; use a tenant administrator credential for the directory.".into())),
+            Caller::Application { .. } => Err(CloudError::Forbidden(
+                "Insufficient privileges to complete the operation: an application token may only read its own service principal.".into(),
+            )),
         }
     }
 
     pub fn operator(&self, headers: &HeaderMap) -> Result<(), CloudError> {
         match self.authenticate(headers)? {
             Caller::Operator => Ok(()),
-            Caller::TenantAdmin { .. } => Err(CloudError::Forbidden(
+            Caller::TenantAdmin { .. } | Caller::Application { .. } => Err(CloudError::Forbidden(
                 "This operation needs the server operator credential.".into(),
             )),
         }

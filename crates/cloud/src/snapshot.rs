@@ -18,6 +18,9 @@ pub enum Caller {
     Operator,
     /// A tenant administrator.
     TenantAdmin { tenant_id: String },
+    /// An application of a tenant, by a Graph token from this token service: it may read its
+    /// own service principal.
+    Application { tenant_id: String, app_id: String },
 }
 
 /// A Verify key of a service principal, ready for RS256.

@@ -154,7 +154,7 @@ pub fn issue(
     ) {
         return Err(sts::replayed());
     }
-    let (resource, _target) = resolve_resource(snap, tenant, resource_text)?;
+    let resource = resolve_resource(snap, tenant, resource_text, req.authorities)?;
     let key = snap
         .current_key()
         .ok_or_else(|| sts::bad_request("the token service has no signing key"))?;
@@ -272,15 +272,22 @@ fn check_times(c: &s2s::Claims, s: &StsSettings, now: i64) -> Result<i64, StsErr
 
 /// `app/host@realm`: the resource principal must exist in the tenant and the host must be one
 /// of its SPNs. The issued audience carries the tenant id as realm.
-fn resolve_resource<'t>(
+fn resolve_resource(
     snap: &Snapshot,
-    tenant: &'t TenantState,
+    tenant: &TenantState,
     text: &str,
-) -> Result<(Audience, &'t PrincipalState), StsError> {
+    authorities: &[String],
+) -> Result<Audience, StsError> {
     let tid = tenant.tenant.id.as_str();
     let a = Audience::parse(text).ok_or_else(|| sts::resource_not_found(text, tid))?;
     if !same_tenant(snap, tenant, &a.realm) {
         return Err(sts::resource_not_found(text, tid));
+    }
+    // The directory API (Graph) is served by this server: a token for it names this endpoint's
+    // host, and lets an application read its own service principal.
+    if id_eq(&a.app_id, s2s::ids::AAD_GRAPH_APP_ID) && authorities.iter().any(|h| id_eq(h, &a.host))
+    {
+        return Ok(Audience::new(&a.app_id, &a.host, tid));
     }
     let target = tenant
         .principals
@@ -289,5 +296,5 @@ fn resolve_resource<'t>(
     if !target.has_spn_host(&a.host) {
         return Err(sts::host_not_spn(&a.host, &target.sp.app_id));
     }
-    Ok((Audience::new(&a.app_id, &a.host, tid), target))
+    Ok(Audience::new(&a.app_id, &a.host, tid))
 }
