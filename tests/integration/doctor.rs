@@ -433,3 +433,219 @@ fn test_oauth_connectivity_and_trace_show_the_handshake_and_why_it_fails() {
     );
     assert!(!success && err.contains("BadRequest"), "{err}");
 }
+
+fn presence(dir: &Path) -> Result<String, String> {
+    let (success, out, err) = h(
+        dir,
+        &[
+            "onprem",
+            "get-user-presence",
+            "--identity",
+            "alice@contoso.com",
+            "--json",
+        ],
+    );
+    if success {
+        let v: Value = serde_json::from_str(&out).unwrap();
+        Ok(v["availability"].as_str().unwrap().to_string())
+    } else {
+        Err(err)
+    }
+}
+
+fn new_auth_certificate(dir: &Path) -> String {
+    let cert: Value = serde_json::from_str(&ok(
+        dir,
+        &[
+            "onprem",
+            "new-exchange-certificate",
+            "--subject-name",
+            "CN=Microsoft Exchange Server Auth Certificate",
+            "--services",
+            "SMTP",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    cert["Thumbprint"].as_str().unwrap().to_string()
+}
+
+fn upload(dir: &Path, thumbprint: &str) {
+    let file = format!("{thumbprint}.cer");
+    ok(
+        dir,
+        &[
+            "onprem",
+            "export-exchange-certificate",
+            "--thumbprint",
+            thumbprint,
+            "--file-name",
+            &file,
+        ],
+    );
+    for app in [SKYPE, EXCHANGE] {
+        ok(
+            dir,
+            &[
+                "cloud",
+                "add-service-principal-key",
+                "--service-principal-id",
+                app,
+                "--key-file",
+                &file,
+            ],
+        );
+    }
+}
+
+#[test]
+fn presence_is_trusted_only_through_the_keys_on_00000004() {
+    let tmp = TempDir::new("presence");
+    let dir = tmp.0.as_path();
+    let _up = configured(dir);
+    assert_eq!(presence(dir).unwrap(), "Available");
+    ok(
+        dir,
+        &[
+            "partner",
+            "set-presence",
+            "--user",
+            "alice@contoso.com",
+            "--availability",
+            "Busy",
+        ],
+    );
+    assert_eq!(presence(dir).unwrap(), "Busy");
+
+    // A new auth certificate made current without uploading it: the partner does not know it.
+    let thumb = new_auth_certificate(dir);
+    ok(
+        dir,
+        &[
+            "onprem",
+            "set-auth-config",
+            "--certificate-thumbprint",
+            &thumb,
+        ],
+    );
+    let err = presence(dir).unwrap_err();
+    assert!(
+        err.contains("PartnerRefused") && err.contains("NoCertificateFound"),
+        "{err}"
+    );
+    // Uploaded to 00000004-…: trusted, once the partner reads its keys again (a token naming an
+    // unknown key makes it read them, at most every two seconds).
+    upload(dir, &thumb);
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(presence(dir).unwrap(), "Busy");
+
+    // Both directions are traced on premises.
+    let events = trace(dir, &[], |e| {
+        e["direction"] == "outbound" && e["outcome"] == "rejected"
+    });
+    let out: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["direction"] == "outbound")
+        .collect();
+    assert!(out.iter().any(|e| e["outcome"] == "accepted"
+        && e["issuer"].as_str().unwrap().starts_with(EXCHANGE)
+        && e["audience"].as_str().unwrap().starts_with(SKYPE)));
+}
+
+#[test]
+fn certificate_rollovers_under_traffic_fail_no_request() {
+    let tmp = TempDir::new("rollover");
+    let dir = tmp.0.as_path();
+    let _up = configured(dir);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let traffic = |args: Vec<String>| {
+        let (dir, stop) = (dir.to_path_buf(), stop.clone());
+        std::thread::spawn(move || {
+            let (mut ok, mut failed) = (0, vec![]);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let a: Vec<&str> = args.iter().map(String::as_str).collect();
+                match h(&dir, &a) {
+                    (true, _, _) => ok += 1,
+                    (false, out, err) => failed.push(format!("{err}{out}")),
+                }
+            }
+            (ok, failed)
+        })
+    };
+    // On-premises to partner (signed with the auth certificate), and partner to on-premises
+    // (ACS tokens signed with the token service's key).
+    let presence = traffic(
+        [
+            "onprem",
+            "get-user-presence",
+            "--identity",
+            "alice@contoso.com",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    let ews = traffic(
+        ["test-oauth-connectivity", "--mailbox", "alice@contoso.com"]
+            .map(String::from)
+            .to_vec(),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+
+    // The auth certificate: staged, uploaded, published.
+    let thumb = new_auth_certificate(dir);
+    let soon = (time::OffsetDateTime::now_utc() + time::Duration::hours(1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    ok(
+        dir,
+        &[
+            "onprem",
+            "set-auth-config",
+            "--new-certificate-thumbprint",
+            &thumb,
+            "--new-certificate-effective-date",
+            &soon,
+        ],
+    );
+    upload(dir, &thumb);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    ok(
+        dir,
+        &[
+            "onprem",
+            "set-auth-config",
+            "--publish-certificate",
+            "--force",
+        ],
+    );
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    // The token service's signing key.
+    let operator = std::fs::read_to_string(dir.join("data/cloud/operator.credential")).unwrap();
+    std::fs::write(dir.join("operator.credential"), operator).unwrap();
+    ok(
+        dir,
+        &[
+            "cloud",
+            "--credential-file",
+            "operator.credential",
+            "rotate-signing-key",
+        ],
+    );
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for (name, t) in [("presence", presence), ("EWS", ews)] {
+        let (ok, failed) = t.join().unwrap();
+        assert!(
+            failed.is_empty(),
+            "{name}: {} of {} requests failed: {:#?}",
+            failed.len(),
+            ok + failed.len(),
+            failed
+        );
+        assert!(ok > 5, "{name}: only {ok} requests");
+    }
+    let config: Value =
+        serde_json::from_str(&ok(dir, &["onprem", "get-auth-config", "--json"])).unwrap();
+    assert_eq!(config["CurrentCertificateThumbprint"], thumb.as_str());
+}

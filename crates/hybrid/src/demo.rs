@@ -160,6 +160,7 @@ pub fn run(keep: bool) -> Result<(), CliError> {
     println!("      tenant (realm) {tenant}");
     runbook(&mut d, &cloud, &tenant);
     success_checks(&mut d, &cloud, &onprem, &tenant);
+    presence(&mut d);
     doctor(&mut d);
     finish(d, up, keep, &work)
 }
@@ -613,6 +614,36 @@ fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
                     .is_some_and(|x| x.starts_with("sha256:") || x.is_empty())
             }),
         &text,
+    );
+}
+
+fn presence(d: &mut Demo) {
+    println!(
+        "\n== What step 5 makes possible: on-premises asks the partner for presence, with a token signed by its auth certificate"
+    );
+    d.step(
+        "bob is busy at the partner",
+        &[
+            "partner",
+            "set-presence",
+            "--user",
+            "bob@contoso.com",
+            "--availability",
+            "Busy",
+        ],
+    );
+    let (ok, out, err) = d.h(&[
+        "onprem",
+        "get-user-presence",
+        "--identity",
+        "bob@contoso.com",
+        "--json",
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap_or(Value::Null);
+    d.check(
+        "on-premises reads bob's presence: Busy (the partner trusts the key uploaded to 00000004-… in step 5)",
+        ok && v["availability"] == "Busy",
+        &format!("{err}{out}"),
     );
 }
 

@@ -63,6 +63,17 @@ pub enum OnPremCommand {
         #[arg(long, default_value = "OAuthConfig/OAuthCert.cer")]
         path: PathBuf,
     },
+    /// A user's presence, asked of the partner service (Skype for Business Online's role) with
+    /// an actor token this organization signs with its current auth certificate: the path
+    /// runbook step 5 opens.
+    GetUserPresence {
+        /// The user's SMTP or SIP address.
+        #[arg(long)]
+        identity: String,
+        /// The partner service's URL. Default: the one recorded under DIR/partner/.
+        #[arg(long)]
+        partner_url: Option<String>,
+    },
     /// Run Exchange Management Shell lines from FILE or `-` (stdin), as the runbook writes them.
     /// Stops at the first line that fails, naming its line number.
     Run { file: String },
@@ -209,6 +220,29 @@ pub fn run(args: OnPremArgs, data: &DataDir, out: &Output) -> Result<(), CliErro
                 );
             }
             print_objects(&[shown], out);
+            Ok(())
+        }
+        OnPremCommand::GetUserPresence {
+            identity,
+            partner_url,
+        } => {
+            let client = args.admin(data)?;
+            let partner = data.server_url("partner", partner_url.as_deref())?;
+            let v = client
+                .post(
+                    "/admin/presence",
+                    &json!({ "Identity": identity, "PartnerUrl": partner }),
+                )?
+                .unwrap_or_default();
+            let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
+            out.record(
+                &[
+                    ("Identity", identity.clone()),
+                    ("SipAddress", s("sip")),
+                    ("Availability", s("availability")),
+                ],
+                &v,
+            );
             Ok(())
         }
         OnPremCommand::ExportAuthCert { path } => {

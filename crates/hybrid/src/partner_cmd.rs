@@ -70,6 +70,14 @@ pub enum PartnerCommand {
         #[arg(long)]
         mobile: bool,
     },
+    /// Set a user's presence (Available, Busy, DoNotDisturb, Away, Offline), as on-premises
+    /// Exchange will read it.
+    SetPresence {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        availability: String,
+    },
     /// The state of a piece of queued work.
     GetWork {
         #[arg(long)]
@@ -248,6 +256,20 @@ pub fn run(args: PartnerArgs, data: &DataDir, out: &Output) -> Result<(), CliErr
                 .filter_map(|x| x.as_str().map(String::from))
                 .collect();
             show(&v, vec![("WorkIds", ids.join(", "))]);
+        }
+        PartnerCommand::SetPresence { user, availability } => {
+            let v = c.json(
+                c.http
+                    .put(url(&format!("/api/users/{user}/presence")))
+                    .json(&serde_json::json!({ "availability": availability })),
+            )?;
+            show(
+                &v,
+                vec![
+                    ("Sip", s(&v, "sip")),
+                    ("Availability", s(&v, "availability")),
+                ],
+            );
         }
         PartnerCommand::GetWork { id } => {
             let v = c.json(c.http.get(url(&format!("/api/work/{id}"))))?;

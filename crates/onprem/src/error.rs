@@ -30,6 +30,12 @@ pub enum OnPremError {
     Forbidden(String),
     #[error("{0}")]
     Conflict(String),
+    /// The partner service could not be reached.
+    #[error("{0}")]
+    Unavailable(String),
+    /// The partner service refused this organization's token.
+    #[error("{0}")]
+    PartnerRefused(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -49,6 +55,8 @@ impl OnPremError {
             OnPremError::Unauthorized(_) => "Unauthorized",
             OnPremError::Forbidden(_) => "AccessDenied",
             OnPremError::Conflict(_) => "ADObjectChangedException",
+            OnPremError::Unavailable(_) => "PartnerUnavailable",
+            OnPremError::PartnerRefused(_) => "PartnerRefused",
             OnPremError::Internal(_) => "InternalError",
         }
     }
@@ -60,6 +68,7 @@ impl OnPremError {
             OnPremError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             OnPremError::Forbidden(_) => StatusCode::FORBIDDEN,
             OnPremError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            OnPremError::Unavailable(_) | OnPremError::PartnerRefused(_) => StatusCode::BAD_GATEWAY,
             _ => StatusCode::BAD_REQUEST,
         }
     }

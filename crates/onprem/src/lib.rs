@@ -10,6 +10,7 @@ pub mod ews;
 pub mod handshake;
 pub mod objects;
 pub mod org;
+pub mod outbound;
 pub mod params;
 pub mod rbac;
 pub mod recipients;

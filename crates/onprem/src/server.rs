@@ -143,6 +143,7 @@ impl OnPremServer {
             .route("/admin/organization", post(new_organization))
             .route("/admin/cmdlet", post(cmdlet))
             .route("/admin/handshakes", get(handshakes))
+            .route("/admin/presence", post(presence))
             .layer(DefaultBodyLimit::max(1024 * 1024));
         Router::new()
             .route("/health", get(|| async { "ok" }))
@@ -253,6 +254,30 @@ async fn handshakes(
         .clamp(1, 1000);
     let events = state.store.handshakes().after(after, limit).await?;
     Ok(axum::Json(json!({ "Events": events })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PresenceBody {
+    identity: String,
+    partner_url: String,
+}
+
+/// `POST /admin/presence`: a user's presence from the partner, over the self-issued path.
+async fn presence(
+    State(state): State<Arc<OnPremState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, OnPremError> {
+    if state.authenticate(&headers)? {
+        return Err(OnPremError::Forbidden(
+            "Use the organization admin credential.".into(),
+        ));
+    }
+    let b: PresenceBody = serde_json::from_slice(&body)
+        .map_err(|e| OnPremError::InvalidArgument(format!("The request body is not valid: {e}")))?;
+    let v = crate::outbound::presence(&state, &b.identity, &b.partner_url).await?;
+    Ok(axum::Json(v).into_response())
 }
 
 #[derive(Deserialize)]

@@ -6,6 +6,7 @@
 pub mod connectivity;
 mod error;
 pub mod ewsclient;
+pub mod presence;
 pub mod server;
 pub mod tokens;
 pub mod work;

@@ -52,6 +52,8 @@ pub struct PartnerState {
     pub key: RsaPrivateKey,
     /// Delay before the first retry; doubled each time up to a minute.
     pub retry_base_ms: i64,
+    /// The keys on this service's own principal: whom it trusts for presence requests.
+    pub peer_trust: crate::presence::PeerTrust,
 }
 
 impl PartnerState {
@@ -253,6 +255,7 @@ impl PartnerServer {
             cert,
             key,
             retry_base_ms,
+            peer_trust: Default::default(),
         });
         let tasks = vec![tokio::spawn(crate::work::worker(state.clone()))];
         Ok(PartnerServer {
@@ -278,6 +281,11 @@ impl PartnerServer {
             .route("/api/users", post(new_user).get(list_users))
             .route("/api/conversations", post(crate::work::new_conversation))
             .route("/api/work/{id}", get(crate::work::get_work))
+            .route(
+                "/api/users/{user}/presence",
+                put(crate::presence::set_presence),
+            )
+            .route("/s2s/presence/{user}", get(crate::presence::get_presence))
             .route(
                 "/api/users/{user}/greeting",
                 put(set_greeting).get(get_greeting).delete(delete_greeting),

@@ -1,0 +1,152 @@
+//! Calls from this organization to the partner service: an actor token signed with the current
+//! auth certificate (`iss` = `nameid` = <ServiceName>@<tenant realm>, `aud` =
+//! 00000004-…/<partner host>@<tenant realm>), as Exchange does for the Outlook/OWA presence
+//! integration. Every call is an outbound handshake event.
+
+use crate::OnPremError;
+use crate::objects::{all, text};
+use crate::server::OnPremState;
+use s2s::ids::{ACS_APP_ID, Audience, PrincipalId, SKYPE_APP_ID};
+use s2s::token::SelfIssuedActor;
+use serde_json::Value;
+use store::HandshakeEvent;
+
+/// Lifetime of a self-issued token, as Exchange issues them.
+const LIFETIME: i64 = 3600;
+
+/// The realm tokens to the cloud name: the tenant of the ACS auth server (its realm is the
+/// tenant id), else the organization's own realm.
+async fn outbound_realm(state: &OnPremState) -> Result<String, OnPremError> {
+    for a in all(&state.store, crate::objects::AUTH_SERVER).await? {
+        let d = &a.data;
+        if d["Enabled"] == true && text(d, "IssuerIdentifier").eq_ignore_ascii_case(ACS_APP_ID) {
+            let realm = text(d, "Realm");
+            if !realm.is_empty() {
+                return Ok(realm.to_string());
+            }
+        }
+    }
+    Ok(state.trust().realm.clone())
+}
+
+/// A self-issued actor token for `audience_host` at the partner, and its audience.
+async fn actor_token(
+    state: &OnPremState,
+    partner_host: &str,
+) -> Result<(String, String), OnPremError> {
+    let config = crate::auth::auth_config(&state.store).await?;
+    let thumbprint = text(&config.data, "CurrentCertificateThumbprint").to_string();
+    let service = text(&config.data, "ServiceName").to_string();
+    let obj = crate::certs::by_thumbprint(&state.store, &thumbprint).await?;
+    let (cert, key) = crate::certs::load(&obj.data)?;
+    let key = key.ok_or_else(|| {
+        OnPremError::InvalidArgument(format!(
+            "The auth certificate {thumbprint} has no private key on this server."
+        ))
+    })?;
+    let realm = outbound_realm(state).await?;
+    let issuer = PrincipalId::new(&service, &realm);
+    let audience = Audience::new(SKYPE_APP_ID, partner_host, &realm);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let token = SelfIssuedActor {
+        issuer: &issuer,
+        audience: &audience,
+        not_before: now,
+        expires: now + LIFETIME,
+    }
+    .sign(&key, &cert);
+    Ok((token, audience.to_string()))
+}
+
+/// Asks the partner at `partner_url` for `user`'s presence.
+pub async fn presence(
+    state: &OnPremState,
+    user: &str,
+    partner_url: &str,
+) -> Result<Value, OnPremError> {
+    let base = partner_url.trim_end_matches('/');
+    let host = base
+        .split_once("://")
+        .map(|(_, r)| r.split('/').next().unwrap_or(""))
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| {
+            OnPremError::InvalidArgument(format!(
+                "PartnerUrl '{partner_url}' is not an http(s) URL."
+            ))
+        })?;
+    let started = std::time::Instant::now();
+    let (token, audience) = actor_token(state, host).await?;
+    let claims = s2s::Jwt::decode(&token).map(|j| j.claims).ok();
+    let mut event = HandshakeEvent {
+        direction: "outbound".into(),
+        token_kind: "S2SAppOnly".into(),
+        issuer: claims
+            .as_ref()
+            .and_then(|c| c.iss.clone())
+            .unwrap_or_default(),
+        nameid: claims
+            .as_ref()
+            .and_then(|c| c.nameid.clone())
+            .unwrap_or_default(),
+        audience,
+        user: user.to_string(),
+        digest: s2s::jwt::token_digest(&token),
+        ..Default::default()
+    };
+    let url = format!("{base}/s2s/presence/{}", urlencode(user));
+    let resp = reqwest::Client::new()
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await;
+    event.latency_us = started.elapsed().as_micros() as i64;
+    let outcome = match resp {
+        Err(e) => Err(OnPremError::Unavailable(format!(
+            "the partner at {base} cannot be reached: {e}"
+        ))),
+        Ok(r) => {
+            let status = r.status();
+            let diagnostics = r
+                .headers()
+                .get("x-ms-diagnostics")
+                .and_then(|v| v.to_str().ok())
+                .map(String::from);
+            let text = r.text().await.unwrap_or_default();
+            let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+            if status.is_success() {
+                Ok(body)
+            } else {
+                let code = body["error"]["code"]
+                    .as_str()
+                    .unwrap_or("Error")
+                    .to_string();
+                let reason = diagnostics
+                    .unwrap_or_else(|| body["error"]["message"].as_str().unwrap_or("").to_string());
+                Err(OnPremError::PartnerRefused(format!(
+                    "the partner refused ({} {code}): {reason}",
+                    status.as_u16()
+                )))
+            }
+        }
+    };
+    match &outcome {
+        Ok(_) => event.outcome = "accepted".into(),
+        Err(e) => {
+            event.outcome = "rejected".into();
+            event.error = e.to_string();
+        }
+    }
+    state.handshakes.record(event);
+    outcome
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'@' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,253 @@
+//! Presence, the call that runbook step 5 makes possible: on-premises Exchange asks for a user's
+//! presence with an actor token it signs itself (`iss` = `nameid` = 00000002-…@<tenant>,
+//! `aud` = 00000004-…/<this host>@<tenant>). The partner trusts such a token only when its
+//! signing certificate is a Verify key credential of the partner's own service principal in the
+//! cloud directory, valid now: the keys are read from the directory with a Graph token of the
+//! partner's own (never a tenant administrator's credential), kept in memory, read again every
+//! five minutes, and at once (at most every two seconds) when a token names an unknown key.
+
+use crate::PartnerError;
+use crate::server::{AppState, KIND_USER, PartnerState, Settings};
+use crate::tokens::TokenSource;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use s2s::ids::{AAD_GRAPH_APP_ID, EXCHANGE_APP_ID};
+use s2s::validate::{IssuerKey, IssuerKind, PartnerApplicationTrust, TrustSnapshot, TrustedIssuer};
+use s2s::{ErrorCode, OAuthError, RequestContext, Validator};
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+
+const REFRESH_EVERY: i64 = 300;
+const REFRESH_AT_MOST_EVERY: i64 = 2;
+pub const AVAILABILITIES: &[&str] = &["Available", "Busy", "DoNotDisturb", "Away", "Offline"];
+const ON_PREMISES: &str = "Exchange (on-premises)";
+
+#[derive(Default)]
+pub struct PeerTrust {
+    inner: Mutex<Option<(i64, Arc<TrustSnapshot>)>>,
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+impl PeerTrust {
+    /// The trust as last read; read again when older than five minutes, or when `force`
+    /// and the last read is two seconds old.
+    async fn get(
+        &self,
+        state: &PartnerState,
+        force: bool,
+    ) -> Result<Arc<TrustSnapshot>, PartnerError> {
+        let cached = self.inner.lock().expect("peer trust").clone();
+        if let Some((at, snap)) = &cached {
+            let age = now() - at;
+            if age < REFRESH_EVERY && (!force || age < REFRESH_AT_MOST_EVERY) {
+                return Ok(snap.clone());
+            }
+        }
+        let fresh = Arc::new(read_trust(state).await?);
+        *self.inner.lock().expect("peer trust") = Some((now(), fresh.clone()));
+        Ok(fresh)
+    }
+}
+
+/// The directory's base URL: the token endpoint's scheme and authority.
+fn directory_base(token_endpoint: &str) -> (String, String) {
+    let (scheme, rest) = token_endpoint
+        .split_once("://")
+        .unwrap_or(("https", token_endpoint));
+    let authority = rest.split('/').next().unwrap_or("").to_string();
+    (format!("{scheme}://{authority}"), authority)
+}
+
+/// The Verify keys on this partner's own service principal, as a trust configuration with one
+/// self-signing issuer: on-premises Exchange (00000002-…) in the tenant's realm.
+async fn read_trust(state: &PartnerState) -> Result<TrustSnapshot, PartnerError> {
+    let s = state.settings().await?;
+    let (base, authority) = directory_base(&s.token_endpoint);
+    let src = TokenSource {
+        tenant: s.tenant_id.clone(),
+        token_endpoint: s.token_endpoint.clone(),
+        client_app_id: s.client_app_id.clone(),
+    };
+    let resource = format!("{AAD_GRAPH_APP_ID}/{authority}@{}", s.tenant_id);
+    let token = state
+        .tokens
+        .actor_token(&src, &state.key, &state.cert, &resource)
+        .await?;
+    let url = format!(
+        "{base}/v1.0/servicePrincipals(appId='{}')?$select=keyCredentials",
+        s.client_app_id
+    );
+    let resp = state
+        .ews
+        .http()
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .map_err(|e| {
+            PartnerError::Unavailable(format!("the directory at {base} cannot be reached: {e}"))
+        })?;
+    if !resp.status().is_success() {
+        state.tokens.forget(&resource);
+        return Err(PartnerError::Unavailable(format!(
+            "the directory refused to list this service's keys (HTTP {})",
+            resp.status().as_u16()
+        )));
+    }
+    let sp: Value = resp
+        .json()
+        .await
+        .map_err(|e| PartnerError::Unavailable(format!("the directory answered no JSON: {e}")))?;
+    Ok(snapshot(&s, &sp, now()))
+}
+
+fn snapshot(s: &Settings, sp: &Value, now: i64) -> TrustSnapshot {
+    let keys = sp["keyCredentials"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|k| k["usage"] == "Verify" && k["type"] == "AsymmetricX509Cert")
+        .filter(|k| within(k, now))
+        .filter_map(|k| STANDARD.decode(k["key"].as_str()?).ok())
+        .filter_map(|der| crypto::Certificate::from_der_or_pem(&der).ok())
+        .filter_map(|c| {
+            Some(IssuerKey {
+                x5t: c.x5t().to_string(),
+                thumbprint: c.thumbprint().to_string(),
+                key: c.public_key().ok()?.clone(),
+            })
+        })
+        .collect();
+    TrustSnapshot {
+        service_name: s.client_app_id.clone(),
+        issuers: vec![TrustedIssuer {
+            kind: IssuerKind::PartnerApplication {
+                name: ON_PREMISES.into(),
+            },
+            id: EXCHANGE_APP_ID.into(),
+            realm: Some(s.tenant_id.clone()),
+            keys,
+        }],
+        partner_applications: vec![PartnerApplicationTrust {
+            name: ON_PREMISES.into(),
+            application_identifier: EXCHANGE_APP_ID.into(),
+            realm: Some(s.tenant_id.clone()),
+            use_auth_server: false,
+            enabled: true,
+            accept_security_identifier_information: false,
+        }],
+        local_realms: vec![s.tenant_id.clone()],
+    }
+}
+
+fn within(k: &Value, now: i64) -> bool {
+    let t = |f: &str| {
+        k[f].as_str().and_then(|v| {
+            time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339).ok()
+        })
+    };
+    let start = t("startDateTime")
+        .map(|d| d.unix_timestamp())
+        .unwrap_or(i64::MIN);
+    let end = t("endDateTime")
+        .map(|d| d.unix_timestamp())
+        .unwrap_or(i64::MAX);
+    start <= now && now <= end
+}
+
+/// `GET /s2s/presence/{user}`: the user's availability, for a validated on-premises token.
+pub async fn get_presence(
+    State(a): State<AppState>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+) -> Result<Response, PartnerError> {
+    let state = &a.state;
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or("");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let req = RequestContext { host, now: now() };
+    let mut result =
+        Validator::default().validate(token, &req, &*state.peer_trust.get(state, false).await?);
+    if matches!(&result, Err(e) if e.code == ErrorCode::NoCertificateFound) {
+        result =
+            Validator::default().validate(token, &req, &*state.peer_trust.get(state, true).await?);
+    }
+    let digest = s2s::jwt::token_digest(token);
+    let validated = match result {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::info!(token = %digest, code = e.code.code(), "presence request refused");
+            return Ok(refused(&e));
+        }
+    };
+    tracing::info!(token = %digest, issuer = %validated.issuer, "presence request accepted");
+    let u = state.user(&user).await?;
+    Ok(axum::Json(json!({
+        "sip": u["sip"],
+        "smtp": u["smtp"],
+        "availability": u["availability"].as_str().unwrap_or("Available"),
+    }))
+    .into_response())
+}
+
+fn refused(e: &OAuthError) -> Response {
+    let mut resp = (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(json!({ "error": { "code": e.code.name(), "message": e.message } })),
+    )
+        .into_response();
+    let h = resp.headers_mut();
+    if let Ok(v) = e.diagnostics().to_string().parse() {
+        h.insert("x-ms-diagnostics", v);
+    }
+    if let Ok(v) = "Bearer error=\"invalid_token\"".parse() {
+        h.insert(header::WWW_AUTHENTICATE, v);
+    }
+    resp
+}
+
+/// `PUT /api/users/{user}/presence` with `{"availability": …}` (operator).
+pub async fn set_presence(
+    State(a): State<AppState>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, PartnerError> {
+    a.check(&headers)?;
+    let v: Value = serde_json::from_slice(&body)
+        .map_err(|e| PartnerError::BadRequest(format!("the request body is not JSON: {e}")))?;
+    let wanted = v["availability"].as_str().unwrap_or("");
+    let Some(availability) = AVAILABILITIES
+        .iter()
+        .find(|x| x.eq_ignore_ascii_case(wanted))
+    else {
+        return Err(PartnerError::BadRequest(format!(
+            "availability must be one of {}",
+            AVAILABILITIES.join(", ")
+        )));
+    };
+    let dir = a.state.store.directory();
+    let found = a.state.user(&user).await?;
+    let sip = found["sip"].as_str().unwrap_or("").to_string();
+    let obj = dir
+        .find(KIND_USER, "", &sip)
+        .await?
+        .ok_or_else(|| PartnerError::NotFound(format!("user '{user}'")))?;
+    let mut data = obj.data.clone();
+    data["availability"] = json!(availability);
+    dir.update(&obj, &sip, data.clone()).await?;
+    Ok(axum::Json(data).into_response())
+}
