@@ -649,3 +649,116 @@ fn certificate_rollovers_under_traffic_fail_no_request() {
         serde_json::from_str(&ok(dir, &["onprem", "get-auth-config", "--json"])).unwrap();
     assert_eq!(config["CurrentCertificateThumbprint"], thumb.as_str());
 }
+
+#[test]
+fn the_partner_finds_each_users_ews_by_autodiscover() {
+    let tmp = TempDir::new("autodiscover");
+    let dir = tmp.0.as_path();
+    let _up = configured(dir);
+    let onprem = std::fs::read_to_string(dir.join("data/onprem/server.url")).unwrap();
+    let cloud = std::fs::read_to_string(dir.join("data/cloud/server.url")).unwrap();
+    let tenant = std::fs::read_dir(dir.join("data/cloud/tenants"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name()
+        .to_str()
+        .unwrap()
+        .trim_end_matches(".credential")
+        .to_string();
+    let autodiscover = format!("{}/autodiscover/autodiscover.svc", onprem.trim());
+    let endpoint = format!("{}/{tenant}/tokens/OAuth/2", cloud.trim());
+    let resource = format!("{EXCHANGE}/mail.contoso.com@contoso.com");
+    let configure = |setting: &str| {
+        h(
+            dir,
+            &[
+                "partner",
+                "configure",
+                "--tenant",
+                &tenant,
+                "--token-endpoint",
+                &endpoint,
+                "--autodiscover-url",
+                &autodiscover,
+                "--ews-url-setting",
+                setting,
+                "--resource",
+                &resource,
+            ],
+        )
+    };
+    // ExternalEwsUrl (https://mail.contoso.com/…) does not resolve here: the call fails and
+    // says so; InternalEwsUrl is this server.
+    assert!(configure("ExternalEwsUrl").0);
+    let (success, out, _) = h(
+        dir,
+        &["test-oauth-connectivity", "--mailbox", "alice@contoso.com"],
+    );
+    assert!(
+        !success
+            && out.contains("[Autodiscover] ExternalEwsUrl at")
+            && out.contains("https://mail.contoso.com/EWS/Exchange.asmx"),
+        "{out}"
+    );
+    assert!(configure("InternalEwsUrl").0);
+    let (success, out, err) = h(
+        dir,
+        &["test-oauth-connectivity", "--mailbox", "alice@contoso.com"],
+    );
+    assert!(success, "{err}{out}");
+    assert!(
+        out.contains(&format!(
+            "[Autodiscover] InternalEwsUrl at {autodiscover}: {}/EWS/Exchange.asmx",
+            onprem.trim()
+        )),
+        "{out}"
+    );
+
+    // The features use it: a greeting set and read back through the Autodiscovered URL.
+    let wav = dir.join("greeting.wav");
+    std::fs::write(&wav, b"RIFF\x24\x00\x00\x00WAVEfmt ").unwrap();
+    ok(
+        dir,
+        &[
+            "partner",
+            "set-greeting",
+            "--user",
+            "alice@contoso.com",
+            "--file",
+            wav.to_str().unwrap(),
+        ],
+    );
+    ok(
+        dir,
+        &[
+            "partner",
+            "get-greeting",
+            "--user",
+            "alice@contoso.com",
+            "--out",
+            "back.wav",
+        ],
+    );
+    assert_eq!(
+        std::fs::read(dir.join("back.wav")).unwrap(),
+        std::fs::read(&wav).unwrap()
+    );
+
+    // Neither a URL nor Autodiscover: refused.
+    let (success, _, err) = h(
+        dir,
+        &[
+            "partner",
+            "configure",
+            "--tenant",
+            &tenant,
+            "--token-endpoint",
+            &endpoint,
+            "--resource",
+            &resource,
+        ],
+    );
+    assert!(!success && err.contains("--ews-url"), "{err}");
+}

@@ -30,8 +30,15 @@ pub enum PartnerCommand {
         #[arg(long)]
         token_endpoint: String,
         /// The on-premises EWS URL the partner connects to.
-        #[arg(long)]
-        ews_url: String,
+        #[arg(long, required_unless_present = "autodiscover_url")]
+        ews_url: Option<String>,
+        /// Find each user's EWS URL by Autodiscover here instead
+        /// (https://<host>/autodiscover/autodiscover.svc).
+        #[arg(long, conflicts_with = "ews_url")]
+        autodiscover_url: Option<String>,
+        /// The Autodiscover setting to take: ExternalEwsUrl or InternalEwsUrl.
+        #[arg(long, default_value = "ExternalEwsUrl")]
+        ews_url_setting: String,
         /// The resource to ask tokens for: 00000002-0000-0ff1-ce00-000000000000/<EWS host>@<realm>.
         #[arg(long)]
         resource: String,
@@ -173,15 +180,30 @@ pub fn run(args: PartnerArgs, data: &DataDir, out: &Output) -> Result<(), CliErr
             tenant,
             token_endpoint,
             ews_url,
+            autodiscover_url,
+            ews_url_setting,
             resource,
         } => {
-            let v = c.json(c.http.put(url("/admin/settings")).json(&json!({"tenantId": tenant, "tokenEndpoint": token_endpoint, "ewsUrl": ews_url, "resource": resource})))?;
+            let body = json!({
+                "tenantId": tenant,
+                "tokenEndpoint": token_endpoint,
+                "ewsUrl": ews_url.unwrap_or_default(),
+                "autodiscoverUrl": autodiscover_url,
+                "ewsUrlSetting": ews_url_setting,
+                "resource": resource,
+            });
+            let v = c.json(c.http.put(url("/admin/settings")).json(&body))?;
             show(
                 &v,
                 vec![
                     ("TenantId", s(&v, "tenantId")),
                     ("TokenEndpoint", s(&v, "tokenEndpoint")),
                     ("EwsUrl", s(&v, "ewsUrl")),
+                    (
+                        "AutodiscoverUrl",
+                        v["autodiscoverUrl"].as_str().unwrap_or("").to_string(),
+                    ),
+                    ("EwsUrlSetting", s(&v, "ewsUrlSetting")),
                     ("Resource", s(&v, "resource")),
                 ],
             );

@@ -63,8 +63,8 @@ pub fn ews_endpoint(target: &str) -> Result<String, PartnerError> {
 
 /// The resource to ask for: the configured one when the target is the configured EWS, else the
 /// target's host in the tenant's realm.
-fn resource_for(s: &Settings, url: &str) -> String {
-    if url.eq_ignore_ascii_case(&s.ews_url) {
+fn resource_for(s: &Settings, url: &str, explicit_target: bool) -> String {
+    if !explicit_target || url.eq_ignore_ascii_case(&s.ews_url) {
         return s.resource.clone();
     }
     let host = url
@@ -93,12 +93,12 @@ pub async fn run(
         ));
     }
     let s = state.settings().await?;
-    let url = match &t.target_uri {
-        Some(u) => ews_endpoint(u)?,
-        None => s.ews_url.clone(),
-    };
     let mut log = Log::default();
     log.line(format!("Client request ID: {}", uuid::Uuid::new_v4()));
+    let url = match &t.target_uri {
+        Some(u) => ews_endpoint(u)?,
+        None => discover(state, &s, mailbox.unwrap_or(""), &mut log).await?,
+    };
     log.line(format!(
         "Service: EWS. Target: {url}. Mailbox: {}.",
         mailbox.unwrap_or("")
@@ -114,6 +114,27 @@ pub async fn run(
         is_valid: true,
         object_state: "New".into(),
     })
+}
+
+/// The configured EWS URL, or the mailbox's from Autodiscover (logged).
+async fn discover(
+    state: &PartnerState,
+    s: &Settings,
+    mailbox: &str,
+    log: &mut Log,
+) -> Result<String, PartnerError> {
+    if !s.ews_url.is_empty() {
+        return Ok(s.ews_url.clone());
+    }
+    let user = serde_json::json!({ "smtp": mailbox });
+    let token = state.token_for(s, &user).await?;
+    let url = state.ews_url(s, mailbox, &token).await?;
+    log.line(format!(
+        "[Autodiscover] {} at {}: {url}",
+        s.ews_url_setting,
+        s.autodiscover_url.as_deref().unwrap_or("")
+    ));
+    Ok(url)
 }
 
 #[derive(Default)]
@@ -135,7 +156,7 @@ async fn probe(
     log: &mut Log,
 ) -> bool {
     challenge(state, s, url, log).await;
-    let resource = resource_for(s, url);
+    let resource = resource_for(s, url, t.target_uri.is_some());
     let Some(actor) = actor_token(state, s, &resource, t.use_cached_token, log).await else {
         return false;
     };
@@ -236,7 +257,7 @@ async fn actor_token(
         }
         Err(e) => {
             log.line(format!(
-                "[OAuthCredentials:Authenticate] the token service refused: [{}] {e}",
+                "[OAuthCredentials:Authenticate] [{}] {e}",
                 e.code()
             ));
             None

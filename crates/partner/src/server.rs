@@ -33,11 +33,23 @@ pub const KIND_WORK: &str = "Work";
 pub struct Settings {
     pub tenant_id: String,
     pub token_endpoint: String,
+    /// A fixed on-premises EWS URL; empty when each user's is found by Autodiscover.
+    #[serde(default)]
     pub ews_url: String,
+    /// Autodiscover (`…/autodiscover/autodiscover.svc`), used when `ews_url` is empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autodiscover_url: Option<String>,
+    /// Which Autodiscover setting names the EWS URL: ExternalEwsUrl (default) or InternalEwsUrl.
+    #[serde(default = "external_ews_url")]
+    pub ews_url_setting: String,
     /// `00000002-0000-0ff1-ce00-000000000000/<EWS host>@<realm>`.
     pub resource: String,
     #[serde(default = "skype")]
     pub client_app_id: String,
+}
+
+fn external_ews_url() -> String {
+    "ExternalEwsUrl".into()
 }
 
 fn skype() -> String {
@@ -54,6 +66,8 @@ pub struct PartnerState {
     pub retry_base_ms: i64,
     /// The keys on this service's own principal: whom it trusts for presence requests.
     pub peer_trust: crate::presence::PeerTrust,
+    /// EWS URLs found by Autodiscover, by lowercase SMTP address.
+    pub discovered: std::sync::Mutex<HashMap<String, String>>,
 }
 
 impl PartnerState {
@@ -136,7 +150,9 @@ impl PartnerState {
         op: &str,
     ) -> Result<ews::Element, PartnerError> {
         let token = self.token_for(s, user).await?;
-        match self.ews.call(&s.ews_url, &token, header, op).await {
+        let smtp = user["smtp"].as_str().unwrap_or("");
+        let url = self.ews_url(s, smtp, &token).await?;
+        match self.ews.call(&url, &token, header, op).await {
             Err(PartnerError::EwsRefused { code, message }) if code == "Http401" => {
                 self.tokens.forget(&s.resource);
                 Err(PartnerError::Unavailable(format!(
@@ -145,6 +161,38 @@ impl PartnerState {
             }
             other => other,
         }
+    }
+
+    /// The configured EWS URL, or `smtp`'s from Autodiscover (asked once per user).
+    pub async fn ews_url(
+        &self,
+        s: &Settings,
+        smtp: &str,
+        token: &str,
+    ) -> Result<String, PartnerError> {
+        if !s.ews_url.is_empty() {
+            return Ok(s.ews_url.clone());
+        }
+        let key = smtp.to_ascii_lowercase();
+        if let Some(u) = self.discovered.lock().expect("discovered").get(&key) {
+            return Ok(u.clone());
+        }
+        let autodiscover = s.autodiscover_url.as_deref().ok_or_else(|| {
+            PartnerError::NotConfigured("neither an EWS URL nor an Autodiscover URL is set".into())
+        })?;
+        let url = crate::autodiscover::ews_url(
+            self.ews.http(),
+            autodiscover,
+            token,
+            smtp,
+            &s.ews_url_setting,
+        )
+        .await?;
+        self.discovered
+            .lock()
+            .expect("discovered")
+            .insert(key, url.clone());
+        Ok(url)
     }
 
     fn authenticate(&self, headers: &HeaderMap, operator_hash: &str) -> Result<(), PartnerError> {
@@ -256,6 +304,7 @@ impl PartnerServer {
             key,
             retry_base_ms,
             peer_trust: Default::default(),
+            discovered: Default::default(),
         });
         let tasks = vec![tokio::spawn(crate::work::worker(state.clone()))];
         Ok(PartnerServer {
@@ -323,14 +372,22 @@ async fn put_settings(
 ) -> Result<Response, PartnerError> {
     a.check(&headers)?;
     let s: Settings = parse(&body)?;
+    let url = |u: &str| u.starts_with("http://") || u.starts_with("https://");
+    let ews_ok = if s.ews_url.is_empty() {
+        s.autodiscover_url.as_deref().is_some_and(url)
+    } else {
+        url(&s.ews_url)
+    };
     if s2s::Audience::parse(&s.resource).is_none()
-        || !s.ews_url.starts_with("http")
-        || !s.token_endpoint.starts_with("http")
+        || !ews_ok
+        || !url(&s.token_endpoint)
+        || !crate::autodiscover::EWS_URL_SETTINGS.contains(&s.ews_url_setting.as_str())
     {
         return Err(PartnerError::BadRequest(
-            "resource must be app/host@realm; ewsUrl and tokenEndpoint must be URLs".into(),
+            "resource must be app/host@realm; tokenEndpoint and ewsUrl (or, without it, autodiscoverUrl) must be http(s) URLs; ewsUrlSetting is ExternalEwsUrl or InternalEwsUrl".into(),
         ));
     }
+    a.state.discovered.lock().expect("discovered").clear();
     let dir = a.state.store.directory();
     let data = serde_json::to_value(&s).map_err(|e| PartnerError::Internal(e.to_string()))?;
     match dir.find(KIND_SETTINGS, "", "settings").await? {

@@ -128,11 +128,17 @@ impl TokenClient {
                     .as_u64()
                     .map(|c| format!("AADSTS{c}"))
                     .unwrap_or_else(|| "TokenRefused".into()),
+                // error_description starts with the code again ("AADSTS…: …").
                 message: body["error_description"]
                     .as_str()
                     .unwrap_or("")
                     .lines()
                     .next()
+                    .map(|l| {
+                        l.split_once(": ")
+                            .filter(|(c, _)| c.starts_with("AADSTS"))
+                            .map_or(l, |(_, m)| m)
+                    })
                     .unwrap_or("")
                     .to_string(),
             });

@@ -1,0 +1,109 @@
+//! Finding a user's EWS URL by Autodiscover (SOAP GetUserSettings), under the same S2S token as
+//! the EWS call that follows, when the partner is configured with an Autodiscover URL instead of
+//! a fixed EWS URL. Answers are kept per user for the life of the process.
+
+use crate::PartnerError;
+use ews::xml::escape;
+
+/// The settings a partner may take the EWS URL from.
+pub const EWS_URL_SETTINGS: &[&str] = &["ExternalEwsUrl", "InternalEwsUrl"];
+
+fn request(url: &str, mailbox: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:a="http://schemas.microsoft.com/exchange/2010/Autodiscover" xmlns:wsa="http://www.w3.org/2005/08/addressing"><soap:Header><a:RequestedServerVersion>Exchange2013</a:RequestedServerVersion><wsa:Action>http://schemas.microsoft.com/exchange/2010/Autodiscover/Autodiscover/GetUserSettings</wsa:Action><wsa:To>{}</wsa:To></soap:Header><soap:Body><a:GetUserSettingsRequestMessage><a:Request><a:Users><a:User><a:Mailbox>{}</a:Mailbox></a:User></a:Users><a:RequestedSettings><a:Setting>ExternalEwsUrl</a:Setting><a:Setting>InternalEwsUrl</a:Setting></a:RequestedSettings></a:Request></a:GetUserSettingsRequestMessage></soap:Body></soap:Envelope>"#,
+        escape(url),
+        escape(mailbox)
+    )
+}
+
+/// The value of `setting` for `mailbox`, from the GetUserSettings answer in `text`.
+pub fn parse_setting(text: &str, setting: &str) -> Result<String, PartnerError> {
+    let doc = ews::xml::parse(text)
+        .map_err(|e| PartnerError::Unavailable(format!("Autodiscover answered no XML: {e}")))?;
+    let user = doc
+        .child("Body")
+        .and_then(|b| b.child("GetUserSettingsResponseMessage"))
+        .and_then(|m| m.child("Response"))
+        .and_then(|r| r.child("UserResponses"))
+        .and_then(|u| u.child("UserResponse"))
+        .ok_or_else(|| PartnerError::Unavailable("Autodiscover answered no UserResponse".into()))?;
+    let code = user.child_text("ErrorCode").unwrap_or_default();
+    if code != "NoError" {
+        return Err(PartnerError::EwsRefused {
+            message: user.child_text("ErrorMessage").unwrap_or_default(),
+            code,
+        });
+    }
+    user.child("UserSettings")
+        .into_iter()
+        .flat_map(|s| s.children_named("UserSetting"))
+        .find(|s| s.child_text("Name").as_deref() == Some(setting))
+        .and_then(|s| s.child_text("Value"))
+        .filter(|v| v.starts_with("http"))
+        .ok_or_else(|| PartnerError::EwsRefused {
+            code: "SettingIsNotAvailable".into(),
+            message: format!("Autodiscover has no {setting} for this user"),
+        })
+}
+
+/// Asks Autodiscover at `url` for `mailbox`'s EWS URL (`setting`), presenting `token`.
+pub async fn ews_url(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    mailbox: &str,
+    setting: &str,
+) -> Result<String, PartnerError> {
+    let resp = http
+        .post(url)
+        .header("content-type", "text/xml; charset=utf-8")
+        .bearer_auth(token)
+        .body(request(url, mailbox))
+        .send()
+        .await
+        .map_err(|e| {
+            PartnerError::Unavailable(format!("Autodiscover at {url} cannot be reached: {e}"))
+        })?;
+    let status = resp.status();
+    let text = resp
+        .text()
+        .await
+        .map_err(|e| PartnerError::Unavailable(format!("Autodiscover answer cut short: {e}")))?;
+    if status.as_u16() == 401 || status.as_u16() == 403 {
+        return Err(PartnerError::EwsRefused {
+            code: format!("Http{}", status.as_u16()),
+            message: "Autodiscover refused the token".into(),
+        });
+    }
+    if !status.is_success() {
+        return Err(PartnerError::Unavailable(format!(
+            "Autodiscover answered HTTP {status}"
+        )));
+    }
+    parse_setting(&text, setting)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ANSWER: &str = r#"<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><GetUserSettingsResponseMessage xmlns="http://schemas.microsoft.com/exchange/2010/Autodiscover"><Response xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><ErrorCode>NoError</ErrorCode><UserResponses><UserResponse><ErrorCode>NoError</ErrorCode><UserSettings><UserSetting i:type="StringSetting"><Name>ExternalEwsUrl</Name><Value>https://mail.contoso.com/EWS/Exchange.asmx</Value></UserSetting><UserSetting i:type="StringSetting"><Name>InternalEwsUrl</Name><Value>http://127.0.0.1:8443/EWS/Exchange.asmx</Value></UserSetting></UserSettings></UserResponse></UserResponses></Response></GetUserSettingsResponseMessage></s:Body></s:Envelope>"#;
+
+    #[test]
+    fn takes_the_requested_setting() {
+        assert_eq!(
+            parse_setting(ANSWER, "ExternalEwsUrl").unwrap(),
+            "https://mail.contoso.com/EWS/Exchange.asmx"
+        );
+        assert_eq!(
+            parse_setting(ANSWER, "InternalEwsUrl").unwrap(),
+            "http://127.0.0.1:8443/EWS/Exchange.asmx"
+        );
+        let bad = ANSWER.replace("<ErrorCode>NoError</ErrorCode><UserSettings>", "<ErrorCode>InvalidUser</ErrorCode><ErrorMessage>Invalid user</ErrorMessage><UserSettings>");
+        assert_eq!(
+            parse_setting(&bad, "InternalEwsUrl").unwrap_err().code(),
+            "InvalidUser"
+        );
+        assert!(parse_setting("not xml", "InternalEwsUrl").is_err());
+    }
+}
