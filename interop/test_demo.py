@@ -1,0 +1,67 @@
+"""exchangelib, as a separate client, reads what `hybrid demo` left in the mailboxes: the archived
+IM transcript in Recoverable Items\\Purges and the Conversation History items. The demo runs with
+--keep; its data folder is then served again by `hybrid up` and read with a token from the real
+ACS flow, signed by the EWS client key the demo registered on 00000004-…."""
+
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import time
+
+from conftest import hybrid, hybrid_bin
+
+os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+
+from exchangelib import DELEGATE, Account, Configuration, OAuth2AuthorizationCodeCredentials  # noqa: E402
+from exchangelib.protocol import close_connections  # noqa: E402
+
+EXCHANGE = "00000002-0000-0ff1-ce00-000000000000"
+SKYPE = "00000004-0000-0ff1-ce00-000000000000"
+
+
+def test_exchangelib_reads_the_demos_archive_and_conversation_history():
+    demo = hybrid("demo", "--keep", check=0)
+    assert "All checks passed." in demo.stdout
+    work = pathlib.Path(re.search(r"^kept (.+)$", demo.stdout, re.M).group(1))
+    data = work / "data"
+    # The demo's own `hybrid up` was stopped; its marker goes, so that the new one is awaited.
+    (data / "ready").unlink(missing_ok=True)
+    env = dict(os.environ, HYBRID_LOG="warn")
+    up = subprocess.Popen([hybrid_bin(), "--data", str(data), "up", "--base-port", "0"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        for _ in range(400):
+            if (data / "ready").exists():
+                break
+            time.sleep(0.025)
+        assert (data / "ready").exists(), "hybrid up did not serve the demo's data again"
+        onprem = (data / "onprem" / "server.url").read_text().strip()
+        cloud = (data / "cloud" / "server.url").read_text().strip()
+        tenant = next((data / "cloud" / "tenants").iterdir()).name.removesuffix(".credential")
+
+        def account(smtp):
+            token = hybrid("token", "request", "--cert", work / "client.pem", "--key", work / "client-key.pem",
+                           "--client", SKYPE, "--tenant", tenant, "--token-endpoint", f"{cloud}/{tenant}/tokens/OAuth/2",
+                           "--resource", f"{EXCHANGE}/mail.contoso.com@contoso.com", "--user-smtp", smtp, check=0).stdout.strip()
+            close_connections()
+            creds = OAuth2AuthorizationCodeCredentials(access_token={"access_token": token})
+            config = Configuration(service_endpoint=f"{onprem}/EWS/Exchange.asmx", credentials=creds)
+            # The token names the user: delegate access (exchangelib defaults to impersonation
+            # with OAuth, which needs ApplicationImpersonation).
+            return Account(smtp, config=config, autodiscover=False, access_type=DELEGATE)
+
+        for smtp in ("alice@contoso.com", "bob@contoso.com"):
+            [transcript] = list(account(smtp).recoverable_items_purges.filter(subject="Lunch?"))
+            assert transcript.item_class == "IPM.Note.Microsoft.Conversation"
+            assert "lunch at noon?" in str(transcript.body)
+            assert transcript.is_draft is False
+        history = account("bob@contoso.com").conversation_history.all()
+        classes = sorted((i.subject, i.item_class) for i in history)
+        assert ("Lunch?", "IPM.Note.Microsoft.Conversation") in classes
+        assert any(c == "IPM.Note.Microsoft.Missed" for _, c in classes), classes
+    finally:
+        up.terminate()
+        up.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
