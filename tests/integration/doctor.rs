@@ -222,20 +222,7 @@ fn doctor_finds_each_broken_part_of_the_trust_and_its_fixes_repair_it() {
 
     // Uploaded key not the current certificate: a new auth certificate made current on premises
     // only.
-    let cert: Value = serde_json::from_str(&ok(
-        dir,
-        &[
-            "onprem",
-            "new-exchange-certificate",
-            "--subject-name",
-            "CN=Microsoft Exchange Server Auth Certificate",
-            "--services",
-            "SMTP",
-            "--json",
-        ],
-    ))
-    .unwrap();
-    let thumb = cert["Thumbprint"].as_str().unwrap();
+    let thumb = &new_auth_certificate(dir);
     provoke_and_fix(
         dir,
         &[

@@ -28,6 +28,8 @@ const ON_PREMISES: &str = "Exchange (on-premises)";
 #[derive(Default)]
 pub struct PeerTrust {
     inner: Mutex<Option<(i64, Arc<TrustSnapshot>)>>,
+    /// When a token naming an unknown key last made the keys be read again.
+    last_forced: Mutex<i64>,
 }
 
 fn now() -> i64 {
@@ -35,8 +37,9 @@ fn now() -> i64 {
 }
 
 impl PeerTrust {
-    /// The trust as last read; read again when older than five minutes, or when `force`
-    /// and the last read is two seconds old.
+    /// The trust as last read; read again when older than five minutes, or when `force` and
+    /// no other forced read happened in the last two seconds (an unknown key is worth one read,
+    /// not one per request).
     async fn get(
         &self,
         state: &PartnerState,
@@ -44,8 +47,16 @@ impl PeerTrust {
     ) -> Result<Arc<TrustSnapshot>, PartnerError> {
         let cached = self.inner.lock().expect("peer trust").clone();
         if let Some((at, snap)) = &cached {
-            let age = now() - at;
-            if age < REFRESH_EVERY && (!force || age < REFRESH_AT_MOST_EVERY) {
+            let fresh = now() - at < REFRESH_EVERY;
+            let forced = force && {
+                let mut last = self.last_forced.lock().expect("peer trust");
+                let allowed = now() - *last >= REFRESH_AT_MOST_EVERY;
+                if allowed {
+                    *last = now();
+                }
+                allowed
+            };
+            if fresh && !forced {
                 return Ok(snap.clone());
             }
         }
