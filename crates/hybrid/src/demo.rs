@@ -17,6 +17,7 @@ use std::process::{Child, Command, Stdio};
 
 const EXCHANGE: &str = "00000002-0000-0ff1-ce00-000000000000";
 const SKYPE: &str = "00000004-0000-0ff1-ce00-000000000000";
+const ACS: &str = s2s::ids::ACS_APP_ID;
 const DOMAIN: &str = "contoso.com";
 const EWS_HOST: &str = "mail.contoso.com";
 
@@ -368,8 +369,9 @@ fn runbook(d: &mut Demo, cloud: &str, tenant: &str) {
     let _ = tenant;
 }
 
-/// An EWS request as a client would make it, with an act-as token from the real flow.
-fn ews(d: &Demo, cloud: &str, onprem: &str, tenant: &str, smtp: &str, op: &str) -> String {
+/// An act-as token for `smtp` from the real flow: an ACS actor token for the EWS client's own
+/// key, wrapped in an outer token for the user.
+fn user_token(d: &Demo, cloud: &str, tenant: &str, smtp: &str) -> String {
     let (cert, key) = (d.path("client.pem"), d.path("client-key.pem"));
     let endpoint = format!("{cloud}/{tenant}/tokens/OAuth/2");
     let resource = format!("{EXCHANGE}/{EWS_HOST}@{DOMAIN}");
@@ -391,13 +393,19 @@ fn ews(d: &Demo, cloud: &str, onprem: &str, tenant: &str, smtp: &str, op: &str) 
         "--user-smtp",
         smtp,
     ]);
+    token.trim().to_string()
+}
+
+/// An EWS request as a client would make it, with an act-as token from the real flow.
+fn ews(d: &Demo, cloud: &str, onprem: &str, tenant: &str, smtp: &str, op: &str) -> String {
+    let token = user_token(d, cloud, tenant, smtp);
     let body = format!(
         r#"<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Header><t:RequestServerVersion Version="Exchange2016"/></s:Header><s:Body>{op}</s:Body></s:Envelope>"#
     );
     reqwest::blocking::Client::new()
         .post(format!("{onprem}/EWS/Exchange.asmx"))
         .header("content-type", "text/xml; charset=utf-8")
-        .bearer_auth(token.trim())
+        .bearer_auth(&token)
         .body(body)
         .send()
         .and_then(|r| r.text())
@@ -594,6 +602,26 @@ fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
             println!("      {line} token={}", e["digest"].as_str().unwrap_or(""));
         }
     }
+    println!(
+        "      One such request's token, explained (hybrid token inspect; digests, never the token):"
+    );
+    let token = user_token(d, cloud, tenant, &format!("alice@{DOMAIN}"));
+    let (_, explained, _) = d.h(&["token", "inspect", &token]);
+    for line in explained.lines() {
+        println!("        {line}");
+    }
+    d.check(
+        &format!("the outer token is the partner's: iss {SKYPE}@{tenant}, user alice@{DOMAIN}"),
+        explained.contains(&format!("iss                   {SKYPE}@{tenant}"))
+            && explained.contains(&format!("smtp                  alice@{DOMAIN}")),
+        &explained,
+    );
+    d.check(
+        &format!("its actor token is ACS's: iss {ACS}@{tenant}, nameid {SKYPE}@{tenant}"),
+        explained.contains(&format!("iss                   {ACS}@{tenant}"))
+            && explained.contains(&format!("nameid                {SKYPE}@{tenant}")),
+        &explained,
+    );
     let partner_id = format!("{SKYPE}@{tenant}");
     d.check(
         &format!(
