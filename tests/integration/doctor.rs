@@ -387,7 +387,6 @@ fn test_oauth_connectivity_and_trace_show_the_handshake_and_why_it_fails() {
     let text = ok(dir, &["trace", "--after", &seq, "--failures"]);
     assert!(text.contains("error=7001 "), "{text}");
 
-    // A mailbox that does not exist, and a service this test does not run.
     ok(
         dir,
         &[
@@ -400,6 +399,45 @@ fn test_oauth_connectivity_and_trace_show_the_handshake_and_why_it_fails() {
         ],
     );
     std::thread::sleep(std::time::Duration::from_millis(1500));
+    // `trace --follow` prints new events as they happen.
+    let mut follow = Command::new(hybrid_bin())
+        .arg("--data")
+        .arg(dir.join("data"))
+        .args(["trace", "--follow", "--json", "--after", &seq])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = follow.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // The partner application is enabled again: this call, made while following, is accepted.
+    assert!(h(dir, &test).0);
+    let mut seen = vec![];
+    while let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(5)) {
+        let e: Value = serde_json::from_str(&line).unwrap();
+        let accepted = e["outcome"] == "accepted";
+        seen.push(e);
+        if accepted {
+            break;
+        }
+    }
+    let _ = follow.kill();
+    let _ = follow.wait();
+    // First what was there (the rejections after `seq`), then the new call as it happened.
+    assert!(seen.iter().any(|e| e["errorCode"] == 7001), "{seen:#?}");
+    assert_eq!(seen.last().unwrap()["outcome"], "accepted", "{seen:#?}");
+
+    // A mailbox that does not exist, and a service this test does not run.
     let (success, out, _) = h(
         dir,
         &["test-oauth-connectivity", "--mailbox", "nobody@contoso.com"],
