@@ -787,3 +787,83 @@ fn the_partner_finds_each_users_ews_by_autodiscover() {
     );
     assert!(!success && err.contains("--ews-url"), "{err}");
 }
+
+#[test]
+fn the_partners_signing_certificate_rolls_over_under_traffic() {
+    let tmp = TempDir::new("partner-rollover");
+    let dir = tmp.0.as_path();
+    let _up = configured(dir);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Each test asks the token service anew, with an assertion signed by the current key.
+    let traffic = {
+        let (dir, stop) = (dir.to_path_buf(), stop.clone());
+        std::thread::spawn(move || {
+            let (mut ok, mut failed) = (0, vec![]);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                match h(
+                    &dir,
+                    &["test-oauth-connectivity", "--mailbox", "alice@contoso.com"],
+                ) {
+                    (true, _, _) => ok += 1,
+                    (false, out, err) => failed.push(format!("{err}{out}")),
+                }
+            }
+            (ok, failed)
+        })
+    };
+    let next: Value = serde_json::from_str(&ok(
+        dir,
+        &[
+            "partner",
+            "new-signing-cert",
+            "--path",
+            "next.cer",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    let thumb = next["thumbprint"].as_str().unwrap();
+    // Not registered yet: publishing is refused, and nothing breaks.
+    let (success, _, err) = h(dir, &["partner", "publish-signing-cert"]);
+    assert!(
+        !success && err.contains("NextCertificateNotRegistered"),
+        "{err}"
+    );
+    ok(
+        dir,
+        &[
+            "cloud",
+            "add-service-principal-key",
+            "--service-principal-id",
+            SKYPE,
+            "--key-file",
+            "next.cer",
+        ],
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    ok(dir, &["partner", "publish-signing-cert"]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (done, failed) = traffic.join().unwrap();
+    assert!(
+        failed.is_empty(),
+        "{} of {} failed: {failed:#?}",
+        failed.len(),
+        done + failed.len()
+    );
+    assert!(done > 3, "only {done} requests");
+    let current: Value = serde_json::from_str(&ok(
+        dir,
+        &[
+            "partner",
+            "export-signing-cert",
+            "--path",
+            "now.cer",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(current["thumbprint"], thumb);
+    // The doctor checks the new one against the directory.
+    assert_clean(dir);
+}

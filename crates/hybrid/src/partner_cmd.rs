@@ -48,6 +48,18 @@ pub enum PartnerCommand {
         #[arg(long)]
         path: PathBuf,
     },
+    /// Signing-certificate rollover, step 1: stage a next certificate and write it (DER) to
+    /// PATH, to register on 00000004-… (hybrid cloud add-service-principal-key).
+    NewSigningCert {
+        #[arg(long)]
+        path: PathBuf,
+    },
+    /// Step 2: make the staged certificate current. Refused (NextCertificateNotRegistered)
+    /// until the directory holds it, unless --force.
+    PublishSigningCert {
+        #[arg(long)]
+        force: bool,
+    },
     /// Provision a user (SIP and SMTP addresses).
     NewUser {
         #[arg(long)]
@@ -219,6 +231,31 @@ pub fn run(args: PartnerArgs, data: &DataDir, out: &Output) -> Result<(), CliErr
                     ("Path", path.display().to_string()),
                 ],
             );
+        }
+        PartnerCommand::NewSigningCert { path } => {
+            let v = c.json(c.http.post(url("/admin/signing-certificate/next")))?;
+            let cert = crypto::Certificate::from_base64(v["certificate"].as_str().unwrap_or(""))?;
+            std::fs::write(&path, cert.der()).map_err(|e| CliError::io(&path, e))?;
+            show(
+                &v,
+                vec![
+                    ("Thumbprint", cert.thumbprint().to_string()),
+                    ("Path", path.display().to_string()),
+                ],
+            );
+        }
+        PartnerCommand::PublishSigningCert { force } => {
+            let force = if force { "true" } else { "false" };
+            let v = c.json(
+                c.http
+                    .post(url("/admin/signing-certificate/publish"))
+                    .query(&[("force", force)]),
+            )?;
+            let cert = crypto::Certificate::from_base64(v["certificate"].as_str().unwrap_or(""))?;
+            // The copy `hybrid doctor` checks against the directory.
+            let copy = data.role("partner").join("signing.cer");
+            std::fs::write(&copy, cert.der()).map_err(|e| CliError::io(&copy, e))?;
+            show(&v, vec![("Thumbprint", cert.thumbprint().to_string())]);
         }
         PartnerCommand::NewUser {
             sip,

@@ -238,7 +238,7 @@ async fn actor_token(
     };
     match state
         .tokens
-        .actor_token(&src, &state.key, &state.cert, resource)
+        .actor_token(&src, &state.signing().key, &state.signing().cert, resource)
         .await
     {
         Ok(token) => {

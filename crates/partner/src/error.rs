@@ -22,6 +22,9 @@ pub enum PartnerError {
     #[error("on-premises EWS refused: {code}: {message}")]
     EwsRefused { code: String, message: String },
     /// A service could not be reached or answered 5xx/throttled: worth retrying.
+    /// A staged signing certificate is not registered in the directory yet.
+    #[error("{0}")]
+    NextCertificateNotRegistered(String),
     #[error("{0}")]
     Unavailable(String),
     #[error("{0}")]
@@ -37,6 +40,7 @@ impl PartnerError {
             PartnerError::NotConfigured(_) => "NotConfigured".into(),
             PartnerError::TokenRefused { code, .. } => code.clone(),
             PartnerError::EwsRefused { code, .. } => code.clone(),
+            PartnerError::NextCertificateNotRegistered(_) => "NextCertificateNotRegistered".into(),
             PartnerError::Unavailable(_) => "Unavailable".into(),
             PartnerError::Internal(_) => "InternalError".into(),
         }
@@ -52,7 +56,9 @@ impl PartnerError {
             PartnerError::BadRequest(_) => StatusCode::BAD_REQUEST,
             PartnerError::NotFound(_) => StatusCode::NOT_FOUND,
             PartnerError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            PartnerError::NotConfigured(_) => StatusCode::CONFLICT,
+            PartnerError::NotConfigured(_) | PartnerError::NextCertificateNotRegistered(_) => {
+                StatusCode::CONFLICT
+            }
             PartnerError::TokenRefused { .. }
             | PartnerError::EwsRefused { .. }
             | PartnerError::Unavailable(_) => StatusCode::BAD_GATEWAY,

@@ -9,6 +9,7 @@ mod error;
 pub mod ewsclient;
 pub mod presence;
 pub mod server;
+pub mod signing;
 pub mod tokens;
 pub mod work;
 

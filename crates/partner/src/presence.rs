@@ -75,9 +75,27 @@ fn directory_base(token_endpoint: &str) -> (String, String) {
     (format!("{scheme}://{authority}"), authority)
 }
 
+impl PartnerState {
+    /// Thumbprints of the Verify certificates on this service's own principal, valid now.
+    pub async fn registered_thumbprints(&self) -> Result<Vec<String>, PartnerError> {
+        let (s, sp) = own_principal(self).await?;
+        Ok(snapshot(&s, &sp, now()).issuers[0]
+            .keys
+            .iter()
+            .map(|k| k.thumbprint.clone())
+            .collect())
+    }
+}
+
 /// The Verify keys on this partner's own service principal, as a trust configuration with one
 /// self-signing issuer: on-premises Exchange (00000002-…) in the tenant's realm.
 async fn read_trust(state: &PartnerState) -> Result<TrustSnapshot, PartnerError> {
+    let (s, sp) = own_principal(state).await?;
+    Ok(snapshot(&s, &sp, now()))
+}
+
+/// This service's own service principal with its key values, read with its own Graph token.
+async fn own_principal(state: &PartnerState) -> Result<(Settings, Value), PartnerError> {
     let s = state.settings().await?;
     let (base, authority) = directory_base(&s.token_endpoint);
     let src = TokenSource {
@@ -88,7 +106,7 @@ async fn read_trust(state: &PartnerState) -> Result<TrustSnapshot, PartnerError>
     let resource = format!("{AAD_GRAPH_APP_ID}/{authority}@{}", s.tenant_id);
     let token = state
         .tokens
-        .actor_token(&src, &state.key, &state.cert, &resource)
+        .actor_token(&src, &state.signing().key, &state.signing().cert, &resource)
         .await?;
     let url = format!(
         "{base}/v1.0/servicePrincipals(appId='{}')?$select=keyCredentials",
@@ -115,7 +133,7 @@ async fn read_trust(state: &PartnerState) -> Result<TrustSnapshot, PartnerError>
         .json()
         .await
         .map_err(|e| PartnerError::Unavailable(format!("the directory answered no JSON: {e}")))?;
-    Ok(snapshot(&s, &sp, now()))
+    Ok((s, sp))
 }
 
 fn snapshot(s: &Settings, sp: &Value, now: i64) -> TrustSnapshot {

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use crypto::{Certificate, CertificateRequest, RsaPrivateKey};
+use crypto::Certificate;
 use s2s::ids::{PrincipalId, SKYPE_APP_ID};
 use s2s::token::{OuterToken, UserContext};
 use serde::{Deserialize, Serialize};
@@ -60,8 +60,8 @@ pub struct PartnerState {
     pub store: Store,
     pub tokens: TokenClient,
     pub ews: EwsClient,
-    pub cert: Certificate,
-    pub key: RsaPrivateKey,
+    /// The current signing certificate and key (replaced when a next one is published).
+    signing: std::sync::RwLock<Arc<crate::signing::SigningPair>>,
     /// Delay before the first retry; doubled each time up to a minute.
     pub retry_base_ms: i64,
     /// The keys on this service's own principal: whom it trusts for presence requests.
@@ -71,6 +71,14 @@ pub struct PartnerState {
 }
 
 impl PartnerState {
+    pub fn signing(&self) -> Arc<crate::signing::SigningPair> {
+        self.signing.read().expect("signing lock").clone()
+    }
+
+    pub fn set_signing(&self, pair: Arc<crate::signing::SigningPair>) {
+        *self.signing.write().expect("signing lock") = pair;
+    }
+
     pub async fn settings(&self) -> Result<Settings, PartnerError> {
         let obj = self
             .store
@@ -109,7 +117,7 @@ impl PartnerState {
         };
         let actor = self
             .tokens
-            .actor_token(&src, &self.key, &self.cert, &s.resource)
+            .actor_token(&src, &self.signing().key, &self.signing().cert, &s.resource)
             .await?;
         let jwt = s2s::Jwt::decode(&actor).map_err(|e| PartnerError::Internal(e.to_string()))?;
         let aud = jwt
@@ -250,38 +258,6 @@ pub async fn ensure_operator_credential(store: &Store) -> Result<Option<String>,
     Ok(Some(c))
 }
 
-async fn signing_key(store: &Store) -> Result<(Certificate, RsaPrivateKey), PartnerError> {
-    let dir = store.directory();
-    if dir.find(KIND_KEY, "", "current").await?.is_none() {
-        let made = CertificateRequest {
-            common_name: "Skype for Business Online partner (Hybrid)".into(),
-            ..Default::default()
-        }
-        .self_signed()
-        .map_err(|e| PartnerError::Internal(e.to_string()))?;
-        let data = json!({ "certificate": made.certificate.to_base64(), "privateKey": STANDARD.encode(made.key.to_pkcs8_der().as_slice()) });
-        if let Err(e) = dir
-            .create(NewObject::new(KIND_KEY, "", "current", data))
-            .await
-            && !matches!(e, store::StoreError::Duplicate { .. })
-        {
-            return Err(e.into());
-        }
-    }
-    let obj = dir
-        .find(KIND_KEY, "", "current")
-        .await?
-        .ok_or_else(|| PartnerError::Internal("no signing key".into()))?;
-    let cert = Certificate::from_base64(obj.data["certificate"].as_str().unwrap_or(""))
-        .map_err(|e| PartnerError::Internal(e.to_string()))?;
-    let der = STANDARD
-        .decode(obj.data["privateKey"].as_str().unwrap_or(""))
-        .map_err(|e| PartnerError::Internal(e.to_string()))?;
-    let key =
-        RsaPrivateKey::from_pkcs8_der(&der).map_err(|e| PartnerError::Internal(e.to_string()))?;
-    Ok((cert, key))
-}
-
 impl PartnerServer {
     pub async fn start(store: Store, retry_base_ms: i64) -> Result<PartnerServer, PartnerError> {
         let operator = store
@@ -291,7 +267,7 @@ impl PartnerServer {
         let operator_hash = operator
             .and_then(|o| o.data["hash"].as_str().map(String::from))
             .unwrap_or_default();
-        let (cert, key) = signing_key(&store).await?;
+        let signing = crate::signing::load_current(&store).await?;
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(30))
             .build()
@@ -300,8 +276,7 @@ impl PartnerServer {
             store,
             tokens: TokenClient::new(http.clone()),
             ews: EwsClient::new(http),
-            cert,
-            key,
+            signing: std::sync::RwLock::new(Arc::new(signing)),
             retry_base_ms,
             peer_trust: Default::default(),
             discovered: Default::default(),
@@ -322,7 +297,18 @@ impl PartnerServer {
         Router::new()
             .route("/health", get(|| async { "ok" }))
             .route("/admin/settings", put(put_settings).get(get_settings))
-            .route("/admin/signing-certificate", get(signing_certificate))
+            .route(
+                "/admin/signing-certificate",
+                get(crate::signing::get_certificate),
+            )
+            .route(
+                "/admin/signing-certificate/next",
+                post(crate::signing::stage_next),
+            )
+            .route(
+                "/admin/signing-certificate/publish",
+                post(crate::signing::publish),
+            )
             .route(
                 "/admin/test-oauth-connectivity",
                 post(test_oauth_connectivity),
@@ -343,8 +329,8 @@ impl PartnerServer {
             .with_state(app)
     }
 
-    pub fn certificate(&self) -> &Certificate {
-        &self.state.cert
+    pub fn certificate(&self) -> Certificate {
+        self.state.signing().cert.clone()
     }
 }
 
@@ -419,17 +405,6 @@ async fn get_settings(
 ) -> Result<Response, PartnerError> {
     a.check(&headers)?;
     Ok(axum::Json(a.state.settings().await?).into_response())
-}
-
-async fn signing_certificate(
-    State(a): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, PartnerError> {
-    a.check(&headers)?;
-    Ok(axum::Json(
-        json!({ "certificate": a.state.cert.to_base64(), "thumbprint": a.state.cert.thumbprint() }),
-    )
-    .into_response())
 }
 
 #[derive(Deserialize)]

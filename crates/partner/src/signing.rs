@@ -1,0 +1,149 @@
+//! The partner's signing certificate and its rollover: a next certificate is staged, registered
+//! by the admin as a Verify key of 00000004-… in the cloud directory, then published; publishing
+//! checks, with the partner's own Graph token, that the directory holds the next certificate, so
+//! that the switch cannot break the assertions the token service accepts.
+
+use crate::PartnerError;
+use crate::server::{AppState, KIND_KEY};
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use crypto::{Certificate, CertificateRequest, RsaPrivateKey};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+use store::{NewObject, Store};
+
+const SUBJECT: &str = "Skype for Business Online partner (Hybrid)";
+
+/// A certificate and its private key.
+pub struct SigningPair {
+    pub cert: Certificate,
+    pub key: RsaPrivateKey,
+}
+
+fn generate() -> Result<Value, PartnerError> {
+    let made = CertificateRequest {
+        common_name: SUBJECT.into(),
+        ..Default::default()
+    }
+    .self_signed()
+    .map_err(|e| PartnerError::Internal(e.to_string()))?;
+    Ok(json!({
+        "certificate": made.certificate.to_base64(),
+        "privateKey": STANDARD.encode(made.key.to_pkcs8_der().as_slice()),
+    }))
+}
+
+fn decode(data: &Value) -> Result<SigningPair, PartnerError> {
+    let cert = Certificate::from_base64(data["certificate"].as_str().unwrap_or(""))
+        .map_err(|e| PartnerError::Internal(e.to_string()))?;
+    let der = STANDARD
+        .decode(data["privateKey"].as_str().unwrap_or(""))
+        .map_err(|e| PartnerError::Internal(e.to_string()))?;
+    let key =
+        RsaPrivateKey::from_pkcs8_der(&der).map_err(|e| PartnerError::Internal(e.to_string()))?;
+    Ok(SigningPair { cert, key })
+}
+
+/// The current signing pair, made on first start.
+pub async fn load_current(store: &Store) -> Result<SigningPair, PartnerError> {
+    let dir = store.directory();
+    if dir.find(KIND_KEY, "", "current").await?.is_none()
+        && let Err(e) = dir
+            .create(NewObject::new(KIND_KEY, "", "current", generate()?))
+            .await
+        && !matches!(e, store::StoreError::Duplicate { .. })
+    {
+        return Err(e.into());
+    }
+    let obj = dir
+        .find(KIND_KEY, "", "current")
+        .await?
+        .ok_or_else(|| PartnerError::Internal("no signing key".into()))?;
+    decode(&obj.data)
+}
+
+fn describe(cert: &Certificate, which: &str) -> Value {
+    json!({
+        "which": which,
+        "certificate": cert.to_base64(),
+        "thumbprint": cert.thumbprint(),
+        "notBefore": cert.not_before().unix_timestamp(),
+        "notAfter": cert.not_after().unix_timestamp(),
+    })
+}
+
+/// `GET /admin/signing-certificate[?which=next]`: the public certificate, never the key.
+pub async fn get_certificate(
+    State(a): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PartnerError> {
+    a.check(&headers)?;
+    if q.get("which").map(String::as_str) == Some("next") {
+        let obj = a.state.store.directory().find(KIND_KEY, "", "next").await?;
+        let obj =
+            obj.ok_or_else(|| PartnerError::NotFound("the next signing certificate".into()))?;
+        return Ok(axum::Json(describe(&decode(&obj.data)?.cert, "next")).into_response());
+    }
+    Ok(axum::Json(describe(&a.state.signing().cert, "current")).into_response())
+}
+
+/// `POST /admin/signing-certificate/next`: stages a next certificate (or returns the staged one).
+pub async fn stage_next(
+    State(a): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PartnerError> {
+    a.check(&headers)?;
+    let dir = a.state.store.directory();
+    let obj = match dir.find(KIND_KEY, "", "next").await? {
+        Some(o) => o,
+        None => {
+            dir.create(NewObject::new(KIND_KEY, "", "next", generate()?))
+                .await?
+        }
+    };
+    Ok(axum::Json(describe(&decode(&obj.data)?.cert, "next")).into_response())
+}
+
+/// `POST /admin/signing-certificate/publish`: the staged certificate becomes current, once the
+/// directory holds it as a Verify key of this service (`?force=true` skips that check).
+pub async fn publish(
+    State(a): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PartnerError> {
+    a.check(&headers)?;
+    let dir = a.state.store.directory();
+    let next = dir
+        .find(KIND_KEY, "", "next")
+        .await?
+        .ok_or_else(|| PartnerError::BadRequest("no next signing certificate is staged".into()))?;
+    let pair = decode(&next.data)?;
+    if q.get("force").map(String::as_str) != Some("true") {
+        let registered = a.state.registered_thumbprints().await?;
+        if !registered
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(pair.cert.thumbprint()))
+        {
+            return Err(PartnerError::NextCertificateNotRegistered(format!(
+                "the next signing certificate {} is not a Verify key of {} valid now: register it first (hybrid cloud add-service-principal-key)",
+                pair.cert.thumbprint(),
+                a.state.settings().await?.client_app_id
+            )));
+        }
+    }
+    let current = dir
+        .find(KIND_KEY, "", "current")
+        .await?
+        .ok_or_else(|| PartnerError::Internal("no signing key".into()))?;
+    dir.update(&current, "current", next.data.clone()).await?;
+    dir.delete(&next).await?;
+    let described = describe(&pair.cert, "current");
+    a.state.set_signing(Arc::new(pair));
+    tracing::info!(thumbprint = %described["thumbprint"], "signing certificate published");
+    Ok(axum::Json(described).into_response())
+}
