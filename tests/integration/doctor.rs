@@ -148,6 +148,19 @@ fn provoke_and_fix(dir: &Path, provoke: &[&str], code: &str) {
     assert_clean(dir);
 }
 
+fn tenant_of(dir: &Path) -> String {
+    std::fs::read_dir(dir.join("data/cloud/tenants"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name()
+        .to_str()
+        .unwrap()
+        .trim_end_matches(".credential")
+        .to_string()
+}
+
 fn steps_2_and_3(dir: &Path) {
     let script = "$user = New-MailUser -Name SfBOnline-ApplicationAccount -ExternalEmailAddress SfBOnline-ApplicationAccount@contoso.com\n\
         Set-MailUser -Identity $user.Identity -HiddenFromAddressListsEnabled $True\n\
@@ -191,6 +204,21 @@ fn doctor_finds_each_broken_part_of_the_trust_and_its_fixes_repair_it() {
             "false",
         ],
         "PartnerApplicationDisabled",
+    );
+    let tenant = tenant_of(dir);
+    provoke_and_fix(
+        dir,
+        &[
+            "onprem",
+            "set-partner-application",
+            "--identity",
+            "SfBOnline",
+            "--use-auth-server",
+            "false",
+            "--realm",
+            &tenant,
+        ],
+        "PartnerApplicationNotUsingAuthServer",
     );
     provoke_and_fix(
         dir,
@@ -682,16 +710,7 @@ fn the_partner_finds_each_users_ews_by_autodiscover() {
     let _up = configured(dir);
     let onprem = std::fs::read_to_string(dir.join("data/onprem/server.url")).unwrap();
     let cloud = std::fs::read_to_string(dir.join("data/cloud/server.url")).unwrap();
-    let tenant = std::fs::read_dir(dir.join("data/cloud/tenants"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .file_name()
-        .to_str()
-        .unwrap()
-        .trim_end_matches(".credential")
-        .to_string();
+    let tenant = tenant_of(dir);
     let autodiscover = format!("{}/autodiscover/autodiscover.svc", onprem.trim());
     let endpoint = format!("{}/{tenant}/tokens/OAuth/2", cloud.trim());
     let resource = format!("{EXCHANGE}/mail.contoso.com@contoso.com");

@@ -574,6 +574,7 @@ pub async fn set_partner_application(store: &Store, p: &Params) -> Result<Vec<Va
         "TrustAnySSLCertificate",
         "AccountType",
         "IssuerIdentifier",
+        "UseAuthServer",
     ])?;
     let mut obj = resolve(store, PARTNER_APPLICATION, &p.required("Identity")?).await?;
     let mut v = obj.data.clone();
@@ -596,10 +597,14 @@ pub async fn set_partner_application(store: &Store, p: &Params) -> Result<Vec<Va
         set(&mut v, "Name", json!(n));
         set(&mut v, "Identity", json!(n));
     }
-    let use_auth_server = v
-        .get("UseAuthServer")
-        .and_then(Value::as_bool)
-        .unwrap_or(true);
+    let use_auth_server = match p.bool("UseAuthServer")? {
+        Some(u) => u,
+        None => v
+            .get("UseAuthServer")
+            .and_then(Value::as_bool)
+            .unwrap_or(true),
+    };
+    set(&mut v, "UseAuthServer", json!(use_auth_server));
     let realm = p
         .string("Realm")?
         .unwrap_or_else(|| text(&v, "Realm").to_string());

@@ -433,10 +433,10 @@ fn partner_application(f: &Facts) -> Vec<Finding> {
         ));
     }
     if app["UseAuthServer"] == false {
-        out.push(warning(
+        out.push(error(
             "PartnerApplicationNotUsingAuthServer",
             format!(
-                "the partner application {} does not accept tokens from the auth server",
+                "the partner application {} does not accept tokens from the auth server: Skype for Business Online's ACS tokens are refused",
                 s(app, "Name")
             ),
             vec![format!(
