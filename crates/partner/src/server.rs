@@ -95,7 +95,14 @@ impl PartnerState {
     }
 
     pub async fn user(&self, id: &str) -> Result<Value, PartnerError> {
-        let users = self.store.directory().list(KIND_USER, Some("")).await?;
+        let id = id.trim_start_matches("sip:");
+        // Users are stored under their SIP address: one keyed read; the SMTP address (usually
+        // the same) falls back to a scan.
+        let dir = self.store.directory();
+        if let Some(u) = dir.find(KIND_USER, "", &id.to_ascii_lowercase()).await? {
+            return Ok(u.data);
+        }
+        let users = dir.list(KIND_USER, Some("")).await?;
         users
             .into_iter()
             .map(|u| u.data)
@@ -103,7 +110,7 @@ impl PartnerState {
                 [u["sip"].as_str(), u["smtp"].as_str()]
                     .iter()
                     .flatten()
-                    .any(|a| a.eq_ignore_ascii_case(id.trim_start_matches("sip:")))
+                    .any(|a| a.eq_ignore_ascii_case(id))
             })
             .ok_or_else(|| PartnerError::NotFound(format!("user '{id}'")))
     }
