@@ -519,24 +519,7 @@ async fn get_greeting(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, PartnerError> {
     a.check(&headers)?;
-    let name = greeting_name(&q)?;
-    let s = a.state.settings().await?;
-    let u = a.state.user(&user).await?;
-    let m = a
-        .state
-        .ews_call(
-            &s,
-            &u,
-            "",
-            &ewsclient::user_configuration("GetUserConfiguration", name, None),
-        )
-        .await
-        .map_err(|e| match e {
-            PartnerError::EwsRefused { code, .. } if code == "ErrorItemNotFound" => {
-                PartnerError::NotFound(format!("the {name} greeting of {user}"))
-            }
-            other => other,
-        })?;
+    let m = greeting_call(&a, &user, greeting_name(&q)?, "GetUserConfiguration").await?;
     let data = m
         .child("UserConfiguration")
         .and_then(|c| c.child_text("BinaryData"))
@@ -554,22 +537,26 @@ async fn delete_greeting(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, PartnerError> {
     a.check(&headers)?;
-    let name = greeting_name(&q)?;
+    greeting_call(&a, &user, greeting_name(&q)?, "DeleteUserConfiguration").await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Get- or DeleteUserConfiguration of a greeting; a missing one is NotFound.
+async fn greeting_call(
+    a: &AppState,
+    user: &str,
+    name: &str,
+    op: &str,
+) -> Result<ews::Element, PartnerError> {
     let s = a.state.settings().await?;
-    let u = a.state.user(&user).await?;
+    let u = a.state.user(user).await?;
     a.state
-        .ews_call(
-            &s,
-            &u,
-            "",
-            &ewsclient::user_configuration("DeleteUserConfiguration", name, None),
-        )
+        .ews_call(&s, &u, "", &ewsclient::user_configuration(op, name, None))
         .await
         .map_err(|e| match e {
             PartnerError::EwsRefused { code, .. } if code == "ErrorItemNotFound" => {
                 PartnerError::NotFound(format!("the {name} greeting of {user}"))
             }
             other => other,
-        })?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+        })
 }
