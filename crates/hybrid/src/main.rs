@@ -63,7 +63,8 @@ enum Command {
     /// The on-premises organization's cmdlets (recipients, RBAC, certificates, AuthConfig,
     /// AuthServers, partner applications), and `run` for Exchange Management Shell lines.
     Onprem(onprem_cmd::OnPremArgs),
-    /// The partner service's verbs (users, conversations, voicemail greetings, its settings).
+    /// The partner service's verbs (users, conversations, voicemail greetings, presence, its
+    /// settings and signing certificate).
     Partner(partner_cmd::PartnerArgs),
     /// Check the whole trust end to end (certificates, uploaded keys and their dates, SPNs,
     /// realms, metadata, the partner application and its linked account's roles, clocks) and
