@@ -592,6 +592,25 @@ fn presence_is_trusted_only_through_the_keys_on_00000004() {
     std::thread::sleep(std::time::Duration::from_millis(2100));
     assert_eq!(presence(dir).unwrap(), "Busy");
 
+    // The partner traced its side: the refusal (10001) and the acceptance, issuer 00000002-….
+    let partner = trace(dir, &["--role", "partner"], |e| e["outcome"] == "accepted");
+    assert!(
+        partner
+            .iter()
+            .any(|e| e["errorCode"] == 10001 && e["outcome"] == "rejected"),
+        "{partner:#?}"
+    );
+    assert!(
+        partner
+            .iter()
+            .all(|e| e["issuer"].as_str().unwrap().starts_with(EXCHANGE))
+    );
+    assert!(
+        partner
+            .iter()
+            .all(|e| e["user"] == "alice@contoso.com" && e["direction"] == "inbound")
+    );
+
     // Both directions are traced on premises.
     let events = trace(dir, &[], |e| {
         e["direction"] == "outbound" && e["outcome"] == "rejected"

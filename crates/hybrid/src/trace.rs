@@ -1,6 +1,7 @@
-//! `hybrid trace`: the handshake events of the on-premises server, each S2S decision with its
-//! token kind, issuer, audience, nameid, user, outcome, error and latency (token digests, never
-//! tokens); `--follow` keeps printing new ones as they happen.
+//! `hybrid trace`: the handshake events of the on-premises server (or, with `--role partner`, of
+//! the partner service), each S2S decision with its token kind, issuer, audience, nameid, user,
+//! outcome, error and latency (token digests, never tokens); `--follow` keeps printing new ones
+//! as they happen.
 
 use crate::client::AdminClient;
 use crate::error::CliError;
@@ -22,15 +23,24 @@ pub struct TraceArgs {
     /// Only rejected (and challenged) requests.
     #[arg(long)]
     failures: bool,
+    /// Whose decisions: onprem (EWS and Autodiscover inbound, presence outbound) or partner
+    /// (presence requests from on-premises).
+    #[arg(long, default_value = "onprem", value_parser = ["onprem", "partner"])]
+    role: String,
 }
 
 const PAGE: usize = 1000;
 const POLL: std::time::Duration = std::time::Duration::from_millis(500);
 
 pub fn run(args: TraceArgs, data: &DataDir, out: &Output) -> Result<(), CliError> {
-    let url = data.server_url("onprem", None)?;
-    let credential = read_credential(&data.role("onprem").join("admin.credential"))?;
-    let client = data.client("onprem", &url, &credential);
+    let url = data.server_url(&args.role, None)?;
+    let file = if args.role == "partner" {
+        "operator.credential"
+    } else {
+        "admin.credential"
+    };
+    let credential = read_credential(&data.role(&args.role).join(file))?;
+    let client = data.client(&args.role, &url, &credential);
     let mut after = args.after;
     loop {
         let events = page(&client, after)?;

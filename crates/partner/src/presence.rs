@@ -5,6 +5,7 @@
 //! cloud directory, valid now: the keys are read from the directory with a Graph token of the
 //! partner's own (never a tenant administrator's credential), kept in memory, read again every
 //! five minutes, and at once (at most every two seconds) when a token names an unknown key.
+//! Every decision is a handshake event in the partner's store (`hybrid trace --role partner`).
 
 use crate::PartnerError;
 use crate::server::{AppState, KIND_USER, PartnerState, Settings};
@@ -19,6 +20,10 @@ use s2s::validate::{IssuerKey, IssuerKind, PartnerApplicationTrust, TrustSnapsho
 use s2s::{ErrorCode, OAuthError, RequestContext, Validator};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
+use store::HandshakeEvent;
+
+/// Presence decisions kept in the store (the oldest go first).
+const HANDSHAKES_KEPT: i64 = 10_000;
 
 const REFRESH_EVERY: i64 = 300;
 const REFRESH_AT_MOST_EVERY: i64 = 2;
@@ -215,14 +220,21 @@ pub async fn get_presence(
             Validator::default().validate(token, &req, &*state.peer_trust.get(state, true).await?);
     }
     let digest = s2s::jwt::token_digest(token);
+    let mut event = describe(token, &digest, &user);
     let validated = match result {
         Ok(v) => v,
         Err(e) => {
             tracing::info!(token = %digest, code = e.code.code(), "presence request refused");
+            event.outcome = "rejected".into();
+            event.error_code = Some(e.code.code() as i64);
+            event.error = format!("{}: {}", e.code.name(), e.message);
+            record(state, event);
             return Ok(refused(&e));
         }
     };
     tracing::info!(token = %digest, issuer = %validated.issuer, "presence request accepted");
+    event.outcome = "accepted".into();
+    record(state, event);
     let u = state.user(&user).await?;
     Ok(axum::Json(json!({
         "sip": u["sip"],
@@ -230,6 +242,54 @@ pub async fn get_presence(
         "availability": u["availability"].as_str().unwrap_or("Available"),
     }))
     .into_response())
+}
+
+/// What a presence token claims (read without trusting it), as a handshake event.
+fn describe(token: &str, digest: &str, user: &str) -> HandshakeEvent {
+    let claims = s2s::Jwt::decode(token).map(|j| j.claims).ok();
+    let claim =
+        |f: fn(&s2s::Claims) -> Option<String>| claims.as_ref().and_then(f).unwrap_or_default();
+    HandshakeEvent {
+        at_ms: store::now_ms(),
+        direction: "inbound".into(),
+        token_kind: claims
+            .as_ref()
+            .map(|c| s2s::TokenProfile::classify(c).name().to_string())
+            .unwrap_or_else(|| "unreadable".into()),
+        issuer: claim(|c| c.iss.clone()),
+        audience: claim(|c| c.aud.clone()),
+        nameid: claim(|c| c.nameid.clone()),
+        user: user.to_string(),
+        digest: digest.to_string(),
+        ..Default::default()
+    }
+}
+
+/// Stores the event off the request path (a failed write is a warning, never a failed request).
+fn record(state: &PartnerState, event: HandshakeEvent) {
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        if let Err(e) = store.handshakes().append(&[event], HANDSHAKES_KEPT).await {
+            tracing::warn!("handshake event not stored: {e}");
+        }
+    });
+}
+
+/// `GET /admin/handshakes?after=SEQ&limit=N` (operator): the presence decisions, oldest first.
+pub async fn handshakes(
+    State(a): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, PartnerError> {
+    a.check(&headers)?;
+    let after = q.get("after").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let limit = q
+        .get("limit")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100i64)
+        .clamp(1, 1000);
+    let events = a.state.store.handshakes().after(after, limit).await?;
+    Ok(axum::Json(json!({ "Events": events })).into_response())
 }
 
 fn refused(e: &OAuthError) -> Response {

@@ -328,6 +328,7 @@ impl PartnerServer {
                 put(crate::presence::set_presence),
             )
             .route("/s2s/presence/{user}", get(crate::presence::get_presence))
+            .route("/admin/handshakes", get(crate::presence::handshakes))
             .route(
                 "/api/users/{user}/greeting",
                 put(set_greeting).get(get_greeting).delete(delete_greeting),
