@@ -253,15 +253,7 @@ impl DirectoryObjects<'_> {
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(|e| store.db_error(e))?;
-                return Err(match actual {
-                    None => StoreError::NotFound { kind: current.kind.clone(), name: current.name.clone() },
-                    Some(actual) => StoreError::Conflict {
-                        kind: current.kind.clone(),
-                        name: current.name.clone(),
-                        expected: current.version,
-                        actual,
-                    },
-                });
+                return Err(stale(current, actual));
             }
             record_change!(store, tx, &current.kind)
         });
@@ -291,15 +283,7 @@ impl DirectoryObjects<'_> {
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(|e| store.db_error(e))?;
-                return Err(match actual {
-                    None => StoreError::NotFound { kind: current.kind.clone(), name: current.name.clone() },
-                    Some(actual) => StoreError::Conflict {
-                        kind: current.kind.clone(),
-                        name: current.name.clone(),
-                        expected: current.version,
-                        actual,
-                    },
-                });
+                return Err(stale(current, actual));
             }
             record_change!(store, tx, &current.kind)
         });
@@ -315,5 +299,21 @@ fn duplicate_or(store: &Store, e: sqlx::Error, kind: &str, name: &str) -> StoreE
             name: name.trim().into(),
         },
         _ => store.db_error(e),
+    }
+}
+
+/// Why a versioned write changed nothing: the object is gone, or another writer moved it on.
+fn stale(current: &DirectoryObject, actual: Option<i64>) -> StoreError {
+    match actual {
+        None => StoreError::NotFound {
+            kind: current.kind.clone(),
+            name: current.name.clone(),
+        },
+        Some(actual) => StoreError::Conflict {
+            kind: current.kind.clone(),
+            name: current.name.clone(),
+            expected: current.version,
+            actual,
+        },
     }
 }
