@@ -238,7 +238,7 @@ async fn actor_token(
     };
     match state
         .tokens
-        .actor_token(&src, &state.signing().key, &state.signing().cert, resource)
+        .actor_token(&src, &state.signing(), resource)
         .await
     {
         Ok(token) => {

@@ -111,7 +111,7 @@ async fn own_principal(state: &PartnerState) -> Result<(Settings, Value), Partne
     let resource = format!("{AAD_GRAPH_APP_ID}/{authority}@{}", s.tenant_id);
     let token = state
         .tokens
-        .actor_token(&src, &state.signing().key, &state.signing().cert, &resource)
+        .actor_token(&src, &state.signing(), &resource)
         .await?;
     let url = format!(
         "{base}/v1.0/servicePrincipals(appId='{}')?$select=keyCredentials",

@@ -124,7 +124,7 @@ impl PartnerState {
         };
         let actor = self
             .tokens
-            .actor_token(&src, &self.signing().key, &self.signing().cert, &s.resource)
+            .actor_token(&src, &self.signing(), &s.resource)
             .await?;
         let jwt = s2s::Jwt::decode(&actor).map_err(|e| PartnerError::Internal(e.to_string()))?;
         let aud = jwt

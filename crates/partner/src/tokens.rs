@@ -2,7 +2,7 @@
 //! resource, refreshed when two thirds of a token's lifetime have passed.
 
 use crate::PartnerError;
-use crypto::{Certificate, RsaPrivateKey};
+use crate::signing::SigningPair;
 use s2s::ids::{ACS_APP_ID, Audience, PrincipalId};
 use s2s::token::ClientAssertion;
 use serde_json::Value;
@@ -45,8 +45,7 @@ impl TokenClient {
     pub async fn actor_token(
         &self,
         src: &TokenSource,
-        key: &RsaPrivateKey,
-        cert: &Certificate,
+        signing: &SigningPair,
         resource: &str,
     ) -> Result<String, PartnerError> {
         let t = now();
@@ -60,7 +59,7 @@ impl TokenClient {
         {
             return Ok(c.token);
         }
-        let fresh = self.fetch(src, key, cert, resource).await?;
+        let fresh = self.fetch(src, signing, resource).await?;
         self.cache
             .lock()
             .expect("token cache")
@@ -76,8 +75,7 @@ impl TokenClient {
     async fn fetch(
         &self,
         src: &TokenSource,
-        key: &RsaPrivateKey,
-        cert: &Certificate,
+        signing: &SigningPair,
         resource: &str,
     ) -> Result<Cached, PartnerError> {
         let authority = src
@@ -95,7 +93,7 @@ impl TokenClient {
             expires: t + 600,
             jti: Some(&jti),
         }
-        .sign(key, cert);
+        .sign(&signing.key, &signing.cert);
         let form = [
             ("grant_type", "http://oauth.net/grant_type/jwt/1.0/bearer"),
             ("assertion", assertion.as_str()),
