@@ -6,8 +6,16 @@
 //! no XML: the ceiling of the HTTP stack), an authenticated GetFolder, and an authenticated
 //! CreateItem (a durable write). Prints requests per second and each as a share of the ceiling.
 //!
+//! With `--mailbox-sizes 1000,10000,100000[,1000000]` it measures instead how the mailbox
+//! scales: it fills alice's inbox through EWS (batched CreateItem, durable commits) to each
+//! size in turn and prints, in the same run, the median latency of FindItem (first page sorted
+//! by DateTimeReceived descending; a Subject restriction; an ItemClass restriction; a page at
+//! offset 50,000), of GetFolder with counts, and the server's resident memory, each with its
+//! ratio to the figure at the first size.
+//!
 //! Usage: cargo build --release -p hybrid -p hybrid-bench &&
 //!        target/release/bench-ews [--requests N] [--concurrency C] [--hybrid PATH]
+//!        target/release/bench-ews --mailbox-sizes 1000,10000,100000 [--samples N]
 
 use crypto::CertificateRequest;
 use s2s::ids::{ACS_APP_ID, Audience, EXCHANGE_APP_ID, PrincipalId, SKYPE_APP_ID};
@@ -177,10 +185,35 @@ async fn setup(http: &reqwest::Client, data: &Path, cloud: &str, onprem: &str) -
     .encode()
 }
 
-fn envelope(op: &str) -> String {
-    format!(
-        r#"<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Header><t:RequestServerVersion Version="Exchange2016"/></s:Header><s:Body>{op}</s:Body></s:Envelope>"#
-    )
+fn envelope(op: ews::Operation) -> String {
+    ews::Request::new(op).to_xml()
+}
+
+fn get_inbox() -> String {
+    envelope(ews::Operation::GetFolder {
+        shape: ews::Shape::id_only(),
+        folder_ids: vec![ews::FolderRef::distinguished("inbox")],
+    })
+}
+
+fn message(class: &str, subject: &str) -> ews::Item {
+    let mut i = ews::Item::new("Message");
+    i.item_class = Some(class.into());
+    i.subject = Some(subject.into());
+    i.body = Some(ews::Body {
+        body_type: "Text".into(),
+        text: "hello".into(),
+    });
+    i
+}
+
+fn create_items(folder: &str, items: Vec<ews::Item>) -> String {
+    envelope(ews::Operation::CreateItem {
+        message_disposition: Some("SaveOnly".into()),
+        send_meeting_invitations: None,
+        saved_item_folder_id: Some(ews::FolderRef::distinguished(folder)),
+        items,
+    })
 }
 
 /// `n` requests over `c` connections; each must succeed (and, for EWS, say Success).
@@ -257,11 +290,27 @@ async fn main() {
         .unwrap();
     let token = setup(&http, &data, &cloud, &onprem).await;
     let ews = format!("{onprem}/EWS/Exchange.asmx");
-    let get_folder = envelope(
-        r#"<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>"#,
+    if let Some(sizes) = args
+        .iter()
+        .position(|a| a == "--mailbox-sizes")
+        .and_then(|i| args.get(i + 1))
+    {
+        let sizes: Vec<usize> = sizes.split(',').map(|x| x.parse().unwrap()).collect();
+        let samples: usize = opt("--samples", "30").parse().unwrap();
+        mailbox_scale(&http, &ews, &token, _o.0.id(), &sizes, samples).await;
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
+    let get_folder = get_inbox();
+    let create = create_items(
+        "conversationhistory",
+        vec![message("IPM.Note.Microsoft.Conversation", "bench")],
     );
-    let create = envelope(
-        r#"<m:CreateItem MessageDisposition="SaveOnly"><m:SavedItemFolderId><t:DistinguishedFolderId Id="conversationhistory"/></m:SavedItemFolderId><m:Items><t:Message><t:ItemClass>IPM.Note.Microsoft.Conversation</t:ItemClass><t:Subject>bench</t:Subject><t:Body BodyType="Text">hello</t:Body></t:Message></m:Items></m:CreateItem>"#,
+    let batch = create_items(
+        "conversationhistory",
+        (0..100)
+            .map(|i| message("IPM.Note.Microsoft.Conversation", &format!("bench {i}")))
+            .collect(),
     );
     // Warm up every path once.
     rate(&http, &format!("{onprem}/health"), None, None, 10, 1).await;
@@ -269,6 +318,7 @@ async fn main() {
     let ceiling = rate(&http, &format!("{onprem}/health"), None, None, n, c).await;
     let folder = rate(&http, &ews, Some(&token), Some(get_folder), n, c).await;
     let writes = rate(&http, &ews, Some(&token), Some(create), n / 3, c).await;
+    let batches = rate(&http, &ews, Some(&token), Some(batch), n / 30, c).await;
     println!(
         "EWS behind S2S OAuth, {n} requests ({} for CreateItem), {c} keep-alive connections, SQLite store",
         n / 3
@@ -290,5 +340,163 @@ async fn main() {
         writes,
         writes / ceiling
     );
+    println!(
+        "{:<48} {:>10.0} {:>12}",
+        "CreateItem of 100 items, items/s (durable)",
+        batches * 100.0,
+        "-"
+    );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The resident memory of a process, in MiB.
+fn rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+/// The median time of `samples` sequential requests, in milliseconds.
+async fn median_ms(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: &str,
+    samples: usize,
+) -> f64 {
+    let mut times = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let started = Instant::now();
+        let r = http
+            .post(url)
+            .header("content-type", "text/xml; charset=utf-8")
+            .bearer_auth(token)
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("request");
+        let text = r.text().await.unwrap();
+        assert!(text.contains("ResponseClass=\"Success\""), "{text}");
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    times[times.len() / 2]
+}
+
+fn find(restriction: Option<ews::Restriction>, offset: u32) -> String {
+    envelope(ews::Operation::FindItem(ews::Find {
+        shape: ews::Shape::id_only(),
+        paging: Some(ews::IndexedPageView::new(10, offset)),
+        restriction,
+        sort: vec![ews::FieldOrder {
+            path: Some(ews::PropertyPath::field("item:DateTimeReceived")),
+            descending: true,
+        }],
+        parent_folder_ids: vec![ews::FolderRef::distinguished("inbox")],
+        ..Default::default()
+    }))
+}
+
+fn equals(field: &str, value: &str) -> Option<ews::Restriction> {
+    Some(ews::Restriction::Compare {
+        op: ews::ComparisonOp::IsEqualTo,
+        path: Some(ews::PropertyPath::field(field)),
+        constant: Some(value.into()),
+    })
+}
+
+/// Fills the inbox to each size and measures the same queries at each.
+async fn mailbox_scale(
+    http: &reqwest::Client,
+    ews: &str,
+    token: &str,
+    pid: u32,
+    sizes: &[usize],
+    samples: usize,
+) {
+    const BATCH: usize = 500;
+    let queries = [
+        ("FindItem first 10 by DateTimeReceived desc", find(None, 0)),
+        (
+            "FindItem Subject IsEqualTo",
+            find(equals("item:Subject", "Needle 7"), 0),
+        ),
+        (
+            "FindItem ItemClass IsEqualTo (1 in 100)",
+            find(
+                equals("item:ItemClass", "IPM.Note.Microsoft.Conversation"),
+                0,
+            ),
+        ),
+        ("FindItem page at offset 50,000", find(None, 50_000)),
+        ("GetFolder inbox with counts", get_inbox()),
+    ];
+    let mut filled = 0usize;
+    let mut first: Option<Vec<f64>> = None;
+    println!(
+        "Mailbox scale: alice's inbox filled through EWS (CreateItem of {BATCH} items a request), SQLite store, {samples} samples a median"
+    );
+    for &size in sizes {
+        let started = Instant::now();
+        let before = filled;
+        while filled < size {
+            let n = BATCH.min(size - filled);
+            let items = (filled..filled + n)
+                .map(|k| {
+                    let class = if k % 100 == 0 {
+                        "IPM.Note.Microsoft.Conversation"
+                    } else {
+                        "IPM.Note"
+                    };
+                    let subject = if k == 7 {
+                        "Needle 7".to_string()
+                    } else {
+                        format!("Item {k}")
+                    };
+                    message(class, &subject)
+                })
+                .collect();
+            let r = http
+                .post(ews)
+                .header("content-type", "text/xml; charset=utf-8")
+                .bearer_auth(token)
+                .body(create_items("inbox", items))
+                .send()
+                .await
+                .expect("fill");
+            assert!(r.status().is_success());
+            filled += n;
+        }
+        let fill_rate = (filled - before) as f64 / started.elapsed().as_secs_f64();
+        let mut figures = Vec::new();
+        for (_, q) in &queries {
+            figures.push(median_ms(http, ews, token, q, samples).await);
+        }
+        figures.push(rss_mib(pid));
+        let base = first.get_or_insert_with(|| figures.clone()).clone();
+        println!("\n{size} items (filled at {fill_rate:.0} items/s)");
+        println!("{:<48} {:>12} {:>16}", "measure", "median", "vs first size");
+        for (i, (name, _)) in queries.iter().enumerate() {
+            println!(
+                "{:<48} {:>9.2} ms {:>16.2}",
+                name,
+                figures[i],
+                figures[i] / base[i]
+            );
+        }
+        let m = figures.len() - 1;
+        println!(
+            "{:<48} {:>8.1} MiB {:>16.2}",
+            "server resident memory",
+            figures[m],
+            figures[m] / base[m]
+        );
+    }
 }

@@ -153,22 +153,21 @@ impl World {
         }
     }
 
-    /// Items in a distinguished folder of `smtp`'s mailbox, read from the on-premises store.
+    /// Items in a distinguished folder of `smtp`'s mailbox, read through the on-premises
+    /// mailbox service.
     async fn items(&self, smtp: &str, folder: &str) -> Vec<store::ItemRow> {
         let trust = self.onprem.server.state.trust();
         let user = trust.user_by_address(smtp).unwrap().clone();
-        let folders = self
-            .onprem
-            .store
-            .mailboxes()
-            .folders(&user.guid)
+        let mbox = mailbox::Mailbox::open(&self.onprem.store, &user.guid)
             .await
             .unwrap();
-        let f = folders
-            .iter()
-            .find(|f| f.distinguished.as_deref() == Some(folder))
-            .unwrap();
-        self.onprem.store.mailboxes().items_in(&f.id).await.unwrap()
+        let f = mbox.distinguished(folder).unwrap().clone();
+        let query = mailbox::ItemQuery {
+            max: 1000,
+            ..Default::default()
+        };
+        let page = mbox.find_items(&f, &query).await.unwrap();
+        page.items.into_iter().map(|(row, _)| row).collect()
     }
 }
 

@@ -1,13 +1,29 @@
-//! Exchange Web Services over SOAP: a strict, bounded XML layer, the envelope (headers
-//! RequestServerVersion, ExchangeImpersonation, ManagementRole), response envelopes with
-//! ServerVersionInfo, and faults shaped as Exchange sends them. No storage, no HTTP.
+//! Exchange Web Services, the whole wire format and no I/O: a strict, bounded XML reader;
+//! typed requests ([`Request`], one [`Operation`] per operation) and responses ([`Response`],
+//! [`Fault`]) that both servers and clients use; Autodiscover both ways; and one writer for
+//! every document.
 
+pub mod autodiscover;
+pub mod request;
+pub mod response;
 pub mod soap;
+pub mod types;
+pub mod writer;
 pub mod xml;
 
-pub use soap::{Envelope, NS_MESSAGES, NS_SOAP, NS_TYPES};
+#[cfg(test)]
+mod fixtures;
+
+pub use request::{
+    ConnectingSid, Find, Header, ItemChange, ItemUpdate, Operation, Request, Traversal,
+};
+pub use response::{Fault, Payload, Response, ResponseClass, ResponseMessage, RootFolder};
+pub use soap::{NS_MESSAGES, NS_SOAP, NS_TYPES};
+pub use types::*;
 pub use xml::{Element, Node};
 
+/// Why a document could not be read. Both are answered as Exchange answers them: a fault
+/// with ErrorSchemaValidation (and HTTP 413 for a body over the bound, at the HTTP layer).
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum EwsError {
     #[error("{0}")]

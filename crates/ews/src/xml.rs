@@ -1,6 +1,5 @@
 //! A small, strict XML tree for SOAP: namespace-aware parsing with no DTDs, no entities but
-//! the five predefined ones and character references, and limits on size, depth and count;
-//! and a writer that escapes everything it is given.
+//! the five predefined ones and character references, and limits on size, depth and count.
 
 use crate::EwsError;
 use quick_xml::events::Event;
@@ -11,7 +10,7 @@ pub const MAX_DEPTH: usize = 64;
 pub const MAX_ELEMENTS: usize = 200_000;
 
 /// An element: namespace URI, local name, attributes by local name, children in order.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Element {
     pub ns: String,
     pub name: String,
@@ -19,7 +18,7 @@ pub struct Element {
     pub children: Vec<Node>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Node {
     Element(Element),
     Text(String),
@@ -206,37 +205,6 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// Writes `el` with `prefix:` on its name and the names of all its descendants.
-pub fn write_prefixed(el: &Element, prefix: &str, out: &mut String) {
-    out.push('<');
-    out.push_str(prefix);
-    out.push(':');
-    out.push_str(&el.name);
-    for (k, v) in &el.attrs {
-        out.push(' ');
-        out.push_str(k);
-        out.push_str("=\"");
-        out.push_str(&escape(v));
-        out.push('"');
-    }
-    if el.children.is_empty() {
-        out.push_str("/>");
-        return;
-    }
-    out.push('>');
-    for c in &el.children {
-        match c {
-            Node::Text(t) => out.push_str(&escape(t)),
-            Node::Element(e) => write_prefixed(e, prefix, out),
-        }
-    }
-    out.push_str("</");
-    out.push_str(prefix);
-    out.push(':');
-    out.push_str(&el.name);
-    out.push('>');
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,9 +219,12 @@ mod tests {
         assert_eq!(a.attr("Id"), Some("1&2"));
         assert_eq!(a.text(), "x < y AB<raw>");
         assert_eq!(e.child("Body").unwrap().child("B").unwrap().ns, "");
-        let mut out = String::new();
-        write_prefixed(a, "t", &mut out);
-        assert_eq!(out, r#"<t:A Id="1&amp;2">x &lt; y AB&lt;raw&gt;</t:A>"#);
+        let mut w = crate::writer::Writer::new();
+        w.element(a, "t");
+        assert_eq!(
+            w.finish(),
+            r#"<t:A Id="1&amp;2">x &lt; y AB&lt;raw&gt;</t:A>"#
+        );
     }
 
     #[test]

@@ -1,9 +1,24 @@
-//! The mailbox domain: the distinguished folder tree every mailbox is created with, and the
-//! search over items (restrictions, sort order, paging) that EWS FindItem needs. Storage is the
-//! store's; the EWS wire format is the on-premises role's.
+//! The mailbox domain: the distinguished folder tree every mailbox is created with, items with
+//! a typed property bag, change keys, the Recoverable Items rules (Purges, immutability), user
+//! configurations, and search (restrictions, sort order, paging) pushed down to SQL through the
+//! store. Requests and answers are in the `ews` crate's types; storage is the store's.
 
+mod config;
+mod error;
+mod item;
+mod props;
 mod search;
+mod service;
 mod tree;
 
-pub use search::{Comparison, Containment, Field, Restriction, SortOrder, page};
+pub use config::valid_name;
+pub use error::MailboxError;
+pub use item::change_key;
+pub use props::StoredProperties;
+pub use search::{
+    Candidate, Containment, Field, Restriction, SortOrder, format_time, parse_time_ms,
+    reference_order,
+};
+pub use service::{ConflictResolution, ItemPage, ItemQuery, Mailbox, upgrade_stored_items};
+pub use store::CmpOp;
 pub use tree::{DISTINGUISHED, Distinguished, provision};

@@ -1,9 +1,13 @@
-//! FindItem's search: restrictions over the fields that matter, sort order, and paging.
+//! FindItem's search in the domain's terms: restrictions over item fields and extended
+//! properties, sort orders, their meaning as a reference evaluation over one item, and their
+//! translation to the store's SQL filter (with what SQL cannot say left to a bounded scan).
 
-use store::ItemRow;
+use crate::MailboxError;
+use crate::props::StoredProperties;
+use store::{CmpOp, Column, ItemFilter, ItemRow, OrderKey, SqlValue, ValueTest, text_key};
 
-/// A searchable field (EWS FieldURI).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A searchable field (EWS FieldURI), or an extended property by identity.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Field {
     Subject,
     ItemClass,
@@ -11,9 +15,13 @@ pub enum Field {
     DateTimeCreated,
     LastModifiedTime,
     IsRead,
+    IsDraft,
     Size,
-    /// An extended property, by its normalised key (see the items' `extv` map).
-    Extended(String),
+    /// An extended property: its key, and whether its type is numeric.
+    Extended {
+        key: String,
+        numeric: bool,
+    },
 }
 
 impl Field {
@@ -26,20 +34,46 @@ impl Field {
             "item:DateTimeCreated" => Field::DateTimeCreated,
             "item:LastModifiedTime" => Field::LastModifiedTime,
             "message:IsRead" => Field::IsRead,
+            "item:IsDraft" => Field::IsDraft,
             "item:Size" => Field::Size,
             _ => return None,
         })
     }
-}
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Comparison {
-    Equal,
-    NotEqual,
-    Greater,
-    GreaterOrEqual,
-    Less,
-    LessOrEqual,
+    fn from_path(path: Option<&ews::PropertyPath>) -> Result<Field, MailboxError> {
+        match path {
+            Some(ews::PropertyPath::Extended(e)) => Ok(Field::Extended {
+                key: e.key(),
+                numeric: e.is_numeric(),
+            }),
+            Some(ews::PropertyPath::Field(uri)) => Field::from_uri(uri)
+                .ok_or_else(|| MailboxError::UnsupportedPathForQuery(uri.clone())),
+            Some(ews::PropertyPath::Indexed { uri, index }) => Err(
+                MailboxError::UnsupportedPathForQuery(format!("{uri}[{index}]")),
+            ),
+            None => Err(MailboxError::UnsupportedQueryFilter(
+                "The restriction names no property.".into(),
+            )),
+        }
+    }
+
+    fn column(&self) -> Option<Column> {
+        Some(match self {
+            Field::Subject => Column::SubjectKey,
+            Field::ItemClass => Column::ClassKey,
+            Field::DateTimeReceived => Column::Received,
+            Field::DateTimeCreated => Column::Created,
+            Field::LastModifiedTime => Column::Modified,
+            Field::IsRead => Column::IsRead,
+            Field::IsDraft => Column::IsDraft,
+            Field::Size => Column::Size,
+            Field::Extended { .. } => return None,
+        })
+    }
+
+    fn is_text(&self) -> bool {
+        matches!(self, Field::Subject | Field::ItemClass)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,10 +85,10 @@ pub enum Containment {
     ExactPhrase,
 }
 
-/// A restriction (the subset of EWS's that FindItem evaluates).
+/// A restriction, in the domain's terms.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Restriction {
-    Compare(Field, Comparison, String),
+    Compare(Field, CmpOp, String),
     Contains {
         field: Field,
         mode: Containment,
@@ -67,111 +101,204 @@ pub enum Restriction {
     Not(Box<Restriction>),
 }
 
-/// A comparable value of an item's field.
+impl Restriction {
+    /// From the wire form; what this server cannot evaluate is refused with Exchange's code.
+    pub fn from_ews(r: &ews::Restriction) -> Result<Restriction, MailboxError> {
+        use ews::ComparisonOp as W;
+        Ok(match r {
+            ews::Restriction::Compare { op, path, constant } => {
+                let field = Field::from_path(path.as_ref())?;
+                let value = constant.clone().ok_or_else(|| {
+                    MailboxError::UnsupportedQueryFilter(
+                        "A comparison needs a constant value.".into(),
+                    )
+                })?;
+                let op = match op {
+                    W::IsEqualTo => CmpOp::Eq,
+                    W::IsNotEqualTo => CmpOp::Ne,
+                    W::IsGreaterThan => CmpOp::Gt,
+                    W::IsGreaterThanOrEqualTo => CmpOp::Ge,
+                    W::IsLessThan => CmpOp::Lt,
+                    W::IsLessThanOrEqualTo => CmpOp::Le,
+                };
+                Restriction::Compare(field, op, value)
+            }
+            ews::Restriction::Contains {
+                path,
+                mode,
+                comparison,
+                constant,
+            } => Restriction::Contains {
+                field: Field::from_path(path.as_ref())?,
+                mode: match mode.as_str() {
+                    "FullString" => Containment::FullString,
+                    "Prefixed" => Containment::Prefixed,
+                    "PrefixOnWords" => Containment::PrefixOnWords,
+                    "ExactPhrase" => Containment::ExactPhrase,
+                    _ => Containment::Substring,
+                },
+                ignore_case: comparison.contains("IgnoreCase") || comparison == "Loose",
+                value: constant.clone().ok_or_else(|| {
+                    MailboxError::UnsupportedQueryFilter("Contains needs a constant value.".into())
+                })?,
+            },
+            ews::Restriction::Exists(path) => Restriction::Exists(Field::from_path(path.as_ref())?),
+            ews::Restriction::And(all) => Restriction::And(
+                all.iter()
+                    .map(Restriction::from_ews)
+                    .collect::<Result<_, _>>()?,
+            ),
+            ews::Restriction::Or(all) => Restriction::Or(
+                all.iter()
+                    .map(Restriction::from_ews)
+                    .collect::<Result<_, _>>()?,
+            ),
+            ews::Restriction::Not(inner) => Restriction::Not(Box::new(Restriction::from_ews(
+                inner.as_deref().ok_or_else(|| {
+                    MailboxError::UnsupportedQueryFilter("Not needs a restriction.".into())
+                })?,
+            )?)),
+            ews::Restriction::Unsupported(name) => {
+                return Err(MailboxError::UnsupportedQueryFilter(format!(
+                    "The restriction '{name}' is not supported."
+                )));
+            }
+        })
+    }
+}
+
+/// Parses an EWS date-time (`2026-11-25T06:32:37.157259Z`, with or without fraction or offset)
+/// to milliseconds since the epoch.
+pub fn parse_time_ms(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let fmt = time::format_description::well_known::Rfc3339;
+    if let Ok(d) = time::OffsetDateTime::parse(t, &fmt) {
+        return Some((d.unix_timestamp_nanos() / 1_000_000) as i64);
+    }
+    // Without an offset: UTC.
+    time::OffsetDateTime::parse(&format!("{t}Z"), &fmt)
+        .ok()
+        .map(|d| (d.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+/// An EWS date-time in UTC with `Z`, to the second.
+pub fn format_time(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn parse_number(text: &str) -> Option<f64> {
+    text.trim().parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+fn parse_flag(text: &str) -> Option<i64> {
+    ews::parse_bool(text).map(i64::from)
+}
+
+/// A comparable value of one of an item's fields.
 #[derive(Debug, Clone, PartialEq, PartialOrd)]
 enum Value {
     Text(String),
     Number(i64),
 }
 
-/// Parses an EWS date-time (`2026-11-25T06:32:37.157259Z`, with or without fraction or offset) to ms.
-pub fn parse_time_ms(text: &str) -> Option<i64> {
-    let t = text.trim();
-    let (date, rest) = t.split_once('T')?;
-    let mut dp = date.split('-');
-    let (y, m, d): (i64, i64, i64) = (
-        dp.next()?.parse().ok()?,
-        dp.next()?.parse().ok()?,
-        dp.next()?.parse().ok()?,
-    );
-    let (clock, offset_min) = if let Some(c) = rest.strip_suffix('Z') {
-        (c, 0)
-    } else if let Some(i) = rest.rfind(['+', '-']).filter(|i| *i > 5) {
-        let (c, off) = rest.split_at(i);
-        let sign = if off.starts_with('-') { -1 } else { 1 };
-        let (oh, om) = off[1..].split_once(':')?;
-        (
-            c,
-            sign * (oh.parse::<i64>().ok()? * 60 + om.parse::<i64>().ok()?),
-        )
-    } else {
-        (rest, 0)
-    };
-    let mut cp = clock.split(':');
-    let (hh, mm): (i64, i64) = (cp.next()?.parse().ok()?, cp.next()?.parse().ok()?);
-    let sec_text = cp.next().unwrap_or("0");
-    let (s, frac) = sec_text.split_once('.').unwrap_or((sec_text, ""));
-    let s: i64 = s.parse().ok()?;
-    let ms: i64 = format!("{:0<3}", &frac[..frac.len().min(3)])
-        .parse()
-        .unwrap_or(0);
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let (y2, m2) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-    let era = if y2 >= 0 { y2 } else { y2 - 399 } / 400;
-    let yoe = y2 - era * 400;
-    let doy = (153 * m2 + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(((days * 86_400 + hh * 3600 + mm * 60 + s) - offset_min * 60) * 1000 + ms)
+fn number_field(item: &ItemRow, f: &Field) -> Option<i64> {
+    Some(match f {
+        Field::DateTimeReceived => item.received_ms,
+        Field::DateTimeCreated => item.created_ms,
+        Field::LastModifiedTime => item.modified_ms,
+        Field::IsRead => i64::from(item.is_read),
+        Field::IsDraft => i64::from(item.is_draft),
+        Field::Size => item.size,
+        _ => return None,
+    })
 }
 
-/// An extended property's value text, from the item's `extv` map.
-fn extended_value(item: &ItemRow, key: &str) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_str(&item.props).ok()?;
-    v.get("extv")?.get(key)?.as_str().map(str::to_string)
-}
-
-fn value_of(item: &ItemRow, f: &Field) -> Value {
+fn number_constant(f: &Field, text: &str) -> Option<i64> {
     match f {
-        Field::Extended(k) => Value::Text(extended_value(item, k).unwrap_or_default()),
-        Field::Subject => Value::Text(item.subject.clone()),
-        Field::ItemClass => Value::Text(item.item_class.clone()),
-        Field::DateTimeReceived => Value::Number(item.received_ms),
-        Field::DateTimeCreated => Value::Number(item.created_ms),
-        Field::LastModifiedTime => Value::Number(item.modified_ms),
-        Field::IsRead => Value::Number(i64::from(item.is_read)),
-        Field::Size => Value::Number(item.size),
+        Field::DateTimeReceived | Field::DateTimeCreated | Field::LastModifiedTime => {
+            parse_time_ms(text)
+        }
+        Field::IsRead | Field::IsDraft => parse_flag(text),
+        Field::Size => text.trim().parse().ok(),
+        _ => None,
     }
 }
 
-fn constant(f: &Field, text: &str) -> Option<Value> {
+fn sort_value(item: &ItemRow, f: &Field) -> Value {
     match f {
-        Field::Subject | Field::ItemClass | Field::Extended(_) => {
-            Some(Value::Text(text.to_string()))
-        }
-        Field::DateTimeReceived | Field::DateTimeCreated | Field::LastModifiedTime => {
-            parse_time_ms(text).map(Value::Number)
-        }
-        Field::IsRead => match text.to_ascii_lowercase().as_str() {
-            "true" | "1" => Some(Value::Number(1)),
-            "false" | "0" => Some(Value::Number(0)),
-            _ => None,
-        },
-        Field::Size => text.parse().ok().map(Value::Number),
+        Field::Subject => Value::Text(text_key(&item.subject)),
+        Field::ItemClass => Value::Text(text_key(&item.item_class)),
+        other => Value::Number(number_field(item, other).unwrap_or(0)),
+    }
+}
+
+fn compare<T: PartialOrd>(a: &T, op: CmpOp, b: &T) -> bool {
+    match op {
+        CmpOp::Eq => a == b,
+        CmpOp::Ne => a != b,
+        CmpOp::Gt => a > b,
+        CmpOp::Ge => a >= b,
+        CmpOp::Lt => a < b,
+        CmpOp::Le => a <= b,
+    }
+}
+
+fn contains(text: &str, mode: Containment, value: &str) -> bool {
+    match mode {
+        Containment::FullString => text == value,
+        Containment::Prefixed => text.starts_with(value),
+        Containment::Substring | Containment::ExactPhrase => text.contains(value),
+        Containment::PrefixOnWords => text.split_whitespace().any(|w| w.starts_with(value)),
+    }
+}
+
+/// An item with its extended-property values, for the reference evaluation.
+pub struct Candidate<'a> {
+    pub row: &'a ItemRow,
+    pub props: &'a StoredProperties,
+}
+
+impl Candidate<'_> {
+    fn values(&self, key: &str) -> impl Iterator<Item = &str> {
+        self.props
+            .extended
+            .iter()
+            .filter(move |e| e.uri.key() == key)
+            .flat_map(|e| e.values.iter().map(String::as_str))
     }
 }
 
 impl Restriction {
-    /// Whether `item` matches. Text comparisons ignore case, as Exchange's do.
-    pub fn matches(&self, item: &ItemRow) -> bool {
+    /// Whether the item matches: the meaning the SQL translation must keep. Text comparisons
+    /// ignore case, as Exchange's do; a test of an extended property the item lacks is false.
+    pub fn matches(&self, c: &Candidate) -> bool {
+        let item = c.row;
         match self {
-            Restriction::Compare(f, op, c) => {
-                let (Some(c), v) = (constant(f, c), value_of(item, f)) else {
+            Restriction::Compare(Field::Extended { key, numeric }, op, k) => {
+                if *numeric {
+                    let Some(k) = parse_number(k) else {
+                        return false;
+                    };
+                    c.values(key)
+                        .any(|v| parse_number(v).is_some_and(|v| compare(&v, *op, &k)))
+                } else {
+                    let k = text_key(k);
+                    c.values(key).any(|v| compare(&text_key(v), *op, &k))
+                }
+            }
+            Restriction::Compare(f, op, k) if f.is_text() => {
+                let Value::Text(v) = sort_value(item, f) else {
                     return false;
                 };
-                let (v, c) = match (v, c) {
-                    (Value::Text(a), Value::Text(b)) => {
-                        (Value::Text(a.to_lowercase()), Value::Text(b.to_lowercase()))
-                    }
-                    other => other,
-                };
-                match op {
-                    Comparison::Equal => v == c,
-                    Comparison::NotEqual => v != c,
-                    Comparison::Greater => v > c,
-                    Comparison::GreaterOrEqual => v >= c,
-                    Comparison::Less => v < c,
-                    Comparison::LessOrEqual => v <= c,
+                compare(&v, *op, &text_key(k))
+            }
+            Restriction::Compare(f, op, k) => {
+                match (number_field(item, f), number_constant(f, k)) {
+                    (Some(v), Some(k)) => compare(&v, *op, &k),
+                    _ => false,
                 }
             }
             Restriction::Contains {
@@ -180,90 +307,214 @@ impl Restriction {
                 ignore_case,
                 value,
             } => {
-                let Value::Text(text) = value_of(item, field) else {
-                    return false;
+                let test = |text: &str| {
+                    if *ignore_case {
+                        contains(&text_key(text), *mode, &text_key(value))
+                    } else {
+                        contains(text, *mode, value)
+                    }
                 };
-                let (t, v) = if *ignore_case {
-                    (text.to_lowercase(), value.to_lowercase())
-                } else {
-                    (text, value.clone())
-                };
-                match mode {
-                    Containment::FullString => t == v,
-                    Containment::Prefixed => t.starts_with(&v),
-                    Containment::Substring | Containment::ExactPhrase => t.contains(&v),
-                    Containment::PrefixOnWords => t.split_whitespace().any(|w| w.starts_with(&v)),
+                match field {
+                    Field::Subject => test(&item.subject),
+                    Field::ItemClass => test(&item.item_class),
+                    Field::Extended { key, .. } => c.values(key).any(test),
+                    _ => false,
                 }
             }
-            Restriction::Exists(Field::Extended(k)) => extended_value(item, k).is_some(),
-            Restriction::Exists(f) => match value_of(item, f) {
-                Value::Text(t) => !t.is_empty(),
-                Value::Number(_) => true,
+            Restriction::Exists(Field::Extended { key, .. }) => c.values(key).next().is_some(),
+            Restriction::Exists(Field::Subject) => !item.subject.is_empty(),
+            Restriction::Exists(Field::ItemClass) => !item.item_class.is_empty(),
+            Restriction::Exists(_) => true,
+            Restriction::And(all) => all.iter().all(|r| r.matches(c)),
+            Restriction::Or(any) => any.iter().any(|r| r.matches(c)),
+            Restriction::Not(r) => !r.matches(c),
+        }
+    }
+
+    /// The SQL filter; None where SQL cannot say it exactly (the caller then scans with
+    /// [`Restriction::matches`] over what the rest of the filter selects).
+    pub fn to_filter(&self) -> Option<ItemFilter> {
+        Some(match self {
+            Restriction::Compare(Field::Extended { key, numeric }, op, k) => {
+                let test = if *numeric {
+                    match parse_number(k) {
+                        Some(n) => ValueTest::Number(*op, n),
+                        None => return Some(ItemFilter::False),
+                    }
+                } else {
+                    ValueTest::Text(*op, text_key(k))
+                };
+                ItemFilter::Value {
+                    key: key.clone(),
+                    test,
+                }
+            }
+            Restriction::Compare(f, op, k) if f.is_text() => {
+                ItemFilter::Cmp(f.column()?, *op, SqlValue::Text(text_key(k)))
+            }
+            Restriction::Compare(f, op, k) => match number_constant(f, k) {
+                Some(n) => ItemFilter::Cmp(f.column()?, *op, SqlValue::Int(n)),
+                None => ItemFilter::False,
             },
-            Restriction::And(all) => all.iter().all(|r| r.matches(item)),
-            Restriction::Or(any) => any.iter().any(|r| r.matches(item)),
-            Restriction::Not(r) => !r.matches(item),
+            Restriction::Contains {
+                field,
+                mode,
+                ignore_case,
+                value,
+            } => {
+                let v = if *ignore_case {
+                    text_key(value)
+                } else {
+                    value.clone()
+                };
+                match field {
+                    Field::Subject | Field::ItemClass => {
+                        let col = match (field, ignore_case) {
+                            (Field::Subject, true) => Column::SubjectKey,
+                            (Field::Subject, false) => Column::Subject,
+                            (_, true) => Column::ClassKey,
+                            (_, false) => Column::ItemClass,
+                        };
+                        match mode {
+                            Containment::FullString => {
+                                ItemFilter::Cmp(col, CmpOp::Eq, SqlValue::Text(v))
+                            }
+                            Containment::Prefixed => ItemFilter::StartsWith(col, v),
+                            Containment::Substring | Containment::ExactPhrase => {
+                                ItemFilter::Contains(col, v)
+                            }
+                            Containment::PrefixOnWords => return None,
+                        }
+                    }
+                    Field::Extended { key, .. } => {
+                        let exact = !ignore_case;
+                        let test = match mode {
+                            Containment::Prefixed => ValueTest::StartsWith { prefix: v, exact },
+                            Containment::Substring | Containment::ExactPhrase => {
+                                ValueTest::Contains { needle: v, exact }
+                            }
+                            Containment::FullString if *ignore_case => {
+                                ValueTest::Text(CmpOp::Eq, v)
+                            }
+                            _ => return None,
+                        };
+                        ItemFilter::Value {
+                            key: key.clone(),
+                            test,
+                        }
+                    }
+                    _ => ItemFilter::False,
+                }
+            }
+            Restriction::Exists(Field::Extended { key, .. }) => ItemFilter::Value {
+                key: key.clone(),
+                test: ValueTest::Present,
+            },
+            Restriction::Exists(Field::Subject) => {
+                ItemFilter::Cmp(Column::Subject, CmpOp::Ne, SqlValue::Text(String::new()))
+            }
+            Restriction::Exists(Field::ItemClass) => {
+                ItemFilter::Cmp(Column::ItemClass, CmpOp::Ne, SqlValue::Text(String::new()))
+            }
+            Restriction::Exists(_) => ItemFilter::True,
+            Restriction::And(all) => ItemFilter::And(
+                all.iter()
+                    .map(Restriction::to_filter)
+                    .collect::<Option<_>>()?,
+            ),
+            Restriction::Or(any) => ItemFilter::Or(
+                any.iter()
+                    .map(Restriction::to_filter)
+                    .collect::<Option<_>>()?,
+            ),
+            Restriction::Not(r) => ItemFilter::Not(Box::new(r.to_filter()?)),
+        })
+    }
+
+    /// A filter that every match passes (exact where [`Restriction::to_filter`] is).
+    pub fn to_superset_filter(&self) -> ItemFilter {
+        if let Some(f) = self.to_filter() {
+            return f;
+        }
+        match self {
+            Restriction::And(all) => {
+                ItemFilter::And(all.iter().map(Restriction::to_superset_filter).collect())
+            }
+            _ => ItemFilter::True,
         }
     }
 }
 
-/// A sort key: the field and whether it descends.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A sort key.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SortOrder {
     pub field: Field,
     pub descending: bool,
 }
 
-/// Sorts and pages: the items in `[offset, offset + max)`, and whether the last was reached.
-pub fn page(
-    mut items: Vec<ItemRow>,
-    order: &[SortOrder],
-    offset: usize,
-    max: usize,
-) -> (Vec<ItemRow>, usize, bool) {
-    if !order.is_empty() {
-        items.sort_by(|a, b| {
-            for o in order {
-                let (va, vb) = (value_of(a, &o.field), value_of(b, &o.field));
-                let ord = va.partial_cmp(&vb).unwrap_or(std::cmp::Ordering::Equal);
-                let ord = if o.descending { ord.reverse() } else { ord };
-                if ord != std::cmp::Ordering::Equal {
-                    return ord;
-                }
-            }
-            a.id.cmp(&b.id)
-        });
+impl SortOrder {
+    pub fn from_ews(orders: &[ews::FieldOrder]) -> Result<Vec<SortOrder>, MailboxError> {
+        orders
+            .iter()
+            .map(|o| {
+                let field = match &o.path {
+                    Some(ews::PropertyPath::Field(uri)) => Field::from_uri(uri)
+                        .ok_or_else(|| MailboxError::UnsupportedPathForSort(uri.clone()))?,
+                    _ => {
+                        return Err(MailboxError::UnsupportedPathForSort(
+                            "an extended or indexed property".into(),
+                        ));
+                    }
+                };
+                Ok(SortOrder {
+                    field,
+                    descending: o.descending,
+                })
+            })
+            .collect()
     }
-    let total = items.len();
-    let end = offset.saturating_add(max).min(total);
-    let start = offset.min(total);
-    let slice = items.drain(start..end).collect();
-    (slice, total, end >= total)
+
+    pub(crate) fn key(&self) -> OrderKey {
+        OrderKey {
+            column: self.field.column().unwrap_or(Column::Received),
+            descending: self.descending,
+        }
+    }
+}
+
+/// The reference order of two items under `order` (ties by id, in the last key's direction;
+/// newest first when there is no key): what the SQL ORDER BY must agree with.
+pub fn reference_order(a: &ItemRow, b: &ItemRow, order: &[SortOrder]) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let default = [SortOrder {
+        field: Field::DateTimeReceived,
+        descending: true,
+    }];
+    let order = if order.is_empty() {
+        &default[..]
+    } else {
+        order
+    };
+    for o in order {
+        let ord = sort_value(a, &o.field)
+            .partial_cmp(&sort_value(b, &o.field))
+            .unwrap_or(Ordering::Equal);
+        let ord = if o.descending { ord.reverse() } else { ord };
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    let ord = a.id.cmp(&b.id);
+    if order.last().is_some_and(|o| o.descending) {
+        ord.reverse()
+    } else {
+        ord
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn item(subject: &str, class: &str, received_ms: i64) -> ItemRow {
-        ItemRow {
-            id: subject.into(),
-            mailbox: "m".into(),
-            folder_id: "f".into(),
-            tag: "Message".into(),
-            item_class: class.into(),
-            subject: subject.into(),
-            props: "{}".into(),
-            created_ms: received_ms,
-            received_ms,
-            modified_ms: received_ms,
-            size: 10,
-            is_read: false,
-            is_draft: false,
-            immutable: false,
-            version: 1,
-        }
-    }
 
     #[test]
     fn times() {
@@ -276,61 +527,36 @@ mod tests {
             parse_time_ms("2026-11-25T07:32:37+01:00"),
             Some(1_795_588_357_000)
         );
+        assert_eq!(
+            parse_time_ms("2026-11-25T06:32:37"),
+            Some(1_795_588_357_000)
+        );
         assert_eq!(parse_time_ms("garbage"), None);
+        assert_eq!(format_time(1_795_588_357_157), "2026-11-25T06:32:37Z");
     }
 
     #[test]
-    fn restrictions_sort_and_pages() {
-        let items = vec![
-            item("Chat with Bob", "IPM.Note.Microsoft.Conversation", 3000),
-            item("hello", "IPM.Note", 1000),
-            item("Chat 2", "IPM.Note", 2000),
-        ];
-        let chat = Restriction::Contains {
-            field: Field::Subject,
-            mode: Containment::Prefixed,
-            ignore_case: true,
-            value: "chat".into(),
-        };
-        assert_eq!(items.iter().filter(|i| chat.matches(i)).count(), 2);
-        let conv = Restriction::Compare(
-            Field::ItemClass,
-            Comparison::Equal,
-            "ipm.note.microsoft.conversation".into(),
-        );
-        assert_eq!(items.iter().filter(|i| conv.matches(i)).count(), 1);
-        let not = Restriction::Not(Box::new(conv.clone()));
+    fn prefix_on_words_is_left_to_the_scan() {
+        let r = Restriction::And(vec![
+            Restriction::Compare(Field::ItemClass, CmpOp::Eq, "IPM.Note".into()),
+            Restriction::Contains {
+                field: Field::Subject,
+                mode: Containment::PrefixOnWords,
+                ignore_case: true,
+                value: "lun".into(),
+            },
+        ]);
+        assert!(r.to_filter().is_none());
         assert_eq!(
-            items
-                .iter()
-                .filter(|i| Restriction::And(vec![chat.clone(), not.clone()]).matches(i))
-                .count(),
-            1
+            r.to_superset_filter(),
+            ItemFilter::And(vec![
+                ItemFilter::Cmp(
+                    Column::ClassKey,
+                    CmpOp::Eq,
+                    SqlValue::Text("ipm.note".into())
+                ),
+                ItemFilter::True
+            ])
         );
-        let after = Restriction::Compare(
-            Field::DateTimeReceived,
-            Comparison::GreaterOrEqual,
-            "1970-01-01T00:00:02Z".into(),
-        );
-        assert_eq!(items.iter().filter(|i| after.matches(i)).count(), 2);
-        let exact = Restriction::Contains {
-            field: Field::Subject,
-            mode: Containment::Substring,
-            ignore_case: false,
-            value: "chat".into(),
-        };
-        assert_eq!(items.iter().filter(|i| exact.matches(i)).count(), 0);
-        let (p, total, last) = page(
-            items.clone(),
-            &[SortOrder {
-                field: Field::DateTimeReceived,
-                descending: true,
-            }],
-            1,
-            1,
-        );
-        assert_eq!((p[0].subject.as_str(), total, last), ("Chat 2", 3, false));
-        let (p, _, last) = page(items, &[], 2, 10);
-        assert_eq!((p.len(), last), (1, true));
     }
 }

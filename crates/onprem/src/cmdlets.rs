@@ -3,7 +3,7 @@
 use crate::error::OnPremError;
 use crate::objects::*;
 use crate::params::Params;
-use crate::{auth, certs, rbac, recipients};
+use crate::{certs, oauth_config, rbac, recipients};
 use serde_json::{Map, Value};
 use store::Store;
 
@@ -123,17 +123,17 @@ pub async fn invoke(
         "Import-ExchangeCertificate" => certs::import_certificate(store, &p).await,
         "Export-ExchangeCertificate" => certs::export_certificate(store, &p).await,
         "Remove-ExchangeCertificate" => certs::remove_certificate(store, &p).await,
-        "Get-AuthConfig" => auth::get_auth_config(store, &p).await,
-        "Set-AuthConfig" => auth::set_auth_config(store, &p).await,
-        "New-AuthServer" => auth::new_auth_server(store, &p).await,
-        "Get-AuthServer" => auth::get_auth_server(store, &p).await,
-        "Set-AuthServer" => auth::set_auth_server(store, &p).await,
-        "Remove-AuthServer" => auth::remove_by_identity(store, &p, AUTH_SERVER).await,
-        "New-PartnerApplication" => auth::new_partner_application(store, &p).await,
-        "Get-PartnerApplication" => auth::get_partner_application(store, &p).await,
-        "Set-PartnerApplication" => auth::set_partner_application(store, &p).await,
+        "Get-AuthConfig" => oauth_config::get_auth_config(store, &p).await,
+        "Set-AuthConfig" => oauth_config::set_auth_config(store, &p).await,
+        "New-AuthServer" => oauth_config::new_auth_server(store, &p).await,
+        "Get-AuthServer" => oauth_config::get_auth_server(store, &p).await,
+        "Set-AuthServer" => oauth_config::set_auth_server(store, &p).await,
+        "Remove-AuthServer" => oauth_config::remove_by_identity(store, &p, AUTH_SERVER).await,
+        "New-PartnerApplication" => oauth_config::new_partner_application(store, &p).await,
+        "Get-PartnerApplication" => oauth_config::get_partner_application(store, &p).await,
+        "Set-PartnerApplication" => oauth_config::set_partner_application(store, &p).await,
         "Remove-PartnerApplication" => {
-            auth::remove_by_identity(store, &p, PARTNER_APPLICATION).await
+            oauth_config::remove_by_identity(store, &p, PARTNER_APPLICATION).await
         }
         _ => Err(OnPremError::UnknownCmdlet(cmdlet.to_string())),
     }

@@ -2,12 +2,12 @@
 //! certificates, AuthConfig, AuthServers, partner applications), run through the cmdlets of
 //! the runbook, with its S2S trust configuration held in memory for inbound validation.
 
-pub mod auth;
 pub mod certs;
 pub mod cmdlets;
 pub mod error;
 pub mod ews;
 pub mod handshake;
+pub mod oauth_config;
 pub mod objects;
 pub mod org;
 pub mod outbound;

@@ -202,7 +202,7 @@ pub async fn create(store: &Store, req: &NewOrganization) -> Result<(Value, Stri
     objects.push(new_object(
         PARTNER_APPLICATION,
         "Exchange Online",
-        crate::auth::partner_application_object(
+        crate::oauth_config::partner_application_object(
             "Exchange Online",
             s2s::ids::EXCHANGE_APP_ID,
             "",

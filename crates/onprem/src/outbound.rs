@@ -34,7 +34,7 @@ async fn actor_token(
     state: &OnPremState,
     partner_host: &str,
 ) -> Result<(String, String), OnPremError> {
-    let config = crate::auth::auth_config(&state.store).await?;
+    let config = crate::oauth_config::auth_config(&state.store).await?;
     let thumbprint = text(&config.data, "CurrentCertificateThumbprint").to_string();
     let service = text(&config.data, "ServiceName").to_string();
     let obj = crate::certs::by_thumbprint(&state.store, &thumbprint).await?;

@@ -52,7 +52,7 @@ async fn documented(state: &OnPremState) -> Vec<DirectoryObject> {
 }
 
 async fn refresh(state: &OnPremState, obj: &DirectoryObject, why: &str) {
-    match crate::auth::refresh_metadata(&state.store, obj).await {
+    match crate::oauth_config::refresh_metadata(&state.store, obj).await {
         Ok(_) => {
             tracing::info!(issuer = %obj.name, "metadata refreshed ({why})");
             if let Err(e) = state.reload().await {

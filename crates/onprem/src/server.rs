@@ -117,6 +117,15 @@ pub async fn ensure_operator_credential(store: &Store) -> Result<Option<String>,
 
 impl OnPremServer {
     pub async fn start(store: Store, config: OnPremConfig) -> Result<OnPremServer, OnPremError> {
+        match mailbox::upgrade_stored_items(&store).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                items = n,
+                "mailbox items carried forward to the typed property form"
+            ),
+            Err(mailbox::MailboxError::Store(e)) => return Err(e.into()),
+            Err(e) => tracing::warn!("mailbox upgrade: {e}"),
+        }
         let (handshakes, handshake_task) = crate::handshake::HandshakeLog::start(store.clone());
         let state = Arc::new(OnPremState {
             handshakes,
@@ -224,7 +233,7 @@ async fn new_organization(
     };
     let (org, credential) = crate::org::create(&state.store, &req).await?;
     state.reload().await?;
-    let cfg = crate::auth::auth_config(&state.store).await?;
+    let cfg = crate::oauth_config::auth_config(&state.store).await?;
     let mut out = org.clone();
     set(
         &mut out,
@@ -317,7 +326,7 @@ async fn metadata(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, OnPremError> {
-    let cfg = crate::auth::auth_config(&state.store).await?;
+    let cfg = crate::oauth_config::auth_config(&state.store).await?;
     let org = crate::org::organization(&state.store).await?;
     let trust = state.trust();
     let mut certs = Vec::new();

@@ -3,42 +3,39 @@
 //! a fixed EWS URL. Answers are kept per user for the life of the process.
 
 use crate::PartnerError;
-use ews::xml::escape;
+use ews::autodiscover::{GetUserSettingsRequest, GetUserSettingsResponse};
 
 /// The settings a partner may take the EWS URL from.
 pub const EWS_URL_SETTINGS: &[&str] = &["ExternalEwsUrl", "InternalEwsUrl"];
 
 fn request(url: &str, mailbox: &str) -> String {
-    format!(
-        r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:a="http://schemas.microsoft.com/exchange/2010/Autodiscover" xmlns:wsa="http://www.w3.org/2005/08/addressing"><soap:Header><a:RequestedServerVersion>Exchange2013</a:RequestedServerVersion><wsa:Action>http://schemas.microsoft.com/exchange/2010/Autodiscover/Autodiscover/GetUserSettings</wsa:Action><wsa:To>{}</wsa:To></soap:Header><soap:Body><a:GetUserSettingsRequestMessage><a:Request><a:Users><a:User><a:Mailbox>{}</a:Mailbox></a:User></a:Users><a:RequestedSettings><a:Setting>ExternalEwsUrl</a:Setting><a:Setting>InternalEwsUrl</a:Setting></a:RequestedSettings></a:Request></a:GetUserSettingsRequestMessage></soap:Body></soap:Envelope>"#,
-        escape(url),
-        escape(mailbox)
-    )
+    GetUserSettingsRequest {
+        requested_server_version: Some("Exchange2013".into()),
+        to: Some(url.into()),
+        mailboxes: vec![mailbox.into()],
+        settings: EWS_URL_SETTINGS.iter().map(|s| s.to_string()).collect(),
+    }
+    .to_xml()
 }
 
 /// The value of `setting` for `mailbox`, from the GetUserSettings answer in `text`.
 pub fn parse_setting(text: &str, setting: &str) -> Result<String, PartnerError> {
-    let doc = ews::xml::parse(text)
+    let answer = GetUserSettingsResponse::parse(text)
         .map_err(|e| PartnerError::Unavailable(format!("Autodiscover answered no XML: {e}")))?;
-    let user = doc
-        .child("Body")
-        .and_then(|b| b.child("GetUserSettingsResponseMessage"))
-        .and_then(|m| m.child("Response"))
-        .and_then(|r| r.child("UserResponses"))
-        .and_then(|u| u.child("UserResponse"))
-        .ok_or_else(|| PartnerError::Unavailable("Autodiscover answered no UserResponse".into()))?;
-    let code = user.child_text("ErrorCode").unwrap_or_default();
-    if code != "NoError" {
+    let user =
+        answer.user_responses.into_iter().next().ok_or_else(|| {
+            PartnerError::Unavailable("Autodiscover answered no UserResponse".into())
+        })?;
+    if user.error_code != "NoError" {
         return Err(PartnerError::EwsRefused {
-            message: user.child_text("ErrorMessage").unwrap_or_default(),
-            code,
+            message: user.error_message,
+            code: user.error_code,
         });
     }
-    user.child("UserSettings")
+    user.settings
         .into_iter()
-        .flat_map(|s| s.children_named("UserSetting"))
-        .find(|s| s.child_text("Name").as_deref() == Some(setting))
-        .and_then(|s| s.child_text("Value"))
+        .find(|(name, _)| name == setting)
+        .map(|(_, v)| v)
         .filter(|v| v.starts_with("http"))
         .ok_or_else(|| PartnerError::EwsRefused {
             code: "SettingIsNotAvailable".into(),

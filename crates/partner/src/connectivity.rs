@@ -160,16 +160,16 @@ async fn probe(
     let Some(actor) = actor_token(state, s, &resource, t.use_cached_token, log).await else {
         return false;
     };
-    let (token, header) = if t.app_only {
+    let (token, impersonate) = if t.app_only {
         log.line("[OAuthCredentials:Authenticate] app-only: the actor token itself, impersonating the mailbox".into());
-        (actor, impersonation(mailbox))
+        (actor, Some(mailbox))
     } else {
         match outer_token(s, &actor, mailbox, log) {
-            Some(outer) => (outer, String::new()),
+            Some(outer) => (outer, None),
             None => return false,
         }
     };
-    get_inbox(state, url, &token, &header, log).await
+    get_inbox(state, url, &token, impersonate, log).await
 }
 
 async fn challenge(state: &PartnerState, s: &Settings, url: &str, log: &mut Log) {
@@ -297,23 +297,16 @@ fn outer_token(s: &Settings, actor: &str, mailbox: &str, log: &mut Log) -> Optio
     Some(outer)
 }
 
-fn impersonation(mailbox: &str) -> String {
-    format!(
-        "<t:ExchangeImpersonation><t:ConnectingSID><t:SmtpAddress>{}</t:SmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>",
-        ews::xml::escape(mailbox)
-    )
-}
-
 async fn get_inbox(
     state: &PartnerState,
     url: &str,
     token: &str,
-    header: &str,
+    impersonate: Option<&str>,
     log: &mut Log,
 ) -> bool {
-    let op = r#"<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>"#;
+    let op = crate::ewsclient::get_folder("inbox", impersonate);
     log.line(format!("[EWS] GetFolder inbox (IdOnly) at {url}"));
-    match state.ews.call_as(url, token, header, op, USER_AGENT).await {
+    match state.ews.call_as(url, token, &op, USER_AGENT).await {
         Ok(_) => {
             log.line("[EWS] ResponseCode NoError: the call under OAuth succeeded".into());
             true

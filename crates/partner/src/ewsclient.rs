@@ -1,35 +1,25 @@
-//! A small EWS client on the ews crate: envelopes out, response messages in, and failures
+//! The partner's EWS client on the `ews` crate's typed requests and responses, with failures
 //! sorted into "refused" (do not retry) and "unavailable" (retry later).
 
 use crate::PartnerError;
-use ews::Element;
-use ews::xml::escape;
+use ews::{
+    ExtendedFieldUri, ExtendedProperty, FolderRef, IndexedPageView, Item, ItemId, Operation,
+    Payload, PropertyPath, Request, Response, ResponseMessage, Restriction, Shape,
+    UserConfiguration, UserConfigurationName,
+};
 
 pub struct EwsClient {
     http: reqwest::Client,
 }
 
-/// The archiving role header (UpdateItemInRecoverableItems).
-pub const ARCHIVE_ROLE: &str = "<t:ManagementRole><t:ApplicationRoles><t:Role>ArchiveApplication</t:Role></t:ApplicationRoles></t:ManagementRole>";
-
-fn envelope(header: &str, op: &str) -> String {
-    format!(
-        r#"<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Header><t:RequestServerVersion Version="Exchange2016"/>{header}</s:Header><s:Body>{op}</s:Body></s:Envelope>"#
-    )
-}
-
 /// The marker every item Hybrid's partner writes carries (a PublicStrings property), so that a
 /// retried piece of work finds what an earlier attempt already wrote.
-pub fn marker_uri() -> &'static str {
-    r#"<t:ExtendedFieldURI DistinguishedPropertySetId="PublicStrings" PropertyName="X-HybridWorkId" PropertyType="String"/>"#
+pub fn marker_uri() -> ExtendedFieldUri {
+    ExtendedFieldUri::public_string("X-HybridWorkId", "String")
 }
 
-pub fn marker(work_id: &str) -> String {
-    format!(
-        "<t:ExtendedProperty>{}<t:Value>{}</t:Value></t:ExtendedProperty>",
-        marker_uri(),
-        escape(work_id)
-    )
+pub fn marker(work_id: &str) -> ExtendedProperty {
+    ExtendedProperty::new(marker_uri(), work_id)
 }
 
 impl EwsClient {
@@ -41,19 +31,17 @@ impl EwsClient {
         &self.http
     }
 
-    /// Sends one operation; returns its first response message (Success or Warning).
+    /// Sends one request; returns its first response message (Success or Warning).
     pub async fn call(
         &self,
         url: &str,
         token: &str,
-        header: &str,
-        op: &str,
-    ) -> Result<Element, PartnerError> {
+        request: &Request,
+    ) -> Result<ResponseMessage, PartnerError> {
         self.call_as(
             url,
             token,
-            header,
-            op,
+            request,
             concat!("Hybrid/", env!("CARGO_PKG_VERSION")),
         )
         .await
@@ -64,17 +52,16 @@ impl EwsClient {
         &self,
         url: &str,
         token: &str,
-        header: &str,
-        op: &str,
+        request: &Request,
         user_agent: &str,
-    ) -> Result<Element, PartnerError> {
+    ) -> Result<ResponseMessage, PartnerError> {
         let resp = self
             .http
             .post(url)
             .header("user-agent", user_agent)
             .header("content-type", "text/xml; charset=utf-8")
             .bearer_auth(token)
-            .body(envelope(header, op))
+            .body(request.to_xml())
             .send()
             .await
             .map_err(|e| {
@@ -108,106 +95,142 @@ impl EwsClient {
                 message: reason,
             });
         }
-        let doc = ews::xml::parse(&text).ok();
+        let parsed = Response::parse(&text);
         if !status.is_success() {
-            let fault = doc
-                .as_ref()
-                .and_then(|d| d.child("Body"))
-                .and_then(|b| b.child("Fault"));
-            let code = fault
-                .and_then(|f| f.child_text("faultcode"))
-                .map(|c| c.rsplit(':').next().unwrap_or("").to_string());
-            return Err(match code {
-                Some(c)
+            return Err(match parsed {
+                Err(Ok(f))
                     if !matches!(
-                        c.as_str(),
+                        f.code.as_str(),
                         "ErrorServerBusy"
                             | "ErrorInternalServerTransientError"
                             | "ErrorInternalServerError"
                     ) =>
                 {
                     PartnerError::EwsRefused {
-                        message: fault
-                            .and_then(|f| f.child_text("faultstring"))
-                            .unwrap_or_default(),
-                        code: c,
+                        code: f.code,
+                        message: f.message,
                     }
                 }
                 _ => PartnerError::Unavailable(format!("on-premises EWS answered HTTP {status}")),
             });
         }
-        let doc =
-            doc.ok_or_else(|| PartnerError::Unavailable("on-premises EWS answered no XML".into()))?;
-        let message = doc
-            .child("Body")
-            .and_then(|b| b.elements().next())
-            .and_then(|r| r.child("ResponseMessages"))
-            .and_then(|m| m.elements().next())
-            .cloned()
-            .ok_or_else(|| {
-                PartnerError::Unavailable("on-premises EWS answered no response message".into())
-            })?;
-        if message.attr("ResponseClass") == Some("Error") {
+        let response = parsed.map_err(|_| {
+            PartnerError::Unavailable("on-premises EWS answered no EWS response".into())
+        })?;
+        let message = response.messages.into_iter().next().ok_or_else(|| {
+            PartnerError::Unavailable("on-premises EWS answered no response message".into())
+        })?;
+        if message.is_error() {
             return Err(PartnerError::EwsRefused {
-                code: message.child_text("ResponseCode").unwrap_or_default(),
-                message: message.child_text("MessageText").unwrap_or_default(),
+                code: message.code,
+                message: message.text.unwrap_or_default(),
             });
         }
         Ok(message)
     }
 }
 
-/// The first `t:ItemId` of a response message: (Id, ChangeKey).
-pub fn item_id(message: &Element) -> Option<(String, String)> {
-    fn find(e: &Element) -> Option<&Element> {
-        if e.name == "ItemId" {
-            return Some(e);
-        }
-        e.elements().find_map(find)
+/// The items a response message carries (CreateItem, GetItem, FindItem, UpdateItem).
+pub fn items(message: &ResponseMessage) -> &[Item] {
+    match &message.payload {
+        Payload::Items(i) | Payload::UpdatedItems { items: i, .. } => i,
+        Payload::FoundItems(r) => &r.entries,
+        _ => &[],
     }
-    find(message).map(|i| {
-        (
-            i.attr("Id").unwrap_or("").to_string(),
-            i.attr("ChangeKey").unwrap_or("").to_string(),
-        )
+}
+
+/// The first item's id.
+pub fn item_id(message: &ResponseMessage) -> Option<ItemId> {
+    items(message).first().and_then(|i| i.item_id.clone())
+}
+
+pub fn create_item(folder: &str, item: Item) -> Request {
+    Request::new(Operation::CreateItem {
+        message_disposition: Some("SaveOnly".into()),
+        send_meeting_invitations: None,
+        saved_item_folder_id: Some(FolderRef::distinguished(folder)),
+        items: vec![item],
     })
 }
 
-pub fn create_item(folder: &str, item: &str) -> String {
-    format!(
-        r#"<m:CreateItem MessageDisposition="SaveOnly"><m:SavedItemFolderId><t:DistinguishedFolderId Id="{folder}"/></m:SavedItemFolderId><m:Items>{item}</m:Items></m:CreateItem>"#
-    )
-}
-
 /// FindItem for the item carrying `work_id`'s marker, with its IsDraft.
-pub fn find_marked(folder: &str, work_id: &str) -> String {
-    format!(
-        r#"<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="item:IsDraft"/></t:AdditionalProperties></m:ItemShape><m:IndexedPageItemView MaxEntriesReturned="1" Offset="0" BasePoint="Beginning"/><m:Restriction><t:IsEqualTo>{}<t:FieldURIOrConstant><t:Constant Value="{}"/></t:FieldURIOrConstant></t:IsEqualTo></m:Restriction><m:ParentFolderIds><t:DistinguishedFolderId Id="{folder}"/></m:ParentFolderIds></m:FindItem>"#,
-        marker_uri(),
-        escape(work_id)
-    )
+pub fn find_marked(folder: &str, work_id: &str) -> Request {
+    Request::new(Operation::FindItem(ews::Find {
+        shape: Shape::with(&["item:IsDraft"]),
+        paging: Some(IndexedPageView::new(1, 0)),
+        restriction: Some(Restriction::Compare {
+            op: ews::ComparisonOp::IsEqualTo,
+            path: Some(PropertyPath::Extended(marker_uri())),
+            constant: Some(work_id.into()),
+        }),
+        parent_folder_ids: vec![FolderRef::distinguished(folder)],
+        ..Default::default()
+    }))
 }
 
-pub fn finalize_in_purges(id: &str) -> String {
-    format!(
-        r#"<m:UpdateItemInRecoverableItems><m:ItemId Id="{id}"/><m:Updates/><m:MakeItemImmutable>true</m:MakeItemImmutable></m:UpdateItemInRecoverableItems>"#
-    )
+/// Finalises an archived draft in Purges and makes it immutable, under ArchiveApplication.
+pub fn finalize_in_purges(id: &str) -> Request {
+    let mut r = Request::new(Operation::UpdateItemInRecoverableItems {
+        item_id: ItemId {
+            id: id.into(),
+            change_key: None,
+        },
+        updates: Vec::new(),
+        make_item_immutable: true,
+    });
+    r.header.application_roles = vec!["ArchiveApplication".into()];
+    r
 }
 
-pub fn user_configuration(op: &str, name: &str, binary: Option<&str>) -> String {
-    let name_el = format!(
-        r#"<t:UserConfigurationName Name="{name}"><t:DistinguishedFolderId Id="root"/></t:UserConfigurationName>"#
-    );
-    match op {
-        "GetUserConfiguration" => format!(
-            r#"<m:GetUserConfiguration><m:UserConfigurationName Name="{name}"><t:DistinguishedFolderId Id="root"/></m:UserConfigurationName><m:UserConfigurationProperties>BinaryData</m:UserConfigurationProperties></m:GetUserConfiguration>"#
-        ),
-        "DeleteUserConfiguration" => format!(
-            r#"<m:DeleteUserConfiguration><m:UserConfigurationName Name="{name}"><t:DistinguishedFolderId Id="root"/></m:UserConfigurationName></m:DeleteUserConfiguration>"#
-        ),
-        _ => format!(
-            r#"<m:{op}><m:UserConfiguration>{name_el}<t:BinaryData>{}</t:BinaryData></m:UserConfiguration></m:{op}>"#,
-            binary.unwrap_or("")
-        ),
+/// GetFolder of a distinguished folder, IdOnly (what Test-OAuthConnectivity asks).
+pub fn get_folder(folder: &str, impersonate: Option<&str>) -> Request {
+    let mut r = Request::new(Operation::GetFolder {
+        shape: Shape::id_only(),
+        folder_ids: vec![FolderRef::distinguished(folder)],
+    });
+    r.header.impersonation = impersonate.map(|m| ews::ConnectingSid::SmtpAddress(m.into()));
+    r
+}
+
+/// A user configuration on the mailbox root: Get (its BinaryData), Delete, or
+/// Create/Update with `binary`.
+pub fn user_configuration(op: &str, name: &str, binary: Option<&str>) -> Request {
+    let name = UserConfigurationName::new(name, FolderRef::distinguished("root"));
+    let cfg = || UserConfiguration {
+        name: name.clone(),
+        item_id: None,
+        dictionary: None,
+        xml_data: None,
+        binary_data: Some(binary.unwrap_or("").to_string()),
+    };
+    Request::new(match op {
+        "GetUserConfiguration" => Operation::GetUserConfiguration {
+            name: name.clone(),
+            properties: "BinaryData".into(),
+        },
+        "DeleteUserConfiguration" => Operation::DeleteUserConfiguration { name: name.clone() },
+        "CreateUserConfiguration" => Operation::CreateUserConfiguration(cfg()),
+        _ => Operation::UpdateUserConfiguration(cfg()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_read_back_as_built() {
+        for r in [
+            find_marked("recoverableitemspurges", "w-1"),
+            finalize_in_purges("abc"),
+            user_configuration(
+                "UpdateUserConfiguration",
+                "Um.CustomGreetings.External",
+                Some("UklGRg=="),
+            ),
+            get_folder("inbox", Some("alice@contoso.com")),
+        ] {
+            assert_eq!(Request::parse(r.to_xml().as_bytes()).unwrap(), r);
+        }
     }
 }

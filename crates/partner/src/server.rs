@@ -161,13 +161,12 @@ impl PartnerState {
         &self,
         s: &Settings,
         user: &Value,
-        header: &str,
-        op: &str,
-    ) -> Result<ews::Element, PartnerError> {
+        request: &ews::Request,
+    ) -> Result<ews::ResponseMessage, PartnerError> {
         let token = self.token_for(s, user).await?;
         let smtp = user["smtp"].as_str().unwrap_or("");
         let url = self.ews_url(s, smtp, &token).await?;
-        match self.ews.call(&url, &token, header, op).await {
+        match self.ews.call(&url, &token, request).await {
             Err(PartnerError::EwsRefused { code, message }) if code == "Http401" => {
                 self.tokens.forget(&s.resource);
                 Err(PartnerError::Unavailable(format!(
@@ -491,14 +490,13 @@ async fn set_greeting(
     let u = a.state.user(&user).await?;
     let data = STANDARD.encode(&body);
     let update = ewsclient::user_configuration("UpdateUserConfiguration", name, Some(&data));
-    let created = match a.state.ews_call(&s, &u, "", &update).await {
+    let created = match a.state.ews_call(&s, &u, &update).await {
         Ok(_) => false,
         Err(PartnerError::EwsRefused { code, .. }) if code == "ErrorItemNotFound" => {
             a.state
                 .ews_call(
                     &s,
                     &u,
-                    "",
                     &ewsclient::user_configuration("CreateUserConfiguration", name, Some(&data)),
                 )
                 .await?;
@@ -521,10 +519,10 @@ async fn get_greeting(
 ) -> Result<Response, PartnerError> {
     a.check(&headers)?;
     let m = greeting_call(&a, &user, greeting_name(&q)?, "GetUserConfiguration").await?;
-    let data = m
-        .child("UserConfiguration")
-        .and_then(|c| c.child_text("BinaryData"))
-        .unwrap_or_default();
+    let data = match &m.payload {
+        ews::Payload::UserConfiguration(c) => c.binary_data.clone().unwrap_or_default(),
+        _ => String::new(),
+    };
     let bytes = STANDARD
         .decode(data)
         .map_err(|e| PartnerError::Internal(e.to_string()))?;
@@ -548,11 +546,11 @@ async fn greeting_call(
     user: &str,
     name: &str,
     op: &str,
-) -> Result<ews::Element, PartnerError> {
+) -> Result<ews::ResponseMessage, PartnerError> {
     let s = a.state.settings().await?;
     let u = a.state.user(user).await?;
     a.state
-        .ews_call(&s, &u, "", &ewsclient::user_configuration(op, name, None))
+        .ews_call(&s, &u, &ewsclient::user_configuration(op, name, None))
         .await
         .map_err(|e| match e {
             PartnerError::EwsRefused { code, .. } if code == "ErrorItemNotFound" => {

@@ -5,7 +5,7 @@
 //! is lost when either side restarts, and nothing is written twice.
 
 use crate::PartnerError;
-use crate::ewsclient::{self, ARCHIVE_ROLE, item_id, marker};
+use crate::ewsclient::{self, item_id, marker};
 use crate::server::{AppState, KIND_WORK, PartnerState};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -144,40 +144,33 @@ async fn perform(state: &PartnerState, w: &Value) -> Result<(), PartnerError> {
     let folder = w["folder"].as_str().unwrap_or_default();
     // What an earlier attempt wrote, if anything.
     let found = state
-        .ews_call(&s, &user, "", &ewsclient::find_marked(folder, id))
+        .ews_call(&s, &user, &ewsclient::find_marked(folder, id))
         .await?;
-    let existing = item_id(&found);
-    let is_draft = found
-        .child("RootFolder")
-        .and_then(|r| r.child("Items"))
-        .and_then(|i| i.elements().next())
-        .and_then(|m| m.child_text("IsDraft"));
-    let item_id_now = match existing {
-        Some((item, _)) => item,
+    let existing = ewsclient::items(&found).first().cloned();
+    let is_draft = existing.as_ref().and_then(|i| i.is_draft);
+    let item_id_now = match existing.and_then(|i| i.item_id) {
+        Some(item) => item.id,
         None => {
-            let item = format!(
-                r#"<t:Message><t:ItemClass>{}</t:ItemClass><t:Subject>{}</t:Subject><t:Body BodyType="HTML">{}</t:Body>{}<t:IsRead>true</t:IsRead></t:Message>"#,
-                escape(w["itemClass"].as_str().unwrap_or("IPM.Note")),
-                escape(w["subject"].as_str().unwrap_or("")),
-                escape(w["body"].as_str().unwrap_or("")),
-                marker(id)
-            );
+            let mut item = ews::Item::new("Message");
+            item.item_class = Some(w["itemClass"].as_str().unwrap_or("IPM.Note").into());
+            item.subject = Some(w["subject"].as_str().unwrap_or("").into());
+            item.body = Some(ews::Body {
+                body_type: "HTML".into(),
+                text: w["body"].as_str().unwrap_or("").into(),
+            });
+            item.is_read = Some(true);
+            item.extended.push(marker(id));
             let created = state
-                .ews_call(&s, &user, "", &ewsclient::create_item(folder, &item))
+                .ews_call(&s, &user, &ewsclient::create_item(folder, item))
                 .await?;
             item_id(&created)
-                .map(|(i, _)| i)
+                .map(|i| i.id)
                 .ok_or_else(|| PartnerError::Internal("CreateItem returned no ItemId".into()))?
         }
     };
-    if w["kind"] == "archive" && is_draft.as_deref() != Some("false") {
+    if w["kind"] == "archive" && is_draft != Some(false) {
         state
-            .ews_call(
-                &s,
-                &user,
-                ARCHIVE_ROLE,
-                &ewsclient::finalize_in_purges(&item_id_now),
-            )
+            .ews_call(&s, &user, &ewsclient::finalize_in_purges(&item_id_now))
             .await?;
     }
     Ok(())

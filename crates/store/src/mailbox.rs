@@ -1,10 +1,14 @@
 //! Mailbox contents: folders, items and user configurations. The mailbox crate gives them
 //! meaning (distinguished folders, EWS properties, search); this repository stores them, with a
-//! version per row for change keys and optimistic concurrency.
+//! version per row for change keys and optimistic concurrency, sort and text keys on indexed
+//! columns, an index of extended-property values, and folder counts kept in step with every
+//! write, so that no request needs to read a whole folder.
 
+use crate::search::{self, ItemFilter, OrderKey, SqlValue, text_key};
 use crate::store::{with_pool, write_tx};
 use crate::{Store, StoreError};
 use sqlx::Row;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct FolderRow {
@@ -28,6 +32,8 @@ pub struct ItemRow {
     pub subject: String,
     /// The item's other properties (JSON, owned by the mailbox crate).
     pub props: String,
+    /// 1: the first release's form (XML fragments); 2: the mailbox crate's typed form.
+    pub props_format: i64,
     pub created_ms: i64,
     pub received_ms: i64,
     pub modified_ms: i64,
@@ -88,6 +94,7 @@ macro_rules! item_from_row {
             item_class: r.try_get("item_class").map_err(e)?,
             subject: r.try_get("subject").map_err(e)?,
             props: r.try_get("props").map_err(e)?,
+            props_format: r.try_get("props_format").map_err(e)?,
             created_ms: r.try_get("created_ms").map_err(e)?,
             received_ms: r.try_get("received_ms").map_err(e)?,
             modified_ms: r.try_get("modified_ms").map_err(e)?,
@@ -117,7 +124,76 @@ macro_rules! config_from_row {
     }};
 }
 
-const ITEM_COLUMNS: &str = "id, mailbox, folder_id, tag, item_class, subject, props, created_ms, received_ms, modified_ms, size, is_read, is_draft, immutable, version";
+const ITEM_COLUMNS: &str = "id, mailbox, folder_id, tag, item_class, subject, props, props_format, created_ms, received_ms, modified_ms, size, is_read, is_draft, immutable, version";
+
+/// One value of an item's extended property, as the value index keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemValue {
+    pub key: String,
+    pub text: String,
+}
+
+/// How an item's writes change its folder's counts.
+#[derive(Default)]
+struct CountDelta(HashMap<(String, String), (i64, i64)>);
+
+impl CountDelta {
+    fn add(&mut self, item: &ItemRow, sign: i64) {
+        let e = self
+            .0
+            .entry((item.folder_id.clone(), text_key(&item.item_class)))
+            .or_default();
+        e.0 += sign;
+        e.1 += if item.is_read { 0 } else { sign };
+    }
+}
+
+/// The statements every write of an item shares, bound to one transaction of either backend.
+macro_rules! item_writes {
+    (insert $s:expr, $tx:expr, $i:expr) => {{
+        let i: &ItemRow = $i;
+        sqlx::query("INSERT INTO mailbox_items (id, mailbox, folder_id, tag, item_class, subject, props, props_format, created_ms, received_ms, modified_ms, size, is_read, is_draft, immutable, version, subject_key, class_key) VALUES ($1, $2, $3, $4, $5, $6, $7, 2, $8, $9, $10, $11, $12, $13, $14, 1, $15, $16)")
+            .bind(&i.id).bind(&i.mailbox).bind(&i.folder_id).bind(&i.tag).bind(&i.item_class).bind(&i.subject).bind(&i.props)
+            .bind(i.created_ms).bind(i.received_ms).bind(i.modified_ms).bind(i.size)
+            .bind(i64::from(i.is_read)).bind(i64::from(i.is_draft)).bind(i64::from(i.immutable))
+            .bind(text_key(&i.subject)).bind(text_key(&i.item_class))
+            .execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?;
+    }};
+    (values $s:expr, $tx:expr, $id:expr, $values:expr) => {{
+        sqlx::query("DELETE FROM mailbox_item_values WHERE item_id = $1").bind($id).execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?;
+        for v in $values {
+            let v: &ItemValue = v;
+            sqlx::query("INSERT INTO mailbox_item_values (item_id, prop_key, value_text, value_key, value_num) VALUES ($1, $2, $3, $4, $5)")
+                .bind($id).bind(&v.key).bind(&v.text).bind(text_key(&v.text)).bind(v.text.trim().parse::<f64>().ok().filter(|n| n.is_finite()))
+                .execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?;
+        }
+    }};
+    (counts $s:expr, $tx:expr, $delta:expr) => {{
+        for ((folder, class), (total, unread)) in &$delta.0 {
+            if *total == 0 && *unread == 0 {
+                continue;
+            }
+            sqlx::query("INSERT INTO mailbox_folder_counts (folder_id, class_key, total, unread) VALUES ($1, $2, $3, $4) ON CONFLICT (folder_id, class_key) DO UPDATE SET total = mailbox_folder_counts.total + excluded.total, unread = mailbox_folder_counts.unread + excluded.unread")
+                .bind(folder).bind(class).bind(*total).bind(*unread)
+                .execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?;
+        }
+    }};
+}
+
+/// Binds compiled parameters after the folder id.
+macro_rules! bind_params {
+    ($q:expr, $params:expr) => {{
+        let mut q = $q;
+        for v in $params {
+            q = match v {
+                SqlValue::Text(t) => q.bind(t.clone()),
+                SqlValue::Int(i) => q.bind(*i),
+                SqlValue::Real(r) => q.bind(*r),
+            };
+        }
+        q
+    }};
+}
 
 fn stale(kind: &str, id: &str, expected: i64, actual: Option<i64>) -> StoreError {
     match actual {
@@ -188,47 +264,58 @@ impl Mailboxes<'_> {
         })
     }
 
-    /// Item counts per folder of a mailbox: (folder id, total, unread).
+    /// Item counts per folder of a mailbox: (folder id, total, unread), from the kept counts.
     pub async fn counts(&self, mailbox: &str) -> Result<Vec<(String, i64, i64)>, StoreError> {
         let s = self.store;
         with_pool!(s.pool(), p => {
-            let rows = sqlx::query("SELECT folder_id, COUNT(*) AS total, SUM(CASE WHEN is_read = 0 THEN 1 ELSE 0 END) AS unread FROM mailbox_items WHERE mailbox = $1 GROUP BY folder_id")
+            let rows = sqlx::query("SELECT c.folder_id, SUM(c.total) AS total, SUM(c.unread) AS unread FROM mailbox_folder_counts c JOIN mailbox_folders f ON f.id = c.folder_id WHERE f.mailbox = $1 GROUP BY c.folder_id")
                 .bind(mailbox).fetch_all(p).await.map_err(|e| s.db_error(e))?;
             let mut out = Vec::new();
             for r in &rows {
-                let unread: Option<i64> = r.try_get("unread").map_err(|e| s.db_error(e))?;
-                out.push((r.try_get("folder_id").map_err(|e| s.db_error(e))?, r.try_get("total").map_err(|e| s.db_error(e))?, unread.unwrap_or(0)));
+                let e = |e| s.db_error(e);
+                out.push((r.try_get("folder_id").map_err(e)?, r.try_get::<Option<i64>, _>("total").map_err(e)?.unwrap_or(0), r.try_get::<Option<i64>, _>("unread").map_err(e)?.unwrap_or(0)));
             }
             Ok(out)
         })
     }
 
-    /// Inserts items, all or none.
-    pub async fn insert_items(&self, items: &[ItemRow]) -> Result<(), StoreError> {
-        let s = self.store;
-        write_tx!(s, tx => {
-            for i in items {
-                sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO mailbox_items ({ITEM_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1)")))
-                    .bind(&i.id).bind(&i.mailbox).bind(&i.folder_id).bind(&i.tag).bind(&i.item_class).bind(&i.subject).bind(&i.props)
-                    .bind(i.created_ms).bind(i.received_ms).bind(i.modified_ms).bind(i.size)
-                    .bind(i64::from(i.is_read)).bind(i64::from(i.is_draft)).bind(i64::from(i.immutable))
-                    .execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
-            }
-        });
-        Ok(())
-    }
-
-    pub async fn items_in(&self, folder_id: &str) -> Result<Vec<ItemRow>, StoreError> {
+    /// The kept count of a folder's items of one class: (total, unread).
+    pub async fn class_count(
+        &self,
+        folder_id: &str,
+        item_class: &str,
+    ) -> Result<(i64, i64), StoreError> {
         let s = self.store;
         with_pool!(s.pool(), p => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ITEM_COLUMNS} FROM mailbox_items WHERE folder_id = $1 ORDER BY received_ms DESC, id")))
-                .bind(folder_id).fetch_all(p).await.map_err(|e| s.db_error(e))?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in &rows {
-                out.push(item_from_row!(s, r));
-            }
-            Ok(out)
+            let row = sqlx::query("SELECT total, unread FROM mailbox_folder_counts WHERE folder_id = $1 AND class_key = $2")
+                .bind(folder_id).bind(text_key(item_class)).fetch_optional(p).await.map_err(|e| s.db_error(e))?;
+            Ok(match row {
+                Some(r) => (r.try_get("total").map_err(|e| s.db_error(e))?, r.try_get("unread").map_err(|e| s.db_error(e))?),
+                None => (0, 0),
+            })
         })
+    }
+
+    /// Inserts items with their extended-property values, all or none.
+    pub async fn insert_items(
+        &self,
+        items: &[(ItemRow, Vec<ItemValue>)],
+    ) -> Result<(), StoreError> {
+        let s = self.store;
+        let mut delta = CountDelta::default();
+        for (i, _) in items {
+            delta.add(i, 1);
+        }
+        write_tx!(s, tx => {
+            for (i, values) in items {
+                item_writes!(insert s, tx, i);
+                if !values.is_empty() {
+                    item_writes!(values s, tx, &i.id, values);
+                }
+            }
+            item_writes!(counts s, tx, delta);
+        });
+        Ok(())
     }
 
     pub async fn item(&self, id: &str) -> Result<Option<ItemRow>, StoreError> {
@@ -239,28 +326,166 @@ impl Mailboxes<'_> {
         })
     }
 
-    /// Saves a changed item if it is still at `item.version`; returns the new version.
-    pub async fn update_item(&self, item: &ItemRow) -> Result<i64, StoreError> {
+    /// One page of a folder's items that pass `filter`, in `order`.
+    pub async fn find_items(
+        &self,
+        folder_id: &str,
+        filter: &ItemFilter,
+        order: &[OrderKey],
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<ItemRow>, StoreError> {
+        let s = self.store;
+        let c = search::compile(s.backend(), filter);
+        let sql = format!(
+            "SELECT {ITEM_COLUMNS} FROM mailbox_items WHERE folder_id = $1 AND {} ORDER BY {} LIMIT {} OFFSET {}",
+            c.sql,
+            search::order_by(order),
+            limit,
+            offset
+        );
+        with_pool!(s.pool(), p => {
+            let q = bind_params!(sqlx::query(sqlx::AssertSqlSafe(sql)).bind(folder_id), &c.params);
+            let rows = q.fetch_all(p).await.map_err(|e| s.db_error(e))?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(item_from_row!(s, r));
+            }
+            Ok(out)
+        })
+    }
+
+    /// How many of a folder's items pass `filter`.
+    pub async fn count_items(
+        &self,
+        folder_id: &str,
+        filter: &ItemFilter,
+    ) -> Result<i64, StoreError> {
+        let s = self.store;
+        if *filter == ItemFilter::True {
+            let sql =
+                "SELECT COALESCE(SUM(total), 0) FROM mailbox_folder_counts WHERE folder_id = $1";
+            return with_pool!(s.pool(), p => {
+                let n: i64 = sqlx::query_scalar(sql).bind(folder_id).fetch_one(p).await.map_err(|e| s.db_error(e))?;
+                Ok(n)
+            });
+        }
+        let c = search::compile(s.backend(), filter);
+        let sql = format!(
+            "SELECT COUNT(*) FROM mailbox_items WHERE folder_id = $1 AND {}",
+            c.sql
+        );
+        with_pool!(s.pool(), p => {
+            let q = bind_params!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(folder_id), &c.params);
+            let n: i64 = q.fetch_one(p).await.map_err(|e| s.db_error(e))?;
+            Ok(n)
+        })
+    }
+
+    /// Streams a folder's items that pass `filter`, in `order`, to `visit` one at a time, until
+    /// it returns false: for tests the SQL cannot make, with memory bounded by what `visit` keeps.
+    pub async fn scan_items(
+        &self,
+        folder_id: &str,
+        filter: &ItemFilter,
+        order: &[OrderKey],
+        mut visit: impl FnMut(ItemRow) -> bool,
+    ) -> Result<(), StoreError> {
+        use futures_util::TryStreamExt;
+        let s = self.store;
+        let c = search::compile(s.backend(), filter);
+        let sql = format!(
+            "SELECT {ITEM_COLUMNS} FROM mailbox_items WHERE folder_id = $1 AND {} ORDER BY {}",
+            c.sql,
+            search::order_by(order)
+        );
+        with_pool!(s.pool(), p => {
+            let q = bind_params!(sqlx::query(sqlx::AssertSqlSafe(sql)).bind(folder_id), &c.params);
+            let mut rows = q.fetch(p);
+            while let Some(r) = rows.try_next().await.map_err(|e| s.db_error(e))? {
+                if !visit(item_from_row!(s, &r)) {
+                    break;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Saves a changed item if it is still at `item.version` (its values too, when given);
+    /// returns the new version.
+    pub async fn update_item(
+        &self,
+        item: &ItemRow,
+        values: Option<&[ItemValue]>,
+    ) -> Result<i64, StoreError> {
         let s = self.store;
         write_tx!(s, tx => {
-            let r = sqlx::query("UPDATE mailbox_items SET folder_id = $1, item_class = $2, subject = $3, props = $4, modified_ms = $5, size = $6, is_read = $7, is_draft = $8, immutable = $9, version = version + 1 WHERE id = $10 AND version = $11")
-                .bind(&item.folder_id).bind(&item.item_class).bind(&item.subject).bind(&item.props).bind(item.modified_ms).bind(item.size)
-                .bind(i64::from(item.is_read)).bind(i64::from(item.is_draft)).bind(i64::from(item.immutable)).bind(&item.id).bind(item.version)
-                .execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
-            if r.rows_affected() == 0 {
-                let actual: Option<i64> = sqlx::query_scalar("SELECT version FROM mailbox_items WHERE id = $1").bind(&item.id).fetch_optional(&mut *tx).await.map_err(|e| s.db_error(e))?;
-                return Err(stale("item", &item.id, item.version, actual));
+            let old = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ITEM_COLUMNS} FROM mailbox_items WHERE id = $1"))).bind(&item.id).fetch_optional(&mut *tx).await.map_err(|e| s.db_error(e))?;
+            let old = match old {
+                Some(r) => item_from_row!(s, &r),
+                None => return Err(stale("item", &item.id, item.version, None)),
+            };
+            if old.version != item.version {
+                return Err(stale("item", &item.id, item.version, Some(old.version)));
             }
+            sqlx::query("UPDATE mailbox_items SET folder_id = $1, item_class = $2, subject = $3, props = $4, modified_ms = $5, size = $6, is_read = $7, is_draft = $8, immutable = $9, subject_key = $10, class_key = $11, props_format = $12, version = version + 1 WHERE id = $13")
+                .bind(&item.folder_id).bind(&item.item_class).bind(&item.subject).bind(&item.props).bind(item.modified_ms).bind(item.size)
+                .bind(i64::from(item.is_read)).bind(i64::from(item.is_draft)).bind(i64::from(item.immutable))
+                .bind(text_key(&item.subject)).bind(text_key(&item.item_class)).bind(item.props_format).bind(&item.id)
+                .execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
+            if let Some(values) = values {
+                item_writes!(values s, tx, &item.id, values);
+            }
+            let mut delta = CountDelta::default();
+            delta.add(&old, -1);
+            delta.add(item, 1);
+            item_writes!(counts s, tx, delta);
         });
         Ok(item.version + 1)
     }
 
     pub async fn delete_item(&self, id: &str) -> Result<bool, StoreError> {
         let s = self.store;
-        let n = write_tx!(s, tx => {
-            sqlx::query("DELETE FROM mailbox_items WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(|e| s.db_error(e))?.rows_affected()
+        let gone = write_tx!(s, tx => {
+            let old = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ITEM_COLUMNS} FROM mailbox_items WHERE id = $1"))).bind(id).fetch_optional(&mut *tx).await.map_err(|e| s.db_error(e))?;
+            match old {
+                None => false,
+                Some(r) => {
+                    let old = item_from_row!(s, &r);
+                    sqlx::query("DELETE FROM mailbox_item_values WHERE item_id = $1").bind(id).execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
+                    sqlx::query("DELETE FROM mailbox_items WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
+                    let mut delta = CountDelta::default();
+                    delta.add(&old, -1);
+                    item_writes!(counts s, tx, delta);
+                    true
+                }
+            }
         });
-        Ok(n > 0)
+        Ok(gone)
+    }
+
+    /// Up to `limit` items still in the first release's property form.
+    pub async fn legacy_items(&self, limit: usize) -> Result<Vec<ItemRow>, StoreError> {
+        let s = self.store;
+        with_pool!(s.pool(), p => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ITEM_COLUMNS} FROM mailbox_items WHERE props_format = 1 LIMIT {limit}"))).fetch_all(p).await.map_err(|e| s.db_error(e))?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(item_from_row!(s, r));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Recomputes every folder's kept counts from its items (after an upgrade of stored items).
+    pub async fn recount(&self) -> Result<(), StoreError> {
+        let s = self.store;
+        write_tx!(s, tx => {
+            sqlx::query("DELETE FROM mailbox_folder_counts").execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
+            sqlx::query("INSERT INTO mailbox_folder_counts (folder_id, class_key, total, unread) SELECT folder_id, class_key, COUNT(*), SUM(CASE WHEN is_read = 0 THEN 1 ELSE 0 END) FROM mailbox_items GROUP BY folder_id, class_key")
+                .execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
+        });
+        Ok(())
     }
 
     pub async fn user_configuration(

@@ -106,6 +106,42 @@ const SQLITE: &[Migration] = &[
         );
     ",
     },
+    Migration {
+        version: 4,
+        description: "indexed mailbox search: sort and text keys, a value index for extended properties, kept folder counts",
+        sql: "
+        ALTER TABLE mailbox_items ADD COLUMN subject_key TEXT NOT NULL DEFAULT '';
+        ALTER TABLE mailbox_items ADD COLUMN class_key TEXT NOT NULL DEFAULT '';
+        ALTER TABLE mailbox_items ADD COLUMN props_format INTEGER NOT NULL DEFAULT 1;
+        UPDATE mailbox_items SET subject_key = lower(subject), class_key = lower(item_class);
+        DROP INDEX mailbox_items_folder;
+        CREATE INDEX mailbox_items_received ON mailbox_items (folder_id, received_ms, id);
+        CREATE INDEX mailbox_items_class ON mailbox_items (folder_id, class_key, received_ms, id);
+        CREATE INDEX mailbox_items_subject ON mailbox_items (folder_id, subject_key, received_ms, id);
+        CREATE INDEX mailbox_items_modified ON mailbox_items (folder_id, modified_ms, id);
+        CREATE INDEX mailbox_items_created ON mailbox_items (folder_id, created_ms, id);
+        CREATE INDEX mailbox_items_legacy ON mailbox_items (props_format);
+        CREATE TABLE mailbox_item_values (
+            item_id TEXT NOT NULL,
+            prop_key TEXT NOT NULL,
+            value_text TEXT NOT NULL,
+            value_key TEXT NOT NULL,
+            value_num REAL
+        );
+        CREATE INDEX mailbox_item_values_key ON mailbox_item_values (prop_key, value_key);
+        CREATE INDEX mailbox_item_values_item ON mailbox_item_values (item_id);
+        CREATE TABLE mailbox_folder_counts (
+            folder_id TEXT NOT NULL,
+            class_key TEXT NOT NULL,
+            total INTEGER NOT NULL,
+            unread INTEGER NOT NULL,
+            PRIMARY KEY (folder_id, class_key)
+        );
+        INSERT INTO mailbox_folder_counts (folder_id, class_key, total, unread)
+            SELECT folder_id, class_key, COUNT(*), SUM(CASE WHEN is_read = 0 THEN 1 ELSE 0 END)
+            FROM mailbox_items GROUP BY folder_id, class_key;
+    ",
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -199,6 +235,42 @@ const POSTGRES: &[Migration] = &[
             latency_us BIGINT NOT NULL,
             digest TEXT NOT NULL
         );
+    ",
+    },
+    Migration {
+        version: 4,
+        description: "indexed mailbox search: sort and text keys, a value index for extended properties, kept folder counts",
+        sql: "
+        ALTER TABLE mailbox_items ADD COLUMN subject_key TEXT COLLATE \"C\" NOT NULL DEFAULT '';
+        ALTER TABLE mailbox_items ADD COLUMN class_key TEXT COLLATE \"C\" NOT NULL DEFAULT '';
+        ALTER TABLE mailbox_items ADD COLUMN props_format BIGINT NOT NULL DEFAULT 1;
+        UPDATE mailbox_items SET subject_key = lower(subject), class_key = lower(item_class);
+        DROP INDEX mailbox_items_folder;
+        CREATE INDEX mailbox_items_received ON mailbox_items (folder_id, received_ms, id);
+        CREATE INDEX mailbox_items_class ON mailbox_items (folder_id, class_key, received_ms, id);
+        CREATE INDEX mailbox_items_subject ON mailbox_items (folder_id, subject_key, received_ms, id);
+        CREATE INDEX mailbox_items_modified ON mailbox_items (folder_id, modified_ms, id);
+        CREATE INDEX mailbox_items_created ON mailbox_items (folder_id, created_ms, id);
+        CREATE INDEX mailbox_items_legacy ON mailbox_items (props_format);
+        CREATE TABLE mailbox_item_values (
+            item_id TEXT NOT NULL,
+            prop_key TEXT COLLATE \"C\" NOT NULL,
+            value_text TEXT NOT NULL,
+            value_key TEXT COLLATE \"C\" NOT NULL,
+            value_num DOUBLE PRECISION
+        );
+        CREATE INDEX mailbox_item_values_key ON mailbox_item_values (prop_key, value_key);
+        CREATE INDEX mailbox_item_values_item ON mailbox_item_values (item_id);
+        CREATE TABLE mailbox_folder_counts (
+            folder_id TEXT NOT NULL,
+            class_key TEXT COLLATE \"C\" NOT NULL,
+            total BIGINT NOT NULL,
+            unread BIGINT NOT NULL,
+            PRIMARY KEY (folder_id, class_key)
+        );
+        INSERT INTO mailbox_folder_counts (folder_id, class_key, total, unread)
+            SELECT folder_id, class_key, COUNT(*), SUM(CASE WHEN is_read = 0 THEN 1 ELSE 0 END)
+            FROM mailbox_items GROUP BY folder_id, class_key;
     ",
     },
 ];

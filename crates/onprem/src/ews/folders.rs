@@ -1,195 +1,74 @@
-//! ConvertId (the version probe), GetFolder, FindFolder and ResolveNames.
+//! ConvertId (the version probe), GetFolder and FindFolder.
 
-use super::Caller;
-use super::render::{MailboxView, folder_xml};
-use crate::server::OnPremState;
-use ews::Element;
-use ews::soap::{error, response, success};
-use ews::xml::escape;
-use store::{FolderRow, StoreError};
+use super::{Context, message, refusal};
+use ews::{Find, FolderRef, Payload, ResponseMessage, RootFolder};
+use mailbox::MailboxError;
 
 /// Real conversion is not offered; clients send ConvertId to learn the server version, which
-/// every response header carries.
-pub fn convert_id(op: &Element) -> String {
-    let n = op
-        .child("SourceIds")
-        .map(|s| s.elements().count())
-        .unwrap_or(1)
-        .max(1);
-    let messages: Vec<String> = (0..n)
+/// every response header carries. Answered as Exchange answers the probe.
+pub fn convert_id(n: usize) -> Vec<ResponseMessage> {
+    (0..n.max(1))
         .map(|_| {
-            error(
-                "ConvertId",
-                "Error",
+            ResponseMessage::error(
                 "ErrorInvalidSmtpAddress",
                 "The SMTP address format is invalid.",
-                "",
             )
         })
-        .collect();
-    response("ConvertId", &messages)
-}
-
-fn folder_ids(op: &Element, container: &str) -> Vec<Element> {
-    op.child(container)
-        .map(|c| c.elements().cloned().collect())
-        .unwrap_or_default()
+        .collect()
 }
 
 pub async fn get_folder(
-    state: &OnPremState,
-    c: &Caller,
-    op: &Element,
-) -> Result<String, StoreError> {
-    let view = MailboxView::load(state, c).await?;
-    let counts = state.store.mailboxes().counts(&c.mailbox.guid).await?;
-    let mut messages = Vec::new();
-    for id in folder_ids(op, "FolderIds") {
-        messages.push(match view.resolve(state, c, &id) {
-            Ok(f) => success(
-                "GetFolder",
-                &format!(
-                    "<m:Folders>{}</m:Folders>",
-                    folder_xml(f, &view.folders, &counts)
-                ),
-            ),
-            Err((code, text)) => error("GetFolder", "Error", code, &text, ""),
-        });
-    }
-    Ok(response("GetFolder", &messages))
-}
-
-fn descendants<'a>(
-    root: &FolderRow,
-    all: &'a [FolderRow],
-    deep: bool,
-    out: &mut Vec<&'a FolderRow>,
-) {
-    for f in all
+    ctx: &Context<'_>,
+    ids: &[FolderRef],
+) -> Result<Vec<ResponseMessage>, MailboxError> {
+    let counts = ctx.mbox.counts().await?;
+    Ok(ids
         .iter()
-        .filter(|f| f.parent_id.as_deref() == Some(root.id.as_str()))
-    {
-        out.push(f);
-        if deep {
-            descendants(f, all, deep, out);
-        }
-    }
-}
-
-fn paging(op: &Element, view_name: &str) -> (usize, usize) {
-    let v = op.child(view_name);
-    let offset = v
-        .and_then(|v| v.attr("Offset"))
-        .and_then(|o| o.parse().ok())
-        .unwrap_or(0);
-    let max = v
-        .and_then(|v| v.attr("MaxEntriesReturned"))
-        .and_then(|o| o.parse().ok())
-        .unwrap_or(1000usize)
-        .clamp(1, 1000);
-    (offset, max)
+        .map(|id| match ctx.folder(id) {
+            Ok(f) => {
+                ResponseMessage::success(Payload::Folders(vec![ctx.mbox.folder_to_ews(f, &counts)]))
+            }
+            Err(e) => refusal(e),
+        })
+        .collect())
 }
 
 pub async fn find_folder(
-    state: &OnPremState,
-    c: &Caller,
-    op: &Element,
-) -> Result<String, StoreError> {
-    let view = MailboxView::load(state, c).await?;
-    let counts = state.store.mailboxes().counts(&c.mailbox.guid).await?;
-    let deep = op.attr("Traversal") == Some("Deep");
-    let (offset, max) = paging(op, "IndexedPageFolderView");
-    let mut messages = Vec::new();
-    for id in folder_ids(op, "ParentFolderIds") {
-        messages.push(match view.resolve(state, c, &id) {
-            Ok(parent) => {
-                let mut found = Vec::new();
-                descendants(parent, &view.folders, deep, &mut found);
-                let total = found.len();
-                let page: Vec<String> = found.iter().skip(offset).take(max).map(|f| folder_xml(f, &view.folders, &counts)).collect();
-                let end = (offset + page.len()).min(total);
-                success(
-                    "FindFolder",
-                    &format!(
-                        r#"<m:RootFolder IndexedPagingOffset="{end}" TotalItemsInView="{total}" IncludesLastItemInRange="{}"><t:Folders>{}</t:Folders></m:RootFolder>"#,
-                        end >= total,
-                        page.concat()
-                    ),
-                )
+    ctx: &Context<'_>,
+    find: &Find,
+) -> Result<Vec<ResponseMessage>, MailboxError> {
+    let counts = ctx.mbox.counts().await?;
+    let deep = find.traversal == ews::Traversal::Deep;
+    let (offset, max) = find
+        .paging
+        .as_ref()
+        .map(|p| (p.offset as usize, p.max_entries.unwrap_or(1000) as usize))
+        .unwrap_or((0, 1000));
+    let max = max.clamp(1, 1000);
+    let mut out = Vec::new();
+    for id in &find.parent_folder_ids {
+        let parent = match ctx.folder(id) {
+            Ok(p) => p,
+            Err(e) => {
+                out.push(refusal(e));
+                continue;
             }
-            Err((code, text)) => error("FindFolder", "Error", code, &text, ""),
-        });
-    }
-    Ok(response("FindFolder", &messages))
-}
-
-/// ResolveNames over the organization's recipients: by name, display name, alias-like prefix,
-/// or address.
-pub fn resolve_names(state: &OnPremState, op: &Element) -> String {
-    let trust = state.trust();
-    let full = op
-        .attr("ReturnFullContactData")
-        .is_some_and(|v| v == "true" || v == "1");
-    let mut messages = Vec::new();
-    for entry in op.children_named("UnresolvedEntry") {
-        let q = entry.text().trim().to_lowercase();
-        let q = q.strip_prefix("smtp:").unwrap_or(&q).to_string();
-        let hits: Vec<_> = trust
-            .users
+        };
+        let found = ctx.mbox.subfolders(parent, deep);
+        let total = found.len();
+        let page: Vec<ews::Folder> = found
             .iter()
-            .filter(|u| {
-                !q.is_empty()
-                    && (u.primary_smtp.to_lowercase().starts_with(&q)
-                        || u.name.to_lowercase().starts_with(&q)
-                        || u.display_name.to_lowercase().starts_with(&q)
-                        || u.has_address(&q))
-            })
+            .skip(offset)
+            .take(max)
+            .map(|f| ctx.mbox.folder_to_ews(f, &counts))
             .collect();
-        if hits.is_empty() {
-            messages.push(error(
-                "ResolveNames",
-                "Error",
-                "ErrorNameResolutionNoResults",
-                "No results were found.",
-                "",
-            ));
-            continue;
-        }
-        let resolutions: String = hits
-            .iter()
-            .map(|u| {
-                let mailbox = format!(
-                    "<t:Mailbox><t:Name>{}</t:Name><t:EmailAddress>{}</t:EmailAddress><t:RoutingType>SMTP</t:RoutingType><t:MailboxType>Mailbox</t:MailboxType></t:Mailbox>",
-                    escape(&u.display_name),
-                    escape(&u.primary_smtp)
-                );
-                let contact = if full {
-                    format!(
-                        r#"<t:Contact><t:DisplayName>{}</t:DisplayName><t:EmailAddresses><t:Entry Key="EmailAddress1">SMTP:{}</t:Entry></t:EmailAddresses></t:Contact>"#,
-                        escape(&u.display_name),
-                        escape(&u.primary_smtp)
-                    )
-                } else {
-                    String::new()
-                };
-                format!("<t:Resolution>{mailbox}{contact}</t:Resolution>")
-            })
-            .collect();
-        let set = format!(
-            r#"<m:ResolutionSet TotalItemsInView="{}" IncludesLastItemInRange="true">{resolutions}</m:ResolutionSet>"#,
-            hits.len()
-        );
-        messages.push(if hits.len() == 1 {
-            success("ResolveNames", &set)
-        } else {
-            error(
-                "ResolveNames",
-                "Warning",
-                "ErrorNameResolutionMultipleResults",
-                "Multiple results were found.",
-                &set,
-            )
-        });
+        let end = (offset + page.len()).min(total);
+        out.push(message(Ok(Payload::FoundFolders(RootFolder {
+            indexed_paging_offset: end,
+            total_items_in_view: total,
+            includes_last_item_in_range: end >= total,
+            entries: page,
+        })))?);
     }
-    response("ResolveNames", &messages)
+    Ok(out)
 }

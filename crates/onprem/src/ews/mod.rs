@@ -1,14 +1,14 @@
-//! EWS at /EWS/Exchange.asmx behind S2S OAuth: the bearer token is validated by the s2s
-//! pipeline against the in-memory trust configuration, the user is resolved from its claims,
-//! the partner application's linked account decides the EWS methods (UserApplication,
-//! ArchiveApplication), and the operation runs on the user's mailbox.
+//! EWS at /EWS/Exchange.asmx behind S2S OAuth: `inbound` validates the bearer token against the
+//! in-memory trust configuration, resolves the user and applies RBAC by the partner
+//! application's linked account; then the typed request is dispatched, one file per operation
+//! group, to the user's `Mailbox`, and the typed response is written by the `ews` crate.
 
-mod auth;
 pub mod autodiscover;
+mod configurations;
 mod folders;
+mod inbound;
 mod items;
-mod render;
-mod userconfig;
+mod names;
 
 use crate::server::OnPremState;
 use crate::trust::UserEntry;
@@ -16,7 +16,8 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use ews::soap;
+use ews::{Fault, Operation, Request, ResponseMessage};
+use mailbox::{Mailbox, MailboxError};
 use std::sync::Arc;
 
 /// Who is calling and on whose mailbox.
@@ -27,26 +28,6 @@ pub struct Caller {
     pub mailbox: UserEntry,
     pub partner_application: String,
 }
-
-/// Operations this server implements.
-pub const OPERATIONS: &[&str] = &[
-    "ConvertId",
-    "GetFolder",
-    "FindFolder",
-    "FindItem",
-    "GetItem",
-    "CreateItem",
-    "DeleteItem",
-    "UpdateItem",
-    "MoveItem",
-    "CopyItem",
-    "GetUserConfiguration",
-    "CreateUserConfiguration",
-    "UpdateUserConfiguration",
-    "DeleteUserConfiguration",
-    "ResolveNames",
-    "UpdateItemInRecoverableItems",
-];
 
 pub fn xml_response(status: StatusCode, body: String) -> Response {
     (
@@ -64,8 +45,19 @@ pub fn xml_response(status: StatusCode, body: String) -> Response {
 pub fn fault(code: &str, message: &str) -> Response {
     xml_response(
         StatusCode::INTERNAL_SERVER_ERROR,
-        soap::fault(code, message),
+        Fault::new(code, message).to_xml(),
     )
+}
+
+/// A per-message outcome: refusals become error messages; a store failure fails the request.
+pub(crate) fn message(
+    r: Result<ews::Payload, MailboxError>,
+) -> Result<ResponseMessage, MailboxError> {
+    match r {
+        Ok(p) => Ok(ResponseMessage::success(p)),
+        Err(e) if e.is_internal() => Err(e),
+        Err(e) => Ok(ResponseMessage::error(e.code(), e.to_string())),
+    }
 }
 
 pub async fn handle(
@@ -74,34 +66,34 @@ pub async fn handle(
     body: Bytes,
 ) -> Response {
     let started = std::time::Instant::now();
-    let caller_ctx = match auth::authenticate(&state, &headers).await {
+    let authenticated = match inbound::authenticate(&state, &headers).await {
         Ok(c) => c,
         Err(resp) => return resp,
     };
-    let envelope = match soap::Envelope::parse(&body) {
-        Ok(e) => e,
+    let request = match Request::parse(&body) {
+        Ok(r) => r,
         Err(e) => {
             return fault(
-                "ErrorSchemaValidation",
+                e.code(),
                 &format!("The request failed schema validation: {e}"),
             );
         }
     };
-    let op = envelope.operation.name.clone();
-    if envelope.operation.ns != soap::NS_MESSAGES || !OPERATIONS.contains(&op.as_str()) {
+    let op = request.operation.name().to_string();
+    if let Operation::Other { .. } = request.operation {
         return fault(
             "ErrorInvalidOperation",
             &format!("The operation '{op}' is not supported by this server."),
         );
     }
-    let caller = match auth::authorize(&state, &caller_ctx, &envelope, &headers) {
+    let caller = match inbound::authorize(&authenticated, &request) {
         Ok(c) => c,
         Err(resp) => return *resp,
     };
-    let result = dispatch(&state, &caller, &envelope.operation).await;
+    let result = dispatch(&state, &caller, &request.operation).await;
     tracing::info!(op = %op, user = %caller.mailbox.primary_smtp, app = %caller.partner_application, micros = started.elapsed().as_micros() as u64, "ews");
     match result {
-        Ok(xml) => xml_response(StatusCode::OK, soap::envelope(&xml)),
+        Ok(messages) => xml_response(StatusCode::OK, ews::Response::new(&op, messages).to_xml()),
         Err(e) => {
             tracing::warn!(op = %op, "ews failure: {e}");
             fault(
@@ -115,24 +107,109 @@ pub async fn handle(
 async fn dispatch(
     state: &OnPremState,
     c: &Caller,
-    op: &ews::Element,
-) -> Result<String, store::StoreError> {
-    match op.name.as_str() {
-        "ConvertId" => Ok(folders::convert_id(op)),
-        "GetFolder" => folders::get_folder(state, c, op).await,
-        "FindFolder" => folders::find_folder(state, c, op).await,
-        "FindItem" => items::find_item(state, c, op).await,
-        "GetItem" => items::get_item(state, c, op).await,
-        "CreateItem" => items::create_item(state, c, op).await,
-        "DeleteItem" => items::delete_item(state, c, op).await,
-        "UpdateItem" => items::update_item(state, c, op, false).await,
-        "UpdateItemInRecoverableItems" => items::update_item(state, c, op, true).await,
-        "MoveItem" | "CopyItem" => items::move_or_copy(state, c, op).await,
-        "GetUserConfiguration"
-        | "CreateUserConfiguration"
-        | "UpdateUserConfiguration"
-        | "DeleteUserConfiguration" => userconfig::handle(state, c, op).await,
-        "ResolveNames" => Ok(folders::resolve_names(state, op)),
-        _ => unreachable!("checked against OPERATIONS"),
+    op: &Operation,
+) -> Result<Vec<ResponseMessage>, MailboxError> {
+    if let Operation::ConvertId { source_ids, .. } = op {
+        return Ok(folders::convert_id(source_ids.len()));
     }
+    if let Operation::ResolveNames {
+        return_full_contact_data,
+        unresolved_entries,
+    } = op
+    {
+        return Ok(names::resolve_names(
+            state,
+            unresolved_entries,
+            *return_full_contact_data,
+        ));
+    }
+    let mbox = Mailbox::open(&state.store, &c.mailbox.guid).await?;
+    let ctx = Context { state, c, mbox };
+    match op {
+        Operation::GetFolder { folder_ids, .. } => folders::get_folder(&ctx, folder_ids).await,
+        Operation::FindFolder(f) => folders::find_folder(&ctx, f).await,
+        Operation::FindItem(f) => items::find_item(&ctx, f).await,
+        Operation::GetItem { shape, item_ids } => items::get_item(&ctx, shape, item_ids).await,
+        Operation::CreateItem {
+            message_disposition,
+            saved_item_folder_id,
+            items,
+            ..
+        } => {
+            items::create_item(
+                &ctx,
+                message_disposition.as_deref(),
+                saved_item_folder_id.as_ref(),
+                items,
+            )
+            .await
+        }
+        Operation::UpdateItem {
+            conflict_resolution,
+            changes,
+            ..
+        } => items::update_item(&ctx, conflict_resolution.as_deref(), changes).await,
+        Operation::UpdateItemInRecoverableItems {
+            item_id,
+            updates,
+            make_item_immutable,
+        } => items::update_in_recoverable_items(&ctx, item_id, updates, *make_item_immutable).await,
+        Operation::DeleteItem {
+            delete_type,
+            item_ids,
+        } => items::delete_item(&ctx, delete_type, item_ids).await,
+        Operation::MoveItem {
+            to_folder_id,
+            item_ids,
+        } => items::move_or_copy(&ctx, false, to_folder_id.as_ref(), item_ids).await,
+        Operation::CopyItem {
+            to_folder_id,
+            item_ids,
+        } => items::move_or_copy(&ctx, true, to_folder_id.as_ref(), item_ids).await,
+        Operation::GetUserConfiguration { name, properties } => {
+            configurations::get(&ctx, name, properties).await
+        }
+        Operation::CreateUserConfiguration(cfg) => configurations::create(&ctx, cfg).await,
+        Operation::UpdateUserConfiguration(cfg) => configurations::update(&ctx, cfg).await,
+        Operation::DeleteUserConfiguration { name } => configurations::delete(&ctx, name).await,
+        Operation::ConvertId { .. } | Operation::ResolveNames { .. } | Operation::Other { .. } => {
+            unreachable!("answered above")
+        }
+    }
+}
+
+/// One request's view: the server, the caller, and the caller's mailbox.
+pub(crate) struct Context<'a> {
+    pub state: &'a OnPremState,
+    pub c: &'a Caller,
+    pub mbox: Mailbox,
+}
+
+impl Context<'_> {
+    /// The folder a request names, in the caller's mailbox; a DistinguishedFolderId naming
+    /// another mailbox is refused as Exchange refuses it.
+    pub fn folder(&self, r: &ews::FolderRef) -> Result<&store::FolderRow, (&'static str, String)> {
+        if let ews::FolderRef::Distinguished(d) = r
+            && let Some(addr) = &d.mailbox
+            && !self.c.mailbox.has_address(addr)
+        {
+            let trust = self.state.trust();
+            return Err(match trust.user_by_address(addr) {
+                Some(u) if u.has_mailbox() => (
+                    "ErrorAccessDenied",
+                    format!("Access is denied. Check credentials and try again. (mailbox {addr})"),
+                ),
+                _ => (
+                    "ErrorNonExistentMailbox",
+                    format!("The SMTP address has no mailbox associated with it: {addr}"),
+                ),
+            });
+        }
+        self.mbox.resolve(r).map_err(|e| (e.code(), e.to_string()))
+    }
+}
+
+/// A refusal as a response message.
+pub(crate) fn refusal((code, text): (&'static str, String)) -> ResponseMessage {
+    ResponseMessage::error(code, text)
 }

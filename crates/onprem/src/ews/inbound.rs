@@ -6,7 +6,7 @@ use crate::server::OnPremState;
 use crate::trust::{TrustState, UserEntry};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use ews::soap::{ConnectingSid, Envelope};
+use ews::{ConnectingSid, Request};
 use s2s::{BearerChallenge, ErrorCode, OAuthError, RequestContext, ValidatedToken, Validator};
 use std::sync::Arc;
 use store::HandshakeEvent;
@@ -226,13 +226,8 @@ fn forbidden(code: &str, message: &str) -> Response {
 }
 
 /// RBAC by the linked account's roles, and the mailbox the request works on.
-pub fn authorize(
-    state: &OnPremState,
-    a: &Authenticated,
-    env: &Envelope,
-    headers: &HeaderMap,
-) -> Result<Caller, Box<Response>> {
-    let _ = state;
+pub fn authorize(a: &Authenticated, request: &Request) -> Result<Caller, Box<Response>> {
+    let env = &request.header;
     let app = &a.token.partner_application;
     let roles = match a.trust.linked_roles.get(app) {
         Some(Some(r)) => r.clone(),
@@ -243,7 +238,7 @@ pub fn authorize(
             )));
         }
     };
-    let op = env.operation.name.as_str();
+    let op = request.operation.name();
     let wanted = env
         .application_roles
         .first()
@@ -322,7 +317,6 @@ pub fn authorize(
             ),
         )));
     }
-    let _ = headers;
     Ok(Caller {
         user,
         mailbox,

@@ -1,0 +1,771 @@
+//! EWS requests: the SOAP header (RequestServerVersion, ExchangeImpersonation, ManagementRole)
+//! and one typed [`Operation`] per operation, parsed from the bounded reader and written by
+//! clients through the same types.
+
+use crate::EwsError;
+use crate::soap::{KNOWN_VERSIONS, MAX_REQUEST_BYTES, NS_MESSAGES, NS_SOAP, NS_TYPES};
+use crate::types::*;
+use crate::writer::Writer;
+use crate::xml::{self, Element};
+
+/// Who an `ExchangeImpersonation` header names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectingSid {
+    PrimarySmtpAddress(String),
+    SmtpAddress(String),
+    PrincipalName(String),
+    Sid(String),
+}
+
+impl ConnectingSid {
+    pub fn value(&self) -> &str {
+        match self {
+            ConnectingSid::PrimarySmtpAddress(v)
+            | ConnectingSid::SmtpAddress(v)
+            | ConnectingSid::PrincipalName(v)
+            | ConnectingSid::Sid(v) => v,
+        }
+    }
+
+    fn element_name(&self) -> &'static str {
+        match self {
+            ConnectingSid::PrimarySmtpAddress(_) => "t:PrimarySmtpAddress",
+            ConnectingSid::SmtpAddress(_) => "t:SmtpAddress",
+            ConnectingSid::PrincipalName(_) => "t:PrincipalName",
+            ConnectingSid::Sid(_) => "t:SID",
+        }
+    }
+}
+
+/// The SOAP header of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Header {
+    pub server_version: Option<String>,
+    pub impersonation: Option<ConnectingSid>,
+    /// `ManagementRole/ApplicationRoles/Role` values.
+    pub application_roles: Vec<String>,
+    pub user_roles: Vec<String>,
+    /// `TimeZoneContext/TimeZoneDefinition/@Id`.
+    pub time_zone: Option<String>,
+}
+
+impl Header {
+    fn parse(h: Option<&Element>) -> Result<Header, EwsError> {
+        let Some(h) = h else {
+            return Ok(Header::default());
+        };
+        let server_version = h
+            .child("RequestServerVersion")
+            .and_then(|v| v.attr("Version"))
+            .map(str::to_string);
+        if let Some(v) = &server_version
+            && !KNOWN_VERSIONS.contains(&v.as_str())
+        {
+            return Err(bad(format!("the RequestServerVersion '{v}' is not valid")));
+        }
+        let impersonation = h
+            .child("ExchangeImpersonation")
+            .and_then(|i| i.child("ConnectingSID"))
+            .and_then(|c| {
+                let pick = |n: &str| c.child_text(n).filter(|v| !v.is_empty());
+                pick("PrimarySmtpAddress")
+                    .map(ConnectingSid::PrimarySmtpAddress)
+                    .or_else(|| pick("SmtpAddress").map(ConnectingSid::SmtpAddress))
+                    .or_else(|| pick("PrincipalName").map(ConnectingSid::PrincipalName))
+                    .or_else(|| pick("SID").map(ConnectingSid::Sid))
+            });
+        let roles = |kind: &str| -> Vec<String> {
+            h.child("ManagementRole")
+                .and_then(|m| m.child(kind))
+                .map(|r| {
+                    r.children_named("Role")
+                        .map(|e| e.text().trim().to_string())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        Ok(Header {
+            server_version,
+            impersonation,
+            application_roles: roles("ApplicationRoles"),
+            user_roles: roles("UserRoles"),
+            time_zone: h
+                .child("TimeZoneContext")
+                .and_then(|t| t.child("TimeZoneDefinition"))
+                .and_then(|d| d.attr("Id"))
+                .map(str::to_string),
+        })
+    }
+
+    fn write(&self, w: &mut Writer) {
+        w.open("s:Header", &[]);
+        if let Some(v) = &self.server_version {
+            w.empty("t:RequestServerVersion", &[("Version", v)]);
+        }
+        if let Some(sid) = &self.impersonation {
+            w.open("t:ExchangeImpersonation", &[]);
+            w.open("t:ConnectingSID", &[]);
+            w.leaf(sid.element_name(), sid.value());
+            w.close("t:ConnectingSID");
+            w.close("t:ExchangeImpersonation");
+        }
+        if !self.application_roles.is_empty() || !self.user_roles.is_empty() {
+            w.open("t:ManagementRole", &[]);
+            for (name, roles) in [
+                ("t:UserRoles", &self.user_roles),
+                ("t:ApplicationRoles", &self.application_roles),
+            ] {
+                if roles.is_empty() {
+                    continue;
+                }
+                w.open(name, &[]);
+                for r in roles {
+                    w.leaf("t:Role", r);
+                }
+                w.close(name);
+            }
+            w.close("t:ManagementRole");
+        }
+        if let Some(tz) = &self.time_zone {
+            w.open("t:TimeZoneContext", &[]);
+            w.empty("t:TimeZoneDefinition", &[("Id", tz)]);
+            w.close("t:TimeZoneContext");
+        }
+        w.close("s:Header");
+    }
+}
+
+/// `t:AlternateId` of ConvertId.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlternateId {
+    pub format: String,
+    pub id: String,
+    pub mailbox: String,
+}
+
+/// One change of `t:Updates`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ItemUpdate {
+    Set {
+        path: Option<PropertyPath>,
+        item: Item,
+    },
+    Append {
+        path: Option<PropertyPath>,
+        item: Item,
+    },
+    Delete {
+        path: Option<PropertyPath>,
+    },
+    /// An element that is not an item change (answered ErrorInvalidRequest).
+    Unknown(String),
+}
+
+impl ItemUpdate {
+    fn parse_all(el: Option<&Element>) -> Vec<ItemUpdate> {
+        el.into_iter()
+            .flat_map(|u| u.elements())
+            .map(|u| {
+                let path = PropertyPath::first_in(u);
+                let item = || {
+                    u.elements()
+                        .find(|e| PropertyPath::parse(e).is_none())
+                        .map(Item::parse)
+                };
+                match u.name.as_str() {
+                    "SetItemField" => ItemUpdate::Set {
+                        path,
+                        item: item().unwrap_or_default(),
+                    },
+                    "AppendToItemField" => ItemUpdate::Append {
+                        path,
+                        item: item().unwrap_or_default(),
+                    },
+                    "DeleteItemField" => ItemUpdate::Delete { path },
+                    other => ItemUpdate::Unknown(other.to_string()),
+                }
+            })
+            .collect()
+    }
+
+    fn write_all(updates: &[ItemUpdate], w: &mut Writer, name: &str) {
+        if updates.is_empty() {
+            w.empty(name, &[]);
+            return;
+        }
+        w.open(name, &[]);
+        for u in updates {
+            let (tag, path, item) = match u {
+                ItemUpdate::Set { path, item } => ("t:SetItemField", path, Some(item)),
+                ItemUpdate::Append { path, item } => ("t:AppendToItemField", path, Some(item)),
+                ItemUpdate::Delete { path } => ("t:DeleteItemField", path, None),
+                ItemUpdate::Unknown(n) => {
+                    w.empty(&format!("t:{n}"), &[]);
+                    continue;
+                }
+            };
+            w.open(tag, &[]);
+            if let Some(p) = path {
+                p.write(w);
+            }
+            if let Some(i) = item {
+                i.write(w);
+            }
+            w.close(tag);
+        }
+        w.close(name);
+    }
+}
+
+/// `t:ItemChange`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemChange {
+    pub item_id: ItemId,
+    pub updates: Vec<ItemUpdate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Traversal {
+    #[default]
+    Shallow,
+    Deep,
+    Associated,
+    SoftDeleted,
+}
+
+impl Traversal {
+    fn parse(v: Option<&str>) -> Result<Traversal, EwsError> {
+        Ok(match v.unwrap_or("Shallow") {
+            "Shallow" => Traversal::Shallow,
+            "Deep" => Traversal::Deep,
+            "Associated" => Traversal::Associated,
+            "SoftDeleted" => Traversal::SoftDeleted,
+            other => return Err(bad(format!("'{other}' is not a Traversal"))),
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Traversal::Shallow => "Shallow",
+            Traversal::Deep => "Deep",
+            Traversal::Associated => "Associated",
+            Traversal::SoftDeleted => "SoftDeleted",
+        }
+    }
+}
+
+/// A search: shape, paging, restriction and sort order over parent folders.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Find {
+    pub traversal: Traversal,
+    pub shape: Shape,
+    pub paging: Option<IndexedPageView>,
+    pub restriction: Option<Restriction>,
+    pub sort: Vec<FieldOrder>,
+    pub parent_folder_ids: Vec<FolderRef>,
+}
+
+/// Every operation this server answers, and [`Operation::Other`] for the rest.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operation {
+    ConvertId {
+        destination_format: String,
+        source_ids: Vec<AlternateId>,
+    },
+    GetFolder {
+        shape: Shape,
+        folder_ids: Vec<FolderRef>,
+    },
+    FindFolder(Find),
+    FindItem(Find),
+    GetItem {
+        shape: Shape,
+        item_ids: Vec<ItemId>,
+    },
+    CreateItem {
+        message_disposition: Option<String>,
+        send_meeting_invitations: Option<String>,
+        saved_item_folder_id: Option<FolderRef>,
+        items: Vec<Item>,
+    },
+    UpdateItem {
+        conflict_resolution: Option<String>,
+        message_disposition: Option<String>,
+        changes: Vec<ItemChange>,
+    },
+    UpdateItemInRecoverableItems {
+        item_id: ItemId,
+        updates: Vec<ItemUpdate>,
+        make_item_immutable: bool,
+    },
+    DeleteItem {
+        delete_type: String,
+        item_ids: Vec<ItemId>,
+    },
+    MoveItem {
+        to_folder_id: Option<FolderRef>,
+        item_ids: Vec<ItemId>,
+    },
+    CopyItem {
+        to_folder_id: Option<FolderRef>,
+        item_ids: Vec<ItemId>,
+    },
+    GetUserConfiguration {
+        name: UserConfigurationName,
+        properties: String,
+    },
+    CreateUserConfiguration(UserConfiguration),
+    UpdateUserConfiguration(UserConfiguration),
+    DeleteUserConfiguration {
+        name: UserConfigurationName,
+    },
+    ResolveNames {
+        return_full_contact_data: bool,
+        unresolved_entries: Vec<String>,
+    },
+    /// An operation this server does not run (its local name and namespace).
+    Other {
+        name: String,
+        namespace: String,
+    },
+}
+
+fn item_ids(container: Option<&Element>) -> Vec<ItemId> {
+    container
+        .map(|c| c.elements().map(ItemId::parse).collect())
+        .unwrap_or_default()
+}
+
+fn first_folder(op: &Element, container: &str) -> Option<FolderRef> {
+    op.child(container)
+        .and_then(|c| c.elements().next())
+        .map(FolderRef::parse)
+}
+
+fn user_configuration_name(el: &Element) -> Result<UserConfigurationName, EwsError> {
+    el.child("UserConfigurationName")
+        .map(UserConfigurationName::parse)
+        .ok_or_else(|| bad("UserConfigurationName is missing"))
+}
+
+fn find(op: &Element, view: &str) -> Result<Find, EwsError> {
+    let shape_name = if view == "IndexedPageItemView" {
+        "ItemShape"
+    } else {
+        "FolderShape"
+    };
+    Ok(Find {
+        traversal: Traversal::parse(op.attr("Traversal"))?,
+        shape: Shape::parse(op.child(shape_name))?,
+        paging: op.child(view).map(IndexedPageView::parse).transpose()?,
+        restriction: op
+            .child("Restriction")
+            .and_then(|r| r.elements().next())
+            .map(Restriction::parse),
+        sort: FieldOrder::parse_all(op.child("SortOrder")),
+        parent_folder_ids: FolderRef::parse_all(op.child("ParentFolderIds")),
+    })
+}
+
+impl Operation {
+    /// The operation's element name (and so its response's: `{name}Response`).
+    pub fn name(&self) -> &str {
+        match self {
+            Operation::ConvertId { .. } => "ConvertId",
+            Operation::GetFolder { .. } => "GetFolder",
+            Operation::FindFolder(_) => "FindFolder",
+            Operation::FindItem(_) => "FindItem",
+            Operation::GetItem { .. } => "GetItem",
+            Operation::CreateItem { .. } => "CreateItem",
+            Operation::UpdateItem { .. } => "UpdateItem",
+            Operation::UpdateItemInRecoverableItems { .. } => "UpdateItemInRecoverableItems",
+            Operation::DeleteItem { .. } => "DeleteItem",
+            Operation::MoveItem { .. } => "MoveItem",
+            Operation::CopyItem { .. } => "CopyItem",
+            Operation::GetUserConfiguration { .. } => "GetUserConfiguration",
+            Operation::CreateUserConfiguration(_) => "CreateUserConfiguration",
+            Operation::UpdateUserConfiguration(_) => "UpdateUserConfiguration",
+            Operation::DeleteUserConfiguration { .. } => "DeleteUserConfiguration",
+            Operation::ResolveNames { .. } => "ResolveNames",
+            Operation::Other { name, .. } => name,
+        }
+    }
+
+    pub fn parse(op: &Element) -> Result<Operation, EwsError> {
+        if op.ns != NS_MESSAGES {
+            return Ok(Operation::Other {
+                name: op.name.clone(),
+                namespace: op.ns.clone(),
+            });
+        }
+        let attr = |n: &str| op.attr(n).map(str::to_string);
+        Ok(match op.name.as_str() {
+            "ConvertId" => Operation::ConvertId {
+                destination_format: attr("DestinationFormat").unwrap_or_default(),
+                source_ids: op
+                    .child("SourceIds")
+                    .into_iter()
+                    .flat_map(|s| s.elements())
+                    .map(|a| AlternateId {
+                        format: a.attr("Format").unwrap_or("").into(),
+                        id: a.attr("Id").unwrap_or("").into(),
+                        mailbox: a.attr("Mailbox").unwrap_or("").into(),
+                    })
+                    .collect(),
+            },
+            "GetFolder" => Operation::GetFolder {
+                shape: Shape::parse(op.child("FolderShape"))?,
+                folder_ids: FolderRef::parse_all(op.child("FolderIds")),
+            },
+            "FindFolder" => Operation::FindFolder(find(op, "IndexedPageFolderView")?),
+            "FindItem" => Operation::FindItem(find(op, "IndexedPageItemView")?),
+            "GetItem" => Operation::GetItem {
+                shape: Shape::parse(op.child("ItemShape"))?,
+                item_ids: item_ids(op.child("ItemIds")),
+            },
+            "CreateItem" => Operation::CreateItem {
+                message_disposition: attr("MessageDisposition"),
+                send_meeting_invitations: attr("SendMeetingInvitations"),
+                saved_item_folder_id: first_folder(op, "SavedItemFolderId"),
+                items: op
+                    .child("Items")
+                    .map(|i| i.elements().map(Item::parse).collect())
+                    .unwrap_or_default(),
+            },
+            "UpdateItem" => Operation::UpdateItem {
+                conflict_resolution: attr("ConflictResolution"),
+                message_disposition: attr("MessageDisposition"),
+                changes: op
+                    .child("ItemChanges")
+                    .into_iter()
+                    .flat_map(|c| c.children_named("ItemChange"))
+                    .map(|ch| ItemChange {
+                        item_id: ch.child("ItemId").map(ItemId::parse).unwrap_or_default(),
+                        updates: ItemUpdate::parse_all(ch.child("Updates")),
+                    })
+                    .collect(),
+            },
+            "UpdateItemInRecoverableItems" => Operation::UpdateItemInRecoverableItems {
+                item_id: op.child("ItemId").map(ItemId::parse).unwrap_or_default(),
+                updates: ItemUpdate::parse_all(op.child("Updates")),
+                make_item_immutable: op
+                    .child_text("MakeItemImmutable")
+                    .and_then(|t| parse_bool(&t))
+                    .unwrap_or(false),
+            },
+            "DeleteItem" => Operation::DeleteItem {
+                delete_type: attr("DeleteType").unwrap_or_else(|| "HardDelete".into()),
+                item_ids: item_ids(op.child("ItemIds")),
+            },
+            "MoveItem" => Operation::MoveItem {
+                to_folder_id: first_folder(op, "ToFolderId"),
+                item_ids: item_ids(op.child("ItemIds")),
+            },
+            "CopyItem" => Operation::CopyItem {
+                to_folder_id: first_folder(op, "ToFolderId"),
+                item_ids: item_ids(op.child("ItemIds")),
+            },
+            "GetUserConfiguration" => Operation::GetUserConfiguration {
+                name: user_configuration_name(op)?,
+                properties: op
+                    .child_text("UserConfigurationProperties")
+                    .unwrap_or_else(|| "All".into()),
+            },
+            "CreateUserConfiguration" | "UpdateUserConfiguration" => {
+                let cfg = UserConfiguration::parse(
+                    op.child("UserConfiguration")
+                        .ok_or_else(|| bad("UserConfiguration is missing"))?,
+                )?;
+                if op.name == "CreateUserConfiguration" {
+                    Operation::CreateUserConfiguration(cfg)
+                } else {
+                    Operation::UpdateUserConfiguration(cfg)
+                }
+            }
+            "DeleteUserConfiguration" => Operation::DeleteUserConfiguration {
+                name: user_configuration_name(op)?,
+            },
+            "ResolveNames" => Operation::ResolveNames {
+                return_full_contact_data: op
+                    .attr("ReturnFullContactData")
+                    .and_then(parse_bool)
+                    .unwrap_or(false),
+                unresolved_entries: op
+                    .children_named("UnresolvedEntry")
+                    .map(|e| e.text())
+                    .collect(),
+            },
+            other => Operation::Other {
+                name: other.to_string(),
+                namespace: op.ns.clone(),
+            },
+        })
+    }
+
+    fn write(&self, w: &mut Writer) {
+        let name = format!("m:{}", self.name());
+        let ids = |w: &mut Writer, container: &str, ids: &[ItemId]| {
+            w.open(container, &[]);
+            for id in ids {
+                id.write(w, "t:ItemId");
+            }
+            w.close(container);
+        };
+        let folders = |w: &mut Writer, container: &str, ids: &[FolderRef]| {
+            w.open(container, &[]);
+            for f in ids {
+                f.write(w);
+            }
+            w.close(container);
+        };
+        match self {
+            Operation::ConvertId {
+                destination_format,
+                source_ids,
+            } => {
+                w.open(&name, &[("DestinationFormat", destination_format)]);
+                w.open("m:SourceIds", &[]);
+                for a in source_ids {
+                    w.empty(
+                        "t:AlternateId",
+                        &[
+                            ("Format", &a.format),
+                            ("Id", &a.id),
+                            ("Mailbox", &a.mailbox),
+                        ],
+                    );
+                }
+                w.close("m:SourceIds");
+                w.close(&name);
+            }
+            Operation::GetFolder { shape, folder_ids } => {
+                w.open(&name, &[]);
+                shape.write(w, "m:FolderShape");
+                folders(w, "m:FolderIds", folder_ids);
+                w.close(&name);
+            }
+            Operation::FindFolder(f) | Operation::FindItem(f) => {
+                let item = matches!(self, Operation::FindItem(_));
+                w.open(&name, &[("Traversal", f.traversal.name())]);
+                f.shape
+                    .write(w, if item { "m:ItemShape" } else { "m:FolderShape" });
+                if let Some(p) = &f.paging {
+                    p.write(
+                        w,
+                        if item {
+                            "m:IndexedPageItemView"
+                        } else {
+                            "m:IndexedPageFolderView"
+                        },
+                    );
+                }
+                if let Some(r) = &f.restriction {
+                    w.open("m:Restriction", &[]);
+                    r.write(w);
+                    w.close("m:Restriction");
+                }
+                if !f.sort.is_empty() {
+                    w.open("m:SortOrder", &[]);
+                    for o in &f.sort {
+                        o.write(w);
+                    }
+                    w.close("m:SortOrder");
+                }
+                folders(w, "m:ParentFolderIds", &f.parent_folder_ids);
+                w.close(&name);
+            }
+            Operation::GetItem { shape, item_ids } => {
+                w.open(&name, &[]);
+                shape.write(w, "m:ItemShape");
+                ids(w, "m:ItemIds", item_ids);
+                w.close(&name);
+            }
+            Operation::CreateItem {
+                message_disposition,
+                send_meeting_invitations,
+                saved_item_folder_id,
+                items,
+            } => {
+                let mut attrs = Vec::new();
+                if let Some(d) = message_disposition {
+                    attrs.push(("MessageDisposition", d.as_str()));
+                }
+                if let Some(s) = send_meeting_invitations {
+                    attrs.push(("SendMeetingInvitations", s.as_str()));
+                }
+                w.open(&name, &attrs);
+                if let Some(f) = saved_item_folder_id {
+                    folders(w, "m:SavedItemFolderId", std::slice::from_ref(f));
+                }
+                w.open("m:Items", &[]);
+                for i in items {
+                    i.write(w);
+                }
+                w.close("m:Items");
+                w.close(&name);
+            }
+            Operation::UpdateItem {
+                conflict_resolution,
+                message_disposition,
+                changes,
+            } => {
+                let mut attrs = Vec::new();
+                if let Some(c) = conflict_resolution {
+                    attrs.push(("ConflictResolution", c.as_str()));
+                }
+                if let Some(d) = message_disposition {
+                    attrs.push(("MessageDisposition", d.as_str()));
+                }
+                w.open(&name, &attrs);
+                w.open("m:ItemChanges", &[]);
+                for c in changes {
+                    w.open("t:ItemChange", &[]);
+                    c.item_id.write(w, "t:ItemId");
+                    ItemUpdate::write_all(&c.updates, w, "t:Updates");
+                    w.close("t:ItemChange");
+                }
+                w.close("m:ItemChanges");
+                w.close(&name);
+            }
+            Operation::UpdateItemInRecoverableItems {
+                item_id,
+                updates,
+                make_item_immutable,
+            } => {
+                w.open(&name, &[]);
+                item_id.write(w, "m:ItemId");
+                ItemUpdate::write_all(updates, w, "m:Updates");
+                if *make_item_immutable {
+                    w.leaf("m:MakeItemImmutable", "true");
+                }
+                w.close(&name);
+            }
+            Operation::DeleteItem {
+                delete_type,
+                item_ids,
+            } => {
+                w.open(&name, &[("DeleteType", delete_type)]);
+                ids(w, "m:ItemIds", item_ids);
+                w.close(&name);
+            }
+            Operation::MoveItem {
+                to_folder_id,
+                item_ids,
+            }
+            | Operation::CopyItem {
+                to_folder_id,
+                item_ids,
+            } => {
+                w.open(&name, &[]);
+                if let Some(f) = to_folder_id {
+                    folders(w, "m:ToFolderId", std::slice::from_ref(f));
+                }
+                ids(w, "m:ItemIds", item_ids);
+                w.close(&name);
+            }
+            Operation::GetUserConfiguration {
+                name: cfg,
+                properties,
+            } => {
+                w.open(&name, &[]);
+                cfg.write(w, "m:UserConfigurationName");
+                w.leaf("m:UserConfigurationProperties", properties);
+                w.close(&name);
+            }
+            Operation::CreateUserConfiguration(cfg) | Operation::UpdateUserConfiguration(cfg) => {
+                w.open(&name, &[]);
+                cfg.write(w, "m:UserConfiguration");
+                w.close(&name);
+            }
+            Operation::DeleteUserConfiguration { name: cfg } => {
+                w.open(&name, &[]);
+                cfg.write(w, "m:UserConfigurationName");
+                w.close(&name);
+            }
+            Operation::ResolveNames {
+                return_full_contact_data,
+                unresolved_entries,
+            } => {
+                w.open(
+                    &name,
+                    &[(
+                        "ReturnFullContactData",
+                        if *return_full_contact_data {
+                            "true"
+                        } else {
+                            "false"
+                        },
+                    )],
+                );
+                for e in unresolved_entries {
+                    w.leaf("m:UnresolvedEntry", e);
+                }
+                w.close(&name);
+            }
+            Operation::Other { .. } => w.empty(&name, &[]),
+        }
+    }
+}
+
+/// A whole request: header and operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub header: Header,
+    pub operation: Operation,
+}
+
+impl Request {
+    /// A request with the server version Hybrid's own clients send.
+    pub fn new(operation: Operation) -> Request {
+        Request {
+            header: Header {
+                server_version: Some("Exchange2016".into()),
+                ..Header::default()
+            },
+            operation,
+        }
+    }
+
+    /// Parses a request body: bounded, UTF-8 (a BOM is allowed), a SOAP 1.1 envelope.
+    pub fn parse(body: &[u8]) -> Result<Request, EwsError> {
+        if body.len() > MAX_REQUEST_BYTES {
+            return Err(EwsError::TooLarge(body.len(), MAX_REQUEST_BYTES));
+        }
+        let text = std::str::from_utf8(body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body))
+            .map_err(|_| bad("the request is not UTF-8"))?;
+        let root = xml::parse(text)?;
+        if root.ns != NS_SOAP || root.name != "Envelope" {
+            return Err(bad("the root element is not a SOAP 1.1 Envelope"));
+        }
+        let body = root
+            .child("Body")
+            .ok_or_else(|| bad("the envelope has no Body"))?;
+        let op = body
+            .elements()
+            .next()
+            .ok_or_else(|| bad("the Body is empty"))?;
+        Ok(Request {
+            header: Header::parse(root.child("Header"))?,
+            operation: Operation::parse(op)?,
+        })
+    }
+
+    /// The request as a client sends it.
+    pub fn to_xml(&self) -> String {
+        let mut w = Writer::document();
+        w.open(
+            "s:Envelope",
+            &[
+                ("xmlns:s", NS_SOAP),
+                ("xmlns:m", NS_MESSAGES),
+                ("xmlns:t", NS_TYPES),
+            ],
+        );
+        self.header.write(&mut w);
+        w.open("s:Body", &[]);
+        self.operation.write(&mut w);
+        w.close("s:Body");
+        w.close("s:Envelope");
+        w.finish()
+    }
+}

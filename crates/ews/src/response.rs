@@ -1,0 +1,417 @@
+//! EWS responses: an `m:{Op}Response` with one response message per input, each with its class,
+//! code, text and typed payload; and SOAP faults. Servers write them, clients read them, through
+//! the same types.
+
+use crate::EwsError;
+use crate::soap::{NS_ERRORS, NS_MESSAGES, NS_SOAP, NS_TYPES};
+use crate::types::*;
+use crate::writer::Writer;
+use crate::xml::{self, Element};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseClass {
+    Success,
+    Warning,
+    Error,
+}
+
+impl ResponseClass {
+    fn name(self) -> &'static str {
+        match self {
+            ResponseClass::Success => "Success",
+            ResponseClass::Warning => "Warning",
+            ResponseClass::Error => "Error",
+        }
+    }
+
+    fn parse(v: &str) -> ResponseClass {
+        match v {
+            "Success" => ResponseClass::Success,
+            "Warning" => ResponseClass::Warning,
+            _ => ResponseClass::Error,
+        }
+    }
+}
+
+/// `m:RootFolder` of FindItem and FindFolder.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RootFolder<T> {
+    pub indexed_paging_offset: usize,
+    pub total_items_in_view: usize,
+    pub includes_last_item_in_range: bool,
+    pub entries: Vec<T>,
+}
+
+/// What a response message carries besides its status.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Payload {
+    #[default]
+    None,
+    Folders(Vec<Folder>),
+    Items(Vec<Item>),
+    /// UpdateItem's items and `m:ConflictResults/t:Count`.
+    UpdatedItems {
+        items: Vec<Item>,
+        conflicts: u32,
+    },
+    FoundItems(RootFolder<Item>),
+    FoundFolders(RootFolder<Folder>),
+    UserConfiguration(UserConfiguration),
+    Resolutions(RootFolder<Resolution>),
+}
+
+/// One `m:{Op}ResponseMessage`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseMessage {
+    pub class: ResponseClass,
+    pub code: String,
+    pub text: Option<String>,
+    pub payload: Payload,
+}
+
+impl ResponseMessage {
+    pub fn success(payload: Payload) -> ResponseMessage {
+        ResponseMessage {
+            class: ResponseClass::Success,
+            code: "NoError".into(),
+            text: None,
+            payload,
+        }
+    }
+
+    pub fn error(code: &str, text: impl Into<String>) -> ResponseMessage {
+        ResponseMessage {
+            class: ResponseClass::Error,
+            code: code.into(),
+            text: Some(text.into()),
+            payload: Payload::None,
+        }
+    }
+
+    pub fn warning(code: &str, text: impl Into<String>, payload: Payload) -> ResponseMessage {
+        ResponseMessage {
+            class: ResponseClass::Warning,
+            code: code.into(),
+            text: Some(text.into()),
+            payload,
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.class == ResponseClass::Error
+    }
+
+    fn write(&self, w: &mut Writer, op: &str) {
+        let name = format!("m:{op}ResponseMessage");
+        w.open(&name, &[("ResponseClass", self.class.name())]);
+        if let Some(t) = &self.text {
+            w.leaf("m:MessageText", t);
+        }
+        w.leaf("m:ResponseCode", &self.code);
+        if self.class != ResponseClass::Success {
+            w.leaf("m:DescriptiveLinkKey", "0");
+        }
+        match &self.payload {
+            Payload::None => {}
+            Payload::Folders(f) => {
+                w.open("m:Folders", &[]);
+                f.iter().for_each(|f| f.write(w));
+                w.close("m:Folders");
+            }
+            Payload::Items(items) => write_items(w, "m:Items", items),
+            Payload::UpdatedItems { items, conflicts } => {
+                write_items(w, "m:Items", items);
+                w.open("m:ConflictResults", &[]);
+                w.leaf("t:Count", &conflicts.to_string());
+                w.close("m:ConflictResults");
+            }
+            Payload::FoundItems(r) => write_root(w, "m:RootFolder", r, |w, items| {
+                write_items(w, "t:Items", items)
+            }),
+            Payload::FoundFolders(r) => write_root(w, "m:RootFolder", r, |w, folders| {
+                w.open("t:Folders", &[]);
+                folders.iter().for_each(|f| f.write(w));
+                w.close("t:Folders");
+            }),
+            Payload::UserConfiguration(c) => c.write(w, "m:UserConfiguration"),
+            Payload::Resolutions(r) => {
+                let total = r.total_items_in_view.to_string();
+                w.open(
+                    "m:ResolutionSet",
+                    &[
+                        ("TotalItemsInView", &total),
+                        (
+                            "IncludesLastItemInRange",
+                            bool_str(r.includes_last_item_in_range),
+                        ),
+                    ],
+                );
+                r.entries.iter().for_each(|e| e.write(w));
+                w.close("m:ResolutionSet");
+            }
+        }
+        w.close(&name);
+    }
+
+    fn parse(el: &Element) -> ResponseMessage {
+        let items = |c: &Element| c.elements().map(Item::parse).collect::<Vec<_>>();
+        let mut payload = Payload::None;
+        if let Some(f) = el.child("Folders") {
+            payload = Payload::Folders(f.elements().map(Folder::parse).collect());
+        } else if let Some(i) = el.child("Items") {
+            payload = match el.child("ConflictResults") {
+                Some(c) => Payload::UpdatedItems {
+                    items: items(i),
+                    conflicts: c
+                        .child_text("Count")
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or(0),
+                },
+                None => Payload::Items(items(i)),
+            };
+        } else if let Some(r) = el.child("RootFolder") {
+            payload = match r.child("Folders") {
+                Some(f) => Payload::FoundFolders(parse_root(r, f.elements().map(Folder::parse))),
+                None => Payload::FoundItems(parse_root(
+                    r,
+                    r.child("Items")
+                        .into_iter()
+                        .flat_map(|i| i.elements().map(Item::parse)),
+                )),
+            };
+        } else if let Some(c) = el.child("UserConfiguration") {
+            if let Ok(c) = UserConfiguration::parse(c) {
+                payload = Payload::UserConfiguration(c);
+            }
+        } else if let Some(r) = el.child("ResolutionSet") {
+            payload = Payload::Resolutions(parse_root(
+                r,
+                r.children_named("Resolution").map(Resolution::parse),
+            ));
+        }
+        ResponseMessage {
+            class: ResponseClass::parse(el.attr("ResponseClass").unwrap_or("")),
+            code: el.child_text("ResponseCode").unwrap_or_default(),
+            text: el.child("MessageText").map(|t| t.text()),
+            payload,
+        }
+    }
+}
+
+fn bool_str(b: bool) -> &'static str {
+    if b { "true" } else { "false" }
+}
+
+fn write_items(w: &mut Writer, name: &str, items: &[Item]) {
+    if items.is_empty() {
+        w.empty(name, &[]);
+        return;
+    }
+    w.open(name, &[]);
+    items.iter().for_each(|i| i.write(w));
+    w.close(name);
+}
+
+fn write_root<T>(
+    w: &mut Writer,
+    name: &str,
+    r: &RootFolder<T>,
+    entries: impl FnOnce(&mut Writer, &[T]),
+) {
+    let offset = r.indexed_paging_offset.to_string();
+    let total = r.total_items_in_view.to_string();
+    w.open(
+        name,
+        &[
+            ("IndexedPagingOffset", &offset),
+            ("TotalItemsInView", &total),
+            (
+                "IncludesLastItemInRange",
+                bool_str(r.includes_last_item_in_range),
+            ),
+        ],
+    );
+    entries(w, &r.entries);
+    w.close(name);
+}
+
+fn parse_root<T>(r: &Element, entries: impl Iterator<Item = T>) -> RootFolder<T> {
+    let num = |n: &str| r.attr(n).and_then(|v| v.parse().ok()).unwrap_or(0);
+    RootFolder {
+        indexed_paging_offset: num("IndexedPagingOffset"),
+        total_items_in_view: num("TotalItemsInView"),
+        includes_last_item_in_range: r.attr("IncludesLastItemInRange").and_then(parse_bool)
+            == Some(true),
+        entries: entries.collect(),
+    }
+}
+
+/// The build this server reports in `t:ServerVersionInfo` (Exchange Server 2016/2019-era).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerVersionInfo {
+    pub major: u32,
+    pub minor: u32,
+    pub major_build: u32,
+    pub minor_build: u32,
+    pub version: String,
+}
+
+impl Default for ServerVersionInfo {
+    fn default() -> Self {
+        ServerVersionInfo {
+            major: 15,
+            minor: 1,
+            major_build: 2507,
+            minor_build: 6,
+            version: "V2017_07_11".into(),
+        }
+    }
+}
+
+/// A whole response: the operation's name and its messages, in input order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    pub operation: String,
+    pub server_version: ServerVersionInfo,
+    pub messages: Vec<ResponseMessage>,
+}
+
+impl Response {
+    pub fn new(operation: &str, messages: Vec<ResponseMessage>) -> Response {
+        Response {
+            operation: operation.into(),
+            server_version: ServerVersionInfo::default(),
+            messages,
+        }
+    }
+
+    pub fn to_xml(&self) -> String {
+        let mut w = Writer::document();
+        w.open("s:Envelope", &[("xmlns:s", NS_SOAP)]);
+        w.open("s:Header", &[]);
+        let v = &self.server_version;
+        let (a, b, c, d) = (
+            v.major.to_string(),
+            v.minor.to_string(),
+            v.major_build.to_string(),
+            v.minor_build.to_string(),
+        );
+        w.empty(
+            "h:ServerVersionInfo",
+            &[
+                ("xmlns:h", NS_TYPES),
+                ("MajorVersion", &a),
+                ("MinorVersion", &b),
+                ("MajorBuildNumber", &c),
+                ("MinorBuildNumber", &d),
+                ("Version", &v.version),
+            ],
+        );
+        w.close("s:Header");
+        w.open("s:Body", &[("xmlns:m", NS_MESSAGES), ("xmlns:t", NS_TYPES)]);
+        let name = format!("m:{}Response", self.operation);
+        w.open(&name, &[]);
+        w.open("m:ResponseMessages", &[]);
+        for m in &self.messages {
+            m.write(&mut w, &self.operation);
+        }
+        w.close("m:ResponseMessages");
+        w.close(&name);
+        w.close("s:Body");
+        w.close("s:Envelope");
+        w.finish()
+    }
+
+    /// Reads a response envelope; a SOAP fault comes back as `Err(Ok(fault))`.
+    pub fn parse(text: &str) -> Result<Response, Result<Fault, EwsError>> {
+        let root = xml::parse(text).map_err(Err)?;
+        let body = root
+            .child("Body")
+            .ok_or_else(|| Err(bad("the response has no SOAP Body")))?;
+        if let Some(f) = body.child("Fault") {
+            return Err(Ok(Fault::from_element(f)));
+        }
+        let resp = body
+            .elements()
+            .next()
+            .ok_or_else(|| Err(bad("the response Body is empty")))?;
+        let operation = resp
+            .name
+            .strip_suffix("Response")
+            .ok_or_else(|| Err(bad(format!("'{}' is not an EWS response", resp.name))))?
+            .to_string();
+        let v = root
+            .child("Header")
+            .and_then(|h| h.child("ServerVersionInfo"));
+        let num = |n: &str| {
+            v.and_then(|v| v.attr(n))
+                .and_then(|x| x.parse().ok())
+                .unwrap_or(0)
+        };
+        Ok(Response {
+            server_version: ServerVersionInfo {
+                major: num("MajorVersion"),
+                minor: num("MinorVersion"),
+                major_build: num("MajorBuildNumber"),
+                minor_build: num("MinorBuildNumber"),
+                version: v.and_then(|v| v.attr("Version")).unwrap_or("").to_string(),
+            },
+            messages: resp
+                .child("ResponseMessages")
+                .into_iter()
+                .flat_map(|m| m.elements())
+                .map(ResponseMessage::parse)
+                .collect(),
+            operation,
+        })
+    }
+}
+
+/// A SOAP fault (sent with HTTP 500), as Exchange shapes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    pub code: String,
+    pub message: String,
+}
+
+impl Fault {
+    pub fn new(code: &str, message: impl Into<String>) -> Fault {
+        Fault {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn to_xml(&self) -> String {
+        let mut w = Writer::document();
+        w.open("s:Envelope", &[("xmlns:s", NS_SOAP)]);
+        w.open("s:Body", &[]);
+        w.open("s:Fault", &[]);
+        w.leaf_with(
+            "faultcode",
+            &[("xmlns:a", NS_TYPES)],
+            &format!("a:{}", self.code),
+        );
+        w.leaf_with("faultstring", &[("xml:lang", "en-US")], &self.message);
+        w.open("detail", &[]);
+        w.leaf_with("e:ResponseCode", &[("xmlns:e", NS_ERRORS)], &self.code);
+        w.leaf_with("e:Message", &[("xmlns:e", NS_ERRORS)], &self.message);
+        w.close("detail");
+        w.close("s:Fault");
+        w.close("s:Body");
+        w.close("s:Envelope");
+        w.finish()
+    }
+
+    fn from_element(f: &Element) -> Fault {
+        let detail_code = f.child("detail").and_then(|d| d.child_text("ResponseCode"));
+        let code = detail_code.unwrap_or_else(|| {
+            let c = f.child_text("faultcode").unwrap_or_default();
+            c.rsplit(':').next().unwrap_or("").to_string()
+        });
+        Fault {
+            code,
+            message: f.child_text("faultstring").unwrap_or_default(),
+        }
+    }
+}

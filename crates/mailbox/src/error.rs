@@ -1,0 +1,60 @@
+use store::StoreError;
+
+/// Why a mailbox operation was refused, each with the EWS response code Exchange answers.
+#[derive(Debug, thiserror::Error)]
+pub enum MailboxError {
+    #[error("The specified folder could not be found in the store.{}", .0.as_ref().map(|i| format!(" ({i})")).unwrap_or_default())]
+    FolderNotFound(Option<String>),
+    #[error("The specified object was not found in the store.")]
+    ItemNotFound,
+    #[error("The item is immutable: it was archived and cannot be {0}.")]
+    Immutable(&'static str),
+    #[error("{0}")]
+    Conflict(&'static str),
+    #[error("{0}")]
+    InvalidOperation(String),
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("{0}")]
+    InvalidPropertySet(String),
+    #[error("The property '{0}' can't be used in a restriction here.")]
+    UnsupportedPathForQuery(String),
+    #[error("The property '{0}' can't be used to sort here.")]
+    UnsupportedPathForSort(String),
+    #[error("{0}")]
+    UnsupportedQueryFilter(String),
+    #[error("A user configuration named '{0}' already exists in this folder.")]
+    DuplicateConfiguration(String),
+    #[error("'{0}' is not a valid user configuration name.")]
+    InvalidConfigurationName(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl MailboxError {
+    /// The EWS ResponseCode.
+    pub fn code(&self) -> &'static str {
+        match self {
+            MailboxError::FolderNotFound(_) => "ErrorFolderNotFound",
+            MailboxError::ItemNotFound => "ErrorItemNotFound",
+            MailboxError::Immutable(_) | MailboxError::InvalidOperation(_) => {
+                "ErrorInvalidOperation"
+            }
+            MailboxError::Conflict(_) => "ErrorIrresolvableConflict",
+            MailboxError::InvalidRequest(_) | MailboxError::InvalidConfigurationName(_) => {
+                "ErrorInvalidRequest"
+            }
+            MailboxError::InvalidPropertySet(_) => "ErrorInvalidPropertySet",
+            MailboxError::UnsupportedPathForQuery(_) => "ErrorUnsupportedPathForQuery",
+            MailboxError::UnsupportedPathForSort(_) => "ErrorUnsupportedPathForSortGroup",
+            MailboxError::UnsupportedQueryFilter(_) => "ErrorUnsupportedQueryFilter",
+            MailboxError::DuplicateConfiguration(_) => "ErrorItemSave",
+            MailboxError::Store(_) => "ErrorInternalServerError",
+        }
+    }
+
+    /// A failure of the store itself, not of the request.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, MailboxError::Store(_))
+    }
+}

@@ -1,0 +1,148 @@
+//! The typed stored form of an item's properties (JSON, no XML), and the upgrade of the first
+//! release's form (XML fragments by element name) to it.
+
+use ews::{Body, Element, ExtendedFieldUri, ExtendedProperty};
+use serde::{Deserialize, Serialize};
+use store::ItemValue;
+
+/// What an item holds besides its indexed columns.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StoredProperties {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Body>,
+    /// Properties kept as the client sent them (recipients, importance, …), one per name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other: Vec<Element>,
+    /// One per property identity (see [`ExtendedFieldUri::key`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extended: Vec<ExtendedProperty>,
+}
+
+/// PR_MESSAGE_CLASS (0x001A): how clients that cannot set ItemClass set it.
+pub fn is_message_class(uri: &ExtendedFieldUri) -> bool {
+    uri.key() == "PropertyTag=0x1a"
+}
+
+impl StoredProperties {
+    pub fn decode(props: &str, format: i64) -> StoredProperties {
+        if format == 1 {
+            return legacy(props);
+        }
+        serde_json::from_str(props).unwrap_or_default()
+    }
+
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+    }
+
+    pub fn set_other(&mut self, el: Element) {
+        match self.other.iter_mut().find(|o| o.name == el.name) {
+            Some(o) => *o = el,
+            None => self.other.push(el),
+        }
+    }
+
+    pub fn set_extended(&mut self, p: ExtendedProperty) {
+        let key = p.uri.key();
+        match self.extended.iter_mut().find(|e| e.uri.key() == key) {
+            Some(e) => *e = p,
+            None => self.extended.push(p),
+        }
+    }
+
+    pub fn remove_extended(&mut self, uri: &ExtendedFieldUri) {
+        let key = uri.key();
+        self.extended.retain(|e| e.uri.key() != key);
+    }
+
+    /// The rows of the value index: one per value of each extended property.
+    pub fn values(&self) -> Vec<ItemValue> {
+        self.extended
+            .iter()
+            .flat_map(|e| {
+                let key = e.uri.key();
+                e.values.iter().map(move |v| ItemValue {
+                    key: key.clone(),
+                    text: v.clone(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Parses fragments written with the `t:` prefix and no namespace declaration.
+fn fragments(xml: &str) -> Vec<Element> {
+    let wrapped = format!(r#"<w xmlns:t="{}">{xml}</w>"#, ews::NS_TYPES);
+    ews::xml::parse(&wrapped)
+        .map(|w| w.elements().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The first release kept `{"el": {name: fragment}, "ext": {key: fragment}, "extv": …}`.
+fn legacy(props: &str) -> StoredProperties {
+    let v: serde_json::Value = serde_json::from_str(props).unwrap_or_default();
+    let texts = |k: &str| -> Vec<String> {
+        v.get(k)
+            .and_then(|m| m.as_object())
+            .map(|m| {
+                m.values()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut out = StoredProperties::default();
+    for frag in texts("el") {
+        for mut el in fragments(&frag) {
+            ews::normalize_booleans(&mut el);
+            if el.name == "Body" {
+                out.body = Some(Body {
+                    body_type: el.attr("BodyType").unwrap_or("Text").to_string(),
+                    text: el.text(),
+                });
+            } else {
+                out.set_other(el);
+            }
+        }
+    }
+    for frag in texts("ext") {
+        for el in fragments(&frag) {
+            if let Some(p) = ExtendedProperty::parse(&el) {
+                out.set_extended(p);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_form_is_carried_forward() {
+        let old = serde_json::json!({
+            "el": {
+                "Body": "<t:Body BodyType=\"HTML\">&lt;p&gt;hi&lt;/p&gt;</t:Body>",
+                "Importance": "<t:Importance>High</t:Importance>",
+                "ReminderIsSet": "<t:ReminderIsSet>0</t:ReminderIsSet>"
+            },
+            "ext": {
+                "PropertyTag=0x1a": "<t:ExtendedProperty><t:ExtendedFieldURI PropertyTag=\"0x1a\" PropertyType=\"String\"/><t:Value>IPM.Note.Microsoft.Conversation</t:Value></t:ExtendedProperty>"
+            },
+            "extv": {"PropertyTag=0x1a": "IPM.Note.Microsoft.Conversation"}
+        })
+        .to_string();
+        let p = StoredProperties::decode(&old, 1);
+        assert_eq!(p.body.as_ref().unwrap().text, "<p>hi</p>");
+        assert_eq!(p.other.len(), 2);
+        assert_eq!(p.other[1].text(), "false");
+        assert_eq!(
+            p.extended[0].values,
+            vec!["IPM.Note.Microsoft.Conversation"]
+        );
+        let again = StoredProperties::decode(&p.encode(), 2);
+        assert_eq!(again, p);
+        assert_eq!(p.values()[0].key, "PropertyTag=0x1a");
+    }
+}

@@ -1,0 +1,442 @@
+//! The `Mailbox` service: one user's mailbox for the length of a request. It owns the rules
+//! (distinguished folders, change keys, Recoverable Items, immutability) and keeps every
+//! search in SQL; nothing here reads a whole folder.
+
+use crate::MailboxError;
+use crate::item::{self, change_key};
+use crate::props::StoredProperties;
+use crate::search::{Candidate, Field, Restriction, SortOrder};
+use ews::{FolderRef, Item, Shape};
+use store::{CmpOp, FolderRow, ItemFilter, ItemRow, Store, StoreError};
+
+/// How a write treats the change key it was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictResolution {
+    NeverOverwrite,
+    AutoResolve,
+    AlwaysOverwrite,
+}
+
+impl ConflictResolution {
+    pub fn parse(v: Option<&str>) -> ConflictResolution {
+        match v {
+            Some("NeverOverwrite") => ConflictResolution::NeverOverwrite,
+            Some("AlwaysOverwrite") => ConflictResolution::AlwaysOverwrite,
+            _ => ConflictResolution::AutoResolve,
+        }
+    }
+}
+
+/// What FindItem asks of a folder.
+#[derive(Debug, Clone, Default)]
+pub struct ItemQuery {
+    pub restriction: Option<Restriction>,
+    pub order: Vec<SortOrder>,
+    pub offset: usize,
+    pub max: usize,
+}
+
+/// One page of a search.
+#[derive(Debug, Clone)]
+pub struct ItemPage {
+    pub items: Vec<(ItemRow, StoredProperties)>,
+    pub total: usize,
+    pub includes_last: bool,
+}
+
+/// A mailbox: its folder tree (small and bounded) is read once per request.
+pub struct Mailbox {
+    store: Store,
+    guid: String,
+    folders: Vec<FolderRow>,
+}
+
+fn now() -> i64 {
+    store::now_ms()
+}
+
+fn props_of(row: &ItemRow) -> StoredProperties {
+    StoredProperties::decode(&row.props, row.props_format)
+}
+
+impl Mailbox {
+    pub async fn open(store: &Store, guid: &str) -> Result<Mailbox, MailboxError> {
+        Ok(Mailbox {
+            store: store.clone(),
+            guid: guid.to_string(),
+            folders: store.mailboxes().folders(guid).await?,
+        })
+    }
+
+    pub(crate) fn store_ref(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn guid(&self) -> &str {
+        &self.guid
+    }
+
+    pub fn folders(&self) -> &[FolderRow] {
+        &self.folders
+    }
+
+    pub fn distinguished(&self, name: &str) -> Option<&FolderRow> {
+        self.folders
+            .iter()
+            .find(|f| f.distinguished.as_deref() == Some(name))
+    }
+
+    pub fn folder_by_id(&self, id: &str) -> Option<&FolderRow> {
+        self.folders.iter().find(|f| f.id == id)
+    }
+
+    /// The folder a request names (its mailbox, if it names one, is the caller's to check).
+    pub fn resolve(&self, r: &FolderRef) -> Result<&FolderRow, MailboxError> {
+        match r {
+            FolderRef::Distinguished(d) => self
+                .distinguished(&d.id)
+                .ok_or_else(|| MailboxError::FolderNotFound(Some(d.id.clone()))),
+            FolderRef::Id(id) => self
+                .folder_by_id(&id.id)
+                .ok_or(MailboxError::FolderNotFound(None)),
+            FolderRef::Other(name) => Err(MailboxError::InvalidRequest(format!(
+                "'{name}' is not a folder id."
+            ))),
+        }
+    }
+
+    /// Kept counts of every folder: (folder id, total, unread).
+    pub async fn counts(&self) -> Result<Vec<(String, i64, i64)>, MailboxError> {
+        Ok(self.store.mailboxes().counts(&self.guid).await?)
+    }
+
+    /// The folder in EWS form, with its counts.
+    pub fn folder_to_ews(&self, f: &FolderRow, counts: &[(String, i64, i64)]) -> ews::Folder {
+        let kind = match f.folder_class.as_deref() {
+            Some(c) if c.starts_with("IPF.Appointment") => "CalendarFolder",
+            Some(c) if c.starts_with("IPF.Contact") => "ContactsFolder",
+            Some(c) if c.starts_with("IPF.Task") => "TasksFolder",
+            _ => "Folder",
+        };
+        let (total, unread) = counts
+            .iter()
+            .find(|(id, _, _)| *id == f.id)
+            .map(|(_, t, u)| (*t, *u))
+            .unwrap_or((0, 0));
+        let children = self
+            .folders
+            .iter()
+            .filter(|c| c.parent_id.as_deref() == Some(f.id.as_str()))
+            .count();
+        ews::Folder {
+            kind: kind.into(),
+            folder_id: Some(ews::ItemId::new(&f.id, change_key(f.version))),
+            parent_folder_id: f
+                .parent_id
+                .as_deref()
+                .and_then(|p| self.folder_by_id(p))
+                .map(|p| ews::ItemId::new(&p.id, change_key(p.version))),
+            folder_class: f.folder_class.clone(),
+            display_name: Some(f.display_name.clone()),
+            total_count: Some(total),
+            child_folder_count: Some(children as i64),
+            extended: Vec::new(),
+            effective_rights: Some(ews::EffectiveRights::OWNER),
+            unread_count: (kind == "Folder" || kind == "TasksFolder").then_some(unread),
+            distinguished_folder_id: f.distinguished.clone(),
+        }
+    }
+
+    /// The folders below `parent`, children before grandchildren when `deep`.
+    pub fn subfolders(&self, parent: &FolderRow, deep: bool) -> Vec<&FolderRow> {
+        let mut out = Vec::new();
+        let mut stack = vec![parent.id.as_str()];
+        while let Some(p) = stack.pop() {
+            for f in self
+                .folders
+                .iter()
+                .filter(|f| f.parent_id.as_deref() == Some(p))
+            {
+                out.push(f);
+                if deep {
+                    stack.push(&f.id);
+                }
+            }
+        }
+        out
+    }
+
+    /// Creates items in `folder`, all or none.
+    pub async fn create_items(
+        &self,
+        folder: &FolderRow,
+        items: &[Item],
+    ) -> Result<Vec<(ItemRow, StoredProperties)>, MailboxError> {
+        let t = now();
+        let made: Vec<(ItemRow, StoredProperties)> = items
+            .iter()
+            .map(|i| item::new_item(&self.guid, folder, i, t))
+            .collect();
+        let rows: Vec<(ItemRow, Vec<store::ItemValue>)> =
+            made.iter().map(|(r, p)| (r.clone(), p.values())).collect();
+        self.store.mailboxes().insert_items(&rows).await?;
+        Ok(made)
+    }
+
+    /// An item of this mailbox.
+    pub async fn item(&self, id: &str) -> Result<(ItemRow, StoredProperties), MailboxError> {
+        match self.store.mailboxes().item(id).await? {
+            Some(i) if i.mailbox == self.guid => {
+                let p = props_of(&i);
+                Ok((i, p))
+            }
+            _ => Err(MailboxError::ItemNotFound),
+        }
+    }
+
+    pub fn item_to_ews(
+        &self,
+        row: &ItemRow,
+        props: &StoredProperties,
+        shape: &Shape,
+        with_body: bool,
+    ) -> Item {
+        item::to_ews(
+            row,
+            props,
+            self.folder_by_id(&row.folder_id),
+            shape,
+            with_body,
+        )
+    }
+
+    /// A page of `folder`'s items: in SQL over the indexes when the restriction can be said
+    /// there, else a scan that keeps only the page.
+    pub async fn find_items(
+        &self,
+        folder: &FolderRow,
+        q: &ItemQuery,
+    ) -> Result<ItemPage, MailboxError> {
+        let repo = self.store.mailboxes();
+        let order: Vec<store::OrderKey> = q.order.iter().map(SortOrder::key).collect();
+        let exact = match &q.restriction {
+            None => Some(ItemFilter::True),
+            Some(r) => r.to_filter(),
+        };
+        if let Some(filter) = exact {
+            let rows = repo
+                .find_items(&folder.id, &filter, &order, q.offset, q.max)
+                .await?;
+            let total = match &q.restriction {
+                Some(Restriction::Compare(Field::ItemClass, CmpOp::Eq, class)) => {
+                    repo.class_count(&folder.id, class).await?.0
+                }
+                _ => repo.count_items(&folder.id, &filter).await?,
+            } as usize;
+            let end = q.offset.min(total) + rows.len();
+            return Ok(ItemPage {
+                items: rows
+                    .into_iter()
+                    .map(|r| {
+                        let p = props_of(&r);
+                        (r, p)
+                    })
+                    .collect(),
+                total,
+                includes_last: end >= total,
+            });
+        }
+        let r = q
+            .restriction
+            .as_ref()
+            .expect("a restriction SQL cannot say");
+        let superset = r.to_superset_filter();
+        let (mut seen, mut page) = (0usize, Vec::new());
+        let (start, end) = (q.offset, q.offset.saturating_add(q.max));
+        repo.scan_items(&folder.id, &superset, &order, |row| {
+            let props = props_of(&row);
+            if r.matches(&Candidate {
+                row: &row,
+                props: &props,
+            }) {
+                if seen >= start && seen < end {
+                    page.push((row, props));
+                }
+                seen += 1;
+            }
+            true
+        })
+        .await?;
+        let shown = q.offset.min(seen) + page.len();
+        Ok(ItemPage {
+            items: page,
+            total: seen,
+            includes_last: shown >= seen,
+        })
+    }
+
+    /// Saves a changed item; a concurrent change is a conflict.
+    async fn save(
+        &self,
+        row: &mut ItemRow,
+        props: Option<&StoredProperties>,
+    ) -> Result<(), MailboxError> {
+        let values = props.map(StoredProperties::values);
+        match self
+            .store
+            .mailboxes()
+            .update_item(row, values.as_deref())
+            .await
+        {
+            Ok(v) => {
+                row.version = v;
+                Ok(())
+            }
+            Err(StoreError::Conflict { .. }) => Err(MailboxError::Conflict(
+                "The item was changed by someone else; get it again and retry.",
+            )),
+            Err(StoreError::NotFound { .. }) => Err(MailboxError::ItemNotFound),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// UpdateItem: applies the changes (checking the change key under NeverOverwrite).
+    pub async fn update_item(
+        &self,
+        id: &ews::ItemId,
+        updates: &[ews::ItemUpdate],
+        conflict: ConflictResolution,
+    ) -> Result<(ItemRow, StoredProperties), MailboxError> {
+        let (mut row, mut props) = self.item(&id.id).await?;
+        if row.immutable {
+            return Err(MailboxError::Immutable("changed"));
+        }
+        if conflict == ConflictResolution::NeverOverwrite
+            && id
+                .change_key
+                .as_deref()
+                .is_some_and(|ck| ck != change_key(row.version))
+        {
+            return Err(MailboxError::Conflict(
+                "The change key is stale; get the item again and retry.",
+            ));
+        }
+        item::apply_updates(&mut row, &mut props, updates, now())?;
+        self.save(&mut row, Some(&props)).await?;
+        Ok((row, props))
+    }
+
+    /// UpdateItemInRecoverableItems: finalises a draft in Recoverable Items\Purges, and makes
+    /// it immutable when asked.
+    pub async fn update_in_recoverable_items(
+        &self,
+        id: &ews::ItemId,
+        updates: &[ews::ItemUpdate],
+        make_immutable: bool,
+    ) -> Result<(ItemRow, StoredProperties), MailboxError> {
+        let (mut row, mut props) = self.item(&id.id).await?;
+        if row.immutable {
+            return Err(MailboxError::Immutable("changed"));
+        }
+        let purges = self
+            .distinguished("recoverableitemspurges")
+            .map(|f| f.id.as_str());
+        if purges != Some(row.folder_id.as_str()) {
+            return Err(MailboxError::InvalidOperation(
+                "UpdateItemInRecoverableItems works only on items in Recoverable Items\\Purges."
+                    .into(),
+            ));
+        }
+        if !row.is_draft {
+            return Err(MailboxError::InvalidOperation(
+                "UpdateNonDraftItemInDumpsterNotAllowed: only a draft item in Purges can be updated.".into(),
+            ));
+        }
+        row.is_draft = false;
+        item::apply_updates(&mut row, &mut props, updates, now())?;
+        row.immutable = make_immutable;
+        self.save(&mut row, Some(&props)).await?;
+        Ok((row, props))
+    }
+
+    /// DeleteItem: HardDelete removes, SoftDelete moves to Recoverable Items\Deletions,
+    /// MoveToDeletedItems to Deleted Items (an item already there is removed).
+    pub async fn delete_item(&self, id: &str, delete_type: &str) -> Result<(), MailboxError> {
+        let (mut row, _) = self.item(id).await?;
+        if row.immutable {
+            return Err(MailboxError::Immutable("deleted"));
+        }
+        let to = match delete_type {
+            "SoftDelete" => Some("recoverableitemsdeletions"),
+            "MoveToDeletedItems" => Some("deleteditems"),
+            _ => None,
+        };
+        match to.and_then(|d| self.distinguished(d)) {
+            Some(dest) if dest.id != row.folder_id => {
+                row.folder_id = dest.id.clone();
+                row.modified_ms = now();
+                self.save(&mut row, None).await
+            }
+            _ => {
+                self.store.mailboxes().delete_item(&row.id).await?;
+                Ok(())
+            }
+        }
+    }
+
+    pub async fn move_item(
+        &self,
+        id: &str,
+        dest: &FolderRow,
+    ) -> Result<(ItemRow, StoredProperties), MailboxError> {
+        let (mut row, props) = self.item(id).await?;
+        if row.immutable {
+            return Err(MailboxError::Immutable("moved"));
+        }
+        row.folder_id = dest.id.clone();
+        self.save(&mut row, None).await?;
+        Ok((row, props))
+    }
+
+    pub async fn copy_item(
+        &self,
+        id: &str,
+        dest: &FolderRow,
+    ) -> Result<(ItemRow, StoredProperties), MailboxError> {
+        let (row, props) = self.item(id).await?;
+        let mut copy = row.clone();
+        copy.id = uuid::Uuid::new_v4().simple().to_string();
+        copy.folder_id = dest.id.clone();
+        copy.immutable = false;
+        copy.version = 1;
+        self.store
+            .mailboxes()
+            .insert_items(&[(copy.clone(), props.values())])
+            .await?;
+        Ok((copy, props))
+    }
+}
+
+/// Carries items stored in the first release's property form forward to the typed form, in
+/// batches, then recounts the folders. Returns how many items it upgraded.
+pub async fn upgrade_stored_items(store: &Store) -> Result<usize, MailboxError> {
+    let repo = store.mailboxes();
+    let mut upgraded = 0;
+    loop {
+        let batch = repo.legacy_items(500).await?;
+        if batch.is_empty() {
+            break;
+        }
+        for mut row in batch {
+            let props = StoredProperties::decode(&row.props, 1);
+            row.props = props.encode();
+            row.props_format = 2;
+            repo.update_item(&row, Some(&props.values())).await?;
+            upgraded += 1;
+        }
+    }
+    if upgraded > 0 {
+        repo.recount().await?;
+    }
+    Ok(upgraded)
+}
