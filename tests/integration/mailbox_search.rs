@@ -28,9 +28,25 @@ impl Rng {
     }
 }
 
-const WORDS: &[&str] = &["Lunch", "lunch?", "Chat with Bob", "chat", "Ärger", "ärger", "Report Q4", "", "über alles", "Zeta"];
-const CLASSES: &[&str] = &["IPM.Note", "ipm.note", "IPM.Note.Microsoft.Conversation", "IPM.Note.Microsoft.Missed", "IPM.Post"];
-const TAGS: &[&str] = &["String", "Integer"];
+const WORDS: &[&str] = &[
+    "Lunch",
+    "lunch?",
+    "Chat with Bob",
+    "chat",
+    "Ärger",
+    "ärger",
+    "Report Q4",
+    "",
+    "über alles",
+    "Zeta",
+];
+const CLASSES: &[&str] = &[
+    "IPM.Note",
+    "ipm.note",
+    "IPM.Note.Microsoft.Conversation",
+    "IPM.Note.Microsoft.Missed",
+    "IPM.Post",
+];
 
 fn ext_uri(kind: &str) -> ews::ExtendedFieldUri {
     match kind {
@@ -43,14 +59,27 @@ fn ext_uri(kind: &str) -> ews::ExtendedFieldUri {
     }
 }
 
-fn random_item(rng: &mut Rng, mailbox: &str, folder: &str, n: usize) -> (ItemRow, StoredProperties) {
+fn random_item(
+    rng: &mut Rng,
+    mailbox: &str,
+    folder: &str,
+    n: usize,
+) -> (ItemRow, StoredProperties) {
     let mut props = StoredProperties::default();
     if rng.below(3) == 0 {
-        props.set_extended(ews::ExtendedProperty::new(ext_uri("String"), *rng.pick(WORDS)));
+        props.set_extended(ews::ExtendedProperty::new(
+            ext_uri("String"),
+            *rng.pick(WORDS),
+        ));
     }
     if rng.below(3) == 0 {
-        let values = (0..1 + rng.below(3)).map(|_| (rng.below(7) as i64 - 2).to_string()).collect();
-        props.set_extended(ews::ExtendedProperty { uri: ext_uri("Integer"), values });
+        let values = (0..1 + rng.below(3))
+            .map(|_| (rng.below(7) as i64 - 2).to_string())
+            .collect();
+        props.set_extended(ews::ExtendedProperty {
+            uri: ext_uri("Integer"),
+            values,
+        });
     }
     let received = 1_700_000_000_000 + rng.below(50) as i64 * 60_000;
     let row = ItemRow {
@@ -81,8 +110,14 @@ fn random_field(rng: &mut Rng) -> Field {
         3 => Field::DateTimeReceived,
         4 => Field::Size,
         5 => Field::IsRead,
-        6 => Field::Extended { key: ext_uri("String").key(), numeric: false },
-        _ => Field::Extended { key: ext_uri("Integer").key(), numeric: true },
+        6 => Field::Extended {
+            key: ext_uri("String").key(),
+            numeric: false,
+        },
+        _ => Field::Extended {
+            key: ext_uri("Integer").key(),
+            numeric: true,
+        },
     }
 }
 
@@ -96,13 +131,22 @@ fn constant(rng: &mut Rng, f: &Field) -> String {
         },
         Field::Size => (rng.below(20) * 100).to_string(),
         Field::IsRead => rng.pick(&["true", "false", "1", "maybe"]).to_string(),
-        Field::Extended { numeric: true, .. } => rng.pick(&["0", "1", "-2", "3.0", "x"]).to_string(),
+        Field::Extended { numeric: true, .. } => {
+            rng.pick(&["0", "1", "-2", "3.0", "x"]).to_string()
+        }
         _ => rng.pick(WORDS).to_string(),
     }
 }
 
 fn random_restriction(rng: &mut Rng, depth: usize) -> Restriction {
-    let ops = [CmpOp::Eq, CmpOp::Ne, CmpOp::Gt, CmpOp::Ge, CmpOp::Lt, CmpOp::Le];
+    let ops = [
+        CmpOp::Eq,
+        CmpOp::Ne,
+        CmpOp::Gt,
+        CmpOp::Ge,
+        CmpOp::Lt,
+        CmpOp::Le,
+    ];
     let modes = [
         Containment::FullString,
         Containment::Prefixed,
@@ -119,7 +163,11 @@ fn random_restriction(rng: &mut Rng, depth: usize) -> Restriction {
         1 => {
             let field = random_field(rng);
             let word = rng.pick(WORDS).to_string();
-            let cut = word.char_indices().nth(rng.below(4)).map(|(i, _)| i).unwrap_or(word.len());
+            let cut = word
+                .char_indices()
+                .nth(rng.below(4))
+                .map(|(i, _)| i)
+                .unwrap_or(word.len());
             Restriction::Contains {
                 field,
                 mode: *rng.pick(&modes),
@@ -128,16 +176,33 @@ fn random_restriction(rng: &mut Rng, depth: usize) -> Restriction {
             }
         }
         2 => Restriction::Exists(random_field(rng)),
-        3 => Restriction::And((0..1 + rng.below(3)).map(|_| random_restriction(rng, depth - 1)).collect()),
-        4 => Restriction::Or((0..1 + rng.below(3)).map(|_| random_restriction(rng, depth - 1)).collect()),
+        3 => Restriction::And(
+            (0..1 + rng.below(3))
+                .map(|_| random_restriction(rng, depth - 1))
+                .collect(),
+        ),
+        4 => Restriction::Or(
+            (0..1 + rng.below(3))
+                .map(|_| random_restriction(rng, depth - 1))
+                .collect(),
+        ),
         _ => Restriction::Not(Box::new(random_restriction(rng, depth - 1))),
     }
 }
 
 fn random_order(rng: &mut Rng) -> Vec<SortOrder> {
-    let fields = [Field::Subject, Field::ItemClass, Field::DateTimeReceived, Field::Size, Field::IsRead];
+    let fields = [
+        Field::Subject,
+        Field::ItemClass,
+        Field::DateTimeReceived,
+        Field::Size,
+        Field::IsRead,
+    ];
     (0..rng.below(3))
-        .map(|_| SortOrder { field: rng.pick(&fields).clone(), descending: rng.below(2) == 0 })
+        .map(|_| SortOrder {
+            field: rng.pick(&fields).clone(),
+            descending: rng.below(2) == 0,
+        })
         .collect()
 }
 
@@ -164,8 +229,9 @@ async fn search_agrees_with_the_reference_on_both_backends() {
         let inbox = mbox.distinguished("inbox").unwrap().clone();
         let other = mbox.distinguished("sentitems").unwrap().clone();
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-        let mut items: Vec<(ItemRow, StoredProperties)> =
-            (0..320).map(|n| random_item(&mut rng, guid, &inbox.id, n)).collect();
+        let mut items: Vec<(ItemRow, StoredProperties)> = (0..320)
+            .map(|n| random_item(&mut rng, guid, &inbox.id, n))
+            .collect();
         let rows: Vec<_> = items.iter().map(|(r, p)| (r.clone(), p.values())).collect();
         store.mailboxes().insert_items(&rows).await.unwrap();
         // Writes that the kept counts must follow: deletes, moves out, class and read changes.
@@ -182,7 +248,11 @@ async fn search_agrees_with_the_reference_on_both_backends() {
                 2 => row.item_class = rng.pick(CLASSES).to_string(),
                 _ => row.is_read = !row.is_read,
             }
-            row.version = store.mailboxes().update_item(&row, Some(&props.values())).await.unwrap();
+            row.version = store
+                .mailboxes()
+                .update_item(&row, Some(&props.values()))
+                .await
+                .unwrap();
             if row.folder_id == inbox.id {
                 items[i] = (row, props);
             } else {
@@ -192,7 +262,11 @@ async fn search_agrees_with_the_reference_on_both_backends() {
         let counts = mbox.counts().await.unwrap();
         let kept = counts.iter().find(|(id, _, _)| *id == inbox.id).unwrap();
         let unread = items.iter().filter(|(r, _)| !r.is_read).count() as i64;
-        assert_eq!((kept.1, kept.2), (items.len() as i64, unread), "{label}: kept counts");
+        assert_eq!(
+            (kept.1, kept.2),
+            (items.len() as i64, unread),
+            "{label}: kept counts"
+        );
         let mut scanned = 0;
         for case in 0..250 {
             let restriction = (case % 10 != 0).then(|| random_restriction(&mut rng, 3));
@@ -200,24 +274,54 @@ async fn search_agrees_with_the_reference_on_both_backends() {
             let (offset, max) = (rng.below(items.len() + 20), 1 + rng.below(60));
             let mut expected: Vec<&ItemRow> = items
                 .iter()
-                .filter(|(r, p)| restriction.as_ref().is_none_or(|x| x.matches(&Candidate { row: r, props: p })))
+                .filter(|(r, p)| {
+                    restriction
+                        .as_ref()
+                        .is_none_or(|x| x.matches(&Candidate { row: r, props: p }))
+                })
                 .map(|(r, _)| r)
                 .collect();
             expected.sort_by(|a, b| reference_order(a, b, &order));
             let total = expected.len();
-            let want: Vec<&str> = expected.iter().skip(offset).take(max).map(|r| r.id.as_str()).collect();
-            if restriction.as_ref().is_some_and(|r| r.to_filter().is_none()) {
+            let want: Vec<&str> = expected
+                .iter()
+                .skip(offset)
+                .take(max)
+                .map(|r| r.id.as_str())
+                .collect();
+            if restriction
+                .as_ref()
+                .is_some_and(|r| r.to_filter().is_none())
+            {
                 scanned += 1;
             }
-            let query = ItemQuery { restriction: restriction.clone(), order: order.clone(), offset, max };
+            let query = ItemQuery {
+                restriction: restriction.clone(),
+                order: order.clone(),
+                offset,
+                max,
+            };
             let page = mbox.find_items(&inbox, &query).await.unwrap();
             let got: Vec<&str> = page.items.iter().map(|(r, _)| r.id.as_str()).collect();
-            assert_eq!(got, want, "{label} case {case}: {restriction:?} {order:?} offset {offset} max {max}");
-            assert_eq!(page.total, total, "{label} case {case}: total of {restriction:?}");
-            assert_eq!(page.includes_last, offset.min(total) + got.len() >= total, "{label} case {case}");
+            assert_eq!(
+                got, want,
+                "{label} case {case}: {restriction:?} {order:?} offset {offset} max {max}"
+            );
+            assert_eq!(
+                page.total, total,
+                "{label} case {case}: total of {restriction:?}"
+            );
+            assert_eq!(
+                page.includes_last,
+                offset.min(total) + got.len() >= total,
+                "{label} case {case}"
+            );
         }
-        assert!(scanned > 5, "{label}: the scan path ran only {scanned} times");
-        store.close().await;
+        assert!(
+            scanned > 5,
+            "{label}: the scan path ran only {scanned} times"
+        );
+        drop(store);
     }
 }
 
@@ -228,7 +332,13 @@ async fn a_store_of_the_first_form_is_carried_forward() {
         let label = store.url().to_string();
         let guid = "mbx-legacy";
         mailbox::provision(&store, guid).await.unwrap();
-        let purges = Mailbox::open(&store, guid).await.unwrap().distinguished("recoverableitemspurges").unwrap().id.clone();
+        let purges = Mailbox::open(&store, guid)
+            .await
+            .unwrap()
+            .distinguished("recoverableitemspurges")
+            .unwrap()
+            .id
+            .clone();
         let old = serde_json::json!({
             "el": {"Body": "<t:Body BodyType=\"HTML\">&lt;p&gt;bob: Lunch?&lt;/p&gt;</t:Body>", "Importance": "<t:Importance>High</t:Importance>"},
             "ext": {"DistinguishedPropertySetId=publicstrings;PropertyName=x-hybridworkid": "<t:ExtendedProperty><t:ExtendedFieldURI DistinguishedPropertySetId=\"PublicStrings\" PropertyName=\"X-HybridWorkId\" PropertyType=\"String\"/><t:Value>w-7</t:Value></t:ExtendedProperty>"},
@@ -236,30 +346,74 @@ async fn a_store_of_the_first_form_is_carried_forward() {
         }).to_string();
         let sql = "INSERT INTO mailbox_items (id, mailbox, folder_id, tag, item_class, subject, props, created_ms, received_ms, modified_ms, size, is_read, is_draft, immutable, version, props_format) VALUES ($1, $2, $3, 'Message', 'IPM.Note.Microsoft.Conversation', 'Lunch?', $4, 1, 1, 1, 10, 0, 0, 1, 3, 1)";
         match store.pool() {
-            store::Pool::Sqlite(p) => { sqlx::query(sql).bind("legacy1").bind(guid).bind(&purges).bind(&old).execute(p).await.unwrap(); }
-            store::Pool::Postgres(p) => { sqlx::query(sql).bind("legacy1").bind(guid).bind(&purges).bind(&old).execute(p).await.unwrap(); }
+            store::Pool::Sqlite(p) => {
+                sqlx::query(sql)
+                    .bind("legacy1")
+                    .bind(guid)
+                    .bind(&purges)
+                    .bind(&old)
+                    .execute(p)
+                    .await
+                    .unwrap();
+            }
+            store::Pool::Postgres(p) => {
+                sqlx::query(sql)
+                    .bind("legacy1")
+                    .bind(guid)
+                    .bind(&purges)
+                    .bind(&old)
+                    .execute(p)
+                    .await
+                    .unwrap();
+            }
         }
-        assert_eq!(mailbox::upgrade_stored_items(&store).await.unwrap(), 1, "{label}");
-        assert_eq!(mailbox::upgrade_stored_items(&store).await.unwrap(), 0, "{label}: once");
+        assert_eq!(
+            mailbox::upgrade_stored_items(&store).await.unwrap(),
+            1,
+            "{label}"
+        );
+        assert_eq!(
+            mailbox::upgrade_stored_items(&store).await.unwrap(),
+            0,
+            "{label}: once"
+        );
         let mbox = Mailbox::open(&store, guid).await.unwrap();
         let (row, props) = mbox.item("legacy1").await.unwrap();
         assert!(row.immutable && row.props_format == 2, "{label}");
-        let shape = ews::Shape { base: ews::BaseShape::AllProperties, ..Default::default() };
+        let shape = ews::Shape {
+            base: ews::BaseShape::AllProperties,
+            ..Default::default()
+        };
         let item = mbox.item_to_ews(&row, &props, &shape, true);
         assert_eq!(item.body.unwrap().text, "<p>bob: Lunch?</p>");
         assert_eq!(item.other[0].text(), "High");
         assert_eq!(item.extended[0].values, vec!["w-7"]);
         // The value index knows it now, and the counts include it.
         let query = ItemQuery {
-            restriction: Some(Restriction::Compare(Field::Extended { key: ews::ExtendedFieldUri::public_string("X-HybridWorkId", "String").key(), numeric: false }, CmpOp::Eq, "W-7".into())),
+            restriction: Some(Restriction::Compare(
+                Field::Extended {
+                    key: ews::ExtendedFieldUri::public_string("X-HybridWorkId", "String").key(),
+                    numeric: false,
+                },
+                CmpOp::Eq,
+                "W-7".into(),
+            )),
             max: 10,
             ..Default::default()
         };
-        let folder = mbox.distinguished("recoverableitemspurges").unwrap().clone();
+        let folder = mbox
+            .distinguished("recoverableitemspurges")
+            .unwrap()
+            .clone();
         let page = mbox.find_items(&folder, &query).await.unwrap();
         assert_eq!((page.items.len(), page.total), (1, 1), "{label}");
         let counts = mbox.counts().await.unwrap();
-        assert!(counts.iter().any(|(id, t, u)| *id == folder.id && *t == 1 && *u == 1), "{label}: {counts:?}");
-        store.close().await;
+        assert!(
+            counts
+                .iter()
+                .any(|(id, t, u)| *id == folder.id && *t == 1 && *u == 1),
+            "{label}: {counts:?}"
+        );
+        drop(store);
     }
 }

@@ -268,7 +268,7 @@ impl Mailboxes<'_> {
     pub async fn counts(&self, mailbox: &str) -> Result<Vec<(String, i64, i64)>, StoreError> {
         let s = self.store;
         with_pool!(s.pool(), p => {
-            let rows = sqlx::query("SELECT c.folder_id, SUM(c.total) AS total, SUM(c.unread) AS unread FROM mailbox_folder_counts c JOIN mailbox_folders f ON f.id = c.folder_id WHERE f.mailbox = $1 GROUP BY c.folder_id")
+            let rows = sqlx::query("SELECT c.folder_id, CAST(SUM(c.total) AS BIGINT) AS total, CAST(SUM(c.unread) AS BIGINT) AS unread FROM mailbox_folder_counts c JOIN mailbox_folders f ON f.id = c.folder_id WHERE f.mailbox = $1 GROUP BY c.folder_id")
                 .bind(mailbox).fetch_all(p).await.map_err(|e| s.db_error(e))?;
             let mut out = Vec::new();
             for r in &rows {
@@ -363,8 +363,7 @@ impl Mailboxes<'_> {
     ) -> Result<i64, StoreError> {
         let s = self.store;
         if *filter == ItemFilter::True {
-            let sql =
-                "SELECT COALESCE(SUM(total), 0) FROM mailbox_folder_counts WHERE folder_id = $1";
+            let sql = "SELECT CAST(COALESCE(SUM(total), 0) AS BIGINT) FROM mailbox_folder_counts WHERE folder_id = $1";
             return with_pool!(s.pool(), p => {
                 let n: i64 = sqlx::query_scalar(sql).bind(folder_id).fetch_one(p).await.map_err(|e| s.db_error(e))?;
                 Ok(n)
