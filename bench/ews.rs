@@ -196,6 +196,17 @@ fn get_inbox() -> String {
     })
 }
 
+/// GetFolder with every property, item counts included (one store read).
+fn get_inbox_counts() -> String {
+    envelope(ews::Operation::GetFolder {
+        shape: ews::Shape {
+            base: ews::BaseShape::AllProperties,
+            ..Default::default()
+        },
+        folder_ids: vec![ews::FolderRef::distinguished("inbox")],
+    })
+}
+
 fn message(class: &str, subject: &str) -> ews::Item {
     let mut i = ews::Item::new("Message");
     i.item_class = Some(class.into());
@@ -317,6 +328,7 @@ async fn main() {
     rate(&http, &ews, Some(&token), Some(get_folder.clone()), 10, 1).await;
     let ceiling = rate(&http, &format!("{onprem}/health"), None, None, n, c).await;
     let folder = rate(&http, &ews, Some(&token), Some(get_folder), n, c).await;
+    let counted = rate(&http, &ews, Some(&token), Some(get_inbox_counts()), n, c).await;
     let writes = rate(&http, &ews, Some(&token), Some(create), n / 3, c).await;
     let batches = rate(&http, &ews, Some(&token), Some(batch), n / 30, c).await;
     println!(
@@ -330,9 +342,15 @@ async fn main() {
     );
     println!(
         "{:<48} {:>10.0} {:>12.2}",
-        "GetFolder inbox, act-as token",
+        "GetFolder inbox IdOnly, act-as token",
         folder,
         folder / ceiling
+    );
+    println!(
+        "{:<48} {:>10.0} {:>12.2}",
+        "GetFolder inbox AllProperties (with counts)",
+        counted,
+        counted / ceiling
     );
     println!(
         "{:<48} {:>10.0} {:>12.2}",
@@ -436,7 +454,7 @@ async fn mailbox_scale(
             ),
         ),
         ("FindItem page at offset 50,000", find(None, 50_000)),
-        ("GetFolder inbox with counts", get_inbox()),
+        ("GetFolder inbox with counts", get_inbox_counts()),
     ];
     let mut filled = 0usize;
     let mut first: Option<Vec<f64>> = None;

@@ -1,7 +1,7 @@
 //! The cloud role through real HTTP: the Graph-like API, metadata, and the token endpoint with
 //! every refusal; the issued token checked by the on-premises validation pipeline.
 
-use crypto::{Certificate, CertificateRequest, RsaPrivateKey, SelfSigned};
+use crypto::{Certificate, CertificateRequest, RsaPrivateKey, KeyPair};
 use hybrid_tests::{CloudUnderTest, TempDir};
 use reqwest::{Client, StatusCode};
 use s2s::ids::{
@@ -20,7 +20,7 @@ struct World {
     http: Client,
     tenant: String,
     admin: String,
-    partner: SelfSigned,
+    partner: KeyPair,
     _dir: TempDir,
 }
 

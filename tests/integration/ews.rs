@@ -3,7 +3,7 @@
 //! hardening. Tokens come from the running cloud role (ACS) or from a self-issuing partner
 //! registered by its metadata document.
 
-use crypto::{CertificateRequest, SelfSigned};
+use crypto::{CertificateRequest, KeyPair};
 use hybrid_tests::{CloudUnderTest, OnPremUnderTest, TempDir};
 use reqwest::StatusCode;
 use s2s::ids::{ACS_APP_ID, Audience, EXCHANGE_APP_ID, PrincipalId, SKYPE_APP_ID};
@@ -17,9 +17,9 @@ struct World {
     cloud: CloudUnderTest,
     onprem: OnPremUnderTest,
     tenant: String,
-    partner: SelfSigned,
+    partner: KeyPair,
     /// A self-issuing partner application's key, published by `_metadata`.
-    selfissuer: SelfSigned,
+    selfissuer: KeyPair,
     _metadata: tokio::task::JoinHandle<()>,
     _dir: TempDir,
 }

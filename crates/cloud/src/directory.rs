@@ -212,7 +212,6 @@ pub async fn ensure_signing_keys(store: &Store) -> Result<(), CloudError> {
 }
 
 fn new_signing_key(status: &str) -> Result<serde_json::Value, CloudError> {
-    use base64::Engine;
     let made = CertificateRequest {
         common_name: "accounts.accesscontrol.windows.net".into(),
         validity: time::Duration::days(2 * 365),
@@ -220,10 +219,11 @@ fn new_signing_key(status: &str) -> Result<serde_json::Value, CloudError> {
     }
     .self_signed()
     .map_err(|e| CloudError::Internal(e.to_string()))?;
+    let stored = made.to_stored();
     Ok(json!({
         "status": status,
-        "certificate": made.certificate.to_base64(),
-        "privateKey": base64::engine::general_purpose::STANDARD.encode(made.key.to_pkcs8_der().as_slice()),
+        "certificate": stored.certificate,
+        "privateKey": stored.private_key,
     }))
 }
 

@@ -181,14 +181,11 @@ fn decode<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, store::StoreEr
 
 fn signing_key(v: &Value) -> Result<SigningKey, store::StoreError> {
     let corrupt = |m: String| store::StoreError::Corrupt(format!("STS signing key: {m}"));
-    let cert = Certificate::from_base64(v["certificate"].as_str().unwrap_or_default())
-        .map_err(|e| corrupt(e.to_string()))?;
-    let der = base64_decode(v["privateKey"].as_str().unwrap_or_default())
-        .ok_or_else(|| corrupt("bad key encoding".into()))?;
-    let key = RsaPrivateKey::from_pkcs8_der(&der).map_err(|e| corrupt(e.to_string()))?;
+    let stored: crypto::StoredKeyPair = decode(v)?;
+    let pair = crypto::KeyPair::from_stored(&stored).map_err(|e| corrupt(e.to_string()))?;
     Ok(SigningKey {
-        certificate: cert,
-        key,
+        certificate: pair.certificate,
+        key: pair.key,
         status: v["status"].as_str().unwrap_or("previous").to_string(),
     })
 }

@@ -22,6 +22,8 @@ pub enum CryptoError {
     InvalidValidity(String),
     #[error("certificate generation failed: {0}")]
     Generation(String),
+    #[error("the private key is not the certificate's")]
+    KeyMismatch,
 }
 
 impl CryptoError {
@@ -37,6 +39,7 @@ impl CryptoError {
             CryptoError::BadSignature => "CryptoBadSignature",
             CryptoError::InvalidValidity(_) => "CryptoInvalidValidity",
             CryptoError::Generation(_) => "CryptoGeneration",
+            CryptoError::KeyMismatch => "CryptoKeyMismatch",
         }
     }
 }

@@ -1,6 +1,6 @@
 use crate::{Certificate, CryptoError, RsaPrivateKey};
 use rcgen::{
-    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, KeyPair,
+    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
     KeyUsagePurpose, RsaKeySize, SerialNumber,
 };
 use time::{Duration, OffsetDateTime};
@@ -38,16 +38,9 @@ impl Default for CertificateRequest {
     }
 }
 
-/// A freshly made certificate and the private key that signs with it.
-#[derive(Debug)]
-pub struct SelfSigned {
-    pub certificate: Certificate,
-    pub key: RsaPrivateKey,
-}
-
 impl CertificateRequest {
     /// Generates an RSA key and a self-signed certificate for it.
-    pub fn self_signed(&self) -> Result<SelfSigned, CryptoError> {
+    pub fn self_signed(&self) -> Result<crate::KeyPair, CryptoError> {
         let size = match self.key_bits {
             b if b < crate::MIN_RSA_BITS => {
                 return Err(CryptoError::KeyTooSmall {
@@ -66,13 +59,13 @@ impl CertificateRequest {
             ));
         }
         let gen_err = |e: rcgen::Error| CryptoError::Generation(e.to_string());
-        let key_pair = KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, size).map_err(gen_err)?;
+        let key_pair = rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, size).map_err(gen_err)?;
         let params = self.params()?;
         let cert = params.self_signed(&key_pair).map_err(gen_err)?;
         let key =
             RsaPrivateKey::from_pkcs8_der(&zeroize::Zeroizing::new(key_pair.serialize_der()))?;
         let certificate = Certificate::from_der(cert.der())?;
-        Ok(SelfSigned { certificate, key })
+        Ok(crate::KeyPair { certificate, key })
     }
 
     fn params(&self) -> Result<CertificateParams, CryptoError> {

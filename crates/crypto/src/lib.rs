@@ -9,11 +9,13 @@ mod cert;
 mod error;
 mod generate;
 mod keys;
+mod pair;
 pub mod pem;
 pub mod pkcs12;
 pub mod secret;
 
 pub use cert::{Certificate, base64url, base64url_decode, sha256};
 pub use error::CryptoError;
-pub use generate::{AUTH_CERTIFICATE_SUBJECT, CertificateRequest, SelfSigned};
+pub use generate::{AUTH_CERTIFICATE_SUBJECT, CertificateRequest};
+pub use pair::{KeyPair, StoredKeyPair};
 pub use keys::{MIN_RSA_BITS, RsaPrivateKey, RsaPublicKey};

@@ -19,6 +19,8 @@ pub use search::{
     Candidate, Containment, Field, Restriction, SortOrder, format_time, parse_time_ms,
     reference_order,
 };
-pub use service::{ConflictResolution, ItemPage, ItemQuery, Mailbox, upgrade_stored_items};
+pub use service::{
+    ConflictResolution, FolderTrees, ItemPage, ItemQuery, Mailbox, upgrade_stored_items,
+};
 pub use store::CmpOp;
 pub use tree::{DISTINGUISHED, Distinguished, provision};

@@ -7,6 +7,7 @@ use crate::item::{self, change_key};
 use crate::props::StoredProperties;
 use crate::search::{Candidate, Field, Restriction, SortOrder};
 use ews::{FolderRef, Item, Shape};
+use std::sync::Arc;
 use store::{CmpOp, FolderRow, ItemFilter, ItemRow, Store, StoreError};
 
 /// How a write treats the change key it was given.
@@ -44,11 +45,50 @@ pub struct ItemPage {
     pub includes_last: bool,
 }
 
-/// A mailbox: its folder tree (small and bounded) is read once per request.
+/// Folder trees kept in memory, by mailbox. A tree is small and changes rarely; every folder
+/// write is a change on the store's feed, and the owner clears the trees on any change, so a
+/// request needs no database read to find a folder. A tree read while a clear happens is not
+/// kept (the generation tells).
+#[derive(Default)]
+pub struct FolderTrees {
+    inner: std::sync::Mutex<(u64, std::collections::HashMap<String, Arc<Vec<FolderRow>>>)>,
+}
+
+impl FolderTrees {
+    /// At most this many trees are kept; past it the cache starts again.
+    const MAX: usize = 10_000;
+
+    pub fn clear(&self) {
+        let mut g = self.inner.lock().expect("folder trees");
+        g.0 += 1;
+        g.1.clear();
+    }
+
+    async fn get(&self, store: &Store, guid: &str) -> Result<Arc<Vec<FolderRow>>, StoreError> {
+        let generation = {
+            let g = self.inner.lock().expect("folder trees");
+            if let Some(t) = g.1.get(guid) {
+                return Ok(t.clone());
+            }
+            g.0
+        };
+        let tree = Arc::new(store.mailboxes().folders(guid).await?);
+        let mut g = self.inner.lock().expect("folder trees");
+        if g.0 == generation {
+            if g.1.len() >= Self::MAX {
+                g.1.clear();
+            }
+            g.1.insert(guid.to_string(), tree.clone());
+        }
+        Ok(tree)
+    }
+}
+
+/// A mailbox for the length of a request.
 pub struct Mailbox {
     store: Store,
     guid: String,
-    folders: Vec<FolderRow>,
+    folders: Arc<Vec<FolderRow>>,
 }
 
 fn now() -> i64 {
@@ -60,11 +100,21 @@ fn props_of(row: &ItemRow) -> StoredProperties {
 }
 
 impl Mailbox {
+    /// Reads the folder tree from the store.
     pub async fn open(store: &Store, guid: &str) -> Result<Mailbox, MailboxError> {
         Ok(Mailbox {
             store: store.clone(),
             guid: guid.to_string(),
-            folders: store.mailboxes().folders(guid).await?,
+            folders: Arc::new(store.mailboxes().folders(guid).await?),
+        })
+    }
+
+    /// Takes the folder tree from `trees` (reading it once when it is not there).
+    pub async fn open_cached(store: &Store, trees: &FolderTrees, guid: &str) -> Result<Mailbox, MailboxError> {
+        Ok(Mailbox {
+            store: store.clone(),
+            guid: guid.to_string(),
+            folders: trees.get(store, guid).await?,
         })
     }
 
@@ -107,11 +157,31 @@ impl Mailbox {
 
     /// Kept counts of every folder: (folder id, total, unread).
     pub async fn counts(&self) -> Result<Vec<(String, i64, i64)>, MailboxError> {
-        Ok(self.store.mailboxes().counts(&self.guid).await?)
+        Ok(self.store.mailboxes().folder_counts(&self.guid).await?)
     }
 
-    /// The folder in EWS form, with its counts.
-    pub fn folder_to_ews(&self, f: &FolderRow, counts: &[(String, i64, i64)]) -> ews::Folder {
+    /// Whether a folder shape asks for item counts (the only folder property read per request).
+    pub fn shape_wants_counts(shape: &Shape) -> bool {
+        shape.base != ews::BaseShape::IdOnly
+            || shape.additional.iter().any(|p| {
+                matches!(p.element_name(), Some("TotalCount" | "UnreadCount"))
+            })
+    }
+
+    /// The folder in EWS form, in `shape`; counts come from [`Mailbox::counts`].
+    pub fn folder_to_ews(
+        &self,
+        f: &FolderRow,
+        shape: &Shape,
+        counts: &[(String, i64, i64)],
+    ) -> ews::Folder {
+        let all = shape.base != ews::BaseShape::IdOnly;
+        let wants = |name: &str| {
+            all || shape
+                .additional
+                .iter()
+                .any(|p| p.element_name() == Some(name))
+        };
         let kind = match f.folder_class.as_deref() {
             Some(c) if c.starts_with("IPF.Appointment") => "CalendarFolder",
             Some(c) if c.starts_with("IPF.Contact") => "ContactsFolder",
@@ -128,6 +198,7 @@ impl Mailbox {
             .iter()
             .filter(|c| c.parent_id.as_deref() == Some(f.id.as_str()))
             .count();
+        let has_unread = kind == "Folder" || kind == "TasksFolder";
         ews::Folder {
             kind: kind.into(),
             folder_id: Some(ews::ItemId::new(&f.id, change_key(f.version))),
@@ -135,15 +206,19 @@ impl Mailbox {
                 .parent_id
                 .as_deref()
                 .and_then(|p| self.folder_by_id(p))
+                .filter(|_| wants("ParentFolderId"))
                 .map(|p| ews::ItemId::new(&p.id, change_key(p.version))),
-            folder_class: f.folder_class.clone(),
-            display_name: Some(f.display_name.clone()),
-            total_count: Some(total),
-            child_folder_count: Some(children as i64),
+            folder_class: f.folder_class.clone().filter(|_| wants("FolderClass")),
+            display_name: wants("DisplayName").then(|| f.display_name.clone()),
+            total_count: wants("TotalCount").then_some(total),
+            child_folder_count: wants("ChildFolderCount").then_some(children as i64),
             extended: Vec::new(),
-            effective_rights: Some(ews::EffectiveRights::OWNER),
-            unread_count: (kind == "Folder" || kind == "TasksFolder").then_some(unread),
-            distinguished_folder_id: f.distinguished.clone(),
+            effective_rights: wants("EffectiveRights").then_some(ews::EffectiveRights::OWNER),
+            unread_count: (has_unread && wants("UnreadCount")).then_some(unread),
+            distinguished_folder_id: f
+                .distinguished
+                .clone()
+                .filter(|_| wants("DistinguishedFolderId")),
         }
     }
 

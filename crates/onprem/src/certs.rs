@@ -54,23 +54,18 @@ pub fn certificate_object(
 
 /// The certificate and private key (if any) of a stored certificate object.
 pub fn load(v: &Value) -> Result<(Certificate, Option<RsaPrivateKey>), OnPremError> {
-    let cert = Certificate::from_base64(text(v, "_Der"))
-        .map_err(|e| OnPremError::Internal(format!("stored certificate: {e}")))?;
-    let key = match v.get("_Key").and_then(Value::as_str) {
+    match v.get("_Key").and_then(Value::as_str) {
         Some(k) => {
-            let der = zeroize::Zeroizing::new(
-                STANDARD
-                    .decode(k)
-                    .map_err(|e| OnPremError::Internal(e.to_string()))?,
-            );
-            Some(
-                RsaPrivateKey::from_pkcs8_der(&der)
-                    .map_err(|e| OnPremError::Internal(format!("stored key: {e}")))?,
-            )
+            let pair = crypto::KeyPair::from_base64(text(v, "_Der"), k)
+                .map_err(|e| OnPremError::Internal(format!("stored certificate and key: {e}")))?;
+            Ok((pair.certificate, Some(pair.key)))
         }
-        None => None,
-    };
-    Ok((cert, key))
+        None => Ok((
+            Certificate::from_base64(text(v, "_Der"))
+                .map_err(|e| OnPremError::Internal(format!("stored certificate: {e}")))?,
+            None,
+        )),
+    }
 }
 
 pub async fn by_thumbprint(

@@ -34,6 +34,8 @@ impl OnPremConfig {
 
 pub struct OnPremState {
     pub store: Store,
+    /// Mailboxes' folder trees, cleared on every change the store reports.
+    pub folder_trees: mailbox::FolderTrees,
     pub config: OnPremConfig,
     trust: RwLock<Arc<TrustState>>,
     /// Actor tokens already verified; cleared with every trust reload.
@@ -52,6 +54,7 @@ impl OnPremState {
         let fresh = trust::load(&self.store).await?;
         *self.trust.write().expect("trust lock") = Arc::new(fresh);
         self.actor_cache.clear();
+        self.folder_trees.clear();
         let mut creds = Vec::new();
         for (kind, operator) in [(ADMIN_CREDENTIAL, false), (OPERATOR_CREDENTIAL, true)] {
             for o in all(&self.store, kind).await? {
@@ -133,6 +136,7 @@ impl OnPremServer {
             config,
             trust: RwLock::new(Arc::new(TrustState::default())),
             actor_cache: s2s::ActorCache::new(100_000),
+            folder_trees: mailbox::FolderTrees::default(),
             credentials: RwLock::new(Arc::new(Vec::new())),
         });
         state.reload().await?;

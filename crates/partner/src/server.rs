@@ -337,7 +337,7 @@ impl PartnerServer {
     }
 
     pub fn certificate(&self) -> Certificate {
-        self.state.signing().cert.clone()
+        self.state.signing().certificate.clone()
     }
 }
 

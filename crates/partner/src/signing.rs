@@ -8,9 +8,7 @@ use crate::server::{AppState, KIND_KEY};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use crypto::{Certificate, CertificateRequest, RsaPrivateKey};
+use crypto::{Certificate, CertificateRequest};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,11 +16,8 @@ use store::{NewObject, Store};
 
 const SUBJECT: &str = "Skype for Business Online partner (Hybrid)";
 
-/// A certificate and its private key.
-pub struct SigningPair {
-    pub cert: Certificate,
-    pub key: RsaPrivateKey,
-}
+/// The partner's signing certificate with its key.
+pub type SigningPair = crypto::KeyPair;
 
 fn generate() -> Result<Value, PartnerError> {
     let made = CertificateRequest {
@@ -31,21 +26,13 @@ fn generate() -> Result<Value, PartnerError> {
     }
     .self_signed()
     .map_err(|e| PartnerError::Internal(e.to_string()))?;
-    Ok(json!({
-        "certificate": made.certificate.to_base64(),
-        "privateKey": STANDARD.encode(made.key.to_pkcs8_der().as_slice()),
-    }))
+    serde_json::to_value(made.to_stored()).map_err(|e| PartnerError::Internal(e.to_string()))
 }
 
 fn decode(data: &Value) -> Result<SigningPair, PartnerError> {
-    let cert = Certificate::from_base64(data["certificate"].as_str().unwrap_or(""))
-        .map_err(|e| PartnerError::Internal(e.to_string()))?;
-    let der = STANDARD
-        .decode(data["privateKey"].as_str().unwrap_or(""))
-        .map_err(|e| PartnerError::Internal(e.to_string()))?;
-    let key =
-        RsaPrivateKey::from_pkcs8_der(&der).map_err(|e| PartnerError::Internal(e.to_string()))?;
-    Ok(SigningPair { cert, key })
+    let stored: crypto::StoredKeyPair = serde_json::from_value(data.clone())
+        .map_err(|e| PartnerError::Internal(format!("stored signing key: {e}")))?;
+    crypto::KeyPair::from_stored(&stored).map_err(|e| PartnerError::Internal(e.to_string()))
 }
 
 /// The current signing pair, made on first start.
@@ -87,9 +74,9 @@ pub async fn get_certificate(
         let obj = a.state.store.directory().find(KIND_KEY, "", "next").await?;
         let obj =
             obj.ok_or_else(|| PartnerError::NotFound("the next signing certificate".into()))?;
-        return Ok(axum::Json(describe(&decode(&obj.data)?.cert, "next")).into_response());
+        return Ok(axum::Json(describe(&decode(&obj.data)?.certificate, "next")).into_response());
     }
-    Ok(axum::Json(describe(&a.state.signing().cert, "current")).into_response())
+    Ok(axum::Json(describe(&a.state.signing().certificate, "current")).into_response())
 }
 
 /// `POST /admin/signing-certificate/next`: stages a next certificate (or returns the staged one).
@@ -106,7 +93,7 @@ pub async fn stage_next(
                 .await?
         }
     };
-    Ok(axum::Json(describe(&decode(&obj.data)?.cert, "next")).into_response())
+    Ok(axum::Json(describe(&decode(&obj.data)?.certificate, "next")).into_response())
 }
 
 /// `POST /admin/signing-certificate/publish`: the staged certificate becomes current, once the
@@ -127,11 +114,11 @@ pub async fn publish(
         let registered = a.state.registered_thumbprints().await?;
         if !registered
             .iter()
-            .any(|t| t.eq_ignore_ascii_case(pair.cert.thumbprint()))
+            .any(|t| t.eq_ignore_ascii_case(pair.certificate.thumbprint()))
         {
             return Err(PartnerError::NextCertificateNotRegistered(format!(
                 "the next signing certificate {} is not a Verify key of {} valid now: register it first (hybrid cloud add-service-principal-key)",
-                pair.cert.thumbprint(),
+                pair.certificate.thumbprint(),
                 a.state.settings().await?.client_app_id
             )));
         }
@@ -142,7 +129,7 @@ pub async fn publish(
         .ok_or_else(|| PartnerError::Internal("no signing key".into()))?;
     dir.update(&current, "current", next.data.clone()).await?;
     dir.delete(&next).await?;
-    let described = describe(&pair.cert, "current");
+    let described = describe(&pair.certificate, "current");
     a.state.set_signing(Arc::new(pair));
     tracing::info!(thumbprint = %described["thumbprint"], "signing certificate published");
     Ok(axum::Json(described).into_response())

@@ -93,7 +93,7 @@ impl TokenClient {
             expires: t + 600,
             jti: Some(&jti),
         }
-        .sign(&signing.key, &signing.cert);
+        .sign(&signing.key, &signing.certificate);
         let form = [
             ("grant_type", "http://oauth.net/grant_type/jwt/1.0/bearer"),
             ("assertion", assertion.as_str()),

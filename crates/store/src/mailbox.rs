@@ -4,6 +4,7 @@
 //! columns, an index of extended-property values, and folder counts kept in step with every
 //! write, so that no request needs to read a whole folder.
 
+use crate::changes::record_change;
 use crate::search::{self, ItemFilter, OrderKey, SqlValue, text_key};
 use crate::store::{with_pool, write_tx};
 use crate::{Store, StoreError};
@@ -126,6 +127,9 @@ macro_rules! config_from_row {
 
 const ITEM_COLUMNS: &str = "id, mailbox, folder_id, tag, item_class, subject, props, props_format, created_ms, received_ms, modified_ms, size, is_read, is_draft, immutable, version";
 
+/// The change channel of folder writes (creating, renaming, moving or removing folders).
+pub const FOLDERS_CHANNEL: &str = "MailboxFolders";
+
 /// One value of an item's extended property, as the value index keeps it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemValue {
@@ -239,15 +243,22 @@ impl Mailboxes<'_> {
                     .map_err(|e| s.db_error(e))?;
                 made += 1;
             }
-            made
+            // Every process keeps folder trees in memory: this tells them to read them again.
+            let seq = if made > 0 { Some(record_change!(s, tx, FOLDERS_CHANNEL)) } else { None };
+            (made, seq)
         });
+        let (made, seq) = made;
+        if let Some(seq) = seq {
+            s.feed().committed(seq, FOLDERS_CHANNEL);
+        }
         Ok(made)
     }
 
     pub async fn folders(&self, mailbox: &str) -> Result<Vec<FolderRow>, StoreError> {
         let s = self.store;
         with_pool!(s.pool(), p => {
-            let rows = sqlx::query("SELECT * FROM mailbox_folders WHERE mailbox = $1").bind(mailbox).fetch_all(p).await.map_err(|e| s.db_error(e))?;
+            let rows = sqlx::query("SELECT id, mailbox, parent_id, distinguished, display_name, folder_class, version FROM mailbox_folders WHERE mailbox = $1")
+                .bind(mailbox).fetch_all(p).await.map_err(|e| s.db_error(e))?;
             let mut out = Vec::with_capacity(rows.len());
             for r in &rows {
                 out.push(folder_from_row!(s, r));
@@ -264,13 +275,13 @@ impl Mailboxes<'_> {
         })
     }
 
-    /// Item counts per folder of a mailbox: (folder id, total, unread), from the kept counts.
-    pub async fn counts(&self, mailbox: &str) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    /// The kept counts of a mailbox's folders: (folder id, total, unread).
+    pub async fn folder_counts(&self, mailbox: &str) -> Result<Vec<(String, i64, i64)>, StoreError> {
         let s = self.store;
         with_pool!(s.pool(), p => {
             let rows = sqlx::query("SELECT c.folder_id, CAST(SUM(c.total) AS BIGINT) AS total, CAST(SUM(c.unread) AS BIGINT) AS unread FROM mailbox_folder_counts c JOIN mailbox_folders f ON f.id = c.folder_id WHERE f.mailbox = $1 GROUP BY c.folder_id")
                 .bind(mailbox).fetch_all(p).await.map_err(|e| s.db_error(e))?;
-            let mut out = Vec::new();
+            let mut out = Vec::with_capacity(rows.len());
             for r in &rows {
                 let e = |e| s.db_error(e);
                 out.push((r.try_get("folder_id").map_err(e)?, r.try_get::<Option<i64>, _>("total").map_err(e)?.unwrap_or(0), r.try_get::<Option<i64>, _>("unread").map_err(e)?.unwrap_or(0)));

@@ -2,7 +2,7 @@
 
 use super::{Context, message, refusal};
 use ews::{Find, FolderRef, Payload, ResponseMessage, RootFolder};
-use mailbox::MailboxError;
+use mailbox::{Mailbox, MailboxError};
 
 /// Real conversion is not offered; clients send ConvertId to learn the server version, which
 /// every response header carries. Answered as Exchange answers the probe.
@@ -17,16 +17,29 @@ pub fn convert_id(n: usize) -> Vec<ResponseMessage> {
         .collect()
 }
 
+/// The kept counts, read only when the shape asks for them.
+async fn counts_for(
+    ctx: &Context<'_>,
+    shape: &ews::Shape,
+) -> Result<Vec<(String, i64, i64)>, MailboxError> {
+    if Mailbox::shape_wants_counts(shape) {
+        ctx.mbox.counts().await
+    } else {
+        Ok(Vec::new())
+    }
+}
+
 pub async fn get_folder(
     ctx: &Context<'_>,
+    shape: &ews::Shape,
     ids: &[FolderRef],
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
-    let counts = ctx.mbox.counts().await?;
+    let counts = counts_for(ctx, shape).await?;
     Ok(ids
         .iter()
         .map(|id| match ctx.folder(id) {
             Ok(f) => {
-                ResponseMessage::success(Payload::Folders(vec![ctx.mbox.folder_to_ews(f, &counts)]))
+                ResponseMessage::success(Payload::Folders(vec![ctx.mbox.folder_to_ews(f, shape, &counts)]))
             }
             Err(e) => refusal(e),
         })
@@ -37,7 +50,7 @@ pub async fn find_folder(
     ctx: &Context<'_>,
     find: &Find,
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
-    let counts = ctx.mbox.counts().await?;
+    let counts = counts_for(ctx, &find.shape).await?;
     let deep = find.traversal == ews::Traversal::Deep;
     let (offset, max) = find
         .paging
@@ -60,7 +73,7 @@ pub async fn find_folder(
             .iter()
             .skip(offset)
             .take(max)
-            .map(|f| ctx.mbox.folder_to_ews(f, &counts))
+            .map(|f| ctx.mbox.folder_to_ews(f, &find.shape, &counts))
             .collect();
         let end = (offset + page.len()).min(total);
         out.push(message(Ok(Payload::FoundFolders(RootFolder {

@@ -123,10 +123,12 @@ async fn dispatch(
             *return_full_contact_data,
         ));
     }
-    let mbox = Mailbox::open(&state.store, &c.mailbox.guid).await?;
+    let mbox = Mailbox::open_cached(&state.store, &state.folder_trees, &c.mailbox.guid).await?;
     let ctx = Context { state, c, mbox };
     match op {
-        Operation::GetFolder { folder_ids, .. } => folders::get_folder(&ctx, folder_ids).await,
+        Operation::GetFolder { shape, folder_ids } => {
+            folders::get_folder(&ctx, shape, folder_ids).await
+        }
         Operation::FindFolder(f) => folders::find_folder(&ctx, f).await,
         Operation::FindItem(f) => items::find_item(&ctx, f).await,
         Operation::GetItem { shape, item_ids } => items::get_item(&ctx, shape, item_ids).await,
