@@ -1,7 +1,7 @@
 //! The cloud role through real HTTP: the Graph-like API, metadata, and the token endpoint with
 //! every refusal; the issued token checked by the on-premises validation pipeline.
 
-use crypto::{Certificate, CertificateRequest, RsaPrivateKey, KeyPair};
+use crypto::{Certificate, CertificateRequest, KeyPair, RsaPrivateKey};
 use hybrid_tests::{CloudUnderTest, TempDir};
 use reqwest::{Client, StatusCode};
 use s2s::ids::{

@@ -1,7 +1,7 @@
 use crate::{Certificate, CryptoError, RsaPrivateKey};
 use rcgen::{
-    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
-    KeyUsagePurpose, RsaKeySize, SerialNumber,
+    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, KeyUsagePurpose,
+    RsaKeySize, SerialNumber,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -59,7 +59,8 @@ impl CertificateRequest {
             ));
         }
         let gen_err = |e: rcgen::Error| CryptoError::Generation(e.to_string());
-        let key_pair = rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, size).map_err(gen_err)?;
+        let key_pair =
+            rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, size).map_err(gen_err)?;
         let params = self.params()?;
         let cert = params.self_signed(&key_pair).map_err(gen_err)?;
         let key =

@@ -17,5 +17,5 @@ pub mod secret;
 pub use cert::{Certificate, base64url, base64url_decode, sha256};
 pub use error::CryptoError;
 pub use generate::{AUTH_CERTIFICATE_SUBJECT, CertificateRequest};
-pub use pair::{KeyPair, StoredKeyPair};
 pub use keys::{MIN_RSA_BITS, RsaPrivateKey, RsaPublicKey};
+pub use pair::{KeyPair, StoredKeyPair};

@@ -80,6 +80,9 @@ mod tests {
             certificate: a.certificate.to_base64(),
             private_key: b.key_base64().to_string(),
         };
-        assert_eq!(KeyPair::from_stored(&mixed).unwrap_err().code(), "CryptoKeyMismatch");
+        assert_eq!(
+            KeyPair::from_stored(&mixed).unwrap_err().code(),
+            "CryptoKeyMismatch"
+        );
     }
 }

@@ -51,8 +51,11 @@ pub struct ItemPage {
 /// kept (the generation tells).
 #[derive(Default)]
 pub struct FolderTrees {
-    inner: std::sync::Mutex<(u64, std::collections::HashMap<String, Arc<Vec<FolderRow>>>)>,
+    /// The generation (bumped by every clear) and the trees by mailbox.
+    inner: std::sync::Mutex<(u64, TreeMap)>,
 }
+
+type TreeMap = std::collections::HashMap<String, Arc<Vec<FolderRow>>>;
 
 impl FolderTrees {
     /// At most this many trees are kept; past it the cache starts again.
@@ -110,7 +113,11 @@ impl Mailbox {
     }
 
     /// Takes the folder tree from `trees` (reading it once when it is not there).
-    pub async fn open_cached(store: &Store, trees: &FolderTrees, guid: &str) -> Result<Mailbox, MailboxError> {
+    pub async fn open_cached(
+        store: &Store,
+        trees: &FolderTrees,
+        guid: &str,
+    ) -> Result<Mailbox, MailboxError> {
         Ok(Mailbox {
             store: store.clone(),
             guid: guid.to_string(),
@@ -163,9 +170,10 @@ impl Mailbox {
     /// Whether a folder shape asks for item counts (the only folder property read per request).
     pub fn shape_wants_counts(shape: &Shape) -> bool {
         shape.base != ews::BaseShape::IdOnly
-            || shape.additional.iter().any(|p| {
-                matches!(p.element_name(), Some("TotalCount" | "UnreadCount"))
-            })
+            || shape
+                .additional
+                .iter()
+                .any(|p| matches!(p.element_name(), Some("TotalCount" | "UnreadCount")))
     }
 
     /// The folder in EWS form, in `shape`; counts come from [`Mailbox::counts`].

@@ -14,6 +14,7 @@ pub mod outbound;
 pub mod params;
 pub mod rbac;
 pub mod recipients;
+pub mod records;
 pub mod refresh;
 pub mod server;
 pub mod trust;

@@ -2,11 +2,11 @@
 //! whenever an AuthServer, PartnerApplication, AuthConfig or accepted domain changes.
 
 use crate::objects::*;
+use crate::records::*;
 use crypto::Certificate;
 use s2s::{
     IssuerKey, IssuerKind, PartnerApplicationTrust, PrincipalId, TrustSnapshot, TrustedIssuer,
 };
-use serde_json::Value;
 use store::Store;
 
 /// A recipient as token user resolution and EWS need it.
@@ -93,19 +93,9 @@ impl TrustState {
     }
 }
 
-fn flag(v: &Value, m: &str) -> bool {
-    v.get(m).and_then(Value::as_bool).unwrap_or(false)
-}
-
-fn keys(v: &Value, owner: &str) -> Vec<IssuerKey> {
+fn keys(certificates: &[String], owner: &str) -> Vec<IssuerKey> {
     let mut out = Vec::new();
-    for c in v
-        .get("CertificateStrings")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-    {
+    for c in certificates {
         match Certificate::from_base64(c).and_then(|c| IssuerKey::from_certificate(&c)) {
             Ok(k) => out.push(k),
             Err(e) => tracing::warn!("a certificate of '{owner}' is not usable: {e}"),
@@ -125,76 +115,81 @@ fn empty_realm(r: &str) -> Option<String> {
 /// Reads the trust configuration from the store.
 pub async fn load(store: &Store) -> Result<TrustState, crate::OnPremError> {
     let mut state = TrustState::default();
-    let config = all(store, AUTH_CONFIG).await?.into_iter().next();
-    let domains = all(store, ACCEPTED_DOMAIN).await?;
+    let config: Option<AuthConfigRecord> = all(store, AUTH_CONFIG).await?.first().map(read);
+    let domains: Vec<AcceptedDomainRecord> = all(store, ACCEPTED_DOMAIN)
+        .await?
+        .iter()
+        .map(read)
+        .collect();
     let default_domain = domains
         .iter()
-        .find(|d| flag(&d.data, "Default"))
-        .map(|d| text(&d.data, "DomainName").to_string())
+        .find(|d| d.default)
+        .map(|d| d.domain_name.clone())
         .unwrap_or_default();
     let snap = &mut state.snapshot;
     if let Some(c) = &config {
-        snap.service_name = text(&c.data, "ServiceName").to_string();
-        let realm = text(&c.data, "Realm");
-        state.realm = if realm.is_empty() {
+        snap.service_name = c.service_name.clone();
+        state.realm = if c.realm.is_empty() {
             default_domain.clone()
         } else {
-            realm.to_string()
+            c.realm.clone()
         };
-        if !realm.is_empty() {
-            snap.local_realms.push(realm.to_string());
+        if !c.realm.is_empty() {
+            snap.local_realms.push(c.realm.clone());
         }
     }
-    snap.local_realms.extend(
-        domains
-            .iter()
-            .map(|d| text(&d.data, "DomainName").to_string()),
-    );
-    for a in all(store, AUTH_SERVER).await? {
-        let d = &a.data;
-        if !flag(d, "Enabled") {
+    snap.local_realms
+        .extend(domains.iter().map(|d| d.domain_name.clone()));
+    for obj in all(store, AUTH_SERVER).await? {
+        let a: AuthServerRecord = read(&obj);
+        if !a.enabled {
             continue;
         }
-        let realm = text(d, "Realm");
-        if !realm.is_empty() {
-            snap.local_realms.push(realm.to_string());
+        if !a.realm.is_empty() {
+            snap.local_realms.push(a.realm.clone());
         }
-        let keys = keys(d, &a.name);
+        let keys = keys(&a.certificate_strings, &obj.name);
         if keys.is_empty() {
             tracing::warn!(
                 "auth server '{}' has no usable signing certificate and is not trusted",
-                a.name
+                obj.name
             );
             continue;
         }
-        let id = text(d, "IssuerIdentifier").to_string();
-        state.challenge_issuers.push(format!(
-            "{id}@{}",
-            if realm.is_empty() { "*" } else { realm }
-        ));
+        let realm = if a.realm.is_empty() {
+            "*"
+        } else {
+            a.realm.as_str()
+        };
+        state
+            .challenge_issuers
+            .push(format!("{}@{realm}", a.issuer_identifier));
         snap.issuers.push(TrustedIssuer {
             kind: IssuerKind::Acs,
-            id,
-            realm: empty_realm(realm),
+            id: a.issuer_identifier.clone(),
+            realm: empty_realm(&a.realm),
             keys,
         });
     }
-    for p in all(store, PARTNER_APPLICATION).await? {
-        let d = &p.data;
+    let partners: Vec<PartnerApplicationRecord> = all(store, PARTNER_APPLICATION)
+        .await?
+        .iter()
+        .map(read)
+        .collect();
+    for d in &partners {
         let app = PartnerApplicationTrust {
-            name: text(d, "Name").to_string(),
-            application_identifier: text(d, "ApplicationIdentifier").to_string(),
-            realm: empty_realm(text(d, "Realm")),
-            use_auth_server: flag(d, "UseAuthServer"),
-            enabled: flag(d, "Enabled"),
-            accept_security_identifier_information: flag(d, "AcceptSecurityIdentifierInformation"),
+            name: d.name.clone(),
+            application_identifier: d.application_identifier.clone(),
+            realm: empty_realm(&d.realm),
+            use_auth_server: d.use_auth_server,
+            enabled: d.enabled,
+            accept_security_identifier_information: d.accept_security_identifier_information,
         };
         if app.enabled && !app.use_auth_server {
-            let issuer = text(d, "IssuerIdentifier");
-            let id = PrincipalId::parse_issuer(issuer)
+            let id = PrincipalId::parse_issuer(&d.issuer_identifier)
                 .map(|i| i.app_id)
                 .unwrap_or_else(|| app.application_identifier.clone());
-            let keys = keys(d, &app.name);
+            let keys = keys(&d.certificate_strings, &app.name);
             if keys.is_empty() {
                 tracing::warn!(
                     "partner application '{}' has no usable signing certificate and is not trusted",
@@ -219,10 +214,11 @@ pub async fn load(store: &Store) -> Result<TrustState, crate::OnPremError> {
             snap.partner_applications.push(app);
         }
     }
-    load_users_and_roles(store, &mut state).await?;
-    if let Some(org) = all(store, ORGANIZATION).await?.into_iter().next() {
-        let url = text(&org.data, "EwsUrl");
-        state.ews_host = url
+    load_users_and_roles(store, &partners, &mut state).await?;
+    if let Some(org) = all(store, ORGANIZATION).await?.first() {
+        let org: OrganizationRecord = read(org);
+        state.ews_host = org
+            .ews_url
             .split("://")
             .nth(1)
             .and_then(|r| r.split('/').next())
@@ -234,65 +230,49 @@ pub async fn load(store: &Store) -> Result<TrustState, crate::OnPremError> {
 
 async fn load_users_and_roles(
     store: &Store,
+    partners: &[PartnerApplicationRecord],
     state: &mut TrustState,
 ) -> Result<(), crate::OnPremError> {
-    for r in all(store, RECIPIENT).await? {
-        let d = &r.data;
+    for obj in all(store, RECIPIENT).await? {
+        let r: RecipientRecord = read(&obj);
         state.users.push(UserEntry {
-            guid: text(d, "Guid").into(),
-            name: text(d, "Name").into(),
-            display_name: text(d, "DisplayName").into(),
-            recipient_type: text(d, "RecipientType").into(),
-            sid: text(d, "Sid").into(),
-            upn: text(d, "UserPrincipalName").into(),
-            primary_smtp: text(d, "PrimarySmtpAddress").into(),
-            addresses: d
-                .get("EmailAddresses")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(String::from)
-                .collect(),
+            guid: r.guid,
+            name: r.name,
+            display_name: r.display_name,
+            recipient_type: r.recipient_type,
+            sid: r.sid,
+            upn: r.user_principal_name,
+            primary_smtp: r.primary_smtp_address,
+            addresses: r.email_addresses,
         });
     }
     let mut role_type = std::collections::HashMap::new();
-    for r in all(store, MANAGEMENT_ROLE).await? {
-        let rt = text(&r.data, "RoleType").to_string();
-        role_type.insert(text(&r.data, "Name").to_string(), rt.clone());
-        let methods = r
-            .data
-            .get("EwsMethods")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(String::from)
-            .collect();
-        state.role_methods.insert(rt, methods);
+    for obj in all(store, MANAGEMENT_ROLE).await? {
+        let r: ManagementRoleRecord = read(&obj);
+        role_type.insert(r.name, r.role_type.clone());
+        state.role_methods.insert(r.role_type, r.ews_methods);
     }
-    for a in all(store, ROLE_ASSIGNMENT).await? {
-        if !flag(&a.data, "Enabled") {
+    for obj in all(store, ROLE_ASSIGNMENT).await? {
+        let a: RoleAssignmentRecord = read(&obj);
+        if !a.enabled {
             continue;
         }
-        if let Some(rt) = role_type.get(text(&a.data, "Role")) {
+        if let Some(rt) = role_type.get(&a.role) {
             state
                 .user_roles
-                .entry(text(&a.data, "UserGuid").to_string())
+                .entry(a.user_guid)
                 .or_default()
                 .push(rt.clone());
         }
     }
-    for p in all(store, PARTNER_APPLICATION).await? {
-        let linked = text(&p.data, "LinkedAccountGuid");
+    for p in partners {
+        let linked = p.linked_account_guid.as_str();
         let roles = if linked.is_empty() || !state.users.iter().any(|u| u.guid == linked) {
             None
         } else {
             Some(state.user_roles.get(linked).cloned().unwrap_or_default())
         };
-        state
-            .linked_roles
-            .insert(text(&p.data, "Name").to_string(), roles);
+        state.linked_roles.insert(p.name.clone(), roles);
     }
     Ok(())
 }

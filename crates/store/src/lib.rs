@@ -21,7 +21,9 @@ pub use changes::{Change, RESYNC_CHANNEL};
 pub use directory::{DirectoryObject, DirectoryObjects, MAX_OBJECT_BYTES, NewObject};
 pub use error::StoreError;
 pub use handshake::{HandshakeEvent, Handshakes};
-pub use mailbox::{FOLDERS_CHANNEL, FolderRow, ItemRow, ItemValue, Mailboxes, UserConfigurationRow};
+pub use mailbox::{
+    FOLDERS_CHANNEL, FolderRow, ItemRow, ItemValue, Mailboxes, UserConfigurationRow,
+};
 pub use search::{CmpOp, Column, ItemFilter, OrderKey, SqlValue, ValueTest, text_key};
 pub use store::{Backend, Pool, Store, StoreOptions};
 pub use url::StoreUrl;

@@ -276,7 +276,10 @@ impl Mailboxes<'_> {
     }
 
     /// The kept counts of a mailbox's folders: (folder id, total, unread).
-    pub async fn folder_counts(&self, mailbox: &str) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    pub async fn folder_counts(
+        &self,
+        mailbox: &str,
+    ) -> Result<Vec<(String, i64, i64)>, StoreError> {
         let s = self.store;
         with_pool!(s.pool(), p => {
             let rows = sqlx::query("SELECT c.folder_id, CAST(SUM(c.total) AS BIGINT) AS total, CAST(SUM(c.unread) AS BIGINT) AS unread FROM mailbox_folder_counts c JOIN mailbox_folders f ON f.id = c.folder_id WHERE f.mailbox = $1 GROUP BY c.folder_id")

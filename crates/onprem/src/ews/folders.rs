@@ -38,9 +38,9 @@ pub async fn get_folder(
     Ok(ids
         .iter()
         .map(|id| match ctx.folder(id) {
-            Ok(f) => {
-                ResponseMessage::success(Payload::Folders(vec![ctx.mbox.folder_to_ews(f, shape, &counts)]))
-            }
+            Ok(f) => ResponseMessage::success(Payload::Folders(vec![
+                ctx.mbox.folder_to_ews(f, shape, &counts),
+            ])),
             Err(e) => refusal(e),
         })
         .collect())
