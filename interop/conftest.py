@@ -68,14 +68,17 @@ class Served:
     """`hybrid serve ROLE` in the background, on a free loopback port."""
 
     def __init__(self, data, role):
+        # The log goes to a file: a pipe nobody reads would stop the server once it is full.
+        pathlib.Path(data).mkdir(parents=True, exist_ok=True)
+        self.log = pathlib.Path(data) / f"{role}.log"
         self.proc = subprocess.Popen([hybrid_bin(), "--data", str(data), "serve", role, "--listen", "127.0.0.1:0"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                     stdout=subprocess.DEVNULL, stderr=open(self.log, "a"), text=True)
         url_file = pathlib.Path(data) / role / "server.url"
         for _ in range(400):
             if url_file.exists() and url_file.read_text().strip():
                 break
             if self.proc.poll() is not None:
-                pytest.fail(f"hybrid serve {role} exited: {self.proc.stderr.read()}")
+                pytest.fail(f"hybrid serve {role} exited: {self.log.read_text()}")
             import time
             time.sleep(0.025)
         self.url = url_file.read_text().strip()

@@ -13,9 +13,10 @@ from conftest import Served, hybrid
 
 os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
 
-from exchangelib import (DELEGATE, IMPERSONATION, Account, Configuration, ExtendedProperty, HTMLBody, Mailbox,  # noqa: E402
+from exchangelib import (DELEGATE, Folder, FolderCollection, IMPERSONATION, Account, Configuration, ExtendedProperty, HTMLBody, Mailbox,  # noqa: E402
                          Message, OAuth2AuthorizationCodeCredentials, Q, UTC, EWSDateTime)
-from exchangelib.errors import (ErrorFolderNotFound, ErrorInvalidOperation, ErrorItemNotFound, ErrorItemSave,  # noqa: E402
+from exchangelib.errors import (ErrorDeleteDistinguishedFolder, ErrorFolderExists, ErrorObjectTypeChanged,  # noqa: E402
+                                ErrorFolderNotFound, ErrorInvalidOperation, ErrorItemNotFound, ErrorItemSave,  # noqa: E402
                                 ErrorNameResolutionNoResults, ErrorNonExistentMailbox, ErrorSchemaValidation,
                                 ErrorAccessDenied, ErrorImpersonateUserDenied, UnauthorizedError)
 from exchangelib.protocol import close_connections  # noqa: E402
@@ -251,7 +252,7 @@ def test_a17_unsupported_operation(world):
 def test_a18_missing_distinguished_folder(world):
     a = world.account()
     with pytest.raises(ErrorFolderNotFound):
-        a.search_folders
+        a.todo_search
 
 
 def test_partner_results_read_by_exchangelib(world):
@@ -275,3 +276,51 @@ def test_partner_results_read_by_exchangelib(world):
     assert "sure" in str(t.body)
     classes = sorted(i.item_class for i in b.conversation_history.filter(subject__in=["Partner lunch", "Missed call"]))
     assert classes == ["IPM.Note.Microsoft.Conversation", "IPM.Note.Microsoft.Missed"]
+
+
+def test_b1_folders_created_renamed_counted_emptied_moved_and_deleted(world):
+    a = world.account()
+    f = Folder(parent=a.inbox, name="Projects B1").save()
+    assert f.id and f.changekey
+    with pytest.raises(ErrorFolderExists) as e:
+        Folder(parent=a.inbox, name="PROJECTS b1").save()
+    assert "Could not create folder 'PROJECTS b1'" in e.value.args[0]
+    f.name = "Projects B1 renamed"
+    f.save()
+    f.refresh()
+    assert f.name == "Projects B1 renamed"
+    with pytest.raises(ErrorObjectTypeChanged):
+        f.folder_class = "IPF.Other"
+        f.save(update_fields=["folder_class"])
+    f.refresh()
+    sub = Folder(parent=f, name="Sub").save()
+    for i in range(3):
+        Message(account=a, folder=f, subject=f"in B1 {i}", is_read=False).save()
+    f.refresh()
+    assert (f.total_count, f.unread_count, f.child_folder_count) == (3, 3, 1)
+    f.empty()
+    f.refresh()
+    assert (f.total_count, f.child_folder_count) == (0, 1)
+    f.empty(delete_sub_folders=True)
+    assert len(list(f.children)) == 0
+    assert sub.id not in [c.id for c in a.inbox.walk()]
+    other = Folder(parent=a.inbox, name="Elsewhere B1").save()
+    old_key = f.changekey
+    f.move(other)
+    assert f.parent == other and f.changekey != old_key
+    f.refresh()
+    assert f.parent.id == other.id
+    f.delete()
+    other.delete()
+    with pytest.raises(ErrorDeleteDistinguishedFolder):
+        a.inbox.delete()
+
+
+def test_b2_find_folders_with_a_restriction(world):
+    a = world.account()
+    name = a.root.tois.name
+    roots = FolderCollection(account=a, folders=[a.root])
+    assert [f.name for f in roots.find_folders(q=Q(name=name))] == [name]
+    assert len(list(roots.find_folders(q=Q(name__startswith=name[:6])))) == 1
+    assert len(list(roots.find_folders(q=Q(name__startswith=name[:6].lower())))) == 0
+    assert len(list(roots.find_folders(q=Q(name__istartswith=name[:6].lower())))) == 1

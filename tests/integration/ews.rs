@@ -678,3 +678,211 @@ async fn every_decision_is_a_handshake_event() {
     let text = serde_json::to_string(&events).unwrap();
     assert!(!text.contains(&token[..40]), "no token in the log");
 }
+
+/// One typed request; its response messages.
+async fn call(w: &World, token: &str, op: ews::Operation) -> Vec<ews::ResponseMessage> {
+    let (status, _, body) = raw(
+        &format!("{}/EWS/Exchange.asmx", w.onprem.url),
+        Some(token),
+        ews::Request::new(op).to_xml(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    ews::Response::parse(&body).unwrap().messages
+}
+
+fn folders_of(m: &ews::ResponseMessage) -> Vec<ews::Folder> {
+    match &m.payload {
+        ews::Payload::Folders(f) => f.clone(),
+        ews::Payload::FoundFolders(r) => r.entries.clone(),
+        other => panic!("no folders in {other:?} ({m:?})"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn folders_are_created_copied_moved_and_deleted_with_exchanges_rules() {
+    let w = World::new().await;
+    let t = w.alice().await;
+    let d = ews::FolderRef::distinguished;
+    let id_of =
+        |m: &ews::ResponseMessage| ews::FolderRef::Id(folders_of(m)[0].folder_id.clone().unwrap());
+    let size = ews::ExtendedFieldUri {
+        property_tag: Some("0x6670".into()),
+        property_type: "Integer".into(),
+        ..Default::default()
+    };
+    let mut folder = ews::Folder {
+        kind: "Folder".into(),
+        display_name: Some("Work".into()),
+        folder_class: Some("IPF.Note".into()),
+        extended: vec![ews::ExtendedProperty::new(size.clone(), "7")],
+        ..Default::default()
+    };
+    let made = call(
+        &w,
+        &t,
+        ews::Operation::CreateFolder {
+            parent_folder_id: Some(d("inbox")),
+            folders: vec![folder.clone()],
+        },
+    )
+    .await;
+    let work = id_of(&made[0]);
+    folder.display_name = Some("Sub".into());
+    let sub = id_of(
+        &call(
+            &w,
+            &t,
+            ews::Operation::CreateFolder {
+                parent_folder_id: Some(work.clone()),
+                folders: vec![folder.clone()],
+            },
+        )
+        .await[0],
+    );
+    // The name is taken under the same parent, whatever its case.
+    folder.display_name = Some("WORK".into());
+    let again = call(
+        &w,
+        &t,
+        ews::Operation::CreateFolder {
+            parent_folder_id: Some(d("inbox")),
+            folders: vec![folder.clone()],
+        },
+    )
+    .await;
+    assert_eq!(again[0].code, "ErrorFolderExists");
+    // Its extended property reads back as written.
+    let all = ews::Shape {
+        base: ews::BaseShape::AllProperties,
+        ..Default::default()
+    };
+    let got = call(
+        &w,
+        &t,
+        ews::Operation::GetFolder {
+            shape: all.clone(),
+            folder_ids: vec![work.clone()],
+        },
+    )
+    .await;
+    let f = &folders_of(&got[0])[0];
+    assert_eq!(
+        (f.display_name.as_deref(), f.child_folder_count),
+        (Some("Work"), Some(1))
+    );
+    assert_eq!(f.extended[0].values, vec!["7"]);
+    // Distinguished folders are neither deleted nor moved; a folder never goes below itself.
+    let del = call(
+        &w,
+        &t,
+        ews::Operation::DeleteFolder {
+            delete_type: "HardDelete".into(),
+            folder_ids: vec![d("inbox")],
+        },
+    )
+    .await;
+    assert_eq!(del[0].code, "ErrorDeleteDistinguishedFolder");
+    let mv = call(
+        &w,
+        &t,
+        ews::Operation::MoveFolder {
+            to_folder_id: Some(d("drafts")),
+            folder_ids: vec![d("inbox")],
+        },
+    )
+    .await;
+    assert_eq!(mv[0].code, "ErrorMoveDistinguishedFolder");
+    let mv = call(
+        &w,
+        &t,
+        ews::Operation::MoveFolder {
+            to_folder_id: Some(sub.clone()),
+            folder_ids: vec![work.clone()],
+        },
+    )
+    .await;
+    assert_eq!(mv[0].code, "ErrorMoveCopyFailed");
+    // A copy takes the subfolders and items with it.
+    let mut item = ews::Item::new("Message");
+    item.subject = Some("in sub".into());
+    let created = call(
+        &w,
+        &t,
+        ews::Operation::CreateItem {
+            message_disposition: Some("SaveOnly".into()),
+            send_meeting_invitations: None,
+            saved_item_folder_id: Some(sub.clone()),
+            items: vec![item],
+        },
+    )
+    .await;
+    assert!(!created[0].is_error(), "{created:?}");
+    let copied = call(
+        &w,
+        &t,
+        ews::Operation::CopyFolder {
+            to_folder_id: Some(d("msgfolderroot")),
+            folder_ids: vec![work.clone()],
+        },
+    )
+    .await;
+    let copy = id_of(&copied[0]);
+    assert_ne!(copy, work);
+    let deep = ews::Find {
+        traversal: ews::Traversal::Deep,
+        shape: all.clone(),
+        restriction: Some(ews::Restriction::Compare {
+            op: ews::ComparisonOp::IsEqualTo,
+            path: Some(ews::PropertyPath::field("folder:DisplayName")),
+            constant: Some("sub".into()),
+        }),
+        parent_folder_ids: vec![copy.clone()],
+        ..Default::default()
+    };
+    let found = call(&w, &t, ews::Operation::FindFolder(deep)).await;
+    let copied_sub = folders_of(&found[0]);
+    assert_eq!(copied_sub.len(), 1);
+    assert_eq!(copied_sub[0].total_count, Some(1));
+    // Soft delete moves it into Recoverable Items\Deletions; hard delete removes the copy.
+    let soft = call(
+        &w,
+        &t,
+        ews::Operation::DeleteFolder {
+            delete_type: "SoftDelete".into(),
+            folder_ids: vec![work.clone()],
+        },
+    )
+    .await;
+    assert!(!soft[0].is_error(), "{soft:?}");
+    let shallow = ews::Find {
+        shape: all.clone(),
+        parent_folder_ids: vec![d("recoverableitemsdeletions")],
+        ..Default::default()
+    };
+    let deletions = call(&w, &t, ews::Operation::FindFolder(shallow)).await;
+    assert_eq!(
+        folders_of(&deletions[0])[0].display_name.as_deref(),
+        Some("Work")
+    );
+    let hard = call(
+        &w,
+        &t,
+        ews::Operation::DeleteFolder {
+            delete_type: "HardDelete".into(),
+            folder_ids: vec![copy.clone()],
+        },
+    )
+    .await;
+    assert!(!hard[0].is_error(), "{hard:?}");
+    let gone = call(
+        &w,
+        &t,
+        ews::Operation::GetFolder {
+            shape: all,
+            folder_ids: vec![copy],
+        },
+    )
+    .await;
+    assert_eq!(gone[0].code, "ErrorFolderNotFound");
+}

@@ -339,6 +339,37 @@ fn samples() -> Vec<(&'static str, Response)> {
             ),
         ),
         (
+            "createfolder",
+            Response::new(
+                "CreateFolder",
+                vec![
+                    ResponseMessage::success(Payload::Folders(vec![Folder {
+                        kind: "Folder".into(),
+                        folder_id: Some(ItemId::new("f00d", "CK1")),
+                        ..Default::default()
+                    }])),
+                    ResponseMessage::error(
+                        "ErrorFolderExists",
+                        "A folder with the specified name already exists. Could not create folder 'Projects'.",
+                    ),
+                ],
+            ),
+        ),
+        (
+            "deletefolder_distinguished",
+            Response::new(
+                "DeleteFolder",
+                vec![ResponseMessage::error(
+                    "ErrorDeleteDistinguishedFolder",
+                    "Distinguished folders cannot be deleted.",
+                )],
+            ),
+        ),
+        (
+            "emptyfolder",
+            Response::new("EmptyFolder", vec![ResponseMessage::success(Payload::None)]),
+        ),
+        (
             "resolvenames_multiple",
             Response::new(
                 "ResolveNames",

@@ -15,7 +15,8 @@ pub mod xml;
 mod fixtures;
 
 pub use request::{
-    ConnectingSid, Find, Header, ItemChange, ItemUpdate, Operation, Request, Traversal,
+    ConnectingSid, Find, FolderChange, FolderUpdate, Header, ItemChange, ItemUpdate, Operation,
+    Request, Traversal,
 };
 pub use response::{Fault, Payload, Response, ResponseClass, ResponseMessage, RootFolder};
 pub use soap::{NS_MESSAGES, NS_SOAP, NS_TYPES};

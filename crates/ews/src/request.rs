@@ -217,6 +217,85 @@ impl ItemUpdate {
     }
 }
 
+/// One change of a folder's `t:Updates`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FolderUpdate {
+    Set {
+        path: Option<PropertyPath>,
+        folder: Folder,
+    },
+    Append {
+        path: Option<PropertyPath>,
+        folder: Folder,
+    },
+    Delete {
+        path: Option<PropertyPath>,
+    },
+    Unknown(String),
+}
+
+impl FolderUpdate {
+    fn parse_all(el: Option<&Element>) -> Vec<FolderUpdate> {
+        el.into_iter()
+            .flat_map(|u| u.elements())
+            .map(|u| {
+                let path = PropertyPath::first_in(u);
+                let folder = || {
+                    u.elements()
+                        .find(|e| PropertyPath::parse(e).is_none())
+                        .map(Folder::parse)
+                        .unwrap_or_default()
+                };
+                match u.name.as_str() {
+                    "SetFolderField" => FolderUpdate::Set {
+                        path,
+                        folder: folder(),
+                    },
+                    "AppendToFolderField" => FolderUpdate::Append {
+                        path,
+                        folder: folder(),
+                    },
+                    "DeleteFolderField" => FolderUpdate::Delete { path },
+                    other => FolderUpdate::Unknown(other.to_string()),
+                }
+            })
+            .collect()
+    }
+
+    fn write_all(updates: &[FolderUpdate], w: &mut Writer) {
+        w.open("t:Updates", &[]);
+        for u in updates {
+            let (tag, path, folder) = match u {
+                FolderUpdate::Set { path, folder } => ("t:SetFolderField", path, Some(folder)),
+                FolderUpdate::Append { path, folder } => {
+                    ("t:AppendToFolderField", path, Some(folder))
+                }
+                FolderUpdate::Delete { path } => ("t:DeleteFolderField", path, None),
+                FolderUpdate::Unknown(n) => {
+                    w.empty(&format!("t:{n}"), &[]);
+                    continue;
+                }
+            };
+            w.open(tag, &[]);
+            if let Some(p) = path {
+                p.write(w);
+            }
+            if let Some(f) = folder {
+                f.write(w);
+            }
+            w.close(tag);
+        }
+        w.close("t:Updates");
+    }
+}
+
+/// `t:FolderChange`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FolderChange {
+    pub folder_id: Option<FolderRef>,
+    pub updates: Vec<FolderUpdate>,
+}
+
 /// `t:ItemChange`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemChange {
@@ -323,6 +402,30 @@ pub enum Operation {
         return_full_contact_data: bool,
         unresolved_entries: Vec<String>,
     },
+    CreateFolder {
+        parent_folder_id: Option<FolderRef>,
+        folders: Vec<Folder>,
+    },
+    UpdateFolder {
+        changes: Vec<FolderChange>,
+    },
+    DeleteFolder {
+        delete_type: String,
+        folder_ids: Vec<FolderRef>,
+    },
+    EmptyFolder {
+        delete_type: String,
+        delete_sub_folders: bool,
+        folder_ids: Vec<FolderRef>,
+    },
+    MoveFolder {
+        to_folder_id: Option<FolderRef>,
+        folder_ids: Vec<FolderRef>,
+    },
+    CopyFolder {
+        to_folder_id: Option<FolderRef>,
+        folder_ids: Vec<FolderRef>,
+    },
     /// An operation this server does not run (its local name and namespace).
     Other {
         name: String,
@@ -387,6 +490,12 @@ impl Operation {
             Operation::UpdateUserConfiguration(_) => "UpdateUserConfiguration",
             Operation::DeleteUserConfiguration { .. } => "DeleteUserConfiguration",
             Operation::ResolveNames { .. } => "ResolveNames",
+            Operation::CreateFolder { .. } => "CreateFolder",
+            Operation::UpdateFolder { .. } => "UpdateFolder",
+            Operation::DeleteFolder { .. } => "DeleteFolder",
+            Operation::EmptyFolder { .. } => "EmptyFolder",
+            Operation::MoveFolder { .. } => "MoveFolder",
+            Operation::CopyFolder { .. } => "CopyFolder",
             Operation::Other { name, .. } => name,
         }
     }
@@ -494,6 +603,47 @@ impl Operation {
                     .children_named("UnresolvedEntry")
                     .map(|e| e.text())
                     .collect(),
+            },
+            "CreateFolder" => Operation::CreateFolder {
+                parent_folder_id: first_folder(op, "ParentFolderId"),
+                folders: op
+                    .child("Folders")
+                    .map(|f| f.elements().map(Folder::parse).collect())
+                    .unwrap_or_default(),
+            },
+            "UpdateFolder" => Operation::UpdateFolder {
+                changes: op
+                    .child("FolderChanges")
+                    .into_iter()
+                    .flat_map(|c| c.children_named("FolderChange"))
+                    .map(|ch| FolderChange {
+                        folder_id: ch
+                            .elements()
+                            .find(|e| e.name != "Updates")
+                            .map(FolderRef::parse),
+                        updates: FolderUpdate::parse_all(ch.child("Updates")),
+                    })
+                    .collect(),
+            },
+            "DeleteFolder" => Operation::DeleteFolder {
+                delete_type: attr("DeleteType").unwrap_or_else(|| "HardDelete".into()),
+                folder_ids: FolderRef::parse_all(op.child("FolderIds")),
+            },
+            "EmptyFolder" => Operation::EmptyFolder {
+                delete_type: attr("DeleteType").unwrap_or_else(|| "HardDelete".into()),
+                delete_sub_folders: op
+                    .attr("DeleteSubFolders")
+                    .and_then(parse_bool)
+                    .unwrap_or(false),
+                folder_ids: FolderRef::parse_all(op.child("FolderIds")),
+            },
+            "MoveFolder" => Operation::MoveFolder {
+                to_folder_id: first_folder(op, "ToFolderId"),
+                folder_ids: FolderRef::parse_all(op.child("FolderIds")),
+            },
+            "CopyFolder" => Operation::CopyFolder {
+                to_folder_id: first_folder(op, "ToFolderId"),
+                folder_ids: FolderRef::parse_all(op.child("FolderIds")),
             },
             other => Operation::Other {
                 name: other.to_string(),
@@ -700,6 +850,74 @@ impl Operation {
                 for e in unresolved_entries {
                     w.leaf("m:UnresolvedEntry", e);
                 }
+                w.close(&name);
+            }
+            Operation::CreateFolder {
+                parent_folder_id,
+                folders: list,
+            } => {
+                w.open(&name, &[]);
+                if let Some(p) = parent_folder_id {
+                    folders(w, "m:ParentFolderId", std::slice::from_ref(p));
+                }
+                w.open("m:Folders", &[]);
+                list.iter().for_each(|f| f.write(w));
+                w.close("m:Folders");
+                w.close(&name);
+            }
+            Operation::UpdateFolder { changes } => {
+                w.open(&name, &[]);
+                w.open("m:FolderChanges", &[]);
+                for c in changes {
+                    w.open("t:FolderChange", &[]);
+                    if let Some(f) = &c.folder_id {
+                        f.write(w);
+                    }
+                    FolderUpdate::write_all(&c.updates, w);
+                    w.close("t:FolderChange");
+                }
+                w.close("m:FolderChanges");
+                w.close(&name);
+            }
+            Operation::DeleteFolder {
+                delete_type,
+                folder_ids,
+            } => {
+                w.open(&name, &[("DeleteType", delete_type)]);
+                folders(w, "m:FolderIds", folder_ids);
+                w.close(&name);
+            }
+            Operation::EmptyFolder {
+                delete_type,
+                delete_sub_folders,
+                folder_ids,
+            } => {
+                w.open(
+                    &name,
+                    &[
+                        ("DeleteType", delete_type),
+                        (
+                            "DeleteSubFolders",
+                            if *delete_sub_folders { "true" } else { "false" },
+                        ),
+                    ],
+                );
+                folders(w, "m:FolderIds", folder_ids);
+                w.close(&name);
+            }
+            Operation::MoveFolder {
+                to_folder_id,
+                folder_ids,
+            }
+            | Operation::CopyFolder {
+                to_folder_id,
+                folder_ids,
+            } => {
+                w.open(&name, &[]);
+                if let Some(f) = to_folder_id {
+                    folders(w, "m:ToFolderId", std::slice::from_ref(f));
+                }
+                folders(w, "m:FolderIds", folder_ids);
                 w.close(&name);
             }
             Operation::Other { .. } => w.empty(&name, &[]),

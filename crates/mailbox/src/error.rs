@@ -27,6 +27,18 @@ pub enum MailboxError {
     DuplicateConfiguration(String),
     #[error("'{0}' is not a valid user configuration name.")]
     InvalidConfigurationName(String),
+    #[error("A folder with the specified name already exists. Could not create folder '{0}'.")]
+    FolderExists(String),
+    #[error("Distinguished folders cannot be deleted.")]
+    DeleteDistinguishedFolder,
+    #[error("Distinguished folders cannot be moved.")]
+    MoveDistinguishedFolder,
+    #[error("The folder class of a folder cannot be changed.")]
+    ObjectTypeChanged,
+    #[error("{0}")]
+    MoveCopyFailed(&'static str),
+    #[error("The folder cannot be emptied.")]
+    CannotEmptyFolder,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -49,6 +61,12 @@ impl MailboxError {
             MailboxError::UnsupportedPathForSort(_) => "ErrorUnsupportedPathForSortGroup",
             MailboxError::UnsupportedQueryFilter(_) => "ErrorUnsupportedQueryFilter",
             MailboxError::DuplicateConfiguration(_) => "ErrorItemSave",
+            MailboxError::FolderExists(_) => "ErrorFolderExists",
+            MailboxError::DeleteDistinguishedFolder => "ErrorDeleteDistinguishedFolder",
+            MailboxError::MoveDistinguishedFolder => "ErrorMoveDistinguishedFolder",
+            MailboxError::ObjectTypeChanged => "ErrorObjectTypeChanged",
+            MailboxError::MoveCopyFailed(_) => "ErrorMoveCopyFailed",
+            MailboxError::CannotEmptyFolder => "ErrorCannotEmptyFolder",
             MailboxError::Store(_) => "ErrorInternalServerError",
         }
     }

@@ -5,6 +5,7 @@
 
 mod config;
 mod error;
+mod folders;
 mod item;
 mod props;
 mod search;
@@ -13,6 +14,7 @@ mod tree;
 
 pub use config::valid_name;
 pub use error::MailboxError;
+pub use folders::{StoredFolderProperties, folder_matches};
 pub use item::change_key;
 pub use props::StoredProperties;
 pub use search::{

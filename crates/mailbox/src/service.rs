@@ -91,7 +91,7 @@ impl FolderTrees {
 pub struct Mailbox {
     store: Store,
     guid: String,
-    folders: Arc<Vec<FolderRow>>,
+    pub(crate) folders: Arc<Vec<FolderRow>>,
 }
 
 fn now() -> i64 {
@@ -220,7 +220,16 @@ impl Mailbox {
             display_name: wants("DisplayName").then(|| f.display_name.clone()),
             total_count: wants("TotalCount").then_some(total),
             child_folder_count: wants("ChildFolderCount").then_some(children as i64),
-            extended: Vec::new(),
+            extended: crate::StoredFolderProperties::decode(&f.props)
+                .extended
+                .into_iter()
+                .filter(|e| {
+                    all || shape.additional.iter().any(|p| match p {
+                        ews::PropertyPath::Extended(x) => x.key() == e.uri.key(),
+                        _ => false,
+                    })
+                })
+                .collect(),
             effective_rights: wants("EffectiveRights").then_some(ews::EffectiveRights::OWNER),
             unread_count: (has_unread && wants("UnreadCount")).then_some(unread),
             distinguished_folder_id: f

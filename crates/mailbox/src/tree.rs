@@ -93,6 +93,31 @@ pub const DISTINGUISHED: &[Distinguished] = &[
         Some("IPF.Note.Microsoft.Voicemail"),
     ),
     d(
+        "syncissues",
+        Some("msgfolderroot"),
+        "Sync Issues",
+        Some("IPF.Note"),
+    ),
+    d(
+        "conflicts",
+        Some("syncissues"),
+        "Conflicts",
+        Some("IPF.Note"),
+    ),
+    d(
+        "localfailures",
+        Some("syncissues"),
+        "Local Failures",
+        Some("IPF.Note"),
+    ),
+    d(
+        "serverfailures",
+        Some("syncissues"),
+        "Server Failures",
+        Some("IPF.Note"),
+    ),
+    d("searchfolders", Some("root"), "Finder", None),
+    d(
         "recoverableitemsroot",
         Some("root"),
         "Recoverable Items",
@@ -141,6 +166,7 @@ pub async fn provision(store: &Store, mailbox: &str) -> Result<usize, StoreError
             distinguished: Some(f.id.to_string()),
             display_name: f.display_name.to_string(),
             folder_class: f.folder_class.map(str::to_string),
+            props: "{}".into(),
             version: 1,
         });
     }

@@ -140,6 +140,17 @@ impl OnPremServer {
             credentials: RwLock::new(Arc::new(Vec::new())),
         });
         state.reload().await?;
+        // Mailboxes made by an earlier release get the folders this one creates with a mailbox.
+        let mailboxes: Vec<String> = state
+            .trust()
+            .users
+            .iter()
+            .filter(|u| u.has_mailbox())
+            .map(|u| u.guid.clone())
+            .collect();
+        for guid in mailboxes {
+            mailbox::provision(&state.store, &guid).await?;
+        }
         let tasks = vec![
             tokio::spawn(watch(state.clone())),
             tokio::spawn(crate::refresh::periodic(

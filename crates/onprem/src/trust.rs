@@ -248,7 +248,19 @@ async fn load_users_and_roles(
     }
     let mut role_type = std::collections::HashMap::new();
     for obj in all(store, MANAGEMENT_ROLE).await? {
-        let r: ManagementRoleRecord = read(&obj);
+        let mut r: ManagementRoleRecord = read(&obj);
+        // Built-in roles cannot be changed, so a store made by an earlier release gets the
+        // methods this one grants them.
+        if let Some((_, _, methods)) = crate::org::BUILT_IN_ROLES
+            .iter()
+            .find(|(n, _, _)| *n == r.name)
+        {
+            for m in *methods {
+                if !r.ews_methods.iter().any(|x| x == m) {
+                    r.ews_methods.push(m.to_string());
+                }
+            }
+        }
         role_type.insert(r.name, r.role_type.clone());
         state.role_methods.insert(r.role_type, r.ews_methods);
     }

@@ -19,6 +19,8 @@ pub struct FolderRow {
     pub distinguished: Option<String>,
     pub display_name: String,
     pub folder_class: Option<String>,
+    /// The folder's other properties (JSON, owned by the mailbox crate).
+    pub props: String,
     pub version: i64,
 }
 
@@ -78,6 +80,7 @@ macro_rules! folder_from_row {
             distinguished: r.try_get("distinguished").map_err(e)?,
             display_name: r.try_get("display_name").map_err(e)?,
             folder_class: r.try_get("folder_class").map_err(e)?,
+            props: r.try_get("props").map_err(e)?,
             version: r.try_get("version").map_err(e)?,
         }
     }};
@@ -184,6 +187,36 @@ macro_rules! item_writes {
     }};
 }
 
+/// Whether another folder under the same parent has `f`'s display name (case ignored).
+macro_rules! sibling_taken {
+    ($s:expr, $tx:expr, $f:expr) => {{
+        let f: &FolderRow = $f;
+        let names: Vec<(String, String)> = sqlx::query_as(
+            "SELECT id, display_name FROM mailbox_folders WHERE mailbox = $1 AND parent_id = $2",
+        )
+        .bind(&f.mailbox)
+        .bind(&f.parent_id)
+        .fetch_all(&mut *$tx)
+        .await
+        .map_err(|e| $s.db_error(e))?;
+        let key = text_key(&f.display_name);
+        names
+            .iter()
+            .any(|(id, n)| *id != f.id && text_key(n) == key)
+    }};
+}
+
+/// Deletes a folder's items with their values and kept counts; yields how many.
+macro_rules! remove_items {
+    ($s:expr, $tx:expr, $folder:expr) => {{
+        let folder: &str = $folder;
+        sqlx::query("DELETE FROM mailbox_item_values WHERE item_id IN (SELECT id FROM mailbox_items WHERE folder_id = $1)").bind(folder).execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?;
+        let n = sqlx::query("DELETE FROM mailbox_items WHERE folder_id = $1").bind(folder).execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?.rows_affected();
+        sqlx::query("DELETE FROM mailbox_folder_counts WHERE folder_id = $1").bind(folder).execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?;
+        n
+    }};
+}
+
 /// Binds compiled parameters after the folder id.
 macro_rules! bind_params {
     ($q:expr, $params:expr) => {{
@@ -231,7 +264,7 @@ impl Mailboxes<'_> {
                 if exists.is_some() {
                     continue;
                 }
-                sqlx::query("INSERT INTO mailbox_folders (id, mailbox, parent_id, distinguished, display_name, folder_class, version) VALUES ($1, $2, $3, $4, $5, $6, 1)")
+                sqlx::query("INSERT INTO mailbox_folders (id, mailbox, parent_id, distinguished, display_name, folder_class, props, version) VALUES ($1, $2, $3, $4, $5, $6, '{}', 1)")
                     .bind(&f.id)
                     .bind(&f.mailbox)
                     .bind(&f.parent_id)
@@ -254,10 +287,75 @@ impl Mailboxes<'_> {
         Ok(made)
     }
 
+    /// Creates a folder; another of the same name (case ignored) under its parent is a
+    /// Duplicate.
+    pub async fn create_folder(&self, f: &FolderRow) -> Result<(), StoreError> {
+        let s = self.store;
+        let seq = write_tx!(s, tx => {
+            if sibling_taken!(s, tx, f) {
+                return Err(StoreError::Duplicate { kind: "folder".into(), name: f.display_name.clone() });
+            }
+            sqlx::query("INSERT INTO mailbox_folders (id, mailbox, parent_id, distinguished, display_name, folder_class, props, version) VALUES ($1, $2, $3, $4, $5, $6, $7, 1)")
+                .bind(&f.id).bind(&f.mailbox).bind(&f.parent_id).bind(&f.distinguished).bind(&f.display_name).bind(&f.folder_class).bind(&f.props)
+                .execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
+            record_change!(s, tx, FOLDERS_CHANNEL)
+        });
+        s.feed().committed(seq, FOLDERS_CHANNEL);
+        Ok(())
+    }
+
+    /// Saves a changed folder (name, class, parent, properties) if it is still at
+    /// `f.version`; returns the new version.
+    pub async fn update_folder(&self, f: &FolderRow) -> Result<i64, StoreError> {
+        let s = self.store;
+        let seq = write_tx!(s, tx => {
+            let actual: Option<i64> = sqlx::query_scalar("SELECT version FROM mailbox_folders WHERE id = $1").bind(&f.id).fetch_optional(&mut *tx).await.map_err(|e| s.db_error(e))?;
+            if actual != Some(f.version) {
+                return Err(stale("folder", &f.id, f.version, actual));
+            }
+            if sibling_taken!(s, tx, f) {
+                return Err(StoreError::Duplicate { kind: "folder".into(), name: f.display_name.clone() });
+            }
+            sqlx::query("UPDATE mailbox_folders SET parent_id = $1, display_name = $2, folder_class = $3, props = $4, version = version + 1 WHERE id = $5")
+                .bind(&f.parent_id).bind(&f.display_name).bind(&f.folder_class).bind(&f.props).bind(&f.id)
+                .execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
+            record_change!(s, tx, FOLDERS_CHANNEL)
+        });
+        s.feed().committed(seq, FOLDERS_CHANNEL);
+        Ok(f.version + 1)
+    }
+
+    /// Removes the items of a folder (their values and counts with them); returns how many.
+    pub async fn empty_folder(&self, folder_id: &str) -> Result<u64, StoreError> {
+        let s = self.store;
+        let n = write_tx!(s, tx => {
+            remove_items!(s, tx, folder_id)
+        });
+        Ok(n)
+    }
+
+    /// Removes folders with their items and user configurations, all or none.
+    pub async fn delete_folders(&self, ids: &[String]) -> Result<(), StoreError> {
+        let s = self.store;
+        let seq = write_tx!(s, tx => {
+            for id in ids {
+                remove_items!(s, tx, id);
+                sqlx::query("DELETE FROM user_configurations WHERE folder_id = $1").bind(id).execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
+            }
+            // Children first: the tree's parent references stay valid at every step.
+            for id in ids.iter().rev() {
+                sqlx::query("DELETE FROM mailbox_folders WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
+            }
+            record_change!(s, tx, FOLDERS_CHANNEL)
+        });
+        s.feed().committed(seq, FOLDERS_CHANNEL);
+        Ok(())
+    }
+
     pub async fn folders(&self, mailbox: &str) -> Result<Vec<FolderRow>, StoreError> {
         let s = self.store;
         with_pool!(s.pool(), p => {
-            let rows = sqlx::query("SELECT id, mailbox, parent_id, distinguished, display_name, folder_class, version FROM mailbox_folders WHERE mailbox = $1")
+            let rows = sqlx::query("SELECT id, mailbox, parent_id, distinguished, display_name, folder_class, props, version FROM mailbox_folders WHERE mailbox = $1")
                 .bind(mailbox).fetch_all(p).await.map_err(|e| s.db_error(e))?;
             let mut out = Vec::with_capacity(rows.len());
             for r in &rows {

@@ -142,6 +142,13 @@ const SQLITE: &[Migration] = &[
             FROM mailbox_items GROUP BY folder_id, class_key;
     ",
     },
+    Migration {
+        version: 5,
+        description: "folder properties (extended properties of folders)",
+        sql: "
+        ALTER TABLE mailbox_folders ADD COLUMN props TEXT NOT NULL DEFAULT '{}';
+    ",
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -271,6 +278,13 @@ const POSTGRES: &[Migration] = &[
         INSERT INTO mailbox_folder_counts (folder_id, class_key, total, unread)
             SELECT folder_id, class_key, COUNT(*), SUM(CASE WHEN is_read = 0 THEN 1 ELSE 0 END)
             FROM mailbox_items GROUP BY folder_id, class_key;
+    ",
+    },
+    Migration {
+        version: 5,
+        description: "folder properties (extended properties of folders)",
+        sql: "
+        ALTER TABLE mailbox_folders ADD COLUMN props TEXT NOT NULL DEFAULT '{}';
     ",
     },
 ];

@@ -1,7 +1,7 @@
 //! ConvertId (the version probe), GetFolder and FindFolder.
 
 use super::{Context, message, refusal};
-use ews::{Find, FolderRef, Payload, ResponseMessage, RootFolder};
+use ews::{Find, FolderRef, Operation, Payload, ResponseMessage, RootFolder};
 use mailbox::{Mailbox, MailboxError};
 
 /// Real conversion is not offered; clients send ConvertId to learn the server version, which
@@ -67,7 +67,26 @@ pub async fn find_folder(
                 continue;
             }
         };
-        let found = ctx.mbox.subfolders(parent, deep);
+        let mut found = Vec::new();
+        let mut refused = None;
+        for f in ctx.mbox.subfolders(parent, deep) {
+            match find
+                .restriction
+                .as_ref()
+                .map(|r| mailbox::folder_matches(r, f))
+            {
+                None | Some(Ok(true)) => found.push(f),
+                Some(Ok(false)) => {}
+                Some(Err(e)) => {
+                    refused = Some(ResponseMessage::error(e.code(), e.to_string()));
+                    break;
+                }
+            }
+        }
+        if let Some(r) = refused {
+            out.push(r);
+            continue;
+        }
         let total = found.len();
         let page: Vec<ews::Folder> = found
             .iter()
@@ -82,6 +101,167 @@ pub async fn find_folder(
             includes_last_item_in_range: end >= total,
             entries: page,
         })))?);
+    }
+    Ok(out)
+}
+
+/// The folder writes: CreateFolder, UpdateFolder, DeleteFolder, EmptyFolder, MoveFolder and
+/// CopyFolder (None for any other operation).
+pub async fn write(
+    ctx: &mut Context<'_>,
+    op: &Operation,
+) -> Option<Result<Vec<ResponseMessage>, MailboxError>> {
+    Some(match op {
+        Operation::CreateFolder {
+            parent_folder_id,
+            folders,
+        } => create(ctx, parent_folder_id.as_ref(), folders).await,
+        Operation::UpdateFolder { changes } => update(ctx, changes).await,
+        Operation::DeleteFolder {
+            delete_type,
+            folder_ids,
+        } => remove(ctx, folder_ids, Some(delete_type), false).await,
+        Operation::EmptyFolder {
+            delete_sub_folders,
+            folder_ids,
+            ..
+        } => remove(ctx, folder_ids, None, *delete_sub_folders).await,
+        Operation::MoveFolder {
+            to_folder_id,
+            folder_ids,
+        } => relocate(ctx, to_folder_id.as_ref(), folder_ids, false).await,
+        Operation::CopyFolder {
+            to_folder_id,
+            folder_ids,
+        } => relocate(ctx, to_folder_id.as_ref(), folder_ids, true).await,
+        _ => return None,
+    })
+}
+
+fn id_only(ctx: &Context<'_>, f: &store::FolderRow) -> ews::Folder {
+    ctx.mbox.folder_to_ews(f, &ews::Shape::id_only(), &[])
+}
+
+/// The folders a request names: each found, or the refusal that answers it.
+fn named(
+    ctx: &Context<'_>,
+    ids: &[FolderRef],
+) -> Vec<Result<store::FolderRow, (&'static str, String)>> {
+    ids.iter().map(|id| ctx.folder(id).cloned()).collect()
+}
+
+/// DeleteFolder (`delete_type`) or EmptyFolder (`None`, with or without subfolders).
+async fn remove(
+    ctx: &mut Context<'_>,
+    ids: &[FolderRef],
+    delete_type: Option<&str>,
+    delete_sub_folders: bool,
+) -> Result<Vec<ResponseMessage>, MailboxError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for f in named(ctx, ids) {
+        let f = match f {
+            Ok(f) => f,
+            Err(e) => {
+                out.push(refusal(e));
+                continue;
+            }
+        };
+        let r = match delete_type {
+            Some(t) => ctx.mbox.delete_folder(&f, t).await,
+            None => ctx.mbox.empty_folder(&f, delete_sub_folders).await,
+        };
+        out.push(message(r.map(|_| Payload::None))?);
+    }
+    Ok(out)
+}
+
+/// MoveFolder, or CopyFolder (`copy`).
+async fn relocate(
+    ctx: &mut Context<'_>,
+    to: Option<&FolderRef>,
+    ids: &[FolderRef],
+    copy: bool,
+) -> Result<Vec<ResponseMessage>, MailboxError> {
+    let to = match to.map(|t| ctx.folder(t).cloned()) {
+        Some(Ok(t)) => t,
+        Some(Err(e)) => return Ok(vec![refusal(e)]),
+        None => {
+            return Ok(vec![ResponseMessage::error(
+                "ErrorInvalidRequest",
+                "ToFolderId is missing.",
+            )]);
+        }
+    };
+    let mut out = Vec::with_capacity(ids.len());
+    for f in named(ctx, ids) {
+        let f = match f {
+            Ok(f) => f,
+            Err(e) => {
+                out.push(refusal(e));
+                continue;
+            }
+        };
+        let r = if copy {
+            ctx.mbox.copy_folder(&f, &to).await
+        } else {
+            ctx.mbox.move_folder(&f, &to).await
+        };
+        out.push(message(
+            r.map(|row| Payload::Folders(vec![id_only(ctx, &row)])),
+        )?);
+    }
+    Ok(out)
+}
+
+async fn create(
+    ctx: &mut Context<'_>,
+    parent: Option<&FolderRef>,
+    folders: &[ews::Folder],
+) -> Result<Vec<ResponseMessage>, MailboxError> {
+    let parent = match parent.map(|p| ctx.folder(p).cloned()) {
+        Some(Ok(p)) => p,
+        Some(Err(e)) => return Ok(folders.iter().map(|_| refusal(e.clone())).collect()),
+        None => {
+            return Ok(vec![ResponseMessage::error(
+                "ErrorInvalidRequest",
+                "ParentFolderId is missing.",
+            )]);
+        }
+    };
+    let mut out = Vec::with_capacity(folders.len());
+    for f in folders {
+        let r = ctx.mbox.create_folder(&parent, f).await;
+        out.push(message(
+            r.map(|row| Payload::Folders(vec![id_only(ctx, &row)])),
+        )?);
+    }
+    Ok(out)
+}
+
+async fn update(
+    ctx: &mut Context<'_>,
+    changes: &[ews::FolderChange],
+) -> Result<Vec<ResponseMessage>, MailboxError> {
+    let mut out = Vec::with_capacity(changes.len());
+    for ch in changes {
+        let folder = match ch.folder_id.as_ref().map(|f| ctx.folder(f).cloned()) {
+            Some(Ok(f)) => f,
+            Some(Err(e)) => {
+                out.push(refusal(e));
+                continue;
+            }
+            None => {
+                out.push(ResponseMessage::error(
+                    "ErrorInvalidRequest",
+                    "The change names no folder.",
+                ));
+                continue;
+            }
+        };
+        let r = ctx.mbox.update_folder(&folder, &ch.updates).await;
+        out.push(message(
+            r.map(|row| Payload::Folders(vec![id_only(ctx, &row)])),
+        )?);
     }
     Ok(out)
 }

@@ -124,7 +124,12 @@ async fn dispatch(
         ));
     }
     let mbox = Mailbox::open_cached(&state.store, &state.folder_trees, &c.mailbox.guid).await?;
-    let ctx = Context { state, c, mbox };
+    let mut ctx = Context { state, c, mbox };
+    if let Some(r) = folders::write(&mut ctx, op).await {
+        // This process sees its own folder writes at once; others through the store's feed.
+        state.folder_trees.clear();
+        return r;
+    }
     match op {
         Operation::GetFolder { shape, folder_ids } => {
             folders::get_folder(&ctx, shape, folder_ids).await
@@ -174,9 +179,7 @@ async fn dispatch(
         Operation::CreateUserConfiguration(cfg) => configurations::create(&ctx, cfg).await,
         Operation::UpdateUserConfiguration(cfg) => configurations::update(&ctx, cfg).await,
         Operation::DeleteUserConfiguration { name } => configurations::delete(&ctx, name).await,
-        Operation::ConvertId { .. } | Operation::ResolveNames { .. } | Operation::Other { .. } => {
-            unreachable!("answered above")
-        }
+        _ => unreachable!("answered above"),
     }
 }
 

@@ -1,0 +1,403 @@
+//! Folder operations: create, update, delete (hard, soft, to Deleted Items), empty, move and
+//! copy, with Exchange's rules (names unique among siblings regardless of case, distinguished
+//! folders neither deleted nor moved, a folder's class fixed once set), and FindFolder's
+//! restriction over the folder tree.
+
+use crate::MailboxError;
+use crate::props::StoredProperties;
+use crate::service::Mailbox;
+use ews::{ExtendedProperty, FolderUpdate, PropertyPath};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use store::{FolderRow, StoreError, text_key};
+
+/// A folder's properties besides its columns.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StoredFolderProperties {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extended: Vec<ExtendedProperty>,
+}
+
+impl StoredFolderProperties {
+    pub fn decode(text: &str) -> StoredFolderProperties {
+        serde_json::from_str(text).unwrap_or_default()
+    }
+
+    fn encode(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+    }
+
+    fn set(&mut self, p: ExtendedProperty) {
+        let key = p.uri.key();
+        match self.extended.iter_mut().find(|e| e.uri.key() == key) {
+            Some(e) => *e = p,
+            None => self.extended.push(p),
+        }
+    }
+}
+
+/// The class a new folder of this element gets when it names none.
+fn default_class(kind: &str) -> Option<&'static str> {
+    match kind {
+        "CalendarFolder" => Some("IPF.Appointment"),
+        "ContactsFolder" => Some("IPF.Contact"),
+        "TasksFolder" => Some("IPF.Task"),
+        _ => None,
+    }
+}
+
+fn exists(e: StoreError, name: &str) -> MailboxError {
+    match e {
+        StoreError::Duplicate { .. } => MailboxError::FolderExists(name.to_string()),
+        StoreError::Conflict { .. } => MailboxError::Conflict(
+            "The folder was changed by someone else; get it again and retry.",
+        ),
+        StoreError::NotFound { .. } => MailboxError::FolderNotFound(None),
+        e => e.into(),
+    }
+}
+
+impl Mailbox {
+    async fn reread(&mut self) -> Result<(), MailboxError> {
+        self.folders = Arc::new(self.store_ref().mailboxes().folders(self.guid()).await?);
+        Ok(())
+    }
+
+    /// `f` and every folder below it, parents before children.
+    pub fn subtree(&self, f: &FolderRow) -> Vec<FolderRow> {
+        let mut out = vec![f.clone()];
+        let mut i = 0;
+        while i < out.len() {
+            let id = out[i].id.clone();
+            out.extend(
+                self.folders
+                    .iter()
+                    .filter(|c| c.parent_id.as_deref() == Some(id.as_str()))
+                    .cloned(),
+            );
+            i += 1;
+        }
+        out
+    }
+
+    pub async fn create_folder(
+        &mut self,
+        parent: &FolderRow,
+        src: &ews::Folder,
+    ) -> Result<FolderRow, MailboxError> {
+        let name = src.display_name.clone().unwrap_or_default();
+        if name.trim().is_empty() {
+            return Err(MailboxError::InvalidRequest(
+                "A folder needs a DisplayName.".into(),
+            ));
+        }
+        let mut props = StoredFolderProperties::default();
+        src.extended.iter().cloned().for_each(|p| props.set(p));
+        let row = FolderRow {
+            id: uuid::Uuid::new_v4().simple().to_string(),
+            mailbox: self.guid().to_string(),
+            parent_id: Some(parent.id.clone()),
+            distinguished: None,
+            display_name: name.clone(),
+            folder_class: src
+                .folder_class
+                .clone()
+                .or_else(|| default_class(&src.kind).map(str::to_string)),
+            props: props.encode(),
+            version: 1,
+        };
+        self.store_ref()
+            .mailboxes()
+            .create_folder(&row)
+            .await
+            .map_err(|e| exists(e, &name))?;
+        self.reread().await?;
+        Ok(row)
+    }
+
+    pub async fn update_folder(
+        &mut self,
+        folder: &FolderRow,
+        updates: &[FolderUpdate],
+    ) -> Result<FolderRow, MailboxError> {
+        let mut row = folder.clone();
+        let mut props = StoredFolderProperties::decode(&row.props);
+        for u in updates {
+            match u {
+                FolderUpdate::Set { folder: f, .. } | FolderUpdate::Append { folder: f, .. } => {
+                    if let Some(n) = &f.display_name {
+                        row.display_name = n.clone();
+                    }
+                    if let Some(c) = &f.folder_class
+                        && row.folder_class.as_deref() != Some(c.as_str())
+                    {
+                        return Err(MailboxError::ObjectTypeChanged);
+                    }
+                    f.extended.iter().cloned().for_each(|p| props.set(p));
+                }
+                // Clients clear every property they hold no value for; only a class that is
+                // set cannot go, and computed properties stay as they are.
+                FolderUpdate::Delete { path } => match path {
+                    Some(PropertyPath::Extended(e)) => {
+                        let key = e.key();
+                        props.extended.retain(|p| p.uri.key() != key);
+                    }
+                    Some(PropertyPath::Field(f))
+                        if f == "folder:FolderClass" && row.folder_class.is_some() =>
+                    {
+                        return Err(MailboxError::ObjectTypeChanged);
+                    }
+                    Some(PropertyPath::Field(f)) if f == "folder:DisplayName" => {
+                        return Err(MailboxError::InvalidPropertySet(
+                            "A folder's DisplayName cannot be deleted.".into(),
+                        ));
+                    }
+                    _ => {}
+                },
+                FolderUpdate::Unknown(other) => {
+                    return Err(MailboxError::InvalidRequest(format!(
+                        "'{other}' is not a folder change."
+                    )));
+                }
+            }
+        }
+        row.props = props.encode();
+        let name = row.display_name.clone();
+        row.version = self
+            .store_ref()
+            .mailboxes()
+            .update_folder(&row)
+            .await
+            .map_err(|e| exists(e, &name))?;
+        self.reread().await?;
+        Ok(row)
+    }
+
+    /// DeleteFolder: HardDelete removes the folder, its subfolders and their items;
+    /// SoftDelete and MoveToDeletedItems move it under Recoverable Items\Deletions or
+    /// Deleted Items.
+    pub async fn delete_folder(
+        &mut self,
+        folder: &FolderRow,
+        delete_type: &str,
+    ) -> Result<(), MailboxError> {
+        if folder.distinguished.is_some() {
+            return Err(MailboxError::DeleteDistinguishedFolder);
+        }
+        let to = match delete_type {
+            "SoftDelete" => Some("recoverableitemsdeletions"),
+            "MoveToDeletedItems" => Some("deleteditems"),
+            _ => None,
+        };
+        if let Some(dest) = to.and_then(|d| self.distinguished(d)).cloned()
+            && !self.subtree(&dest).iter().any(|f| f.id == folder.id)
+        {
+            self.move_folder(folder, &dest).await?;
+            return Ok(());
+        }
+        let ids: Vec<String> = self.subtree(folder).into_iter().map(|f| f.id).collect();
+        self.store_ref().mailboxes().delete_folders(&ids).await?;
+        self.reread().await
+    }
+
+    /// EmptyFolder: removes the folder's items, and its subfolders when asked.
+    pub async fn empty_folder(
+        &mut self,
+        folder: &FolderRow,
+        delete_sub_folders: bool,
+    ) -> Result<(), MailboxError> {
+        if matches!(
+            folder.distinguished.as_deref(),
+            Some("root" | "msgfolderroot")
+        ) && delete_sub_folders
+        {
+            return Err(MailboxError::CannotEmptyFolder);
+        }
+        self.store_ref()
+            .mailboxes()
+            .empty_folder(&folder.id)
+            .await?;
+        if delete_sub_folders {
+            let below: Vec<String> = self
+                .subtree(folder)
+                .into_iter()
+                .skip(1)
+                .map(|f| f.id)
+                .collect();
+            if below.iter().any(|id| {
+                self.folder_by_id(id)
+                    .is_some_and(|f| f.distinguished.is_some())
+            }) {
+                return Err(MailboxError::DeleteDistinguishedFolder);
+            }
+            if !below.is_empty() {
+                self.store_ref().mailboxes().delete_folders(&below).await?;
+            }
+        }
+        self.reread().await
+    }
+
+    pub async fn move_folder(
+        &mut self,
+        folder: &FolderRow,
+        to: &FolderRow,
+    ) -> Result<FolderRow, MailboxError> {
+        if folder.distinguished.is_some() {
+            return Err(MailboxError::MoveDistinguishedFolder);
+        }
+        if self.subtree(folder).iter().any(|f| f.id == to.id) {
+            return Err(MailboxError::MoveCopyFailed(
+                "A folder cannot be moved into itself or a folder below it.",
+            ));
+        }
+        let mut row = folder.clone();
+        row.parent_id = Some(to.id.clone());
+        let name = row.display_name.clone();
+        row.version = self
+            .store_ref()
+            .mailboxes()
+            .update_folder(&row)
+            .await
+            .map_err(|e| exists(e, &name))?;
+        self.reread().await?;
+        Ok(row)
+    }
+
+    /// CopyFolder: a copy of the folder, its subfolders and their items under `to`.
+    pub async fn copy_folder(
+        &mut self,
+        folder: &FolderRow,
+        to: &FolderRow,
+    ) -> Result<FolderRow, MailboxError> {
+        let tree = self.subtree(folder);
+        if tree.iter().any(|f| f.id == to.id) {
+            return Err(MailboxError::MoveCopyFailed(
+                "A folder cannot be copied into itself or a folder below it.",
+            ));
+        }
+        let mut new_ids = std::collections::HashMap::new();
+        let mut top = None;
+        for f in &tree {
+            let mut copy = f.clone();
+            copy.id = uuid::Uuid::new_v4().simple().to_string();
+            copy.distinguished = None;
+            copy.version = 1;
+            copy.parent_id = match f.parent_id.as_deref().and_then(|p| new_ids.get(p)) {
+                Some(p) if f.id != folder.id => Some(String::clone(p)),
+                _ => Some(to.id.clone()),
+            };
+            self.store_ref()
+                .mailboxes()
+                .create_folder(&copy)
+                .await
+                .map_err(|e| exists(e, &copy.display_name))?;
+            let mut items = Vec::new();
+            self.store_ref()
+                .mailboxes()
+                .scan_items(&f.id, &store::ItemFilter::True, &[], |row| {
+                    let props = StoredProperties::decode(&row.props, row.props_format);
+                    let mut c = row;
+                    c.id = uuid::Uuid::new_v4().simple().to_string();
+                    c.folder_id = copy.id.clone();
+                    c.immutable = false;
+                    c.version = 1;
+                    items.push((c, props.values()));
+                    true
+                })
+                .await?;
+            for chunk in items.chunks(500) {
+                self.store_ref().mailboxes().insert_items(chunk).await?;
+            }
+            new_ids.insert(f.id.clone(), copy.id.clone());
+            top.get_or_insert(copy);
+        }
+        self.reread().await?;
+        top.ok_or(MailboxError::FolderNotFound(None))
+    }
+}
+
+/// Whether a folder passes a FindFolder restriction (display name and class; text compared
+/// ignoring case, as Exchange compares it).
+pub fn folder_matches(r: &ews::Restriction, f: &FolderRow) -> Result<bool, MailboxError> {
+    use ews::ComparisonOp as Op;
+    let value = |path: &Option<PropertyPath>| -> Result<Option<String>, MailboxError> {
+        match path.as_ref().and_then(|p| p.element_name()) {
+            Some("DisplayName") => Ok(Some(f.display_name.clone())),
+            Some("FolderClass") => Ok(f.folder_class.clone()),
+            Some(other) => Err(MailboxError::UnsupportedPathForQuery(format!(
+                "folder:{other}"
+            ))),
+            None => Err(MailboxError::UnsupportedQueryFilter(
+                "The restriction names no folder property.".into(),
+            )),
+        }
+    };
+    Ok(match r {
+        ews::Restriction::Compare { op, path, constant } => {
+            let (Some(v), Some(c)) = (value(path)?, constant) else {
+                return Ok(false);
+            };
+            let (v, c) = (text_key(&v), text_key(c));
+            match op {
+                Op::IsEqualTo => v == c,
+                Op::IsNotEqualTo => v != c,
+                Op::IsGreaterThan => v > c,
+                Op::IsGreaterThanOrEqualTo => v >= c,
+                Op::IsLessThan => v < c,
+                Op::IsLessThanOrEqualTo => v <= c,
+            }
+        }
+        ews::Restriction::Contains {
+            path,
+            mode,
+            comparison,
+            constant,
+        } => {
+            let (Some(v), Some(c)) = (value(path)?, constant) else {
+                return Ok(false);
+            };
+            let fold = comparison.contains("IgnoreCase") || comparison == "Loose";
+            let (v, c) = if fold {
+                (text_key(&v), text_key(c))
+            } else {
+                (v, c.clone())
+            };
+            match mode.as_str() {
+                "FullString" => v == c,
+                "Prefixed" => v.starts_with(&c),
+                "PrefixOnWords" => v.split_whitespace().any(|w| w.starts_with(&c)),
+                _ => v.contains(&c),
+            }
+        }
+        ews::Restriction::Exists(path) => value(path)?.is_some(),
+        ews::Restriction::And(all) => {
+            for x in all {
+                if !folder_matches(x, f)? {
+                    return Ok(false);
+                }
+            }
+            true
+        }
+        ews::Restriction::Or(any) => {
+            for x in any {
+                if folder_matches(x, f)? {
+                    return Ok(true);
+                }
+            }
+            false
+        }
+        ews::Restriction::Not(inner) => match inner {
+            Some(x) => !folder_matches(x, f)?,
+            None => {
+                return Err(MailboxError::UnsupportedQueryFilter(
+                    "Not needs a restriction.".into(),
+                ));
+            }
+        },
+        ews::Restriction::Unsupported(name) => {
+            return Err(MailboxError::UnsupportedQueryFilter(format!(
+                "The restriction '{name}' is not supported."
+            )));
+        }
+    })
+}
