@@ -15,7 +15,8 @@ os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
 
 from exchangelib import (DELEGATE, Folder, FolderCollection, IMPERSONATION, Account, Configuration, ExtendedProperty, HTMLBody, Mailbox,  # noqa: E402
                          Message, OAuth2AuthorizationCodeCredentials, Q, UTC, EWSDateTime)
-from exchangelib.errors import (ErrorDeleteDistinguishedFolder, ErrorFolderExists, ErrorObjectTypeChanged,  # noqa: E402
+from exchangelib.folders import SingleFolderQuerySet  # noqa: E402
+from exchangelib.errors import (ErrorInvalidChangeKey, ErrorInvalidIdMalformed, ErrorDeleteDistinguishedFolder, ErrorFolderExists, ErrorObjectTypeChanged,  # noqa: E402
                                 ErrorFolderNotFound, ErrorInvalidOperation, ErrorItemNotFound, ErrorItemSave,  # noqa: E402
                                 ErrorNameResolutionNoResults, ErrorNonExistentMailbox, ErrorSchemaValidation,
                                 ErrorAccessDenied, ErrorImpersonateUserDenied, UnauthorizedError)
@@ -324,3 +325,17 @@ def test_b2_find_folders_with_a_restriction(world):
     assert len(list(roots.find_folders(q=Q(name__startswith=name[:6])))) == 1
     assert len(list(roots.find_folders(q=Q(name__startswith=name[:6].lower())))) == 0
     assert len(list(roots.find_folders(q=Q(name__istartswith=name[:6].lower())))) == 1
+
+
+def test_b3_malformed_ids_and_change_keys(world):
+    a = world.account()
+    items = [Message(account=a, folder=a.inbox, subject=f"b3 {i}").save() for i in range(3)]
+    items[1].changekey = "XXX"
+    res = list(a.bulk_delete(items))
+    assert res[0] is True and isinstance(res[1], ErrorInvalidChangeKey) and res[2] is True
+    items = [Message(account=a, folder=a.inbox, subject=f"b3 {i}").save() for i in range(3)]
+    items[1].id = "AAAA=="
+    res = list(a.bulk_delete(items))
+    assert res[0] is True and isinstance(res[1], ErrorInvalidIdMalformed) and res[2] is True
+    with pytest.raises(ErrorInvalidIdMalformed):
+        SingleFolderQuerySet(account=a, folder=Folder(root=a.root, id="XXX")).get()

@@ -348,7 +348,7 @@ async fn a_store_of_the_first_form_is_carried_forward() {
         match store.pool() {
             store::Pool::Sqlite(p) => {
                 sqlx::query(sql)
-                    .bind("legacy1")
+                    .bind("0000000000000000000000000000ab01")
                     .bind(guid)
                     .bind(&purges)
                     .bind(&old)
@@ -358,7 +358,7 @@ async fn a_store_of_the_first_form_is_carried_forward() {
             }
             store::Pool::Postgres(p) => {
                 sqlx::query(sql)
-                    .bind("legacy1")
+                    .bind("0000000000000000000000000000ab01")
                     .bind(guid)
                     .bind(&purges)
                     .bind(&old)
@@ -378,7 +378,7 @@ async fn a_store_of_the_first_form_is_carried_forward() {
             "{label}: once"
         );
         let mbox = Mailbox::open(&store, guid).await.unwrap();
-        let (row, props) = mbox.item("legacy1").await.unwrap();
+        let (row, props) = mbox.item("0000000000000000000000000000ab01").await.unwrap();
         assert!(row.immutable && row.props_format == 2, "{label}");
         let shape = ews::Shape {
             base: ews::BaseShape::AllProperties,

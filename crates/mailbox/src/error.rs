@@ -37,6 +37,10 @@ pub enum MailboxError {
     ObjectTypeChanged,
     #[error("{0}")]
     MoveCopyFailed(&'static str),
+    #[error("Id is malformed.")]
+    InvalidIdMalformed,
+    #[error("The change key is invalid.")]
+    InvalidChangeKey,
     #[error("The folder cannot be emptied.")]
     CannotEmptyFolder,
     #[error(transparent)]
@@ -67,6 +71,8 @@ impl MailboxError {
             MailboxError::ObjectTypeChanged => "ErrorObjectTypeChanged",
             MailboxError::MoveCopyFailed(_) => "ErrorMoveCopyFailed",
             MailboxError::CannotEmptyFolder => "ErrorCannotEmptyFolder",
+            MailboxError::InvalidIdMalformed => "ErrorInvalidIdMalformed",
+            MailboxError::InvalidChangeKey => "ErrorInvalidChangeKey",
             MailboxError::Store(_) => "ErrorInternalServerError",
         }
     }

@@ -11,6 +11,16 @@ pub fn change_key(version: i64) -> String {
     format!("CK{version}")
 }
 
+/// Whether `id` has the form of the ids this server issues (for folders and items alike).
+pub fn is_well_formed_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The version a change key names, if it has the form this server issues.
+pub fn change_key_version(ck: &str) -> Option<i64> {
+    ck.strip_prefix("CK")?.parse().ok()
+}
+
 fn default_class(kind: &str) -> &'static str {
     match kind {
         "Message" => "IPM.Note",

@@ -98,6 +98,14 @@ fn now() -> i64 {
     store::now_ms()
 }
 
+/// A change key a client sends back must have the form this server gives out.
+fn check_change_key(ck: Option<&str>) -> Result<(), MailboxError> {
+    match ck {
+        Some(ck) if item::change_key_version(ck).is_none() => Err(MailboxError::InvalidChangeKey),
+        _ => Ok(()),
+    }
+}
+
 fn props_of(row: &ItemRow) -> StoredProperties {
     StoredProperties::decode(&row.props, row.props_format)
 }
@@ -153,6 +161,9 @@ impl Mailbox {
             FolderRef::Distinguished(d) => self
                 .distinguished(&d.id)
                 .ok_or_else(|| MailboxError::FolderNotFound(Some(d.id.clone()))),
+            FolderRef::Id(id) if !item::is_well_formed_id(&id.id) => {
+                Err(MailboxError::InvalidIdMalformed)
+            }
             FolderRef::Id(id) => self
                 .folder_by_id(&id.id)
                 .ok_or(MailboxError::FolderNotFound(None)),
@@ -277,6 +288,9 @@ impl Mailbox {
 
     /// An item of this mailbox.
     pub async fn item(&self, id: &str) -> Result<(ItemRow, StoredProperties), MailboxError> {
+        if !item::is_well_formed_id(id) {
+            return Err(MailboxError::InvalidIdMalformed);
+        }
         match self.store.mailboxes().item(id).await? {
             Some(i) if i.mailbox == self.guid => {
                 let p = props_of(&i);
@@ -400,6 +414,7 @@ impl Mailbox {
         conflict: ConflictResolution,
     ) -> Result<(ItemRow, StoredProperties), MailboxError> {
         let (mut row, mut props) = self.item(&id.id).await?;
+        check_change_key(id.change_key.as_deref())?;
         if row.immutable {
             return Err(MailboxError::Immutable("changed"));
         }
@@ -453,8 +468,13 @@ impl Mailbox {
 
     /// DeleteItem: HardDelete removes, SoftDelete moves to Recoverable Items\Deletions,
     /// MoveToDeletedItems to Deleted Items (an item already there is removed).
-    pub async fn delete_item(&self, id: &str, delete_type: &str) -> Result<(), MailboxError> {
-        let (mut row, _) = self.item(id).await?;
+    pub async fn delete_item(
+        &self,
+        id: &ews::ItemId,
+        delete_type: &str,
+    ) -> Result<(), MailboxError> {
+        let (mut row, _) = self.item(&id.id).await?;
+        check_change_key(id.change_key.as_deref())?;
         if row.immutable {
             return Err(MailboxError::Immutable("deleted"));
         }

@@ -167,7 +167,7 @@ pub async fn delete_item(
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        let r = ctx.mbox.delete_item(&id.id, delete_type).await;
+        let r = ctx.mbox.delete_item(id, delete_type).await;
         out.push(message(r.map(|_| Payload::None))?);
     }
     Ok(out)
