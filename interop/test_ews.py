@@ -45,10 +45,12 @@ def h(data, *args):
 
 
 class World:
-    def token(self, smtp):
+    def token(self, smtp=None):
+        """An act-as token for `smtp`, or (None) the app-only ACS actor token itself."""
+        user = ["--user-smtp", smtp] if smtp else []
         return hybrid("token", "request", "--cert", self.partner_cert, "--key", self.partner_key, "--client", SKYPE,
                       "--tenant", self.tenant, "--token-endpoint", f"{self.cloud.url}/{self.tenant}/tokens/OAuth/2",
-                      "--resource", f"{EXCHANGE}/mail.contoso.com@contoso.com", "--user-smtp", smtp, check=0).stdout.strip()
+                      "--resource", f"{EXCHANGE}/mail.contoso.com@contoso.com", *user, check=0).stdout.strip()
 
     def account(self, smtp="alice@contoso.com", token=None, as_user=None, access_type=DELEGATE):
         close_connections()
@@ -339,3 +341,29 @@ def test_b3_malformed_ids_and_change_keys(world):
     assert res[0] is True and isinstance(res[1], ErrorInvalidIdMalformed) and res[2] is True
     with pytest.raises(ErrorInvalidIdMalformed):
         SingleFolderQuerySet(account=a, folder=Folder(root=a.root, id="XXX")).get()
+
+
+def test_b4_app_only_token_with_exchange_impersonation(world):
+    """exchangelib's usual OAuth pattern: an app-only token, IMPERSONATION access, the partner's
+    linked account holding ApplicationImpersonation."""
+    app_only = world.token()
+    with pytest.raises((ErrorAccessDenied, ErrorImpersonateUserDenied)):
+        world.account("bob@contoso.com", token=app_only, access_type=IMPERSONATION).inbox
+    h(world.data, "onprem", "new-management-role-assignment", "--role", "ApplicationImpersonation",
+      "--user", "SfBOnline-ApplicationAccount")
+    try:
+        deadline = time.time() + 5
+        while True:
+            try:
+                a = world.account("bob@contoso.com", token=app_only, access_type=IMPERSONATION)
+                inbox = a.inbox
+                break
+            except (ErrorAccessDenied, ErrorImpersonateUserDenied):
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.1)
+        Message(account=a, folder=inbox, subject="b4 as bob").save()
+        assert inbox.filter(subject="b4 as bob").count() == 1
+    finally:
+        h(world.data, "onprem", "remove-management-role-assignment",
+          "--identity", "ApplicationImpersonation-SfBOnline-ApplicationAccount")

@@ -250,17 +250,31 @@ pub fn authorize(a: &Authenticated, request: &Request) -> Result<Caller, Box<Res
             .get(role_type)
             .is_some_and(|m| m.iter().any(|x| x == op))
     };
+    let impersonates = roles.iter().any(|r| r == "ApplicationImpersonation");
+    // The version probe (ConvertId of a dummy id) is answered for any accepted token: it
+    // reads no mailbox, and clients send it before anything else, impersonating or not.
+    if op == "ConvertId" && a.user.is_none() && env.impersonation.is_none() {
+        return Ok(Caller {
+            user: None,
+            mailbox: UserEntry::default(),
+            partner_application: app.clone(),
+        });
+    }
+    // An app-only token acts for the user its ExchangeImpersonation header names, when the
+    // linked account holds ApplicationImpersonation (exchangelib's usual OAuth pattern).
+    let app_only_impersonation = a.user.is_none() && env.impersonation.is_some() && impersonates;
     match wanted {
         "UserApplication" | "ArchiveApplication" => {
-            if a.user.is_none() {
+            if a.user.is_none() && !app_only_impersonation {
                 return Err(Box::new(fault(
                     "ErrorAccessDenied",
                     &format!(
-                        "The {wanted} role needs a user context (an act-as token); this token is app-only."
+                        "The {wanted} role needs a user context (an act-as token, or ExchangeImpersonation with the ApplicationImpersonation role); this token is app-only."
                     ),
                 )));
             }
-            if !roles.iter().any(|r| r == wanted) {
+            let by_impersonation = app_only_impersonation && wanted == "UserApplication";
+            if !by_impersonation && !roles.iter().any(|r| r == wanted) {
                 return Err(Box::new(fault(
                     "ErrorAccessDenied",
                     &format!(
@@ -283,9 +297,9 @@ pub fn authorize(a: &Authenticated, request: &Request) -> Result<Caller, Box<Res
         }
     }
     let user = a.user.clone();
-    let mut mailbox = user.clone().expect("checked: the roles above need a user");
+    let mut mailbox = user.clone().unwrap_or_default();
     if let Some(sid) = &env.impersonation {
-        if !roles.iter().any(|r| r == "ApplicationImpersonation") {
+        if !impersonates {
             return Err(Box::new(fault(
                 "ErrorImpersonateUserDenied",
                 "The account does not have permission to impersonate the requested user.",
