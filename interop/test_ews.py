@@ -367,3 +367,15 @@ def test_b4_app_only_token_with_exchange_impersonation(world):
     finally:
         h(world.data, "onprem", "remove-management-role-assignment",
           "--identity", "ApplicationImpersonation-SfBOnline-ApplicationAccount")
+
+
+def test_b5_categories_are_filterable(world):
+    a = world.account()
+    Message(account=a, folder=a.inbox, subject="b5 tagged", categories=["Hybrid B5", "Blue"]).save()
+    Message(account=a, folder=a.inbox, subject="b5 other", categories=["Blue"]).save()
+    assert [m.subject for m in a.inbox.filter(categories__contains=["Hybrid B5", "Blue"])] == ["b5 tagged"]
+    assert a.inbox.filter(categories__contains=["Blue"], subject__startswith="b5").count() == 2
+    assert a.inbox.filter(categories__contains=["hybrid b5"]).count() == 1
+    assert a.inbox.filter(categories__contains=["Nope"]).count() == 0
+    got = a.inbox.get(subject="b5 tagged")
+    assert sorted(got.categories) == ["Blue", "Hybrid B5"]

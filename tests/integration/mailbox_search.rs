@@ -81,6 +81,16 @@ fn random_item(
             values,
         });
     }
+    if rng.below(3) == 0 {
+        let mut c = ews::Element::new("", "Categories");
+        for _ in 0..1 + rng.below(2) {
+            let mut e = ews::Element::new("", "String");
+            e.children
+                .push(ews::Node::Text(rng.pick(WORDS).to_string()));
+            c.children.push(ews::Node::Element(e));
+        }
+        props.set_other(c);
+    }
     let received = 1_700_000_000_000 + rng.below(50) as i64 * 60_000;
     let row = ItemRow {
         id: format!("item{n:04}-{:x}", rng.next() % 4096),
@@ -104,7 +114,8 @@ fn random_item(
 }
 
 fn random_field(rng: &mut Rng) -> Field {
-    match rng.below(8) {
+    match rng.below(9) {
+        8 => Field::from_uri("item:Categories").unwrap(),
         0 | 1 => Field::Subject,
         2 => Field::ItemClass,
         3 => Field::DateTimeReceived,

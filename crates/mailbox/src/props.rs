@@ -18,6 +18,9 @@ pub struct StoredProperties {
     pub extended: Vec<ExtendedProperty>,
 }
 
+/// The value-index key of an item's categories (no extended property's key has this form).
+pub const CATEGORIES_KEY: &str = "item:Categories";
+
 /// PR_MESSAGE_CLASS (0x001A): how clients that cannot set ItemClass set it.
 pub fn is_message_class(uri: &ExtendedFieldUri) -> bool {
     uri.key() == "PropertyTag=0x1a"
@@ -55,9 +58,33 @@ impl StoredProperties {
         self.extended.retain(|e| e.uri.key() != key);
     }
 
-    /// The rows of the value index: one per value of each extended property.
-    pub fn values(&self) -> Vec<ItemValue> {
+    /// The item's categories (`t:Categories/t:String`).
+    pub fn categories(&self) -> Vec<String> {
+        self.other
+            .iter()
+            .filter(|o| o.name == "Categories")
+            .flat_map(|c| c.children_named("String").map(|s| s.text()))
+            .collect()
+    }
+
+    /// The values of a multi-valued property by its index key: an extended property's
+    /// identity, or [`CATEGORIES_KEY`].
+    pub fn values_of(&self, key: &str) -> Vec<String> {
+        if key == CATEGORIES_KEY {
+            return self.categories();
+        }
         self.extended
+            .iter()
+            .filter(|e| e.uri.key() == key)
+            .flat_map(|e| e.values.iter().cloned())
+            .collect()
+    }
+
+    /// The rows of the value index: one per value of each extended property, and one per
+    /// category.
+    pub fn values(&self) -> Vec<ItemValue> {
+        let mut out: Vec<ItemValue> = self
+            .extended
             .iter()
             .flat_map(|e| {
                 let key = e.uri.key();
@@ -66,7 +93,12 @@ impl StoredProperties {
                     text: v.clone(),
                 })
             })
-            .collect()
+            .collect();
+        out.extend(self.categories().into_iter().map(|text| ItemValue {
+            key: CATEGORIES_KEY.into(),
+            text,
+        }));
+        out
     }
 }
 

@@ -36,6 +36,10 @@ impl Field {
             "message:IsRead" => Field::IsRead,
             "item:IsDraft" => Field::IsDraft,
             "item:Size" => Field::Size,
+            "item:Categories" => Field::Extended {
+                key: crate::props::CATEGORIES_KEY.into(),
+                numeric: false,
+            },
             _ => return None,
         })
     }
@@ -262,12 +266,8 @@ pub struct Candidate<'a> {
 }
 
 impl Candidate<'_> {
-    fn values(&self, key: &str) -> impl Iterator<Item = &str> {
-        self.props
-            .extended
-            .iter()
-            .filter(move |e| e.uri.key() == key)
-            .flat_map(|e| e.values.iter().map(String::as_str))
+    fn values(&self, key: &str) -> impl Iterator<Item = String> {
+        self.props.values_of(key).into_iter()
     }
 }
 
@@ -283,10 +283,10 @@ impl Restriction {
                         return false;
                     };
                     c.values(key)
-                        .any(|v| parse_number(v).is_some_and(|v| compare(&v, *op, &k)))
+                        .any(|v| parse_number(&v).is_some_and(|v| compare(&v, *op, &k)))
                 } else {
                     let k = text_key(k);
-                    c.values(key).any(|v| compare(&text_key(v), *op, &k))
+                    c.values(key).any(|v| compare(&text_key(&v), *op, &k))
                 }
             }
             Restriction::Compare(f, op, k) if f.is_text() => {
@@ -317,7 +317,7 @@ impl Restriction {
                 match field {
                     Field::Subject => test(&item.subject),
                     Field::ItemClass => test(&item.item_class),
-                    Field::Extended { key, .. } => c.values(key).any(test),
+                    Field::Extended { key, .. } => c.values(key).any(|v| test(&v)),
                     _ => false,
                 }
             }
@@ -459,6 +459,7 @@ impl SortOrder {
             .map(|o| {
                 let field = match &o.path {
                     Some(ews::PropertyPath::Field(uri)) => Field::from_uri(uri)
+                        .filter(|f| f.column().is_some())
                         .ok_or_else(|| MailboxError::UnsupportedPathForSort(uri.clone()))?,
                     _ => {
                         return Err(MailboxError::UnsupportedPathForSort(
