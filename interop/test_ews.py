@@ -16,7 +16,7 @@ os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
 from exchangelib import (DELEGATE, Folder, FolderCollection, IMPERSONATION, Account, Configuration, ExtendedProperty, HTMLBody, Mailbox,  # noqa: E402
                          Message, OAuth2AuthorizationCodeCredentials, Q, UTC, EWSDateTime)
 from exchangelib.folders import SingleFolderQuerySet  # noqa: E402
-from exchangelib.errors import (ErrorInvalidChangeKey, ErrorInvalidIdMalformed, ErrorDeleteDistinguishedFolder, ErrorFolderExists, ErrorObjectTypeChanged,  # noqa: E402
+from exchangelib.errors import (ErrorInvalidRecipients, ErrorInvalidChangeKey, ErrorInvalidIdMalformed, ErrorDeleteDistinguishedFolder, ErrorFolderExists, ErrorObjectTypeChanged,  # noqa: E402
                                 ErrorFolderNotFound, ErrorInvalidOperation, ErrorItemNotFound, ErrorItemSave,  # noqa: E402
                                 ErrorNameResolutionNoResults, ErrorNonExistentMailbox, ErrorSchemaValidation,
                                 ErrorAccessDenied, ErrorImpersonateUserDenied, UnauthorizedError)
@@ -379,3 +379,30 @@ def test_b5_categories_are_filterable(world):
     assert a.inbox.filter(categories__contains=["Nope"]).count() == 0
     got = a.inbox.get(subject="b5 tagged")
     assert sorted(got.categories) == ["Blue", "Hybrid B5"]
+
+
+def test_b6_mail_between_mailboxes(world):
+    alice, bob, alan = world.account(), world.account("bob@contoso.com"), world.account("alan@contoso.com")
+    m = Message(account=alice, subject="b6 lunch", body="Lunch at noon?",
+                to_recipients=[Mailbox(email_address="bob@contoso.com")],
+                bcc_recipients=[Mailbox(email_address="alan@contoso.com")])
+    m.send_and_save()
+    got = bob.inbox.get(subject="b6 lunch")
+    assert got.sender.email_address == "alice@contoso.com" and got.author.email_address == "alice@contoso.com"
+    assert not got.is_draft and not got.is_read and got.datetime_sent is not None
+    assert not got.bcc_recipients
+    assert alan.inbox.filter(subject="b6 lunch").count() == 1
+    kept = alice.sent.get(subject="b6 lunch")
+    assert [r.email_address for r in kept.bcc_recipients] == ["alan@contoso.com"]
+    # A saved draft, then sent: it leaves Drafts and stays in Sent Items.
+    d = Message(account=alice, folder=alice.drafts, subject="b6 draft", to_recipients=[Mailbox(email_address="bob@contoso.com")])
+    d.save()
+    d.send()
+    assert alice.drafts.filter(subject="b6 draft").count() == 0
+    assert alice.sent.filter(subject="b6 draft").count() == 1
+    assert bob.inbox.filter(subject="b6 draft").count() == 1
+    # Nothing leaves the organization, and nothing is half-sent.
+    with pytest.raises(ErrorInvalidRecipients):
+        Message(account=alice, subject="b6 outside", to_recipients=[Mailbox(email_address="bob@contoso.com"),
+                                                                   Mailbox(email_address="eve@example.org")]).send()
+    assert bob.inbox.filter(subject="b6 outside").count() == 0

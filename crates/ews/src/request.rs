@@ -402,6 +402,11 @@ pub enum Operation {
         return_full_contact_data: bool,
         unresolved_entries: Vec<String>,
     },
+    SendItem {
+        save_item_to_folder: bool,
+        item_ids: Vec<ItemId>,
+        saved_item_folder_id: Option<FolderRef>,
+    },
     CreateFolder {
         parent_folder_id: Option<FolderRef>,
         folders: Vec<Folder>,
@@ -490,6 +495,7 @@ impl Operation {
             Operation::UpdateUserConfiguration(_) => "UpdateUserConfiguration",
             Operation::DeleteUserConfiguration { .. } => "DeleteUserConfiguration",
             Operation::ResolveNames { .. } => "ResolveNames",
+            Operation::SendItem { .. } => "SendItem",
             Operation::CreateFolder { .. } => "CreateFolder",
             Operation::UpdateFolder { .. } => "UpdateFolder",
             Operation::DeleteFolder { .. } => "DeleteFolder",
@@ -603,6 +609,14 @@ impl Operation {
                     .children_named("UnresolvedEntry")
                     .map(|e| e.text())
                     .collect(),
+            },
+            "SendItem" => Operation::SendItem {
+                save_item_to_folder: op
+                    .attr("SaveItemToFolder")
+                    .and_then(parse_bool)
+                    .unwrap_or(true),
+                item_ids: item_ids(op.child("ItemIds")),
+                saved_item_folder_id: first_folder(op, "SavedItemFolderId"),
             },
             "CreateFolder" => Operation::CreateFolder {
                 parent_folder_id: first_folder(op, "ParentFolderId"),
@@ -849,6 +863,28 @@ impl Operation {
                 );
                 for e in unresolved_entries {
                     w.leaf("m:UnresolvedEntry", e);
+                }
+                w.close(&name);
+            }
+            Operation::SendItem {
+                save_item_to_folder,
+                item_ids,
+                saved_item_folder_id,
+            } => {
+                w.open(
+                    &name,
+                    &[(
+                        "SaveItemToFolder",
+                        if *save_item_to_folder {
+                            "true"
+                        } else {
+                            "false"
+                        },
+                    )],
+                );
+                ids(w, "m:ItemIds", item_ids);
+                if let Some(f) = saved_item_folder_id {
+                    folders(w, "m:SavedItemFolderId", std::slice::from_ref(f));
                 }
                 w.close(&name);
             }

@@ -37,6 +37,8 @@ pub enum MailboxError {
     ObjectTypeChanged,
     #[error("{0}")]
     MoveCopyFailed(&'static str),
+    #[error("{0}")]
+    InvalidRecipients(String),
     #[error("Id is malformed.")]
     InvalidIdMalformed,
     #[error("The change key is invalid.")]
@@ -72,6 +74,7 @@ impl MailboxError {
             MailboxError::MoveCopyFailed(_) => "ErrorMoveCopyFailed",
             MailboxError::CannotEmptyFolder => "ErrorCannotEmptyFolder",
             MailboxError::InvalidIdMalformed => "ErrorInvalidIdMalformed",
+            MailboxError::InvalidRecipients(_) => "ErrorInvalidRecipients",
             MailboxError::InvalidChangeKey => "ErrorInvalidChangeKey",
             MailboxError::Store(_) => "ErrorInternalServerError",
         }

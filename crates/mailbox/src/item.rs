@@ -80,6 +80,11 @@ fn apply(row: &mut ItemRow, props: &mut StoredProperties, src: &Item, append: bo
     }
 }
 
+/// Stores `props` on `row` (its size and modification time with them).
+pub(crate) fn finish_stored(row: &mut ItemRow, props: &StoredProperties, now: i64) {
+    finish(row, props, now)
+}
+
 fn finish(row: &mut ItemRow, props: &StoredProperties, now: i64) {
     row.props = props.encode();
     row.props_format = 2;

@@ -9,6 +9,7 @@ mod folders;
 mod item;
 mod props;
 mod search;
+mod send;
 mod service;
 mod tree;
 
@@ -21,6 +22,7 @@ pub use search::{
     Candidate, Containment, Field, Restriction, SortOrder, format_time, parse_time_ms,
     reference_order,
 };
+pub use send::{Recipient, Sender, recipient_addresses};
 pub use service::{
     ConflictResolution, FolderTrees, ItemPage, ItemQuery, Mailbox, upgrade_stored_items,
 };

@@ -27,6 +27,7 @@ pub const USER_APPLICATION_METHODS: &[&str] = &[
     "MoveFolder",
     "MoveItem",
     "ResolveNames",
+    "SendItem",
     "SyncFolderHierarchy",
     "SyncFolderItems",
     "UpdateFolder",

@@ -89,6 +89,49 @@ pub async fn get_item(
     Ok(out)
 }
 
+/// Sends a composed or stored message to its recipients in the organization, keeping a copy
+/// in `sent_copy` when given; a recipient outside the organization refuses the whole message.
+async fn send(
+    ctx: &Context<'_>,
+    row: &store::ItemRow,
+    props: &mailbox::StoredProperties,
+    sent_copy: Option<&store::FolderRow>,
+) -> Result<(), MailboxError> {
+    let addresses = mailbox::recipient_addresses(props);
+    if addresses.is_empty() {
+        return Err(MailboxError::InvalidRecipients(
+            "At least one recipient is required.".into(),
+        ));
+    }
+    let trust = ctx.state.trust();
+    let mut recipients = Vec::with_capacity(addresses.len());
+    for a in &addresses {
+        let user = trust.user_by_address(a).filter(|u| u.has_mailbox()).ok_or_else(|| {
+            MailboxError::InvalidRecipients(format!(
+                "The recipient '{a}' has no mailbox in this organization; this server delivers only to its own mailboxes and nothing was sent."
+            ))
+        })?;
+        let theirs =
+            mailbox::Mailbox::open_cached(&ctx.state.store, &ctx.state.folder_trees, &user.guid)
+                .await?;
+        let inbox = theirs
+            .distinguished("inbox")
+            .ok_or(MailboxError::FolderNotFound(Some("inbox".into())))?;
+        recipients.push(mailbox::Recipient {
+            mailbox: user.guid.clone(),
+            inbox: inbox.id.clone(),
+        });
+    }
+    let sender = mailbox::Sender {
+        name: ctx.c.mailbox.display_name.clone(),
+        address: ctx.c.mailbox.primary_smtp.clone(),
+    };
+    ctx.mbox
+        .send(row, props, &sender, &recipients, sent_copy)
+        .await?;
+    Ok(())
+}
+
 pub async fn create_item(
     ctx: &Context<'_>,
     disposition: Option<&str>,
@@ -101,23 +144,39 @@ pub async fn create_item(
             .map(|_| ResponseMessage::error(code, text))
             .collect()
     };
-    if disposition.unwrap_or("SaveOnly") != "SaveOnly" {
+    let disposition = disposition.unwrap_or("SaveOnly");
+    if !matches!(disposition, "SaveOnly" | "SendOnly" | "SendAndSaveCopy") {
         return Ok(each(
-            "ErrorInvalidOperation",
-            "Only MessageDisposition SaveOnly is supported: this server does not send mail.",
+            "ErrorInvalidRequest",
+            &format!("'{disposition}' is not a MessageDisposition."),
         ));
     }
+    let default = if disposition == "SaveOnly" {
+        "drafts"
+    } else {
+        "sentitems"
+    };
     let folder = match saved {
         Some(f) => ctx.folder(f),
         None => ctx
             .mbox
-            .distinguished("drafts")
-            .ok_or(("ErrorFolderNotFound", "No drafts folder.".to_string())),
+            .distinguished(default)
+            .ok_or(("ErrorFolderNotFound", format!("No {default} folder."))),
     };
     let folder = match folder {
         Ok(f) => f,
         Err((code, text)) => return Ok(each(code, &text)),
     };
+    if disposition != "SaveOnly" {
+        let keep = (disposition == "SendAndSaveCopy").then_some(folder);
+        let mut out = Vec::with_capacity(items.len());
+        for i in items {
+            let (row, props) = ctx.mbox.compose(folder, i);
+            let r = send(ctx, &row, &props, keep).await;
+            out.push(message(r.map(|_| Payload::Items(Vec::new())))?);
+        }
+        return Ok(out);
+    }
     let made = ctx.mbox.create_items(folder, items).await?;
     Ok(made
         .iter()
@@ -125,22 +184,73 @@ pub async fn create_item(
         .collect())
 }
 
+/// SendItem: sends stored drafts; with SaveItemToFolder the sent message is kept in
+/// SavedItemFolderId (Sent Items by default), and the draft goes.
+pub async fn send_item(
+    ctx: &Context<'_>,
+    save: bool,
+    ids: &[ItemId],
+    saved: Option<&FolderRef>,
+) -> Result<Vec<ResponseMessage>, MailboxError> {
+    let keep = match (save, saved) {
+        (false, _) => None,
+        (true, Some(f)) => match ctx.folder(f) {
+            Ok(f) => Some(f.clone()),
+            Err(e) => return Ok(ids.iter().map(|_| refusal(e.clone())).collect()),
+        },
+        (true, None) => ctx.mbox.distinguished("sentitems").cloned(),
+    };
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let r = async {
+            let (row, props) = ctx.mbox.item(&id.id).await?;
+            send(ctx, &row, &props, keep.as_ref()).await?;
+            ctx.mbox.remove_sent(&row).await
+        }
+        .await;
+        out.push(message(r.map(|_| Payload::None))?);
+    }
+    Ok(out)
+}
+
 pub async fn update_item(
     ctx: &Context<'_>,
     conflict: Option<&str>,
+    disposition: Option<&str>,
     changes: &[ItemChange],
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
     let conflict = ConflictResolution::parse(conflict);
+    let sending = matches!(disposition, Some("SendOnly" | "SendAndSaveCopy"));
+    let keep = if disposition == Some("SendAndSaveCopy") {
+        ctx.mbox.distinguished("sentitems").cloned()
+    } else {
+        None
+    };
     let mut out = Vec::with_capacity(changes.len());
     for ch in changes {
         let r = ctx
             .mbox
             .update_item(&ch.item_id, &ch.updates, conflict)
             .await;
-        out.push(message(r.map(|(row, props)| Payload::UpdatedItems {
-            items: vec![id_only(ctx, &row, &props)],
-            conflicts: 0,
-        }))?);
+        let r = match r {
+            // Updated and then sent: the stored draft goes, as with SendItem.
+            Ok((row, props)) if sending => {
+                let sent = async {
+                    send(ctx, &row, &props, keep.as_ref()).await?;
+                    ctx.mbox.remove_sent(&row).await
+                }
+                .await;
+                sent.map(|_| Payload::UpdatedItems {
+                    items: Vec::new(),
+                    conflicts: 0,
+                })
+            }
+            other => other.map(|(row, props)| Payload::UpdatedItems {
+                items: vec![id_only(ctx, &row, &props)],
+                conflicts: 0,
+            }),
+        };
+        out.push(message(r)?);
     }
     Ok(out)
 }

@@ -153,9 +153,30 @@ async fn dispatch(
         }
         Operation::UpdateItem {
             conflict_resolution,
+            message_disposition,
             changes,
-            ..
-        } => items::update_item(&ctx, conflict_resolution.as_deref(), changes).await,
+        } => {
+            items::update_item(
+                &ctx,
+                conflict_resolution.as_deref(),
+                message_disposition.as_deref(),
+                changes,
+            )
+            .await
+        }
+        Operation::SendItem {
+            save_item_to_folder,
+            item_ids,
+            saved_item_folder_id,
+        } => {
+            items::send_item(
+                &ctx,
+                *save_item_to_folder,
+                item_ids,
+                saved_item_folder_id.as_ref(),
+            )
+            .await
+        }
         Operation::UpdateItemInRecoverableItems {
             item_id,
             updates,

@@ -1,0 +1,126 @@
+//! Mail between mailboxes of the organization: a sent message is delivered to each recipient's
+//! Inbox (From, Sender and DateTimeSent set, Bcc left out of what recipients see, received now,
+//! unread) and, when asked, a copy is kept in the sender's Sent Items, all in one transaction.
+//! No mail leaves the server.
+
+use crate::MailboxError;
+use crate::item;
+use crate::props::StoredProperties;
+use crate::search::format_time;
+use crate::service::Mailbox;
+use ews::{Element, Node};
+use store::{FolderRow, ItemRow};
+
+/// Who sends.
+pub struct Sender {
+    pub name: String,
+    pub address: String,
+}
+
+/// Where a recipient's copy goes: the recipient's mailbox and its Inbox.
+pub struct Recipient {
+    pub mailbox: String,
+    pub inbox: String,
+}
+
+fn leaf(name: &str, text: &str) -> Element {
+    let mut e = Element::new("", name);
+    e.children.push(Node::Text(text.into()));
+    e
+}
+
+fn mailbox_element(name: &str, s: &Sender) -> Element {
+    let mut m = Element::new("", "Mailbox");
+    for (n, v) in [
+        ("Name", s.name.as_str()),
+        ("EmailAddress", s.address.as_str()),
+        ("RoutingType", "SMTP"),
+        ("MailboxType", "Mailbox"),
+    ] {
+        m.children.push(Node::Element(leaf(n, v)));
+    }
+    let mut holder = Element::new("", name);
+    holder.children.push(Node::Element(m));
+    holder
+}
+
+/// The addresses a message is sent to (To, Cc and Bcc).
+pub fn recipient_addresses(props: &StoredProperties) -> Vec<String> {
+    props
+        .other
+        .iter()
+        .filter(|o| {
+            matches!(
+                o.name.as_str(),
+                "ToRecipients" | "CcRecipients" | "BccRecipients"
+            )
+        })
+        .flat_map(|r| r.children_named("Mailbox"))
+        .filter_map(|m| m.child_text("EmailAddress"))
+        .filter(|a| !a.is_empty())
+        .collect()
+}
+
+impl Mailbox {
+    /// Sends `row`/`props` from this mailbox: a copy into each recipient's Inbox and, with
+    /// `sent_copy`, one into that folder of this mailbox. Returns the sent copy, if any.
+    pub async fn send(
+        &self,
+        row: &ItemRow,
+        props: &StoredProperties,
+        sender: &Sender,
+        recipients: &[Recipient],
+        sent_copy: Option<&FolderRow>,
+    ) -> Result<Option<(ItemRow, StoredProperties)>, MailboxError> {
+        let now = store::now_ms();
+        let mut sent = props.clone();
+        sent.set_other(mailbox_element("From", sender));
+        sent.set_other(mailbox_element("Sender", sender));
+        sent.set_other(leaf("DateTimeSent", &format_time(now)));
+        let mut delivered = sent.clone();
+        delivered.other.retain(|o| o.name != "BccRecipients");
+        let mut rows = Vec::new();
+        for r in recipients {
+            let mut copy = row.clone();
+            copy.id = uuid::Uuid::new_v4().simple().to_string();
+            copy.mailbox = r.mailbox.clone();
+            copy.folder_id = r.inbox.clone();
+            copy.is_draft = false;
+            copy.is_read = false;
+            copy.immutable = false;
+            copy.version = 1;
+            copy.received_ms = now;
+            copy.created_ms = now;
+            item::finish_stored(&mut copy, &delivered, now);
+            rows.push((copy, delivered.values()));
+        }
+        let kept = sent_copy.map(|folder| {
+            let mut copy = row.clone();
+            copy.id = uuid::Uuid::new_v4().simple().to_string();
+            copy.mailbox = self.guid().to_string();
+            copy.folder_id = folder.id.clone();
+            copy.is_draft = false;
+            copy.is_read = true;
+            copy.immutable = false;
+            copy.version = 1;
+            copy.received_ms = now;
+            item::finish_stored(&mut copy, &sent, now);
+            rows.push((copy.clone(), sent.values()));
+            (copy, sent.clone())
+        });
+        self.store_ref().mailboxes().insert_items(&rows).await?;
+        Ok(kept)
+    }
+
+    /// Builds, without storing, the item a client sends (for CreateItem with SendOnly or
+    /// SendAndSaveCopy).
+    pub fn compose(&self, folder: &FolderRow, src: &ews::Item) -> (ItemRow, StoredProperties) {
+        item::new_item(self.guid(), folder, src, store::now_ms())
+    }
+
+    /// Removes an item after it was sent (SendItem without SaveItemToFolder).
+    pub async fn remove_sent(&self, row: &ItemRow) -> Result<(), MailboxError> {
+        self.store_ref().mailboxes().delete_item(&row.id).await?;
+        Ok(())
+    }
+}
