@@ -406,3 +406,18 @@ def test_b6_mail_between_mailboxes(world):
         Message(account=alice, subject="b6 outside", to_recipients=[Mailbox(email_address="bob@contoso.com"),
                                                                    Mailbox(email_address="eve@example.org")]).send()
     assert bob.inbox.filter(subject="b6 outside").count() == 0
+
+
+def test_b7_convert_id_between_formats(world):
+    from exchangelib.properties import ENTRY_ID, EWS_ID, ID_FORMATS, AlternateId
+    a = world.account()
+    m = Message(account=a, folder=a.inbox, subject="b7").save()
+    for fmt in ID_FORMATS:
+        res = list(a.protocol.convert_ids([AlternateId(id=m.id, format=EWS_ID, mailbox=a.primary_smtp_address)],
+                                          destination_format=fmt))
+        assert len(res) == 1 and res[0].format == fmt
+    entry = list(a.protocol.convert_ids([AlternateId(id=m.id, format=EWS_ID, mailbox=a.primary_smtp_address)],
+                                        destination_format=ENTRY_ID))[0]
+    back = list(a.protocol.convert_ids([AlternateId(id=entry.id, format=ENTRY_ID, mailbox=a.primary_smtp_address)],
+                                       destination_format=EWS_ID))[0]
+    assert back.id == m.id

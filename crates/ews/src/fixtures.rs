@@ -154,6 +154,17 @@ fn samples() -> Vec<(&'static str, Response)> {
             ),
         ),
         (
+            "convertid_converted",
+            Response::new(
+                "ConvertId",
+                vec![ResponseMessage::success(Payload::AlternateId {
+                    format: "HexEntryId".into(),
+                    id: "61316232".into(),
+                    mailbox: "alice@contoso.com".into(),
+                })],
+            ),
+        ),
+        (
             "getfolder_mixed",
             Response::new(
                 "GetFolder",

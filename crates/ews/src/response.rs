@@ -58,6 +58,12 @@ pub enum Payload {
     FoundFolders(RootFolder<Folder>),
     UserConfiguration(UserConfiguration),
     Resolutions(RootFolder<Resolution>),
+    /// ConvertId's converted id.
+    AlternateId {
+        format: String,
+        id: String,
+        mailbox: String,
+    },
 }
 
 /// One `m:{Op}ResponseMessage`.
@@ -134,6 +140,20 @@ impl ResponseMessage {
                 w.close("t:Folders");
             }),
             Payload::UserConfiguration(c) => c.write(w, "m:UserConfiguration"),
+            Payload::AlternateId {
+                format,
+                id,
+                mailbox,
+            } => w.empty(
+                "m:AlternateId",
+                &[
+                    ("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"),
+                    ("xsi:type", "t:AlternateIdType"),
+                    ("Format", format),
+                    ("Id", id),
+                    ("Mailbox", mailbox),
+                ],
+            ),
             Payload::Resolutions(r) => {
                 let total = r.total_items_in_view.to_string();
                 w.open(
@@ -183,6 +203,13 @@ impl ResponseMessage {
             if let Ok(c) = UserConfiguration::parse(c) {
                 payload = Payload::UserConfiguration(c);
             }
+        } else if let Some(a) = el.child("AlternateId") {
+            let attr = |n: &str| a.attr(n).unwrap_or("").to_string();
+            payload = Payload::AlternateId {
+                format: attr("Format"),
+                id: attr("Id"),
+                mailbox: attr("Mailbox"),
+            };
         } else if let Some(r) = el.child("ResolutionSet") {
             payload = Payload::Resolutions(parse_root(
                 r,

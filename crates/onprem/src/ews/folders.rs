@@ -4,17 +4,86 @@ use super::{Context, message, refusal};
 use ews::{Find, FolderRef, Operation, Payload, ResponseMessage, RootFolder};
 use mailbox::{Mailbox, MailboxError};
 
-/// Real conversion is not offered; clients send ConvertId to learn the server version, which
-/// every response header carries. Answered as Exchange answers the probe.
-pub fn convert_id(n: usize) -> Vec<ResponseMessage> {
-    (0..n.max(1))
-        .map(|_| {
-            ResponseMessage::error(
+/// The id formats ConvertId converts between.
+const ID_FORMATS: &[&str] = &[
+    "EwsLegacyId",
+    "EwsId",
+    "EntryId",
+    "HexEntryId",
+    "StoreId",
+    "OwaId",
+];
+
+/// An id's bytes: EWS, legacy EWS and OWA ids are opaque text; entry and store ids are base64 of
+/// those bytes, hex entry ids hex.
+fn id_bytes(format: &str, id: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    match format {
+        "EwsId" | "EwsLegacyId" | "OwaId" => Some(id.as_bytes().to_vec()),
+        "EntryId" | "StoreId" => base64::engine::general_purpose::STANDARD.decode(id).ok(),
+        "HexEntryId" => (0..id.len())
+            .step_by(2)
+            .map(|i| {
+                id.get(i..i + 2)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+            })
+            .collect(),
+        _ => None,
+    }
+}
+
+fn id_text(format: &str, bytes: &[u8]) -> Option<String> {
+    use base64::Engine;
+    match format {
+        "EwsId" | "EwsLegacyId" | "OwaId" => String::from_utf8(bytes.to_vec()).ok(),
+        "EntryId" | "StoreId" => Some(base64::engine::general_purpose::STANDARD.encode(bytes)),
+        "HexEntryId" => Some(bytes.iter().map(|b| format!("{b:02X}")).collect()),
+        _ => None,
+    }
+}
+
+/// ConvertId between the id formats. A source whose Mailbox is not an SMTP address of this
+/// organization is answered ErrorInvalidSmtpAddress, which is also how the version probe that
+/// clients send first (a dummy id and mailbox) is answered.
+pub fn convert_id(
+    state: &crate::server::OnPremState,
+    source_ids: &[ews::request::AlternateId],
+    destination: &str,
+) -> Vec<ResponseMessage> {
+    let trust = state.trust();
+    let one = |a: &ews::request::AlternateId| {
+        if trust
+            .user_by_address(&a.mailbox)
+            .filter(|u| u.has_mailbox())
+            .is_none()
+        {
+            return ResponseMessage::error(
                 "ErrorInvalidSmtpAddress",
                 "The SMTP address format is invalid.",
-            )
-        })
-        .collect()
+            );
+        }
+        if !ID_FORMATS.contains(&destination) {
+            return ResponseMessage::error(
+                "ErrorInvalidRequest",
+                format!("'{destination}' is not an id format."),
+            );
+        }
+        match id_bytes(&a.format, &a.id).and_then(|b| id_text(destination, &b)) {
+            Some(id) => ResponseMessage::success(Payload::AlternateId {
+                format: destination.to_string(),
+                id,
+                mailbox: a.mailbox.clone(),
+            }),
+            None => ResponseMessage::error("ErrorInvalidIdMalformed", "Id is malformed."),
+        }
+    };
+    if source_ids.is_empty() {
+        return vec![ResponseMessage::error(
+            "ErrorInvalidSmtpAddress",
+            "The SMTP address format is invalid.",
+        )];
+    }
+    source_ids.iter().map(one).collect()
 }
 
 /// The kept counts, read only when the shape asks for them.

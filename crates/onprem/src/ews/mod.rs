@@ -109,8 +109,12 @@ async fn dispatch(
     c: &Caller,
     op: &Operation,
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
-    if let Operation::ConvertId { source_ids, .. } = op {
-        return Ok(folders::convert_id(source_ids.len()));
+    if let Operation::ConvertId {
+        source_ids,
+        destination_format,
+    } = op
+    {
+        return Ok(folders::convert_id(state, source_ids, destination_format));
     }
     if let Operation::ResolveNames {
         return_full_contact_data,
