@@ -91,6 +91,12 @@ fn random_item(
         }
         props.set_other(c);
     }
+    if rng.below(2) == 0 {
+        let mut e = ews::Element::new("", "Importance");
+        let level = *rng.pick(&["Low", "Normal", "High", "high"]);
+        e.children.push(ews::Node::Text(level.to_string()));
+        props.set_other(e);
+    }
     let received = 1_700_000_000_000 + rng.below(50) as i64 * 60_000;
     let row = ItemRow {
         id: format!("item{n:04}-{:x}", rng.next() % 4096),
@@ -114,7 +120,11 @@ fn random_item(
 }
 
 fn random_field(rng: &mut Rng) -> Field {
-    match rng.below(9) {
+    match rng.below(10) {
+        9 => Field::Extended {
+            key: mailbox::field_key("Importance"),
+            numeric: false,
+        },
         8 => Field::from_uri("item:Categories").unwrap(),
         0 | 1 => Field::Subject,
         2 => Field::ItemClass,
@@ -134,6 +144,9 @@ fn random_field(rng: &mut Rng) -> Field {
 
 fn constant(rng: &mut Rng, f: &Field) -> String {
     match f {
+        Field::Extended { key, .. } if key.starts_with("field:") => {
+            rng.pick(&["low", "Normal", "HIGH", "x"]).to_string()
+        }
         Field::Subject => rng.pick(WORDS).to_uppercase(),
         Field::ItemClass => rng.pick(CLASSES).to_string(),
         Field::DateTimeReceived => match rng.below(4) {

@@ -701,7 +701,7 @@ pub struct Item {
 }
 
 /// Elements whose text is an xs:boolean, normalised to `true`/`false` when kept.
-fn is_boolean_element(name: &str) -> bool {
+pub fn is_boolean_element(name: &str) -> bool {
     name.starts_with("Is")
         || name == "ReminderIsSet"
         || name.ends_with("Requested")

@@ -17,7 +17,7 @@ pub use config::valid_name;
 pub use error::MailboxError;
 pub use folders::{StoredFolderProperties, folder_matches};
 pub use item::change_key;
-pub use props::{CATEGORIES_KEY, StoredProperties};
+pub use props::{CATEGORIES_KEY, StoredProperties, field_key};
 pub use search::{
     Candidate, Containment, Field, Restriction, SortOrder, format_time, parse_time_ms,
     reference_order,

@@ -18,6 +18,17 @@ pub struct StoredProperties {
     pub extended: Vec<ExtendedProperty>,
 }
 
+/// Kept single-value properties are indexed under `field:<element name>`, so that restrictions
+/// on them (`item:Importance`, `contacts:GivenName`, …) run in SQL too.
+pub const FIELD_KEY_PREFIX: &str = "field:";
+
+/// Longer kept texts are not indexed (a restriction on them matches nothing).
+pub const MAX_INDEXED_TEXT: usize = 1024;
+
+pub fn field_key(element: &str) -> String {
+    format!("{FIELD_KEY_PREFIX}{element}")
+}
+
 /// The value-index key of an item's categories (no extended property's key has this form).
 pub const CATEGORIES_KEY: &str = "item:Categories";
 
@@ -73,6 +84,9 @@ impl StoredProperties {
         if key == CATEGORIES_KEY {
             return self.categories();
         }
+        if let Some(name) = key.strip_prefix(FIELD_KEY_PREFIX) {
+            return self.simple(name).into_iter().collect();
+        }
         self.extended
             .iter()
             .filter(|e| e.uri.key() == key)
@@ -98,7 +112,25 @@ impl StoredProperties {
             key: CATEGORIES_KEY.into(),
             text,
         }));
+        out.extend(self.other.iter().filter_map(|o| {
+            let text = self.simple(&o.name)?;
+            Some(ItemValue {
+                key: field_key(&o.name),
+                text,
+            })
+        }));
         out
+    }
+
+    /// The text of a kept property that is a single value (`t:Importance`, `t:ReminderIsSet`,
+    /// …), bounded so that the index stays small; None for structured ones.
+    fn simple(&self, name: &str) -> Option<String> {
+        let el = self.other.iter().find(|o| o.name == name)?;
+        if el.elements().next().is_some() {
+            return None;
+        }
+        let text = el.text();
+        (text.len() <= MAX_INDEXED_TEXT).then_some(text)
     }
 }
 

@@ -51,6 +51,7 @@ impl Field {
                 numeric: e.is_numeric(),
             }),
             Some(ews::PropertyPath::Field(uri)) => Field::from_uri(uri)
+                .or_else(|| kept_field(uri))
                 .ok_or_else(|| MailboxError::UnsupportedPathForQuery(uri.clone())),
             Some(ews::PropertyPath::Indexed { uri, index }) => Err(
                 MailboxError::UnsupportedPathForQuery(format!("{uri}[{index}]")),
@@ -125,6 +126,17 @@ impl Restriction {
                     W::IsLessThan => CmpOp::Lt,
                     W::IsLessThanOrEqualTo => CmpOp::Le,
                 };
+                // A kept boolean is stored as `true`/`false`, whatever the client wrote.
+                let value = match (&field, ews::parse_bool(&value)) {
+                    (Field::Extended { key, .. }, Some(b))
+                        if key
+                            .strip_prefix(crate::props::FIELD_KEY_PREFIX)
+                            .is_some_and(ews::is_boolean_element) =>
+                    {
+                        b.to_string()
+                    }
+                    _ => value,
+                };
                 Restriction::Compare(field, op, value)
             }
             ews::Restriction::Contains {
@@ -169,6 +181,28 @@ impl Restriction {
             }
         })
     }
+}
+
+/// Properties an item keeps as given, and so cannot be searched: structured or server-made.
+const NOT_SEARCHABLE: &[&str] = &[
+    "Body",
+    "MimeContent",
+    "Attachments",
+    "ItemId",
+    "ParentFolderId",
+];
+
+/// A property kept as given (`item:Importance`, `contacts:GivenName`, …): searched in the value
+/// index as text, case ignored.
+fn kept_field(uri: &str) -> Option<Field> {
+    let (_, name) = uri.split_once(':')?;
+    if name.is_empty() || NOT_SEARCHABLE.contains(&name) {
+        return None;
+    }
+    Some(Field::Extended {
+        key: crate::props::field_key(name),
+        numeric: false,
+    })
 }
 
 /// Parses an EWS date-time (`2026-11-25T06:32:37.157259Z`, with or without fraction or offset)
