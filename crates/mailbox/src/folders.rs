@@ -63,6 +63,20 @@ impl Mailbox {
         Ok(())
     }
 
+    /// Saves a changed folder (a sibling of the same name is ErrorFolderExists) and reads the
+    /// tree again.
+    async fn save_folder(&mut self, mut row: FolderRow) -> Result<FolderRow, MailboxError> {
+        let name = row.display_name.clone();
+        row.version = self
+            .store_ref()
+            .mailboxes()
+            .update_folder(&row)
+            .await
+            .map_err(|e| exists(e, &name))?;
+        self.reread().await?;
+        Ok(row)
+    }
+
     /// `f` and every folder below it, parents before children.
     pub fn subtree(&self, f: &FolderRow) -> Vec<FolderRow> {
         let mut out = vec![f.clone()];
@@ -162,15 +176,7 @@ impl Mailbox {
             }
         }
         row.props = props.encode();
-        let name = row.display_name.clone();
-        row.version = self
-            .store_ref()
-            .mailboxes()
-            .update_folder(&row)
-            .await
-            .map_err(|e| exists(e, &name))?;
-        self.reread().await?;
-        Ok(row)
+        self.save_folder(row).await
     }
 
     /// DeleteFolder: HardDelete removes the folder, its subfolders and their items;
@@ -252,15 +258,7 @@ impl Mailbox {
         }
         let mut row = folder.clone();
         row.parent_id = Some(to.id.clone());
-        let name = row.display_name.clone();
-        row.version = self
-            .store_ref()
-            .mailboxes()
-            .update_folder(&row)
-            .await
-            .map_err(|e| exists(e, &name))?;
-        self.reread().await?;
-        Ok(row)
+        self.save_folder(row).await
     }
 
     /// CopyFolder: a copy of the folder, its subfolders and their items under `to`.
