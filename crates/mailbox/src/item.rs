@@ -74,8 +74,59 @@ fn apply(row: &mut ItemRow, props: &mut StoredProperties, src: &Item, append: bo
         props.set_extended(e.clone());
     }
     for o in &src.other {
-        if !SERVER_OWNED.contains(&o.name.as_str()) {
-            props.set_other(o.clone());
+        if SERVER_OWNED.contains(&o.name.as_str()) {
+            continue;
+        }
+        match props.other.iter_mut().find(|x| x.name == o.name) {
+            // A dictionary (EmailAddresses, PhoneNumbers, …) takes the entries it is given,
+            // by Key, and keeps the others: clients change one entry at a time.
+            Some(existing) if is_dictionary(&o.name) => merge_entries(existing, o),
+            _ => props.set_other(o.clone()),
+        }
+    }
+}
+
+fn is_dictionary(name: &str) -> bool {
+    matches!(
+        name,
+        "EmailAddresses" | "PhoneNumbers" | "ImAddresses" | "PhysicalAddresses"
+    )
+}
+
+fn entry_key(n: &ews::Node) -> Option<&str> {
+    match n {
+        ews::Node::Element(e) if e.name == "Entry" => e.attr("Key"),
+        _ => None,
+    }
+}
+
+fn merge_entries(existing: &mut ews::Element, new: &ews::Element) {
+    for entry in &new.children {
+        let Some(key) = entry_key(entry) else {
+            continue;
+        };
+        match existing
+            .children
+            .iter_mut()
+            .find(|c| entry_key(c) == Some(key))
+        {
+            // An address entry changes one part at a time (Street, City, …).
+            Some(ews::Node::Element(slot)) if slot.elements().next().is_some() => {
+                if let ews::Node::Element(new) = entry {
+                    for part in new.elements() {
+                        match slot
+                            .children
+                            .iter_mut()
+                            .find(|c| matches!(c, ews::Node::Element(x) if x.name == part.name))
+                        {
+                            Some(c) => *c = ews::Node::Element(part.clone()),
+                            None => slot.children.push(ews::Node::Element(part.clone())),
+                        }
+                    }
+                }
+            }
+            Some(slot) => *slot = entry.clone(),
+            None => existing.children.push(entry.clone()),
         }
     }
 }
@@ -137,6 +188,12 @@ pub fn apply_updates(
             ews::ItemUpdate::Append { item, .. } => apply(row, props, item, true),
             ews::ItemUpdate::Delete { path } => match path {
                 Some(PropertyPath::Extended(e)) => props.remove_extended(e),
+                Some(PropertyPath::Indexed { uri, index }) => {
+                    let name = element_of(uri.split_once(':').map(|(_, n)| n).unwrap_or(uri));
+                    if let Some(d) = props.other.iter_mut().find(|o| o.name == name) {
+                        d.children.retain(|c| entry_key(c) != Some(index.as_str()));
+                    }
+                }
                 Some(p) => match p.element_name().unwrap_or("") {
                     "Subject" => row.subject.clear(),
                     "Body" => props.body = None,
@@ -159,6 +216,19 @@ pub fn apply_updates(
     Ok(())
 }
 
+/// The element that holds a property a path names: an indexed property
+/// (`contacts:EmailAddress[EmailAddress1]`, `contacts:PhysicalAddress:Street[Home]`) lives in its
+/// dictionary element, which is returned whole.
+fn element_of(name: &str) -> &str {
+    match name.split(':').next().unwrap_or(name) {
+        "EmailAddress" => "EmailAddresses",
+        "PhoneNumber" => "PhoneNumbers",
+        "ImAddress" => "ImAddresses",
+        "PhysicalAddress" => "PhysicalAddresses",
+        other => other,
+    }
+}
+
 /// What of an item a shape asks for.
 struct Wanted<'a> {
     shape: &'a Shape,
@@ -172,7 +242,7 @@ impl Wanted<'_> {
                 .shape
                 .additional
                 .iter()
-                .any(|p| p.element_name() == Some(name))
+                .any(|p| p.element_name().map(element_of) == Some(name))
     }
 
     fn extended(&self, key: &str) -> bool {
@@ -241,4 +311,79 @@ pub fn to_ews(
         .cloned()
         .collect();
     item
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contact(xml: &str) -> ews::Item {
+        let wrapped = format!(
+            r#"<t:Contact xmlns:t="{}">{xml}</t:Contact>"#,
+            ews::NS_TYPES
+        );
+        ews::Item::parse(&ews::xml::parse(&wrapped).unwrap())
+    }
+
+    #[test]
+    fn dictionary_entries_change_one_at_a_time() {
+        let folder = FolderRow {
+            id: "f".into(),
+            mailbox: "m".into(),
+            parent_id: None,
+            distinguished: None,
+            display_name: "Contacts".into(),
+            folder_class: None,
+            props: "{}".into(),
+            version: 1,
+        };
+        let (mut row, mut props) = new_item(
+            "m",
+            &folder,
+            &contact(
+                r#"<t:EmailAddresses><t:Entry Key="EmailAddress1">a@x</t:Entry><t:Entry Key="EmailAddress2">b@x</t:Entry></t:EmailAddresses><t:PhysicalAddresses><t:Entry Key="Home"><t:Street>Main 1</t:Street><t:City>Oslo</t:City></t:Entry></t:PhysicalAddresses>"#,
+            ),
+            1,
+        );
+        let set = ews::ItemUpdate::Set {
+            path: None,
+            item: contact(
+                r#"<t:EmailAddresses><t:Entry Key="EmailAddress2">c@x</t:Entry></t:EmailAddresses><t:PhysicalAddresses><t:Entry Key="Home"><t:City>Bergen</t:City></t:Entry></t:PhysicalAddresses>"#,
+            ),
+        };
+        let delete = ews::ItemUpdate::Delete {
+            path: Some(PropertyPath::Indexed {
+                uri: "contacts:EmailAddress".into(),
+                index: "EmailAddress1".into(),
+            }),
+        };
+        apply_updates(&mut row, &mut props, &[set, delete], 2).unwrap();
+        let shape = Shape {
+            additional: vec![
+                PropertyPath::Indexed {
+                    uri: "contacts:EmailAddress".into(),
+                    index: "EmailAddress2".into(),
+                },
+                PropertyPath::Indexed {
+                    uri: "contacts:PhysicalAddress:City".into(),
+                    index: "Home".into(),
+                },
+            ],
+            ..Shape::default()
+        };
+        let shown = to_ews(&row, &props, None, &shape, true);
+        let mut w = ews::writer::Writer::new();
+        shown.write(&mut w);
+        let xml = w.finish();
+        assert!(
+            xml.contains(
+                r#"<t:EmailAddresses><t:Entry Key="EmailAddress2">c@x</t:Entry></t:EmailAddresses>"#
+            ),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<t:Street>Main 1</t:Street><t:City>Bergen</t:City>"),
+            "{xml}"
+        );
+    }
 }
