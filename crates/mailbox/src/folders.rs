@@ -294,11 +294,7 @@ impl Mailbox {
                 .mailboxes()
                 .scan_items(&f.id, &store::ItemFilter::True, &[], |row| {
                     let props = StoredProperties::decode(&row.props, row.props_format);
-                    let mut c = row;
-                    c.id = uuid::Uuid::new_v4().simple().to_string();
-                    c.folder_id = copy.id.clone();
-                    c.immutable = false;
-                    c.version = 1;
+                    let c = crate::item::copy_into(&row, &row.mailbox, &copy.id);
                     items.push((c, props.values()));
                     true
                 })

@@ -143,6 +143,19 @@ fn finish(row: &mut ItemRow, props: &StoredProperties, now: i64) {
     row.modified_ms = now;
 }
 
+/// A copy of `row` as a new item (new id, first version, not immutable) in `mailbox`'s
+/// folder `folder_id`: what copying, copying a folder and delivering all store.
+pub fn copy_into(row: &ItemRow, mailbox: &str, folder_id: &str) -> ItemRow {
+    ItemRow {
+        id: uuid::Uuid::new_v4().simple().to_string(),
+        mailbox: mailbox.to_string(),
+        folder_id: folder_id.to_string(),
+        immutable: false,
+        version: 1,
+        ..row.clone()
+    }
+}
+
 /// A new item in `folder` from what the client sent.
 pub fn new_item(
     mailbox: &str,

@@ -80,31 +80,22 @@ impl Mailbox {
         let mut delivered = sent.clone();
         delivered.other.retain(|o| o.name != "BccRecipients");
         let mut rows = Vec::new();
-        for r in recipients {
-            let mut copy = row.clone();
-            copy.id = uuid::Uuid::new_v4().simple().to_string();
-            copy.mailbox = r.mailbox.clone();
-            copy.folder_id = r.inbox.clone();
+        // A sent message: no longer a draft, received now; read by the sender only.
+        let sent_message = |mailbox: &str, folder: &str, read: bool, props: &StoredProperties| {
+            let mut copy = item::copy_into(row, mailbox, folder);
             copy.is_draft = false;
-            copy.is_read = false;
-            copy.immutable = false;
-            copy.version = 1;
+            copy.is_read = read;
             copy.received_ms = now;
             copy.created_ms = now;
-            item::finish_stored(&mut copy, &delivered, now);
+            item::finish_stored(&mut copy, props, now);
+            copy
+        };
+        for r in recipients {
+            let copy = sent_message(&r.mailbox, &r.inbox, false, &delivered);
             rows.push((copy, delivered.values()));
         }
         let kept = sent_copy.map(|folder| {
-            let mut copy = row.clone();
-            copy.id = uuid::Uuid::new_v4().simple().to_string();
-            copy.mailbox = self.guid().to_string();
-            copy.folder_id = folder.id.clone();
-            copy.is_draft = false;
-            copy.is_read = true;
-            copy.immutable = false;
-            copy.version = 1;
-            copy.received_ms = now;
-            item::finish_stored(&mut copy, &sent, now);
+            let copy = sent_message(self.guid(), &folder.id, true, &sent);
             rows.push((copy.clone(), sent.values()));
             (copy, sent.clone())
         });

@@ -516,11 +516,7 @@ impl Mailbox {
         dest: &FolderRow,
     ) -> Result<(ItemRow, StoredProperties), MailboxError> {
         let (row, props) = self.item(id).await?;
-        let mut copy = row.clone();
-        copy.id = uuid::Uuid::new_v4().simple().to_string();
-        copy.folder_id = dest.id.clone();
-        copy.immutable = false;
-        copy.version = 1;
+        let copy = item::copy_into(&row, &self.guid, &dest.id);
         self.store
             .mailboxes()
             .insert_items(&[(copy.clone(), props.values())])
