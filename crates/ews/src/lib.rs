@@ -3,6 +3,7 @@
 //! [`Fault`]) that both servers and clients use; Autodiscover both ways; and one writer for
 //! every document.
 
+pub mod attachment;
 pub mod autodiscover;
 pub mod request;
 pub mod response;
@@ -14,6 +15,7 @@ pub mod xml;
 #[cfg(test)]
 mod fixtures;
 
+pub use attachment::{Attachment, AttachmentContent, AttachmentId};
 pub use request::{
     ConnectingSid, Find, FolderChange, FolderUpdate, Header, ItemChange, ItemUpdate, Operation,
     Request, Traversal,

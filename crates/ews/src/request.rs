@@ -431,6 +431,19 @@ pub enum Operation {
         to_folder_id: Option<FolderRef>,
         folder_ids: Vec<FolderRef>,
     },
+    CreateAttachment {
+        parent_item_id: Option<ItemId>,
+        attachments: Vec<crate::attachment::Attachment>,
+    },
+    GetAttachment {
+        /// `m:AttachmentShape/t:BodyType` for the items of item attachments.
+        body_type: Option<String>,
+        include_mime_content: bool,
+        attachment_ids: Vec<crate::attachment::AttachmentId>,
+    },
+    DeleteAttachment {
+        attachment_ids: Vec<crate::attachment::AttachmentId>,
+    },
     /// An operation this server does not run (its local name and namespace).
     Other {
         name: String,
@@ -441,6 +454,16 @@ pub enum Operation {
 fn item_ids(container: Option<&Element>) -> Vec<ItemId> {
     container
         .map(|c| c.elements().map(ItemId::parse).collect())
+        .unwrap_or_default()
+}
+
+fn attachment_ids(op: &Element) -> Vec<crate::attachment::AttachmentId> {
+    op.child("AttachmentIds")
+        .map(|c| {
+            c.elements()
+                .map(crate::attachment::AttachmentId::parse)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -502,6 +525,9 @@ impl Operation {
             Operation::EmptyFolder { .. } => "EmptyFolder",
             Operation::MoveFolder { .. } => "MoveFolder",
             Operation::CopyFolder { .. } => "CopyFolder",
+            Operation::CreateAttachment { .. } => "CreateAttachment",
+            Operation::GetAttachment { .. } => "GetAttachment",
+            Operation::DeleteAttachment { .. } => "DeleteAttachment",
             Operation::Other { name, .. } => name,
         }
     }
@@ -658,6 +684,25 @@ impl Operation {
             "CopyFolder" => Operation::CopyFolder {
                 to_folder_id: first_folder(op, "ToFolderId"),
                 folder_ids: FolderRef::parse_all(op.child("FolderIds")),
+            },
+            "CreateAttachment" => Operation::CreateAttachment {
+                parent_item_id: op.child("ParentItemId").map(ItemId::parse),
+                attachments: crate::attachment::Attachment::parse_all(op.child("Attachments")),
+            },
+            "GetAttachment" => {
+                let shape = op.child("AttachmentShape");
+                Operation::GetAttachment {
+                    body_type: shape.and_then(|s| s.child_text("BodyType")),
+                    include_mime_content: shape
+                        .and_then(|s| s.child_text("IncludeMimeContent"))
+                        .as_deref()
+                        .and_then(parse_bool)
+                        .unwrap_or(false),
+                    attachment_ids: attachment_ids(op),
+                }
+            }
+            "DeleteAttachment" => Operation::DeleteAttachment {
+                attachment_ids: attachment_ids(op),
             },
             other => Operation::Other {
                 name: other.to_string(),
@@ -956,9 +1001,48 @@ impl Operation {
                 folders(w, "m:FolderIds", folder_ids);
                 w.close(&name);
             }
+            Operation::CreateAttachment {
+                parent_item_id,
+                attachments,
+            } => {
+                w.open(&name, &[]);
+                if let Some(id) = parent_item_id {
+                    id.write(w, "m:ParentItemId");
+                }
+                crate::attachment::write_attachments(w, "m:Attachments", attachments);
+                w.close(&name);
+            }
+            Operation::GetAttachment {
+                body_type,
+                include_mime_content,
+                attachment_ids,
+            } => {
+                w.open(&name, &[]);
+                if body_type.is_some() || *include_mime_content {
+                    w.open("m:AttachmentShape", &[]);
+                    if *include_mime_content {
+                        w.leaf("t:IncludeMimeContent", "true");
+                    }
+                    w.opt_leaf("t:BodyType", body_type.as_deref());
+                    w.close("m:AttachmentShape");
+                }
+                write_attachment_ids(w, attachment_ids);
+                w.close(&name);
+            }
+            Operation::DeleteAttachment { attachment_ids } => {
+                w.open(&name, &[]);
+                write_attachment_ids(w, attachment_ids);
+                w.close(&name);
+            }
             Operation::Other { .. } => w.empty(&name, &[]),
         }
     }
+}
+
+fn write_attachment_ids(w: &mut Writer, ids: &[crate::attachment::AttachmentId]) {
+    w.open("m:AttachmentIds", &[]);
+    ids.iter().for_each(|id| id.write(w, "t:AttachmentId"));
+    w.close("m:AttachmentIds");
 }
 
 /// A whole request: header and operation.

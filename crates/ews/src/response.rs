@@ -58,6 +58,13 @@ pub enum Payload {
     FoundFolders(RootFolder<Folder>),
     UserConfiguration(UserConfiguration),
     Resolutions(RootFolder<Resolution>),
+    /// CreateAttachment's and GetAttachment's `m:Attachments`.
+    Attachments(Vec<crate::attachment::Attachment>),
+    /// DeleteAttachment's `m:RootItemId`: the item the attachment belonged to, as it is now.
+    RootItemId {
+        id: String,
+        change_key: String,
+    },
     /// ConvertId's converted id.
     AlternateId {
         format: String,
@@ -154,6 +161,11 @@ impl ResponseMessage {
                     ("Mailbox", mailbox),
                 ],
             ),
+            Payload::Attachments(a) => crate::attachment::write_attachments(w, "m:Attachments", a),
+            Payload::RootItemId { id, change_key } => w.empty(
+                "m:RootItemId",
+                &[("RootItemId", id), ("RootItemChangeKey", change_key)],
+            ),
             Payload::Resolutions(r) => {
                 let total = r.total_items_in_view.to_string();
                 w.open(
@@ -209,6 +221,13 @@ impl ResponseMessage {
                 format: attr("Format"),
                 id: attr("Id"),
                 mailbox: attr("Mailbox"),
+            };
+        } else if let Some(a) = el.child("Attachments") {
+            payload = Payload::Attachments(crate::attachment::Attachment::parse_all(Some(a)));
+        } else if let Some(r) = el.child("RootItemId") {
+            payload = Payload::RootItemId {
+                id: r.attr("RootItemId").unwrap_or("").into(),
+                change_key: r.attr("RootItemChangeKey").unwrap_or("").into(),
             };
         } else if let Some(r) = el.child("ResolutionSet") {
             payload = Payload::Resolutions(parse_root(

@@ -690,6 +690,8 @@ pub struct Item {
     pub item_class: Option<String>,
     pub subject: Option<String>,
     pub body: Option<Body>,
+    /// `t:Attachments`, when the item carries or is shown with them.
+    pub attachments: Option<Vec<crate::attachment::Attachment>>,
     pub date_time_received: Option<String>,
     pub size: Option<i64>,
     pub date_time_created: Option<String>,
@@ -747,6 +749,9 @@ impl Item {
                         text: c.text(),
                     })
                 }
+                "Attachments" => {
+                    item.attachments = Some(crate::attachment::Attachment::parse_all(Some(c)))
+                }
                 "DateTimeReceived" => item.date_time_received = Some(c.text().trim().into()),
                 "Size" => item.size = c.text().trim().parse().ok(),
                 "DateTimeCreated" => item.date_time_created = Some(c.text().trim().into()),
@@ -777,6 +782,9 @@ impl Item {
         w.opt_leaf("t:Subject", self.subject.as_deref());
         if let Some(b) = &self.body {
             w.leaf_with("t:Body", &[("BodyType", &b.body_type)], &b.text);
+        }
+        if let Some(a) = &self.attachments {
+            crate::attachment::write_attachments(w, "t:Attachments", a);
         }
         for e in &self.other {
             w.element(e, "t");

@@ -17,6 +17,8 @@ pub enum MailboxError {
     InvalidRequest(String),
     #[error("{0}")]
     InvalidPropertySet(String),
+    #[error("{0}")]
+    PropertyUpdate(String),
     #[error("The property '{0}' can't be used in a restriction here.")]
     UnsupportedPathForQuery(String),
     #[error("The property '{0}' can't be used to sort here.")]
@@ -43,6 +45,10 @@ pub enum MailboxError {
     InvalidIdMalformed,
     #[error("The change key is invalid.")]
     InvalidChangeKey,
+    #[error("The attachment is {0} bytes; the limit is {limit} bytes.", limit = crate::attachments::MAX_ATTACHMENT_BYTES)]
+    AttachmentSizeLimitExceeded(usize),
+    #[error("The attachment id is not valid or the attachment does not exist.")]
+    InvalidAttachmentId,
     #[error("The folder cannot be emptied.")]
     CannotEmptyFolder,
     #[error(transparent)]
@@ -63,6 +69,7 @@ impl MailboxError {
                 "ErrorInvalidRequest"
             }
             MailboxError::InvalidPropertySet(_) => "ErrorInvalidPropertySet",
+            MailboxError::PropertyUpdate(_) => "ErrorPropertyUpdate",
             MailboxError::UnsupportedPathForQuery(_) => "ErrorUnsupportedPathForQuery",
             MailboxError::UnsupportedPathForSort(_) => "ErrorUnsupportedPathForSortGroup",
             MailboxError::UnsupportedQueryFilter(_) => "ErrorUnsupportedQueryFilter",
@@ -73,6 +80,8 @@ impl MailboxError {
             MailboxError::ObjectTypeChanged => "ErrorObjectTypeChanged",
             MailboxError::MoveCopyFailed(_) => "ErrorMoveCopyFailed",
             MailboxError::CannotEmptyFolder => "ErrorCannotEmptyFolder",
+            MailboxError::AttachmentSizeLimitExceeded(_) => "ErrorAttachmentSizeLimitExceeded",
+            MailboxError::InvalidAttachmentId => "ErrorInvalidAttachmentId",
             MailboxError::InvalidIdMalformed => "ErrorInvalidIdMalformed",
             MailboxError::InvalidRecipients(_) => "ErrorInvalidRecipients",
             MailboxError::InvalidChangeKey => "ErrorInvalidChangeKey",

@@ -2,7 +2,7 @@
 //! request asks for.
 
 use crate::MailboxError;
-use crate::props::{StoredProperties, is_message_class};
+use crate::props::{StoredProperties, dictionary_of, is_dictionary, is_message_class};
 use crate::search::format_time;
 use ews::{Item, ItemId, PropertyPath, Shape};
 use store::{FolderRow, ItemRow};
@@ -35,6 +35,7 @@ fn default_class(kind: &str) -> &'static str {
 
 /// Properties the server sets; what a client sends for them is ignored.
 const SERVER_OWNED: &[&str] = &[
+    "HasAttachments",
     "ItemId",
     "ParentFolderId",
     "DateTimeCreated",
@@ -45,13 +46,34 @@ const SERVER_OWNED: &[&str] = &[
     "ConversationId",
 ];
 
+/// Exchange keeps at most 255 characters of a subject and of a contact's name parts.
+const MAX_SHORT_TEXT: usize = 255;
+
+/// Name parts whose change to a longer value is refused (ErrorPropertyUpdate), as Exchange does;
+/// a longer subject is cut to the limit instead.
+const LIMITED_NAMES: &[&str] = &["GivenName", "MiddleName", "Surname"];
+
+fn truncated(text: &str) -> String {
+    text.chars().take(MAX_SHORT_TEXT).collect()
+}
+
+/// The first name part in `src` longer than Exchange allows.
+fn over_long_name(src: &Item) -> Option<&str> {
+    src.other
+        .iter()
+        .find(|o| {
+            LIMITED_NAMES.contains(&o.name.as_str()) && o.text().chars().count() > MAX_SHORT_TEXT
+        })
+        .map(|o| o.name.as_str())
+}
+
 /// Applies the properties `src` carries to an item and its property bag.
 fn apply(row: &mut ItemRow, props: &mut StoredProperties, src: &Item, append: bool) {
     if let Some(c) = &src.item_class {
         row.item_class = c.clone();
     }
     if let Some(s) = &src.subject {
-        row.subject = s.clone();
+        row.subject = truncated(s);
     }
     if let Some(b) = &src.body {
         match (&mut props.body, append) {
@@ -77,6 +99,12 @@ fn apply(row: &mut ItemRow, props: &mut StoredProperties, src: &Item, append: bo
         if SERVER_OWNED.contains(&o.name.as_str()) {
             continue;
         }
+        if LIMITED_NAMES.contains(&o.name.as_str()) && o.text().chars().count() > MAX_SHORT_TEXT {
+            let mut cut = o.clone();
+            cut.children = vec![ews::Node::Text(truncated(&o.text()))];
+            props.set_other(cut);
+            continue;
+        }
         match props.other.iter_mut().find(|x| x.name == o.name) {
             // A dictionary (EmailAddresses, PhoneNumbers, …) takes the entries it is given,
             // by Key, and keeps the others: clients change one entry at a time.
@@ -84,13 +112,6 @@ fn apply(row: &mut ItemRow, props: &mut StoredProperties, src: &Item, append: bo
             _ => props.set_other(o.clone()),
         }
     }
-}
-
-fn is_dictionary(name: &str) -> bool {
-    matches!(
-        name,
-        "EmailAddresses" | "PhoneNumbers" | "ImAddresses" | "PhysicalAddresses"
-    )
 }
 
 fn entry_key(n: &ews::Node) -> Option<&str> {
@@ -139,7 +160,8 @@ pub(crate) fn finish_stored(row: &mut ItemRow, props: &StoredProperties, now: i6
 fn finish(row: &mut ItemRow, props: &StoredProperties, now: i64) {
     row.props = props.encode();
     row.props_format = 2;
-    row.size = (row.props.len() + row.subject.len()) as i64;
+    let files: i64 = props.attachments.iter().map(|a| a.size).sum();
+    row.size = (row.props.len() + row.subject.len()) as i64 + files;
     row.modified_ms = now;
 }
 
@@ -156,17 +178,27 @@ pub fn copy_into(row: &ItemRow, mailbox: &str, folder_id: &str) -> ItemRow {
     }
 }
 
-/// A new item in `folder` from what the client sent.
+/// A new item in `folder` from what the client sent (its attachments are added by the caller,
+/// which stores their contents).
 pub fn new_item(
     mailbox: &str,
     folder: &FolderRow,
     src: &Item,
     now: i64,
 ) -> (ItemRow, StoredProperties) {
+    made(mailbox, &folder.id, src, now)
+}
+
+/// An item that lives in no folder: the item of an item attachment.
+pub fn new_detached(src: &Item, now: i64) -> (ItemRow, StoredProperties) {
+    made("", "", src, now)
+}
+
+fn made(mailbox: &str, folder_id: &str, src: &Item, now: i64) -> (ItemRow, StoredProperties) {
     let mut row = ItemRow {
         id: uuid::Uuid::new_v4().simple().to_string(),
         mailbox: mailbox.to_string(),
-        folder_id: folder.id.clone(),
+        folder_id: folder_id.to_string(),
         tag: src.kind.clone(),
         item_class: default_class(&src.kind).to_string(),
         subject: String::new(),
@@ -196,13 +228,20 @@ pub fn apply_updates(
     now: i64,
 ) -> Result<(), MailboxError> {
     for u in updates {
+        if let ews::ItemUpdate::Set { item, .. } | ews::ItemUpdate::Append { item, .. } = u
+            && let Some(name) = over_long_name(item)
+        {
+            return Err(MailboxError::PropertyUpdate(format!(
+                "The value of {name} is longer than {MAX_SHORT_TEXT} characters."
+            )));
+        }
         match u {
             ews::ItemUpdate::Set { item, .. } => apply(row, props, item, false),
             ews::ItemUpdate::Append { item, .. } => apply(row, props, item, true),
             ews::ItemUpdate::Delete { path } => match path {
                 Some(PropertyPath::Extended(e)) => props.remove_extended(e),
                 Some(PropertyPath::Indexed { uri, index }) => {
-                    let name = element_of(uri.split_once(':').map(|(_, n)| n).unwrap_or(uri));
+                    let name = dictionary_of(uri.split_once(':').map(|(_, n)| n).unwrap_or(uri));
                     if let Some(d) = props.other.iter_mut().find(|o| o.name == name) {
                         d.children.retain(|c| entry_key(c) != Some(index.as_str()));
                     }
@@ -229,19 +268,6 @@ pub fn apply_updates(
     Ok(())
 }
 
-/// The element that holds a property a path names: an indexed property
-/// (`contacts:EmailAddress[EmailAddress1]`, `contacts:PhysicalAddress:Street[Home]`) lives in its
-/// dictionary element, which is returned whole.
-fn element_of(name: &str) -> &str {
-    match name.split(':').next().unwrap_or(name) {
-        "EmailAddress" => "EmailAddresses",
-        "PhoneNumber" => "PhoneNumbers",
-        "ImAddress" => "ImAddresses",
-        "PhysicalAddress" => "PhysicalAddresses",
-        other => other,
-    }
-}
-
 /// What of an item a shape asks for.
 struct Wanted<'a> {
     shape: &'a Shape,
@@ -255,7 +281,7 @@ impl Wanted<'_> {
                 .shape
                 .additional
                 .iter()
-                .any(|p| p.element_name().map(element_of) == Some(name))
+                .any(|p| p.element_name().map(dictionary_of) == Some(name))
     }
 
     fn extended(&self, key: &str) -> bool {
@@ -323,6 +349,17 @@ pub fn to_ews(
         .filter(|e| w.extended(&e.uri.key()))
         .cloned()
         .collect();
+    if w.field("Attachments") && !props.attachments.is_empty() {
+        item.attachments = Some(crate::attachments::summaries(&props.attachments, &row.id));
+    }
+    if w.field("HasAttachments") {
+        let has = crate::attachments::has_attachments(&props.attachments);
+        item.other.retain(|o| o.name != "HasAttachments");
+        let mut e = ews::Element::new("", "HasAttachments");
+        e.children
+            .push(ews::Node::Text(if has { "true" } else { "false" }.into()));
+        item.other.push(e);
+    }
     item
 }
 

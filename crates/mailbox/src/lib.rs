@@ -3,6 +3,7 @@
 //! configurations, and search (restrictions, sort order, paging) pushed down to SQL through the
 //! store. Requests and answers are in the `ews` crate's types; storage is the store's.
 
+mod attachments;
 mod config;
 mod error;
 mod folders;
@@ -13,6 +14,7 @@ mod send;
 mod service;
 mod tree;
 
+pub use attachments::{MAX_ATTACHMENT_BYTES, StoredAttachment, ids_only as attachment_ids};
 pub use config::valid_name;
 pub use error::MailboxError;
 pub use folders::{StoredFolderProperties, folder_matches};

@@ -16,6 +16,8 @@ pub struct StoredProperties {
     /// One per property identity (see [`ExtendedFieldUri::key`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extended: Vec<ExtendedProperty>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::attachments::StoredAttachment>,
 }
 
 /// Kept single-value properties are indexed under `field:<element name>`, so that restrictions
@@ -27,6 +29,42 @@ pub const MAX_INDEXED_TEXT: usize = 1024;
 
 pub fn field_key(element: &str) -> String {
     format!("{FIELD_KEY_PREFIX}{element}")
+}
+
+/// The value-index key of one entry of a contact's dictionary property:
+/// `contacts:EmailAddress` at `EmailAddress1` is `field:EmailAddresses[EmailAddress1]`, and a part
+/// of an address, `contacts:PhysicalAddress:Street` at `Home`, is
+/// `field:PhysicalAddresses[Home]:Street`.
+pub fn indexed_key(uri: &str, index: &str) -> String {
+    let name = uri.split_once(':').map(|(_, n)| n).unwrap_or(uri);
+    let (dictionary, part) = match name.split_once(':') {
+        Some((d, part)) => (d, Some(part)),
+        None => (name, None),
+    };
+    let mut key = format!("{FIELD_KEY_PREFIX}{}[{index}]", dictionary_of(dictionary));
+    if let Some(part) = part {
+        key.push(':');
+        key.push_str(part);
+    }
+    key
+}
+
+/// The element that holds an indexed property (`EmailAddress` lives in `EmailAddresses`).
+pub fn dictionary_of(name: &str) -> &str {
+    match name.split(':').next().unwrap_or(name) {
+        "EmailAddress" => "EmailAddresses",
+        "PhoneNumber" => "PhoneNumbers",
+        "ImAddress" => "ImAddresses",
+        "PhysicalAddress" => "PhysicalAddresses",
+        other => other,
+    }
+}
+
+pub fn is_dictionary(name: &str) -> bool {
+    matches!(
+        name,
+        "EmailAddresses" | "PhoneNumbers" | "ImAddresses" | "PhysicalAddresses"
+    )
 }
 
 /// The value-index key of an item's categories (no extended property's key has this form).
@@ -84,6 +122,13 @@ impl StoredProperties {
         if key == CATEGORIES_KEY {
             return self.categories();
         }
+        if key.contains('[') {
+            return self
+                .entry_values()
+                .filter(|v| v.key == key)
+                .map(|v| v.text)
+                .collect();
+        }
         if let Some(name) = key.strip_prefix(FIELD_KEY_PREFIX) {
             return self.simple(name).into_iter().collect();
         }
@@ -112,6 +157,15 @@ impl StoredProperties {
             key: CATEGORIES_KEY.into(),
             text,
         }));
+        out.extend(self.entry_values());
+        let mut digests = Vec::new();
+        crate::attachments::blob_digests(&self.attachments, &mut digests);
+        digests.sort();
+        digests.dedup();
+        out.extend(digests.into_iter().map(|text| ItemValue {
+            key: store::BLOB_REFERENCE_KEY.into(),
+            text,
+        }));
         out.extend(self.other.iter().filter_map(|o| {
             let text = self.simple(&o.name)?;
             Some(ItemValue {
@@ -120,6 +174,37 @@ impl StoredProperties {
             })
         }));
         out
+    }
+
+    /// One row per entry of the dictionary properties, and per part of a structured entry (a
+    /// physical address's Street, City, …), under [`indexed_key`]'s keys.
+    fn entry_values(&self) -> impl Iterator<Item = ItemValue> + '_ {
+        self.other
+            .iter()
+            .filter(|o| is_dictionary(&o.name))
+            .flat_map(|d| {
+                d.children_named("Entry").flat_map(move |entry| {
+                    let index = entry.attr("Key").unwrap_or_default();
+                    let base = format!("{FIELD_KEY_PREFIX}{}[{index}]", d.name);
+                    let parts: Vec<ItemValue> = if entry.elements().next().is_none() {
+                        vec![ItemValue {
+                            key: base,
+                            text: entry.text(),
+                        }]
+                    } else {
+                        entry
+                            .elements()
+                            .map(|part| ItemValue {
+                                key: format!("{base}:{}", part.name),
+                                text: part.text(),
+                            })
+                            .collect()
+                    };
+                    parts
+                        .into_iter()
+                        .filter(|v| v.text.len() <= MAX_INDEXED_TEXT)
+                })
+            })
     }
 
     /// The text of a kept property that is a single value (`t:Importance`, `t:ReminderIsSet`,

@@ -17,6 +17,8 @@ pub enum Field {
     IsRead,
     IsDraft,
     Size,
+    /// The body's text: searched by scanning (the store indexes no bodies).
+    Body,
     /// An extended property: its key, and whether its type is numeric.
     Extended {
         key: String,
@@ -36,6 +38,7 @@ impl Field {
             "message:IsRead" => Field::IsRead,
             "item:IsDraft" => Field::IsDraft,
             "item:Size" => Field::Size,
+            "item:Body" => Field::Body,
             "item:Categories" => Field::Extended {
                 key: crate::props::CATEGORIES_KEY.into(),
                 numeric: false,
@@ -53,9 +56,10 @@ impl Field {
             Some(ews::PropertyPath::Field(uri)) => Field::from_uri(uri)
                 .or_else(|| kept_field(uri))
                 .ok_or_else(|| MailboxError::UnsupportedPathForQuery(uri.clone())),
-            Some(ews::PropertyPath::Indexed { uri, index }) => Err(
-                MailboxError::UnsupportedPathForQuery(format!("{uri}[{index}]")),
-            ),
+            Some(ews::PropertyPath::Indexed { uri, index }) => Ok(Field::Extended {
+                key: crate::props::indexed_key(uri, index),
+                numeric: false,
+            }),
             None => Err(MailboxError::UnsupportedQueryFilter(
                 "The restriction names no property.".into(),
             )),
@@ -72,7 +76,7 @@ impl Field {
             Field::IsRead => Column::IsRead,
             Field::IsDraft => Column::IsDraft,
             Field::Size => Column::Size,
-            Field::Extended { .. } => return None,
+            Field::Body | Field::Extended { .. } => return None,
         })
     }
 
@@ -311,6 +315,11 @@ impl Restriction {
     pub fn matches(&self, c: &Candidate) -> bool {
         let item = c.row;
         match self {
+            Restriction::Compare(Field::Body, op, k) => c
+                .props
+                .body
+                .as_ref()
+                .is_some_and(|b| compare(&text_key(&b.text), *op, &text_key(k))),
             Restriction::Compare(Field::Extended { key, numeric }, op, k) => {
                 if *numeric {
                     let Some(k) = parse_number(k) else {
@@ -351,10 +360,12 @@ impl Restriction {
                 match field {
                     Field::Subject => test(&item.subject),
                     Field::ItemClass => test(&item.item_class),
+                    Field::Body => c.props.body.as_ref().is_some_and(|b| test(&b.text)),
                     Field::Extended { key, .. } => c.values(key).any(|v| test(&v)),
                     _ => false,
                 }
             }
+            Restriction::Exists(Field::Body) => c.props.body.as_ref().is_some(),
             Restriction::Exists(Field::Extended { key, .. }) => c.values(key).next().is_some(),
             Restriction::Exists(Field::Subject) => !item.subject.is_empty(),
             Restriction::Exists(Field::ItemClass) => !item.item_class.is_empty(),
@@ -369,6 +380,11 @@ impl Restriction {
     /// [`Restriction::matches`] over what the rest of the filter selects).
     pub fn to_filter(&self) -> Option<ItemFilter> {
         Some(match self {
+            Restriction::Compare(Field::Body, ..)
+            | Restriction::Exists(Field::Body)
+            | Restriction::Contains {
+                field: Field::Body, ..
+            } => return None,
             Restriction::Compare(Field::Extended { key, numeric }, op, k) => {
                 let test = if *numeric {
                     match parse_number(k) {

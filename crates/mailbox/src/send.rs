@@ -105,8 +105,15 @@ impl Mailbox {
 
     /// Builds, without storing, the item a client sends (for CreateItem with SendOnly or
     /// SendAndSaveCopy).
-    pub fn compose(&self, folder: &FolderRow, src: &ews::Item) -> (ItemRow, StoredProperties) {
-        item::new_item(self.guid(), folder, src, store::now_ms())
+    pub async fn compose(
+        &self,
+        folder: &FolderRow,
+        src: &ews::Item,
+    ) -> Result<(ItemRow, StoredProperties), MailboxError> {
+        let mut blobs = Vec::new();
+        let made = self.compose_with(folder, src, store::now_ms(), &mut blobs)?;
+        self.store_ref().mailboxes().put_blobs(&blobs).await?;
+        Ok(made)
     }
 
     /// Removes an item after it was sent (SendItem without SaveItemToFolder).

@@ -276,14 +276,38 @@ impl Mailbox {
         items: &[Item],
     ) -> Result<Vec<(ItemRow, StoredProperties)>, MailboxError> {
         let t = now();
-        let made: Vec<(ItemRow, StoredProperties)> = items
-            .iter()
-            .map(|i| item::new_item(&self.guid, folder, i, t))
-            .collect();
+        let mut blobs = Vec::new();
+        let mut made = Vec::with_capacity(items.len());
+        for i in items {
+            let (row, props) = self.compose_with(folder, i, t, &mut blobs)?;
+            made.push((row, props));
+        }
+        self.store.mailboxes().put_blobs(&blobs).await?;
         let rows: Vec<(ItemRow, Vec<store::ItemValue>)> =
             made.iter().map(|(r, p)| (r.clone(), p.values())).collect();
         self.store.mailboxes().insert_items(&rows).await?;
         Ok(made)
+    }
+
+    /// Makes an item of what a client sent, with its attachments (their contents added to
+    /// `blobs`, to be stored before the item).
+    pub(crate) fn compose_with(
+        &self,
+        folder: &FolderRow,
+        src: &Item,
+        t: i64,
+        blobs: &mut Vec<(String, Vec<u8>)>,
+    ) -> Result<(ItemRow, StoredProperties), MailboxError> {
+        let (mut row, mut props) = item::new_item(&self.guid, folder, src, t);
+        if let Some(a) = &src.attachments
+            && !a.is_empty()
+        {
+            let new = crate::attachments::from_ews(a, t, 0)?;
+            props.attachments = new.attachments;
+            blobs.extend(new.blobs);
+            item::finish_stored(&mut row, &props, t);
+        }
+        Ok((row, props))
     }
 
     /// An item of this mailbox.
@@ -382,7 +406,7 @@ impl Mailbox {
     }
 
     /// Saves a changed item; a concurrent change is a conflict.
-    async fn save(
+    pub(crate) async fn save(
         &self,
         row: &mut ItemRow,
         props: Option<&StoredProperties>,

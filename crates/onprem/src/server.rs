@@ -129,6 +129,13 @@ impl OnPremServer {
             Err(mailbox::MailboxError::Store(e)) => return Err(e.into()),
             Err(e) => tracing::warn!("mailbox upgrade: {e}"),
         }
+        // Attachment contents no item refers to any more (deleted items, removed attachments).
+        let hour_ago = store::now_ms() - 3_600_000;
+        match store.mailboxes().collect_blobs(hour_ago).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(blobs = n, "unreferenced attachment contents removed"),
+            Err(e) => return Err(e.into()),
+        }
         let (handshakes, handshake_task) = crate::handshake::HandshakeLog::start(store.clone());
         let state = Arc::new(OnPremState {
             handshakes,

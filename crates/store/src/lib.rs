@@ -7,6 +7,7 @@
 //! processes learn about within a second ([`Store::subscribe`]), so that nothing on a request's
 //! authentication path needs to read the database.
 
+mod blobs;
 mod changes;
 mod directory;
 mod error;
@@ -17,6 +18,7 @@ mod search;
 mod store;
 mod url;
 
+pub use blobs::BLOB_REFERENCE_KEY;
 pub use changes::{Change, RESYNC_CHANNEL};
 pub use directory::{DirectoryObject, DirectoryObjects, MAX_OBJECT_BYTES, NewObject};
 pub use error::StoreError;

@@ -60,7 +60,7 @@ pub struct UserConfigurationRow {
 }
 
 pub struct Mailboxes<'s> {
-    store: &'s Store,
+    pub(crate) store: &'s Store,
 }
 
 impl Store {

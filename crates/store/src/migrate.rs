@@ -149,6 +149,19 @@ const SQLITE: &[Migration] = &[
         ALTER TABLE mailbox_folders ADD COLUMN props TEXT NOT NULL DEFAULT '{}';
     ",
     },
+    Migration {
+        version: 6,
+        description: "attachment contents by digest",
+        sql: "
+        CREATE TABLE mailbox_blobs (
+            digest TEXT PRIMARY KEY,
+            content BLOB NOT NULL,
+            size INTEGER NOT NULL,
+            created_ms INTEGER NOT NULL
+        );
+        CREATE INDEX mailbox_item_values_text ON mailbox_item_values (prop_key, value_text);
+    ",
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -285,6 +298,19 @@ const POSTGRES: &[Migration] = &[
         description: "folder properties (extended properties of folders)",
         sql: "
         ALTER TABLE mailbox_folders ADD COLUMN props TEXT NOT NULL DEFAULT '{}';
+    ",
+    },
+    Migration {
+        version: 6,
+        description: "attachment contents by digest",
+        sql: "
+        CREATE TABLE mailbox_blobs (
+            digest TEXT PRIMARY KEY,
+            content BYTEA NOT NULL,
+            size BIGINT NOT NULL,
+            created_ms BIGINT NOT NULL
+        );
+        CREATE INDEX mailbox_item_values_text ON mailbox_item_values (prop_key, value_text);
     ",
     },
 ];

@@ -10,7 +10,11 @@ use mailbox::{ConflictResolution, ItemQuery, MailboxError, Restriction, SortOrde
 
 /// The id-only form write operations answer with.
 fn id_only(ctx: &Context<'_>, row: &store::ItemRow, props: &mailbox::StoredProperties) -> Item {
-    ctx.mbox.item_to_ews(row, props, &Shape::id_only(), false)
+    let mut item = ctx.mbox.item_to_ews(row, props, &Shape::id_only(), false);
+    if !props.attachments.is_empty() {
+        item.attachments = Some(mailbox::attachment_ids(&props.attachments, row));
+    }
+    item
 }
 
 pub async fn find_item(
@@ -111,6 +115,13 @@ async fn send(
                 "The recipient '{a}' has no mailbox in this organization; this server delivers only to its own mailboxes and nothing was sent."
             ))
         })?;
+        // One copy per mailbox, however often it is named (To, Cc, Bcc, or two addresses).
+        if recipients
+            .iter()
+            .any(|r: &mailbox::Recipient| r.mailbox == user.guid)
+        {
+            continue;
+        }
         let theirs =
             mailbox::Mailbox::open_cached(&ctx.state.store, &ctx.state.folder_trees, &user.guid)
                 .await?;
@@ -171,8 +182,10 @@ pub async fn create_item(
         let keep = (disposition == "SendAndSaveCopy").then_some(folder);
         let mut out = Vec::with_capacity(items.len());
         for i in items {
-            let (row, props) = ctx.mbox.compose(folder, i);
-            let r = send(ctx, &row, &props, keep).await;
+            let r = match ctx.mbox.compose(folder, i).await {
+                Ok((row, props)) => send(ctx, &row, &props, keep).await,
+                Err(e) => Err(e),
+            };
             out.push(message(r.map(|_| Payload::Items(Vec::new())))?);
         }
         return Ok(out);

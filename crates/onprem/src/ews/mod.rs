@@ -3,6 +3,7 @@
 //! application's linked account; then the typed request is dispatched, one file per operation
 //! group, to the user's `Mailbox`, and the typed response is written by the `ews` crate.
 
+mod attachments;
 pub mod autodiscover;
 mod configurations;
 mod folders;
@@ -204,6 +205,18 @@ async fn dispatch(
         Operation::CreateUserConfiguration(cfg) => configurations::create(&ctx, cfg).await,
         Operation::UpdateUserConfiguration(cfg) => configurations::update(&ctx, cfg).await,
         Operation::DeleteUserConfiguration { name } => configurations::delete(&ctx, name).await,
+        Operation::CreateAttachment {
+            parent_item_id,
+            attachments: a,
+        } => attachments::create(&ctx, parent_item_id.as_ref(), a).await,
+        Operation::GetAttachment {
+            body_type,
+            attachment_ids,
+            ..
+        } => attachments::get(&ctx, body_type.as_deref(), attachment_ids).await,
+        Operation::DeleteAttachment { attachment_ids } => {
+            attachments::delete(&ctx, attachment_ids).await
+        }
         _ => unreachable!("answered above"),
     }
 }
