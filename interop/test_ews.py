@@ -421,3 +421,91 @@ def test_b7_convert_id_between_formats(world):
     back = list(a.protocol.convert_ids([AlternateId(id=entry.id, format=ENTRY_ID, mailbox=a.primary_smtp_address)],
                                        destination_format=EWS_ID))[0]
     assert back.id == m.id
+
+
+def test_b8_file_and_item_attachments(world):
+    from exchangelib import FileAttachment, ItemAttachment
+    from exchangelib.attachments import AttachmentId
+    from exchangelib.errors import ErrorInvalidAttachmentId
+    a = world.account()
+    m = Message(account=a, folder=a.inbox, subject="b8 outer", body="outer")
+    content = "Hello from unicode æøå".encode("utf-8")
+    m.attach(FileAttachment(name="hello.txt", content=content))
+    inner = Message(account=a, folder=a.inbox, subject="b8 inner", body="inner body")
+    m.attach(ItemAttachment(name="inner", item=inner))
+    m.save()
+    fresh = a.inbox.get(id=m.id)
+    assert fresh.has_attachments
+    by_name = {x.name: x for x in fresh.attachments}
+    assert by_name["hello.txt"].content == content and by_name["hello.txt"].size == len(content)
+    assert by_name["inner"].item.subject == "b8 inner" and by_name["inner"].item.text_body == "inner body"
+    # Attached to a saved item, then detached; the parent's change key moves on each time.
+    before = fresh.changekey
+    late = FileAttachment(name="late.bin", content=b"\x00\x01\x02")
+    fresh.attach(late)
+    assert fresh.changekey != before
+    assert {x.name for x in a.inbox.get(id=m.id).attachments} == {"hello.txt", "inner", "late.bin"}
+    gone = late.attachment_id
+    fresh.detach(late)
+    assert {x.name for x in a.inbox.get(id=m.id).attachments} == {"hello.txt", "inner"}
+    # A removed attachment's id names nothing; a malformed one is refused as malformed.
+    ghost = FileAttachment(parent_item=fresh, attachment_id=gone, name="late.bin")
+    with pytest.raises(ErrorInvalidAttachmentId):
+        with ghost.fp as fp:
+            fp.read()
+    ghost.attachment_id = AttachmentId(id="AAMk=")
+    with pytest.raises(ErrorInvalidIdMalformed):
+        with ghost.fp as fp:
+            fp.read()
+    # Copies keep their attachments (contents are stored once, by digest).
+    copy_id, _ = fresh.copy(to_folder=a.drafts)
+    assert {x.name for x in a.drafts.get(id=copy_id).attachments} == {"hello.txt", "inner"}
+
+
+def test_b9_bodies_text_and_html(world):
+    a = world.account()
+    m = Message(account=a, folder=a.inbox, subject="b9 html", body=HTMLBody("<html><body><p>Hello &amp; welcome</p></body></html>")).save()
+    got = a.inbox.filter(subject="b9 html").only("text_body")[0]
+    assert got.text_body == "Hello & welcome\r\n"
+    assert a.inbox.filter(body__contains="welcome", subject="b9 html").count() == 1
+    assert a.inbox.filter(body__contains="nowhere", subject="b9 html").count() == 0
+    # The client itself stops at 255; lifted, the server keeps 255 as Exchange does.
+    field = Message.get_field_by_fieldname("subject")
+    field.max_length = 4000
+    try:
+        m.subject = "s" * 300
+        m.save(update_fields=["subject"])
+    finally:
+        field.max_length = 255
+    assert len(a.inbox.get(id=m.id).subject) == 255
+
+
+def test_b10_restrictions_on_indexed_contact_fields(world):
+    from exchangelib import Contact
+    from exchangelib.indexed_properties import EmailAddress, PhysicalAddress
+    a = world.account()
+    Contact(account=a, folder=a.contacts, display_name="b10 Carol", given_name="Carol",
+            email_addresses=[EmailAddress(label="EmailAddress1", email="carol@fabrikam.com")],
+            physical_addresses=[PhysicalAddress(label="Home", street="Main 1", city="Oslo")]).save()
+    assert a.contacts.filter(email_addresses__EmailAddress1="carol@fabrikam.com").count() == 1
+    assert a.contacts.filter(email_addresses__EmailAddress1__contains="fabrikam").count() == 1
+    assert a.contacts.filter(email_addresses__EmailAddress2="carol@fabrikam.com").count() == 0
+    assert a.contacts.filter(physical_addresses__Home__city="Oslo").count() == 1
+    assert a.contacts.filter(physical_addresses__Home__city="Bergen").count() == 0
+
+
+def test_b11_junk_read_all_and_directory_questions(world):
+    from exchangelib.errors import ErrorAccessDenied, ErrorNameResolutionNoResults
+    a = world.account()
+    m = Message(account=a, folder=a.inbox, subject="b11 junk").save()
+    m.mark_as_junk(is_junk=True, move_item=True)
+    assert a.junk.filter(subject="b11 junk").count() == 1 and a.inbox.filter(subject="b11 junk").count() == 0
+    m.mark_as_junk(is_junk=False, move_item=True)
+    assert a.inbox.filter(subject="b11 junk").count() == 1
+    assert list(a.protocol.get_roomlists()) == []
+    with pytest.raises(ErrorNameResolutionNoResults):
+        list(a.protocol.get_rooms("my.roomlist@contoso.com"))
+    with pytest.raises(ErrorNameResolutionNoResults):
+        a.protocol.expand_dl("nobody-group@contoso.com")
+    with pytest.raises(ErrorAccessDenied):
+        a.protocol.get_searchable_mailboxes(search_filter="x@contoso.com")

@@ -886,3 +886,144 @@ async fn folders_are_created_copied_moved_and_deleted_with_exchanges_rules() {
     .await;
     assert_eq!(gone[0].code, "ErrorFolderNotFound");
 }
+
+fn created_id(m: &ews::ResponseMessage) -> ews::ItemId {
+    match &m.payload {
+        ews::Payload::Items(items) => items[0].item_id.clone().unwrap(),
+        other => panic!("no item in {other:?} ({m:?})"),
+    }
+}
+
+fn file(name: &str, bytes: &[u8]) -> ews::Attachment {
+    use base64::Engine;
+    ews::Attachment {
+        attachment_id: None,
+        name: Some(name.into()),
+        content_type: Some("application/octet-stream".into()),
+        content_id: None,
+        content_location: None,
+        size: None,
+        last_modified_time: None,
+        is_inline: None,
+        content: ews::AttachmentContent::File {
+            content: Some(base64::engine::general_purpose::STANDARD.encode(bytes)),
+            is_contact_photo: None,
+        },
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachments_are_bounded_shared_by_copies_and_collected_when_unreferenced() {
+    let w = World::new().await;
+    let t = w.alice().await;
+    let mut msg = ews::Item::new("Message");
+    msg.subject = Some("with a file".into());
+    msg.attachments = Some(vec![file("a.bin", &[7u8; 1000])]);
+    let made = call(
+        &w,
+        &t,
+        ews::Operation::CreateItem {
+            message_disposition: Some("SaveOnly".into()),
+            send_meeting_invitations: None,
+            saved_item_folder_id: Some(ews::FolderRef::distinguished("drafts")),
+            items: vec![msg],
+        },
+    )
+    .await;
+    let id = created_id(&made[0]);
+    // A copy refers to the same stored content: still one blob.
+    let copied = call(
+        &w,
+        &t,
+        ews::Operation::CopyItem {
+            to_folder_id: Some(ews::FolderRef::distinguished("inbox")),
+            item_ids: vec![id.clone()],
+        },
+    )
+    .await;
+    assert!(!copied[0].is_error(), "{copied:?}");
+    let repo = w.onprem.store.mailboxes();
+    let digest = hex_sha256(&[7u8; 1000]);
+    assert_eq!(repo.blob(&digest).await.unwrap().unwrap().len(), 1000);
+    // Over the limit: refused with Exchange's code, nothing stored.
+    let big = vec![1u8; mailbox::MAX_ATTACHMENT_BYTES + 1];
+    let refused = call(
+        &w,
+        &t,
+        ews::Operation::CreateAttachment {
+            parent_item_id: Some(id.clone()),
+            attachments: vec![file("big.bin", &big)],
+        },
+    )
+    .await;
+    assert_eq!(refused[0].code, "ErrorAttachmentSizeLimitExceeded");
+    assert!(repo.blob(&hex_sha256(&big)).await.unwrap().is_none());
+    // While either item refers to it, collection keeps it; once both are gone it goes.
+    assert_eq!(repo.collect_blobs(i64::MAX).await.unwrap(), 0);
+    for m in [&made[0], &copied[0]] {
+        let gone = call(
+            &w,
+            &t,
+            ews::Operation::DeleteItem {
+                delete_type: "HardDelete".into(),
+                item_ids: vec![created_id(m)],
+            },
+        )
+        .await;
+        assert!(!gone[0].is_error(), "{gone:?}");
+    }
+    assert_eq!(repo.collect_blobs(i64::MAX).await.unwrap(), 1);
+    assert!(repo.blob(&digest).await.unwrap().is_none());
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    mailbox::attachment_digest(bytes)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mark_all_items_as_read_keeps_the_counts() {
+    let w = World::new().await;
+    let t = w.alice().await;
+    let items: Vec<ews::Item> = (0..3)
+        .map(|i| {
+            let mut m = ews::Item::new("Message");
+            m.subject = Some(format!("unread {i}"));
+            m.is_read = Some(false);
+            m
+        })
+        .collect();
+    call(
+        &w,
+        &t,
+        ews::Operation::CreateItem {
+            message_disposition: Some("SaveOnly".into()),
+            send_meeting_invitations: None,
+            saved_item_folder_id: Some(ews::FolderRef::distinguished("drafts")),
+            items,
+        },
+    )
+    .await;
+    let unread = |shape| ews::Operation::GetFolder {
+        shape,
+        folder_ids: vec![ews::FolderRef::distinguished("drafts")],
+    };
+    let all = ews::Shape {
+        base: ews::BaseShape::AllProperties,
+        ..Default::default()
+    };
+    let before = call(&w, &t, unread(all.clone())).await;
+    assert_eq!(folders_of(&before[0])[0].unread_count, Some(3));
+    let done = call(
+        &w,
+        &t,
+        ews::Operation::MarkAllItemsAsRead {
+            read_flag: true,
+            suppress_read_receipts: true,
+            folder_ids: vec![ews::FolderRef::distinguished("drafts")],
+        },
+    )
+    .await;
+    assert!(!done[0].is_error(), "{done:?}");
+    let after = call(&w, &t, unread(all)).await;
+    assert_eq!(folders_of(&after[0])[0].unread_count, Some(0));
+}

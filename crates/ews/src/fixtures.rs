@@ -92,6 +92,22 @@ fn mailbox_item() -> Item {
             body_type: "HTML".into(),
             text: "<p>bob: Lunch?</p>".into(),
         }),
+        attachments: Some(vec![crate::attachment::Attachment {
+            attachment_id: Some(crate::attachment::AttachmentId::new(
+                "a1b2000000000000000000000000000000000001",
+            )),
+            name: Some("notes.txt".into()),
+            content_type: Some("text/plain".into()),
+            content_id: None,
+            content_location: None,
+            size: Some(5),
+            last_modified_time: Some("2026-11-25T06:32:37Z".into()),
+            is_inline: Some(false),
+            content: crate::attachment::AttachmentContent::File {
+                content: None,
+                is_contact_photo: Some(false),
+            },
+        }]),
         date_time_received: Some("2026-11-25T06:32:37Z".into()),
         size: Some(321),
         date_time_created: Some("2026-11-25T06:32:37Z".into()),
@@ -142,7 +158,100 @@ fn samples() -> Vec<(&'static str, Response)> {
         item_id: Some(ItemId::new(id, "CK1")),
         ..Default::default()
     };
+    let file = crate::attachment::Attachment {
+        attachment_id: Some(crate::attachment::AttachmentId::new(
+            "a1b2000000000000000000000000000000000001",
+        )),
+        name: Some("hello.txt".into()),
+        content_type: Some("text/plain".into()),
+        content_id: None,
+        content_location: None,
+        size: Some(5),
+        last_modified_time: Some("2026-11-25T06:32:37Z".into()),
+        is_inline: Some(false),
+        content: crate::attachment::AttachmentContent::File {
+            content: Some("aGVsbG8=".into()),
+            is_contact_photo: Some(false),
+        },
+    };
+    let created = crate::attachment::Attachment {
+        attachment_id: Some(crate::attachment::AttachmentId {
+            id: "a1b2000000000000000000000000000000000001".into(),
+            root_item_id: Some("a1b2".into()),
+            root_item_change_key: Some("CK4".into()),
+        }),
+        name: None,
+        content_type: None,
+        content_id: None,
+        content_location: None,
+        size: None,
+        last_modified_time: None,
+        is_inline: None,
+        content: crate::attachment::AttachmentContent::Item(None),
+    };
     vec![
+        (
+            "getattachment_file",
+            Response::new(
+                "GetAttachment",
+                vec![ResponseMessage::success(Payload::Attachments(vec![file]))],
+            ),
+        ),
+        (
+            "createattachment_item",
+            Response::new(
+                "CreateAttachment",
+                vec![ResponseMessage::success(Payload::Attachments(vec![
+                    created,
+                ]))],
+            ),
+        ),
+        (
+            "deleteattachment_root",
+            Response::new(
+                "DeleteAttachment",
+                vec![ResponseMessage::success(Payload::RootItemId {
+                    id: "a1b2".into(),
+                    change_key: "CK5".into(),
+                })],
+            ),
+        ),
+        (
+            "getattachment_invalid_id",
+            Response::new(
+                "GetAttachment",
+                vec![ResponseMessage::error(
+                    "ErrorInvalidAttachmentId",
+                    "The attachment id is not valid or the attachment does not exist.",
+                )],
+            ),
+        ),
+        (
+            "markasjunk_moved",
+            Response::new(
+                "MarkAsJunk",
+                vec![ResponseMessage::success(Payload::MovedItemId(ItemId::new(
+                    "a1b2", "CK2",
+                )))],
+            ),
+        ),
+        (
+            "getroomlists_empty",
+            Response::new(
+                "GetRoomLists",
+                vec![ResponseMessage::success(Payload::RoomLists(Vec::new()))],
+            ),
+        ),
+        (
+            "getrooms_no_results",
+            Response::new(
+                "GetRooms",
+                vec![ResponseMessage::error(
+                    "ErrorNameResolutionNoResults",
+                    "No results were found.",
+                )],
+            ),
+        ),
         (
             "convertid_probe",
             Response::new(

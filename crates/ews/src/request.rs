@@ -444,6 +444,27 @@ pub enum Operation {
     DeleteAttachment {
         attachment_ids: Vec<crate::attachment::AttachmentId>,
     },
+    GetRoomLists,
+    GetRooms {
+        room_list: EmailAddress,
+    },
+    GetSearchableMailboxes {
+        search_filter: Option<String>,
+        expand_group_membership: bool,
+    },
+    ExpandDL {
+        mailbox: EmailAddress,
+    },
+    MarkAsJunk {
+        is_junk: bool,
+        move_item: bool,
+        item_ids: Vec<ItemId>,
+    },
+    MarkAllItemsAsRead {
+        read_flag: bool,
+        suppress_read_receipts: bool,
+        folder_ids: Vec<FolderRef>,
+    },
     /// An operation this server does not run (its local name and namespace).
     Other {
         name: String,
@@ -528,6 +549,12 @@ impl Operation {
             Operation::CreateAttachment { .. } => "CreateAttachment",
             Operation::GetAttachment { .. } => "GetAttachment",
             Operation::DeleteAttachment { .. } => "DeleteAttachment",
+            Operation::GetRoomLists => "GetRoomLists",
+            Operation::GetRooms { .. } => "GetRooms",
+            Operation::GetSearchableMailboxes { .. } => "GetSearchableMailboxes",
+            Operation::ExpandDL { .. } => "ExpandDL",
+            Operation::MarkAsJunk { .. } => "MarkAsJunk",
+            Operation::MarkAllItemsAsRead { .. } => "MarkAllItemsAsRead",
             Operation::Other { name, .. } => name,
         }
     }
@@ -703,6 +730,45 @@ impl Operation {
             }
             "DeleteAttachment" => Operation::DeleteAttachment {
                 attachment_ids: attachment_ids(op),
+            },
+            "GetRoomLists" => Operation::GetRoomLists,
+            "GetRooms" => Operation::GetRooms {
+                room_list: op
+                    .child("RoomList")
+                    .map(EmailAddress::parse)
+                    .unwrap_or_default(),
+            },
+            "GetSearchableMailboxes" => Operation::GetSearchableMailboxes {
+                search_filter: op.child_text("SearchFilter"),
+                expand_group_membership: op
+                    .child_text("ExpandGroupMembership")
+                    .as_deref()
+                    .and_then(parse_bool)
+                    .unwrap_or(false),
+            },
+            "ExpandDL" => Operation::ExpandDL {
+                mailbox: op
+                    .child("Mailbox")
+                    .map(EmailAddress::parse)
+                    .unwrap_or_default(),
+            },
+            "MarkAsJunk" => Operation::MarkAsJunk {
+                is_junk: op.attr("IsJunk").and_then(parse_bool).unwrap_or(true),
+                move_item: op.attr("MoveItem").and_then(parse_bool).unwrap_or(false),
+                item_ids: item_ids(op.child("ItemIds")),
+            },
+            "MarkAllItemsAsRead" => Operation::MarkAllItemsAsRead {
+                read_flag: op
+                    .child_text("ReadFlag")
+                    .as_deref()
+                    .and_then(parse_bool)
+                    .unwrap_or(true),
+                suppress_read_receipts: op
+                    .child_text("SuppressReadReceipts")
+                    .as_deref()
+                    .and_then(parse_bool)
+                    .unwrap_or(false),
+                folder_ids: FolderRef::parse_all(op.child("FolderIds")),
             },
             other => Operation::Other {
                 name: other.to_string(),
@@ -1032,6 +1098,55 @@ impl Operation {
             Operation::DeleteAttachment { attachment_ids } => {
                 w.open(&name, &[]);
                 write_attachment_ids(w, attachment_ids);
+                w.close(&name);
+            }
+            Operation::GetRoomLists => w.empty(&name, &[]),
+            Operation::GetRooms { room_list } => {
+                w.open(&name, &[]);
+                room_list.write(w, "m:RoomList");
+                w.close(&name);
+            }
+            Operation::GetSearchableMailboxes {
+                search_filter,
+                expand_group_membership,
+            } => {
+                w.open(&name, &[]);
+                w.opt_leaf("m:SearchFilter", search_filter.as_deref());
+                w.leaf(
+                    "m:ExpandGroupMembership",
+                    bool_text(*expand_group_membership),
+                );
+                w.close(&name);
+            }
+            Operation::ExpandDL { mailbox } => {
+                w.open(&name, &[]);
+                mailbox.write(w, "m:Mailbox");
+                w.close(&name);
+            }
+            Operation::MarkAsJunk {
+                is_junk,
+                move_item,
+                item_ids,
+            } => {
+                w.open(
+                    &name,
+                    &[
+                        ("IsJunk", bool_text(*is_junk)),
+                        ("MoveItem", bool_text(*move_item)),
+                    ],
+                );
+                ids(w, "m:ItemIds", item_ids);
+                w.close(&name);
+            }
+            Operation::MarkAllItemsAsRead {
+                read_flag,
+                suppress_read_receipts,
+                folder_ids,
+            } => {
+                w.open(&name, &[]);
+                w.leaf("m:ReadFlag", bool_text(*read_flag));
+                w.leaf("m:SuppressReadReceipts", bool_text(*suppress_read_receipts));
+                folders(w, "m:FolderIds", folder_ids);
                 w.close(&name);
             }
             Operation::Other { .. } => w.empty(&name, &[]),

@@ -65,6 +65,12 @@ pub enum Payload {
         id: String,
         change_key: String,
     },
+    /// GetRoomLists' `m:RoomLists` (`t:Address` each).
+    RoomLists(Vec<crate::types::EmailAddress>),
+    /// GetRooms' `m:Rooms` (`t:Room/t:Id` each).
+    Rooms(Vec<crate::types::EmailAddress>),
+    /// MarkAsJunk's `m:MovedItemId`, when the item was moved.
+    MovedItemId(ItemId),
     /// ConvertId's converted id.
     AlternateId {
         format: String,
@@ -117,6 +123,13 @@ impl ResponseMessage {
     fn write(&self, w: &mut Writer, op: &str) {
         let name = format!("m:{op}ResponseMessage");
         w.open(&name, &[("ResponseClass", self.class.name())]);
+        self.write_content(w);
+        w.close(&name);
+    }
+
+    /// What a message holds: text, code, and payload (inside `m:{Op}ResponseMessage`, or
+    /// directly inside the response element for the operations answered that way).
+    fn write_content(&self, w: &mut Writer) {
         if let Some(t) = &self.text {
             w.leaf("m:MessageText", t);
         }
@@ -162,6 +175,21 @@ impl ResponseMessage {
                 ],
             ),
             Payload::Attachments(a) => crate::attachment::write_attachments(w, "m:Attachments", a),
+            Payload::RoomLists(lists) => {
+                w.open("m:RoomLists", &[]);
+                lists.iter().for_each(|a| a.write(w, "t:Address"));
+                w.close("m:RoomLists");
+            }
+            Payload::Rooms(rooms) => {
+                w.open("m:Rooms", &[]);
+                for r in rooms {
+                    w.open("t:Room", &[]);
+                    r.write(w, "t:Id");
+                    w.close("t:Room");
+                }
+                w.close("m:Rooms");
+            }
+            Payload::MovedItemId(id) => id.write(w, "m:MovedItemId"),
             Payload::RootItemId { id, change_key } => w.empty(
                 "m:RootItemId",
                 &[("RootItemId", id), ("RootItemChangeKey", change_key)],
@@ -182,7 +210,6 @@ impl ResponseMessage {
                 w.close("m:ResolutionSet");
             }
         }
-        w.close(&name);
     }
 
     fn parse(el: &Element) -> ResponseMessage {
@@ -222,6 +249,21 @@ impl ResponseMessage {
                 id: attr("Id"),
                 mailbox: attr("Mailbox"),
             };
+        } else if let Some(r) = el.child("RoomLists") {
+            payload = Payload::RoomLists(
+                r.children_named("Address")
+                    .map(crate::types::EmailAddress::parse)
+                    .collect(),
+            );
+        } else if let Some(r) = el.child("Rooms") {
+            payload = Payload::Rooms(
+                r.children_named("Room")
+                    .filter_map(|room| room.child("Id"))
+                    .map(crate::types::EmailAddress::parse)
+                    .collect(),
+            );
+        } else if let Some(m) = el.child("MovedItemId") {
+            payload = Payload::MovedItemId(ItemId::parse(m));
         } else if let Some(a) = el.child("Attachments") {
             payload = Payload::Attachments(crate::attachment::Attachment::parse_all(Some(a)));
         } else if let Some(r) = el.child("RootItemId") {
@@ -356,12 +398,20 @@ impl Response {
         w.close("s:Header");
         w.open("s:Body", &[("xmlns:m", NS_MESSAGES), ("xmlns:t", NS_TYPES)]);
         let name = format!("m:{}Response", self.operation);
-        w.open(&name, &[]);
-        w.open("m:ResponseMessages", &[]);
-        for m in &self.messages {
-            m.write(&mut w, &self.operation);
+        match self.messages.first() {
+            Some(m) if is_single_message(&self.operation) => {
+                w.open(&name, &[("ResponseClass", m.class.name())]);
+                m.write_content(&mut w);
+            }
+            _ => {
+                w.open(&name, &[]);
+                w.open("m:ResponseMessages", &[]);
+                for m in &self.messages {
+                    m.write(&mut w, &self.operation);
+                }
+                w.close("m:ResponseMessages");
+            }
         }
-        w.close("m:ResponseMessages");
         w.close(&name);
         w.close("s:Body");
         w.close("s:Envelope");
@@ -402,15 +452,33 @@ impl Response {
                 minor_build: num("MinorBuildNumber"),
                 version: v.and_then(|v| v.attr("Version")).unwrap_or("").to_string(),
             },
-            messages: resp
-                .child("ResponseMessages")
-                .into_iter()
-                .flat_map(|m| m.elements())
-                .map(ResponseMessage::parse)
-                .collect(),
+            messages: if is_single_message(&operation) {
+                vec![ResponseMessage::parse(resp)]
+            } else {
+                resp.child("ResponseMessages")
+                    .into_iter()
+                    .flat_map(|m| m.elements())
+                    .map(ResponseMessage::parse)
+                    .collect()
+            },
             operation,
         })
     }
+}
+
+/// Operations whose answer is one message written in the response element itself
+/// (`m:GetRoomListsResponse ResponseClass="Success"`), not in `m:ResponseMessages`.
+pub fn is_single_message(operation: &str) -> bool {
+    matches!(
+        operation,
+        "GetRoomLists"
+            | "GetRooms"
+            | "GetSearchableMailboxes"
+            | "GetInboxRules"
+            | "UpdateInboxRules"
+            | "FindPeople"
+            | "GetPersona"
+    )
 }
 
 /// A SOAP fault (sent with HTTP 500), as Exchange shapes it.

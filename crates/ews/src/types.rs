@@ -19,7 +19,7 @@ pub fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
-fn bool_text(v: bool) -> &'static str {
+pub(crate) fn bool_text(v: bool) -> &'static str {
     if v { "true" } else { "false" }
 }
 
@@ -1085,6 +1085,31 @@ pub struct EmailAddress {
     pub email_address: String,
     pub routing_type: String,
     pub mailbox_type: String,
+}
+
+impl EmailAddress {
+    /// From a `t:Mailbox`-shaped element (`t:Address`, `t:Id`, …).
+    pub fn parse(el: &Element) -> EmailAddress {
+        EmailAddress {
+            name: el.child_text("Name"),
+            email_address: el.child_text("EmailAddress").unwrap_or_default(),
+            routing_type: el.child_text("RoutingType").unwrap_or_default(),
+            mailbox_type: el.child_text("MailboxType").unwrap_or_default(),
+        }
+    }
+
+    pub fn write(&self, w: &mut Writer, name: &str) {
+        w.open(name, &[]);
+        w.opt_leaf("t:Name", self.name.as_deref());
+        w.leaf("t:EmailAddress", &self.email_address);
+        if !self.routing_type.is_empty() {
+            w.leaf("t:RoutingType", &self.routing_type);
+        }
+        if !self.mailbox_type.is_empty() {
+            w.leaf("t:MailboxType", &self.mailbox_type);
+        }
+        w.close(name);
+    }
 }
 
 /// `t:Resolution`: a mailbox, and its contact data when asked for.

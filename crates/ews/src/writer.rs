@@ -11,6 +11,8 @@ fn escape_into(out: &mut String, s: &str, attribute: bool) {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' if attribute => out.push_str("&quot;"),
+            // A literal CR would be read back as LF (XML line-end handling).
+            '\r' => out.push_str("&#xD;"),
             c => out.push(c),
         }
     }

@@ -35,6 +35,7 @@ fn default_class(kind: &str) -> &'static str {
 
 /// Properties the server sets; what a client sends for them is ignored.
 const SERVER_OWNED: &[&str] = &[
+    "TextBody",
     "HasAttachments",
     "ItemId",
     "ParentFolderId",
@@ -317,7 +318,10 @@ pub fn to_ews(
         item.subject = Some(row.subject.clone());
     }
     if with_body && w.field("Body") {
-        item.body = props.body.clone();
+        item.body = props
+            .body
+            .as_ref()
+            .map(|b| crate::body::body_as(b, shape.body_type.as_deref()));
     }
     item.other = props
         .other
@@ -325,6 +329,18 @@ pub fn to_ews(
         .filter(|o| (with_body || o.name != "MimeContent") && w.field(&o.name))
         .cloned()
         .collect();
+    let text_body_asked = shape.base == ews::BaseShape::AllProperties
+        || shape
+            .additional
+            .iter()
+            .any(|p| p.element_name() == Some("TextBody"));
+    if text_body_asked && let Some(b) = &props.body {
+        let t = crate::body::text_body(b);
+        let mut e = ews::Element::new("", "TextBody");
+        e.attrs.push(("BodyType".into(), "Text".into()));
+        e.children.push(ews::Node::Text(t.text));
+        item.other.push(e);
+    }
     if w.field("DateTimeReceived") {
         item.date_time_received = Some(format_time(row.received_ms));
     }

@@ -4,6 +4,7 @@
 //! store. Requests and answers are in the `ews` crate's types; storage is the store's.
 
 mod attachments;
+mod body;
 mod config;
 mod error;
 mod folders;
@@ -14,7 +15,9 @@ mod send;
 mod service;
 mod tree;
 
-pub use attachments::{MAX_ATTACHMENT_BYTES, StoredAttachment, ids_only as attachment_ids};
+pub use attachments::{
+    MAX_ATTACHMENT_BYTES, StoredAttachment, digest as attachment_digest, ids_only as attachment_ids,
+};
 pub use config::valid_name;
 pub use error::MailboxError;
 pub use folders::{StoredFolderProperties, folder_matches};

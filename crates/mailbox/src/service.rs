@@ -520,6 +520,15 @@ impl Mailbox {
         }
     }
 
+    /// MarkAllItemsAsRead for one folder.
+    pub async fn mark_all_read(&self, folder: &FolderRow, read: bool) -> Result<u64, MailboxError> {
+        Ok(self
+            .store
+            .mailboxes()
+            .mark_all_read(&folder.id, read)
+            .await?)
+    }
+
     pub async fn move_item(
         &self,
         id: &str,

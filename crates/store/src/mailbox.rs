@@ -575,6 +575,23 @@ impl Mailboxes<'_> {
         Ok(gone)
     }
 
+    /// Marks every item of a folder read (or unread), each changed one getting a new version;
+    /// returns how many changed.
+    pub async fn mark_all_read(&self, folder_id: &str, read: bool) -> Result<u64, StoreError> {
+        let s = self.store;
+        let flag = i64::from(read);
+        let n = write_tx!(s, tx => {
+            let n = sqlx::query("UPDATE mailbox_items SET is_read = $1, version = version + 1, modified_ms = $2 WHERE folder_id = $3 AND is_read <> $1")
+                .bind(flag).bind(crate::now_ms()).bind(folder_id)
+                .execute(&mut *tx).await.map_err(|e| s.db_error(e))?.rows_affected();
+            sqlx::query("UPDATE mailbox_folder_counts SET unread = CASE WHEN $1 = 1 THEN 0 ELSE total END WHERE folder_id = $2")
+                .bind(flag).bind(folder_id)
+                .execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
+            n
+        });
+        Ok(n)
+    }
+
     /// Up to `limit` items still in the first release's property form.
     pub async fn legacy_items(&self, limit: usize) -> Result<Vec<ItemRow>, StoreError> {
         let s = self.store;

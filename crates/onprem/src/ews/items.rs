@@ -325,3 +325,50 @@ pub async fn move_or_copy(
     }
     Ok(out)
 }
+
+/// MarkAsJunk: with MoveItem, a junk message goes to Junk Email and a message that is not junk
+/// to the Inbox; the answer names the moved item.
+pub async fn mark_as_junk(
+    ctx: &Context<'_>,
+    is_junk: bool,
+    move_item: bool,
+    ids: &[ItemId],
+) -> Result<Vec<ResponseMessage>, MailboxError> {
+    let target = if is_junk { "junkemail" } else { "inbox" };
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let r = match (move_item, ctx.mbox.distinguished(target)) {
+            (false, _) => ctx.mbox.item(&id.id).await.map(|_| Payload::None),
+            (true, Some(dest)) => {
+                let dest = dest.clone();
+                ctx.mbox.move_item(&id.id, &dest).await.map(|(row, _)| {
+                    Payload::MovedItemId(ItemId::new(&row.id, mailbox::change_key(row.version)))
+                })
+            }
+            (true, None) => Err(MailboxError::FolderNotFound(Some(target.into()))),
+        };
+        out.push(message(r)?);
+    }
+    Ok(out)
+}
+
+/// MarkAllItemsAsRead, folder by folder.
+pub async fn mark_all_read(
+    ctx: &Context<'_>,
+    read: bool,
+    folders: &[FolderRef],
+) -> Result<Vec<ResponseMessage>, MailboxError> {
+    let mut out = Vec::with_capacity(folders.len());
+    for f in folders {
+        let folder = match ctx.folder(f) {
+            Ok(f) => f.clone(),
+            Err(e) => {
+                out.push(refusal(e));
+                continue;
+            }
+        };
+        let r = ctx.mbox.mark_all_read(&folder, read).await;
+        out.push(message(r.map(|_| Payload::None))?);
+    }
+    Ok(out)
+}

@@ -6,6 +6,7 @@
 mod attachments;
 pub mod autodiscover;
 mod configurations;
+mod directory;
 mod folders;
 mod inbound;
 mod items;
@@ -128,6 +129,13 @@ async fn dispatch(
             *return_full_contact_data,
         ));
     }
+    match op {
+        Operation::GetRoomLists => return Ok(directory::room_lists()),
+        Operation::GetRooms { room_list } => return Ok(directory::rooms(room_list)),
+        Operation::ExpandDL { mailbox } => return Ok(directory::expand_dl(mailbox)),
+        Operation::GetSearchableMailboxes { .. } => return Ok(directory::searchable_mailboxes()),
+        _ => {}
+    }
     let mbox = Mailbox::open_cached(&state.store, &state.folder_trees, &c.mailbox.guid).await?;
     let mut ctx = Context { state, c, mbox };
     if let Some(r) = folders::write(&mut ctx, op).await {
@@ -214,6 +222,16 @@ async fn dispatch(
             attachment_ids,
             ..
         } => attachments::get(&ctx, body_type.as_deref(), attachment_ids).await,
+        Operation::MarkAsJunk {
+            is_junk,
+            move_item,
+            item_ids,
+        } => items::mark_as_junk(&ctx, *is_junk, *move_item, item_ids).await,
+        Operation::MarkAllItemsAsRead {
+            read_flag,
+            folder_ids,
+            ..
+        } => items::mark_all_read(&ctx, *read_flag, folder_ids).await,
         Operation::DeleteAttachment { attachment_ids } => {
             attachments::delete(&ctx, attachment_ids).await
         }
