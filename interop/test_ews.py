@@ -509,3 +509,75 @@ def test_b11_junk_read_all_and_directory_questions(world):
         a.protocol.expand_dl("nobody-group@contoso.com")
     with pytest.raises(ErrorAccessDenied):
         a.protocol.get_searchable_mailboxes(search_filter="x@contoso.com")
+
+
+def test_b12_inbox_rules_stored_and_run_on_delivery(world):
+    from exchangelib import Folder as PlainFolder
+    from exchangelib.properties import Actions, Address, Conditions, Exceptions, MoveToFolder, Rule
+    from exchangelib.errors import ErrorInboxRulesValidationError
+    alice, bob = world.account(), world.account("bob@contoso.com")
+    reports = PlainFolder(parent=alice.inbox, name="b12 reports").save()
+    rule = Rule(account=alice, display_name="b12 reports", priority=1, is_enabled=True,
+                conditions=Conditions(contains_subject_strings=["weekly report"]),
+                exceptions=Exceptions(contains_subject_strings=["draft"]),
+                actions=Actions(move_to_folder=MoveToFolder(folder_id=reports.to_id()), mark_as_read=True,
+                                assign_categories=["Reports"]))
+    rule.save()
+    assert rule.id and [r.display_name for r in alice.rules].count("b12 reports") == 1
+    Message(account=bob, subject="Weekly Report 48", to_recipients=[Mailbox(email_address="alice@contoso.com")]).send()
+    Message(account=bob, subject="weekly report draft", to_recipients=[Mailbox(email_address="alice@contoso.com")]).send()
+    moved = reports.get(subject="Weekly Report 48")
+    assert moved.is_read and moved.categories == ["Reports"]
+    assert alice.inbox.filter(subject="Weekly Report 48").count() == 0
+    assert alice.inbox.filter(subject="weekly report draft").count() == 1  # the exception holds
+    # Renamed, then deleted: later mail stays in the Inbox.
+    rule.display_name = "b12 renamed"
+    rule.save()
+    assert {r.display_name for r in alice.rules} >= {"b12 renamed"}
+    rule.delete()
+    Message(account=bob, subject="weekly report 49", to_recipients=[Mailbox(email_address="alice@contoso.com")]).send()
+    assert alice.inbox.filter(subject="weekly report 49").count() == 1
+    # Exchange's validation errors, all-or-none.
+    with pytest.raises(ErrorInboxRulesValidationError) as e:
+        Rule(account=alice, display_name="b12 sms", priority=2,
+             actions=Actions(send_sms_alert_to_recipients=[Address(email_address="x@contoso.com")])).save()
+    assert "UnsupportedRule on field Action:SendSMSAlertToRecipients" in str(e.value)
+    assert "b12 sms" not in {r.display_name for r in alice.rules}
+
+
+def test_b13_export_and_upload(world):
+    from exchangelib import FileAttachment
+    from exchangelib.errors import ErrorInvalidRequest
+    a = world.account()
+    m = Message(account=a, folder=a.inbox, subject="b13 exported", body="kept", categories=["B13"])
+    m.attach(FileAttachment(name="b13.txt", content=b"b13 content"))
+    m.save()
+    [data] = a.export([m])
+    assert isinstance(data, str)
+    [(new_id, _)] = a.upload([(a.drafts, data)])
+    copy = a.drafts.get(id=new_id)
+    assert new_id != m.id and copy.subject == "b13 exported" and copy.categories == ["B13"]
+    assert copy.attachments[0].content == b"b13 content"
+    with pytest.raises(ErrorInvalidRequest):
+        a.upload([(a.drafts, "bm90IGFuIGl0ZW0=")])  # base64 of "not an item"
+
+
+def test_b14_exchanges_default_folder_tree(world):
+    a = world.account()
+    names = {f.name for f in a.root.walk()}
+    assert len(names) > 40
+    assert {"Common Views", "Finder", "Reminders", "Sync Issues", "Conflicts", "Recoverable Items"} <= names
+    assert len(list(a.contacts.glob("GAL*"))) == 1
+    from exchangelib.folders import CommonViews
+    assert isinstance(a.root / "Common Views", CommonViews)
+    # Folder sizes (PR_MESSAGE_SIZE_EXTENDED) are kept with the counts.
+    class FolderSize(ExtendedProperty):
+        property_tag = 0x0E08
+        property_type = "Long"
+    Folder.register("size", FolderSize)
+    try:
+        Message(account=a, folder=a.inbox, subject="b14 sized", body="x" * 1000).save()
+        a.inbox.refresh()
+        assert a.inbox.size > 1000
+    finally:
+        Folder.deregister("size")

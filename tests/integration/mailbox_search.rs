@@ -284,11 +284,12 @@ async fn search_agrees_with_the_reference_on_both_backends() {
             }
         }
         let counts = mbox.counts().await.unwrap();
-        let kept = counts.iter().find(|(id, _, _)| *id == inbox.id).unwrap();
+        let kept = counts.iter().find(|c| c.folder_id == inbox.id).unwrap();
         let unread = items.iter().filter(|(r, _)| !r.is_read).count() as i64;
+        let size: i64 = items.iter().map(|(r, _)| r.size).sum();
         assert_eq!(
-            (kept.1, kept.2),
-            (items.len() as i64, unread),
+            (kept.total, kept.unread, kept.size),
+            (items.len() as i64, unread, size),
             "{label}: kept counts"
         );
         let mut scanned = 0;
@@ -435,7 +436,7 @@ async fn a_store_of_the_first_form_is_carried_forward() {
         assert!(
             counts
                 .iter()
-                .any(|(id, t, u)| *id == folder.id && *t == 1 && *u == 1),
+                .any(|c| c.folder_id == folder.id && c.total == 1 && c.unread == 1 && c.size > 0),
             "{label}: {counts:?}"
         );
         drop(store);

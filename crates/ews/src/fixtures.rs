@@ -145,6 +145,7 @@ fn folder(kind: &str, id: &str, distinguished: Option<&str>) -> Folder {
         effective_rights: Some(EffectiveRights::OWNER),
         unread_count: Some(12),
         distinguished_folder_id: distinguished.map(str::to_string),
+        permission_set: None,
     }
 }
 
@@ -232,6 +233,73 @@ fn samples() -> Vec<(&'static str, Response)> {
                 "MarkAsJunk",
                 vec![ResponseMessage::success(Payload::MovedItemId(ItemId::new(
                     "a1b2", "CK2",
+                )))],
+            ),
+        ),
+        (
+            "getinboxrules_one",
+            Response::new(
+                "GetInboxRules",
+                vec![ResponseMessage::success(Payload::InboxRules {
+                    outlook_rule_blob_exists: false,
+                    rules: vec![crate::rules::Rule {
+                        rule_id: Some("0123456789abcdef0123456789abcdef".into()),
+                        display_name: Some("From the boss".into()),
+                        priority: Some(1),
+                        is_enabled: Some(true),
+                        is_not_supported: Some(false),
+                        is_in_error: Some(false),
+                        conditions: None,
+                        exceptions: None,
+                        actions: Some(
+                            crate::xml::parse(
+                                r#"<Actions><MarkAsRead>true</MarkAsRead></Actions>"#,
+                            )
+                            .unwrap(),
+                        ),
+                    }],
+                })],
+            ),
+        ),
+        (
+            "updateinboxrules_refused",
+            Response::new(
+                "UpdateInboxRules",
+                vec![ResponseMessage {
+                    class: ResponseClass::Error,
+                    code: "ErrorInboxRulesValidationError".into(),
+                    text: Some(
+                        "A validation error occurred while executing the rule operation.".into(),
+                    ),
+                    payload: Payload::RuleOperationErrors(vec![crate::rules::RuleOperationError {
+                        operation_index: 0,
+                        errors: vec![crate::rules::RuleValidationError {
+                            field_uri: "Action:SendSMSAlertToRecipients".into(),
+                            error_code: "UnsupportedRule".into(),
+                            error_message: "The operation on this unsupported rule is not allowed."
+                                .into(),
+                            field_value: String::new(),
+                        }],
+                    }]),
+                }],
+            ),
+        ),
+        (
+            "exportitems_data",
+            Response::new(
+                "ExportItems",
+                vec![ResponseMessage::success(Payload::Exported {
+                    item_id: ItemId::new("a1b2", "CK1"),
+                    data: "eyJmb3JtYXQiOjF9".into(),
+                })],
+            ),
+        ),
+        (
+            "uploaditems_created",
+            Response::new(
+                "UploadItems",
+                vec![ResponseMessage::success(Payload::ItemId(ItemId::new(
+                    "c3d4", "CK1",
                 )))],
             ),
         ),

@@ -7,6 +7,7 @@ pub mod attachment;
 pub mod autodiscover;
 pub mod request;
 pub mod response;
+pub mod rules;
 pub mod soap;
 pub mod types;
 pub mod writer;
@@ -18,9 +19,10 @@ mod fixtures;
 pub use attachment::{Attachment, AttachmentContent, AttachmentId};
 pub use request::{
     ConnectingSid, Find, FolderChange, FolderUpdate, Header, ItemChange, ItemUpdate, Operation,
-    Request, Traversal,
+    Request, Traversal, UploadItem,
 };
 pub use response::{Fault, Payload, Response, ResponseClass, ResponseMessage, RootFolder};
+pub use rules::{Rule, RuleOperation, RuleOperationError, RuleValidationError};
 pub use soap::{NS_MESSAGES, NS_SOAP, NS_TYPES};
 pub use types::*;
 pub use xml::{Element, Node};

@@ -444,6 +444,20 @@ pub enum Operation {
     DeleteAttachment {
         attachment_ids: Vec<crate::attachment::AttachmentId>,
     },
+    ExportItems {
+        item_ids: Vec<ItemId>,
+    },
+    GetInboxRules {
+        mailbox_smtp_address: Option<String>,
+    },
+    UpdateInboxRules {
+        mailbox_smtp_address: Option<String>,
+        remove_outlook_rule_blob: bool,
+        operations: Vec<crate::rules::RuleOperation>,
+    },
+    UploadItems {
+        items: Vec<UploadItem>,
+    },
     GetRoomLists,
     GetRooms {
         room_list: EmailAddress,
@@ -549,6 +563,10 @@ impl Operation {
             Operation::CreateAttachment { .. } => "CreateAttachment",
             Operation::GetAttachment { .. } => "GetAttachment",
             Operation::DeleteAttachment { .. } => "DeleteAttachment",
+            Operation::ExportItems { .. } => "ExportItems",
+            Operation::GetInboxRules { .. } => "GetInboxRules",
+            Operation::UpdateInboxRules { .. } => "UpdateInboxRules",
+            Operation::UploadItems { .. } => "UploadItems",
             Operation::GetRoomLists => "GetRoomLists",
             Operation::GetRooms { .. } => "GetRooms",
             Operation::GetSearchableMailboxes { .. } => "GetSearchableMailboxes",
@@ -730,6 +748,29 @@ impl Operation {
             }
             "DeleteAttachment" => Operation::DeleteAttachment {
                 attachment_ids: attachment_ids(op),
+            },
+            "GetInboxRules" => Operation::GetInboxRules {
+                mailbox_smtp_address: op.child_text("MailboxSmtpAddress"),
+            },
+            "UpdateInboxRules" => Operation::UpdateInboxRules {
+                mailbox_smtp_address: op.child_text("MailboxSmtpAddress"),
+                remove_outlook_rule_blob: op
+                    .child_text("RemoveOutlookRuleBlob")
+                    .as_deref()
+                    .and_then(parse_bool)
+                    .unwrap_or(false),
+                operations: crate::rules::RuleOperation::parse_all(op.child("Operations")),
+            },
+            "ExportItems" => Operation::ExportItems {
+                item_ids: item_ids(op.child("ItemIds")),
+            },
+            "UploadItems" => Operation::UploadItems {
+                items: op
+                    .child("Items")
+                    .into_iter()
+                    .flat_map(|i| i.children_named("Item"))
+                    .map(UploadItem::parse)
+                    .collect(),
             },
             "GetRoomLists" => Operation::GetRoomLists,
             "GetRooms" => Operation::GetRooms {
@@ -1100,6 +1141,41 @@ impl Operation {
                 write_attachment_ids(w, attachment_ids);
                 w.close(&name);
             }
+            Operation::GetInboxRules {
+                mailbox_smtp_address,
+            } => {
+                w.open(&name, &[]);
+                w.opt_leaf("m:MailboxSmtpAddress", mailbox_smtp_address.as_deref());
+                w.close(&name);
+            }
+            Operation::UpdateInboxRules {
+                mailbox_smtp_address,
+                remove_outlook_rule_blob,
+                operations,
+            } => {
+                w.open(&name, &[]);
+                w.opt_leaf("m:MailboxSmtpAddress", mailbox_smtp_address.as_deref());
+                w.leaf(
+                    "m:RemoveOutlookRuleBlob",
+                    bool_text(*remove_outlook_rule_blob),
+                );
+                w.open("m:Operations", &[]);
+                operations.iter().for_each(|o| o.write(w));
+                w.close("m:Operations");
+                w.close(&name);
+            }
+            Operation::ExportItems { item_ids } => {
+                w.open(&name, &[]);
+                ids(w, "m:ItemIds", item_ids);
+                w.close(&name);
+            }
+            Operation::UploadItems { items } => {
+                w.open(&name, &[]);
+                w.open("m:Items", &[]);
+                items.iter().for_each(|i| i.write(w));
+                w.close("m:Items");
+                w.close(&name);
+            }
             Operation::GetRoomLists => w.empty(&name, &[]),
             Operation::GetRooms { room_list } => {
                 w.open(&name, &[]);
@@ -1151,6 +1227,53 @@ impl Operation {
             }
             Operation::Other { .. } => w.empty(&name, &[]),
         }
+    }
+}
+
+/// One `t:Item` of UploadItems: where it goes, how, and the data ExportItems gave.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UploadItem {
+    /// `CreateNew`, `Update` or `UpdateOrCreate`.
+    pub create_action: String,
+    pub is_associated: bool,
+    pub parent_folder_id: Option<FolderId>,
+    pub item_id: Option<ItemId>,
+    pub data: String,
+}
+
+impl UploadItem {
+    fn parse(el: &Element) -> UploadItem {
+        UploadItem {
+            create_action: el.attr("CreateAction").unwrap_or("CreateNew").to_string(),
+            is_associated: el
+                .attr("IsAssociated")
+                .and_then(parse_bool)
+                .unwrap_or(false),
+            parent_folder_id: el.child("ParentFolderId").map(ItemId::parse),
+            item_id: el.child("ItemId").map(ItemId::parse),
+            data: el
+                .child_text("Data")
+                .map(|d| d.split_whitespace().collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    fn write(&self, w: &mut Writer) {
+        w.open(
+            "t:Item",
+            &[
+                ("CreateAction", &self.create_action),
+                ("IsAssociated", bool_text(self.is_associated)),
+            ],
+        );
+        if let Some(p) = &self.parent_folder_id {
+            p.write(w, "t:ParentFolderId");
+        }
+        if let Some(i) = &self.item_id {
+            i.write(w, "t:ItemId");
+        }
+        w.leaf("t:Data", &self.data);
+        w.close("t:Item");
     }
 }
 

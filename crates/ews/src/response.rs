@@ -65,6 +65,20 @@ pub enum Payload {
         id: String,
         change_key: String,
     },
+    /// GetInboxRules' `m:OutlookRuleBlobExists` and `m:InboxRules`.
+    InboxRules {
+        outlook_rule_blob_exists: bool,
+        rules: Vec<crate::rules::Rule>,
+    },
+    /// A refused UpdateInboxRules' `m:RuleOperationErrors`.
+    RuleOperationErrors(Vec<crate::rules::RuleOperationError>),
+    /// ExportItems' `m:ItemId` and `m:Data` (the item, opaque to clients, base64).
+    Exported {
+        item_id: ItemId,
+        data: String,
+    },
+    /// UploadItems' `m:ItemId`.
+    ItemId(ItemId),
     /// GetRoomLists' `m:RoomLists` (`t:Address` each).
     RoomLists(Vec<crate::types::EmailAddress>),
     /// GetRooms' `m:Rooms` (`t:Room/t:Id` each).
@@ -175,6 +189,20 @@ impl ResponseMessage {
                 ],
             ),
             Payload::Attachments(a) => crate::attachment::write_attachments(w, "m:Attachments", a),
+            Payload::InboxRules {
+                outlook_rule_blob_exists,
+                rules,
+            } => crate::rules::write_rules(w, *outlook_rule_blob_exists, rules),
+            Payload::RuleOperationErrors(errors) => {
+                w.open("m:RuleOperationErrors", &[]);
+                errors.iter().for_each(|e| e.write(w));
+                w.close("m:RuleOperationErrors");
+            }
+            Payload::Exported { item_id, data } => {
+                item_id.write(w, "m:ItemId");
+                w.leaf("m:Data", data);
+            }
+            Payload::ItemId(id) => id.write(w, "m:ItemId"),
             Payload::RoomLists(lists) => {
                 w.open("m:RoomLists", &[]);
                 lists.iter().for_each(|a| a.write(w, "t:Address"));
@@ -248,6 +276,30 @@ impl ResponseMessage {
                 format: attr("Format"),
                 id: attr("Id"),
                 mailbox: attr("Mailbox"),
+            };
+        } else if let Some(b) = el.child("OutlookRuleBlobExists") {
+            payload = Payload::InboxRules {
+                outlook_rule_blob_exists: parse_bool(&b.text()).unwrap_or(false),
+                rules: el
+                    .child("InboxRules")
+                    .into_iter()
+                    .flat_map(|r| r.children_named("Rule"))
+                    .map(crate::rules::Rule::parse)
+                    .collect(),
+            };
+        } else if let Some(e) = el.child("RuleOperationErrors") {
+            payload = Payload::RuleOperationErrors(
+                e.children_named("RuleOperationError")
+                    .map(crate::rules::RuleOperationError::parse)
+                    .collect(),
+            );
+        } else if let Some(i) = el.child("ItemId") {
+            payload = match el.child_text("Data") {
+                Some(data) => Payload::Exported {
+                    item_id: ItemId::parse(i),
+                    data,
+                },
+                None => Payload::ItemId(ItemId::parse(i)),
             };
         } else if let Some(r) = el.child("RoomLists") {
             payload = Payload::RoomLists(

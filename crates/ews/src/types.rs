@@ -889,6 +889,8 @@ pub struct Folder {
     pub effective_rights: Option<EffectiveRights>,
     pub unread_count: Option<i64>,
     pub distinguished_folder_id: Option<String>,
+    /// `t:PermissionSet`, kept as the client set it.
+    pub permission_set: Option<Element>,
 }
 
 impl Folder {
@@ -909,6 +911,11 @@ impl Folder {
             effective_rights: el.child("EffectiveRights").map(EffectiveRights::parse),
             unread_count: num("UnreadCount"),
             distinguished_folder_id: el.child_text("DistinguishedFolderId"),
+            permission_set: el.child("PermissionSet").map(|p| {
+                let mut p = p.clone();
+                normalize_booleans(&mut p);
+                p
+            }),
         }
     }
 
@@ -936,11 +943,14 @@ impl Folder {
         if let Some(r) = &self.effective_rights {
             r.write(w);
         }
-        num(w, "t:UnreadCount", self.unread_count);
         w.opt_leaf(
             "t:DistinguishedFolderId",
             self.distinguished_folder_id.as_deref(),
         );
+        if let Some(p) = &self.permission_set {
+            w.element(p, "t");
+        }
+        num(w, "t:UnreadCount", self.unread_count);
         w.close(&name);
     }
 }

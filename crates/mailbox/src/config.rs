@@ -58,8 +58,8 @@ impl Mailbox {
 
     fn folder_ref(folder: &FolderRow) -> FolderRef {
         match &folder.distinguished {
-            Some(d) => FolderRef::distinguished(d),
-            None => FolderRef::Id(ews::ItemId::new(&folder.id, change_key(folder.version))),
+            Some(d) if crate::tree::is_ews_distinguished(d) => FolderRef::distinguished(d),
+            _ => FolderRef::Id(ews::ItemId::new(&folder.id, change_key(folder.version))),
         }
     }
 

@@ -49,6 +49,8 @@ pub enum MailboxError {
     AttachmentSizeLimitExceeded(usize),
     #[error("The attachment id is not valid or the attachment does not exist.")]
     InvalidAttachmentId,
+    #[error("There are no public folder servers available.")]
+    NoPublicFolderReplicaAvailable,
     #[error("The folder cannot be emptied.")]
     CannotEmptyFolder,
     #[error(transparent)]
@@ -80,6 +82,7 @@ impl MailboxError {
             MailboxError::ObjectTypeChanged => "ErrorObjectTypeChanged",
             MailboxError::MoveCopyFailed(_) => "ErrorMoveCopyFailed",
             MailboxError::CannotEmptyFolder => "ErrorCannotEmptyFolder",
+            MailboxError::NoPublicFolderReplicaAvailable => "ErrorNoPublicFolderReplicaAvailable",
             MailboxError::AttachmentSizeLimitExceeded(_) => "ErrorAttachmentSizeLimitExceeded",
             MailboxError::InvalidAttachmentId => "ErrorInvalidAttachmentId",
             MailboxError::InvalidIdMalformed => "ErrorInvalidIdMalformed",

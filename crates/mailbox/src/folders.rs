@@ -16,6 +16,11 @@ use store::{FolderRow, StoreError, text_key};
 pub struct StoredFolderProperties {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extended: Vec<ExtendedProperty>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission_set: Option<ews::Element>,
+    /// The Inbox keeps the mailbox's rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<crate::rules::StoredRule>,
 }
 
 impl StoredFolderProperties {
@@ -23,7 +28,7 @@ impl StoredFolderProperties {
         serde_json::from_str(text).unwrap_or_default()
     }
 
-    fn encode(&self) -> String {
+    pub(crate) fn encode(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
     }
 
@@ -75,6 +80,14 @@ impl Mailbox {
             .map_err(|e| exists(e, &name))?;
         self.reread().await?;
         Ok(row)
+    }
+
+    /// Saves a folder whose stored properties changed.
+    pub(crate) async fn save_folder_props(
+        &mut self,
+        row: FolderRow,
+    ) -> Result<FolderRow, MailboxError> {
+        self.save_folder(row).await
     }
 
     /// `f` and every folder below it, parents before children.
@@ -148,6 +161,9 @@ impl Mailbox {
                         return Err(MailboxError::ObjectTypeChanged);
                     }
                     f.extended.iter().cloned().for_each(|p| props.set(p));
+                    if let Some(p) = &f.permission_set {
+                        props.permission_set = Some(p.clone());
+                    }
                 }
                 // Clients clear every property they hold no value for; only a class that is
                 // set cannot go, and computed properties stay as they are.

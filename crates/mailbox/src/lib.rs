@@ -7,9 +7,11 @@ mod attachments;
 mod body;
 mod config;
 mod error;
+mod export;
 mod folders;
 mod item;
 mod props;
+mod rules;
 mod search;
 mod send;
 mod service;
@@ -23,6 +25,7 @@ pub use error::MailboxError;
 pub use folders::{StoredFolderProperties, folder_matches};
 pub use item::change_key;
 pub use props::{CATEGORIES_KEY, StoredProperties, field_key};
+pub use rules::{RulesRefused, StoredRule};
 pub use search::{
     Candidate, Containment, Field, Restriction, SortOrder, format_time, parse_time_ms,
     reference_order,

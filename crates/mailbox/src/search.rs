@@ -507,15 +507,15 @@ impl SortOrder {
         orders
             .iter()
             .map(|o| {
-                let field = match &o.path {
-                    Some(ews::PropertyPath::Field(uri)) => Field::from_uri(uri)
-                        .filter(|f| f.column().is_some())
-                        .ok_or_else(|| MailboxError::UnsupportedPathForSort(uri.clone()))?,
-                    _ => {
-                        return Err(MailboxError::UnsupportedPathForSort(
-                            "an extended or indexed property".into(),
-                        ));
+                let field = match Field::from_path(o.path.as_ref()) {
+                    Ok(Field::Body) => {
+                        return Err(MailboxError::UnsupportedPathForSort("item:Body".into()));
                     }
+                    Ok(f) => f,
+                    Err(MailboxError::UnsupportedPathForQuery(p)) => {
+                        return Err(MailboxError::UnsupportedPathForSort(p));
+                    }
+                    Err(e) => return Err(e),
                 };
                 Ok(SortOrder {
                     field,
@@ -526,8 +526,16 @@ impl SortOrder {
     }
 
     pub(crate) fn key(&self) -> OrderKey {
+        let by = match (&self.field, self.field.column()) {
+            (Field::Extended { key, numeric }, _) => store::SortBy::Value {
+                key: key.clone(),
+                numeric: *numeric,
+            },
+            (_, Some(c)) => store::SortBy::Column(c),
+            (_, None) => store::SortBy::Column(Column::Received),
+        };
         OrderKey {
-            column: self.field.column().unwrap_or(Column::Received),
+            by,
             descending: self.descending,
         }
     }

@@ -17,10 +17,11 @@ pub struct Sender {
     pub address: String,
 }
 
-/// Where a recipient's copy goes: the recipient's mailbox and its Inbox.
+/// A recipient of the organization: the address the message named, and the mailbox, whose
+/// rules decide where its copy goes (the Inbox unless a rule says otherwise).
 pub struct Recipient {
-    pub mailbox: String,
-    pub inbox: String,
+    pub address: String,
+    pub mailbox: Mailbox,
 }
 
 fn leaf(name: &str, text: &str) -> Element {
@@ -90,9 +91,29 @@ impl Mailbox {
             item::finish_stored(&mut copy, props, now);
             copy
         };
+        let addresses = recipient_addresses(props);
         for r in recipients {
-            let copy = sent_message(&r.mailbox, &r.inbox, false, &delivered);
-            rows.push((copy, delivered.values()));
+            let inbox = r
+                .mailbox
+                .distinguished("inbox")
+                .ok_or(MailboxError::FolderNotFound(Some("inbox".into())))?;
+            let mut theirs = delivered.clone();
+            let placed = crate::rules::run(
+                &r.mailbox,
+                &crate::rules::Delivered {
+                    sender: &sender.address,
+                    sender_name: &sender.name,
+                    recipients: &addresses,
+                    subject: &row.subject,
+                    props: &delivered,
+                },
+                &mut theirs,
+            );
+            let folder = placed.folder.as_deref().unwrap_or(&inbox.id);
+            for f in std::iter::once(folder).chain(placed.copies.iter().map(String::as_str)) {
+                let copy = sent_message(r.mailbox.guid(), f, placed.read, &theirs);
+                rows.push((copy, theirs.values()));
+            }
         }
         let kept = sent_copy.map(|folder| {
             let copy = sent_message(self.guid(), &folder.id, true, &sent);

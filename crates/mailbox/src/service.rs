@@ -94,6 +94,9 @@ pub struct Mailbox {
     pub(crate) folders: Arc<Vec<FolderRow>>,
 }
 
+/// The identity of PR_MESSAGE_SIZE_EXTENDED.
+const FOLDER_SIZE_KEY: &str = "PropertyTag=0xe08";
+
 fn now() -> i64 {
     store::now_ms()
 }
@@ -158,8 +161,12 @@ impl Mailbox {
     /// The folder a request names (its mailbox, if it names one, is the caller's to check).
     pub fn resolve(&self, r: &FolderRef) -> Result<&FolderRow, MailboxError> {
         match r {
+            FolderRef::Distinguished(d) if d.id == "publicfoldersroot" => {
+                Err(MailboxError::NoPublicFolderReplicaAvailable)
+            }
             FolderRef::Distinguished(d) => self
                 .distinguished(&d.id)
+                .filter(|_| crate::tree::is_ews_distinguished(&d.id))
                 .ok_or_else(|| MailboxError::FolderNotFound(Some(d.id.clone()))),
             FolderRef::Id(id) if !item::is_well_formed_id(&id.id) => {
                 Err(MailboxError::InvalidIdMalformed)
@@ -173,18 +180,18 @@ impl Mailbox {
         }
     }
 
-    /// Kept counts of every folder: (folder id, total, unread).
-    pub async fn counts(&self) -> Result<Vec<(String, i64, i64)>, MailboxError> {
+    /// Kept counts of every folder.
+    pub async fn counts(&self) -> Result<Vec<store::FolderCounts>, MailboxError> {
         Ok(self.store.mailboxes().folder_counts(&self.guid).await?)
     }
 
     /// Whether a folder shape asks for item counts (the only folder property read per request).
     pub fn shape_wants_counts(shape: &Shape) -> bool {
         shape.base != ews::BaseShape::IdOnly
-            || shape
-                .additional
-                .iter()
-                .any(|p| matches!(p.element_name(), Some("TotalCount" | "UnreadCount")))
+            || shape.additional.iter().any(|p| {
+                matches!(p.element_name(), Some("TotalCount" | "UnreadCount"))
+                    || matches!(p, ews::PropertyPath::Extended(e) if e.key() == FOLDER_SIZE_KEY)
+            })
     }
 
     /// The folder in EWS form, in `shape`; counts come from [`Mailbox::counts`].
@@ -192,11 +199,17 @@ impl Mailbox {
         &self,
         f: &FolderRow,
         shape: &Shape,
-        counts: &[(String, i64, i64)],
+        counts: &[store::FolderCounts],
     ) -> ews::Folder {
         let all = shape.base != ews::BaseShape::IdOnly;
         let wants = |name: &str| {
             all || shape
+                .additional
+                .iter()
+                .any(|p| p.element_name() == Some(name))
+        };
+        let explicit = |name: &str| {
+            shape
                 .additional
                 .iter()
                 .any(|p| p.element_name() == Some(name))
@@ -209,8 +222,8 @@ impl Mailbox {
         };
         let (total, unread) = counts
             .iter()
-            .find(|(id, _, _)| *id == f.id)
-            .map(|(_, t, u)| (*t, *u))
+            .find(|c| c.folder_id == f.id)
+            .map(|c| (c.total, c.unread))
             .unwrap_or((0, 0));
         let children = self
             .folders
@@ -240,14 +253,40 @@ impl Mailbox {
                         _ => false,
                     })
                 })
+                .chain(self.folder_size(f, shape, counts))
                 .collect(),
             effective_rights: wants("EffectiveRights").then_some(ews::EffectiveRights::OWNER),
             unread_count: (has_unread && wants("UnreadCount")).then_some(unread),
             distinguished_folder_id: f
                 .distinguished
                 .clone()
-                .filter(|_| wants("DistinguishedFolderId")),
+                .filter(|d| crate::tree::is_ews_distinguished(d) && wants("DistinguishedFolderId")),
+            permission_set: (shape.base == ews::BaseShape::AllProperties
+                || explicit("PermissionSet"))
+            .then(|| crate::StoredFolderProperties::decode(&f.props).permission_set)
+            .flatten(),
         }
+    }
+
+    /// PR_MESSAGE_SIZE_EXTENDED (0x0E08), computed when a shape asks for it: the size of the
+    /// folder's items, and for the root folders the whole mailbox's.
+    fn folder_size(
+        &self,
+        f: &FolderRow,
+        shape: &Shape,
+        counts: &[store::FolderCounts],
+    ) -> Option<ews::ExtendedProperty> {
+        let uri = shape.additional.iter().find_map(|p| match p {
+            ews::PropertyPath::Extended(e) if e.key() == FOLDER_SIZE_KEY => Some(e.clone()),
+            _ => None,
+        })?;
+        let whole = matches!(f.distinguished.as_deref(), Some("root" | "msgfolderroot"));
+        let size: i64 = counts
+            .iter()
+            .filter(|c| whole || c.folder_id == f.id)
+            .map(|c| c.size)
+            .sum();
+        Some(ews::ExtendedProperty::new(uri, size.to_string()))
     }
 
     /// The folders below `parent`, children before grandchildren when `deep`.

@@ -25,6 +25,13 @@ const fn d(
     }
 }
 
+/// Whether a name is one EWS clients may use as a DistinguishedFolderId. The tree also holds
+/// Exchange's other default folders (Common Views, Reminders, GAL Contacts, …) under internal
+/// names that start with `~`: they are found by id and by name, never by a distinguished id.
+pub fn is_ews_distinguished(name: &str) -> bool {
+    !name.starts_with('~')
+}
+
 /// Every mailbox has these, created with it.
 pub const DISTINGUISHED: &[Distinguished] = &[
     d("root", None, "", None),
@@ -84,7 +91,7 @@ pub const DISTINGUISHED: &[Distinguished] = &[
         "conversationhistory",
         Some("msgfolderroot"),
         "Conversation History",
-        Some("IPF.Note"),
+        None,
     ),
     d(
         "voicemail",
@@ -98,25 +105,92 @@ pub const DISTINGUISHED: &[Distinguished] = &[
         "Sync Issues",
         Some("IPF.Note"),
     ),
-    d(
-        "conflicts",
-        Some("syncissues"),
-        "Conflicts",
-        Some("IPF.Note"),
-    ),
-    d(
-        "localfailures",
-        Some("syncissues"),
-        "Local Failures",
-        Some("IPF.Note"),
-    ),
+    d("conflicts", Some("syncissues"), "Conflicts", None),
+    d("localfailures", Some("syncissues"), "Local Failures", None),
     d(
         "serverfailures",
         Some("syncissues"),
         "Server Failures",
-        Some("IPF.Note"),
+        None,
     ),
     d("searchfolders", Some("root"), "Finder", None),
+    d("~commonviews", Some("root"), "Common Views", None),
+    d("~deferredaction", Some("root"), "Deferred Action", None),
+    d("~exchangesyncdata", Some("root"), "ExchangeSyncData", None),
+    d("~freebusydata", Some("root"), "Freebusy Data", None),
+    d("~location", Some("root"), "Location", None),
+    d(
+        "~mailboxassociations",
+        Some("root"),
+        "MailboxAssociations",
+        None,
+    ),
+    d("~mergestate", Some("root"), "MergeState", None),
+    d("mycontacts", Some("root"), "MyContacts", Some("IPF.Note")),
+    d("~parkedmessages", Some("root"), "ParkedMessages", None),
+    d("peopleconnect", Some("root"), "PeopleConnect", None),
+    d(
+        "~reminders",
+        Some("root"),
+        "Reminders",
+        Some("Outlook.Reminder"),
+    ),
+    d("~schedule", Some("root"), "Schedule", None),
+    d("~sharing", Some("root"), "Sharing", Some("IPF.Note")),
+    d("~shortcuts", Some("root"), "Shortcuts", None),
+    d("~spoolerqueue", Some("root"), "Spooler Queue", None),
+    d("~system", Some("root"), "System", None),
+    d("temporarysaves", Some("root"), "TemporarySaves", None),
+    d("~views", Some("root"), "Views", None),
+    d(
+        "~conversationsettings",
+        Some("msgfolderroot"),
+        "Conversation Action Settings",
+        Some("IPF.Configuration"),
+    ),
+    d(
+        "~rssfeeds",
+        Some("msgfolderroot"),
+        "RSS Feeds",
+        Some("IPF.Note.OutlookHomepage"),
+    ),
+    d(
+        "~externalcontacts",
+        Some("msgfolderroot"),
+        "ExternalContacts",
+        Some("IPF.Contact"),
+    ),
+    d("~workingset", Some("msgfolderroot"), "Working Set", None),
+    d(
+        "recipientcache",
+        Some("contacts"),
+        "Recipient Cache",
+        Some("IPF.Contact.RecipientCache"),
+    ),
+    d(
+        "companycontacts",
+        Some("contacts"),
+        "Companies",
+        Some("IPF.Contact.Company"),
+    ),
+    d(
+        "peoplecentricconversationbuddies",
+        Some("contacts"),
+        "PeopleCentricConversation Buddies",
+        Some("IPF.Contact.PeopleCentricConversationBuddies"),
+    ),
+    d(
+        "~galcontacts",
+        Some("contacts"),
+        "GAL Contacts",
+        Some("IPF.Contact.GalContacts"),
+    ),
+    d(
+        "~organizationalcontacts",
+        Some("contacts"),
+        "Organizational Contacts",
+        Some("IPF.Contact.OrganizationalContacts"),
+    ),
     d(
         "recoverableitemsroot",
         Some("root"),

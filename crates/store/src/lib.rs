@@ -24,9 +24,9 @@ pub use directory::{DirectoryObject, DirectoryObjects, MAX_OBJECT_BYTES, NewObje
 pub use error::StoreError;
 pub use handshake::{HandshakeEvent, Handshakes};
 pub use mailbox::{
-    FOLDERS_CHANNEL, FolderRow, ItemRow, ItemValue, Mailboxes, UserConfigurationRow,
+    FOLDERS_CHANNEL, FolderCounts, FolderRow, ItemRow, ItemValue, Mailboxes, UserConfigurationRow,
 };
-pub use search::{CmpOp, Column, ItemFilter, OrderKey, SqlValue, ValueTest, text_key};
+pub use search::{CmpOp, Column, ItemFilter, OrderKey, SortBy, SqlValue, ValueTest, text_key};
 pub use store::{Backend, Pool, Store, StoreOptions};
 pub use url::StoreUrl;
 

@@ -140,9 +140,18 @@ pub struct ItemValue {
     pub text: String,
 }
 
+/// A folder's kept counts: its items, the unread ones, and their total size in bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FolderCounts {
+    pub folder_id: String,
+    pub total: i64,
+    pub unread: i64,
+    pub size: i64,
+}
+
 /// How an item's writes change its folder's counts.
 #[derive(Default)]
-struct CountDelta(HashMap<(String, String), (i64, i64)>);
+struct CountDelta(HashMap<(String, String), (i64, i64, i64)>);
 
 impl CountDelta {
     fn add(&mut self, item: &ItemRow, sign: i64) {
@@ -152,6 +161,7 @@ impl CountDelta {
             .or_default();
         e.0 += sign;
         e.1 += if item.is_read { 0 } else { sign };
+        e.2 += sign * item.size;
     }
 }
 
@@ -176,12 +186,12 @@ macro_rules! item_writes {
         }
     }};
     (counts $s:expr, $tx:expr, $delta:expr) => {{
-        for ((folder, class), (total, unread)) in &$delta.0 {
-            if *total == 0 && *unread == 0 {
+        for ((folder, class), (total, unread, size)) in &$delta.0 {
+            if *total == 0 && *unread == 0 && *size == 0 {
                 continue;
             }
-            sqlx::query("INSERT INTO mailbox_folder_counts (folder_id, class_key, total, unread) VALUES ($1, $2, $3, $4) ON CONFLICT (folder_id, class_key) DO UPDATE SET total = mailbox_folder_counts.total + excluded.total, unread = mailbox_folder_counts.unread + excluded.unread")
-                .bind(folder).bind(class).bind(*total).bind(*unread)
+            sqlx::query("INSERT INTO mailbox_folder_counts (folder_id, class_key, total, unread, size) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (folder_id, class_key) DO UPDATE SET total = mailbox_folder_counts.total + excluded.total, unread = mailbox_folder_counts.unread + excluded.unread, size = mailbox_folder_counts.size + excluded.size")
+                .bind(folder).bind(class).bind(*total).bind(*unread).bind(*size)
                 .execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?;
         }
     }};
@@ -373,19 +383,17 @@ impl Mailboxes<'_> {
         })
     }
 
-    /// The kept counts of a mailbox's folders: (folder id, total, unread).
-    pub async fn folder_counts(
-        &self,
-        mailbox: &str,
-    ) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    /// The kept counts of a mailbox's folders.
+    pub async fn folder_counts(&self, mailbox: &str) -> Result<Vec<FolderCounts>, StoreError> {
         let s = self.store;
         with_pool!(s.pool(), p => {
-            let rows = sqlx::query("SELECT c.folder_id, CAST(SUM(c.total) AS BIGINT) AS total, CAST(SUM(c.unread) AS BIGINT) AS unread FROM mailbox_folder_counts c JOIN mailbox_folders f ON f.id = c.folder_id WHERE f.mailbox = $1 GROUP BY c.folder_id")
+            let rows = sqlx::query("SELECT c.folder_id, CAST(SUM(c.total) AS BIGINT) AS total, CAST(SUM(c.unread) AS BIGINT) AS unread, CAST(SUM(c.size) AS BIGINT) AS size FROM mailbox_folder_counts c JOIN mailbox_folders f ON f.id = c.folder_id WHERE f.mailbox = $1 GROUP BY c.folder_id")
                 .bind(mailbox).fetch_all(p).await.map_err(|e| s.db_error(e))?;
             let mut out = Vec::with_capacity(rows.len());
             for r in &rows {
                 let e = |e| s.db_error(e);
-                out.push((r.try_get("folder_id").map_err(e)?, r.try_get::<Option<i64>, _>("total").map_err(e)?.unwrap_or(0), r.try_get::<Option<i64>, _>("unread").map_err(e)?.unwrap_or(0)));
+                let n = |name: &str| -> Result<i64, StoreError> { Ok(r.try_get::<Option<i64>, _>(name).map_err(e)?.unwrap_or(0)) };
+                out.push(FolderCounts { folder_id: r.try_get("folder_id").map_err(e)?, total: n("total")?, unread: n("unread")?, size: n("size")? });
             }
             Ok(out)
         })
@@ -610,7 +618,7 @@ impl Mailboxes<'_> {
         let s = self.store;
         write_tx!(s, tx => {
             sqlx::query("DELETE FROM mailbox_folder_counts").execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
-            sqlx::query("INSERT INTO mailbox_folder_counts (folder_id, class_key, total, unread) SELECT folder_id, class_key, COUNT(*), SUM(CASE WHEN is_read = 0 THEN 1 ELSE 0 END) FROM mailbox_items GROUP BY folder_id, class_key")
+            sqlx::query("INSERT INTO mailbox_folder_counts (folder_id, class_key, total, unread, size) SELECT folder_id, class_key, COUNT(*), SUM(CASE WHEN is_read = 0 THEN 1 ELSE 0 END), SUM(size) FROM mailbox_items GROUP BY folder_id, class_key")
                 .execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
         });
         Ok(())

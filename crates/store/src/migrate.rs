@@ -151,7 +151,7 @@ const SQLITE: &[Migration] = &[
     },
     Migration {
         version: 6,
-        description: "attachment contents by digest",
+        description: "attachment contents by digest, folder sizes",
         sql: "
         CREATE TABLE mailbox_blobs (
             digest TEXT PRIMARY KEY,
@@ -160,6 +160,9 @@ const SQLITE: &[Migration] = &[
             created_ms INTEGER NOT NULL
         );
         CREATE INDEX mailbox_item_values_text ON mailbox_item_values (prop_key, value_text);
+        ALTER TABLE mailbox_folder_counts ADD COLUMN size BIGINT NOT NULL DEFAULT 0;
+        UPDATE mailbox_folder_counts SET size = (SELECT COALESCE(SUM(i.size), 0) FROM mailbox_items i
+            WHERE i.folder_id = mailbox_folder_counts.folder_id AND i.class_key = mailbox_folder_counts.class_key);
     ",
     },
 ];
@@ -302,7 +305,7 @@ const POSTGRES: &[Migration] = &[
     },
     Migration {
         version: 6,
-        description: "attachment contents by digest",
+        description: "attachment contents by digest, folder sizes",
         sql: "
         CREATE TABLE mailbox_blobs (
             digest TEXT PRIMARY KEY,
@@ -311,6 +314,9 @@ const POSTGRES: &[Migration] = &[
             created_ms BIGINT NOT NULL
         );
         CREATE INDEX mailbox_item_values_text ON mailbox_item_values (prop_key, value_text);
+        ALTER TABLE mailbox_folder_counts ADD COLUMN size BIGINT NOT NULL DEFAULT 0;
+        UPDATE mailbox_folder_counts SET size = (SELECT COALESCE(SUM(i.size), 0) FROM mailbox_items i
+            WHERE i.folder_id = mailbox_folder_counts.folder_id AND i.class_key = mailbox_folder_counts.class_key);
     ",
     },
 ];

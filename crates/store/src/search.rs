@@ -109,10 +109,19 @@ pub enum ItemFilter {
 }
 
 /// A sort key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderKey {
-    pub column: Column,
+    pub by: SortBy,
     pub descending: bool,
+}
+
+/// What a sort key orders by: a column, or the (lowest) value of an extended property in the
+/// value index, numerically for numeric types. Items without the property come first when
+/// ascending and last when descending, as in Exchange.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SortBy {
+    Column(Column),
+    Value { key: String, numeric: bool },
 }
 
 /// A compiled WHERE clause and its parameters, numbered from `$2` (`$1` is the folder).
@@ -239,6 +248,11 @@ pub(crate) fn compile(backend: Backend, filter: &ItemFilter) -> Compiled {
     }
 }
 
+/// A string literal: quotes doubled, NULs dropped (neither backend takes them in text).
+fn literal(s: &str) -> String {
+    format!("'{}'", s.replace('\0', "").replace('\'', "''"))
+}
+
 /// `ORDER BY` for the keys, ties broken by id in the direction of the last key (newest first
 /// when there is no key), so that an index on (folder, key, id) serves it.
 pub(crate) fn order_by(keys: &[OrderKey]) -> String {
@@ -248,7 +262,18 @@ pub(crate) fn order_by(keys: &[OrderKey]) -> String {
     let dir = |d: bool| if d { "DESC" } else { "ASC" };
     let mut parts: Vec<String> = keys
         .iter()
-        .map(|k| format!("{} {}", k.column.sql(), dir(k.descending)))
+        .map(|k| match &k.by {
+            SortBy::Column(c) => format!("{} {}", c.sql(), dir(k.descending)),
+            SortBy::Value { key, numeric } => {
+                let value = format!(
+                    "(SELECT MIN({}) FROM mailbox_item_values sv WHERE sv.item_id = mailbox_items.id AND sv.prop_key = {})",
+                    if *numeric { "sv.value_num" } else { "sv.value_key" },
+                    literal(key)
+                );
+                let d = dir(k.descending);
+                format!("CASE WHEN {value} IS NULL THEN 0 ELSE 1 END {d}, {value} {d}")
+            }
+        })
         .collect();
     parts.push(format!(
         "id {}",

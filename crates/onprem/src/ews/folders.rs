@@ -90,7 +90,7 @@ pub fn convert_id(
 async fn counts_for(
     ctx: &Context<'_>,
     shape: &ews::Shape,
-) -> Result<Vec<(String, i64, i64)>, MailboxError> {
+) -> Result<Vec<store::FolderCounts>, MailboxError> {
     if Mailbox::shape_wants_counts(shape) {
         ctx.mbox.counts().await
     } else {
@@ -315,6 +315,14 @@ async fn update(
     for ch in changes {
         let folder = match ch.folder_id.as_ref().map(|f| ctx.folder(f).cloned()) {
             Some(Ok(f)) => f,
+            // Exchange answers an UpdateFolder of a folder id that names nothing this way.
+            Some(Err(("ErrorFolderNotFound", _))) => {
+                out.push(ResponseMessage::error(
+                    "ErrorItemNotFound",
+                    "The specified object was not found in the store.",
+                ));
+                continue;
+            }
             Some(Err(e)) => {
                 out.push(refusal(e));
                 continue;

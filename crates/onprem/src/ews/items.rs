@@ -118,19 +118,16 @@ async fn send(
         // One copy per mailbox, however often it is named (To, Cc, Bcc, or two addresses).
         if recipients
             .iter()
-            .any(|r: &mailbox::Recipient| r.mailbox == user.guid)
+            .any(|r: &mailbox::Recipient| r.mailbox.guid() == user.guid)
         {
             continue;
         }
         let theirs =
             mailbox::Mailbox::open_cached(&ctx.state.store, &ctx.state.folder_trees, &user.guid)
                 .await?;
-        let inbox = theirs
-            .distinguished("inbox")
-            .ok_or(MailboxError::FolderNotFound(Some("inbox".into())))?;
         recipients.push(mailbox::Recipient {
-            mailbox: user.guid.clone(),
-            inbox: inbox.id.clone(),
+            address: a.clone(),
+            mailbox: theirs,
         });
     }
     let sender = mailbox::Sender {
@@ -369,6 +366,71 @@ pub async fn mark_all_read(
         };
         let r = ctx.mbox.mark_all_read(&folder, read).await;
         out.push(message(r.map(|_| Payload::None))?);
+    }
+    Ok(out)
+}
+
+/// ExportItems: each item as opaque data, an error message for each that cannot be read.
+pub async fn export_items(
+    ctx: &Context<'_>,
+    ids: &[ItemId],
+) -> Result<Vec<ResponseMessage>, MailboxError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let r = ctx.mbox.export_item(&id.id).await;
+        out.push(message(r.map(|(row, data)| Payload::Exported {
+            item_id: ItemId::new(&row.id, mailbox::change_key(row.version)),
+            data,
+        }))?);
+    }
+    Ok(out)
+}
+
+/// UploadItems: CreateNew makes a new item from the data; Update and UpdateOrCreate replace the
+/// item named by ItemId (UpdateOrCreate makes a new one when it names none).
+pub async fn upload_items(
+    ctx: &Context<'_>,
+    items: &[ews::UploadItem],
+) -> Result<Vec<ResponseMessage>, MailboxError> {
+    let mut out = Vec::with_capacity(items.len());
+    for u in items {
+        let folder = match u
+            .parent_folder_id
+            .as_ref()
+            .map(|p| ctx.folder(&FolderRef::Id(p.clone())))
+        {
+            Some(Ok(f)) => f.clone(),
+            Some(Err(e)) => {
+                out.push(refusal(e));
+                continue;
+            }
+            None => {
+                out.push(ResponseMessage::error(
+                    "ErrorInvalidRequest",
+                    "An uploaded item names no ParentFolderId.",
+                ));
+                continue;
+            }
+        };
+        let replace = match (u.create_action.as_str(), &u.item_id) {
+            ("CreateNew", _) => None,
+            ("Update", Some(id)) => Some(id.id.as_str()),
+            ("UpdateOrCreate", Some(id)) if ctx.mbox.item(&id.id).await.is_ok() => {
+                Some(id.id.as_str())
+            }
+            ("UpdateOrCreate", _) => None,
+            (action, _) => {
+                out.push(ResponseMessage::error(
+                    "ErrorInvalidRequest",
+                    format!("'{action}' is not a CreateAction this item can take (Update needs an ItemId)."),
+                ));
+                continue;
+            }
+        };
+        let r = ctx.mbox.upload_item(&folder, &u.data, replace).await;
+        out.push(message(r.map(|row| {
+            Payload::ItemId(ItemId::new(&row.id, mailbox::change_key(row.version)))
+        }))?);
     }
     Ok(out)
 }

@@ -11,6 +11,7 @@ mod folders;
 mod inbound;
 mod items;
 mod names;
+mod rules;
 
 use crate::server::OnPremState;
 use crate::trust::UserEntry;
@@ -138,6 +139,17 @@ async fn dispatch(
     }
     let mbox = Mailbox::open_cached(&state.store, &state.folder_trees, &c.mailbox.guid).await?;
     let mut ctx = Context { state, c, mbox };
+    if let Operation::UpdateInboxRules {
+        mailbox_smtp_address,
+        operations,
+        ..
+    } = op
+    {
+        let r = rules::update(&mut ctx, mailbox_smtp_address.as_deref(), operations).await;
+        // The rules live with the Inbox: the folder trees other requests see must be re-read.
+        state.folder_trees.clear();
+        return r;
+    }
     if let Some(r) = folders::write(&mut ctx, op).await {
         // This process sees its own folder writes at once; others through the store's feed.
         state.folder_trees.clear();
@@ -222,6 +234,11 @@ async fn dispatch(
             attachment_ids,
             ..
         } => attachments::get(&ctx, body_type.as_deref(), attachment_ids).await,
+        Operation::GetInboxRules {
+            mailbox_smtp_address,
+        } => rules::get(&ctx, mailbox_smtp_address.as_deref()),
+        Operation::ExportItems { item_ids } => items::export_items(&ctx, item_ids).await,
+        Operation::UploadItems { items: u } => items::upload_items(&ctx, u).await,
         Operation::MarkAsJunk {
             is_junk,
             move_item,
