@@ -581,3 +581,34 @@ def test_b14_exchanges_default_folder_tree(world):
         assert a.inbox.size > 1000
     finally:
         Folder.deregister("size")
+
+
+def test_b15_mime_content_mail_tips_and_delegates(world):
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+    from exchangelib.errors import ErrorDelegateNoUser, ErrorInvalidUserSid, ErrorNotDelegate
+    from exchangelib.properties import SendingAs, UserId
+    from exchangelib.services import GetDelegate, GetMailTips
+    a = world.account()
+    msg = MIMEMultipart()
+    msg["From"] = "bob@contoso.com"
+    msg["To"] = "alice@contoso.com"
+    msg["Subject"] = "b15 from mime"
+    msg.attach(MIMEText("MIME test mail", "plain", _charset="utf-8"))
+    Message(account=a, folder=a.inbox, mime_content=msg.as_bytes()).save()
+    got = a.inbox.get(subject="b15 from mime")
+    assert got.body == "MIME test mail" and got.to_recipients[0].email_address == "alice@contoso.com"
+    assert b"Subject: b15 from mime" in got.mime_content
+    tips = list(GetMailTips(protocol=a.protocol).call(
+        sending_as=SendingAs(email_address="alice@contoso.com"),
+        recipients=[Mailbox(email_address="bob@contoso.com"), Mailbox(email_address="eve@example.org")],
+        mail_tips_requested="All"))
+    assert [t.recipient_address.email_address for t in tips] == ["bob@contoso.com", "eve@example.org"]
+    assert tips[0].external_member_count == 0 and tips[1].external_member_count == 1
+    assert a.delegates == []
+    with pytest.raises(ErrorInvalidUserSid):
+        list(GetDelegate(account=a).call(user_ids=[UserId(sid="XXX")], include_permissions=True))
+    with pytest.raises(ErrorDelegateNoUser):
+        list(GetDelegate(account=a).call(user_ids=["nobody@example.org"], include_permissions=True))
+    with pytest.raises(ErrorNotDelegate):
+        list(GetDelegate(account=a).call(user_ids=["bob@contoso.com"], include_permissions=True))

@@ -84,6 +84,7 @@ fn request_fixtures_parse_as_expected() {
 fn mailbox_item() -> Item {
     Item {
         kind: "Message".into(),
+        mime_content: None,
         item_id: Some(ItemId::new("a1b2", "CK2")),
         parent_folder_id: Some(ItemId::new("f00d", "CK1")),
         item_class: Some("IPM.Note.Microsoft.Conversation".into()),

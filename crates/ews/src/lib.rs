@@ -19,9 +19,11 @@ mod fixtures;
 pub use attachment::{Attachment, AttachmentContent, AttachmentId};
 pub use request::{
     ConnectingSid, Find, FolderChange, FolderUpdate, Header, ItemChange, ItemUpdate, Operation,
-    Request, Traversal, UploadItem,
+    Request, Traversal, UploadItem, UserId,
 };
-pub use response::{Fault, Payload, Response, ResponseClass, ResponseMessage, RootFolder};
+pub use response::{
+    Fault, MailTips, Payload, Response, ResponseClass, ResponseMessage, RootFolder,
+};
 pub use rules::{Rule, RuleOperation, RuleOperationError, RuleValidationError};
 pub use soap::{NS_MESSAGES, NS_SOAP, NS_TYPES};
 pub use types::*;

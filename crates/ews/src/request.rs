@@ -458,6 +458,16 @@ pub enum Operation {
     UploadItems {
         items: Vec<UploadItem>,
     },
+    GetMailTips {
+        sending_as: EmailAddress,
+        recipients: Vec<EmailAddress>,
+        mail_tips_requested: String,
+    },
+    GetDelegate {
+        include_permissions: bool,
+        mailbox: EmailAddress,
+        user_ids: Vec<UserId>,
+    },
     GetRoomLists,
     GetRooms {
         room_list: EmailAddress,
@@ -567,6 +577,8 @@ impl Operation {
             Operation::GetInboxRules { .. } => "GetInboxRules",
             Operation::UpdateInboxRules { .. } => "UpdateInboxRules",
             Operation::UploadItems { .. } => "UploadItems",
+            Operation::GetMailTips { .. } => "GetMailTips",
+            Operation::GetDelegate { .. } => "GetDelegate",
             Operation::GetRoomLists => "GetRoomLists",
             Operation::GetRooms { .. } => "GetRooms",
             Operation::GetSearchableMailboxes { .. } => "GetSearchableMailboxes",
@@ -771,6 +783,31 @@ impl Operation {
                     .flat_map(|i| i.children_named("Item"))
                     .map(UploadItem::parse)
                     .collect(),
+            },
+            "GetMailTips" => Operation::GetMailTips {
+                sending_as: op
+                    .child("SendingAs")
+                    .map(EmailAddress::parse)
+                    .unwrap_or_default(),
+                recipients: op
+                    .child("Recipients")
+                    .map(|r| r.elements().map(EmailAddress::parse).collect())
+                    .unwrap_or_default(),
+                mail_tips_requested: op.child_text("MailTipsRequested").unwrap_or_default(),
+            },
+            "GetDelegate" => Operation::GetDelegate {
+                include_permissions: op
+                    .attr("IncludePermissions")
+                    .and_then(parse_bool)
+                    .unwrap_or(false),
+                mailbox: op
+                    .child("Mailbox")
+                    .map(EmailAddress::parse)
+                    .unwrap_or_default(),
+                user_ids: op
+                    .child("UserIds")
+                    .map(|u| u.children_named("UserId").map(UserId::parse).collect())
+                    .unwrap_or_default(),
             },
             "GetRoomLists" => Operation::GetRoomLists,
             "GetRooms" => Operation::GetRooms {
@@ -1176,6 +1213,36 @@ impl Operation {
                 w.close("m:Items");
                 w.close(&name);
             }
+            Operation::GetMailTips {
+                sending_as,
+                recipients,
+                mail_tips_requested,
+            } => {
+                w.open(&name, &[]);
+                sending_as.write(w, "m:SendingAs");
+                w.open("m:Recipients", &[]);
+                recipients.iter().for_each(|r| r.write(w, "t:Mailbox"));
+                w.close("m:Recipients");
+                w.leaf("m:MailTipsRequested", mail_tips_requested);
+                w.close(&name);
+            }
+            Operation::GetDelegate {
+                include_permissions,
+                mailbox,
+                user_ids,
+            } => {
+                w.open(
+                    &name,
+                    &[("IncludePermissions", bool_text(*include_permissions))],
+                );
+                mailbox.write(w, "m:Mailbox");
+                if !user_ids.is_empty() {
+                    w.open("m:UserIds", &[]);
+                    user_ids.iter().for_each(|u| u.write(w));
+                    w.close("m:UserIds");
+                }
+                w.close(&name);
+            }
             Operation::GetRoomLists => w.empty(&name, &[]),
             Operation::GetRooms { room_list } => {
                 w.open(&name, &[]);
@@ -1227,6 +1294,35 @@ impl Operation {
             }
             Operation::Other { .. } => w.empty(&name, &[]),
         }
+    }
+}
+
+/// `t:UserId` of the delegate operations: a SID, an SMTP address, or a distinguished user.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserId {
+    pub sid: Option<String>,
+    pub primary_smtp_address: Option<String>,
+    pub display_name: Option<String>,
+    pub distinguished_user: Option<String>,
+}
+
+impl UserId {
+    fn parse(el: &Element) -> UserId {
+        UserId {
+            sid: el.child_text("SID"),
+            primary_smtp_address: el.child_text("PrimarySmtpAddress"),
+            display_name: el.child_text("DisplayName"),
+            distinguished_user: el.child_text("DistinguishedUser"),
+        }
+    }
+
+    fn write(&self, w: &mut Writer) {
+        w.open("t:UserId", &[]);
+        w.opt_leaf("t:SID", self.sid.as_deref());
+        w.opt_leaf("t:PrimarySmtpAddress", self.primary_smtp_address.as_deref());
+        w.opt_leaf("t:DisplayName", self.display_name.as_deref());
+        w.opt_leaf("t:DistinguishedUser", self.distinguished_user.as_deref());
+        w.close("t:UserId");
     }
 }
 

@@ -79,6 +79,8 @@ pub enum Payload {
     },
     /// UploadItems' `m:ItemId`.
     ItemId(ItemId),
+    /// GetMailTips' `m:MailTips` for one recipient.
+    MailTips(MailTips),
     /// GetRoomLists' `m:RoomLists` (`t:Address` each).
     RoomLists(Vec<crate::types::EmailAddress>),
     /// GetRooms' `m:Rooms` (`t:Room/t:Id` each).
@@ -203,6 +205,7 @@ impl ResponseMessage {
                 w.leaf("m:Data", data);
             }
             Payload::ItemId(id) => id.write(w, "m:ItemId"),
+            Payload::MailTips(t) => t.write(w),
             Payload::RoomLists(lists) => {
                 w.open("m:RoomLists", &[]);
                 lists.iter().for_each(|a| a.write(w, "t:Address"));
@@ -301,6 +304,8 @@ impl ResponseMessage {
                 },
                 None => Payload::ItemId(ItemId::parse(i)),
             };
+        } else if let Some(t) = el.child("MailTips") {
+            payload = Payload::MailTips(MailTips::parse(t));
         } else if let Some(r) = el.child("RoomLists") {
             payload = Payload::RoomLists(
                 r.children_named("Address")
@@ -414,6 +419,8 @@ pub struct Response {
     pub operation: String,
     pub server_version: ServerVersionInfo,
     pub messages: Vec<ResponseMessage>,
+    /// GetDelegate's `m:DeliverMeetingRequests`.
+    pub deliver_meeting_requests: Option<String>,
 }
 
 impl Response {
@@ -422,6 +429,7 @@ impl Response {
             operation: operation.into(),
             server_version: ServerVersionInfo::default(),
             messages,
+            deliver_meeting_requests: None,
         }
     }
 
@@ -455,14 +463,34 @@ impl Response {
                 w.open(&name, &[("ResponseClass", m.class.name())]);
                 m.write_content(&mut w);
             }
-            _ => {
-                w.open(&name, &[]);
-                w.open("m:ResponseMessages", &[]);
-                for m in &self.messages {
-                    m.write(&mut w, &self.operation);
+            _ => match wrapped_message_name(&self.operation) {
+                Some(inner) => {
+                    w.open(&name, &[("ResponseClass", "Success")]);
+                    w.leaf("m:ResponseCode", "NoError");
+                    if !self.messages.is_empty() {
+                        w.open("m:ResponseMessages", &[]);
+                        for m in &self.messages {
+                            let el = format!("m:{inner}");
+                            w.open(&el, &[("ResponseClass", m.class.name())]);
+                            m.write_content(&mut w);
+                            w.close(&el);
+                        }
+                        w.close("m:ResponseMessages");
+                    }
+                    w.opt_leaf(
+                        "m:DeliverMeetingRequests",
+                        self.deliver_meeting_requests.as_deref(),
+                    );
                 }
-                w.close("m:ResponseMessages");
-            }
+                None => {
+                    w.open(&name, &[]);
+                    w.open("m:ResponseMessages", &[]);
+                    for m in &self.messages {
+                        m.write(&mut w, &self.operation);
+                    }
+                    w.close("m:ResponseMessages");
+                }
+            },
         }
         w.close(&name);
         w.close("s:Body");
@@ -504,6 +532,7 @@ impl Response {
                 minor_build: num("MinorBuildNumber"),
                 version: v.and_then(|v| v.attr("Version")).unwrap_or("").to_string(),
             },
+            deliver_meeting_requests: resp.child_text("DeliverMeetingRequests"),
             messages: if is_single_message(&operation) {
                 vec![ResponseMessage::parse(resp)]
             } else {
@@ -531,6 +560,89 @@ pub fn is_single_message(operation: &str) -> bool {
             | "FindPeople"
             | "GetPersona"
     )
+}
+
+/// `m:MailTips`: what a sender should know about one recipient before sending.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MailTips {
+    pub recipient: EmailAddress,
+    /// The recipient's automatic reply, when one is on (`t:OutOfOffice/t:ReplyBody/t:Message`).
+    pub out_of_office: Option<String>,
+    pub mailbox_full: bool,
+    pub max_message_size: i64,
+    pub total_member_count: i64,
+    pub external_member_count: i64,
+    pub delivery_restricted: bool,
+    pub is_moderated: bool,
+    pub invalid_recipient: bool,
+}
+
+impl MailTips {
+    fn parse(el: &Element) -> MailTips {
+        let num = |n: &str| {
+            el.child_text(n)
+                .and_then(|t| t.trim().parse().ok())
+                .unwrap_or(0)
+        };
+        let flag = |n: &str| {
+            el.child_text(n)
+                .as_deref()
+                .and_then(parse_bool)
+                .unwrap_or(false)
+        };
+        MailTips {
+            recipient: el
+                .child("RecipientAddress")
+                .map(EmailAddress::parse)
+                .unwrap_or_default(),
+            out_of_office: el
+                .child("OutOfOffice")
+                .and_then(|o| o.child("ReplyBody"))
+                .and_then(|r| r.child_text("Message"))
+                .filter(|m| !m.is_empty()),
+            mailbox_full: flag("MailboxFull"),
+            max_message_size: num("MaxMessageSize"),
+            total_member_count: num("TotalMemberCount"),
+            external_member_count: num("ExternalMemberCount"),
+            delivery_restricted: flag("DeliveryRestricted"),
+            is_moderated: flag("IsModerated"),
+            invalid_recipient: flag("InvalidRecipient"),
+        }
+    }
+
+    fn write(&self, w: &mut Writer) {
+        w.open("m:MailTips", &[]);
+        self.recipient.write(w, "t:RecipientAddress");
+        w.open("t:OutOfOffice", &[]);
+        w.open("t:ReplyBody", &[]);
+        match &self.out_of_office {
+            Some(m) => w.leaf("t:Message", m),
+            None => w.empty("t:Message", &[]),
+        }
+        w.close("t:ReplyBody");
+        w.close("t:OutOfOffice");
+        w.leaf("t:MailboxFull", bool_str(self.mailbox_full));
+        w.leaf("t:MaxMessageSize", &self.max_message_size.to_string());
+        w.leaf("t:TotalMemberCount", &self.total_member_count.to_string());
+        w.leaf(
+            "t:ExternalMemberCount",
+            &self.external_member_count.to_string(),
+        );
+        w.leaf("t:DeliveryRestricted", bool_str(self.delivery_restricted));
+        w.leaf("t:IsModerated", bool_str(self.is_moderated));
+        w.leaf("t:InvalidRecipient", bool_str(self.invalid_recipient));
+        w.close("m:MailTips");
+    }
+}
+
+/// Operations answered with a class and code of their own around messages of a type named
+/// for the operation (`m:GetMailTipsResponse` holding `m:MailTipsResponseMessageType`).
+pub fn wrapped_message_name(operation: &str) -> Option<&'static str> {
+    match operation {
+        "GetMailTips" => Some("MailTipsResponseMessageType"),
+        "GetDelegate" => Some("DelegateUserResponseMessageType"),
+        _ => None,
+    }
 }
 
 /// A SOAP fault (sent with HTTP 500), as Exchange shapes it.

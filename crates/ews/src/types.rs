@@ -685,6 +685,8 @@ pub struct Body {
 pub struct Item {
     /// The element name: Message, Item, CalendarItem, Contact, Task, PostItem, …
     pub kind: String,
+    /// `t:MimeContent`, base64 (the item as an RFC 5322 message).
+    pub mime_content: Option<String>,
     pub item_id: Option<ItemId>,
     pub parent_folder_id: Option<FolderId>,
     pub item_class: Option<String>,
@@ -739,6 +741,7 @@ impl Item {
         let mut item = Item::new(&el.name);
         for c in el.elements() {
             match c.name.as_str() {
+                "MimeContent" => item.mime_content = Some(c.text().split_whitespace().collect()),
                 "ItemId" => item.item_id = Some(ItemId::parse(c)),
                 "ParentFolderId" => item.parent_folder_id = Some(ItemId::parse(c)),
                 "ItemClass" => item.item_class = Some(c.text().trim().to_string()),
@@ -772,6 +775,9 @@ impl Item {
     pub fn write(&self, w: &mut Writer) {
         let name = format!("t:{}", self.kind);
         w.open(&name, &[]);
+        if let Some(m) = &self.mime_content {
+            w.leaf_with("t:MimeContent", &[("CharacterSet", "UTF-8")], m);
+        }
         if let Some(id) = &self.item_id {
             id.write(w, "t:ItemId");
         }

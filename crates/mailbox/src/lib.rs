@@ -10,6 +10,7 @@ mod error;
 mod export;
 mod folders;
 mod item;
+mod mime;
 mod props;
 mod rules;
 mod search;

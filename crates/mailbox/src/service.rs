@@ -337,6 +337,7 @@ impl Mailbox {
         t: i64,
         blobs: &mut Vec<(String, Vec<u8>)>,
     ) -> Result<(ItemRow, StoredProperties), MailboxError> {
+        let src = &crate::mime::merged(src)?;
         let (mut row, mut props) = item::new_item(&self.guid, folder, src, t);
         if let Some(a) = &src.attachments
             && !a.is_empty()
@@ -347,6 +348,31 @@ impl Mailbox {
             item::finish_stored(&mut row, &props, t);
         }
         Ok((row, props))
+    }
+
+    /// The item as a MIME message, base64 (GetItem with IncludeMimeContent).
+    pub async fn mime_content(
+        &self,
+        row: &ItemRow,
+        props: &StoredProperties,
+    ) -> Result<String, MailboxError> {
+        use base64::Engine;
+        let mut digests = Vec::new();
+        crate::attachments::blob_digests(&props.attachments, &mut digests);
+        let mut blobs = std::collections::HashMap::new();
+        for d in digests {
+            if let Some(b) = self.store.mailboxes().blob(&d).await? {
+                blobs.insert(d, b);
+            }
+        }
+        let sent = props
+            .other
+            .iter()
+            .find(|o| o.name == "DateTimeSent")
+            .and_then(|d| crate::search::parse_time_ms(&d.text()))
+            .unwrap_or(row.created_ms);
+        let mime = crate::mime::to_mime(&row.subject, sent, props, &|d| blobs.get(d).cloned());
+        Ok(base64::engine::general_purpose::STANDARD.encode(mime))
     }
 
     /// An item of this mailbox.

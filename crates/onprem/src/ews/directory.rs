@@ -32,3 +32,83 @@ fn no_results(address: &str) -> ResponseMessage {
         ),
     )
 }
+
+/// GetMailTips: for each recipient, what a sender should know. A recipient of the organization
+/// is one mailbox; an address outside it is external and restricted, since this server
+/// delivers only to its own mailboxes.
+pub fn mail_tips(
+    state: &crate::server::OnPremState,
+    recipients: &[EmailAddress],
+) -> Vec<ResponseMessage> {
+    let trust = state.trust();
+    recipients
+        .iter()
+        .map(|r| {
+            let inside = trust
+                .user_by_address(&r.email_address)
+                .is_some_and(|u| u.has_mailbox());
+            ResponseMessage::success(Payload::MailTips(ews::MailTips {
+                recipient: EmailAddress {
+                    name: None,
+                    email_address: r.email_address.clone(),
+                    routing_type: "SMTP".into(),
+                    mailbox_type: String::new(),
+                },
+                out_of_office: None,
+                mailbox_full: false,
+                max_message_size: ews::soap::MAX_REQUEST_BYTES as i64,
+                total_member_count: 1,
+                external_member_count: i64::from(!inside),
+                delivery_restricted: !inside,
+                is_moderated: false,
+                invalid_recipient: false,
+            }))
+        })
+        .collect()
+}
+
+/// GetDelegate: this server keeps no delegates, so every named user is answered as Exchange
+/// answers a user who is not one (or who does not exist, or whose SID is malformed).
+pub fn delegates(
+    state: &crate::server::OnPremState,
+    user_ids: &[ews::UserId],
+) -> Vec<ResponseMessage> {
+    let trust = state.trust();
+    user_ids
+        .iter()
+        .map(|u| {
+            let found = match (&u.sid, &u.primary_smtp_address) {
+                (Some(sid), _) if !is_sid(sid) => {
+                    return ResponseMessage::error(
+                        "ErrorInvalidUserSid",
+                        format!("'{sid}' is not a valid security identifier."),
+                    );
+                }
+                (Some(sid), _) => trust.users.iter().any(|x| x.sid.eq_ignore_ascii_case(sid)),
+                (None, Some(a)) => trust.user_by_address(a).is_some(),
+                (None, None) => false,
+            };
+            if found {
+                ResponseMessage::error(
+                    "ErrorNotDelegate",
+                    "The user is not a delegate of this mailbox.",
+                )
+            } else {
+                ResponseMessage::error(
+                    "ErrorDelegateNoUser",
+                    "The delegate does not map to a user in the directory.",
+                )
+            }
+        })
+        .collect()
+}
+
+/// `S-1-` followed by numbers separated by dashes.
+fn is_sid(s: &str) -> bool {
+    s.strip_prefix("S-1-").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .split('-')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    })
+}

@@ -85,10 +85,22 @@ pub async fn get_item(
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        let r = ctx.mbox.item(&id.id).await;
-        out.push(message(r.map(|(row, props)| {
-            Payload::Items(vec![ctx.mbox.item_to_ews(&row, &props, shape, true)])
-        }))?);
+        let r = match ctx.mbox.item(&id.id).await {
+            Ok((row, props)) => {
+                let mut item = ctx.mbox.item_to_ews(&row, &props, shape, true);
+                let mime_asked = shape.include_mime_content
+                    || shape
+                        .additional
+                        .iter()
+                        .any(|p| p.element_name() == Some("MimeContent"));
+                if mime_asked {
+                    item.mime_content = Some(ctx.mbox.mime_content(&row, &props).await?);
+                }
+                Ok(Payload::Items(vec![item]))
+            }
+            Err(e) => Err(e),
+        };
+        out.push(message(r)?);
     }
     Ok(out)
 }

@@ -96,7 +96,13 @@ pub async fn handle(
     let result = dispatch(&state, &caller, &request.operation).await;
     tracing::info!(op = %op, user = %caller.mailbox.primary_smtp, app = %caller.partner_application, micros = started.elapsed().as_micros() as u64, "ews");
     match result {
-        Ok(messages) => xml_response(StatusCode::OK, ews::Response::new(&op, messages).to_xml()),
+        Ok(messages) => {
+            let mut response = ews::Response::new(&op, messages);
+            if op == "GetDelegate" {
+                response.deliver_meeting_requests = Some("DelegatesAndSendInformationToMe".into());
+            }
+            xml_response(StatusCode::OK, response.to_xml())
+        }
         Err(e) => {
             tracing::warn!(op = %op, "ews failure: {e}");
             fault(
@@ -135,6 +141,20 @@ async fn dispatch(
         Operation::GetRooms { room_list } => return Ok(directory::rooms(room_list)),
         Operation::ExpandDL { mailbox } => return Ok(directory::expand_dl(mailbox)),
         Operation::GetSearchableMailboxes { .. } => return Ok(directory::searchable_mailboxes()),
+        Operation::GetMailTips { recipients, .. } => {
+            return Ok(directory::mail_tips(state, recipients));
+        }
+        Operation::GetDelegate {
+            mailbox, user_ids, ..
+        } => {
+            if !mailbox.email_address.is_empty() && !c.mailbox.has_address(&mailbox.email_address) {
+                return Ok(vec![ResponseMessage::error(
+                    "ErrorAccessDenied",
+                    "Access is denied: the delegates of another mailbox are not this caller's to read.",
+                )]);
+            }
+            return Ok(directory::delegates(state, user_ids));
+        }
         _ => {}
     }
     let mbox = Mailbox::open_cached(&state.store, &state.folder_trees, &c.mailbox.guid).await?;

@@ -1,0 +1,263 @@
+//! MimeContent: an item made from an RFC 5322 message (CreateItem with `t:MimeContent`) takes
+//! its subject, body, addresses, sent time and file attachments from it, as Exchange converts
+//! MIME to properties; GetItem with IncludeMimeContent writes the item back out as MIME. Both
+//! ways go through `mail-parser` and `mail-builder`.
+
+use crate::MailboxError;
+use crate::attachments::{StoredAttachment, StoredContent};
+use crate::props::StoredProperties;
+use crate::search::format_time;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use ews::{Attachment, AttachmentContent, Body, Element, Item, Node};
+use mail_parser::{MessageParser, MimeHeaders};
+
+fn leaf(name: &str, text: &str) -> Element {
+    let mut e = Element::new("", name);
+    e.children.push(Node::Text(text.into()));
+    e
+}
+
+fn recipients(name: &str, list: Option<&mail_parser::Address>) -> Option<Element> {
+    let list = list?;
+    let mut holder = Element::new("", name);
+    for a in list.iter() {
+        let Some(address) = a.address.as_deref() else {
+            continue;
+        };
+        let mut m = Element::new("", "Mailbox");
+        if let Some(n) = a.name.as_deref() {
+            m.children.push(Node::Element(leaf("Name", n)));
+        }
+        m.children
+            .push(Node::Element(leaf("EmailAddress", address)));
+        m.children.push(Node::Element(leaf("RoutingType", "SMTP")));
+        holder.children.push(Node::Element(m));
+    }
+    (!holder.children.is_empty()).then_some(holder)
+}
+
+/// The item a client sends, with what its `t:MimeContent` says filled in where the item itself
+/// says nothing (properties sent beside the MIME win, as in Exchange).
+pub fn merged(src: &Item) -> Result<Item, MailboxError> {
+    let Some(mime) = &src.mime_content else {
+        return Ok(src.clone());
+    };
+    let raw = STANDARD
+        .decode(mime)
+        .map_err(|_| MailboxError::InvalidRequest("MimeContent is not valid base64.".into()))?;
+    let msg = MessageParser::default()
+        .parse(&raw)
+        .ok_or_else(|| MailboxError::InvalidRequest("MimeContent is not a MIME message.".into()))?;
+    let mut out = src.clone();
+    out.mime_content = None;
+    if out.subject.is_none() {
+        out.subject = msg.subject().map(str::to_string);
+    }
+    if out.body.is_none() {
+        // The parser offers every body both ways; keep the form the message was written in.
+        let written_as_html = msg.html_part(0).is_some_and(|p| p.is_text_html());
+        out.body = match (written_as_html, msg.body_html(0), msg.body_text(0)) {
+            (true, Some(html), _) => Some(Body {
+                body_type: "HTML".into(),
+                text: html.into_owned(),
+            }),
+            (_, _, Some(text)) => Some(Body {
+                body_type: "Text".into(),
+                text: text.trim_end_matches(['\r', '\n']).to_string(),
+            }),
+            _ => None,
+        };
+    }
+    let kept = |name: &str| out.other.iter().any(|o| o.name == name);
+    let mut add = Vec::new();
+    for (name, list) in [
+        ("ToRecipients", msg.to()),
+        ("CcRecipients", msg.cc()),
+        ("BccRecipients", msg.bcc()),
+        ("From", msg.from()),
+    ] {
+        if !kept(name)
+            && let Some(e) = recipients(name, list)
+        {
+            add.push(e);
+        }
+    }
+    if let Some(d) = msg.date()
+        && !kept("DateTimeSent")
+    {
+        add.push(leaf("DateTimeSent", &format_time(d.to_timestamp() * 1000)));
+    }
+    out.other.extend(add);
+    if out.attachments.is_none() {
+        let files: Vec<Attachment> = msg
+            .attachments()
+            .filter(|p| !p.is_message())
+            .map(|p| Attachment {
+                attachment_id: None,
+                name: p.attachment_name().map(str::to_string),
+                content_type: p.content_type().map(|c| match c.subtype() {
+                    Some(s) => format!("{}/{s}", c.ctype()),
+                    None => c.ctype().to_string(),
+                }),
+                content_id: p.content_id().map(str::to_string),
+                content_location: None,
+                size: None,
+                last_modified_time: None,
+                is_inline: Some(p.content_id().is_some()),
+                content: AttachmentContent::File {
+                    content: Some(STANDARD.encode(p.contents())),
+                    is_contact_photo: None,
+                },
+            })
+            .collect();
+        if !files.is_empty() {
+            out.attachments = Some(files);
+        }
+    }
+    Ok(out)
+}
+
+fn addresses<'a>(props: &'a StoredProperties, name: &str) -> Vec<(String, String)> {
+    props
+        .other
+        .iter()
+        .filter(|o| o.name == name)
+        .flat_map(|r| r.children_named("Mailbox"))
+        .filter_map(|m| {
+            let a = m.child_text("EmailAddress")?;
+            Some((m.child_text("Name").unwrap_or_default(), a))
+        })
+        .collect()
+}
+
+fn address_list(list: Vec<(String, String)>) -> mail_builder::headers::address::Address<'static> {
+    mail_builder::headers::address::Address::new_list(
+        list.into_iter()
+            .map(|(n, a)| {
+                mail_builder::headers::address::Address::new_address(
+                    (!n.is_empty()).then_some(n),
+                    a,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// The item as a MIME message; `content` gives the bytes of each file attachment's blob.
+pub fn to_mime(
+    subject: &str,
+    sent_ms: i64,
+    props: &StoredProperties,
+    content: &dyn Fn(&str) -> Option<Vec<u8>>,
+) -> Vec<u8> {
+    let mut b = mail_builder::MessageBuilder::new().subject(subject.to_string());
+    for (name, header) in [
+        ("From", 0),
+        ("ToRecipients", 1),
+        ("CcRecipients", 2),
+        ("BccRecipients", 3),
+    ] {
+        let list = addresses(props, name);
+        if list.is_empty() {
+            continue;
+        }
+        let a = address_list(list);
+        b = match header {
+            0 => b.from(a),
+            1 => b.to(a),
+            2 => b.cc(a),
+            _ => b.bcc(a),
+        };
+    }
+    b = b.date(sent_ms / 1000);
+    match &props.body {
+        Some(body) if body.body_type.eq_ignore_ascii_case("HTML") => {
+            b = b.html_body(body.text.clone())
+        }
+        Some(body) => b = b.text_body(body.text.clone()),
+        None => b = b.text_body(String::new()),
+    }
+    for a in &props.attachments {
+        let StoredAttachment {
+            content: StoredContent::File { blob, .. },
+            ..
+        } = a
+        else {
+            continue;
+        };
+        let bytes = content(blob).unwrap_or_default();
+        let ctype = a
+            .content_type
+            .clone()
+            .unwrap_or_else(|| "application/octet-stream".into());
+        let name = a.name.clone().unwrap_or_else(|| "attachment".into());
+        b = b.attachment(ctype, name, bytes);
+    }
+    b.write_to_vec().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item_from(mime: &str) -> Item {
+        let mut src = Item::new("Message");
+        src.mime_content = Some(STANDARD.encode(mime));
+        merged(&src).unwrap()
+    }
+
+    #[test]
+    fn mime_fills_what_the_item_leaves_out() {
+        let i = item_from(
+            "From: Bob <bob@contoso.com>\r\nTo: alice@contoso.com\r\nSubject: Hello there\r\nDate: Wed, 02 Dec 2026 10:00:00 +0000\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nMIME test mail\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=a.bin\r\nContent-Transfer-Encoding: base64\r\n\r\nAAEC\r\n--b--\r\n",
+        );
+        assert_eq!(i.subject.as_deref(), Some("Hello there"));
+        assert_eq!(i.body.as_ref().unwrap().text, "MIME test mail");
+        let to = i.other.iter().find(|o| o.name == "ToRecipients").unwrap();
+        assert_eq!(
+            to.children_named("Mailbox")
+                .next()
+                .unwrap()
+                .child_text("EmailAddress")
+                .as_deref(),
+            Some("alice@contoso.com")
+        );
+        let a = &i.attachments.as_ref().unwrap()[0];
+        assert_eq!(a.name.as_deref(), Some("a.bin"));
+        assert!(
+            matches!(&a.content, AttachmentContent::File { content: Some(c), .. } if c == "AAEC")
+        );
+        // What the client sent beside the MIME wins.
+        let mut src = Item::new("Message");
+        src.subject = Some("Mine".into());
+        src.mime_content = Some(STANDARD.encode("Subject: Theirs\r\n\r\nx"));
+        assert_eq!(merged(&src).unwrap().subject.as_deref(), Some("Mine"));
+        let mut bad = Item::new("Message");
+        bad.mime_content = Some("%%%".into());
+        assert!(matches!(merged(&bad), Err(MailboxError::InvalidRequest(_))));
+    }
+
+    #[test]
+    fn items_write_out_as_mime_that_reads_back() {
+        let i = item_from(
+            "From: bob@contoso.com\r\nTo: Alice <alice@contoso.com>\r\nSubject: Round trip\r\n\r\nbody text\r\n",
+        );
+        let props = StoredProperties {
+            body: i.body.clone(),
+            other: i.other.clone(),
+            ..Default::default()
+        };
+        let out = to_mime("Round trip", 1_796_227_200_000, &props, &|_| None);
+        let back = item_from(std::str::from_utf8(&out).unwrap());
+        assert_eq!(back.subject.as_deref(), Some("Round trip"));
+        assert_eq!(back.body.unwrap().text, "body text");
+        let to = back
+            .other
+            .iter()
+            .find(|o| o.name == "ToRecipients")
+            .unwrap();
+        let m = to.children_named("Mailbox").next().unwrap();
+        assert_eq!(m.child_text("Name").as_deref(), Some("Alice"));
+    }
+}
