@@ -118,7 +118,7 @@ pub fn merged(src: &Item) -> Result<Item, MailboxError> {
     Ok(out)
 }
 
-fn addresses<'a>(props: &'a StoredProperties, name: &str) -> Vec<(String, String)> {
+fn addresses(props: &StoredProperties, name: &str) -> Vec<(String, String)> {
     props
         .other
         .iter()
