@@ -612,3 +612,29 @@ def test_b15_mime_content_mail_tips_and_delegates(world):
         list(GetDelegate(account=a).call(user_ids=["nobody@example.org"], include_permissions=True))
     with pytest.raises(ErrorNotDelegate):
         list(GetDelegate(account=a).call(user_ids=["bob@contoso.com"], include_permissions=True))
+
+
+def test_b16_reply_reply_all_and_forward(world):
+    from exchangelib import FileAttachment
+    alice, bob, alan = world.account(), world.account("bob@contoso.com"), world.account("alan@contoso.com")
+    m = Message(account=bob, subject="b16 plan", body="The plan.",
+                to_recipients=[Mailbox(email_address="alice@contoso.com"), Mailbox(email_address="alan@contoso.com")])
+    m.attach(FileAttachment(name="plan.txt", content=b"step 1"))
+    m.send_and_save()
+    got = alice.inbox.get(subject="b16 plan")
+    # A reply goes to the sender, with RE: and the original below the new text.
+    got.reply(subject="RE: b16 plan", body="Agreed.")
+    back = bob.inbox.get(subject="RE: b16 plan")
+    assert back.body.startswith("Agreed.") and "The plan." in back.body
+    assert alice.sent.filter(subject="RE: b16 plan").count() == 1
+    # Reply-all reaches the other recipients too, but not the one replying.
+    got.reply_all(subject="RE: b16 plan (all)", body="All agreed.")
+    assert bob.inbox.filter(subject="RE: b16 plan (all)").count() == 1
+    assert alan.inbox.filter(subject="RE: b16 plan (all)").count() == 1
+    assert alice.inbox.filter(subject="RE: b16 plan (all)").count() == 0
+    # A saved reply is a draft; a forward carries the attachments.
+    got.create_reply(subject="RE: b16 draft", body="Later.").save(alice.drafts)
+    assert alice.drafts.get(subject="RE: b16 draft").to_recipients[0].email_address == "bob@contoso.com"
+    got.forward(subject="FW: b16 plan", body="FYI", to_recipients=[Mailbox(email_address="alan@contoso.com")])
+    fw = alan.inbox.get(subject="FW: b16 plan")
+    assert [a.name for a in fw.attachments] == ["plan.txt"] and fw.attachments[0].content == b"step 1"

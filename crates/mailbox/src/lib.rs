@@ -12,6 +12,7 @@ mod folders;
 mod item;
 mod mime;
 mod props;
+mod reply;
 mod rules;
 mod search;
 mod send;
@@ -26,6 +27,7 @@ pub use error::MailboxError;
 pub use folders::{StoredFolderProperties, folder_matches};
 pub use item::change_key;
 pub use props::{CATEGORIES_KEY, StoredProperties, field_key};
+pub use reply::is_response;
 pub use rules::{RulesRefused, StoredRule};
 pub use search::{
     Candidate, Containment, Field, Restriction, SortOrder, format_time, parse_time_ms,

@@ -328,6 +328,40 @@ impl Mailbox {
         Ok(made)
     }
 
+    /// CreateItem with SaveOnly: each item made (or refused with its own error), the made ones
+    /// stored together in one write.
+    pub async fn create_items_each(
+        &self,
+        folder: &FolderRow,
+        items: &[Item],
+    ) -> Result<Vec<Result<(ItemRow, StoredProperties), MailboxError>>, MailboxError> {
+        let t = now();
+        let mut blobs = Vec::new();
+        let made: Vec<Result<(ItemRow, StoredProperties), MailboxError>> = items
+            .iter()
+            .map(|i| self.compose_with(folder, i, t, &mut blobs))
+            .collect();
+        self.store.mailboxes().put_blobs(&blobs).await?;
+        self.store_made(&made).await?;
+        Ok(made)
+    }
+
+    /// Stores made items together (the refused ones are left out).
+    pub async fn store_made(
+        &self,
+        made: &[Result<(ItemRow, StoredProperties), MailboxError>],
+    ) -> Result<(), MailboxError> {
+        let rows: Vec<(ItemRow, Vec<store::ItemValue>)> = made
+            .iter()
+            .flatten()
+            .map(|(r, p)| (r.clone(), p.values()))
+            .collect();
+        if !rows.is_empty() {
+            self.store.mailboxes().insert_items(&rows).await?;
+        }
+        Ok(())
+    }
+
     /// Makes an item of what a client sent, with its attachments (their contents added to
     /// `blobs`, to be stored before the item).
     pub(crate) fn compose_with(

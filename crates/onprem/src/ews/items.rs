@@ -187,11 +187,22 @@ pub async fn create_item(
         Ok(f) => f,
         Err((code, text)) => return Ok(each(code, &text)),
     };
+    // Each item made first (a reply or forward from the item it answers); a refused one is
+    // answered with its own error and the others go on.
+    let me = |a: &str| ctx.c.mailbox.has_address(a);
+    let mut made = Vec::with_capacity(items.len());
+    for i in items {
+        made.push(if mailbox::is_response(&i.kind) {
+            ctx.mbox.compose_response(folder, i, &me).await
+        } else {
+            ctx.mbox.compose(folder, i).await
+        });
+    }
     if disposition != "SaveOnly" {
         let keep = (disposition == "SendAndSaveCopy").then_some(folder);
         let mut out = Vec::with_capacity(items.len());
-        for i in items {
-            let r = match ctx.mbox.compose(folder, i).await {
+        for m in made {
+            let r = match m {
                 Ok((row, props)) => send(ctx, &row, &props, keep).await,
                 Err(e) => Err(e),
             };
@@ -199,11 +210,10 @@ pub async fn create_item(
         }
         return Ok(out);
     }
-    let made = ctx.mbox.create_items(folder, items).await?;
-    Ok(made
-        .iter()
-        .map(|(r, p)| ResponseMessage::success(Payload::Items(vec![id_only(ctx, r, p)])))
-        .collect())
+    ctx.mbox.store_made(&made).await?;
+    made.into_iter()
+        .map(|m| message(m.map(|(r, p)| Payload::Items(vec![id_only(ctx, &r, &p)]))))
+        .collect()
 }
 
 /// SendItem: sends stored drafts; with SaveItemToFolder the sent message is kept in
