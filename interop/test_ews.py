@@ -638,3 +638,45 @@ def test_b16_reply_reply_all_and_forward(world):
     got.forward(subject="FW: b16 plan", body="FYI", to_recipients=[Mailbox(email_address="alan@contoso.com")])
     fw = alan.inbox.get(subject="FW: b16 plan")
     assert [a.name for a in fw.attachments] == ["plan.txt"] and fw.attachments[0].content == b"step 1"
+
+
+def test_b17_sync_hierarchy_and_items_across_a_restart(world):
+    from exchangelib import Folder as PlainFolder
+    from exchangelib.errors import ErrorInvalidSyncStateData
+    a = world.account()
+    box = PlainFolder(parent=a.inbox, name="b17 sync").save()
+    assert [c for c, _ in box.sync_hierarchy()] == []
+    child = PlainFolder(parent=box, name="b17 child").save()
+    assert [(c, f.id) for c, f in box.sync_hierarchy()] == [("create", child.id)]
+    items = [Message(account=a, folder=box, subject=f"b17 {i}").save() for i in range(5)]
+    # A first synchronization in pages of two: every item once, then nothing.
+    seen = []
+    while True:
+        got = list(box.sync_items(max_changes_returned=2))
+        seen += [i.id for c, i in got if c == "create"]
+        if not got:
+            break
+    assert sorted(seen) == sorted(i.id for i in items)
+    state, hierarchy = box.item_sync_state, box.folder_sync_state
+    # The server restarts; the client's states still work, and carry the changes made since.
+    world.onprem.stop()
+    (world.data / "onprem" / "server.url").unlink()
+    world.onprem = Served(world.data, "onprem")
+    world.ews = f"{world.onprem.url}/EWS/Exchange.asmx"
+    a = world.account()
+    box = a.inbox / "b17 sync"
+    items[0].account = a
+    items[0].subject = "b17 changed"
+    items[0].save(update_fields=["subject"])
+    items[1].account = a
+    items[1].is_read = True
+    items[1].save(update_fields=["is_read"])
+    items[2].account = a
+    items[2].delete()
+    Message(account=a, folder=box, subject="b17 new").save()
+    changes = list(box.sync_items(sync_state=state))
+    kinds = sorted(c for c, _ in changes)
+    assert kinds == ["create", "delete", "read_flag_change", "update"]
+    assert [c for c, _ in box.sync_hierarchy(sync_state=hierarchy)] == []
+    with pytest.raises(ErrorInvalidSyncStateData):
+        list(box.sync_items(sync_state="bm90IGEgc3RhdGU"))

@@ -305,6 +305,55 @@ fn samples() -> Vec<(&'static str, Response)> {
             ),
         ),
         (
+            "syncfolderitems_changes",
+            Response::new(
+                "SyncFolderItems",
+                vec![ResponseMessage::success(Payload::SyncFolderItems(
+                    crate::sync::SyncAnswer {
+                        sync_state: "eyJmb2xkZXIiOiJmMDBkIiwic2VxIjo0M30".into(),
+                        includes_last: true,
+                        changes: vec![
+                            crate::sync::SyncChange::Create(ids_only("a1b2")),
+                            crate::sync::SyncChange::ReadFlagChange {
+                                item_id: ItemId::new("c3d4", "CK2"),
+                                is_read: true,
+                            },
+                            crate::sync::SyncChange::Delete(ItemId::new("e5f6", "CK3")),
+                        ],
+                    },
+                ))],
+            ),
+        ),
+        ("getmailtips_one", {
+            let mut r = Response::new(
+                "GetMailTips",
+                vec![ResponseMessage::success(Payload::MailTips(MailTips {
+                    recipient: EmailAddress {
+                        name: None,
+                        email_address: "bob@contoso.com".into(),
+                        routing_type: "SMTP".into(),
+                        mailbox_type: String::new(),
+                    },
+                    max_message_size: 8_388_608,
+                    total_member_count: 1,
+                    ..Default::default()
+                }))],
+            );
+            r.deliver_meeting_requests = None;
+            r
+        }),
+        ("getdelegate_not_a_delegate", {
+            let mut r = Response::new(
+                "GetDelegate",
+                vec![ResponseMessage::error(
+                    "ErrorNotDelegate",
+                    "The user is not a delegate of this mailbox.",
+                )],
+            );
+            r.deliver_meeting_requests = Some("DelegatesAndSendInformationToMe".into());
+            r
+        }),
+        (
             "getroomlists_empty",
             Response::new(
                 "GetRoomLists",

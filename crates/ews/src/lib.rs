@@ -9,6 +9,7 @@ pub mod request;
 pub mod response;
 pub mod rules;
 pub mod soap;
+pub mod sync;
 pub mod types;
 pub mod writer;
 pub mod xml;
@@ -26,6 +27,7 @@ pub use response::{
 };
 pub use rules::{Rule, RuleOperation, RuleOperationError, RuleValidationError};
 pub use soap::{NS_MESSAGES, NS_SOAP, NS_TYPES};
+pub use sync::{SyncAnswer, SyncChange};
 pub use types::*;
 pub use xml::{Element, Node};
 

@@ -458,6 +458,19 @@ pub enum Operation {
     UploadItems {
         items: Vec<UploadItem>,
     },
+    SyncFolderHierarchy {
+        shape: Shape,
+        sync_folder_id: Option<FolderRef>,
+        sync_state: Option<String>,
+    },
+    SyncFolderItems {
+        shape: Shape,
+        sync_folder_id: Option<FolderRef>,
+        sync_state: Option<String>,
+        ignore: Vec<ItemId>,
+        max_changes_returned: u32,
+        sync_scope: Option<String>,
+    },
     GetMailTips {
         sending_as: EmailAddress,
         recipients: Vec<EmailAddress>,
@@ -577,6 +590,8 @@ impl Operation {
             Operation::GetInboxRules { .. } => "GetInboxRules",
             Operation::UpdateInboxRules { .. } => "UpdateInboxRules",
             Operation::UploadItems { .. } => "UploadItems",
+            Operation::SyncFolderHierarchy { .. } => "SyncFolderHierarchy",
+            Operation::SyncFolderItems { .. } => "SyncFolderItems",
             Operation::GetMailTips { .. } => "GetMailTips",
             Operation::GetDelegate { .. } => "GetDelegate",
             Operation::GetRoomLists => "GetRoomLists",
@@ -783,6 +798,22 @@ impl Operation {
                     .flat_map(|i| i.children_named("Item"))
                     .map(UploadItem::parse)
                     .collect(),
+            },
+            "SyncFolderHierarchy" => Operation::SyncFolderHierarchy {
+                shape: Shape::parse(op.child("FolderShape"))?,
+                sync_folder_id: first_folder(op, "SyncFolderId"),
+                sync_state: op.child_text("SyncState").filter(|s| !s.trim().is_empty()),
+            },
+            "SyncFolderItems" => Operation::SyncFolderItems {
+                shape: Shape::parse(op.child("ItemShape"))?,
+                sync_folder_id: first_folder(op, "SyncFolderId"),
+                sync_state: op.child_text("SyncState").filter(|s| !s.trim().is_empty()),
+                ignore: item_ids(op.child("Ignore")),
+                max_changes_returned: op
+                    .child_text("MaxChangesReturned")
+                    .and_then(|m| m.trim().parse().ok())
+                    .unwrap_or(100),
+                sync_scope: op.child_text("SyncScope"),
             },
             "GetMailTips" => Operation::GetMailTips {
                 sending_as: op
@@ -1211,6 +1242,40 @@ impl Operation {
                 w.open("m:Items", &[]);
                 items.iter().for_each(|i| i.write(w));
                 w.close("m:Items");
+                w.close(&name);
+            }
+            Operation::SyncFolderHierarchy {
+                shape,
+                sync_folder_id,
+                sync_state,
+            } => {
+                w.open(&name, &[]);
+                shape.write(w, "m:FolderShape");
+                if let Some(f) = sync_folder_id {
+                    folders(w, "m:SyncFolderId", std::slice::from_ref(f));
+                }
+                w.opt_leaf("m:SyncState", sync_state.as_deref());
+                w.close(&name);
+            }
+            Operation::SyncFolderItems {
+                shape,
+                sync_folder_id,
+                sync_state,
+                ignore,
+                max_changes_returned,
+                sync_scope,
+            } => {
+                w.open(&name, &[]);
+                shape.write(w, "m:ItemShape");
+                if let Some(f) = sync_folder_id {
+                    folders(w, "m:SyncFolderId", std::slice::from_ref(f));
+                }
+                w.opt_leaf("m:SyncState", sync_state.as_deref());
+                if !ignore.is_empty() {
+                    ids(w, "m:Ignore", ignore);
+                }
+                w.leaf("m:MaxChangesReturned", &max_changes_returned.to_string());
+                w.opt_leaf("m:SyncScope", sync_scope.as_deref());
                 w.close(&name);
             }
             Operation::GetMailTips {

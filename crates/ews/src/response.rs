@@ -79,6 +79,8 @@ pub enum Payload {
     },
     /// UploadItems' `m:ItemId`.
     ItemId(ItemId),
+    SyncFolderHierarchy(crate::sync::SyncAnswer<Folder>),
+    SyncFolderItems(crate::sync::SyncAnswer<Item>),
     /// GetMailTips' `m:MailTips` for one recipient.
     MailTips(MailTips),
     /// GetRoomLists' `m:RoomLists` (`t:Address` each).
@@ -206,6 +208,8 @@ impl ResponseMessage {
             }
             Payload::ItemId(id) => id.write(w, "m:ItemId"),
             Payload::MailTips(t) => t.write(w),
+            Payload::SyncFolderHierarchy(a) => a.write(w),
+            Payload::SyncFolderItems(a) => a.write(w),
             Payload::RoomLists(lists) => {
                 w.open("m:RoomLists", &[]);
                 lists.iter().for_each(|a| a.write(w, "t:Address"));
@@ -304,6 +308,10 @@ impl ResponseMessage {
                 },
                 None => Payload::ItemId(ItemId::parse(i)),
             };
+        } else if el.child("IncludesLastFolderInRange").is_some() {
+            payload = Payload::SyncFolderHierarchy(crate::sync::SyncAnswer::parse(el));
+        } else if el.child("IncludesLastItemInRange").is_some() {
+            payload = Payload::SyncFolderItems(crate::sync::SyncAnswer::parse(el));
         } else if let Some(t) = el.child("MailTips") {
             payload = Payload::MailTips(MailTips::parse(t));
         } else if let Some(r) = el.child("RoomLists") {

@@ -49,6 +49,8 @@ pub enum MailboxError {
     AttachmentSizeLimitExceeded(usize),
     #[error("The attachment id is not valid or the attachment does not exist.")]
     InvalidAttachmentId,
+    #[error("The sync state is not valid or has expired; synchronize again without it.")]
+    InvalidSyncStateData,
     #[error("There are no public folder servers available.")]
     NoPublicFolderReplicaAvailable,
     #[error("The folder cannot be emptied.")]
@@ -82,6 +84,7 @@ impl MailboxError {
             MailboxError::ObjectTypeChanged => "ErrorObjectTypeChanged",
             MailboxError::MoveCopyFailed(_) => "ErrorMoveCopyFailed",
             MailboxError::CannotEmptyFolder => "ErrorCannotEmptyFolder",
+            MailboxError::InvalidSyncStateData => "ErrorInvalidSyncStateData",
             MailboxError::NoPublicFolderReplicaAvailable => "ErrorNoPublicFolderReplicaAvailable",
             MailboxError::AttachmentSizeLimitExceeded(_) => "ErrorAttachmentSizeLimitExceeded",
             MailboxError::InvalidAttachmentId => "ErrorInvalidAttachmentId",

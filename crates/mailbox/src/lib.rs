@@ -17,6 +17,7 @@ mod rules;
 mod search;
 mod send;
 mod service;
+mod sync;
 mod tree;
 
 pub use attachments::{
@@ -38,4 +39,5 @@ pub use service::{
     ConflictResolution, FolderTrees, ItemPage, ItemQuery, Mailbox, upgrade_stored_items,
 };
 pub use store::CmpOp;
+pub use sync::MAX_CHANGES;
 pub use tree::{DISTINGUISHED, Distinguished, provision};

@@ -129,6 +129,11 @@ impl OnPremServer {
             Err(mailbox::MailboxError::Store(e)) => return Err(e.into()),
             Err(e) => tracing::warn!("mailbox upgrade: {e}"),
         }
+        // Folder synchronization reads the item journal; a month of it is kept.
+        let month_ago = store::now_ms() - 30 * 24 * 3_600_000;
+        if let Err(e) = store.mailboxes().prune_journal(month_ago).await {
+            return Err(e.into());
+        }
         // Attachment contents no item refers to any more (deleted items, removed attachments).
         let hour_ago = store::now_ms() - 3_600_000;
         match store.mailboxes().collect_blobs(hour_ago).await {

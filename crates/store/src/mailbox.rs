@@ -185,6 +185,11 @@ macro_rules! item_writes {
                 .execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?;
         }
     }};
+    (journal $s:expr, $tx:expr, $folder:expr, $item:expr, $kind:expr) => {{
+        sqlx::query("INSERT INTO mailbox_item_journal (folder_id, item_id, kind, at_ms) VALUES ($1, $2, $3, $4)")
+            .bind($folder).bind($item).bind($kind).bind(crate::now_ms())
+            .execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?;
+    }};
     (counts $s:expr, $tx:expr, $delta:expr) => {{
         for ((folder, class), (total, unread, size)) in &$delta.0 {
             if *total == 0 && *unread == 0 && *size == 0 {
@@ -220,6 +225,7 @@ macro_rules! sibling_taken {
 macro_rules! remove_items {
     ($s:expr, $tx:expr, $folder:expr) => {{
         let folder: &str = $folder;
+        sqlx::query("INSERT INTO mailbox_item_journal (folder_id, item_id, kind, at_ms) SELECT folder_id, id, 'delete', $2 FROM mailbox_items WHERE folder_id = $1").bind(folder).bind(crate::now_ms()).execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?;
         sqlx::query("DELETE FROM mailbox_item_values WHERE item_id IN (SELECT id FROM mailbox_items WHERE folder_id = $1)").bind(folder).execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?;
         let n = sqlx::query("DELETE FROM mailbox_items WHERE folder_id = $1").bind(folder).execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?.rows_affected();
         sqlx::query("DELETE FROM mailbox_folder_counts WHERE folder_id = $1").bind(folder).execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?;
@@ -429,6 +435,7 @@ impl Mailboxes<'_> {
         write_tx!(s, tx => {
             for (i, values) in items {
                 item_writes!(insert s, tx, i);
+                item_writes!(journal s, tx, &i.folder_id, &i.id, "create");
                 if !values.is_empty() {
                     item_writes!(values s, tx, &i.id, values);
                 }
@@ -555,6 +562,20 @@ impl Mailboxes<'_> {
             if let Some(values) = values {
                 item_writes!(values s, tx, &item.id, values);
             }
+            if old.folder_id == item.folder_id {
+                // A change of the read flag alone is journalled as such (a ReadFlagChange).
+                let only_read = old.is_read != item.is_read
+                    && old.props == item.props
+                    && old.subject == item.subject
+                    && old.item_class == item.item_class
+                    && old.is_draft == item.is_draft
+                    && old.immutable == item.immutable;
+                let kind = if only_read { "read" } else { "update" };
+                item_writes!(journal s, tx, &item.folder_id, &item.id, kind);
+            } else {
+                item_writes!(journal s, tx, &old.folder_id, &item.id, "delete");
+                item_writes!(journal s, tx, &item.folder_id, &item.id, "create");
+            }
             let mut delta = CountDelta::default();
             delta.add(&old, -1);
             delta.add(item, 1);
@@ -573,6 +594,7 @@ impl Mailboxes<'_> {
                     let old = item_from_row!(s, &r);
                     sqlx::query("DELETE FROM mailbox_item_values WHERE item_id = $1").bind(id).execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
                     sqlx::query("DELETE FROM mailbox_items WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
+                    item_writes!(journal s, tx, &old.folder_id, id, "delete");
                     let mut delta = CountDelta::default();
                     delta.add(&old, -1);
                     item_writes!(counts s, tx, delta);
@@ -583,12 +605,78 @@ impl Mailboxes<'_> {
         Ok(gone)
     }
 
+    /// The newest entry of the item journal (0 when it is empty).
+    pub async fn journal_head(&self) -> Result<i64, StoreError> {
+        let s = self.store;
+        with_pool!(s.pool(), p => {
+            let n: Option<i64> = sqlx::query_scalar("SELECT CAST(MAX(seq) AS BIGINT) FROM mailbox_item_journal").fetch_one(p).await.map_err(|e| s.db_error(e))?;
+            Ok(n.unwrap_or(0))
+        })
+    }
+
+    /// A folder's journal entries after `since`, oldest first: (seq, item id, kind).
+    pub async fn journal_since(
+        &self,
+        folder_id: &str,
+        since: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, String, String)>, StoreError> {
+        let s = self.store;
+        with_pool!(s.pool(), p => {
+            let rows: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT seq, item_id, kind FROM mailbox_item_journal WHERE folder_id = $1 AND seq > $2 ORDER BY seq LIMIT {limit}")))
+                .bind(folder_id).bind(since).fetch_all(p).await.map_err(|e| s.db_error(e))?;
+            Ok(rows)
+        })
+    }
+
+    /// The oldest journal entry still kept (entries before it were pruned).
+    pub async fn journal_floor(&self) -> Result<i64, StoreError> {
+        let s = self.store;
+        with_pool!(s.pool(), p => {
+            let n: Option<i64> = sqlx::query_scalar("SELECT CAST(MIN(seq) AS BIGINT) FROM mailbox_item_journal").fetch_one(p).await.map_err(|e| s.db_error(e))?;
+            Ok(n.unwrap_or(0))
+        })
+    }
+
+    /// Removes journal entries older than `before_ms`; a sync state from before them can no
+    /// longer be answered incrementally.
+    pub async fn prune_journal(&self, before_ms: i64) -> Result<u64, StoreError> {
+        let s = self.store;
+        let n = write_tx!(s, tx => {
+            sqlx::query("DELETE FROM mailbox_item_journal WHERE at_ms < $1").bind(before_ms).execute(&mut *tx).await.map_err(|e| s.db_error(e))?.rows_affected()
+        });
+        Ok(n)
+    }
+
+    /// Up to `limit` of a folder's items with ids after `after`, in id order (a folder's first
+    /// synchronization, page by page).
+    pub async fn items_after(
+        &self,
+        folder_id: &str,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<ItemRow>, StoreError> {
+        let s = self.store;
+        with_pool!(s.pool(), p => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ITEM_COLUMNS} FROM mailbox_items WHERE folder_id = $1 AND id > $2 ORDER BY id LIMIT {limit}")))
+                .bind(folder_id).bind(after).fetch_all(p).await.map_err(|e| s.db_error(e))?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(item_from_row!(s, r));
+            }
+            Ok(out)
+        })
+    }
+
     /// Marks every item of a folder read (or unread), each changed one getting a new version;
     /// returns how many changed.
     pub async fn mark_all_read(&self, folder_id: &str, read: bool) -> Result<u64, StoreError> {
         let s = self.store;
         let flag = i64::from(read);
         let n = write_tx!(s, tx => {
+            sqlx::query("INSERT INTO mailbox_item_journal (folder_id, item_id, kind, at_ms) SELECT folder_id, id, 'read', $1 FROM mailbox_items WHERE folder_id = $2 AND is_read <> $3")
+                .bind(crate::now_ms()).bind(folder_id).bind(flag)
+                .execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
             let n = sqlx::query("UPDATE mailbox_items SET is_read = $1, version = version + 1, modified_ms = $2 WHERE folder_id = $3 AND is_read <> $1")
                 .bind(flag).bind(crate::now_ms()).bind(folder_id)
                 .execute(&mut *tx).await.map_err(|e| s.db_error(e))?.rows_affected();

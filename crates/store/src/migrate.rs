@@ -165,6 +165,20 @@ const SQLITE: &[Migration] = &[
             WHERE i.folder_id = mailbox_folder_counts.folder_id AND i.class_key = mailbox_folder_counts.class_key);
     ",
     },
+    Migration {
+        version: 7,
+        description: "the item journal that folder synchronization reads",
+        sql: "
+        CREATE TABLE mailbox_item_journal (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            folder_id TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            at_ms INTEGER NOT NULL
+        );
+        CREATE INDEX mailbox_item_journal_folder ON mailbox_item_journal (folder_id, seq);
+    ",
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -317,6 +331,20 @@ const POSTGRES: &[Migration] = &[
         ALTER TABLE mailbox_folder_counts ADD COLUMN size BIGINT NOT NULL DEFAULT 0;
         UPDATE mailbox_folder_counts SET size = (SELECT COALESCE(SUM(i.size), 0) FROM mailbox_items i
             WHERE i.folder_id = mailbox_folder_counts.folder_id AND i.class_key = mailbox_folder_counts.class_key);
+    ",
+    },
+    Migration {
+        version: 7,
+        description: "the item journal that folder synchronization reads",
+        sql: "
+        CREATE TABLE mailbox_item_journal (
+            seq BIGSERIAL PRIMARY KEY,
+            folder_id TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            at_ms BIGINT NOT NULL
+        );
+        CREATE INDEX mailbox_item_journal_folder ON mailbox_item_journal (folder_id, seq);
     ",
     },
 ];

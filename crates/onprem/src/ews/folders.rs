@@ -342,3 +342,37 @@ async fn update(
     }
     Ok(out)
 }
+
+/// SyncFolderHierarchy: below SyncFolderId, or the whole mailbox.
+pub async fn sync_hierarchy(
+    ctx: &Context<'_>,
+    shape: &ews::Shape,
+    root: Option<&FolderRef>,
+    state: Option<&str>,
+) -> Result<Vec<ResponseMessage>, MailboxError> {
+    let root = match root.map(|r| ctx.folder(r)) {
+        Some(Ok(f)) => f.clone(),
+        Some(Err(e)) => return Ok(vec![refusal(e)]),
+        None => match ctx.mbox.distinguished("root") {
+            Some(f) => f.clone(),
+            None => {
+                return Ok(vec![refusal((
+                    "ErrorFolderNotFound",
+                    "No root folder.".into(),
+                ))]);
+            }
+        },
+    };
+    let counts = counts_for(ctx, shape).await?;
+    let r = ctx.mbox.sync_hierarchy(&root, state, shape, &counts);
+    Ok(vec![super::sync_message(
+        r.map(Payload::SyncFolderHierarchy),
+        || {
+            Payload::SyncFolderHierarchy(ews::SyncAnswer {
+                sync_state: String::new(),
+                includes_last: true,
+                changes: Vec::new(),
+            })
+        },
+    )?])
+}

@@ -456,3 +456,38 @@ pub async fn upload_items(
     }
     Ok(out)
 }
+
+/// SyncFolderItems for one folder.
+pub async fn sync_items(
+    ctx: &Context<'_>,
+    shape: &Shape,
+    folder: Option<&FolderRef>,
+    state: Option<&str>,
+    max: u32,
+    ignore: &[ItemId],
+) -> Result<Vec<ResponseMessage>, MailboxError> {
+    let folder = match folder.map(|f| ctx.folder(f)) {
+        Some(Ok(f)) => f.clone(),
+        Some(Err(e)) => return Ok(vec![refusal(e)]),
+        None => {
+            return Ok(vec![ResponseMessage::error(
+                "ErrorInvalidRequest",
+                "SyncFolderItems names no SyncFolderId.",
+            )]);
+        }
+    };
+    let r = ctx
+        .mbox
+        .sync_items(&folder, state, shape, max, ignore)
+        .await;
+    Ok(vec![super::sync_message(
+        r.map(Payload::SyncFolderItems),
+        || {
+            Payload::SyncFolderItems(ews::SyncAnswer {
+                sync_state: String::new(),
+                includes_last: true,
+                changes: Vec::new(),
+            })
+        },
+    )?])
+}

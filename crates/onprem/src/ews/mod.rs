@@ -257,6 +257,32 @@ async fn dispatch(
         Operation::GetInboxRules {
             mailbox_smtp_address,
         } => rules::get(&ctx, mailbox_smtp_address.as_deref()),
+        Operation::SyncFolderHierarchy {
+            shape,
+            sync_folder_id,
+            sync_state,
+        } => {
+            folders::sync_hierarchy(&ctx, shape, sync_folder_id.as_ref(), sync_state.as_deref())
+                .await
+        }
+        Operation::SyncFolderItems {
+            shape,
+            sync_folder_id,
+            sync_state,
+            ignore,
+            max_changes_returned,
+            ..
+        } => {
+            items::sync_items(
+                &ctx,
+                shape,
+                sync_folder_id.as_ref(),
+                sync_state.as_deref(),
+                *max_changes_returned,
+                ignore,
+            )
+            .await
+        }
         Operation::ExportItems { item_ids } => items::export_items(&ctx, item_ids).await,
         Operation::UploadItems { items: u } => items::upload_items(&ctx, u).await,
         Operation::MarkAsJunk {
@@ -305,6 +331,19 @@ impl Context<'_> {
         }
         self.mbox.resolve(r).map_err(|e| (e.code(), e.to_string()))
     }
+}
+
+/// A sync operation's outcome: a refusal still carries an (empty) sync state and change list,
+/// which clients read from every sync message.
+pub(crate) fn sync_message(
+    r: Result<ews::Payload, MailboxError>,
+    empty: impl FnOnce() -> ews::Payload,
+) -> Result<ResponseMessage, MailboxError> {
+    let mut m = message(r)?;
+    if m.is_error() {
+        m.payload = empty();
+    }
+    Ok(m)
 }
 
 /// A refusal as a response message.

@@ -1,0 +1,244 @@
+//! SyncFolderHierarchy and SyncFolderItems. The sync state a client holds is all the server
+//! needs, so synchronization survives restarts and works against any process on the store:
+//! for a hierarchy it lists the folders the client has and their versions (deletions are what
+//! is missing); for a folder's items it is a position in the store's item journal (and, during
+//! a first synchronization, the last item id handed out).
+
+use crate::MailboxError;
+use crate::item;
+use crate::service::Mailbox;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ews::{Folder, Item, ItemId, Shape, SyncAnswer, SyncChange};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use store::FolderRow;
+
+/// Exchange's bounds on MaxChangesReturned.
+pub const MAX_CHANGES: u32 = 512;
+/// Journal entries read per call while collapsing changes.
+const JOURNAL_WINDOW: usize = 4096;
+
+#[derive(Serialize, Deserialize)]
+struct HierarchyState {
+    /// The folder synchronized, and the version of each folder below it the client has.
+    root: String,
+    folders: BTreeMap<String, i64>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ItemsState {
+    folder: String,
+    /// The journal position the client's view is complete up to (once `after` is None).
+    seq: i64,
+    /// During a first synchronization: the last item id handed out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    after: Option<String>,
+}
+
+fn encode<T: Serialize>(state: &T) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(state).unwrap_or_default())
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, MailboxError> {
+    URL_SAFE_NO_PAD
+        .decode(text.trim())
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or(MailboxError::InvalidSyncStateData)
+}
+
+impl Mailbox {
+    /// SyncFolderHierarchy below `root`: the folders created, changed and deleted since the
+    /// state, parents before children.
+    pub fn sync_hierarchy(
+        &self,
+        root: &FolderRow,
+        state: Option<&str>,
+        shape: &Shape,
+        counts: &[store::FolderCounts],
+    ) -> Result<SyncAnswer<Folder>, MailboxError> {
+        let known = match state {
+            None => BTreeMap::new(),
+            Some(s) => {
+                let s: HierarchyState = decode(s)?;
+                if s.root != root.id {
+                    return Err(MailboxError::InvalidSyncStateData);
+                }
+                s.folders
+            }
+        };
+        let now: Vec<&FolderRow> = self.subfolders(root, true);
+        let mut changes = Vec::new();
+        for f in &now {
+            match known.get(&f.id) {
+                None => changes.push(SyncChange::Create(self.folder_to_ews(f, shape, counts))),
+                Some(v) if *v != f.version => {
+                    changes.push(SyncChange::Update(self.folder_to_ews(f, shape, counts)))
+                }
+                Some(_) => {}
+            }
+        }
+        for (id, version) in &known {
+            if !now.iter().any(|f| f.id == *id) {
+                changes.push(SyncChange::Delete(ItemId::new(
+                    id,
+                    item::change_key(*version),
+                )));
+            }
+        }
+        let folders = now.iter().map(|f| (f.id.clone(), f.version)).collect();
+        Ok(SyncAnswer {
+            sync_state: encode(&HierarchyState {
+                root: root.id.clone(),
+                folders,
+            }),
+            includes_last: true,
+            changes,
+        })
+    }
+
+    /// SyncFolderItems: at most `max` changes to the folder's items since the state.
+    pub async fn sync_items(
+        &self,
+        folder: &FolderRow,
+        state: Option<&str>,
+        shape: &Shape,
+        max: u32,
+        ignore: &[ItemId],
+    ) -> Result<SyncAnswer<Item>, MailboxError> {
+        let max = max.clamp(1, MAX_CHANGES) as usize;
+        let repo = self.store_ref().mailboxes();
+        let state = match state {
+            None => ItemsState {
+                folder: folder.id.clone(),
+                seq: repo.journal_head().await?,
+                after: Some(String::new()),
+            },
+            Some(s) => {
+                let s: ItemsState = decode(s)?;
+                if s.folder != folder.id {
+                    return Err(MailboxError::InvalidSyncStateData);
+                }
+                let floor = repo.journal_floor().await?;
+                if floor > 0 && s.seq + 1 < floor {
+                    return Err(MailboxError::InvalidSyncStateData);
+                }
+                s
+            }
+        };
+        let skip = |id: &str| ignore.iter().any(|i| i.id == id);
+        if let Some(after) = &state.after {
+            let rows = repo.items_after(&folder.id, after, max + 1).await?;
+            let more = rows.len() > max;
+            let mut changes = Vec::new();
+            let mut last = after.clone();
+            for row in rows.into_iter().take(max) {
+                last = row.id.clone();
+                if skip(&row.id) {
+                    continue;
+                }
+                let props = crate::props::StoredProperties::decode(&row.props, row.props_format);
+                changes.push(SyncChange::Create(
+                    self.item_to_ews(&row, &props, shape, true),
+                ));
+            }
+            let next = ItemsState {
+                folder: folder.id.clone(),
+                seq: state.seq,
+                after: more.then_some(last),
+            };
+            let includes_last = !more
+                && repo
+                    .journal_since(&folder.id, state.seq, 1)
+                    .await?
+                    .is_empty();
+            return Ok(SyncAnswer {
+                sync_state: encode(&next),
+                includes_last,
+                changes,
+            });
+        }
+        self.journal_changes(folder, state.seq, shape, max, &skip)
+            .await
+    }
+
+    async fn journal_changes(
+        &self,
+        folder: &FolderRow,
+        since: i64,
+        shape: &Shape,
+        max: usize,
+        skip: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Result<SyncAnswer<Item>, MailboxError> {
+        let repo = self.store_ref().mailboxes();
+        let entries = repo
+            .journal_since(&folder.id, since, JOURNAL_WINDOW)
+            .await?;
+        let window_full = entries.len() == JOURNAL_WINDOW;
+        // Per item: the first and last kind of change in the window, and whether every change
+        // was of the read flag alone; in order of first change.
+        let mut order: Vec<String> = Vec::new();
+        let mut seen: HashMap<String, (String, String, bool)> = HashMap::new();
+        let mut upto = since;
+        let mut stopped = false;
+        for (seq, id, kind) in entries {
+            if !seen.contains_key(&id) {
+                if order.len() == max {
+                    stopped = true;
+                    break;
+                }
+                order.push(id.clone());
+                let read = kind == "read";
+                seen.insert(id.clone(), (kind.clone(), kind, read));
+            } else if let Some(e) = seen.get_mut(&id) {
+                e.2 &= kind == "read";
+                e.1 = kind;
+            }
+            upto = seq;
+        }
+        let mut changes = Vec::new();
+        for id in order {
+            let (first, last, only_read) = &seen[&id];
+            if skip(&id) {
+                continue;
+            }
+            let current = match self.item(&id).await {
+                Ok((row, props)) if row.folder_id == folder.id => Some((row, props)),
+                Ok(_) | Err(MailboxError::ItemNotFound) => None,
+                Err(e) => return Err(e),
+            };
+            match (first.as_str(), last.as_str(), current) {
+                ("create", "delete", _) => {}
+                (_, "delete", _) | (_, _, None) if first != "create" => {
+                    changes.push(SyncChange::Delete(ItemId {
+                        id,
+                        change_key: None,
+                    }))
+                }
+                (_, _, None) => {}
+                (_, _, Some((row, _))) if *only_read && first != "create" => {
+                    changes.push(SyncChange::ReadFlagChange {
+                        item_id: ItemId::new(&row.id, item::change_key(row.version)),
+                        is_read: row.is_read,
+                    })
+                }
+                ("create", _, Some((row, props))) => changes.push(SyncChange::Create(
+                    self.item_to_ews(&row, &props, shape, true),
+                )),
+                (_, _, Some((row, props))) => changes.push(SyncChange::Update(
+                    self.item_to_ews(&row, &props, shape, true),
+                )),
+            }
+        }
+        Ok(SyncAnswer {
+            sync_state: encode(&ItemsState {
+                folder: folder.id.clone(),
+                seq: upto,
+                after: None,
+            }),
+            includes_last: !stopped && !window_full,
+            changes,
+        })
+    }
+}
