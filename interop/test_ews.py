@@ -680,3 +680,26 @@ def test_b17_sync_hierarchy_and_items_across_a_restart(world):
     assert [c for c, _ in box.sync_hierarchy(sync_state=hierarchy)] == []
     with pytest.raises(ErrorInvalidSyncStateData):
         list(box.sync_items(sync_state="bm90IGEgc3RhdGU"))
+
+
+def test_b18_ews_javascript_api(world):
+    """ews-javascript-api (the EWS Managed API for JavaScript), from npm, with a token from the
+    real flow: folders, items with attachments and MIME, sending, sync, rules, conveniences."""
+    import subprocess
+    client = pathlib.Path(__file__).parent / "js" / "client.js"
+    run = subprocess.run(["node", str(client), world.ews, world.token("alice@contoso.com")],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    errors = {k: v["error"] for k, v in out.items() if isinstance(v, dict) and "error" in v}
+    assert not errors, errors
+    assert "js interop renamed" in out["folders"]["names"]
+    assert out["items"]["found"] == ["js item"]
+    assert out["items"]["attachment"] == {"name": "js.txt", "content": "js attachment"}
+    assert out["items"]["mime"] is True
+    assert out["sync"]["first"] >= 1 and out["sync"]["again"] == 0 and out["sync"]["more"] is False
+    assert "js rule" in out["rules"]["names"]
+    assert out["conveniences"] == {"resolved": 1, "roomLists": 0}
+    bob = world.account("bob@contoso.com")
+    got = bob.inbox.get(subject="js to bob")
+    assert got.body == "<p>Hello Bob</p>"

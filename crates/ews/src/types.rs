@@ -747,9 +747,14 @@ impl Item {
                 "ItemClass" => item.item_class = Some(c.text().trim().to_string()),
                 "Subject" => item.subject = Some(c.text()),
                 "Body" => {
+                    let text = if c.elements().next().is_some() {
+                        c.inner_markup()
+                    } else {
+                        c.text()
+                    };
                     item.body = Some(Body {
                         body_type: c.attr("BodyType").unwrap_or("Text").into(),
-                        text: c.text(),
+                        text,
                     })
                 }
                 "Attachments" => {

@@ -67,6 +67,33 @@ impl Element {
             .collect()
     }
 
+    /// The content as markup: text escaped, child elements written back by local name. Some
+    /// clients send an HTML body as unescaped markup inside `t:Body`; this recovers what they
+    /// meant.
+    pub fn inner_markup(&self) -> String {
+        let mut out = String::new();
+        for n in &self.children {
+            match n {
+                Node::Text(t) => out.push_str(&escape(t)),
+                Node::Element(e) => {
+                    out.push('<');
+                    out.push_str(&e.name);
+                    for (k, v) in &e.attrs {
+                        out.push_str(&format!(" {k}=\"{}\"", escape(v).replace('"', "&quot;")));
+                    }
+                    if e.children.is_empty() {
+                        out.push_str("/>");
+                    } else {
+                        out.push('>');
+                        out.push_str(&e.inner_markup());
+                        out.push_str(&format!("</{}>", e.name));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// The text of a child element, trimmed.
     pub fn child_text(&self, name: &str) -> Option<String> {
         self.child(name).map(|c| c.text().trim().to_string())
