@@ -1027,3 +1027,31 @@ async fn mark_all_items_as_read_keeps_the_counts() {
     let after = call(&w, &t, unread(all)).await;
     assert_eq!(folders_of(&after[0])[0].unread_count, Some(0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_configuration_states_mail_tips_and_unified_messaging() {
+    let w = World::new().await;
+    let t = w.alice().await;
+    let asked = |names: &[&str]| ews::Operation::GetServiceConfiguration {
+        requested: names.iter().map(|n| n.to_string()).collect(),
+    };
+    let got = call(
+        &w,
+        &t,
+        asked(&["MailTips", "UnifiedMessagingConfiguration"]),
+    )
+    .await;
+    let ews::Payload::ServiceConfiguration(c) = &got[0].payload else {
+        panic!("{got:?}");
+    };
+    let tips = c.mail_tips.as_ref().unwrap();
+    assert!(tips.enabled && tips.internal_domains.contains(&"contoso.com".to_string()));
+    assert!(c.unified_messaging.as_ref().unwrap().um_enabled);
+    let only = call(&w, &t, asked(&["UnifiedMessagingConfiguration"])).await;
+    let ews::Payload::ServiceConfiguration(c) = &only[0].payload else {
+        panic!("{only:?}");
+    };
+    assert!(c.mail_tips.is_none());
+    let refused = call(&w, &t, asked(&["ProtectionRules"])).await;
+    assert_eq!(refused[0].code, "ErrorInvalidOperation");
+}

@@ -324,6 +324,29 @@ fn samples() -> Vec<(&'static str, Response)> {
                 ))],
             ),
         ),
+        (
+            "getserviceconfiguration_both",
+            Response::new(
+                "GetServiceConfiguration",
+                vec![ResponseMessage::success(Payload::ServiceConfiguration(
+                    ServiceConfiguration {
+                        mail_tips: Some(MailTipsConfiguration {
+                            enabled: true,
+                            max_recipients_per_request: 50,
+                            max_message_size: 8_388_608,
+                            large_audience_threshold: 25,
+                            show_external_recipient_count: true,
+                            internal_domains: vec!["contoso.com".into()],
+                        }),
+                        unified_messaging: Some(UnifiedMessagingConfiguration {
+                            um_enabled: true,
+                            play_on_phone_dial_string: String::new(),
+                            play_on_phone_enabled: true,
+                        }),
+                    },
+                ))],
+            ),
+        ),
         ("getmailtips_one", {
             let mut r = Response::new(
                 "GetMailTips",

@@ -23,7 +23,8 @@ pub use request::{
     Request, Traversal, UploadItem, UserId,
 };
 pub use response::{
-    Fault, MailTips, Payload, Response, ResponseClass, ResponseMessage, RootFolder,
+    Fault, MailTips, MailTipsConfiguration, Payload, Response, ResponseClass, ResponseMessage,
+    RootFolder, ServiceConfiguration, UnifiedMessagingConfiguration,
 };
 pub use rules::{Rule, RuleOperation, RuleOperationError, RuleValidationError};
 pub use soap::{NS_MESSAGES, NS_SOAP, NS_TYPES};

@@ -471,6 +471,11 @@ pub enum Operation {
         max_changes_returned: u32,
         sync_scope: Option<String>,
     },
+    GetServiceConfiguration {
+        /// `m:RequestedConfiguration/m:ConfigurationName`: MailTips,
+        /// UnifiedMessagingConfiguration, ProtectionRules, PolicyNudges, SharePointURLs.
+        requested: Vec<String>,
+    },
     GetMailTips {
         sending_as: EmailAddress,
         recipients: Vec<EmailAddress>,
@@ -592,6 +597,7 @@ impl Operation {
             Operation::UploadItems { .. } => "UploadItems",
             Operation::SyncFolderHierarchy { .. } => "SyncFolderHierarchy",
             Operation::SyncFolderItems { .. } => "SyncFolderItems",
+            Operation::GetServiceConfiguration { .. } => "GetServiceConfiguration",
             Operation::GetMailTips { .. } => "GetMailTips",
             Operation::GetDelegate { .. } => "GetDelegate",
             Operation::GetRoomLists => "GetRoomLists",
@@ -814,6 +820,16 @@ impl Operation {
                     .and_then(|m| m.trim().parse().ok())
                     .unwrap_or(100),
                 sync_scope: op.child_text("SyncScope"),
+            },
+            "GetServiceConfiguration" => Operation::GetServiceConfiguration {
+                requested: op
+                    .child("RequestedConfiguration")
+                    .map(|r| {
+                        r.children_named("ConfigurationName")
+                            .map(|c| c.text().trim().to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             },
             "GetMailTips" => Operation::GetMailTips {
                 sending_as: op
@@ -1276,6 +1292,15 @@ impl Operation {
                 }
                 w.leaf("m:MaxChangesReturned", &max_changes_returned.to_string());
                 w.opt_leaf("m:SyncScope", sync_scope.as_deref());
+                w.close(&name);
+            }
+            Operation::GetServiceConfiguration { requested } => {
+                w.open(&name, &[]);
+                w.open("m:RequestedConfiguration", &[]);
+                requested
+                    .iter()
+                    .for_each(|c| w.leaf("m:ConfigurationName", c));
+                w.close("m:RequestedConfiguration");
                 w.close(&name);
             }
             Operation::GetMailTips {

@@ -112,3 +112,60 @@ fn is_sid(s: &str) -> bool {
                 .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
     })
 }
+
+/// GetServiceConfiguration: the organization's mail tips (its accepted domains are internal)
+/// and unified messaging (on: this server plays greetings on the phone for the partner).
+/// Configurations this server does not keep (ProtectionRules, PolicyNudges, SharePointURLs)
+/// are answered as not available.
+pub fn service_configuration(
+    state: &crate::server::OnPremState,
+    requested: &[String],
+) -> Vec<ResponseMessage> {
+    let unknown: Vec<&String> = requested
+        .iter()
+        .filter(|r| !matches!(r.as_str(), "MailTips" | "UnifiedMessagingConfiguration"))
+        .collect();
+    if !unknown.is_empty() {
+        return vec![ResponseMessage::error(
+            "ErrorInvalidOperation",
+            format!(
+                "The configuration {} is not available on this server.",
+                unknown
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )];
+    }
+    let trust = state.trust();
+    let mut domains: Vec<String> = trust
+        .snapshot
+        .local_realms
+        .iter()
+        .filter(|r| r.contains('.'))
+        .map(|r| r.to_ascii_lowercase())
+        .collect();
+    domains.sort();
+    domains.dedup();
+    let wants = |n: &str| requested.iter().any(|r| r == n);
+    vec![ResponseMessage::success(Payload::ServiceConfiguration(
+        ews::ServiceConfiguration {
+            mail_tips: wants("MailTips").then_some(ews::MailTipsConfiguration {
+                enabled: true,
+                max_recipients_per_request: 50,
+                max_message_size: ews::soap::MAX_REQUEST_BYTES as i64,
+                large_audience_threshold: 25,
+                show_external_recipient_count: true,
+                internal_domains: domains,
+            }),
+            unified_messaging: wants("UnifiedMessagingConfiguration").then(|| {
+                ews::UnifiedMessagingConfiguration {
+                    um_enabled: true,
+                    play_on_phone_dial_string: String::new(),
+                    play_on_phone_enabled: true,
+                }
+            }),
+        },
+    ))]
+}

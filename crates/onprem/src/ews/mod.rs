@@ -141,6 +141,9 @@ async fn dispatch(
         Operation::GetRooms { room_list } => return Ok(directory::rooms(room_list)),
         Operation::ExpandDL { mailbox } => return Ok(directory::expand_dl(mailbox)),
         Operation::GetSearchableMailboxes { .. } => return Ok(directory::searchable_mailboxes()),
+        Operation::GetServiceConfiguration { requested } => {
+            return Ok(directory::service_configuration(state, requested));
+        }
         Operation::GetMailTips { recipients, .. } => {
             return Ok(directory::mail_tips(state, recipients));
         }
