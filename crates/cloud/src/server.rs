@@ -33,6 +33,9 @@ pub struct CloudState {
     pub config: CloudConfig,
     snapshot: RwLock<Arc<Snapshot>>,
     pub replay: ReplayCache,
+    /// One reload at a time: otherwise a reload that read the store before a write could
+    /// replace the directory a later reload built after it.
+    reloading: tokio::sync::Mutex<()>,
 }
 
 impl CloudState {
@@ -42,6 +45,7 @@ impl CloudState {
 
     /// Rebuilds the in-memory directory from the store.
     pub async fn reload(&self) -> Result<(), CloudError> {
+        let _one_at_a_time = self.reloading.lock().await;
         let fresh = Snapshot::load(&self.store).await?;
         *self.snapshot.write().expect("snapshot lock") = Arc::new(fresh);
         Ok(())
@@ -118,6 +122,7 @@ impl CloudServer {
         directory::ensure_signing_keys(&store).await?;
         let state = Arc::new(CloudState {
             snapshot: RwLock::new(Arc::new(Snapshot::load(&store).await?)),
+            reloading: tokio::sync::Mutex::new(()),
             store,
             config,
             replay: ReplayCache::default(),

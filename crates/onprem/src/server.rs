@@ -42,6 +42,9 @@ pub struct OnPremState {
     pub actor_cache: s2s::ActorCache,
     pub handshakes: crate::handshake::HandshakeLog,
     credentials: RwLock<Arc<Vec<(String, bool)>>>,
+    /// One reload at a time: otherwise a reload that read the store before a write could
+    /// replace the configuration a later reload built after it.
+    reloading: tokio::sync::Mutex<()>,
 }
 
 impl OnPremState {
@@ -51,6 +54,7 @@ impl OnPremState {
 
     /// Rebuilds the in-memory trust configuration and credential list from the store.
     pub async fn reload(&self) -> Result<(), OnPremError> {
+        let _one_at_a_time = self.reloading.lock().await;
         let fresh = trust::load(&self.store).await?;
         *self.trust.write().expect("trust lock") = Arc::new(fresh);
         self.actor_cache.clear();
@@ -150,6 +154,7 @@ impl OnPremServer {
             actor_cache: s2s::ActorCache::new(100_000),
             folder_trees: mailbox::FolderTrees::default(),
             credentials: RwLock::new(Arc::new(Vec::new())),
+            reloading: tokio::sync::Mutex::new(()),
         });
         state.reload().await?;
         // Mailboxes made by an earlier release get the folders this one creates with a mailbox.
