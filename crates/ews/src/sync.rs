@@ -52,6 +52,18 @@ impl Synced for Item {
     }
 }
 
+impl<T> SyncAnswer<T> {
+    /// What a refused sync message carries: clients read a state and a change list from every
+    /// sync message, errors too.
+    pub fn empty() -> SyncAnswer<T> {
+        SyncAnswer {
+            sync_state: String::new(),
+            includes_last: true,
+            changes: Vec::new(),
+        }
+    }
+}
+
 impl<T: Synced> SyncAnswer<T> {
     pub(crate) fn write(&self, w: &mut Writer) {
         w.leaf("m:SyncState", &self.sync_state);

@@ -52,7 +52,7 @@ fn respond(
     original: &ItemRow,
     props: &StoredProperties,
     me: &(dyn Fn(&str) -> bool + Sync),
-) -> Result<Item, MailboxError> {
+) -> Item {
     let mut out = Item::new("Message");
     out.item_class = Some("IPM.Note".into());
     let given = |name: &str| src.other.iter().find(|o| o.name == name).cloned();
@@ -128,7 +128,7 @@ fn respond(
             out.other.push(e);
         }
     }
-    Ok(out)
+    out
 }
 
 impl crate::Mailbox {
@@ -150,7 +150,7 @@ impl crate::Mailbox {
                 MailboxError::InvalidRequest(format!("{} names no ReferenceItemId.", src.kind))
             })?;
         let (original, props) = self.item(reference).await?;
-        let made = respond(src, &original, &props, me)?;
+        let made = respond(src, &original, &props, me);
         let mut blobs = Vec::new();
         let now = store::now_ms();
         let (mut row, mut new_props) = self.compose_with(folder, &made, now, &mut blobs)?;

@@ -17,10 +17,9 @@ pub struct Sender {
     pub address: String,
 }
 
-/// A recipient of the organization: the address the message named, and the mailbox, whose
-/// rules decide where its copy goes (the Inbox unless a rule says otherwise).
+/// A recipient of the organization: the mailbox, whose rules decide where its copy goes (the
+/// Inbox unless a rule says otherwise).
 pub struct Recipient {
-    pub address: String,
     pub mailbox: Mailbox,
 }
 

@@ -251,15 +251,9 @@ async fn relocate(
     ids: &[FolderRef],
     copy: bool,
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
-    let to = match to.map(|t| ctx.folder(t).cloned()) {
-        Some(Ok(t)) => t,
-        Some(Err(e)) => return Ok(vec![refusal(e)]),
-        None => {
-            return Ok(vec![ResponseMessage::error(
-                "ErrorInvalidRequest",
-                "ToFolderId is missing.",
-            )]);
-        }
+    let to = match ctx.required_folder(to, "ToFolderId") {
+        Ok(t) => t,
+        Err(e) => return Ok(vec![refusal(e)]),
     };
     let mut out = Vec::with_capacity(ids.len());
     for f in named(ctx, ids) {
@@ -367,12 +361,6 @@ pub async fn sync_hierarchy(
     let r = ctx.mbox.sync_hierarchy(&root, state, shape, &counts);
     Ok(vec![super::sync_message(
         r.map(Payload::SyncFolderHierarchy),
-        || {
-            Payload::SyncFolderHierarchy(ews::SyncAnswer {
-                sync_state: String::new(),
-                includes_last: true,
-                changes: Vec::new(),
-            })
-        },
+        Payload::SyncFolderHierarchy(ews::SyncAnswer::empty()),
     )?])
 }

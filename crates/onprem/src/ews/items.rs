@@ -137,10 +137,7 @@ async fn send(
         let theirs =
             mailbox::Mailbox::open_cached(&ctx.state.store, &ctx.state.folder_trees, &user.guid)
                 .await?;
-        recipients.push(mailbox::Recipient {
-            address: a.clone(),
-            mailbox: theirs,
-        });
+        recipients.push(mailbox::Recipient { mailbox: theirs });
     }
     let sender = mailbox::Sender {
         name: ctx.c.mailbox.display_name.clone(),
@@ -321,15 +318,9 @@ pub async fn move_or_copy(
     to: Option<&FolderRef>,
     ids: &[ItemId],
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
-    let dest = match to.map(|f| ctx.folder(f)) {
-        Some(Ok(f)) => f.clone(),
-        Some(Err(e)) => return Ok(vec![refusal(e)]),
-        None => {
-            return Ok(vec![ResponseMessage::error(
-                "ErrorInvalidRequest",
-                "ToFolderId is missing.",
-            )]);
-        }
+    let dest = match ctx.required_folder(to, "ToFolderId") {
+        Ok(f) => f,
+        Err(e) => return Ok(vec![refusal(e)]),
     };
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
@@ -466,15 +457,9 @@ pub async fn sync_items(
     max: u32,
     ignore: &[ItemId],
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
-    let folder = match folder.map(|f| ctx.folder(f)) {
-        Some(Ok(f)) => f.clone(),
-        Some(Err(e)) => return Ok(vec![refusal(e)]),
-        None => {
-            return Ok(vec![ResponseMessage::error(
-                "ErrorInvalidRequest",
-                "SyncFolderItems names no SyncFolderId.",
-            )]);
-        }
+    let folder = match ctx.required_folder(folder, "SyncFolderId") {
+        Ok(f) => f,
+        Err(e) => return Ok(vec![refusal(e)]),
     };
     let r = ctx
         .mbox
@@ -482,12 +467,6 @@ pub async fn sync_items(
         .await;
     Ok(vec![super::sync_message(
         r.map(Payload::SyncFolderItems),
-        || {
-            Payload::SyncFolderItems(ews::SyncAnswer {
-                sync_state: String::new(),
-                includes_last: true,
-                changes: Vec::new(),
-            })
-        },
+        Payload::SyncFolderItems(ews::SyncAnswer::empty()),
     )?])
 }

@@ -340,13 +340,29 @@ impl Context<'_> {
 /// which clients read from every sync message.
 pub(crate) fn sync_message(
     r: Result<ews::Payload, MailboxError>,
-    empty: impl FnOnce() -> ews::Payload,
+    empty: ews::Payload,
 ) -> Result<ResponseMessage, MailboxError> {
     let mut m = message(r)?;
     if m.is_error() {
-        m.payload = empty();
+        m.payload = empty;
     }
     Ok(m)
+}
+
+impl Context<'_> {
+    /// The folder a request must name in `element` (ToFolderId, SyncFolderId, ...): found, or
+    /// the refusal.
+    pub fn required_folder(
+        &self,
+        r: Option<&ews::FolderRef>,
+        element: &str,
+    ) -> Result<store::FolderRow, (&'static str, String)> {
+        match r.map(|f| self.folder(f)) {
+            Some(Ok(f)) => Ok(f.clone()),
+            Some(Err(e)) => Err(e),
+            None => Err(("ErrorInvalidRequest", format!("{element} is missing."))),
+        }
+    }
 }
 
 /// A refusal as a response message.
