@@ -703,3 +703,25 @@ def test_b18_ews_javascript_api(world):
     bob = world.account("bob@contoso.com")
     got = bob.inbox.get(subject="js to bob")
     assert got.body == "<p>Hello Bob</p>"
+
+
+def test_b19_server_time_zones(world):
+    """GetServerTimeZones: every Windows zone with its periods and this year's rule, which
+    exchangelib turns into its own TimeZone with the same bias and changes, and maps back."""
+    from exchangelib.properties import TimeZone
+    a = world.account()
+    names = {d.id: d.name for d in a.protocol.get_timezones()}
+    assert 100 <= len(names) <= 160
+    assert names["W. Europe Standard Time"] == "(UTC+01:00) Berlin"
+    full = list(a.protocol.get_timezones(return_full_timezone_data=True))
+    by_id = {d.id: d for d in full}
+    berlin = TimeZone.from_server_timezone(tz_definition=by_id["W. Europe Standard Time"], for_year=2026)
+    assert berlin.bias == -60
+    assert (berlin.daylight_time.iso_month, berlin.daylight_time.occurrence) == (3, 5)
+    assert (berlin.standard_time.iso_month, berlin.standard_time.time.hour) == (10, 3)
+    india = TimeZone.from_server_timezone(tz_definition=by_id["India Standard Time"], for_year=2026)
+    assert india.bias == -330
+    assert india.to_server_timezone(full, 2026) in {"India Standard Time", "Sri Lanka Standard Time"}
+    assert berlin.to_server_timezone(full, 2026) in {
+        "W. Europe Standard Time", "Romance Standard Time", "Central Europe Standard Time",
+        "Central European Standard Time", "W. Central Africa Standard Time"}

@@ -384,6 +384,47 @@ fn samples() -> Vec<(&'static str, Response)> {
             ),
         ),
         (
+            "getservertimezones_full",
+            Response::new(
+                "GetServerTimeZones",
+                vec![ResponseMessage::success(Payload::TimeZoneDefinitions(
+                    vec![
+                        crate::timezone::TimeZoneDefinition {
+                            id: "W. Europe Standard Time".into(),
+                            name: Some("(UTC+01:00) Berlin".into()),
+                            periods: vec![
+                                crate::timezone::Period {
+                                    id: "std".into(),
+                                    name: "Standard".into(),
+                                    bias_minutes: -60,
+                                },
+                                crate::timezone::Period {
+                                    id: "dlt".into(),
+                                    name: "Daylight".into(),
+                                    bias_minutes: -120,
+                                },
+                            ],
+                            groups: vec![crate::timezone::TransitionsGroup {
+                                id: "0".into(),
+                                transitions: vec![rule("std", 180, 10), rule("dlt", 120, 3)],
+                            }],
+                            transitions: vec![crate::timezone::Transition::Immediate(
+                                crate::timezone::TransitionTarget {
+                                    kind: "Group".into(),
+                                    id: "0".into(),
+                                },
+                            )],
+                        },
+                        crate::timezone::TimeZoneDefinition {
+                            id: "UTC".into(),
+                            name: Some("(UTC) Coordinated Universal Time".into()),
+                            ..Default::default()
+                        },
+                    ],
+                ))],
+            ),
+        ),
+        (
             "getrooms_no_results",
             Response::new(
                 "GetRooms",
@@ -664,6 +705,19 @@ fn samples() -> Vec<(&'static str, Response)> {
             ),
         ),
     ]
+}
+
+fn rule(period: &str, minutes: i32, month: u8) -> crate::timezone::Transition {
+    crate::timezone::Transition::RecurringDay {
+        to: crate::timezone::TransitionTarget {
+            kind: "Period".into(),
+            id: period.into(),
+        },
+        time_offset_minutes: minutes,
+        month,
+        day_of_week: "Sunday".into(),
+        occurrence: -1,
+    }
 }
 
 #[test]

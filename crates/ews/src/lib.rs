@@ -10,6 +10,7 @@ pub mod response;
 pub mod rules;
 pub mod soap;
 pub mod sync;
+pub mod timezone;
 pub mod types;
 pub mod writer;
 pub mod xml;
@@ -29,6 +30,7 @@ pub use response::{
 pub use rules::{Rule, RuleOperation, RuleOperationError, RuleValidationError};
 pub use soap::{NS_MESSAGES, NS_SOAP, NS_TYPES};
 pub use sync::{SyncAnswer, SyncChange};
+pub use timezone::{Period, TimeZoneDefinition, Transition, TransitionTarget, TransitionsGroup};
 pub use types::*;
 pub use xml::{Element, Node};
 

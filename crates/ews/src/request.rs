@@ -487,6 +487,12 @@ pub enum Operation {
         user_ids: Vec<UserId>,
     },
     GetRoomLists,
+    GetServerTimeZones {
+        /// `@ReturnFullTimeZoneData` (default true): periods and transitions, or ids and names.
+        return_full_data: bool,
+        /// `m:Ids/t:Id`: the zones asked for; empty for every zone the server knows.
+        ids: Vec<String>,
+    },
     GetRooms {
         room_list: EmailAddress,
     },
@@ -601,6 +607,7 @@ impl Operation {
             Operation::GetMailTips { .. } => "GetMailTips",
             Operation::GetDelegate { .. } => "GetDelegate",
             Operation::GetRoomLists => "GetRoomLists",
+            Operation::GetServerTimeZones { .. } => "GetServerTimeZones",
             Operation::GetRooms { .. } => "GetRooms",
             Operation::GetSearchableMailboxes { .. } => "GetSearchableMailboxes",
             Operation::ExpandDL { .. } => "ExpandDL",
@@ -857,6 +864,20 @@ impl Operation {
                     .unwrap_or_default(),
             },
             "GetRoomLists" => Operation::GetRoomLists,
+            "GetServerTimeZones" => Operation::GetServerTimeZones {
+                return_full_data: op
+                    .attr("ReturnFullTimeZoneData")
+                    .and_then(parse_bool)
+                    .unwrap_or(true),
+                ids: op
+                    .child("Ids")
+                    .map(|i| {
+                        i.children_named("Id")
+                            .map(|id| id.text().trim().to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            },
             "GetRooms" => Operation::GetRooms {
                 room_list: op
                     .child("RoomList")
@@ -1334,6 +1355,21 @@ impl Operation {
                 w.close(&name);
             }
             Operation::GetRoomLists => w.empty(&name, &[]),
+            Operation::GetServerTimeZones {
+                return_full_data,
+                ids,
+            } => {
+                w.open(
+                    &name,
+                    &[("ReturnFullTimeZoneData", bool_text(*return_full_data))],
+                );
+                if !ids.is_empty() {
+                    w.open("m:Ids", &[]);
+                    ids.iter().for_each(|id| w.leaf("t:Id", id));
+                    w.close("m:Ids");
+                }
+                w.close(&name);
+            }
             Operation::GetRooms { room_list } => {
                 w.open(&name, &[]);
                 room_list.write(w, "m:RoomList");

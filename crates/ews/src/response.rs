@@ -89,6 +89,8 @@ pub enum Payload {
     RoomLists(Vec<crate::types::EmailAddress>),
     /// GetRooms' `m:Rooms` (`t:Room/t:Id` each).
     Rooms(Vec<crate::types::EmailAddress>),
+    /// GetServerTimeZones' `m:TimeZoneDefinitions`.
+    TimeZoneDefinitions(Vec<crate::timezone::TimeZoneDefinition>),
     /// MarkAsJunk's `m:MovedItemId`, when the item was moved.
     MovedItemId(ItemId),
     /// ConvertId's converted id.
@@ -227,6 +229,13 @@ impl ResponseMessage {
                 }
                 w.close("m:Rooms");
             }
+            Payload::TimeZoneDefinitions(zones) => {
+                w.open("m:TimeZoneDefinitions", &[]);
+                zones
+                    .iter()
+                    .for_each(|z| z.write(w, "t:TimeZoneDefinition"));
+                w.close("m:TimeZoneDefinitions");
+            }
             Payload::MovedItemId(id) => id.write(w, "m:MovedItemId"),
             Payload::RootItemId { id, change_key } => w.empty(
                 "m:RootItemId",
@@ -332,6 +341,12 @@ impl ResponseMessage {
                 r.children_named("Room")
                     .filter_map(|room| room.child("Id"))
                     .map(crate::types::EmailAddress::parse)
+                    .collect(),
+            );
+        } else if let Some(z) = el.child("TimeZoneDefinitions") {
+            payload = Payload::TimeZoneDefinitions(
+                z.children_named("TimeZoneDefinition")
+                    .map(crate::timezone::TimeZoneDefinition::parse)
                     .collect(),
             );
         } else if let Some(m) = el.child("MovedItemId") {

@@ -18,6 +18,7 @@ mod search;
 mod send;
 mod service;
 mod sync;
+pub mod timezones;
 mod tree;
 
 pub use attachments::{

@@ -5,6 +5,7 @@
 
 mod attachments;
 pub mod autodiscover;
+mod calendar;
 mod configurations;
 mod directory;
 mod folders;
@@ -138,6 +139,10 @@ async fn dispatch(
     }
     match op {
         Operation::GetRoomLists => return Ok(directory::room_lists()),
+        Operation::GetServerTimeZones {
+            ids,
+            return_full_data,
+        } => return Ok(calendar::server_time_zones(ids, *return_full_data)),
         Operation::GetRooms { room_list } => return Ok(directory::rooms(room_list)),
         Operation::ExpandDL { mailbox } => return Ok(directory::expand_dl(mailbox)),
         Operation::GetSearchableMailboxes { .. } => return Ok(directory::searchable_mailboxes()),

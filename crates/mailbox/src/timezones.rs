@@ -1,0 +1,367 @@
+//! The server's time zones: the Windows zone ids EWS clients name (one per CLDR "001" mapping,
+//! `data/windows-zones.tsv`), each backed by its IANA zone from the tz database bundled in the
+//! binary, so conversions are exact for any date. The EWS form of a zone (periods and a
+//! yearly rule) is derived from the database's transitions in the year asked for.
+
+use ews::{Period, TimeZoneDefinition, Transition, TransitionTarget, TransitionsGroup};
+use jiff::Timestamp;
+use jiff::civil::{Date, DateTime};
+use jiff::tz::TimeZone;
+use std::sync::LazyLock;
+
+/// A Windows time zone id and the IANA zone behind it.
+pub struct WindowsZone {
+    pub id: &'static str,
+    pub iana: &'static str,
+    zone: TimeZone,
+}
+
+static ZONES: LazyLock<Vec<WindowsZone>> = LazyLock::new(|| {
+    include_str!("../data/windows-zones.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let (id, iana) = l.split_once('\t')?;
+            let zone = TimeZone::get(iana.trim()).ok()?;
+            Some(WindowsZone {
+                id,
+                iana: iana.trim(),
+                zone,
+            })
+        })
+        .collect()
+});
+
+/// Every zone the server knows, in the table's order (by Windows id).
+pub fn all() -> &'static [WindowsZone] {
+    &ZONES
+}
+
+/// The zone a client names: a Windows id ("W. Europe Standard Time", any case) or an IANA
+/// name ("Europe/Berlin") that the table maps.
+pub fn find(id: &str) -> Option<&'static WindowsZone> {
+    let id = id.trim();
+    ZONES
+        .iter()
+        .find(|z| z.id.eq_ignore_ascii_case(id))
+        .or_else(|| ZONES.iter().find(|z| z.iana.eq_ignore_ascii_case(id)))
+}
+
+/// What a local wall-clock time is in UTC in the zone `id` names (the earlier instant when
+/// the time occurs twice, the time after the gap when it does not occur), or `None` for a zone
+/// the server does not know.
+pub fn local_to_utc(id: &str, local: DateTime) -> Option<Timestamp> {
+    let zone = find(id)?;
+    zone.zone.to_ambiguous_timestamp(local).compatible().ok()
+}
+
+/// The wall-clock time of an instant in the zone `id` names.
+pub fn utc_to_local(id: &str, at: Timestamp) -> Option<DateTime> {
+    Some(find(id)?.zone.to_datetime(at))
+}
+
+/// The zone's offset from UTC at an instant, in minutes (UTC+01:00 is 60).
+pub fn offset_minutes(id: &str, at: Timestamp) -> Option<i32> {
+    Some(find(id)?.zone.to_offset(at).seconds() / 60)
+}
+
+/// One yearly change between standard and daylight time, as EWS writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YearlyRule {
+    /// Local time of day (in the offset before the change) of the change, in minutes.
+    pub time_of_day_minutes: i32,
+    pub month: u8,
+    /// 0 = Sunday … 6 = Saturday.
+    pub weekday: u8,
+    /// 1..4, or -1 for the last such weekday of the month.
+    pub occurrence: i8,
+}
+
+/// A zone's offsets and, when it observes daylight time, the rules of the year asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZoneRules {
+    /// Standard offset from UTC in minutes (UTC+01:00 is 60).
+    pub standard_offset: i32,
+    /// Daylight offset and the changes into and out of daylight time.
+    pub daylight: Option<(i32, YearlyRule, YearlyRule)>,
+}
+
+const WEEKDAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+
+impl WindowsZone {
+    /// The zone's rules in `year`: a year with exactly one change into daylight time and one
+    /// out of it gets them as yearly rules; any other year (no changes, or a zone that changed
+    /// its standard offset) gets the offset in force at the year's end and no daylight time.
+    pub fn rules(&self, year: i16) -> ZoneRules {
+        let new_year = |y: i16| {
+            Date::new(y, 1, 1)
+                .ok()
+                .and_then(|d| TimeZone::UTC.to_timestamp(d.at(0, 0, 0, 0)).ok())
+        };
+        let start = new_year(year).unwrap_or(Timestamp::UNIX_EPOCH);
+        let end = new_year(year.saturating_add(1)).unwrap_or(Timestamp::MAX);
+        let initial = self.zone.to_offset(start).seconds() / 60;
+        // Only changes of offset count (the database also records changes of abbreviation).
+        let mut changes: Vec<(Timestamp, i32)> = Vec::new();
+        let mut current = initial;
+        for t in self
+            .zone
+            .following(start)
+            .take_while(|t| t.timestamp() < end)
+            .take(8)
+        {
+            let offset = t.offset().seconds() / 60;
+            if offset != current {
+                changes.push((t.timestamp(), offset));
+                current = offset;
+            }
+        }
+        let at_end = current;
+        if changes.len() != 2 || changes[1].1 != initial || changes[0].1 == initial {
+            return ZoneRules {
+                standard_offset: at_end,
+                daylight: None,
+            };
+        }
+        let (first, second) = (changes[0], changes[1]);
+        let standard = initial.min(first.1);
+        let daylight = initial.max(first.1);
+        // The change into daylight time is the one whose new offset is the larger.
+        let (into, out_of) = if first.1 == daylight {
+            (first, second)
+        } else {
+            (second, first)
+        };
+        ZoneRules {
+            standard_offset: standard,
+            daylight: Some((
+                daylight,
+                yearly_rule(into.0, standard),
+                yearly_rule(out_of.0, daylight),
+            )),
+        }
+    }
+
+    /// The zone in EWS form for `year`: a standard and (when observed) a daylight period, one
+    /// transitions group holding the year's rules, in force from the start.
+    pub fn definition(&self, year: i16) -> TimeZoneDefinition {
+        let rules = self.rules(year);
+        let rule_id = |kind: &str| format!("trule:Microsoft/Registry/{}/{year}-{kind}", self.id);
+        let (std_id, dst_id) = (rule_id("Standard"), rule_id("Daylight"));
+        let mut periods = vec![Period {
+            id: std_id.clone(),
+            name: "Standard".into(),
+            bias_minutes: -rules.standard_offset,
+        }];
+        let to_period = |id: &str| TransitionTarget {
+            kind: "Period".into(),
+            id: id.to_string(),
+        };
+        let transitions = match &rules.daylight {
+            None => vec![Transition::Immediate(to_period(&std_id))],
+            Some((offset, into, out_of)) => {
+                periods.push(Period {
+                    id: dst_id.clone(),
+                    name: "Daylight".into(),
+                    bias_minutes: -offset,
+                });
+                vec![recurring(&std_id, out_of), recurring(&dst_id, into)]
+            }
+        };
+        let group_id = "0".to_string();
+        TimeZoneDefinition {
+            id: self.id.to_string(),
+            name: Some(self.display_name(rules.standard_offset)),
+            periods,
+            groups: vec![TransitionsGroup {
+                id: group_id.clone(),
+                transitions,
+            }],
+            transitions: vec![Transition::Immediate(TransitionTarget {
+                kind: "Group".into(),
+                id: group_id,
+            })],
+        }
+    }
+
+    /// "(UTC+01:00) Paris": the standard offset and the IANA zone's city.
+    fn display_name(&self, standard_offset: i32) -> String {
+        let sign = if standard_offset < 0 { '-' } else { '+' };
+        let (h, m) = (standard_offset.abs() / 60, standard_offset.abs() % 60);
+        let place = match self.iana.strip_prefix("Etc/") {
+            Some(_) if self.id == "UTC" => "Coordinated Universal Time".to_string(),
+            Some(_) => format!("Coordinated Universal Time{}", &self.id[3..]),
+            None => self
+                .iana
+                .rsplit('/')
+                .next()
+                .unwrap_or(self.iana)
+                .replace('_', " "),
+        };
+        if standard_offset == 0 {
+            format!("(UTC) {place}")
+        } else {
+            format!("(UTC{sign}{h:02}:{m:02}) {place}")
+        }
+    }
+}
+
+fn recurring(period: &str, rule: &YearlyRule) -> Transition {
+    Transition::RecurringDay {
+        to: TransitionTarget {
+            kind: "Period".into(),
+            id: period.to_string(),
+        },
+        time_offset_minutes: rule.time_of_day_minutes,
+        month: rule.month,
+        day_of_week: WEEKDAYS[rule.weekday as usize % 7].into(),
+        occurrence: rule.occurrence,
+    }
+}
+
+/// The rule of a change at `at`, told in the wall-clock time before it (`offset_before`).
+fn yearly_rule(at: Timestamp, offset_before: i32) -> YearlyRule {
+    let offset =
+        jiff::tz::Offset::from_seconds(offset_before * 60).unwrap_or(jiff::tz::Offset::UTC);
+    let local = TimeZone::fixed(offset).to_datetime(at);
+    let day = local.day();
+    let days_in_month = local.date().days_in_month();
+    YearlyRule {
+        time_of_day_minutes: local.hour() as i32 * 60 + local.minute() as i32,
+        month: local.month() as u8,
+        weekday: local.weekday().to_sunday_zero_offset() as u8,
+        occurrence: if day + 7 > days_in_month {
+            -1
+        } else {
+            (day - 1) / 7 + 1
+        },
+    }
+}
+
+/// GetServerTimeZones: the zones asked for (all when `ids` is empty), each in full or as its
+/// id and name; the ids the server does not know come back apart.
+pub fn server_time_zones(
+    ids: &[String],
+    full: bool,
+    year: i16,
+) -> (Vec<TimeZoneDefinition>, Vec<String>) {
+    let shape = |z: &WindowsZone| {
+        let d = z.definition(year);
+        if full { d } else { d.summary() }
+    };
+    if ids.is_empty() {
+        return (all().iter().map(shape).collect(), Vec::new());
+    }
+    let mut found = Vec::new();
+    let mut unknown = Vec::new();
+    for id in ids {
+        match ZONES.iter().find(|z| z.id.eq_ignore_ascii_case(id.trim())) {
+            Some(z) => found.push(shape(z)),
+            None => unknown.push(id.clone()),
+        }
+    }
+    (found, unknown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_mapped_zone_is_in_the_bundled_database() {
+        let lines = include_str!("../data/windows-zones.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .count();
+        assert_eq!(all().len(), lines);
+        assert!((100..=160).contains(&all().len()));
+    }
+
+    #[test]
+    fn european_rules_are_the_last_sundays_of_march_and_october() {
+        let rules = find("W. Europe Standard Time").unwrap().rules(2026);
+        assert_eq!(rules.standard_offset, 60);
+        let (offset, into, out_of) = rules.daylight.unwrap();
+        assert_eq!(offset, 120);
+        assert_eq!(
+            into,
+            YearlyRule {
+                time_of_day_minutes: 120,
+                month: 3,
+                weekday: 0,
+                occurrence: -1
+            }
+        );
+        assert_eq!(
+            out_of,
+            YearlyRule {
+                time_of_day_minutes: 180,
+                month: 10,
+                weekday: 0,
+                occurrence: -1
+            }
+        );
+    }
+
+    #[test]
+    fn us_and_southern_rules_and_zones_without_daylight_time() {
+        let (_, into, out_of) = find("Pacific Standard Time")
+            .unwrap()
+            .rules(2026)
+            .daylight
+            .unwrap();
+        assert_eq!((into.month, into.occurrence), (3, 2));
+        assert_eq!(
+            (out_of.month, out_of.occurrence, out_of.time_of_day_minutes),
+            (11, 1, 120)
+        );
+        let sydney = find("AUS Eastern Standard Time").unwrap().rules(2026);
+        assert_eq!(sydney.standard_offset, 600);
+        let (_, into, out_of) = sydney.daylight.unwrap();
+        assert_eq!((into.month, out_of.month), (10, 4));
+        let india = find("India Standard Time").unwrap().rules(2026);
+        assert_eq!((india.standard_offset, india.daylight), (330, None));
+    }
+
+    #[test]
+    fn definitions_have_exchange_shape_and_names() {
+        let d = find("w. europe standard time").unwrap().definition(2026);
+        assert_eq!(d.id, "W. Europe Standard Time");
+        assert_eq!(d.name.as_deref(), Some("(UTC+01:00) Berlin"));
+        assert_eq!(d.periods[0].bias_minutes, -60);
+        assert_eq!(d.periods[1].bias_minutes, -120);
+        assert_eq!(d.groups[0].transitions.len(), 2);
+        let utc = find("UTC").unwrap().definition(2026);
+        assert_eq!(
+            utc.name.as_deref(),
+            Some("(UTC) Coordinated Universal Time")
+        );
+        assert_eq!(utc.groups[0].transitions.len(), 1);
+        let (found, unknown) =
+            server_time_zones(&["UTC".into(), "Mars Standard Time".into()], false, 2026);
+        assert_eq!(found.len(), 1);
+        assert!(!found[0].is_full());
+        assert_eq!(unknown, vec!["Mars Standard Time".to_string()]);
+    }
+
+    #[test]
+    fn local_times_convert_across_daylight_changes() {
+        let summer = DateTime::new(2026, 7, 1, 12, 0, 0, 0).unwrap();
+        let at = local_to_utc("Romance Standard Time", summer).unwrap();
+        assert_eq!(at.to_string(), "2026-07-01T10:00:00Z");
+        assert_eq!(
+            utc_to_local("Eastern Standard Time", at).unwrap(),
+            DateTime::new(2026, 7, 1, 6, 0, 0, 0).unwrap()
+        );
+        assert_eq!(offset_minutes("Tokyo Standard Time", at), Some(540));
+        assert!(local_to_utc("Nowhere Standard Time", summer).is_none());
+    }
+}
