@@ -6,6 +6,7 @@ import json
 import os
 import pathlib
 import time
+import zoneinfo
 
 import pytest
 
@@ -725,3 +726,38 @@ def test_b19_server_time_zones(world):
     assert berlin.to_server_timezone(full, 2026) in {
         "W. Europe Standard Time", "Romance Standard Time", "Central Europe Standard Time",
         "Central European Standard Time", "W. Central Africa Standard Time"}
+
+
+def test_b20_automatic_replies_set_and_read(world):
+    """Get/SetUserOofSettings through exchangelib: enabled, scheduled, disabled; a window
+    that has ended is refused with Exchange's code; another mailbox's settings are not read."""
+    import datetime
+    from exchangelib.settings import OofSettings
+    from exchangelib.errors import ErrorInvalidScheduledOofDuration, ErrorAccessDenied
+    from exchangelib.services import GetUserOofSettings, SetUserOofSettings
+
+    class Unchecked(OofSettings):
+        # Sent as is: exchangelib's own check would refuse it before the server sees it.
+        def clean(self, version=None):
+            pass
+
+    utc = zoneinfo.ZoneInfo("UTC")
+    a = world.account()
+    on = OofSettings(state=OofSettings.ENABLED, external_audience="Known",
+                     internal_reply="Back Monday", external_reply="Away")
+    a.oof_settings = on
+    assert a.oof_settings == on
+    start = datetime.datetime.now(utc).replace(microsecond=0) + datetime.timedelta(days=1)
+    planned = OofSettings(state=OofSettings.SCHEDULED, external_audience="All", internal_reply="Holiday",
+                          external_reply="Holiday", start=start, end=start + datetime.timedelta(days=7))
+    a.oof_settings = planned
+    got = a.oof_settings
+    assert (got.state, got.start, got.end) == ("Scheduled", planned.start, planned.end)
+    past = Unchecked(state=OofSettings.SCHEDULED, external_audience="All", internal_reply="x", external_reply="x",
+                     start=EWSDateTime(2001, 1, 1, tzinfo=UTC), end=EWSDateTime(2001, 1, 2, tzinfo=UTC))
+    with pytest.raises(ErrorInvalidScheduledOofDuration):
+        SetUserOofSettings(account=a).get(oof_settings=past, mailbox=Mailbox(email_address=a.primary_smtp_address))
+    with pytest.raises(ErrorAccessDenied):
+        GetUserOofSettings(account=a).get(mailbox=Mailbox(email_address="bob@contoso.com"))
+    a.oof_settings = OofSettings(state=OofSettings.DISABLED)
+    assert a.oof_settings.state == "Disabled"

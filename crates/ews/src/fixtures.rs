@@ -384,6 +384,32 @@ fn samples() -> Vec<(&'static str, Response)> {
             ),
         ),
         (
+            "getuseroofsettings_scheduled",
+            Response::new(
+                "GetUserOofSettings",
+                vec![ResponseMessage::success(Payload::OofSettings(
+                    crate::availability::OofSettings {
+                        state: "Scheduled".into(),
+                        external_audience: "Known".into(),
+                        start: Some("2030-01-01T00:00:00Z".into()),
+                        end: Some("2030-01-02T00:00:00Z".into()),
+                        internal_reply: "In the pub".into(),
+                        external_reply: "At dinner".into(),
+                    },
+                ))],
+            ),
+        ),
+        (
+            "setuseroofsettings_refused",
+            Response::new(
+                "SetUserOofSettings",
+                vec![ResponseMessage::error(
+                    "ErrorInvalidScheduledOofDuration",
+                    "The scheduled automatic-reply window must start before it ends, and end in the future.",
+                )],
+            ),
+        ),
+        (
             "getservertimezones_full",
             Response::new(
                 "GetServerTimeZones",

@@ -5,6 +5,7 @@
 
 pub mod attachment;
 pub mod autodiscover;
+pub mod availability;
 pub mod request;
 pub mod response;
 pub mod rules;

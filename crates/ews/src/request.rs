@@ -487,6 +487,18 @@ pub enum Operation {
         user_ids: Vec<UserId>,
     },
     GetRoomLists,
+    GetUserOofSettings {
+        mailbox: String,
+    },
+    SetUserOofSettings {
+        mailbox: String,
+        settings: crate::availability::OofSettings,
+    },
+    GetUserAvailability {
+        time_zone: crate::availability::LegacyTimeZone,
+        mailboxes: Vec<crate::availability::MailboxData>,
+        free_busy: Option<crate::availability::FreeBusyViewOptions>,
+    },
     GetServerTimeZones {
         /// `@ReturnFullTimeZoneData` (default true): periods and transitions, or ids and names.
         return_full_data: bool,
@@ -608,6 +620,9 @@ impl Operation {
             Operation::GetDelegate { .. } => "GetDelegate",
             Operation::GetRoomLists => "GetRoomLists",
             Operation::GetServerTimeZones { .. } => "GetServerTimeZones",
+            Operation::GetUserOofSettings { .. } => "GetUserOofSettings",
+            Operation::SetUserOofSettings { .. } => "SetUserOofSettings",
+            Operation::GetUserAvailability { .. } => "GetUserAvailability",
             Operation::GetRooms { .. } => "GetRooms",
             Operation::GetSearchableMailboxes { .. } => "GetSearchableMailboxes",
             Operation::ExpandDL { .. } => "ExpandDL",
@@ -864,6 +879,31 @@ impl Operation {
                     .unwrap_or_default(),
             },
             "GetRoomLists" => Operation::GetRoomLists,
+            "GetUserOofSettingsRequest" => Operation::GetUserOofSettings {
+                mailbox: crate::availability::mailbox_address(op),
+            },
+            "SetUserOofSettingsRequest" => Operation::SetUserOofSettings {
+                mailbox: crate::availability::mailbox_address(op),
+                settings: op
+                    .child("UserOofSettings")
+                    .map(crate::availability::OofSettings::parse)
+                    .ok_or_else(|| bad("SetUserOofSettingsRequest needs t:UserOofSettings"))?,
+            },
+            "GetUserAvailabilityRequest" => Operation::GetUserAvailability {
+                time_zone: op
+                    .child("TimeZone")
+                    .map(crate::availability::LegacyTimeZone::parse)
+                    .unwrap_or_default(),
+                mailboxes: op
+                    .child("MailboxDataArray")
+                    .into_iter()
+                    .flat_map(|a| a.children_named("MailboxData"))
+                    .map(crate::availability::MailboxData::parse)
+                    .collect(),
+                free_busy: op
+                    .child("FreeBusyViewOptions")
+                    .map(crate::availability::FreeBusyViewOptions::parse),
+            },
             "GetServerTimeZones" => Operation::GetServerTimeZones {
                 return_full_data: op
                     .attr("ReturnFullTimeZoneData")
@@ -924,7 +964,13 @@ impl Operation {
     }
 
     fn write(&self, w: &mut Writer) {
-        let name = format!("m:{}", self.name());
+        let name = match self {
+            // The availability service's requests keep their own element names.
+            Operation::GetUserOofSettings { .. }
+            | Operation::SetUserOofSettings { .. }
+            | Operation::GetUserAvailability { .. } => format!("m:{}Request", self.name()),
+            _ => format!("m:{}", self.name()),
+        };
         let ids = |w: &mut Writer, container: &str, ids: &[ItemId]| {
             w.open(container, &[]);
             for id in ids {
@@ -1355,6 +1401,32 @@ impl Operation {
                 w.close(&name);
             }
             Operation::GetRoomLists => w.empty(&name, &[]),
+            Operation::GetUserOofSettings { mailbox } => {
+                w.open(&name, &[]);
+                crate::availability::write_mailbox(w, mailbox);
+                w.close(&name);
+            }
+            Operation::SetUserOofSettings { mailbox, settings } => {
+                w.open(&name, &[]);
+                crate::availability::write_mailbox(w, mailbox);
+                settings.write(w, "t:UserOofSettings");
+                w.close(&name);
+            }
+            Operation::GetUserAvailability {
+                time_zone,
+                mailboxes,
+                free_busy,
+            } => {
+                w.open(&name, &[]);
+                time_zone.write(w, "t:TimeZone");
+                w.open("m:MailboxDataArray", &[]);
+                mailboxes.iter().for_each(|m| m.write(w));
+                w.close("m:MailboxDataArray");
+                if let Some(f) = free_busy {
+                    f.write(w);
+                }
+                w.close(&name);
+            }
             Operation::GetServerTimeZones {
                 return_full_data,
                 ids,

@@ -89,6 +89,10 @@ pub enum Payload {
     RoomLists(Vec<crate::types::EmailAddress>),
     /// GetRooms' `m:Rooms` (`t:Room/t:Id` each).
     Rooms(Vec<crate::types::EmailAddress>),
+    /// GetUserOofSettings' `t:OofSettings` (with `m:AllowExternalOof`).
+    OofSettings(crate::availability::OofSettings),
+    /// GetUserAvailability's `m:FreeBusyView` for one mailbox.
+    FreeBusyView(crate::availability::FreeBusyView),
     /// GetServerTimeZones' `m:TimeZoneDefinitions`.
     TimeZoneDefinitions(Vec<crate::timezone::TimeZoneDefinition>),
     /// MarkAsJunk's `m:MovedItemId`, when the item was moved.
@@ -152,6 +156,11 @@ impl ResponseMessage {
     /// What a message holds: text, code, and payload (inside `m:{Op}ResponseMessage`, or
     /// directly inside the response element for the operations answered that way).
     fn write_content(&self, w: &mut Writer) {
+        self.write_status(w);
+        self.write_payload(w);
+    }
+
+    fn write_status(&self, w: &mut Writer) {
         if let Some(t) = &self.text {
             w.leaf("m:MessageText", t);
         }
@@ -159,6 +168,18 @@ impl ResponseMessage {
         if self.class != ResponseClass::Success {
             w.leaf("m:DescriptiveLinkKey", "0");
         }
+    }
+
+    /// The availability service's form: the status in an `m:ResponseMessage`, the payload
+    /// beside it.
+    fn write_availability(&self, w: &mut Writer) {
+        w.open("m:ResponseMessage", &[("ResponseClass", self.class.name())]);
+        self.write_status(w);
+        w.close("m:ResponseMessage");
+        self.write_payload(w);
+    }
+
+    fn write_payload(&self, w: &mut Writer) {
         match &self.payload {
             Payload::None => {}
             Payload::Folders(f) => {
@@ -229,6 +250,11 @@ impl ResponseMessage {
                 }
                 w.close("m:Rooms");
             }
+            Payload::OofSettings(o) => {
+                o.write(w, "t:OofSettings");
+                w.leaf("m:AllowExternalOof", "All");
+            }
+            Payload::FreeBusyView(v) => v.write(w),
             Payload::TimeZoneDefinitions(zones) => {
                 w.open("m:TimeZoneDefinitions", &[]);
                 zones
@@ -257,6 +283,21 @@ impl ResponseMessage {
                 w.close("m:ResolutionSet");
             }
         }
+    }
+
+    /// Reads the availability service's form: the status from `m:ResponseMessage`, the
+    /// payload from beside it.
+    fn parse_availability(el: &Element) -> ResponseMessage {
+        let mut m = match el.child("ResponseMessage") {
+            Some(r) => ResponseMessage::parse(r),
+            None => ResponseMessage::error("ErrorSchemaValidation", "no m:ResponseMessage"),
+        };
+        if let Some(o) = el.child("OofSettings") {
+            m.payload = Payload::OofSettings(crate::availability::OofSettings::parse(o));
+        } else if let Some(v) = el.child("FreeBusyView") {
+            m.payload = Payload::FreeBusyView(crate::availability::FreeBusyView::parse(v));
+        }
+        m
     }
 
     fn parse(el: &Element) -> ResponseMessage {
@@ -489,6 +530,20 @@ impl Response {
         w.open("s:Body", &[("xmlns:m", NS_MESSAGES), ("xmlns:t", NS_TYPES)]);
         let name = format!("m:{}Response", self.operation);
         match self.messages.first() {
+            Some(m) if is_oof(&self.operation) => {
+                w.open(&name, &[]);
+                m.write_availability(&mut w);
+            }
+            _ if self.operation == "GetUserAvailability" => {
+                w.open(&name, &[]);
+                w.open("m:FreeBusyResponseArray", &[]);
+                for m in &self.messages {
+                    w.open("m:FreeBusyResponse", &[]);
+                    m.write_availability(&mut w);
+                    w.close("m:FreeBusyResponse");
+                }
+                w.close("m:FreeBusyResponseArray");
+            }
             Some(m) if is_single_message(&self.operation) => {
                 w.open(&name, &[("ResponseClass", m.class.name())]);
                 m.write_content(&mut w);
@@ -563,7 +618,15 @@ impl Response {
                 version: v.and_then(|v| v.attr("Version")).unwrap_or("").to_string(),
             },
             deliver_meeting_requests: resp.child_text("DeliverMeetingRequests"),
-            messages: if is_single_message(&operation) {
+            messages: if is_oof(&operation) {
+                vec![ResponseMessage::parse_availability(resp)]
+            } else if operation == "GetUserAvailability" {
+                resp.child("FreeBusyResponseArray")
+                    .into_iter()
+                    .flat_map(|a| a.children_named("FreeBusyResponse"))
+                    .map(ResponseMessage::parse_availability)
+                    .collect()
+            } else if is_single_message(&operation) {
                 vec![ResponseMessage::parse(resp)]
             } else {
                 resp.child("ResponseMessages")
@@ -575,6 +638,11 @@ impl Response {
             operation,
         })
     }
+}
+
+/// The automatic-reply operations: one `m:ResponseMessage`, the settings beside it.
+pub fn is_oof(operation: &str) -> bool {
+    matches!(operation, "GetUserOofSettings" | "SetUserOofSettings")
 }
 
 /// Operations whose answer is one message written in the response element itself

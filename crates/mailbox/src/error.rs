@@ -53,6 +53,10 @@ pub enum MailboxError {
     InvalidSyncStateData,
     #[error("There are no public folder servers available.")]
     NoPublicFolderReplicaAvailable,
+    #[error(
+        "The scheduled automatic-reply window must start before it ends, and end in the future."
+    )]
+    InvalidScheduledOofDuration,
     #[error("The folder cannot be emptied.")]
     CannotEmptyFolder,
     #[error(transparent)]
@@ -84,6 +88,7 @@ impl MailboxError {
             MailboxError::ObjectTypeChanged => "ErrorObjectTypeChanged",
             MailboxError::MoveCopyFailed(_) => "ErrorMoveCopyFailed",
             MailboxError::CannotEmptyFolder => "ErrorCannotEmptyFolder",
+            MailboxError::InvalidScheduledOofDuration => "ErrorInvalidScheduledOofDuration",
             MailboxError::InvalidSyncStateData => "ErrorInvalidSyncStateData",
             MailboxError::NoPublicFolderReplicaAvailable => "ErrorNoPublicFolderReplicaAvailable",
             MailboxError::AttachmentSizeLimitExceeded(_) => "ErrorAttachmentSizeLimitExceeded",

@@ -21,6 +21,9 @@ pub struct StoredFolderProperties {
     /// The Inbox keeps the mailbox's rules.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<crate::rules::StoredRule>,
+    /// The root folder keeps the mailbox's automatic-reply settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oof: Option<crate::oof::StoredOof>,
 }
 
 impl StoredFolderProperties {

@@ -178,6 +178,11 @@ async fn dispatch(
         state.folder_trees.clear();
         return r;
     }
+    if let Operation::SetUserOofSettings { mailbox, settings } = op {
+        let r = calendar::set_oof(&mut ctx, mailbox, settings).await;
+        state.folder_trees.clear();
+        return r;
+    }
     if let Some(r) = folders::write(&mut ctx, op).await {
         // This process sees its own folder writes at once; others through the store's feed.
         state.folder_trees.clear();
@@ -189,6 +194,7 @@ async fn dispatch(
         }
         Operation::FindFolder(f) => folders::find_folder(&ctx, f).await,
         Operation::FindItem(f) => items::find_item(&ctx, f).await,
+        Operation::GetUserOofSettings { mailbox } => calendar::get_oof(&ctx, mailbox),
         Operation::GetItem { shape, item_ids } => items::get_item(&ctx, shape, item_ids).await,
         Operation::CreateItem {
             message_disposition,
@@ -306,7 +312,13 @@ async fn dispatch(
         Operation::DeleteAttachment { attachment_ids } => {
             attachments::delete(&ctx, attachment_ids).await
         }
-        _ => unreachable!("answered above"),
+        other => Ok(vec![ResponseMessage::error(
+            "ErrorInvalidOperation",
+            format!(
+                "The operation '{}' is not supported by this server.",
+                other.name()
+            ),
+        )]),
     }
 }
 
