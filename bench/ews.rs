@@ -412,6 +412,7 @@ fn find(restriction: Option<ews::Restriction>, offset: u32) -> String {
     envelope(ews::Operation::FindItem(ews::Find {
         shape: ews::Shape::id_only(),
         paging: Some(ews::IndexedPageView::new(10, offset)),
+        calendar_view: None,
         restriction,
         sort: vec![ews::FieldOrder {
             path: Some(ews::PropertyPath::field("item:DateTimeReceived")),

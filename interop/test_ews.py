@@ -250,7 +250,7 @@ def test_a16_impersonation_needs_the_role(world):
 def test_a17_unsupported_operation(world):
     a = world.account()
     with pytest.raises((ErrorInvalidOperation, ErrorSchemaValidation)):
-        a.oof_settings
+        list(a.contacts.people())
 
 
 def test_a18_missing_distinguished_folder(world):
@@ -761,3 +761,42 @@ def test_b20_automatic_replies_set_and_read(world):
         GetUserOofSettings(account=a).get(mailbox=Mailbox(email_address="bob@contoso.com"))
     a.oof_settings = OofSettings(state=OofSettings.DISABLED)
     assert a.oof_settings.state == "Disabled"
+
+
+def test_b21_calendar_view_over_a_weekly_series(world):
+    """A weekly series made in Copenhagen time, read through CalendarView from a New York
+    account: each occurrence at the same instant, across the change to summer time; one
+    occurrence moved and one deleted show as such, and the master says so."""
+    import datetime
+    from exchangelib import CalendarItem
+    from exchangelib.recurrence import Recurrence, WeeklyPattern
+    from exchangelib.items.calendar_item import EXCEPTION, OCCURRENCE, RECURRING_MASTER
+    cph, nyc = zoneinfo.ZoneInfo("Europe/Copenhagen"), zoneinfo.ZoneInfo("America/New_York")
+    a = world.account()
+    start = datetime.datetime(2026, 3, 16, 9, tzinfo=cph)  # a Monday, winter time
+    master = CalendarItem(folder=a.calendar, subject="b21 weekly", start=start, end=start + datetime.timedelta(hours=1),
+                          recurrence=Recurrence(pattern=WeeklyPattern(interval=1, weekdays=[1, 3]), start=start.date(),
+                                                number=6)).save()
+    master.refresh()
+    assert master.type == RECURRING_MASTER
+    window = (datetime.datetime(2026, 3, 16, tzinfo=cph), datetime.datetime(2026, 4, 1, tzinfo=cph))
+    view = [i for i in a.calendar.view(*window) if i.subject == "b21 weekly"]
+    assert [i.start.astimezone(cph).strftime("%a %d %H:%M") for i in view] == [
+        "Mon 16 09:00", "Wed 18 09:00", "Mon 23 09:00", "Wed 25 09:00", "Mon 30 09:00"]
+    assert all(i.type == OCCURRENCE for i in view)
+    # Seen from New York the instants are the same (12 March to 29 March NY is already on summer time).
+    b = Account("alice@contoso.com", config=a.protocol.config, autodiscover=False, access_type=DELEGATE,
+                default_timezone=nyc)
+    seen = [i.start for i in b.calendar.view(*window) if i.subject == "b21 weekly"]
+    assert seen == [i.start for i in view]
+    moved = view[1]
+    moved.start += datetime.timedelta(hours=2)
+    moved.end += datetime.timedelta(hours=2)
+    moved.save(update_fields=["start", "end"])
+    view[2].delete()
+    master.refresh()
+    assert len(master.modified_occurrences) == 1 and len(master.deleted_occurrences) == 1
+    again = [i for i in a.calendar.view(*window) if i.subject == "b21 weekly"]
+    assert len(again) == 4
+    assert again[1].type == EXCEPTION and again[1].start.astimezone(cph).hour == 11
+    master.delete()

@@ -21,8 +21,8 @@ mod fixtures;
 
 pub use attachment::{Attachment, AttachmentContent, AttachmentId};
 pub use request::{
-    ConnectingSid, Find, FolderChange, FolderUpdate, Header, ItemChange, ItemUpdate, Operation,
-    Request, Traversal, UploadItem, UserId,
+    CalendarView, ConnectingSid, Find, FolderChange, FolderUpdate, Header, ItemChange, ItemUpdate,
+    Operation, Request, Traversal, UploadItem, UserId,
 };
 pub use response::{
     Fault, MailTips, MailTipsConfiguration, Payload, Response, ResponseClass, ResponseMessage,

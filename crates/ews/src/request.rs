@@ -333,12 +333,45 @@ impl Traversal {
     }
 }
 
+/// `m:CalendarView`: calendar items and occurrences that overlap `start`..`end` (xs:dateTime).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CalendarView {
+    pub start: String,
+    pub end: String,
+    pub max_entries: Option<u32>,
+}
+
+impl CalendarView {
+    fn parse(el: &Element) -> CalendarView {
+        CalendarView {
+            start: el.attr("StartDate").unwrap_or("").to_string(),
+            end: el.attr("EndDate").unwrap_or("").to_string(),
+            max_entries: el
+                .attr("MaxEntriesReturned")
+                .and_then(|m| m.trim().parse().ok()),
+        }
+    }
+
+    fn write(&self, w: &mut Writer) {
+        let max = self.max_entries.map(|m| m.to_string());
+        let mut attrs = Vec::new();
+        if let Some(m) = &max {
+            attrs.push(("MaxEntriesReturned", m.as_str()));
+        }
+        attrs.push(("StartDate", self.start.as_str()));
+        attrs.push(("EndDate", self.end.as_str()));
+        w.empty("m:CalendarView", &attrs);
+    }
+}
+
 /// A search: shape, paging, restriction and sort order over parent folders.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Find {
     pub traversal: Traversal,
     pub shape: Shape,
     pub paging: Option<IndexedPageView>,
+    /// FindItem's `m:CalendarView`: the occurrences in a window instead of a page of items.
+    pub calendar_view: Option<CalendarView>,
     pub restriction: Option<Restriction>,
     pub sort: Vec<FieldOrder>,
     pub parent_folder_ids: Vec<FolderRef>,
@@ -570,6 +603,7 @@ fn find(op: &Element, view: &str) -> Result<Find, EwsError> {
         traversal: Traversal::parse(op.attr("Traversal"))?,
         shape: Shape::parse(op.child(shape_name))?,
         paging: op.child(view).map(IndexedPageView::parse).transpose()?,
+        calendar_view: op.child("CalendarView").map(CalendarView::parse),
         restriction: op
             .child("Restriction")
             .and_then(|r| r.elements().next())
@@ -681,7 +715,16 @@ impl Operation {
                     .into_iter()
                     .flat_map(|c| c.children_named("ItemChange"))
                     .map(|ch| ItemChange {
-                        item_id: ch.child("ItemId").map(ItemId::parse).unwrap_or_default(),
+                        item_id: ch
+                            .elements()
+                            .find(|e| {
+                                matches!(
+                                    e.name.as_str(),
+                                    "ItemId" | "OccurrenceItemId" | "RecurringMasterItemId"
+                                )
+                            })
+                            .map(ItemId::parse)
+                            .unwrap_or_default(),
                         updates: ItemUpdate::parse_all(ch.child("Updates")),
                     })
                     .collect(),
@@ -1025,6 +1068,9 @@ impl Operation {
                             "m:IndexedPageFolderView"
                         },
                     );
+                }
+                if let Some(v) = &f.calendar_view {
+                    v.write(w);
                 }
                 if let Some(r) = &f.restriction {
                     w.open("m:Restriction", &[]);

@@ -72,6 +72,18 @@ pub fn minutes_duration(minutes: i32) -> String {
 pub struct ItemId {
     pub id: String,
     pub change_key: Option<String>,
+    /// Set when the id came as `t:OccurrenceItemId` or `t:RecurringMasterItemId`: the item
+    /// meant is an occurrence of the series `id` names, or the series of the occurrence.
+    pub occurrence: Option<OccurrenceRef>,
+}
+
+/// How a request names a calendar item through its series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OccurrenceRef {
+    /// `t:OccurrenceItemId`: the `InstanceIndex`-th (1-based) occurrence of the master `id`.
+    Instance(u32),
+    /// `t:RecurringMasterItemId`: the master of the occurrence `id`.
+    MasterOf,
 }
 
 pub type FolderId = ItemId;
@@ -81,17 +93,59 @@ impl ItemId {
         ItemId {
             id: id.into(),
             change_key: Some(change_key.into()),
+            occurrence: None,
         }
     }
 
     pub fn parse(el: &Element) -> ItemId {
-        ItemId {
-            id: el.attr("Id").unwrap_or("").to_string(),
-            change_key: el.attr("ChangeKey").map(str::to_string),
+        let change_key = el.attr("ChangeKey").map(str::to_string);
+        match el.name.as_str() {
+            "OccurrenceItemId" => ItemId {
+                id: el.attr("RecurringMasterId").unwrap_or("").to_string(),
+                change_key,
+                occurrence: Some(OccurrenceRef::Instance(
+                    el.attr("InstanceIndex")
+                        .and_then(|i| i.trim().parse().ok())
+                        .unwrap_or(0),
+                )),
+            },
+            "RecurringMasterItemId" => ItemId {
+                id: el.attr("OccurrenceId").unwrap_or("").to_string(),
+                change_key,
+                occurrence: Some(OccurrenceRef::MasterOf),
+            },
+            _ => ItemId {
+                id: el.attr("Id").unwrap_or("").to_string(),
+                change_key,
+                occurrence: None,
+            },
         }
     }
 
     pub fn write(&self, w: &mut Writer, name: &str) {
+        let ck = self.change_key.as_deref().unwrap_or("");
+        match self.occurrence {
+            Some(OccurrenceRef::Instance(i)) => {
+                let index = i.to_string();
+                w.empty(
+                    "t:OccurrenceItemId",
+                    &[
+                        ("RecurringMasterId", &self.id),
+                        ("ChangeKey", ck),
+                        ("InstanceIndex", &index),
+                    ],
+                );
+                return;
+            }
+            Some(OccurrenceRef::MasterOf) => {
+                w.empty(
+                    "t:RecurringMasterItemId",
+                    &[("OccurrenceId", &self.id), ("ChangeKey", ck)],
+                );
+                return;
+            }
+            None => {}
+        }
         match &self.change_key {
             Some(ck) => w.empty(name, &[("Id", &self.id), ("ChangeKey", ck)]),
             None => w.empty(name, &[("Id", &self.id)]),
@@ -753,6 +807,8 @@ pub fn is_boolean_element(name: &str) -> bool {
     name.starts_with("Is")
         || name == "ReminderIsSet"
         || name.ends_with("Requested")
+        || name.starts_with("Allow")
+        || name == "MeetingRequestWasSent"
         || name == "HasAttachments"
 }
 

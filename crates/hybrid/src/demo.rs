@@ -436,6 +436,7 @@ fn find_items(folder: &str) -> ews::Request {
     ews::Request::new(ews::Operation::FindItem(ews::Find {
         shape: ews::Shape::with(&["item:Subject", "item:ItemClass", "item:IsDraft"]),
         paging: Some(ews::IndexedPageView::new(100, 0)),
+        calendar_view: None,
         parent_folder_ids: vec![ews::FolderRef::distinguished(folder)],
         ..Default::default()
     }))

@@ -57,6 +57,10 @@ pub enum MailboxError {
         "The scheduled automatic-reply window must start before it ends, and end in the future."
     )]
     InvalidScheduledOofDuration,
+    #[error("The occurrence index is out of the recurrence's range.")]
+    OccurrenceOutOfRange,
+    #[error("The occurrence was deleted from the recurrence.")]
+    OccurrenceDeleted,
     #[error("The folder cannot be emptied.")]
     CannotEmptyFolder,
     #[error(transparent)]
@@ -88,6 +92,10 @@ impl MailboxError {
             MailboxError::ObjectTypeChanged => "ErrorObjectTypeChanged",
             MailboxError::MoveCopyFailed(_) => "ErrorMoveCopyFailed",
             MailboxError::CannotEmptyFolder => "ErrorCannotEmptyFolder",
+            MailboxError::OccurrenceOutOfRange => {
+                "ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange"
+            }
+            MailboxError::OccurrenceDeleted => "ErrorCalendarOccurrenceIsDeletedFromRecurrence",
             MailboxError::InvalidScheduledOofDuration => "ErrorInvalidScheduledOofDuration",
             MailboxError::InvalidSyncStateData => "ErrorInvalidSyncStateData",
             MailboxError::NoPublicFolderReplicaAvailable => "ErrorNoPublicFolderReplicaAvailable",

@@ -217,6 +217,7 @@ fn made(mailbox: &str, folder_id: &str, src: &Item, now: i64) -> (ItemRow, Store
     };
     let mut props = StoredProperties::default();
     apply(&mut row, &mut props, src, false);
+    crate::calendar::normalize(&row, &mut props);
     finish(&mut row, &props, now);
     (row, props)
 }
@@ -265,6 +266,7 @@ pub fn apply_updates(
             }
         }
     }
+    crate::calendar::normalize(row, props);
     finish(row, props, now);
     Ok(())
 }
@@ -365,6 +367,10 @@ pub fn to_ews(
         .filter(|e| w.extended(&e.uri.key()))
         .cloned()
         .collect();
+    if crate::calendar::is_calendar_item(row) {
+        let computed = crate::calendar::computed(row, props, &|name| w.field(name));
+        item.other.extend(computed);
+    }
     if w.field("Attachments") && !props.attachments.is_empty() {
         item.attachments = Some(crate::attachments::summaries(&props.attachments, &row.id));
     }

@@ -5,6 +5,7 @@
 
 mod attachments;
 mod body;
+pub mod calendar;
 mod config;
 mod error;
 mod export;
@@ -13,6 +14,7 @@ mod item;
 mod mime;
 mod oof;
 mod props;
+mod recurrence;
 mod reply;
 mod rules;
 mod search;

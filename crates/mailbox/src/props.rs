@@ -18,6 +18,9 @@ pub struct StoredProperties {
     pub extended: Vec<ExtendedProperty>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<crate::attachments::StoredAttachment>,
+    /// A calendar item's series end, changed and deleted occurrences.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<crate::calendar::CalendarState>,
 }
 
 /// Kept single-value properties are indexed under `field:<element name>`, so that restrictions
@@ -166,6 +169,15 @@ impl StoredProperties {
             key: store::BLOB_REFERENCE_KEY.into(),
             text,
         }));
+        if let Some(c) = &self.calendar {
+            out.push(ItemValue {
+                key: crate::calendar::SERIES_END_KEY.into(),
+                text: c
+                    .series_end_ms
+                    .map(crate::search::format_time)
+                    .unwrap_or_else(|| crate::calendar::NO_END.into()),
+            });
+        }
         out.extend(self.other.iter().filter_map(|o| {
             let text = self.simple(&o.name)?;
             Some(ItemValue {

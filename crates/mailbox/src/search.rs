@@ -141,6 +141,13 @@ impl Restriction {
                     }
                     _ => value,
                 };
+                // A calendar item's times are kept in UTC; compare them in UTC too.
+                let value = match &field {
+                    Field::Extended { key, .. } if crate::calendar::is_time_key(key) => {
+                        parse_time_ms(&value).map(format_time).unwrap_or(value)
+                    }
+                    _ => value,
+                };
                 Restriction::Compare(field, op, value)
             }
             ews::Restriction::Contains {

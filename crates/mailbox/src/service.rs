@@ -97,12 +97,12 @@ pub struct Mailbox {
 /// The identity of PR_MESSAGE_SIZE_EXTENDED.
 const FOLDER_SIZE_KEY: &str = "PropertyTag=0xe08";
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     store::now_ms()
 }
 
 /// A change key a client sends back must have the form this server gives out.
-fn check_change_key(ck: Option<&str>) -> Result<(), MailboxError> {
+pub(crate) fn check_change_key(ck: Option<&str>) -> Result<(), MailboxError> {
     match ck {
         Some(ck) if item::change_key_version(ck).is_none() => Err(MailboxError::InvalidChangeKey),
         _ => Ok(()),
@@ -536,7 +536,11 @@ impl Mailbox {
         updates: &[ews::ItemUpdate],
         conflict: ConflictResolution,
     ) -> Result<(ItemRow, StoredProperties), MailboxError> {
-        let (mut row, mut props) = self.item(&id.id).await?;
+        if let Some((master, index)) = crate::calendar::occurrence_named(id) {
+            check_change_key(id.change_key.as_deref())?;
+            return self.update_occurrence(&master, index, updates).await;
+        }
+        let (mut row, mut props) = self.item(&crate::calendar::plain_id(id)).await?;
         check_change_key(id.change_key.as_deref())?;
         if row.immutable {
             return Err(MailboxError::Immutable("changed"));
@@ -596,7 +600,11 @@ impl Mailbox {
         id: &ews::ItemId,
         delete_type: &str,
     ) -> Result<(), MailboxError> {
-        let (mut row, _) = self.item(&id.id).await?;
+        if let Some((master, index)) = crate::calendar::occurrence_named(id) {
+            check_change_key(id.change_key.as_deref())?;
+            return self.delete_occurrence(&master, index).await;
+        }
+        let (mut row, _) = self.item(&crate::calendar::plain_id(id)).await?;
         check_change_key(id.change_key.as_deref())?;
         if row.immutable {
             return Err(MailboxError::Immutable("deleted"));

@@ -214,6 +214,7 @@ impl Mailbox {
                     changes.push(SyncChange::Delete(ItemId {
                         id,
                         change_key: None,
+                        occurrence: None,
                     }))
                 }
                 (_, _, None) => {}

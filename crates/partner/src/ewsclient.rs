@@ -158,6 +158,7 @@ pub fn find_marked(folder: &str, work_id: &str) -> Request {
     Request::new(Operation::FindItem(ews::Find {
         shape: Shape::with(&["item:IsDraft"]),
         paging: Some(IndexedPageView::new(1, 0)),
+        calendar_view: None,
         restriction: Some(Restriction::Compare {
             op: ews::ComparisonOp::IsEqualTo,
             path: Some(PropertyPath::Extended(marker_uri())),
@@ -174,6 +175,7 @@ pub fn finalize_in_purges(id: &str) -> Request {
         item_id: ItemId {
             id: id.into(),
             change_key: None,
+            occurrence: None,
         },
         updates: Vec::new(),
         make_item_immutable: true,

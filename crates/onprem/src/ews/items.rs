@@ -54,6 +54,17 @@ pub async fn find_item(
                 continue;
             }
         };
+        if find.calendar_view.is_some() && (find.restriction.is_some() || !find.sort.is_empty()) {
+            out.push(ResponseMessage::error(
+                "ErrorInvalidOperation",
+                "Restrictions and sort order may not be specified for a CalendarView.",
+            ));
+            continue;
+        }
+        if let Some(view) = &find.calendar_view {
+            out.push(calendar_view(ctx, folder, view, &find.shape).await?);
+            continue;
+        }
         let page = if find.traversal == ews::Traversal::Associated {
             mailbox::ItemPage {
                 items: Vec::new(),
@@ -85,9 +96,12 @@ pub async fn get_item(
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        let r = match ctx.mbox.item(&id.id).await {
-            Ok((row, props)) => {
+        let r = match ctx.mbox.item_or_occurrence(id).await {
+            Ok((row, props, occurrence)) => {
                 let mut item = ctx.mbox.item_to_ews(&row, &props, shape, true);
+                if let Some(o) = &occurrence {
+                    mailbox::calendar::as_occurrence(&mut item, &row, o);
+                }
                 let mime_asked = shape.include_mime_content
                     || shape
                         .additional
@@ -274,9 +288,19 @@ pub async fn update_item(
                     conflicts: 0,
                 })
             }
-            other => other.map(|(row, props)| Payload::UpdatedItems {
-                items: vec![id_only(ctx, &row, &props)],
-                conflicts: 0,
+            other => other.map(|(row, props)| {
+                let mut item = id_only(ctx, &row, &props);
+                // An occurrence changed is answered with its own id, not its series'.
+                if let Some((master, index)) = mailbox::calendar::occurrence_named(&ch.item_id) {
+                    item.item_id = Some(ItemId::new(
+                        mailbox::calendar::occurrence_id(&master, index),
+                        mailbox::change_key(row.version),
+                    ));
+                }
+                Payload::UpdatedItems {
+                    items: vec![item],
+                    conflicts: 0,
+                }
             }),
         };
         out.push(message(r)?);
@@ -469,4 +493,46 @@ pub async fn sync_items(
         r.map(Payload::SyncFolderItems),
         Payload::SyncFolderItems(ews::SyncAnswer::empty()),
     )?])
+}
+
+/// FindItem with a CalendarView: single items and the occurrences of series in the window.
+async fn calendar_view(
+    ctx: &Context<'_>,
+    folder: &store::FolderRow,
+    view: &ews::CalendarView,
+    shape: &Shape,
+) -> Result<ResponseMessage, MailboxError> {
+    let (Some(from), Some(to)) = (
+        mailbox::parse_time_ms(&view.start),
+        mailbox::parse_time_ms(&view.end),
+    ) else {
+        return Ok(ResponseMessage::error(
+            "ErrorInvalidRequest",
+            "The CalendarView's StartDate and EndDate must be dates and times.",
+        ));
+    };
+    if to < from {
+        return Ok(ResponseMessage::error(
+            "ErrorCalendarEndDateIsEarlierThanStartDate",
+            "EndDate is earlier than StartDate",
+        ));
+    }
+    let max = view.max_entries.unwrap_or(1000).clamp(1, 1000) as usize;
+    let (entries, all) = ctx.mbox.calendar_view(folder, from, to, max).await?;
+    let items: Vec<Item> = entries
+        .iter()
+        .map(|(row, props, o)| {
+            let mut item = ctx.mbox.item_to_ews(row, props, shape, false);
+            if o.index > 0 {
+                mailbox::calendar::as_occurrence(&mut item, row, o);
+            }
+            item
+        })
+        .collect();
+    Ok(ResponseMessage::success(Payload::FoundItems(RootFolder {
+        indexed_paging_offset: 0,
+        total_items_in_view: items.len(),
+        includes_last_item_in_range: all,
+        entries: items,
+    })))
 }

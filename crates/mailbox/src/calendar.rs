@@ -1,0 +1,814 @@
+//! Calendar items: their times kept in UTC as Exchange keeps them (all-day events at local
+//! midnight of their time zone, a series' master on its first occurrence), what Exchange
+//! computes for them (CalendarItemType, FirstOccurrence, Duration, …), and the expansion of a
+//! series into occurrences for CalendarView and free/busy. An occurrence's id is its master's
+//! id and its instance index (`<master>-<index>`).
+
+use crate::props::StoredProperties;
+use crate::recurrence::{Range, Recurrence};
+use crate::search::{format_time, parse_time_ms};
+use crate::timezones;
+use ews::{Element, Node};
+use jiff::ToSpan;
+use jiff::civil::{Date, DateTime};
+use serde::{Deserialize, Serialize};
+use store::ItemRow;
+
+/// What the server keeps about a calendar item besides the properties the client set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalendarState {
+    /// The end of the series' last occurrence (the item's end when it does not recur); none
+    /// for a series without end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series_end_ms: Option<i64>,
+    /// Occurrences changed on their own, by instance index.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<Exception>,
+    /// Instance indexes of deleted occurrences.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deleted: Vec<u32>,
+}
+
+/// A changed occurrence: its own times and the properties set on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exception {
+    pub index: u32,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other: Vec<Element>,
+}
+
+/// The value-index key of a calendar item's series end (for CalendarView in SQL).
+pub const SERIES_END_KEY: &str = "calendar:SeriesEnd";
+/// The series end of a series without end, as indexed.
+pub const NO_END: &str = "9999-12-31T23:59:59Z";
+
+/// Value-index keys of the times kept in UTC.
+pub fn is_time_key(key: &str) -> bool {
+    matches!(key, "field:Start" | "field:End")
+}
+
+pub fn is_calendar_item(row: &ItemRow) -> bool {
+    row.tag == "CalendarItem" || row.item_class.starts_with("IPM.Appointment")
+}
+
+/// An occurrence's wire id.
+pub fn occurrence_id(master: &str, index: u32) -> String {
+    format!("{master}-{index}")
+}
+
+/// The master id and instance index an occurrence id names.
+pub fn parse_occurrence_id(id: &str) -> Option<(&str, u32)> {
+    let (master, index) = id.split_once('-')?;
+    let index: u32 = index.parse().ok()?;
+    (crate::item::is_well_formed_id(master) && index >= 1).then_some((master, index))
+}
+
+fn text_of(props: &StoredProperties, name: &str) -> Option<String> {
+    props
+        .other
+        .iter()
+        .find(|o| o.name == name)
+        .map(|o| o.text())
+}
+
+fn flag(props: &StoredProperties, name: &str) -> bool {
+    text_of(props, name)
+        .as_deref()
+        .and_then(ews::parse_bool)
+        .unwrap_or(false)
+}
+
+fn leaf(name: &str, text: &str) -> Element {
+    let mut e = Element::new("", name);
+    e.children.push(Node::Text(text.to_string()));
+    e
+}
+
+/// The item's time zone: its StartTimeZone when the server knows it, else UTC.
+pub fn zone_of(props: &StoredProperties) -> String {
+    props
+        .other
+        .iter()
+        .find(|o| o.name == "StartTimeZone")
+        .and_then(|z| z.attr("Id").or(z.attr("Name")))
+        .filter(|id| timezones::find(id).is_some())
+        .unwrap_or("UTC")
+        .to_string()
+}
+
+fn local(zone: &str, ms: i64) -> DateTime {
+    // Within the years jiff can tell (-9999..=9999), a few days short of either end.
+    const MIN_MS: i64 = -377_000_000_000_000;
+    const MAX_MS: i64 = 253_402_000_000_000;
+    let at = jiff::Timestamp::from_millisecond(ms.clamp(MIN_MS, MAX_MS))
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    timezones::utc_to_local(zone, at)
+        .unwrap_or_else(|| at.to_zoned_datetime(jiff::tz::TimeZone::UTC).datetime())
+}
+
+fn utc_ms(zone: &str, local: DateTime) -> i64 {
+    timezones::local_to_utc(zone, local)
+        .or_else(|| timezones::local_to_utc("UTC", local))
+        .map(|t| t.as_millisecond())
+        .unwrap_or(0)
+}
+
+/// The item's start and end (ms, UTC) as stored.
+pub fn times(props: &StoredProperties) -> Option<(i64, i64)> {
+    let start = parse_time_ms(&text_of(props, "Start")?)?;
+    let end = text_of(props, "End")
+        .and_then(|e| parse_time_ms(&e))
+        .unwrap_or(start);
+    Some((start, end.max(start)))
+}
+
+pub fn recurrence(props: &StoredProperties) -> Option<Recurrence> {
+    props
+        .other
+        .iter()
+        .find(|o| o.name == "Recurrence")
+        .and_then(Recurrence::parse)
+}
+
+/// Brings a calendar item's times to the form Exchange keeps: UTC; an all-day event from
+/// local midnight to local midnight; a series' master on its first occurrence. Records the
+/// series end for CalendarView and gives the item a UID.
+pub fn normalize(row: &ItemRow, props: &mut StoredProperties) {
+    if !is_calendar_item(row) {
+        return;
+    }
+    if text_of(props, "UID").is_none() {
+        let uid = uuid::Uuid::new_v4().simple().to_string().to_uppercase();
+        props.set_other(leaf("UID", &uid));
+    }
+    let Some((mut start, mut end)) = times(props) else {
+        return;
+    };
+    let zone = zone_of(props);
+    if flag(props, "IsAllDayEvent") {
+        let first = local(&zone, start).date();
+        let last = local(&zone, end);
+        let last_day = if last.time() == jiff::civil::Time::midnight() && last.date() > first {
+            last.date()
+        } else {
+            last.date().checked_add(1.day()).unwrap_or(last.date())
+        };
+        start = utc_ms(&zone, first.to_datetime(jiff::civil::Time::midnight()));
+        end = utc_ms(&zone, last_day.to_datetime(jiff::civil::Time::midnight()));
+    }
+    let duration = end - start;
+    let mut state = props.calendar.take().unwrap_or_default();
+    state.series_end_ms = Some(end);
+    if let Some(r) = recurrence(props) {
+        let time_of_day = local(&zone, start).time();
+        let dates = r.dates(far_future(&r));
+        if let Some((_, first)) = dates.first() {
+            start = utc_ms(&zone, first.to_datetime(time_of_day));
+            end = start + duration;
+        }
+        state.series_end_ms = match (r.range, dates.last()) {
+            (Range::NoEnd, _) => None,
+            (_, Some((_, last))) => Some(utc_ms(&zone, last.to_datetime(time_of_day)) + duration),
+            (_, None) => Some(end),
+        };
+    } else {
+        state.exceptions.clear();
+        state.deleted.clear();
+    }
+    props.set_other(leaf("Start", &format_time(start)));
+    props.set_other(leaf("End", &format_time(end)));
+    props.calendar = Some(state);
+    zoned_range_dates(props, &zone);
+}
+
+/// Writes a series' StartDate and EndDate as Exchange does, with the zone's offset on that
+/// date (`2016-01-01+01:00`), so that clients read them as dates.
+fn zoned_range_dates(props: &mut StoredProperties, zone: &str) {
+    let Some(rec) = props.other.iter_mut().find(|o| o.name == "Recurrence") else {
+        return;
+    };
+    for range in rec.children.iter_mut() {
+        let Node::Element(range) = range else {
+            continue;
+        };
+        for part in range.children.iter_mut() {
+            let Node::Element(part) = part else { continue };
+            if part.name != "StartDate" && part.name != "EndDate" {
+                continue;
+            }
+            let Some(date) = crate::recurrence::parse_date(&part.text()) else {
+                continue;
+            };
+            let noon = date.to_datetime(jiff::civil::Time::constant(12, 0, 0, 0));
+            let offset = timezones::local_to_utc(zone, noon)
+                .and_then(|t| timezones::offset_minutes(zone, t))
+                .unwrap_or(0);
+            let suffix = if offset == 0 {
+                "Z".to_string()
+            } else {
+                let sign = if offset < 0 { '-' } else { '+' };
+                format!("{sign}{:02}:{:02}", offset.abs() / 60, offset.abs() % 60)
+            };
+            part.children = vec![Node::Text(format!("{date}{suffix}"))];
+        }
+    }
+}
+
+/// The last date a series' expansion needs to look at.
+fn far_future(r: &Recurrence) -> Date {
+    match r.range {
+        Range::EndDate(d) => d,
+        _ => Date::new(9999, 12, 31).unwrap_or(r.start),
+    }
+}
+
+/// One occurrence of a series (or the single item itself, index 0).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Occurrence {
+    pub index: u32,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    /// Where the occurrence was before it was changed (its place in the pattern).
+    pub original_start_ms: i64,
+    pub exception: Option<Exception>,
+}
+
+/// The occurrences of a calendar item that overlap `from..=to` (an item that ends exactly at
+/// `from` counts, as in Exchange), in order of start; a single item is its own occurrence 0.
+pub fn occurrences(props: &StoredProperties, from: i64, to: i64) -> Vec<Occurrence> {
+    let Some((start, end)) = times(props) else {
+        return Vec::new();
+    };
+    let overlaps = |s: i64, e: i64| s < to && e >= from || s == from;
+    let Some(r) = recurrence(props) else {
+        return if overlaps(start, end) {
+            vec![Occurrence {
+                index: 0,
+                start_ms: start,
+                end_ms: end,
+                original_start_ms: start,
+                exception: None,
+            }]
+        } else {
+            Vec::new()
+        };
+    };
+    let state = props.calendar.clone().unwrap_or_default();
+    let zone = zone_of(props);
+    let time_of_day = local(&zone, start).time();
+    let duration = end - start;
+    // Changed occurrences may have moved by days; look a little past the window.
+    let last_day = local(&zone, to).date();
+    let until = last_day.checked_add(2.days()).unwrap_or(last_day);
+    let mut out: Vec<Occurrence> = r
+        .dates(until)
+        .into_iter()
+        .filter(|(i, _)| !state.deleted.contains(i))
+        .map(|(index, date)| {
+            let original = utc_ms(&zone, date.to_datetime(time_of_day));
+            let exception = state.exceptions.iter().find(|x| x.index == index).cloned();
+            let (s, e) = exception
+                .as_ref()
+                .map(|x| (x.start_ms, x.end_ms))
+                .unwrap_or((original, original + duration));
+            Occurrence {
+                index,
+                start_ms: s,
+                end_ms: e,
+                original_start_ms: original,
+                exception,
+            }
+        })
+        .filter(|o| overlaps(o.start_ms, o.end_ms))
+        .collect();
+    out.sort_by_key(|o| o.start_ms);
+    out
+}
+
+/// Every occurrence of a series (bounded), deleted ones left out.
+pub fn all_occurrences(props: &StoredProperties) -> Vec<Occurrence> {
+    occurrences(props, i64::MIN / 2, i64::MAX / 2)
+}
+
+/// The occurrence with this instance index, if the series has it (deleted ones included,
+/// so that they can be named and refused).
+pub fn occurrence(props: &StoredProperties, index: u32) -> Option<Occurrence> {
+    let r = recurrence(props)?;
+    let (start, end) = times(props)?;
+    let zone = zone_of(props);
+    let time_of_day = local(&zone, start).time();
+    let (_, date) = r
+        .dates(far_future(&r))
+        .into_iter()
+        .find(|(i, _)| *i == index)?;
+    let original = utc_ms(&zone, date.to_datetime(time_of_day));
+    let state = props.calendar.clone().unwrap_or_default();
+    let exception = state.exceptions.iter().find(|x| x.index == index).cloned();
+    let (s, e) = exception
+        .as_ref()
+        .map(|x| (x.start_ms, x.end_ms))
+        .unwrap_or((original, original + (end - start)));
+    Some(Occurrence {
+        index,
+        start_ms: s,
+        end_ms: e,
+        original_start_ms: original,
+        exception,
+    })
+}
+
+/// ISO 8601 duration of an item (`PT2H`, `P1D`, `PT1H30M`).
+fn duration_text(ms: i64) -> String {
+    let minutes = ms.max(0) / 60_000;
+    let (d, h, m) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+    let mut out = String::from("P");
+    if d > 0 {
+        out.push_str(&format!("{d}D"));
+    }
+    if h > 0 || m > 0 || d == 0 {
+        out.push('T');
+        if h > 0 {
+            out.push_str(&format!("{h}H"));
+        }
+        if m > 0 || h == 0 {
+            out.push_str(&format!("{m}M"));
+        }
+    }
+    out
+}
+
+fn occurrence_element(name: &str, master: &ItemRow, o: &Occurrence) -> Element {
+    let mut e = Element::new("", name);
+    let mut id = Element::new("", "ItemId");
+    id.attrs
+        .push(("Id".into(), occurrence_id(&master.id, o.index)));
+    id.attrs
+        .push(("ChangeKey".into(), crate::item::change_key(master.version)));
+    e.children.push(Node::Element(id));
+    e.children
+        .push(Node::Element(leaf("Start", &format_time(o.start_ms))));
+    e.children
+        .push(Node::Element(leaf("End", &format_time(o.end_ms))));
+    e.children.push(Node::Element(leaf(
+        "OriginalStart",
+        &format_time(o.original_start_ms),
+    )));
+    e
+}
+
+/// The properties Exchange computes for a calendar item, for the ones `wanted` asks for.
+pub fn computed(
+    row: &ItemRow,
+    props: &StoredProperties,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Vec<Element> {
+    let mut out = Vec::new();
+    let Some((start, end)) = times(props) else {
+        return out;
+    };
+    let series = recurrence(props);
+    let mut push = |name: &str, e: Element| {
+        if wanted(name) && !props.other.iter().any(|o| o.name == name) {
+            out.push(e);
+        }
+    };
+    let kind = if series.is_some() {
+        "RecurringMaster"
+    } else {
+        "Single"
+    };
+    push("CalendarItemType", leaf("CalendarItemType", kind));
+    push("IsRecurring", leaf("IsRecurring", "false"));
+    push("Duration", leaf("Duration", &duration_text(end - start)));
+    push("MyResponseType", leaf("MyResponseType", "Organizer"));
+    push("AppointmentState", leaf("AppointmentState", "0"));
+    push(
+        "AppointmentSequenceNumber",
+        leaf("AppointmentSequenceNumber", "0"),
+    );
+    push("IsMeeting", leaf("IsMeeting", "false"));
+    push("IsCancelled", leaf("IsCancelled", "false"));
+    push(
+        "MeetingRequestWasSent",
+        leaf("MeetingRequestWasSent", "false"),
+    );
+    push("IsOnlineMeeting", leaf("IsOnlineMeeting", "false"));
+    push("AllowNewTimeProposal", leaf("AllowNewTimeProposal", "true"));
+    push("IsResponseRequested", leaf("IsResponseRequested", "true"));
+    push("ConferenceType", leaf("ConferenceType", "0"));
+    push("LegacyFreeBusyStatus", leaf("LegacyFreeBusyStatus", "Busy"));
+    push("IsAllDayEvent", leaf("IsAllDayEvent", "false"));
+    if series.is_some() {
+        let all = all_occurrences(props);
+        let by_index = |first: bool| {
+            let mut v: Vec<&Occurrence> = all.iter().collect();
+            v.sort_by_key(|o| o.index);
+            if first {
+                v.first().copied()
+            } else {
+                v.last().copied()
+            }
+        };
+        if let Some(o) = by_index(true) {
+            push(
+                "FirstOccurrence",
+                occurrence_element("FirstOccurrence", row, o),
+            );
+        }
+        let bounded = !matches!(series.as_ref().map(|s| &s.range), Some(Range::NoEnd));
+        if bounded && let Some(o) = by_index(false) {
+            push(
+                "LastOccurrence",
+                occurrence_element("LastOccurrence", row, o),
+            );
+        }
+        let state = props.calendar.clone().unwrap_or_default();
+        if !state.exceptions.is_empty() {
+            let mut list = Element::new("", "ModifiedOccurrences");
+            for x in &state.exceptions {
+                if let Some(o) = all.iter().find(|o| o.index == x.index) {
+                    list.children
+                        .push(Node::Element(occurrence_element("Occurrence", row, o)));
+                }
+            }
+            push("ModifiedOccurrences", list);
+        }
+        if !state.deleted.is_empty() {
+            let mut list = Element::new("", "DeletedOccurrences");
+            for i in &state.deleted {
+                if let Some(o) = occurrence(props, *i) {
+                    let mut d = Element::new("", "DeletedOccurrence");
+                    d.children.push(Node::Element(leaf(
+                        "Start",
+                        &format_time(o.original_start_ms),
+                    )));
+                    list.children.push(Node::Element(d));
+                }
+            }
+            push("DeletedOccurrences", list);
+        }
+    }
+    out
+}
+
+/// Turns a master's EWS form into one of its occurrences: its id, times and type, the
+/// exception's changes, and none of the series' own properties.
+pub fn as_occurrence(item: &mut ews::Item, master: &ItemRow, o: &Occurrence) {
+    item.item_id = Some(ews::ItemId::new(
+        occurrence_id(&master.id, o.index),
+        crate::item::change_key(master.version),
+    ));
+    const SERIES_ONLY: &[&str] = &[
+        "Recurrence",
+        "FirstOccurrence",
+        "LastOccurrence",
+        "ModifiedOccurrences",
+        "DeletedOccurrences",
+        "CalendarItemType",
+        "IsRecurring",
+        "OriginalStart",
+        "RecurrenceId",
+        "Duration",
+    ];
+    let asked = |n: &str| item.other.iter().any(|e| e.name == n);
+    let (had_start, had_end) = (asked("Start"), asked("End"));
+    item.other
+        .retain(|e| !SERIES_ONLY.contains(&e.name.as_str()));
+    if let Some(x) = &o.exception {
+        if let Some(s) = &x.subject
+            && item.subject.is_some()
+        {
+            item.subject = Some(s.clone());
+        }
+        for e in &x.other {
+            if let Some(slot) = item.other.iter_mut().find(|o| o.name == e.name) {
+                *slot = e.clone();
+            }
+        }
+    }
+    let set = |item: &mut ews::Item, name: &str, text: String| match item
+        .other
+        .iter_mut()
+        .find(|e| e.name == name)
+    {
+        Some(slot) => *slot = leaf(name, &text),
+        None => item.other.push(leaf(name, &text)),
+    };
+    if had_start {
+        set(item, "Start", format_time(o.start_ms));
+    }
+    if had_end {
+        set(item, "End", format_time(o.end_ms));
+    }
+    let kind = if o.exception.is_some() {
+        "Exception"
+    } else {
+        "Occurrence"
+    };
+    set(item, "CalendarItemType", kind.into());
+    set(item, "IsRecurring", "true".into());
+    set(item, "OriginalStart", format_time(o.original_start_ms));
+    set(item, "RecurrenceId", format_time(o.original_start_ms));
+    set(item, "Duration", duration_text(o.end_ms - o.start_ms));
+}
+
+/// Items a CalendarView may need: starting before the window ends, and ending (or their
+/// series ending) at or after it starts. Said in SQL over the value index.
+fn window_restriction(from: i64, to: i64) -> crate::search::Restriction {
+    use crate::search::{Field, Restriction};
+    let key = |k: &str| Field::Extended {
+        key: k.to_string(),
+        numeric: false,
+    };
+    let (from, to) = (format_time(from), format_time(to));
+    Restriction::And(vec![
+        Restriction::Compare(key("field:Start"), store::CmpOp::Lt, to.clone()),
+        Restriction::Or(vec![
+            Restriction::Compare(key("field:End"), store::CmpOp::Ge, from.clone()),
+            Restriction::Compare(key(SERIES_END_KEY), store::CmpOp::Ge, from.clone()),
+        ]),
+    ])
+}
+
+/// Items read for one CalendarView at most (pages of the store's largest page).
+const MAX_VIEW_ITEMS: usize = 10_000;
+
+/// One entry of a calendar view: the item (a series' master for an occurrence) and which
+/// occurrence it is.
+pub type ViewEntry = (ItemRow, StoredProperties, Occurrence);
+
+impl crate::service::Mailbox {
+    /// CalendarView: the single items and occurrences of `folder` overlapping `from..to`,
+    /// in order of start, at most `max` (and whether that was all of them).
+    pub async fn calendar_view(
+        &self,
+        folder: &store::FolderRow,
+        from: i64,
+        to: i64,
+        max: usize,
+    ) -> Result<(Vec<ViewEntry>, bool), crate::MailboxError> {
+        let mut entries = Vec::new();
+        let mut offset = 0;
+        loop {
+            let page = self
+                .find_items(
+                    folder,
+                    &crate::service::ItemQuery {
+                        restriction: Some(window_restriction(from, to)),
+                        order: Vec::new(),
+                        offset,
+                        max: 1000,
+                    },
+                )
+                .await?;
+            offset += page.items.len();
+            for (row, props) in page.items {
+                if !is_calendar_item(&row) {
+                    continue;
+                }
+                for o in occurrences(&props, from, to) {
+                    entries.push((row.clone(), props.clone(), o));
+                }
+            }
+            if page.includes_last || offset >= MAX_VIEW_ITEMS || offset == 0 {
+                break;
+            }
+        }
+        entries.sort_by(|a, b| (a.2.start_ms, &a.0.id).cmp(&(b.2.start_ms, &b.0.id)));
+        let all = entries.len() <= max;
+        entries.truncate(max);
+        Ok((entries, all))
+    }
+}
+
+/// The series and instance index an id names, when it names an occurrence (by
+/// `t:OccurrenceItemId` or by an occurrence id this server issued).
+pub fn occurrence_named(id: &ews::ItemId) -> Option<(String, u32)> {
+    match id.occurrence {
+        Some(ews::OccurrenceRef::Instance(i)) => Some((id.id.clone(), i)),
+        Some(ews::OccurrenceRef::MasterOf) => None,
+        None => parse_occurrence_id(&id.id).map(|(m, i)| (m.to_string(), i)),
+    }
+}
+
+/// The item id meant: a `t:RecurringMasterItemId` of an occurrence names its series.
+pub fn plain_id(id: &ews::ItemId) -> String {
+    match (id.occurrence, parse_occurrence_id(&id.id)) {
+        (Some(ews::OccurrenceRef::MasterOf), Some((master, _))) => master.to_string(),
+        _ => id.id.clone(),
+    }
+}
+
+impl crate::service::Mailbox {
+    /// A series and one of its occurrences that is not deleted.
+    async fn series_occurrence(
+        &self,
+        master: &str,
+        index: u32,
+    ) -> Result<(ItemRow, StoredProperties, Occurrence), crate::MailboxError> {
+        let (row, props) = self.item(master).await?;
+        if !is_calendar_item(&row) || recurrence(&props).is_none() {
+            return Err(crate::MailboxError::ItemNotFound);
+        }
+        let o = occurrence(&props, index).ok_or(crate::MailboxError::OccurrenceOutOfRange)?;
+        if props
+            .calendar
+            .as_ref()
+            .is_some_and(|c| c.deleted.contains(&index))
+        {
+            return Err(crate::MailboxError::OccurrenceDeleted);
+        }
+        Ok((row, props, o))
+    }
+
+    /// The item an id names, or the series and occurrence when it names an occurrence.
+    pub async fn item_or_occurrence(
+        &self,
+        id: &ews::ItemId,
+    ) -> Result<(ItemRow, StoredProperties, Option<Occurrence>), crate::MailboxError> {
+        if let Some((master, index)) = occurrence_named(id) {
+            let (row, props, o) = self.series_occurrence(&master, index).await?;
+            return Ok((row, props, Some(o)));
+        }
+        let (row, props) = self.item(&plain_id(id)).await?;
+        Ok((row, props, None))
+    }
+
+    /// UpdateItem of an occurrence: its new times and properties become an exception kept
+    /// with the series.
+    pub(crate) async fn update_occurrence(
+        &self,
+        master: &str,
+        index: u32,
+        updates: &[ews::ItemUpdate],
+    ) -> Result<(ItemRow, StoredProperties), crate::MailboxError> {
+        let (mut row, mut props, o) = self.series_occurrence(master, index).await?;
+        let mut x = o.exception.clone().unwrap_or(Exception {
+            index,
+            start_ms: o.start_ms,
+            end_ms: o.end_ms,
+            subject: None,
+            other: Vec::new(),
+        });
+        for u in updates {
+            let (ews::ItemUpdate::Set { item, .. } | ews::ItemUpdate::Append { item, .. }) = u
+            else {
+                continue;
+            };
+            if let Some(s) = &item.subject {
+                x.subject = Some(s.clone());
+            }
+            for e in &item.other {
+                match e.name.as_str() {
+                    "Start" => x.start_ms = parse_time_ms(&e.text()).unwrap_or(x.start_ms),
+                    "End" => x.end_ms = parse_time_ms(&e.text()).unwrap_or(x.end_ms),
+                    // The series decides these; an occurrence cannot change them.
+                    "Recurrence" | "UID" | "StartTimeZone" | "EndTimeZone" => {}
+                    _ => match x.other.iter_mut().find(|o| o.name == e.name) {
+                        Some(slot) => *slot = e.clone(),
+                        None => x.other.push(e.clone()),
+                    },
+                }
+            }
+        }
+        if x.end_ms < x.start_ms {
+            return Err(crate::MailboxError::InvalidRequest(
+                "The occurrence's end is before its start.".into(),
+            ));
+        }
+        let state = props.calendar.get_or_insert_with(CalendarState::default);
+        state.exceptions.retain(|e| e.index != index);
+        state.exceptions.push(x);
+        state.exceptions.sort_by_key(|e| e.index);
+        let now = crate::service::now();
+        crate::item::finish_stored(&mut row, &props, now);
+        self.save(&mut row, Some(&props)).await?;
+        Ok((row, props))
+    }
+
+    /// DeleteItem of an occurrence: the series keeps it as deleted.
+    pub(crate) async fn delete_occurrence(
+        &self,
+        master: &str,
+        index: u32,
+    ) -> Result<(), crate::MailboxError> {
+        let (mut row, mut props, _) = self.series_occurrence(master, index).await?;
+        let state = props.calendar.get_or_insert_with(CalendarState::default);
+        state.exceptions.retain(|e| e.index != index);
+        state.deleted.push(index);
+        state.deleted.sort();
+        let now = crate::service::now();
+        crate::item::finish_stored(&mut row, &props, now);
+        self.save(&mut row, Some(&props)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> ItemRow {
+        ItemRow {
+            id: "0123456789abcdef0123456789abcdef".into(),
+            mailbox: "m".into(),
+            folder_id: "f".into(),
+            tag: "CalendarItem".into(),
+            item_class: "IPM.Appointment".into(),
+            subject: String::new(),
+            props: String::new(),
+            props_format: 2,
+            created_ms: 0,
+            received_ms: 0,
+            modified_ms: 0,
+            size: 0,
+            is_read: true,
+            is_draft: false,
+            immutable: false,
+            version: 1,
+        }
+    }
+
+    fn props(xml: &str) -> StoredProperties {
+        let el = ews::xml::parse(&format!(
+            r#"<t:CalendarItem xmlns:t="{}">{xml}</t:CalendarItem>"#,
+            ews::NS_TYPES
+        ))
+        .unwrap();
+        let item = ews::Item::parse(&el);
+        let mut p = StoredProperties {
+            other: item.other,
+            ..Default::default()
+        };
+        normalize(&row(), &mut p);
+        p
+    }
+
+    const CPH: &str = r#"<t:StartTimeZone Id="Romance Standard Time"/>"#;
+
+    #[test]
+    fn times_are_kept_in_utc_and_all_day_events_at_local_midnight() {
+        let p = props(&format!(
+            "<t:Start>2016-07-01T08:00:00+02:00</t:Start><t:End>2016-07-01T10:00:00+02:00</t:End>{CPH}"
+        ));
+        assert_eq!(text_of(&p, "Start").unwrap(), "2016-07-01T06:00:00Z");
+        assert!(text_of(&p, "UID").is_some());
+        let all_day = props(&format!(
+            "<t:Start>2016-07-01T14:33:00+02:00</t:Start><t:End>2016-07-03T09:00:00+02:00</t:End><t:IsAllDayEvent>true</t:IsAllDayEvent>{CPH}"
+        ));
+        assert_eq!(text_of(&all_day, "Start").unwrap(), "2016-06-30T22:00:00Z");
+        assert_eq!(text_of(&all_day, "End").unwrap(), "2016-07-03T22:00:00Z");
+    }
+
+    #[test]
+    fn a_weekly_series_keeps_its_local_time_across_daylight_saving() {
+        // Mondays at 09:00 Copenhagen time, from March (winter) into April (summer).
+        let p = props(&format!(
+            "<t:Start>2026-03-16T09:00:00+01:00</t:Start><t:End>2026-03-16T10:00:00+01:00</t:End>{CPH}<t:Recurrence><t:WeeklyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Monday</t:DaysOfWeek></t:WeeklyRecurrence><t:NumberedRecurrence><t:StartDate>2026-03-16</t:StartDate><t:NumberOfOccurrences>4</t:NumberOfOccurrences></t:NumberedRecurrence></t:Recurrence>"
+        ));
+        let all = all_occurrences(&p);
+        let starts: Vec<String> = all.iter().map(|o| format_time(o.start_ms)).collect();
+        assert_eq!(
+            starts,
+            [
+                "2026-03-16T08:00:00Z",
+                "2026-03-23T08:00:00Z",
+                "2026-03-30T07:00:00Z",
+                "2026-04-06T07:00:00Z"
+            ]
+        );
+        assert_eq!(
+            p.calendar.as_ref().unwrap().series_end_ms,
+            Some(parse_time_ms("2026-04-06T08:00:00Z").unwrap())
+        );
+        let from = parse_time_ms("2026-03-23T00:00:00Z").unwrap();
+        let to = parse_time_ms("2026-03-31T00:00:00Z").unwrap();
+        let window: Vec<u32> = occurrences(&p, from, to).iter().map(|o| o.index).collect();
+        assert_eq!(window, [2, 3]);
+        let computed = computed(&row(), &p, &|_| true);
+        let kind = computed
+            .iter()
+            .find(|e| e.name == "CalendarItemType")
+            .unwrap();
+        assert_eq!(kind.text(), "RecurringMaster");
+        assert!(computed.iter().any(|e| e.name == "LastOccurrence"));
+    }
+
+    #[test]
+    fn a_master_moves_to_its_first_occurrence_and_ids_round_trip() {
+        // Created on a Friday for a Monday-only series: the master starts on the Monday.
+        let p = props(
+            "<t:Start>2016-01-01T08:00:00Z</t:Start><t:End>2016-01-01T09:00:00Z</t:End><t:Recurrence><t:WeeklyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Monday</t:DaysOfWeek></t:WeeklyRecurrence><t:NoEndRecurrence><t:StartDate>2016-01-01</t:StartDate></t:NoEndRecurrence></t:Recurrence>",
+        );
+        assert_eq!(text_of(&p, "Start").unwrap(), "2016-01-04T08:00:00Z");
+        assert_eq!(p.calendar.as_ref().unwrap().series_end_ms, None);
+        let id = occurrence_id(&row().id, 3);
+        assert_eq!(parse_occurrence_id(&id), Some((row().id.as_str(), 3)));
+        assert_eq!(parse_occurrence_id("nothex-3"), None);
+        assert_eq!(duration_text(90 * 60_000), "PT1H30M");
+        assert_eq!(duration_text(86_400_000), "P1D");
+    }
+}
