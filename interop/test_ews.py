@@ -800,3 +800,37 @@ def test_b21_calendar_view_over_a_weekly_series(world):
     assert len(again) == 4
     assert again[1].type == EXCEPTION and again[1].start.astimezone(cph).hour == 11
     master.delete()
+
+
+def test_b22_free_busy_of_two_users(world):
+    """GetUserAvailability for alice (the caller) and bob: their busy times in the asker's
+    zone, subjects only for the caller's own calendar, a merged string, an unknown address
+    answered on its own."""
+    import datetime
+    from exchangelib import CalendarItem
+    from exchangelib.errors import ErrorMailRecipientNotFound
+    from exchangelib import EWSTimeZone
+    cph = EWSTimeZone("Europe/Copenhagen")
+    a, b = world.account(), world.account("bob@contoso.com")
+    day = datetime.datetime(2031, 6, 2, tzinfo=cph)
+    CalendarItem(folder=a.calendar, subject="b22 alice busy", start=day.replace(hour=9),
+                 end=day.replace(hour=10)).save()
+    CalendarItem(folder=b.calendar, subject="b22 bob tentative", start=day.replace(hour=11),
+                 end=day.replace(hour=12, minute=30), legacy_free_busy_status="Tentative").save()
+    CalendarItem(folder=b.calendar, subject="b22 bob free", start=day.replace(hour=13),
+                 end=day.replace(hour=14), legacy_free_busy_status="Free").save()
+    views = list(a.protocol.get_free_busy_info(
+        accounts=[(a, "Organizer", False), ("bob@contoso.com", "Required", False),
+                  ("nobody@contoso.com", "Required", False)],
+        start=day.replace(hour=8), end=day.replace(hour=16)))
+    mine, bobs, nobody = views
+    assert isinstance(nobody, ErrorMailRecipientNotFound)
+    assert mine.view_type == "DetailedMerged"
+    assert [(e.start.hour, e.end.hour, e.busy_type, e.details.subject) for e in mine.calendar_events] == [
+        (9, 10, "Busy", "b22 alice busy")]
+    assert bobs.view_type == "FreeBusyMerged"
+    assert [(e.start.hour, e.end.minute, e.busy_type, e.details) for e in bobs.calendar_events] == [
+        (11, 30, "Tentative", None)]
+    # Half-hour slots from 08:00: 11:00-12:30 tentative, the free 13:00 stays free.
+    assert bobs.merged == "0000001110000000"
+    assert mine.merged[2:4] == "22"

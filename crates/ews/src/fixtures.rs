@@ -410,6 +410,54 @@ fn samples() -> Vec<(&'static str, Response)> {
             ),
         ),
         (
+            "getuseravailability_two_mailboxes",
+            Response::new(
+                "GetUserAvailability",
+                vec![
+                    ResponseMessage::success(Payload::FreeBusyView(
+                        crate::availability::FreeBusyView {
+                            view_type: "FreeBusyMerged".into(),
+                            merged: Some("0022".into()),
+                            events: vec![crate::availability::CalendarEvent {
+                                start: "2030-01-01T09:00:00".into(),
+                                end: "2030-01-01T10:00:00".into(),
+                                busy_type: "Busy".into(),
+                                details: None,
+                            }],
+                            working_hours: Some((
+                                crate::availability::LegacyTimeZone {
+                                    bias: -60,
+                                    standard: crate::availability::LegacyChange {
+                                        bias: 0,
+                                        time: "03:00:00".into(),
+                                        day_order: 5,
+                                        month: 10,
+                                        day_of_week: "Sunday".into(),
+                                    },
+                                    daylight: crate::availability::LegacyChange {
+                                        bias: -60,
+                                        time: "02:00:00".into(),
+                                        day_order: 5,
+                                        month: 3,
+                                        day_of_week: "Sunday".into(),
+                                    },
+                                },
+                                vec![crate::availability::WorkingPeriod {
+                                    days: "Monday Tuesday Wednesday Thursday Friday".into(),
+                                    start_minutes: 480,
+                                    end_minutes: 1020,
+                                }],
+                            )),
+                        },
+                    )),
+                    ResponseMessage::error(
+                        "ErrorMailRecipientNotFound",
+                        "No mailbox of this organization has the address nobody@contoso.com.",
+                    ),
+                ],
+            ),
+        ),
+        (
             "getservertimezones_full",
             Response::new(
                 "GetServerTimeZones",

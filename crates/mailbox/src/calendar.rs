@@ -812,3 +812,90 @@ mod tests {
         assert_eq!(duration_text(86_400_000), "P1D");
     }
 }
+
+/// One stretch of a mailbox's calendar as free/busy tells it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BusyEvent {
+    pub start_ms: i64,
+    pub end_ms: i64,
+    /// Free, Tentative, Busy, OOF, WorkingElsewhere.
+    pub busy_type: String,
+    pub details: ews::availability::CalendarEventDetails,
+}
+
+/// The busy level of a status in a merged free/busy string.
+pub fn busy_digit(status: &str) -> u8 {
+    match status {
+        "Tentative" => 1,
+        "Busy" => 2,
+        "OOF" => 3,
+        "WorkingElsewhere" => 4,
+        _ => 0,
+    }
+}
+
+fn status_of(props: &StoredProperties, o: &Occurrence) -> String {
+    let from_exception = o.exception.as_ref().and_then(|x| {
+        x.other
+            .iter()
+            .find(|e| e.name == "LegacyFreeBusyStatus")
+            .map(|e| e.text())
+    });
+    from_exception
+        .or_else(|| text_of(props, "LegacyFreeBusyStatus"))
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "Busy".into())
+}
+
+impl crate::service::Mailbox {
+    /// The calendar's busy stretches overlapping `from..to` (free ones left out), in order.
+    pub async fn free_busy(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<BusyEvent>, crate::MailboxError> {
+        let Some(calendar) = self.distinguished("calendar").cloned() else {
+            return Ok(Vec::new());
+        };
+        let (entries, _) = self.calendar_view(&calendar, from, to, 1000).await?;
+        Ok(entries
+            .into_iter()
+            // Free/busy counts real overlap only (unlike CalendarView's edge rule).
+            .filter(|(_, _, o)| o.start_ms < to && o.end_ms > from)
+            .filter_map(|(row, props, o)| {
+                let busy_type = status_of(&props, &o);
+                if busy_digit(&busy_type) == 0 {
+                    return None;
+                }
+                let subject = o
+                    .exception
+                    .as_ref()
+                    .and_then(|x| x.subject.clone())
+                    .unwrap_or_else(|| row.subject.clone());
+                let id = if o.index > 0 {
+                    occurrence_id(&row.id, o.index)
+                } else {
+                    row.id.clone()
+                };
+                Some(BusyEvent {
+                    start_ms: o.start_ms,
+                    end_ms: o.end_ms,
+                    busy_type,
+                    details: ews::availability::CalendarEventDetails {
+                        id,
+                        subject,
+                        location: text_of(&props, "Location").unwrap_or_default(),
+                        is_meeting: props.other.iter().any(|e| {
+                            e.name == "RequiredAttendees" || e.name == "OptionalAttendees"
+                        }),
+                        is_recurring: o.index > 0,
+                        is_exception: o.exception.is_some(),
+                        is_reminder_set: flag(&props, "ReminderIsSet"),
+                        is_private: text_of(&props, "Sensitivity").as_deref() == Some("Private"),
+                    },
+                })
+            })
+            .collect())
+    }
+}

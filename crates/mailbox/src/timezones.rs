@@ -271,6 +271,132 @@ pub fn server_time_zones(
     (found, unknown)
 }
 
+/// Time in the availability service's legacy `t:TimeZone` (a base bias and yearly changes),
+/// which GetUserAvailability tells its window and answers in.
+pub mod legacy {
+    use ews::availability::{LegacyChange, LegacyTimeZone};
+    use jiff::civil::{Date, DateTime, Time};
+
+    fn weekday(name: &str) -> Option<jiff::civil::Weekday> {
+        use jiff::civil::Weekday::*;
+        Some(match name.trim() {
+            "Sunday" => Sunday,
+            "Monday" => Monday,
+            "Tuesday" => Tuesday,
+            "Wednesday" => Wednesday,
+            "Thursday" => Thursday,
+            "Friday" => Friday,
+            "Saturday" => Saturday,
+            _ => return None,
+        })
+    }
+
+    /// The local time of a change in `year`: the `day_order`-th (5: last) weekday of the month.
+    fn change_local(c: &LegacyChange, year: i16) -> Option<DateTime> {
+        let day = weekday(&c.day_of_week)?;
+        let first = Date::new(year, c.month as i8, 1).ok()?;
+        let matching: Vec<Date> = (0..first.days_in_month())
+            .filter_map(|d| Date::new(year, c.month as i8, d + 1).ok())
+            .filter(|d| d.weekday() == day)
+            .collect();
+        let date = match c.day_order {
+            1..=4 => *matching.get(c.day_order as usize - 1)?,
+            _ => *matching.last()?,
+        };
+        let mut parts = c
+            .time
+            .split(':')
+            .map(|p| p.trim().parse::<i8>().unwrap_or(0));
+        let (h, m, s) = (
+            parts.next().unwrap_or(0),
+            parts.next().unwrap_or(0),
+            parts.next().unwrap_or(0),
+        );
+        Some(date.to_datetime(Time::new(h, m, s, 0).ok()?))
+    }
+
+    fn ms_of(local: DateTime, offset_minutes: i32) -> i64 {
+        let as_utc = jiff::tz::TimeZone::UTC
+            .to_timestamp(local)
+            .map(|t| t.as_millisecond())
+            .unwrap_or(0);
+        as_utc - offset_minutes as i64 * 60_000
+    }
+
+    fn local_of(ms: i64, offset_minutes: i32) -> DateTime {
+        let epoch = DateTime::constant(1970, 1, 1, 0, 0, 0, 0);
+        let secs = ms.div_euclid(1000) + offset_minutes as i64 * 60;
+        epoch
+            .checked_add(jiff::SignedDuration::from_secs(secs))
+            .unwrap_or(epoch)
+    }
+
+    /// Standard and daylight offsets (minutes east of UTC).
+    fn offsets(tz: &LegacyTimeZone) -> (i32, i32) {
+        (-(tz.bias + tz.standard.bias), -(tz.bias + tz.daylight.bias))
+    }
+
+    /// Whether daylight time is in force at the instant `ms`.
+    fn in_daylight(tz: &LegacyTimeZone, ms: i64) -> bool {
+        if !tz.daylight.is_set() || !tz.standard.is_set() {
+            return false;
+        }
+        let (std, dst) = offsets(tz);
+        let year = local_of(ms, std).year();
+        let (Some(on), Some(off)) = (
+            change_local(&tz.daylight, year),
+            change_local(&tz.standard, year),
+        ) else {
+            return false;
+        };
+        let (on, off) = (ms_of(on, std), ms_of(off, dst));
+        if on < off {
+            on <= ms && ms < off
+        } else {
+            ms >= on || ms < off
+        }
+    }
+
+    /// The zone's offset at the instant `ms`, minutes east of UTC.
+    pub fn offset_at(tz: &LegacyTimeZone, ms: i64) -> i32 {
+        let (std, dst) = offsets(tz);
+        if in_daylight(tz, ms) { dst } else { std }
+    }
+
+    /// A local time of the zone as an instant (ms since the epoch, UTC).
+    pub fn to_utc(tz: &LegacyTimeZone, local: DateTime) -> i64 {
+        let (std, dst) = offsets(tz);
+        let guess = ms_of(local, std);
+        if in_daylight(tz, guess) {
+            ms_of(local, dst)
+        } else {
+            guess
+        }
+    }
+
+    /// An instant as the zone's local time, written as the availability service writes it
+    /// (`2030-01-01T08:00:00`, no offset).
+    pub fn to_local_text(tz: &LegacyTimeZone, ms: i64) -> String {
+        local_of(ms, offset_at(tz, ms))
+            .strftime("%Y-%m-%dT%H:%M:%S")
+            .to_string()
+    }
+
+    /// A time as a request gives it: with an offset or `Z` it is an instant; without one it is
+    /// local time of the zone.
+    pub fn parse(tz: &LegacyTimeZone, text: &str) -> Option<i64> {
+        let t = text.trim();
+        let has_offset = t.ends_with('Z')
+            || t.get(19..)
+                .is_some_and(|rest| rest.contains('+') || rest.contains('-'));
+        if has_offset {
+            return crate::search::parse_time_ms(t);
+        }
+        let local: DateTime = t.get(..19).unwrap_or(t).parse().ok()?;
+        Some(to_utc(tz, local))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,5 +489,30 @@ mod tests {
         );
         assert_eq!(offset_minutes("Tokyo Standard Time", at), Some(540));
         assert!(local_to_utc("Nowhere Standard Time", summer).is_none());
+    }
+
+    #[test]
+    fn legacy_zones_convert_as_the_availability_service_tells_them() {
+        use ews::availability::{LegacyChange, LegacyTimeZone};
+        let change = |bias, time: &str, month| LegacyChange {
+            bias,
+            time: time.into(),
+            day_order: 5,
+            month,
+            day_of_week: "Sunday".into(),
+        };
+        let cet = LegacyTimeZone {
+            bias: -60,
+            standard: change(0, "03:00:00", 10),
+            daylight: change(-60, "02:00:00", 3),
+        };
+        let winter = legacy::parse(&cet, "2030-01-01T08:00:00").unwrap();
+        assert_eq!(crate::search::format_time(winter), "2030-01-01T07:00:00Z");
+        let summer = legacy::parse(&cet, "2030-07-01T08:00:00").unwrap();
+        assert_eq!(crate::search::format_time(summer), "2030-07-01T06:00:00Z");
+        assert_eq!(legacy::to_local_text(&cet, summer), "2030-07-01T08:00:00");
+        let absolute = legacy::parse(&cet, "2030-07-01T08:00:00+01:00").unwrap();
+        assert_eq!(crate::search::format_time(absolute), "2030-07-01T07:00:00Z");
+        assert_eq!(legacy::offset_at(&LegacyTimeZone::default(), summer), 0);
     }
 }

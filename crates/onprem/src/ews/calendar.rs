@@ -63,3 +63,167 @@ pub async fn set_oof(
         },
     ])
 }
+
+/// Exchange answers free/busy for at most this many mailboxes, over at most 42 days.
+const MAX_MAILBOXES: usize = 100;
+const MAX_WINDOW_MS: i64 = 42 * 86_400_000;
+
+/// Calendar permission levels that let others see an event's subject and location.
+const DETAIL_LEVELS: &[&str] = &[
+    "FreeBusyTimeAndSubjectAndLocation",
+    "Reviewer",
+    "Contributor",
+    "NoneditingAuthor",
+    "Author",
+    "PublishingAuthor",
+    "Editor",
+    "PublishingEditor",
+    "Owner",
+];
+
+/// Whether the calendar's permissions let everyone (`Default`) see details.
+fn calendar_shows_details(mbox: &mailbox::Mailbox) -> bool {
+    let Some(cal) = mbox.distinguished("calendar") else {
+        return false;
+    };
+    let Some(set) = mailbox::StoredFolderProperties::decode(&cal.props).permission_set else {
+        return false;
+    };
+    fn visit(e: &ews::Element, out: &mut bool) {
+        if e.name.ends_with("Permission") && e.elements().next().is_some() {
+            let default = e
+                .child("UserId")
+                .and_then(|u| u.child_text("DistinguishedUser"))
+                .is_some_and(|d| d == "Default");
+            let level = e.child_text("CalendarPermissionLevel").unwrap_or_default();
+            let full = e.child_text("ReadItems").as_deref() == Some("FullDetails");
+            if default && (full || DETAIL_LEVELS.contains(&level.as_str())) {
+                *out = true;
+            }
+        }
+        e.elements().for_each(|c| visit(c, out));
+    }
+    let mut out = false;
+    visit(&set, &mut out);
+    out
+}
+
+/// GetUserAvailability: each mailbox's busy times in the window, told in the request's time
+/// zone. Users of the organization are answered for any caller the S2S trust admits, as
+/// Exchange answers cross-premises requests; subjects and locations only for the mailbox's
+/// owner or when its calendar shows them to everyone.
+pub async fn availability(
+    state: &crate::server::OnPremState,
+    caller: &super::Caller,
+    time_zone: &ews::availability::LegacyTimeZone,
+    mailboxes: &[ews::availability::MailboxData],
+    options: Option<&ews::availability::FreeBusyViewOptions>,
+) -> Result<Vec<ResponseMessage>, MailboxError> {
+    use mailbox::timezones::legacy;
+    let Some(options) = options else {
+        return Ok(vec![ResponseMessage::error(
+            "ErrorInvalidRequest",
+            "Only free/busy (FreeBusyViewOptions) is answered; suggestions are not.",
+        )]);
+    };
+    let window = (
+        legacy::parse(time_zone, &options.start),
+        legacy::parse(time_zone, &options.end),
+    );
+    let (from, to) = match window {
+        (Some(a), Some(b)) if a < b && b - a <= MAX_WINDOW_MS => (a, b),
+        (Some(a), Some(b)) if a < b => {
+            return Ok(vec![ResponseMessage::error(
+                "ErrorTimeIntervalTooBig",
+                "The time window may be at most 42 days.",
+            )]);
+        }
+        _ => {
+            return Ok(vec![ResponseMessage::error(
+                "ErrorInvalidTimeInterval",
+                "The time window's start must be a date and time before its end.",
+            )]);
+        }
+    };
+    let interval = options.merged_interval_minutes.clamp(5, 1440) as i64 * 60_000;
+    let trust = state.trust();
+    let mut out = Vec::with_capacity(mailboxes.len());
+    for (i, m) in mailboxes.iter().enumerate() {
+        if i >= MAX_MAILBOXES {
+            out.push(ResponseMessage::error(
+                "ErrorProxyRequestProcessingFailed",
+                "At most 100 mailboxes are answered in one request.",
+            ));
+            continue;
+        }
+        let Some(user) = trust
+            .user_by_address(&m.address)
+            .filter(|u| u.has_mailbox())
+        else {
+            out.push(ResponseMessage::error(
+                "ErrorMailRecipientNotFound",
+                format!(
+                    "No mailbox of this organization has the address {}.",
+                    m.address
+                ),
+            ));
+            continue;
+        };
+        let mbox =
+            mailbox::Mailbox::open_cached(&state.store, &state.folder_trees, &user.guid).await?;
+        let events = mbox.free_busy(from, to).await?;
+        let details = caller.mailbox.guid == user.guid || calendar_shows_details(&mbox);
+        let asked = options.requested_view.as_str();
+        let view_type = match asked {
+            "Detailed" if !details => "FreeBusy",
+            "DetailedMerged" if !details => "FreeBusyMerged",
+            "None" | "MergedOnly" | "FreeBusy" | "FreeBusyMerged" | "Detailed"
+            | "DetailedMerged" => asked,
+            _ => "FreeBusy",
+        };
+        let merged = view_type.contains("Merged").then(|| {
+            let mut digits = String::new();
+            let mut t = from;
+            while t < to {
+                let level = events
+                    .iter()
+                    .filter(|e| e.start_ms < t + interval && e.end_ms > t)
+                    .map(|e| mailbox::calendar::busy_digit(&e.busy_type))
+                    .max()
+                    .unwrap_or(0);
+                digits.push(char::from(b'0' + level));
+                t += interval;
+            }
+            digits
+        });
+        let events = match view_type {
+            "None" | "MergedOnly" => Vec::new(),
+            _ => events
+                .iter()
+                .map(|e| ews::availability::CalendarEvent {
+                    start: legacy::to_local_text(time_zone, e.start_ms),
+                    end: legacy::to_local_text(time_zone, e.end_ms),
+                    busy_type: e.busy_type.clone(),
+                    details: view_type.starts_with("Detailed").then(|| e.details.clone()),
+                })
+                .collect(),
+        };
+        out.push(ResponseMessage::success(Payload::FreeBusyView(
+            ews::availability::FreeBusyView {
+                view_type: view_type.into(),
+                merged,
+                events,
+                // Working hours: Monday to Friday, 08:00 to 17:00, in the asker's zone.
+                working_hours: Some((
+                    time_zone.clone(),
+                    vec![ews::availability::WorkingPeriod {
+                        days: "Monday Tuesday Wednesday Thursday Friday".into(),
+                        start_minutes: 480,
+                        end_minutes: 1020,
+                    }],
+                )),
+            },
+        )));
+    }
+    Ok(out)
+}

@@ -138,6 +138,14 @@ async fn dispatch(
         ));
     }
     match op {
+        Operation::GetUserAvailability {
+            time_zone,
+            mailboxes,
+            free_busy,
+        } => {
+            return calendar::availability(state, c, time_zone, mailboxes, free_busy.as_ref())
+                .await;
+        }
         Operation::GetRoomLists => return Ok(directory::room_lists()),
         Operation::GetServerTimeZones {
             ids,
