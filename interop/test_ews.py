@@ -834,3 +834,39 @@ def test_b22_free_busy_of_two_users(world):
     # Half-hour slots from 08:00: 11:00-12:30 tentative, the free 13:00 stays free.
     assert bobs.merged == "0000001110000000"
     assert mine.merged[2:4] == "22"
+
+
+def test_b23_meeting_request_accepted_and_declined(world):
+    """A meeting alice sends to bob: a request in bob's Inbox and a tentative item on his
+    calendar; his acceptance makes it busy for him and is recorded on alice's item; a second
+    meeting declined leaves his calendar and says so on hers."""
+    import datetime
+    from exchangelib import CalendarItem, Attendee, Mailbox as Mbx
+    from exchangelib.items import SEND_TO_ALL_AND_SAVE_COPY
+    from exchangelib.items.calendar_item import MeetingRequest
+    from exchangelib.errors import ErrorInvalidRecipients
+    a, b = world.account(), world.account("bob@contoso.com")
+    start = datetime.datetime(2031, 9, 1, 9, tzinfo=UTC)
+    for n in ("one", "two"):
+        CalendarItem(folder=a.calendar, subject=f"b23 {n}", start=start, end=start + datetime.timedelta(hours=1),
+                     required_attendees=[Attendee(mailbox=Mbx(email_address="bob@contoso.com"))]
+                     ).save(send_meeting_invitations=SEND_TO_ALL_AND_SAVE_COPY)
+    requests = {r.subject: r for r in b.inbox.filter(subject__startswith="b23")}
+    assert set(requests) == {"b23 one", "b23 two"}
+    assert all(isinstance(r, MeetingRequest) for r in requests.values())
+    tentative = b.calendar.get(subject="b23 one")
+    assert tentative.legacy_free_busy_status == "Tentative"
+    requests["b23 one"].accept()
+    requests["b23 two"].decline()
+    assert b.calendar.get(subject="b23 one").legacy_free_busy_status == "Busy"
+    assert b.calendar.filter(subject="b23 two").count() == 0
+    one, two = a.calendar.get(subject="b23 one"), a.calendar.get(subject="b23 two")
+    assert one.required_attendees[0].response_type == "Accept"
+    assert two.required_attendees[0].response_type == "Decline"
+    assert one.is_meeting and one.meeting_request_was_sent
+    assert {m.subject for m in a.inbox.filter(subject__startswith="Accepted: b23")} == {"Accepted: b23 one"}
+    with pytest.raises(ErrorInvalidRecipients):
+        CalendarItem(folder=a.calendar, subject="b23 outside", start=start, end=start + datetime.timedelta(hours=1),
+                     required_attendees=[Attendee(mailbox=Mbx(email_address="someone@fabrikam.com"))]
+                     ).save(send_meeting_invitations=SEND_TO_ALL_AND_SAVE_COPY)
+    assert a.calendar.filter(subject="b23 outside").count() == 0

@@ -539,11 +539,15 @@ async fn xml_hardening_and_unknown_operations() {
         assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR, "{why}");
         assert!(text.starts_with("<?xml") && text.contains("ErrorSchemaValidation"), "{why}: {text}");
     }
+    let (s, _, text) = w.ews(Some(&token), "<m:Subscribe/>", "").await;
+    assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(text.contains("ErrorInvalidOperation"), "{text}");
+    // An automatic-reply request must name its mailbox (a schema error, as in Exchange).
     let (s, _, text) = w
         .ews(Some(&token), "<m:GetUserOofSettingsRequest/>", "")
         .await;
     assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
-    assert!(text.contains("ErrorInvalidOperation"), "{text}");
+    assert!(text.contains("ErrorSchemaValidation"), "{text}");
     let (s, _, _) = raw(&url, Some(&token), "x".repeat(9 * 1024 * 1024)).await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
 }

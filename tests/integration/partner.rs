@@ -435,3 +435,131 @@ async fn the_queue_survives_an_onprem_outage_and_a_partner_restart_without_dupli
         assert!(w.work_status(id).await["attempts"].as_i64().unwrap() >= 2);
     }
 }
+
+/// The partner's view of a user's presence (operator API).
+async fn shown_presence(w: &World, user: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{}/api/users/{user}/presence", w.partner.url))
+        .bearer_auth(&w.partner.operator)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// One EWS call as `user`, through the partner's own client: an actor token from the cloud
+/// STS, on-premises EWS checking it, as the presence reads themselves go.
+async fn ews_as(w: &World, user: &str, request: &ews::Request) -> ews::ResponseMessage {
+    let state = &w.partner.server.state;
+    let settings = state.settings().await.unwrap();
+    let u = state.user(user).await.unwrap();
+    state.ews_call(&settings, &u, request).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_follows_the_calendar_and_automatic_replies() {
+    let w = World::new().await;
+    let p = shown_presence(&w, "alice@contoso.com").await;
+    assert_eq!(
+        (&p["availability"], &p["source"]),
+        (&json!("Available"), &json!("manual")),
+        "{p}"
+    );
+
+    // A meeting from ten minutes ago to fifty minutes from now: "In a meeting".
+    let at = |minutes: i64| {
+        (time::OffsetDateTime::now_utc() + time::Duration::minutes(minutes))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let meeting = ews::Item::parse(
+        &ews::xml::parse(&format!(
+            r#"<t:CalendarItem xmlns:t="{}"><t:Subject>Planning</t:Subject><t:Start>{}</t:Start><t:End>{}</t:End><t:LegacyFreeBusyStatus>Busy</t:LegacyFreeBusyStatus></t:CalendarItem>"#,
+            ews::NS_TYPES,
+            at(-10),
+            at(50)
+        ))
+        .unwrap(),
+    );
+    let made = ews_as(
+        &w,
+        "alice@contoso.com",
+        &partner::ewsclient::create_item("calendar", meeting),
+    )
+    .await;
+    let id = partner::ewsclient::item_id(&made).unwrap();
+    let p = shown_presence(&w, "alice@contoso.com").await;
+    assert_eq!(
+        (&p["activity"], &p["label"], &p["source"]),
+        (
+            &json!("InAMeeting"),
+            &json!("In a meeting"),
+            &json!("mailbox")
+        ),
+        "{p}"
+    );
+    assert_eq!(
+        shown_presence(&w, "bob@contoso.com").await["availability"],
+        "Available"
+    );
+
+    // Automatic replies on: "Out of office", with the internal reply as the note.
+    let oof = ews::Request::new(ews::Operation::SetUserOofSettings {
+        mailbox: "alice@contoso.com".into(),
+        settings: ews::availability::OofSettings {
+            state: "Enabled".into(),
+            external_audience: "All".into(),
+            internal_reply: "Back on Monday".into(),
+            external_reply: "Away".into(),
+            ..Default::default()
+        },
+    });
+    ews_as(&w, "alice@contoso.com", &oof).await;
+    let p = shown_presence(&w, "alice@contoso.com").await;
+    assert_eq!(
+        (&p["activity"], &p["label"], &p["note"]),
+        (
+            &json!("OutOfOffice"),
+            &json!("Out of office"),
+            &json!("Back on Monday")
+        ),
+        "{p}"
+    );
+
+    // Replies off and the meeting gone: back to what was set.
+    let off = ews::Request::new(ews::Operation::SetUserOofSettings {
+        mailbox: "alice@contoso.com".into(),
+        settings: ews::availability::OofSettings {
+            state: "Disabled".into(),
+            external_audience: "All".into(),
+            ..Default::default()
+        },
+    });
+    ews_as(&w, "alice@contoso.com", &off).await;
+    let delete = ews::Request::new(ews::Operation::DeleteItem {
+        delete_type: "HardDelete".into(),
+        item_ids: vec![id],
+    });
+    ews_as(&w, "alice@contoso.com", &delete).await;
+    let p = shown_presence(&w, "alice@contoso.com").await;
+    assert_eq!(
+        (&p["availability"], &p["source"]),
+        (&json!("Available"), &json!("manual")),
+        "{p}"
+    );
+
+    // A state the user set that the mailbox does not override.
+    put_json(
+        &format!("{}/api/users/alice@contoso.com/presence", w.partner.url),
+        &w.partner.operator,
+        json!({"availability": "DoNotDisturb"}),
+    )
+    .await;
+    ews_as(&w, "alice@contoso.com", &oof).await;
+    assert_eq!(
+        shown_presence(&w, "alice@contoso.com").await["availability"],
+        "DoNotDisturb"
+    );
+}

@@ -593,6 +593,15 @@ fn user_configuration_name(el: &Element) -> Result<UserConfigurationName, EwsErr
         .ok_or_else(|| bad("UserConfigurationName is missing"))
 }
 
+/// The `t:Mailbox/t:Address` the automatic-reply requests must name.
+fn required_mailbox(op: &Element) -> Result<String, EwsError> {
+    let address = crate::availability::mailbox_address(op);
+    if address.is_empty() {
+        return Err(bad(format!("{} needs t:Mailbox/t:Address", op.name)));
+    }
+    Ok(address)
+}
+
 fn find(op: &Element, view: &str) -> Result<Find, EwsError> {
     let shape_name = if view == "IndexedPageItemView" {
         "ItemShape"
@@ -923,10 +932,10 @@ impl Operation {
             },
             "GetRoomLists" => Operation::GetRoomLists,
             "GetUserOofSettingsRequest" => Operation::GetUserOofSettings {
-                mailbox: crate::availability::mailbox_address(op),
+                mailbox: required_mailbox(op)?,
             },
             "SetUserOofSettingsRequest" => Operation::SetUserOofSettings {
-                mailbox: crate::availability::mailbox_address(op),
+                mailbox: required_mailbox(op)?,
                 settings: op
                     .child("UserOofSettings")
                     .map(crate::availability::OofSettings::parse)

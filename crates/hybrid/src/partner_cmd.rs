@@ -97,6 +97,13 @@ pub enum PartnerCommand {
         #[arg(long)]
         availability: String,
     },
+    /// A user's presence as the service shows it: "Out of office" while the user's automatic
+    /// replies are on, "In a meeting" during a busy calendar item (both read from on-premises
+    /// EWS under the S2S trust), else what was set.
+    GetPresence {
+        #[arg(long)]
+        user: String,
+    },
     /// The state of a piece of queued work.
     GetWork {
         #[arg(long)]
@@ -329,6 +336,23 @@ pub fn run(args: PartnerArgs, data: &DataDir, out: &Output) -> Result<(), CliErr
                     ("Availability", s(&v, "availability")),
                 ],
             );
+        }
+        PartnerCommand::GetPresence { user } => {
+            let v = c.json(c.http.get(url(&format!("/api/users/{user}/presence"))))?;
+            let mut rows = vec![
+                ("Sip", s(&v, "sip")),
+                ("Availability", s(&v, "availability")),
+                ("Activity", s(&v, "activity")),
+                ("Shown", s(&v, "label")),
+                ("Source", s(&v, "source")),
+            ];
+            if !s(&v, "note").is_empty() {
+                rows.push(("Note", s(&v, "note")));
+            }
+            if !s(&v, "mailboxError").is_empty() {
+                rows.push(("MailboxError", s(&v, "mailboxError")));
+            }
+            show(&v, rows);
         }
         PartnerCommand::GetWork { id } => {
             let v = c.json(c.http.get(url(&format!("/api/work/{id}"))))?;

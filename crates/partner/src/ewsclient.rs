@@ -216,6 +216,32 @@ pub fn user_configuration(op: &str, name: &str, binary: Option<&str>) -> Request
     })
 }
 
+/// GetUserOofSettings for the mailbox `smtp` (the user's own, as Skype for Business asks).
+pub fn oof_settings(smtp: &str) -> Request {
+    Request::new(Operation::GetUserOofSettings {
+        mailbox: smtp.to_string(),
+    })
+}
+
+/// GetUserAvailability of one mailbox over `start..end` (xs:dateTime, UTC), FreeBusy view.
+pub fn free_busy(smtp: &str, start: &str, end: &str) -> Request {
+    use ews::availability::{FreeBusyViewOptions, LegacyTimeZone, MailboxData};
+    Request::new(Operation::GetUserAvailability {
+        time_zone: LegacyTimeZone::default(),
+        mailboxes: vec![MailboxData {
+            address: smtp.to_string(),
+            attendee_type: "Required".into(),
+            exclude_conflicts: false,
+        }],
+        free_busy: Some(FreeBusyViewOptions {
+            start: start.to_string(),
+            end: end.to_string(),
+            merged_interval_minutes: 30,
+            requested_view: "FreeBusy".into(),
+        }),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

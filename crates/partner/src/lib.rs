@@ -7,6 +7,7 @@ pub mod autodiscover;
 pub mod connectivity;
 mod error;
 pub mod ewsclient;
+pub mod mailbox_presence;
 pub mod presence;
 pub mod server;
 pub mod signing;

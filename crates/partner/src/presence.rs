@@ -236,12 +236,18 @@ pub async fn get_presence(
     event.outcome = "accepted".into();
     record(state, event);
     let u = state.user(&user).await?;
-    Ok(axum::Json(json!({
-        "sip": u["sip"],
-        "smtp": u["smtp"],
-        "availability": u["availability"].as_str().unwrap_or("Available"),
-    }))
-    .into_response())
+    Ok(axum::Json(crate::mailbox_presence::presence(state, &u).await).into_response())
+}
+
+/// `GET /api/users/{user}/presence` (operator): the presence the service shows for the user.
+pub async fn show_presence(
+    State(a): State<AppState>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+) -> Result<Response, PartnerError> {
+    a.check(&headers)?;
+    let u = a.state.user(&user).await?;
+    Ok(axum::Json(crate::mailbox_presence::presence(&a.state, &u).await).into_response())
 }
 
 /// What a presence token claims (read without trusting it), as a handshake event.

@@ -324,7 +324,7 @@ impl PartnerServer {
             .route("/api/work/{id}", get(crate::work::get_work))
             .route(
                 "/api/users/{user}/presence",
-                put(crate::presence::set_presence),
+                put(crate::presence::set_presence).get(crate::presence::show_presence),
             )
             .route("/s2s/presence/{user}", get(crate::presence::get_presence))
             .route("/admin/handshakes", get(crate::presence::handshakes))

@@ -166,6 +166,7 @@ async fn send(
 pub async fn create_item(
     ctx: &Context<'_>,
     disposition: Option<&str>,
+    invitations: Option<&str>,
     saved: Option<&FolderRef>,
     items: &[Item],
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
@@ -182,7 +183,13 @@ pub async fn create_item(
             &format!("'{disposition}' is not a MessageDisposition."),
         ));
     }
-    let default = if disposition == "SaveOnly" {
+    if items.iter().any(|i| mailbox::is_meeting_response(&i.kind)) {
+        return meeting_responses(ctx, disposition, items).await;
+    }
+    let calendar_items = !items.is_empty() && items.iter().all(|i| i.kind == "CalendarItem");
+    let default = if calendar_items {
+        "calendar"
+    } else if disposition == "SaveOnly" {
         "drafts"
     } else {
         "sentitems"
@@ -221,10 +228,122 @@ pub async fn create_item(
         }
         return Ok(out);
     }
+    let inviting = matches!(invitations, Some("SendToAllAndSaveCopy" | "SendOnlyToAll"));
+    let mut attendees = Vec::with_capacity(made.len());
+    for m in made.iter_mut() {
+        let wanted = match m {
+            Ok((row, props)) if inviting && mailbox::calendar::is_calendar_item(row) => {
+                mailbox::attendee_addresses(props)
+            }
+            _ => Vec::new(),
+        };
+        match organization_mailboxes(ctx, &wanted).await {
+            Ok(list) => attendees.push(list),
+            Err(e) => {
+                *m = Err(e);
+                attendees.push(Vec::new());
+            }
+        }
+    }
     ctx.mbox.store_made(&made).await?;
-    made.into_iter()
-        .map(|m| message(m.map(|(r, p)| Payload::Items(vec![id_only(ctx, &r, &p)]))))
-        .collect()
+    let organizer = mailbox::Sender {
+        name: ctx.c.mailbox.display_name.clone(),
+        address: ctx.c.mailbox.primary_smtp.clone(),
+    };
+    let mut out = Vec::with_capacity(made.len());
+    for (m, invited) in made.into_iter().zip(attendees) {
+        let r = match m {
+            Ok((mut row, mut props)) if !invited.is_empty() => ctx
+                .mbox
+                .invite(&mut row, &mut props, &organizer, &invited)
+                .await
+                .map(|_| (row, props)),
+            other => other,
+        };
+        out.push(message(
+            r.map(|(r, p)| Payload::Items(vec![id_only(ctx, &r, &p)])),
+        )?);
+    }
+    Ok(out)
+}
+
+/// The mailboxes of the organization these addresses name, once each; an address outside it
+/// refuses the whole item (nothing leaves the server).
+async fn organization_mailboxes(
+    ctx: &Context<'_>,
+    addresses: &[String],
+) -> Result<Vec<mailbox::Mailbox>, MailboxError> {
+    let trust = ctx.state.trust();
+    let mut out: Vec<mailbox::Mailbox> = Vec::new();
+    for a in addresses {
+        let user = trust.user_by_address(a).filter(|u| u.has_mailbox()).ok_or_else(|| {
+            MailboxError::InvalidRecipients(format!(
+                "The attendee '{a}' has no mailbox in this organization; this server delivers only to its own mailboxes and nothing was sent."
+            ))
+        })?;
+        if user.guid == ctx.c.mailbox.guid || out.iter().any(|m| m.guid() == user.guid) {
+            continue;
+        }
+        out.push(
+            mailbox::Mailbox::open_cached(&ctx.state.store, &ctx.state.folder_trees, &user.guid)
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
+/// CreateItem of AcceptItem, TentativelyAcceptItem and DeclineItem: the attendee's calendar
+/// updated and, unless only saved, the organizer told (their item records the answer).
+async fn meeting_responses(
+    ctx: &Context<'_>,
+    disposition: &str,
+    items: &[Item],
+) -> Result<Vec<ResponseMessage>, MailboxError> {
+    let mut out = Vec::with_capacity(items.len());
+    for i in items {
+        let reference = i
+            .other
+            .iter()
+            .find(|o| o.name == "ReferenceItemId")
+            .and_then(|r| r.attr("Id"))
+            .filter(|id| !id.is_empty());
+        let Some(reference) = reference.filter(|_| mailbox::is_meeting_response(&i.kind)) else {
+            out.push(ResponseMessage::error(
+                "ErrorMissingInformationReferenceItemId",
+                "The ReferenceItemId of the meeting response is missing.",
+            ));
+            continue;
+        };
+        let r = async {
+            let (uid, organizer, subject) = ctx.mbox.respond_to_meeting(&i.kind, reference).await?;
+            if disposition == "SaveOnly" {
+                return Ok(());
+            }
+            let trust = ctx.state.trust();
+            let Some(user) = trust
+                .user_by_address(&organizer)
+                .filter(|u| u.has_mailbox())
+            else {
+                return Ok(());
+            };
+            let theirs = mailbox::Mailbox::open_cached(
+                &ctx.state.store,
+                &ctx.state.folder_trees,
+                &user.guid,
+            )
+            .await?;
+            let me = mailbox::Sender {
+                name: ctx.c.mailbox.display_name.clone(),
+                address: ctx.c.mailbox.primary_smtp.clone(),
+            };
+            theirs
+                .record_meeting_response(&uid, &i.kind, &me, &subject)
+                .await
+        }
+        .await;
+        out.push(message(r.map(|_| Payload::Items(Vec::new())))?);
+    }
+    Ok(out)
 }
 
 /// SendItem: sends stored drafts; with SaveItemToFolder the sent message is kept in

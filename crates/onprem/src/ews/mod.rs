@@ -206,13 +206,14 @@ async fn dispatch(
         Operation::GetItem { shape, item_ids } => items::get_item(&ctx, shape, item_ids).await,
         Operation::CreateItem {
             message_disposition,
+            send_meeting_invitations,
             saved_item_folder_id,
             items,
-            ..
         } => {
             items::create_item(
                 &ctx,
                 message_disposition.as_deref(),
+                send_meeting_invitations.as_deref(),
                 saved_item_folder_id.as_ref(),
                 items,
             )

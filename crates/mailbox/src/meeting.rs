@@ -1,0 +1,312 @@
+//! Meetings between mailboxes of the organization: a calendar item with attendees sent with
+//! SendToAllAndSaveCopy (or SendOnlyToAll) puts a meeting request in each attendee's Inbox and
+//! a tentative copy on their calendar (same UID); an attendee's AcceptItem, TentativelyAcceptItem
+//! or DeclineItem updates their copy, sends the organizer a response, and records the answer
+//! on the organizer's item (the attendee's ResponseType and LastResponseTime).
+
+use crate::MailboxError;
+use crate::item;
+use crate::props::StoredProperties;
+use crate::search::{Field, Restriction, format_time};
+use crate::send::Sender;
+use crate::service::{ItemQuery, Mailbox};
+use ews::{Element, Node};
+use store::ItemRow;
+
+const ATTENDEE_LISTS: &[&str] = &["RequiredAttendees", "OptionalAttendees", "Resources"];
+
+pub fn is_meeting_response(kind: &str) -> bool {
+    matches!(kind, "AcceptItem" | "TentativelyAcceptItem" | "DeclineItem")
+}
+
+fn leaf(name: &str, text: &str) -> Element {
+    let mut e = Element::new("", name);
+    e.children.push(Node::Text(text.into()));
+    e
+}
+
+fn mailbox_holder(name: &str, who: &Sender) -> Element {
+    let mut m = Element::new("", "Mailbox");
+    for (n, v) in [
+        ("Name", who.name.as_str()),
+        ("EmailAddress", who.address.as_str()),
+        ("RoutingType", "SMTP"),
+    ] {
+        m.children.push(Node::Element(leaf(n, v)));
+    }
+    let mut holder = Element::new("", name);
+    holder.children.push(Node::Element(m));
+    holder
+}
+
+/// The attendees' addresses (required, optional and resources).
+pub fn attendee_addresses(props: &StoredProperties) -> Vec<String> {
+    props
+        .other
+        .iter()
+        .filter(|o| ATTENDEE_LISTS.contains(&o.name.as_str()))
+        .flat_map(|l| l.children_named("Attendee"))
+        .filter_map(|a| {
+            a.child("Mailbox")
+                .and_then(|m| m.child_text("EmailAddress"))
+        })
+        .filter(|a| !a.is_empty())
+        .collect()
+}
+
+/// Sets an attendee's ResponseType (and LastResponseTime when answered) on an attendee list.
+fn set_response(props: &mut StoredProperties, address: &str, response: &str, at: Option<i64>) {
+    for list in props
+        .other
+        .iter_mut()
+        .filter(|o| ATTENDEE_LISTS.contains(&o.name.as_str()))
+    {
+        for node in list.children.iter_mut() {
+            let Node::Element(a) = node else { continue };
+            let matches = a
+                .child("Mailbox")
+                .and_then(|m| m.child_text("EmailAddress"))
+                .is_some_and(|e| e.eq_ignore_ascii_case(address) || address.is_empty());
+            if !matches {
+                continue;
+            }
+            a.children.retain(|c| {
+                !matches!(c, Node::Element(e) if e.name == "ResponseType" || e.name == "LastResponseTime")
+            });
+            a.children
+                .push(Node::Element(leaf("ResponseType", response)));
+            if let Some(t) = at {
+                a.children
+                    .push(Node::Element(leaf("LastResponseTime", &format_time(t))));
+            }
+        }
+    }
+}
+
+fn uid(props: &StoredProperties) -> Option<String> {
+    props
+        .other
+        .iter()
+        .find(|o| o.name == "UID")
+        .map(|u| u.text())
+}
+
+impl Mailbox {
+    /// The calendar item of this mailbox with this UID.
+    pub async fn calendar_item_by_uid(
+        &self,
+        uid: &str,
+    ) -> Result<Option<(ItemRow, StoredProperties)>, MailboxError> {
+        let Some(calendar) = self.distinguished("calendar").cloned() else {
+            return Ok(None);
+        };
+        let query = ItemQuery {
+            restriction: Some(Restriction::Compare(
+                Field::Extended {
+                    key: crate::props::field_key("UID"),
+                    numeric: false,
+                },
+                store::CmpOp::Eq,
+                uid.to_string(),
+            )),
+            order: Vec::new(),
+            offset: 0,
+            max: 1,
+        };
+        Ok(self
+            .find_items(&calendar, &query)
+            .await?
+            .items
+            .into_iter()
+            .next())
+    }
+
+    /// Sends the meeting `row`/`props` (stored in this, the organizer's, mailbox) to the
+    /// attendees: a meeting request in each one's Inbox and a tentative item on their calendar,
+    /// all in one write; the organizer's item then records that the request went out.
+    pub async fn invite(
+        &self,
+        row: &mut ItemRow,
+        props: &mut StoredProperties,
+        organizer: &Sender,
+        attendees: &[Mailbox],
+    ) -> Result<(), MailboxError> {
+        let now = store::now_ms();
+        props.set_other(mailbox_holder("Organizer", organizer));
+        props.set_other(leaf("IsMeeting", "true"));
+        props.set_other(leaf("MeetingRequestWasSent", "true"));
+        set_response(props, "", "Unknown", None);
+        let mut rows = Vec::new();
+        for a in attendees {
+            let (Some(inbox), Some(calendar)) =
+                (a.distinguished("inbox"), a.distinguished("calendar"))
+            else {
+                return Err(MailboxError::FolderNotFound(Some("calendar".into())));
+            };
+            let mut theirs = props.clone();
+            theirs.set_other(leaf("LegacyFreeBusyStatus", "Tentative"));
+            theirs.set_other(leaf("MyResponseType", "NoResponseReceived"));
+            theirs.other.retain(|o| o.name != "MeetingRequestWasSent");
+            let mut on_calendar = item::copy_into(row, a.guid(), &calendar.id);
+            on_calendar.tag = "CalendarItem".into();
+            on_calendar.item_class = "IPM.Appointment".into();
+            item::finish_stored(&mut on_calendar, &theirs, now);
+            let mut request = theirs.clone();
+            request.calendar = None;
+            request.set_other(mailbox_holder("From", organizer));
+            request.set_other(mailbox_holder("Sender", organizer));
+            request.set_other(leaf("DateTimeSent", &format_time(now)));
+            request.set_other(leaf("MeetingRequestType", "NewMeetingRequest"));
+            let mut assoc = Element::new("", "AssociatedCalendarItemId");
+            assoc.attrs.push(("Id".into(), on_calendar.id.clone()));
+            assoc.attrs.push(("ChangeKey".into(), item::change_key(1)));
+            request.set_other(assoc);
+            let mut in_inbox = item::copy_into(row, a.guid(), &inbox.id);
+            in_inbox.tag = "MeetingRequest".into();
+            in_inbox.item_class = "IPM.Schedule.Meeting.Request".into();
+            in_inbox.is_read = false;
+            in_inbox.received_ms = now;
+            item::finish_stored(&mut in_inbox, &request, now);
+            rows.push((on_calendar, theirs.values()));
+            rows.push((in_inbox, request.values()));
+        }
+        self.store_ref().mailboxes().insert_items(&rows).await?;
+        item::finish_stored(row, props, now);
+        self.save(row, Some(props)).await
+    }
+
+    /// An attendee's answer (`kind`: AcceptItem, TentativelyAcceptItem or DeclineItem) to the
+    /// meeting request or calendar item `reference` of this mailbox: their calendar item
+    /// updated (or, declined, moved to Deleted Items), the request moved to Deleted Items.
+    /// Returns the meeting's UID, organizer address and subject, for the organizer's side.
+    pub async fn respond_to_meeting(
+        &self,
+        kind: &str,
+        reference: &str,
+    ) -> Result<(String, String, String), MailboxError> {
+        let (row, props) = self.item(reference).await?;
+        let is_request = row.item_class.starts_with("IPM.Schedule.Meeting.Request");
+        if !is_request && !crate::calendar::is_calendar_item(&row) {
+            return Err(MailboxError::InvalidOperation(
+                "Only a meeting request or a meeting on the calendar can be accepted or declined."
+                    .into(),
+            ));
+        }
+        let uid = uid(&props).ok_or(MailboxError::ItemNotFound)?;
+        let organizer = props
+            .other
+            .iter()
+            .find(|o| o.name == "Organizer")
+            .and_then(|o| o.child("Mailbox"))
+            .and_then(|m| m.child_text("EmailAddress"))
+            .ok_or_else(|| {
+                MailboxError::InvalidOperation(
+                    "The item is not a meeting: it has no organizer.".into(),
+                )
+            })?;
+        let (status, response) = match kind {
+            "AcceptItem" => ("Busy", "Accept"),
+            "TentativelyAcceptItem" => ("Tentative", "Tentative"),
+            _ => ("Free", "Decline"),
+        };
+        let deleted = self.distinguished("deleteditems").cloned();
+        let now = store::now_ms();
+        if let Some((mut cal, mut cal_props)) = self.calendar_item_by_uid(&uid).await? {
+            cal_props.set_other(leaf("LegacyFreeBusyStatus", status));
+            cal_props.set_other(leaf("MyResponseType", response));
+            cal_props.set_other(leaf("AppointmentReplyTime", &format_time(now)));
+            if response == "Decline"
+                && let Some(d) = &deleted
+            {
+                cal.folder_id = d.id.clone();
+            }
+            item::finish_stored(&mut cal, &cal_props, now);
+            self.save(&mut cal, Some(&cal_props)).await?;
+        }
+        if is_request && let Some(d) = &deleted {
+            let mut moved = row.clone();
+            moved.folder_id = d.id.clone();
+            self.save(&mut moved, None).await?;
+        }
+        Ok((uid, organizer, row.subject.clone()))
+    }
+
+    /// The organizer's side of an answer: the attendee's response recorded on the meeting with
+    /// this UID, and the response message put in the organizer's Inbox.
+    pub async fn record_meeting_response(
+        &self,
+        uid: &str,
+        kind: &str,
+        attendee: &Sender,
+        subject: &str,
+    ) -> Result<(), MailboxError> {
+        let now = store::now_ms();
+        let (response, prefix, class) = match kind {
+            "AcceptItem" => ("Accept", "Accepted: ", "IPM.Schedule.Meeting.Resp.Pos"),
+            "TentativelyAcceptItem" => {
+                ("Tentative", "Tentative: ", "IPM.Schedule.Meeting.Resp.Tent")
+            }
+            _ => ("Decline", "Declined: ", "IPM.Schedule.Meeting.Resp.Neg"),
+        };
+        if let Some((mut meeting, mut props)) = self.calendar_item_by_uid(uid).await? {
+            set_response(&mut props, &attendee.address, response, Some(now));
+            item::finish_stored(&mut meeting, &props, now);
+            self.save(&mut meeting, Some(&props)).await?;
+        }
+        let inbox = self
+            .distinguished("inbox")
+            .ok_or(MailboxError::FolderNotFound(Some("inbox".into())))?;
+        let mut note = StoredProperties::default();
+        note.set_other(mailbox_holder("From", attendee));
+        note.set_other(mailbox_holder("Sender", attendee));
+        note.set_other(leaf("DateTimeSent", &format_time(now)));
+        note.set_other(leaf("UID", uid));
+        let mut src = ews::Item::new("MeetingResponse");
+        src.subject = Some(format!("{prefix}{subject}"));
+        src.item_class = Some(class.into());
+        let (mut message, _) = item::new_item(self.guid(), inbox, &src, now);
+        message.is_draft = false;
+        message.is_read = false;
+        item::finish_stored(&mut message, &note, now);
+        self.store_ref()
+            .mailboxes()
+            .insert_items(&[(message, note.values())])
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attendees_are_read_and_answered_one_by_one() {
+        let el = ews::xml::parse(&format!(
+            r#"<t:CalendarItem xmlns:t="{}"><t:RequiredAttendees><t:Attendee><t:Mailbox><t:EmailAddress>bob@contoso.com</t:EmailAddress></t:Mailbox></t:Attendee></t:RequiredAttendees><t:OptionalAttendees><t:Attendee><t:Mailbox><t:EmailAddress>carol@contoso.com</t:EmailAddress></t:Mailbox><t:ResponseType>Unknown</t:ResponseType></t:Attendee></t:OptionalAttendees></t:CalendarItem>"#,
+            ews::NS_TYPES
+        ))
+        .unwrap();
+        let mut props = StoredProperties {
+            other: ews::Item::parse(&el).other,
+            ..Default::default()
+        };
+        assert_eq!(
+            attendee_addresses(&props),
+            ["bob@contoso.com", "carol@contoso.com"]
+        );
+        set_response(&mut props, "BOB@contoso.com", "Accept", Some(0));
+        let text = |list: &str| {
+            props
+                .other
+                .iter()
+                .find(|o| o.name == list)
+                .unwrap()
+                .child("Attendee")
+                .unwrap()
+                .child_text("ResponseType")
+        };
+        assert_eq!(text("RequiredAttendees").as_deref(), Some("Accept"));
+        assert_eq!(text("OptionalAttendees").as_deref(), Some("Unknown"));
+    }
+}
