@@ -121,9 +121,10 @@ impl World {
         assert_eq!(s, StatusCode::OK, "{v}");
     }
 
-    async fn work_status(&self, id: &str) -> Value {
+    /// A GET of the partner's operator API.
+    async fn partner_get(&self, path: &str) -> Value {
         reqwest::Client::new()
-            .get(format!("{}/api/work/{id}", self.partner.url))
+            .get(format!("{}{path}", self.partner.url))
             .bearer_auth(&self.partner.operator)
             .send()
             .await
@@ -131,6 +132,10 @@ impl World {
             .json()
             .await
             .unwrap()
+    }
+
+    async fn work_status(&self, id: &str) -> Value {
+        self.partner_get(&format!("/api/work/{id}")).await
     }
 
     async fn wait_done(&self, ids: &[String]) {
@@ -438,15 +443,7 @@ async fn the_queue_survives_an_onprem_outage_and_a_partner_restart_without_dupli
 
 /// The partner's view of a user's presence (operator API).
 async fn shown_presence(w: &World, user: &str) -> Value {
-    reqwest::Client::new()
-        .get(format!("{}/api/users/{user}/presence", w.partner.url))
-        .bearer_auth(&w.partner.operator)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    w.partner_get(&format!("/api/users/{user}/presence")).await
 }
 
 /// One EWS call as `user`, through the partner's own client: an actor token from the cloud

@@ -7,6 +7,7 @@
 use crate::props::StoredProperties;
 use crate::recurrence::{Range, Recurrence};
 use crate::search::{format_time, parse_time_ms};
+use crate::send::leaf;
 use crate::timezones;
 use ews::{Element, Node};
 use jiff::ToSpan;
@@ -80,12 +81,6 @@ fn flag(props: &StoredProperties, name: &str) -> bool {
         .as_deref()
         .and_then(ews::parse_bool)
         .unwrap_or(false)
-}
-
-fn leaf(name: &str, text: &str) -> Element {
-    let mut e = Element::new("", name);
-    e.children.push(Node::Text(text.to_string()));
-    e
 }
 
 /// The item's time zone: its StartTimeZone when the server knows it, else UTC.

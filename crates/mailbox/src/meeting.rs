@@ -8,7 +8,7 @@ use crate::MailboxError;
 use crate::item;
 use crate::props::StoredProperties;
 use crate::search::{Field, Restriction, format_time};
-use crate::send::Sender;
+use crate::send::{Sender, leaf, mailbox_element as mailbox_holder};
 use crate::service::{ItemQuery, Mailbox};
 use ews::{Element, Node};
 use store::ItemRow;
@@ -17,26 +17,6 @@ const ATTENDEE_LISTS: &[&str] = &["RequiredAttendees", "OptionalAttendees", "Res
 
 pub fn is_meeting_response(kind: &str) -> bool {
     matches!(kind, "AcceptItem" | "TentativelyAcceptItem" | "DeclineItem")
-}
-
-fn leaf(name: &str, text: &str) -> Element {
-    let mut e = Element::new("", name);
-    e.children.push(Node::Text(text.into()));
-    e
-}
-
-fn mailbox_holder(name: &str, who: &Sender) -> Element {
-    let mut m = Element::new("", "Mailbox");
-    for (n, v) in [
-        ("Name", who.name.as_str()),
-        ("EmailAddress", who.address.as_str()),
-        ("RoutingType", "SMTP"),
-    ] {
-        m.children.push(Node::Element(leaf(n, v)));
-    }
-    let mut holder = Element::new("", name);
-    holder.children.push(Node::Element(m));
-    holder
 }
 
 /// The attendees' addresses (required, optional and resources).

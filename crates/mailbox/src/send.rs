@@ -23,13 +23,13 @@ pub struct Recipient {
     pub mailbox: Mailbox,
 }
 
-fn leaf(name: &str, text: &str) -> Element {
+pub(crate) fn leaf(name: &str, text: &str) -> Element {
     let mut e = Element::new("", name);
     e.children.push(Node::Text(text.into()));
     e
 }
 
-fn mailbox_element(name: &str, s: &Sender) -> Element {
+pub(crate) fn mailbox_element(name: &str, s: &Sender) -> Element {
     let mut m = Element::new("", "Mailbox");
     for (n, v) in [
         ("Name", s.name.as_str()),
