@@ -317,6 +317,27 @@ impl ServeProcess {
     }
 }
 
+impl ServeProcess {
+    /// Sends SIGTERM and waits up to `limit` for the process to end: its exit status and how
+    /// long it took, or `None` if it was still running at the limit.
+    pub fn terminate(
+        &mut self,
+        limit: std::time::Duration,
+    ) -> Option<(std::process::ExitStatus, std::time::Duration)> {
+        let started = std::time::Instant::now();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        while started.elapsed() < limit {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some((status, started.elapsed()));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        None
+    }
+}
+
 impl Drop for ServeProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();

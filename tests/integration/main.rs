@@ -7,4 +7,5 @@ mod ews;
 mod mailbox_search;
 mod onprem;
 mod partner;
+mod shutdown;
 mod store;

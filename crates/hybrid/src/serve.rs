@@ -67,7 +67,10 @@ pub fn run(args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
             code: "RuntimeFailed".into(),
             message: e.to_string(),
         })?;
-    runtime.block_on(serve(args, data))
+    let result = runtime.block_on(serve(args, data));
+    // Background work (flushers, queue workers, listeners) gets a moment, not a veto.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    result
 }
 
 pub fn init_tracing() {
@@ -201,6 +204,7 @@ async fn serve(args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
             ),
         ));
     }
+    let stop = shutdown();
     let started = start_role(
         args.role,
         data,
@@ -235,27 +239,104 @@ async fn serve(args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
         store,
         ..
     } = started;
-    match tls {
-        Some(acceptor) => crate::tls::serve(listener, acceptor, app, shutdown()).await,
-        None => axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown())
-            .await
-            .map_err(|e| refused("ServeFailed", e.to_string()))?,
+    // The first signal stops accepting; requests in flight get IN_FLIGHT_GRACE to finish.
+    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        stop.await;
+        let _ = stopping.send(());
+    };
+    let deadline = async move {
+        if stopped.await.is_ok() {
+            tokio::time::sleep(IN_FLIGHT_GRACE).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    let serving = async {
+        match tls {
+            Some(acceptor) => {
+                crate::tls::serve(listener, acceptor, app, signal).await;
+                Ok(())
+            }
+            None => axum::serve(listener, app)
+                .with_graceful_shutdown(signal)
+                .await
+                .map_err(|e| refused("ServeFailed", e.to_string())),
+        }
+    };
+    tokio::select! {
+        r = serving => r?,
+        _ = deadline => tracing::warn!("requests still in flight after {IN_FLIGHT_GRACE:?}; stopping without them"),
     }
     drop(guard);
     store.close().await;
+    tracing::info!("stopped");
     Ok(())
 }
 
-pub async fn shutdown() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// How long requests in flight may take to finish after the first signal.
+pub const IN_FLIGHT_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The stop signals, listened to from the moment this is made (so that a signal arriving
+/// while the server starts is not lost, nor handled by the default action).
+struct Signals {
     #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("SIGTERM handler");
-        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn new() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Signals {
+                term: signal(SignalKind::terminate()).ok(),
+                int: signal(SignalKind::interrupt()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        Signals {}
     }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
-    tracing::info!("shutting down");
+
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        {
+            let term = async {
+                match self.term.as_mut() {
+                    Some(t) => {
+                        t.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            let int = async {
+                match self.int.as_mut() {
+                    Some(i) => {
+                        i.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! { _ = term => {}, _ = int => {} }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Resolves at the first SIGTERM or Ctrl-C after the call; a second one ends the process at
+/// once. The signals are listened to from the call on, before the returned future is awaited.
+pub fn shutdown() -> impl std::future::Future<Output = ()> + Send {
+    let mut signals = Signals::new();
+    async move {
+        signals.next().await;
+        tracing::info!("shutting down");
+        tokio::spawn(async move {
+            signals.next().await;
+            eprintln!("hybrid: a second signal: exiting now");
+            std::process::exit(130);
+        });
+    }
 }

@@ -28,10 +28,13 @@ pub fn run(args: UpArgs, data: &DataDir) -> Result<(), CliError> {
         .enable_all()
         .build()
         .map_err(|e| refused("RuntimeFailed", e.to_string()))?;
-    runtime.block_on(up(args, data))
+    let result = runtime.block_on(up(args, data));
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    result
 }
 
 async fn up(args: UpArgs, data: &DataDir) -> Result<(), CliError> {
+    let stop = crate::serve::shutdown();
     let port = |offset: u16| {
         if args.base_port == 0 {
             0
@@ -94,7 +97,7 @@ async fn up(args: UpArgs, data: &DataDir) -> Result<(), CliError> {
         data.root.display()
     );
     std::fs::write(data.root.join("ready"), b"up\n").map_err(|e| CliError::io(&data.root, e))?;
-    crate::serve::shutdown().await;
+    stop.await;
     let _ = std::fs::remove_file(data.root.join("ready"));
     for t in tasks {
         t.abort();

@@ -135,7 +135,7 @@ pub(crate) async fn start_watcher(
                     url: url.to_string(),
                     reason: format!("LISTEN: {e}"),
                 })?;
-            Ok(tokio::spawn(listen_postgres(listener, feed)))
+            Ok(tokio::spawn(listen_postgres(listener, p, feed)))
         }
     }
 }
@@ -175,21 +175,50 @@ async fn poll_sqlite(
     }
 }
 
-async fn listen_postgres(mut listener: sqlx::postgres::PgListener, feed: Arc<ChangeFeed>) {
+async fn listen_postgres(
+    mut listener: sqlx::postgres::PgListener,
+    pool: sqlx::PgPool,
+    feed: Arc<ChangeFeed>,
+) {
+    // A lost connection is said once when it goes and once when it is back, not at every
+    // retry; retries back off to five seconds.
+    let mut lost = false;
+    let mut backoff = Duration::from_millis(250);
     loop {
         match listener.try_recv().await {
             Ok(Some(n)) => {
+                if lost {
+                    tracing::info!("change listener connected again");
+                    lost = false;
+                    backoff = Duration::from_millis(250);
+                }
                 let (origin, channel) = n.payload().split_once(':').unwrap_or(("", n.payload()));
                 if origin != feed.origin {
                     feed.remote(channel);
                 }
             }
             // The connection dropped and was re-established: notifications may have been lost.
-            Ok(None) => feed.remote(RESYNC_CHANNEL),
+            Ok(None) => {
+                if lost {
+                    tracing::info!("change listener connected again");
+                    lost = false;
+                    backoff = Duration::from_millis(250);
+                }
+                feed.remote(RESYNC_CHANNEL)
+            }
+            Err(_) if pool.is_closed() => {
+                return tracing::debug!("change listener stops: the store is closed");
+            }
             Err(e) => {
-                tracing::warn!("change listener: {e}; retrying");
+                if !lost {
+                    tracing::warn!(
+                        "change listener lost its connection: {e}; retrying with backoff"
+                    );
+                    lost = true;
+                }
                 feed.remote(RESYNC_CHANNEL);
-                tokio::time::sleep(Duration::from_millis(500)).await;
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
             }
         }
     }

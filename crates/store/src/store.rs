@@ -87,6 +87,9 @@ impl Default for StoreOptions {
     }
 }
 
+/// How long closing waits for connections in use.
+pub const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
 /// A role's store. Cheap to clone; all clones share the pool and the change feed.
 #[derive(Clone)]
 pub struct Store {
@@ -209,9 +212,20 @@ impl Store {
         &self.inner.feed
     }
 
-    /// Closes the pool; waits for connections in use to be returned.
+    /// Stops the change watcher and closes the pool, waiting at most [`CLOSE_GRACE`] for
+    /// connections in use to be returned (a request still holding one must not keep the
+    /// process alive).
     pub async fn close(&self) {
-        with_pool!(&self.inner.pool, p => p.close().await)
+        self.inner.watcher.abort();
+        let closing = async { with_pool!(&self.inner.pool, p => p.close().await) };
+        if tokio::time::timeout(CLOSE_GRACE, closing).await.is_err() {
+            tracing::warn!(store = %self.inner.url, "connections still in use after {CLOSE_GRACE:?}; closing without them");
+        }
+    }
+
+    /// Whether [`Store::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        with_pool!(&self.inner.pool, p => p.is_closed())
     }
 
     /// A database failure, named by the store's redacted URL.
