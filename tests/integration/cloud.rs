@@ -1064,3 +1064,65 @@ async fn an_application_token_reads_its_own_service_principal_and_nothing_else()
     let (status, _) = get(w.sp_url(SKYPE_APP_ID), tampered).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+/// A token request to `server` as if it were the world's own address (several processes
+/// behind one address).
+async fn token_at(w: &World, server: &str, assertion: &str) -> (StatusCode, Value) {
+    let r = w.resource();
+    let resp = w
+        .http
+        .post(format!("{server}/{}/tokens/OAuth/2", w.tenant))
+        .header(reqwest::header::HOST, w.authority())
+        .form(&[
+            ("grant_type", JWT_BEARER),
+            ("assertion", assertion),
+            ("resource", r.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    (resp.status(), resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_assertion_is_used_once_across_processes_and_restarts() {
+    let mut urls = vec![None];
+    if let Some(admin) = hybrid_tests::postgres_admin_url() {
+        urls.push(Some(hybrid_tests::fresh_postgres_database(&admin).await));
+    }
+    for url in urls {
+        let w = match url {
+            Some(u) => World::on(&u, TempDir::new("replay-pg")).await,
+            None => World::new().await,
+        };
+        let store = w.cloud.store.url().to_string();
+        let second = CloudUnderTest::start(&store).await;
+        for (first, other) in [(&w.cloud.url, &second.url), (&second.url, &w.cloud.url)] {
+            let a = w.assertion();
+            assert_eq!(token_at(&w, first, &a).await.0, StatusCode::OK, "{store}");
+            let (s, e) = token_at(&w, other, &a).await;
+            assert_eq!(
+                (s, aadsts(&e)),
+                (StatusCode::UNAUTHORIZED, 700029),
+                "{store}: {e}"
+            );
+        }
+        // A process started afresh (nothing in memory) still knows what was used.
+        let a = w.assertion();
+        assert_eq!(token_at(&w, &second.url, &a).await.0, StatusCode::OK);
+        drop(second);
+        let restarted = CloudUnderTest::start(&store).await;
+        let (s, e) = token_at(&w, &restarted.url, &a).await;
+        assert_eq!(
+            (s, aadsts(&e)),
+            (StatusCode::UNAUTHORIZED, 700029),
+            "{store}: {e}"
+        );
+        assert!(w.cloud.store.used_assertions().count().await.unwrap() >= 3);
+        // Pruning keeps what can still be accepted.
+        assert_eq!(
+            w.cloud.store.used_assertions().prune(now()).await.unwrap(),
+            0
+        );
+    }
+}

@@ -194,6 +194,16 @@ pub mod sts {
             format!("Client assertion is not within its valid time range: {why}."),
         )
     }
+    /// The shared replay check could not be made: refused rather than risk a replay.
+    pub fn replay_check_unavailable() -> StsError {
+        e(
+            "temporarily_unavailable",
+            90033,
+            503,
+            "A transient error has occurred: the replay check is unavailable. Please try again."
+                .into(),
+        )
+    }
     /// Hybrid.
     pub fn replayed() -> StsError {
         e(

@@ -128,11 +128,27 @@ impl CloudServer {
             replay: ReplayCache::default(),
         });
         let watcher = tokio::spawn(watch(state.clone()));
+        tokio::spawn(prune_used_assertions(state.clone()));
         Ok(CloudServer { state, watcher })
     }
 
     pub fn router(&self) -> Router {
         router(self.state.clone())
+    }
+}
+
+/// Forgets used assertions once they can no longer be accepted, every minute.
+async fn prune_used_assertions(state: Arc<CloudState>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        if state.store.is_closed() {
+            return;
+        }
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        if let Err(e) = state.store.used_assertions().prune(now).await {
+            tracing::debug!("pruning used assertions: {e}");
+        }
     }
 }
 
@@ -236,7 +252,7 @@ async fn token_global(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    token(&state, None, &headers, &body)
+    token(&state, None, &headers, &body).await
 }
 
 async fn token_tenant(
@@ -245,10 +261,15 @@ async fn token_tenant(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    token(&state, Some(&tenant), &headers, &body)
+    token(&state, Some(&tenant), &headers, &body).await
 }
 
-fn token(state: &CloudState, tenant: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Response {
+async fn token(
+    state: &CloudState,
+    tenant: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
     let started = std::time::Instant::now();
     let form = match sts::parse_form(body) {
         Ok(f) => f,
@@ -271,7 +292,30 @@ fn token(state: &CloudState, tenant: Option<&str>, headers: &HeaderMap, body: &[
         endpoint_urls: &endpoint_urls,
         now: time::OffsetDateTime::now_utc().unix_timestamp(),
     };
-    match sts::issue(&snap, &state.replay, &state.config.sts, &req) {
+    let issued = match sts::issue(&snap, &state.replay, &state.config.sts, &req) {
+        Ok((resp, issued)) => {
+            // This process had not seen the assertion; neither may any other have.
+            match state
+                .store
+                .used_assertions()
+                .first_use(
+                    &issued.assertion_digest,
+                    issued.assertion_forget_after,
+                    req.now,
+                )
+                .await
+            {
+                Ok(true) => Ok((resp, issued)),
+                Ok(false) => Err(crate::error::sts::replayed()),
+                Err(e) => {
+                    tracing::warn!(code = e.code(), "shared replay check failed: {e}");
+                    Err(crate::error::sts::replay_check_unavailable())
+                }
+            }
+        }
+        Err(e) => Err(e),
+    };
+    match issued {
         Ok((resp, issued)) => {
             tracing::info!(
                 client = %issued.client, resource = %issued.resource, token = %issued.response_digest,

@@ -63,6 +63,10 @@ pub struct Issued {
     pub response_digest: String,
     pub client: String,
     pub resource: String,
+    /// The client assertion's digest (hex) and until when it could be accepted (Unix
+    /// seconds): what the shared replay check records.
+    pub assertion_digest: String,
+    pub assertion_forget_after: i64,
 }
 
 /// Parses an `application/x-www-form-urlencoded` body; a repeated parameter is refused.
@@ -147,11 +151,9 @@ pub fn issue(
     check_audience(snap, tenant, c.aud.as_deref(), req)?;
     let thumbprint = verify(&jwt, client, req.now)?;
     let exp = check_times(c, settings, req.now)?;
-    if !replay.first_use(
-        crypto::sha256(assertion.as_bytes()),
-        exp + settings.clock_skew,
-        req.now,
-    ) {
+    let assertion_digest = crypto::sha256(assertion.as_bytes());
+    let forget_after = exp + settings.clock_skew;
+    if !replay.first_use(assertion_digest, forget_after, req.now) {
         return Err(sts::replayed());
     }
     let resource = resolve_resource(snap, tenant, resource_text, req.authorities)?;
@@ -175,6 +177,8 @@ pub fn issue(
         response_digest: s2s::jwt::token_digest(&token),
         client: PrincipalId::new(&client.sp.app_id, tid).to_string(),
         resource: resource.to_string(),
+        assertion_digest: hex::encode(assertion_digest),
+        assertion_forget_after: forget_after,
     };
     Ok((
         TokenResponse {

@@ -14,6 +14,7 @@ mod error;
 mod handshake;
 mod mailbox;
 mod migrate;
+mod replay;
 mod search;
 mod store;
 mod url;
@@ -26,6 +27,7 @@ pub use handshake::{HandshakeEvent, Handshakes};
 pub use mailbox::{
     FOLDERS_CHANNEL, FolderCounts, FolderRow, ItemRow, ItemValue, Mailboxes, UserConfigurationRow,
 };
+pub use replay::UsedAssertions;
 pub use search::{CmpOp, Column, ItemFilter, OrderKey, SortBy, SqlValue, ValueTest, text_key};
 pub use store::{Backend, Pool, Store, StoreOptions};
 pub use url::StoreUrl;

@@ -179,6 +179,17 @@ const SQLITE: &[Migration] = &[
         CREATE INDEX mailbox_item_journal_folder ON mailbox_item_journal (folder_id, seq);
     ",
     },
+    Migration {
+        version: 8,
+        description: "client assertions already used, shared by every process",
+        sql: "
+        CREATE TABLE used_assertions (
+            digest TEXT PRIMARY KEY,
+            forget_after INTEGER NOT NULL
+        );
+        CREATE INDEX used_assertions_forget ON used_assertions (forget_after);
+    ",
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -345,6 +356,17 @@ const POSTGRES: &[Migration] = &[
             at_ms BIGINT NOT NULL
         );
         CREATE INDEX mailbox_item_journal_folder ON mailbox_item_journal (folder_id, seq);
+    ",
+    },
+    Migration {
+        version: 8,
+        description: "client assertions already used, shared by every process",
+        sql: "
+        CREATE TABLE used_assertions (
+            digest TEXT PRIMARY KEY,
+            forget_after BIGINT NOT NULL
+        );
+        CREATE INDEX used_assertions_forget ON used_assertions (forget_after);
     ",
     },
 ];
