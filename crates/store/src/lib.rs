@@ -14,6 +14,7 @@ mod error;
 mod handshake;
 mod mailbox;
 mod migrate;
+mod queue;
 mod replay;
 mod search;
 mod store;
@@ -27,6 +28,7 @@ pub use handshake::{HandshakeEvent, Handshakes};
 pub use mailbox::{
     FOLDERS_CHANNEL, FolderCounts, FolderRow, ItemRow, ItemValue, Mailboxes, UserConfigurationRow,
 };
+pub use queue::{Job, JobState, NewJob, QueueStats, WorkQueue};
 pub use replay::UsedAssertions;
 pub use search::{CmpOp, Column, ItemFilter, OrderKey, SortBy, SqlValue, ValueTest, text_key};
 pub use store::{Backend, Pool, Store, StoreOptions};

@@ -190,6 +190,28 @@ const SQLITE: &[Migration] = &[
         CREATE INDEX used_assertions_forget ON used_assertions (forget_after);
     ",
     },
+    Migration {
+        version: 9,
+        description: "the work queue, by state and due time",
+        sql: "
+        CREATE TABLE work_queue (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            state TEXT NOT NULL,
+            due_ms INTEGER NOT NULL,
+            attempts INTEGER NOT NULL,
+            last_error TEXT NOT NULL,
+            lease_owner TEXT NOT NULL,
+            lease_until_ms INTEGER NOT NULL,
+            created_ms INTEGER NOT NULL,
+            updated_ms INTEGER NOT NULL
+        );
+        CREATE INDEX work_queue_due ON work_queue (state, due_ms);
+        CREATE INDEX work_queue_lease ON work_queue (state, lease_until_ms);
+        CREATE INDEX work_queue_done ON work_queue (state, updated_ms);
+    ",
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -367,6 +389,28 @@ const POSTGRES: &[Migration] = &[
             forget_after BIGINT NOT NULL
         );
         CREATE INDEX used_assertions_forget ON used_assertions (forget_after);
+    ",
+    },
+    Migration {
+        version: 9,
+        description: "the work queue, by state and due time",
+        sql: "
+        CREATE TABLE work_queue (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            state TEXT NOT NULL,
+            due_ms BIGINT NOT NULL,
+            attempts BIGINT NOT NULL,
+            last_error TEXT NOT NULL,
+            lease_owner TEXT NOT NULL,
+            lease_until_ms BIGINT NOT NULL,
+            created_ms BIGINT NOT NULL,
+            updated_ms BIGINT NOT NULL
+        );
+        CREATE INDEX work_queue_due ON work_queue (state, due_ms);
+        CREATE INDEX work_queue_lease ON work_queue (state, lease_until_ms);
+        CREATE INDEX work_queue_done ON work_queue (state, updated_ms);
     ",
     },
 ];

@@ -1,0 +1,247 @@
+//! The work queue: jobs that must be done exactly once, eventually, by whichever process of a
+//! service is free. A job is a row (its payload with it, so enqueueing is one transaction)
+//! indexed on (state, due time): claiming reads only what is due, however many finished jobs
+//! the table holds. A claim is a lease: a process that dies holding one loses it when it
+//! expires, and another takes the job. PostgreSQL claims with `FOR UPDATE SKIP LOCKED`;
+//! SQLite's single writer makes the claiming statement atomic by itself.
+
+use crate::StoreError;
+use crate::store::{Store, with_pool, write_tx};
+use sqlx::Row;
+
+/// A job's state: due (or waiting for its due time), leased by a worker, done, or given up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    Pending,
+    Leased,
+    Done,
+    Dead,
+}
+
+impl JobState {
+    pub fn name(self) -> &'static str {
+        match self {
+            JobState::Pending => "pending",
+            JobState::Leased => "leased",
+            JobState::Done => "done",
+            JobState::Dead => "dead",
+        }
+    }
+
+    fn parse(s: &str) -> JobState {
+        match s {
+            "leased" => JobState::Leased,
+            "done" => JobState::Done,
+            "dead" => JobState::Dead,
+            _ => JobState::Pending,
+        }
+    }
+}
+
+/// A job to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub id: String,
+    pub kind: String,
+    pub payload: serde_json::Value,
+}
+
+/// A job as stored.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: String,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub state: JobState,
+    pub due_ms: i64,
+    pub attempts: i64,
+    pub last_error: String,
+    pub lease_owner: String,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+/// What a queue operator watches.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueStats {
+    pub pending: i64,
+    pub leased: i64,
+    pub dead: i64,
+    /// How long the oldest due job has waited (ms), 0 when none is due.
+    pub oldest_due_age_ms: i64,
+}
+
+pub struct WorkQueue<'a> {
+    store: &'a Store,
+}
+
+impl Store {
+    pub fn queue(&self) -> WorkQueue<'_> {
+        WorkQueue { store: self }
+    }
+}
+
+const COLUMNS: &str =
+    "id, kind, payload, state, due_ms, attempts, last_error, lease_owner, created_ms, updated_ms";
+
+fn job(row: &impl JobRow) -> Job {
+    Job {
+        id: row.text(0),
+        kind: row.text(1),
+        payload: serde_json::from_str(&row.text(2)).unwrap_or(serde_json::Value::Null),
+        state: JobState::parse(&row.text(3)),
+        due_ms: row.int(4),
+        attempts: row.int(5),
+        last_error: row.text(6),
+        lease_owner: row.text(7),
+        created_ms: row.int(8),
+        updated_ms: row.int(9),
+    }
+}
+
+/// Reading a job row on either backend.
+trait JobRow {
+    fn text(&self, i: usize) -> String;
+    fn int(&self, i: usize) -> i64;
+}
+
+impl JobRow for sqlx::sqlite::SqliteRow {
+    fn text(&self, i: usize) -> String {
+        self.try_get(i).unwrap_or_default()
+    }
+    fn int(&self, i: usize) -> i64 {
+        self.try_get(i).unwrap_or_default()
+    }
+}
+
+impl JobRow for sqlx::postgres::PgRow {
+    fn text(&self, i: usize) -> String {
+        self.try_get(i).unwrap_or_default()
+    }
+    fn int(&self, i: usize) -> i64 {
+        self.try_get::<i64, _>(i)
+            .or_else(|_| self.try_get::<i32, _>(i).map(i64::from))
+            .unwrap_or_default()
+    }
+}
+
+impl WorkQueue<'_> {
+    /// Enqueues jobs, all or none, due now.
+    pub async fn enqueue(&self, jobs: &[NewJob]) -> Result<(), StoreError> {
+        let s = self.store;
+        let now = crate::now_ms();
+        write_tx!(s, tx => {
+            for j in jobs {
+                sqlx::query("INSERT INTO work_queue (id, kind, payload, state, due_ms, attempts, last_error, lease_owner, lease_until_ms, created_ms, updated_ms) VALUES ($1, $2, $3, 'pending', $4, 0, '', '', 0, $4, $4)")
+                    .bind(&j.id).bind(&j.kind).bind(j.payload.to_string()).bind(now)
+                    .execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
+            }
+        });
+        Ok(())
+    }
+
+    /// Leases up to `max` jobs that are due (or whose lease expired) to `owner` for `lease_ms`;
+    /// each claim counts as an attempt.
+    pub async fn claim(
+        &self,
+        owner: &str,
+        max: i64,
+        lease_ms: i64,
+    ) -> Result<Vec<Job>, StoreError> {
+        let s = self.store;
+        let now = crate::now_ms();
+        let due =
+            "(state = 'pending' AND due_ms <= $2) OR (state = 'leased' AND lease_until_ms < $2)";
+        with_pool!(s.pool(), p => {
+            let lock = if s.backend() == crate::Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+            let sql = format!(
+                "UPDATE work_queue SET state = 'leased', lease_owner = $1, lease_until_ms = $2 + $3, attempts = attempts + 1, updated_ms = $2 \
+                 WHERE id IN (SELECT id FROM work_queue WHERE {due} ORDER BY due_ms, id LIMIT $4{lock}) RETURNING {COLUMNS}"
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(owner).bind(now).bind(lease_ms).bind(max)
+                .fetch_all(p).await.map_err(|e| s.db_error(e))?;
+            let mut jobs: Vec<Job> = rows.iter().map(job).collect();
+            jobs.sort_by(|a, b| (a.due_ms, &a.id).cmp(&(b.due_ms, &b.id)));
+            Ok(jobs)
+        })
+    }
+
+    /// Finishes a leased job: done, back to pending at `due_ms` with the error, or dead. Only
+    /// the lease's owner may; false when the lease was lost (the job is someone else's now).
+    pub async fn finish(
+        &self,
+        id: &str,
+        owner: &str,
+        state: JobState,
+        due_ms: i64,
+        error: &str,
+    ) -> Result<bool, StoreError> {
+        let s = self.store;
+        let now = crate::now_ms();
+        with_pool!(s.pool(), p => {
+            let done = sqlx::query("UPDATE work_queue SET state = $1, due_ms = $2, last_error = $3, lease_owner = '', lease_until_ms = 0, updated_ms = $4 WHERE id = $5 AND state = 'leased' AND lease_owner = $6")
+                .bind(state.name()).bind(due_ms).bind(error).bind(now).bind(id).bind(owner)
+                .execute(p).await.map_err(|e| s.db_error(e))?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    /// Puts a dead job back, due now, its attempts counted afresh. False when it is not dead.
+    pub async fn revive(&self, id: &str) -> Result<bool, StoreError> {
+        let s = self.store;
+        let now = crate::now_ms();
+        with_pool!(s.pool(), p => {
+            let done = sqlx::query("UPDATE work_queue SET state = 'pending', due_ms = $1, attempts = 0, updated_ms = $1 WHERE id = $2 AND state = 'dead'")
+                .bind(now).bind(id)
+                .execute(p).await.map_err(|e| s.db_error(e))?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Option<Job>, StoreError> {
+        let s = self.store;
+        with_pool!(s.pool(), p => {
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM work_queue WHERE id = $1")))
+                .bind(id).fetch_optional(p).await.map_err(|e| s.db_error(e))?;
+            Ok(row.as_ref().map(job))
+        })
+    }
+
+    /// Jobs in `state`, oldest due first, at most `limit`.
+    pub async fn list(&self, state: JobState, limit: i64) -> Result<Vec<Job>, StoreError> {
+        let s = self.store;
+        with_pool!(s.pool(), p => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM work_queue WHERE state = $1 ORDER BY due_ms LIMIT $2")))
+                .bind(state.name()).bind(limit).fetch_all(p).await.map_err(|e| s.db_error(e))?;
+            Ok(rows.iter().map(job).collect())
+        })
+    }
+
+    /// Removes jobs done before `before_ms`; how many went.
+    pub async fn prune_done(&self, before_ms: i64) -> Result<u64, StoreError> {
+        let s = self.store;
+        with_pool!(s.pool(), p => {
+            let done = sqlx::query("DELETE FROM work_queue WHERE state = 'done' AND updated_ms < $1")
+                .bind(before_ms).execute(p).await.map_err(|e| s.db_error(e))?;
+            Ok(done.rows_affected())
+        })
+    }
+
+    pub async fn stats(&self) -> Result<QueueStats, StoreError> {
+        let s = self.store;
+        let now = crate::now_ms();
+        with_pool!(s.pool(), p => {
+            // One index range per state: done jobs are never counted (nor read).
+            let mut out = QueueStats::default();
+            for (state, slot) in [("pending", &mut out.pending), ("leased", &mut out.leased), ("dead", &mut out.dead)] {
+                *slot = sqlx::query_scalar("SELECT COUNT(*) FROM work_queue WHERE state = $1")
+                    .bind(state).fetch_one(p).await.map_err(|e| s.db_error(e))?;
+            }
+            let oldest: Option<i64> = sqlx::query_scalar("SELECT MIN(due_ms) FROM work_queue WHERE state = 'pending' AND due_ms <= $1")
+                .bind(now).fetch_one(p).await.map_err(|e| s.db_error(e))?;
+            out.oldest_due_age_ms = oldest.map(|d| now - d).unwrap_or(0);
+            Ok(out)
+        })
+    }
+}
