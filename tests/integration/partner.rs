@@ -560,3 +560,69 @@ async fn presence_follows_the_calendar_and_automatic_replies() {
         "DoNotDisturb"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn work_that_cannot_succeed_is_dead_lettered_and_can_be_retried() {
+    let w = World::new().await;
+    // carol is a partner user without a mailbox on-premises: EWS refuses her for good.
+    let (s, _) = post_json(
+        &format!("{}/api/users", w.partner.url),
+        &w.partner.operator,
+        json!({"sip": "carol@contoso.com", "smtp": "carol@contoso.com"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, v) = post_json(
+        &format!("{}/api/conversations", w.partner.url),
+        &w.partner.operator,
+        json!({"participants": ["carol@contoso.com"], "messages": [{"from": "carol", "text": "hello?"}]}),
+    )
+    .await;
+    let id = v["workIds"][0].as_str().unwrap().to_string();
+    let started = std::time::Instant::now();
+    while w.work_status(&id).await["status"] != "failed" {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{}",
+            w.work_status(&id).await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let job = w.work_status(&id).await;
+    assert_eq!(job["state"], "dead");
+    assert_eq!(job["attempts"], 1, "a refusal is not retried: {job}");
+    let queue = w.partner_get("/admin/queue").await;
+    assert_eq!(queue["dead"], 1, "{queue}");
+    assert!(
+        queue["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|j| j["id"] == id.as_str())
+    );
+    // Put back by the operator: tried again (and dead-lettered again: carol still has no mailbox).
+    let (s, v) = post_json(
+        &format!("{}/admin/queue/{id}/retry", w.partner.url),
+        &w.partner.operator,
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let started = std::time::Instant::now();
+    loop {
+        let j = w.work_status(&id).await;
+        if j["state"] == "dead" && j["attempts"] == 1 && j["updatedMs"] != job["updatedMs"] {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{j}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Retrying work that is not dead-lettered is refused.
+    let (s, _) = post_json(
+        &format!("{}/admin/queue/nonexistent/retry", w.partner.url),
+        &w.partner.operator,
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}

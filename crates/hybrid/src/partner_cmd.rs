@@ -20,6 +20,12 @@ pub struct PartnerArgs {
 }
 
 #[derive(Subcommand)]
+pub enum QueueAction {
+    /// Put a dead-lettered job back in the queue, due now, its attempts counted afresh.
+    Retry { id: String },
+}
+
+#[derive(Subcommand)]
 pub enum PartnerCommand {
     /// Where to get tokens and reach on-premises EWS.
     Configure {
@@ -103,6 +109,12 @@ pub enum PartnerCommand {
     GetPresence {
         #[arg(long)]
         user: String,
+    },
+    /// The work queue: counts, then the pending, leased and dead-lettered jobs; `queue retry
+    /// ID` puts a dead-lettered job back.
+    Queue {
+        #[command(subcommand)]
+        action: Option<QueueAction>,
     },
     /// The state of a piece of queued work.
     GetWork {
@@ -353,6 +365,49 @@ pub fn run(args: PartnerArgs, data: &DataDir, out: &Output) -> Result<(), CliErr
                 rows.push(("MailboxError", s(&v, "mailboxError")));
             }
             show(&v, rows);
+        }
+        PartnerCommand::Queue { action: None } => {
+            let v = c.json(c.http.get(url("/admin/queue")))?;
+            if out.json {
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            } else {
+                print!(
+                    "{}",
+                    crate::output::format_list(&[
+                        ("Pending", v["pending"].to_string()),
+                        ("Leased", v["leased"].to_string()),
+                        ("DeadLettered", v["dead"].to_string()),
+                        ("OldestDueAgeMs", v["oldestDueAgeMs"].to_string()),
+                    ])
+                );
+                for j in v["jobs"].as_array().into_iter().flatten() {
+                    println!();
+                    print!(
+                        "{}",
+                        crate::output::format_list(&[
+                            ("Id", s(j, "id")),
+                            ("Kind", s(j, "kind")),
+                            ("User", s(j, "user")),
+                            ("State", s(j, "state")),
+                            ("Attempts", j["attempts"].to_string()),
+                            ("LastError", s(j, "lastError")),
+                        ])
+                    );
+                }
+            }
+        }
+        PartnerCommand::Queue {
+            action: Some(QueueAction::Retry { id }),
+        } => {
+            let v = c.json(c.http.post(url(&format!("/admin/queue/{id}/retry"))))?;
+            show(
+                &v,
+                vec![
+                    ("Id", s(&v, "id")),
+                    ("State", s(&v, "state")),
+                    ("Attempts", v["attempts"].to_string()),
+                ],
+            );
         }
         PartnerCommand::GetWork { id } => {
             let v = c.json(c.http.get(url(&format!("/api/work/{id}"))))?;

@@ -167,6 +167,13 @@ impl PartnerState {
         let smtp = user["smtp"].as_str().unwrap_or("");
         let url = self.ews_url(s, smtp, &token).await?;
         match self.ews.call(&url, &token, request).await {
+            // The token was fine; the user is not (no mailbox, no such user): a new token
+            // would not help.
+            Err(PartnerError::EwsRefused { code, message })
+                if code == "Http401" && message.contains("error_category=\"invalid_user\"") =>
+            {
+                Err(PartnerError::EwsRefused { code, message })
+            }
             Err(PartnerError::EwsRefused { code, message }) if code == "Http401" => {
                 self.tokens.forget(&s.resource);
                 Err(PartnerError::Unavailable(format!(
@@ -287,6 +294,13 @@ impl PartnerServer {
             peer_trust: Default::default(),
             discovered: Default::default(),
         });
+        let adopted = crate::work::adopt_directory_work(&state.store).await?;
+        if adopted > 0 {
+            tracing::info!(
+                jobs = adopted,
+                "work of the first release moved into the queue"
+            );
+        }
         let tasks = vec![tokio::spawn(crate::work::worker(state.clone()))];
         Ok(PartnerServer {
             state,
@@ -322,6 +336,8 @@ impl PartnerServer {
             .route("/api/users", post(new_user).get(list_users))
             .route("/api/conversations", post(crate::work::new_conversation))
             .route("/api/work/{id}", get(crate::work::get_work))
+            .route("/admin/queue", get(crate::work::list_queue))
+            .route("/admin/queue/{id}/retry", post(crate::work::retry_job))
             .route(
                 "/api/users/{user}/presence",
                 put(crate::presence::set_presence).get(crate::presence::show_presence),

@@ -6,7 +6,7 @@
 
 use crate::PartnerError;
 use crate::ewsclient::{self, item_id, marker};
-use crate::server::{AppState, KIND_WORK, PartnerState};
+use crate::server::{AppState, PartnerState};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -15,7 +15,6 @@ use ews::xml::escape;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use store::NewObject;
 
 #[derive(Deserialize)]
 struct Message {
@@ -78,17 +77,13 @@ pub async fn new_conversation(
         let user = a.state.user(p).await?;
         let smtp = user["smtp"].as_str().unwrap_or_default().to_string();
         let mut add = |kind: &str, class: &str, folder: &str| {
-            let id = uuid::Uuid::new_v4().simple().to_string();
-            work.push(NewObject::new(
-                KIND_WORK,
-                "",
-                &id,
-                json!({
-                    "id": id, "kind": kind, "user": smtp, "folder": folder, "itemClass": class, "subject": subject,
-                    "body": body_html, "status": "pending", "attempts": 0, "nextAttemptMs": 0, "lastError": "",
-                    "createdMs": store::now_ms(),
+            work.push(store::NewJob {
+                id: uuid::Uuid::new_v4().simple().to_string(),
+                kind: kind.into(),
+                payload: json!({
+                    "user": smtp, "folder": folder, "itemClass": class, "subject": subject, "body": body_html,
                 }),
-            ));
+            });
         };
         if c.missed {
             add(
@@ -111,9 +106,33 @@ pub async fn new_conversation(
             );
         }
     }
-    let created = a.state.store.directory().create_all(work).await?;
-    let ids: Vec<&str> = created.iter().map(|o| o.name.as_str()).collect();
+    a.state.store.queue().enqueue(&work).await?;
+    let ids: Vec<&str> = work.iter().map(|j| j.id.as_str()).collect();
     Ok((StatusCode::ACCEPTED, axum::Json(json!({ "workIds": ids }))).into_response())
+}
+
+/// A job as the API shows it: its payload but the transcript, and where it stands (`status`:
+/// pending until it is done or given up, `failed` when dead-lettered).
+pub fn job_json(j: &store::Job) -> Value {
+    let mut v = j.payload.clone();
+    if let Some(m) = v.as_object_mut() {
+        m.remove("body");
+    }
+    let status = match j.state {
+        store::JobState::Done => "done",
+        store::JobState::Dead => "failed",
+        _ => "pending",
+    };
+    v["id"] = json!(j.id);
+    v["kind"] = json!(j.kind);
+    v["status"] = json!(status);
+    v["state"] = json!(j.state.name());
+    v["attempts"] = json!(j.attempts);
+    v["lastError"] = json!(j.last_error);
+    v["dueMs"] = json!(j.due_ms);
+    v["createdMs"] = json!(j.created_ms);
+    v["updatedMs"] = json!(j.updated_ms);
+    v
 }
 
 pub async fn get_work(
@@ -122,18 +141,64 @@ pub async fn get_work(
     Path(id): Path<String>,
 ) -> Result<Response, PartnerError> {
     a.check(&headers)?;
-    let w = a
+    let j = a
         .state
         .store
-        .directory()
-        .find(KIND_WORK, "", &id)
+        .queue()
+        .get(&id)
         .await?
         .ok_or_else(|| PartnerError::NotFound(format!("work {id}")))?;
-    let mut v = w.data;
-    if let Some(m) = v.as_object_mut() {
-        m.remove("body");
+    Ok(axum::Json(job_json(&j)).into_response())
+}
+
+/// `GET /admin/queue`: the queue's counts and its pending, leased and dead-lettered jobs.
+pub async fn list_queue(
+    State(a): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PartnerError> {
+    a.check(&headers)?;
+    let q = a.state.store.queue();
+    let stats = q.stats().await?;
+    let mut out = json!({
+        "pending": stats.pending, "leased": stats.leased, "dead": stats.dead,
+        "oldestDueAgeMs": stats.oldest_due_age_ms,
+    });
+    for state in [
+        store::JobState::Pending,
+        store::JobState::Leased,
+        store::JobState::Dead,
+    ] {
+        let jobs: Vec<Value> = q.list(state, 100).await?.iter().map(job_json).collect();
+        out["jobs"]
+            .as_array_mut()
+            .map(|a| a.extend(jobs.clone()))
+            .unwrap_or_else(|| out["jobs"] = json!(jobs));
     }
-    Ok(axum::Json(v).into_response())
+    Ok(axum::Json(out).into_response())
+}
+
+/// `POST /admin/queue/{id}/retry`: a dead-lettered job back in the queue.
+pub async fn retry_job(
+    State(a): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, PartnerError> {
+    a.check(&headers)?;
+    let q = a.state.store.queue();
+    if !q.revive(&id).await? {
+        return Err(match q.get(&id).await? {
+            None => PartnerError::NotFound(format!("work {id}")),
+            Some(j) => PartnerError::BadRequest(format!(
+                "work {id} is {}, not dead-lettered",
+                j.state.name()
+            )),
+        });
+    }
+    let j = q
+        .get(&id)
+        .await?
+        .ok_or_else(|| PartnerError::NotFound(format!("work {id}")))?;
+    Ok(axum::Json(job_json(&j)).into_response())
 }
 
 /// Does one piece of work; Ok when it is done.
@@ -176,46 +241,111 @@ async fn perform(state: &PartnerState, w: &Value) -> Result<(), PartnerError> {
     Ok(())
 }
 
-/// Drains the queue forever.
+/// Attempts before a job is dead-lettered.
+pub const MAX_ATTEMPTS: i64 = 25;
+/// How long a claim lasts: a process that dies holding jobs frees them after this.
+const LEASE_MS: i64 = 60_000;
+/// Done jobs are kept this long (for `GET /api/work/{id}`), then pruned.
+const KEEP_DONE_MS: i64 = 7 * 86_400_000;
+
+/// The job as `perform` reads it: its payload with its id and kind.
+fn work_value(j: &store::Job) -> Value {
+    let mut v = j.payload.clone();
+    v["id"] = json!(j.id);
+    v["kind"] = json!(j.kind);
+    v
+}
+
+/// Drains the queue: claims due jobs (a lease each), does them, and finishes each as done,
+/// retried later with backoff, or dead-lettered. Several processes may run this on one store.
 pub async fn worker(state: Arc<PartnerState>) {
+    let owner = format!("partner-{}", uuid::Uuid::new_v4().simple());
+    let mut last_prune = 0i64;
     loop {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        let pending = match state.store.directory().list(KIND_WORK, Some("")).await {
-            Ok(all) => all,
+        if state.store.is_closed() {
+            return;
+        }
+        let now = store::now_ms();
+        if now - last_prune > 600_000 {
+            last_prune = now;
+            if let Err(e) = state.store.queue().prune_done(now - KEEP_DONE_MS).await {
+                tracing::debug!("pruning done work: {e}");
+            }
+        }
+        let jobs = match state.store.queue().claim(&owner, 8, LEASE_MS).await {
+            Ok(j) => j,
             Err(e) => {
                 tracing::warn!("work queue unreadable: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
                 continue;
             }
         };
-        let now = store::now_ms();
-        for obj in pending.into_iter().filter(|o| {
-            o.data["status"] == "pending" && o.data["nextAttemptMs"].as_i64().unwrap_or(0) <= now
-        }) {
-            let result = perform(&state, &obj.data).await;
-            let mut v = obj.data.clone();
-            let attempts = v["attempts"].as_i64().unwrap_or(0) + 1;
-            v["attempts"] = json!(attempts);
-            match result {
-                Ok(()) => {
-                    v["status"] = json!("done");
-                    v["doneMs"] = json!(store::now_ms());
-                    tracing::info!(work = %obj.name, kind = %v["kind"], user = %v["user"], attempts, "work done");
-                }
-                Err(e) if e.retryable() || matches!(e, PartnerError::NotConfigured(_)) => {
-                    let delay = (state.retry_base_ms << attempts.min(10)).min(60_000);
-                    v["nextAttemptMs"] = json!(store::now_ms() + delay);
-                    v["lastError"] = json!(e.to_string());
-                    tracing::info!(work = %obj.name, attempts, delay_ms = delay, "work postponed: {e}");
-                }
-                Err(e) => {
-                    v["status"] = json!("failed");
-                    v["lastError"] = json!(format!("{}: {e}", e.code()));
-                    tracing::warn!(work = %obj.name, "work failed: {e}");
-                }
-            }
-            if let Err(e) = state.store.directory().update(&obj, &obj.name, v).await {
-                tracing::warn!(work = %obj.name, "work state not saved: {e}");
-            }
+        if jobs.is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            continue;
+        }
+        for job in jobs {
+            run_one(&state, &owner, &job).await;
         }
     }
+}
+
+async fn run_one(state: &PartnerState, owner: &str, job: &store::Job) {
+    use store::JobState;
+    let result = perform(state, &work_value(job)).await;
+    let attempts = job.attempts;
+    let (next, due, error) = match result {
+        Ok(()) => {
+            tracing::info!(work = %job.id, kind = %job.kind, attempts, "work done");
+            (JobState::Done, 0, String::new())
+        }
+        Err(e)
+            if (e.retryable() || matches!(e, PartnerError::NotConfigured(_)))
+                && attempts < MAX_ATTEMPTS =>
+        {
+            let delay = (state.retry_base_ms << attempts.min(10)).min(60_000);
+            tracing::info!(work = %job.id, attempts, delay_ms = delay, "work postponed: {e}");
+            (JobState::Pending, store::now_ms() + delay, e.to_string())
+        }
+        Err(e) => {
+            tracing::warn!(work = %job.id, attempts, "work dead-lettered: {e}");
+            (JobState::Dead, 0, format!("{}: {e}", e.code()))
+        }
+    };
+    match state
+        .store
+        .queue()
+        .finish(&job.id, owner, next, due, &error)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!(work = %job.id, "the lease ran out before the work finished; another worker has it")
+        }
+        Err(e) => tracing::warn!(work = %job.id, "work state not saved: {e}"),
+    }
+}
+
+/// Moves work kept by the first release (as directory objects) into the queue: pending work
+/// keeps its id and is done as before; finished work is dropped. Safe to run again.
+pub async fn adopt_directory_work(store: &store::Store) -> Result<usize, PartnerError> {
+    let dir = store.directory();
+    let old = dir.list(crate::server::KIND_WORK, Some("")).await?;
+    let pending: Vec<store::NewJob> = old
+        .iter()
+        .filter(|o| o.data["status"] == "pending")
+        .map(|o| store::NewJob {
+            id: o.name.clone(),
+            kind: o.data["kind"].as_str().unwrap_or("archive").to_string(),
+            payload: json!({
+                "user": o.data["user"], "folder": o.data["folder"], "itemClass": o.data["itemClass"],
+                "subject": o.data["subject"], "body": o.data["body"],
+            }),
+        })
+        .collect();
+    store.queue().enqueue(&pending).await?;
+    for o in &old {
+        dir.delete(o).await?;
+    }
+    Ok(pending.len())
 }

@@ -126,13 +126,14 @@ impl JobRow for sqlx::postgres::PgRow {
 }
 
 impl WorkQueue<'_> {
-    /// Enqueues jobs, all or none, due now.
+    /// Enqueues jobs, all or none, due now (a job whose id is already queued is kept as it is,
+    /// so enqueueing again is harmless).
     pub async fn enqueue(&self, jobs: &[NewJob]) -> Result<(), StoreError> {
         let s = self.store;
         let now = crate::now_ms();
         write_tx!(s, tx => {
             for j in jobs {
-                sqlx::query("INSERT INTO work_queue (id, kind, payload, state, due_ms, attempts, last_error, lease_owner, lease_until_ms, created_ms, updated_ms) VALUES ($1, $2, $3, 'pending', $4, 0, '', '', 0, $4, $4)")
+                sqlx::query("INSERT INTO work_queue (id, kind, payload, state, due_ms, attempts, last_error, lease_owner, lease_until_ms, created_ms, updated_ms) VALUES ($1, $2, $3, 'pending', $4, 0, '', '', 0, $4, $4) ON CONFLICT (id) DO NOTHING")
                     .bind(&j.id).bind(&j.kind).bind(j.payload.to_string()).bind(now)
                     .execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
             }
