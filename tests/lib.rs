@@ -291,9 +291,15 @@ impl ServeProcess {
 
     /// As `start`, with more `hybrid serve` options.
     pub fn start_with(data: &str, role: &str, extra: &[&str]) -> ServeProcess {
+        Self::start_env(data, role, extra, &[])
+    }
+
+    /// As `start_with`, with environment variables for the child.
+    pub fn start_env(data: &str, role: &str, extra: &[&str], env: &[(&str, &str)]) -> ServeProcess {
         let child = Command::new(hybrid_bin())
             .args(["--data", data, "serve", role, "--listen", "127.0.0.1:0"])
             .args(extra)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

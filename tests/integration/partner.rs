@@ -5,6 +5,7 @@ use hybrid_tests::{CloudUnderTest, OnPremUnderTest, PartnerUnderTest, TempDir};
 use reqwest::StatusCode;
 use s2s::ids::{EXCHANGE_APP_ID, SKYPE_APP_ID};
 use serde_json::{Value, json};
+use std::sync::Arc;
 use std::time::Duration;
 
 struct World {
@@ -40,7 +41,14 @@ async fn post_json(url: &str, bearer: &str, body: Value) -> (StatusCode, Value) 
 impl World {
     async fn new() -> World {
         let dir = TempDir::new("partner");
-        let cloud = CloudUnderTest::start(&format!("sqlite://{}", dir.path("cloud.db"))).await;
+        let urls = ["cloud", "onprem", "partner"]
+            .map(|r| format!("sqlite://{}", dir.path(&format!("{r}.db"))));
+        World::on(dir, urls).await
+    }
+
+    /// The three roles on the given stores (cloud, on-premises, partner).
+    async fn on(dir: TempDir, urls: [String; 3]) -> World {
+        let cloud = CloudUnderTest::start(&urls[0]).await;
         let (_, t) = post_json(
             &format!("{}/admin/tenants", cloud.url),
             &cloud.operator,
@@ -51,8 +59,7 @@ impl World {
             t["tenantId"].as_str().unwrap().to_string(),
             t["adminCredential"].as_str().unwrap().to_string(),
         );
-        let partner =
-            PartnerUnderTest::start(&format!("sqlite://{}", dir.path("partner.db")), None).await;
+        let partner = PartnerUnderTest::start(&urls[2], None).await;
         let http = reqwest::Client::new();
         for (app, body) in [
             (
@@ -76,7 +83,7 @@ impl World {
                 .unwrap();
             assert!(r.status().is_success());
         }
-        let onprem = OnPremUnderTest::start(&format!("sqlite://{}", dir.path("onprem.db"))).await;
+        let onprem = OnPremUnderTest::start(&urls[1]).await;
         onprem.ok("New-AuthServer", json!({"Name": "WindowsAzureACS", "AuthMetadataUrl": format!("{}/contoso.com/metadata/json/1", cloud.url)})).await;
         onprem.ok("New-MailUser", json!({"Name": "SfBOnline-ApplicationAccount", "ExternalEmailAddress": "SfBOnline-ApplicationAccount@contoso.com"})).await;
         for role in ["UserApplication", "ArchiveApplication"] {
@@ -625,4 +632,204 @@ async fn work_that_cannot_succeed_is_dead_lettered_and_can_be_retried() {
     )
     .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+/// A TCP front for several servers, as a load balancer is: each connection goes to the next
+/// backend that accepts it.
+async fn round_robin(backends: Arc<std::sync::Mutex<Vec<String>>>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move {
+        let mut next = 0usize;
+        loop {
+            let Ok((mut inbound, _)) = listener.accept().await else {
+                continue;
+            };
+            let list = backends.lock().unwrap().clone();
+            next += 1;
+            let start = next;
+            tokio::spawn(async move {
+                for i in 0..list.len() {
+                    let b = &list[(start + i) % list.len()];
+                    if let Ok(mut out) = tokio::net::TcpStream::connect(b).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+fn address_of(url: &str) -> String {
+    url.trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// Archive markers of the items in `smtp`'s Purges, read from the on-premises store.
+async fn purges_markers(w: &World, store_url: &str, smtp: &str) -> Vec<String> {
+    let store = store::Store::open(store_url, store::StoreOptions::default())
+        .await
+        .unwrap();
+    let user = w
+        .onprem
+        .server
+        .state
+        .trust()
+        .user_by_address(smtp)
+        .unwrap()
+        .clone();
+    let mbox = mailbox::Mailbox::open(&store, &user.guid).await.unwrap();
+    let f = mbox
+        .distinguished("recoverableitemspurges")
+        .unwrap()
+        .clone();
+    let key = partner::ewsclient::marker_uri().key();
+    let mut out = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = mbox
+            .find_items(
+                &f,
+                &mailbox::ItemQuery {
+                    max: 1000,
+                    offset,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        offset += page.items.len();
+        for (_, props) in &page.items {
+            out.extend(props.values_of(&key));
+        }
+        if page.includes_last || page.items.is_empty() {
+            return out;
+        }
+    }
+}
+
+/// On PostgreSQL: two partner and two on-premises processes behind round-robin fronts, a
+/// stream of conversations to archive while processes are killed with SIGKILL and started
+/// again; then every acknowledged job is in Purges exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn soak_every_archive_exactly_once_while_processes_are_killed() {
+    use hybrid_tests::{ServeProcess, fresh_postgres_database, postgres_admin_url};
+    let Some(admin) = postgres_admin_url() else {
+        return;
+    };
+    let mut urls = Vec::new();
+    for _ in 0..3 {
+        urls.push(fresh_postgres_database(&admin).await);
+    }
+    let dir = TempDir::new("soak");
+    let w = World::on(dir, [urls[0].clone(), urls[1].clone(), urls[2].clone()]).await;
+    let onprem_backends = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let partner_backends = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let onprem_front = round_robin(onprem_backends.clone()).await;
+    let partner_front = round_robin(partner_backends.clone()).await;
+    // The in-process servers hand over to the processes: on-premises behind its front.
+    w.configure(&format!("http://{onprem_front}")).await;
+    let data: Vec<TempDir> = (0..4).map(|i| TempDir::new(&format!("soak-{i}"))).collect();
+    let spawn = |i: usize| {
+        let (role, url) = if i < 2 {
+            ("onprem", &urls[1])
+        } else {
+            ("partner", &urls[2])
+        };
+        let d = data[i].0.to_string_lossy().to_string();
+        let _ = std::fs::remove_file(data[i].0.join(role).join("server.url"));
+        ServeProcess::start_env(
+            &d,
+            role,
+            &["--store", url],
+            &[
+                ("HYBRID_WORK_LEASE_MS", "1500"),
+                ("HYBRID_WORK_RETRY_BASE_MS", "50"),
+                ("HYBRID_LOG", "warn"),
+            ],
+        )
+    };
+    let mut procs: Vec<ServeProcess> = (0..4).map(spawn).collect();
+    let refresh_fronts = |procs: &[ServeProcess]| {
+        *onprem_backends.lock().unwrap() = procs[..2].iter().map(|p| address_of(&p.url)).collect();
+        *partner_backends.lock().unwrap() = procs[2..].iter().map(|p| address_of(&p.url)).collect();
+    };
+    refresh_fronts(&procs);
+    // The in-process partner and on-premises servers stop taking work: only processes do.
+    w.partner.server.stop_worker();
+
+    let http = reqwest::Client::new();
+    let (mut acknowledged, mut kills, mut unacknowledged) = (Vec::new(), 0, 0);
+    // A fixed-seed generator: the same kills every run.
+    let mut seed = 0x5eed_u64;
+    let mut below = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let conversations = 120;
+    for n in 0..conversations {
+        let r = http
+            .post(format!("http://{partner_front}/api/conversations"))
+            .bearer_auth(&w.partner.operator)
+            .json(&json!({"participants": ["alice@contoso.com"], "subject": format!("soak {n}"), "messages": [{"from": "alice", "text": format!("message {n}")}]}))
+            .send()
+            .await;
+        match r {
+            Ok(r) if r.status() == StatusCode::ACCEPTED => {
+                let v: Value = r.json().await.unwrap();
+                acknowledged.extend(
+                    v["workIds"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|x| x.as_str().unwrap().to_string()),
+                );
+            }
+            _ => unacknowledged += 1,
+        }
+        if n % 10 == 5 {
+            let victim = below(4);
+            // SIGKILL: no chance to finish anything.
+            drop(std::mem::replace(&mut procs[victim], spawn(victim)));
+            kills += 1;
+            refresh_fronts(&procs);
+        }
+    }
+    // Everything acknowledged gets done.
+    let started = std::time::Instant::now();
+    loop {
+        let stats = w.partner.store.queue().stats().await.unwrap();
+        if stats.pending == 0 && stats.leased == 0 {
+            assert_eq!(stats.dead, 0, "nothing may be dead-lettered");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "queue not drained: {stats:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let markers = purges_markers(&w, &urls[1], "alice@contoso.com").await;
+    let mut duplicates = 0;
+    let mut lost = 0;
+    for id in &acknowledged {
+        match markers.iter().filter(|m| *m == id).count() {
+            0 => lost += 1,
+            1 => {}
+            _ => duplicates += 1,
+        }
+    }
+    eprintln!(
+        "soak: {} jobs acknowledged ({unacknowledged} submissions unanswered), {kills} processes killed, duplicates {duplicates}, lost {lost}, drained in {:?}",
+        acknowledged.len(),
+        started.elapsed()
+    );
+    assert_eq!((duplicates, lost), (0, 0));
+    assert!(acknowledged.len() >= conversations * 3 / 4);
+    drop(procs);
 }

@@ -171,7 +171,13 @@ pub async fn start_role(
             (server.router(), Box::new(server))
         }
         Role::Partner => {
-            let server = partner::PartnerServer::start(store.clone(), 500)
+            // The first retry's delay (doubling up to a minute): HYBRID_WORK_RETRY_BASE_MS.
+            let retry_base_ms = std::env::var("HYBRID_WORK_RETRY_BASE_MS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .filter(|v: &i64| *v >= 10)
+                .unwrap_or(500);
+            let server = partner::PartnerServer::start(store.clone(), retry_base_ms)
                 .await
                 .map_err(|e| refused(&e.code(), e.to_string()))?;
             let cer = dir.join("signing.cer");

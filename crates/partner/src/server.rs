@@ -64,6 +64,9 @@ pub struct PartnerState {
     signing: std::sync::RwLock<Arc<crate::signing::SigningPair>>,
     /// Delay before the first retry; doubled each time up to a minute.
     pub retry_base_ms: i64,
+    /// How long a claim on queued work lasts (`HYBRID_WORK_LEASE_MS`, default a minute): a
+    /// process that dies holding work frees it after this.
+    pub work_lease_ms: i64,
     /// The keys on this service's own principal: whom it trusts for presence requests.
     pub peer_trust: crate::presence::PeerTrust,
     /// EWS URLs found by Autodiscover, by lowercase SMTP address.
@@ -291,6 +294,11 @@ impl PartnerServer {
             ews: EwsClient::new(http),
             signing: std::sync::RwLock::new(Arc::new(signing)),
             retry_base_ms,
+            work_lease_ms: std::env::var("HYBRID_WORK_LEASE_MS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .filter(|v| *v >= 100)
+                .unwrap_or(60_000),
             peer_trust: Default::default(),
             discovered: Default::default(),
         });
@@ -350,6 +358,11 @@ impl PartnerServer {
             )
             .layer(DefaultBodyLimit::max(6 * 1024 * 1024))
             .with_state(app)
+    }
+
+    /// Stops this server's queue worker (the work is left to other processes).
+    pub fn stop_worker(&self) {
+        self.tasks.iter().for_each(|t| t.abort());
     }
 
     pub fn certificate(&self) -> Certificate {

@@ -243,8 +243,6 @@ async fn perform(state: &PartnerState, w: &Value) -> Result<(), PartnerError> {
 
 /// Attempts before a job is dead-lettered.
 pub const MAX_ATTEMPTS: i64 = 25;
-/// How long a claim lasts: a process that dies holding jobs frees them after this.
-const LEASE_MS: i64 = 60_000;
 /// Done jobs are kept this long (for `GET /api/work/{id}`), then pruned.
 const KEEP_DONE_MS: i64 = 7 * 86_400_000;
 
@@ -272,7 +270,12 @@ pub async fn worker(state: Arc<PartnerState>) {
                 tracing::debug!("pruning done work: {e}");
             }
         }
-        let jobs = match state.store.queue().claim(&owner, 8, LEASE_MS).await {
+        let jobs = match state
+            .store
+            .queue()
+            .claim(&owner, 8, state.work_lease_ms)
+            .await
+        {
             Ok(j) => j,
             Err(e) => {
                 tracing::warn!("work queue unreadable: {e}");
