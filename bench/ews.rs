@@ -16,6 +16,9 @@
 //! Usage: cargo build --release -p hybrid -p hybrid-bench &&
 //!        target/release/bench-ews [--requests N] [--concurrency C] [--hybrid PATH]
 //!        target/release/bench-ews --mailbox-sizes 1000,10000,100000 [--samples N]
+//!        target/release/bench-ews --archive N [--concurrency C]   (see archive.rs)
+
+mod archive;
 
 use crypto::CertificateRequest;
 use s2s::ids::{ACS_APP_ID, Audience, EXCHANGE_APP_ID, PrincipalId, SKYPE_APP_ID};
@@ -290,6 +293,14 @@ async fn main() {
     let n: usize = opt("--requests", "3000").parse().unwrap();
     let c: usize = opt("--concurrency", "16").parse().unwrap();
     let hybrid = PathBuf::from(opt("--hybrid", "target/release/hybrid"));
+    if let Some(count) = args
+        .iter()
+        .position(|a| a == "--archive")
+        .and_then(|i| args.get(i + 1))
+    {
+        archive::run(&hybrid, count.parse().unwrap(), c).await;
+        return;
+    }
     let dir = std::env::temp_dir().join(format!("hybrid-bench-ews-{}", std::process::id()));
     let data = dir.join("data");
     std::fs::create_dir_all(&data).unwrap();

@@ -241,6 +241,8 @@ async fn perform(state: &PartnerState, w: &Value) -> Result<(), PartnerError> {
     Ok(())
 }
 
+/// Jobs claimed (and run side by side) at once by one process.
+const BATCH: i64 = 32;
 /// Attempts before a job is dead-lettered.
 pub const MAX_ATTEMPTS: i64 = 25;
 /// Done jobs are kept this long (for `GET /api/work/{id}`), then pruned.
@@ -273,7 +275,7 @@ pub async fn worker(state: Arc<PartnerState>) {
         let jobs = match state
             .store
             .queue()
-            .claim(&owner, 8, state.work_lease_ms)
+            .claim(&owner, BATCH, state.work_lease_ms)
             .await
         {
             Ok(j) => j,
@@ -287,9 +289,13 @@ pub async fn worker(state: Arc<PartnerState>) {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             continue;
         }
+        // The batch's jobs run side by side (each is a few EWS calls, mostly waiting).
+        let mut running = tokio::task::JoinSet::new();
         for job in jobs {
-            run_one(&state, &owner, &job).await;
+            let (state, owner) = (state.clone(), owner.clone());
+            running.spawn(async move { run_one(&state, &owner, &job).await });
         }
+        while running.join_next().await.is_some() {}
     }
 }
 
