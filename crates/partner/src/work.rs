@@ -207,11 +207,16 @@ async fn perform(state: &PartnerState, w: &Value) -> Result<(), PartnerError> {
     let user = state.user(w["user"].as_str().unwrap_or_default()).await?;
     let id = w["id"].as_str().unwrap_or_default();
     let folder = w["folder"].as_str().unwrap_or_default();
-    // What an earlier attempt wrote, if anything.
-    let found = state
-        .ews_call(&s, &user, &ewsclient::find_marked(folder, id))
-        .await?;
-    let existing = ewsclient::items(&found).first().cloned();
+    // What an earlier attempt wrote, if anything. The first claim of a job is its first
+    // attempt ever (claims count attempts), so nothing can have been written before it.
+    let existing = if w["attempts"].as_i64().unwrap_or(0) > 1 {
+        let found = state
+            .ews_call(&s, &user, &ewsclient::find_marked(folder, id))
+            .await?;
+        ewsclient::items(&found).first().cloned()
+    } else {
+        None
+    };
     let is_draft = existing.as_ref().and_then(|i| i.is_draft);
     let item_id_now = match existing.and_then(|i| i.item_id) {
         Some(item) => item.id,
@@ -253,6 +258,7 @@ fn work_value(j: &store::Job) -> Value {
     let mut v = j.payload.clone();
     v["id"] = json!(j.id);
     v["kind"] = json!(j.kind);
+    v["attempts"] = json!(j.attempts);
     v
 }
 
