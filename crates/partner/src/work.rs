@@ -295,17 +295,34 @@ pub async fn worker(state: Arc<PartnerState>) {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             continue;
         }
-        // The batch's jobs run side by side (each is a few EWS calls, mostly waiting).
+        // The batch's jobs run side by side (each is a few EWS calls, mostly waiting); their
+        // outcomes are saved together, one commit for the batch.
         let mut running = tokio::task::JoinSet::new();
         for job in jobs {
-            let (state, owner) = (state.clone(), owner.clone());
-            running.spawn(async move { run_one(&state, &owner, &job).await });
+            let state = state.clone();
+            running.spawn(async move { run_one(&state, &job).await });
         }
-        while running.join_next().await.is_some() {}
+        let mut outcomes = Vec::new();
+        while let Some(done) = running.join_next().await {
+            if let Ok(o) = done {
+                outcomes.push(o);
+            }
+        }
+        match state.store.queue().finish_all(&owner, &outcomes).await {
+            Ok(held) => {
+                for (o, held) in outcomes.iter().zip(held) {
+                    if !held {
+                        tracing::warn!(work = %o.id, "the lease ran out before the work finished; another worker has it");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!("work state not saved: {e}"),
+        }
     }
 }
 
-async fn run_one(state: &PartnerState, owner: &str, job: &store::Job) {
+/// Does one job; how it ended.
+async fn run_one(state: &PartnerState, job: &store::Job) -> store::Outcome {
     use store::JobState;
     let result = perform(state, &work_value(job)).await;
     let attempts = job.attempts;
@@ -327,17 +344,11 @@ async fn run_one(state: &PartnerState, owner: &str, job: &store::Job) {
             (JobState::Dead, 0, format!("{}: {e}", e.code()))
         }
     };
-    match state
-        .store
-        .queue()
-        .finish(&job.id, owner, next, due, &error)
-        .await
-    {
-        Ok(true) => {}
-        Ok(false) => {
-            tracing::warn!(work = %job.id, "the lease ran out before the work finished; another worker has it")
-        }
-        Err(e) => tracing::warn!(work = %job.id, "work state not saved: {e}"),
+    store::Outcome {
+        id: job.id.clone(),
+        state: next,
+        due_ms: due,
+        error,
     }
 }
 

@@ -46,6 +46,15 @@ pub struct NewJob {
     pub payload: serde_json::Value,
 }
 
+/// How a leased job ended (for [`WorkQueue::finish_all`]).
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub id: String,
+    pub state: JobState,
+    pub due_ms: i64,
+    pub error: String,
+}
+
 /// A job as stored.
 #[derive(Debug, Clone)]
 pub struct Job {
@@ -186,6 +195,27 @@ impl WorkQueue<'_> {
                 .execute(p).await.map_err(|e| s.db_error(e))?;
             Ok(done.rows_affected() == 1)
         })
+    }
+
+    /// [`WorkQueue::finish`] for several jobs of one owner in one transaction (one durable
+    /// commit for a whole batch); for each, whether the lease was still held.
+    pub async fn finish_all(
+        &self,
+        owner: &str,
+        outcomes: &[Outcome],
+    ) -> Result<Vec<bool>, StoreError> {
+        let s = self.store;
+        let now = crate::now_ms();
+        let mut held = Vec::with_capacity(outcomes.len());
+        write_tx!(s, tx => {
+            for o in outcomes {
+                let done = sqlx::query("UPDATE work_queue SET state = $1, due_ms = $2, last_error = $3, lease_owner = '', lease_until_ms = 0, updated_ms = $4 WHERE id = $5 AND state = 'leased' AND lease_owner = $6")
+                    .bind(o.state.name()).bind(o.due_ms).bind(&o.error).bind(now).bind(&o.id).bind(owner)
+                    .execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
+                held.push(done.rows_affected() == 1);
+            }
+        });
+        Ok(held)
     }
 
     /// Puts a dead job back, due now, its attempts counted afresh. False when it is not dead.
