@@ -11,18 +11,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-fn read(path: &Path) -> String {
-    for _ in 0..800 {
-        if let Ok(s) = std::fs::read_to_string(path)
-            && !s.trim().is_empty()
-        {
-            return s.trim().to_string();
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    panic!("{} did not appear", path.display());
-}
-
 async fn drained(http: &reqwest::Client, partner: &str, operator: &str) -> Value {
     loop {
         let q: Value = http
@@ -98,16 +86,16 @@ pub async fn run(hybrid: &Path, n: usize, c: usize) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    read(&data.join("ready"));
-    let partner = read(&data.join("partner").join("server.url"));
-    let operator = read(&data.join("partner").join("operator.credential"));
+    super::wait_for(&data.join("ready"));
+    let partner = super::wait_for(&data.join("partner").join("server.url"));
+    let operator = super::wait_for(&data.join("partner").join("operator.credential"));
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(c)
         .build()
         .unwrap();
     // `hybrid up` serves on new ports: the partner is told where the others are now.
-    let cloud = read(&data.join("cloud").join("server.url"));
-    let onprem = read(&data.join("onprem").join("server.url"));
+    let cloud = super::wait_for(&data.join("cloud").join("server.url"));
+    let onprem = super::wait_for(&data.join("onprem").join("server.url"));
     let mut settings: Value = http
         .get(format!("{partner}/admin/settings"))
         .bearer_auth(&operator)

@@ -187,14 +187,14 @@ impl WorkQueue<'_> {
         due_ms: i64,
         error: &str,
     ) -> Result<bool, StoreError> {
-        let s = self.store;
-        let now = crate::now_ms();
-        with_pool!(s.pool(), p => {
-            let done = sqlx::query("UPDATE work_queue SET state = $1, due_ms = $2, last_error = $3, lease_owner = '', lease_until_ms = 0, updated_ms = $4 WHERE id = $5 AND state = 'leased' AND lease_owner = $6")
-                .bind(state.name()).bind(due_ms).bind(error).bind(now).bind(id).bind(owner)
-                .execute(p).await.map_err(|e| s.db_error(e))?;
-            Ok(done.rows_affected() == 1)
-        })
+        let outcome = Outcome {
+            id: id.to_string(),
+            state,
+            due_ms,
+            error: error.to_string(),
+        };
+        let held = self.finish_all(owner, &[outcome]).await?;
+        Ok(held.first().copied().unwrap_or(false))
     }
 
     /// [`WorkQueue::finish`] for several jobs of one owner in one transaction (one durable
