@@ -79,13 +79,16 @@ pub async fn run(hybrid: &Path, n: usize, c: usize) {
     );
     let data = dir.join("data");
     let _ = std::fs::remove_file(data.join("ready"));
-    let mut up = Command::new(hybrid)
-        .args(["--data", data.to_str().unwrap(), "up", "--base-port", "0"])
-        .env("HYBRID_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    // Stopped when this returns or panics.
+    let _up = super::Killed(
+        Command::new(hybrid)
+            .args(["--data", data.to_str().unwrap(), "up", "--base-port", "0"])
+            .env("HYBRID_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     super::wait_for(&data.join("ready"));
     let partner = super::wait_for(&data.join("partner").join("server.url"));
     let operator = super::wait_for(&data.join("partner").join("operator.credential"));
@@ -135,7 +138,6 @@ pub async fn run(hybrid: &Path, n: usize, c: usize) {
         "  archived end to end          {archived:>8.0} /s   ({:.2} of the enqueue rate; goal 1000/s)",
         archived / enqueue
     );
-    let _ = up.kill();
-    let _ = up.wait();
+    drop(_up);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -397,7 +397,14 @@ pub fn computed(
     push("ConferenceType", leaf("ConferenceType", "0"));
     push("LegacyFreeBusyStatus", leaf("LegacyFreeBusyStatus", "Busy"));
     push("IsAllDayEvent", leaf("IsAllDayEvent", "false"));
-    if series.is_some() {
+    // Expanding a series is the costly part: only for a shape that asks for what it gives.
+    let lists = [
+        "FirstOccurrence",
+        "LastOccurrence",
+        "ModifiedOccurrences",
+        "DeletedOccurrences",
+    ];
+    if series.is_some() && lists.iter().any(|n| wanted(n)) {
         let all = all_occurrences(props);
         let by_index = |first: bool| {
             let mut v: Vec<&Occurrence> = all.iter().collect();
