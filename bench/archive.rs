@@ -2,7 +2,9 @@
 //! until each transcript is an immutable item in the participant's Recoverable Items\Purges
 //! (the queue drained), against the same run's rate of the partner merely accepting them (its
 //! enqueue: the ceiling the end-to-end figure is a share of). The runbook is set up by `hybrid
-//! demo --keep` and its data served by `hybrid up` (all three roles, embedded SQLite stores).
+//! demo --keep` and its data served by `hybrid up` (all three roles in one process): first on
+//! embedded SQLite stores, the baseline, then (given `--postgres ADMIN_URL`) on a PostgreSQL
+//! database per role with one and with two partner processes sharing the partner's queue.
 
 use serde_json::{Value, json};
 use std::path::Path;
@@ -29,10 +31,11 @@ async fn drained(http: &reqwest::Client, partner: &str, operator: &str) -> Value
     }
 }
 
-/// Posts `n` one-participant conversations with `c` in flight; the seconds it took.
+/// Posts `n` one-participant conversations with `c` in flight, spread over the partner
+/// processes; the seconds it took.
 async fn post_all(
     http: &reqwest::Client,
-    partner: &str,
+    partners: &[String],
     operator: &str,
     n: usize,
     c: usize,
@@ -40,8 +43,10 @@ async fn post_all(
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..c {
+    for i in 0..c {
         let (http, next) = (http.clone(), next.clone());
+        // Posters spread over the partner processes (a load balancer's round robin).
+        let partner = &partners[i % partners.len()];
         let (url, operator) = (format!("{partner}/api/conversations"), operator.to_string());
         tasks.push(tokio::spawn(async move {
             while next.fetch_add(1, Ordering::Relaxed) < n {
@@ -62,11 +67,58 @@ async fn post_all(
     started.elapsed().as_secs_f64()
 }
 
-pub async fn run(hybrid: &Path, n: usize, c: usize) {
+/// Where the roles keep their stores.
+pub enum Stores {
+    /// Embedded SQLite under the data folder (the default).
+    Sqlite,
+    /// A database each on this PostgreSQL server (an admin URL that may create databases),
+    /// with this many partner processes on the partner's database.
+    Postgres { admin: String, partners: usize },
+}
+
+impl Stores {
+    fn label(&self) -> String {
+        match self {
+            Stores::Sqlite => "SQLite, 1 partner process".into(),
+            Stores::Postgres { partners, .. } => {
+                format!(
+                    "PostgreSQL, {partners} partner process{}",
+                    if *partners == 1 { "" } else { "es" }
+                )
+            }
+        }
+    }
+}
+
+/// A fresh database on the server of `admin` (via psql); its URL.
+fn fresh_database(admin: &str) -> String {
+    let name = format!("hybrid_bench_{}", uuid::Uuid::new_v4().simple());
+    let done = Command::new("psql")
+        .args([admin, "-qc", &format!("CREATE DATABASE {name}")])
+        .status()
+        .expect("psql runs");
+    assert!(done.success(), "CREATE DATABASE {name} failed");
+    let (base, _) = admin.rsplit_once('/').expect("a URL with a database name");
+    format!("{base}/{name}")
+}
+
+/// Conversations archived per second end to end, and accepted (enqueued) per second.
+pub async fn run(hybrid: &Path, n: usize, c: usize, stores: &Stores) -> (f64, f64) {
+    let mut env: Vec<(String, String)> = vec![("HYBRID_LOG".into(), "warn".into())];
+    let mut partner_store = None;
+    if let Stores::Postgres { admin, .. } = stores {
+        for role in ["CLOUD", "ONPREM", "PARTNER"] {
+            let url = fresh_database(admin);
+            if role == "PARTNER" {
+                partner_store = Some(url.clone());
+            }
+            env.push((format!("HYBRID_STORE_{role}"), url));
+        }
+    }
     // The runbook first (`hybrid demo --keep`), then its data served by `hybrid up`.
     let demo = Command::new(hybrid)
         .args(["demo", "--keep"])
-        .env("HYBRID_LOG", "warn")
+        .envs(env.clone())
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&demo.stdout);
@@ -83,7 +135,7 @@ pub async fn run(hybrid: &Path, n: usize, c: usize) {
     let _up = super::Killed(
         Command::new(hybrid)
             .args(["--data", data.to_str().unwrap(), "up", "--base-port", "0"])
-            .env("HYBRID_LOG", "warn")
+            .envs(env.clone())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -92,6 +144,39 @@ pub async fn run(hybrid: &Path, n: usize, c: usize) {
     super::wait_for(&data.join("ready"));
     let partner = super::wait_for(&data.join("partner").join("server.url"));
     let operator = super::wait_for(&data.join("partner").join("operator.credential"));
+    // More partner processes on the same partner database, each with a data folder of its own.
+    let mut partners = vec![partner.clone()];
+    let mut more = Vec::new();
+    if let (
+        Stores::Postgres {
+            partners: count, ..
+        },
+        Some(store),
+    ) = (stores, &partner_store)
+    {
+        for i in 1..*count {
+            let extra = dir.join(format!("partner-{i}"));
+            more.push(super::Killed(
+                Command::new(hybrid)
+                    .args([
+                        "--data",
+                        extra.to_str().unwrap(),
+                        "serve",
+                        "partner",
+                        "--listen",
+                        "127.0.0.1:0",
+                        "--store",
+                        store,
+                    ])
+                    .envs(env.clone())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap(),
+            ));
+            partners.push(super::wait_for(&extra.join("partner").join("server.url")));
+        }
+    }
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(c)
         .build()
@@ -123,21 +208,46 @@ pub async fn run(hybrid: &Path, n: usize, c: usize) {
         "partner settings: {}",
         r.text().await.unwrap()
     );
-    // Warm up: tokens fetched, mailboxes opened.
-    post_all(&http, &partner, &operator, 20, 1).await;
+    // Other processes hear of the change within a second.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Warm up: tokens fetched, mailboxes opened, at every partner process.
+    for p in &partners {
+        post_all(&http, std::slice::from_ref(p), &operator, 20, 1).await;
+    }
     drained(&http, &partner, &operator).await;
     let started = Instant::now();
-    let accepted = post_all(&http, &partner, &operator, n, c).await;
+    let accepted = post_all(&http, &partners, &operator, n, c).await;
     let q = drained(&http, &partner, &operator).await;
     let end_to_end = started.elapsed().as_secs_f64();
     assert_eq!(q["dead"], 0, "work was dead-lettered: {}", q["jobs"][0]);
-    let (enqueue, archived) = (n as f64 / accepted, n as f64 / end_to_end);
-    println!("archiving, {n} conversations, {c} in flight, SQLite (hybrid up):");
-    println!("  accepted (enqueued)          {enqueue:>8.0} /s");
-    println!(
-        "  archived end to end          {archived:>8.0} /s   ({:.2} of the enqueue rate; goal 1000/s)",
-        archived / enqueue
-    );
+    drop(more);
     drop(_up);
     let _ = std::fs::remove_dir_all(&dir);
+    (n as f64 / end_to_end, n as f64 / accepted)
+}
+
+/// The archive benchmark on SQLite and, given a PostgreSQL admin URL, on PostgreSQL with one
+/// and with two partner processes; ratios against the SQLite run.
+pub async fn report(hybrid: &Path, n: usize, c: usize, postgres: Option<String>) {
+    let mut runs = vec![Stores::Sqlite];
+    if let Some(admin) = postgres {
+        runs.push(Stores::Postgres {
+            admin: admin.clone(),
+            partners: 1,
+        });
+        runs.push(Stores::Postgres { admin, partners: 2 });
+    }
+    println!(
+        "archiving, {n} conversations, {c} in flight (partner API to an immutable item in Purges):"
+    );
+    let mut baseline = None;
+    for stores in &runs {
+        let (archived, accepted) = run(hybrid, n, c, stores).await;
+        let base = *baseline.get_or_insert(archived);
+        println!(
+            "  {:<36} archived {archived:>6.0} /s  ({:.2}x SQLite; accepted {accepted:>6.0} /s; goal 1000/s on SQLite)",
+            stores.label(),
+            archived / base
+        );
+    }
 }

@@ -16,7 +16,7 @@
 //! Usage: cargo build --release -p hybrid -p hybrid-bench &&
 //!        target/release/bench-ews [--requests N] [--concurrency C] [--hybrid PATH]
 //!        target/release/bench-ews --mailbox-sizes 1000,10000,100000 [--samples N]
-//!        target/release/bench-ews --archive N [--concurrency C]   (see archive.rs)
+//!        target/release/bench-ews --archive N [--concurrency C] [--postgres ADMIN_URL]   (see archive.rs)
 
 mod archive;
 
@@ -298,7 +298,12 @@ async fn main() {
         .position(|a| a == "--archive")
         .and_then(|i| args.get(i + 1))
     {
-        archive::run(&hybrid, count.parse().unwrap(), c).await;
+        let postgres = args
+            .iter()
+            .position(|a| a == "--postgres")
+            .and_then(|i| args.get(i + 1))
+            .cloned();
+        archive::report(&hybrid, count.parse().unwrap(), c, postgres).await;
         return;
     }
     let dir = std::env::temp_dir().join(format!("hybrid-bench-ews-{}", std::process::id()));

@@ -115,8 +115,15 @@ pub async fn start_role(
     let role = role_kind.name();
     let dir = data.role(role);
     std::fs::create_dir_all(&dir).map_err(|e| CliError::io(&dir, e))?;
-    let store_url =
-        store_url.unwrap_or_else(|| store::StoreUrl::default_for(&data.root, role).to_string());
+    // `hybrid up` and `hybrid demo` take each role's store from HYBRID_STORE_<ROLE>
+    // (HYBRID_STORE_CLOUD, _ONPREM, _PARTNER) when set, e.g. to run them on PostgreSQL.
+    let store_url = store_url
+        .or_else(|| {
+            std::env::var(format!("HYBRID_STORE_{}", role.to_ascii_uppercase()))
+                .ok()
+                .filter(|u| !u.is_empty())
+        })
+        .unwrap_or_else(|| store::StoreUrl::default_for(&data.root, role).to_string());
     let store = store::Store::open(&store_url, store::StoreOptions::default())
         .await
         .map_err(|e| refused(e.code(), e.to_string()))?;

@@ -4,6 +4,7 @@
 //! client, and a durable outbound queue.
 
 pub mod autodiscover;
+mod config_cache;
 pub mod connectivity;
 mod error;
 pub mod ewsclient;

@@ -71,6 +71,8 @@ pub struct PartnerState {
     pub peer_trust: crate::presence::PeerTrust,
     /// EWS URLs found by Autodiscover, by lowercase SMTP address.
     pub discovered: std::sync::Mutex<HashMap<String, String>>,
+    /// Settings and users as last read (see config_cache.rs).
+    config: crate::config_cache::ConfigCache,
 }
 
 impl PartnerState {
@@ -83,22 +85,34 @@ impl PartnerState {
     }
 
     pub async fn settings(&self) -> Result<Settings, PartnerError> {
-        let obj = self
-            .store
-            .directory()
-            .find(KIND_SETTINGS, "", "settings")
+        let data = self
+            .config
+            .get_or_read(&self.store, "settings", async || {
+                let obj = self
+                    .store
+                    .directory()
+                    .find(KIND_SETTINGS, "", "settings")
+                    .await?;
+                obj.map(|o| o.data).ok_or_else(|| {
+                    PartnerError::NotConfigured(
+                        "set the tenant, token endpoint and EWS URL first (hybrid partner configure)"
+                            .into(),
+                    )
+                })
+            })
             .await?;
-        let obj = obj.ok_or_else(|| {
-            PartnerError::NotConfigured(
-                "set the tenant, token endpoint and EWS URL first (hybrid partner configure)"
-                    .into(),
-            )
-        })?;
-        serde_json::from_value(obj.data).map_err(|e| PartnerError::Internal(e.to_string()))
+        serde_json::from_value(data).map_err(|e| PartnerError::Internal(e.to_string()))
     }
 
     pub async fn user(&self, id: &str) -> Result<Value, PartnerError> {
         let id = id.trim_start_matches("sip:");
+        let key = format!("user:{}", id.to_ascii_lowercase());
+        self.config
+            .get_or_read(&self.store, &key, async || self.read_user(id).await)
+            .await
+    }
+
+    async fn read_user(&self, id: &str) -> Result<Value, PartnerError> {
         // Users are stored under their SIP address: one keyed read; the SMTP address (usually
         // the same) falls back to a scan.
         let dir = self.store.directory();
@@ -301,6 +315,7 @@ impl PartnerServer {
                 .unwrap_or(60_000),
             peer_trust: Default::default(),
             discovered: Default::default(),
+            config: Default::default(),
         });
         let adopted = crate::work::adopt_directory_work(&state.store).await?;
         if adopted > 0 {

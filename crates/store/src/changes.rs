@@ -11,6 +11,7 @@ use sqlx::Row;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::broadcast;
 
@@ -32,6 +33,8 @@ pub(crate) struct ChangeFeed {
     sender: broadcast::Sender<Change>,
     /// change_log sequence numbers this process wrote, so the poller does not repeat them.
     own: Mutex<HashSet<i64>>,
+    /// Counts every change told (local or not), before subscribers hear of it.
+    generation: AtomicU64,
 }
 
 impl ChangeFeed {
@@ -40,7 +43,12 @@ impl ChangeFeed {
             origin: uuid::Uuid::new_v4().to_string(),
             sender: broadcast::channel(1024).0,
             own: Mutex::new(HashSet::new()),
+            generation: AtomicU64::new(0),
         }
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Change> {
@@ -54,6 +62,7 @@ impl ChangeFeed {
     /// Records that this process committed change `seq` on `channel`, and tells subscribers.
     pub fn committed(&self, seq: i64, channel: &str) {
         self.own.lock().expect("change feed lock").insert(seq);
+        self.generation.fetch_add(1, Ordering::SeqCst);
         let _ = self.sender.send(Change {
             channel: channel.into(),
             local: true,
@@ -61,6 +70,7 @@ impl ChangeFeed {
     }
 
     fn remote(&self, channel: &str) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         let _ = self.sender.send(Change {
             channel: channel.into(),
             local: false,

@@ -7,10 +7,12 @@
 //! processes learn about within a second ([`Store::subscribe`]), so that nothing on a request's
 //! authentication path needs to read the database.
 
+mod batch;
 mod blobs;
 mod changes;
 mod directory;
 mod error;
+mod group_commit;
 mod handshake;
 mod mailbox;
 mod migrate;

@@ -4,6 +4,7 @@
 //! columns, an index of extended-property values, and folder counts kept in step with every
 //! write, so that no request needs to read a whole folder.
 
+use crate::batch::{Batch, RunBatch};
 use crate::changes::record_change;
 use crate::search::{self, ItemFilter, OrderKey, SqlValue, text_key};
 use crate::store::{with_pool, write_tx};
@@ -165,41 +166,60 @@ impl CountDelta {
     }
 }
 
-/// The statements every write of an item shares, bound to one transaction of either backend.
-macro_rules! item_writes {
-    (insert $s:expr, $tx:expr, $i:expr) => {{
-        let i: &ItemRow = $i;
-        sqlx::query("INSERT INTO mailbox_items (id, mailbox, folder_id, tag, item_class, subject, props, props_format, created_ms, received_ms, modified_ms, size, is_read, is_draft, immutable, version, subject_key, class_key) VALUES ($1, $2, $3, $4, $5, $6, $7, 2, $8, $9, $10, $11, $12, $13, $14, 1, $15, $16)")
-            .bind(&i.id).bind(&i.mailbox).bind(&i.folder_id).bind(&i.tag).bind(&i.item_class).bind(&i.subject).bind(&i.props)
-            .bind(i.created_ms).bind(i.received_ms).bind(i.modified_ms).bind(i.size)
-            .bind(i64::from(i.is_read)).bind(i64::from(i.is_draft)).bind(i64::from(i.immutable))
-            .bind(text_key(&i.subject)).bind(text_key(&i.item_class))
-            .execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?;
-    }};
-    (values $s:expr, $tx:expr, $id:expr, $values:expr) => {{
-        sqlx::query("DELETE FROM mailbox_item_values WHERE item_id = $1").bind($id).execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?;
-        for v in $values {
-            let v: &ItemValue = v;
-            sqlx::query("INSERT INTO mailbox_item_values (item_id, prop_key, value_text, value_key, value_num) VALUES ($1, $2, $3, $4, $5)")
-                .bind($id).bind(&v.key).bind(&v.text).bind(text_key(&v.text)).bind(v.text.trim().parse::<f64>().ok().filter(|n| n.is_finite()))
-                .execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?;
+/// The statements every write of an item shares, added to one batch (see batch.rs).
+mod item_writes {
+    use super::{CountDelta, ItemRow, ItemValue};
+    use crate::batch::{Arg, Batch};
+    use crate::text_key;
+
+    pub(super) fn insert(b: &mut Batch, i: &ItemRow) {
+        b.push(
+            "INSERT INTO mailbox_items (id, mailbox, folder_id, tag, item_class, subject, props, props_format, created_ms, received_ms, modified_ms, size, is_read, is_draft, immutable, version, subject_key, class_key) VALUES ($1, $2, $3, $4, $5, $6, $7, 2, $8, $9, $10, $11, $12, $13, $14, 1, $15, $16)",
+            vec![
+                (&i.id).into(), (&i.mailbox).into(), (&i.folder_id).into(), (&i.tag).into(),
+                (&i.item_class).into(), (&i.subject).into(), (&i.props).into(),
+                i.created_ms.into(), i.received_ms.into(), i.modified_ms.into(), i.size.into(),
+                i64::from(i.is_read).into(), i64::from(i.is_draft).into(), i64::from(i.immutable).into(),
+                Arg::Text(text_key(&i.subject)), Arg::Text(text_key(&i.item_class)),
+            ],
+        );
+    }
+
+    /// The item's value index entries; `replace` removes the old ones first.
+    pub(super) fn values(b: &mut Batch, id: &str, values: &[ItemValue], replace: bool) {
+        if replace {
+            b.push(
+                "DELETE FROM mailbox_item_values WHERE item_id = $1",
+                vec![id.into()],
+            );
         }
-    }};
-    (journal $s:expr, $tx:expr, $folder:expr, $item:expr, $kind:expr) => {{
-        sqlx::query("INSERT INTO mailbox_item_journal (folder_id, item_id, kind, at_ms) VALUES ($1, $2, $3, $4)")
-            .bind($folder).bind($item).bind($kind).bind(crate::now_ms())
-            .execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?;
-    }};
-    (counts $s:expr, $tx:expr, $delta:expr) => {{
-        for ((folder, class), (total, unread, size)) in &$delta.0 {
+        for v in values {
+            let number = v.text.trim().parse::<f64>().ok().filter(|n| n.is_finite());
+            b.push(
+                "INSERT INTO mailbox_item_values (item_id, prop_key, value_text, value_key, value_num) VALUES ($1, $2, $3, $4, $5)",
+                vec![id.into(), (&v.key).into(), (&v.text).into(), Arg::Text(text_key(&v.text)), number.into()],
+            );
+        }
+    }
+
+    pub(super) fn journal(b: &mut Batch, folder: &str, item: &str, kind: &str) {
+        b.push(
+            "INSERT INTO mailbox_item_journal (folder_id, item_id, kind, at_ms) VALUES ($1, $2, $3, $4)",
+            vec![folder.into(), item.into(), kind.into(), crate::now_ms().into()],
+        );
+    }
+
+    pub(super) fn counts(b: &mut Batch, delta: &CountDelta) {
+        for ((folder, class), (total, unread, size)) in &delta.0 {
             if *total == 0 && *unread == 0 && *size == 0 {
                 continue;
             }
-            sqlx::query("INSERT INTO mailbox_folder_counts (folder_id, class_key, total, unread, size) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (folder_id, class_key) DO UPDATE SET total = mailbox_folder_counts.total + excluded.total, unread = mailbox_folder_counts.unread + excluded.unread, size = mailbox_folder_counts.size + excluded.size")
-                .bind(folder).bind(class).bind(*total).bind(*unread).bind(*size)
-                .execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?;
+            b.push(
+                "INSERT INTO mailbox_folder_counts (folder_id, class_key, total, unread, size) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (folder_id, class_key) DO UPDATE SET total = mailbox_folder_counts.total + excluded.total, unread = mailbox_folder_counts.unread + excluded.unread, size = mailbox_folder_counts.size + excluded.size",
+                vec![folder.into(), class.into(), (*total).into(), (*unread).into(), (*size).into()],
+            );
         }
-    }};
+    }
 }
 
 /// Whether another folder under the same parent has `f`'s display name (case ignored).
@@ -432,15 +452,15 @@ impl Mailboxes<'_> {
         for (i, _) in items {
             delta.add(i, 1);
         }
+        let mut batch = Batch::default();
+        for (i, values) in items {
+            item_writes::insert(&mut batch, i);
+            item_writes::journal(&mut batch, &i.folder_id, &i.id, "create");
+            item_writes::values(&mut batch, &i.id, values, false);
+        }
+        item_writes::counts(&mut batch, &delta);
         write_tx!(s, tx => {
-            for (i, values) in items {
-                item_writes!(insert s, tx, i);
-                item_writes!(journal s, tx, &i.folder_id, &i.id, "create");
-                if !values.is_empty() {
-                    item_writes!(values s, tx, &i.id, values);
-                }
-            }
-            item_writes!(counts s, tx, delta);
+            tx.run(batch).await.map_err(|e| s.db_error(e))?;
         });
         Ok(())
     }
@@ -554,13 +574,19 @@ impl Mailboxes<'_> {
             if old.version != item.version {
                 return Err(stale("item", &item.id, item.version, Some(old.version)));
             }
-            sqlx::query("UPDATE mailbox_items SET folder_id = $1, item_class = $2, subject = $3, props = $4, modified_ms = $5, size = $6, is_read = $7, is_draft = $8, immutable = $9, subject_key = $10, class_key = $11, props_format = $12, version = version + 1 WHERE id = $13")
-                .bind(&item.folder_id).bind(&item.item_class).bind(&item.subject).bind(&item.props).bind(item.modified_ms).bind(item.size)
-                .bind(i64::from(item.is_read)).bind(i64::from(item.is_draft)).bind(i64::from(item.immutable))
-                .bind(text_key(&item.subject)).bind(text_key(&item.item_class)).bind(item.props_format).bind(&item.id)
-                .execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
+            let mut batch = Batch::default();
+            batch.push(
+                "UPDATE mailbox_items SET folder_id = $1, item_class = $2, subject = $3, props = $4, modified_ms = $5, size = $6, is_read = $7, is_draft = $8, immutable = $9, subject_key = $10, class_key = $11, props_format = $12, version = version + 1 WHERE id = $13",
+                vec![
+                    (&item.folder_id).into(), (&item.item_class).into(), (&item.subject).into(), (&item.props).into(),
+                    item.modified_ms.into(), item.size.into(),
+                    i64::from(item.is_read).into(), i64::from(item.is_draft).into(), i64::from(item.immutable).into(),
+                    crate::batch::Arg::Text(text_key(&item.subject)), crate::batch::Arg::Text(text_key(&item.item_class)),
+                    item.props_format.into(), (&item.id).into(),
+                ],
+            );
             if let Some(values) = values {
-                item_writes!(values s, tx, &item.id, values);
+                item_writes::values(&mut batch, &item.id, values, true);
             }
             if old.folder_id == item.folder_id {
                 // A change of the read flag alone is journalled as such (a ReadFlagChange).
@@ -571,15 +597,16 @@ impl Mailboxes<'_> {
                     && old.is_draft == item.is_draft
                     && old.immutable == item.immutable;
                 let kind = if only_read { "read" } else { "update" };
-                item_writes!(journal s, tx, &item.folder_id, &item.id, kind);
+                item_writes::journal(&mut batch, &item.folder_id, &item.id, kind);
             } else {
-                item_writes!(journal s, tx, &old.folder_id, &item.id, "delete");
-                item_writes!(journal s, tx, &item.folder_id, &item.id, "create");
+                item_writes::journal(&mut batch, &old.folder_id, &item.id, "delete");
+                item_writes::journal(&mut batch, &item.folder_id, &item.id, "create");
             }
             let mut delta = CountDelta::default();
             delta.add(&old, -1);
             delta.add(item, 1);
-            item_writes!(counts s, tx, delta);
+            item_writes::counts(&mut batch, &delta);
+            tx.run(batch).await.map_err(|e| s.db_error(e))?;
         });
         Ok(item.version + 1)
     }
@@ -594,10 +621,12 @@ impl Mailboxes<'_> {
                     let old = item_from_row!(s, &r);
                     sqlx::query("DELETE FROM mailbox_item_values WHERE item_id = $1").bind(id).execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
                     sqlx::query("DELETE FROM mailbox_items WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
-                    item_writes!(journal s, tx, &old.folder_id, id, "delete");
+                    let mut batch = Batch::default();
+                    item_writes::journal(&mut batch, &old.folder_id, id, "delete");
                     let mut delta = CountDelta::default();
                     delta.add(&old, -1);
-                    item_writes!(counts s, tx, delta);
+                    item_writes::counts(&mut batch, &delta);
+                    tx.run(batch).await.map_err(|e| s.db_error(e))?;
                     true
                 }
             }

@@ -168,9 +168,15 @@ impl WorkQueue<'_> {
                 "UPDATE work_queue SET state = 'leased', lease_owner = $1, lease_until_ms = $2 + $3, attempts = attempts + 1, updated_ms = $2 \
                  WHERE id IN (SELECT id FROM work_queue WHERE {due} ORDER BY due_ms, id LIMIT $4{lock}) RETURNING {COLUMNS}"
             );
+            let writer = s.writer().await;
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(owner).bind(now).bind(lease_ms).bind(max)
                 .fetch_all(p).await.map_err(|e| s.db_error(e))?;
+            drop(writer);
+            // A lease counts an attempt; it must not be lost after the work was begun.
+            if !rows.is_empty() {
+                s.durable().await?;
+            }
             let mut jobs: Vec<Job> = rows.iter().map(job).collect();
             jobs.sort_by(|a, b| (a.due_ms, &a.id).cmp(&(b.due_ms, &b.id)));
             Ok(jobs)
@@ -223,9 +229,12 @@ impl WorkQueue<'_> {
         let s = self.store;
         let now = crate::now_ms();
         with_pool!(s.pool(), p => {
+            let writer = s.writer().await;
             let done = sqlx::query("UPDATE work_queue SET state = 'pending', due_ms = $1, attempts = 0, updated_ms = $1 WHERE id = $2 AND state = 'dead'")
                 .bind(now).bind(id)
                 .execute(p).await.map_err(|e| s.db_error(e))?;
+            drop(writer);
+            s.durable().await?;
             Ok(done.rows_affected() == 1)
         })
     }

@@ -32,9 +32,12 @@ impl UsedAssertions<'_> {
                    ON CONFLICT (digest) DO UPDATE SET forget_after = excluded.forget_after \
                    WHERE used_assertions.forget_after < $3";
         with_pool!(s.pool(), p => {
+            let writer = s.writer().await;
             let done = sqlx::query(sql)
                 .bind(digest).bind(forget_after).bind(now)
                 .execute(p).await.map_err(|e| s.db_error(e))?;
+            drop(writer);
+            s.durable().await?;
             Ok(done.rows_affected() == 1)
         })
     }

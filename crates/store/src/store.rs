@@ -1,4 +1,5 @@
 use crate::changes::ChangeFeed;
+use crate::group_commit::GroupCommit;
 use crate::url::StoreUrl;
 use crate::{Change, StoreError, migrate};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -23,18 +24,23 @@ macro_rules! with_pool {
 
 /// Runs `$body` inside a write transaction bound to `$tx` and commits it; an error anywhere
 /// rolls everything back. SQLite takes the write lock at BEGIN, so concurrent writers queue
-/// instead of failing on a lock upgrade.
+/// instead of failing on a lock upgrade; within a process they queue on [`Store::writer`]
+/// (SQLite's own wait for a busy lock sleeps in steps of milliseconds), and the commit's flush
+/// to disk is awaited after the lock is given up, shared with the writers behind it.
 macro_rules! write_tx {
     ($store:expr, $tx:ident => $body:expr) => {{
         let store: &$crate::Store = $store;
         match store.pool() {
             $crate::Pool::Sqlite(p) => {
+                let writer = store.writer().await;
                 let mut $tx = p
                     .begin_with("BEGIN IMMEDIATE")
                     .await
                     .map_err(|e| store.db_error(e))?;
                 let value = $body;
                 $tx.commit().await.map_err(|e| store.db_error(e))?;
+                drop(writer);
+                store.durable().await?;
                 value
             }
             $crate::Pool::Postgres(p) => {
@@ -101,6 +107,10 @@ struct Inner {
     url: StoreUrl,
     feed: Arc<ChangeFeed>,
     watcher: tokio::task::JoinHandle<()>,
+    /// SQLite only: commits return once a shared flush of the WAL covers them.
+    group: Option<GroupCommit>,
+    /// SQLite only: this process's writers take turns here.
+    writer: tokio::sync::Mutex<()>,
 }
 
 impl Drop for Inner {
@@ -138,10 +148,14 @@ impl Store {
                     .filename(path)
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Full)
+                    // Durability comes from the group commit's flush (see group_commit.rs).
+                    .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(options.busy_timeout);
                 let pool = SqlitePoolOptions::new()
+                    // A connection to a file does not go stale; pinging each one taken from
+                    // the pool would cost every transaction a round trip to its thread.
+                    .test_before_acquire(false)
                     .max_connections(options.max_connections.unwrap_or(8))
                     .acquire_timeout(options.acquire_timeout)
                     .connect_with(connect)
@@ -166,6 +180,10 @@ impl Store {
             }
         };
         migrate::run(&pool, &url).await?;
+        let group = match &url {
+            StoreUrl::Sqlite { path } => Some(GroupCommit::new(path)),
+            StoreUrl::Postgres { .. } => None,
+        };
         let feed = Arc::new(ChangeFeed::new());
         let watcher = crate::changes::start_watcher(
             pool.clone(),
@@ -181,6 +199,8 @@ impl Store {
                 url,
                 feed,
                 watcher,
+                group,
+                writer: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -208,6 +228,12 @@ impl Store {
         self.inner.feed.subscribe()
     }
 
+    /// A number that changes whenever a configuration change is told (this process's at once,
+    /// others' within a second): what was read at one generation is current while it lasts.
+    pub fn generation(&self) -> u64 {
+        self.inner.feed.generation()
+    }
+
     pub(crate) fn feed(&self) -> &ChangeFeed {
         &self.inner.feed
     }
@@ -226,6 +252,31 @@ impl Store {
     /// Whether [`Store::close`] was called.
     pub fn is_closed(&self) -> bool {
         with_pool!(&self.inner.pool, p => p.is_closed())
+    }
+
+    /// Waits until what this task just committed is on disk (SQLite's group commit; on
+    /// PostgreSQL the commit itself was durable).
+    pub(crate) async fn durable(&self) -> Result<(), StoreError> {
+        match &self.inner.group {
+            Some(g) => g.durable().await.map_err(|e| StoreError::Database {
+                url: self.inner.url.to_string(),
+                reason: format!("flushing the write-ahead log: {e}"),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// This process's turn to write (SQLite: one writer at a time; PostgreSQL: none needed).
+    pub(crate) async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.inner.pool {
+            Pool::Sqlite(_) => Some(self.inner.writer.lock().await),
+            Pool::Postgres(_) => None,
+        }
+    }
+
+    /// How many WAL flushes the group commit has made (0 on PostgreSQL).
+    pub fn flushes(&self) -> u64 {
+        self.inner.group.as_ref().map_or(0, |g| g.flushes())
     }
 
     /// A database failure, named by the store's redacted URL.
