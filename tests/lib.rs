@@ -377,7 +377,8 @@ impl PartnerUnderTest {
             .await
             .expect("operator");
         let operator = made.or(operator).unwrap_or_default();
-        let server = partner::PartnerServer::start(store.clone(), 50)
+        // A partner that is dropped (as a crash would) frees its claimed work within 2 s.
+        let server = partner::PartnerServer::start_with_lease(store.clone(), 50, 2_000)
             .await
             .expect("partner starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -632,6 +632,64 @@ async fn work_that_cannot_succeed_is_dead_lettered_and_can_be_retried() {
     )
     .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // What the queue's operator scrapes: the dead job, and both attempts with how they ended.
+    let metrics = scrape(&w.partner.url, &w.partner.operator).await;
+    assert_eq!(
+        sample(&metrics, r#"hybrid_queue_jobs{state="dead"}"#),
+        Some(1.0),
+        "{metrics}"
+    );
+    assert_eq!(
+        sample(&metrics, r#"hybrid_queue_jobs{state="leased"}"#),
+        Some(0.0)
+    );
+    assert_eq!(
+        sample(
+            &metrics,
+            r#"hybrid_queue_attempts_total{kind="archive",outcome="dead"}"#
+        ),
+        Some(2.0),
+        "{metrics}"
+    );
+    assert_eq!(
+        sample(
+            &metrics,
+            r#"hybrid_queue_attempt_duration_seconds_count{kind="archive",outcome="dead"}"#
+        ),
+        Some(2.0)
+    );
+    assert!(sample(&metrics, "hybrid_queue_oldest_due_age_seconds").is_some());
+    assert!(metrics.trim_end().ends_with("# EOF"));
+    // Not without the operator credential.
+    let r = reqwest::get(format!("{}/metrics", w.partner.url))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+async fn scrape(url: &str, bearer: &str) -> String {
+    let r = reqwest::Client::new()
+        .get(format!("{url}/metrics"))
+        .bearer_auth(bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
+    r.text().await.unwrap()
+}
+
+/// The value of one series in a text exposition.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|v| v.split(' ').next()?.parse().ok())
 }
 
 /// A TCP front for several servers, as a load balancer is: each connection goes to the next

@@ -9,6 +9,7 @@ pub mod connectivity;
 mod error;
 pub mod ewsclient;
 pub mod mailbox_presence;
+pub mod metrics;
 pub mod presence;
 pub mod server;
 pub mod signing;

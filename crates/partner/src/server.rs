@@ -73,6 +73,8 @@ pub struct PartnerState {
     pub discovered: std::sync::Mutex<HashMap<String, String>>,
     /// Settings and users as last read (see config_cache.rs).
     config: crate::config_cache::ConfigCache,
+    /// What `GET /metrics` reports.
+    pub metrics: crate::metrics::PartnerMetrics,
 }
 
 impl PartnerState {
@@ -290,6 +292,20 @@ pub async fn ensure_operator_credential(store: &Store) -> Result<Option<String>,
 
 impl PartnerServer {
     pub async fn start(store: Store, retry_base_ms: i64) -> Result<PartnerServer, PartnerError> {
+        let lease_ms = std::env::var("HYBRID_WORK_LEASE_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|v| *v >= 100)
+            .unwrap_or(60_000);
+        Self::start_with_lease(store, retry_base_ms, lease_ms).await
+    }
+
+    /// [`PartnerServer::start`] with how long a claim on queued work lasts.
+    pub async fn start_with_lease(
+        store: Store,
+        retry_base_ms: i64,
+        lease_ms: i64,
+    ) -> Result<PartnerServer, PartnerError> {
         let operator = store
             .directory()
             .find(KIND_OPERATOR, "", "operator")
@@ -308,14 +324,11 @@ impl PartnerServer {
             ews: EwsClient::new(http),
             signing: std::sync::RwLock::new(Arc::new(signing)),
             retry_base_ms,
-            work_lease_ms: std::env::var("HYBRID_WORK_LEASE_MS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .filter(|v| *v >= 100)
-                .unwrap_or(60_000),
+            work_lease_ms: lease_ms,
             peer_trust: Default::default(),
             discovered: Default::default(),
             config: Default::default(),
+            metrics: Default::default(),
         });
         let adopted = crate::work::adopt_directory_work(&state.store).await?;
         if adopted > 0 {
@@ -361,6 +374,7 @@ impl PartnerServer {
             .route("/api/work/{id}", get(crate::work::get_work))
             .route("/admin/queue", get(crate::work::list_queue))
             .route("/admin/queue/{id}/retry", post(crate::work::retry_job))
+            .route("/metrics", get(crate::metrics::metrics))
             .route(
                 "/api/users/{user}/presence",
                 put(crate::presence::set_presence).get(crate::presence::show_presence),

@@ -324,6 +324,7 @@ pub async fn worker(state: Arc<PartnerState>) {
 /// Does one job; how it ended.
 async fn run_one(state: &PartnerState, job: &store::Job) -> store::Outcome {
     use store::JobState;
+    let started = std::time::Instant::now();
     let result = perform(state, &work_value(job)).await;
     let attempts = job.attempts;
     let (next, due, error) = match result {
@@ -344,6 +345,14 @@ async fn run_one(state: &PartnerState, job: &store::Job) -> store::Outcome {
             (JobState::Dead, 0, format!("{}: {e}", e.code()))
         }
     };
+    let outcome = match next {
+        JobState::Done => "done",
+        JobState::Dead => "dead",
+        _ => "retry",
+    };
+    state
+        .metrics
+        .attempt(&job.kind, outcome, started.elapsed().as_secs_f64());
     store::Outcome {
         id: job.id.clone(),
         state: next,
