@@ -1126,3 +1126,235 @@ async fn an_assertion_is_used_once_across_processes_and_restarts() {
         );
     }
 }
+
+/// A client assertion as MSAL writes one: `aud` the v2 token endpoint, `iss` = `sub` = the
+/// client id, a `jti`, signed `alg` (RS256 or PS256) with the key named by `header`.
+fn msal_assertion(w: &World, alg: &str, header: Value, kp: &KeyPair, endpoint: &str) -> String {
+    let mut h = json!({"typ": "JWT", "alg": alg});
+    for (k, v) in header.as_object().unwrap() {
+        h[k] = v.clone();
+    }
+    let claims = json!({
+        "aud": endpoint, "iss": SKYPE_APP_ID, "sub": SKYPE_APP_ID,
+        "jti": uuid::Uuid::new_v4().to_string(), "nbf": now(), "iat": now(), "exp": now() + 600,
+    });
+    let _ = &w.tenant;
+    let part = |v: &Value| crypto::base64url(v.to_string().as_bytes());
+    let input = format!("{}.{}", part(&h), part(&claims));
+    let sig = match alg {
+        "PS256" => kp.key.sign_ps256(input.as_bytes()),
+        _ => kp.key.sign_rs256(input.as_bytes()),
+    };
+    format!("{input}.{}", crypto::base64url(&sig))
+}
+
+async fn v2_token(w: &World, form: &[(&str, &str)]) -> (StatusCode, Value) {
+    let r = w
+        .http
+        .post(format!("{}/{}/oauth2/v2.0/token", w.cloud.url, w.tenant))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.json().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entra_v2_discovery_keys_and_client_credentials_with_a_certificate() {
+    use base64::Engine;
+    let w = World::new().await;
+    let base = &w.cloud.url;
+    // OpenID discovery, by tenant domain and by id.
+    let (s, oidc) = w
+        .get(&format!(
+            "{base}/contoso.com/v2.0/.well-known/openid-configuration"
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{oidc}");
+    let endpoint = format!("{base}/{}/oauth2/v2.0/token", w.tenant);
+    assert_eq!(oidc["token_endpoint"], endpoint.as_str());
+    assert_eq!(oidc["issuer"], format!("{base}/{}/v2.0", w.tenant));
+    let (s, v1) = w
+        .get(&format!(
+            "{base}/{}/.well-known/openid-configuration",
+            w.tenant
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        v1["token_endpoint"],
+        format!("{base}/{}/oauth2/token", w.tenant)
+    );
+    let (s, _) = w
+        .get(&format!(
+            "{base}/nowhere.example/v2.0/.well-known/openid-configuration"
+        ))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    // The JWKS carries the published signing certificate with x5c, x5t, kid, n and e.
+    let (s, jwks) = w.get(oidc["jwks_uri"].as_str().unwrap()).await;
+    assert_eq!(s, StatusCode::OK);
+    let key = &jwks["keys"][0];
+    let cert = Certificate::from_base64(key["x5c"][0].as_str().unwrap()).unwrap();
+    assert_eq!(key["x5t"], cert.x5t());
+    assert_eq!(key["kid"], cert.x5t());
+    let (n, e) = cert.public_key().unwrap().modulus_and_exponent();
+    assert_eq!(key["n"], crypto::base64url(n));
+    assert_eq!(crypto::base64url(e), "AQAB");
+    assert_eq!(key["e"], "AQAB");
+    // Instance discovery names this host as valid.
+    let (s, inst) = w
+        .get(&format!("{base}/common/discovery/instance?api-version=1.1&authorization_endpoint={base}/common/oauth2/authorize"))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(inst["metadata"][0]["aliases"][0], w.authority());
+
+    // The key named each way MSAL and others name it, RS256 and PS256.
+    let c = &w.partner.certificate;
+    let padded = base64::engine::general_purpose::URL_SAFE
+        .encode(crypto::base64url_decode(c.x5t()).unwrap());
+    assert!(padded.ends_with('='), "a SHA-1 x5t pads to 28 characters");
+    let s256 = crypto::base64url(&crypto::sha256(c.der()));
+    let scope = format!("{EXCHANGE_APP_ID}/.default");
+    for (alg, header) in [
+        ("RS256", json!({"x5t": c.x5t()})),
+        ("RS256", json!({"x5t": padded})),
+        ("PS256", json!({"x5t#S256": s256})),
+        ("PS256", json!({"kid": c.thumbprint()})),
+    ] {
+        let a = msal_assertion(&w, alg, header.clone(), &w.partner, &endpoint);
+        let (s, t) = v2_token(
+            &w,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", SKYPE_APP_ID),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
+                ("client_assertion", &a),
+                ("scope", &scope),
+            ],
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{alg} {header}: {t}");
+        assert_eq!(t["token_type"], "Bearer");
+        assert!(t["expires_in"].is_number(), "v2 answers numbers: {t}");
+        let token = t["access_token"].as_str().unwrap();
+        let jwt = s2s::Jwt::decode(token).unwrap();
+        cert.public_key()
+            .unwrap()
+            .verify_rs256(jwt.signing_input(), &jwt.signature)
+            .expect("signed by the key the JWKS publishes");
+        let claims: Value = serde_json::from_slice(
+            &crypto::base64url_decode(token.split('.').nth(1).unwrap()).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(claims["ver"], "2.0");
+        assert_eq!(claims["aud"], EXCHANGE_APP_ID);
+        assert_eq!(claims["azp"], SKYPE_APP_ID);
+        assert_eq!(claims["azpacr"], "2");
+        assert_eq!(claims["tid"], w.tenant.as_str());
+        assert_eq!(claims["iss"], oidc["issuer"]);
+        assert_eq!(claims["idtyp"], "app");
+        assert!(claims["oid"].is_string() && claims["oid"] == claims["sub"]);
+    }
+    // A certificate not registered on the client is still no key.
+    let stranger = CertificateRequest {
+        common_name: "not registered".into(),
+        ..Default::default()
+    }
+    .self_signed()
+    .unwrap();
+    for header in [
+        json!({"x5t": stranger.certificate.x5t()}),
+        json!({"x5t#S256": crypto::base64url(&crypto::sha256(stranger.certificate.der()))}),
+    ] {
+        let a = msal_assertion(&w, "RS256", header, &stranger, &endpoint);
+        let (s, e) = v2_token(
+            &w,
+            &[
+                ("grant_type", "client_credentials"),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
+                ("client_assertion", &a),
+                ("scope", &scope),
+            ],
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{e}");
+        assert_eq!(aadsts(&e), 700027, "{e}");
+    }
+    // v2 takes a scope ending /.default, not `resource`.
+    let a = msal_assertion(&w, "RS256", json!({"x5t": c.x5t()}), &w.partner, &endpoint);
+    let form = |extra: (&'static str, String)| {
+        vec![
+            ("grant_type", "client_credentials".to_string()),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_string(),
+            ),
+            ("client_assertion", a.clone()),
+            extra,
+        ]
+    };
+    let post = |f: Vec<(&'static str, String)>| {
+        let w = &w;
+        async move {
+            let r = w.http.post(endpoint_of(w)).form(&f).send().await.unwrap();
+            (r.status(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (s, e) = post(form(("scope", EXCHANGE_APP_ID.to_string()))).await;
+    assert_eq!((s, aadsts(&e)), (StatusCode::BAD_REQUEST, 1002012), "{e}");
+    let (s, e) = post(form(("resource", EXCHANGE_APP_ID.to_string()))).await;
+    assert_eq!((s, aadsts(&e)), (StatusCode::BAD_REQUEST, 901002), "{e}");
+    // The v1 endpoint: `resource`, string times, appid.
+    let v1_endpoint = format!("{base}/{}/oauth2/token", w.tenant);
+    let a = msal_assertion(
+        &w,
+        "RS256",
+        json!({"x5t": c.x5t()}),
+        &w.partner,
+        &v1_endpoint,
+    );
+    let r = w
+        .http
+        .post(&v1_endpoint)
+        .form(&[
+            ("grant_type", "client_credentials"),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", &a),
+            ("resource", &format!("https://{EWS_HOST}")),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let t: Value = r.json().await.unwrap();
+    assert_eq!(t["resource"], format!("https://{EWS_HOST}"));
+    let claims: Value = serde_json::from_slice(
+        &crypto::base64url_decode(
+            t["access_token"]
+                .as_str()
+                .unwrap()
+                .split('.')
+                .nth(1)
+                .unwrap(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims["ver"], "1.0");
+    assert_eq!(claims["appid"], SKYPE_APP_ID);
+    assert_eq!(claims["aud"], format!("https://{EWS_HOST}"));
+}
+
+fn endpoint_of(w: &World) -> String {
+    format!("{}/{}/oauth2/v2.0/token", w.cloud.url, w.tenant)
+}

@@ -132,6 +132,24 @@ pub mod sts {
             format!("The app requested an unsupported grant type '{grant}'."),
         )
     }
+    pub fn invalid_scope(scope: &str) -> StsError {
+        e(
+            "invalid_scope",
+            1002012,
+            400,
+            format!(
+                "The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
+            ),
+        )
+    }
+    pub fn resource_parameter_on_v2() -> StsError {
+        e(
+            "invalid_request",
+            901002,
+            400,
+            "The 'resource' request parameter is not supported.".into(),
+        )
+    }
     pub fn tenant_not_found(tenant: &str) -> StsError {
         e(
             "invalid_request",

@@ -4,6 +4,7 @@
 
 pub mod apptoken;
 pub mod directory;
+pub mod entra;
 pub mod error;
 pub mod graph;
 pub mod model;

@@ -174,6 +174,7 @@ pub fn router(state: Arc<CloudState>) -> Router {
     let token_routes = Router::new()
         .route("/tokens/OAuth/2", post(token_global))
         .route("/{tenant}/tokens/OAuth/2", post(token_tenant))
+        .merge(crate::entra::token_routes())
         .layer(DefaultBodyLimit::max(64 * 1024));
     Router::new()
         .route("/health", get(|| async { "ok" }))
@@ -181,6 +182,7 @@ pub fn router(state: Arc<CloudState>) -> Router {
         .route("/{tenant}/metadata/json/1", get(metadata_tenant))
         .merge(token_routes)
         .merge(graph::routes())
+        .merge(crate::entra::discovery_routes())
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .with_state(state)
 }
@@ -195,7 +197,7 @@ fn authority_of(url: &str) -> String {
         .to_ascii_lowercase()
 }
 
-fn json_response(status: StatusCode, body: String) -> Response {
+pub(crate) fn json_response(status: StatusCode, body: String) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
@@ -252,7 +254,7 @@ async fn token_global(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    token(&state, None, &headers, &body).await
+    token(&state, sts::Endpoint::Acs, None, &headers, &body).await
 }
 
 async fn token_tenant(
@@ -261,11 +263,12 @@ async fn token_tenant(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    token(&state, Some(&tenant), &headers, &body).await
+    token(&state, sts::Endpoint::Acs, Some(&tenant), &headers, &body).await
 }
 
-async fn token(
+pub(crate) async fn token(
     state: &CloudState,
+    endpoint: sts::Endpoint,
     tenant: Option<&str>,
     headers: &HeaderMap,
     body: &[u8],
@@ -281,11 +284,25 @@ async fn token(
     if let Some(h) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
         authorities.push(h.to_ascii_lowercase());
     }
-    let mut endpoint_urls = vec![format!("{}/tokens/OAuth/2", state.config.public_url)];
+    let path = match endpoint {
+        sts::Endpoint::Acs => "tokens/OAuth/2",
+        sts::Endpoint::EntraV1 => "oauth2/token",
+        sts::Endpoint::EntraV2 => "oauth2/v2.0/token",
+    };
+    let mut endpoint_urls = vec![format!("{}/{path}", state.config.public_url)];
     if let Some(t) = tenant {
-        endpoint_urls.push(format!("{}/{t}/tokens/OAuth/2", state.config.public_url));
+        endpoint_urls.push(format!("{}/{t}/{path}", state.config.public_url));
+        // The assertion may name the tenant by id or by a domain.
+        if let Some(ts) = snap.tenant(t) {
+            endpoint_urls.push(format!(
+                "{}/{}/{path}",
+                state.config.public_url, ts.tenant.id
+            ));
+        }
     }
     let req = TokenRequest {
+        endpoint,
+        public_url: &state.config.public_url,
         path_tenant: tenant,
         form: &form,
         authorities: &authorities,
@@ -321,10 +338,7 @@ async fn token(
                 client = %issued.client, resource = %issued.resource, token = %issued.response_digest,
                 micros = started.elapsed().as_micros() as u64, "issued an actor token"
             );
-            json_response(
-                StatusCode::OK,
-                serde_json::to_string(&resp).expect("token response serializes"),
-            )
+            json_response(StatusCode::OK, resp.to_string())
         }
         Err(e) => {
             tracing::info!(code = e.code, "token request refused: {}", e.description);

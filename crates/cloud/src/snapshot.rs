@@ -28,6 +28,8 @@ pub enum Caller {
 pub struct VerifyKey {
     pub key_id: String,
     pub x5t: String,
+    /// base64url SHA-256 of the certificate (`x5t#S256`).
+    pub x5t_s256: String,
     pub thumbprint: String,
     pub key: RsaPublicKey,
     pub start: i64,
@@ -222,6 +224,7 @@ fn verify_keys(sp: &ServicePrincipal) -> Vec<VerifyKey> {
         out.push(VerifyKey {
             key_id: kc.key_id.clone().unwrap_or_default(),
             x5t: cert.x5t().to_string(),
+            x5t_s256: crypto::base64url(&crypto::sha256(cert.der())),
             thumbprint: cert.thumbprint().to_string(),
             key: key.clone(),
             start: start.unix_timestamp(),

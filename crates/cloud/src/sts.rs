@@ -35,8 +35,25 @@ impl Default for StsSettings {
     }
 }
 
+/// Which token endpoint a request came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// ACS: `/{tenant}/tokens/OAuth/2`, answered with an ACS actor token.
+    Acs,
+    /// Entra v1: `/{tenant}/oauth2/token` with `resource`.
+    EntraV1,
+    /// Entra v2: `/{tenant}/oauth2/v2.0/token` with `scope=<resource>/.default`.
+    EntraV2,
+}
+
+/// Lifetime of Entra access tokens, seconds (Entra issues 60 to 90 minutes).
+pub const ENTRA_TOKEN_LIFETIME: i64 = 3599;
+
 /// The request as the endpoint saw it.
 pub struct TokenRequest<'a> {
+    pub endpoint: Endpoint,
+    /// This service's public URL: the base of Entra issuers (`<url>/<tenant id>/v2.0`).
+    pub public_url: &'a str,
     /// The tenant in the path (`/{tenant}/tokens/OAuth/2`), id or domain.
     pub path_tenant: Option<&'a str>,
     pub form: &'a HashMap<String, String>,
@@ -47,6 +64,7 @@ pub struct TokenRequest<'a> {
     pub now: i64,
 }
 
+/// The ACS endpoint's answer.
 #[derive(Debug, Serialize)]
 pub struct TokenResponse {
     pub token_type: &'static str,
@@ -89,14 +107,30 @@ fn param<'f>(form: &'f HashMap<String, String>, name: &str) -> Result<&'f str, S
         .ok_or_else(|| sts::missing_parameter(name))
 }
 
+/// The resource asked for: ACS and Entra v1 name it in `resource`, Entra v2 as the one scope
+/// `<resource>/.default` (the client credentials grant asks for all granted permissions).
+fn requested_resource<'f>(req: &'f TokenRequest) -> Result<&'f str, StsError> {
+    if req.endpoint != Endpoint::EntraV2 {
+        return param(req.form, "resource");
+    }
+    if req.form.contains_key("resource") {
+        return Err(sts::resource_parameter_on_v2());
+    }
+    let scope = param(req.form, "scope")?.trim();
+    match scope.strip_suffix("/.default") {
+        Some(r) if !r.is_empty() && !scope.contains(' ') => Ok(r),
+        _ => Err(sts::invalid_scope(scope)),
+    }
+}
+
 pub fn issue(
     snap: &Snapshot,
     replay: &ReplayCache,
     settings: &StsSettings,
     req: &TokenRequest,
-) -> Result<(TokenResponse, Issued), StsError> {
+) -> Result<(serde_json::Value, Issued), StsError> {
     let assertion = match param(req.form, "grant_type")? {
-        GRANT_JWT_BEARER => param(req.form, "assertion")?,
+        GRANT_JWT_BEARER if req.endpoint == Endpoint::Acs => param(req.form, "assertion")?,
         GRANT_CLIENT_CREDENTIALS => {
             let t = param(req.form, "client_assertion_type")?;
             if t != CLIENT_ASSERTION_TYPE {
@@ -108,11 +142,11 @@ pub fn issue(
         }
         other => return Err(sts::unsupported_grant(other)),
     };
-    let resource_text = param(req.form, "resource")?;
+    let resource_text = requested_resource(req)?;
     let jwt = Jwt::decode(assertion).map_err(|e| sts::malformed_assertion(&e.to_string()))?;
-    if jwt.alg() != "RS256" || !jwt.is_signed() {
+    if !matches!(jwt.alg(), "RS256" | "PS256") || !jwt.is_signed() {
         return Err(sts::malformed_assertion(
-            "the assertion must be signed with RS256",
+            "the assertion must be signed with RS256 or PS256",
         ));
     }
     let c = &jwt.claims;
@@ -156,10 +190,24 @@ pub fn issue(
     if !replay.first_use(assertion_digest, forget_after, req.now) {
         return Err(sts::replayed());
     }
-    let resource = resolve_resource(snap, tenant, resource_text, req.authorities)?;
     let key = snap
         .current_key()
         .ok_or_else(|| sts::bad_request("the token service has no signing key"))?;
+    tracing::debug!(client = %client.sp.app_id, key = %thumbprint, "assertion accepted");
+    let mut issued = Issued {
+        response_digest: String::new(),
+        client: PrincipalId::new(&client.sp.app_id, tid).to_string(),
+        resource: String::new(),
+        assertion_digest: hex::encode(assertion_digest),
+        assertion_forget_after: forget_after,
+    };
+    if req.endpoint != Endpoint::Acs {
+        let (body, digest, audience) = entra_token(tenant, client, resource_text, req, key)?;
+        issued.response_digest = digest;
+        issued.resource = audience;
+        return Ok((body, issued));
+    }
+    let resource = resolve_resource(snap, tenant, resource_text, req.authorities)?;
     let expires = req.now + settings.token_lifetime;
     let token = AcsActor {
         audience: &resource,
@@ -172,25 +220,102 @@ pub fn issue(
         expires,
     }
     .sign(&key.key, &key.certificate);
-    tracing::debug!(client = %client.sp.app_id, key = %thumbprint, "assertion accepted");
-    let issued = Issued {
-        response_digest: s2s::jwt::token_digest(&token),
-        client: PrincipalId::new(&client.sp.app_id, tid).to_string(),
+    issued.response_digest = s2s::jwt::token_digest(&token);
+    issued.resource = resource.to_string();
+    let body = TokenResponse {
+        token_type: "Bearer",
+        access_token: token,
+        expires_in: settings.token_lifetime.to_string(),
+        not_before: req.now.to_string(),
+        expires_on: expires.to_string(),
         resource: resource.to_string(),
-        assertion_digest: hex::encode(assertion_digest),
-        assertion_forget_after: forget_after,
     };
     Ok((
-        TokenResponse {
-            token_type: "Bearer",
-            access_token: token,
-            expires_in: settings.token_lifetime.to_string(),
-            not_before: req.now.to_string(),
-            expires_on: expires.to_string(),
-            resource: resource.to_string(),
-        },
+        serde_json::to_value(&body).expect("token response serializes"),
         issued,
     ))
+}
+
+/// The resource of an Entra request: an application id, or one of a principal's service
+/// principal names (an application ID URI such as `https://mail.contoso.com`). Its
+/// principal and the audience the token names (v2: the application id; v1: as asked).
+fn resolve_entra_resource<'t>(
+    tenant: &'t TenantState,
+    text: &str,
+    version: s2s::entra::EntraVersion,
+) -> Result<(&'t PrincipalState, String), StsError> {
+    let tid = tenant.tenant.id.as_str();
+    let trimmed = text.trim_end_matches('/');
+    let target = tenant
+        .principals
+        .get(&trimmed.to_ascii_lowercase())
+        .or_else(|| {
+            tenant.principals.values().find(|p| {
+                p.sp.service_principal_names
+                    .iter()
+                    .any(|s| s.trim_end_matches('/').eq_ignore_ascii_case(trimmed))
+            })
+        })
+        .ok_or_else(|| sts::resource_not_found(text, tid))?;
+    let audience = match version {
+        s2s::entra::EntraVersion::V2 => target.sp.app_id.clone(),
+        s2s::entra::EntraVersion::V1 => trimmed.to_string(),
+    };
+    Ok((target, audience))
+}
+
+/// An Entra access token for the client: the response body, its digest and its audience.
+fn entra_token(
+    tenant: &TenantState,
+    client: &PrincipalState,
+    resource_text: &str,
+    req: &TokenRequest,
+    key: &crate::snapshot::SigningKey,
+) -> Result<(serde_json::Value, String, String), StsError> {
+    use s2s::entra::{EntraAppToken, EntraVersion};
+    let version = match req.endpoint {
+        Endpoint::EntraV2 => EntraVersion::V2,
+        _ => EntraVersion::V1,
+    };
+    let (target, audience) = resolve_entra_resource(tenant, resource_text, version)?;
+    let tid = tenant.tenant.id.as_str();
+    let issuer = match version {
+        EntraVersion::V2 => format!("{}/{tid}/v2.0", req.public_url),
+        EntraVersion::V1 => format!("{}/{tid}/", req.public_url),
+    };
+    // Application permissions granted to the client on the target (app role assignments)
+    // are not modelled yet: the token carries none.
+    let roles: Vec<String> = Vec::new();
+    let _ = &target;
+    let expires = req.now + ENTRA_TOKEN_LIFETIME;
+    let token_id = crypto::base64url(&uuid::Uuid::new_v4().into_bytes()[..16]);
+    let token = EntraAppToken {
+        version,
+        issuer: &issuer,
+        audience: &audience,
+        tenant_id: tid,
+        client_app_id: &client.sp.app_id,
+        client_object_id: &client.sp.id,
+        roles: &roles,
+        client_auth: "2",
+        issued_at: req.now,
+        expires,
+        token_id: &token_id,
+    }
+    .sign(&key.key, &key.certificate);
+    let digest = s2s::jwt::token_digest(&token);
+    let body = match version {
+        EntraVersion::V2 => serde_json::json!({
+            "token_type": "Bearer", "expires_in": ENTRA_TOKEN_LIFETIME,
+            "ext_expires_in": ENTRA_TOKEN_LIFETIME, "access_token": token,
+        }),
+        EntraVersion::V1 => serde_json::json!({
+            "token_type": "Bearer", "expires_in": ENTRA_TOKEN_LIFETIME.to_string(),
+            "ext_expires_in": ENTRA_TOKEN_LIFETIME.to_string(), "expires_on": expires.to_string(),
+            "not_before": req.now.to_string(), "resource": audience, "access_token": token,
+        }),
+    };
+    Ok((body, digest, audience))
 }
 
 fn same_tenant(snap: &Snapshot, tenant: &TenantState, realm: &str) -> bool {
@@ -227,14 +352,40 @@ fn check_audience(
     }
 }
 
+/// Whether the assertion's header names `k`: by `x5t#S256`, else `x5t` (base64url SHA-1,
+/// with or without `=` padding, as MSAL writes it), else `kid` (either thumbprint or the key
+/// credential's id). An assertion that names no key may be signed by any valid one.
+fn names_key(h: &s2s::jwt::Header, k: &crate::snapshot::VerifyKey) -> bool {
+    let unpadded = |s: &str| s.trim_end_matches('=').to_string();
+    if let Some(s256) = &h.x5t_s256 {
+        return unpadded(s256) == k.x5t_s256;
+    }
+    if let Some(x5t) = &h.x5t {
+        return unpadded(x5t) == k.x5t || k.thumbprint.eq_ignore_ascii_case(x5t);
+    }
+    match &h.kid {
+        Some(kid) => {
+            unpadded(kid) == k.x5t
+                || k.thumbprint.eq_ignore_ascii_case(kid)
+                || id_eq(kid, &k.key_id)
+        }
+        None => true,
+    }
+}
+
 /// The signature, against a Verify key of the client valid now. Returns its thumbprint.
 fn verify(jwt: &Jwt<'_>, client: &PrincipalState, now: i64) -> Result<String, StsError> {
-    let named = jwt.header.x5t.as_deref().or(jwt.header.kid.as_deref());
+    let named = jwt
+        .header
+        .x5t_s256
+        .as_deref()
+        .or(jwt.header.x5t.as_deref())
+        .or(jwt.header.kid.as_deref());
     let valid: Vec<_> = client
         .verify_keys
         .iter()
         .filter(|k| k.start <= now && now <= k.end)
-        .filter(|k| named.is_none_or(|x| x == k.x5t || k.thumbprint.eq_ignore_ascii_case(x)))
+        .filter(|k| names_key(&jwt.header, k))
         .collect();
     if valid.is_empty() {
         return Err(sts::no_matching_key(
@@ -245,9 +396,12 @@ fn verify(jwt: &Jwt<'_>, client: &PrincipalState, now: i64) -> Result<String, St
     valid
         .iter()
         .find(|k| {
-            k.key
-                .verify_rs256(jwt.signing_input(), &jwt.signature)
-                .is_ok()
+            let input = jwt.signing_input();
+            match jwt.alg() {
+                "PS256" => k.key.verify_ps256(input, &jwt.signature),
+                _ => k.key.verify_rs256(input, &jwt.signature),
+            }
+            .is_ok()
         })
         .map(|k| k.thumbprint.clone())
         .ok_or_else(|| sts::bad_signature(&client.sp.app_id))

@@ -18,6 +18,9 @@ pub struct RsaPublicKey {
     /// PKCS#1 RSAPublicKey DER: the modulus and exponent, comparable across encodings.
     pkcs1: Vec<u8>,
     bits: usize,
+    /// Modulus and public exponent, big-endian without leading zeros (a JWK's `n` and `e`).
+    n: Vec<u8>,
+    e: Vec<u8>,
 }
 
 impl std::fmt::Debug for RsaPublicKey {
@@ -37,8 +40,12 @@ impl RsaPublicKey {
     pub fn from_spki_der(der: &[u8]) -> Result<Self, CryptoError> {
         let bad = |e: String| CryptoError::InvalidCertificate(format!("RSA public key: {e}"));
         let (_, spki) = SubjectPublicKeyInfo::from_der(der).map_err(|e| bad(e.to_string()))?;
-        let bits = match spki.parsed() {
-            Ok(PublicKey::RSA(rsa)) => rsa.key_size(),
+        let strip = |b: &[u8]| {
+            let start = b.iter().position(|x| *x != 0).unwrap_or(b.len());
+            b[start..].to_vec()
+        };
+        let (bits, n, e) = match spki.parsed() {
+            Ok(PublicKey::RSA(rsa)) => (rsa.key_size(), strip(rsa.modulus), strip(rsa.exponent)),
             Ok(_) => return Err(CryptoError::NotRsa(spki.algorithm.algorithm.to_id_string())),
             Err(e) => return Err(bad(e.to_string())),
         };
@@ -55,6 +62,8 @@ impl RsaPublicKey {
             parsed,
             pkcs1,
             bits,
+            n,
+            e,
         })
     }
 
@@ -62,10 +71,23 @@ impl RsaPublicKey {
         self.bits
     }
 
+    /// The modulus and public exponent, big-endian (a JWK's `n` and `e` before base64url).
+    pub fn modulus_and_exponent(&self) -> (&[u8], &[u8]) {
+        (&self.n, &self.e)
+    }
+
     /// Verifies an RS256 (RSASSA-PKCS1-v1_5 with SHA-256) signature.
     pub fn verify_rs256(&self, message: &[u8], sig: &[u8]) -> Result<(), CryptoError> {
         self.parsed
             .verify_sig(message, sig)
+            .map_err(|_| CryptoError::BadSignature)
+    }
+
+    /// Verifies a PS256 (RSASSA-PSS with SHA-256, MGF1-SHA-256) signature: what MSAL signs
+    /// client assertions with by default.
+    pub fn verify_ps256(&self, message: &[u8], sig: &[u8]) -> Result<(), CryptoError> {
+        signature::UnparsedPublicKey::new(&signature::RSA_PSS_2048_8192_SHA256, &self.pkcs1)
+            .verify(message, sig)
             .map_err(|_| CryptoError::BadSignature)
     }
 }
@@ -164,6 +186,20 @@ impl RsaPrivateKey {
                 &mut sig,
             )
             .expect("RS256 signing with a loaded 2048+ bit key cannot fail");
+        sig
+    }
+
+    /// Signs with PS256 (randomized: each signature differs).
+    pub fn sign_ps256(&self, message: &[u8]) -> Vec<u8> {
+        let mut sig = vec![0u8; self.pair.public_modulus_len()];
+        self.pair
+            .sign(
+                &signature::RSA_PSS_SHA256,
+                &SystemRandom::new(),
+                message,
+                &mut sig,
+            )
+            .expect("PS256 signing with a loaded 2048+ bit key cannot fail");
         sig
     }
 

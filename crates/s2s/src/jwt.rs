@@ -102,6 +102,9 @@ pub struct Header {
     pub x5t: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kid: Option<String>,
+    /// The certificate's SHA-256 thumbprint (base64url), as MSAL names its key.
+    #[serde(rename = "x5t#S256", skip_serializing_if = "Option::is_none")]
+    pub x5t_s256: Option<String>,
     #[serde(skip_serializing, default)]
     pub crit: Option<serde_json::Value>,
 }
@@ -114,6 +117,7 @@ impl Header {
             alg: Some("RS256".into()),
             x5t: Some(x5t.into()),
             kid: with_kid.then(|| x5t.into()),
+            x5t_s256: None,
             crit: None,
         }
     }
@@ -253,6 +257,11 @@ fn encode_json(value: &impl Serialize) -> String {
 
 /// Signs `claims` with RS256 under `header`.
 pub fn sign(header: &Header, claims: &Claims, key: &RsaPrivateKey) -> String {
+    sign_json(header, claims, key)
+}
+
+/// Signs any claims object with RS256 under `header`.
+pub fn sign_json<T: serde::Serialize>(header: &Header, claims: &T, key: &RsaPrivateKey) -> String {
     let mut out = encode_json(header);
     out.push('.');
     out.push_str(&encode_json(claims));

@@ -5,6 +5,7 @@
 //! storage or HTTP. Servers give it their trust configuration through [`TrustSource`].
 
 pub mod challenge;
+pub mod entra;
 pub mod error;
 pub mod ids;
 pub mod inspect;

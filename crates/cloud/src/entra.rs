@@ -1,0 +1,174 @@
+//! The Entra ID (v1 and v2) surface beside ACS, for token clients such as MSAL and
+//! azure-identity: OpenID discovery, the signing keys as a JWKS, instance discovery for this
+//! host, and the `oauth2` token endpoints (client credentials with a certificate assertion).
+//! Tokens come from the same issuing core as ACS's (`sts::issue`).
+
+use crate::server::{CloudState, json_response, sts_error, token};
+use crate::sts::Endpoint;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+pub fn token_routes() -> Router<Arc<CloudState>> {
+    Router::new()
+        .route("/{tenant}/oauth2/token", post(token_v1))
+        .route("/{tenant}/oauth2/v2.0/token", post(token_v2))
+        .layer(DefaultBodyLimit::max(64 * 1024))
+}
+
+pub fn discovery_routes() -> Router<Arc<CloudState>> {
+    Router::new()
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(openid_v2),
+        )
+        .route("/{tenant}/.well-known/openid-configuration", get(openid_v1))
+        .route("/{tenant}/discovery/v2.0/keys", get(keys_v2))
+        .route("/{tenant}/discovery/keys", get(keys_v1))
+        .route("/common/discovery/instance", get(instance_discovery))
+}
+
+async fn token_v1(
+    State(state): State<Arc<CloudState>>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    token(&state, Endpoint::EntraV1, Some(&tenant), &headers, &body).await
+}
+
+async fn token_v2(
+    State(state): State<Arc<CloudState>>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    token(&state, Endpoint::EntraV2, Some(&tenant), &headers, &body).await
+}
+
+/// The tenant's id, or the refusal for a tenant not known here.
+fn tenant_id(state: &CloudState, tenant: &str) -> Result<String, crate::error::StsError> {
+    state
+        .snapshot()
+        .tenant(tenant)
+        .map(|t| t.tenant.id.clone())
+        .ok_or_else(|| crate::error::sts::tenant_not_found(tenant))
+}
+
+/// The OpenID Provider configuration, in Entra's member names. Application tokens are what
+/// this service issues; the authorization endpoint is named because clients require it.
+fn openid_configuration(base: &str, tid: &str, v2: bool) -> Value {
+    let (oauth, keys, issuer) = if v2 {
+        (
+            format!("{base}/{tid}/oauth2/v2.0"),
+            format!("{base}/{tid}/discovery/v2.0/keys"),
+            format!("{base}/{tid}/v2.0"),
+        )
+    } else {
+        (
+            format!("{base}/{tid}/oauth2"),
+            format!("{base}/{tid}/discovery/keys"),
+            format!("{base}/{tid}/"),
+        )
+    };
+    json!({
+        "token_endpoint": format!("{oauth}/token"),
+        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "PS256"],
+        "jwks_uri": keys,
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "grant_types_supported": ["client_credentials"],
+        "issuer": issuer,
+        "request_uri_parameter_supported": false,
+        "authorization_endpoint": format!("{oauth}/authorize"),
+        "device_authorization_endpoint": format!("{oauth}/devicecode"),
+        "end_session_endpoint": format!("{oauth}/logout"),
+        "tenant_region_scope": "WW",
+        "cloud_instance_name": authority(base),
+    })
+}
+
+fn authority(base: &str) -> String {
+    base.split("://")
+        .nth(1)
+        .unwrap_or(base)
+        .trim_end_matches('/')
+        .to_string()
+}
+
+async fn openid_v2(State(state): State<Arc<CloudState>>, Path(tenant): Path<String>) -> Response {
+    match tenant_id(&state, &tenant) {
+        Ok(tid) => ok(openid_configuration(&state.config.public_url, &tid, true)),
+        Err(e) => sts_error(e),
+    }
+}
+
+async fn openid_v1(State(state): State<Arc<CloudState>>, Path(tenant): Path<String>) -> Response {
+    match tenant_id(&state, &tenant) {
+        Ok(tid) => ok(openid_configuration(&state.config.public_url, &tid, false)),
+        Err(e) => sts_error(e),
+    }
+}
+
+/// The published signing certificates as a JWK Set (each with `x5c`, `x5t` and `kid`).
+fn jwks(state: &CloudState, issuer: Option<String>) -> Value {
+    let snap = state.snapshot();
+    let keys: Vec<Value> = snap
+        .published_certificates()
+        .into_iter()
+        .filter_map(|c| {
+            let (n, e) = c.public_key().ok()?.modulus_and_exponent();
+            let mut k = json!({
+                "kty": "RSA", "use": "sig", "kid": c.x5t(), "x5t": c.x5t(),
+                "n": crypto::base64url(n), "e": crypto::base64url(e),
+                "x5c": [c.to_base64()],
+            });
+            if let Some(i) = &issuer {
+                k["issuer"] = json!(i);
+            }
+            Some(k)
+        })
+        .collect();
+    json!({ "keys": keys })
+}
+
+async fn keys_v2(State(state): State<Arc<CloudState>>, Path(tenant): Path<String>) -> Response {
+    match tenant_id(&state, &tenant) {
+        Ok(tid) => {
+            let issuer = format!("{}/{tid}/v2.0", state.config.public_url);
+            ok(jwks(&state, Some(issuer)))
+        }
+        Err(e) => sts_error(e),
+    }
+}
+
+async fn keys_v1(State(state): State<Arc<CloudState>>, Path(tenant): Path<String>) -> Response {
+    match tenant_id(&state, &tenant) {
+        Ok(_) => ok(jwks(&state, None)),
+        Err(e) => sts_error(e),
+    }
+}
+
+/// Instance discovery: this host is its own cloud, with no aliases, so a client that checks
+/// an authority against the list finds this one valid.
+async fn instance_discovery(State(state): State<Arc<CloudState>>) -> Response {
+    let host = authority(&state.config.public_url);
+    ok(json!({
+        "tenant_discovery_endpoint": format!("{}/{{tenant}}/v2.0/.well-known/openid-configuration", state.config.public_url),
+        "api-version": "1.1",
+        "metadata": [{ "preferred_network": host, "preferred_cache": host, "aliases": [host] }],
+    }))
+}
+
+fn ok(v: Value) -> Response {
+    json_response(StatusCode::OK, v.to_string())
+}
