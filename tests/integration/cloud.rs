@@ -1208,6 +1208,15 @@ async fn entra_v2_discovery_keys_and_client_credentials_with_a_certificate() {
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(inst["metadata"][0]["aliases"][0], w.authority());
+    assert_eq!(
+        inst["tenant_discovery_endpoint"],
+        format!("{base}/common/v2.0/.well-known/openid-configuration")
+    );
+    let (s, bad) = w
+        .get(&format!("{base}/common/discovery/instance?api-version=1.1&authorization_endpoint=https://elsewhere.example/common/oauth2/authorize"))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(bad["error"], "invalid_instance");
 
     // The key named each way MSAL and others name it, RS256 and PS256.
     let c = &w.partner.certificate;

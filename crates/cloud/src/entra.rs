@@ -7,11 +7,12 @@ use crate::server::{CloudState, json_response, sts_error, token};
 use crate::sts::Endpoint;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 pub fn token_routes() -> Router<Arc<CloudState>> {
@@ -158,12 +159,41 @@ async fn keys_v1(State(state): State<Arc<CloudState>>, Path(tenant): Path<String
     }
 }
 
-/// Instance discovery: this host is its own cloud, with no aliases, so a client that checks
-/// an authority against the list finds this one valid.
-async fn instance_discovery(State(state): State<Arc<CloudState>>) -> Response {
-    let host = authority(&state.config.public_url);
+/// Instance discovery: this host is its own cloud with no aliases. The authorization endpoint
+/// asked about (`https://<host>/<tenant>/oauth2/v2.0/authorize`) must be on this host; the
+/// answer names that tenant's OpenID configuration, which is where a client goes next.
+async fn instance_discovery(
+    State(state): State<Arc<CloudState>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let base = &state.config.public_url;
+    let host = authority(base);
+    let asked = q
+        .get("authorization_endpoint")
+        .map(String::as_str)
+        .unwrap_or("");
+    // Hosts are compared without ports: clients (MSAL) write the endpoint without one.
+    let hostname = |a: &str| a.split(':').next().unwrap_or("").to_ascii_lowercase();
+    let Some(path) = asked
+        .strip_prefix("https://")
+        .or_else(|| asked.strip_prefix("http://"))
+        .and_then(|rest| rest.split_once('/'))
+        .filter(|(authority, _)| hostname(authority) == hostname(&host))
+        .map(|(_, path)| path)
+    else {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            json!({
+                "error": "invalid_instance",
+                "error_description": format!("AADSTS50049: Unknown or invalid instance. The authorization endpoint '{asked}' is not on {host}."),
+                "error_codes": [50049],
+            })
+            .to_string(),
+        );
+    };
+    let tenant = path.split('/').next().unwrap_or("common");
     ok(json!({
-        "tenant_discovery_endpoint": format!("{}/{{tenant}}/v2.0/.well-known/openid-configuration", state.config.public_url),
+        "tenant_discovery_endpoint": format!("{base}/{tenant}/v2.0/.well-known/openid-configuration"),
         "api-version": "1.1",
         "metadata": [{ "preferred_network": host, "preferred_cache": host, "aliases": [host] }],
     }))

@@ -12,13 +12,15 @@ pub struct AdminClient {
 }
 
 impl AdminClient {
-    /// A client that also trusts the PEM certificate in `ca` (a server's self-signed one).
+    /// A client that also trusts the PEM certificates in `ca`: a server's self-signed one, or
+    /// its certificate with the chain it serves (the CA that issued it).
     pub fn with_ca(base: &str, credential: &str, ca: Option<&std::path::Path>) -> Self {
         let mut builder = Client::builder().timeout(std::time::Duration::from_secs(60));
-        if let Some(cert) = ca
+        let certs = ca
             .and_then(|p| std::fs::read(p).ok())
-            .and_then(|pem| reqwest::Certificate::from_pem(&pem).ok())
-        {
+            .and_then(|pem| reqwest::Certificate::from_pem_bundle(&pem).ok())
+            .unwrap_or_default();
+        for cert in certs {
             builder = builder.add_root_certificate(cert);
         }
         let http = builder.build().expect("an HTTP client builds");
