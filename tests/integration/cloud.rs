@@ -1130,15 +1130,25 @@ async fn an_assertion_is_used_once_across_processes_and_restarts() {
 /// A client assertion as MSAL writes one: `aud` the v2 token endpoint, `iss` = `sub` = the
 /// client id, a `jti`, signed `alg` (RS256 or PS256) with the key named by `header`.
 fn msal_assertion(w: &World, alg: &str, header: Value, kp: &KeyPair, endpoint: &str) -> String {
+    let _ = &w.tenant;
+    msal_assertion_for(SKYPE_APP_ID, alg, header, kp, endpoint)
+}
+
+fn msal_assertion_for(
+    client: &str,
+    alg: &str,
+    header: Value,
+    kp: &KeyPair,
+    endpoint: &str,
+) -> String {
     let mut h = json!({"typ": "JWT", "alg": alg});
     for (k, v) in header.as_object().unwrap() {
         h[k] = v.clone();
     }
     let claims = json!({
-        "aud": endpoint, "iss": SKYPE_APP_ID, "sub": SKYPE_APP_ID,
+        "aud": endpoint, "iss": client, "sub": client,
         "jti": uuid::Uuid::new_v4().to_string(), "nbf": now(), "iat": now(), "exp": now() + 600,
     });
-    let _ = &w.tenant;
     let part = |v: &Value| crypto::base64url(v.to_string().as_bytes());
     let input = format!("{}.{}", part(&h), part(&claims));
     let sig = match alg {
@@ -1366,4 +1376,160 @@ async fn entra_v2_discovery_keys_and_client_credentials_with_a_certificate() {
 
 fn endpoint_of(w: &World) -> String {
     format!("{}/{}/oauth2/v2.0/token", w.cloud.url, w.tenant)
+}
+
+/// A POST of the Graph-like API as the tenant administrator.
+async fn graph_post(w: &World, path: &str, body: Value) -> (StatusCode, Value) {
+    let r = w
+        .http
+        .post(format!("{}/v1.0/{path}", w.cloud.url))
+        .bearer_auth(&w.admin)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_registration_with_admin_consent_gets_tokens_with_its_roles() {
+    let w = World::new().await;
+    let hybrid_app = CertificateRequest {
+        common_name: "Exchange hybrid application".into(),
+        ..Default::default()
+    }
+    .self_signed()
+    .unwrap();
+    // The application, its certificate among its key credentials, asking for full_access_as_app.
+    let (s, app) = graph_post(&w, "applications", json!({
+        "displayName": "ExchangeServerApp-contoso",
+        "keyCredentials": [{"type": "AsymmetricX509Cert", "usage": "Verify", "key": cert_b64(&hybrid_app.certificate)}],
+        "requiredResourceAccess": [{"resourceAppId": EXCHANGE_APP_ID, "resourceAccess": [{"id": cloud::apps::FULL_ACCESS_AS_APP_ID, "type": "Role"}]}],
+    }))
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{app}");
+    let app_id = app["appId"].as_str().unwrap().to_string();
+    assert!(
+        app["keyCredentials"][0]["key"].is_null(),
+        "key values are not returned"
+    );
+    assert_eq!(
+        app["keyCredentials"][0]["customKeyIdentifier"],
+        hybrid_app.certificate.thumbprint()
+    );
+    // A permission Exchange does not define is refused.
+    let (s, _) = graph_post(&w, "applications", json!({
+        "displayName": "x", "requiredResourceAccess": [{"resourceAppId": EXCHANGE_APP_ID, "resourceAccess": [{"id": "00000000-0000-0000-0000-000000000001", "type": "Role"}]}],
+    }))
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    // Its service principal; a second is refused.
+    let (s, sp) = graph_post(&w, "servicePrincipals", json!({"appId": app_id})).await;
+    assert_eq!(s, StatusCode::CREATED, "{sp}");
+    let sp_id = sp["id"].as_str().unwrap().to_string();
+    assert_eq!(sp["appOwnerOrganizationId"], w.tenant.as_str());
+    let (s, _) = graph_post(&w, "servicePrincipals", json!({"appId": app_id})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+
+    let endpoint = format!("{}/{}/oauth2/v2.0/token", w.cloud.url, w.tenant);
+    // The application's own key signs for it; before consent the token has no roles.
+    let before = app_token_claims(&w, &app_id, &hybrid_app, &endpoint).await;
+    assert_eq!(before["azp"], app_id.as_str());
+    assert_eq!(before["oid"], sp_id.as_str());
+    assert!(before.get("roles").is_none(), "{before}");
+    // Admin consent: full_access_as_app on Office 365 Exchange Online.
+    let (_, exchange) = w.get(&w.sp_url(EXCHANGE_APP_ID)).await;
+    let exchange_id = exchange["id"].as_str().unwrap();
+    let (s, grant) = graph_post(&w, &format!("servicePrincipals/{sp_id}/appRoleAssignments"), json!({
+        "principalId": sp_id, "resourceId": exchange_id, "appRoleId": cloud::apps::FULL_ACCESS_AS_APP_ID,
+    }))
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{grant}");
+    assert_eq!(grant["resourceDisplayName"], "Office 365 Exchange Online");
+    let (s, _) = graph_post(&w, &format!("servicePrincipals/{sp_id}/appRoleAssignments"), json!({
+        "principalId": sp_id, "resourceId": exchange_id, "appRoleId": cloud::apps::FULL_ACCESS_AS_APP_ID,
+    }))
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "granted once");
+    let (s, _) = graph_post(&w, &format!("servicePrincipals/{sp_id}/appRoleAssignments"), json!({
+        "principalId": sp_id, "resourceId": exchange_id, "appRoleId": "00000000-0000-0000-0000-000000000001",
+    }))
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "a role Exchange does not define"
+    );
+    let (s, list) = w
+        .get(&format!(
+            "{}/v1.0/servicePrincipals/{sp_id}/appRoleAssignments",
+            w.cloud.url
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list["value"].as_array().unwrap().len(), 1);
+    let after = app_token_claims(&w, &app_id, &hybrid_app, &endpoint).await;
+    assert_eq!(after["roles"], json!(["full_access_as_app"]), "{after}");
+    // Another certificate does not sign for the application.
+    let stranger = CertificateRequest {
+        common_name: "stranger".into(),
+        ..Default::default()
+    }
+    .self_signed()
+    .unwrap();
+    let a = msal_assertion_for(
+        &app_id,
+        "RS256",
+        json!({"x5t": stranger.certificate.x5t()}),
+        &stranger,
+        &endpoint,
+    );
+    let (s, e) = v2_token(
+        &w,
+        &[
+            ("grant_type", "client_credentials"),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", &a),
+            ("scope", &format!("{EXCHANGE_APP_ID}/.default")),
+        ],
+    )
+    .await;
+    assert_eq!((s, aadsts(&e)), (StatusCode::UNAUTHORIZED, 700027), "{e}");
+}
+
+/// The claims of a v2 token for Exchange that `app_id` gets with `kp`'s PS256 assertion.
+async fn app_token_claims(w: &World, app_id: &str, kp: &KeyPair, endpoint: &str) -> Value {
+    let a = msal_assertion_for(
+        app_id,
+        "PS256",
+        json!({"x5t#S256": crypto::base64url(&crypto::sha256(kp.certificate.der()))}),
+        kp,
+        endpoint,
+    );
+    let (s, t) = v2_token(
+        w,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", app_id),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", &a),
+            ("scope", &format!("{EXCHANGE_APP_ID}/.default")),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{t}");
+    let payload = t["access_token"]
+        .as_str()
+        .unwrap()
+        .split('.')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    serde_json::from_slice::<Value>(&crypto::base64url_decode(&payload).unwrap()).unwrap()
 }

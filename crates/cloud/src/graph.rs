@@ -1,6 +1,7 @@
 //! The Graph-like directory API (`/v1.0/…`, tenant administrators) and the operator API
 //! (`/admin/…`).
 
+use crate::apps;
 use crate::directory;
 use crate::error::CloudError;
 use crate::model::{KeyCredential, ServicePrincipal, complete_key_credential, graph_time};
@@ -25,7 +26,22 @@ const GRAPH_CONTEXT: &str = "https://graph.microsoft.com/v1.0/$metadata";
 pub fn routes() -> Router<Arc<CloudState>> {
     Router::new()
         .route("/v1.0/organization", get(organization))
-        .route("/v1.0/servicePrincipals", get(list))
+        .route(
+            "/v1.0/servicePrincipals",
+            get(list).post(new_service_principal),
+        )
+        .route(
+            "/v1.0/servicePrincipals/{id}/appRoleAssignments",
+            get(list_assignments).post(new_assignment),
+        )
+        .route(
+            "/v1.0/applications",
+            get(list_applications).post(new_application),
+        )
+        .route(
+            "/v1.0/applications/{id}",
+            get(get_application).patch(patch_application),
+        )
         .route("/v1.0/servicePrincipals/{id}", get(get_one).patch(patch))
         .route("/v1.0/servicePrincipals/{id}/addKey", post(add_key))
         .route("/v1.0/servicePrincipals/{id}/removeKey", post(remove_key))
@@ -442,4 +458,155 @@ async fn rotate(State(state): AppState, headers: HeaderMap) -> Result<Response, 
         .map(|k| json!({ "status": k.status, "thumbprint": k.certificate.thumbprint(), "notAfter": graph_time(k.certificate.not_after()) }))
         .collect();
     Ok(axum::Json(json!({ "signingKeys": keys })).into_response())
+}
+
+/// An application as Graph shows it: key values are never returned.
+fn present_application(app: &apps::Application) -> Value {
+    let mut v = serde_json::to_value(app).expect("applications serialize");
+    if let Some(list) = v["keyCredentials"].as_array_mut() {
+        for k in list {
+            k["key"] = Value::Null;
+        }
+    }
+    v
+}
+
+async fn new_application(
+    State(state): AppState,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, CloudError> {
+    let tenant_id = state.tenant_admin(&headers)?;
+    let input: apps::ApplicationInput = parse_body(&body)?;
+    let app = apps::create_application(&state.store, &tenant_id, input).await?;
+    state.reload().await?;
+    let mut v = present_application(&app);
+    v["@odata.context"] = json!(format!("{GRAPH_CONTEXT}#applications/$entity"));
+    Ok((StatusCode::CREATED, axum::Json(v)).into_response())
+}
+
+async fn list_applications(
+    State(state): AppState,
+    headers: HeaderMap,
+) -> Result<Response, CloudError> {
+    let tenant_id = state.tenant_admin(&headers)?;
+    let value: Vec<Value> = apps::list_applications(&state.store, &tenant_id)
+        .await?
+        .iter()
+        .map(|(_, a)| present_application(a))
+        .collect();
+    Ok(axum::Json(
+        json!({ "@odata.context": format!("{GRAPH_CONTEXT}#applications"), "value": value }),
+    )
+    .into_response())
+}
+
+async fn get_application(
+    State(state): AppState,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, CloudError> {
+    let tenant_id = state.tenant_admin(&headers)?;
+    let (_, app) = apps::find_application(&state.store, &tenant_id, &id).await?;
+    let mut v = present_application(&app);
+    v["@odata.context"] = json!(format!("{GRAPH_CONTEXT}#applications/$entity"));
+    Ok(axum::Json(v).into_response())
+}
+
+async fn patch_application(
+    State(state): AppState,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, CloudError> {
+    let tenant_id = state.tenant_admin(&headers)?;
+    let input: apps::ApplicationInput = parse_body(&body)?;
+    apps::update_application(&state.store, &tenant_id, &id, input).await?;
+    state.reload().await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NewServicePrincipal {
+    app_id: String,
+}
+
+async fn new_service_principal(
+    State(state): AppState,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, CloudError> {
+    let tenant_id = state.tenant_admin(&headers)?;
+    let input: NewServicePrincipal = parse_body(&body)?;
+    let sp = apps::create_service_principal(&state.store, &tenant_id, &input.app_id).await?;
+    state.reload().await?;
+    let mut v = present(&sp, None, true);
+    v["@odata.context"] = json!(format!("{GRAPH_CONTEXT}#servicePrincipals/$entity"));
+    Ok((StatusCode::CREATED, axum::Json(v)).into_response())
+}
+
+async fn list_assignments(
+    State(state): AppState,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, CloudError> {
+    let tenant_id = state.tenant_admin(&headers)?;
+    let (_, sp) =
+        directory::find_service_principal(&state.store, &tenant_id, &principal_ref(&id)?).await?;
+    let value: Vec<Value> = apps::assignments(&state.store, &tenant_id)
+        .await?
+        .into_iter()
+        .filter(|a| a.principal_id.eq_ignore_ascii_case(&sp.id))
+        .map(|a| serde_json::to_value(a).expect("assignments serialize"))
+        .collect();
+    Ok(axum::Json(json!({
+        "@odata.context": format!("{GRAPH_CONTEXT}#servicePrincipals('{}')/appRoleAssignments", sp.id),
+        "value": value,
+    }))
+    .into_response())
+}
+
+/// Admin consent to an application permission: the principal in the path is granted the
+/// role `appRoleId` of the resource principal `resourceId`.
+async fn new_assignment(
+    State(state): AppState,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, CloudError> {
+    let tenant_id = state.tenant_admin(&headers)?;
+    let input: apps::AssignmentInput = parse_body(&body)?;
+    let (_, principal) =
+        directory::find_service_principal(&state.store, &tenant_id, &principal_ref(&id)?).await?;
+    if !principal.id.eq_ignore_ascii_case(&input.principal_id) {
+        return Err(CloudError::BadRequest(format!(
+            "principalId '{}' is not the service principal of the request path ({})",
+            input.principal_id, principal.id
+        )));
+    }
+    let (_, resource) =
+        directory::find_service_principal(&state.store, &tenant_id, &input.resource_id)
+            .await
+            .map_err(|_| {
+                CloudError::BadRequest(format!(
+                    "The resource '{}' is not a service principal of this tenant.",
+                    input.resource_id
+                ))
+            })?;
+    let a = apps::assign_app_role(
+        &state.store,
+        &tenant_id,
+        &principal,
+        &resource,
+        &input.app_role_id,
+    )
+    .await?;
+    state.reload().await?;
+    let mut v = serde_json::to_value(&a).expect("assignments serialize");
+    v["@odata.context"] = json!(format!(
+        "{GRAPH_CONTEXT}#servicePrincipals('{}')/appRoleAssignments/$entity",
+        principal.id
+    ));
+    Ok((StatusCode::CREATED, axum::Json(v)).into_response())
 }

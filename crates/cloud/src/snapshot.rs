@@ -39,7 +39,11 @@ pub struct VerifyKey {
 #[derive(Debug, Clone)]
 pub struct PrincipalState {
     pub sp: ServicePrincipal,
+    /// The principal's Verify keys and, for an application of the tenant, the application's.
     pub verify_keys: Vec<VerifyKey>,
+    /// Application permissions granted to it (app role values), by the resource principal's
+    /// object id (lowercase).
+    pub roles: HashMap<String, Vec<String>>,
 }
 
 impl PrincipalState {
@@ -139,19 +143,71 @@ impl Snapshot {
             snap.tenants
                 .insert(obj.name.to_ascii_lowercase(), Arc::new(state));
         }
+        let mut applications: HashMap<(String, String), Vec<crate::model::KeyCredential>> =
+            HashMap::new();
+        for obj in dir.list(crate::apps::KIND_APPLICATION, None).await? {
+            let app: crate::apps::Application = decode(&obj.data)?;
+            applications.insert(
+                (
+                    obj.parent.to_ascii_lowercase(),
+                    app.app_id.to_ascii_lowercase(),
+                ),
+                app.key_credentials,
+            );
+        }
         for obj in dir.list(KIND_SERVICE_PRINCIPAL, None).await? {
             let sp: ServicePrincipal = decode(&obj.data)?;
-            let Some(tenant) = snap.tenants.get_mut(&obj.parent.to_ascii_lowercase()) else {
+            let tenant_key = obj.parent.to_ascii_lowercase();
+            let Some(tenant) = snap.tenants.get_mut(&tenant_key) else {
                 continue;
             };
+            let mut keys = verify_keys(&sp.key_credentials);
+            if let Some(app_keys) = applications.get(&(tenant_key, sp.app_id.to_ascii_lowercase()))
+            {
+                keys.extend(verify_keys(app_keys));
+            }
             let state = PrincipalState {
-                verify_keys: verify_keys(&sp),
+                verify_keys: keys,
+                roles: HashMap::new(),
                 sp,
             };
             Arc::get_mut(tenant)
                 .expect("tenants are not shared while loading")
                 .principals
                 .insert(state.sp.app_id.to_ascii_lowercase(), state);
+        }
+        for obj in dir
+            .list(crate::apps::KIND_APP_ROLE_ASSIGNMENT, None)
+            .await?
+        {
+            let a: crate::apps::AppRoleAssignment = decode(&obj.data)?;
+            let Some(tenant) = snap.tenants.get_mut(&obj.parent.to_ascii_lowercase()) else {
+                continue;
+            };
+            let tenant = Arc::get_mut(tenant).expect("tenants are not shared while loading");
+            let Some(value) = tenant
+                .principals
+                .values()
+                .find(|p| p.sp.id.eq_ignore_ascii_case(&a.resource_id))
+                .and_then(|r| {
+                    crate::apps::first_party_app_roles(&r.sp.app_id)
+                        .into_iter()
+                        .find(|role| role.id.eq_ignore_ascii_case(&a.app_role_id))
+                })
+                .map(|role| role.value)
+            else {
+                continue;
+            };
+            if let Some(p) = tenant
+                .principals
+                .values_mut()
+                .find(|p| p.sp.id.eq_ignore_ascii_case(&a.principal_id))
+            {
+                p.roles
+                    .entry(a.resource_id.to_ascii_lowercase())
+                    .or_default()
+                    .push(value);
+            }
         }
         for obj in dir.list(KIND_ADMIN_CREDENTIAL, None).await? {
             if let Some(hash) = obj.data["hash"].as_str() {
@@ -201,9 +257,9 @@ pub fn base64_decode(text: &str) -> Option<zeroize::Zeroizing<Vec<u8>>> {
 }
 
 /// The principal's Verify keys that parse; dates as Unix seconds.
-fn verify_keys(sp: &ServicePrincipal) -> Vec<VerifyKey> {
+fn verify_keys(credentials: &[crate::model::KeyCredential]) -> Vec<VerifyKey> {
     let mut out = Vec::new();
-    for kc in &sp.key_credentials {
+    for kc in credentials {
         if kc.usage.as_deref() != Some("Verify")
             || kc.key_type.as_deref() != Some("AsymmetricX509Cert")
         {

@@ -283,10 +283,12 @@ fn entra_token(
         EntraVersion::V2 => format!("{}/{tid}/v2.0", req.public_url),
         EntraVersion::V1 => format!("{}/{tid}/", req.public_url),
     };
-    // Application permissions granted to the client on the target (app role assignments)
-    // are not modelled yet: the token carries none.
-    let roles: Vec<String> = Vec::new();
-    let _ = &target;
+    // The application permissions an administrator granted the client on the target.
+    let roles = client
+        .roles
+        .get(&target.sp.id.to_ascii_lowercase())
+        .cloned()
+        .unwrap_or_default();
     let expires = req.now + ENTRA_TOKEN_LIFETIME;
     let token_id = crypto::base64url(&uuid::Uuid::new_v4().into_bytes()[..16]);
     let token = EntraAppToken {
