@@ -660,6 +660,25 @@ async fn auth_servers_from_the_running_cloud_and_partner_applications_by_metadat
         BAD_ARG,
     )
     .await;
+    // The dedicated Exchange hybrid application is named on the auth server (2025 updates).
+    let app = "6c4ae1d4-3a3c-4f21-9a3e-2b1f3c4d5e6f";
+    let named = o
+        .ok(
+            "Set-AuthServer",
+            json!({"Identity": "WindowsAzureACS", "ApplicationIdentifier": app, "DomainName": ["Contoso.com", "contoso.onmicrosoft.com"]}),
+        )
+        .await;
+    assert_eq!(s(&named, "ApplicationIdentifier"), app);
+    assert_eq!(
+        named["DomainName"],
+        json!(["contoso.com", "contoso.onmicrosoft.com"])
+    );
+    o.refused(
+        "Set-AuthServer",
+        json!({"Identity": "WindowsAzureACS", "ApplicationIdentifier": "ExchangeServerApp"}),
+        BAD_ARG,
+    )
+    .await;
     // The cloud rotates its keys; a refresh brings the new one.
     reqwest::Client::new()
         .post(format!("{}/admin/signing-keys/rotate", cloud.url))

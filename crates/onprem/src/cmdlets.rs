@@ -54,12 +54,12 @@ pub const CMDLETS: &[(&str, &str)] = &[
     ),
     (
         "New-AuthServer",
-        "Name, AuthMetadataUrl, Type, Enabled, TrustAnySSLCertificate",
+        "Name, AuthMetadataUrl, Type, Enabled, TrustAnySSLCertificate, ApplicationIdentifier, DomainName",
     ),
     ("Get-AuthServer", "Identity"),
     (
         "Set-AuthServer",
-        "Identity, Enabled, Name, AuthMetadataUrl, RefreshAuthMetadata",
+        "Identity, Enabled, Name, AuthMetadataUrl, RefreshAuthMetadata, ApplicationIdentifier, DomainName",
     ),
     ("Remove-AuthServer", "Identity"),
     (

@@ -254,8 +254,10 @@ pub async fn new_auth_server(store: &Store, p: &Params) -> Result<Vec<Value>, On
         "TrustAnySSLCertificate",
         "DomainName",
         "IsDefaultAuthorizationEndpoint",
+        "ApplicationIdentifier",
     ])?;
     let name = p.required("Name")?;
+    let dedicated = dedicated_application(p)?;
     if name.chars().count() > 64 {
         return Err(OnPremError::InvalidArgument(
             "Name can be at most 64 characters.".into(),
@@ -307,7 +309,8 @@ pub async fn new_auth_server(store: &Store, p: &Params) -> Result<Vec<Value>, On
         ("Realm", json!(f.realm)),
         ("TokenIssuingEndpoint", json!(token_endpoint)),
         ("AuthorizationEndpoint", json!("")),
-        ("ApplicationIdentifier", json!("")),
+        ("ApplicationIdentifier", json!(dedicated.0)),
+        ("DomainName", json!(dedicated.1)),
         ("AuthMetadataUrl", json!(url)),
         ("CertificateStrings", json!(f.certificates)),
         ("Type", json!(kind)),
@@ -391,9 +394,20 @@ pub async fn set_auth_server(store: &Store, p: &Params) -> Result<Vec<Value>, On
         "RefreshAuthMetadata",
         "TrustAnySSLCertificate",
         "IsDefaultAuthorizationEndpoint",
+        "ApplicationIdentifier",
+        "DomainName",
     ])?;
     let mut obj = resolve(store, AUTH_SERVER, &p.required("Identity")?).await?;
     let mut v = obj.data.clone();
+    if p.string("ApplicationIdentifier")?.is_some() || p.strings("DomainName")?.is_some() {
+        let (app, domains) = dedicated_application(p)?;
+        if !app.is_empty() {
+            set(&mut v, "ApplicationIdentifier", json!(app));
+        }
+        if !domains.is_empty() {
+            set(&mut v, "DomainName", json!(domains));
+        }
+    }
     if let Some(e) = p.bool("Enabled")? {
         set(&mut v, "Enabled", json!(e));
     }
@@ -416,6 +430,24 @@ pub async fn set_auth_server(store: &Store, p: &Params) -> Result<Vec<Value>, On
         obj = refresh_metadata(store, &obj).await?;
     }
     Ok(vec![present(&obj)])
+}
+
+/// `-ApplicationIdentifier` (the dedicated Exchange hybrid application's appId, a GUID) and
+/// `-DomainName` (the tenant's domains it serves), as the 2025 updates added them.
+fn dedicated_application(p: &Params) -> Result<(String, Vec<String>), OnPremError> {
+    let app = p.string("ApplicationIdentifier")?.unwrap_or_default();
+    if !app.is_empty() && !is_guid(&app) {
+        return Err(OnPremError::InvalidArgument(format!(
+            "ApplicationIdentifier '{app}' is not an application id (GUID)."
+        )));
+    }
+    let domains: Vec<String> = p
+        .strings("DomainName")?
+        .unwrap_or_default()
+        .iter()
+        .map(|d| d.to_ascii_lowercase())
+        .collect();
+    Ok((app, domains))
 }
 
 pub async fn remove_by_identity(
