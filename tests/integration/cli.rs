@@ -426,3 +426,117 @@ fn demo_runs_the_whole_runbook_and_every_check_passes() {
         assert!(text.contains(needle), "{needle} missing:\n{text}");
     }
 }
+
+#[test]
+fn configure_hybrid_application_moves_the_auth_certificate_to_a_dedicated_application() {
+    let dir = TempDir::new("cli-hybrid-app");
+    let data = dir.path("data");
+    let _cloud = hybrid_tests::ServeProcess::start(&data, "cloud");
+    let cloud = |args: &[&str]| {
+        let mut all = vec!["--data", data.as_str(), "cloud"];
+        all.extend_from_slice(args);
+        all.push("--json");
+        let o = hybrid(&all, None);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        stdout_json(&o)
+    };
+    cloud(&["new-tenant", "--domain", "contoso.com"]);
+    let (auth, next) = (dir.path("auth.pem"), dir.path("next.pem"));
+    for (file, subject) in [
+        (&auth, "Microsoft Exchange Server Auth Certificate"),
+        (&next, "next auth"),
+    ] {
+        let made = hybrid(&["cert", "new", "--subject", subject, "--out", file], None);
+        assert!(made.status.success(), "{}", stderr(&made));
+    }
+    let thumb = |f: &str| {
+        crypto::Certificate::from_der_or_pem(&std::fs::read(f).unwrap())
+            .unwrap()
+            .thumbprint()
+            .to_string()
+    };
+    // The shared mode, as the runbook's step 1 leaves it: the certificate on 00000002.
+    cloud(&[
+        "add-service-principal-key",
+        "--service-principal-id",
+        "00000002-0000-0ff1-ce00-000000000000",
+        "--key-file",
+        &auth,
+    ]);
+    let full = cloud(&[
+        "configure-hybrid-application",
+        "--mode",
+        "full",
+        "--certificate",
+        &auth,
+    ]);
+    let app_id = full["ApplicationId"].as_str().unwrap().to_string();
+    assert_eq!(full["DisplayName"], "ExchangeServerApp");
+    assert_eq!(full["AdminConsent"], "full_access_as_app");
+    assert_eq!(full["KeyCredentials"], thumb(&auth));
+    assert_eq!(full["RemovedFromFirstParty"], thumb(&auth));
+    assert!(full["OnPremisesNext"].as_str().unwrap().contains(&format!(
+        "-ApplicationIdentifier {app_id} -DomainName contoso.com"
+    )));
+    let shared = cloud(&[
+        "get-service-principal",
+        "--service-principal-id",
+        "00000002-0000-0ff1-ce00-000000000000",
+        "--property",
+        "KeyCredentials",
+    ]);
+    assert_eq!(shared["keyCredentials"], serde_json::json!([]), "{shared}");
+    // Again: the same application, its key once, nothing left to remove.
+    let again = cloud(&[
+        "configure-hybrid-application",
+        "--mode",
+        "full",
+        "--certificate",
+        &auth,
+    ]);
+    assert_eq!(again["ApplicationId"], app_id.as_str());
+    assert_eq!(again["KeyCredentials"], thumb(&auth));
+    assert_eq!(again["RemovedFromFirstParty"], "");
+    // The next certificate joins the current one on the application.
+    let updated = cloud(&[
+        "configure-hybrid-application",
+        "--mode",
+        "update-certificate",
+        "--certificate",
+        &auth,
+        "--certificate",
+        &next,
+    ]);
+    assert_eq!(
+        updated["KeyCredentials"],
+        format!("{}, {}", thumb(&auth), thumb(&next))
+    );
+    assert!(updated.get("RemovedFromFirstParty").is_none());
+    // Reset clears whatever is on the shared principal.
+    cloud(&[
+        "add-service-principal-key",
+        "--service-principal-id",
+        "00000002-0000-0ff1-ce00-000000000000",
+        "--key-file",
+        &next,
+    ]);
+    let reset = cloud(&[
+        "configure-hybrid-application",
+        "--mode",
+        "reset-first-party-keys",
+    ]);
+    assert_eq!(reset["RemovedFromFirstParty"], thumb(&next));
+    // Without a certificate, full and update are usage errors.
+    let o = hybrid(
+        &[
+            "--data",
+            &data,
+            "cloud",
+            "configure-hybrid-application",
+            "--mode",
+            "full",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}

@@ -460,9 +460,13 @@ async fn rotate(State(state): AppState, headers: HeaderMap) -> Result<Response, 
     Ok(axum::Json(json!({ "signingKeys": keys })).into_response())
 }
 
-/// An application as Graph shows it: key values are never returned.
-fn present_application(app: &apps::Application) -> Value {
+/// An application as Graph shows it: key values only for one application with
+/// `$select=keyCredentials` (so that a client can send the whole collection back).
+fn present_application(app: &apps::Application, with_keys: bool) -> Value {
     let mut v = serde_json::to_value(app).expect("applications serialize");
+    if with_keys {
+        return v;
+    }
     if let Some(list) = v["keyCredentials"].as_array_mut() {
         for k in list {
             k["key"] = Value::Null;
@@ -480,7 +484,7 @@ async fn new_application(
     let input: apps::ApplicationInput = parse_body(&body)?;
     let app = apps::create_application(&state.store, &tenant_id, input).await?;
     state.reload().await?;
-    let mut v = present_application(&app);
+    let mut v = present_application(&app, false);
     v["@odata.context"] = json!(format!("{GRAPH_CONTEXT}#applications/$entity"));
     Ok((StatusCode::CREATED, axum::Json(v)).into_response())
 }
@@ -493,7 +497,7 @@ async fn list_applications(
     let value: Vec<Value> = apps::list_applications(&state.store, &tenant_id)
         .await?
         .iter()
-        .map(|(_, a)| present_application(a))
+        .map(|(_, a)| present_application(a, false))
         .collect();
     Ok(axum::Json(
         json!({ "@odata.context": format!("{GRAPH_CONTEXT}#applications"), "value": value }),
@@ -505,10 +509,14 @@ async fn get_application(
     State(state): AppState,
     headers: HeaderMap,
     Path(id): Path<String>,
+    Query(q): Q,
 ) -> Result<Response, CloudError> {
     let tenant_id = state.tenant_admin(&headers)?;
     let (_, app) = apps::find_application(&state.store, &tenant_id, &id).await?;
-    let mut v = present_application(&app);
+    let with_keys = q
+        .get("$select")
+        .is_some_and(|s| s.to_ascii_lowercase().contains("keycredentials"));
+    let mut v = present_application(&app, with_keys);
     v["@odata.context"] = json!(format!("{GRAPH_CONTEXT}#applications/$entity"));
     Ok(axum::Json(v).into_response())
 }

@@ -68,6 +68,12 @@ pub enum CloudCommand {
     /// Rotate the token service's signing keys (next becomes current; current stays published).
     /// Needs the server operator credential.
     RotateSigningKey,
+    /// The dedicated Exchange hybrid application (CVE-2025-53786), as CSS-Exchange's
+    /// ConfigureExchangeHybridApplication does in the tenant: `full` creates the application
+    /// with admin consent to full_access_as_app, uploads the auth certificate(s) to it and
+    /// removes them from Office 365 Exchange Online; `update-certificate` uploads them only;
+    /// `reset-first-party-keys` clears Office 365 Exchange Online's key credentials.
+    ConfigureHybridApplication(crate::hybrid_app::HybridAppArgs),
 }
 
 #[derive(Args)]
@@ -406,6 +412,10 @@ pub fn run(args: CloudArgs, data: &DataDir, out: &Output) -> Result<(), CliError
             ];
             out.record(&rows, &json!({ "appId": sp["appId"], "servicePrincipalNames": sp["servicePrincipalNames"] }));
             Ok(())
+        }
+        CloudCommand::ConfigureHybridApplication(a) => {
+            let (client, _) = args.tenant_client(data)?;
+            crate::hybrid_app::run(&client, a, out)
         }
         CloudCommand::RotateSigningKey => {
             let v = args

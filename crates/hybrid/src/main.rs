@@ -8,6 +8,7 @@ mod demo;
 mod doctor;
 mod ems;
 mod error;
+mod hybrid_app;
 mod onprem_cmd;
 mod output;
 mod partner_cmd;
