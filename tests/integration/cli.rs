@@ -475,9 +475,15 @@ fn configure_hybrid_application_moves_the_auth_certificate_to_a_dedicated_applic
     assert_eq!(full["AdminConsent"], "full_access_as_app");
     assert_eq!(full["KeyCredentials"], thumb(&auth));
     assert_eq!(full["RemovedFromFirstParty"], thumb(&auth));
-    assert!(full["OnPremisesNext"].as_str().unwrap().contains(&format!(
-        "-ApplicationIdentifier {app_id} -DomainName contoso.com"
-    )));
+    // No organization recorded here: the on-premises step is printed to be done there.
+    let step = full["AuthServer"].as_str().unwrap();
+    assert!(
+        step.starts_with("to do on premises: hybrid onprem run 'Set-AuthServer")
+            && step.contains(&format!(
+                "-ApplicationIdentifier {app_id} -DomainName contoso.com"
+            )),
+        "{step}"
+    );
     let shared = cloud(&[
         "get-service-principal",
         "--service-principal-id",

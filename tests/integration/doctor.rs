@@ -129,7 +129,17 @@ fn apply_fixes(dir: &Path, findings: &[Value], thumbprint: Option<&str>) {
     }
 }
 
+/// Nothing to report but, in the seed runbook's shared mode (the auth certificate on
+/// 00000002-…), the CVE-2025-53786 exposure warning.
 fn assert_clean(dir: &Path) {
+    let (success, findings) = doctor(dir, &[]);
+    let shared_mode =
+        |f: &Value| f["code"] == "SharedServicePrincipalExposure" && f["severity"] == "Warning";
+    assert!(success && findings.iter().all(shared_mode), "{findings:#?}");
+}
+
+/// Nothing at all to report.
+fn assert_spotless(dir: &Path) {
     let (success, findings) = doctor(dir, &[]);
     assert!(success && findings.is_empty(), "{findings:#?}");
 }
@@ -189,9 +199,20 @@ fn doctor_finds_each_broken_part_of_the_trust_and_its_fixes_repair_it() {
     ] {
         assert!(found.contains(&code.to_string()), "{code} not in {found:?}");
     }
-    // The printed fixes are the runbook: running them leaves nothing to find.
+    // The printed fixes are the runbook: running them leaves nothing to find but the seed
+    // runbook's shared mode, reported as the CVE-2025-53786 exposure with its fix.
     apply_fixes(dir, &findings, None);
     assert_clean(dir);
+    let (success, findings) = doctor(dir, &[]);
+    assert!(success, "a warning does not break the trust");
+    assert_eq!(
+        codes(&findings),
+        vec!["SharedServicePrincipalExposure".to_string()]
+    );
+    // Its fix moves the certificate to a dedicated application and names it on the
+    // AuthServer; then there is nothing at all to report. The rest runs in this mode.
+    apply_fixes(dir, &findings, None);
+    assert_spotless(dir);
 
     provoke_and_fix(
         dir,
@@ -319,6 +340,34 @@ fn doctor_finds_each_broken_part_of_the_trust_and_its_fixes_repair_it() {
         ],
         "PartnerKeyNotRegistered",
     );
+
+    // Still the dedicated mode, with nothing to report.
+    assert_spotless(dir);
+    let servers: Value =
+        serde_json::from_str(&ok(dir, &["onprem", "get-auth-server", "--json"])).unwrap();
+    let named = servers.as_array().map(|a| a[0].clone()).unwrap_or(servers);
+    assert!(
+        named["ApplicationIdentifier"]
+            .as_str()
+            .is_some_and(|a| a.len() == 36),
+        "{named}"
+    );
+    // The success checks still hold in the dedicated mode: presence (on-premises to the
+    // partner) is trusted through 00000004-…, not through 00000002-….
+    let sp: Value = serde_json::from_str(&ok(
+        dir,
+        &[
+            "cloud",
+            "get-service-principal",
+            "--service-principal-id",
+            EXCHANGE,
+            "--property",
+            "KeyCredentials",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(sp["keyCredentials"], serde_json::json!([]));
 }
 
 /// `hybrid up` with the runbook done: steps 2 and 3, then the doctor's fixes for the rest.

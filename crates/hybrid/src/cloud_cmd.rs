@@ -415,7 +415,7 @@ pub fn run(args: CloudArgs, data: &DataDir, out: &Output) -> Result<(), CliError
         }
         CloudCommand::ConfigureHybridApplication(a) => {
             let (client, _) = args.tenant_client(data)?;
-            crate::hybrid_app::run(&client, a, out)
+            crate::hybrid_app::run(&client, a, data, out)
         }
         CloudCommand::RotateSigningKey => {
             let v = args

@@ -40,7 +40,12 @@ pub struct HybridAppArgs {
     display_name: String,
 }
 
-pub fn run(client: &AdminClient, a: &HybridAppArgs, out: &Output) -> Result<(), CliError> {
+pub fn run(
+    client: &AdminClient,
+    a: &HybridAppArgs,
+    data: &crate::paths::DataDir,
+    out: &Output,
+) -> Result<(), CliError> {
     let certs = read_certificates(a)?;
     let thumbprints: Vec<String> = certs.iter().map(|c| c.thumbprint().to_string()).collect();
     let mut rows: Vec<(&str, String)> = Vec::new();
@@ -57,16 +62,10 @@ pub fn run(client: &AdminClient, a: &HybridAppArgs, out: &Output) -> Result<(), 
         }
         let keys = upload_certificates(client, &text(&app, "id"), &certs)?;
         rows.push(("KeyCredentials", keys.join(", ")));
-        let domain = crate::cloud_cmd::tenant_domains(client)?
-            .into_iter()
-            .next()
-            .unwrap_or_default();
-        rows.push((
-            "OnPremisesNext",
-            format!(
-                "hybrid onprem run 'Set-AuthServer -Identity WindowsAzureACS -ApplicationIdentifier {app_id} -DomainName {domain}'"
-            ),
-        ));
+        let domains = crate::cloud_cmd::tenant_domains(client)?;
+        if a.mode == Mode::Full {
+            rows.push(("AuthServer", name_on_auth_server(data, &app_id, &domains)?));
+        }
     }
     if a.mode != Mode::UpdateCertificate {
         let everything = a.mode == Mode::ResetFirstPartyKeys;
@@ -79,6 +78,48 @@ pub fn run(client: &AdminClient, a: &HybridAppArgs, out: &Output) -> Result<(), 
         .collect();
     out.record(&rows, &Value::Object(obj));
     Ok(())
+}
+
+/// The on-premises half, as the script does it on the Exchange server: the ACS AuthServer of
+/// step 1 names the application (`Set-AuthServer -ApplicationIdentifier -DomainName`). Done
+/// when the organization is recorded in the data folder; otherwise the command is returned.
+fn name_on_auth_server(
+    data: &crate::paths::DataDir,
+    app_id: &str,
+    domains: &[String],
+) -> Result<String, CliError> {
+    let domain_list = domains.join(",");
+    let by_hand = |name: &str| {
+        format!(
+            "to do on premises: hybrid onprem run 'Set-AuthServer -Identity {name} -ApplicationIdentifier {app_id} -DomainName {domain_list}'"
+        )
+    };
+    let Ok(url) = data.server_url("onprem", None) else {
+        return Ok(by_hand("WindowsAzureACS"));
+    };
+    let Ok(onprem) = crate::doctor::onprem_client(data, &url) else {
+        return Ok(by_hand("WindowsAzureACS"));
+    };
+    let servers = crate::onprem_cmd::invoke(&onprem, "Get-AuthServer", serde_json::Map::new())?;
+    let Some(name) = servers
+        .iter()
+        .find(|s| {
+            s["IssuerIdentifier"]
+                .as_str()
+                .is_some_and(|i| i.eq_ignore_ascii_case(s2s::ids::ACS_APP_ID))
+        })
+        .and_then(|s| s["Name"].as_str())
+    else {
+        return Ok(by_hand("WindowsAzureACS"));
+    };
+    let mut params = serde_json::Map::new();
+    params.insert("Identity".into(), json!(name));
+    params.insert("ApplicationIdentifier".into(), json!(app_id));
+    params.insert("DomainName".into(), json!(domains));
+    crate::onprem_cmd::invoke(&onprem, "Set-AuthServer", params)?;
+    Ok(format!(
+        "{name} (ApplicationIdentifier {app_id}, DomainName {domain_list})"
+    ))
 }
 
 fn read_certificates(a: &HybridAppArgs) -> Result<Vec<crypto::Certificate>, CliError> {

@@ -23,6 +23,9 @@ pub struct Facts {
     /// The Graph service principals, with keyCredentials and servicePrincipalNames.
     pub exchange_sp: Value,
     pub skype_sp: Value,
+    /// The dedicated Exchange hybrid application an AuthServer names (`ApplicationIdentifier`):
+    /// `{appId, found, keyCredentials, consent}`; None in the shared mode.
+    pub hybrid_app: Option<Value>,
     /// The thumbprint of the partner service's own signing certificate, when it runs here.
     pub partner_signing_thumbprint: Option<String>,
     pub metadata: Vec<MetadataFetch>,
@@ -73,7 +76,16 @@ pub fn diagnose(f: &Facts) -> Vec<Check> {
         check("auth metadata", metadata(f)),
         check(
             "auth certificate on 00000002-… (step 1)",
-            uploaded_key(f, current, &f.exchange_sp, EXCHANGE_APP_ID),
+            if f.hybrid_app.is_some() {
+                // The dedicated mode: the certificate belongs on the application instead.
+                vec![]
+            } else {
+                uploaded_key(f, current, &f.exchange_sp, EXCHANGE_APP_ID)
+            },
+        ),
+        check(
+            "dedicated Exchange hybrid application (CVE-2025-53786)",
+            hybrid_application(f, current),
         ),
         check("SPN of 00000002-… (step 1)", spn(f)),
         check(
@@ -143,13 +155,17 @@ fn upload(app: &str) -> Vec<String> {
 }
 
 /// A new auth certificate made current at once, then uploaded where the runbook puts it.
-fn replace_certificate() -> Vec<String> {
+fn replace_certificate(f: &Facts) -> Vec<String> {
     let mut fix = vec![
         "hybrid onprem new-exchange-certificate --subject-name \"CN=Microsoft Exchange Server Auth Certificate\" --friendly-name \"Microsoft Exchange Server Auth Certificate\" --services SMTP --key-size 2048 --private-key-exportable true".into(),
         "hybrid onprem set-auth-config --certificate-thumbprint <Thumbprint printed above>".into(),
     ];
     fix.extend(upload(SKYPE_APP_ID));
-    fix.push(upload(EXCHANGE_APP_ID)[1].clone());
+    if f.hybrid_app.is_some() {
+        fix.push("hybrid cloud configure-hybrid-application --mode update-certificate --certificate OAuthConfig/OAuthCert.cer".into());
+    } else {
+        fix.push(upload(EXCHANGE_APP_ID)[1].clone());
+    }
     fix
 }
 
@@ -161,7 +177,7 @@ fn auth_certificate(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
             format!(
                 "AuthConfig's current certificate {thumb:?} is not a certificate of this server"
             ),
-            replace_certificate(),
+            replace_certificate(f),
         )];
     };
     let (nb, na) = (date(cert, "NotBefore"), date(cert, "NotAfter"));
@@ -169,12 +185,12 @@ fn auth_certificate(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
         (_, Some(na)) if na <= f.at => vec![error(
             "AuthCertificateExpired",
             format!("the auth certificate {thumb} expired at {}: every token this server signs is refused, and the keys uploaded from it are no longer valid", iso(na)),
-            replace_certificate(),
+            replace_certificate(f),
         )],
         (Some(nb), _) if nb > f.at => vec![error(
             "AuthCertificateNotYetValid",
             format!("the auth certificate {thumb} is valid only from {}", iso(nb)),
-            replace_certificate(),
+            replace_certificate(f),
         )],
         (_, Some(na)) if na - f.at < f.within => vec![warning(
             "AuthCertificateExpiresSoon",
@@ -382,24 +398,103 @@ fn spn(f: &Facts) -> Vec<Finding> {
     )]
 }
 
+/// The commands that move the auth certificate to the dedicated application (the second
+/// also names the application on the AuthServer of step 1).
+fn move_to_hybrid_application() -> Vec<String> {
+    vec![
+        "hybrid onprem export-auth-cert --path OAuthConfig/OAuthCert.cer".into(),
+        "hybrid cloud configure-hybrid-application --mode full --certificate OAuthConfig/OAuthCert.cer".into(),
+    ]
+}
+
+fn hybrid_application(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
+    let thumb = current.map(|c| s(c, "Thumbprint")).unwrap_or("");
+    let on = |v: &Value| {
+        !thumb.is_empty()
+            && keys(v).any(|k| s(k, "customKeyIdentifier").eq_ignore_ascii_case(thumb))
+    };
+    let exposure = |fix: Vec<String>| {
+        warning(
+            "SharedServicePrincipalExposure",
+            format!(
+                "the auth certificate {thumb} is a key credential of the shared Office 365 Exchange Online principal {EXCHANGE_APP_ID}: whoever holds it can get tokens as Exchange Online for the tenant (CVE-2025-53786); Microsoft moved Exchange hybrid to a dedicated application in the tenant"
+            ),
+            fix,
+        )
+    };
+    let Some(app) = &f.hybrid_app else {
+        return if on(&f.exchange_sp) {
+            vec![exposure(move_to_hybrid_application())]
+        } else {
+            vec![]
+        };
+    };
+    let app_id = s(app, "appId");
+    if app["found"] != true {
+        return vec![error(
+            "HybridApplicationNotFound",
+            format!(
+                "the AuthServer names the application {app_id}, which the tenant does not have"
+            ),
+            move_to_hybrid_application(),
+        )];
+    }
+    let mut out = vec![];
+    if app["consent"] != true {
+        out.push(error(
+            "HybridApplicationWithoutConsent",
+            format!("the application {app_id} has not been granted full_access_as_app on Office 365 Exchange Online (admin consent)"),
+            vec!["hybrid onprem export-auth-cert --path OAuthConfig/OAuthCert.cer".into(), "hybrid cloud configure-hybrid-application --mode full --certificate OAuthConfig/OAuthCert.cer".into()],
+        ));
+    }
+    if !on(app) {
+        out.push(error(
+            "HybridApplicationCertificateMissing",
+            format!("no key credential of the application {app_id} is the current auth certificate {thumb}"),
+            vec!["hybrid onprem export-auth-cert --path OAuthConfig/OAuthCert.cer".into(), "hybrid cloud configure-hybrid-application --mode update-certificate --certificate OAuthConfig/OAuthCert.cer".into()],
+        ));
+    }
+    if on(&f.exchange_sp) {
+        out.push(exposure(vec![
+            "hybrid cloud configure-hybrid-application --mode reset-first-party-keys".into(),
+        ]));
+    }
+    out
+}
+
 fn next_certificate(f: &Facts) -> Vec<Finding> {
     let next = s(&f.auth_config, "NextCertificateThumbprint");
     if next.is_empty() {
         return vec![];
     }
     let mut out = vec![];
-    for (sp, app) in [
-        (&f.skype_sp, SKYPE_APP_ID),
-        (&f.exchange_sp, EXCHANGE_APP_ID),
-    ] {
+    let export = format!(
+        "hybrid onprem export-exchange-certificate --thumbprint {next} --file-name OAuthConfig/OAuthCertNext.cer"
+    );
+    // The dedicated mode holds it on the application instead of 00000002-….
+    let hybrid_app = f.hybrid_app.as_ref().map(|a| (a, s(a, "appId")));
+    let exchange = match hybrid_app {
+        Some((a, id)) => (a, id, "hybrid cloud configure-hybrid-application --mode update-certificate --certificate OAuthConfig/OAuthCert.cer --certificate OAuthConfig/OAuthCertNext.cer".to_string()),
+        None => (&f.exchange_sp, EXCHANGE_APP_ID, format!("hybrid cloud add-service-principal-key --service-principal-id {EXCHANGE_APP_ID} --key-file OAuthConfig/OAuthCertNext.cer")),
+    };
+    let skype = (
+        &f.skype_sp,
+        SKYPE_APP_ID,
+        format!(
+            "hybrid cloud add-service-principal-key --service-principal-id {SKYPE_APP_ID} --key-file OAuthConfig/OAuthCertNext.cer"
+        ),
+    );
+    for (sp, app, upload_next) in [skype, exchange] {
         if !keys(sp).any(|k| s(k, "customKeyIdentifier").eq_ignore_ascii_case(next)) {
+            let mut fix = vec![export.clone()];
+            if hybrid_app.is_some() && app != SKYPE_APP_ID {
+                fix.push("hybrid onprem export-auth-cert --path OAuthConfig/OAuthCert.cer".into());
+            }
+            fix.push(upload_next);
             out.push(warning(
                 "NextCertificateNotUploaded",
                 format!("the staged auth certificate {next} is not a key credential of {app}: publishing it now would break the trust"),
-                vec![
-                    format!("hybrid onprem export-exchange-certificate --thumbprint {next} --file-name OAuthConfig/OAuthCertNext.cer"),
-                    format!("hybrid cloud add-service-principal-key --service-principal-id {app} --key-file OAuthConfig/OAuthCertNext.cer"),
-                ],
+                fix,
             ));
         }
     }

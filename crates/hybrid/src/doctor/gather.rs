@@ -48,6 +48,7 @@ pub fn gather(
         role_assignments: all("Get-ManagementRoleAssignment")?,
         exchange_sp: get_sp(&cloud, EXCHANGE_APP_ID, None)?,
         skype_sp: get_sp(&cloud, SKYPE_APP_ID, None)?,
+        hybrid_app: hybrid_app(&cloud, &auth_servers)?,
         partner_signing_thumbprint: partner_signing_thumbprint(data),
         metadata: auth_servers
             .iter()
@@ -60,7 +61,7 @@ pub fn gather(
     })
 }
 
-fn onprem_client(data: &DataDir, url: &str) -> Result<AdminClient, CliError> {
+pub(crate) fn onprem_client(data: &DataDir, url: &str) -> Result<AdminClient, CliError> {
     let file = data.role("onprem").join("admin.credential");
     let credential = read_credential(&file).map_err(|_| CliError::Refused {
         code: "NotConnected".into(),
@@ -96,6 +97,50 @@ fn tenant_client(
         data.client("cloud", url, &read_credential(file)?),
         id.clone(),
     ))
+}
+
+/// The dedicated application named on an AuthServer, with its keys and whether it holds
+/// admin consent to Exchange's full_access_as_app.
+fn hybrid_app(cloud: &AdminClient, auth_servers: &[Value]) -> Result<Option<Value>, CliError> {
+    let Some(app_id) = auth_servers
+        .iter()
+        .filter_map(|a| a["ApplicationIdentifier"].as_str())
+        .find(|id| !id.is_empty())
+    else {
+        return Ok(None);
+    };
+    let app = match cloud.get(
+        &format!("/v1.0/applications/{app_id}"),
+        &[("$select", "keyCredentials")],
+    ) {
+        Ok(a) => a,
+        Err(CliError::Refused { code, .. }) if code == "Request_ResourceNotFound" => {
+            return Ok(Some(serde_json::json!({ "appId": app_id, "found": false })));
+        }
+        Err(e) => return Err(e),
+    };
+    let filter = format!("appId eq '{app_id}'");
+    let sps = cloud.get("/v1.0/servicePrincipals", &[("$filter", &filter)])?;
+    let exchange = get_sp(cloud, EXCHANGE_APP_ID, Some("id,appId"))?;
+    let consent = match sps["value"].as_array().and_then(|v| v.first()) {
+        Some(sp) => {
+            let granted = cloud.get(
+                &format!(
+                    "/v1.0/servicePrincipals/{}/appRoleAssignments",
+                    sp["id"].as_str().unwrap_or_default()
+                ),
+                &[],
+            )?;
+            granted["value"].as_array().into_iter().flatten().any(|g| {
+                g["resourceId"] == exchange["id"]
+                    && g["appRoleId"] == "dc890d15-9560-4a4c-9b7f-a736ec74ec40"
+            })
+        }
+        None => false,
+    };
+    Ok(Some(serde_json::json!({
+        "appId": app_id, "found": true, "keyCredentials": app["keyCredentials"], "consent": consent,
+    })))
 }
 
 fn partner_signing_thumbprint(data: &DataDir) -> Option<String> {

@@ -6,6 +6,7 @@
 
 mod checks;
 mod gather;
+pub(crate) use gather::onprem_client;
 
 use checks::Severity;
 

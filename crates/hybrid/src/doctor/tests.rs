@@ -8,7 +8,10 @@ fn key(thumb: &str, start: &str, end: &str) -> Value {
     json!({ "customKeyIdentifier": thumb, "keyId": "k1", "startDateTime": start, "endDateTime": end })
 }
 
-/// A trust as the runbook leaves it.
+const HYBRID_APP: &str = "6c4ae1d4-3a3c-4f21-9a3e-2b1f3c4d5e6f";
+
+/// A trust as the runbook leaves it, in the dedicated mode: the auth certificate on the
+/// tenant's Exchange hybrid application (with admin consent), none on 00000002-….
 fn healthy() -> Facts {
     let k = key(THUMB, "2026-11-26T08:37:27Z", "2031-11-26T08:37:27Z");
     Facts {
@@ -24,7 +27,7 @@ fn healthy() -> Facts {
         })],
         auth_servers: vec![json!({
             "Name": "WindowsAzureACS", "IssuerIdentifier": ACS_APP_ID, "Realm": TENANT, "Enabled": true,
-            "CertificateStrings": []
+            "CertificateStrings": [], "ApplicationIdentifier": HYBRID_APP
         })],
         partner_applications: vec![json!({
             "Name": "SfBOnline", "ApplicationIdentifier": SKYPE_APP_ID, "Enabled": true, "UseAuthServer": true,
@@ -34,8 +37,9 @@ fn healthy() -> Facts {
             .iter()
             .map(|r| json!({ "Role": r, "User": "contoso.com/Users/SfBOnline-ApplicationAccount", "Enabled": true }))
             .collect(),
-        exchange_sp: json!({ "keyCredentials": [k.clone()], "servicePrincipalNames": ["https://mail.contoso.com/"] }),
+        exchange_sp: json!({ "keyCredentials": [], "servicePrincipalNames": ["https://mail.contoso.com/"] }),
         skype_sp: json!({ "keyCredentials": [k] }),
+        hybrid_app: Some(json!({ "appId": HYBRID_APP, "found": true, "keyCredentials": [k.clone()], "consent": true })),
         partner_signing_thumbprint: None,
         metadata: vec![MetadataFetch {
             auth_server: "WindowsAzureACS".into(),
@@ -131,4 +135,64 @@ fn the_linked_account_needs_both_roles_and_the_app_must_exist() {
     assert_eq!(codes(&f), vec!["LinkedAccountMissingRole"]);
     f.partner_applications.clear();
     assert_eq!(codes(&f), vec!["PartnerApplicationMissing"]);
+}
+
+/// The seed runbook's shared mode: the certificate on 00000002-…, no application named.
+fn shared() -> Facts {
+    let mut f = healthy();
+    f.exchange_sp["keyCredentials"] =
+        json!([key(THUMB, "2026-11-26T08:37:27Z", "2031-11-26T08:37:27Z")]);
+    f.auth_servers[0]["ApplicationIdentifier"] = json!("");
+    f.hybrid_app = None;
+    f
+}
+
+#[test]
+fn the_shared_mode_is_a_cve_2025_53786_exposure_with_its_fix() {
+    let report = diagnose(&shared());
+    let found: Vec<&Finding> = report.iter().flat_map(|c| &c.findings).collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].code, found[0].severity),
+        ("SharedServicePrincipalExposure", Severity::Warning)
+    );
+    assert!(found[0].message.contains("CVE-2025-53786"));
+    assert_eq!(
+        found[0].fix[1],
+        "hybrid cloud configure-hybrid-application --mode full --certificate OAuthConfig/OAuthCert.cer"
+    );
+    assert_eq!(found[0].fix.len(), 2);
+    // Without the certificate on 00000002-… the shared mode is step 1's error, as before.
+    let mut f = shared();
+    f.exchange_sp["keyCredentials"] = json!([]);
+    assert_eq!(codes(&f), vec!["UploadedKeyNotCurrent"]);
+}
+
+#[test]
+fn the_dedicated_application_needs_to_exist_consent_and_the_certificate() {
+    let mut f = healthy();
+    f.hybrid_app = Some(json!({ "appId": HYBRID_APP, "found": false }));
+    assert_eq!(codes(&f), vec!["HybridApplicationNotFound"]);
+    let mut f = healthy();
+    f.hybrid_app.as_mut().unwrap()["consent"] = json!(false);
+    f.hybrid_app.as_mut().unwrap()["keyCredentials"] = json!([]);
+    assert_eq!(
+        codes(&f),
+        vec![
+            "HybridApplicationWithoutConsent",
+            "HybridApplicationCertificateMissing"
+        ]
+    );
+    // Left on 00000002-… as well: the exposure stays until the shared keys are reset.
+    let mut f = healthy();
+    f.exchange_sp["keyCredentials"] =
+        json!([key(THUMB, "2026-11-26T08:37:27Z", "2031-11-26T08:37:27Z")]);
+    let report = diagnose(&f);
+    let found: Vec<&Finding> = report.iter().flat_map(|c| &c.findings).collect();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].code, "SharedServicePrincipalExposure");
+    assert_eq!(
+        found[0].fix,
+        vec!["hybrid cloud configure-hybrid-application --mode reset-first-party-keys"]
+    );
 }
