@@ -425,6 +425,27 @@ fn demo_runs_the_whole_runbook_and_every_check_passes() {
     ] {
         assert!(text.contains(needle), "{needle} missing:\n{text}");
     }
+    // The runbook as written leaves the shared mode, which the doctor reports (a warning).
+    assert!(text.contains("[SharedServicePrincipalExposure]"), "{text}");
+}
+
+#[test]
+fn demo_in_the_dedicated_mode_passes_every_check_with_nothing_for_the_doctor() {
+    let o = hybrid(&["demo", "--trust", "dedicated"], None);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{text}\n{}", stderr(&o));
+    assert!(!text.contains("FAIL"), "{text}");
+    for needle in [
+        "the dedicated Exchange hybrid application",
+        "holds no on-premises certificate any more",
+        "names the application (-ApplicationIdentifier, -DomainName)",
+        "Success check 4",
+        "in the dedicated mode hybrid doctor has nothing at all to report",
+        "All checks passed.",
+    ] {
+        assert!(text.contains(needle), "{needle} missing:\n{text}");
+    }
+    assert!(!text.contains("WARN"), "{text}");
 }
 
 #[test]

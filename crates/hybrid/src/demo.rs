@@ -21,7 +21,17 @@ const ACS: &str = s2s::ids::ACS_APP_ID;
 const DOMAIN: &str = "contoso.com";
 const EWS_HOST: &str = "mail.contoso.com";
 
+/// Where the on-premises auth certificate is trusted in the tenant.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TrustMode {
+    /// On the shared Office 365 Exchange Online principal, as the runbook writes it.
+    Shared,
+    /// On a dedicated Exchange hybrid application (2025).
+    Dedicated,
+}
+
 struct Demo {
+    trust: TrustMode,
     exe: PathBuf,
     data: PathBuf,
     work: PathBuf,
@@ -93,7 +103,7 @@ fn url_of(data: &Path, role: &str) -> String {
         .to_string()
 }
 
-pub fn run(keep: bool) -> Result<(), CliError> {
+pub fn run(keep: bool, trust: TrustMode) -> Result<(), CliError> {
     let exe = std::env::current_exe().map_err(|e| CliError::Refused {
         code: "DemoFailed".into(),
         message: e.to_string(),
@@ -103,6 +113,7 @@ pub fn run(keep: bool) -> Result<(), CliError> {
     let data = work.join("data");
     std::fs::create_dir_all(&data).map_err(|e| CliError::io(&data, e))?;
     let mut d = Demo {
+        trust,
         exe: exe.clone(),
         data: data.clone(),
         work: work.clone(),
@@ -227,6 +238,10 @@ fn runbook(d: &mut Demo, cloud: &str, tenant: &str) {
             &format!("https://{EWS_HOST}/"),
         ],
     );
+
+    if d.trust == TrustMode::Dedicated {
+        dedicated_application(d, &auth);
+    }
 
     println!("\n== Steps 2 and 3, as the runbook writes them (hybrid onprem run)");
     let script = format!(
@@ -712,6 +727,59 @@ fn presence(d: &mut Demo) {
     );
 }
 
+/// Step 1 as Microsoft runs it since 2025: the certificate moved to a dedicated application.
+fn dedicated_application(d: &mut Demo, auth: &str) {
+    println!(
+        "\n== Step 1, as since 2025 (CVE-2025-53786): the dedicated Exchange hybrid application"
+    );
+    let thumbprint = d.json("the auth certificate", &["cert", "show", auth])["Thumbprint"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let v = d.json(
+        "configure-hybrid-application --mode full (application, admin consent, certificate; off 00000002-…)",
+        &["cloud", "configure-hybrid-application", "--mode", "full", "--certificate", auth],
+    );
+    let app_id = v["ApplicationId"].as_str().unwrap_or_default().to_string();
+    println!(
+        "      ApplicationId {app_id}  AuthServer {}",
+        v["AuthServer"].as_str().unwrap_or("")
+    );
+    d.check(
+        "the application holds the auth certificate and full_access_as_app",
+        v["KeyCredentials"].as_str() == Some(thumbprint.as_str())
+            && v["AdminConsent"] == "full_access_as_app",
+        &v.to_string(),
+    );
+    let shared = d.json(
+        &format!("Get-MgServicePrincipal {EXCHANGE} -Property KeyCredentials"),
+        &[
+            "cloud",
+            "get-service-principal",
+            "--service-principal-id",
+            EXCHANGE,
+            "--property",
+            "KeyCredentials",
+        ],
+    );
+    d.check(
+        &format!("{EXCHANGE} holds no on-premises certificate any more"),
+        shared["keyCredentials"] == serde_json::json!([]),
+        &shared.to_string(),
+    );
+    let servers = d.json("Get-AuthServer", &["onprem", "get-auth-server"]);
+    let named = servers
+        .as_array()
+        .and_then(|a| a.first())
+        .cloned()
+        .unwrap_or(servers);
+    d.check(
+        "the AuthServer WindowsAzureACS names the application (-ApplicationIdentifier, -DomainName)",
+        !app_id.is_empty() && named["ApplicationIdentifier"].as_str() == Some(app_id.as_str()),
+        &named.to_string(),
+    );
+}
+
 fn doctor(d: &mut Demo) {
     println!("\n== hybrid doctor: the whole trust, checked end to end");
     let (ok, out, err) = d.h(&["doctor"]);
@@ -723,6 +791,22 @@ fn doctor(d: &mut Demo) {
         ok,
         &err,
     );
+    if d.trust == TrustMode::Dedicated {
+        let (_, out, err) = d.h(&["doctor", "--json"]);
+        let report: Value = serde_json::from_str(&out).unwrap_or(Value::Null);
+        let findings = report
+            .as_array()
+            .or_else(|| report["checks"].as_array())
+            .into_iter()
+            .flatten()
+            .flat_map(|c| c["findings"].as_array().cloned().unwrap_or_default())
+            .count();
+        d.check(
+            "in the dedicated mode hybrid doctor has nothing at all to report",
+            report != Value::Null && findings == 0,
+            &format!("{err}{out}"),
+        );
+    }
 }
 
 fn finish(d: Demo, up: Up, keep: bool, work: &Path) -> Result<(), CliError> {

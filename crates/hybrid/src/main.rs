@@ -58,6 +58,11 @@ enum Command {
         /// Keep the demo's data folder instead of removing it.
         #[arg(long)]
         keep: bool,
+        /// `shared`: the runbook as written (the auth certificate on 00000002-…); `dedicated`:
+        /// as Microsoft runs it since 2025, the certificate on a dedicated Exchange hybrid
+        /// application named on the AuthServer (CVE-2025-53786).
+        #[arg(long, value_enum, default_value = "shared")]
+        trust: demo::TrustMode,
     },
     /// The cloud directory's admin verbs (tenants, service principals, key credentials, SPNs).
     Cloud(cloud_cmd::CloudArgs),
@@ -95,7 +100,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(a) => serve::run(a, &data),
         Command::Up(a) => up::run(a, &data),
-        Command::Demo { keep } => demo::run(keep),
+        Command::Demo { keep, trust } => demo::run(keep, trust),
         Command::Cloud(a) => cloud_cmd::run(a, &data, &out),
         Command::Onprem(a) => onprem_cmd::run(a, &data, &out),
         Command::Partner(a) => partner_cmd::run(a, &data, &out),
