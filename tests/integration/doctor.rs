@@ -954,3 +954,189 @@ fn the_partners_signing_certificate_rolls_over_under_traffic() {
     // The doctor checks the new one against the directory.
     assert_clean(dir);
 }
+
+/// A request loop's thread: it answers (successes, failures).
+type Loop = std::thread::JoinHandle<(usize, Vec<String>)>;
+
+/// Presence (on-premises to the partner, signed with the auth certificate) and EWS (the
+/// partner to on-premises) requested in a loop until `stop`; (successes, failures).
+fn traffic_loops(
+    dir: &Path,
+    stop: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> Vec<(&'static str, Loop)> {
+    let loops: [(&'static str, &[&str]); 2] = [
+        (
+            "presence",
+            &[
+                "onprem",
+                "get-user-presence",
+                "--identity",
+                "alice@contoso.com",
+            ],
+        ),
+        (
+            "EWS",
+            &["test-oauth-connectivity", "--mailbox", "alice@contoso.com"],
+        ),
+    ];
+    loops
+        .into_iter()
+        .map(|(name, args)| {
+            let (dir, stop) = (dir.to_path_buf(), stop.clone());
+            let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            let t = std::thread::spawn(move || {
+                let (mut ok, mut failed) = (0, vec![]);
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+                    match h(&dir, &a) {
+                        (true, _, _) => ok += 1,
+                        (false, out, err) => failed.push(format!("{err}{out}")),
+                    }
+                }
+                (ok, failed)
+            });
+            (name, t)
+        })
+        .collect()
+}
+
+fn auth_cert(dir: &Path, args: &[&str]) -> Value {
+    let mut all = vec!["auth-cert"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    serde_json::from_str(&ok(dir, &all)).unwrap()
+}
+
+/// `hybrid auth-cert renew` with the clock moved past the current certificate's end: a new one
+/// staged, uploaded to every principal that trusts the current one, published, and after the
+/// overlap the previous one cleared on both sides; no request fails meanwhile.
+fn renewal_under_traffic(dir: &Path, expect_uploaded: &[&str]) {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let loops = traffic_loops(dir, &stop);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let before = auth_cert(dir, &["status"]);
+    let current = &before["certificates"][0];
+    assert_eq!(current["role"], "Current");
+    let old = current["thumbprint"].as_str().unwrap().to_string();
+    let uploaded: Vec<&str> = current["uploadedTo"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_str().unwrap())
+        .collect();
+    for want in expect_uploaded {
+        assert!(uploaded.iter().any(|u| u.contains(want)), "{before}");
+    }
+    // Years left: nothing is due.
+    assert_eq!(
+        auth_cert(dir, &["renew", "--dry-run"])["steps"],
+        serde_json::json!([])
+    );
+    let end = time::OffsetDateTime::parse(
+        current["notAfter"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let at = |t: time::OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let past_expiry = at(end + time::Duration::days(1));
+    let plan = auth_cert(dir, &["renew", "--at", &past_expiry, "--dry-run"]);
+    assert!(
+        plan["steps"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("create a new auth certificate"),
+        "{plan}"
+    );
+    let unchanged = auth_cert(dir, &["status"]);
+    assert_eq!(
+        unchanged["certificates"][0]["thumbprint"],
+        old.as_str(),
+        "a dry run changes nothing"
+    );
+    // The rotation, all that is due at once.
+    let done = auth_cert(dir, &["renew", "--at", &past_expiry]);
+    let steps: Vec<&str> = done["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(
+        steps[0].starts_with("create") && steps[0].contains("stage it"),
+        "{steps:?}"
+    );
+    assert_eq!(
+        steps.iter().filter(|s| s.starts_with("upload")).count(),
+        2,
+        "{steps:?}"
+    );
+    assert!(steps.last().unwrap().starts_with("publish it"), "{steps:?}");
+    let after = auth_cert(dir, &["status", "--at", &past_expiry]);
+    let new = after["certificates"][0]["thumbprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(new, old);
+    assert_eq!(
+        after["certificates"][0]["uploadedTo"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "{after}"
+    );
+    assert_eq!(after["certificates"][1]["role"], "Previous");
+    assert_eq!(after["certificates"][1]["thumbprint"], old.as_str());
+    // Within the overlap the previous one stays; after it, it goes on both sides.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert_eq!(
+        auth_cert(dir, &["renew", "--at", &past_expiry])["steps"],
+        serde_json::json!([])
+    );
+    let later = at(end + time::Duration::days(4));
+    let cleared = auth_cert(dir, &["renew", "--at", &later]);
+    assert!(
+        cleared["steps"][0]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("clear the previous certificate {old}")),
+        "{cleared}"
+    );
+    let last = auth_cert(dir, &["status", "--at", &later]);
+    assert_eq!(last["certificates"].as_array().unwrap().len(), 1, "{last}");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for (name, t) in loops {
+        let (ok, failed) = t.join().unwrap();
+        assert!(
+            failed.is_empty(),
+            "{name}: {} of {} requests failed: {:#?}",
+            failed.len(),
+            ok + failed.len(),
+            failed
+        );
+        assert!(ok > 3, "{name}: only {ok} requests");
+    }
+    assert_clean(dir);
+}
+
+#[test]
+fn auth_cert_renew_rotates_both_sides_under_traffic_in_either_mode() {
+    let tmp = TempDir::new("renew-shared");
+    let dir = tmp.0.as_path();
+    let _up = configured(dir);
+    renewal_under_traffic(dir, &[SKYPE, EXCHANGE]);
+    drop(_up);
+    // The dedicated mode: the certificate on the hybrid application instead of 00000002-….
+    let tmp = TempDir::new("renew-dedicated");
+    let dir = tmp.0.as_path();
+    let _up = configured(dir);
+    let (_, findings) = doctor(dir, &[]);
+    apply_fixes(dir, &findings, None);
+    assert_spotless(dir);
+    renewal_under_traffic(dir, &[SKYPE, "dedicated"]);
+    assert_spotless(dir);
+}

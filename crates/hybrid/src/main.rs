@@ -1,5 +1,6 @@
 //! `hybrid`: servers, admin verbs and tools for the hybrid S2S OAuth trust.
 
+mod auth_cert;
 mod cert_cmd;
 mod client;
 mod cloud_cmd;
@@ -89,6 +90,10 @@ enum Command {
     /// Create and read certificates.
     #[command(subcommand)]
     Cert(cert_cmd::CertCommand),
+    /// The on-premises auth certificate across both organizations: `status` (days left, current,
+    /// next and previous, where each is uploaded) and `renew` (stage, upload, publish, clear the
+    /// previous one: each step when it is due; `--dry-run` prints the plan).
+    AuthCert(auth_cert::AuthCertArgs),
 }
 
 fn main() -> ExitCode {
@@ -109,6 +114,7 @@ fn main() -> ExitCode {
         Command::TestOAuthConnectivity(a) => connectivity::run(a, &data, &out),
         Command::Token(c) => token_cmd::run(c, &out),
         Command::Cert(c) => cert_cmd::run(c, &out),
+        Command::AuthCert(a) => auth_cert::run(a, &data, &out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

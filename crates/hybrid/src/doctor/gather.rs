@@ -73,7 +73,7 @@ pub(crate) fn onprem_client(data: &DataDir, url: &str) -> Result<AdminClient, Cl
     Ok(data.client("onprem", url, &credential))
 }
 
-fn tenant_client(
+pub(crate) fn tenant_client(
     data: &DataDir,
     url: &str,
     tenant: Option<&str>,

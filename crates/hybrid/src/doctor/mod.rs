@@ -6,7 +6,7 @@
 
 mod checks;
 mod gather;
-pub(crate) use gather::onprem_client;
+pub(crate) use gather::{onprem_client, tenant_client};
 
 use checks::Severity;
 

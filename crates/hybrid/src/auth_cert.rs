@@ -1,0 +1,505 @@
+//! `hybrid auth-cert status|renew`: the on-premises auth certificate across both
+//! organizations. Its expiry is the classic outage of this trust: the certificate is renewed on
+//! premises but the new one never reaches the tenant. `renew` does every step that is due, in
+//! order, each only when the one before it is done: stage a new certificate some days before
+//! the current one ends, upload it wherever the current one is trusted (00000004-… for the
+//! partner, and the dedicated hybrid application or, in the shared mode, 00000002-…), publish it
+//! at its effective date, and after an overlap clear the previous one on premises and in the
+//! tenant. Run it again (or on a schedule) until nothing is due; `--dry-run` prints the plan.
+
+use crate::client::AdminClient;
+use crate::error::CliError;
+use crate::onprem_cmd::invoke;
+use crate::output::Output;
+use crate::paths::DataDir;
+use base64::Engine;
+use clap::{Args, Subcommand};
+use s2s::ids::{EXCHANGE_APP_ID, SKYPE_APP_ID};
+use serde_json::{Map, Value, json};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+#[derive(Args)]
+pub struct AuthCertArgs {
+    #[command(subcommand)]
+    command: AuthCertCommand,
+    /// Judge dates as at this time (RFC 3339) instead of now, e.g. past the expiry.
+    #[arg(long, global = true)]
+    at: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum AuthCertCommand {
+    /// The current, next and previous auth certificates: days left, and where each is uploaded.
+    Status,
+    /// Do the renewal steps that are due (stage, upload, publish, clear the previous one).
+    Renew {
+        /// Stage a new certificate this many days before the current one ends.
+        #[arg(long, default_value_t = 60)]
+        days_before: i64,
+        /// Keep the previous certificate trusted this long after the new one is published.
+        #[arg(long, default_value_t = 2)]
+        overlap_days: i64,
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// The state of the renewal that the tenant and the organization do not keep: when the current
+/// certificate was published (by this command), for the overlap.
+const STATE_FILE: &str = "auth-cert-renewal.json";
+
+struct World {
+    onprem: AdminClient,
+    cloud: AdminClient,
+    at: OffsetDateTime,
+    config: Value,
+    certificates: Vec<Value>,
+    /// (label, Graph path) of every principal or application that must trust the certificate.
+    principals: Vec<(String, String)>,
+}
+
+pub fn run(args: AuthCertArgs, data: &DataDir, out: &Output) -> Result<(), CliError> {
+    let at = match &args.at {
+        Some(s) => OffsetDateTime::parse(s, &Rfc3339)
+            .map_err(|e| CliError::Usage(format!("--at {s}: not an RFC 3339 time ({e})")))?,
+        None => OffsetDateTime::now_utc(),
+    };
+    let w = World::read(data, at)?;
+    match args.command {
+        AuthCertCommand::Status => status(&w, out),
+        AuthCertCommand::Renew {
+            days_before,
+            overlap_days,
+            dry_run,
+        } => renew(
+            w,
+            data,
+            Duration::days(days_before),
+            Duration::days(overlap_days),
+            dry_run,
+            out,
+        ),
+    }
+}
+
+fn s<'v>(v: &'v Value, k: &str) -> &'v str {
+    v.get(k).and_then(Value::as_str).unwrap_or("")
+}
+
+fn date(v: &Value, k: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s(v, k), &Rfc3339).ok()
+}
+
+fn iso(t: OffsetDateTime) -> String {
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+impl World {
+    fn read(data: &DataDir, at: OffsetDateTime) -> Result<World, CliError> {
+        let onprem = crate::doctor::onprem_client(data, &data.server_url("onprem", None)?)?;
+        let (cloud, _) =
+            crate::doctor::tenant_client(data, &data.server_url("cloud", None)?, None)?;
+        let mut w = World {
+            onprem,
+            cloud,
+            at,
+            config: Value::Null,
+            certificates: Vec::new(),
+            principals: Vec::new(),
+        };
+        w.refresh()?;
+        // Where the certificate is trusted: the partner's principal always; then the dedicated
+        // application an AuthServer names, or else the shared Exchange principal.
+        w.principals.push((
+            format!("{SKYPE_APP_ID} (Skype for Business Online)"),
+            format!("/v1.0/servicePrincipals(appId='{SKYPE_APP_ID}')"),
+        ));
+        let servers = invoke(&w.onprem, "Get-AuthServer", Map::new())?;
+        match servers
+            .iter()
+            .map(|a| s(a, "ApplicationIdentifier"))
+            .find(|id| !id.is_empty())
+        {
+            Some(app) => w.principals.push((
+                format!("{app} (dedicated hybrid application)"),
+                format!("/v1.0/applications/{app}"),
+            )),
+            None => w.principals.push((
+                format!("{EXCHANGE_APP_ID} (Office 365 Exchange Online)"),
+                format!("/v1.0/servicePrincipals(appId='{EXCHANGE_APP_ID}')"),
+            )),
+        }
+        Ok(w)
+    }
+
+    fn refresh(&mut self) -> Result<(), CliError> {
+        self.config = invoke(&self.onprem, "Get-AuthConfig", Map::new())?
+            .into_iter()
+            .next()
+            .unwrap_or(Value::Null);
+        self.certificates = invoke(&self.onprem, "Get-ExchangeCertificate", Map::new())?;
+        Ok(())
+    }
+
+    fn certificate(&self, thumbprint: &str) -> Option<&Value> {
+        self.certificates
+            .iter()
+            .find(|c| !thumbprint.is_empty() && s(c, "Thumbprint").eq_ignore_ascii_case(thumbprint))
+    }
+
+    fn keys(&self, path: &str) -> Result<Vec<Value>, CliError> {
+        let v = self.cloud.get(path, &[("$select", "keyCredentials")])?;
+        Ok(v["keyCredentials"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// The labels of the principals whose key credentials hold `thumbprint`.
+    fn uploaded_to(&self, thumbprint: &str) -> Result<Vec<String>, CliError> {
+        let mut out = Vec::new();
+        for (label, path) in &self.principals {
+            if self
+                .keys(path)?
+                .iter()
+                .any(|k| s(k, "customKeyIdentifier").eq_ignore_ascii_case(thumbprint))
+            {
+                out.push(label.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    fn days_left(&self, thumbprint: &str) -> Option<i64> {
+        self.certificate(thumbprint)
+            .and_then(|c| date(c, "NotAfter"))
+            .map(|end| (end - self.at).whole_days())
+    }
+}
+
+fn status(w: &World, out: &Output) -> Result<(), CliError> {
+    let mut rows = Vec::new();
+    let mut json_rows = Vec::new();
+    for (role, key) in [
+        ("Current", "CurrentCertificateThumbprint"),
+        ("Next", "NextCertificateThumbprint"),
+        ("Previous", "PreviousCertificateThumbprint"),
+    ] {
+        let thumb = s(&w.config, key);
+        if thumb.is_empty() {
+            continue;
+        }
+        let cert = w.certificate(thumb);
+        let uploaded = w.uploaded_to(thumb)?;
+        let days = w.days_left(thumb);
+        rows.push((
+            role,
+            format!(
+                "{thumb}  NotAfter {}  DaysLeft {}  UploadedTo {}",
+                cert.map(|c| s(c, "NotAfter"))
+                    .unwrap_or("(not in the store)"),
+                days.map(|d| d.to_string()).unwrap_or_else(|| "?".into()),
+                if uploaded.is_empty() {
+                    "nowhere".into()
+                } else {
+                    uploaded.join(", ")
+                }
+            ),
+        ));
+        json_rows.push(json!({
+            "role": role, "thumbprint": thumb, "notAfter": cert.map(|c| s(c, "NotAfter")),
+            "daysLeft": days, "uploadedTo": uploaded,
+            "effectiveDate": (role == "Next").then(|| s(&w.config, "NextCertificateEffectiveDate")),
+        }));
+    }
+    out.record(
+        &rows,
+        &json!({ "at": iso(w.at), "certificates": json_rows }),
+    );
+    Ok(())
+}
+
+/// One step of the renewal.
+enum Step {
+    Create,
+    Stage {
+        thumbprint: String,
+        effective: OffsetDateTime,
+    },
+    Upload {
+        thumbprint: String,
+        label: String,
+        path: String,
+    },
+    Publish {
+        thumbprint: String,
+        force: bool,
+    },
+    Clear {
+        thumbprint: String,
+    },
+}
+
+impl Step {
+    fn describe(&self) -> String {
+        match self {
+            Step::Create => "create a new auth certificate (New-ExchangeCertificate) and stage it as the next one (Set-AuthConfig -NewCertificateThumbprint -NewCertificateEffectiveDate)".into(),
+            Step::Stage { thumbprint, effective } => format!(
+                "stage it: Set-AuthConfig -NewCertificateThumbprint {thumbprint} -NewCertificateEffectiveDate {}",
+                iso(*effective)
+            ),
+            Step::Upload { thumbprint, label, .. } => {
+                format!("upload {thumbprint} to {label}")
+            }
+            Step::Publish { thumbprint, .. } => {
+                format!("publish it: Set-AuthConfig -PublishCertificate ({thumbprint} becomes current)")
+            }
+            Step::Clear { thumbprint } => format!(
+                "clear the previous certificate {thumbprint}: Set-AuthConfig -ClearPreviousCertificate, and its keys in the tenant"
+            ),
+        }
+    }
+}
+
+/// What is due now, in order; a step waits for the ones before it.
+fn plan(
+    w: &World,
+    state: &Value,
+    days_before: Duration,
+    overlap: Duration,
+) -> Result<Vec<Step>, CliError> {
+    let current = s(&w.config, "CurrentCertificateThumbprint").to_string();
+    let next = s(&w.config, "NextCertificateThumbprint").to_string();
+    let previous = s(&w.config, "PreviousCertificateThumbprint").to_string();
+    let mut steps = Vec::new();
+    if next.is_empty() {
+        let ends = w.certificate(&current).and_then(|c| date(c, "NotAfter"));
+        let due = ends.is_none_or(|e| e - days_before <= w.at);
+        if !previous.is_empty() {
+            // The last rotation is still overlapping: clear before starting another.
+            let published = date(state, "publishedAt").unwrap_or(OffsetDateTime::UNIX_EPOCH);
+            if w.at >= published + overlap {
+                steps.push(Step::Clear {
+                    thumbprint: previous,
+                });
+            }
+            return Ok(steps);
+        }
+        if due {
+            steps.push(Step::Create);
+        }
+        return Ok(steps);
+    }
+    let mut uploaded_everywhere = true;
+    for (label, path) in &w.principals {
+        let has = w
+            .keys(path)?
+            .iter()
+            .any(|k| s(k, "customKeyIdentifier").eq_ignore_ascii_case(&next));
+        if !has {
+            uploaded_everywhere = false;
+            steps.push(Step::Upload {
+                thumbprint: next.clone(),
+                label: label.clone(),
+                path: path.clone(),
+            });
+        }
+    }
+    let effective = date(&w.config, "NextCertificateEffectiveDate").unwrap_or(w.at);
+    if uploaded_everywhere && w.at >= effective {
+        steps.push(Step::Publish {
+            thumbprint: next,
+            force: effective > OffsetDateTime::now_utc(),
+        });
+    }
+    Ok(steps)
+}
+
+fn renew(
+    mut w: World,
+    data: &DataDir,
+    days_before: Duration,
+    overlap: Duration,
+    dry_run: bool,
+    out: &Output,
+) -> Result<(), CliError> {
+    let state_path = data.role("onprem").join(STATE_FILE);
+    let state: Value = std::fs::read_to_string(&state_path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
+    let mut done = Vec::new();
+    // Steps unlock one another (a created certificate is then staged, uploaded, published):
+    // plan again after each round, a bounded number of times.
+    for _ in 0..4 {
+        let steps = plan(&w, &state, days_before, overlap)?;
+        if steps.is_empty() {
+            break;
+        }
+        for step in &steps {
+            let line = step.describe();
+            if !dry_run {
+                apply(&w, step, &state_path)?;
+            }
+            done.push(line);
+        }
+        if dry_run {
+            if let Some(Step::Create) = steps.first() {
+                done.push(format!(
+                    "then stage it effective {}, upload it to {}, and publish it",
+                    iso(w.at),
+                    w.principals
+                        .iter()
+                        .map(|p| p.0.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                ));
+            }
+            break;
+        }
+        w.refresh()?;
+        if matches!(
+            steps.last(),
+            Some(Step::Publish { .. }) | Some(Step::Clear { .. })
+        ) {
+            break;
+        }
+    }
+    let verb = if dry_run { "Plan" } else { "Done" };
+    let rows: Vec<(&str, String)> = if done.is_empty() {
+        vec![(verb, "nothing is due".to_string())]
+    } else {
+        done.iter().map(|d| (verb, d.clone())).collect()
+    };
+    out.record(&rows, &json!({ "dryRun": dry_run, "steps": done }));
+    Ok(())
+}
+
+fn apply(w: &World, step: &Step, state_path: &std::path::Path) -> Result<(), CliError> {
+    let params = |pairs: &[(&str, Value)]| -> Map<String, Value> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    };
+    match step {
+        Step::Create => {
+            let made = invoke(
+                &w.onprem,
+                "New-ExchangeCertificate",
+                params(&[
+                    (
+                        "SubjectName",
+                        json!("CN=Microsoft Exchange Server Auth Certificate"),
+                    ),
+                    (
+                        "FriendlyName",
+                        json!("Microsoft Exchange Server Auth Certificate"),
+                    ),
+                    ("Services", json!("SMTP")),
+                    ("KeySize", json!(2048)),
+                    ("PrivateKeyExportable", json!(true)),
+                ]),
+            )?;
+            let thumbprint = made
+                .first()
+                .map(|c| s(c, "Thumbprint").to_string())
+                .unwrap_or_default();
+            // Staged effective at once: publishing still waits for every upload.
+            let effective = w.at.max(OffsetDateTime::now_utc());
+            apply(
+                w,
+                &Step::Stage {
+                    thumbprint,
+                    effective,
+                },
+                state_path,
+            )
+        }
+        Step::Stage {
+            thumbprint,
+            effective,
+        } => {
+            invoke(
+                &w.onprem,
+                "Set-AuthConfig",
+                params(&[
+                    ("NewCertificateThumbprint", json!(thumbprint)),
+                    ("NewCertificateEffectiveDate", json!(iso(*effective))),
+                ]),
+            )?;
+            Ok(())
+        }
+        Step::Upload {
+            thumbprint, path, ..
+        } => {
+            let exported = invoke(
+                &w.onprem,
+                "Export-ExchangeCertificate",
+                params(&[
+                    ("Thumbprint", json!(thumbprint)),
+                    ("BinaryEncoded", json!(true)),
+                ]),
+            )?;
+            let der = base64::engine::general_purpose::STANDARD
+                .decode(
+                    exported
+                        .first()
+                        .map(|e| s(e, "FileData"))
+                        .unwrap_or_default(),
+                )
+                .map_err(|e| CliError::Refused {
+                    code: "UnexpectedResponse".into(),
+                    message: e.to_string(),
+                })?;
+            let cert = crypto::Certificate::from_der(&der)?;
+            let mut keys = w.keys(path)?;
+            keys.push(
+                json!({"type": "AsymmetricX509Cert", "usage": "Verify", "key": cert.to_base64()}),
+            );
+            w.cloud
+                .patch(&patch_path(w, path)?, &json!({ "keyCredentials": keys }))?;
+            Ok(())
+        }
+        Step::Publish { force, .. } => {
+            let mut p = params(&[("PublishCertificate", json!(true))]);
+            if *force {
+                p.insert("Force".into(), json!(true));
+            }
+            invoke(&w.onprem, "Set-AuthConfig", p)?;
+            let state = json!({ "publishedAt": iso(w.at) });
+            std::fs::write(state_path, state.to_string()).map_err(|e| CliError::io(state_path, e))
+        }
+        Step::Clear { thumbprint } => {
+            for (_, path) in &w.principals {
+                let keys = w.keys(path)?;
+                let kept: Vec<Value> = keys
+                    .iter()
+                    .filter(|k| !s(k, "customKeyIdentifier").eq_ignore_ascii_case(thumbprint))
+                    .cloned()
+                    .collect();
+                if kept.len() != keys.len() {
+                    w.cloud
+                        .patch(&patch_path(w, path)?, &json!({ "keyCredentials": kept }))?;
+                }
+            }
+            invoke(
+                &w.onprem,
+                "Set-AuthConfig",
+                params(&[("ClearPreviousCertificate", json!(true))]),
+            )?;
+            Ok(())
+        }
+    }
+}
+
+/// Graph takes a PATCH of a service principal at its object id.
+fn patch_path(w: &World, path: &str) -> Result<String, CliError> {
+    if path.starts_with("/v1.0/applications/") {
+        return Ok(path.to_string());
+    }
+    let sp = w.cloud.get(path, &[("$select", "id")])?;
+    Ok(format!("/v1.0/servicePrincipals/{}", s(&sp, "id")))
+}
