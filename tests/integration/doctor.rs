@@ -1140,3 +1140,79 @@ fn auth_cert_renew_rotates_both_sides_under_traffic_in_either_mode() {
     renewal_under_traffic(dir, &[SKYPE, "dedicated"]);
     assert_spotless(dir);
 }
+
+#[test]
+fn serve_onprem_renews_the_auth_certificate_unattended_and_records_each_step() {
+    let tmp = TempDir::new("renew-scheduled");
+    let dir = tmp.0.as_path();
+    let _up = configured(dir);
+    let data = dir.join("data");
+    let old = auth_cert(dir, &["status"])["certificates"][0]["thumbprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // A second on-premises process on the same store, renewing as if the end were near (it
+    // records its own URL; the first one's is put back after).
+    let url_file = data.join("onprem").join("server.url");
+    let first = std::fs::read_to_string(&url_file).unwrap();
+    let renewing = hybrid_tests::ServeProcess::start_with(
+        data.to_str().unwrap(),
+        "onprem",
+        &[
+            "--auth-cert-renewal",
+            "1",
+            "--auth-cert-days-before",
+            "100000",
+        ],
+    );
+    let events = data.join("onprem").join("auth-cert-renewal.log");
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(&events)
+        .unwrap_or_default()
+        .contains("publish it")
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "no renewal: {}",
+            std::fs::read_to_string(&events).unwrap_or_default()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let status = auth_cert(dir, &["status"]);
+    drop(renewing);
+    std::fs::write(&url_file, first).unwrap();
+    let current = status["certificates"][0]["thumbprint"].as_str().unwrap();
+    assert_ne!(current, old, "{status}");
+    assert_eq!(status["certificates"][1]["thumbprint"], old.as_str());
+    let recorded: Vec<String> = status["renewalEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["outcome"].as_str().unwrap(),
+                e["event"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        recorded
+            .iter()
+            .any(|e| e.starts_with("done create a new auth certificate")),
+        "{recorded:?}"
+    );
+    assert_eq!(
+        recorded
+            .iter()
+            .filter(|e| e.starts_with("done upload"))
+            .count(),
+        2,
+        "{recorded:?}"
+    );
+    assert!(
+        recorded.iter().any(|e| e.starts_with("done publish it")),
+        "{recorded:?}"
+    );
+    assert_clean(dir);
+}

@@ -68,7 +68,7 @@ pub fn run(args: AuthCertArgs, data: &DataDir, out: &Output) -> Result<(), CliEr
     };
     let w = World::read(data, at)?;
     match args.command {
-        AuthCertCommand::Status => status(&w, out),
+        AuthCertCommand::Status => status(&w, data, out),
         AuthCertCommand::Renew {
             days_before,
             overlap_days,
@@ -179,7 +179,7 @@ impl World {
     }
 }
 
-fn status(w: &World, out: &Output) -> Result<(), CliError> {
+fn status(w: &World, data: &DataDir, out: &Output) -> Result<(), CliError> {
     let mut rows = Vec::new();
     let mut json_rows = Vec::new();
     for (role, key) in [
@@ -214,9 +214,17 @@ fn status(w: &World, out: &Output) -> Result<(), CliError> {
             "effectiveDate": (role == "Next").then(|| s(&w.config, "NextCertificateEffectiveDate")),
         }));
     }
+    let events = recent_events(data, 5);
+    let lines: Vec<String> = events
+        .iter()
+        .map(|e| format!("{} {} ({})", s(e, "at"), s(e, "event"), s(e, "outcome")))
+        .collect();
+    for l in &lines {
+        rows.push(("RenewalEvent", l.clone()));
+    }
     out.record(
         &rows,
-        &json!({ "at": iso(w.at), "certificates": json_rows }),
+        &json!({ "at": iso(w.at), "certificates": json_rows, "renewalEvents": events }),
     );
     Ok(())
 }
@@ -318,13 +326,85 @@ fn plan(
 }
 
 fn renew(
-    mut w: World,
+    w: World,
     data: &DataDir,
     days_before: Duration,
     overlap: Duration,
     dry_run: bool,
     out: &Output,
 ) -> Result<(), CliError> {
+    let done = due_steps(w, data, days_before, overlap, dry_run)?;
+    let verb = if dry_run { "Plan" } else { "Done" };
+    let rows: Vec<(&str, String)> = if done.is_empty() {
+        vec![(verb, "nothing is due".to_string())]
+    } else {
+        done.iter().map(|d| (verb, d.clone())).collect()
+    };
+    out.record(&rows, &json!({ "dryRun": dry_run, "steps": done }));
+    Ok(())
+}
+
+/// Where each renewal step done is recorded (one JSON object a line).
+const EVENTS_FILE: &str = "auth-cert-renewal.log";
+
+/// Records a renewal event: the step, or why a round failed.
+fn record(data: &DataDir, at: OffsetDateTime, event: &str, outcome: &str) {
+    use std::io::Write;
+    tracing::info!(target: "auth_cert_renewal", outcome, "{event}");
+    let line = json!({ "at": iso(at), "event": event, "outcome": outcome });
+    let path = data.role("onprem").join(EVENTS_FILE);
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+    {
+        let _ = writeln!(f, "{line}");
+    }
+}
+
+/// The last `n` renewal events.
+fn recent_events(data: &DataDir, n: usize) -> Vec<Value> {
+    let text = std::fs::read_to_string(data.role("onprem").join(EVENTS_FILE)).unwrap_or_default();
+    let all: Vec<Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    all[all.len().saturating_sub(n)..].to_vec()
+}
+
+/// `hybrid serve onprem --auth-cert-renewal SECONDS`: the renewal, unattended, every so often;
+/// each step (and each failed round) recorded as an event.
+pub fn schedule(data: DataDir, every: std::time::Duration, days_before: i64, overlap_days: i64) {
+    std::thread::spawn(move || {
+        // The server records its URL when it is listening.
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        loop {
+            let now = OffsetDateTime::now_utc();
+            let round = World::read(&data, now).and_then(|w| {
+                due_steps(
+                    w,
+                    &data,
+                    Duration::days(days_before),
+                    Duration::days(overlap_days),
+                    false,
+                )
+            });
+            if let Err(e) = round {
+                record(&data, now, &format!("renewal round failed: {e}"), "failed");
+            }
+            std::thread::sleep(every);
+        }
+    });
+}
+
+/// Does (or with `dry_run` plans) every step that is due; their descriptions.
+fn due_steps(
+    mut w: World,
+    data: &DataDir,
+    days_before: Duration,
+    overlap: Duration,
+    dry_run: bool,
+) -> Result<Vec<String>, CliError> {
     let state_path = data.role("onprem").join(STATE_FILE);
     let state: Value = std::fs::read_to_string(&state_path)
         .ok()
@@ -341,7 +421,11 @@ fn renew(
         for step in &steps {
             let line = step.describe();
             if !dry_run {
-                apply(&w, step, &state_path)?;
+                if let Err(e) = apply(&w, step, &state_path) {
+                    record(data, w.at, &format!("{line}: {e}"), "failed");
+                    return Err(e);
+                }
+                record(data, w.at, &line, "done");
             }
             done.push(line);
         }
@@ -367,14 +451,7 @@ fn renew(
             break;
         }
     }
-    let verb = if dry_run { "Plan" } else { "Done" };
-    let rows: Vec<(&str, String)> = if done.is_empty() {
-        vec![(verb, "nothing is due".to_string())]
-    } else {
-        done.iter().map(|d| (verb, d.clone())).collect()
-    };
-    out.record(&rows, &json!({ "dryRun": dry_run, "steps": done }));
-    Ok(())
+    Ok(done)
 }
 
 fn apply(w: &World, step: &Step, state_path: &std::path::Path) -> Result<(), CliError> {

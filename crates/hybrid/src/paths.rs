@@ -5,6 +5,7 @@ use crate::error::CliError;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+#[derive(Clone)]
 pub struct DataDir {
     pub root: PathBuf,
 }

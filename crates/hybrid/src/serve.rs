@@ -56,10 +56,34 @@ pub struct ServeArgs {
     /// network in the clear; only for isolated test networks.
     #[arg(long)]
     allow_insecure_remote: bool,
+    /// On premises: renew the auth certificate unattended, in both organizations (the steps of
+    /// `hybrid auth-cert renew`, with the admin credentials under the data folder), checking
+    /// every this many seconds; each step is recorded as an event (`hybrid auth-cert status`).
+    #[arg(long, value_name = "SECONDS")]
+    auth_cert_renewal: Option<u64>,
+    /// With --auth-cert-renewal: stage a new certificate this many days before the current one ends.
+    #[arg(long, default_value_t = 60, requires = "auth_cert_renewal")]
+    auth_cert_days_before: i64,
+    /// With --auth-cert-renewal: keep the previous certificate trusted this many days.
+    #[arg(long, default_value_t = 2, requires = "auth_cert_renewal")]
+    auth_cert_overlap_days: i64,
 }
 
 pub fn run(args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
     init_tracing();
+    if let Some(every) = args.auth_cert_renewal {
+        if args.role != Role::Onprem {
+            return Err(CliError::Usage(
+                "--auth-cert-renewal is for `hybrid serve onprem`".into(),
+            ));
+        }
+        crate::auth_cert::schedule(
+            data.clone(),
+            std::time::Duration::from_secs(every.max(1)),
+            args.auth_cert_days_before,
+            args.auth_cert_overlap_days,
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
