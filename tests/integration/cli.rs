@@ -567,3 +567,115 @@ fn configure_hybrid_application_moves_the_auth_certificate_to_a_dedicated_applic
     );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
+
+#[test]
+fn global_options_work_before_and_after_a_cmdlet_verb_and_each_cmdlet_has_help() {
+    let dir = TempDir::new("cli-globals");
+    let data = dir.path("data");
+    let _onprem = hybrid_tests::ServeProcess::start(&data, "onprem");
+    let org = hybrid(
+        &[
+            "--data",
+            &data,
+            "onprem",
+            "new-organization",
+            "--name",
+            "Contoso",
+            "--domain",
+            "contoso.com",
+            "--ews-url",
+            "https://mail.contoso.com/EWS/Exchange.asmx",
+        ],
+        None,
+    );
+    assert!(org.status.success(), "{}", stderr(&org));
+    let run = |args: &[&str]| {
+        let o = hybrid(args, None);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        stdout_json(&o)
+    };
+    // --data and --json before the verb, after it, and mixed.
+    let before = run(&["--data", &data, "--json", "onprem", "get-auth-config"]);
+    let after = run(&["onprem", "get-auth-config", "--data", &data, "--json"]);
+    let mixed = run(&["--json", "onprem", "get-auth-config", "--data", &data]);
+    assert_eq!(
+        before["CurrentCertificateThumbprint"]
+            .as_str()
+            .map(str::len),
+        Some(40)
+    );
+    assert_eq!(before, after);
+    assert_eq!(before, mixed);
+    // --server and --credential-file, with a data folder that knows neither.
+    let url = std::fs::read_to_string(format!("{data}/onprem/server.url")).unwrap();
+    let cred = format!("{data}/onprem/admin.credential");
+    let elsewhere = dir.path("elsewhere");
+    let explicit = run(&[
+        "onprem",
+        "get-auth-config",
+        "--server",
+        url.trim(),
+        "--credential-file",
+        &cred,
+        "--data",
+        &elsewhere,
+        "--json",
+    ]);
+    assert_eq!(explicit, before);
+    let explicit_before = run(&[
+        "--data",
+        &elsewhere,
+        "onprem",
+        "--server",
+        url.trim(),
+        "--credential-file",
+        &cred,
+        "get-auth-config",
+        "--json",
+    ]);
+    assert_eq!(explicit_before, before);
+    // A value forgotten after a global option is a usage error, not a cmdlet parameter.
+    let o = hybrid(&["onprem", "get-auth-config", "--data"], None);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+
+    // Get-Help for a cmdlet: its parameters, their types, which are mandatory.
+    let help = hybrid(&["onprem", "new-partner-application", "--help"], None);
+    assert!(help.status.success(), "{}", stderr(&help));
+    let text = String::from_utf8_lossy(&help.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("--application-identifier "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.contains("<text>") && line.ends_with("mandatory"),
+        "{line}"
+    );
+    assert!(
+        text.contains("--enabled true|false") && text.contains("--trust-any-ssl-certificate"),
+        "{text}"
+    );
+    // Did you mean: a verb, and a parameter the server does not know.
+    let typo = hybrid(&["--data", &data, "onprem", "get-auth-confg"], None);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(
+        stderr(&typo).contains("did you mean get-auth-config?"),
+        "{}",
+        stderr(&typo)
+    );
+    let param = hybrid(
+        &[
+            "--data",
+            &data,
+            "onprem",
+            "get-auth-server",
+            "--identiti",
+            "x",
+        ],
+        None,
+    );
+    assert!(
+        stderr(&param).contains("did you mean --identity?"),
+        "{}",
+        stderr(&param)
+    );
+}

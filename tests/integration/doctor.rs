@@ -679,37 +679,9 @@ fn certificate_rollovers_under_traffic_fail_no_request() {
     let dir = tmp.0.as_path();
     let _up = configured(dir);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let traffic = |args: Vec<String>| {
-        let (dir, stop) = (dir.to_path_buf(), stop.clone());
-        std::thread::spawn(move || {
-            let (mut ok, mut failed) = (0, vec![]);
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                let a: Vec<&str> = args.iter().map(String::as_str).collect();
-                match h(&dir, &a) {
-                    (true, _, _) => ok += 1,
-                    (false, out, err) => failed.push(format!("{err}{out}")),
-                }
-            }
-            (ok, failed)
-        })
-    };
     // On-premises to partner (signed with the auth certificate), and partner to on-premises
     // (ACS tokens signed with the token service's key).
-    let presence = traffic(
-        [
-            "onprem",
-            "get-user-presence",
-            "--identity",
-            "alice@contoso.com",
-        ]
-        .map(String::from)
-        .to_vec(),
-    );
-    let ews = traffic(
-        ["test-oauth-connectivity", "--mailbox", "alice@contoso.com"]
-            .map(String::from)
-            .to_vec(),
-    );
+    let loops = traffic_loops(dir, &stop);
     std::thread::sleep(std::time::Duration::from_millis(500));
 
     // The auth certificate: staged, uploaded, published.
@@ -755,7 +727,7 @@ fn certificate_rollovers_under_traffic_fail_no_request() {
     std::thread::sleep(std::time::Duration::from_millis(2500));
 
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    for (name, t) in [("presence", presence), ("EWS", ews)] {
+    for (name, t) in loops {
         let (ok, failed) = t.join().unwrap();
         assert!(
             failed.is_empty(),

@@ -81,14 +81,23 @@ pub enum OnPremCommand {
     Cmdlet(Vec<String>),
 }
 
-/// `New-MailUser` -> `new-mail-user`.
+/// `New-MailUser` -> `new-mail-user`; an acronym stays one word (`TrustAnySSLCertificate` ->
+/// `trust-any-ssl-certificate`).
 pub fn kebab(cmdlet: &str) -> String {
+    let chars: Vec<char> = cmdlet.chars().collect();
     let mut out = String::new();
-    for (i, c) in cmdlet.chars().enumerate() {
+    for (i, &c) in chars.iter().enumerate() {
         if c == '-' {
             out.push('-');
         } else if c.is_ascii_uppercase() {
-            if i > 0 && !out.ends_with('-') {
+            let prev = i.checked_sub(1).map(|j| chars[j]);
+            let next = chars.get(i + 1).copied();
+            let starts_word = prev.is_some_and(|p| {
+                p.is_ascii_lowercase()
+                    || p.is_ascii_digit()
+                    || (p.is_ascii_uppercase() && next.is_some_and(|n| n.is_ascii_lowercase()))
+            });
+            if starts_word && !out.ends_with('-') {
                 out.push('-');
             }
             out.push(c.to_ascii_lowercase());
@@ -114,17 +123,26 @@ fn pascal(flag: &str) -> String {
 
 impl OnPremArgs {
     fn admin(&self, data: &DataDir) -> Result<AdminClient, CliError> {
-        let server = data.server_url("onprem", self.server.as_deref())?;
-        let file = self
-            .credential_file
-            .clone()
-            .unwrap_or_else(|| data.role("onprem").join("admin.credential"));
-        let credential = read_credential(&file).map_err(|_| CliError::Refused {
-            code: "NotConnected".into(),
-            message: format!("no organization admin credential at {} (run `hybrid onprem new-organization`, or pass --credential-file)", file.display()),
-        })?;
-        Ok(data.client("onprem", &server, &credential))
+        admin_client(data, self.server.as_deref(), self.credential_file.as_ref())
     }
+}
+
+/// The organization admin's client: the server recorded under DIR/onprem/ (or `server`), the
+/// credential kept there (or `credential_file`).
+fn admin_client(
+    data: &DataDir,
+    server: Option<&str>,
+    credential_file: Option<&PathBuf>,
+) -> Result<AdminClient, CliError> {
+    let server = data.server_url("onprem", server)?;
+    let file = credential_file
+        .cloned()
+        .unwrap_or_else(|| data.role("onprem").join("admin.credential"));
+    let credential = read_credential(&file).map_err(|_| CliError::Refused {
+        code: "NotConnected".into(),
+        message: format!("no organization admin credential at {} (run `hybrid onprem new-organization`, or pass --credential-file)", file.display()),
+    })?;
+    Ok(data.client("onprem", &server, &credential))
 }
 
 /// Runs one cmdlet on the server.
@@ -282,16 +300,29 @@ pub fn run(args: OnPremArgs, data: &DataDir, out: &Output) -> Result<(), CliErro
         }
         OnPremCommand::Run { file } => run_script(&args.admin(data)?, file, out),
         OnPremCommand::Cmdlet(words) => {
-            let client = args.admin(data)?;
+            // The whole command's options may follow the verb too.
+            let (words, t) = split_trailing(words)?;
+            if t.help {
+                return cmdlet_help(words.first().map(String::as_str).unwrap_or(""));
+            }
             let CmdletCall {
                 cmdlet,
                 params,
                 file_out,
-            } = cmdlet_from_words(words)?;
-            let objects = invoke(&client, &cmdlet, params)?;
-            // `--json` after the verb belongs to the whole command, as everywhere else.
+            } = cmdlet_from_words(&words)?;
+            let data = t
+                .data
+                .map(|root| DataDir { root })
+                .unwrap_or_else(|| data.clone());
+            let client = admin_client(
+                &data,
+                t.server.as_deref().or(args.server.as_deref()),
+                t.credential_file.as_ref().or(args.credential_file.as_ref()),
+            )?;
+            let objects =
+                invoke(&client, &cmdlet, params).map_err(|e| suggest_parameter(e, &cmdlet))?;
             let json_out = Output {
-                json: out.json || words.iter().any(|w| w == "--json"),
+                json: out.json || t.json,
             };
             let out = &json_out;
             if let Some(path) = file_out {
@@ -310,6 +341,159 @@ pub fn run(args: OnPremArgs, data: &DataDir, out: &Output) -> Result<(), CliErro
             Ok(())
         }
     }
+}
+
+/// The whole command's options found after a cmdlet verb (clap hands the verb's words over as
+/// they are): `--data`, `--server`, `--credential-file`, `--tenant` (the organization has one),
+/// `--json` and `--help`.
+#[derive(Default)]
+struct Trailing {
+    data: Option<PathBuf>,
+    server: Option<String>,
+    credential_file: Option<PathBuf>,
+    json: bool,
+    help: bool,
+}
+
+fn split_trailing(words: &[String]) -> Result<(Vec<String>, Trailing), CliError> {
+    let mut t = Trailing::default();
+    let mut rest = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let w = &words[i];
+        let (flag, inline) = match w.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (w.as_str(), None),
+        };
+        match flag {
+            "--data" | "--server" | "--credential-file" | "--tenant" => {
+                let v = match inline {
+                    Some(v) => v,
+                    None => {
+                        i += 1;
+                        words
+                            .get(i)
+                            .filter(|v| !v.starts_with("--"))
+                            .cloned()
+                            .ok_or_else(|| CliError::Usage(format!("{flag} needs a value")))?
+                    }
+                };
+                match flag {
+                    "--data" => t.data = Some(v.into()),
+                    "--server" => t.server = Some(v),
+                    "--credential-file" => t.credential_file = Some(v.into()),
+                    _ => {}
+                }
+            }
+            "--json" => t.json = true,
+            "--help" | "-h" => t.help = true,
+            _ => rest.push(w.clone()),
+        }
+        i += 1;
+    }
+    Ok((rest, t))
+}
+
+/// Edit distance, for "did you mean".
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(here + 1);
+            prev = here;
+        }
+    }
+    row[b.len()]
+}
+
+/// `(did you mean X?)` for the nearest of `candidates`, when one is near.
+fn did_you_mean(word: &str, candidates: impl Iterator<Item = String>) -> String {
+    let word = word.to_ascii_lowercase();
+    candidates
+        .map(|c| (distance(&word, &c), c))
+        .min()
+        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
+        .map(|(_, c)| format!(" (did you mean {c}?)"))
+        .unwrap_or_default()
+}
+
+/// The server's refusal of an unknown parameter, with the nearest the cmdlet has.
+fn suggest_parameter(e: CliError, cmdlet: &str) -> CliError {
+    match e {
+        CliError::Refused { code, message } if message.contains("A parameter cannot be found") => {
+            let unknown = message.split('\'').nth(1).unwrap_or_default();
+            let names = onprem::cmdlets::parameter_sets(cmdlet)
+                .into_iter()
+                .flatten()
+                .map(|p| format!("--{}", kebab(&p.name).trim_start_matches('-')));
+            let hint = did_you_mean(
+                &format!("--{}", kebab(unknown).trim_start_matches('-')),
+                names,
+            );
+            CliError::Refused {
+                code,
+                message: format!("{message}{hint}"),
+            }
+        }
+        other => other,
+    }
+}
+
+/// `hybrid onprem <cmdlet> --help`: the cmdlet's parameters, their types and which are
+/// mandatory, by parameter set, as Get-Help shows them.
+fn cmdlet_help(verb: &str) -> Result<(), CliError> {
+    let cmdlet = onprem::cmdlets::CMDLETS
+        .iter()
+        .map(|(n, _)| *n)
+        .find(|n| kebab(n) == verb.to_ascii_lowercase())
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "'{verb}' is not a cmdlet here{}; see `hybrid onprem --help`",
+                did_you_mean(verb, onprem::cmdlets::CMDLETS.iter().map(|(n, _)| kebab(n)))
+            ))
+        })?;
+    println!("{cmdlet} (hybrid onprem {})", kebab(cmdlet));
+    let sets = onprem::cmdlets::parameter_sets(cmdlet);
+    for (i, set) in sets.iter().enumerate() {
+        if sets.len() > 1 {
+            println!("\nParameter set {}:", i + 1);
+        } else {
+            println!("\nParameters:");
+        }
+        if set.is_empty() {
+            println!("  (none)");
+        }
+        for p in set {
+            let value = match p.kind.as_str() {
+                "bool" => " true|false",
+                "switch" => "",
+                "date" => " <date, e.g. 2026-12-31T00:00:00Z>",
+                "int" => " <number>",
+                "list" => " <value,value,…>",
+                _ => " <text>",
+            };
+            let flag = format!("--{}{value}", kebab(&p.name).trim_start_matches('-'));
+            let kind = if p.kind == "switch" {
+                "switch"
+            } else {
+                p.kind.as_str()
+            };
+            println!(
+                "  {flag:<52} {kind:<7} {}",
+                if p.mandatory { "mandatory" } else { "optional" }
+            );
+        }
+    }
+    println!(
+        "\n--domain-controller is accepted and has no effect; --data, --server, --credential-file and --json may come before or after the verb."
+    );
+    Ok(())
 }
 
 /// A cmdlet call read from the command line.
@@ -333,7 +517,8 @@ fn cmdlet_from_words(words: &[String]) -> Result<CmdletCall, CliError> {
         .find(|n| kebab(n) == verb.to_ascii_lowercase())
         .ok_or_else(|| {
             CliError::Usage(format!(
-                "'{verb}' is not a cmdlet here; see `hybrid onprem --help`"
+                "'{verb}' is not a cmdlet here{}; see `hybrid onprem --help`",
+                did_you_mean(verb, onprem::cmdlets::CMDLETS.iter().map(|(n, _)| kebab(n)))
             ))
         })?;
     let mut params = Map::new();

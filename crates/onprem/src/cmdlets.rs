@@ -7,72 +7,120 @@ use crate::{certs, oauth_config, rbac, recipients};
 use serde_json::{Map, Value};
 use store::Store;
 
-/// Every cmdlet, with its parameters, for help and for `hybrid onprem run`.
+/// Every cmdlet, with its parameters, for help and for `hybrid onprem run`. A parameter is
+/// `Name` (text), `Name:bool`, `Name:switch`, `Name:date`, `Name:int` or `Name:list`, with `!`
+/// when it is mandatory; ` | ` separates parameter sets, and what follows `; ` is common to all.
 pub const CMDLETS: &[(&str, &str)] = &[
     ("Get-OrganizationConfig", ""),
     ("Get-AcceptedDomain", "Identity"),
     (
         "New-Mailbox",
-        "Name, Alias, DisplayName, UserPrincipalName, PrimarySmtpAddress, SipAddress",
+        "Name!, Alias, DisplayName, UserPrincipalName, PrimarySmtpAddress, SipAddress",
     ),
     ("Get-Mailbox", "Identity"),
     (
         "Set-Mailbox",
-        "Identity, HiddenFromAddressListsEnabled, DisplayName, Alias, PrimarySmtpAddress, EmailAddresses",
+        "Identity!, HiddenFromAddressListsEnabled:bool, DisplayName, Alias, PrimarySmtpAddress, EmailAddresses:list",
     ),
-    ("Remove-Mailbox", "Identity"),
+    ("Remove-Mailbox", "Identity!"),
     (
         "New-MailUser",
-        "Name, ExternalEmailAddress, Alias, DisplayName, PrimarySmtpAddress",
+        "Name!, ExternalEmailAddress!, Alias, DisplayName, PrimarySmtpAddress",
     ),
     ("Get-MailUser", "Identity"),
     (
         "Set-MailUser",
-        "Identity, HiddenFromAddressListsEnabled, DisplayName, Alias, PrimarySmtpAddress, ExternalEmailAddress",
+        "Identity!, HiddenFromAddressListsEnabled:bool, DisplayName, Alias, PrimarySmtpAddress, ExternalEmailAddress",
     ),
-    ("Remove-MailUser", "Identity"),
+    ("Remove-MailUser", "Identity!"),
     ("Get-Recipient", "Identity"),
     ("Get-ManagementRole", "Identity"),
-    ("New-ManagementRoleAssignment", "Role, User, Name"),
+    ("New-ManagementRoleAssignment", "Role!, User!, Name"),
     (
         "Get-ManagementRoleAssignment",
         "Identity, Role, RoleAssignee",
     ),
-    ("Remove-ManagementRoleAssignment", "Identity"),
+    ("Remove-ManagementRoleAssignment", "Identity!"),
     (
         "New-ExchangeCertificate",
-        "SubjectName, FriendlyName, KeySize, DomainName, Services, ValidityDays",
+        "SubjectName, FriendlyName, KeySize:int, DomainName:list, Services, ValidityDays:int, PrivateKeyExportable:bool",
     ),
     ("Get-ExchangeCertificate", "Thumbprint"),
-    ("Import-ExchangeCertificate", "FileData, FriendlyName"),
-    ("Export-ExchangeCertificate", "Thumbprint, BinaryEncoded"),
-    ("Remove-ExchangeCertificate", "Thumbprint"),
+    ("Import-ExchangeCertificate", "FileData!, FriendlyName"),
+    (
+        "Export-ExchangeCertificate",
+        "Thumbprint!, BinaryEncoded:switch",
+    ),
+    ("Remove-ExchangeCertificate", "Thumbprint!"),
     ("Get-AuthConfig", ""),
     (
         "Set-AuthConfig",
-        "CertificateThumbprint | NewCertificateThumbprint, NewCertificateEffectiveDate | PublishCertificate, ClearPreviousCertificate | Realm, ServiceName",
+        "CertificateThumbprint! | NewCertificateThumbprint!, NewCertificateEffectiveDate:date! | PublishCertificate:switch!, ClearPreviousCertificate:switch, Force:switch | ClearPreviousCertificate:switch! | Realm, ServiceName",
     ),
     (
         "New-AuthServer",
-        "Name, AuthMetadataUrl, Type, Enabled, TrustAnySSLCertificate, ApplicationIdentifier, DomainName",
+        "Name!, AuthMetadataUrl!, Type, Enabled:bool, TrustAnySSLCertificate:switch, ApplicationIdentifier, DomainName:list, IsDefaultAuthorizationEndpoint:bool",
     ),
     ("Get-AuthServer", "Identity"),
     (
         "Set-AuthServer",
-        "Identity, Enabled, Name, AuthMetadataUrl, RefreshAuthMetadata, ApplicationIdentifier, DomainName",
+        "Identity!, Enabled:bool, Name, AuthMetadataUrl, RefreshAuthMetadata:switch, TrustAnySSLCertificate:switch, IsDefaultAuthorizationEndpoint:bool, ApplicationIdentifier, DomainName:list",
     ),
-    ("Remove-AuthServer", "Identity"),
+    ("Remove-AuthServer", "Identity!"),
     (
         "New-PartnerApplication",
-        "Name, ApplicationIdentifier, Realm | AuthMetadataUrl; Enabled, LinkedAccount, AcceptSecurityIdentifierInformation",
+        "ApplicationIdentifier!, Realm | AuthMetadataUrl!, TrustAnySSLCertificate:switch; Name!, Enabled:bool, LinkedAccount, AcceptSecurityIdentifierInformation:bool",
     ),
     ("Get-PartnerApplication", "Identity"),
     (
         "Set-PartnerApplication",
-        "Identity, Enabled, LinkedAccount, AcceptSecurityIdentifierInformation, Name, Realm, AuthMetadataUrl, RefreshAuthMetadata",
+        "Identity!, Enabled:bool, LinkedAccount, AcceptSecurityIdentifierInformation:bool, Name, Realm, AuthMetadataUrl, RefreshAuthMetadata:switch",
     ),
-    ("Remove-PartnerApplication", "Identity"),
+    ("Remove-PartnerApplication", "Identity!"),
 ];
+
+/// One parameter of a cmdlet, as [`CMDLETS`] describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParameterSpec {
+    pub name: String,
+    /// text, bool, switch, date, int or list.
+    pub kind: String,
+    pub mandatory: bool,
+}
+
+/// A cmdlet's parameter sets (each with the common parameters), as [`CMDLETS`] writes them.
+pub fn parameter_sets(cmdlet: &str) -> Vec<Vec<ParameterSpec>> {
+    let spec = CMDLETS
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(cmdlet))
+        .map(|(_, s)| *s)
+        .unwrap_or("");
+    let (sets, common) = spec.split_once("; ").unwrap_or((spec, ""));
+    let parse = |list: &str| -> Vec<ParameterSpec> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let mandatory = p.ends_with('!');
+                let p = p.trim_end_matches('!');
+                let (name, kind) = p.split_once(':').unwrap_or((p, "text"));
+                ParameterSpec {
+                    name: name.to_string(),
+                    kind: kind.to_string(),
+                    mandatory,
+                }
+            })
+            .collect()
+    };
+    let common = parse(common);
+    sets.split(" | ")
+        .map(|set| {
+            let mut ps = parse(set);
+            ps.extend(common.iter().cloned());
+            ps
+        })
+        .collect()
+}
 
 /// The canonical spelling of a cmdlet name, if this server runs it.
 pub fn canonical(name: &str) -> Option<&'static str> {
@@ -136,5 +184,39 @@ pub async fn invoke(
             oauth_config::remove_by_identity(store, &p, PARTNER_APPLICATION).await
         }
         _ => Err(OnPremError::UnknownCmdlet(cmdlet.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameter_sets_carry_types_mandatory_marks_and_common_parameters() {
+        let sets = parameter_sets("New-Nothing");
+        assert!(
+            sets.len() == 1 && sets[0].is_empty(),
+            "unknown cmdlets have none"
+        );
+        let sets = parameter_sets("New-PartnerApplication");
+        assert_eq!(sets.len(), 2);
+        let find = |set: &[ParameterSpec], n: &str| set.iter().find(|p| p.name == n).cloned();
+        let app = find(&sets[0], "ApplicationIdentifier").unwrap();
+        assert!(app.mandatory && app.kind == "text");
+        assert!(find(&sets[1], "ApplicationIdentifier").is_none());
+        for set in &sets {
+            let name = find(set, "Name").unwrap();
+            assert!(name.mandatory, "common to both sets");
+            assert_eq!(find(set, "Enabled").unwrap().kind, "bool");
+        }
+        let publish = parameter_sets("Set-AuthConfig");
+        assert_eq!(publish.len(), 5);
+        let date = find(&publish[1], "NewCertificateEffectiveDate").unwrap();
+        assert!(date.mandatory && date.kind == "date");
+        // Every cmdlet's spec reads back to names the table spells.
+        for (name, spec) in CMDLETS {
+            let count: usize = parameter_sets(name).iter().map(Vec::len).sum();
+            assert!(spec.is_empty() == (count == 0), "{name}");
+        }
     }
 }
