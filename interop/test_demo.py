@@ -21,6 +21,25 @@ EXCHANGE = "00000002-0000-0ff1-ce00-000000000000"
 SKYPE = "00000004-0000-0ff1-ce00-000000000000"
 
 
+def scrape(url, credential_file):
+    """`GET /metrics` with the role's operator credential, parsed by prometheus_client's OpenMetrics
+    parser: {(sample name, sorted labels): value}."""
+    import urllib.request
+
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families
+
+    req = urllib.request.Request(f"{url}/metrics",
+                                 headers={"Authorization": f"Bearer {credential_file.read_text().strip()}"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.headers["Content-Type"].startswith("application/openmetrics-text")
+        text = resp.read().decode()
+    out = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
 def test_exchangelib_reads_the_demos_archive_and_conversation_history():
     demo = hybrid("demo", "--keep", check=0)
     assert "All checks passed." in demo.stdout
@@ -61,6 +80,24 @@ def test_exchangelib_reads_the_demos_archive_and_conversation_history():
         classes = sorted((i.subject, i.item_class) for i in history)
         assert ("Lunch?", "IPM.Note.Microsoft.Conversation") in classes
         assert any(c == "IPM.Note.Microsoft.Missed" for _, c in classes), classes
+
+        # What an operator scrapes after that traffic, read with Prometheus' own parser.
+        cloud_metrics = scrape(cloud, data / "cloud" / "operator.credential")
+        assert cloud_metrics[("hybrid_sts_tokens_issued_total", (("endpoint", "acs"), ("role", "cloud")))] > 0
+        onprem_metrics = scrape(onprem, data / "onprem" / "operator.credential")
+        accepted = [v for (name, labels), v in onprem_metrics.items()
+                    if name == "hybrid_s2s_handshakes_total" and ("outcome", "accepted") in labels
+                    and ("direction", "inbound") in labels]
+        assert accepted and accepted[0] > 0, onprem_metrics
+        finds = [v for (name, labels), v in onprem_metrics.items()
+                 if name == "hybrid_ews_operations_total" and ("operation", "FindItem") in labels]
+        assert sum(finds) > 0, onprem_metrics
+        days = [v for (name, labels), v in onprem_metrics.items()
+                if name == "hybrid_auth_certificate_days_to_expiry" and ("certificate", "current") in labels]
+        assert days and days[0] > 300, onprem_metrics
+        requests = [v for (name, labels), v in onprem_metrics.items()
+                    if name == "hybrid_http_requests_total" and ("route", "/EWS/Exchange.asmx") in labels]
+        assert sum(requests) > 0, onprem_metrics
     finally:
         up.terminate()
         up.wait(timeout=10)

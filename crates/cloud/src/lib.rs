@@ -8,6 +8,7 @@ pub mod directory;
 pub mod entra;
 pub mod error;
 pub mod graph;
+pub mod metrics;
 pub mod model;
 pub mod replay;
 pub mod server;

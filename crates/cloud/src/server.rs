@@ -33,6 +33,8 @@ pub struct CloudState {
     pub config: CloudConfig,
     snapshot: RwLock<Arc<Snapshot>>,
     pub replay: ReplayCache,
+    /// What `GET /metrics` reports.
+    pub metrics: crate::metrics::CloudMetrics,
     /// One reload at a time: otherwise a reload that read the store before a write could
     /// replace the directory a later reload built after it.
     reloading: tokio::sync::Mutex<()>,
@@ -126,6 +128,7 @@ impl CloudServer {
             store,
             config,
             replay: ReplayCache::default(),
+            metrics: Default::default(),
         });
         let watcher = tokio::spawn(watch(state.clone()));
         tokio::spawn(prune_used_assertions(state.clone()));
@@ -176,15 +179,16 @@ pub fn router(state: Arc<CloudState>) -> Router {
         .route("/{tenant}/tokens/OAuth/2", post(token_tenant))
         .merge(crate::entra::token_routes())
         .layer(DefaultBodyLimit::max(64 * 1024));
-    Router::new()
+    let app = Router::new()
         .route("/health", get(|| async { "ok" }))
+        .route("/metrics", get(crate::metrics::metrics))
         .route("/metadata/json/1", get(metadata_global))
         .route("/{tenant}/metadata/json/1", get(metadata_tenant))
         .merge(token_routes)
         .merge(graph::routes())
         .merge(crate::entra::discovery_routes())
-        .layer(DefaultBodyLimit::max(1024 * 1024))
-        .with_state(state)
+        .layer(DefaultBodyLimit::max(1024 * 1024));
+    state.metrics.telemetry.layer(app).with_state(state)
 }
 
 fn authority_of(url: &str) -> String {
@@ -334,13 +338,15 @@ pub(crate) async fn token(
     };
     match issued {
         Ok((resp, issued)) => {
+            state.metrics.issued(endpoint);
             tracing::info!(
                 client = %issued.client, resource = %issued.resource, token = %issued.response_digest,
-                micros = started.elapsed().as_micros() as u64, "issued an actor token"
+                micros = started.elapsed().as_micros() as u64, "issued an access token"
             );
             json_response(StatusCode::OK, resp.to_string())
         }
         Err(e) => {
+            state.metrics.refused(endpoint, e.code);
             tracing::info!(code = e.code, "token request refused: {}", e.description);
             sts_error(e)
         }

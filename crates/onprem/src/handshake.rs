@@ -10,11 +10,22 @@ pub const KEEP: i64 = 10_000;
 #[derive(Clone)]
 pub struct HandshakeLog {
     tx: mpsc::Sender<HandshakeEvent>,
+    /// Decisions counted for `/metrics`.
+    counted: prometheus_client::metrics::family::Family<
+        crate::metrics::HandshakeLabels,
+        prometheus_client::metrics::counter::Counter,
+    >,
 }
 
 impl HandshakeLog {
     /// The log and the task that writes its batches.
-    pub fn start(store: Store) -> (HandshakeLog, tokio::task::JoinHandle<()>) {
+    pub fn start(
+        store: Store,
+        counted: prometheus_client::metrics::family::Family<
+            crate::metrics::HandshakeLabels,
+            prometheus_client::metrics::counter::Counter,
+        >,
+    ) -> (HandshakeLog, tokio::task::JoinHandle<()>) {
         let (tx, mut rx) = mpsc::channel::<HandshakeEvent>(10_000);
         let task = tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
@@ -31,7 +42,7 @@ impl HandshakeLog {
                 }
             }
         });
-        (HandshakeLog { tx }, task)
+        (HandshakeLog { tx, counted }, task)
     }
 
     /// Logs the event and queues it for the store (dropped, with a warning, if the queue is full).
@@ -48,6 +59,13 @@ impl HandshakeLog {
             user = %e.user, outcome = %e.outcome, code = ?e.error_code, latency_us = e.latency_us, token = %e.digest,
             "{}", if e.error.is_empty() { "S2S handshake" } else { e.error.as_str() }
         );
+        self.counted
+            .get_or_create(&crate::metrics::HandshakeLabels {
+                direction: e.direction.clone(),
+                outcome: e.outcome.clone(),
+                code: e.error_code.map(|c| c.to_string()).unwrap_or_default(),
+            })
+            .inc();
         if self.tx.try_send(e).is_err() {
             tracing::warn!("handshake event queue full; an event was not stored");
         }

@@ -7,6 +7,7 @@ pub mod cmdlets;
 pub mod error;
 pub mod ews;
 pub mod handshake;
+pub mod metrics;
 pub mod oauth_config;
 pub mod objects;
 pub mod org;

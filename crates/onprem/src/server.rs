@@ -41,6 +41,8 @@ pub struct OnPremState {
     /// Actor tokens already verified; cleared with every trust reload.
     pub actor_cache: s2s::ActorCache,
     pub handshakes: crate::handshake::HandshakeLog,
+    /// What `GET /metrics` reports.
+    pub metrics: crate::metrics::OnPremMetrics,
     credentials: RwLock<Arc<Vec<(String, bool)>>>,
     /// One reload at a time: otherwise a reload that read the store before a write could
     /// replace the configuration a later reload built after it.
@@ -70,7 +72,7 @@ impl OnPremState {
     }
 
     /// Ok(true) for the operator, Ok(false) for an organization administrator.
-    fn authenticate(&self, headers: &HeaderMap) -> Result<bool, OnPremError> {
+    pub(crate) fn authenticate(&self, headers: &HeaderMap) -> Result<bool, OnPremError> {
         let value = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -145,9 +147,12 @@ impl OnPremServer {
             Ok(n) => tracing::info!(blobs = n, "unreferenced attachment contents removed"),
             Err(e) => return Err(e.into()),
         }
-        let (handshakes, handshake_task) = crate::handshake::HandshakeLog::start(store.clone());
+        let metrics = crate::metrics::OnPremMetrics::default();
+        let (handshakes, handshake_task) =
+            crate::handshake::HandshakeLog::start(store.clone(), metrics.handshakes.clone());
         let state = Arc::new(OnPremState {
             handshakes,
+            metrics,
             store,
             config,
             trust: RwLock::new(Arc::new(TrustState::default())),
@@ -186,15 +191,20 @@ impl OnPremServer {
             .route("/admin/handshakes", get(handshakes))
             .route("/admin/presence", post(presence))
             .layer(DefaultBodyLimit::max(1024 * 1024));
-        Router::new()
+        let app = Router::new()
             .route("/health", get(|| async { "ok" }))
+            .route("/metrics", get(crate::metrics::metrics))
             .route("/autodiscover/metadata/json/1", get(metadata))
             .route("/Autodiscover/metadata/json/1", get(metadata))
             .merge(admin)
             .route("/EWS/Exchange.asmx", post(crate::ews::handle))
             // IIS matches paths without regard to case; so does this server for EWS.
             .fallback(ews_any_case)
-            .layer(DefaultBodyLimit::max(ews::soap::MAX_REQUEST_BYTES))
+            .layer(DefaultBodyLimit::max(ews::soap::MAX_REQUEST_BYTES));
+        self.state
+            .metrics
+            .telemetry
+            .layer(app)
             .with_state(self.state.clone())
     }
 }

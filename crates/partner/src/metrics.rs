@@ -8,15 +8,16 @@
 use crate::error::PartnerError;
 use crate::server::AppState;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
-use prometheus_client::registry::Registry;
+use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
+use telemetry::Telemetry;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StateLabel {
@@ -31,7 +32,8 @@ pub struct AttemptLabels {
 }
 
 pub struct PartnerMetrics {
-    registry: Registry,
+    /// The role's registry, with the HTTP request metrics of its router.
+    pub telemetry: Arc<Telemetry>,
     jobs: Family<StateLabel, Gauge>,
     oldest_due_age: Gauge<f64, AtomicU64>,
     attempts: Family<AttemptLabels, Counter>,
@@ -40,7 +42,8 @@ pub struct PartnerMetrics {
 
 impl Default for PartnerMetrics {
     fn default() -> Self {
-        let mut registry = Registry::default();
+        let mut t = Telemetry::new("partner");
+        let registry = t.registry();
         let jobs = Family::<StateLabel, Gauge>::default();
         registry.register(
             "hybrid_queue_jobs",
@@ -68,7 +71,7 @@ impl Default for PartnerMetrics {
             attempt_seconds.clone(),
         );
         PartnerMetrics {
-            registry,
+            telemetry: Arc::new(t),
             jobs,
             oldest_due_age,
             attempts,
@@ -86,17 +89,7 @@ impl PartnerMetrics {
         self.attempts.get_or_create(&labels).inc();
         self.attempt_seconds.get_or_create(&labels).observe(seconds);
     }
-
-    fn encode(&self) -> Result<String, PartnerError> {
-        let mut out = String::new();
-        prometheus_client::encoding::text::encode(&mut out, &self.registry)
-            .map_err(|e| PartnerError::Internal(format!("metrics: {e}")))?;
-        Ok(out)
-    }
 }
-
-/// The content type of the OpenMetrics text format.
-const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 pub async fn metrics(
     State(a): State<AppState>,
@@ -118,5 +111,5 @@ pub async fn metrics(
     }
     m.oldest_due_age
         .set(stats.oldest_due_age_ms as f64 / 1000.0);
-    Ok(([(header::CONTENT_TYPE, OPENMETRICS)], m.encode()?).into_response())
+    Ok(m.telemetry.response())
 }

@@ -350,7 +350,7 @@ impl PartnerServer {
             state: self.state.clone(),
             operator_hash: Arc::new(self.operator_hash.clone()),
         };
-        Router::new()
+        let router = Router::new()
             .route("/health", get(|| async { "ok" }))
             .route("/admin/settings", put(put_settings).get(get_settings))
             .route(
@@ -385,8 +385,8 @@ impl PartnerServer {
                 "/api/users/{user}/greeting",
                 put(set_greeting).get(get_greeting).delete(delete_greeting),
             )
-            .layer(DefaultBodyLimit::max(6 * 1024 * 1024))
-            .with_state(app)
+            .layer(DefaultBodyLimit::max(6 * 1024 * 1024));
+        self.state.metrics.telemetry.layer(router).with_state(app)
     }
 
     /// Stops this server's queue worker (the work is left to other processes).

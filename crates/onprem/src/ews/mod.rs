@@ -98,6 +98,11 @@ pub async fn handle(
     tracing::info!(op = %op, user = %caller.mailbox.primary_smtp, app = %caller.partner_application, micros = started.elapsed().as_micros() as u64, "ews");
     match result {
         Ok(messages) => {
+            let code = messages
+                .first()
+                .map(|m| m.code.as_str())
+                .unwrap_or("NoError");
+            state.metrics.ews_operation(&op, code);
             let mut response = ews::Response::new(&op, messages);
             if op == "GetDelegate" {
                 response.deliver_meeting_requests = Some("DelegatesAndSendInformationToMe".into());
@@ -106,6 +111,7 @@ pub async fn handle(
         }
         Err(e) => {
             tracing::warn!(op = %op, "ews failure: {e}");
+            state.metrics.ews_operation(&op, "ErrorInternalServerError");
             fault(
                 "ErrorInternalServerError",
                 "An internal server error occurred. The operation failed.",

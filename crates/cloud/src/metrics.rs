@@ -1,0 +1,118 @@
+//! The cloud role's metrics, served at `GET /metrics` (OpenMetrics text) to the operator: HTTP
+//! requests (the telemetry layer), tokens issued by endpoint, refusals by endpoint and AADSTS
+//! code, and days until each published signing certificate ends (read when scraped).
+
+use crate::error::CloudError;
+use crate::server::CloudState;
+use crate::sts::Endpoint;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use telemetry::Telemetry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EndpointLabel {
+    endpoint: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RefusalLabels {
+    endpoint: String,
+    code: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KeyLabels {
+    status: String,
+    thumbprint: String,
+}
+
+pub struct CloudMetrics {
+    pub telemetry: Arc<Telemetry>,
+    issued: Family<EndpointLabel, Counter>,
+    refused: Family<RefusalLabels, Counter>,
+    signing_key_days: Family<KeyLabels, Gauge<f64, AtomicU64>>,
+}
+
+fn endpoint_name(e: Endpoint) -> &'static str {
+    match e {
+        Endpoint::Acs => "acs",
+        Endpoint::EntraV1 => "entra-v1",
+        Endpoint::EntraV2 => "entra-v2",
+    }
+}
+
+impl Default for CloudMetrics {
+    fn default() -> Self {
+        let mut t = Telemetry::new("cloud");
+        let issued = Family::<EndpointLabel, Counter>::default();
+        t.registry().register(
+            "hybrid_sts_tokens_issued",
+            "Access tokens issued, by token endpoint (acs, entra-v1, entra-v2)",
+            issued.clone(),
+        );
+        let refused = Family::<RefusalLabels, Counter>::default();
+        t.registry().register(
+            "hybrid_sts_refusals",
+            "Token requests refused, by token endpoint and AADSTS code",
+            refused.clone(),
+        );
+        let signing_key_days = Family::<KeyLabels, Gauge<f64, AtomicU64>>::default();
+        t.registry().register(
+            "hybrid_sts_signing_certificate_days_to_expiry",
+            "Days until each of the token service's signing certificates ends",
+            signing_key_days.clone(),
+        );
+        CloudMetrics {
+            telemetry: Arc::new(t),
+            issued,
+            refused,
+            signing_key_days,
+        }
+    }
+}
+
+impl CloudMetrics {
+    pub fn issued(&self, e: Endpoint) {
+        self.issued
+            .get_or_create(&EndpointLabel {
+                endpoint: endpoint_name(e).into(),
+            })
+            .inc();
+    }
+
+    pub fn refused(&self, e: Endpoint, code: u32) {
+        self.refused
+            .get_or_create(&RefusalLabels {
+                endpoint: endpoint_name(e).into(),
+                code: code.to_string(),
+            })
+            .inc();
+    }
+}
+
+/// `GET /metrics`.
+pub async fn metrics(
+    State(state): State<Arc<CloudState>>,
+    headers: HeaderMap,
+) -> Result<Response, CloudError> {
+    state.operator(&headers)?;
+    let m = &state.metrics;
+    m.signing_key_days.clear();
+    let now = time::OffsetDateTime::now_utc();
+    for k in &state.snapshot().signing_keys {
+        m.signing_key_days
+            .get_or_create(&KeyLabels {
+                status: k.status.clone(),
+                thumbprint: k.certificate.thumbprint().to_string(),
+            })
+            .set((k.certificate.not_after() - now).as_seconds_f64() / 86_400.0);
+    }
+    Ok(m.telemetry.response())
+}
