@@ -679,3 +679,39 @@ fn global_options_work_before_and_after_a_cmdlet_verb_and_each_cmdlet_has_help()
         stderr(&param)
     );
 }
+
+#[test]
+fn json_log_lines_when_asked_for() {
+    let dir = TempDir::new("cli-json-log");
+    let data = dir.path("data");
+    let log = std::fs::File::create(dir.path("cloud.log")).unwrap();
+    let mut child = std::process::Command::new(hybrid_tests::hybrid_bin())
+        .args(["--data", &data, "serve", "cloud", "--listen", "127.0.0.1:0"])
+        .env("HYBRID_LOG_FORMAT", "json")
+        .env("HYBRID_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let url_file = std::path::Path::new(&data).join("cloud/server.url");
+    for _ in 0..400 {
+        if url_file.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(dir.path("cloud.log")).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty(), "no log lines");
+    for l in &lines {
+        let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+        assert!(
+            v["level"].is_string() && v["fields"]["message"].is_string(),
+            "{l}"
+        );
+    }
+    assert!(text.contains("store opened"), "{text}");
+}

@@ -636,12 +636,18 @@ async fn work_that_cannot_succeed_is_dead_lettered_and_can_be_retried() {
     // What the queue's operator scrapes: the dead job, and both attempts with how they ended.
     let metrics = scrape(&w.partner.url, &w.partner.operator).await;
     assert_eq!(
-        sample(&metrics, r#"hybrid_queue_jobs{role="partner",state="dead"}"#),
+        sample(
+            &metrics,
+            r#"hybrid_queue_jobs{role="partner",state="dead"}"#
+        ),
         Some(1.0),
         "{metrics}"
     );
     assert_eq!(
-        sample(&metrics, r#"hybrid_queue_jobs{role="partner",state="leased"}"#),
+        sample(
+            &metrics,
+            r#"hybrid_queue_jobs{role="partner",state="leased"}"#
+        ),
         Some(0.0)
     );
     assert_eq!(
@@ -659,7 +665,13 @@ async fn work_that_cannot_succeed_is_dead_lettered_and_can_be_retried() {
         ),
         Some(2.0)
     );
-    assert!(sample(&metrics, r#"hybrid_queue_oldest_due_age_seconds{role="partner"}"#).is_some());
+    assert!(
+        sample(
+            &metrics,
+            r#"hybrid_queue_oldest_due_age_seconds{role="partner"}"#
+        )
+        .is_some()
+    );
     assert!(metrics.trim_end().ends_with("# EOF"));
     // Not without the operator credential.
     let r = reqwest::get(format!("{}/metrics", w.partner.url))

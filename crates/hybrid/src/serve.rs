@@ -97,9 +97,19 @@ pub fn run(args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
     result
 }
 
+/// Logs to stderr, filtered by `HYBRID_LOG` (default `info`); one JSON object a line when
+/// `HYBRID_LOG_FORMAT=json` (for log shippers), else text.
 pub fn init_tracing() {
     let filter =
         tracing_subscriber::EnvFilter::try_from_env("HYBRID_LOG").unwrap_or_else(|_| "info".into());
+    if std::env::var("HYBRID_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        let _ = tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .try_init();
+        return;
+    }
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
