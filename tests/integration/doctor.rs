@@ -1188,3 +1188,37 @@ fn serve_onprem_renews_the_auth_certificate_unattended_and_records_each_step() {
     );
     assert_clean(dir);
 }
+
+#[test]
+fn one_line_gets_an_ews_token_for_alice_from_what_the_data_folder_knows() {
+    let tmp = TempDir::new("token-one-line");
+    let dir = tmp.0.as_path();
+    let _up = configured(dir);
+    let token = ok(
+        dir,
+        &["token", "request", "--user-smtp", "alice@contoso.com"],
+    );
+    let token = token.trim().to_string();
+    let onprem = std::fs::read_to_string(dir.join("data/onprem/server.url")).unwrap();
+    let body = partner::ewsclient::get_folder("inbox", None).to_xml();
+    let answer = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let r = reqwest::Client::new()
+            .post(format!("{}/EWS/Exchange.asmx", onprem.trim()))
+            .bearer_auth(&token)
+            .header("content-type", "text/xml; charset=utf-8")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.text().await.unwrap())
+    });
+    assert_eq!(answer.0, 200, "{}", answer.1);
+    assert!(answer.1.contains("NoError"), "{}", answer.1);
+    // The private key it signs with is the owner's only.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir.join("data/cloud/admin-client-key.pem"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o077, 0, "{mode:o}");
+}

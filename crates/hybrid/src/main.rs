@@ -112,7 +112,7 @@ fn main() -> ExitCode {
         Command::Doctor(a) => doctor::run(a, &data, &out),
         Command::Trace(a) => trace::run(a, &data, &out),
         Command::TestOAuthConnectivity(a) => connectivity::run(a, &data, &out),
-        Command::Token(c) => token_cmd::run(c, &out),
+        Command::Token(c) => token_cmd::run(c, &data, &out),
         Command::Cert(c) => cert_cmd::run(c, &out),
         Command::AuthCert(a) => auth_cert::run(a, &data, &out),
     };

@@ -69,23 +69,26 @@ pub struct NewArgs {
 #[derive(Args)]
 pub struct RequestArgs {
     /// The client's signing certificate (a Verify key credential of its service principal).
-    #[arg(long)]
-    cert: PathBuf,
-    /// The certificate's private key.
-    #[arg(long)]
-    key: PathBuf,
-    /// The client application id, e.g. 00000004-0000-0ff1-ce00-000000000000.
-    #[arg(long)]
+    /// Default: the admin client certificate `hybrid up` registered (DIR/cloud/admin-client.pem).
+    #[arg(long, requires = "key")]
+    cert: Option<PathBuf>,
+    /// The certificate's private key. Default: DIR/cloud/admin-client-key.pem.
+    #[arg(long, requires = "cert")]
+    key: Option<PathBuf>,
+    /// The client application id.
+    #[arg(long, default_value = "00000004-0000-0ff1-ce00-000000000000")]
     client: String,
-    /// The tenant (realm) id.
+    /// The tenant (realm) id. Default: the one tenant known under DIR/cloud/.
     #[arg(long)]
-    tenant: String,
-    /// The token endpoint (the metadata document's OAuth2 issuance endpoint).
+    tenant: Option<String>,
+    /// The token endpoint (the metadata document's OAuth2 issuance endpoint). Default: the
+    /// cloud server recorded under DIR/cloud/, at /<tenant>/tokens/OAuth/2.
     #[arg(long)]
-    token_endpoint: String,
+    token_endpoint: Option<String>,
     /// The resource, app/host@realm, e.g. 00000002-0000-0ff1-ce00-000000000000/mail.contoso.com@contoso.com.
+    /// Default: 00000002-… at the host of the organization's EWS URL, in the tenant.
     #[arg(long)]
-    resource: String,
+    resource: Option<String>,
     /// Wrap the actor token in an outer token for the user with this SMTP address.
     #[arg(long)]
     user_smtp: Option<String>,
@@ -133,11 +136,11 @@ pub struct ValidateArgs {
     at: Option<i64>,
 }
 
-pub fn run(cmd: TokenCommand, out: &Output) -> Result<(), CliError> {
+pub fn run(cmd: TokenCommand, data: &crate::paths::DataDir, out: &Output) -> Result<(), CliError> {
     match cmd {
         TokenCommand::Inspect { token, cert } => inspect_cmd(token, cert, out),
         TokenCommand::New(args) => new_cmd(args),
-        TokenCommand::Request(args) => request_cmd(args),
+        TokenCommand::Request(args) => request_cmd(args, data),
         TokenCommand::Validate(args) => validate_cmd(args, out),
     }
 }
@@ -272,9 +275,98 @@ fn load_pair(
     Ok((c, k))
 }
 
-fn request_cmd(args: RequestArgs) -> Result<(), CliError> {
-    let (cert, key) = load_pair(&args.cert, &args.key)?;
-    let authority = args
+/// What the data folder knows, for what `token request` was not told.
+struct RequestTarget {
+    cert: PathBuf,
+    key: PathBuf,
+    tenant: String,
+    token_endpoint: String,
+    resource: String,
+}
+
+fn request_target(
+    args: &RequestArgs,
+    data: &crate::paths::DataDir,
+) -> Result<RequestTarget, CliError> {
+    let (cert, key) = match (&args.cert, &args.key) {
+        (Some(c), Some(k)) => (c.clone(), k.clone()),
+        _ => {
+            let dir = data.role("cloud");
+            let (c, k) = (
+                dir.join(crate::up::ADMIN_CLIENT_CERT),
+                dir.join(crate::up::ADMIN_CLIENT_KEY),
+            );
+            if !c.exists() || !k.exists() {
+                return Err(CliError::Usage(format!(
+                    "no --cert/--key given and no admin client certificate at {} (hybrid up makes and registers one)",
+                    c.display()
+                )));
+            }
+            (c, k)
+        }
+    };
+    let tenant = match &args.tenant {
+        Some(t) => t.clone(),
+        None => match crate::cloud_cmd::known_tenants(data).as_slice() {
+            [(id, _)] => id.clone(),
+            [] => {
+                return Err(CliError::Usage(
+                    "no --tenant given and no tenant is known under DIR/cloud/tenants".into(),
+                ));
+            }
+            _ => {
+                return Err(CliError::Usage(
+                    "more than one tenant is known here; pass --tenant ID".into(),
+                ));
+            }
+        },
+    };
+    let token_endpoint = match &args.token_endpoint {
+        Some(e) => e.clone(),
+        None => format!(
+            "{}/{tenant}/tokens/OAuth/2",
+            data.server_url("cloud", None)?.trim_end_matches('/')
+        ),
+    };
+    let resource = match &args.resource {
+        Some(r) => r.clone(),
+        None => {
+            let url = data.server_url("onprem", None)?;
+            let onprem = crate::doctor::onprem_client(data, &url)?;
+            let org = crate::onprem_cmd::invoke(
+                &onprem,
+                "Get-OrganizationConfig",
+                serde_json::Map::new(),
+            )?;
+            let ews = org
+                .first()
+                .and_then(|o| o["EwsUrl"].as_str())
+                .unwrap_or_default()
+                .to_string();
+            let host = ews
+                .split("://")
+                .nth(1)
+                .and_then(|r| r.split('/').next())
+                .filter(|h| !h.is_empty())
+                .ok_or_else(|| {
+                    CliError::Usage("the organization has no EWS URL; pass --resource".into())
+                })?;
+            format!("{}/{host}@{tenant}", s2s::ids::EXCHANGE_APP_ID)
+        }
+    };
+    Ok(RequestTarget {
+        cert,
+        key,
+        tenant,
+        token_endpoint,
+        resource,
+    })
+}
+
+fn request_cmd(args: RequestArgs, data: &crate::paths::DataDir) -> Result<(), CliError> {
+    let target = request_target(&args, data)?;
+    let (cert, key) = load_pair(&target.cert, &target.key)?;
+    let authority = target
         .token_endpoint
         .split("://")
         .nth(1)
@@ -283,15 +375,15 @@ fn request_cmd(args: RequestArgs) -> Result<(), CliError> {
         .ok_or_else(|| {
             CliError::Usage(format!(
                 "--token-endpoint '{}' is not a URL",
-                args.token_endpoint
+                target.token_endpoint
             ))
         })?;
-    let client = PrincipalId::new(&args.client, &args.tenant);
+    let client = PrincipalId::new(&args.client, &target.tenant);
     let jti = uuid::Uuid::new_v4().to_string();
     let now = now();
     let assertion = s2s::token::ClientAssertion {
         client: &client,
-        audience: &Audience::new(ACS_APP_ID, authority, &args.tenant),
+        audience: &Audience::new(ACS_APP_ID, authority, &target.tenant),
         not_before: now,
         expires: now + 600,
         jti: Some(&jti),
@@ -300,14 +392,14 @@ fn request_cmd(args: RequestArgs) -> Result<(), CliError> {
     let form = [
         ("grant_type", "http://oauth.net/grant_type/jwt/1.0/bearer"),
         ("assertion", assertion.as_str()),
-        ("resource", args.resource.as_str()),
+        ("resource", target.resource.as_str()),
     ];
     let fail = |m: String| CliError::Refused {
         code: "TokenServiceUnreachable".into(),
         message: m,
     };
     let resp = reqwest::blocking::Client::new()
-        .post(&args.token_endpoint)
+        .post(&target.token_endpoint)
         .form(&form)
         .send()
         .map_err(|e| fail(e.to_string()))?;

@@ -19,6 +19,10 @@ pub struct UpArgs {
 }
 
 pub const DOMAIN: &str = "contoso.com";
+/// The admin's client certificate and key that `hybrid up` registers on 00000004-…, under
+/// DIR/cloud/.
+pub const ADMIN_CLIENT_CERT: &str = "admin-client.pem";
+pub const ADMIN_CLIENT_KEY: &str = "admin-client-key.pem";
 pub const EWS_URL: &str = "https://mail.contoso.com/EWS/Exchange.asmx";
 pub const USERS: &[(&str, &str)] = &[("alice", "Alice Smith"), ("bob", "Bob Jones")];
 
@@ -170,7 +174,28 @@ async fn bootstrap(
             "partner certificate",
         )
         .await?;
-    let key = json!({"keyCredentials": [{"type": "AsymmetricX509Cert", "usage": "Verify", "key": cert["certificate"]}]});
+    // A client certificate for the admin's own EWS checks (`hybrid token request` uses it by
+    // default), registered beside the partner's key; its private key stays in the data folder.
+    let admin_client = crypto::CertificateRequest {
+        common_name: "Hybrid admin EWS client".into(),
+        ..Default::default()
+    }
+    .self_signed()
+    .map_err(|e| refused("BootstrapFailed", e.to_string()))?;
+    let cloud_dir = data.role("cloud");
+    write_private(
+        &cloud_dir.join(ADMIN_CLIENT_KEY),
+        &admin_client.key.to_pkcs8_pem(),
+    )?;
+    std::fs::write(
+        cloud_dir.join(ADMIN_CLIENT_CERT),
+        admin_client.certificate.to_pem(),
+    )
+    .map_err(|e| CliError::io(&cloud_dir.join(ADMIN_CLIENT_CERT), e))?;
+    let key = json!({"keyCredentials": [
+        {"type": "AsymmetricX509Cert", "usage": "Verify", "key": cert["certificate"]},
+        {"type": "AsymmetricX509Cert", "usage": "Verify", "key": admin_client.certificate.to_base64(), "displayName": "Hybrid admin EWS client"},
+    ]});
     h.send(
         c.patch(format!(
             "{cloud}/v1.0/servicePrincipals(appId='{SKYPE_APP_ID}')"
