@@ -122,9 +122,20 @@ fn apply_fixes(dir: &Path, findings: &[Value], thumbprint: Option<&str>) {
             if !line.starts_with("hybrid ") || !done.insert(line.clone()) {
                 continue;
             }
+            // Verbatim: the line names the data folder itself.
+            assert!(line.starts_with("hybrid --data "), "{line}");
             let w = words(&line);
-            let args: Vec<&str> = w[1..].iter().map(String::as_str).collect();
-            ok(dir, &args);
+            let o = Command::new(hybrid_bin())
+                .current_dir(dir)
+                .args(&w[1..])
+                .output()
+                .expect("hybrid runs");
+            assert!(
+                o.status.success(),
+                "{line} failed:\n{}{}",
+                String::from_utf8_lossy(&o.stderr),
+                String::from_utf8_lossy(&o.stdout)
+            );
         }
     }
 }
@@ -294,7 +305,8 @@ fn doctor_finds_each_broken_part_of_the_trust_and_its_fixes_repair_it() {
     // Its fix, run now: a new certificate, current, uploaded to both principals.
     let fresh: Value = serde_json::from_str(&ok(
         dir,
-        &words(expired["fix"][0].as_str().unwrap())[1..]
+        // `hybrid --data DIR …`: run through `ok`, which names the folder itself.
+        &words(expired["fix"][0].as_str().unwrap())[3..]
             .iter()
             .map(String::as_str)
             .chain(["--json"])

@@ -20,6 +20,8 @@ pub struct Facts {
     pub auth_servers: Vec<Value>,
     pub partner_applications: Vec<Value>,
     pub role_assignments: Vec<Value>,
+    /// Get-MailUser: the application accounts among them.
+    pub mail_users: Vec<Value>,
     /// The Graph service principals, with keyCredentials and servicePrincipalNames.
     pub exchange_sp: Value,
     pub skype_sp: Value,
@@ -94,10 +96,17 @@ pub fn diagnose(f: &Facts) -> Vec<Check> {
         ),
         check("next auth certificate", next_certificate(f)),
         check(
+            "Exchange Online partner application (step 1)",
+            exchange_online_partner_application(f),
+        ),
+        check(
+            "application account and its roles (step 2)",
+            linked_account(f),
+        ),
+        check(
             "partner application SfBOnline (step 3)",
             partner_application(f),
         ),
-        check("linked account roles (step 2)", linked_account(f)),
         check("partner signing key", partner_signing_key(f)),
         check("clocks", clocks(f)),
     ]
@@ -543,9 +552,76 @@ fn partner_application(f: &Facts) -> Vec<Finding> {
     out
 }
 
+/// Step 1's prerequisite enables the Exchange Online partner application Setup made disabled.
+fn exchange_online_partner_application(f: &Facts) -> Vec<Finding> {
+    let app = f.partner_applications.iter().find(|p| {
+        s(p, "ApplicationIdentifier").eq_ignore_ascii_case(EXCHANGE_APP_ID)
+            && s(p, "Realm").is_empty()
+    });
+    match app {
+        Some(a) if a["Enabled"] == true => vec![],
+        Some(a) => vec![warning(
+            "ExchangeOnlinePartnerApplicationDisabled",
+            format!(
+                "the partner application {} ({EXCHANGE_APP_ID}) is disabled: Exchange Online's calls (free/busy, MailTips) are refused",
+                s(a, "Name")
+            ),
+            vec![format!(
+                "hybrid onprem set-partner-application --identity \"{}\" --enabled true",
+                s(a, "Name")
+            )],
+        )],
+        None => vec![],
+    }
+}
+
+const APPLICATION_ACCOUNT: &str = "SfBOnline-ApplicationAccount";
+
+/// Step 2's account, before step 3 names it: the mail user must exist for the partner
+/// application to link it.
+fn application_account_missing(f: &Facts, name: &str) -> Option<Finding> {
+    let exists = f.mail_users.iter().any(|u| {
+        [s(u, "Name"), s(u, "Alias"), s(u, "Identity")]
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(name) || n.rsplit('/').next() == Some(name))
+    });
+    if exists {
+        return None;
+    }
+    let domain = f
+        .tenant_domains
+        .first()
+        .map(String::as_str)
+        .unwrap_or("contoso.com");
+    let mut fix = vec![
+        format!(
+            "hybrid onprem new-mail-user --name {name} --external-email-address {name}@{domain}"
+        ),
+        format!(
+            "hybrid onprem set-mail-user --identity {name} --hidden-from-address-lists-enabled true"
+        ),
+    ];
+    for r in LINKED_ACCOUNT_ROLES {
+        fix.push(format!(
+            "hybrid onprem new-management-role-assignment --role {r} --user {name}"
+        ));
+    }
+    Some(error(
+        "ApplicationAccountMissing",
+        format!(
+            "the application account {name} (a mail user) does not exist: step 3 links it to the partner application"
+        ),
+        fix,
+    ))
+}
+
 fn linked_account(f: &Facts) -> Vec<Finding> {
     let Some(app) = sfb_partner_application(f) else {
-        return vec![];
+        // Step 2 comes before step 3: its account, by the runbook's name.
+        if let Some(missing) = application_account_missing(f, APPLICATION_ACCOUNT) {
+            return vec![missing];
+        }
+        return roles_of(f, APPLICATION_ACCOUNT, APPLICATION_ACCOUNT);
     };
     let account = s(app, "LinkedAccount");
     if account.is_empty() {
@@ -562,10 +638,22 @@ fn linked_account(f: &Facts) -> Vec<Finding> {
         )];
     }
     let name = account.rsplit('/').next().unwrap_or(account);
+    if let Some(missing) = application_account_missing(f, name) {
+        return vec![missing];
+    }
+    roles_of(f, account, name)
+}
+
+/// The step-2 roles the account lacks (`account` as assignments name it).
+fn roles_of(f: &Facts, account: &str, name: &str) -> Vec<Finding> {
     let held: Vec<&str> = f
         .role_assignments
         .iter()
-        .filter(|a| s(a, "User").eq_ignore_ascii_case(account) && a["Enabled"] != false)
+        .filter(|a| {
+            let user = s(a, "User");
+            (user.eq_ignore_ascii_case(account) || user.rsplit('/').next() == Some(name))
+                && a["Enabled"] != false
+        })
         .map(|a| s(a, "Role"))
         .collect();
     LINKED_ACCOUNT_ROLES

@@ -46,6 +46,7 @@ pub fn gather(
         certificates: all("Get-ExchangeCertificate")?,
         partner_applications: all("Get-PartnerApplication")?,
         role_assignments: all("Get-ManagementRoleAssignment")?,
+        mail_users: all("Get-MailUser")?,
         exchange_sp: get_sp(&cloud, EXCHANGE_APP_ID, None)?,
         skype_sp: get_sp(&cloud, SKYPE_APP_ID, None)?,
         hybrid_app: hybrid_app(&cloud, &auth_servers)?,

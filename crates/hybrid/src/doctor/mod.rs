@@ -36,8 +36,27 @@ pub fn run(args: DoctorArgs, data: &DataDir, out: &Output) -> Result<(), CliErro
             .map_err(|e| CliError::Usage(format!("--at {s}: not an RFC 3339 time ({e})")))?,
         None => OffsetDateTime::now_utc(),
     };
-    let facts = gather::gather(data, args.tenant.as_deref(), at, args.within_days)?;
-    let report = checks::diagnose(&facts);
+    let facts = gather::gather(data, args.tenant.as_deref(), at, args.within_days).map_err(
+        |e| match e {
+            // The doctor reads every role from the data folder; it takes no --server.
+            CliError::Refused { code, .. } if code == "ServerNotFound" => CliError::Refused {
+                code,
+                message: format!(
+                    "no servers are recorded under {} (start the roles with `hybrid --data {} up`, or name the folder they use with --data DIR)",
+                    data.root.display(),
+                    data.root.display()
+                ),
+            },
+            other => other,
+        },
+    )?;
+    let mut report = checks::diagnose(&facts);
+    // The fixes are printed to be run as they stand: with the data folder in use.
+    for f in report.iter_mut().flat_map(|c| c.findings.iter_mut()) {
+        for line in f.fix.iter_mut() {
+            *line = with_data(line, data);
+        }
+    }
     print(&report, out);
     let errors = report
         .iter()
@@ -51,6 +70,22 @@ pub fn run(args: DoctorArgs, data: &DataDir, out: &Output) -> Result<(), CliErro
             code: "TrustFindings".into(),
             message: format!("{errors} finding(s) break the trust; each is listed with its fix"),
         })
+    }
+}
+
+/// `hybrid …` as `hybrid --data DIR …` when DIR is not the default folder.
+fn with_data(line: &str, data: &DataDir) -> String {
+    let root = data.root.display().to_string();
+    match line.strip_prefix("hybrid ") {
+        Some(rest) if data.root != std::path::Path::new("hybrid-data") => {
+            let quoted = if root.contains([' ', '\'', '"']) {
+                format!("\"{}\"", root.replace('"', "\\\""))
+            } else {
+                root
+            };
+            format!("hybrid --data {quoted} {rest}")
+        }
+        _ => line.to_string(),
     }
 }
 

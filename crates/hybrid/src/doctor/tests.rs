@@ -33,6 +33,7 @@ fn healthy() -> Facts {
             "Name": "SfBOnline", "ApplicationIdentifier": SKYPE_APP_ID, "Enabled": true, "UseAuthServer": true,
             "LinkedAccount": "contoso.com/Users/SfBOnline-ApplicationAccount"
         })],
+        mail_users: vec![json!({ "Name": "SfBOnline-ApplicationAccount", "Identity": "contoso.com/Users/SfBOnline-ApplicationAccount" })],
         role_assignments: ["UserApplication", "ArchiveApplication"]
             .iter()
             .map(|r| json!({ "Role": r, "User": "contoso.com/Users/SfBOnline-ApplicationAccount", "Enabled": true }))
@@ -134,7 +135,26 @@ fn the_linked_account_needs_both_roles_and_the_app_must_exist() {
     f.role_assignments.remove(0);
     assert_eq!(codes(&f), vec!["LinkedAccountMissingRole"]);
     f.partner_applications.clear();
-    assert_eq!(codes(&f), vec!["PartnerApplicationMissing"]);
+    // Step 2 is checked before step 3, by the runbook's account name.
+    assert_eq!(
+        codes(&f),
+        vec!["LinkedAccountMissingRole", "PartnerApplicationMissing"]
+    );
+    f.mail_users.clear();
+    let report = diagnose(&f);
+    let missing = report
+        .iter()
+        .flat_map(|c| &c.findings)
+        .find(|x| x.code == "ApplicationAccountMissing")
+        .unwrap();
+    assert!(
+        missing.fix[0]
+            .starts_with("hybrid onprem new-mail-user --name SfBOnline-ApplicationAccount")
+    );
+    assert_eq!(
+        codes(&f),
+        vec!["ApplicationAccountMissing", "PartnerApplicationMissing"]
+    );
 }
 
 /// The seed runbook's shared mode: the certificate on 00000002-…, no application named.
@@ -195,4 +215,28 @@ fn the_dedicated_application_needs_to_exist_consent_and_the_certificate() {
         found[0].fix,
         vec!["hybrid cloud configure-hybrid-application --mode reset-first-party-keys"]
     );
+}
+
+#[test]
+fn a_disabled_exchange_online_partner_application_is_step_1s_warning() {
+    let mut f = healthy();
+    f.partner_applications.push(json!({
+        "Name": "Exchange Online", "ApplicationIdentifier": EXCHANGE_APP_ID, "Realm": "", "Enabled": false
+    }));
+    let report = diagnose(&f);
+    let found: Vec<&Finding> = report.iter().flat_map(|c| &c.findings).collect();
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        (found[0].code, found[0].severity),
+        (
+            "ExchangeOnlinePartnerApplicationDisabled",
+            Severity::Warning
+        )
+    );
+    assert_eq!(
+        found[0].fix,
+        vec!["hybrid onprem set-partner-application --identity \"Exchange Online\" --enabled true"]
+    );
+    f.partner_applications[1]["Enabled"] = json!(true);
+    assert!(codes(&f).is_empty());
 }
