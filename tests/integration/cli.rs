@@ -233,7 +233,9 @@ fn onprem_run_takes_the_runbook_as_pasted_and_stops_at_a_bad_line() {
     let o = hybrid(&["--data", &data, "onprem", "run", "-"], Some(bad));
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("line 3") && stderr(&o).contains("CommandNotFoundException"),
+        stderr(&o).contains("line 3")
+            && stderr(&o).contains("CommandNotFoundException")
+            && stderr(&o).contains("nothing was run"),
         "{}",
         stderr(&o)
     );
@@ -254,7 +256,28 @@ fn onprem_run_takes_the_runbook_as_pasted_and_stops_at_a_bad_line() {
     let o = hybrid(&["--data", &data, "onprem", "run", "-"], Some(failing));
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("line 2") && stderr(&o).contains("ManagementObjectNotFoundException"),
+        stderr(&o).contains("line 2")
+            && stderr(&o).contains("ManagementObjectNotFoundException")
+            && stderr(&o).contains("the lines before it ran, nothing after it"),
+        "{}",
+        stderr(&o)
+    );
+    // A forgotten value is named as such, before anything is sent.
+    let o = hybrid(
+        &[
+            "--data",
+            &data,
+            "onprem",
+            "new-management-role-assignment",
+            "--role",
+            "--user",
+            "x",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("Missing an argument for parameter 'Role'. Specify a parameter of type 'System.String' and try again."),
         "{}",
         stderr(&o)
     );

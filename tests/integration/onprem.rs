@@ -628,6 +628,13 @@ async fn auth_servers_from_the_running_cloud_and_partner_applications_by_metadat
     );
     assert_eq!(acs["CertificateStrings"].as_array().unwrap().len(), 2);
     assert_eq!(s(&acs, "Type"), "MicrosoftACS");
+    // Times are shown as times, not Unix seconds.
+    let fetched = acs["MetadataFetches"][0].as_str().unwrap();
+    assert!(
+        time::OffsetDateTime::parse(fetched, &time::format_description::well_known::Rfc3339)
+            .is_ok(),
+        "{fetched}"
+    );
     let trust = o.server.state.trust();
     assert!(
         trust

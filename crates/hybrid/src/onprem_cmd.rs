@@ -541,7 +541,27 @@ fn cmdlet_from_words(words: &[String]) -> Result<CmdletCall, CliError> {
                 i += 1;
                 Value::String(words[i].clone())
             }
-            None => Value::Bool(true),
+            None => {
+                // A bare flag is a switch; a parameter that takes a value lacks it.
+                let kind = onprem::cmdlets::parameter_sets(cmdlet)
+                    .into_iter()
+                    .flatten()
+                    .find(|p| p.name.eq_ignore_ascii_case(&pascal(&flag)))
+                    .map(|p| p.kind);
+                if let Some(k) = kind.filter(|k| k != "bool" && k != "switch") {
+                    let type_name = match k.as_str() {
+                        "date" => "System.DateTime",
+                        "int" => "System.Int32",
+                        "list" => "System.String[]",
+                        _ => "System.String",
+                    };
+                    return Err(CliError::Usage(format!(
+                        "Missing an argument for parameter '{}'. Specify a parameter of type '{type_name}' and try again.",
+                        pascal(&flag)
+                    )));
+                }
+                Value::Bool(true)
+            }
         };
         i += 1;
         if flag == "json" {
@@ -589,24 +609,35 @@ fn run_script(client: &AdminClient, file: &str, out: &Output) -> Result<(), CliE
             return Err(CliError::Refused {
                 code: "CommandNotFoundException".into(),
                 message: format!(
-                    "line {}: '{}' is not a cmdlet this server runs; nothing from this line on was run",
+                    "line {}: '{}' is not a cmdlet this server runs; nothing was run",
                     st.line, st.cmdlet
                 ),
             });
         }
     }
     let mut vars: HashMap<String, Value> = HashMap::new();
-    for st in &statements {
+    for (n, st) in statements.iter().enumerate() {
+        let what_ran = if n == 0 {
+            "nothing was run"
+        } else {
+            "the lines before it ran, nothing from this line on"
+        };
         let params = ems::bind(st, &vars).map_err(|m| CliError::Refused {
             code: "ParameterBindingException".into(),
-            message: format!("line {}: {m}; nothing from this line on was run", st.line),
+            message: format!("line {}: {m}; {what_ran}", st.line),
         })?;
         let objects = invoke(client, &st.cmdlet, params).map_err(|e| match e {
             CliError::Refused { code, message } => CliError::Refused {
                 code,
                 message: format!(
-                    "line {} ({}): {message}; nothing after this line was run",
-                    st.line, st.cmdlet
+                    "line {} ({}): {message}; {}",
+                    st.line,
+                    st.cmdlet,
+                    if n == 0 {
+                        "nothing else was run"
+                    } else {
+                        "the lines before it ran, nothing after it"
+                    }
                 ),
             },
             other => other,

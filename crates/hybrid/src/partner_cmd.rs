@@ -116,10 +116,11 @@ pub enum PartnerCommand {
         #[command(subcommand)]
         action: Option<QueueAction>,
     },
-    /// The state of a piece of queued work.
+    /// The state of queued work: one id, several, or the comma-separated list
+    /// hold-conversation prints.
     GetWork {
-        #[arg(long)]
-        id: String,
+        #[arg(long, value_delimiter = ',', required = true)]
+        id: Vec<String>,
     },
     /// Set (or replace) a user's voicemail greeting from a WAV file.
     SetGreeting {
@@ -410,18 +411,20 @@ pub fn run(args: PartnerArgs, data: &DataDir, out: &Output) -> Result<(), CliErr
             );
         }
         PartnerCommand::GetWork { id } => {
-            let v = c.json(c.http.get(url(&format!("/api/work/{id}"))))?;
-            show(
-                &v,
-                vec![
-                    ("Id", s(&v, "id")),
-                    ("Kind", s(&v, "kind")),
-                    ("User", s(&v, "user")),
-                    ("Status", s(&v, "status")),
-                    ("Attempts", v["attempts"].to_string()),
-                    ("LastError", s(&v, "lastError")),
-                ],
-            );
+            for id in id.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
+                let v = c.json(c.http.get(url(&format!("/api/work/{id}"))))?;
+                show(
+                    &v,
+                    vec![
+                        ("Id", s(&v, "id")),
+                        ("Kind", s(&v, "kind")),
+                        ("User", s(&v, "user")),
+                        ("Status", s(&v, "status")),
+                        ("Attempts", v["attempts"].to_string()),
+                        ("LastError", s(&v, "lastError")),
+                    ],
+                );
+            }
         }
         PartnerCommand::SetGreeting { user, file, kind } => {
             let bytes = std::fs::read(&file).map_err(|e| CliError::io(&file, e))?;

@@ -45,6 +45,21 @@ pub fn present(obj: &DirectoryObject) -> Value {
     let mut v = obj.data.clone();
     if let Some(m) = v.as_object_mut() {
         m.retain(|k, _| !k.starts_with('_'));
+        // Kept as Unix seconds (for the refresh's rate limit), shown as times.
+        if let Some(fetches) = m.get_mut("MetadataFetches").and_then(Value::as_array_mut) {
+            for f in fetches.iter_mut() {
+                if let Some(t) = f
+                    .as_i64()
+                    .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+                    .and_then(|t| {
+                        t.format(&time::format_description::well_known::Rfc3339)
+                            .ok()
+                    })
+                {
+                    *f = Value::String(t);
+                }
+            }
+        }
     }
     v
 }
