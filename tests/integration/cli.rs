@@ -738,3 +738,22 @@ fn json_log_lines_when_asked_for() {
     }
     assert!(text.contains("store opened"), "{text}");
 }
+
+#[test]
+fn shell_completions_name_the_verbs() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = hybrid(&["completions", shell], None);
+        assert!(o.status.success(), "{shell}: {}", stderr(&o));
+        let text = String::from_utf8_lossy(&o.stdout);
+        for verb in [
+            "onprem",
+            "auth-cert",
+            "configure-hybrid-application",
+            "doctor",
+        ] {
+            assert!(text.contains(verb), "{shell} completion lacks {verb}");
+        }
+    }
+    let o = hybrid(&["completions", "tcsh"], None);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -94,6 +94,9 @@ enum Command {
     /// next and previous, where each is uploaded) and `renew` (stage, upload, publish, clear the
     /// previous one: each step when it is due; `--dry-run` prints the plan).
     AuthCert(auth_cert::AuthCertArgs),
+    /// Print a shell completion script: `hybrid completions bash > /etc/bash_completion.d/hybrid`
+    /// (or zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
 }
 
 fn main() -> ExitCode {
@@ -115,6 +118,11 @@ fn main() -> ExitCode {
         Command::Token(c) => token_cmd::run(c, &data, &out),
         Command::Cert(c) => cert_cmd::run(c, &out),
         Command::AuthCert(a) => auth_cert::run(a, &data, &out),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "hybrid", &mut std::io::stdout());
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
