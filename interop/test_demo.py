@@ -84,6 +84,9 @@ def test_exchangelib_reads_the_demos_archive_and_conversation_history():
         # What an operator scrapes after that traffic, read with Prometheus' own parser.
         cloud_metrics = scrape(cloud, data / "cloud" / "operator.credential")
         assert cloud_metrics[("hybrid_sts_tokens_issued_total", (("endpoint", "acs"), ("role", "cloud")))] > 0
+        skype_keys = [v for (name, labels), v in cloud_metrics.items()
+                      if name == "hybrid_key_credential_days_to_expiry" and ("app_id", SKYPE) in labels]
+        assert skype_keys and min(skype_keys) > 0, cloud_metrics
         onprem_metrics = scrape(onprem, data / "onprem" / "operator.credential")
         accepted = [v for (name, labels), v in onprem_metrics.items()
                     if name == "hybrid_s2s_handshakes_total" and ("outcome", "accepted") in labels

@@ -28,6 +28,13 @@ struct RefusalLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KeyCredentialLabels {
+    tenant: String,
+    app_id: String,
+    thumbprint: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct KeyLabels {
     status: String,
     thumbprint: String,
@@ -38,6 +45,7 @@ pub struct CloudMetrics {
     issued: Family<EndpointLabel, Counter>,
     refused: Family<RefusalLabels, Counter>,
     signing_key_days: Family<KeyLabels, Gauge<f64, AtomicU64>>,
+    key_credential_days: Family<KeyCredentialLabels, Gauge<f64, AtomicU64>>,
 }
 
 fn endpoint_name(e: Endpoint) -> &'static str {
@@ -69,8 +77,15 @@ impl Default for CloudMetrics {
             "Days until each of the token service's signing certificates ends",
             signing_key_days.clone(),
         );
+        let key_credential_days = Family::<KeyCredentialLabels, Gauge<f64, AtomicU64>>::default();
+        t.registry().register(
+            "hybrid_key_credential_days_to_expiry",
+            "Days until each Verify key credential of a service principal or application ends",
+            key_credential_days.clone(),
+        );
         CloudMetrics {
             telemetry: Arc::new(t),
+            key_credential_days,
             issued,
             refused,
             signing_key_days,
@@ -113,6 +128,21 @@ pub async fn metrics(
                 thumbprint: k.certificate.thumbprint().to_string(),
             })
             .set((k.certificate.not_after() - now).as_seconds_f64() / 86_400.0);
+    }
+    m.key_credential_days.clear();
+    let snapshot = state.snapshot();
+    for (tenant_id, tenant) in &snapshot.tenants {
+        for p in tenant.principals.values() {
+            for k in &p.verify_keys {
+                m.key_credential_days
+                    .get_or_create(&KeyCredentialLabels {
+                        tenant: tenant_id.clone(),
+                        app_id: p.sp.app_id.clone(),
+                        thumbprint: k.thumbprint.clone(),
+                    })
+                    .set((k.end - now.unix_timestamp()) as f64 / 86_400.0);
+            }
+        }
     }
     Ok(m.telemetry.response())
 }
