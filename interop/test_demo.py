@@ -87,6 +87,7 @@ def test_exchangelib_reads_the_demos_archive_and_conversation_history():
         skype_keys = [v for (name, labels), v in cloud_metrics.items()
                       if name == "hybrid_key_credential_days_to_expiry" and ("app_id", SKYPE) in labels]
         assert skype_keys and min(skype_keys) > 0, cloud_metrics
+        assert ("hybrid_change_feed_lag_seconds", (("role", "cloud"),)) in cloud_metrics
         onprem_metrics = scrape(onprem, data / "onprem" / "operator.credential")
         accepted = [v for (name, labels), v in onprem_metrics.items()
                     if name == "hybrid_s2s_handshakes_total" and ("outcome", "accepted") in labels

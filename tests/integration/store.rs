@@ -249,6 +249,12 @@ async fn another_store_on_the_same_database_hears_of_changes_within_a_second() {
             writer.url(),
             started.elapsed()
         );
+        // The other store knows how late it heard of it; the writer heard nothing remote.
+        let lag = reader
+            .change_feed_lag_ms()
+            .expect("a remote change has a lag");
+        assert!((0..2_000).contains(&lag), "{url}: {lag} ms");
+        assert_eq!(writer.change_feed_lag_ms(), None);
         // The writer does not hear its own change a second time.
         assert!(
             next_change(&mut local, Duration::from_millis(600))

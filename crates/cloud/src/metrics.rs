@@ -129,6 +129,8 @@ pub async fn metrics(
             })
             .set((k.certificate.not_after() - now).as_seconds_f64() / 86_400.0);
     }
+    m.telemetry
+        .set_change_feed_lag_ms(state.store.change_feed_lag_ms());
     m.key_credential_days.clear();
     let snapshot = state.snapshot();
     for (tenant_id, tenant) in &snapshot.tenants {

@@ -93,6 +93,10 @@ pub async fn metrics(
     state.authenticate(&headers)?;
     let config = crate::oauth_config::auth_config(&state.store).await?;
     let now = time::OffsetDateTime::now_utc();
+    state
+        .metrics
+        .telemetry
+        .set_change_feed_lag_ms(state.store.change_feed_lag_ms());
     state.metrics.certificate_days.clear();
     for (which, member) in [
         ("current", "CurrentCertificateThumbprint"),

@@ -111,5 +111,7 @@ pub async fn metrics(
     }
     m.oldest_due_age
         .set(stats.oldest_due_age_ms as f64 / 1000.0);
+    m.telemetry
+        .set_change_feed_lag_ms(a.state.store.change_feed_lag_ms());
     Ok(m.telemetry.response())
 }

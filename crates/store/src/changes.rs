@@ -11,7 +11,7 @@ use sqlx::Row;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::broadcast;
 
@@ -35,6 +35,8 @@ pub(crate) struct ChangeFeed {
     own: Mutex<HashSet<i64>>,
     /// Counts every change told (local or not), before subscribers hear of it.
     generation: AtomicU64,
+    /// How long the last change from another process took to arrive, ms (-1: none yet).
+    last_lag_ms: AtomicI64,
 }
 
 impl ChangeFeed {
@@ -44,7 +46,18 @@ impl ChangeFeed {
             sender: broadcast::channel(1024).0,
             own: Mutex::new(HashSet::new()),
             generation: AtomicU64::new(0),
+            last_lag_ms: AtomicI64::new(-1),
         }
+    }
+
+    /// How long the last change made by another process took to reach this one.
+    pub fn last_remote_lag_ms(&self) -> Option<i64> {
+        Some(self.last_lag_ms.load(Ordering::Relaxed)).filter(|l| *l >= 0)
+    }
+
+    fn arrived(&self, at_ms: i64) {
+        self.last_lag_ms
+            .store((crate::now_ms() - at_ms).max(0), Ordering::Relaxed);
     }
 
     pub fn generation(&self) -> u64 {
@@ -95,8 +108,9 @@ macro_rules! record_change {
         .await
         .map_err(|e| store.db_error(e))?;
         if store.backend() == $crate::Backend::Postgres {
+            // origin:channel@at_ms (the time lets a listener tell how late it heard of it).
             sqlx::query("SELECT pg_notify('hybrid_changes', $1)")
-                .bind(format!("{}:{}", store.feed().origin(), channel))
+                .bind(format!("{}:{}@{}", store.feed().origin(), channel, now))
                 .execute(&mut *$tx)
                 .await
                 .map_err(|e| store.db_error(e))?;
@@ -161,7 +175,7 @@ async fn poll_sqlite(
     loop {
         tick.tick().await;
         let rows = match sqlx::query(
-            "SELECT seq, origin, channel FROM change_log WHERE seq > $1 ORDER BY seq",
+            "SELECT seq, origin, channel, at_ms FROM change_log WHERE seq > $1 ORDER BY seq",
         )
         .bind(last)
         .fetch_all(&pool)
@@ -179,6 +193,7 @@ async fn poll_sqlite(
             last = last.max(seq);
             let own = feed.own.lock().expect("change feed lock").remove(&seq);
             if !own && row.get::<String, _>(1) != feed.origin {
+                feed.arrived(row.get::<i64, _>(3));
                 feed.remote(&row.get::<String, _>(2));
             }
         }
@@ -202,8 +217,16 @@ async fn listen_postgres(
                     lost = false;
                     backoff = Duration::from_millis(250);
                 }
-                let (origin, channel) = n.payload().split_once(':').unwrap_or(("", n.payload()));
+                let (origin, rest) = n.payload().split_once(':').unwrap_or(("", n.payload()));
+                // An older process sends origin:channel without the time.
+                let (channel, at) = match rest.rsplit_once('@') {
+                    Some((c, t)) => (c, t.parse::<i64>().ok()),
+                    None => (rest, None),
+                };
                 if origin != feed.origin {
+                    if let Some(at) = at {
+                        feed.arrived(at);
+                    }
                     feed.remote(channel);
                 }
             }

@@ -234,6 +234,12 @@ impl Store {
         self.inner.feed.generation()
     }
 
+    /// How long the last configuration change made by another process took to reach this one
+    /// (None until one has).
+    pub fn change_feed_lag_ms(&self) -> Option<i64> {
+        self.inner.feed.last_remote_lag_ms()
+    }
+
     pub(crate) fn feed(&self) -> &ChangeFeed {
         &self.inner.feed
     }

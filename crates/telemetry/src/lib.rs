@@ -9,9 +9,11 @@ use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 pub use prometheus_client;
 
@@ -36,6 +38,7 @@ pub struct Telemetry {
     registry: Registry,
     requests: Family<RouteStatus, Counter>,
     latency: Family<Route, Histogram>,
+    change_feed_lag: Gauge<f64, AtomicU64>,
 }
 
 impl Telemetry {
@@ -62,16 +65,29 @@ impl Telemetry {
             "How long HTTP requests took, by method and route",
             latency.clone(),
         );
+        let change_feed_lag = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "hybrid_change_feed_lag_seconds",
+            "How long the last configuration change made by another process of the role took to arrive",
+            change_feed_lag.clone(),
+        );
         Telemetry {
             registry,
             requests,
             latency,
+            change_feed_lag,
         }
     }
 
     /// Where the role registers its own families (before the telemetry is shared).
     pub fn registry(&mut self) -> &mut Registry {
         &mut self.registry
+    }
+
+    /// Records the store's change-feed lag (ms; None until a change from another process came).
+    pub fn set_change_feed_lag_ms(&self, lag: Option<i64>) {
+        self.change_feed_lag
+            .set(lag.map_or(0.0, |ms| ms as f64 / 1000.0));
     }
 
     /// The registry's metrics as OpenMetrics text.
