@@ -642,3 +642,30 @@ async fn work_queue_claims_read_only_due_jobs_however_many_are_done() {
         eprintln!("{url}: a claim beside 100000 done jobs took {took:?}");
     }
 }
+
+/// SQLite's group commit: writers that commit while a flush is under way share the next one,
+/// and every write is there afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_sqlite_writes_share_flushes_and_all_land() {
+    let dir = TempDir::new("store-group-commit");
+    let store = open(&format!("sqlite://{}", dir.path("g.db"))).await;
+    let before = store.flushes();
+    let mut tasks = Vec::new();
+    for i in 0..48 {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move {
+            s.queue()
+                .enqueue(&jobs(&format!("g{i}-"), 1))
+                .await
+                .unwrap();
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let flushes = store.flushes() - before;
+    assert!(flushes >= 1, "a write is answered only after a flush");
+    assert!(flushes < 48, "each of 48 writes flushed alone");
+    assert_eq!(store.queue().stats().await.unwrap().pending, 48);
+    eprintln!("48 concurrent writes, {flushes} flushes");
+}

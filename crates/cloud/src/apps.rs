@@ -6,10 +6,10 @@
 //! one this service knows is Office 365 Exchange Online's `full_access_as_app`, which an
 //! Exchange hybrid application is granted.
 
+use crate::directory::{from_json, to_json};
 use crate::error::CloudError;
 use crate::model::{KeyCredential, ServicePrincipal, complete_key_credential, graph_time};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use store::{NewObject, Store};
 
 pub const KIND_APPLICATION: &str = "Application";
@@ -152,14 +152,6 @@ impl ApplicationInput {
     }
 }
 
-fn to_json<T: Serialize>(v: &T) -> Result<Value, CloudError> {
-    serde_json::to_value(v).map_err(|e| CloudError::Internal(e.to_string()))
-}
-
-fn from_json<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, CloudError> {
-    serde_json::from_value(v.clone()).map_err(|e| CloudError::Internal(format!("corrupt: {e}")))
-}
-
 fn now() -> String {
     graph_time(time::OffsetDateTime::now_utc())
 }
@@ -210,16 +202,24 @@ pub async fn list_applications(
         .list(KIND_APPLICATION, Some(tenant_id))
         .await?;
     objs.into_iter()
-        .map(|o| from_json(&o.data).map(|a| (o, a)))
+        .map(|o| from_json(&o).map(|a| (o, a)))
         .collect()
 }
 
-/// An application by object id or appId.
+/// An application by appId (one keyed read: applications are stored under it) or object id.
 pub async fn find_application(
     store: &Store,
     tenant_id: &str,
     id: &str,
 ) -> Result<(store::DirectoryObject, Application), CloudError> {
+    if let Some(obj) = store
+        .directory()
+        .find(KIND_APPLICATION, tenant_id, id)
+        .await?
+    {
+        let app = from_json(&obj)?;
+        return Ok((obj, app));
+    }
     list_applications(store, tenant_id)
         .await?
         .into_iter()
@@ -351,5 +351,5 @@ pub async fn assignments(
         .directory()
         .list(KIND_APP_ROLE_ASSIGNMENT, Some(tenant_id))
         .await?;
-    objs.iter().map(|o| from_json(&o.data)).collect()
+    objs.iter().map(from_json).collect()
 }

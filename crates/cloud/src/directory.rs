@@ -109,7 +109,7 @@ fn capitalize(s: &str) -> String {
         .unwrap_or_default()
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value, CloudError> {
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value, CloudError> {
     serde_json::to_value(v).map_err(|e| CloudError::Internal(e.to_string()))
 }
 
@@ -147,7 +147,9 @@ pub async fn list_service_principals(
     objs.iter().map(from_json).collect()
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(obj: &DirectoryObject) -> Result<T, CloudError> {
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    obj: &DirectoryObject,
+) -> Result<T, CloudError> {
     serde_json::from_value(obj.data.clone())
         .map_err(|e| CloudError::Internal(format!("corrupt {}: {e}", obj.kind)))
 }

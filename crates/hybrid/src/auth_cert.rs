@@ -8,6 +8,7 @@
 //! tenant. Run it again (or on a schedule) until nothing is due; `--dry-run` prints the plan.
 
 use crate::client::AdminClient;
+use crate::doctor::{date, iso, s};
 use crate::error::CliError;
 use crate::onprem_cmd::invoke;
 use crate::output::Output;
@@ -82,21 +83,6 @@ pub fn run(args: AuthCertArgs, data: &DataDir, out: &Output) -> Result<(), CliEr
             out,
         ),
     }
-}
-
-fn s<'v>(v: &'v Value, k: &str) -> &'v str {
-    v.get(k).and_then(Value::as_str).unwrap_or("")
-}
-
-fn date(v: &Value, k: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(s(v, k), &Rfc3339).ok()
-}
-
-fn iso(t: OffsetDateTime) -> String {
-    t.replace_nanosecond(0)
-        .unwrap_or(t)
-        .format(&Rfc3339)
-        .unwrap_or_default()
 }
 
 impl World {
@@ -232,10 +218,6 @@ fn status(w: &World, data: &DataDir, out: &Output) -> Result<(), CliError> {
 /// One step of the renewal.
 enum Step {
     Create,
-    Stage {
-        thumbprint: String,
-        effective: OffsetDateTime,
-    },
     Upload {
         thumbprint: String,
         label: String,
@@ -254,10 +236,6 @@ impl Step {
     fn describe(&self) -> String {
         match self {
             Step::Create => "create a new auth certificate (New-ExchangeCertificate) and stage it as the next one (Set-AuthConfig -NewCertificateThumbprint -NewCertificateEffectiveDate)".into(),
-            Step::Stage { thumbprint, effective } => format!(
-                "stage it: Set-AuthConfig -NewCertificateThumbprint {thumbprint} -NewCertificateEffectiveDate {}",
-                iso(*effective)
-            ),
             Step::Upload { thumbprint, label, .. } => {
                 format!("upload {thumbprint} to {label}")
             }
@@ -286,8 +264,13 @@ fn plan(
         let ends = w.certificate(&current).and_then(|c| date(c, "NotAfter"));
         let due = ends.is_none_or(|e| e - days_before <= w.at);
         if !previous.is_empty() {
-            // The last rotation is still overlapping: clear before starting another.
-            let published = date(state, "publishedAt").unwrap_or(OffsetDateTime::UNIX_EPOCH);
+            // The last rotation is still overlapping: clear before starting another. It is
+            // measured from when this command published the current certificate; for one
+            // published otherwise, from its NotBefore (it cannot have been current earlier).
+            let published = date(state, "publishedAt")
+                .filter(|_| s(state, "thumbprint").eq_ignore_ascii_case(&current))
+                .or_else(|| w.certificate(&current).and_then(|c| date(c, "NotBefore")))
+                .unwrap_or(w.at);
             if w.at >= published + overlap {
                 steps.push(Step::Clear {
                     thumbprint: previous,
@@ -378,6 +361,8 @@ pub fn schedule(data: DataDir, every: std::time::Duration, days_before: i64, ove
     std::thread::spawn(move || {
         // The server records its URL when it is listening.
         std::thread::sleep(std::time::Duration::from_secs(1));
+        // A failure that repeats (the cloud down for an hour, say) is recorded once.
+        let mut last_failure = String::new();
         loop {
             let now = OffsetDateTime::now_utc();
             let round = World::read(&data, now).and_then(|w| {
@@ -389,8 +374,13 @@ pub fn schedule(data: DataDir, every: std::time::Duration, days_before: i64, ove
                     false,
                 )
             });
-            if let Err(e) = round {
-                record(&data, now, &format!("renewal round failed: {e}"), "failed");
+            match round {
+                Err(e) if e.to_string() != last_failure => {
+                    last_failure = e.to_string();
+                    record(&data, now, &format!("renewal round failed: {e}"), "failed");
+                }
+                Err(_) => {}
+                Ok(_) => last_failure.clear(),
             }
             std::thread::sleep(every);
         }
@@ -486,25 +476,12 @@ fn apply(w: &World, step: &Step, state_path: &std::path::Path) -> Result<(), Cli
                 .unwrap_or_default();
             // Staged effective at once: publishing still waits for every upload.
             let effective = w.at.max(OffsetDateTime::now_utc());
-            apply(
-                w,
-                &Step::Stage {
-                    thumbprint,
-                    effective,
-                },
-                state_path,
-            )
-        }
-        Step::Stage {
-            thumbprint,
-            effective,
-        } => {
             invoke(
                 &w.onprem,
                 "Set-AuthConfig",
                 params(&[
                     ("NewCertificateThumbprint", json!(thumbprint)),
-                    ("NewCertificateEffectiveDate", json!(iso(*effective))),
+                    ("NewCertificateEffectiveDate", json!(iso(effective))),
                 ]),
             )?;
             Ok(())
@@ -540,13 +517,13 @@ fn apply(w: &World, step: &Step, state_path: &std::path::Path) -> Result<(), Cli
                 .patch(&patch_path(w, path)?, &json!({ "keyCredentials": keys }))?;
             Ok(())
         }
-        Step::Publish { force, .. } => {
+        Step::Publish { thumbprint, force } => {
             let mut p = params(&[("PublishCertificate", json!(true))]);
             if *force {
                 p.insert("Force".into(), json!(true));
             }
             invoke(&w.onprem, "Set-AuthConfig", p)?;
-            let state = json!({ "publishedAt": iso(w.at) });
+            let state = json!({ "publishedAt": iso(w.at), "thumbprint": thumbprint });
             std::fs::write(state_path, state.to_string()).map_err(|e| CliError::io(state_path, e))
         }
         Step::Clear { thumbprint } => {

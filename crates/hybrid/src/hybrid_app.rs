@@ -13,8 +13,7 @@ use s2s::ids::EXCHANGE_APP_ID;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
-/// Office 365 Exchange Online's application permission the hybrid application is granted.
-const FULL_ACCESS_AS_APP_ID: &str = "dc890d15-9560-4a4c-9b7f-a736ec74ec40";
+use cloud::apps::FULL_ACCESS_AS_APP_ID;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Mode {
@@ -62,8 +61,8 @@ pub fn run(
         }
         let keys = upload_certificates(client, &text(&app, "id"), &certs)?;
         rows.push(("KeyCredentials", keys.join(", ")));
-        let domains = crate::cloud_cmd::tenant_domains(client)?;
         if a.mode == Mode::Full {
+            let domains = crate::cloud_cmd::tenant_domains(client)?;
             rows.push(("AuthServer", name_on_auth_server(data, &app_id, &domains)?));
         }
     }

@@ -134,16 +134,20 @@ fn warning(code: &'static str, message: String, fix: Vec<String>) -> Finding {
     }
 }
 
-fn s<'v>(v: &'v Value, key: &str) -> &'v str {
+pub(crate) fn s<'v>(v: &'v Value, key: &str) -> &'v str {
     v.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
-fn date(v: &Value, key: &str) -> Option<OffsetDateTime> {
+pub(crate) fn date(v: &Value, key: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s(v, key), &Rfc3339).ok()
 }
 
-fn iso(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
+/// RFC 3339 to the second.
+pub(crate) fn iso(t: OffsetDateTime) -> String {
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }
 
 fn current_certificate(f: &Facts) -> Option<&Value> {

@@ -134,7 +134,7 @@ fn hybrid_app(cloud: &AdminClient, auth_servers: &[Value]) -> Result<Option<Valu
             )?;
             granted["value"].as_array().into_iter().flatten().any(|g| {
                 g["resourceId"] == exchange["id"]
-                    && g["appRoleId"] == "dc890d15-9560-4a4c-9b7f-a736ec74ec40"
+                    && g["appRoleId"] == cloud::apps::FULL_ACCESS_AS_APP_ID
             })
         }
         None => false,

@@ -6,6 +6,7 @@
 
 mod checks;
 mod gather;
+pub(crate) use checks::{date, iso, s};
 pub(crate) use gather::{onprem_client, tenant_client};
 
 use checks::Severity;
