@@ -445,10 +445,9 @@ fn suggest_parameter(e: CliError, cmdlet: &str) -> CliError {
     }
 }
 
-/// `hybrid onprem <cmdlet> --help`: the cmdlet's parameters, their types and which are
-/// mandatory, by parameter set, as Get-Help shows them.
-fn cmdlet_help(verb: &str) -> Result<(), CliError> {
-    let cmdlet = onprem::cmdlets::CMDLETS
+/// The cmdlet a kebab-case verb names, or a usage error with the nearest one.
+fn cmdlet_named(verb: &str) -> Result<&'static str, CliError> {
+    onprem::cmdlets::CMDLETS
         .iter()
         .map(|(n, _)| *n)
         .find(|n| kebab(n) == verb.to_ascii_lowercase())
@@ -457,7 +456,13 @@ fn cmdlet_help(verb: &str) -> Result<(), CliError> {
                 "'{verb}' is not a cmdlet here{}; see `hybrid onprem --help`",
                 did_you_mean(verb, onprem::cmdlets::CMDLETS.iter().map(|(n, _)| kebab(n)))
             ))
-        })?;
+        })
+}
+
+/// `hybrid onprem <cmdlet> --help`: the cmdlet's parameters, their types and which are
+/// mandatory, by parameter set, as Get-Help shows them.
+fn cmdlet_help(verb: &str) -> Result<(), CliError> {
+    let cmdlet = cmdlet_named(verb)?;
     println!("{cmdlet} (hybrid onprem {})", kebab(cmdlet));
     let sets = onprem::cmdlets::parameter_sets(cmdlet);
     for (i, set) in sets.iter().enumerate() {
@@ -511,16 +516,7 @@ fn cmdlet_from_words(words: &[String]) -> Result<CmdletCall, CliError> {
     let verb = words
         .first()
         .ok_or_else(|| CliError::Usage("no cmdlet given".into()))?;
-    let cmdlet = onprem::cmdlets::CMDLETS
-        .iter()
-        .map(|(n, _)| *n)
-        .find(|n| kebab(n) == verb.to_ascii_lowercase())
-        .ok_or_else(|| {
-            CliError::Usage(format!(
-                "'{verb}' is not a cmdlet here{}; see `hybrid onprem --help`",
-                did_you_mean(verb, onprem::cmdlets::CMDLETS.iter().map(|(n, _)| kebab(n)))
-            ))
-        })?;
+    let cmdlet = cmdlet_named(verb)?;
     let mut params = Map::new();
     let mut file_out = None;
     let mut i = 1;
