@@ -398,3 +398,30 @@ impl PartnerUnderTest {
         }
     }
 }
+
+/// A client assertion as MSAL writes one (RFC 7523: `iss` = `sub` = the client, `aud` = the
+/// token endpoint), in RS256 or PS256, with the given header members naming the key.
+pub fn entra_client_assertion(
+    client: &str,
+    alg: &str,
+    header: serde_json::Value,
+    kp: &crypto::KeyPair,
+    endpoint: &str,
+) -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut h = serde_json::json!({"typ": "JWT", "alg": alg});
+    for (k, v) in header.as_object().into_iter().flatten() {
+        h[k] = v.clone();
+    }
+    let claims = serde_json::json!({
+        "aud": endpoint, "iss": client, "sub": client,
+        "jti": uuid::Uuid::new_v4().to_string(), "nbf": now, "iat": now, "exp": now + 600,
+    });
+    let part = |v: &serde_json::Value| crypto::base64url(v.to_string().as_bytes());
+    let input = format!("{}.{}", part(&h), part(&claims));
+    let sig = match alg {
+        "PS256" => kp.key.sign_ps256(input.as_bytes()),
+        _ => kp.key.sign_rs256(input.as_bytes()),
+    };
+    format!("{input}.{}", crypto::base64url(&sig))
+}

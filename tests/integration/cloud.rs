@@ -1131,31 +1131,7 @@ async fn an_assertion_is_used_once_across_processes_and_restarts() {
 /// client id, a `jti`, signed `alg` (RS256 or PS256) with the key named by `header`.
 fn msal_assertion(w: &World, alg: &str, header: Value, kp: &KeyPair, endpoint: &str) -> String {
     let _ = &w.tenant;
-    msal_assertion_for(SKYPE_APP_ID, alg, header, kp, endpoint)
-}
-
-fn msal_assertion_for(
-    client: &str,
-    alg: &str,
-    header: Value,
-    kp: &KeyPair,
-    endpoint: &str,
-) -> String {
-    let mut h = json!({"typ": "JWT", "alg": alg});
-    for (k, v) in header.as_object().unwrap() {
-        h[k] = v.clone();
-    }
-    let claims = json!({
-        "aud": endpoint, "iss": client, "sub": client,
-        "jti": uuid::Uuid::new_v4().to_string(), "nbf": now(), "iat": now(), "exp": now() + 600,
-    });
-    let part = |v: &Value| crypto::base64url(v.to_string().as_bytes());
-    let input = format!("{}.{}", part(&h), part(&claims));
-    let sig = match alg {
-        "PS256" => kp.key.sign_ps256(input.as_bytes()),
-        _ => kp.key.sign_rs256(input.as_bytes()),
-    };
-    format!("{input}.{}", crypto::base64url(&sig))
+    hybrid_tests::entra_client_assertion(SKYPE_APP_ID, alg, header, kp, endpoint)
 }
 
 async fn v2_token(w: &World, form: &[(&str, &str)]) -> (StatusCode, Value) {
@@ -1477,7 +1453,7 @@ async fn an_app_registration_with_admin_consent_gets_tokens_with_its_roles() {
     }
     .self_signed()
     .unwrap();
-    let a = msal_assertion_for(
+    let a = hybrid_tests::entra_client_assertion(
         &app_id,
         "RS256",
         json!({"x5t": stranger.certificate.x5t()}),
@@ -1502,7 +1478,7 @@ async fn an_app_registration_with_admin_consent_gets_tokens_with_its_roles() {
 
 /// The claims of a v2 token for Exchange that `app_id` gets with `kp`'s PS256 assertion.
 async fn app_token_claims(w: &World, app_id: &str, kp: &KeyPair, endpoint: &str) -> Value {
-    let a = msal_assertion_for(
+    let a = hybrid_tests::entra_client_assertion(
         app_id,
         "PS256",
         json!({"x5t#S256": crypto::base64url(&crypto::sha256(kp.certificate.der()))}),

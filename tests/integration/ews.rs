@@ -17,6 +17,8 @@ struct World {
     cloud: CloudUnderTest,
     onprem: OnPremUnderTest,
     tenant: String,
+    /// The tenant administrator's credential (Graph).
+    admin: String,
     partner: KeyPair,
     /// A self-issuing partner application's key, published by `_metadata`.
     selfissuer: KeyPair,
@@ -131,6 +133,7 @@ impl World {
             cloud,
             onprem,
             tenant,
+            admin,
             partner,
             selfissuer,
             _metadata: metadata,
@@ -1058,4 +1061,212 @@ async fn service_configuration_states_mail_tips_and_unified_messaging() {
     assert!(c.mail_tips.is_none());
     let refused = call(&w, &t, asked(&["ProtectionRules"])).await;
     assert_eq!(refused[0].code, "ErrorInvalidOperation");
+}
+
+/// Graph POST as the tenant administrator.
+async fn graph(w: &World, path: &str, body: Value) -> Value {
+    let r = reqwest::Client::new()
+        .post(format!("{}/v1.0/{path}", w.cloud.url))
+        .bearer_auth(&w.admin)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{path}: {}", r.status());
+    r.json().await.unwrap()
+}
+
+/// An application registered in the tenant with its own certificate and (when `consent`)
+/// admin consent to Office 365 Exchange Online's full_access_as_app.
+async fn entra_application(w: &World, consent: bool) -> (String, KeyPair) {
+    let kp = CertificateRequest {
+        common_name: "entra-client".into(),
+        ..Default::default()
+    }
+    .self_signed()
+    .unwrap();
+    let app = graph(w, "applications", json!({
+        "displayName": "EWS reader",
+        "keyCredentials": [{"type": "AsymmetricX509Cert", "usage": "Verify", "key": kp.certificate.to_base64()}],
+        "requiredResourceAccess": [{"resourceAppId": EXCHANGE_APP_ID, "resourceAccess": [{"id": cloud::apps::FULL_ACCESS_AS_APP_ID, "type": "Role"}]}],
+    }))
+    .await;
+    let app_id = app["appId"].as_str().unwrap().to_string();
+    let sp = graph(w, "servicePrincipals", json!({"appId": app_id})).await;
+    if consent {
+        let exchange: Value = reqwest::Client::new()
+            .get(format!(
+                "{}/v1.0/servicePrincipals(appId='{EXCHANGE_APP_ID}')",
+                w.cloud.url
+            ))
+            .bearer_auth(&w.admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let sp_id = sp["id"].as_str().unwrap();
+        graph(w, &format!("servicePrincipals/{sp_id}/appRoleAssignments"), json!({
+            "principalId": sp_id, "resourceId": exchange["id"], "appRoleId": cloud::apps::FULL_ACCESS_AS_APP_ID,
+        }))
+        .await;
+    }
+    (app_id, kp)
+}
+
+/// A token from the Entra endpoints: v2 with `scope` or v1 with `resource`.
+async fn entra_token(w: &World, app_id: &str, kp: &KeyPair, v2: bool, target: &str) -> String {
+    let path = if v2 {
+        "oauth2/v2.0/token"
+    } else {
+        "oauth2/token"
+    };
+    let endpoint = format!("{}/{}/{path}", w.cloud.url, w.tenant);
+    let x5t = kp.certificate.x5t().to_string();
+    let assertion =
+        hybrid_tests::entra_client_assertion(app_id, "RS256", json!({"x5t": x5t}), kp, &endpoint);
+    let mut form = vec![
+        ("grant_type", "client_credentials".to_string()),
+        ("client_id", app_id.to_string()),
+        (
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+        ),
+        ("client_assertion", assertion),
+    ];
+    form.push(if v2 {
+        ("scope", format!("{target}/.default"))
+    } else {
+        ("resource", target.to_string())
+    });
+    let v: Value = reqwest::Client::new()
+        .post(&endpoint)
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{v}"))
+        .to_string()
+}
+
+const AS_ALICE: &str = r#"<t:ExchangeImpersonation><t:ConnectingSID><t:SmtpAddress>alice@contoso.com</t:SmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entra_application_tokens_open_mailboxes_through_an_azuread_auth_server() {
+    let w = World::new().await;
+    let (app_id, kp) = entra_application(&w, true).await;
+    let v2 = entra_token(&w, &app_id, &kp, true, EXCHANGE_APP_ID).await;
+    // Before an AzureAD AuthServer trusts the tenant, an Entra token is not an S2S token.
+    let (s, h, _) = w.ews(Some(&v2), GET_INBOX, AS_ALICE).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(
+        diagnostics(&h)
+            .1
+            .contains("token profile is not applicable"),
+        "{h:?}"
+    );
+    // The Hybrid Configuration Wizard's EvoSts AuthServer, from the tenant's federation metadata.
+    let url = format!(
+        "{}/{}/federationmetadata/2007-06/federationmetadata.xml",
+        w.cloud.url, w.tenant
+    );
+    let server = w
+        .onprem
+        .ok(
+            "New-AuthServer",
+            json!({"Name": format!("EvoSts - {}", w.tenant), "Type": "AzureAD", "AuthMetadataUrl": url}),
+        )
+        .await;
+    assert_eq!(server["Type"], "AzureAD");
+    assert_eq!(server["Realm"], w.tenant.as_str());
+    assert_eq!(
+        server["IssuerIdentifier"],
+        format!("{}/{}/", w.cloud.url, w.tenant)
+    );
+    assert_eq!(
+        server["TokenIssuingEndpoint"],
+        format!("{}/{}/oauth2/v2.0/token", w.cloud.url, w.tenant)
+    );
+    // v2 (aud = Exchange's appId) and v1 (aud = the EWS host's URL) both open alice's inbox.
+    let v1 = entra_token(&w, &app_id, &kp, false, "https://mail.contoso.com/").await;
+    for token in [&v2, &v1] {
+        let (s, _, body) = w.ews(Some(token), GET_INBOX, AS_ALICE).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert!(body.contains(r#"ResponseClass="Success""#), "{body}");
+    }
+    // Without ExchangeImpersonation: Exchange Online's refusal for an application token.
+    let (s, _, body) = w.ews(Some(&v2), GET_INBOX, "").await;
+    assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        body.contains("ErrorInvalidExchangeImpersonationHeaderData"),
+        "{body}"
+    );
+    assert!(
+        body.contains(
+            "ExchangeImpersonation SOAP header must be present for this type of OAuth token."
+        ),
+        "{body}"
+    );
+    let nobody = r#"<t:ExchangeImpersonation><t:ConnectingSID><t:SmtpAddress>nobody@contoso.com</t:SmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>"#;
+    let (_, _, body) = w.ews(Some(&v2), GET_INBOX, nobody).await;
+    assert!(body.contains("ErrorNonExistentMailbox"), "{body}");
+    // An application without admin consent is authenticated but may not open mailboxes.
+    let (plain_id, plain_kp) = entra_application(&w, false).await;
+    let plain = entra_token(&w, &plain_id, &plain_kp, true, EXCHANGE_APP_ID).await;
+    let (_, _, body) = w.ews(Some(&plain), GET_INBOX, AS_ALICE).await;
+    assert!(
+        body.contains("ErrorAccessDenied") && body.contains("full_access_as_app"),
+        "{body}"
+    );
+    // A token for another resource is refused with InvalidAudience.
+    let skype = entra_token(&w, &app_id, &kp, true, SKYPE_APP_ID).await;
+    let (s, h, _) = w.ews(Some(&skype), GET_INBOX, AS_ALICE).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(
+        diagnostics(&h)
+            .1
+            .contains("audience claim value is invalid"),
+        "{h:?}"
+    );
+    // Every decision is a handshake event with the client application.
+    let started = std::time::Instant::now();
+    let accepted = loop {
+        let v: Value = reqwest::Client::new()
+            .get(format!("{}/admin/handshakes?after=0", w.onprem.url))
+            .bearer_auth(&w.onprem.admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let found = v["Events"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|e| e["outcome"] == "accepted" && e["tokenKind"] == "AadV2")
+            .cloned();
+        match found {
+            Some(e) => break e,
+            None if started.elapsed() > std::time::Duration::from_secs(3) => panic!("{v}"),
+            None => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+        }
+    };
+    assert_eq!(accepted["nameid"], format!("{app_id}@{}", w.tenant));
+    // Disabled, the AuthServer trusts nothing any more.
+    w.onprem
+        .ok(
+            "Set-AuthServer",
+            json!({"Identity": format!("EvoSts - {}", w.tenant), "Enabled": false}),
+        )
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let (s, _, _) = w.ews(Some(&v2), GET_INBOX, AS_ALICE).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
 }

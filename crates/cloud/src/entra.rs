@@ -9,7 +9,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -32,6 +32,10 @@ pub fn discovery_routes() -> Router<Arc<CloudState>> {
         .route("/{tenant}/discovery/v2.0/keys", get(keys_v2))
         .route("/{tenant}/discovery/keys", get(keys_v1))
         .route("/common/discovery/instance", get(instance_discovery))
+        .route(
+            "/{tenant}/federationmetadata/2007-06/federationmetadata.xml",
+            get(federation_metadata),
+        )
 }
 
 async fn token_v1(
@@ -157,6 +161,35 @@ async fn keys_v1(State(state): State<Arc<CloudState>>, Path(tenant): Path<String
         Ok(_) => ok(jwks(&state, None)),
         Err(e) => sts_error(e),
     }
+}
+
+/// The WS-Federation metadata document Exchange's `New-AuthServer -Type AzureAD` reads: the
+/// v1 issuer as `entityID` and the published signing certificates.
+async fn federation_metadata(
+    State(state): State<Arc<CloudState>>,
+    Path(tenant): Path<String>,
+) -> Response {
+    let tid = match tenant_id(&state, &tenant) {
+        Ok(t) => t,
+        Err(e) => return sts_error(e),
+    };
+    let base = &state.config.public_url;
+    let doc = s2s::federation::FederationMetadata {
+        entity_id: format!("{base}/{tid}/"),
+        signing_certificates: state
+            .snapshot()
+            .published_certificates()
+            .iter()
+            .map(|c| c.to_base64())
+            .collect(),
+        passive_endpoint: Some(format!("{base}/{tid}/wsfed")),
+    };
+    let mut resp = (StatusCode::OK, doc.to_xml()).into_response();
+    resp.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/samlmetadata+xml"),
+    );
+    resp
 }
 
 /// Instance discovery: this host is its own cloud with no aliases. The authorization endpoint

@@ -181,11 +181,8 @@ pub async fn set_auth_config(store: &Store, p: &Params) -> Result<Vec<Value>, On
     Ok(vec![present(&saved)])
 }
 
-/// Fetches and parses a metadata document (bounded in size and time).
-pub async fn fetch_metadata(
-    url: &str,
-    trust_any_certificate: bool,
-) -> Result<MetadataDocument, OnPremError> {
+/// Fetches a document (bounded in size and time).
+async fn fetch_bytes(url: &str, trust_any_certificate: bool) -> Result<Vec<u8>, OnPremError> {
     let fail = |m: String| {
         OnPremError::Metadata(format!(
             "The metadata document at '{url}' couldn't be read: {m}"
@@ -211,7 +208,20 @@ pub async fn fetch_metadata(
             return Err(fail("the document is larger than 1 MiB".into()));
         }
     }
-    MetadataDocument::parse(&body).map_err(|e| fail(e.to_string()))
+    Ok(body)
+}
+
+/// Fetches and parses an S2S (ACS or Exchange) metadata document.
+pub async fn fetch_metadata(
+    url: &str,
+    trust_any_certificate: bool,
+) -> Result<MetadataDocument, OnPremError> {
+    let body = fetch_bytes(url, trust_any_certificate).await?;
+    MetadataDocument::parse(&body).map_err(|e| {
+        OnPremError::Metadata(format!(
+            "The metadata document at '{url}' couldn't be read: {e}"
+        ))
+    })
 }
 
 /// What a document says about an issuer: (service name, realm, issuer, signing certs, token endpoint).
@@ -223,7 +233,10 @@ struct Fetched {
     token_endpoint: Option<String>,
 }
 
-async fn fetch(url: &str, trust_any: bool) -> Result<Fetched, OnPremError> {
+async fn fetch(url: &str, trust_any: bool, kind: &str) -> Result<Fetched, OnPremError> {
+    if kind == "AzureAD" {
+        return fetch_entra(url, trust_any).await;
+    }
     let doc = fetch_metadata(url, trust_any).await?;
     let bad = |e: s2s::S2sError| {
         OnPremError::Metadata(format!(
@@ -238,6 +251,80 @@ async fn fetch(url: &str, trust_any: bool) -> Result<Fetched, OnPremError> {
         issuer: id.issuer,
         certificates: certs.iter().map(|c| c.to_base64()).collect(),
         token_endpoint: doc.issuance_endpoint().map(str::to_string),
+    })
+}
+
+/// The tenant id (the first GUID path segment) of an Entra issuer or endpoint URL.
+fn tenant_of(url: &str) -> Option<String> {
+    url.split('/')
+        .find(|s| is_guid(s))
+        .map(|s| s.to_ascii_lowercase())
+}
+
+/// An Entra tenant for an AzureAD AuthServer, from its WS-Federation metadata
+/// (`…/federationmetadata/2007-06/federationmetadata.xml`, what the Hybrid Configuration
+/// Wizard names) or its OpenID configuration (`…/.well-known/openid-configuration`, whose
+/// `jwks_uri` is fetched for the keys). The issuer is the document's `entityID` or `issuer`.
+async fn fetch_entra(url: &str, trust_any: bool) -> Result<Fetched, OnPremError> {
+    let unusable = |m: String| {
+        OnPremError::Metadata(format!(
+            "The metadata document at '{url}' is not usable: {m}"
+        ))
+    };
+    let body = fetch_bytes(url, trust_any).await?;
+    let text = String::from_utf8_lossy(&body);
+    let (issuer, certificates, token_endpoint) =
+        if text.trim_start().starts_with('<') || text.trim_start().starts_with('\u{feff}') {
+            let m = s2s::federation::FederationMetadata::parse(&body)
+                .map_err(|e| unusable(e.to_string()))?;
+            let base = url
+                .to_ascii_lowercase()
+                .find("/federationmetadata/")
+                .map(|i| url[..i].to_string());
+            (
+                m.entity_id,
+                m.signing_certificates,
+                base.map(|b| format!("{b}/oauth2/v2.0/token")),
+            )
+        } else {
+            let oidc: Value = serde_json::from_slice(&body)
+                .map_err(|e| unusable(format!("not JSON nor federation metadata: {e}")))?;
+            let member = |k: &str| oidc[k].as_str().unwrap_or_default().to_string();
+            let jwks_uri = member("jwks_uri");
+            if jwks_uri.is_empty() || member("issuer").is_empty() {
+                return Err(unusable(
+                    "an OpenID configuration names 'issuer' and 'jwks_uri'".into(),
+                ));
+            }
+            let keys: Value = serde_json::from_slice(&fetch_bytes(&jwks_uri, trust_any).await?)
+                .map_err(|e| unusable(format!("the key set at '{jwks_uri}' is not JSON: {e}")))?;
+            let certs = keys["keys"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|k| k["x5c"][0].as_str().map(String::from))
+                .collect();
+            (
+                member("issuer"),
+                certs,
+                Some(member("token_endpoint")).filter(|e| !e.is_empty()),
+            )
+        };
+    let realm = tenant_of(&issuer)
+        .ok_or_else(|| unusable(format!("the issuer '{issuer}' names no tenant id (GUID)")))?;
+    for c in &certificates {
+        crypto::Certificate::from_base64(c)
+            .map_err(|e| unusable(format!("a signing certificate is not readable: {e}")))?;
+    }
+    if certificates.is_empty() {
+        return Err(unusable("the document names no signing certificate".into()));
+    }
+    Ok(Fetched {
+        service_name: issuer,
+        realm,
+        issuer: None,
+        certificates,
+        token_endpoint,
     })
 }
 
@@ -275,7 +362,12 @@ pub async fn new_auth_server(store: &Store, p: &Params) -> Result<Vec<Value>, On
             )));
         }
     };
-    let f = fetch(&url, p.bool("TrustAnySSLCertificate")?.unwrap_or(false)).await?;
+    let f = fetch(
+        &url,
+        p.bool("TrustAnySSLCertificate")?.unwrap_or(false),
+        kind,
+    )
+    .await?;
     let token_endpoint = f.token_endpoint.clone().ok_or_else(|| {
         OnPremError::Metadata(format!(
             "The metadata document at '{url}' has no OAuth2 issuance endpoint."
@@ -357,12 +449,18 @@ pub async fn refresh_metadata(
             obj.name
         )));
     }
+    let kind = if obj.kind == AUTH_SERVER {
+        text(&obj.data, "Type")
+    } else {
+        "MicrosoftACS"
+    };
     let f = fetch(
         &url,
         obj.data
             .get("TrustAnySSLCertificate")
             .and_then(Value::as_bool)
             .unwrap_or(false),
+        kind,
     )
     .await?;
     let mut v = obj.data.clone();
@@ -558,7 +656,7 @@ pub async fn new_partner_application(store: &Store, p: &Params) -> Result<Vec<Va
         }
         (None, Some(url)) => {
             let trust_any = p.bool("TrustAnySSLCertificate")?.unwrap_or(false);
-            let f = fetch(&url, trust_any).await?;
+            let f = fetch(&url, trust_any, "MicrosoftACS").await?;
             let realm = p.string("Realm")?.unwrap_or(f.realm.clone());
             if s2s::ids::is_realm_empty(Some(&realm)) {
                 return Err(OnPremError::InvalidArgument("A partner application that does not use the auth server needs a realm, and its metadata document gives none.".into()));

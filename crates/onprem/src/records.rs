@@ -59,6 +59,9 @@ pub struct AcceptedDomainRecord {
 pub struct AuthServerRecord {
     #[serde(deserialize_with = "flag")]
     pub enabled: bool,
+    /// MicrosoftACS, AzureAD or ADFS.
+    #[serde(rename = "Type", deserialize_with = "text")]
+    pub kind: String,
     #[serde(deserialize_with = "text")]
     pub realm: String,
     #[serde(deserialize_with = "text")]

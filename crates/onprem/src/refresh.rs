@@ -88,7 +88,8 @@ pub async fn after_signature_failure(state: &OnPremState, issuer_id: &str) -> bo
         } else {
             text(d, "ApplicationIdentifier")
         };
-        if !id.eq_ignore_ascii_case(issuer_id) {
+        // An AzureAD AuthServer is named by its own name: its tokens' issuers vary by version.
+        if !id.eq_ignore_ascii_case(issuer_id) && !obj.name.eq_ignore_ascii_case(issuer_id) {
             continue;
         }
         let fetches: Vec<i64> = d

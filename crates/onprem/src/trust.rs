@@ -58,6 +58,8 @@ pub struct TrustState {
     pub linked_roles: std::collections::HashMap<String, Option<Vec<String>>>,
     /// RoleType -> the EWS methods it grants.
     pub role_methods: std::collections::HashMap<String, Vec<String>>,
+    /// The Entra tenants of enabled AzureAD AuthServers, whose application tokens EWS takes.
+    pub entra_issuers: Vec<s2s::entra::EntraIssuer>,
     /// User guid -> the RoleTypes assigned to the user.
     pub user_roles: std::collections::HashMap<String, Vec<String>>,
 }
@@ -154,6 +156,15 @@ pub async fn load(store: &Store) -> Result<TrustState, crate::OnPremError> {
                 "auth server '{}' has no usable signing certificate and is not trusted",
                 obj.name
             );
+            continue;
+        }
+        if a.kind == "AzureAD" {
+            state.entra_issuers.push(s2s::entra::EntraIssuer {
+                name: obj.name.clone(),
+                tenant_id: a.realm.clone(),
+                issuers: s2s::entra::EntraIssuer::issuer_forms(&a.issuer_identifier, &a.realm),
+                keys,
+            });
             continue;
         }
         let realm = if a.realm.is_empty() {

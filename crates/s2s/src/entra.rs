@@ -3,9 +3,11 @@
 //! claim names. An application token has no user: `idtyp` is "app", `oid` and `sub` are the
 //! client's service principal, `roles` its granted application permissions.
 
-use crate::jwt::{self, Header};
+use crate::error::{ErrorCode, OAuthError};
+use crate::jwt::{self, Header, Jwt, NumericDate};
+use crate::validate::IssuerKey;
 use crypto::{Certificate, RsaPrivateKey};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Which endpoint's token shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,5 +98,358 @@ impl EntraAppToken<'_> {
             ver: self.version.as_str(),
         };
         jwt::sign_json(&Header::rs256(cert.x5t(), true), &claims, key)
+    }
+}
+
+/// An Entra tenant an AuthServer of type AzureAD trusts: its issuer names and signing keys.
+#[derive(Debug, Clone)]
+pub struct EntraIssuer {
+    /// The AuthServer's name.
+    pub name: String,
+    pub tenant_id: String,
+    /// The `iss` values accepted (see `issuer_forms`).
+    pub issuers: Vec<String>,
+    pub keys: Vec<IssuerKey>,
+}
+
+impl EntraIssuer {
+    /// The issuer values of a tenant, from the one its metadata names. Entra's v1 tokens say
+    /// `<authority>/<tenant id>/` (`https://sts.windows.net/<tid>/` at Microsoft) and its v2
+    /// tokens `<authority>/<tenant id>/v2.0` (`https://login.microsoftonline.com/<tid>/v2.0`);
+    /// a relying party configured from either document accepts both.
+    pub fn issuer_forms(issuer: &str, tenant_id: &str) -> Vec<String> {
+        let issuer = issuer.trim();
+        let tid = tenant_id.to_ascii_lowercase();
+        let lower = issuer.to_ascii_lowercase();
+        let mut out = vec![issuer.to_string()];
+        let base = lower
+            .strip_suffix(&format!("/{tid}/v2.0"))
+            .or_else(|| lower.strip_suffix(&format!("/{tid}/")))
+            .or_else(|| lower.strip_suffix(&format!("/{tid}")));
+        if let Some(base) = base {
+            let base = &issuer[..base.len()];
+            out.push(format!("{base}/{tid}/"));
+            out.push(format!("{base}/{tid}/v2.0"));
+            if base.eq_ignore_ascii_case("https://sts.windows.net") {
+                out.push(format!("https://login.microsoftonline.com/{tid}/v2.0"));
+            }
+        }
+        out.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        out
+    }
+}
+
+/// What an Entra token's `aud` may name here: the resource's application id, or an
+/// `https://` URL of one of its hosts (the service principal names Exchange hybrid adds).
+#[derive(Debug, Clone, Copy)]
+pub struct EntraAudience<'a> {
+    pub app_id: &'a str,
+    pub hosts: &'a [&'a str],
+}
+
+impl EntraAudience<'_> {
+    fn accepts(&self, aud: &str) -> bool {
+        if aud.eq_ignore_ascii_case(self.app_id) {
+            return true;
+        }
+        let Some(rest) = aud
+            .strip_prefix("https://")
+            .or_else(|| aud.strip_prefix("HTTPS://"))
+        else {
+            return false;
+        };
+        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+        path.is_empty() && self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
+    }
+}
+
+/// An Entra application token that passed validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidatedEntraToken {
+    pub version: EntraVersion,
+    pub issuer: String,
+    /// The AuthServer that trusts the issuer.
+    pub auth_server: String,
+    pub tenant_id: String,
+    /// `azp` (v2) or `appid` (v1): the client application.
+    pub client_app_id: String,
+    /// The client's service principal object id.
+    pub object_id: String,
+    /// The application permissions granted to the client on this resource.
+    pub roles: Vec<String>,
+    pub audience: String,
+    pub signing_thumbprint: String,
+    pub expires: i64,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ReadClaims {
+    aud: Option<String>,
+    iss: Option<String>,
+    tid: Option<String>,
+    appid: Option<String>,
+    azp: Option<String>,
+    oid: Option<String>,
+    roles: Vec<String>,
+    scp: Option<String>,
+    ver: Option<String>,
+    nbf: Option<NumericDate>,
+    exp: Option<NumericDate>,
+}
+
+fn fail(code: ErrorCode, args: &[&str]) -> OAuthError {
+    OAuthError::new(code, args)
+}
+
+/// Validates an Entra (v1 or v2) application token: version, signature (RS256, the key named
+/// by `kid` or `x5t` among the issuer's), issuer and tenant, lifetime, audience, and that it is
+/// an application token (a token with `scp` carries a user's delegation, which this server does
+/// not take from Entra). Error codes are Exchange's inbound catalogue.
+pub fn validate_app_token(
+    token: &str,
+    issuers: &[EntraIssuer],
+    audience: &EntraAudience<'_>,
+    now: i64,
+    clock_skew: i64,
+) -> Result<ValidatedEntraToken, OAuthError> {
+    let unreadable = |e: crate::S2sError| fail(ErrorCode::UnableToReadToken, &[&e.to_string()]);
+    let jwt = Jwt::decode(token).map_err(unreadable)?;
+    let (_, payload, _) = jwt::split(token).map_err(unreadable)?;
+    let c: ReadClaims = jwt::decode_json(payload, "payload").map_err(unreadable)?;
+    let version = match c.ver.as_deref() {
+        Some("1.0") => EntraVersion::V1,
+        Some("2.0") => EntraVersion::V2,
+        _ => return Err(fail(ErrorCode::TokenProfileNotApplicable, &[])),
+    };
+    if !jwt.is_signed() || jwt.alg().eq_ignore_ascii_case("none") {
+        return Err(fail(ErrorCode::ActorTokenMustBeSigned, &[]));
+    }
+    let iss = c
+        .iss
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| fail(ErrorCode::MissingIssuer, &[]))?;
+    let trusted = issuers
+        .iter()
+        .find(|i| i.issuers.iter().any(|x| x.eq_ignore_ascii_case(iss)))
+        .ok_or_else(|| fail(ErrorCode::NoConfiguredIssuerMatched, &[iss]))?;
+    let tid = c.tid.as_deref().unwrap_or_default();
+    if !tid.eq_ignore_ascii_case(&trusted.tenant_id) {
+        return Err(fail(ErrorCode::OrganizationIdNotFoundFromRealm, &[tid]));
+    }
+    let thumbprint = verify(&jwt, trusted)?;
+    let exp = c
+        .exp
+        .ok_or_else(|| fail(ErrorCode::NoClaimFound, &["exp"]))?
+        .seconds;
+    let early = c
+        .nbf
+        .is_some_and(|n| now.saturating_add(clock_skew) < n.seconds);
+    if now > exp.saturating_add(clock_skew) || early {
+        return Err(fail(ErrorCode::TokenExpired, &[]));
+    }
+    let aud = c
+        .aud
+        .as_deref()
+        .ok_or_else(|| fail(ErrorCode::NoClaimFound, &["aud"]))?;
+    if !audience.accepts(aud) {
+        return Err(fail(ErrorCode::InvalidAudience, &[aud]));
+    }
+    if c.scp.is_some() {
+        return Err(fail(ErrorCode::TokenProfileNotApplicable, &[]));
+    }
+    let client = match version {
+        EntraVersion::V1 => c.appid,
+        EntraVersion::V2 => c.azp,
+    };
+    let client = client.ok_or_else(|| {
+        fail(
+            ErrorCode::NoClaimFound,
+            &[if version == EntraVersion::V1 {
+                "appid"
+            } else {
+                "azp"
+            }],
+        )
+    })?;
+    Ok(ValidatedEntraToken {
+        version,
+        issuer: iss.to_string(),
+        auth_server: trusted.name.clone(),
+        tenant_id: trusted.tenant_id.to_ascii_lowercase(),
+        client_app_id: client.to_ascii_lowercase(),
+        object_id: c.oid.unwrap_or_default(),
+        roles: c.roles,
+        audience: aud.to_string(),
+        signing_thumbprint: thumbprint,
+        expires: exp,
+    })
+}
+
+/// RS256 with the key `kid` (or else `x5t`) names; a name no key has is NoCertificateFound,
+/// so a key rollover not yet fetched is told apart from a forged signature.
+fn verify(jwt: &Jwt<'_>, issuer: &EntraIssuer) -> Result<String, OAuthError> {
+    if jwt.alg() != "RS256" {
+        return Err(fail(ErrorCode::InvalidSignature, &[]));
+    }
+    let named = jwt.header.kid.as_deref().or(jwt.header.x5t.as_deref());
+    let candidates: Vec<&IssuerKey> = match named {
+        Some(n) => issuer.keys.iter().filter(|k| k.x5t == n).collect(),
+        None => issuer.keys.iter().collect(),
+    };
+    if candidates.is_empty() {
+        return Err(fail(
+            ErrorCode::NoCertificateFound,
+            &[named.unwrap_or("(none)"), &issuer.name],
+        )
+        .with_refresh());
+    }
+    candidates
+        .iter()
+        .find(|k| {
+            k.key
+                .verify_rs256(jwt.signing_input(), &jwt.signature)
+                .is_ok()
+        })
+        .map(|k| k.thumbprint.clone())
+        .ok_or_else(|| fail(ErrorCode::InvalidSignature, &[]).with_refresh())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TID: &str = "9b8f1a2c-3d4e-4f50-8a6b-7c8d9e0f1a2b";
+    const EXCHANGE: &str = "00000002-0000-0ff1-ce00-000000000000";
+    const CLIENT: &str = "6f1d2b8e-1111-4222-8333-944455556666";
+    const NOW: i64 = 1_800_000_000;
+
+    fn pair(name: &str) -> (Certificate, RsaPrivateKey) {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/");
+        let cert = std::fs::read(format!("{dir}{name}-cert.pem")).unwrap();
+        let key = std::fs::read(format!("{dir}{name}-key.pem")).unwrap();
+        (
+            Certificate::from_pem(&cert).unwrap(),
+            RsaPrivateKey::from_pem(&key).unwrap(),
+        )
+    }
+
+    fn issuer(cert: &Certificate) -> EntraIssuer {
+        EntraIssuer {
+            name: "EvoSts - test".into(),
+            tenant_id: TID.into(),
+            issuers: EntraIssuer::issuer_forms(&format!("https://login.example/{TID}/"), TID),
+            keys: vec![IssuerKey::from_certificate(cert).unwrap()],
+        }
+    }
+
+    fn token(
+        version: EntraVersion,
+        audience: &str,
+        roles: &[String],
+        key: &RsaPrivateKey,
+        cert: &Certificate,
+    ) -> String {
+        let iss = match version {
+            EntraVersion::V1 => format!("https://login.example/{TID}/"),
+            EntraVersion::V2 => format!("https://login.example/{TID}/v2.0"),
+        };
+        EntraAppToken {
+            version,
+            issuer: &iss,
+            audience,
+            tenant_id: TID,
+            client_app_id: CLIENT,
+            client_object_id: "0b0b0b0b-0000-4000-8000-000000000001",
+            roles,
+            client_auth: "2",
+            issued_at: NOW - 60,
+            expires: NOW + 3540,
+            token_id: "uti",
+        }
+        .sign(key, cert)
+    }
+
+    fn check(t: &str, issuers: &[EntraIssuer]) -> Result<ValidatedEntraToken, OAuthError> {
+        let hosts = ["mail.contoso.com"];
+        let aud = EntraAudience {
+            app_id: EXCHANGE,
+            hosts: &hosts,
+        };
+        validate_app_token(t, issuers, &aud, NOW, 300)
+    }
+
+    #[test]
+    fn issuer_forms_cover_both_versions() {
+        let f = EntraIssuer::issuer_forms(&format!("https://sts.windows.net/{TID}/"), TID);
+        assert!(f.contains(&format!("https://sts.windows.net/{TID}/v2.0")));
+        assert!(f.contains(&format!("https://login.microsoftonline.com/{TID}/v2.0")));
+        let f = EntraIssuer::issuer_forms(&format!("https://127.0.0.1:8441/{TID}/v2.0"), TID);
+        assert_eq!(f[1], format!("https://127.0.0.1:8441/{TID}/"));
+    }
+
+    #[test]
+    fn accepts_v1_and_v2_application_tokens_for_the_resource() {
+        let (cert, key) = pair("acs");
+        let roles = vec!["full_access_as_app".to_string()];
+        let trusted = [issuer(&cert)];
+        let v2 = check(
+            &token(EntraVersion::V2, EXCHANGE, &roles, &key, &cert),
+            &trusted,
+        )
+        .unwrap();
+        assert_eq!(v2.client_app_id, CLIENT);
+        assert_eq!(v2.roles, roles);
+        assert_eq!(v2.version, EntraVersion::V2);
+        for aud in ["https://mail.contoso.com", "https://MAIL.contoso.com/"] {
+            let v1 = check(&token(EntraVersion::V1, aud, &[], &key, &cert), &trusted).unwrap();
+            assert_eq!(
+                (v1.version, v1.client_app_id.as_str()),
+                (EntraVersion::V1, CLIENT)
+            );
+        }
+    }
+
+    #[test]
+    fn refusals_carry_exchange_codes() {
+        let (cert, key) = pair("acs");
+        let (other, other_key) = pair("other");
+        let trusted = [issuer(&cert)];
+        let code = |t: &str, issuers: &[EntraIssuer]| check(t, issuers).unwrap_err().code;
+        let good = token(EntraVersion::V2, EXCHANGE, &[], &key, &cert);
+        assert_eq!(code(&good, &[]), ErrorCode::NoConfiguredIssuerMatched);
+        let mut wrong_tenant = issuer(&cert);
+        wrong_tenant.tenant_id = "00000000-0000-0000-0000-000000000001".into();
+        assert_eq!(
+            code(&good, &[wrong_tenant]),
+            ErrorCode::OrganizationIdNotFoundFromRealm
+        );
+        let unknown_key = token(EntraVersion::V2, EXCHANGE, &[], &other_key, &other);
+        assert_eq!(code(&unknown_key, &trusted), ErrorCode::NoCertificateFound);
+        // Signed by another key under the trusted key's name.
+        let forged = token(EntraVersion::V2, EXCHANGE, &[], &other_key, &cert);
+        assert_eq!(code(&forged, &trusted), ErrorCode::InvalidSignature);
+        let elsewhere = token(
+            EntraVersion::V2,
+            "https://mail.fabrikam.com",
+            &[],
+            &key,
+            &cert,
+        );
+        assert_eq!(code(&elsewhere, &trusted), ErrorCode::InvalidAudience);
+        let hosts = ["mail.contoso.com"];
+        let aud = EntraAudience {
+            app_id: EXCHANGE,
+            hosts: &hosts,
+        };
+        let late = validate_app_token(&good, &trusted, &aud, NOW + 3540 + 301, 300);
+        assert_eq!(late.unwrap_err().code, ErrorCode::TokenExpired);
+        let (h, p, _) = jwt::split(&good).unwrap();
+        assert_eq!(
+            code(&format!("{h}.{p}."), &trusted),
+            ErrorCode::ActorTokenMustBeSigned
+        );
+        assert_eq!(code("not a token", &trusted), ErrorCode::UnableToReadToken);
     }
 }

@@ -7,6 +7,7 @@
 pub mod challenge;
 pub mod entra;
 pub mod error;
+pub mod federation;
 pub mod ids;
 pub mod inspect;
 pub mod jwt;

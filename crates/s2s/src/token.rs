@@ -211,6 +211,8 @@ pub enum TokenProfile {
     ExchangeSelfIssuedV1,
     /// `ver` = 1.0: an Azure AD v1 token.
     AadV1,
+    /// `ver` = 2.0: an Entra v2 token.
+    AadV2,
     /// Any other `ver`: refused by Exchange.
     UnknownVersion(String),
     /// S2S act-as: an outer token carrying `actortoken` and a user.
@@ -226,6 +228,7 @@ impl TokenProfile {
         match c.ver.as_deref() {
             Some(VER_EXCHANGE_SELF_ISSUED_V1) => TokenProfile::ExchangeSelfIssuedV1,
             Some("1.0") => TokenProfile::AadV1,
+            Some("2.0") => TokenProfile::AadV2,
             Some(v) => TokenProfile::UnknownVersion(v.to_string()),
             None if c.actortoken.is_some() => TokenProfile::ActAs,
             None if c.appctx.is_some() => TokenProfile::Callback,
@@ -238,6 +241,7 @@ impl TokenProfile {
         match self {
             TokenProfile::ExchangeSelfIssuedV1 => "ExchangeSelfIssuedV1",
             TokenProfile::AadV1 => "AadV1",
+            TokenProfile::AadV2 => "AadV2",
             TokenProfile::UnknownVersion(_) => "UnknownVersion",
             TokenProfile::ActAs => "S2SAppActAs",
             TokenProfile::Callback => "Callback",
@@ -311,9 +315,11 @@ mod tests {
             TokenProfile::ExchangeSelfIssuedV1
         );
         c.ver = Some("2.0".into());
+        assert_eq!(TokenProfile::classify(&c), TokenProfile::AadV2);
+        c.ver = Some("3.0".into());
         assert_eq!(
             TokenProfile::classify(&c),
-            TokenProfile::UnknownVersion("2.0".into())
+            TokenProfile::UnknownVersion("3.0".into())
         );
     }
 }

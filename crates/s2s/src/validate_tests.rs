@@ -635,8 +635,13 @@ fn rejection_cases(w: &World) -> Vec<Case> {
             E::TokenProfileNotApplicable,
         ),
         Case(
-            "ver unknown",
+            "ver 2.0 (Entra v2)",
             w.acs_actor(|c| set(c, "ver", json!("2.0"))),
+            E::TokenProfileNotApplicable,
+        ),
+        Case(
+            "ver unknown",
+            w.acs_actor(|c| set(c, "ver", json!("3.0"))),
             E::TokenProfileNotApplicable,
         ),
         Case(

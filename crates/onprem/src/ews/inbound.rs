@@ -7,13 +7,24 @@ use crate::trust::{TrustState, UserEntry};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ews::{ConnectingSid, Request};
-use s2s::{BearerChallenge, ErrorCode, OAuthError, RequestContext, ValidatedToken, Validator};
+use s2s::entra::{EntraAudience, ValidatedEntraToken};
+use s2s::{
+    BearerChallenge, ErrorCode, OAuthError, RequestContext, TokenProfile, ValidatedToken, Validator,
+};
 use std::sync::Arc;
 use store::HandshakeEvent;
 
+/// Who a validated token speaks for.
+pub enum Principal {
+    /// An S2S act-as or app-only token of a partner application.
+    S2s(ValidatedToken),
+    /// An Entra application token from the tenant of an AzureAD AuthServer.
+    Entra(ValidatedEntraToken),
+}
+
 /// A validated token and what it resolved to.
 pub struct Authenticated {
-    pub token: ValidatedToken,
+    pub principal: Principal,
     pub user: Option<UserEntry>,
     pub trust: Arc<TrustState>,
 }
@@ -80,6 +91,9 @@ pub async fn authenticate(
     let digest = s2s::jwt::token_digest(token);
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let host = request_host(headers);
+    if !trust.entra_issuers.is_empty() && is_entra(token) {
+        return authenticate_entra(state, trust, token, &host, now, started);
+    }
     let validator = Validator::default();
     let cache = Some(&state.actor_cache);
     // The request reaches this server at its own address or at the organization's published
@@ -154,10 +168,87 @@ pub async fn authenticate(
         ..accepted_event(&validated, user.as_ref())
     });
     Ok(Authenticated {
-        token: validated,
+        principal: Principal::S2s(validated),
         user,
         trust,
     })
+}
+
+/// A token Entra issued (`ver` 1.0 or 2.0), as opposed to an S2S token.
+fn is_entra(token: &str) -> bool {
+    s2s::Jwt::decode(token).is_ok_and(|j| {
+        matches!(
+            TokenProfile::classify(&j.claims),
+            TokenProfile::AadV1 | TokenProfile::AadV2
+        )
+    })
+}
+
+/// An Entra application token: signed by the tenant of an AzureAD AuthServer, for this
+/// service (its application id, or the https URL of this host or the published EWS host).
+fn authenticate_entra(
+    state: &Arc<OnPremState>,
+    trust: Arc<TrustState>,
+    token: &str,
+    host: &str,
+    now: i64,
+    started: std::time::Instant,
+) -> Result<Authenticated, Response> {
+    let hosts = [host, trust.ews_host.as_str()];
+    let audience = EntraAudience {
+        app_id: &trust.snapshot.service_name,
+        hosts: &hosts,
+    };
+    let digest = s2s::jwt::token_digest(token);
+    let claims = s2s::Jwt::decode(token)
+        .map(|j| j.claims)
+        .unwrap_or_default();
+    let base = HandshakeEvent {
+        token_kind: TokenProfile::classify(&claims).name().into(),
+        issuer: claims.iss.clone().unwrap_or_default(),
+        audience: claims.aud.clone().unwrap_or_default(),
+        latency_us: started.elapsed().as_micros() as i64,
+        digest,
+        ..Default::default()
+    };
+    match s2s::entra::validate_app_token(token, &trust.entra_issuers, &audience, now, 300) {
+        Ok(t) => {
+            state.handshakes.record(HandshakeEvent {
+                outcome: "accepted".into(),
+                nameid: format!("{}@{}", t.client_app_id, t.tenant_id),
+                ..base
+            });
+            Ok(Authenticated {
+                principal: Principal::Entra(t),
+                user: None,
+                trust,
+            })
+        }
+        Err(e) => {
+            state.handshakes.record(HandshakeEvent {
+                outcome: "rejected".into(),
+                error_code: Some(i64::from(e.code.code())),
+                error: format!("{}: {}", e.code.name(), e.message),
+                ..base
+            });
+            let server = claims.iss.as_deref().and_then(|iss| {
+                trust
+                    .entra_issuers
+                    .iter()
+                    .find(|i| i.issuers.iter().any(|x| x.eq_ignore_ascii_case(iss)))
+                    .map(|i| i.name.clone())
+            });
+            if e.refresh_metadata
+                && let Some(name) = server
+            {
+                let state = state.clone();
+                tokio::spawn(async move {
+                    crate::refresh::after_signature_failure(&state, &name).await;
+                });
+            }
+            Err(unauthorized(&trust, Some(&e)))
+        }
+    }
 }
 
 /// What an accepted token says, for its handshake event.
@@ -225,10 +316,81 @@ fn forbidden(code: &str, message: &str) -> Response {
     resp
 }
 
-/// RBAC by the linked account's roles, and the mailbox the request works on.
+/// The application permission of Office 365 Exchange Online that opens every mailbox through
+/// ExchangeImpersonation.
+const FULL_ACCESS_AS_APP: &str = "full_access_as_app";
+
+/// RBAC, and the mailbox the request works on: by the linked account's roles for a partner
+/// application, by the granted application permission for an Entra application.
 pub fn authorize(a: &Authenticated, request: &Request) -> Result<Caller, Box<Response>> {
+    match &a.principal {
+        Principal::S2s(t) => authorize_partner(a, t, request),
+        Principal::Entra(t) => authorize_entra(a, t, request),
+    }
+}
+
+/// An Entra application holding `full_access_as_app` works on the mailbox its
+/// ExchangeImpersonation header names, with every EWS method, as in Exchange Online.
+fn authorize_entra(
+    a: &Authenticated,
+    t: &ValidatedEntraToken,
+    request: &Request,
+) -> Result<Caller, Box<Response>> {
+    let app = t.client_app_id.clone();
+    if !t.roles.iter().any(|r| r == FULL_ACCESS_AS_APP) {
+        return Err(Box::new(fault(
+            "ErrorAccessDenied",
+            &format!(
+                "The application '{app}' holds no {FULL_ACCESS_AS_APP} permission on Office 365 Exchange Online (grant it with admin consent)."
+            ),
+        )));
+    }
     let env = &request.header;
-    let app = &a.token.partner_application;
+    let Some(sid) = &env.impersonation else {
+        if request.operation.name() == "ConvertId" {
+            return Ok(Caller {
+                user: None,
+                mailbox: UserEntry::default(),
+                partner_application: app,
+            });
+        }
+        return Err(Box::new(fault(
+            "ErrorInvalidExchangeImpersonationHeaderData",
+            "ExchangeImpersonation SOAP header must be present for this type of OAuth token.",
+        )));
+    };
+    Ok(Caller {
+        user: None,
+        mailbox: impersonated(a, sid)?,
+        partner_application: app,
+    })
+}
+
+/// The mailbox an ExchangeImpersonation header names.
+fn impersonated(a: &Authenticated, sid: &ConnectingSid) -> Result<UserEntry, Box<Response>> {
+    let target = match sid {
+        ConnectingSid::Sid(s) => a.trust.users.iter().find(|u| u.sid.eq_ignore_ascii_case(s)),
+        other => a.trust.user_by_address(other.value()),
+    };
+    match target {
+        Some(t) if t.has_mailbox() => Ok(t.clone()),
+        _ => Err(Box::new(fault(
+            "ErrorNonExistentMailbox",
+            &format!(
+                "The SMTP address has no mailbox associated with it: {}",
+                sid.value()
+            ),
+        ))),
+    }
+}
+
+fn authorize_partner(
+    a: &Authenticated,
+    token: &ValidatedToken,
+    request: &Request,
+) -> Result<Caller, Box<Response>> {
+    let env = &request.header;
+    let app = &token.partner_application;
     let roles = match a.trust.linked_roles.get(app) {
         Some(Some(r)) => r.clone(),
         _ => {
@@ -305,22 +467,7 @@ pub fn authorize(a: &Authenticated, request: &Request) -> Result<Caller, Box<Res
                 "The account does not have permission to impersonate the requested user.",
             )));
         }
-        let target = match sid {
-            ConnectingSid::Sid(s) => a.trust.users.iter().find(|u| u.sid.eq_ignore_ascii_case(s)),
-            other => a.trust.user_by_address(other.value()),
-        };
-        mailbox = match target {
-            Some(t) if t.has_mailbox() => t.clone(),
-            _ => {
-                return Err(Box::new(fault(
-                    "ErrorNonExistentMailbox",
-                    &format!(
-                        "The SMTP address has no mailbox associated with it: {}",
-                        sid.value()
-                    ),
-                )));
-            }
-        };
+        mailbox = impersonated(a, sid)?;
     }
     if !mailbox.has_mailbox() {
         return Err(Box::new(fault(
