@@ -173,6 +173,9 @@ pub fn run(keep: bool, trust: TrustMode) -> Result<(), CliError> {
     runbook(&mut d, &cloud, &tenant);
     success_checks(&mut d, &cloud, &onprem, &tenant);
     presence(&mut d);
+    if d.trust == TrustMode::Dedicated {
+        dedicated_connectivity(&mut d, &onprem);
+    }
     doctor(&mut d);
     finish(d, up, keep, &work)
 }
@@ -240,7 +243,7 @@ fn runbook(d: &mut Demo, cloud: &str, tenant: &str) {
     );
 
     if d.trust == TrustMode::Dedicated {
-        dedicated_application(d, &auth);
+        dedicated_application(d, &auth, cloud, tenant);
     }
 
     println!("\n== Steps 2 and 3, as the runbook writes them (hybrid onprem run)");
@@ -727,10 +730,32 @@ fn presence(d: &mut Demo) {
     );
 }
 
-/// Step 1 as Microsoft runs it since 2025: the certificate moved to a dedicated application.
-fn dedicated_application(d: &mut Demo, auth: &str) {
+/// Step 1 as Microsoft runs it since 2025: the certificate moved to a dedicated application,
+/// named on the tenant's Entra AuthServer (the EvoSts AuthServer the Hybrid Configuration
+/// Wizard creates, of Type AzureAD, from the tenant's federation metadata).
+fn dedicated_application(d: &mut Demo, auth: &str, cloud: &str, tenant: &str) {
     println!(
         "\n== Step 1, as since 2025 (CVE-2025-53786): the dedicated Exchange hybrid application"
+    );
+    let evosts = format!("EvoSts - {tenant}");
+    let federation = format!("{cloud}/{tenant}/federationmetadata/2007-06/federationmetadata.xml");
+    let a = d.json(
+        &format!("New-AuthServer '{evosts}' -Type AzureAD -AuthMetadataUrl {federation}"),
+        &[
+            "onprem",
+            "new-auth-server",
+            "--name",
+            &evosts,
+            "--type",
+            "AzureAD",
+            "--auth-metadata-url",
+            &federation,
+        ],
+    );
+    d.check(
+        "the EvoSts AuthServer trusts the tenant's Entra issuer",
+        a["Type"] == "AzureAD" && a["Realm"].as_str() == Some(tenant),
+        &a.to_string(),
     );
     let thumbprint = d.json("the auth certificate", &["cert", "show", auth])["Thumbprint"]
         .as_str()
@@ -767,16 +792,42 @@ fn dedicated_application(d: &mut Demo, auth: &str) {
         shared["keyCredentials"] == serde_json::json!([]),
         &shared.to_string(),
     );
-    let servers = d.json("Get-AuthServer", &["onprem", "get-auth-server"]);
-    let named = servers
-        .as_array()
-        .and_then(|a| a.first())
-        .cloned()
-        .unwrap_or(servers);
+    let named = d.json("Get-AuthServer", &["onprem", "get-auth-server", "--identity", &evosts]);
+    let named = named.as_array().and_then(|a| a.first()).cloned().unwrap_or(named);
     d.check(
-        "the AuthServer WindowsAzureACS names the application (-ApplicationIdentifier, -DomainName)",
+        &format!("the AuthServer '{evosts}' names the application (-ApplicationIdentifier, -DomainName)"),
         !app_id.is_empty() && named["ApplicationIdentifier"].as_str() == Some(app_id.as_str()),
         &named.to_string(),
+    );
+}
+
+/// The dedicated mode's own path: the organization gets an Entra token as the dedicated
+/// application (its assertion signed with the auth certificate) and calls EWS under it.
+fn dedicated_connectivity(d: &mut Demo, onprem: &str) {
+    println!(
+        "\n== The dedicated application at work: Test-OAuthConnectivity on premises (an Entra token for the application, then EWS)"
+    );
+    let target = format!("{onprem}/EWS/Exchange.asmx");
+    let (ok, out, err) = d.h(&[
+        "onprem",
+        "test-oauth-connectivity",
+        "--service",
+        "EWS",
+        "--target-uri",
+        &target,
+        "--mailbox",
+        "alice@contoso.com",
+        "--json",
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap_or(Value::Null);
+    let node = v.as_array().and_then(|a| a.first()).cloned().unwrap_or(v);
+    for line in node["Detail"].as_str().unwrap_or("").lines() {
+        println!("      {line}");
+    }
+    d.check(
+        "Test-OAuthConnectivity -Service EWS: the dedicated application's token opens alice's inbox",
+        ok && node["ResultType"] == "Success",
+        &format!("{err}{out}"),
     );
 }
 

@@ -79,8 +79,8 @@ pub fn run(
     Ok(())
 }
 
-/// The on-premises half, as the script does it on the Exchange server: the ACS AuthServer of
-/// step 1 names the application (`Set-AuthServer -ApplicationIdentifier -DomainName`). Done
+/// The on-premises half, as the script does it on the Exchange server: the tenant's AuthServer
+/// (the Entra one when present, else step 1's ACS one) names the application (`Set-AuthServer -ApplicationIdentifier -DomainName`). Done
 /// when the organization is recorded in the data folder; otherwise the command is returned.
 fn name_on_auth_server(
     data: &crate::paths::DataDir,
@@ -100,15 +100,14 @@ fn name_on_auth_server(
         return Ok(by_hand("WindowsAzureACS"));
     };
     let servers = crate::onprem_cmd::invoke(&onprem, "Get-AuthServer", serde_json::Map::new())?;
-    let Some(name) = servers
-        .iter()
-        .find(|s| {
-            s["IssuerIdentifier"]
-                .as_str()
-                .is_some_and(|i| i.eq_ignore_ascii_case(s2s::ids::ACS_APP_ID))
-        })
-        .and_then(|s| s["Name"].as_str())
-    else {
+    // The tenant's Entra AuthServer (EvoSts, Type AzureAD) when there is one, else ACS's.
+    let entra = servers.iter().find(|s| s["Type"] == "AzureAD");
+    let acs = servers.iter().find(|s| {
+        s["IssuerIdentifier"]
+            .as_str()
+            .is_some_and(|i| i.eq_ignore_ascii_case(s2s::ids::ACS_APP_ID))
+    });
+    let Some(name) = entra.or(acs).and_then(|s| s["Name"].as_str()) else {
         return Ok(by_hand("WindowsAzureACS"));
     };
     let mut params = serde_json::Map::new();

@@ -39,6 +39,7 @@ const CMDLET_HELP: &str = "Cmdlets (kebab-case verbs; parameters as --kebab-case
   get-auth-config, set-auth-config
   new-auth-server, get-auth-server, set-auth-server, remove-auth-server
   new-partner-application, get-partner-application, set-partner-application, remove-partner-application
+  test-oauth-connectivity (the dedicated hybrid application's token from the tenant, then EWS under it)
 --domain-controller is accepted by every cmdlet and has no effect: this server is its own directory.
 Example: hybrid onprem new-partner-application --name SfBOnline --application-identifier 00000004-0000-0ff1-ce00-000000000000 --enabled true --linked-account SfBOnline-ApplicationAccount";
 
@@ -84,7 +85,8 @@ pub enum OnPremCommand {
 /// `New-MailUser` -> `new-mail-user`; an acronym stays one word (`TrustAnySSLCertificate` ->
 /// `trust-any-ssl-certificate`).
 pub fn kebab(cmdlet: &str) -> String {
-    let chars: Vec<char> = cmdlet.chars().collect();
+    // "OAuth" is one word, as PowerShell users read it.
+    let chars: Vec<char> = cmdlet.replace("OAuth", "Oauth").chars().collect();
     let mut out = String::new();
     for (i, &c) in chars.iter().enumerate() {
         if c == '-' {
@@ -670,6 +672,7 @@ mod tests {
             "new-management-role-assignment"
         );
         assert_eq!(pascal("external-email-address"), "ExternalEmailAddress");
+        assert_eq!(kebab("Test-OAuthConnectivity"), "test-oauth-connectivity");
         let p = cmdlet_from_words(&[
             "set-auth-config".into(),
             "--publish-certificate".into(),

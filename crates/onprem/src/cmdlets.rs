@@ -77,6 +77,7 @@ pub const CMDLETS: &[(&str, &str)] = &[
         "Identity!, Enabled:bool, LinkedAccount, AcceptSecurityIdentifierInformation:bool, Name, Realm, AuthMetadataUrl, RefreshAuthMetadata:switch",
     ),
     ("Remove-PartnerApplication", "Identity!"),
+    ("Test-OAuthConnectivity", "Service!, TargetUri!, Mailbox!"),
 ];
 
 /// One parameter of a cmdlet, as [`CMDLETS`] describes it.

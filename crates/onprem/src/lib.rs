@@ -4,6 +4,7 @@
 
 pub mod certs;
 pub mod cmdlets;
+pub mod connectivity;
 pub mod error;
 pub mod ews;
 pub mod handshake;

@@ -465,6 +465,11 @@ pub async fn refresh_metadata(
     .await?;
     let mut v = obj.data.clone();
     set(&mut v, "CertificateStrings", json!(f.certificates));
+    // An Entra tenant's issuer follows its authority (a moved or renamed token service).
+    if kind == "AzureAD" {
+        set(&mut v, "IssuerIdentifier", json!(f.service_name));
+        set(&mut v, "Realm", json!(f.realm));
+    }
     if obj.kind == AUTH_SERVER
         && let Some(e) = f.token_endpoint
     {

@@ -29,14 +29,12 @@ async fn outbound_realm(state: &OnPremState) -> Result<String, OnPremError> {
     Ok(state.trust().realm.clone())
 }
 
-/// A self-issued actor token for `audience_host` at the partner, and its audience.
-async fn actor_token(
+/// AuthConfig's current certificate and its private key: what this organization signs with.
+pub(crate) async fn current_auth_certificate(
     state: &OnPremState,
-    partner_host: &str,
-) -> Result<(String, String), OnPremError> {
+) -> Result<(crypto::Certificate, crypto::RsaPrivateKey), OnPremError> {
     let config = crate::oauth_config::auth_config(&state.store).await?;
     let thumbprint = text(&config.data, "CurrentCertificateThumbprint").to_string();
-    let service = text(&config.data, "ServiceName").to_string();
     let obj = crate::certs::by_thumbprint(&state.store, &thumbprint).await?;
     let (cert, key) = crate::certs::load(&obj.data)?;
     let key = key.ok_or_else(|| {
@@ -44,6 +42,17 @@ async fn actor_token(
             "The auth certificate {thumbprint} has no private key on this server."
         ))
     })?;
+    Ok((cert, key))
+}
+
+/// A self-issued actor token for `audience_host` at the partner, and its audience.
+async fn actor_token(
+    state: &OnPremState,
+    partner_host: &str,
+) -> Result<(String, String), OnPremError> {
+    let config = crate::oauth_config::auth_config(&state.store).await?;
+    let service = text(&config.data, "ServiceName").to_string();
+    let (cert, key) = current_auth_certificate(state).await?;
     let realm = outbound_realm(state).await?;
     let issuer = PrincipalId::new(&service, &realm);
     let audience = Audience::new(SKYPE_APP_ID, partner_host, &realm);

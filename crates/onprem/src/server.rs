@@ -349,7 +349,13 @@ async fn cmdlet(
     }
     let b: CmdletBody = serde_json::from_slice(&body)
         .map_err(|e| OnPremError::InvalidArgument(format!("The request body is not valid: {e}")))?;
-    let output = crate::cmdlets::invoke(&state.store, &b.cmdlet, b.parameters).await?;
+    // The one cmdlet that makes calls of its own: it needs the server, not only the store.
+    let output = if b.cmdlet.eq_ignore_ascii_case("Test-OAuthConnectivity") {
+        let p = crate::params::Params::new("Test-OAuthConnectivity", b.parameters);
+        crate::connectivity::test_oauth_connectivity(&state, &p).await?
+    } else {
+        crate::cmdlets::invoke(&state.store, &b.cmdlet, b.parameters).await?
+    };
     if b.cmdlet.to_ascii_lowercase().starts_with("get-")
         || b.cmdlet.eq_ignore_ascii_case("export-exchangecertificate")
     {

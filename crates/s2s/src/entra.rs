@@ -101,6 +101,42 @@ impl EntraAppToken<'_> {
     }
 }
 
+/// A client assertion for Entra's token endpoints (RFC 7523, as MSAL writes it): `iss` = `sub`
+/// = the client's appId, `aud` = the token endpoint, the key named by `x5t`; RS256.
+pub struct EntraClientAssertion<'a> {
+    pub client_id: &'a str,
+    pub token_endpoint: &'a str,
+    pub jti: &'a str,
+    pub not_before: i64,
+    pub expires: i64,
+}
+
+#[derive(Serialize)]
+struct AssertionClaims<'a> {
+    aud: &'a str,
+    iss: &'a str,
+    sub: &'a str,
+    jti: &'a str,
+    nbf: i64,
+    iat: i64,
+    exp: i64,
+}
+
+impl EntraClientAssertion<'_> {
+    pub fn sign(&self, key: &RsaPrivateKey, cert: &Certificate) -> String {
+        let claims = AssertionClaims {
+            aud: self.token_endpoint,
+            iss: self.client_id,
+            sub: self.client_id,
+            jti: self.jti,
+            nbf: self.not_before,
+            iat: self.not_before,
+            exp: self.expires,
+        };
+        jwt::sign_json(&Header::rs256(cert.x5t(), false), &claims, key)
+    }
+}
+
 /// An Entra tenant an AuthServer of type AzureAD trusts: its issuer names and signing keys.
 #[derive(Debug, Clone)]
 pub struct EntraIssuer {

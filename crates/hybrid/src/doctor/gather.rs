@@ -182,6 +182,9 @@ fn fetch_metadata(data: &DataDir, auth_server: &Value) -> MetadataFetch {
             }
         })
         .and_then(|b| {
+            if auth_server["Type"] == "AzureAD" {
+                return entra_metadata(data, &b);
+            }
             let m = s2s::metadata::MetadataDocument::parse(&b).map_err(|e| e.to_string())?;
             let realm = m.identity().map_err(|e| e.to_string())?.realm;
             let certs = m.signing_certificates().map_err(|e| e.to_string())?;
@@ -195,6 +198,42 @@ fn fetch_metadata(data: &DataDir, auth_server: &Value) -> MetadataFetch {
         url,
         document,
     }
+}
+
+/// An Entra tenant's document, as an AzureAD AuthServer reads it: WS-Federation metadata, or
+/// an OpenID configuration whose `jwks_uri` holds the keys. (tenant id, signing thumbprints).
+fn entra_metadata(data: &DataDir, body: &[u8]) -> Result<(String, Vec<String>), String> {
+    let tenant = |issuer: &str| {
+        issuer
+            .split('/')
+            .find(|s| uuid::Uuid::parse_str(s).is_ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let thumbprint = |b64: &str| {
+        crypto::Certificate::from_base64(b64)
+            .map(|c| c.thumbprint().to_string())
+            .map_err(|e| e.to_string())
+    };
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<') {
+        let m = s2s::federation::FederationMetadata::parse(body).map_err(|e| e.to_string())?;
+        let thumbs = m.signing_certificates.iter().map(|c| thumbprint(c)).collect::<Result<_, _>>()?;
+        return Ok((tenant(&m.entity_id), thumbs));
+    }
+    let oidc: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+    let jwks: Value = public_client(data)
+        .get(oidc["jwks_uri"].as_str().unwrap_or_default())
+        .send()
+        .and_then(|r| r.json())
+        .map_err(|e| e.to_string())?;
+    let thumbs = jwks["keys"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|k| k["x5c"][0].as_str())
+        .map(thumbprint)
+        .collect::<Result<_, _>>()?;
+    Ok((tenant(oidc["issuer"].as_str().unwrap_or_default()), thumbs))
 }
 
 /// The server's clock minus this machine's, in whole seconds (HTTP dates have no fraction).

@@ -1,0 +1,310 @@
+//! Test-OAuthConnectivity on premises, in the dedicated hybrid application's mode: what the
+//! organization does before it calls a service under OAuth since 2025 (CVE-2025-53786). It asks
+//! the tenant's token endpoint for an application token as the dedicated Exchange hybrid
+//! application (client credentials, a client assertion signed with the current auth
+//! certificate), then calls GetFolder on the mailbox's inbox at the target EWS under that token,
+//! impersonating the mailbox. Every step goes into the result's `Detail` (digests and claims,
+//! never tokens); each token request is an outbound handshake event.
+
+use crate::OnPremError;
+use crate::objects::{AUTH_SERVER, all, text};
+use crate::params::Params;
+use crate::server::OnPremState;
+use ews::{FolderRef, Operation, Request, Response, Shape};
+use s2s::entra::EntraClientAssertion;
+use s2s::ids::EXCHANGE_APP_ID;
+use serde_json::{Value, json};
+use store::HandshakeEvent;
+
+const TASK: &str = "Checking EWS API Call Under Oauth";
+const USER_AGENT: &str = "AMProbe/OAUTH/Exchange";
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The dedicated application as an AuthServer names it, and where to get its tokens.
+struct Dedicated {
+    app_id: String,
+    realm: String,
+    token_endpoint: String,
+    trust_any: bool,
+}
+
+/// The enabled AuthServer naming the dedicated application. Its Entra v2 token endpoint: the
+/// AuthServer's own when it is one (an AzureAD AuthServer), else the tenant's at the same
+/// authority (an ACS AuthServer's endpoint takes S2S assertions, not client credentials).
+async fn dedicated(state: &OnPremState) -> Result<Option<Dedicated>, OnPremError> {
+    for a in all(&state.store, AUTH_SERVER).await? {
+        let d = &a.data;
+        let app_id = text(d, "ApplicationIdentifier");
+        if d["Enabled"] != true || app_id.is_empty() {
+            continue;
+        }
+        let endpoint = text(d, "TokenIssuingEndpoint");
+        let realm = text(d, "Realm").to_string();
+        let token_endpoint = if endpoint.contains("/oauth2/") {
+            endpoint.to_string()
+        } else {
+            let authority = endpoint.split('/').take(3).collect::<Vec<_>>().join("/");
+            format!("{authority}/{realm}/oauth2/v2.0/token")
+        };
+        return Ok(Some(Dedicated {
+            app_id: app_id.to_string(),
+            realm,
+            token_endpoint,
+            trust_any: d["TrustAnySSLCertificate"] == true,
+        }));
+    }
+    Ok(None)
+}
+
+/// The EWS endpoint of a target URI: itself when it names Exchange.asmx, else
+/// `<scheme>://<authority>/EWS/Exchange.asmx`.
+fn ews_endpoint(target: &str) -> Result<String, OnPremError> {
+    if target.to_ascii_lowercase().ends_with("/exchange.asmx") {
+        return Ok(target.to_string());
+    }
+    let (scheme, rest) = target
+        .split_once("://")
+        .filter(|(s, _)| matches!(s.to_ascii_lowercase().as_str(), "http" | "https"))
+        .ok_or_else(|| {
+            OnPremError::InvalidArgument(format!("TargetUri '{target}' is not an http(s) URI."))
+        })?;
+    match rest.split('/').next() {
+        Some(a) if !a.is_empty() => Ok(format!("{scheme}://{a}/EWS/Exchange.asmx")),
+        _ => Err(OnPremError::InvalidArgument(format!(
+            "TargetUri '{target}' names no host."
+        ))),
+    }
+}
+
+pub async fn test_oauth_connectivity(
+    state: &OnPremState,
+    p: &Params,
+) -> Result<Vec<Value>, OnPremError> {
+    p.allow(&["Service", "TargetUri", "Mailbox"])?;
+    let service = p.required("Service")?;
+    if !service.eq_ignore_ascii_case("EWS") {
+        return Err(OnPremError::InvalidArgument(format!(
+            "Service '{service}' is not supported here: use EWS."
+        )));
+    }
+    let url = ews_endpoint(&p.required("TargetUri")?)?;
+    let mailbox = p.required("Mailbox")?;
+    let mut log = vec![
+        format!("Client request ID: {}", uuid::Uuid::new_v4()),
+        format!("Service: EWS. Target: {url}. Mailbox: {mailbox}."),
+    ];
+    let ok = probe(state, &url, &mailbox, &mut log).await?;
+    let result = if ok { "Success" } else { "Error" };
+    log.push(format!("{TASK} … {result}"));
+    Ok(vec![json!({
+        "Task": TASK,
+        "Detail": log.join("\n"),
+        "ResultType": result,
+        "Identity": "Microsoft.Exchange.Security.OAuth.ValidationResultNodeId",
+        "IsValid": true,
+        "ObjectState": "New",
+    })])
+}
+
+async fn probe(
+    state: &OnPremState,
+    url: &str,
+    mailbox: &str,
+    log: &mut Vec<String>,
+) -> Result<bool, OnPremError> {
+    let Some(app) = dedicated(state).await? else {
+        log.push("[OAuthCredentials:Authenticate] no AuthServer names a dedicated Exchange hybrid application (ApplicationIdentifier): run hybrid cloud configure-hybrid-application first; in the shared mode the test runs where the partner's calls start (hybrid test-oauth-connectivity)".into());
+        return Ok(false);
+    };
+    let http = reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .danger_accept_invalid_certs(app.trust_any)
+        .build()
+        .map_err(|e| OnPremError::Internal(e.to_string()))?;
+    let Some(token) = app_token(state, &http, &app, log).await? else {
+        return Ok(false);
+    };
+    let mut request = Request::new(Operation::GetFolder {
+        shape: Shape::id_only(),
+        folder_ids: vec![FolderRef::distinguished("inbox")],
+    });
+    request.header.impersonation = Some(ews::ConnectingSid::SmtpAddress(mailbox.into()));
+    log.push(format!(
+        "[EWS] GetFolder inbox (IdOnly) at {url}, impersonating {mailbox}"
+    ));
+    let resp = http
+        .post(url)
+        .header("user-agent", USER_AGENT)
+        .header("content-type", "text/xml; charset=utf-8")
+        .bearer_auth(&token)
+        .body(request.to_xml())
+        .send()
+        .await;
+    let resp = match resp {
+        Ok(r) => r,
+        Err(e) => {
+            log.push(format!("[EWS] {url} cannot be reached: {e}"));
+            return Ok(false);
+        }
+    };
+    let status = resp.status().as_u16();
+    let diagnostics = resp
+        .headers()
+        .get("x-ms-diagnostics")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = resp.text().await.unwrap_or_default();
+    let verdict = match Response::parse(&body) {
+        Ok(r) => match r.messages.first() {
+            Some(m) if m.code == "NoError" => None,
+            Some(m) => Some(format!(
+                "ResponseCode {}: {}",
+                m.code,
+                m.text.as_deref().unwrap_or("")
+            )),
+            None => Some("an EWS response without messages".into()),
+        },
+        Err(Ok(f)) => Some(format!("fault {}: {}", f.code, f.message)),
+        Err(Err(_)) => Some(format!(
+            "HTTP {status}{}",
+            diagnostics
+                .map(|d| format!(" (x-ms-diagnostics: {d})"))
+                .unwrap_or_default()
+        )),
+    };
+    match verdict {
+        None => {
+            log.push("[EWS] ResponseCode NoError: the call under OAuth succeeded".into());
+            Ok(true)
+        }
+        Some(why) => {
+            log.push(format!("[EWS] refused: {why}"));
+            Ok(false)
+        }
+    }
+}
+
+/// A v2 application token for Exchange (`00000002-…/.default`) as the dedicated application.
+async fn app_token(
+    state: &OnPremState,
+    http: &reqwest::Client,
+    app: &Dedicated,
+    log: &mut Vec<String>,
+) -> Result<Option<String>, OnPremError> {
+    let (cert, key) = crate::outbound::current_auth_certificate(state).await?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let jti = uuid::Uuid::new_v4().to_string();
+    let assertion = EntraClientAssertion {
+        client_id: &app.app_id,
+        token_endpoint: &app.token_endpoint,
+        jti: &jti,
+        not_before: now,
+        expires: now + 600,
+    }
+    .sign(&key, &cert);
+    let scope = format!("{EXCHANGE_APP_ID}/.default");
+    log.push(format!(
+        "[OAuthCredentials:Authenticate] requesting a token for {scope} from {} as the dedicated application {} (client assertion signed with the auth certificate {})",
+        app.token_endpoint, app.app_id, cert.thumbprint()
+    ));
+    let started = std::time::Instant::now();
+    let mut event = HandshakeEvent {
+        direction: "outbound".into(),
+        token_kind: "ClientAssertion".into(),
+        issuer: app.app_id.clone(),
+        audience: app.token_endpoint.clone(),
+        nameid: format!("{}@{}", app.app_id, app.realm),
+        digest: s2s::jwt::token_digest(&assertion),
+        ..Default::default()
+    };
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", app.app_id.as_str()),
+        (
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        ),
+        ("client_assertion", assertion.as_str()),
+        ("scope", scope.as_str()),
+    ];
+    let answer = match http.post(&app.token_endpoint).form(&form).send().await {
+        Ok(r) => {
+            let status = r.status();
+            let v: Value = r.json().await.unwrap_or(Value::Null);
+            Ok((status, v))
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    event.latency_us = started.elapsed().as_micros() as i64;
+    let token = match answer {
+        Ok((s, v)) if s.is_success() && v["access_token"].is_string() => {
+            let token = v["access_token"].as_str().unwrap_or_default().to_string();
+            describe(&token, log);
+            event.outcome = "accepted".into();
+            Some(token)
+        }
+        Ok((s, v)) => {
+            let why = format!(
+                "HTTP {}: {} {}",
+                s.as_u16(),
+                v["error"].as_str().unwrap_or(""),
+                v["error_description"].as_str().unwrap_or("")
+            );
+            log.push(format!("[OAuthCredentials:Authenticate] refused: {why}"));
+            event.outcome = "rejected".into();
+            event.error = why;
+            None
+        }
+        Err(e) => {
+            log.push(format!(
+                "[OAuthCredentials:Authenticate] {} cannot be reached: {e}",
+                app.token_endpoint
+            ));
+            event.outcome = "rejected".into();
+            event.error = e;
+            None
+        }
+    };
+    state.handshakes.record(event);
+    Ok(token)
+}
+
+/// The token's digest and the claims that decide the call (read, not trusted: the target checks).
+fn describe(token: &str, log: &mut Vec<String>) {
+    let claims: Value = s2s::jwt::split(token)
+        .ok()
+        .and_then(|(_, p, _)| s2s::jwt::decode_json(p, "payload").ok())
+        .unwrap_or(Value::Null);
+    let c = |k: &str| claims[k].as_str().unwrap_or("").to_string();
+    log.push(format!(
+        "[OAuthCredentials:Authenticate] token {}: ver={} iss={} aud={} azp={} roles={}",
+        s2s::jwt::token_digest(token),
+        c("ver"),
+        c("iss"),
+        c("aud"),
+        if c("azp").is_empty() { c("appid") } else { c("azp") },
+        claims["roles"]
+            .as_array()
+            .map(|r| r.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","))
+            .unwrap_or_default()
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ews_endpoint_of_a_target() {
+        assert_eq!(
+            ews_endpoint("https://mail.contoso.com/owa").unwrap(),
+            "https://mail.contoso.com/EWS/Exchange.asmx"
+        );
+        assert_eq!(
+            ews_endpoint("http://127.0.0.1:8443/EWS/Exchange.asmx").unwrap(),
+            "http://127.0.0.1:8443/EWS/Exchange.asmx"
+        );
+        assert!(ews_endpoint("mail.contoso.com").is_err());
+        assert!(ews_endpoint("https:///x").is_err());
+    }
+}
