@@ -14,7 +14,7 @@ import pytest
 import requests
 from azure.identity import CertificateCredential
 
-from conftest import hybrid, hybrid_bin, openssl_cert, openssl_sha1
+from conftest import hybrid, hybrid_bin, hybrid_json, openssl_cert, openssl_sha1
 
 EXCHANGE = "00000002-0000-0ff1-ce00-000000000000"
 SKYPE = "00000004-0000-0ff1-ce00-000000000000"
@@ -142,3 +142,82 @@ def test_azure_identity_certificate_credential(tls_cloud, tmp_path):
     token = credential.get_token(f"{EXCHANGE}/.default")
     assert token.expires_on > time.time() + 3000
     verified_claims(c, token.token)
+
+
+def test_msal_token_opens_mailboxes_in_the_dedicated_mode(tmp_path):
+    """The dedicated-application mode end to end with MSAL: `hybrid demo --trust dedicated`
+    leaves an organization whose EvoSts AuthServer (Type AzureAD) trusts the tenant and whose
+    dedicated Exchange hybrid application holds full_access_as_app. The cloud is then served
+    over HTTPS, the AuthServer pointed at its federation metadata there, a client certificate
+    made by openssl added to the application, and MSAL's token (RS256 and its default PS256
+    form) reads alice's and bob's mailboxes through exchangelib with impersonation."""
+    import os
+    import pathlib
+    import re
+
+    os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+    from exchangelib import IMPERSONATION, Account, Configuration, OAuth2AuthorizationCodeCredentials
+    from exchangelib.protocol import close_connections
+
+    demo = hybrid("demo", "--trust", "dedicated", "--keep", check=0)
+    assert "All checks passed." in demo.stdout
+    data = pathlib.Path(re.search(r"^kept (.+)$", demo.stdout, re.M).group(1)) / "data"
+    for role in ("cloud", "onprem"):
+        (data / role / "server.url").unlink(missing_ok=True)
+    server_cert, server_key, ca = tls_chain(tmp_path)
+    procs = []
+
+    def serve(role, *extra):
+        log = open(tmp_path / f"{role}.log", "w")
+        procs.append(subprocess.Popen([hybrid_bin(), "--data", str(data), "serve", role, "--listen", "127.0.0.1:0",
+                                       *extra], stdout=subprocess.DEVNULL, stderr=log))
+        url_file = data / role / "server.url"
+        for _ in range(400):
+            if url_file.exists() and url_file.read_text().strip():
+                return url_file.read_text().strip()
+            time.sleep(0.025)
+        pytest.fail(f"hybrid serve {role}: {(tmp_path / f'{role}.log').read_text()}")
+
+    try:
+        cloud = serve("cloud", "--tls-cert", str(server_cert), "--tls-key", str(server_key))
+        onprem = serve("onprem")
+        assert cloud.startswith("https://")
+        [evosts] = [s for s in hybrid_json("--data", data, "onprem", "get-auth-server") if s["Type"] == "AzureAD"]
+        tenant, app_id = evosts["Realm"], evosts["ApplicationIdentifier"]
+        # The token service moved: the AuthServer reads the tenant's federation metadata again.
+        moved = hybrid_json("--data", data, "onprem", "set-auth-server", "--identity", evosts["Name"],
+                            "--auth-metadata-url",
+                            f"{cloud}/{tenant}/federationmetadata/2007-06/federationmetadata.xml",
+                            "--trust-any-ssl-certificate")
+        moved = moved[0] if isinstance(moved, list) else moved
+        assert moved["IssuerIdentifier"] == f"{cloud}/{tenant}/"
+        cert, key = openssl_cert(tmp_path, "ews-client")
+        hybrid("--data", data, "cloud", "configure-hybrid-application", "--mode", "update-certificate",
+               "--certificate", cert, check=0)
+        c = {"url": cloud, "tenant": tenant, "ca": str(ca)}
+        session = requests.Session()
+        session.trust_env = False
+        session.verify = str(ca)
+        for credential in ({"private_key": key.read_text(), "thumbprint": openssl_sha1(cert)},
+                           {"private_key": key.read_text(), "public_certificate": cert.read_text()}):
+            app = msal.ConfidentialClientApplication(
+                app_id, authority=f"{cloud}/{tenant}", client_credential=credential, http_client=session,
+                instance_discovery=f"{cloud}/common/discovery/instance")
+            result = app.acquire_token_for_client(scopes=[f"{EXCHANGE}/.default"])
+            assert "access_token" in result, result
+            claims = jwt.decode(result["access_token"], options={"verify_signature": False})
+            assert claims["azp"] == app_id and "full_access_as_app" in claims["roles"]
+
+            def account(smtp):
+                close_connections()
+                creds = OAuth2AuthorizationCodeCredentials(access_token={"access_token": result["access_token"]})
+                config = Configuration(service_endpoint=f"{onprem}/EWS/Exchange.asmx", credentials=creds)
+                return Account(smtp, config=config, autodiscover=False, access_type=IMPERSONATION)
+
+            [transcript] = list(account("alice@contoso.com").recoverable_items_purges.filter(subject="Lunch?"))
+            assert transcript.item_class == "IPM.Note.Microsoft.Conversation"
+            assert account("bob@contoso.com").conversation_history.all().count() >= 1
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(timeout=10)
