@@ -355,6 +355,84 @@ fn doctor_finds_each_broken_part_of_the_trust_and_its_fixes_repair_it() {
 
     // Still the dedicated mode, with nothing to report.
     assert_spotless(dir);
+
+    // A tenant that limits application certificates to a year: Exchange's five-year auth
+    // certificate, uploaded before the policy, will be refused at its renewal (a warning with
+    // its fix); a five-year certificate is refused on the application now.
+    let policy = ok(
+        dir,
+        &[
+            "cloud",
+            "set-app-management-policy",
+            "--is-enabled",
+            "true",
+            "--asymmetric-key-lifetime",
+            "P365D",
+            "--json",
+        ],
+    );
+    assert!(policy.contains("asymmetricKeyLifetime"), "{policy}");
+    let long = tmp_cert(dir, 5 * 365);
+    let (refused, _, err) = h(
+        dir,
+        &[
+            "cloud",
+            "configure-hybrid-application",
+            "--mode",
+            "update-certificate",
+            "--certificate",
+            &long,
+        ],
+    );
+    assert!(
+        !refused && err.contains("Key credential lifetime exceeds"),
+        "{err}"
+    );
+    let (success, findings) = doctor(dir, &[]);
+    let lifetime = findings
+        .iter()
+        .find(|f| f["code"] == "KeyLifetimeOverTenantPolicy")
+        .unwrap_or_else(|| panic!("{findings:#?}"));
+    assert!(success && lifetime["severity"] == "Warning", "{lifetime}");
+    apply_fixes(dir, &findings, None);
+    // Renewed for a year on every principal that trusts it, and nothing to report.
+    assert_spotless(dir);
+    let config: Value =
+        serde_json::from_str(&ok(dir, &["onprem", "get-auth-config", "--json"])).unwrap();
+    let config = config.as_array().map(|a| a[0].clone()).unwrap_or(config);
+    let current = config["CurrentCertificateThumbprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cert: Value = serde_json::from_str(&ok(
+        dir,
+        &[
+            "onprem",
+            "get-exchange-certificate",
+            "--thumbprint",
+            &current,
+            "--json",
+        ],
+    ))
+    .unwrap();
+    let cert = cert.as_array().map(|a| a[0].clone()).unwrap_or(cert);
+    let days = |k: &str| {
+        time::OffsetDateTime::parse(
+            cert[k].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap()
+    };
+    assert_eq!((days("NotAfter") - days("NotBefore")).whole_days(), 365);
+    ok(
+        dir,
+        &[
+            "cloud",
+            "set-app-management-policy",
+            "--is-enabled",
+            "false",
+        ],
+    );
     let servers: Value =
         serde_json::from_str(&ok(dir, &["onprem", "get-auth-server", "--json"])).unwrap();
     let named = servers.as_array().map(|a| a[0].clone()).unwrap_or(servers);
@@ -380,6 +458,28 @@ fn doctor_finds_each_broken_part_of_the_trust_and_its_fixes_repair_it() {
     ))
     .unwrap();
     assert_eq!(sp["keyCredentials"], serde_json::json!([]));
+}
+
+/// A certificate valid for `days` from now, as a DER file in `dir` (made by the CLI).
+fn tmp_cert(dir: &Path, days: i64) -> String {
+    let out = dir.join(format!("long-{days}.cer"));
+    let key = dir.join(format!("long-{days}.key"));
+    ok(
+        dir,
+        &[
+            "cert",
+            "new",
+            "--subject",
+            "too long",
+            "--validity-days",
+            &days.to_string(),
+            "--out",
+            out.to_str().unwrap(),
+            "--key-out",
+            key.to_str().unwrap(),
+        ],
+    );
+    out.to_str().unwrap().to_string()
 }
 
 /// `hybrid up` with the runbook done: steps 2 and 3, then the doctor's fixes for the rest.

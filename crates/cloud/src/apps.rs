@@ -181,6 +181,8 @@ pub async fn create_application(
         created_date_time: now(),
     };
     input.apply_to(&mut app)?;
+    let policy = crate::policy::get(store, tenant_id).await?;
+    crate::policy::check_new_keys(&policy, &app.created_date_time, &[], &app.key_credentials)?;
     store
         .directory()
         .create(NewObject::new(
@@ -234,7 +236,15 @@ pub async fn update_application(
     input: ApplicationInput,
 ) -> Result<Application, CloudError> {
     let (obj, mut app) = find_application(store, tenant_id, id).await?;
+    let before = app.key_credentials.clone();
     input.apply_to(&mut app)?;
+    let policy = crate::policy::get(store, tenant_id).await?;
+    crate::policy::check_new_keys(
+        &policy,
+        &app.created_date_time,
+        &before,
+        &app.key_credentials,
+    )?;
     store
         .directory()
         .update(&obj, &obj.name, to_json(&app)?)

@@ -42,6 +42,10 @@ pub fn routes() -> Router<Arc<CloudState>> {
             "/v1.0/applications/{id}",
             get(get_application).patch(patch_application),
         )
+        .route(
+            "/v1.0/policies/defaultAppManagementPolicy",
+            get(get_app_management_policy).patch(patch_app_management_policy),
+        )
         .route("/v1.0/servicePrincipals/{id}", get(get_one).patch(patch))
         .route("/v1.0/servicePrincipals/{id}/addKey", post(add_key))
         .route("/v1.0/servicePrincipals/{id}/removeKey", post(remove_key))
@@ -531,6 +535,30 @@ async fn patch_application(
     let input: apps::ApplicationInput = parse_body(&body)?;
     apps::update_application(&state.store, &tenant_id, &id, input).await?;
     state.reload().await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn get_app_management_policy(
+    State(state): AppState,
+    headers: HeaderMap,
+) -> Result<Response, CloudError> {
+    let tenant_id = state.tenant_admin(&headers)?;
+    let policy = crate::policy::get(&state.store, &tenant_id).await?;
+    let mut v = serde_json::to_value(&policy).map_err(|e| CloudError::Internal(e.to_string()))?;
+    v["@odata.context"] = json!(format!(
+        "{GRAPH_CONTEXT}#policies/defaultAppManagementPolicy/$entity"
+    ));
+    Ok(axum::Json(v).into_response())
+}
+
+async fn patch_app_management_policy(
+    State(state): AppState,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, CloudError> {
+    let tenant_id = state.tenant_admin(&headers)?;
+    let input: crate::policy::AppManagementPolicyInput = parse_body(&body)?;
+    crate::policy::update(&state.store, &tenant_id, input).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

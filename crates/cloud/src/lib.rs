@@ -10,6 +10,7 @@ pub mod error;
 pub mod graph;
 pub mod metrics;
 pub mod model;
+pub mod policy;
 pub mod replay;
 pub mod server;
 pub mod snapshot;

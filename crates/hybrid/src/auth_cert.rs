@@ -44,6 +44,13 @@ enum AuthCertCommand {
         /// Print the plan and change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Renew now, whatever the current certificate's end date (e.g. to meet a tenant's key
+        /// lifetime policy).
+        #[arg(long)]
+        force: bool,
+        /// How long the new certificate is valid. Default: Exchange's five years.
+        #[arg(long)]
+        validity_days: Option<i64>,
     },
 }
 
@@ -59,6 +66,10 @@ struct World {
     certificates: Vec<Value>,
     /// (label, Graph path) of every principal or application that must trust the certificate.
     principals: Vec<(String, String)>,
+    /// The new certificate's validity in days, when not Exchange's default.
+    validity_days: Option<i64>,
+    /// Renew now (`--force`).
+    force: bool,
 }
 
 pub fn run(args: AuthCertArgs, data: &DataDir, out: &Output) -> Result<(), CliError> {
@@ -67,21 +78,36 @@ pub fn run(args: AuthCertArgs, data: &DataDir, out: &Output) -> Result<(), CliEr
             .map_err(|e| CliError::Usage(format!("--at {s}: not an RFC 3339 time ({e})")))?,
         None => OffsetDateTime::now_utc(),
     };
-    let w = World::read(data, at)?;
+    let mut w = World::read(data, at)?;
     match args.command {
         AuthCertCommand::Status => status(&w, data, out),
         AuthCertCommand::Renew {
             days_before,
             overlap_days,
             dry_run,
-        } => renew(
-            w,
-            data,
-            Duration::days(days_before),
-            Duration::days(overlap_days),
-            dry_run,
-            out,
-        ),
+            force,
+            validity_days,
+        } => {
+            if validity_days.is_some_and(|d| !(1..=36_500).contains(&d)) {
+                return Err(CliError::Usage(
+                    "--validity-days is a number of days from 1 to 36500".into(),
+                ));
+            }
+            w.validity_days = validity_days;
+            w.force = force;
+            // Forced: the current certificate is treated as ending now, and an earlier one
+            // still overlapping is cleared at once to free AuthConfig's previous slot.
+            let days_before = if force { 36_500 * 2 } else { days_before };
+            let overlap_days = if force { 0 } else { overlap_days };
+            renew(
+                w,
+                data,
+                Duration::days(days_before),
+                Duration::days(overlap_days),
+                dry_run,
+                out,
+            )
+        }
     }
 }
 
@@ -97,6 +123,8 @@ impl World {
             config: Value::Null,
             certificates: Vec::new(),
             principals: Vec::new(),
+            validity_days: None,
+            force: false,
         };
         w.refresh()?;
         // Where the certificate is trusted: the partner's principal always; then the dedicated
@@ -275,6 +303,10 @@ fn plan(
                 steps.push(Step::Clear {
                     thumbprint: previous,
                 });
+                // Forced, the renewal starts in the same run once the slot is free.
+                if due && w.force {
+                    steps.push(Step::Create);
+                }
             }
             return Ok(steps);
         }
@@ -468,6 +500,10 @@ fn apply(w: &World, step: &Step, state_path: &std::path::Path) -> Result<(), Cli
                     ("Services", json!("SMTP")),
                     ("KeySize", json!(2048)),
                     ("PrivateKeyExportable", json!(true)),
+                    (
+                        "ValidityDays",
+                        json!(w.validity_days.unwrap_or(5 * 365 + 1)),
+                    ),
                 ]),
             )?;
             let thumbprint = made

@@ -74,6 +74,22 @@ pub enum CloudCommand {
     /// removes them from Office 365 Exchange Online; `update-certificate` uploads them only;
     /// `reset-first-party-keys` clears Office 365 Exchange Online's key credentials.
     ConfigureHybridApplication(crate::hybrid_app::HybridAppArgs),
+    /// Show the tenant's default app management policy, as Get-MgPolicyDefaultAppManagementPolicy.
+    GetAppManagementPolicy,
+    /// Set the tenant's default app management policy's certificate lifetime limit for
+    /// applications, as Update-MgPolicyDefaultAppManagementPolicy with an asymmetricKeyLifetime
+    /// restriction.
+    SetAppManagementPolicy {
+        /// Whether the policy is enforced: true or false.
+        #[arg(long, action = clap::ArgAction::Set, default_value_t = true)]
+        is_enabled: bool,
+        /// The longest a certificate key credential may be valid, an ISO 8601 duration (P365D).
+        #[arg(long)]
+        asymmetric_key_lifetime: Option<String>,
+        /// Restrict only applications created after this time (RFC 3339); default: all of them.
+        #[arg(long)]
+        restrict_for_apps_created_after: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -385,6 +401,37 @@ pub fn run(args: CloudArgs, data: &DataDir, out: &Output) -> Result<(), CliError
             print_service_principals(&[sp], true, out);
             Ok(())
         }
+        CloudCommand::GetAppManagementPolicy => {
+            let (client, _) = args.tenant_client(data)?;
+            print_policy(&client, out)
+        }
+        CloudCommand::SetAppManagementPolicy {
+            is_enabled,
+            asymmetric_key_lifetime,
+            restrict_for_apps_created_after,
+        } => {
+            let (client, _) = args.tenant_client(data)?;
+            let restrictions: Vec<Value> = asymmetric_key_lifetime
+                .iter()
+                .map(|m| {
+                    json!({
+                        "restrictionType": "asymmetricKeyLifetime",
+                        "maxLifetime": m,
+                        "restrictForAppsCreatedAfterDateTime": restrict_for_apps_created_after
+                            .clone()
+                            .unwrap_or_else(|| "2000-01-01T00:00:00Z".into()),
+                    })
+                })
+                .collect();
+            client.patch(
+                "/v1.0/policies/defaultAppManagementPolicy",
+                &json!({
+                    "isEnabled": is_enabled,
+                    "applicationRestrictions": { "keyCredentials": restrictions },
+                }),
+            )?;
+            print_policy(&client, out)
+        }
         CloudCommand::SetServicePrincipalNames {
             service_principal_id,
             service_principal_names,
@@ -557,4 +604,33 @@ fn print_service_principals(sps: &[Value], with_keys: bool, out: &Output) {
         }
         println!();
     }
+}
+
+fn print_policy(client: &crate::client::AdminClient, out: &Output) -> Result<(), CliError> {
+    let p = client.get("/v1.0/policies/defaultAppManagementPolicy", &[])?;
+    let limit = p["applicationRestrictions"]["keyCredentials"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["restrictionType"] == "asymmetricKeyLifetime")
+        .map(|r| {
+            format!(
+                "{} (applications created after {})",
+                r["maxLifetime"].as_str().unwrap_or(""),
+                r["restrictForAppsCreatedAfterDateTime"]
+                    .as_str()
+                    .unwrap_or("any time")
+            )
+        })
+        .unwrap_or_else(|| "none".into());
+    let rows = [
+        (
+            "DisplayName",
+            p["displayName"].as_str().unwrap_or("").to_string(),
+        ),
+        ("IsEnabled", crate::output::ps_bool(p["isEnabled"] == true)),
+        ("AsymmetricKeyLifetime", limit),
+    ];
+    out.record(&rows, &p);
+    Ok(())
 }

@@ -792,10 +792,19 @@ fn dedicated_application(d: &mut Demo, auth: &str, cloud: &str, tenant: &str) {
         shared["keyCredentials"] == serde_json::json!([]),
         &shared.to_string(),
     );
-    let named = d.json("Get-AuthServer", &["onprem", "get-auth-server", "--identity", &evosts]);
-    let named = named.as_array().and_then(|a| a.first()).cloned().unwrap_or(named);
+    let named = d.json(
+        "Get-AuthServer",
+        &["onprem", "get-auth-server", "--identity", &evosts],
+    );
+    let named = named
+        .as_array()
+        .and_then(|a| a.first())
+        .cloned()
+        .unwrap_or(named);
     d.check(
-        &format!("the AuthServer '{evosts}' names the application (-ApplicationIdentifier, -DomainName)"),
+        &format!(
+            "the AuthServer '{evosts}' names the application (-ApplicationIdentifier, -DomainName)"
+        ),
         !app_id.is_empty() && named["ApplicationIdentifier"].as_str() == Some(app_id.as_str()),
         &named.to_string(),
     );

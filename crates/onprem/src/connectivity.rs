@@ -282,10 +282,18 @@ fn describe(token: &str, log: &mut Vec<String>) {
         c("ver"),
         c("iss"),
         c("aud"),
-        if c("azp").is_empty() { c("appid") } else { c("azp") },
+        if c("azp").is_empty() {
+            c("appid")
+        } else {
+            c("azp")
+        },
         claims["roles"]
             .as_array()
-            .map(|r| r.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","))
+            .map(|r| r
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(","))
             .unwrap_or_default()
     ));
 }

@@ -123,7 +123,7 @@ impl FederationMetadata {
                 Event::DocType(_) => {
                     return Err(bad("document type declarations (DTDs) are not allowed"));
                 }
-                Event::GeneralRef(r) => cert.push(predefined(&r.to_string())?),
+                Event::GeneralRef(r) => cert.push(predefined(&r)?),
                 Event::Eof => break,
                 _ => {}
             }

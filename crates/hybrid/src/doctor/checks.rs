@@ -472,7 +472,50 @@ fn hybrid_application(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
             "hybrid cloud configure-hybrid-application --mode reset-first-party-keys".into(),
         ]));
     }
+    out.extend(key_lifetime(app, current, on(app)));
     out
+}
+
+/// The tenant's app management policy against the auth certificate's lifetime: Graph refuses
+/// a longer certificate on the application (an error while it is not there yet, a warning for
+/// one uploaded before the policy: its successor will be refused).
+fn key_lifetime(app: &Value, current: Option<&Value>, uploaded: bool) -> Vec<Finding> {
+    let Some(policy) =
+        serde_json::from_value::<cloud::policy::AppManagementPolicy>(app["policy"].clone()).ok()
+    else {
+        return vec![];
+    };
+    let Some((limit, text)) = policy.key_lifetime_limit(s(app, "createdDateTime")) else {
+        return vec![];
+    };
+    let Some(cert) = current else { return vec![] };
+    let (Some(start), Some(end)) = (date(cert, "NotBefore"), date(cert, "NotAfter")) else {
+        return vec![];
+    };
+    let lifetime = (end - start).whole_seconds();
+    if lifetime <= limit {
+        return vec![];
+    }
+    let message = format!(
+        "the auth certificate {} is valid for {} days; the tenant's app management policy allows {text} (asymmetricKeyLifetime) for the certificates of the application {}: Graph refuses it there{}",
+        s(cert, "Thumbprint"),
+        lifetime / 86_400,
+        s(app, "appId"),
+        if uploaded {
+            " when it is renewed with Exchange's five-year default"
+        } else {
+            ""
+        }
+    );
+    let fix = vec![format!(
+        "hybrid auth-cert renew --force --validity-days {}",
+        limit / 86_400
+    )];
+    if uploaded {
+        vec![warning("KeyLifetimeOverTenantPolicy", message, fix)]
+    } else {
+        vec![error("KeyLifetimeOverTenantPolicy", message, fix)]
+    }
 }
 
 fn next_certificate(f: &Facts) -> Vec<Finding> {

@@ -139,8 +139,13 @@ fn hybrid_app(cloud: &AdminClient, auth_servers: &[Value]) -> Result<Option<Valu
         }
         None => false,
     };
+    // The tenant's limit on application certificate lifetimes, and what it applies to.
+    let created =
+        cloud.get(&format!("/v1.0/applications/{app_id}"), &[])?["createdDateTime"].clone();
+    let policy = cloud.get("/v1.0/policies/defaultAppManagementPolicy", &[])?;
     Ok(Some(serde_json::json!({
         "appId": app_id, "found": true, "keyCredentials": app["keyCredentials"], "consent": consent,
+        "createdDateTime": created, "policy": policy,
     })))
 }
 
@@ -217,7 +222,11 @@ fn entra_metadata(data: &DataDir, body: &[u8]) -> Result<(String, Vec<String>), 
     };
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<') {
         let m = s2s::federation::FederationMetadata::parse(body).map_err(|e| e.to_string())?;
-        let thumbs = m.signing_certificates.iter().map(|c| thumbprint(c)).collect::<Result<_, _>>()?;
+        let thumbs = m
+            .signing_certificates
+            .iter()
+            .map(|c| thumbprint(c))
+            .collect::<Result<_, _>>()?;
         return Ok((tenant(&m.entity_id), thumbs));
     }
     let oidc: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;

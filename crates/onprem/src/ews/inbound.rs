@@ -17,7 +17,7 @@ use store::HandshakeEvent;
 /// Who a validated token speaks for.
 pub enum Principal {
     /// An S2S act-as or app-only token of a partner application.
-    S2s(ValidatedToken),
+    S2s(Box<ValidatedToken>),
     /// An Entra application token from the tenant of an AzureAD AuthServer.
     Entra(ValidatedEntraToken),
 }
@@ -92,7 +92,7 @@ pub async fn authenticate(
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let host = request_host(headers);
     if !trust.entra_issuers.is_empty() && is_entra(token) {
-        return authenticate_entra(state, trust, token, &host, now, started);
+        return authenticate_entra(state, trust, token, &host, now, started).map_err(|r| *r);
     }
     let validator = Validator::default();
     let cache = Some(&state.actor_cache);
@@ -168,7 +168,7 @@ pub async fn authenticate(
         ..accepted_event(&validated, user.as_ref())
     });
     Ok(Authenticated {
-        principal: Principal::S2s(validated),
+        principal: Principal::S2s(Box::new(validated)),
         user,
         trust,
     })
@@ -193,7 +193,7 @@ fn authenticate_entra(
     host: &str,
     now: i64,
     started: std::time::Instant,
-) -> Result<Authenticated, Response> {
+) -> Result<Authenticated, Box<Response>> {
     let hosts = [host, trust.ews_host.as_str()];
     let audience = EntraAudience {
         app_id: &trust.snapshot.service_name,
@@ -246,7 +246,7 @@ fn authenticate_entra(
                     crate::refresh::after_signature_failure(&state, &name).await;
                 });
             }
-            Err(unauthorized(&trust, Some(&e)))
+            Err(Box::new(unauthorized(&trust, Some(&e))))
         }
     }
 }
