@@ -1,7 +1,7 @@
 use crate::{Certificate, CryptoError, RsaPrivateKey};
 use rcgen::{
-    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, KeyUsagePurpose,
-    RsaKeySize, SerialNumber,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyUsagePurpose, RsaKeySize, SerialNumber,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -19,7 +19,7 @@ pub struct CertificateRequest {
     pub not_before: OffsetDateTime,
     /// Length of validity; the default is five years, as Exchange Setup does.
     pub validity: Duration,
-    /// DNS subject alternative names, if any.
+    /// Subject alternative names, if any: DNS names, or IP addresses written as such.
     pub dns_names: Vec<String>,
 }
 
@@ -41,6 +41,42 @@ impl Default for CertificateRequest {
 impl CertificateRequest {
     /// Generates an RSA key and a self-signed certificate for it.
     pub fn self_signed(&self) -> Result<crate::KeyPair, CryptoError> {
+        let (params, key_pair) = (self.params()?, self.key_pair()?);
+        let cert = params.self_signed(&key_pair).map_err(gen_err)?;
+        finish(cert.der(), &key_pair)
+    }
+
+    /// A self-signed certificate authority: basic constraints CA (no path length limit),
+    /// keyCertSign and cRLSign, and no extended key usage.
+    pub fn certificate_authority(&self) -> Result<crate::KeyPair, CryptoError> {
+        let key_pair = self.key_pair()?;
+        let mut params = self.params()?;
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        params.extended_key_usages = Vec::new();
+        let cert = params.self_signed(&key_pair).map_err(gen_err)?;
+        finish(cert.der(), &key_pair)
+    }
+
+    /// A TLS server certificate for the subject alternative names, issued by `ca` (its
+    /// certificate and key, from [`CertificateRequest::certificate_authority`]).
+    pub fn issued_by(&self, ca: &crate::KeyPair) -> Result<crate::KeyPair, CryptoError> {
+        let key_pair = self.key_pair()?;
+        let params = self.params()?;
+        let ca_der = ca.key.to_pkcs8_der().to_vec();
+        let ca_key =
+            rcgen::KeyPair::from_pkcs8_der_and_sign_algo(&ca_der.into(), &rcgen::PKCS_RSA_SHA256)
+                .map_err(gen_err)?;
+        let issuer = Issuer::from_ca_cert_pem(&ca.certificate.to_pem(), ca_key).map_err(gen_err)?;
+        let cert = params.signed_by(&key_pair, &issuer).map_err(gen_err)?;
+        finish(cert.der(), &key_pair)
+    }
+
+    fn key_pair(&self) -> Result<rcgen::KeyPair, CryptoError> {
         let size = match self.key_bits {
             b if b < crate::MIN_RSA_BITS => {
                 return Err(CryptoError::KeyTooSmall {
@@ -58,15 +94,7 @@ impl CertificateRequest {
                 "validity must be positive".into(),
             ));
         }
-        let gen_err = |e: rcgen::Error| CryptoError::Generation(e.to_string());
-        let key_pair =
-            rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, size).map_err(gen_err)?;
-        let params = self.params()?;
-        let cert = params.self_signed(&key_pair).map_err(gen_err)?;
-        let key =
-            RsaPrivateKey::from_pkcs8_der(&zeroize::Zeroizing::new(key_pair.serialize_der()))?;
-        let certificate = Certificate::from_der(cert.der())?;
-        Ok(crate::KeyPair { certificate, key })
+        rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, size).map_err(gen_err)
     }
 
     fn params(&self) -> Result<CertificateParams, CryptoError> {
@@ -89,6 +117,16 @@ impl CertificateRequest {
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         Ok(params)
     }
+}
+
+fn gen_err(e: rcgen::Error) -> CryptoError {
+    CryptoError::Generation(e.to_string())
+}
+
+fn finish(der: &[u8], key_pair: &rcgen::KeyPair) -> Result<crate::KeyPair, CryptoError> {
+    let key = RsaPrivateKey::from_pkcs8_der(&zeroize::Zeroizing::new(key_pair.serialize_der()))?;
+    let certificate = Certificate::from_der(der)?;
+    Ok(crate::KeyPair { certificate, key })
 }
 
 #[cfg(test)]
@@ -124,6 +162,42 @@ mod tests {
         assert_eq!(
             cert.public_key().unwrap().verify_rs256(b"messagf", &sig),
             Err(CryptoError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn a_certificate_authority_issues_server_certificates() {
+        let ca = CertificateRequest {
+            common_name: "Hybrid development CA".into(),
+            ..Default::default()
+        }
+        .certificate_authority()
+        .unwrap();
+        assert!(ca.certificate.is_self_signed());
+        let leaf = CertificateRequest {
+            common_name: "onprem".into(),
+            dns_names: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+            validity: Duration::days(90),
+            ..Default::default()
+        }
+        .issued_by(&ca)
+        .unwrap();
+        assert!(!leaf.certificate.is_self_signed());
+        assert_eq!(leaf.certificate.issuer(), ca.certificate.subject());
+        assert!(leaf.key.matches(&leaf.certificate));
+        let (_, parsed) = x509_parser::parse_x509_certificate(leaf.certificate.der()).unwrap();
+        let (_, parsed_ca) = x509_parser::parse_x509_certificate(ca.certificate.der()).unwrap();
+        assert!(
+            parsed
+                .verify_signature(Some(parsed_ca.public_key()))
+                .is_ok(),
+            "the CA's key signs the leaf"
+        );
+        let san = parsed.subject_alternative_name().unwrap().unwrap();
+        let names = format!("{:?}", san.value.general_names);
+        assert!(
+            names.contains("localhost") && names.contains("IPAddress"),
+            "{names}"
         );
     }
 
