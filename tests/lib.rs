@@ -295,9 +295,17 @@ impl ServeProcess {
     }
 
     /// As `start_with`, with environment variables for the child.
+    /// Plain HTTP unless `extra` names a certificate (`--tls-cert`): these tests are about
+    /// other things than TLS, which `cli::https_by_default_*` covers.
     pub fn start_env(data: &str, role: &str, extra: &[&str], env: &[(&str, &str)]) -> ServeProcess {
+        let plain: &[&str] = if extra.contains(&"--tls-cert") {
+            &[]
+        } else {
+            &["--insecure-http"]
+        };
         let child = Command::new(hybrid_bin())
             .args(["--data", data, "serve", role, "--listen", "127.0.0.1:0"])
+            .args(plain)
             .args(extra)
             .envs(env.iter().copied())
             .stdout(Stdio::null())
@@ -424,4 +432,14 @@ pub fn entra_client_assertion(
         _ => kp.key.sign_rs256(input.as_bytes()),
     };
     format!("{input}.{}", crypto::base64url(&sig))
+}
+
+/// An HTTP client that trusts the development CA of the data folder `data` (`DIR/ca.pem`,
+/// which `hybrid up` and `hybrid serve` make) besides the system's roots.
+pub fn trusting_client(data: &std::path::Path) -> reqwest::Client {
+    let pem = std::fs::read(data.join("ca.pem")).expect("the data folder has a development CA");
+    reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("a PEM certificate"))
+        .build()
+        .expect("an HTTP client builds")
 }

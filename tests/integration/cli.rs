@@ -405,6 +405,7 @@ fn serve_over_tls_and_refuse_cleartext_off_loopback() {
             "cloud",
             "--listen",
             "0.0.0.0:0",
+            "--insecure-http",
         ],
         None,
     );
@@ -756,4 +757,87 @@ fn shell_completions_name_the_verbs() {
     }
     let o = hybrid(&["completions", "tcsh"], None);
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// `hybrid up` on a fresh data folder serves HTTPS on all three roles from a development CA it
+/// makes there: curl trusts the roles with `--cacert DIR/ca.pem` and refuses them without it;
+/// admin verbs trust it on their own; the CA's key is the owner's only; a restart keeps it.
+#[test]
+fn https_by_default_from_a_development_ca() {
+    let dir = TempDir::new("cli-https");
+    let data = dir.path("data");
+    let start = || {
+        let _ = std::fs::remove_file(std::path::Path::new(&data).join("ready"));
+        let child = std::process::Command::new(hybrid_tests::hybrid_bin())
+            .args(["--data", &data, "up", "--base-port", "0"])
+            .env("HYBRID_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("hybrid up starts");
+        let guard = KillOnDrop(child);
+        for _ in 0..600 {
+            if std::path::Path::new(&data).join("ready").exists() {
+                return guard;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("hybrid up did not get ready");
+    };
+    let up = start();
+    let ca = std::path::Path::new(&data).join("ca.pem");
+    let ca_text = std::fs::read_to_string(&ca).expect("DIR/ca.pem");
+    for role in ["cloud", "onprem", "partner"] {
+        let url =
+            std::fs::read_to_string(std::path::Path::new(&data).join(role).join("server.url"))
+                .unwrap()
+                .trim()
+                .to_string();
+        assert!(url.starts_with("https://127.0.0.1:"), "{role}: {url}");
+        let curl = |extra: &[&str]| {
+            std::process::Command::new("curl")
+                .args(["-sS", "--max-time", "10"])
+                .args(extra)
+                .arg(format!("{url}/health"))
+                .output()
+                .expect("curl runs")
+        };
+        let trusted = curl(&["--cacert", ca.to_str().unwrap()]);
+        assert!(trusted.status.success(), "{role}: {}", stderr(&trusted));
+        assert_eq!(String::from_utf8_lossy(&trusted.stdout), "ok");
+        let plain = curl(&[]);
+        assert_eq!(
+            plain.status.code(),
+            Some(60),
+            "{role}: verification fails without the CA"
+        );
+    }
+    let mailboxes = hybrid(&["--data", &data, "onprem", "get-mailbox", "--json"], None);
+    assert!(mailboxes.status.success(), "{}", stderr(&mailboxes));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(std::path::Path::new(&data).join("ca-key.pem"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    drop(up);
+    let _again = start();
+    assert_eq!(
+        std::fs::read_to_string(&ca).unwrap(),
+        ca_text,
+        "a restart keeps the CA"
+    );
+    // --insecure-http keeps plain HTTP for loopback experiments.
+    let plain_dir = dir.path("plain");
+    let plain = hybrid_tests::ServeProcess::start(&plain_dir, "cloud");
+    assert!(plain.url.starts_with("http://"), "{}", plain.url);
+}
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

@@ -1314,7 +1314,7 @@ fn one_line_gets_an_ews_token_for_alice_from_what_the_data_folder_knows() {
     let onprem = std::fs::read_to_string(dir.join("data/onprem/server.url")).unwrap();
     let body = partner::ewsclient::get_folder("inbox", None).to_xml();
     let answer = tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let r = reqwest::Client::new()
+        let r = hybrid_tests::trusting_client(&dir.join("data"))
             .post(format!("{}/EWS/Exchange.asmx", onprem.trim()))
             .bearer_auth(&token)
             .header("content-type", "text/xml; charset=utf-8")

@@ -37,6 +37,8 @@ pub struct Certificate {
     not_after: OffsetDateTime,
     key_algorithm: String,
     key_bits: usize,
+    /// Subject alternative names: DNS names, and IP addresses in their usual text form.
+    alt_names: Vec<String>,
     public_key: Result<RsaPublicKey, CryptoError>,
 }
 
@@ -79,8 +81,33 @@ impl Certificate {
         } else {
             Err(CryptoError::NotRsa(key_algorithm.clone()))
         };
+        let alt_names = x509
+            .subject_alternative_name()
+            .ok()
+            .flatten()
+            .map(|san| {
+                san.value
+                    .general_names
+                    .iter()
+                    .filter_map(|n| match n {
+                        x509_parser::extensions::GeneralName::DNSName(d) => Some(d.to_string()),
+                        x509_parser::extensions::GeneralName::IPAddress(ip) => match ip.len() {
+                            4 => <[u8; 4]>::try_from(*ip)
+                                .ok()
+                                .map(|b| std::net::IpAddr::from(b).to_string()),
+                            16 => <[u8; 16]>::try_from(*ip)
+                                .ok()
+                                .map(|b| std::net::IpAddr::from(b).to_string()),
+                            _ => None,
+                        },
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(Certificate {
             der: der.to_vec(),
+            alt_names,
             thumbprint: hex::encode_upper(sha1.as_ref()),
             x5t: base64url(sha1.as_ref()),
             subject: x509.subject().to_string(),
@@ -137,6 +164,11 @@ impl Certificate {
     pub fn subject(&self) -> &str {
         &self.subject
     }
+    /// The subject alternative names (DNS names and IP addresses).
+    pub fn subject_alt_names(&self) -> &[String] {
+        &self.alt_names
+    }
+
     pub fn issuer(&self) -> &str {
         &self.issuer
     }

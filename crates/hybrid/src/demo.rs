@@ -425,14 +425,16 @@ fn ews(
     request: &ews::Request,
 ) -> (Vec<ews::ResponseMessage>, String) {
     let token = user_token(d, cloud, tenant, smtp);
-    let text = reqwest::blocking::Client::new()
-        .post(format!("{onprem}/EWS/Exchange.asmx"))
-        .header("content-type", "text/xml; charset=utf-8")
-        .bearer_auth(&token)
-        .body(request.to_xml())
-        .send()
-        .and_then(|r| r.text())
-        .unwrap_or_default();
+    let text = crate::devca::client(&crate::paths::DataDir {
+        root: d.data.clone(),
+    })
+    .post(format!("{onprem}/EWS/Exchange.asmx"))
+    .header("content-type", "text/xml; charset=utf-8")
+    .bearer_auth(&token)
+    .body(request.to_xml())
+    .send()
+    .and_then(|r| r.text())
+    .unwrap_or_default();
     let messages = ews::Response::parse(&text)
         .map(|r| r.messages)
         .unwrap_or_default();
@@ -636,12 +638,14 @@ fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
     println!("\n== Success check 4: the OAuth handshake, as the on-premises server saw it");
     let admin =
         std::fs::read_to_string(d.data.join("onprem").join("admin.credential")).unwrap_or_default();
-    let events: Value = reqwest::blocking::Client::new()
-        .get(format!("{onprem}/admin/handshakes?after=0&limit=1000"))
-        .bearer_auth(admin.trim())
-        .send()
-        .and_then(|r| r.json())
-        .unwrap_or(Value::Null);
+    let events: Value = crate::devca::client(&crate::paths::DataDir {
+        root: d.data.clone(),
+    })
+    .get(format!("{onprem}/admin/handshakes?after=0&limit=1000"))
+    .bearer_auth(admin.trim())
+    .send()
+    .and_then(|r| r.json())
+    .unwrap_or(Value::Null);
     let events = events["Events"].as_array().cloned().unwrap_or_default();
     let mut seen = std::collections::BTreeSet::new();
     for e in &events {

@@ -6,6 +6,7 @@ mod client;
 mod cloud_cmd;
 mod connectivity;
 mod demo;
+mod devca;
 mod doctor;
 mod ems;
 mod error;
@@ -105,6 +106,11 @@ fn main() -> ExitCode {
     let data = paths::DataDir {
         root: cli.data.clone(),
     };
+    // Calls to this folder's roles trust its development CA (a no-op without one). Done here,
+    // before any thread exists: it sets the process's root certificate bundle.
+    if let Err(e) = devca::trust_in_this_process(&data) {
+        eprintln!("hybrid: warning: {e}");
+    }
     let result = match cli.command {
         Command::Serve(a) => serve::run(a, &data),
         Command::Up(a) => up::run(a, &data),

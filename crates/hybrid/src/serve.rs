@@ -46,12 +46,16 @@ pub struct ServeArgs {
     /// Default: http://<listen address>.
     #[arg(long)]
     public_url: Option<String>,
-    /// Serve HTTPS with this PEM certificate (chain) ...
+    /// Serve HTTPS with this PEM certificate (chain) ... Default: a certificate the data
+    /// folder's development CA (DIR/ca.pem) issues for this role.
     #[arg(long, requires = "tls_key")]
     tls_cert: Option<std::path::PathBuf>,
     /// ... and this private key (PKCS#8 or PKCS#1 PEM).
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<std::path::PathBuf>,
+    /// Serve plain HTTP instead of HTTPS, for loopback experiments.
+    #[arg(long, conflicts_with = "tls_cert")]
+    insecure_http: bool,
     /// Listen on a non-loopback address without TLS. Tokens and credentials would cross the
     /// network in the clear; only for isolated test networks.
     #[arg(long)]
@@ -69,8 +73,18 @@ pub struct ServeArgs {
     auth_cert_overlap_days: i64,
 }
 
-pub fn run(args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
+pub fn run(mut args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
     init_tracing();
+    if args.tls_cert.is_none() && !args.insecure_http {
+        let listen = args.listen.unwrap_or_else(|| args.role.default_listen());
+        let names = crate::devca::server_names(listen, args.public_url.as_deref());
+        let (cert, key) = crate::devca::ensure_server_certificate(data, args.role.name(), &names)
+            .map_err(crate::devca::explain)?;
+        args.tls_cert = Some(cert);
+        args.tls_key = Some(key);
+    }
+    // Before the runtime starts any thread: calls to the other roles trust the CA.
+    crate::devca::trust_in_this_process(data)?;
     if let Some(every) = args.auth_cert_renewal {
         if args.role != Role::Onprem {
             return Err(CliError::Usage(

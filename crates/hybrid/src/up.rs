@@ -16,6 +16,10 @@ pub struct UpArgs {
     /// Port of the cloud role; on-premises listens on +2 and the partner on +4 (0: free ports).
     #[arg(long, default_value_t = 8441)]
     base_port: u16,
+    /// Serve plain HTTP instead of HTTPS from the data folder's development CA (DIR/ca.pem),
+    /// for loopback experiments.
+    #[arg(long)]
+    insecure_http: bool,
 }
 
 pub const DOMAIN: &str = "contoso.com";
@@ -28,16 +32,37 @@ pub const USERS: &[(&str, &str)] = &[("alice", "Alice Smith"), ("bob", "Bob Jone
 
 pub fn run(args: UpArgs, data: &DataDir) -> Result<(), CliError> {
     crate::serve::init_tracing();
+    let tls = if args.insecure_http {
+        None
+    } else {
+        let names = crate::devca::server_names(([127, 0, 0, 1], 0).into(), None);
+        let mut files = Vec::new();
+        for role in [Role::Cloud, Role::Onprem, Role::Partner] {
+            files.push(
+                crate::devca::ensure_server_certificate(data, role.name(), &names)
+                    .map_err(crate::devca::explain)?,
+            );
+        }
+        Some(files)
+    };
+    // Before the runtime starts any thread: the roles' calls to one another trust the CA.
+    crate::devca::trust_in_this_process(data)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| refused("RuntimeFailed", e.to_string()))?;
-    let result = runtime.block_on(up(args, data));
+    let result = runtime.block_on(up(args, data, tls));
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     result
 }
 
-async fn up(args: UpArgs, data: &DataDir) -> Result<(), CliError> {
+/// `tls`: each role's certificate chain and key files (cloud, on-premises, partner), or None
+/// for plain HTTP.
+async fn up(
+    args: UpArgs,
+    data: &DataDir,
+    tls: Option<Vec<(std::path::PathBuf, std::path::PathBuf)>>,
+) -> Result<(), CliError> {
     let stop = crate::serve::shutdown();
     let port = |offset: u16| {
         if args.base_port == 0 {
@@ -47,9 +72,26 @@ async fn up(args: UpArgs, data: &DataDir) -> Result<(), CliError> {
         }
     };
     let mut started: Vec<Started> = Vec::new();
-    for (role, offset) in [(Role::Cloud, 0), (Role::Onprem, 2), (Role::Partner, 4)] {
+    let mut acceptors = Vec::new();
+    for (i, (role, offset)) in [(Role::Cloud, 0), (Role::Onprem, 2), (Role::Partner, 4)]
+        .into_iter()
+        .enumerate()
+    {
         let listen = std::net::SocketAddr::from(([127, 0, 0, 1], port(offset)));
-        started.push(start_role(role, data, None, listen, None, false).await?);
+        let files = tls.as_ref().map(|t| t[i].clone());
+        started.push(start_role(role, data, None, listen, None, files.is_some()).await?);
+        // Local admin verbs trust the role's certificate chain from here.
+        let recorded = data.role(role.name()).join("server.crt");
+        match &files {
+            Some((chain, key)) => {
+                acceptors.push(Some(crate::tls::acceptor(chain, key)?));
+                std::fs::copy(chain, &recorded).map_err(|e| CliError::io(&recorded, e))?;
+            }
+            None => {
+                acceptors.push(None);
+                let _ = std::fs::remove_file(&recorded);
+            }
+        }
     }
     let urls: Vec<(Role, String)> = started
         .iter()
@@ -57,7 +99,7 @@ async fn up(args: UpArgs, data: &DataDir) -> Result<(), CliError> {
         .collect();
     let mut guards = Vec::new();
     let mut tasks = Vec::new();
-    for s in started {
+    for (s, acceptor) in started.into_iter().zip(acceptors) {
         let Started {
             app,
             guard,
@@ -66,7 +108,12 @@ async fn up(args: UpArgs, data: &DataDir) -> Result<(), CliError> {
         } = s;
         guards.push(guard);
         tasks.push(tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
+            match acceptor {
+                Some(a) => crate::tls::serve(listener, a, app, std::future::pending()).await,
+                None => {
+                    let _ = axum::serve(listener, app).await;
+                }
+            }
         }));
     }
     let url = |r: Role| {
@@ -95,6 +142,12 @@ async fn up(args: UpArgs, data: &DataDir) -> Result<(), CliError> {
     );
     for (r, u) in &urls {
         println!("  {:<8} {u}", r.name());
+    }
+    if tls.is_some() {
+        println!(
+            "  HTTPS from the development CA {}: give it to your clients (curl --cacert, REQUESTS_CA_BUNDLE)",
+            data.root.join(crate::devca::CA_FILE).display()
+        );
     }
     println!(
         "  credentials under {}: cloud/operator.credential, cloud/tenants/*.credential, onprem/admin.credential, partner/operator.credential",
