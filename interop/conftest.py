@@ -71,7 +71,10 @@ class Served:
         # The log goes to a file: a pipe nobody reads would stop the server once it is full.
         pathlib.Path(data).mkdir(parents=True, exist_ok=True)
         self.log = pathlib.Path(data) / f"{role}.log"
-        self.proc = subprocess.Popen([hybrid_bin(), "--data", str(data), "serve", role, "--listen", "127.0.0.1:0"],
+        # Plain HTTP on loopback: these suites are about EWS and tokens; test_demo and test_msal
+        # run over HTTPS.
+        self.proc = subprocess.Popen([hybrid_bin(), "--data", str(data), "serve", role, "--listen", "127.0.0.1:0",
+                                      "--insecure-http"],
                                      stdout=subprocess.DEVNULL, stderr=open(self.log, "a"), text=True)
         url_file = pathlib.Path(data) / role / "server.url"
         for _ in range(400):

@@ -26,7 +26,8 @@ ACS = "00000001-0000-0000-c000-000000000000"
 @pytest.fixture
 def cloud(tmp_path):
     data = tmp_path / "data"
-    proc = subprocess.Popen([hybrid_bin(), "--data", str(data), "serve", "cloud", "--listen", "127.0.0.1:0"],
+    proc = subprocess.Popen([hybrid_bin(), "--data", str(data), "serve", "cloud", "--listen", "127.0.0.1:0",
+                             "--insecure-http"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     url_file = data / "cloud" / "server.url"
     for _ in range(200):

@@ -1,7 +1,8 @@
 """exchangelib, as a separate client, reads what `hybrid demo` left in the mailboxes: the archived
 IM transcript in Recoverable Items\\Purges and the Conversation History items. The demo runs with
---keep; its data folder is then served again by `hybrid up` and read with a token from the real
-ACS flow, signed by the EWS client key the demo registered on 00000004-…."""
+--keep; its data folder is then served again by `hybrid up` over HTTPS from the folder's
+development CA, which exchangelib is given, and read with a token from the real ACS flow,
+signed by the EWS client key the demo registered on 00000004-…."""
 
 import os
 import pathlib
@@ -21,7 +22,7 @@ EXCHANGE = "00000002-0000-0ff1-ce00-000000000000"
 SKYPE = "00000004-0000-0ff1-ce00-000000000000"
 
 
-def scrape(url, credential_file):
+def scrape(url, credential_file, ca):
     """`GET /metrics` with the role's operator credential, parsed by prometheus_client's OpenMetrics
     parser: {(sample name, sorted labels): value}."""
     import urllib.request
@@ -30,7 +31,8 @@ def scrape(url, credential_file):
 
     req = urllib.request.Request(f"{url}/metrics",
                                  headers={"Authorization": f"Bearer {credential_file.read_text().strip()}"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
+    import ssl
+    with urllib.request.urlopen(req, timeout=10, context=ssl.create_default_context(cafile=str(ca))) as resp:
         assert resp.headers["Content-Type"].startswith("application/openmetrics-text")
         text = resp.read().decode()
     out = {}
@@ -50,6 +52,7 @@ def test_exchangelib_reads_the_demos_archive_and_conversation_history():
     env = dict(os.environ, HYBRID_LOG="warn")
     up = subprocess.Popen([hybrid_bin(), "--data", str(data), "up", "--base-port", "0"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE")
     try:
         for _ in range(400):
             if (data / "ready").exists():
@@ -58,10 +61,13 @@ def test_exchangelib_reads_the_demos_archive_and_conversation_history():
         assert (data / "ready").exists(), "hybrid up did not serve the demo's data again"
         onprem = (data / "onprem" / "server.url").read_text().strip()
         cloud = (data / "cloud" / "server.url").read_text().strip()
+        assert onprem.startswith("https://") and cloud.startswith("https://")
+        # exchangelib's HTTP session trusts the folder's development CA, as a user gives it.
+        os.environ["REQUESTS_CA_BUNDLE"] = str(data / "ca.pem")
         tenant = next((data / "cloud" / "tenants").iterdir()).name.removesuffix(".credential")
 
         def account(smtp):
-            token = hybrid("token", "request", "--cert", work / "client.pem", "--key", work / "client-key.pem",
+            token = hybrid("--data", data, "token", "request", "--cert", work / "client.pem", "--key", work / "client-key.pem",
                            "--client", SKYPE, "--tenant", tenant, "--token-endpoint", f"{cloud}/{tenant}/tokens/OAuth/2",
                            "--resource", f"{EXCHANGE}/mail.contoso.com@contoso.com", "--user-smtp", smtp, check=0).stdout.strip()
             close_connections()
@@ -82,13 +88,13 @@ def test_exchangelib_reads_the_demos_archive_and_conversation_history():
         assert any(c == "IPM.Note.Microsoft.Missed" for _, c in classes), classes
 
         # What an operator scrapes after that traffic, read with Prometheus' own parser.
-        cloud_metrics = scrape(cloud, data / "cloud" / "operator.credential")
+        cloud_metrics = scrape(cloud, data / "cloud" / "operator.credential", data / "ca.pem")
         assert cloud_metrics[("hybrid_sts_tokens_issued_total", (("endpoint", "acs"), ("role", "cloud")))] > 0
         skype_keys = [v for (name, labels), v in cloud_metrics.items()
                       if name == "hybrid_key_credential_days_to_expiry" and ("app_id", SKYPE) in labels]
         assert skype_keys and min(skype_keys) > 0, cloud_metrics
         assert ("hybrid_change_feed_lag_seconds", (("role", "cloud"),)) in cloud_metrics
-        onprem_metrics = scrape(onprem, data / "onprem" / "operator.credential")
+        onprem_metrics = scrape(onprem, data / "onprem" / "operator.credential", data / "ca.pem")
         accepted = [v for (name, labels), v in onprem_metrics.items()
                     if name == "hybrid_s2s_handshakes_total" and ("outcome", "accepted") in labels
                     and ("direction", "inbound") in labels]
@@ -103,6 +109,9 @@ def test_exchangelib_reads_the_demos_archive_and_conversation_history():
                     if name == "hybrid_http_requests_total" and ("route", "/EWS/Exchange.asmx") in labels]
         assert sum(requests) > 0, onprem_metrics
     finally:
+        os.environ.pop("REQUESTS_CA_BUNDLE", None)
+        if ca_bundle is not None:
+            os.environ["REQUESTS_CA_BUNDLE"] = ca_bundle
         up.terminate()
         up.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)

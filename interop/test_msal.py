@@ -180,7 +180,7 @@ def test_msal_token_opens_mailboxes_in_the_dedicated_mode(tmp_path):
 
     try:
         cloud = serve("cloud", "--tls-cert", str(server_cert), "--tls-key", str(server_key))
-        onprem = serve("onprem")
+        onprem = serve("onprem", "--insecure-http")
         assert cloud.startswith("https://")
         [evosts] = [s for s in hybrid_json("--data", data, "onprem", "get-auth-server") if s["Type"] == "AzureAD"]
         tenant, app_id = evosts["Realm"], evosts["ApplicationIdentifier"]
