@@ -134,7 +134,15 @@ pub async fn run(hybrid: &Path, n: usize, c: usize, stores: &Stores) -> (f64, f6
     // Stopped when this returns or panics.
     let _up = super::Killed(
         Command::new(hybrid)
-            .args(["--data", data.to_str().unwrap(), "up", "--base-port", "0"])
+            // Plain HTTP, as the figures before HTTPS became the default were measured.
+            .args([
+                "--data",
+                data.to_str().unwrap(),
+                "up",
+                "--base-port",
+                "0",
+                "--insecure-http",
+            ])
             .envs(env.clone())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -165,6 +173,7 @@ pub async fn run(hybrid: &Path, n: usize, c: usize, stores: &Stores) -> (f64, f6
                         "partner",
                         "--listen",
                         "127.0.0.1:0",
+                        "--insecure-http",
                         "--store",
                         store,
                     ])

@@ -59,6 +59,7 @@ fn serve(hybrid: &Path, data: &Path, role: &str) -> (Killed, String) {
             role,
             "--listen",
             "127.0.0.1:0",
+            "--insecure-http",
         ])
         .env("HYBRID_LOG", "warn")
         .stdout(Stdio::null())

@@ -97,6 +97,7 @@ async fn hybrid_target(o: &Options, dir: &Path, http: &reqwest::Client) -> (Kill
             "cloud",
             "--listen",
             "127.0.0.1:0",
+            "--insecure-http",
         ])
         .env("HYBRID_LOG", "warn")
         .stdout(Stdio::null())
