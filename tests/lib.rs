@@ -204,6 +204,7 @@ impl OnPremUnderTest {
             onprem::OnPremConfig {
                 public_url: url.clone(),
                 refresh,
+                trust_report: None,
             },
         )
         .await

@@ -193,7 +193,23 @@ impl World {
     }
 }
 
+/// The current, next and previous certificates as `auth-cert status --json` lists them, for
+/// the web view.
+pub fn certificates_json(data: &DataDir) -> Result<Value, CliError> {
+    let w = World::read(data, OffsetDateTime::now_utc())?;
+    Ok(status_rows(&w, data)?.1["certificates"].clone())
+}
+
 fn status(w: &World, data: &DataDir, out: &Output) -> Result<(), CliError> {
+    let (rows, v) = status_rows(w, data)?;
+    out.record(&rows, &v);
+    Ok(())
+}
+
+/// The status as listing rows and as JSON.
+type StatusRows = (Vec<(&'static str, String)>, Value);
+
+fn status_rows(w: &World, data: &DataDir) -> Result<StatusRows, CliError> {
     let mut rows = Vec::new();
     let mut json_rows = Vec::new();
     for (role, key) in [
@@ -223,7 +239,8 @@ fn status(w: &World, data: &DataDir, out: &Output) -> Result<(), CliError> {
             ),
         ));
         json_rows.push(json!({
-            "role": role, "thumbprint": thumb, "notAfter": cert.map(|c| s(c, "NotAfter")),
+            "role": role, "thumbprint": thumb, "notBefore": cert.map(|c| s(c, "NotBefore")),
+            "notAfter": cert.map(|c| s(c, "NotAfter")),
             "daysLeft": days, "uploadedTo": uploaded,
             "effectiveDate": (role == "Next").then(|| s(&w.config, "NextCertificateEffectiveDate")),
         }));
@@ -236,11 +253,8 @@ fn status(w: &World, data: &DataDir, out: &Output) -> Result<(), CliError> {
     for l in &lines {
         rows.push(("RenewalEvent", l.clone()));
     }
-    out.record(
-        &rows,
-        &json!({ "at": iso(w.at), "certificates": json_rows, "renewalEvents": events }),
-    );
-    Ok(())
+    let v = json!({ "at": iso(w.at), "certificates": json_rows, "renewalEvents": events });
+    Ok((rows, v))
 }
 
 /// One step of the renewal.

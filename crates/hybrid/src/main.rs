@@ -15,6 +15,7 @@ mod onprem_cmd;
 mod output;
 mod partner_cmd;
 mod paths;
+mod report;
 mod serve;
 mod tls;
 mod token_cmd;

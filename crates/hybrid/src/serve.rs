@@ -219,10 +219,11 @@ pub async fn start_role(
             (server.router(), Box::new(server))
         }
         Role::Onprem => {
-            let server =
-                onprem::OnPremServer::start(store.clone(), onprem::OnPremConfig::new(&public_url))
-                    .await
-                    .map_err(|e| refused(e.code(), e.to_string()))?;
+            let mut config = onprem::OnPremConfig::new(&public_url);
+            config.trust_report = Some(crate::report::hook(data.clone()));
+            let server = onprem::OnPremServer::start(store.clone(), config)
+                .await
+                .map_err(|e| refused(e.code(), e.to_string()))?;
             (server.router(), Box::new(server))
         }
         Role::Partner => {

@@ -20,6 +20,7 @@ pub mod records;
 pub mod refresh;
 pub mod server;
 pub mod trust;
+pub mod ui;
 
 pub use error::OnPremError;
 pub use server::{OnPremConfig, OnPremServer, OnPremState, ensure_operator_credential};

@@ -21,6 +21,9 @@ pub struct OnPremConfig {
     pub public_url: String,
     /// When issuers' metadata documents are fetched again.
     pub refresh: crate::refresh::RefreshPolicy,
+    /// What the web view shows of the whole trust (findings, certificates, the partner's
+    /// queue), from whoever holds the other organizations' credentials; None: not shown.
+    pub trust_report: Option<crate::ui::TrustReport>,
 }
 
 impl OnPremConfig {
@@ -28,6 +31,7 @@ impl OnPremConfig {
         OnPremConfig {
             public_url: public_url.to_string(),
             refresh: Default::default(),
+            trust_report: None,
         }
     }
 }
@@ -77,7 +81,18 @@ impl OnPremState {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        let token = value.strip_prefix("Bearer ").unwrap_or("").trim();
+        // Bearer for clients; Basic (any user name, the credential as password) for a browser.
+        let basic = value
+            .strip_prefix("Basic ")
+            .and_then(|b| {
+                base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b.trim()).ok()
+            })
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|up| up.split_once(':').map(|(_, p)| p.to_string()));
+        let token = match &basic {
+            Some(p) => p.trim(),
+            None => value.strip_prefix("Bearer ").unwrap_or("").trim(),
+        };
         if token.is_empty() {
             return Err(OnPremError::Unauthorized(
                 "An admin credential is required (Authorization: Bearer …).".into(),
@@ -189,6 +204,7 @@ impl OnPremServer {
             .route("/admin/organization", post(new_organization))
             .route("/admin/cmdlet", post(cmdlet))
             .route("/admin/handshakes", get(handshakes))
+            .route("/admin/ui", get(crate::ui::page))
             .route("/admin/presence", post(presence))
             .layer(DefaultBodyLimit::max(1024 * 1024));
         let app = Router::new()

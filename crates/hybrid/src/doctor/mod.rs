@@ -37,7 +37,40 @@ pub fn run(args: DoctorArgs, data: &DataDir, out: &Output) -> Result<(), CliErro
             .map_err(|e| CliError::Usage(format!("--at {s}: not an RFC 3339 time ({e})")))?,
         None => OffsetDateTime::now_utc(),
     };
-    let facts = gather::gather(data, args.tenant.as_deref(), at, args.within_days).map_err(
+    let report = diagnose(data, args.tenant.as_deref(), at, args.within_days)?;
+    print(&report, out);
+    let errors = report
+        .iter()
+        .flat_map(|c| &c.findings)
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    if errors == 0 {
+        Ok(())
+    } else {
+        Err(CliError::Refused {
+            code: "TrustFindings".into(),
+            message: format!("{errors} finding(s) break the trust; each is listed with its fix"),
+        })
+    }
+}
+
+/// Every check as `hybrid doctor --json` prints it, for the web view.
+pub fn report_json(data: &DataDir) -> Result<serde_json::Value, CliError> {
+    let report = diagnose(data, None, OffsetDateTime::now_utc(), 30)?;
+    serde_json::to_value(&report).map_err(|e| CliError::Refused {
+        code: "UnexpectedResponse".into(),
+        message: e.to_string(),
+    })
+}
+
+/// The facts read and judged, each fix written with the data folder in use.
+fn diagnose(
+    data: &DataDir,
+    tenant: Option<&str>,
+    at: OffsetDateTime,
+    within_days: i64,
+) -> Result<Vec<checks::Check>, CliError> {
+    let facts = gather::gather(data, tenant, at, within_days).map_err(
         |e| match e {
             // The doctor reads every role from the data folder; it takes no --server.
             CliError::Refused { code, .. } if code == "ServerNotFound" => CliError::Refused {
@@ -58,20 +91,7 @@ pub fn run(args: DoctorArgs, data: &DataDir, out: &Output) -> Result<(), CliErro
             *line = with_data(line, data);
         }
     }
-    print(&report, out);
-    let errors = report
-        .iter()
-        .flat_map(|c| &c.findings)
-        .filter(|f| f.severity == Severity::Error)
-        .count();
-    if errors == 0 {
-        Ok(())
-    } else {
-        Err(CliError::Refused {
-            code: "TrustFindings".into(),
-            message: format!("{errors} finding(s) break the trust; each is listed with its fix"),
-        })
-    }
+    Ok(report)
 }
 
 /// `hybrid …` as `hybrid --data DIR …` when DIR is not the default folder.
