@@ -509,6 +509,13 @@ async fn mailbox_scale(
                 .expect("fill");
             assert!(r.status().is_success());
             filled += n;
+            // Progress on a terminal only: the figures are the output.
+            if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                eprint!("\r  filling alice's inbox: {filled}/{size} items");
+            }
+        }
+        if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            eprintln!();
         }
         let fill_rate = (filled - before) as f64 / started.elapsed().as_secs_f64();
         let mut figures = Vec::new();

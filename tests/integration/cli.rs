@@ -761,7 +761,8 @@ fn shell_completions_name_the_verbs() {
 
 /// `hybrid up` on a fresh data folder serves HTTPS on all three roles from a development CA it
 /// makes there: curl trusts the roles with `--cacert DIR/ca.pem` and refuses them without it;
-/// admin verbs trust it on their own; the CA's key is the owner's only; a restart keeps it.
+/// admin verbs trust it on their own (a long one shows progress on a terminal only); the CA's
+/// key is the owner's only; a restart keeps it.
 #[test]
 fn https_by_default_from_a_development_ca() {
     let dir = TempDir::new("cli-https");
@@ -820,6 +821,33 @@ fn https_by_default_from_a_development_ca() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o600);
+    // A long operation shows its steps on a terminal (a pseudo-terminal from script(1)) and
+    // stays quiet in a pipe.
+    let renew = format!(
+        "{} --data {data} auth-cert renew --force --validity-days 400",
+        hybrid_tests::hybrid_bin().display()
+    );
+    let tty = std::process::Command::new("script")
+        .args(["-qec", &renew, "/dev/null"])
+        .output()
+        .expect("script runs");
+    let shown = String::from_utf8_lossy(&tty.stdout);
+    assert!(tty.status.success(), "{shown}");
+    assert!(shown.contains("… create a new auth certificate"), "{shown}");
+    let piped = hybrid(
+        &[
+            "--data",
+            &data,
+            "auth-cert",
+            "renew",
+            "--force",
+            "--validity-days",
+            "400",
+        ],
+        None,
+    );
+    assert!(piped.status.success(), "{}", stderr(&piped));
+    assert!(!stderr(&piped).contains('…'), "{}", stderr(&piped));
     drop(up);
     let _again = start();
     assert_eq!(

@@ -1334,3 +1334,31 @@ fn one_line_gets_an_ews_token_for_alice_from_what_the_data_folder_knows() {
         .mode();
     assert_eq!(mode & 0o077, 0, "{mode:o}");
 }
+
+/// A newcomer with the README alone: `hybrid up` on a data folder of their own, then whatever
+/// `hybrid doctor` prints, run as printed, until it has nothing that breaks the trust. Every
+/// runbook step is among the fixes (step 2's application account first); no step is done by
+/// the test itself.
+#[test]
+fn a_newcomer_is_guided_by_doctor_from_a_fresh_up_to_a_clean_trust() {
+    let tmp = TempDir::new("newcomer");
+    let dir = tmp.0.as_path();
+    let _up = up(dir);
+    let mut seen = Vec::new();
+    for _ in 0..8 {
+        let (success, findings) = doctor(dir, &[]);
+        if success {
+            break;
+        }
+        seen.extend(codes(&findings));
+        apply_fixes(dir, &findings, None);
+    }
+    for step in [
+        "ApplicationAccountMissing",
+        "AuthServerMissing",
+        "PartnerApplicationMissing",
+    ] {
+        assert!(seen.iter().any(|c| c == step), "{step} not in {seen:?}");
+    }
+    assert_clean(dir);
+}

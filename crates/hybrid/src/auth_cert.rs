@@ -345,7 +345,9 @@ fn plan(
         }
     }
     let effective = date(&w.config, "NextCertificateEffectiveDate").unwrap_or(w.at);
-    if uploaded_everywhere && w.at >= effective {
+    // A certificate this run staged "at once" is effective by the clock, which has moved on
+    // since the run began.
+    if uploaded_everywhere && w.at.max(OffsetDateTime::now_utc()) >= effective {
         steps.push(Step::Publish {
             thumbprint: next,
             force: effective > OffsetDateTime::now_utc(),
@@ -457,6 +459,7 @@ fn due_steps(
         for step in &steps {
             let line = step.describe();
             if !dry_run {
+                crate::output::progress(&line);
                 if let Err(e) = apply(&w, step, &state_path) {
                     record(data, w.at, &format!("{line}: {e}"), "failed");
                     return Err(e);

@@ -136,6 +136,7 @@ pub fn run(keep: bool, trust: TrustMode) -> Result<(), CliError> {
             code: "DemoFailed".into(),
             message: e.to_string(),
         })?;
+    crate::output::progress("starting the three roles (hybrid up) in a fresh data folder");
     let mut ready = false;
     for _ in 0..600 {
         if data.join("ready").exists() {

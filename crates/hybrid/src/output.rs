@@ -31,3 +31,11 @@ pub fn format_list(rows: &[(&str, String)]) -> String {
 pub fn ps_bool(b: bool) -> String {
     if b { "True".into() } else { "False".into() }
 }
+
+/// A line of progress for a long operation, on stderr when it is a terminal (quiet in pipes
+/// and scripts, whose output is the result alone).
+pub fn progress(message: &str) {
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        eprintln!("… {message}");
+    }
+}
