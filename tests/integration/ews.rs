@@ -195,6 +195,28 @@ impl World {
     }
 }
 
+/// The stored handshake events once `enough` says so, or whatever is there after 3 seconds
+/// (events are stored in batches, off the request path).
+async fn handshake_events(w: &World, enough: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let started = std::time::Instant::now();
+    loop {
+        let v: Value = reqwest::Client::new()
+            .get(format!("{}/admin/handshakes?after=0", w.onprem.url))
+            .bearer_auth(&w.onprem.admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let events = v["Events"].as_array().cloned().unwrap_or_default();
+        if enough(&events) || started.elapsed() > std::time::Duration::from_secs(3) {
+            return events;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 async fn raw(
     url: &str,
     token: Option<&str>,
@@ -649,23 +671,7 @@ async fn every_decision_is_a_handshake_event() {
         "",
     )
     .await;
-    let started = std::time::Instant::now();
-    let events = loop {
-        let v: Value = reqwest::Client::new()
-            .get(format!("{}/admin/handshakes?after=0", w.onprem.url))
-            .bearer_auth(&w.onprem.admin)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let events = v["Events"].as_array().cloned().unwrap_or_default();
-        if events.len() >= 3 || started.elapsed() > std::time::Duration::from_secs(3) {
-            break events;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+    let events = handshake_events(&w, |e| e.len() >= 3).await;
     let outcomes: Vec<&str> = events
         .iter()
         .map(|e| e["outcome"].as_str().unwrap())
@@ -1235,29 +1241,12 @@ async fn entra_application_tokens_open_mailboxes_through_an_azuread_auth_server(
         "{h:?}"
     );
     // Every decision is a handshake event with the client application.
-    let started = std::time::Instant::now();
-    let accepted = loop {
-        let v: Value = reqwest::Client::new()
-            .get(format!("{}/admin/handshakes?after=0", w.onprem.url))
-            .bearer_auth(&w.onprem.admin)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let found = v["Events"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|e| e["outcome"] == "accepted" && e["tokenKind"] == "AadV2")
-            .cloned();
-        match found {
-            Some(e) => break e,
-            None if started.elapsed() > std::time::Duration::from_secs(3) => panic!("{v}"),
-            None => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
-        }
-    };
+    let entra = |e: &Value| e["outcome"] == "accepted" && e["tokenKind"] == "AadV2";
+    let events = handshake_events(&w, |es| es.iter().any(entra)).await;
+    let accepted = events
+        .iter()
+        .find(|e| entra(e))
+        .expect("an accepted Entra token");
     assert_eq!(accepted["nameid"], format!("{app_id}@{}", w.tenant));
     // Disabled, the AuthServer trusts nothing any more.
     w.onprem

@@ -22,6 +22,20 @@ pub const ACTION_GET_USER_SETTINGS: &str =
 /// The EWS schema versions this server names in `EwsSupportedSchemas`.
 pub const EWS_SUPPORTED_SCHEMAS: &str = "Exchange2007, Exchange2007_SP1, Exchange2010, Exchange2010_SP1, Exchange2010_SP2, Exchange2013, Exchange2013_SP1, Exchange2016";
 
+/// The EWS endpoint a target URI names, as Test-OAuthConnectivity takes it: the URI itself when
+/// it names Exchange.asmx, else `<scheme>://<authority>/EWS/Exchange.asmx` (a metadata or OWA URL
+/// names the server). None for anything but an http(s) URI with a host.
+pub fn ews_endpoint_of(target: &str) -> Option<String> {
+    if target.to_ascii_lowercase().ends_with("/exchange.asmx") {
+        return Some(target.to_string());
+    }
+    let (scheme, rest) = target
+        .split_once("://")
+        .filter(|(s, _)| matches!(s.to_ascii_lowercase().as_str(), "http" | "https"))?;
+    let authority = rest.split('/').next().filter(|a| !a.is_empty())?;
+    Some(format!("{scheme}://{authority}/EWS/Exchange.asmx"))
+}
+
 fn parse_root(body: &[u8]) -> Result<Element, EwsError> {
     if body.len() > crate::soap::MAX_REQUEST_BYTES {
         return Err(EwsError::TooLarge(
@@ -350,5 +364,25 @@ impl PoxResponse {
             external_ews_url: url("EXPR"),
             internal_ews_url: url("EXCH"),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ews_endpoint_of_a_target() {
+        assert_eq!(
+            ews_endpoint_of("https://mail.contoso.com/metadata/json/1").as_deref(),
+            Some("https://mail.contoso.com/EWS/Exchange.asmx")
+        );
+        assert_eq!(
+            ews_endpoint_of("http://127.0.0.1:8443/EWS/Exchange.asmx").as_deref(),
+            Some("http://127.0.0.1:8443/EWS/Exchange.asmx")
+        );
+        for bad in ["ftp://x/", "https:///x", "mail.contoso.com"] {
+            assert_eq!(ews_endpoint_of(bad), None, "{bad}");
+        }
     }
 }

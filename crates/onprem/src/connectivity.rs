@@ -56,24 +56,13 @@ async fn dedicated(state: &OnPremState) -> Result<Option<Dedicated>, OnPremError
     Ok(None)
 }
 
-/// The EWS endpoint of a target URI: itself when it names Exchange.asmx, else
-/// `<scheme>://<authority>/EWS/Exchange.asmx`.
+/// The EWS endpoint a target URI names (the URI itself, or EWS on the server it names).
 fn ews_endpoint(target: &str) -> Result<String, OnPremError> {
-    if target.to_ascii_lowercase().ends_with("/exchange.asmx") {
-        return Ok(target.to_string());
-    }
-    let (scheme, rest) = target
-        .split_once("://")
-        .filter(|(s, _)| matches!(s.to_ascii_lowercase().as_str(), "http" | "https"))
-        .ok_or_else(|| {
-            OnPremError::InvalidArgument(format!("TargetUri '{target}' is not an http(s) URI."))
-        })?;
-    match rest.split('/').next() {
-        Some(a) if !a.is_empty() => Ok(format!("{scheme}://{a}/EWS/Exchange.asmx")),
-        _ => Err(OnPremError::InvalidArgument(format!(
-            "TargetUri '{target}' names no host."
-        ))),
-    }
+    ews::autodiscover::ews_endpoint_of(target).ok_or_else(|| {
+        OnPremError::InvalidArgument(format!(
+            "TargetUri '{target}' is not an http(s) URI with a host."
+        ))
+    })
 }
 
 pub async fn test_oauth_connectivity(
@@ -296,23 +285,4 @@ fn describe(token: &str, log: &mut Vec<String>) {
                 .join(","))
             .unwrap_or_default()
     ));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_ews_endpoint_of_a_target() {
-        assert_eq!(
-            ews_endpoint("https://mail.contoso.com/owa").unwrap(),
-            "https://mail.contoso.com/EWS/Exchange.asmx"
-        );
-        assert_eq!(
-            ews_endpoint("http://127.0.0.1:8443/EWS/Exchange.asmx").unwrap(),
-            "http://127.0.0.1:8443/EWS/Exchange.asmx"
-        );
-        assert!(ews_endpoint("mail.contoso.com").is_err());
-        assert!(ews_endpoint("https:///x").is_err());
-    }
 }

@@ -40,25 +40,13 @@ pub struct ValidationResultNode {
 const TASK: &str = "Checking EWS API Call Under Oauth";
 const USER_AGENT: &str = "AMProbe/OAUTH/Exchange";
 
-/// The EWS endpoint of a target URI: itself when it names Exchange.asmx, else
-/// `<scheme>://<authority>/ews/Exchange.asmx` (the cmdlet accepts e.g. a metadata URL).
-pub fn ews_endpoint(target: &str) -> Result<String, PartnerError> {
-    if target.to_ascii_lowercase().ends_with("/exchange.asmx") {
-        return Ok(target.to_string());
-    }
-    let (scheme, rest) = target
-        .split_once("://")
-        .filter(|(s, _)| matches!(s.to_ascii_lowercase().as_str(), "http" | "https"))
-        .ok_or_else(|| {
-            PartnerError::BadRequest(format!("TargetUri '{target}' is not an http(s) URI"))
-        })?;
-    let authority = rest.split('/').next().unwrap_or("");
-    if authority.is_empty() {
-        return Err(PartnerError::BadRequest(format!(
-            "TargetUri '{target}' names no host"
-        )));
-    }
-    Ok(format!("{scheme}://{authority}/ews/Exchange.asmx"))
+/// The EWS endpoint a target URI names (the URI itself, or EWS on the server it names).
+fn ews_endpoint(target: &str) -> Result<String, PartnerError> {
+    ews::autodiscover::ews_endpoint_of(target).ok_or_else(|| {
+        PartnerError::BadRequest(format!(
+            "TargetUri '{target}' is not an http(s) URI with a host."
+        ))
+    })
 }
 
 /// The resource to ask for: the configured one when the target is the configured EWS, else the
@@ -315,24 +303,5 @@ async fn get_inbox(
             log.line(format!("[EWS] refused: [{}] {e}", e.code()));
             false
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_ews_endpoint_of_a_target() {
-        assert_eq!(
-            ews_endpoint("https://mail.contoso.com/metadata/json/1").unwrap(),
-            "https://mail.contoso.com/ews/Exchange.asmx"
-        );
-        assert_eq!(
-            ews_endpoint("http://127.0.0.1:8443/EWS/Exchange.asmx").unwrap(),
-            "http://127.0.0.1:8443/EWS/Exchange.asmx"
-        );
-        assert!(ews_endpoint("ftp://x/").is_err());
-        assert!(ews_endpoint("https:///x").is_err());
     }
 }

@@ -445,16 +445,34 @@ fn verify_signature(
     issuer: &TrustedIssuer,
     host: &str,
 ) -> Result<String, OAuthError> {
+    let named = jwt.header.x5t.as_deref().or(jwt.header.kid.as_deref());
+    verify_rs256(jwt, &issuer.keys, named, host)
+}
+
+/// RS256 by the key the token names (`named`, an x5t) among `keys`, or by any of them when it
+/// names none; the thumbprint of the key that verified. A name no key has is NoCertificateFound
+/// rather than a try of every key, so that a key rollover not yet fetched is told apart from a
+/// forged signature; both ask for the issuer's metadata again. `location` names where the keys
+/// were looked for, in NoCertificateFound's message.
+pub(crate) fn verify_rs256(
+    jwt: &Jwt<'_>,
+    keys: &[IssuerKey],
+    named: Option<&str>,
+    location: &str,
+) -> Result<String, OAuthError> {
     if jwt.alg() != "RS256" {
         return Err(fail(E::InvalidSignature, &[]));
     }
-    let named = jwt.header.x5t.as_deref().or(jwt.header.kid.as_deref());
     let candidates: Vec<&IssuerKey> = match named {
-        Some(x5t) => issuer.keys.iter().filter(|k| k.x5t == x5t).collect(),
-        None => issuer.keys.iter().collect(),
+        Some(x5t) => keys.iter().filter(|k| k.x5t == x5t).collect(),
+        None => keys.iter().collect(),
     };
     if candidates.is_empty() {
-        return Err(fail(E::NoCertificateFound, &[named.unwrap_or("(none)"), host]).with_refresh());
+        return Err(fail(
+            E::NoCertificateFound,
+            &[named.unwrap_or("(none)"), location],
+        )
+        .with_refresh());
     }
     candidates
         .iter()
