@@ -700,6 +700,21 @@ async fn auth_servers_from_the_running_cloud_and_partner_applications_by_metadat
         )
         .await;
     assert_eq!(refreshed["CertificateStrings"].as_array().unwrap().len(), 3);
+    // A metadata URL that cannot be read is refused and changes nothing.
+    o.refused(
+        "Set-AuthServer",
+        json!({"Identity": "WindowsAzureACS", "AuthMetadataUrl": "http://127.0.0.1:9/contoso.com/metadata/json/1", "Enabled": false}),
+        "AuthMetadataException",
+    )
+    .await;
+    let kept = o
+        .ok("Get-AuthServer", json!({"Identity": "WindowsAzureACS"}))
+        .await;
+    assert_eq!(
+        s(&kept, "AuthMetadataUrl"),
+        s(&refreshed, "AuthMetadataUrl")
+    );
+    assert_eq!(kept["Enabled"], json!(true));
     let disabled = o
         .ok(
             "Set-AuthServer",

@@ -442,7 +442,14 @@ pub async fn refresh_metadata(
     store: &Store,
     obj: &DirectoryObject,
 ) -> Result<DirectoryObject, OnPremError> {
-    let url = text(&obj.data, "AuthMetadataUrl").to_string();
+    let v = with_metadata(obj, obj.data.clone()).await?;
+    save(store, obj, v).await
+}
+
+/// `data` (of `obj`'s kind) with what its metadata document says now; nothing is saved, so a
+/// document that cannot be read changes nothing.
+async fn with_metadata(obj: &DirectoryObject, data: Value) -> Result<Value, OnPremError> {
+    let url = text(&data, "AuthMetadataUrl").to_string();
     if url.is_empty() {
         return Err(OnPremError::InvalidArgument(format!(
             "'{}' has no AuthMetadataUrl to refresh from.",
@@ -450,20 +457,19 @@ pub async fn refresh_metadata(
         )));
     }
     let kind = if obj.kind == AUTH_SERVER {
-        text(&obj.data, "Type")
+        text(&data, "Type").to_string()
     } else {
-        "MicrosoftACS"
+        "MicrosoftACS".to_string()
     };
     let f = fetch(
         &url,
-        obj.data
-            .get("TrustAnySSLCertificate")
+        data.get("TrustAnySSLCertificate")
             .and_then(Value::as_bool)
             .unwrap_or(false),
-        kind,
+        &kind,
     )
     .await?;
-    let mut v = obj.data.clone();
+    let mut v = data;
     set(&mut v, "CertificateStrings", json!(f.certificates));
     // An Entra tenant's issuer follows its authority (a moved or renamed token service).
     if kind == "AzureAD" {
@@ -485,7 +491,7 @@ pub async fn refresh_metadata(
     fetches.push(json!(OffsetDateTime::now_utc().unix_timestamp()));
     let keep = fetches.len().saturating_sub(3);
     set(&mut v, "MetadataFetches", json!(fetches[keep..]));
-    save(store, obj, v).await
+    Ok(v)
 }
 
 pub async fn set_auth_server(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
@@ -528,10 +534,11 @@ pub async fn set_auth_server(store: &Store, p: &Params) -> Result<Vec<Value>, On
     if let Some(u) = &new_url {
         set(&mut v, "AuthMetadataUrl", json!(u));
     }
-    obj = save(store, &obj, v).await?;
+    // Read first: a document that cannot be read leaves the AuthServer as it was.
     if new_url.is_some() || p.bool("RefreshAuthMetadata")? == Some(true) {
-        obj = refresh_metadata(store, &obj).await?;
+        v = with_metadata(&obj, v).await?;
     }
+    obj = save(store, &obj, v).await?;
     Ok(vec![present(&obj)])
 }
 
@@ -758,9 +765,10 @@ pub async fn set_partner_application(store: &Store, p: &Params) -> Result<Vec<Va
     if let Some(u) = &new_url {
         set(&mut v, "AuthMetadataUrl", json!(u));
     }
-    obj = save(store, &obj, v).await?;
+    // Read first: a document that cannot be read leaves the AuthServer as it was.
     if new_url.is_some() || p.bool("RefreshAuthMetadata")? == Some(true) {
-        obj = refresh_metadata(store, &obj).await?;
+        v = with_metadata(&obj, v).await?;
     }
+    obj = save(store, &obj, v).await?;
     Ok(vec![present(&obj)])
 }
