@@ -869,3 +869,113 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+/// The Teams edition's Graph upload (Update-MgServicePrincipal with the whole keyCredentials
+/// list) on the Teams Scheduler's principal, which every tenant holds: unexpired keys kept,
+/// expired ones dropped, the certificate added once however often it is run.
+#[test]
+fn update_service_principal_keys_keeps_unexpired_drops_expired_and_adds_once() {
+    let dir = TempDir::new("cli-sp-keys");
+    let data = dir.path("data");
+    let _up = {
+        let child = std::process::Command::new(hybrid_tests::hybrid_bin())
+            .args(["--data", &data, "up", "--base-port", "0"])
+            .env("HYBRID_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("hybrid up starts");
+        let guard = KillOnDrop(child);
+        let ready = std::path::Path::new(&data).join("ready");
+        for _ in 0..600 {
+            if ready.exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert!(ready.exists(), "hybrid up did not get ready");
+        guard
+    };
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap();
+    let cert = |name: &str, not_before: time::OffsetDateTime, days: i64| {
+        let made = crypto::CertificateRequest {
+            common_name: name.into(),
+            not_before,
+            validity: time::Duration::days(days),
+            ..Default::default()
+        }
+        .self_signed()
+        .unwrap();
+        let path = dir.path(&format!("{name}.cer"));
+        std::fs::write(&path, made.certificate.der()).unwrap();
+        (path, made.certificate.thumbprint().to_string())
+    };
+    let (expired, expired_t) = cert("expired", now - time::Duration::days(30), 10);
+    let (current, current_t) = cert("current", now, 365);
+    let (new, new_t) = cert("new", now, 365);
+    let app = "7557eb47-c689-4224-abcf-aef9bd7573df";
+    for key in [&expired, &current] {
+        let o = hybrid(
+            &[
+                "--data",
+                &data,
+                "cloud",
+                "add-service-principal-key",
+                "--service-principal-id",
+                app,
+                "--key-file",
+                key,
+            ],
+            None,
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    for _ in 0..2 {
+        let o = hybrid(
+            &[
+                "--data",
+                &data,
+                "cloud",
+                "update-service-principal-keys",
+                "--service-principal-id",
+                app,
+                "--certificate",
+                &new,
+                "--json",
+            ],
+            None,
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let held: Vec<String> =
+            serde_json::from_value(stdout_json(&o)["keyCredentials"].clone()).unwrap();
+        assert!(
+            held.contains(&current_t) && held.contains(&new_t),
+            "{held:?}"
+        );
+        assert!(
+            !held.contains(&expired_t),
+            "expired keys are dropped: {held:?}"
+        );
+        assert_eq!(
+            held.iter().filter(|t| **t == new_t).count(),
+            1,
+            "added once"
+        );
+    }
+    let voicemail = hybrid(
+        &[
+            "--data",
+            &data,
+            "cloud",
+            "get-service-principal",
+            "--service-principal-id",
+            "db7de2b5-2149-435e-8043-e080dd50afae",
+            "--json",
+        ],
+        None,
+    );
+    assert!(voicemail.status.success(), "{}", stderr(&voicemail));
+    assert_eq!(stdout_json(&voicemail)["displayName"], "Cloud Voicemail");
+}

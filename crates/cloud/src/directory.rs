@@ -167,6 +167,38 @@ pub async fn save_service_principal(
     Ok(())
 }
 
+/// Every tenant holds every first-party service principal this release knows: a tenant made by
+/// an earlier release gets the ones added since (the Teams services), as Entra provisions them.
+pub async fn ensure_first_party_principals(store: &Store) -> Result<(), CloudError> {
+    let dir = store.directory();
+    for tenant in dir.list(KIND_TENANT, None).await? {
+        let id = tenant.name.clone();
+        let mut missing = Vec::new();
+        for (app_id, name) in FIRST_PARTY {
+            if dir
+                .find(KIND_SERVICE_PRINCIPAL, &id, app_id)
+                .await?
+                .is_none()
+            {
+                let sp = ServicePrincipal::first_party(app_id, name);
+                missing.push(NewObject::new(
+                    KIND_SERVICE_PRINCIPAL,
+                    &id,
+                    app_id,
+                    to_json(&sp)?,
+                ));
+            }
+        }
+        // Another process of the service may be adding them at the same time: that is fine.
+        if !missing.is_empty()
+            && let Err(e) = dir.create_all(missing).await
+        {
+            tracing::warn!(tenant = %id, "first-party service principals not added now: {e}");
+        }
+    }
+    Ok(())
+}
+
 /// The operator credential, created on first start. Returns it when it was just made.
 pub async fn ensure_operator_credential(store: &Store) -> Result<Option<String>, CloudError> {
     if !store

@@ -22,6 +22,8 @@ pub const FIRST_PARTY: &[(&str, &str)] = &[
     (s2s::ids::EXCHANGE_APP_ID, "Office 365 Exchange Online"),
     (s2s::ids::SHAREPOINT_APP_ID, "Office 365 SharePoint Online"),
     (s2s::ids::SKYPE_APP_ID, "Skype for Business Online"),
+    (s2s::ids::TEAMS_SCHEDULER_APP_ID, "Teams Scheduler"),
+    (s2s::ids::CLOUD_VOICEMAIL_APP_ID, "Cloud Voicemail"),
 ];
 
 /// True for Microsoft's first-party applications, whose actor tokens may act for users.

@@ -122,6 +122,7 @@ impl CloudServer {
     /// Prepares the store (signing keys) and loads the directory. Needs a Tokio runtime.
     pub async fn start(store: Store, config: CloudConfig) -> Result<CloudServer, CloudError> {
         directory::ensure_signing_keys(&store).await?;
+        directory::ensure_first_party_principals(&store).await?;
         let state = Arc::new(CloudState {
             snapshot: RwLock::new(Arc::new(Snapshot::load(&store).await?)),
             reloading: tokio::sync::Mutex::new(()),

@@ -74,6 +74,16 @@ pub enum CloudCommand {
     /// removes them from Office 365 Exchange Online; `update-certificate` uploads them only;
     /// `reset-first-party-keys` clears Office 365 Exchange Online's key credentials.
     ConfigureHybridApplication(crate::hybrid_app::HybridAppArgs),
+    /// Replace a service principal's key credentials as the Teams edition of the runbook does
+    /// with Update-MgServicePrincipal -KeyCredentials: its unexpired keys kept, expired ones
+    /// dropped, each certificate added once (by thumbprint).
+    UpdateServicePrincipalKeys {
+        #[arg(long)]
+        service_principal_id: String,
+        /// A certificate file (DER or PEM), e.g. OAuthConfig/OAuthCert.cer; repeatable.
+        #[arg(long = "certificate", required = true)]
+        certificates: Vec<PathBuf>,
+    },
     /// Show the tenant's default app management policy, as Get-MgPolicyDefaultAppManagementPolicy.
     GetAppManagementPolicy,
     /// Set the tenant's default app management policy's certificate lifetime limit for
@@ -399,6 +409,33 @@ pub fn run(args: CloudArgs, data: &DataDir, out: &Output) -> Result<(), CliError
                 Some("id,appId,displayName,signInAudience,keyCredentials"),
             )?;
             print_service_principals(&[sp], true, out);
+            Ok(())
+        }
+        CloudCommand::UpdateServicePrincipalKeys {
+            service_principal_id,
+            certificates,
+        } => {
+            let (client, _) = args.tenant_client(data)?;
+            let sp = get_sp(&client, service_principal_id, Some("id"))?;
+            let path = format!(
+                "/v1.0/servicePrincipals/{}",
+                sp["id"].as_str().unwrap_or_default()
+            );
+            let certs = certificates
+                .iter()
+                .map(|p| {
+                    let bytes = std::fs::read(p).map_err(|e| CliError::io(p, e))?;
+                    Ok(crypto::Certificate::from_der_or_pem(&bytes)?)
+                })
+                .collect::<Result<Vec<_>, CliError>>()?;
+            let held = crate::hybrid_app::replace_key_credentials(&client, &path, &certs)?;
+            out.record(
+                &[
+                    ("AppId", service_principal_id.clone()),
+                    ("KeyCredentials", held.join(", ")),
+                ],
+                &json!({ "appId": service_principal_id, "keyCredentials": held }),
+            );
             Ok(())
         }
         CloudCommand::GetAppManagementPolicy => {

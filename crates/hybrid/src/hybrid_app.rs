@@ -225,9 +225,20 @@ fn upload_certificates(
     object_id: &str,
     certs: &[crypto::Certificate],
 ) -> Result<Vec<String>, CliError> {
-    let path = format!("/v1.0/applications/{object_id}");
-    let app = client.get(&path, &[("$select", "keyCredentials")])?;
-    let mut keys: Vec<Value> = app["keyCredentials"]
+    replace_key_credentials(client, &format!("/v1.0/applications/{object_id}"), certs)
+}
+
+/// What Update-MgApplication / Update-MgServicePrincipal with the whole keyCredentials list
+/// does, as the runbooks write it: the object's unexpired keys kept, expired ones dropped, each
+/// certificate added once (by thumbprint). `path` is the object's Graph path. Returns the
+/// thumbprints it holds afterwards.
+pub fn replace_key_credentials(
+    client: &AdminClient,
+    path: &str,
+    certs: &[crypto::Certificate],
+) -> Result<Vec<String>, CliError> {
+    let object = client.get(path, &[("$select", "keyCredentials")])?;
+    let mut keys: Vec<Value> = object["keyCredentials"]
         .as_array()
         .cloned()
         .unwrap_or_default()
@@ -246,8 +257,8 @@ fn upload_certificates(
             );
         }
     }
-    client.patch(&path, &json!({ "keyCredentials": keys }))?;
-    let after = client.get(&path, &[])?;
+    client.patch(path, &json!({ "keyCredentials": keys }))?;
+    let after = client.get(path, &[])?;
     Ok(after["keyCredentials"]
         .as_array()
         .into_iter()

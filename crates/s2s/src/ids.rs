@@ -16,6 +16,10 @@ pub const SHAREPOINT_APP_ID: &str = "00000003-0000-0ff1-ce00-000000000000";
 pub const SKYPE_APP_ID: &str = "00000004-0000-0ff1-ce00-000000000000";
 /// Azure AD Graph: the audience of a Graph addKey proof.
 pub const AAD_GRAPH_APP_ID: &str = "00000002-0000-0000-c000-000000000000";
+/// The Teams calendar (scheduling) service of the Teams edition of the runbook.
+pub const TEAMS_SCHEDULER_APP_ID: &str = "7557eb47-c689-4224-abcf-aef9bd7573df";
+/// Cloud Voicemail, Teams' voicemail service, of the Teams edition of the runbook.
+pub const CLOUD_VOICEMAIL_APP_ID: &str = "db7de2b5-2149-435e-8043-e080dd50afae";
 /// Exchange's reserved self-issuing realm; partner applications in it are never advertised.
 pub const SELF_ISSUING_REALM: &str = "00000002-0000-0ff1-ce00-200000000000";
 
@@ -31,6 +35,8 @@ pub const WELL_KNOWN_PRINCIPALS: &[(&str, &str)] = &[
         "Office 365 SharePoint Online / SharePoint Server",
     ),
     (SKYPE_APP_ID, "Skype for Business Online / Lync"),
+    (TEAMS_SCHEDULER_APP_ID, "Teams Scheduler (Teams calendar)"),
+    (CLOUD_VOICEMAIL_APP_ID, "Cloud Voicemail (Teams)"),
     (
         AAD_GRAPH_APP_ID,
         "Windows Azure Active Directory (Azure AD Graph)",
