@@ -1259,3 +1259,201 @@ async fn entra_application_tokens_open_mailboxes_through_an_azuread_auth_server(
     let (s, _, _) = w.ews(Some(&v2), GET_INBOX, AS_ALICE).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
+
+/// Requests of many kinds, each as small as EWS takes it: (name, body).
+const MANY: &[(&str, &str)] = &[
+    ("GetFolder", GET_INBOX),
+    (
+        "FindItem",
+        r#"<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindItem>"#,
+    ),
+    (
+        "FindFolder",
+        r#"<m:FindFolder Traversal="Shallow"><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:ParentFolderIds><t:DistinguishedFolderId Id="msgfolderroot"/></m:ParentFolderIds></m:FindFolder>"#,
+    ),
+    (
+        "CreateItem",
+        r#"<m:CreateItem MessageDisposition="SaveOnly"><m:SavedItemFolderId><t:DistinguishedFolderId Id="drafts"/></m:SavedItemFolderId><m:Items><t:Message><t:Subject>x</t:Subject></t:Message></m:Items></m:CreateItem>"#,
+    ),
+    (
+        "GetUserOofSettings",
+        r#"<m:GetUserOofSettingsRequest><t:Mailbox><t:Address>alice@contoso.com</t:Address></t:Mailbox></m:GetUserOofSettingsRequest>"#,
+    ),
+    (
+        "GetUserConfiguration",
+        r#"<m:GetUserConfiguration><m:UserConfigurationName Name="Um.CustomGreetings.External"><t:DistinguishedFolderId Id="root"/></m:UserConfigurationName><m:UserConfigurationProperties>BinaryData</m:UserConfigurationProperties></m:GetUserConfiguration>"#,
+    ),
+    (
+        "GetUserConfiguration (not voicemail)",
+        r#"<m:GetUserConfiguration><m:UserConfigurationName Name="OWA.UserOptions"><t:DistinguishedFolderId Id="root"/></m:UserConfigurationName><m:UserConfigurationProperties>All</m:UserConfigurationProperties></m:GetUserConfiguration>"#,
+    ),
+    (
+        "ResolveNames",
+        r#"<m:ResolveNames ReturnFullContactData="false"><m:UnresolvedEntry>bob</m:UnresolvedEntry></m:ResolveNames>"#,
+    ),
+    (
+        "GetServerTimeZones",
+        r#"<m:GetServerTimeZones ReturnFullTimeZoneData="false"/>"#,
+    ),
+    (
+        "SyncFolderHierarchy",
+        r#"<m:SyncFolderHierarchy><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape></m:SyncFolderHierarchy>"#,
+    ),
+    (
+        "GetMailTips",
+        r#"<m:GetMailTips><m:SendingAs><t:EmailAddress>alice@contoso.com</t:EmailAddress></m:SendingAs><m:Recipients><t:Mailbox><t:EmailAddress>bob@contoso.com</t:EmailAddress></t:Mailbox></m:Recipients><m:MailTipsRequested>OutOfOfficeMessage</m:MailTipsRequested></m:GetMailTips>"#,
+    ),
+    ("GetRoomLists", r#"<m:GetRoomLists/>"#),
+    (
+        "GetFolder voicemail",
+        r#"<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="voicemail"/></m:FolderIds></m:GetFolder>"#,
+    ),
+    (
+        "FindItem voicemail",
+        r#"<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:ParentFolderIds><t:DistinguishedFolderId Id="voicemail"/></m:ParentFolderIds></m:FindItem>"#,
+    ),
+    (
+        "GetDelegate",
+        r#"<m:GetDelegate IncludePermissions="true"><m:Mailbox><t:EmailAddress>alice@contoso.com</t:EmailAddress></m:Mailbox></m:GetDelegate>"#,
+    ),
+];
+
+fn refused_access(body: &str) -> bool {
+    body.contains("ErrorAccessDenied")
+}
+
+/// The Teams edition's partner applications: TeamsScheduler's account holds TeamsSchedulerRole,
+/// made from UserApplication with every entry but GetDelegate removed, so GetDelegate is
+/// answered and every other method refused; CloudVoicemail has no linked account and may use
+/// the voicemail operations (Um.* configurations, GetUserOofSettings, the Voice Mail folder),
+/// acting as a user or app-only with ExchangeImpersonation, and nothing else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_teams_editions_applications_get_what_their_roles_allow_and_nothing_else() {
+    use s2s::ids::{CLOUD_VOICEMAIL_APP_ID, TEAMS_SCHEDULER_APP_ID};
+    let w = World::new().await;
+    // The partner signs for both Teams services (one key registered on both, as the text does).
+    for app in [TEAMS_SCHEDULER_APP_ID, CLOUD_VOICEMAIL_APP_ID] {
+        let r = reqwest::Client::new()
+            .patch(format!("{}/v1.0/servicePrincipals(appId='{app}')", w.cloud.url))
+            .bearer_auth(&w.admin)
+            .json(&json!({"keyCredentials": [{"type": "AsymmetricX509Cert", "usage": "Verify", "key": w.partner.certificate.to_base64()}]}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{app}: {}", r.status());
+    }
+    let acct = w.onprem.ok("New-MailUser", json!({"Name": "TeamsScheduler", "ApplicationAccount": true, "ExternalEmailAddress": "TeamsScheduler-ApplicationAccount@contoso.com"})).await;
+    assert_eq!(acct["IsApplicationAccount"], json!(true));
+    let role = w
+        .onprem
+        .ok(
+            "New-ManagementRole",
+            json!({"Name": "TeamsSchedulerRole", "Parent": "UserApplication"}),
+        )
+        .await;
+    assert_eq!(role["RoleType"], "UserApplication");
+    let entries = w
+        .onprem
+        .cmd(
+            "Get-ManagementRoleEntry",
+            json!({"Identity": "TeamsSchedulerRole\\*"}),
+        )
+        .await
+        .unwrap();
+    assert!(
+        entries.len() > 20,
+        "the parent's entries: {}",
+        entries.len()
+    );
+    for e in &entries {
+        if e["Name"] != "GetDelegate" {
+            w.onprem
+                .ok(
+                    "Remove-ManagementRoleEntry",
+                    json!({"Identity": e["Identity"], "Confirm": false}),
+                )
+                .await;
+        }
+    }
+    let left = w
+        .onprem
+        .cmd(
+            "Get-ManagementRoleEntry",
+            json!({"Identity": "TeamsSchedulerRole\\*"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0]["Identity"], "TeamsSchedulerRole\\GetDelegate");
+    // Built-in roles keep their entries; an entry must come from the parent.
+    w.onprem
+        .refused(
+            "Remove-ManagementRoleEntry",
+            json!({"Identity": "UserApplication\\GetFolder"}),
+            "ArgumentException",
+        )
+        .await;
+    w.onprem
+        .refused(
+            "Add-ManagementRoleEntry",
+            json!({"Identity": "TeamsSchedulerRole\\UpdateItemInRecoverableItems"}),
+            "ArgumentException",
+        )
+        .await;
+    let id = acct["Identity"].as_str().unwrap().to_string();
+    w.onprem
+        .ok(
+            "New-ManagementRoleAssignment",
+            json!({"Role": "TeamsSchedulerRole", "User": id}),
+        )
+        .await;
+    w.onprem.ok("New-PartnerApplication", json!({"Name": "TeamsScheduler", "ApplicationIdentifier": TEAMS_SCHEDULER_APP_ID, "Enabled": true, "LinkedAccount": id})).await;
+    w.onprem.ok("New-PartnerApplication", json!({"Name": "CloudVoicemail", "ApplicationIdentifier": CLOUD_VOICEMAIL_APP_ID, "Enabled": true})).await;
+
+    let scheduler = w
+        .act_as(TEAMS_SCHEDULER_APP_ID, smtp("alice@contoso.com"))
+        .await;
+    let mut refused = 0;
+    for (name, op) in MANY {
+        let (s, _, body) = w.ews(Some(&scheduler), op, "").await;
+        if *name == "GetDelegate" {
+            assert_eq!(s, StatusCode::OK, "{body}");
+            assert!(body.contains("NoError"), "{body}");
+        } else {
+            assert!(refused_access(&body), "TeamsScheduler {name}: {body}");
+            refused += 1;
+        }
+    }
+    assert!(refused >= 10);
+
+    // Cloud Voicemail, acting as alice and app-only impersonating her.
+    let voicemail = w
+        .act_as(CLOUD_VOICEMAIL_APP_ID, smtp("alice@contoso.com"))
+        .await;
+    let app_only = w
+        .actor(CLOUD_VOICEMAIL_APP_ID, "mail.contoso.com")
+        .await
+        .unwrap();
+    let allowed = [
+        "GetUserOofSettings",
+        "GetUserConfiguration",
+        "GetFolder voicemail",
+        "FindItem voicemail",
+    ];
+    for (token, header) in [(voicemail.as_str(), ""), (app_only.as_str(), AS_ALICE)] {
+        for (name, op) in MANY {
+            let (_, _, body) = w.ews(Some(token), op, header).await;
+            if allowed.contains(name) {
+                assert!(!refused_access(&body), "CloudVoicemail {name}: {body}");
+            } else {
+                assert!(refused_access(&body), "CloudVoicemail {name}: {body}");
+            }
+        }
+    }
+    // App-only without a mailbox to work on.
+    let (_, _, body) = w.ews(Some(&app_only), MANY[4].1, "").await;
+    assert!(
+        body.contains("ErrorInvalidExchangeImpersonationHeaderData"),
+        "{body}"
+    );
+}

@@ -1,7 +1,10 @@
 //! Exchange Management Shell lines as the runbook writes them: one cmdlet per line,
 //! `$var = Cmdlet …`, `$var.Property`, `$True`/`$False`/`$null`, quoted and bare strings,
 //! `-Param value` and `-Param:value` in any case and order, positional Identity/Name,
-//! `#` comments, backtick line continuation, and `| Format-List` / `| fl`.
+//! `#` comments, backtick line continuation, `| Format-List` / `| fl`, and pipelines as the
+//! Teams edition writes them: `Get-… | where Name -ne X | Remove-… -Confirm:$false` (a filter
+//! by `where`/`Where-Object`/`?`, written bare or as `{ $_.Name -ne "X" }`, then cmdlets each
+//! piped object is bound to by its Identity).
 
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -26,6 +29,102 @@ pub struct Statement {
     pub params: Vec<(String, Arg)>,
     pub positional: Vec<Arg>,
     pub format_list: bool,
+    /// What the cmdlet's output goes through, in order.
+    pub pipeline: Vec<Stage>,
+}
+
+/// A stage of a pipeline after the first cmdlet.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stage {
+    /// Keeps the objects whose property compares as the filter says.
+    Where(Filter),
+    /// A cmdlet each object is given to (its Identity bound to -Identity).
+    Cmdlet(Box<Statement>),
+}
+
+/// `Property -op Value` of a Where-Object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filter {
+    pub property: String,
+    pub op: FilterOp,
+    pub value: String,
+}
+
+/// PowerShell's comparison operators, case-insensitive as PowerShell's are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterOp {
+    Eq,
+    Ne,
+    Like,
+    NotLike,
+}
+
+impl Filter {
+    pub fn keeps(&self, object: &Value) -> bool {
+        let actual = object
+            .as_object()
+            .and_then(|o| {
+                o.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(&self.property))
+                    .map(|(_, v)| v)
+            })
+            .map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .unwrap_or_default();
+        let like = || onprem::rbac::like(&self.value, &actual);
+        match self.op {
+            FilterOp::Eq => actual.eq_ignore_ascii_case(&self.value),
+            FilterOp::Ne => !actual.eq_ignore_ascii_case(&self.value),
+            FilterOp::Like => like(),
+            FilterOp::NotLike => !like(),
+        }
+    }
+}
+
+/// `where Name -ne X`, `Where-Object { $_.Name -ne "X" }`, `? Name -like "Get*"`.
+fn filter(stage: &str) -> Option<Result<Filter, String>> {
+    let lower = stage.to_ascii_lowercase();
+    let rest = ["where-object ", "where ", "? "]
+        .iter()
+        .find_map(|p| lower.starts_with(p).then(|| stage[p.len()..].trim()))?;
+    let body = rest
+        .strip_prefix('{')
+        .and_then(|b| b.strip_suffix('}'))
+        .map(str::trim)
+        .unwrap_or(rest);
+    let tokens = match tokenize(body) {
+        Ok(t) => t,
+        Err(e) => return Some(Err(e)),
+    };
+    let word = |t: &Token| match t {
+        Token::Word(w) | Token::Quoted(w) => Some(w.clone()),
+        Token::List(_) => None,
+    };
+    let parts: Vec<String> = tokens.iter().filter_map(word).collect();
+    let [property, op, value] = parts.as_slice() else {
+        return Some(Err(format!(
+            "a filter is 'where Property -op Value'; '{stage}' is not one"
+        )));
+    };
+    let property = property.strip_prefix("$_.").unwrap_or(property).to_string();
+    let op = match op.to_ascii_lowercase().as_str() {
+        "-eq" | "-ieq" => FilterOp::Eq,
+        "-ne" | "-ine" => FilterOp::Ne,
+        "-like" | "-ilike" => FilterOp::Like,
+        "-notlike" | "-inotlike" => FilterOp::NotLike,
+        other => {
+            return Some(Err(format!(
+                "the comparison '{other}' is not one of -eq, -ne, -like, -notlike"
+            )));
+        }
+    };
+    Some(Ok(Filter {
+        property,
+        op,
+        value: value.clone(),
+    }))
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -104,15 +203,23 @@ fn split_outside_quotes(s: &str, sep: char) -> Vec<String> {
 fn statement(line: usize, text: &str) -> Result<Statement, String> {
     let stages = split_outside_quotes(text, '|');
     let mut format_list = false;
+    let mut pipeline = Vec::new();
     for extra in &stages[1..] {
-        let t = extra.trim().to_ascii_lowercase();
+        let stage = extra.trim();
+        let t = stage.to_ascii_lowercase();
+        if format_list {
+            return Err("nothing may follow '| Format-List'".into());
+        }
         if t == "format-list" || t == "fl" || t == "format-list *" || t == "fl *" {
             format_list = true;
+        } else if let Some(f) = filter(stage) {
+            pipeline.push(Stage::Where(f?));
         } else {
-            return Err(format!(
-                "only '| Format-List' (or '| fl') may follow a cmdlet, not '| {}'",
-                extra.trim()
-            ));
+            let next = statement(line, stage)?;
+            if next.assign_to.is_some() {
+                return Err(format!("'{stage}' cannot assign inside a pipeline"));
+            }
+            pipeline.push(Stage::Cmdlet(Box::new(next)));
         }
     }
     let mut body = stages[0].trim();
@@ -170,6 +277,7 @@ fn statement(line: usize, text: &str) -> Result<Statement, String> {
         params,
         positional,
         format_list,
+        pipeline,
     })
 }
 
@@ -356,6 +464,36 @@ New-PartnerApplication -Name SfBOnline -ApplicationIdentifier 00000004-0000-0ff1
 "#;
 
     #[test]
+    fn pipelines_as_the_teams_edition_writes_them() {
+        for line in [
+            r#"Get-ManagementRoleEntry "TeamsSchedulerRole\*" | where Name -ne GetDelegate | Remove-ManagementRoleEntry -Confirm:$false"#,
+            r#"Get-ManagementRoleEntry 'TeamsSchedulerRole\*' | Where-Object { $_.Name -ne "GetDelegate" } | Remove-ManagementRoleEntry -Confirm:$false"#,
+        ] {
+            let st = &parse(line).unwrap()[0];
+            assert_eq!(st.cmdlet, "Get-ManagementRoleEntry");
+            assert_eq!(
+                st.positional,
+                vec![Arg::Text("TeamsSchedulerRole\\*".into())]
+            );
+            let [Stage::Where(f), Stage::Cmdlet(next)] = st.pipeline.as_slice() else {
+                panic!("{:?}", st.pipeline);
+            };
+            assert_eq!(
+                (f.property.as_str(), f.op, f.value.as_str()),
+                ("Name", FilterOp::Ne, "GetDelegate")
+            );
+            assert!(
+                f.keeps(&json!({"Name": "FindItem"})) && !f.keeps(&json!({"Name": "getdelegate"}))
+            );
+            assert_eq!(next.cmdlet, "Remove-ManagementRoleEntry");
+            assert_eq!(next.params, vec![("Confirm".to_string(), Arg::Bool(false))]);
+        }
+        let like = &parse("Get-Mailbox | ? Name -like 'A*'").unwrap()[0].pipeline[0];
+        let Stage::Where(f) = like else { panic!() };
+        assert!(f.keeps(&json!({"Name": "alice"})) && !f.keeps(&json!({"Name": "bob"})));
+    }
+
+    #[test]
     fn parses_the_runbook() {
         let s = parse(RUNBOOK).unwrap();
         assert_eq!(s.len(), 5);
@@ -408,10 +546,10 @@ New-PartnerApplication -Name SfBOnline -ApplicationIdentifier 00000004-0000-0ff1
         );
         let c = parse("New-Mailbox -Name `\n  'It''s me' # comment").unwrap();
         assert_eq!(c[0].params[0].1, Arg::Text("It's me".into()));
-        assert_eq!(
-            parse("\n\nGet-Mailbox | Remove-Mailbox").unwrap_err().line,
-            3
-        );
+        assert_eq!(parse("\n\nGet-Mailbox | where Name").unwrap_err().line, 3);
+        assert!(parse("Get-Mailbox | where Name -gt 3").is_err());
+        assert!(parse("Get-Mailbox | fl | Remove-Mailbox").is_err());
+        assert!(parse("Get-Mailbox | $x = Remove-Mailbox").is_err());
         assert!(parse("Get-Mailbox -Identity 'open").is_err());
         assert!(parse("$x = ").is_err());
         let vars = HashMap::new();

@@ -33,7 +33,8 @@ const CMDLET_HELP: &str = "Cmdlets (kebab-case verbs; parameters as --kebab-case
   get-organization-config, get-accepted-domain
   new-mailbox, get-mailbox, set-mailbox, remove-mailbox
   new-mail-user, get-mail-user, set-mail-user, remove-mail-user, get-recipient
-  get-management-role, new-management-role-assignment, get-management-role-assignment, remove-management-role-assignment
+  get-management-role, new-management-role, get-management-role-entry, add-management-role-entry, remove-management-role-entry,
+  new-management-role-assignment, get-management-role-assignment, remove-management-role-assignment
   new-exchange-certificate, get-exchange-certificate, import-exchange-certificate (--file-name PATH),
   export-exchange-certificate (--file-name PATH), remove-exchange-certificate
   get-auth-config, set-auth-config
@@ -584,6 +585,37 @@ fn cmdlet_from_words(words: &[String]) -> Result<CmdletCall, CliError> {
     })
 }
 
+/// The statement's cmdlet, then each stage of its pipeline: a filter keeps some objects, a
+/// cmdlet is run for each object with its Identity (and the stage's own parameters).
+fn run_pipeline(
+    client: &AdminClient,
+    st: &ems::Statement,
+    params: Map<String, Value>,
+    vars: &HashMap<String, Value>,
+) -> Result<Vec<Value>, CliError> {
+    let mut objects = invoke(client, &st.cmdlet, params)?;
+    for stage in &st.pipeline {
+        objects = match stage {
+            ems::Stage::Where(f) => objects.into_iter().filter(|o| f.keeps(o)).collect(),
+            ems::Stage::Cmdlet(next) => {
+                let mut out = Vec::new();
+                for o in &objects {
+                    let mut p = ems::bind(next, vars).map_err(|m| CliError::Refused {
+                        code: "ParameterBindingException".into(),
+                        message: m,
+                    })?;
+                    if !p.keys().any(|k| k.eq_ignore_ascii_case("Identity")) {
+                        p.insert("Identity".into(), o["Identity"].clone());
+                    }
+                    out.extend(invoke(client, &next.cmdlet, p)?);
+                }
+                out
+            }
+        };
+    }
+    Ok(objects)
+}
+
 fn run_script(client: &AdminClient, file: &str, out: &Output) -> Result<(), CliError> {
     let text = if file == "-" {
         let mut s = String::new();
@@ -603,14 +635,20 @@ fn run_script(client: &AdminClient, file: &str, out: &Output) -> Result<(), CliE
         message: format!("line {}: {}", e.line, e.message),
     })?;
     for st in &statements {
-        if onprem::cmdlets::canonical(&st.cmdlet).is_none() {
-            return Err(CliError::Refused {
-                code: "CommandNotFoundException".into(),
-                message: format!(
-                    "line {}: '{}' is not a cmdlet this server runs; nothing was run",
-                    st.line, st.cmdlet
-                ),
-            });
+        let piped = st.pipeline.iter().filter_map(|s| match s {
+            ems::Stage::Cmdlet(c) => Some(c.cmdlet.as_str()),
+            ems::Stage::Where(_) => None,
+        });
+        for cmdlet in std::iter::once(st.cmdlet.as_str()).chain(piped) {
+            if onprem::cmdlets::canonical(cmdlet).is_none() {
+                return Err(CliError::Refused {
+                    code: "CommandNotFoundException".into(),
+                    message: format!(
+                        "line {}: '{cmdlet}' is not a cmdlet this server runs; nothing was run",
+                        st.line
+                    ),
+                });
+            }
         }
     }
     let mut vars: HashMap<String, Value> = HashMap::new();
@@ -624,7 +662,7 @@ fn run_script(client: &AdminClient, file: &str, out: &Output) -> Result<(), CliE
             code: "ParameterBindingException".into(),
             message: format!("line {}: {m}; {what_ran}", st.line),
         })?;
-        let objects = invoke(client, &st.cmdlet, params).map_err(|e| match e {
+        let objects = run_pipeline(client, st, params, &vars).map_err(|e| match e {
             CliError::Refused { code, message } => CliError::Refused {
                 code,
                 message: format!(

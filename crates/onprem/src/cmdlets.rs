@@ -25,7 +25,7 @@ pub const CMDLETS: &[(&str, &str)] = &[
     ("Remove-Mailbox", "Identity!"),
     (
         "New-MailUser",
-        "Name!, ExternalEmailAddress!, Alias, DisplayName, PrimarySmtpAddress",
+        "Name!, ExternalEmailAddress!, Alias, DisplayName, PrimarySmtpAddress, ApplicationAccount:switch",
     ),
     ("Get-MailUser", "Identity"),
     (
@@ -35,6 +35,10 @@ pub const CMDLETS: &[(&str, &str)] = &[
     ("Remove-MailUser", "Identity!"),
     ("Get-Recipient", "Identity"),
     ("Get-ManagementRole", "Identity"),
+    ("New-ManagementRole", "Name!, Parent!, Description"),
+    ("Get-ManagementRoleEntry", "Identity!"),
+    ("Add-ManagementRoleEntry", "Identity!"),
+    ("Remove-ManagementRoleEntry", "Identity!, Confirm:bool"),
     ("New-ManagementRoleAssignment", "Role!, User!, Name"),
     (
         "Get-ManagementRoleAssignment",
@@ -164,6 +168,10 @@ pub async fn invoke(
         "Remove-MailUser" => recipients::remove(store, &p, "MailUser").await,
         "Get-Recipient" => recipients::get(store, &p, None).await,
         "Get-ManagementRole" => rbac::get_role(store, &p).await,
+        "New-ManagementRole" => rbac::new_role(store, &p).await,
+        "Get-ManagementRoleEntry" => rbac::get_role_entry(store, &p).await,
+        "Add-ManagementRoleEntry" => rbac::add_role_entry(store, &p).await,
+        "Remove-ManagementRoleEntry" => rbac::remove_role_entry(store, &p).await,
         "New-ManagementRoleAssignment" => rbac::new_assignment(store, &p).await,
         "Get-ManagementRoleAssignment" => rbac::get_assignment(store, &p).await,
         "Remove-ManagementRoleAssignment" => rbac::remove_assignment(store, &p).await,

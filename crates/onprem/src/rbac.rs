@@ -1,4 +1,5 @@
-//! RBAC: the built-in management roles and role assignments to users.
+//! RBAC: the built-in management roles, custom roles derived from them, their role entries
+//! (each entry one EWS method the role allows), and role assignments to users.
 
 use crate::error::OnPremError;
 use crate::objects::*;
@@ -45,6 +46,189 @@ pub async fn get_role(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremErr
             .map(present)
             .collect(),
     )
+}
+
+/// The EWS methods a role allows: its entries (a built-in role's are this release's).
+pub fn role_methods(role: &Value) -> Vec<String> {
+    let name = text(role, "Name");
+    if let Some((_, _, methods)) = crate::org::BUILT_IN_ROLES
+        .iter()
+        .find(|(n, _, _)| *n == name)
+    {
+        return methods.iter().map(|m| m.to_string()).collect();
+    }
+    role["EwsMethods"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(String::from)
+        .collect()
+}
+
+fn is_built_in(role: &Value) -> bool {
+    crate::org::BUILT_IN_ROLES
+        .iter()
+        .any(|(n, _, _)| *n == text(role, "Name"))
+}
+
+/// PowerShell's `-like`: `*` any run, `?` one character, case-insensitive.
+pub fn like(pattern: &str, text: &str) -> bool {
+    fn go(p: &[char], t: &[char]) -> bool {
+        match (p.first(), t.first()) {
+            (None, None) => true,
+            (Some('*'), _) => go(&p[1..], t) || (!t.is_empty() && go(p, &t[1..])),
+            (Some('?'), Some(_)) => go(&p[1..], &t[1..]),
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b) && go(&p[1..], &t[1..]),
+            _ => false,
+        }
+    }
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    go(&p, &t)
+}
+
+/// New-ManagementRole -Name -Parent: a custom role of the parent's type with its entries.
+pub async fn new_role(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
+    p.allow(&["Name", "Parent", "Description"])?;
+    let name = p.required("Name")?;
+    let parent = resolve(store, MANAGEMENT_ROLE, &p.required("Parent")?).await?;
+    if name.contains('\\') || name.chars().count() > 64 {
+        return Err(OnPremError::InvalidArgument(format!(
+            "'{name}' is not a role name: at most 64 characters, no backslash."
+        )));
+    }
+    if all(store, MANAGEMENT_ROLE)
+        .await?
+        .iter()
+        .any(|r| text(&r.data, "Name").eq_ignore_ascii_case(&name))
+    {
+        return Err(OnPremError::AlreadyExists(format!(
+            "The management role '{name}' already exists."
+        )));
+    }
+    let v = object(&[
+        ("Name", json!(name)),
+        ("Identity", json!(name)),
+        ("RoleType", json!(text(&parent.data, "RoleType"))),
+        ("Parent", json!(text(&parent.data, "Name"))),
+        ("IsRootRole", json!(false)),
+        ("IsEndUserRole", json!(false)),
+        (
+            "Description",
+            json!(p.string("Description")?.unwrap_or_default()),
+        ),
+        ("EwsMethods", json!(role_methods(&parent.data))),
+        ("Guid", json!(guid())),
+        ("WhenCreated", json!(now_text())),
+    ]);
+    let obj = store
+        .directory()
+        .create(new_object(MANAGEMENT_ROLE, &name, v))
+        .await?;
+    Ok(vec![present(&obj)])
+}
+
+/// `Role\Entry`, each part possibly a wildcard pattern.
+fn entry_identity(identity: &str) -> Result<(String, String), OnPremError> {
+    identity
+        .split_once('\\')
+        .map(|(r, e)| (r.trim().to_string(), e.trim().to_string()))
+        .filter(|(r, e)| !r.is_empty() && !e.is_empty())
+        .ok_or_else(|| {
+            OnPremError::InvalidArgument(format!(
+                "'{identity}' is not a role entry identity: write Role\\Entry (wildcards allowed)."
+            ))
+        })
+}
+
+fn entry_object(role: &str, method: &str) -> Value {
+    json!({
+        "Name": method, "Role": role, "Identity": format!("{role}\\{method}"),
+        "Type": "WebService", "Parameters": [],
+    })
+}
+
+/// Get-ManagementRoleEntry "Role\Entry" (wildcards in either part).
+pub async fn get_role_entry(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
+    p.allow(&["Identity"])?;
+    let identity = p.required("Identity")?;
+    let (role_pattern, entry_pattern) = entry_identity(&identity)?;
+    let mut out = Vec::new();
+    for role in all(store, MANAGEMENT_ROLE).await? {
+        let name = text(&role.data, "Name");
+        if !like(&role_pattern, name) {
+            continue;
+        }
+        for m in role_methods(&role.data) {
+            if like(&entry_pattern, &m) {
+                out.push(entry_object(name, &m));
+            }
+        }
+    }
+    if out.is_empty() && !identity.contains(['*', '?']) {
+        return Err(OnPremError::NotFound(identity));
+    }
+    Ok(out)
+}
+
+/// A custom role (entries of built-in roles cannot change) and the entry the identity names.
+async fn custom_role_entry(
+    store: &Store,
+    identity: &str,
+) -> Result<(store::DirectoryObject, String), OnPremError> {
+    let (role, entry) = entry_identity(identity)?;
+    let obj = resolve(store, MANAGEMENT_ROLE, &role).await?;
+    if is_built_in(&obj.data) {
+        return Err(OnPremError::InvalidArgument(format!(
+            "The role entries of the built-in role '{role}' can't be changed; make a role from it with New-ManagementRole -Parent {role}."
+        )));
+    }
+    Ok((obj, entry))
+}
+
+/// Remove-ManagementRoleEntry "Role\Entry" [-Confirm:$false].
+pub async fn remove_role_entry(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
+    p.allow(&["Identity", "Confirm"])?;
+    let identity = p.required("Identity")?;
+    let (obj, entry) = custom_role_entry(store, &identity).await?;
+    let mut methods = role_methods(&obj.data);
+    let before = methods.len();
+    methods.retain(|m| !m.eq_ignore_ascii_case(&entry));
+    if methods.len() == before {
+        return Err(OnPremError::NotFound(identity));
+    }
+    let mut v = obj.data.clone();
+    set(&mut v, "EwsMethods", json!(methods));
+    save(store, &obj, v).await?;
+    Ok(Vec::new())
+}
+
+/// Add-ManagementRoleEntry "Role\Entry": an entry of the parent role, back on a custom role.
+pub async fn add_role_entry(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
+    p.allow(&["Identity"])?;
+    let identity = p.required("Identity")?;
+    let (obj, entry) = custom_role_entry(store, &identity).await?;
+    let parent = resolve(store, MANAGEMENT_ROLE, text(&obj.data, "Parent")).await?;
+    let Some(method) = role_methods(&parent.data)
+        .into_iter()
+        .find(|m| m.eq_ignore_ascii_case(&entry))
+    else {
+        return Err(OnPremError::InvalidArgument(format!(
+            "The role entry '{entry}' isn't on the parent role '{}'; a role can only hold its parent's entries.",
+            text(&parent.data, "Name")
+        )));
+    };
+    let mut methods = role_methods(&obj.data);
+    if methods.iter().any(|m| m.eq_ignore_ascii_case(&method)) {
+        return Err(OnPremError::AlreadyExists(format!(
+            "The role entry '{identity}' already exists."
+        )));
+    }
+    methods.push(method.clone());
+    let mut v = obj.data.clone();
+    set(&mut v, "EwsMethods", json!(methods));
+    save(store, &obj, v).await?;
+    Ok(vec![entry_object(text(&obj.data, "Name"), &method)])
 }
 
 /// `<Role>-<Assignee>`, at most 64 characters, made unique with a number.
@@ -126,7 +310,16 @@ pub async fn remove_assignment(store: &Store, p: &Params) -> Result<Vec<Value>, 
 
 #[cfg(test)]
 mod tests {
-    use super::unique_name;
+    use super::{like, unique_name};
+
+    #[test]
+    fn like_as_powershell_matches() {
+        assert!(like("TeamsSchedulerRole", "teamsschedulerrole"));
+        assert!(like("*", "GetDelegate"));
+        assert!(like("Get*", "GetDelegate") && !like("Get*", "FindItem"));
+        assert!(like("?etDelegate", "GetDelegate") && !like("?", ""));
+        assert!(!like("GetDelegate", "GetDelegates"));
+    }
 
     #[test]
     fn generated_names() {

@@ -153,6 +153,7 @@ pub async fn new_mail_user(store: &Store, p: &Params) -> Result<Vec<Value>, OnPr
         "FirstName",
         "LastName",
         "OrganizationalUnit",
+        "ApplicationAccount",
     ])?;
     let org = crate::org::organization(store).await?;
     let name = p.required("Name")?;
@@ -181,6 +182,12 @@ pub async fn new_mail_user(store: &Store, p: &Params) -> Result<Vec<Value>, OnPr
     set(&mut v, "PrimarySmtpAddress", json!(primary));
     if let Some(d) = p.string("DisplayName")? {
         set(&mut v, "DisplayName", json!(d));
+    }
+    // -ApplicationAccount: the account a partner application's tokens act through (the Teams
+    // edition's TeamsScheduler), not a person.
+    if p.bool("ApplicationAccount")? == Some(true) {
+        set(&mut v, "RecipientTypeDetails", json!("MailUser"));
+        set(&mut v, "IsApplicationAccount", json!(true));
     }
     let obj = store
         .directory()

@@ -121,8 +121,6 @@ pub struct ManagementRoleRecord {
     pub name: String,
     #[serde(deserialize_with = "text")]
     pub role_type: String,
-    #[serde(deserialize_with = "texts")]
-    pub ews_methods: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

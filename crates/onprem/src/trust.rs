@@ -53,15 +53,23 @@ pub struct TrustState {
     /// The host of the organization's published EWS URL.
     pub ews_host: String,
     pub users: Vec<UserEntry>,
-    /// Partner application name -> the RoleTypes its linked account holds; None when the
+    /// Partner application name -> the roles its linked account holds; None when the
     /// application has no linked account (or it was deleted).
-    pub linked_roles: std::collections::HashMap<String, Option<Vec<String>>>,
-    /// RoleType -> the EWS methods it grants.
+    pub linked_roles: std::collections::HashMap<String, Option<Vec<RoleGrant>>>,
+    /// Built-in role type -> the EWS methods its built-in role allows.
     pub role_methods: std::collections::HashMap<String, Vec<String>>,
     /// The Entra tenants of enabled AzureAD AuthServers, whose application tokens EWS takes.
     pub entra_issuers: Vec<s2s::entra::EntraIssuer>,
-    /// User guid -> the RoleTypes assigned to the user.
-    pub user_roles: std::collections::HashMap<String, Vec<String>>,
+    /// User guid -> the roles assigned to the user.
+    pub user_roles: std::collections::HashMap<String, Vec<RoleGrant>>,
+}
+
+/// A management role as RBAC decides with it: its type and its entries (EWS methods).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoleGrant {
+    pub name: String,
+    pub role_type: String,
+    pub methods: Vec<String>,
 }
 
 impl TrustState {
@@ -257,35 +265,37 @@ async fn load_users_and_roles(
             addresses: r.email_addresses,
         });
     }
-    let mut role_type = std::collections::HashMap::new();
+    let mut roles = std::collections::HashMap::new();
     for obj in all(store, MANAGEMENT_ROLE).await? {
-        let mut r: ManagementRoleRecord = read(&obj);
-        // Built-in roles cannot be changed, so a store made by an earlier release gets the
-        // methods this one grants them.
-        if let Some((_, _, methods)) = crate::org::BUILT_IN_ROLES
+        let r: ManagementRoleRecord = read(&obj);
+        // Built-in roles cannot be changed: their entries are this release's (a store made by
+        // an earlier one included); a custom role's are what its entries say.
+        let grant = RoleGrant {
+            methods: crate::rbac::role_methods(&obj.data),
+            name: r.name.clone(),
+            role_type: r.role_type.clone(),
+        };
+        if crate::org::BUILT_IN_ROLES
             .iter()
-            .find(|(n, _, _)| *n == r.name)
+            .any(|(n, _, _)| *n == r.name)
         {
-            for m in *methods {
-                if !r.ews_methods.iter().any(|x| x == m) {
-                    r.ews_methods.push(m.to_string());
-                }
-            }
+            state
+                .role_methods
+                .insert(r.role_type.clone(), grant.methods.clone());
         }
-        role_type.insert(r.name, r.role_type.clone());
-        state.role_methods.insert(r.role_type, r.ews_methods);
+        roles.insert(r.name.to_ascii_lowercase(), grant);
     }
     for obj in all(store, ROLE_ASSIGNMENT).await? {
         let a: RoleAssignmentRecord = read(&obj);
         if !a.enabled {
             continue;
         }
-        if let Some(rt) = role_type.get(&a.role) {
+        if let Some(g) = roles.get(&a.role.to_ascii_lowercase()) {
             state
                 .user_roles
                 .entry(a.user_guid)
                 .or_default()
-                .push(rt.clone());
+                .push(g.clone());
         }
     }
     for p in partners {

@@ -384,6 +384,72 @@ fn impersonated(a: &Authenticated, sid: &ConnectingSid) -> Result<UserEntry, Box
     }
 }
 
+/// The voicemail configurations Cloud Voicemail works with (greetings: Um.CustomGreetings.*).
+fn is_voicemail_configuration(name: &ews::UserConfigurationName) -> bool {
+    name.name.starts_with("Um.")
+}
+
+fn names_only_voicemail(folders: &[ews::FolderRef]) -> bool {
+    !folders.is_empty()
+        && folders.iter().all(|f| {
+            matches!(f, ews::FolderRef::Distinguished(d) if d.id.eq_ignore_ascii_case("voicemail"))
+        })
+}
+
+/// Cloud Voicemail (the Teams edition's partner application without a linked account): the
+/// voicemail operations of its service and nothing else, for the user an act-as token names
+/// or, app-only, the mailbox ExchangeImpersonation names: the Um.* user configurations
+/// (greetings) of the mailbox, GetUserOofSettings (which greeting plays), and GetFolder,
+/// FindItem and CreateItem in the Voice Mail folder.
+fn authorize_cloud_voicemail(
+    a: &Authenticated,
+    app: &str,
+    request: &Request,
+) -> Result<Caller, Box<Response>> {
+    use ews::Operation as O;
+    let allowed = match &request.operation {
+        O::ConvertId { .. } | O::GetUserOofSettings { .. } => true,
+        O::GetUserConfiguration { name, .. } | O::DeleteUserConfiguration { name } => {
+            is_voicemail_configuration(name)
+        }
+        O::CreateUserConfiguration(c) | O::UpdateUserConfiguration(c) => {
+            is_voicemail_configuration(&c.name)
+        }
+        O::GetFolder { folder_ids, .. } => names_only_voicemail(folder_ids),
+        O::FindItem(f) => names_only_voicemail(&f.parent_folder_ids),
+        O::CreateItem {
+            saved_item_folder_id: Some(f),
+            ..
+        } => names_only_voicemail(std::slice::from_ref(f)),
+        _ => false,
+    };
+    if !allowed {
+        return Err(Box::new(fault(
+            "ErrorAccessDenied",
+            &format!(
+                "The partner application '{app}' (Cloud Voicemail) may use the voicemail operations only: Um.* user configurations, GetUserOofSettings, and the Voice Mail folder; '{}' is not one of them.",
+                request.operation.name()
+            ),
+        )));
+    }
+    let mailbox = match (&a.user, &request.header.impersonation) {
+        (_, Some(sid)) => impersonated(a, sid)?,
+        (Some(u), None) => u.clone(),
+        (None, None) if request.operation.name() == "ConvertId" => UserEntry::default(),
+        (None, None) => {
+            return Err(Box::new(fault(
+                "ErrorInvalidExchangeImpersonationHeaderData",
+                "ExchangeImpersonation SOAP header must be present for this type of OAuth token.",
+            )));
+        }
+    };
+    Ok(Caller {
+        user: a.user.clone(),
+        mailbox,
+        partner_application: app.to_string(),
+    })
+}
+
 fn authorize_partner(
     a: &Authenticated,
     token: &ValidatedToken,
@@ -393,6 +459,12 @@ fn authorize_partner(
     let app = &token.partner_application;
     let roles = match a.trust.linked_roles.get(app) {
         Some(Some(r)) => r.clone(),
+        _ if token
+            .application_id
+            .eq_ignore_ascii_case(s2s::ids::CLOUD_VOICEMAIL_APP_ID) =>
+        {
+            return authorize_cloud_voicemail(a, app, request);
+        }
         _ => {
             return Err(Box::new(forbidden(
                 "InvalidOAuthLinkedAccountException",
@@ -406,13 +478,23 @@ fn authorize_partner(
         .first()
         .map(String::as_str)
         .unwrap_or("UserApplication");
-    let granted = |role_type: &str| {
+    // Role entries decide: the methods of the account's roles of the wanted type (a custom
+    // role such as the Teams edition's TeamsSchedulerRole holds fewer than its parent).
+    let by_entries = |role_type: &str| {
+        roles
+            .iter()
+            .filter(|r| r.role_type == role_type)
+            .any(|r| r.methods.iter().any(|x| x == op))
+    };
+    let built_in = |role_type: &str| {
         a.trust
             .role_methods
             .get(role_type)
             .is_some_and(|m| m.iter().any(|x| x == op))
     };
-    let impersonates = roles.iter().any(|r| r == "ApplicationImpersonation");
+    let impersonates = roles
+        .iter()
+        .any(|r| r.role_type == "ApplicationImpersonation");
     // The version probe (ConvertId of a dummy id) is answered for any accepted token: it
     // reads no mailbox, and clients send it before anything else, impersonating or not.
     if op == "ConvertId" && a.user.is_none() && env.impersonation.is_none() {
@@ -436,7 +518,8 @@ fn authorize_partner(
                 )));
             }
             let by_impersonation = app_only_impersonation && wanted == "UserApplication";
-            if !by_impersonation && !roles.iter().any(|r| r == wanted) {
+            let holds_wanted = roles.iter().any(|r| r.role_type == wanted);
+            if !by_impersonation && !holds_wanted {
                 return Err(Box::new(fault(
                     "ErrorAccessDenied",
                     &format!(
@@ -444,7 +527,13 @@ fn authorize_partner(
                     ),
                 )));
             }
-            if !granted(wanted) {
+            // Impersonating without a role of the wanted type: the built-in role's methods.
+            let granted = if holds_wanted {
+                by_entries(wanted)
+            } else {
+                built_in(wanted)
+            };
+            if !granted {
                 return Err(Box::new(fault(
                     "ErrorAccessDenied",
                     &format!("The {wanted} role does not grant '{op}'."),
