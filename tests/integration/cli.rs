@@ -767,24 +767,7 @@ fn shell_completions_name_the_verbs() {
 fn https_by_default_from_a_development_ca() {
     let dir = TempDir::new("cli-https");
     let data = dir.path("data");
-    let start = || {
-        let _ = std::fs::remove_file(std::path::Path::new(&data).join("ready"));
-        let child = std::process::Command::new(hybrid_tests::hybrid_bin())
-            .args(["--data", &data, "up", "--base-port", "0"])
-            .env("HYBRID_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("hybrid up starts");
-        let guard = KillOnDrop(child);
-        for _ in 0..600 {
-            if std::path::Path::new(&data).join("ready").exists() {
-                return guard;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        panic!("hybrid up did not get ready");
-    };
+    let start = || up(&data);
     let up = start();
     let ca = std::path::Path::new(&data).join("ca.pem");
     let ca_text = std::fs::read_to_string(&ca).expect("DIR/ca.pem");
@@ -863,6 +846,27 @@ fn https_by_default_from_a_development_ca() {
 
 struct KillOnDrop(std::process::Child);
 
+/// `hybrid --data DATA up` on free ports, once it is ready; stopped when dropped.
+fn up(data: &str) -> KillOnDrop {
+    let ready = std::path::Path::new(data).join("ready");
+    let _ = std::fs::remove_file(&ready);
+    let child = std::process::Command::new(hybrid_tests::hybrid_bin())
+        .args(["--data", data, "up", "--base-port", "0"])
+        .env("HYBRID_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("hybrid up starts");
+    let guard = KillOnDrop(child);
+    for _ in 0..600 {
+        if ready.exists() {
+            return guard;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("hybrid up did not get ready");
+}
+
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -877,25 +881,7 @@ impl Drop for KillOnDrop {
 fn update_service_principal_keys_keeps_unexpired_drops_expired_and_adds_once() {
     let dir = TempDir::new("cli-sp-keys");
     let data = dir.path("data");
-    let _up = {
-        let child = std::process::Command::new(hybrid_tests::hybrid_bin())
-            .args(["--data", &data, "up", "--base-port", "0"])
-            .env("HYBRID_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("hybrid up starts");
-        let guard = KillOnDrop(child);
-        let ready = std::path::Path::new(&data).join("ready");
-        for _ in 0..600 {
-            if ready.exists() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        assert!(ready.exists(), "hybrid up did not get ready");
-        guard
-    };
+    let _up = up(&data);
     let now = time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .unwrap();
@@ -978,4 +964,61 @@ fn update_service_principal_keys_keeps_unexpired_drops_expired_and_adds_once() {
     );
     assert!(voicemail.status.success(), "{}", stderr(&voicemail));
     assert_eq!(stdout_json(&voicemail)["displayName"], "Cloud Voicemail");
+}
+
+/// The Teams edition's steps 2 to 4 as its text writes them, run verbatim by `hybrid onprem
+/// run`: the application account, the custom role cut down to GetDelegate by a pipeline, its
+/// assignment, and the two partner applications (Cloud Voicemail without a linked account).
+#[test]
+fn onprem_run_takes_the_teams_editions_steps_verbatim() {
+    let dir = TempDir::new("cli-teams-steps");
+    let data = dir.path("data");
+    let _up = up(&data);
+    let script = r#"$user = New-MailUser -Name TeamsScheduler -ApplicationAccount -ExternalEmailAddress TeamsScheduler-ApplicationAccount@contoso.com
+Set-MailUser -Identity $user.Identity -HiddenFromAddressListsEnabled $True
+New-ManagementRole -Name TeamsSchedulerRole -Parent UserApplication
+Get-ManagementRoleEntry "TeamsSchedulerRole\*" | where Name -ne GetDelegate | Remove-ManagementRoleEntry -Confirm:$false
+New-ManagementRoleAssignment -Role TeamsSchedulerRole -User $user
+New-PartnerApplication -Name TeamsScheduler -ApplicationIdentifier 7557eb47-c689-4224-abcf-aef9bd7573df -Enabled $true -LinkedAccount $user
+New-PartnerApplication -Name CloudVoicemail -ApplicationIdentifier db7de2b5-2149-435e-8043-e080dd50afae -Enabled $true
+"#;
+    let o = hybrid(&["--data", &data, "onprem", "run", "-"], Some(script));
+    assert!(
+        o.status.success(),
+        "{}{}",
+        stderr(&o),
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let entries = hybrid(
+        &[
+            "--data",
+            &data,
+            "onprem",
+            "get-management-role-entry",
+            "--identity",
+            "TeamsSchedulerRole\\*",
+            "--json",
+        ],
+        None,
+    );
+    assert!(entries.status.success(), "{}", stderr(&entries));
+    let v = stdout_json(&entries);
+    let names: Vec<&str> = v
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["Name"].as_str()).collect())
+        .unwrap_or_else(|| vec![v["Name"].as_str().unwrap_or("")]);
+    assert_eq!(names, ["GetDelegate"]);
+    let apps = hybrid(
+        &[
+            "--data",
+            &data,
+            "onprem",
+            "get-partner-application",
+            "--identity",
+            "CloudVoicemail",
+            "--json",
+        ],
+        None,
+    );
+    assert!(apps.status.success(), "{}", stderr(&apps));
 }
