@@ -1457,3 +1457,63 @@ async fn the_teams_editions_applications_get_what_their_roles_allow_and_nothing_
         "{body}"
     );
 }
+
+/// Autodiscover v2 JSON, anonymous: the EWS URL of a mailbox of the organization by either
+/// form; 404 for an address that has no mailbox here, 400 for a protocol it does not serve.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autodiscover_v2_json_answers_mailboxes_and_404s_the_rest() {
+    let w = World::new().await;
+    let get = |path: String| async move {
+        let r = reqwest::Client::new().get(path).send().await.unwrap();
+        let status = r.status();
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        (status, v)
+    };
+    let base = &w.onprem.url;
+    let (s, v) = get(format!(
+        "{base}/autodiscover/autodiscover.json?Email=alice%40contoso.com&Protocol=EWS"
+    ))
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        v,
+        json!({"Protocol": "EWS", "Url": "https://mail.contoso.com/EWS/Exchange.asmx"})
+    );
+    let (s, v) = get(format!(
+        "{base}/Autodiscover/Autodiscover.json/v1.0/bob@contoso.com?Protocol=EWS"
+    ))
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["Url"], "https://mail.contoso.com/EWS/Exchange.asmx");
+    let (s, v) = get(format!(
+        "{base}/autodiscover/autodiscover.json/v1.0/alice@contoso.com?Protocol=AutodiscoverV1"
+    ))
+    .await;
+    assert_eq!(
+        (s, v["Url"].as_str()),
+        (
+            StatusCode::OK,
+            Some("https://mail.contoso.com/autodiscover/autodiscover.xml")
+        )
+    );
+    for who in [
+        "nobody@contoso.com",
+        "SfBOnline-ApplicationAccount@contoso.com",
+        "",
+    ] {
+        let (s, v) = get(format!(
+            "{base}/autodiscover/autodiscover.json?Email={who}&Protocol=EWS"
+        ))
+        .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{who}: {v}");
+        assert_eq!(v["ErrorCode"], "InvalidUser");
+    }
+    let (s, v) = get(format!(
+        "{base}/autodiscover/autodiscover.json?Email=alice@contoso.com&Protocol=ActiveSync"
+    ))
+    .await;
+    assert_eq!(
+        (s, v["ErrorCode"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("ProtocolNotSupported"))
+    );
+}

@@ -22,6 +22,91 @@ pub const ACTION_GET_USER_SETTINGS: &str =
 /// The EWS schema versions this server names in `EwsSupportedSchemas`.
 pub const EWS_SUPPORTED_SCHEMAS: &str = "Exchange2007, Exchange2007_SP1, Exchange2010, Exchange2010_SP1, Exchange2010_SP2, Exchange2013, Exchange2013_SP1, Exchange2016";
 
+/// Autodiscover v2 (`/autodiscover/autodiscover.json`), anonymous as Exchange serves it: the
+/// URL of one protocol for a mailbox, `{"Protocol":"EWS","Url":"…"}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AutodiscoverV2 {
+    pub protocol: String,
+    pub url: String,
+}
+
+/// An Autodiscover v2 refusal: `{"ErrorCode":…,"ErrorMessage":…}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AutodiscoverV2Error {
+    pub error_code: String,
+    pub error_message: String,
+}
+
+/// What an Autodiscover v2 request asks: the mailbox (from `Email=` or the
+/// `/autodiscover.json/v1.0/<address>` form) and the protocol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AutodiscoverV2Request {
+    pub email: String,
+    pub protocol: String,
+}
+
+impl AutodiscoverV2Request {
+    /// From the request path (any case) and its query string; None when the path is not an
+    /// Autodiscover v2 one. A missing address or protocol is an empty string.
+    pub fn parse(path: &str, query: Option<&str>) -> Option<Self> {
+        const BASE: &str = "/autodiscover/autodiscover.json";
+        let lower = path.to_ascii_lowercase();
+        let rest = lower.strip_prefix(BASE)?;
+        let mut email = match rest {
+            "" | "/" => String::new(),
+            r if r.starts_with("/v1.0/") => percent_decode(&path[BASE.len() + 6..]),
+            _ => return None,
+        };
+        let mut protocol = String::new();
+        for pair in query.unwrap_or("").split('&') {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            match k.to_ascii_lowercase().as_str() {
+                "email" if email.is_empty() => email = percent_decode(v),
+                "protocol" => protocol = percent_decode(v),
+                _ => {}
+            }
+        }
+        Some(AutodiscoverV2Request { email, protocol })
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%' && i + 2 < bytes.len())
+            .then(|| Some(hex(bytes[i + 1])? * 16 + hex(bytes[i + 2])?))
+            .flatten();
+        match (escaped, bytes[i]) {
+            (Some(b), _) => {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+            (None, b'+') => out.push(b' '),
+            (None, b) => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl AutodiscoverV2 {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl AutodiscoverV2Error {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
 /// The EWS endpoint a target URI names, as Test-OAuthConnectivity takes it: the URI itself when
 /// it names Exchange.asmx, else `<scheme>://<authority>/EWS/Exchange.asmx` (a metadata or OWA URL
 /// names the server). None for anything but an http(s) URI with a host.
@@ -370,6 +455,38 @@ impl PoxResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn autodiscover_v2_requests_in_both_forms() {
+        let q = AutodiscoverV2Request::parse(
+            "/autodiscover/autodiscover.json",
+            Some("Email=alice%40contoso.com&Protocol=EWS"),
+        )
+        .unwrap();
+        assert_eq!(
+            (q.email.as_str(), q.protocol.as_str()),
+            ("alice@contoso.com", "EWS")
+        );
+        let p = AutodiscoverV2Request::parse(
+            "/AutoDiscover/autodiscover.json/v1.0/bob@contoso.com",
+            Some("Protocol=ews"),
+        )
+        .unwrap();
+        assert_eq!(
+            (p.email.as_str(), p.protocol.as_str()),
+            ("bob@contoso.com", "ews")
+        );
+        assert!(AutodiscoverV2Request::parse("/autodiscover/autodiscover.xml", None).is_none());
+        assert_eq!(
+            AutodiscoverV2 {
+                protocol: "EWS".into(),
+                url: "https://x/EWS/Exchange.asmx".into()
+            }
+            .to_json(),
+            r#"{"Protocol":"EWS","Url":"https://x/EWS/Exchange.asmx"}"#
+        );
+        assert_eq!(percent_decode("a%4"), "a%4");
+    }
 
     #[test]
     fn the_ews_endpoint_of_a_target() {

@@ -244,6 +244,12 @@ async fn ews_any_case(
             _ => {}
         }
     }
+    if method == axum::http::Method::GET
+        && let Some(request) =
+            ews::autodiscover::AutodiscoverV2Request::parse(uri.path(), uri.query())
+    {
+        return crate::ews::autodiscover::json_v2(&state, request).await;
+    }
     (StatusCode::NOT_FOUND, "Not found").into_response()
 }
 

@@ -9,7 +9,7 @@ use crate::server::OnPremState;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use ews::autodiscover::{
     EWS_SUPPORTED_SCHEMAS, GetUserSettingsRequest, GetUserSettingsResponse, PoxRequest,
     PoxResponse, UserResponse,
@@ -118,4 +118,77 @@ pub async fn pox(
         },
     };
     xml_response(StatusCode::OK, answer.to_xml())
+}
+
+/// Autodiscover v2, anonymous as Exchange answers it: the EWS URL (or the Autodiscover v1 URL)
+/// of a mailbox of the organization; 404 for an address that is not one, 400 for another
+/// protocol.
+pub async fn json_v2(
+    state: &OnPremState,
+    request: ews::autodiscover::AutodiscoverV2Request,
+) -> Response {
+    use ews::autodiscover::{AutodiscoverV2, AutodiscoverV2Error};
+    let refuse = |status: StatusCode, code: &str, message: String| {
+        let body = AutodiscoverV2Error {
+            error_code: code.into(),
+            error_message: message,
+        };
+        json_response(status, body.to_json())
+    };
+    let known = state
+        .trust()
+        .user_by_address(&request.email)
+        .is_some_and(|u| u.has_mailbox());
+    if request.email.is_empty() || !known {
+        return refuse(
+            StatusCode::NOT_FOUND,
+            "InvalidUser",
+            format!(
+                "No mailbox of this organization has the address '{}'.",
+                request.email
+            ),
+        );
+    }
+    let (external, _) = urls(state).await;
+    let (protocol, url) = match request.protocol.to_ascii_lowercase().as_str() {
+        "ews" => ("EWS", external),
+        "autodiscoverv1" => {
+            let base = external
+                .split("/EWS/")
+                .next()
+                .unwrap_or(&external)
+                .to_string();
+            (
+                "AutodiscoverV1",
+                format!("{base}/autodiscover/autodiscover.xml"),
+            )
+        }
+        _ => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "ProtocolNotSupported",
+                format!(
+                    "The protocol '{}' is not supported; ask for EWS or AutodiscoverV1.",
+                    request.protocol
+                ),
+            );
+        }
+    };
+    json_response(
+        StatusCode::OK,
+        AutodiscoverV2 {
+            protocol: protocol.into(),
+            url,
+        }
+        .to_json(),
+    )
+}
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    r
 }
