@@ -1517,3 +1517,76 @@ async fn autodiscover_v2_json_answers_mailboxes_and_404s_the_rest() {
         (StatusCode::BAD_REQUEST, Some("ProtocolNotSupported"))
     );
 }
+
+/// The delegate operations on the caller's own mailbox, with Exchange's response codes: a
+/// delegate added with folder permissions, refused twice, read back, changed, removed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delegates_are_added_read_updated_and_removed() {
+    let w = World::new().await;
+    let alice = w.alice().await;
+    let mailbox = "<m:Mailbox><t:EmailAddress>alice@contoso.com</t:EmailAddress></m:Mailbox>";
+    let add = |who: &str, level: &str| {
+        format!(
+            r#"<m:AddDelegate>{mailbox}<m:DelegateUsers><t:DelegateUser><t:UserId><t:PrimarySmtpAddress>{who}</t:PrimarySmtpAddress></t:UserId><t:DelegatePermissions><t:CalendarFolderPermissionLevel>{level}</t:CalendarFolderPermissionLevel></t:DelegatePermissions><t:ReceiveCopiesOfMeetingMessages>true</t:ReceiveCopiesOfMeetingMessages><t:ViewPrivateItems>false</t:ViewPrivateItems></t:DelegateUser></m:DelegateUsers><m:DeliverMeetingRequests>DelegatesAndMe</m:DeliverMeetingRequests></m:AddDelegate>"#
+        )
+    };
+    let get = format!(r#"<m:GetDelegate IncludePermissions="true">{mailbox}</m:GetDelegate>"#);
+    let (s, _, body) = w
+        .ews(Some(&alice), &add("bob@contoso.com", "Editor"), "")
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(
+        body.contains("NoError") && body.contains("<t:CalendarFolderPermissionLevel>Editor<"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<t:PrimarySmtpAddress>bob@contoso.com<") && body.contains("<t:SID>S-1-5-"),
+        "{body}"
+    );
+    for (who, code) in [
+        ("bob@contoso.com", "ErrorDelegateAlreadyExists"),
+        ("alice@contoso.com", "ErrorDelegateCannotAddOwner"),
+        ("nobody@contoso.com", "ErrorDelegateNoUser"),
+    ] {
+        let (_, _, body) = w.ews(Some(&alice), &add(who, "Editor"), "").await;
+        assert!(body.contains(code), "{who}: {body}");
+    }
+    let (_, _, body) = w
+        .ews(Some(&alice), &add("robert@contoso.com", "Owner"), "")
+        .await;
+    assert!(
+        body.contains("ErrorInvalidValueForProperty")
+            || body.contains("ErrorDelegateAlreadyExists"),
+        "{body}"
+    );
+    let (_, _, body) = w.ews(Some(&alice), &get, "").await;
+    assert!(
+        body.contains("<t:CalendarFolderPermissionLevel>Editor<"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<m:DeliverMeetingRequests>DelegatesAndMe<"),
+        "{body}"
+    );
+    let update = format!(
+        r#"<m:UpdateDelegate>{mailbox}<m:DelegateUsers><t:DelegateUser><t:UserId><t:PrimarySmtpAddress>bob@contoso.com</t:PrimarySmtpAddress></t:UserId><t:DelegatePermissions><t:CalendarFolderPermissionLevel>Reviewer</t:CalendarFolderPermissionLevel></t:DelegatePermissions></t:DelegateUser></m:DelegateUsers></m:UpdateDelegate>"#
+    );
+    let (_, _, body) = w.ews(Some(&alice), &update, "").await;
+    assert!(
+        body.contains("NoError") && body.contains(">Reviewer<"),
+        "{body}"
+    );
+    // Another mailbox's delegates are its owner's.
+    let bobs = r#"<m:GetDelegate IncludePermissions="false"><m:Mailbox><t:EmailAddress>bob@contoso.com</t:EmailAddress></m:Mailbox></m:GetDelegate>"#;
+    let (_, _, body) = w.ews(Some(&alice), bobs, "").await;
+    assert!(body.contains("ErrorAccessDenied"), "{body}");
+    let remove = format!(
+        r#"<m:RemoveDelegate>{mailbox}<m:UserIds><t:UserId><t:PrimarySmtpAddress>bob@contoso.com</t:PrimarySmtpAddress></t:UserId></m:UserIds></m:RemoveDelegate>"#
+    );
+    let (_, _, body) = w.ews(Some(&alice), &remove, "").await;
+    assert!(body.contains("NoError"), "{body}");
+    let (_, _, body) = w.ews(Some(&alice), &remove, "").await;
+    assert!(body.contains("ErrorNotDelegate"), "{body}");
+    let (_, _, body) = w.ews(Some(&alice), &get, "").await;
+    assert!(!body.contains("<m:DelegateUser>"), "{body}");
+}

@@ -21,8 +21,9 @@ mod fixtures;
 
 pub use attachment::{Attachment, AttachmentContent, AttachmentId};
 pub use request::{
-    CalendarView, ConnectingSid, Find, FolderChange, FolderUpdate, Header, ItemChange, ItemUpdate,
-    Operation, Request, Traversal, UploadItem, UserId,
+    CalendarView, ConnectingSid, DelegatePermissions, DelegateUser, Find, FolderChange,
+    FolderUpdate, Header, ItemChange, ItemUpdate, Operation, Request, Traversal, UploadItem,
+    UserId,
 };
 pub use response::{
     Fault, MailTips, MailTipsConfiguration, Payload, Response, ResponseClass, ResponseMessage,

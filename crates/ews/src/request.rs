@@ -519,6 +519,20 @@ pub enum Operation {
         mailbox: EmailAddress,
         user_ids: Vec<UserId>,
     },
+    AddDelegate {
+        mailbox: EmailAddress,
+        delegate_users: Vec<DelegateUser>,
+        deliver_meeting_requests: Option<String>,
+    },
+    UpdateDelegate {
+        mailbox: EmailAddress,
+        delegate_users: Vec<DelegateUser>,
+        deliver_meeting_requests: Option<String>,
+    },
+    RemoveDelegate {
+        mailbox: EmailAddress,
+        user_ids: Vec<UserId>,
+    },
     GetRoomLists,
     GetUserOofSettings {
         mailbox: String,
@@ -661,6 +675,9 @@ impl Operation {
             Operation::GetServiceConfiguration { .. } => "GetServiceConfiguration",
             Operation::GetMailTips { .. } => "GetMailTips",
             Operation::GetDelegate { .. } => "GetDelegate",
+            Operation::AddDelegate { .. } => "AddDelegate",
+            Operation::UpdateDelegate { .. } => "UpdateDelegate",
+            Operation::RemoveDelegate { .. } => "RemoveDelegate",
             Operation::GetRoomLists => "GetRoomLists",
             Operation::GetServerTimeZones { .. } => "GetServerTimeZones",
             Operation::GetUserOofSettings { .. } => "GetUserOofSettings",
@@ -921,6 +938,44 @@ impl Operation {
                     .attr("IncludePermissions")
                     .and_then(parse_bool)
                     .unwrap_or(false),
+                mailbox: op
+                    .child("Mailbox")
+                    .map(EmailAddress::parse)
+                    .unwrap_or_default(),
+                user_ids: op
+                    .child("UserIds")
+                    .map(|u| u.children_named("UserId").map(UserId::parse).collect())
+                    .unwrap_or_default(),
+            },
+            "AddDelegate" | "UpdateDelegate" => {
+                let mailbox = op
+                    .child("Mailbox")
+                    .map(EmailAddress::parse)
+                    .unwrap_or_default();
+                let delegate_users = op
+                    .child("DelegateUsers")
+                    .map(|d| {
+                        d.children_named("DelegateUser")
+                            .map(DelegateUser::parse)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let deliver_meeting_requests = op.child_text("DeliverMeetingRequests");
+                if op.name == "AddDelegate" {
+                    Operation::AddDelegate {
+                        mailbox,
+                        delegate_users,
+                        deliver_meeting_requests,
+                    }
+                } else {
+                    Operation::UpdateDelegate {
+                        mailbox,
+                        delegate_users,
+                        deliver_meeting_requests,
+                    }
+                }
+            }
+            "RemoveDelegate" => Operation::RemoveDelegate {
                 mailbox: op
                     .child("Mailbox")
                     .map(EmailAddress::parse)
@@ -1455,6 +1510,39 @@ impl Operation {
                 }
                 w.close(&name);
             }
+            Operation::AddDelegate {
+                mailbox,
+                delegate_users,
+                deliver_meeting_requests,
+            }
+            | Operation::UpdateDelegate {
+                mailbox,
+                delegate_users,
+                deliver_meeting_requests,
+            } => {
+                w.open(&name, &[]);
+                mailbox.write(w, "m:Mailbox");
+                if !delegate_users.is_empty() {
+                    w.open("m:DelegateUsers", &[]);
+                    delegate_users
+                        .iter()
+                        .for_each(|d| d.write(w, "t:DelegateUser"));
+                    w.close("m:DelegateUsers");
+                }
+                w.opt_leaf(
+                    "m:DeliverMeetingRequests",
+                    deliver_meeting_requests.as_deref(),
+                );
+                w.close(&name);
+            }
+            Operation::RemoveDelegate { mailbox, user_ids } => {
+                w.open(&name, &[]);
+                mailbox.write(w, "m:Mailbox");
+                w.open("m:UserIds", &[]);
+                user_ids.iter().for_each(|u| u.write(w));
+                w.close("m:UserIds");
+                w.close(&name);
+            }
             Operation::GetRoomLists => w.empty(&name, &[]),
             Operation::GetUserOofSettings { mailbox } => {
                 w.open(&name, &[]);
@@ -1560,7 +1648,7 @@ pub struct UserId {
 }
 
 impl UserId {
-    fn parse(el: &Element) -> UserId {
+    pub fn parse(el: &Element) -> UserId {
         UserId {
             sid: el.child_text("SID"),
             primary_smtp_address: el.child_text("PrimarySmtpAddress"),
@@ -1569,13 +1657,114 @@ impl UserId {
         }
     }
 
-    fn write(&self, w: &mut Writer) {
+    pub fn write(&self, w: &mut Writer) {
         w.open("t:UserId", &[]);
         w.opt_leaf("t:SID", self.sid.as_deref());
         w.opt_leaf("t:PrimarySmtpAddress", self.primary_smtp_address.as_deref());
         w.opt_leaf("t:DisplayName", self.display_name.as_deref());
         w.opt_leaf("t:DistinguishedUser", self.distinguished_user.as_deref());
         w.close("t:UserId");
+    }
+}
+
+/// `t:DelegatePermissions`: a permission level (None, Editor, Reviewer, Author, Custom) for
+/// each of the owner's default folders, when given.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DelegatePermissions {
+    pub calendar: Option<String>,
+    pub tasks: Option<String>,
+    pub inbox: Option<String>,
+    pub contacts: Option<String>,
+    pub notes: Option<String>,
+    pub journal: Option<String>,
+}
+
+const DELEGATE_FOLDERS: [&str; 6] = ["Calendar", "Tasks", "Inbox", "Contacts", "Notes", "Journal"];
+
+impl DelegatePermissions {
+    fn slots(&mut self) -> [&mut Option<String>; 6] {
+        [
+            &mut self.calendar,
+            &mut self.tasks,
+            &mut self.inbox,
+            &mut self.contacts,
+            &mut self.notes,
+            &mut self.journal,
+        ]
+    }
+
+    /// (folder, level) of the levels given.
+    pub fn levels(&self) -> Vec<(&'static str, &str)> {
+        let given = [
+            &self.calendar,
+            &self.tasks,
+            &self.inbox,
+            &self.contacts,
+            &self.notes,
+            &self.journal,
+        ];
+        DELEGATE_FOLDERS
+            .iter()
+            .zip(given)
+            .filter_map(|(f, l)| l.as_deref().map(|l| (*f, l)))
+            .collect()
+    }
+
+    pub fn parse(el: &Element) -> DelegatePermissions {
+        let mut p = DelegatePermissions::default();
+        for (folder, slot) in DELEGATE_FOLDERS.iter().zip(p.slots()) {
+            *slot = el.child_text(&format!("{folder}FolderPermissionLevel"));
+        }
+        p
+    }
+
+    pub fn write(&self, w: &mut Writer) {
+        w.open("t:DelegatePermissions", &[]);
+        for (folder, level) in self.levels() {
+            w.leaf(&format!("t:{folder}FolderPermissionLevel"), level);
+        }
+        w.close("t:DelegatePermissions");
+    }
+}
+
+/// `t:DelegateUser`: who, with which folder permissions, and the two meeting options.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DelegateUser {
+    pub user_id: UserId,
+    pub permissions: Option<DelegatePermissions>,
+    pub receive_copies_of_meeting_messages: Option<bool>,
+    pub view_private_items: Option<bool>,
+}
+
+impl DelegateUser {
+    pub fn parse(el: &Element) -> DelegateUser {
+        DelegateUser {
+            user_id: el.child("UserId").map(UserId::parse).unwrap_or_default(),
+            permissions: el
+                .child("DelegatePermissions")
+                .map(DelegatePermissions::parse),
+            receive_copies_of_meeting_messages: el
+                .child_text("ReceiveCopiesOfMeetingMessages")
+                .and_then(|t| crate::types::parse_bool(&t)),
+            view_private_items: el
+                .child_text("ViewPrivateItems")
+                .and_then(|t| crate::types::parse_bool(&t)),
+        }
+    }
+
+    pub fn write(&self, w: &mut Writer, name: &str) {
+        w.open(name, &[]);
+        self.user_id.write(w);
+        if let Some(p) = &self.permissions {
+            p.write(w);
+        }
+        let b = |v: bool| if v { "true" } else { "false" };
+        w.opt_leaf(
+            "t:ReceiveCopiesOfMeetingMessages",
+            self.receive_copies_of_meeting_messages.map(b),
+        );
+        w.opt_leaf("t:ViewPrivateItems", self.view_private_items.map(b));
+        w.close(name);
     }
 }
 

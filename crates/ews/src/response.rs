@@ -85,6 +85,8 @@ pub enum Payload {
     ServiceConfiguration(ServiceConfiguration),
     /// GetMailTips' `m:MailTips` for one recipient.
     MailTips(MailTips),
+    /// The delegate operations' `m:DelegateUser`.
+    DelegateUser(crate::request::DelegateUser),
     /// GetRoomLists' `m:RoomLists` (`t:Address` each).
     RoomLists(Vec<crate::types::EmailAddress>),
     /// GetRooms' `m:Rooms` (`t:Room/t:Id` each).
@@ -233,6 +235,7 @@ impl ResponseMessage {
             }
             Payload::ItemId(id) => id.write(w, "m:ItemId"),
             Payload::MailTips(t) => t.write(w),
+            Payload::DelegateUser(d) => d.write(w, "m:DelegateUser"),
             Payload::ServiceConfiguration(c) => c.write(w),
             Payload::SyncFolderHierarchy(a) => a.write(w),
             Payload::SyncFolderItems(a) => a.write(w),
@@ -371,6 +374,8 @@ impl ResponseMessage {
             payload = Payload::ServiceConfiguration(ServiceConfiguration::parse(el));
         } else if let Some(t) = el.child("MailTips") {
             payload = Payload::MailTips(MailTips::parse(t));
+        } else if let Some(d) = el.child("DelegateUser") {
+            payload = Payload::DelegateUser(crate::request::DelegateUser::parse(d));
         } else if let Some(r) = el.child("RoomLists") {
             payload = Payload::RoomLists(
                 r.children_named("Address")
@@ -836,7 +841,9 @@ pub fn wrapped_message_name(operation: &str) -> Option<&'static str> {
     match operation {
         "GetMailTips" => Some("MailTipsResponseMessageType"),
         "GetServiceConfiguration" => Some("ServiceConfigurationResponseMessageType"),
-        "GetDelegate" => Some("DelegateUserResponseMessageType"),
+        "GetDelegate" | "AddDelegate" | "UpdateDelegate" | "RemoveDelegate" => {
+            Some("DelegateUserResponseMessageType")
+        }
         _ => None,
     }
 }

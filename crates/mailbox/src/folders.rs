@@ -24,6 +24,9 @@ pub struct StoredFolderProperties {
     /// The root folder keeps the mailbox's automatic-reply settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oof: Option<crate::oof::StoredOof>,
+    /// The root folder keeps the mailbox's delegates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delegates: Option<crate::delegates::StoredDelegates>,
 }
 
 impl StoredFolderProperties {

@@ -7,6 +7,7 @@ mod attachments;
 mod body;
 pub mod calendar;
 mod config;
+mod delegates;
 mod error;
 mod export;
 mod folders;
@@ -29,6 +30,7 @@ pub use attachments::{
     MAX_ATTACHMENT_BYTES, StoredAttachment, digest as attachment_digest, ids_only as attachment_ids,
 };
 pub use config::valid_name;
+pub use delegates::{StoredDelegate, StoredDelegates};
 pub use error::MailboxError;
 pub use folders::{StoredFolderProperties, folder_matches};
 pub use item::change_key;

@@ -67,37 +67,204 @@ pub fn mail_tips(
         .collect()
 }
 
-/// GetDelegate: this server keeps no delegates, so every named user is answered as Exchange
-/// answers a user who is not one (or who does not exist, or whose SID is malformed).
-pub fn delegates(
+/// The directory user a delegate `t:UserId` names, or the message refusing it.
+fn delegate_user<'t>(
+    trust: &'t crate::trust::TrustState,
+    u: &ews::UserId,
+) -> Result<&'t crate::trust::UserEntry, ResponseMessage> {
+    let found = match (&u.sid, &u.primary_smtp_address) {
+        (Some(sid), _) if !is_sid(sid) => {
+            return Err(ResponseMessage::error(
+                "ErrorInvalidUserSid",
+                format!("'{sid}' is not a valid security identifier."),
+            ));
+        }
+        (Some(sid), _) => trust.users.iter().find(|x| x.sid.eq_ignore_ascii_case(sid)),
+        (None, Some(a)) => trust.user_by_address(a),
+        (None, None) => None,
+    };
+    found.ok_or_else(|| {
+        ResponseMessage::error(
+            "ErrorDelegateNoUser",
+            "The delegate does not map to a user in the directory.",
+        )
+    })
+}
+
+fn not_delegate() -> ResponseMessage {
+    ResponseMessage::error(
+        "ErrorNotDelegate",
+        "The user is not a delegate of this mailbox.",
+    )
+}
+
+/// A stored delegate as `t:DelegateUser`, its permissions when asked for.
+fn delegate_message(d: &mailbox::StoredDelegate, with_permissions: bool) -> ResponseMessage {
+    let mut p = ews::DelegatePermissions::default();
+    for (folder, level) in &d.levels {
+        let slot = match folder.as_str() {
+            "Calendar" => &mut p.calendar,
+            "Tasks" => &mut p.tasks,
+            "Inbox" => &mut p.inbox,
+            "Contacts" => &mut p.contacts,
+            "Notes" => &mut p.notes,
+            _ => &mut p.journal,
+        };
+        *slot = Some(level.clone());
+    }
+    ResponseMessage::success(ews::Payload::DelegateUser(ews::DelegateUser {
+        user_id: ews::UserId {
+            sid: Some(d.sid.clone()),
+            primary_smtp_address: Some(d.smtp.clone()),
+            display_name: Some(d.display_name.clone()),
+            distinguished_user: None,
+        },
+        permissions: with_permissions.then_some(p),
+        receive_copies_of_meeting_messages: Some(d.receive_copies_of_meeting_messages),
+        view_private_items: Some(d.view_private_items),
+    }))
+}
+
+fn same_user(d: &mailbox::StoredDelegate, u: &crate::trust::UserEntry) -> bool {
+    d.sid.eq_ignore_ascii_case(&u.sid) || d.smtp.eq_ignore_ascii_case(&u.primary_smtp)
+}
+
+/// GetDelegate: the named delegates (every one when none is named).
+pub fn get_delegates(
     state: &crate::server::OnPremState,
+    stored: &mailbox::StoredDelegates,
+    user_ids: &[ews::UserId],
+    with_permissions: bool,
+) -> Vec<ResponseMessage> {
+    if user_ids.is_empty() {
+        return stored
+            .users
+            .iter()
+            .map(|d| delegate_message(d, with_permissions))
+            .collect();
+    }
+    let trust = state.trust();
+    user_ids
+        .iter()
+        .map(|u| match delegate_user(&trust, u) {
+            Err(m) => m,
+            Ok(user) => stored
+                .users
+                .iter()
+                .find(|d| same_user(d, user))
+                .map(|d| delegate_message(d, with_permissions))
+                .unwrap_or_else(not_delegate),
+        })
+        .collect()
+}
+
+const LEVELS: &[&str] = &["None", "Editor", "Reviewer", "Author", "Custom"];
+
+/// The levels a request gives, checked; Custom is kept as it is set elsewhere.
+fn levels(p: Option<&ews::DelegatePermissions>) -> Result<Vec<(String, String)>, ResponseMessage> {
+    let mut out = Vec::new();
+    for (folder, level) in p.map(|p| p.levels()).unwrap_or_default() {
+        let Some(known) = LEVELS.iter().find(|l| l.eq_ignore_ascii_case(level)) else {
+            return Err(ResponseMessage::error(
+                "ErrorInvalidValueForProperty",
+                format!(
+                    "'{level}' is not a delegate permission level (None, Editor, Reviewer, Author)."
+                ),
+            ));
+        };
+        out.push((folder.to_string(), known.to_string()));
+    }
+    Ok(out)
+}
+
+/// AddDelegate (`update` false) or UpdateDelegate: one message per delegate, the stored list
+/// changed for those that succeed.
+pub fn add_or_update_delegates(
+    state: &crate::server::OnPremState,
+    owner: &crate::trust::UserEntry,
+    stored: &mut mailbox::StoredDelegates,
+    users: &[ews::DelegateUser],
+    update: bool,
+) -> Vec<ResponseMessage> {
+    let trust = state.trust();
+    users
+        .iter()
+        .map(|du| {
+            let user = match delegate_user(&trust, &du.user_id) {
+                Ok(u) => u,
+                Err(m) => return m,
+            };
+            if user.guid == owner.guid {
+                return ResponseMessage::error(
+                    "ErrorDelegateCannotAddOwner",
+                    "The owner of the mailbox can't be its own delegate.",
+                );
+            }
+            let given = match levels(du.permissions.as_ref()) {
+                Ok(l) => l,
+                Err(m) => return m,
+            };
+            let at = stored.users.iter().position(|d| same_user(d, user));
+            let d = match (at, update) {
+                (Some(_), false) => {
+                    return ResponseMessage::error(
+                        "ErrorDelegateAlreadyExists",
+                        "The user is already a delegate of this mailbox.",
+                    );
+                }
+                (None, true) => return not_delegate(),
+                (Some(i), true) => &mut stored.users[i],
+                (None, false) => {
+                    stored.users.push(mailbox::StoredDelegate {
+                        sid: user.sid.clone(),
+                        smtp: user.primary_smtp.clone(),
+                        display_name: user.display_name.clone(),
+                        levels: ["Calendar", "Tasks", "Inbox", "Contacts", "Notes", "Journal"]
+                            .iter()
+                            .map(|f| (f.to_string(), "None".to_string()))
+                            .collect(),
+                        ..Default::default()
+                    });
+                    stored.users.last_mut().expect("just added")
+                }
+            };
+            for (folder, level) in given {
+                match d.levels.iter_mut().find(|(f, _)| *f == folder) {
+                    Some(slot) => slot.1 = level,
+                    None => d.levels.push((folder, level)),
+                }
+            }
+            if let Some(r) = du.receive_copies_of_meeting_messages {
+                d.receive_copies_of_meeting_messages = r;
+            }
+            if let Some(v) = du.view_private_items {
+                d.view_private_items = v;
+            }
+            delegate_message(d, true)
+        })
+        .collect()
+}
+
+/// RemoveDelegate: one message per user named.
+pub fn remove_delegates(
+    state: &crate::server::OnPremState,
+    stored: &mut mailbox::StoredDelegates,
     user_ids: &[ews::UserId],
 ) -> Vec<ResponseMessage> {
     let trust = state.trust();
     user_ids
         .iter()
         .map(|u| {
-            let found = match (&u.sid, &u.primary_smtp_address) {
-                (Some(sid), _) if !is_sid(sid) => {
-                    return ResponseMessage::error(
-                        "ErrorInvalidUserSid",
-                        format!("'{sid}' is not a valid security identifier."),
-                    );
-                }
-                (Some(sid), _) => trust.users.iter().any(|x| x.sid.eq_ignore_ascii_case(sid)),
-                (None, Some(a)) => trust.user_by_address(a).is_some(),
-                (None, None) => false,
+            let user = match delegate_user(&trust, u) {
+                Ok(u) => u,
+                Err(m) => return m,
             };
-            if found {
-                ResponseMessage::error(
-                    "ErrorNotDelegate",
-                    "The user is not a delegate of this mailbox.",
-                )
+            let before = stored.users.len();
+            stored.users.retain(|d| !same_user(d, user));
+            if stored.users.len() == before {
+                not_delegate()
             } else {
-                ResponseMessage::error(
-                    "ErrorDelegateNoUser",
-                    "The delegate does not map to a user in the directory.",
-                )
+                ResponseMessage::success(ews::Payload::None)
             }
         })
         .collect()

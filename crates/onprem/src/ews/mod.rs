@@ -33,6 +33,14 @@ pub struct Caller {
     pub partner_application: String,
 }
 
+/// Where the caller's mailbox sends meeting requests, as its delegate settings say.
+async fn deliver_meeting_requests(state: &OnPremState, c: &Caller) -> Option<String> {
+    let mbox = Mailbox::open_cached(&state.store, &state.folder_trees, &c.mailbox.guid)
+        .await
+        .ok()?;
+    mbox.delegates().ok()?.deliver_meeting_requests
+}
+
 pub fn xml_response(status: StatusCode, body: String) -> Response {
     (
         status,
@@ -105,7 +113,11 @@ pub async fn handle(
             state.metrics.ews_operation(&op, code);
             let mut response = ews::Response::new(&op, messages);
             if op == "GetDelegate" {
-                response.deliver_meeting_requests = Some("DelegatesAndSendInformationToMe".into());
+                response.deliver_meeting_requests = Some(
+                    deliver_meeting_requests(&state, &caller)
+                        .await
+                        .unwrap_or_else(|| "DelegatesAndSendInformationToMe".into()),
+                );
             }
             xml_response(StatusCode::OK, response.to_xml())
         }
@@ -118,6 +130,72 @@ pub async fn handle(
             )
         }
     }
+}
+
+/// The delegate operations, on the caller's mailbox only (as Exchange: another mailbox's
+/// delegates are its owner's to read and change).
+async fn delegate_operation(
+    ctx: &mut Context<'_>,
+    op: &Operation,
+) -> Option<Result<Vec<ResponseMessage>, MailboxError>> {
+    let mailbox = match op {
+        Operation::GetDelegate { mailbox, .. }
+        | Operation::AddDelegate { mailbox, .. }
+        | Operation::UpdateDelegate { mailbox, .. }
+        | Operation::RemoveDelegate { mailbox, .. } => mailbox,
+        _ => return None,
+    };
+    if !mailbox.email_address.is_empty() && !ctx.c.mailbox.has_address(&mailbox.email_address) {
+        return Some(Ok(vec![ResponseMessage::error(
+            "ErrorAccessDenied",
+            "Access is denied: the delegates of another mailbox are its owner's to read and change.",
+        )]));
+    }
+    let mut stored = match ctx.mbox.delegates() {
+        Ok(d) => d,
+        Err(e) => return Some(Err(e)),
+    };
+    let (messages, deliver) = match op {
+        Operation::GetDelegate {
+            user_ids,
+            include_permissions,
+            ..
+        } => {
+            let m = directory::get_delegates(ctx.state, &stored, user_ids, *include_permissions);
+            return Some(Ok(m));
+        }
+        Operation::AddDelegate {
+            delegate_users,
+            deliver_meeting_requests,
+            ..
+        }
+        | Operation::UpdateDelegate {
+            delegate_users,
+            deliver_meeting_requests,
+            ..
+        } => {
+            let update = matches!(op, Operation::UpdateDelegate { .. });
+            let m = directory::add_or_update_delegates(
+                ctx.state,
+                &ctx.c.mailbox,
+                &mut stored,
+                delegate_users,
+                update,
+            );
+            (m, deliver_meeting_requests.clone())
+        }
+        Operation::RemoveDelegate { user_ids, .. } => (
+            directory::remove_delegates(ctx.state, &mut stored, user_ids),
+            None,
+        ),
+        _ => return None,
+    };
+    if deliver.is_some() {
+        stored.deliver_meeting_requests = deliver;
+    }
+    let r = ctx.mbox.save_delegates(stored).await;
+    ctx.state.folder_trees.clear();
+    Some(r.map(|_| messages))
 }
 
 async fn dispatch(
@@ -166,21 +244,13 @@ async fn dispatch(
         Operation::GetMailTips { recipients, .. } => {
             return Ok(directory::mail_tips(state, recipients));
         }
-        Operation::GetDelegate {
-            mailbox, user_ids, ..
-        } => {
-            if !mailbox.email_address.is_empty() && !c.mailbox.has_address(&mailbox.email_address) {
-                return Ok(vec![ResponseMessage::error(
-                    "ErrorAccessDenied",
-                    "Access is denied: the delegates of another mailbox are not this caller's to read.",
-                )]);
-            }
-            return Ok(directory::delegates(state, user_ids));
-        }
         _ => {}
     }
     let mbox = Mailbox::open_cached(&state.store, &state.folder_trees, &c.mailbox.guid).await?;
     let mut ctx = Context { state, c, mbox };
+    if let Some(r) = delegate_operation(&mut ctx, op).await {
+        return r;
+    }
     if let Operation::UpdateInboxRules {
         mailbox_smtp_address,
         operations,
