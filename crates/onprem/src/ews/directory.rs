@@ -71,23 +71,23 @@ pub fn mail_tips(
 fn delegate_user<'t>(
     trust: &'t crate::trust::TrustState,
     u: &ews::UserId,
-) -> Result<&'t crate::trust::UserEntry, ResponseMessage> {
+) -> Result<&'t crate::trust::UserEntry, Box<ResponseMessage>> {
     let found = match (&u.sid, &u.primary_smtp_address) {
         (Some(sid), _) if !is_sid(sid) => {
-            return Err(ResponseMessage::error(
+            return Err(Box::new(ResponseMessage::error(
                 "ErrorInvalidUserSid",
                 format!("'{sid}' is not a valid security identifier."),
-            ));
+            )));
         }
         (Some(sid), _) => trust.users.iter().find(|x| x.sid.eq_ignore_ascii_case(sid)),
         (None, Some(a)) => trust.user_by_address(a),
         (None, None) => None,
     };
     found.ok_or_else(|| {
-        ResponseMessage::error(
+        Box::new(ResponseMessage::error(
             "ErrorDelegateNoUser",
             "The delegate does not map to a user in the directory.",
-        )
+        ))
     })
 }
 
@@ -147,7 +147,7 @@ pub fn get_delegates(
     user_ids
         .iter()
         .map(|u| match delegate_user(&trust, u) {
-            Err(m) => m,
+            Err(m) => *m,
             Ok(user) => stored
                 .users
                 .iter()
@@ -161,16 +161,18 @@ pub fn get_delegates(
 const LEVELS: &[&str] = &["None", "Editor", "Reviewer", "Author", "Custom"];
 
 /// The levels a request gives, checked; Custom is kept as it is set elsewhere.
-fn levels(p: Option<&ews::DelegatePermissions>) -> Result<Vec<(String, String)>, ResponseMessage> {
+fn levels(
+    p: Option<&ews::DelegatePermissions>,
+) -> Result<Vec<(String, String)>, Box<ResponseMessage>> {
     let mut out = Vec::new();
     for (folder, level) in p.map(|p| p.levels()).unwrap_or_default() {
         let Some(known) = LEVELS.iter().find(|l| l.eq_ignore_ascii_case(level)) else {
-            return Err(ResponseMessage::error(
+            return Err(Box::new(ResponseMessage::error(
                 "ErrorInvalidValueForProperty",
                 format!(
                     "'{level}' is not a delegate permission level (None, Editor, Reviewer, Author)."
                 ),
-            ));
+            )));
         };
         out.push((folder.to_string(), known.to_string()));
     }
@@ -192,7 +194,7 @@ pub fn add_or_update_delegates(
         .map(|du| {
             let user = match delegate_user(&trust, &du.user_id) {
                 Ok(u) => u,
-                Err(m) => return m,
+                Err(m) => return *m,
             };
             if user.guid == owner.guid {
                 return ResponseMessage::error(
@@ -202,7 +204,7 @@ pub fn add_or_update_delegates(
             }
             let given = match levels(du.permissions.as_ref()) {
                 Ok(l) => l,
-                Err(m) => return m,
+                Err(m) => return *m,
             };
             let at = stored.users.iter().position(|d| same_user(d, user));
             let d = match (at, update) {
@@ -257,7 +259,7 @@ pub fn remove_delegates(
         .map(|u| {
             let user = match delegate_user(&trust, u) {
                 Ok(u) => u,
-                Err(m) => return m,
+                Err(m) => return *m,
             };
             let before = stored.users.len();
             stored.users.retain(|d| !same_user(d, user));
