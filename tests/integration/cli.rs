@@ -453,6 +453,40 @@ fn demo_runs_the_whole_runbook_and_every_check_passes() {
     assert!(text.contains("[SharedServicePrincipalExposure]"), "{text}");
 }
 
+/// The Teams edition (2025): its shell lines run verbatim through `hybrid onprem run`, the
+/// certificate on its three principals, and the three applications' calls in the trace.
+#[test]
+fn demo_in_the_teams_edition_runs_its_lines_verbatim_and_passes_every_check() {
+    let o = hybrid(&["demo", "--edition", "teams"], None);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{text}\n{}", stderr(&o));
+    assert!(!text.contains("FAIL"), "{text}");
+    for line in [
+        "$user = New-MailUser -Name TeamsScheduler -ApplicationAccount -ExternalEmailAddress TeamsScheduler-ApplicationAccount@contoso.com",
+        "New-ManagementRole -Name TeamsSchedulerRole -Parent UserApplication",
+        r#"Get-ManagementRoleEntry "TeamsSchedulerRole\*" | where Name -ne GetDelegate | Remove-ManagementRoleEntry -Confirm:$false"#,
+        "New-ManagementRoleAssignment -Role TeamsSchedulerRole -User $user",
+        "New-PartnerApplication -Name TeamsScheduler -ApplicationIdentifier 7557eb47-c689-4224-abcf-aef9bd7573df -Enabled $true -LinkedAccount $user",
+        "New-PartnerApplication -Name CloudVoicemail -ApplicationIdentifier db7de2b5-2149-435e-8043-e080dd50afae -Enabled $true",
+        "PASS  run steps 2 to 4",
+        "PASS  TeamsSchedulerRole allows GetDelegate and nothing else",
+        "PASS  Cloud Voicemail's key has the certificate's NotBefore and NotAfter",
+        "PASS  Teams Scheduler's key has the certificate's NotBefore and NotAfter",
+        "PASS  Teams Scheduler called as itself",
+        "PASS  Cloud Voicemail called as itself",
+        "All checks passed.",
+    ] {
+        assert!(text.contains(line), "{line} missing:\n{text}");
+    }
+    for nameid in [
+        "nameid=7557eb47-c689-4224-abcf-aef9bd7573df@",
+        "nameid=db7de2b5-2149-435e-8043-e080dd50afae@",
+        "nameid=00000004-0000-0ff1-ce00-000000000000@",
+    ] {
+        assert!(text.contains(nameid), "{nameid} not in the trace:\n{text}");
+    }
+}
+
 #[test]
 fn demo_in_the_dedicated_mode_passes_every_check_with_nothing_for_the_doctor() {
     let o = hybrid(&["demo", "--trust", "dedicated"], None);

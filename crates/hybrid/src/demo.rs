@@ -30,8 +30,22 @@ pub enum TrustMode {
     Dedicated,
 }
 
+/// Which text of the runbook.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Edition {
+    /// "Configure integration and OAuth between Skype for Business Online and Exchange Server".
+    Sfb,
+    /// "Configure Integration and OAuth between Microsoft Teams services and Exchange Server"
+    /// (2025): TeamsScheduler and CloudVoicemail beside the legacy 00000004-… application.
+    Teams,
+}
+
+const TEAMS_SCHEDULER: &str = s2s::ids::TEAMS_SCHEDULER_APP_ID;
+const CLOUD_VOICEMAIL: &str = s2s::ids::CLOUD_VOICEMAIL_APP_ID;
+
 struct Demo {
     trust: TrustMode,
+    edition: Edition,
     exe: PathBuf,
     data: PathBuf,
     work: PathBuf,
@@ -103,7 +117,7 @@ fn url_of(data: &Path, role: &str) -> String {
         .to_string()
 }
 
-pub fn run(keep: bool, trust: TrustMode) -> Result<(), CliError> {
+pub fn run(keep: bool, trust: TrustMode, edition: Edition) -> Result<(), CliError> {
     let exe = std::env::current_exe().map_err(|e| CliError::Refused {
         code: "DemoFailed".into(),
         message: e.to_string(),
@@ -114,19 +128,30 @@ pub fn run(keep: bool, trust: TrustMode) -> Result<(), CliError> {
     std::fs::create_dir_all(&data).map_err(|e| CliError::io(&data, e))?;
     let mut d = Demo {
         trust,
+        edition,
         exe: exe.clone(),
         data: data.clone(),
         work: work.clone(),
         failures: 0,
     };
     println!(
-        "Hybrid demo: the runbook \"Configure integration and OAuth between Skype for Business Online and Exchange Server\""
+        "Hybrid demo: the runbook \"{}\"",
+        match edition {
+            Edition::Sfb =>
+                "Configure integration and OAuth between Skype for Business Online and Exchange Server",
+            Edition::Teams =>
+                "Configure Integration and OAuth between Microsoft Teams services and Exchange Server",
+        }
     );
     println!("data folder: {}\n", data.display());
     let up = Command::new(&exe)
         .arg("--data")
         .arg(&data)
-        .args(["up", "--base-port", "0"])
+        .args(["up", "--base-port", "0", "--edition"])
+        .arg(match edition {
+            Edition::Sfb => "sfb",
+            Edition::Teams => "teams",
+        })
         .env("HYBRID_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -247,7 +272,14 @@ fn runbook(d: &mut Demo, cloud: &str, tenant: &str) {
         dedicated_application(d, &auth, cloud, tenant);
     }
 
-    println!("\n== Steps 2 and 3, as the runbook writes them (hybrid onprem run)");
+    if d.edition == Edition::Teams {
+        teams_steps_2_to_4(d);
+        println!(
+            "\n== Step 8: the legacy Skype for Business Online application stays (out-of-office greetings, archiving and conversation history still use it): its steps 2 and 3"
+        );
+    } else {
+        println!("\n== Steps 2 and 3, as the runbook writes them (hybrid onprem run)");
+    }
     let script = format!(
         "$user = New-MailUser -Name SfBOnline-ApplicationAccount -ExternalEmailAddress SfBOnline-ApplicationAccount@{DOMAIN} -DomainController dc01.{DOMAIN}\n\
          Set-MailUser -Identity $user.Identity -HiddenFromAddressListsEnabled $True -DomainController dc01.{DOMAIN}\n\
@@ -328,6 +360,10 @@ fn runbook(d: &mut Demo, cloud: &str, tenant: &str) {
         shown["NotAfter"].as_str().unwrap_or("")
     );
 
+    if d.edition == Edition::Teams {
+        teams_steps_5_to_7(d, &cer, &shown);
+        return;
+    }
     println!(
         "\n== Step 5: upload OAuthCert.cer to Skype for Business Online ({SKYPE}): asymmetric, Verify"
     );
@@ -636,18 +672,39 @@ fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
         &purges,
     );
 
+    if d.edition == Edition::Teams {
+        teams_calendar(d);
+    }
     println!("\n== Success check 4: the OAuth handshake, as the on-premises server saw it");
     let admin =
         std::fs::read_to_string(d.data.join("onprem").join("admin.credential")).unwrap_or_default();
-    let events: Value = crate::devca::client(&crate::paths::DataDir {
+    let client = crate::devca::client(&crate::paths::DataDir {
         root: d.data.clone(),
-    })
-    .get(format!("{onprem}/admin/handshakes?after=0&limit=1000"))
-    .bearer_auth(admin.trim())
-    .send()
-    .and_then(|r| r.json())
-    .unwrap_or(Value::Null);
-    let events = events["Events"].as_array().cloned().unwrap_or_default();
+    });
+    let read = || -> Vec<Value> {
+        let v: Value = client
+            .get(format!("{onprem}/admin/handshakes?after=0&limit=1000"))
+            .bearer_auth(admin.trim())
+            .send()
+            .and_then(|r| r.json())
+            .unwrap_or(Value::Null);
+        v["Events"].as_array().cloned().unwrap_or_default()
+    };
+    // Events are stored in batches, off the request path: the last call's may take a moment.
+    let mut events = read();
+    for _ in 0..40 {
+        let last_calls_seen = d.edition == Edition::Sfb
+            || events.iter().any(|e| {
+                e["nameid"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with(TEAMS_SCHEDULER))
+            });
+        if last_calls_seen {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        events = read();
+    }
     let mut seen = std::collections::BTreeSet::new();
     for e in &events {
         let line = format!(
@@ -692,6 +749,22 @@ fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
             .any(|e| e["outcome"] == "accepted" && e["nameid"] == partner_id.as_str()),
         "no accepted handshake for the partner",
     );
+    if d.edition == Edition::Teams {
+        for (app, what) in [
+            (TEAMS_SCHEDULER, "Teams Scheduler"),
+            (CLOUD_VOICEMAIL, "Cloud Voicemail"),
+            (SKYPE, "the legacy Skype for Business Online application"),
+        ] {
+            let id = format!("{app}@{tenant}");
+            d.check(
+                &format!("{what} called as itself: an accepted handshake with nameid {id}"),
+                events
+                    .iter()
+                    .any(|e| e["outcome"] == "accepted" && e["nameid"] == id.as_str()),
+                &format!("no accepted handshake for {id}"),
+            );
+        }
+    }
     let text = serde_json::to_string(&events).unwrap_or_default();
     d.check(
         "no user name, password or token is recorded: token digests only",
@@ -891,4 +964,130 @@ fn finish(d: Demo, up: Up, keep: bool, work: &Path) -> Result<(), CliError> {
             message: format!("{} check(s) failed", d.failures),
         })
     }
+}
+
+/// The Teams edition's steps 2 to 4, as its text writes them, run by `hybrid onprem run`.
+fn teams_steps_2_to_4(d: &mut Demo) {
+    println!("\n== Steps 2 to 4 of the Teams edition, as its text writes them (hybrid onprem run)");
+    let script = format!(
+        "$user = New-MailUser -Name TeamsScheduler -ApplicationAccount -ExternalEmailAddress TeamsScheduler-ApplicationAccount@{DOMAIN}\n\
+         Set-MailUser -Identity $user.Identity -HiddenFromAddressListsEnabled $True\n\
+         New-ManagementRole -Name TeamsSchedulerRole -Parent UserApplication\n\
+         Get-ManagementRoleEntry \"TeamsSchedulerRole\\*\" | where Name -ne GetDelegate | Remove-ManagementRoleEntry -Confirm:$false\n\
+         New-ManagementRoleAssignment -Role TeamsSchedulerRole -User $user\n\
+         New-PartnerApplication -Name TeamsScheduler -ApplicationIdentifier {TEAMS_SCHEDULER} -Enabled $true -LinkedAccount $user\n\
+         New-PartnerApplication -Name CloudVoicemail -ApplicationIdentifier {CLOUD_VOICEMAIL} -Enabled $true\n"
+    );
+    for l in script.lines() {
+        println!("      {l}");
+    }
+    let file = d.path("teams-steps-2-4.ps1");
+    let _ = std::fs::write(&file, &script);
+    d.step("run steps 2 to 4", &["onprem", "run", &file]);
+    let entries = d.json(
+        "TeamsSchedulerRole's role entries",
+        &[
+            "onprem",
+            "get-management-role-entry",
+            "--identity",
+            "TeamsSchedulerRole\\*",
+        ],
+    );
+    let names: Vec<&str> = entries
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["Name"].as_str()).collect())
+        .unwrap_or_else(|| entries["Name"].as_str().into_iter().collect());
+    d.check(
+        "TeamsSchedulerRole allows GetDelegate and nothing else",
+        names == ["GetDelegate"],
+        &entries.to_string(),
+    );
+    let voicemail = d.json(
+        "partner application CloudVoicemail",
+        &[
+            "onprem",
+            "get-partner-application",
+            "--identity",
+            "CloudVoicemail",
+        ],
+    );
+    d.check(
+        "CloudVoicemail is enabled, for db7de2b5-…, without a linked account",
+        voicemail["Enabled"] == true
+            && voicemail["ApplicationIdentifier"] == CLOUD_VOICEMAIL
+            && voicemail["LinkedAccount"]
+                .as_str()
+                .is_none_or(str::is_empty),
+        &voicemail.to_string(),
+    );
+}
+
+/// Steps 5 to 7: the certificate uploaded with Update-MgServicePrincipal's whole list to the
+/// three principals, and the dates checked on each.
+fn teams_steps_5_to_7(d: &mut Demo, cer: &str, shown: &Value) {
+    for (app, what) in [
+        (CLOUD_VOICEMAIL, "Cloud Voicemail"),
+        (TEAMS_SCHEDULER, "Teams Scheduler"),
+        (SKYPE, "Skype for Business Online"),
+    ] {
+        println!(
+            "\n== Steps 5 to 7: Update-MgServicePrincipal -ServicePrincipalId {app} ({what}) -KeyCredentials (unexpired kept, expired dropped, OAuthCert.cer added once)"
+        );
+        d.step(
+            &format!("upload OAuthCert.cer to {app}"),
+            &[
+                "cloud",
+                "update-service-principal-keys",
+                "--service-principal-id",
+                app,
+                "--certificate",
+                cer,
+            ],
+        );
+        let sp = d.json(
+            &format!("read {app}'s key credentials"),
+            &[
+                "cloud",
+                "get-service-principal",
+                "--service-principal-id",
+                app,
+                "--property",
+                "KeyCredentials",
+            ],
+        );
+        let key = sp["keyCredentials"]
+            .as_array()
+            .and_then(|ks| {
+                ks.iter()
+                    .find(|k| k["customKeyIdentifier"] == shown["Thumbprint"])
+                    .cloned()
+            })
+            .unwrap_or(Value::Null);
+        d.check(
+            &format!("{what}'s key has the certificate's NotBefore and NotAfter"),
+            !key.is_null()
+                && key["startDateTime"] == shown["NotBefore"]
+                && key["endDateTime"] == shown["NotAfter"],
+            &sp.to_string(),
+        );
+    }
+}
+
+/// The Teams calendar reads alice's delegates from on-premises EWS as Teams Scheduler.
+fn teams_calendar(d: &mut Demo) {
+    println!("\n== The Teams calendar reads alice's delegates (GetDelegate, as Teams Scheduler)");
+    let v = d.json(
+        "hybrid partner get-delegates --user alice@contoso.com",
+        &[
+            "partner",
+            "get-delegates",
+            "--user",
+            &format!("alice@{DOMAIN}"),
+        ],
+    );
+    d.check(
+        "answered under Teams Scheduler's token (TeamsSchedulerRole allows GetDelegate)",
+        v["application"] == TEAMS_SCHEDULER && v["delegates"].is_array(),
+        &v.to_string(),
+    );
 }

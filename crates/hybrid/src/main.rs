@@ -66,6 +66,10 @@ enum Command {
         /// application named on the AuthServer (CVE-2025-53786).
         #[arg(long, value_enum, default_value = "shared")]
         trust: demo::TrustMode,
+        /// `sfb`: the runbook for Skype for Business Online; `teams`: the 2025 text for
+        /// Microsoft Teams services (TeamsScheduler, CloudVoicemail and the legacy application).
+        #[arg(long, value_enum, default_value = "sfb")]
+        edition: demo::Edition,
     },
     /// The cloud directory's admin verbs (tenants, service principals, key credentials, SPNs).
     Cloud(cloud_cmd::CloudArgs),
@@ -115,7 +119,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(a) => serve::run(a, &data),
         Command::Up(a) => up::run(a, &data),
-        Command::Demo { keep, trust } => demo::run(keep, trust),
+        Command::Demo {
+            keep,
+            trust,
+            edition,
+        } => demo::run(keep, trust, edition),
         Command::Cloud(a) => cloud_cmd::run(a, &data, &out),
         Command::Onprem(a) => onprem_cmd::run(a, &data, &out),
         Command::Partner(a) => partner_cmd::run(a, &data, &out),

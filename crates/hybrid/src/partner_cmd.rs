@@ -48,6 +48,10 @@ pub enum PartnerCommand {
         /// The resource to ask tokens for: 00000002-0000-0ff1-ce00-000000000000/<EWS host>@<realm>.
         #[arg(long)]
         resource: String,
+        /// sfb (every call as 00000004-…) or teams (greetings as Cloud Voicemail, the
+        /// calendar's delegate reads as Teams Scheduler, the rest as 00000004-…).
+        #[arg(long, default_value = "sfb")]
+        edition: String,
     },
     /// Write the partner's signing certificate (DER), to register it on 00000004-… in the cloud.
     ExportSigningCert {
@@ -107,6 +111,12 @@ pub enum PartnerCommand {
     /// replies are on, "In a meeting" during a busy calendar item (both read from on-premises
     /// EWS under the S2S trust), else what was set.
     GetPresence {
+        #[arg(long)]
+        user: String,
+    },
+    /// A user's delegates as the calendar reads them from on-premises EWS (GetDelegate; as the
+    /// Teams Scheduler application in the Teams edition).
+    GetDelegates {
         #[arg(long)]
         user: String,
     },
@@ -215,6 +225,7 @@ pub fn run(args: PartnerArgs, data: &DataDir, out: &Output) -> Result<(), CliErr
             autodiscover_url,
             ews_url_setting,
             resource,
+            edition,
         } => {
             let body = json!({
                 "tenantId": tenant,
@@ -223,6 +234,7 @@ pub fn run(args: PartnerArgs, data: &DataDir, out: &Output) -> Result<(), CliErr
                 "autodiscoverUrl": autodiscover_url,
                 "ewsUrlSetting": ews_url_setting,
                 "resource": resource,
+                "edition": edition,
             });
             let v = c.json(c.http.put(url("/admin/settings")).json(&body))?;
             show(
@@ -366,6 +378,23 @@ pub fn run(args: PartnerArgs, data: &DataDir, out: &Output) -> Result<(), CliErr
                 rows.push(("MailboxError", s(&v, "mailboxError")));
             }
             show(&v, rows);
+        }
+        PartnerCommand::GetDelegates { user } => {
+            let v = c.json(c.http.get(url(&format!("/api/users/{user}/delegates"))))?;
+            let list: Vec<String> = v["delegates"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|d| format!("{} ({})", s(d, "smtp"), s(d, "calendar")))
+                .collect();
+            show(
+                &v,
+                vec![
+                    ("User", s(&v, "user")),
+                    ("Application", s(&v, "application")),
+                    ("Delegates", list.join(", ")),
+                ],
+            );
         }
         PartnerCommand::Queue { action: None } => {
             let v = c.json(c.http.get(url("/admin/queue")))?;

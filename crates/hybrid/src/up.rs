@@ -20,6 +20,11 @@ pub struct UpArgs {
     /// for loopback experiments.
     #[arg(long)]
     insecure_http: bool,
+    /// At first start, the partner as which service: `sfb` (Skype for Business Online,
+    /// 00000004-…) or `teams` (also Teams Scheduler and Cloud Voicemail, its key registered
+    /// on their principals too).
+    #[arg(long, value_parser = ["sfb", "teams"], default_value = "sfb")]
+    edition: String,
 }
 
 pub const DOMAIN: &str = "contoso.com";
@@ -129,6 +134,7 @@ async fn up(
             &url(Role::Cloud),
             &url(Role::Onprem),
             &url(Role::Partner),
+            &args.edition,
         )
         .await?;
     }
@@ -194,6 +200,7 @@ async fn bootstrap(
     cloud: &str,
     onprem: &str,
     partner: &str,
+    edition: &str,
 ) -> Result<(), CliError> {
     let h = Http {
         client: reqwest::Client::new(),
@@ -258,6 +265,24 @@ async fn bootstrap(
         "partner key on 00000004",
     )
     .await?;
+    // The Teams services sign with the same key here (one key on all three, as the text has it).
+    if edition == "teams" {
+        let teams_key = json!({"keyCredentials": [
+            {"type": "AsymmetricX509Cert", "usage": "Verify", "key": cert["certificate"]},
+        ]});
+        for app in [
+            s2s::ids::TEAMS_SCHEDULER_APP_ID,
+            s2s::ids::CLOUD_VOICEMAIL_APP_ID,
+        ] {
+            h.send(
+                c.patch(format!("{cloud}/v1.0/servicePrincipals(appId='{app}')"))
+                    .bearer_auth(&admin)
+                    .json(&teams_key),
+                "partner key on the Teams services",
+            )
+            .await?;
+        }
+    }
     let org = h
         .send(
             c.post(format!("{onprem}/admin/organization"))
@@ -295,6 +320,7 @@ async fn bootstrap(
     let settings = json!({
         "tenantId": tenant, "tokenEndpoint": format!("{cloud}/{tenant}/tokens/OAuth/2"), "ewsUrl": format!("{onprem}/EWS/Exchange.asmx"),
         "resource": format!("{EXCHANGE_APP_ID}/mail.contoso.com@{DOMAIN}"),
+        "edition": edition,
     });
     h.send(
         c.put(format!("{partner}/admin/settings"))

@@ -55,6 +55,54 @@ impl EwsClient {
         request: &Request,
         user_agent: &str,
     ) -> Result<ResponseMessage, PartnerError> {
+        let message = self
+            .call_all_as(url, token, request, user_agent)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| {
+                PartnerError::Unavailable("on-premises EWS answered no response message".into())
+            })?;
+        if message.is_error() {
+            return Err(PartnerError::EwsRefused {
+                code: message.code,
+                message: message.text.unwrap_or_default(),
+            });
+        }
+        Ok(message)
+    }
+
+    /// Sends one request; all its response messages (an error among them refuses the call).
+    pub async fn call_all(
+        &self,
+        url: &str,
+        token: &str,
+        request: &Request,
+    ) -> Result<Vec<ResponseMessage>, PartnerError> {
+        let messages = self
+            .call_all_as(
+                url,
+                token,
+                request,
+                concat!("Hybrid/", env!("CARGO_PKG_VERSION")),
+            )
+            .await?;
+        if let Some(m) = messages.iter().find(|m| m.is_error()) {
+            return Err(PartnerError::EwsRefused {
+                code: m.code.clone(),
+                message: m.text.clone().unwrap_or_default(),
+            });
+        }
+        Ok(messages)
+    }
+
+    async fn call_all_as(
+        &self,
+        url: &str,
+        token: &str,
+        request: &Request,
+        user_agent: &str,
+    ) -> Result<Vec<ResponseMessage>, PartnerError> {
         let resp = self
             .http
             .post(url)
@@ -117,16 +165,7 @@ impl EwsClient {
         let response = parsed.map_err(|_| {
             PartnerError::Unavailable("on-premises EWS answered no EWS response".into())
         })?;
-        let message = response.messages.into_iter().next().ok_or_else(|| {
-            PartnerError::Unavailable("on-premises EWS answered no response message".into())
-        })?;
-        if message.is_error() {
-            return Err(PartnerError::EwsRefused {
-                code: message.code,
-                message: message.text.unwrap_or_default(),
-            });
-        }
-        Ok(message)
+        Ok(response.messages)
     }
 }
 
@@ -185,6 +224,18 @@ pub fn finalize_in_purges(id: &str) -> Request {
 }
 
 /// GetFolder of a distinguished folder, IdOnly (what Test-OAuthConnectivity asks).
+/// GetDelegate of every delegate of `smtp`'s mailbox, with permissions.
+pub fn get_delegates(smtp: &str) -> Request {
+    Request::new(Operation::GetDelegate {
+        include_permissions: true,
+        mailbox: ews::types::EmailAddress {
+            email_address: smtp.to_string(),
+            ..Default::default()
+        },
+        user_ids: Vec::new(),
+    })
+}
+
 pub fn get_folder(folder: &str, impersonate: Option<&str>) -> Request {
     let mut r = Request::new(Operation::GetFolder {
         shape: Shape::id_only(),

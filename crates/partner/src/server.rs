@@ -46,6 +46,45 @@ pub struct Settings {
     pub resource: String,
     #[serde(default = "skype")]
     pub client_app_id: String,
+    /// `sfb` (the default: every call as `client_app_id`) or `teams`: voicemail greetings as
+    /// Cloud Voicemail, the calendar's delegate reads as Teams Scheduler, the rest (archiving,
+    /// conversation history, the out-of-office greeting, presence) as `client_app_id`, which
+    /// the Teams edition keeps.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub edition: String,
+}
+
+impl Settings {
+    pub fn is_teams(&self) -> bool {
+        self.edition.eq_ignore_ascii_case("teams")
+    }
+
+    /// These settings acting as another application of the tenant.
+    pub fn as_application(&self, app_id: &str) -> Settings {
+        Settings {
+            client_app_id: app_id.to_string(),
+            ..self.clone()
+        }
+    }
+
+    /// Who sets and reads a voicemail greeting: Cloud Voicemail in the Teams edition, except
+    /// the out-of-office greeting, which the legacy application still serves there.
+    pub fn for_greeting(&self, name: &str) -> Settings {
+        if self.is_teams() && !name.ends_with(".Oof") {
+            self.as_application(s2s::ids::CLOUD_VOICEMAIL_APP_ID)
+        } else {
+            self.clone()
+        }
+    }
+
+    /// Who reads a user's delegates for the calendar: Teams Scheduler in the Teams edition.
+    pub fn for_calendar(&self) -> Settings {
+        if self.is_teams() {
+            self.as_application(s2s::ids::TEAMS_SCHEDULER_APP_ID)
+        } else {
+            self.clone()
+        }
+    }
 }
 
 fn external_ews_url() -> String {
@@ -201,6 +240,20 @@ impl PartnerState {
             }
             other => other,
         }
+    }
+
+    /// One EWS call for `user` whose answer holds any number of messages (GetDelegate's one
+    /// per delegate); a refusal of the whole request is an error.
+    pub async fn ews_call_all(
+        &self,
+        s: &Settings,
+        user: &Value,
+        request: &ews::Request,
+    ) -> Result<Vec<ews::ResponseMessage>, PartnerError> {
+        let token = self.token_for(s, user).await?;
+        let smtp = user["smtp"].as_str().unwrap_or("");
+        let url = self.ews_url(s, smtp, &token).await?;
+        self.ews.call_all(&url, &token, request).await
     }
 
     /// The configured EWS URL, or `smtp`'s from Autodiscover (asked once per user).
@@ -385,6 +438,7 @@ impl PartnerServer {
                 "/api/users/{user}/greeting",
                 put(set_greeting).get(get_greeting).delete(delete_greeting),
             )
+            .route("/api/users/{user}/delegates", get(get_delegates))
             .layer(DefaultBodyLimit::max(6 * 1024 * 1024));
         self.state.metrics.telemetry.layer(router).with_state(app)
     }
@@ -429,6 +483,15 @@ async fn put_settings(
     } else {
         url(&s.ews_url)
     };
+    if !matches!(
+        s.edition.to_ascii_lowercase().as_str(),
+        "" | "sfb" | "teams"
+    ) {
+        return Err(PartnerError::BadRequest(format!(
+            "edition '{}' is not sfb or teams",
+            s.edition
+        )));
+    }
     if s2s::Audience::parse(&s.resource).is_none()
         || !ews_ok
         || !url(&s.token_endpoint)
@@ -544,7 +607,7 @@ async fn set_greeting(
         ));
     }
     let name = greeting_name(&q)?;
-    let s = a.state.settings().await?;
+    let s = a.state.settings().await?.for_greeting(name);
     let u = a.state.user(&user).await?;
     let data = STANDARD.encode(&body);
     let update = ewsclient::user_configuration("UpdateUserConfiguration", name, Some(&data));
@@ -598,6 +661,40 @@ async fn delete_greeting(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// The user's delegates, read as the calendar reads them (GetDelegate; as Teams Scheduler in the
+/// Teams edition): `[{smtp, displayName, calendar}]`.
+async fn get_delegates(
+    State(a): State<AppState>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+) -> Result<Response, PartnerError> {
+    a.check(&headers)?;
+    let s = a.state.settings().await?.for_calendar();
+    let u = a.state.user(&user).await?;
+    let smtp = u["smtp"].as_str().unwrap_or("").to_string();
+    let (messages, app) = (
+        a.state
+            .ews_call_all(&s, &u, &ewsclient::get_delegates(&smtp))
+            .await?,
+        s.client_app_id.clone(),
+    );
+    let delegates: Vec<Value> = messages
+        .iter()
+        .filter_map(|m| match &m.payload {
+            ews::Payload::DelegateUser(d) => Some(json!({
+                "smtp": d.user_id.primary_smtp_address,
+                "displayName": d.user_id.display_name,
+                "calendar": d.permissions.as_ref().and_then(|p| p.calendar.clone()),
+            })),
+            _ => None,
+        })
+        .collect();
+    Ok(
+        axum::Json(json!({ "user": smtp, "application": app, "delegates": delegates }))
+            .into_response(),
+    )
+}
+
 /// Get- or DeleteUserConfiguration of a greeting; a missing one is NotFound.
 async fn greeting_call(
     a: &AppState,
@@ -605,7 +702,7 @@ async fn greeting_call(
     name: &str,
     op: &str,
 ) -> Result<ews::ResponseMessage, PartnerError> {
-    let s = a.state.settings().await?;
+    let s = a.state.settings().await?.for_greeting(name);
     let u = a.state.user(user).await?;
     a.state
         .ews_call(&s, &u, &ewsclient::user_configuration(op, name, None))

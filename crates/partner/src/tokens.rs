@@ -41,7 +41,7 @@ impl TokenClient {
         }
     }
 
-    /// An actor token for `resource`, from the cache while less than 2/3 of its life has passed.
+    /// An actor token of `src`'s application for `resource`, from the cache while less than 2/3 of its life has passed.
     pub async fn actor_token(
         &self,
         src: &TokenSource,
@@ -49,12 +49,8 @@ impl TokenClient {
         resource: &str,
     ) -> Result<String, PartnerError> {
         let t = now();
-        if let Some(c) = self
-            .cache
-            .lock()
-            .expect("token cache")
-            .get(resource)
-            .cloned()
+        let key = cache_key(&src.client_app_id, resource);
+        if let Some(c) = self.cache.lock().expect("token cache").get(&key).cloned()
             && t < c.fetched + (c.expires - c.fetched) * 2 / 3
         {
             return Ok(c.token);
@@ -63,13 +59,16 @@ impl TokenClient {
         self.cache
             .lock()
             .expect("token cache")
-            .insert(resource.to_string(), fresh.clone());
+            .insert(key, fresh.clone());
         Ok(fresh.token)
     }
 
-    /// Forgets a token the resource refused.
+    /// Forgets a token the resource refused, for every application the partner acts as.
     pub fn forget(&self, resource: &str) {
-        self.cache.lock().expect("token cache").remove(resource);
+        self.cache
+            .lock()
+            .expect("token cache")
+            .retain(|k, _| k.split_once('|').map(|(_, r)| r) != Some(resource));
     }
 
     async fn fetch(
@@ -156,4 +155,9 @@ impl TokenClient {
             expires,
         })
     }
+}
+
+/// Tokens are cached per application and resource: the Teams edition's partner acts as three.
+fn cache_key(client_app_id: &str, resource: &str) -> String {
+    format!("{}|{resource}", client_app_id.to_ascii_lowercase())
 }
