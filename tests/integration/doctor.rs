@@ -1362,3 +1362,60 @@ fn a_newcomer_is_guided_by_doctor_from_a_fresh_up_to_a_clean_trust() {
     }
     assert_clean(dir);
 }
+
+/// The Teams edition, when the partner runs it: the doctor asks for its partner applications
+/// (the legacy one alone is refused), the current certificate on the Teams principals, and a
+/// TeamsSchedulerRole cut down to GetDelegate; each fix runs as printed.
+#[test]
+fn doctor_checks_the_teams_edition_and_its_fixes_repair_it() {
+    let tmp = TempDir::new("doctor-teams");
+    let dir = tmp.0.as_path();
+    let child = Command::new(hybrid_bin())
+        .arg("--data")
+        .arg(dir.join("data"))
+        .args(["up", "--base-port", "0", "--edition", "teams"])
+        .env("HYBRID_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("hybrid up starts");
+    let _up = Up(child);
+    for _ in 0..600 {
+        if dir.join("data").join("ready").exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The SfB steps (the legacy application stays), then the doctor's fixes for step 1 and 5.
+    steps_2_and_3(dir);
+    let (_, findings) = doctor(dir, &[]);
+    let found = codes(&findings);
+    for code in [
+        "TeamsPartnerApplicationMissing",
+        "TeamsPrincipalCertificateMissing",
+    ] {
+        assert!(found.contains(&code.to_string()), "{code} not in {found:?}");
+    }
+    apply_fixes(dir, &findings, None);
+    let (_, findings) = doctor(dir, &[]);
+    let found = codes(&findings);
+    // The role made from UserApplication still holds every entry until it is cut down.
+    assert!(
+        found.contains(&"TeamsSchedulerRoleTooBroad".to_string()),
+        "{found:?}"
+    );
+    apply_fixes(dir, &findings, None);
+    assert_clean(dir);
+    let entries = ok(
+        dir,
+        &[
+            "onprem",
+            "get-management-role-entry",
+            "--identity",
+            "TeamsSchedulerRole\\*",
+            "--json",
+        ],
+    );
+    let v: Value = serde_json::from_str(&entries).unwrap();
+    assert_eq!(v["Name"], "GetDelegate", "{v}");
+}

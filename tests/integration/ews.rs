@@ -1425,6 +1425,24 @@ async fn the_teams_editions_applications_get_what_their_roles_allow_and_nothing_
         }
     }
     assert!(refused >= 10);
+    // The same call with the issuer written with a leading slash, as the Teams services' are too.
+    let actor = w
+        .actor(TEAMS_SCHEDULER_APP_ID, "mail.contoso.com")
+        .await
+        .unwrap();
+    let aud = s2s::Jwt::decode(&actor).unwrap().claims.aud.unwrap();
+    let slashed = s2s::jwt::unsigned(&s2s::Claims {
+        aud: Some(aud),
+        iss: Some(format!("/{TEAMS_SCHEDULER_APP_ID}@{}", w.tenant)),
+        nbf: Some(s2s::NumericDate::number(now())),
+        exp: Some(s2s::NumericDate::number(now() + 600)),
+        actortoken: Some(actor),
+        smtp: Some("alice@contoso.com".into()),
+        ..Default::default()
+    });
+    let get_delegate = MANY.iter().find(|(n, _)| *n == "GetDelegate").unwrap().1;
+    let (s, _, body) = w.ews(Some(&slashed), get_delegate, "").await;
+    assert!(s == StatusCode::OK && body.contains("NoError"), "{body}");
 
     // Cloud Voicemail, acting as alice and app-only impersonating her.
     let voicemail = w

@@ -94,12 +94,14 @@ impl PrincipalId {
     }
 
     /// An issuer: trimmed; realm after the last `@`; id before the last `/` if there is one,
-    /// otherwise before the last `@`. No `@`, or an empty id, is an error.
+    /// otherwise before the last `@`; a leading `/` with nothing before it (`/app@realm`, as the
+    /// Teams services' issuers are also written) is skipped. No `@`, or an empty id, is an error.
     pub fn parse_issuer(value: &str) -> Option<Self> {
         let value = value.trim();
         let at = value.rfind('@')?;
         let before = &value[..at];
         let id = match before.rfind('/') {
+            Some(0) => &before[1..],
             Some(slash) => &before[..slash],
             None => before,
         };
@@ -222,6 +224,10 @@ mod tests {
         assert_eq!(i.realm, "Tenant");
         let h = PrincipalId::parse_issuer("app/host@realm").unwrap();
         assert_eq!((h.app_id.as_str(), h.realm.as_str()), ("app", "realm"));
+        let slash =
+            PrincipalId::parse_issuer("/7557eb47-c689-4224-abcf-aef9bd7573df@realm").unwrap();
+        assert_eq!(slash.app_id, TEAMS_SCHEDULER_APP_ID);
+        assert!(PrincipalId::parse_issuer("/@realm").is_none());
         assert!(PrincipalId::parse_issuer("@realm").is_none());
         assert!(PrincipalId::parse_issuer("app").is_none());
         assert!(i.matches(&PrincipalId::new(ACS_APP_ID, "tenant")));

@@ -31,8 +31,18 @@ pub struct Facts {
     /// The thumbprint of the partner service's own signing certificate, when it runs here.
     pub partner_signing_thumbprint: Option<String>,
     pub metadata: Vec<MetadataFetch>,
+    /// What the Teams edition adds, when the partner runs it (its settings say `teams`).
+    pub teams: Option<TeamsFacts>,
     /// (role, server time minus local time in seconds, or why it could not be read).
     pub clocks: Vec<(String, Result<i64, String>)>,
+}
+
+/// The Teams edition's principals and the on-premises roles its scheduler's account holds.
+pub struct TeamsFacts {
+    pub scheduler_sp: Value,
+    pub voicemail_sp: Value,
+    /// Get-ManagementRole (with their entries, `EwsMethods`).
+    pub management_roles: Vec<Value>,
 }
 
 /// An AuthServer's metadata document as fetched from here now.
@@ -108,8 +118,135 @@ pub fn diagnose(f: &Facts) -> Vec<Check> {
             partner_application(f),
         ),
         check("partner signing key", partner_signing_key(f)),
+        check("Teams edition", teams(f, current)),
         check("clocks", clocks(f)),
     ]
+}
+
+/// The Teams edition, when the partner runs it: its two partner applications (the legacy one
+/// alone is what Microsoft's HealthChecker marks red), the current certificate on its two
+/// principals, and a TeamsSchedulerRole that allows GetDelegate alone.
+fn teams(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
+    use s2s::ids::{CLOUD_VOICEMAIL_APP_ID as VOICEMAIL, TEAMS_SCHEDULER_APP_ID as SCHEDULER};
+    let Some(t) = &f.teams else { return vec![] };
+    let mut out = vec![];
+    let app = |id: &str| {
+        f.partner_applications
+            .iter()
+            .find(|p| s(p, "ApplicationIdentifier").eq_ignore_ascii_case(id))
+    };
+    let missing: Vec<&str> = [SCHEDULER, VOICEMAIL]
+        .into_iter()
+        .filter(|id| app(id).is_none_or(|p| p["Enabled"] != true))
+        .collect();
+    if !missing.is_empty() {
+        let mut fix = vec![];
+        if app(SCHEDULER).is_none() {
+            fix.push(format!("hybrid onprem new-mail-user --name TeamsScheduler --application-account --external-email-address TeamsScheduler-ApplicationAccount@{}", f.tenant_domains.first().map(String::as_str).unwrap_or("contoso.com")));
+            fix.push("hybrid onprem new-management-role --name TeamsSchedulerRole --parent UserApplication".into());
+            fix.push("hybrid onprem new-management-role-assignment --role TeamsSchedulerRole --user TeamsScheduler".into());
+            fix.push(format!("hybrid onprem new-partner-application --name TeamsScheduler --application-identifier {SCHEDULER} --enabled true --linked-account TeamsScheduler"));
+        }
+        if app(VOICEMAIL).is_none() {
+            fix.push(format!("hybrid onprem new-partner-application --name CloudVoicemail --application-identifier {VOICEMAIL} --enabled true"));
+        }
+        for id in &missing {
+            if let Some(p) = app(id) {
+                fix.push(format!(
+                    "hybrid onprem set-partner-application --identity {} --enabled true",
+                    s(p, "Name")
+                ));
+            }
+        }
+        out.push(error(
+            "TeamsPartnerApplicationMissing",
+            format!(
+                "the partner runs the Teams edition but {} has no enabled partner application on premises: only the legacy 00000004-… application is configured for it (HealthChecker marks this red), and its calls are refused (7001)",
+                missing.join(" and ")
+            ),
+            fix,
+        ));
+    }
+    if let Some(cert) = current {
+        let thumb = s(cert, "Thumbprint");
+        for (sp, id) in [(&t.scheduler_sp, SCHEDULER), (&t.voicemail_sp, VOICEMAIL)] {
+            if !keys(sp).any(|k| s(k, "customKeyIdentifier").eq_ignore_ascii_case(thumb)) {
+                out.push(error(
+                    "TeamsPrincipalCertificateMissing",
+                    format!("no key credential of {id} is the current auth certificate {thumb} (steps 5 to 7 upload it to all three principals)"),
+                    vec![
+                        "hybrid onprem export-auth-cert --path OAuthConfig/OAuthCert.cer".into(),
+                        format!("hybrid cloud update-service-principal-keys --service-principal-id {id} --certificate OAuthConfig/OAuthCert.cer"),
+                    ],
+                ));
+            }
+        }
+    }
+    out.extend(scheduler_role_breadth(f, t));
+    out
+}
+
+/// The roles TeamsScheduler's linked account holds allow GetDelegate alone.
+fn scheduler_role_breadth(f: &Facts, t: &TeamsFacts) -> Vec<Finding> {
+    let Some(linked) = f
+        .partner_applications
+        .iter()
+        .find(|p| {
+            s(p, "ApplicationIdentifier").eq_ignore_ascii_case(s2s::ids::TEAMS_SCHEDULER_APP_ID)
+        })
+        .map(|p| s(p, "LinkedAccount"))
+        .filter(|l| !l.is_empty())
+    else {
+        return vec![];
+    };
+    let mut out = vec![];
+    let account = linked.rsplit('/').next().unwrap_or(linked);
+    for a in f.role_assignments.iter().filter(|a| {
+        let who = s(a, "RoleAssignee");
+        who.eq_ignore_ascii_case(linked) || s(a, "RoleAssigneeName").eq_ignore_ascii_case(account)
+    }) {
+        let role_name = s(a, "Role");
+        let Some(role) = t
+            .management_roles
+            .iter()
+            .find(|r| s(r, "Name") == role_name)
+        else {
+            continue;
+        };
+        let extra: Vec<&str> = role["EwsMethods"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter(|m| *m != "GetDelegate")
+            .collect();
+        if extra.is_empty() {
+            continue;
+        }
+        let built_in = s(role, "Parent").is_empty();
+        let fix = if built_in {
+            vec![format!(
+                "hybrid onprem remove-management-role-assignment --identity \"{}\"",
+                s(a, "Name")
+            )]
+        } else {
+            extra
+                .iter()
+                .map(|m| format!("hybrid onprem remove-management-role-entry --identity \"{role_name}\\{m}\" --confirm false"))
+                .collect()
+        };
+        out.push(warning(
+            "TeamsSchedulerRoleTooBroad",
+            format!(
+                "TeamsScheduler's account holds {role_name}, which allows {} more than GetDelegate ({}{}); the Teams edition allows GetDelegate alone",
+                extra.len(),
+                extra.iter().take(5).copied().collect::<Vec<_>>().join(", "),
+                if extra.len() > 5 { ", …" } else { "" }
+            ),
+            fix,
+        ));
+    }
+    out
 }
 
 fn check(name: &'static str, findings: Vec<Finding>) -> Check {

@@ -55,11 +55,40 @@ pub fn gather(
             .iter()
             .map(|a| fetch_metadata(data, a))
             .collect(),
+        teams: teams(data, &cloud, &onprem)?,
         auth_servers,
         clocks,
         cloud_url,
         tenant_id,
     })
+}
+
+/// The Teams edition's facts, when the partner's settings say it runs that edition.
+fn teams(
+    data: &DataDir,
+    cloud: &AdminClient,
+    onprem: &AdminClient,
+) -> Result<Option<super::checks::TeamsFacts>, CliError> {
+    let Ok(url) = data.server_url("partner", None) else {
+        return Ok(None);
+    };
+    let Ok(credential) = read_credential(&data.role("partner").join("operator.credential")) else {
+        return Ok(None);
+    };
+    let settings = data
+        .client("partner", &url, &credential)
+        .get("/admin/settings", &[]);
+    let edition = settings
+        .ok()
+        .and_then(|v| v["edition"].as_str().map(str::to_ascii_lowercase));
+    if edition.as_deref() != Some("teams") {
+        return Ok(None);
+    }
+    Ok(Some(super::checks::TeamsFacts {
+        scheduler_sp: get_sp(cloud, s2s::ids::TEAMS_SCHEDULER_APP_ID, None)?,
+        voicemail_sp: get_sp(cloud, s2s::ids::CLOUD_VOICEMAIL_APP_ID, None)?,
+        management_roles: invoke(onprem, "Get-ManagementRole", Map::new())?,
+    }))
 }
 
 pub(crate) fn onprem_client(data: &DataDir, url: &str) -> Result<AdminClient, CliError> {

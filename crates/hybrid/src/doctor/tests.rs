@@ -15,6 +15,7 @@ const HYBRID_APP: &str = "6c4ae1d4-3a3c-4f21-9a3e-2b1f3c4d5e6f";
 fn healthy() -> Facts {
     let k = key(THUMB, "2026-11-26T08:37:27Z", "2031-11-26T08:37:27Z");
     Facts {
+        teams: None,
         at: OffsetDateTime::parse("2027-01-01T00:00:00Z", &Rfc3339).unwrap(),
         within: Duration::days(30),
         cloud_url: "http://127.0.0.1:8441".into(),
