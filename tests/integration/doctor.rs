@@ -19,10 +19,16 @@ impl Drop for Up {
 }
 
 fn up(dir: &Path) -> Up {
+    up_with(dir, &[])
+}
+
+/// `hybrid up` with more options, e.g. `--edition teams`.
+fn up_with(dir: &Path, extra: &[&str]) -> Up {
     let child = Command::new(hybrid_bin())
         .arg("--data")
         .arg(dir.join("data"))
         .args(["up", "--base-port", "0"])
+        .args(extra)
         .env("HYBRID_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -1370,22 +1376,7 @@ fn a_newcomer_is_guided_by_doctor_from_a_fresh_up_to_a_clean_trust() {
 fn doctor_checks_the_teams_edition_and_its_fixes_repair_it() {
     let tmp = TempDir::new("doctor-teams");
     let dir = tmp.0.as_path();
-    let child = Command::new(hybrid_bin())
-        .arg("--data")
-        .arg(dir.join("data"))
-        .args(["up", "--base-port", "0", "--edition", "teams"])
-        .env("HYBRID_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("hybrid up starts");
-    let _up = Up(child);
-    for _ in 0..600 {
-        if dir.join("data").join("ready").exists() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let _up = up_with(dir, &["--edition", "teams"]);
     // The SfB steps (the legacy application stays), then the doctor's fixes for step 1 and 5.
     steps_2_and_3(dir);
     let (_, findings) = doctor(dir, &[]);

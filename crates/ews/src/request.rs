@@ -938,20 +938,11 @@ impl Operation {
                     .attr("IncludePermissions")
                     .and_then(parse_bool)
                     .unwrap_or(false),
-                mailbox: op
-                    .child("Mailbox")
-                    .map(EmailAddress::parse)
-                    .unwrap_or_default(),
-                user_ids: op
-                    .child("UserIds")
-                    .map(|u| u.children_named("UserId").map(UserId::parse).collect())
-                    .unwrap_or_default(),
+                mailbox: delegate_mailbox(op),
+                user_ids: delegate_user_ids(op),
             },
             "AddDelegate" | "UpdateDelegate" => {
-                let mailbox = op
-                    .child("Mailbox")
-                    .map(EmailAddress::parse)
-                    .unwrap_or_default();
+                let mailbox = delegate_mailbox(op);
                 let delegate_users = op
                     .child("DelegateUsers")
                     .map(|d| {
@@ -976,14 +967,8 @@ impl Operation {
                 }
             }
             "RemoveDelegate" => Operation::RemoveDelegate {
-                mailbox: op
-                    .child("Mailbox")
-                    .map(EmailAddress::parse)
-                    .unwrap_or_default(),
-                user_ids: op
-                    .child("UserIds")
-                    .map(|u| u.children_named("UserId").map(UserId::parse).collect())
-                    .unwrap_or_default(),
+                mailbox: delegate_mailbox(op),
+                user_ids: delegate_user_ids(op),
             },
             "GetRoomLists" => Operation::GetRoomLists,
             "GetUserOofSettingsRequest" => Operation::GetUserOofSettings {
@@ -1665,6 +1650,20 @@ impl UserId {
         w.opt_leaf("t:DistinguishedUser", self.distinguished_user.as_deref());
         w.close("t:UserId");
     }
+}
+
+/// The delegate operations' `m:Mailbox`.
+fn delegate_mailbox(op: &Element) -> EmailAddress {
+    op.child("Mailbox")
+        .map(EmailAddress::parse)
+        .unwrap_or_default()
+}
+
+/// The delegate operations' `m:UserIds`.
+fn delegate_user_ids(op: &Element) -> Vec<UserId> {
+    op.child("UserIds")
+        .map(|u| u.children_named("UserId").map(UserId::parse).collect())
+        .unwrap_or_default()
 }
 
 /// `t:DelegatePermissions`: a permission level (None, Editor, Reviewer, Author, Custom) for

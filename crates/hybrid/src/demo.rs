@@ -287,12 +287,7 @@ fn runbook(d: &mut Demo, cloud: &str, tenant: &str) {
          New-ManagementRoleAssignment -Role ArchiveApplication -User $user.Identity -DomainController dc01.{DOMAIN}\n\
          New-PartnerApplication -Name SfBOnline -ApplicationIdentifier {SKYPE} -Enabled $True -LinkedAccount $user.Identity\n"
     );
-    for l in script.lines() {
-        println!("      {l}");
-    }
-    let file = d.path("steps-2-3.ps1");
-    let _ = std::fs::write(&file, &script);
-    d.step("run steps 2 and 3", &["onprem", "run", &file]);
+    run_lines(d, "steps-2-3.ps1", "run steps 2 and 3", &script);
     let user = d.json(
         "the mail user",
         &[
@@ -978,12 +973,7 @@ fn teams_steps_2_to_4(d: &mut Demo) {
          New-PartnerApplication -Name TeamsScheduler -ApplicationIdentifier {TEAMS_SCHEDULER} -Enabled $true -LinkedAccount $user\n\
          New-PartnerApplication -Name CloudVoicemail -ApplicationIdentifier {CLOUD_VOICEMAIL} -Enabled $true\n"
     );
-    for l in script.lines() {
-        println!("      {l}");
-    }
-    let file = d.path("teams-steps-2-4.ps1");
-    let _ = std::fs::write(&file, &script);
-    d.step("run steps 2 to 4", &["onprem", "run", &file]);
+    run_lines(d, "teams-steps-2-4.ps1", "run steps 2 to 4", &script);
     let entries = d.json(
         "TeamsSchedulerRole's role entries",
         &[
@@ -1090,4 +1080,14 @@ fn teams_calendar(d: &mut Demo) {
         v["application"] == TEAMS_SCHEDULER && v["delegates"].is_array(),
         &v.to_string(),
     );
+}
+
+/// Shows the runbook's shell lines as written, then runs them verbatim (`hybrid onprem run`).
+fn run_lines(d: &mut Demo, file: &str, check: &str, script: &str) {
+    for l in script.lines() {
+        println!("      {l}");
+    }
+    let path = d.path(file);
+    let _ = std::fs::write(&path, script);
+    d.step(check, &["onprem", "run", &path]);
 }
