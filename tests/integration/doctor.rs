@@ -1409,4 +1409,14 @@ fn doctor_checks_the_teams_edition_and_its_fixes_repair_it() {
     );
     let v: Value = serde_json::from_str(&entries).unwrap();
     assert_eq!(v["Name"], "GetDelegate", "{v}");
+    // A renewal keeps the Teams principals trusting the certificate.
+    let renewed = ok(
+        dir,
+        &["auth-cert", "renew", "--force", "--validity-days", "400"],
+    );
+    assert!(
+        renewed.contains("Teams Scheduler") && renewed.contains("Cloud Voicemail"),
+        "{renewed}"
+    );
+    assert_clean(dir);
 }

@@ -148,6 +148,22 @@ impl World {
                 format!("/v1.0/servicePrincipals(appId='{EXCHANGE_APP_ID}')"),
             )),
         }
+        // The Teams edition's principals, where they trust the current certificate (its steps
+        // 5 to 7 put it there): a renewal keeps them trusting it.
+        let current = s(&w.config, "CurrentCertificateThumbprint").to_string();
+        for (app, name) in [
+            (s2s::ids::TEAMS_SCHEDULER_APP_ID, "Teams Scheduler"),
+            (s2s::ids::CLOUD_VOICEMAIL_APP_ID, "Cloud Voicemail"),
+        ] {
+            let path = format!("/v1.0/servicePrincipals(appId='{app}')");
+            let trusts = w.keys(&path).is_ok_and(|ks| {
+                ks.iter()
+                    .any(|k| s(k, "customKeyIdentifier").eq_ignore_ascii_case(&current))
+            });
+            if !current.is_empty() && trusts {
+                w.principals.push((format!("{app} ({name})"), path));
+            }
+        }
         Ok(w)
     }
 
