@@ -33,12 +33,38 @@ pub struct Caller {
     pub partner_application: String,
 }
 
-/// Where the caller's mailbox sends meeting requests, as its delegate settings say.
-async fn deliver_meeting_requests(state: &OnPremState, c: &Caller) -> Option<String> {
-    let mbox = Mailbox::open_cached(&state.store, &state.folder_trees, &c.mailbox.guid)
-        .await
-        .ok()?;
-    mbox.delegates().ok()?.deliver_meeting_requests
+/// GetDelegate on the caller's mailbox: the named delegates (or all), and where the mailbox
+/// sends meeting requests.
+async fn get_delegate(
+    state: &OnPremState,
+    c: &Caller,
+    op: &Operation,
+) -> Result<(Vec<ResponseMessage>, Option<String>), MailboxError> {
+    let Operation::GetDelegate {
+        mailbox,
+        user_ids,
+        include_permissions,
+    } = op
+    else {
+        return Ok((Vec::new(), None));
+    };
+    if !mailbox.email_address.is_empty() && !c.mailbox.has_address(&mailbox.email_address) {
+        return Ok((vec![other_mailbox_delegates()], None));
+    }
+    let mbox = Mailbox::open_cached(&state.store, &state.folder_trees, &c.mailbox.guid).await?;
+    let stored = mbox.delegates()?;
+    let messages = directory::get_delegates(state, &stored, user_ids, *include_permissions);
+    let deliver = stored
+        .deliver_meeting_requests
+        .unwrap_or_else(|| "DelegatesAndSendInformationToMe".into());
+    Ok((messages, Some(deliver)))
+}
+
+fn other_mailbox_delegates() -> ResponseMessage {
+    ResponseMessage::error(
+        "ErrorAccessDenied",
+        "Access is denied: the delegates of another mailbox are its owner's to read and change.",
+    )
 }
 
 pub fn xml_response(status: StatusCode, body: String) -> Response {
@@ -102,23 +128,21 @@ pub async fn handle(
         Ok(c) => c,
         Err(resp) => return *resp,
     };
-    let result = dispatch(&state, &caller, &request.operation).await;
+    // GetDelegate answers where meeting requests go beside its messages.
+    let result = match &request.operation {
+        Operation::GetDelegate { .. } => get_delegate(&state, &caller, &request.operation).await,
+        other => dispatch(&state, &caller, other).await.map(|m| (m, None)),
+    };
     tracing::info!(op = %op, user = %caller.mailbox.primary_smtp, app = %caller.partner_application, micros = started.elapsed().as_micros() as u64, "ews");
     match result {
-        Ok(messages) => {
+        Ok((messages, deliver_meeting_requests)) => {
             let code = messages
                 .first()
                 .map(|m| m.code.as_str())
                 .unwrap_or("NoError");
             state.metrics.ews_operation(&op, code);
             let mut response = ews::Response::new(&op, messages);
-            if op == "GetDelegate" {
-                response.deliver_meeting_requests = Some(
-                    deliver_meeting_requests(&state, &caller)
-                        .await
-                        .unwrap_or_else(|| "DelegatesAndSendInformationToMe".into()),
-                );
-            }
+            response.deliver_meeting_requests = deliver_meeting_requests;
             xml_response(StatusCode::OK, response.to_xml())
         }
         Err(e) => {
@@ -132,38 +156,26 @@ pub async fn handle(
     }
 }
 
-/// The delegate operations, on the caller's mailbox only (as Exchange: another mailbox's
+/// The delegate operations that change the list, on the caller's mailbox only (as Exchange: another mailbox's
 /// delegates are its owner's to read and change).
 async fn delegate_operation(
     ctx: &mut Context<'_>,
     op: &Operation,
 ) -> Option<Result<Vec<ResponseMessage>, MailboxError>> {
     let mailbox = match op {
-        Operation::GetDelegate { mailbox, .. }
-        | Operation::AddDelegate { mailbox, .. }
+        Operation::AddDelegate { mailbox, .. }
         | Operation::UpdateDelegate { mailbox, .. }
         | Operation::RemoveDelegate { mailbox, .. } => mailbox,
         _ => return None,
     };
     if !mailbox.email_address.is_empty() && !ctx.c.mailbox.has_address(&mailbox.email_address) {
-        return Some(Ok(vec![ResponseMessage::error(
-            "ErrorAccessDenied",
-            "Access is denied: the delegates of another mailbox are its owner's to read and change.",
-        )]));
+        return Some(Ok(vec![other_mailbox_delegates()]));
     }
     let mut stored = match ctx.mbox.delegates() {
         Ok(d) => d,
         Err(e) => return Some(Err(e)),
     };
     let (messages, deliver) = match op {
-        Operation::GetDelegate {
-            user_ids,
-            include_permissions,
-            ..
-        } => {
-            let m = directory::get_delegates(ctx.state, &stored, user_ids, *include_permissions);
-            return Some(Ok(m));
-        }
         Operation::AddDelegate {
             delegate_users,
             deliver_meeting_requests,
