@@ -56,43 +56,23 @@ impl AutodiscoverV2Request {
         let rest = lower.strip_prefix(BASE)?;
         let mut email = match rest {
             "" | "/" => String::new(),
-            r if r.starts_with("/v1.0/") => percent_decode(&path[BASE.len() + 6..]),
+            r if r.starts_with("/v1.0/") => {
+                percent_encoding::percent_decode_str(&path[BASE.len() + 6..])
+                    .decode_utf8_lossy()
+                    .into_owned()
+            }
             _ => return None,
         };
         let mut protocol = String::new();
-        for pair in query.unwrap_or("").split('&') {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        for (k, v) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
             match k.to_ascii_lowercase().as_str() {
-                "email" if email.is_empty() => email = percent_decode(v),
-                "protocol" => protocol = percent_decode(v),
+                "email" if email.is_empty() => email = v.into_owned(),
+                "protocol" => protocol = v.into_owned(),
                 _ => {}
             }
         }
         Some(AutodiscoverV2Request { email, protocol })
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = (bytes[i] == b'%' && i + 2 < bytes.len())
-            .then(|| Some(hex(bytes[i + 1])? * 16 + hex(bytes[i + 2])?))
-            .flatten();
-        match (escaped, bytes[i]) {
-            (Some(b), _) => {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-            (None, b'+') => out.push(b' '),
-            (None, b) => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl AutodiscoverV2 {
@@ -485,7 +465,15 @@ mod tests {
             .to_json(),
             r#"{"Protocol":"EWS","Url":"https://x/EWS/Exchange.asmx"}"#
         );
-        assert_eq!(percent_decode("a%4"), "a%4");
+        let encoded = AutodiscoverV2Request::parse(
+            "/autodiscover/autodiscover.json/v1.0/alice%40contoso.com",
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            (encoded.email.as_str(), encoded.protocol.as_str()),
+            ("alice@contoso.com", "")
+        );
     }
 
     #[test]
