@@ -381,25 +381,12 @@ fn runbook(d: &mut Demo, cloud: &str, tenant: &str) {
     println!(
         "\n== Step 6: Get-MgServicePrincipal -ServicePrincipalId {SKYPE}: a key with the certificate's dates"
     );
-    let sp = d.json(
+    let (sp, key) = uploaded_key(
+        d,
         "read the service principal's key credentials",
-        &[
-            "cloud",
-            "get-service-principal",
-            "--service-principal-id",
-            SKYPE,
-            "--property",
-            "KeyCredentials",
-        ],
+        SKYPE,
+        &shown["Thumbprint"],
     );
-    let key = sp["keyCredentials"]
-        .as_array()
-        .and_then(|ks| {
-            ks.iter()
-                .find(|k| k["customKeyIdentifier"] == shown["Thumbprint"])
-                .cloned()
-        })
-        .unwrap_or(Value::Null);
     println!(
         "      KeyId {}  StartDateTime {}  EndDateTime {}",
         key["keyId"].as_str().unwrap_or("-"),
@@ -1034,25 +1021,12 @@ fn teams_steps_5_to_7(d: &mut Demo, cer: &str, shown: &Value) {
                 cer,
             ],
         );
-        let sp = d.json(
+        let (sp, key) = uploaded_key(
+            d,
             &format!("read {app}'s key credentials"),
-            &[
-                "cloud",
-                "get-service-principal",
-                "--service-principal-id",
-                app,
-                "--property",
-                "KeyCredentials",
-            ],
+            app,
+            &shown["Thumbprint"],
         );
-        let key = sp["keyCredentials"]
-            .as_array()
-            .and_then(|ks| {
-                ks.iter()
-                    .find(|k| k["customKeyIdentifier"] == shown["Thumbprint"])
-                    .cloned()
-            })
-            .unwrap_or(Value::Null);
         d.check(
             &format!("{what}'s key has the certificate's NotBefore and NotAfter"),
             !key.is_null()
@@ -1090,4 +1064,29 @@ fn run_lines(d: &mut Demo, file: &str, check: &str, script: &str) {
     let path = d.path(file);
     let _ = std::fs::write(&path, script);
     d.step(check, &["onprem", "run", &path]);
+}
+
+/// A principal's key credentials as Get-MgServicePrincipal reads them, and the one whose
+/// thumbprint is `thumbprint` (Null when none is).
+fn uploaded_key(d: &mut Demo, check: &str, app: &str, thumbprint: &Value) -> (Value, Value) {
+    let sp = d.json(
+        check,
+        &[
+            "cloud",
+            "get-service-principal",
+            "--service-principal-id",
+            app,
+            "--property",
+            "KeyCredentials",
+        ],
+    );
+    let key = sp["keyCredentials"]
+        .as_array()
+        .and_then(|ks| {
+            ks.iter()
+                .find(|k| k["customKeyIdentifier"] == *thumbprint)
+                .cloned()
+        })
+        .unwrap_or(Value::Null);
+    (sp, key)
 }
