@@ -838,6 +838,34 @@ fn https_by_default_from_a_development_ca() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o600);
+    // The folder's bundle is the system's roots and its CA: a process started by another
+    // hybrid process (whose SSL_CERT_FILE is that parent's bundle) starts from the system's.
+    let foreign = dir.path("foreign-trust.pem");
+    std::fs::write(&foreign, "# FOREIGN-BUNDLE\n").unwrap();
+    let bundle = |system: Option<&str>| {
+        let mut c = std::process::Command::new(hybrid_tests::hybrid_bin());
+        c.args(["--data", &data, "onprem", "get-accepted-domain"])
+            .env("SSL_CERT_FILE", &foreign)
+            .env_remove("HYBRID_SYSTEM_CERT_FILE");
+        if let Some(s) = system {
+            c.env("HYBRID_SYSTEM_CERT_FILE", s);
+        }
+        let o = c.output().expect("hybrid runs");
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::read_to_string(std::path::Path::new(&data).join("trust.pem")).unwrap()
+    };
+    let system = dir.path("system.pem");
+    std::fs::write(&system, "# SYSTEM-BUNDLE\n").unwrap();
+    let from_parent = bundle(Some(&system));
+    assert!(from_parent.starts_with("# SYSTEM-BUNDLE") && !from_parent.contains("FOREIGN"));
+    assert!(
+        from_parent.ends_with(&ca_text),
+        "the folder's CA closes the bundle"
+    );
+    assert!(
+        bundle(None).starts_with("# FOREIGN-BUNDLE"),
+        "SSL_CERT_FILE is the system's otherwise"
+    );
     // A long operation shows its steps on a terminal (a pseudo-terminal from script(1)) and
     // stays quiet in a pipe.
     let renew = format!(

@@ -14,6 +14,8 @@ use time::{Duration, OffsetDateTime};
 pub const CA_FILE: &str = "ca.pem";
 const CA_KEY_FILE: &str = "ca-key.pem";
 const BUNDLE_FILE: &str = "trust.pem";
+/// Where the system's bundle was before a hybrid process pointed SSL_CERT_FILE at its own.
+const SYSTEM_BUNDLE_VAR: &str = "HYBRID_SYSTEM_CERT_FILE";
 /// How long a role's server certificate is valid, and how early it is issued again.
 const SERVER_VALIDITY_DAYS: i64 = 397;
 const RENEW_BEFORE_DAYS: i64 = 30;
@@ -135,9 +137,14 @@ pub fn trust_in_this_process(data: &DataDir) -> Result<(), CliError> {
         return Ok(());
     };
     let bundle_path = data.root.join(BUNDLE_FILE);
-    let system = std::env::var_os("SSL_CERT_FILE")
+    // The system's bundle: the one a parent hybrid process started from (its children inherit
+    // SSL_CERT_FILE pointing at that parent's own bundle), else SSL_CERT_FILE, else the usual
+    // places.
+    let system_file = std::env::var_os(SYSTEM_BUNDLE_VAR)
+        .or_else(|| std::env::var_os("SSL_CERT_FILE"))
         .map(PathBuf::from)
-        .filter(|p| *p != bundle_path)
+        .filter(|p| *p != bundle_path);
+    let (system_path, system) = system_file
         .into_iter()
         .chain(
             [
@@ -147,14 +154,19 @@ pub fn trust_in_this_process(data: &DataDir) -> Result<(), CliError> {
             ]
             .map(PathBuf::from),
         )
-        .find_map(|p| std::fs::read_to_string(p).ok())
+        .find_map(|p| std::fs::read_to_string(&p).ok().map(|text| (Some(p), text)))
         .unwrap_or_default();
     let bundle = format!("{system}\n{ca_pem}");
     if std::fs::read_to_string(&bundle_path).ok().as_deref() != Some(bundle.as_str()) {
         std::fs::write(&bundle_path, &bundle).map_err(|e| CliError::io(&bundle_path, e))?;
     }
     // SAFETY: called from `main` (or before a runtime is built), while this is the only thread.
-    unsafe { std::env::set_var("SSL_CERT_FILE", &bundle_path) };
+    unsafe {
+        if let Some(f) = &system_path {
+            std::env::set_var(SYSTEM_BUNDLE_VAR, f);
+        }
+        std::env::set_var("SSL_CERT_FILE", &bundle_path);
+    }
     Ok(())
 }
 
