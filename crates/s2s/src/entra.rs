@@ -5,6 +5,7 @@
 
 use crate::error::{ErrorCode, OAuthError};
 use crate::jwt::{self, Header, Jwt, NumericDate};
+use crate::lifetime::{LifetimeError, Times, TokenKind};
 use crate::validate::IssuerKey;
 use crypto::{Certificate, RsaPrivateKey};
 use serde::{Deserialize, Serialize};
@@ -231,6 +232,7 @@ struct ReadClaims {
     scp: Option<String>,
     ver: Option<String>,
     nbf: Option<NumericDate>,
+    iat: Option<NumericDate>,
     exp: Option<NumericDate>,
 }
 
@@ -275,16 +277,17 @@ pub fn validate_app_token(
         return Err(fail(ErrorCode::OrganizationIdNotFoundFromRealm, &[tid]));
     }
     let thumbprint = verify(&jwt, trusted)?;
-    let exp = c
-        .exp
-        .ok_or_else(|| fail(ErrorCode::NoClaimFound, &["exp"]))?
-        .seconds;
-    let early = c
-        .nbf
-        .is_some_and(|n| now.saturating_add(clock_skew) < n.seconds);
-    if now > exp.saturating_add(clock_skew) || early {
-        return Err(fail(ErrorCode::TokenExpired, &[]));
-    }
+    let times = Times {
+        nbf: c.nbf,
+        iat: c.iat,
+        exp: c.exp,
+    };
+    let exp = times
+        .check(now, clock_skew, TokenKind::EntraToken.max_lifetime())
+        .map_err(|e| match e {
+            LifetimeError::MissingExpiry => fail(ErrorCode::NoClaimFound, &["exp"]),
+            _ => fail(ErrorCode::TokenExpired, &[]),
+        })?;
     let aud = c
         .aud
         .as_deref()

@@ -2,8 +2,10 @@
 //! actor, outer and app-only tokens, and signing.
 
 use crate::S2sError;
-use crypto::{RsaPrivateKey, base64url, base64url_decode};
-use serde::de::{self, Deserializer, Visitor};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use crypto::{RsaPrivateKey, base64url};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
 
@@ -19,6 +21,10 @@ pub struct NumericDate {
 }
 
 impl NumericDate {
+    /// The dates a token may carry: 1970-01-01 to 9999-12-31. Anything else is refused when
+    /// read, so that no time arithmetic on a token's dates can overflow.
+    pub const RANGE: std::ops::RangeInclusive<i64> = 0..=253_402_300_799;
+
     pub fn number(seconds: i64) -> Self {
         NumericDate {
             seconds,
@@ -52,16 +58,17 @@ impl<'de> Deserialize<'de> for NumericDate {
                 f.write_str("Unix seconds as a number or a numeric string")
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<NumericDate, E> {
-                Ok(NumericDate::number(v))
+                in_range(v).map(NumericDate::number)
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<NumericDate, E> {
                 i64::try_from(v)
-                    .map(NumericDate::number)
                     .map_err(|_| E::custom("date out of range"))
+                    .and_then(in_range)
+                    .map(NumericDate::number)
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<NumericDate, E> {
                 if v.is_finite() && v.abs() < 1e15 {
-                    Ok(NumericDate::number(v.floor() as i64))
+                    in_range(v.floor() as i64).map(NumericDate::number)
                 } else {
                     Err(E::custom("date out of range"))
                 }
@@ -69,11 +76,20 @@ impl<'de> Deserialize<'de> for NumericDate {
             fn visit_str<E: de::Error>(self, v: &str) -> Result<NumericDate, E> {
                 v.trim()
                     .parse::<i64>()
-                    .map(NumericDate::string)
                     .map_err(|_| E::custom("not a numeric date"))
+                    .and_then(in_range)
+                    .map(NumericDate::string)
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+fn in_range<E: de::Error>(seconds: i64) -> Result<i64, E> {
+    if NumericDate::RANGE.contains(&seconds) {
+        Ok(seconds)
+    } else {
+        Err(E::custom("date out of range (1970 to 9999)"))
     }
 }
 
@@ -202,8 +218,7 @@ impl<'a> Jwt<'a> {
             ));
         }
         let claims: Claims = decode_json(p, "payload")?;
-        let signature = base64url_decode(s)
-            .ok_or_else(|| S2sError::MalformedToken("signature is not base64url".into()))?;
+        let signature = decode_segment(s, "signature")?;
         Ok(Jwt {
             compact,
             signing_input_end: h.len() + 1 + p.len(),
@@ -243,12 +258,73 @@ pub fn split(compact: &str) -> Result<(&str, &str, &str), S2sError> {
     }
 }
 
-/// Decodes one base64url segment to JSON of type `T`.
+/// Decodes one segment written in canonical base64url (RFC 7515 §2): the URL-safe alphabet
+/// only, no `=` padding, and no bits set past the data. Exactly one text decodes to given
+/// bytes, so a token cannot be re-encoded into another text that reads the same.
+pub fn decode_segment(segment: &str, what: &str) -> Result<Vec<u8>, S2sError> {
+    URL_SAFE_NO_PAD.decode(segment).map_err(|e| {
+        S2sError::MalformedToken(format!("the {what} is not canonical base64url: {e}"))
+    })
+}
+
+/// Decodes one segment to JSON of type `T`: canonical base64url, then a JSON document in
+/// which no object names a member twice (at any depth: readers disagree on which of two
+/// members wins, so neither is taken).
 pub fn decode_json<T: for<'de> Deserialize<'de>>(segment: &str, what: &str) -> Result<T, S2sError> {
-    let bytes = base64url_decode(segment)
-        .ok_or_else(|| S2sError::MalformedToken(format!("{what} is not base64url")))?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| S2sError::MalformedToken(format!("{what} is not valid JSON: {e}")))
+    let bytes = decode_segment(segment, what)?;
+    let invalid = |e: serde_json::Error| {
+        S2sError::MalformedToken(format!("the {what} is not valid JSON: {e}"))
+    };
+    serde_json::from_slice::<UniqueMembers>(&bytes).map_err(invalid)?;
+    serde_json::from_slice(&bytes).map_err(invalid)
+}
+
+/// A JSON value read only to check that no object in it repeats a member name.
+struct UniqueMembers;
+
+impl<'de> Deserialize<'de> for UniqueMembers {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(UniqueMembers)
+    }
+}
+
+impl<'de> Visitor<'de> for UniqueMembers {
+    type Value = UniqueMembers;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<UniqueMembers>()?.is_some() {}
+        Ok(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(name) = map.next_key::<String>()? {
+            map.next_value::<UniqueMembers>()?;
+            if !seen.insert(name) {
+                return Err(de::Error::custom("an object names a member more than once"));
+            }
+        }
+        Ok(self)
+    }
 }
 
 fn encode_json(value: &impl Serialize) -> String {
@@ -340,6 +416,73 @@ mod tests {
         assert!(Jwt::decode(&crit).is_err());
         let arr = format!("{}.{}.", base64url(br#"{"alg":"none"}"#), base64url(b"[]"));
         assert!(Jwt::decode(&arr).is_err());
+    }
+
+    #[test]
+    fn segments_must_be_canonical_base64url() {
+        let h = base64url(br#"{"alg":"none"}"#);
+        let p = base64url(br#"{"iss":"a@b"}"#);
+        assert!(Jwt::decode(&format!("{h}.{p}.")).is_ok());
+        // Padding, the standard alphabet, whitespace, and stray bits after the data.
+        for (h2, p2, s2) in [
+            (format!("{h}="), p.clone(), String::new()),
+            (h.clone(), format!("{p}=="), String::new()),
+            (h.clone(), p.clone(), "AA==".to_string()),
+            (h.clone(), p.replace('_', "/"), String::new()),
+            (h.clone(), format!(" {p}"), String::new()),
+            (h.clone(), p.clone(), "AB".to_string()),
+            (h.clone(), p.clone(), "A".to_string()),
+        ] {
+            let t = format!("{h2}.{p2}.{s2}");
+            if t == format!("{h}.{p}.") {
+                continue;
+            }
+            assert!(
+                matches!(Jwt::decode(&t), Err(S2sError::MalformedToken(_))),
+                "{t}"
+            );
+        }
+        assert!(
+            Jwt::decode(&format!("{h}.{p}.AA")).is_ok(),
+            "one byte, canonical"
+        );
+    }
+
+    #[test]
+    fn no_member_twice_at_any_depth() {
+        let h = base64url(br#"{"alg":"none"}"#);
+        for payload in [
+            &br#"{"x":1,"x":2}"#[..],
+            br#"{"appctx":{"a":1,"a":1}}"#,
+            br#"{"l":[{"k":1,"k":2}]}"#,
+        ] {
+            let t = format!("{h}.{}.", base64url(payload));
+            assert!(
+                Jwt::decode(&t).is_err(),
+                "{}",
+                String::from_utf8_lossy(payload)
+            );
+        }
+        let dup_header = format!(
+            "{}.{}.",
+            base64url(br#"{"alg":"none","zz":1,"zz":1}"#),
+            base64url(b"{}")
+        );
+        assert!(Jwt::decode(&dup_header).is_err());
+    }
+
+    #[test]
+    fn dates_outside_1970_to_9999_are_refused() {
+        for c in [
+            r#"{"exp":-1}"#,
+            r#"{"exp":9223372036854775807}"#,
+            r#"{"nbf":-9223372036854775808}"#,
+            r#"{"exp":"253402300800"}"#,
+            r#"{"exp":18446744073709551615}"#,
+        ] {
+            assert!(serde_json::from_str::<Claims>(c).is_err(), "{c}");
+        }
+        assert!(serde_json::from_str::<Claims>(r#"{"exp":253402300799}"#).is_ok());
     }
 
     #[test]

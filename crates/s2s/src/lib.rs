@@ -11,6 +11,7 @@ pub mod federation;
 pub mod ids;
 pub mod inspect;
 pub mod jwt;
+pub mod lifetime;
 pub mod metadata;
 pub mod token;
 pub mod validate;

@@ -10,7 +10,8 @@
 use crate::S2sError;
 use crate::error::{ErrorCode as E, OAuthError};
 use crate::ids::{Audience, PrincipalId, id_eq, is_realm_empty};
-use crate::jwt::{Claims, Jwt, MAX_TOKEN_BYTES, NumericDate};
+use crate::jwt::{Claims, Jwt, MAX_TOKEN_BYTES};
+use crate::lifetime::{LifetimeError, Times, TokenKind};
 use crate::token::{TokenProfile, UserContext, UserLookup};
 use crypto::{Certificate, CryptoError, RsaPublicKey};
 
@@ -270,7 +271,7 @@ impl Validator {
             Some(t) => t,
             None => verify_signature(jwt, trusted, req.host)?,
         };
-        let expires = self.lifetime(c.nbf, c.exp, req.now)?;
+        let expires = self.lifetime(c, TokenKind::ActorToken, req.now)?;
         if let Some(c) = cache {
             c.insert(digest, &thumbprint, expires);
         }
@@ -323,23 +324,20 @@ impl Validator {
         Ok(audience)
     }
 
-    /// `exp` is required; both bounds are allowed the clock skew. Returns `exp`.
-    fn lifetime(
-        &self,
-        nbf: Option<NumericDate>,
-        exp: Option<NumericDate>,
-        now: i64,
-    ) -> Result<i64, OAuthError> {
-        let exp = exp.ok_or_else(|| fail(E::NoClaimFound, &["exp"]))?.seconds;
-        if now > exp.saturating_add(self.clock_skew) {
-            return Err(fail(E::TokenExpired, &[]));
-        }
-        if let Some(nbf) = nbf
-            && now.saturating_add(self.clock_skew) < nbf.seconds
-        {
-            return Err(fail(E::TokenExpired, &[]));
-        }
-        Ok(exp)
+    /// `exp` is required; both bounds are allowed the clock skew, and the lifetime is at most
+    /// the kind's ceiling. Returns `exp`.
+    fn lifetime(&self, c: &Claims, kind: TokenKind, now: i64) -> Result<i64, OAuthError> {
+        let times = Times {
+            nbf: c.nbf,
+            iat: c.iat,
+            exp: c.exp,
+        };
+        times
+            .check(now, self.clock_skew, kind.max_lifetime())
+            .map_err(|e| match e {
+                LifetimeError::MissingExpiry => fail(E::NoClaimFound, &["exp"]),
+                _ => fail(E::TokenExpired, &[]),
+            })
     }
 
     /// Step 4: the unsigned outer token.
@@ -358,7 +356,7 @@ impl Validator {
                 .to_string();
             return Err(fail(E::InvalidOuterTokenIssuerIdValue, &[&nameid, iss]));
         }
-        self.lifetime(c.nbf, c.exp, req.now)?;
+        self.lifetime(c, TokenKind::OuterToken, req.now)?;
         let aud = c.aud.as_deref().unwrap_or_default();
         if !Audience::parse(aud).is_some_and(|a| a.matches(&actor.audience)) {
             return Err(fail(E::InvalidAudience, &[aud]));
