@@ -127,6 +127,16 @@ impl Drop for CloudUnderTest {
 
 impl CloudUnderTest {
     pub async fn start(store_url: &str) -> CloudUnderTest {
+        Self::serve(store_url, None).await
+    }
+
+    /// Another process of a service whose public address is `public_url` (several processes
+    /// behind one address): it answers for that address, wherever it listens.
+    pub async fn start_as(store_url: &str, public_url: &str) -> CloudUnderTest {
+        Self::serve(store_url, Some(public_url)).await
+    }
+
+    async fn serve(store_url: &str, public_url: Option<&str>) -> CloudUnderTest {
         let store = store::Store::open(store_url, store::StoreOptions::default())
             .await
             .expect("store opens");
@@ -140,7 +150,7 @@ impl CloudUnderTest {
             .expect("bind");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let config = cloud::CloudConfig {
-            public_url: url.clone(),
+            public_url: public_url.unwrap_or(&url).to_string(),
             sts: Default::default(),
         };
         let server = cloud::CloudServer::start(store.clone(), config)

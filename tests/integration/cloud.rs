@@ -567,6 +567,7 @@ async fn token_endpoint_issues_acs_actor_tokens_that_on_prem_accepts() {
         iss: Some(SKYPE_APP_ID.into()),
         nbf: Some(s2s::NumericDate::number(now())),
         exp: Some(s2s::NumericDate::number(now() + 300)),
+        jti: Some(uuid::Uuid::new_v4().to_string()),
         ..Default::default()
     };
     let rfc = s2s::jwt::sign(
@@ -1065,14 +1066,13 @@ async fn an_application_token_reads_its_own_service_principal_and_nothing_else()
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
-/// A token request to `server` as if it were the world's own address (several processes
-/// behind one address).
+/// A token request to `server`, a process serving the world's public address (several
+/// processes behind one address).
 async fn token_at(w: &World, server: &str, assertion: &str) -> (StatusCode, Value) {
     let r = w.resource();
     let resp = w
         .http
         .post(format!("{server}/{}/tokens/OAuth/2", w.tenant))
-        .header(reqwest::header::HOST, w.authority())
         .form(&[
             ("grant_type", JWT_BEARER),
             ("assertion", assertion),
@@ -1096,7 +1096,7 @@ async fn an_assertion_is_used_once_across_processes_and_restarts() {
             None => World::new().await,
         };
         let store = w.cloud.store.url().to_string();
-        let second = CloudUnderTest::start(&store).await;
+        let second = CloudUnderTest::start_as(&store, &w.cloud.url).await;
         for (first, other) in [(&w.cloud.url, &second.url), (&second.url, &w.cloud.url)] {
             let a = w.assertion();
             assert_eq!(token_at(&w, first, &a).await.0, StatusCode::OK, "{store}");
@@ -1111,7 +1111,7 @@ async fn an_assertion_is_used_once_across_processes_and_restarts() {
         let a = w.assertion();
         assert_eq!(token_at(&w, &second.url, &a).await.0, StatusCode::OK);
         drop(second);
-        let restarted = CloudUnderTest::start(&store).await;
+        let restarted = CloudUnderTest::start_as(&store, &w.cloud.url).await;
         let (s, e) = token_at(&w, &restarted.url, &a).await;
         assert_eq!(
             (s, aadsts(&e)),
@@ -1508,4 +1508,202 @@ async fn app_token_claims(w: &World, app_id: &str, kp: &KeyPair, endpoint: &str)
         .unwrap()
         .to_string();
     serde_json::from_slice::<Value>(&crypto::base64url_decode(&payload).unwrap()).unwrap()
+}
+
+/// Signs `claims` as the partner (00000004) would, with the header ACS clients write.
+fn partner_signed(w: &World, claims: &Value) -> String {
+    let header = s2s::Header::rs256(w.partner.certificate.x5t(), false);
+    s2s::jwt::sign_json(&header, claims, &w.partner.key)
+}
+
+/// The claims of a good ACS client assertion of the partner, to be varied.
+fn assertion_claims(w: &World) -> Value {
+    json!({
+        "aud": Audience::new(ACS_APP_ID, &w.authority(), &w.tenant).to_string(),
+        "iss": PrincipalId::new(SKYPE_APP_ID, &w.tenant).to_string(),
+        "nbf": now(), "exp": now() + 600,
+        "jti": uuid::Uuid::new_v4().to_string(),
+    })
+}
+
+async fn acs_token(w: &World, assertion: &str, host: Option<&str>) -> (StatusCode, Value) {
+    let r = w.resource();
+    let mut req = w
+        .http
+        .post(format!("{}/{}/tokens/OAuth/2", w.cloud.url, w.tenant))
+        .form(&[
+            ("grant_type", JWT_BEARER),
+            ("assertion", assertion),
+            ("resource", r.as_str()),
+        ]);
+    if let Some(h) = host {
+        req = req.header(reqwest::header::HOST, h);
+    }
+    let resp = req.send().await.unwrap();
+    (resp.status(), resp.json().await.unwrap_or(Value::Null))
+}
+
+/// What an attacker tries at the token endpoint, each refused with its own code: encodings
+/// that are not canonical, a replay by identity, no `jti`, lifetimes past the ceiling and at
+/// the 64-bit edges, an audience taken from the Host header.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_endpoint_refuses_what_an_attacker_varies() {
+    let w = World::new().await;
+    let good = w.assertion();
+    let (h, p, sig) = s2s::jwt::split(&good).unwrap();
+    let noncanonical = [
+        format!("{h}.{p}.{sig}="),
+        format!("{h}=.{p}.{sig}"),
+        format!("{h}.{p}==.{sig}"),
+        format!("{h}.{}.{sig}", p.replace('-', "+").replace('_', "/")),
+    ];
+    for t in &noncanonical {
+        if t == &good {
+            continue;
+        }
+        let (s, e) = acs_token(&w, t, None).await;
+        assert_eq!(
+            (s, aadsts(&e)),
+            (StatusCode::BAD_REQUEST, 50027),
+            "{t}: {e}"
+        );
+        assert_eq!(e["error"], "invalid_request");
+    }
+    // None of those refusals used the assertion up: it is good once, then a replay, also when
+    // re-encoded, and also when signed again with the same jti.
+    assert_eq!(acs_token(&w, &good, None).await.0, StatusCode::OK);
+    for again in [good.clone(), format!("{good}=")] {
+        let (s, e) = acs_token(&w, &again, None).await;
+        assert_ne!(s, StatusCode::OK, "{e}");
+    }
+    let claims: Value = s2s::jwt::decode_json(p, "payload").unwrap();
+    let mut same_jti = claims.clone();
+    same_jti["nbf"] = json!(now() - 1);
+    let (s, e) = acs_token(&w, &partner_signed(&w, &same_jti), None).await;
+    assert_eq!((s, aadsts(&e)), (StatusCode::UNAUTHORIZED, 700029), "{e}");
+
+    let mut no_jti = assertion_claims(&w);
+    no_jti.as_object_mut().unwrap().remove("jti");
+    let (s, e) = acs_token(&w, &partner_signed(&w, &no_jti), None).await;
+    assert_eq!((s, aadsts(&e)), (StatusCode::BAD_REQUEST, 50027), "{e}");
+    assert!(e["error_description"].as_str().unwrap().contains("jti"));
+
+    let t = now();
+    for (why, nbf, exp, code) in [
+        ("ten years", json!(t), json!(t + 10 * 365 * 86_400), 700024),
+        ("nbf at zero", json!(0), json!(t + 60), 700024),
+        ("exp at i64::MAX", json!(t), json!(i64::MAX), 50027),
+        ("nbf at i64::MIN", json!(i64::MIN), json!(t + 60), 50027),
+        ("exp past u64", json!(t), json!(u64::MAX), 50027),
+        (
+            "exp a huge string",
+            json!(t),
+            json!("99999999999999999999"),
+            50027,
+        ),
+    ] {
+        let mut c = assertion_claims(&w);
+        c["nbf"] = nbf;
+        c["exp"] = exp;
+        let (s, e) = acs_token(&w, &partner_signed(&w, &c), None).await;
+        assert_eq!(aadsts(&e), code, "{why}: {e}");
+        assert_ne!(s, StatusCode::OK);
+    }
+
+    // The audience names another host; the request says it is that host.
+    let mut c = assertion_claims(&w);
+    c["aud"] = json!(Audience::new(ACS_APP_ID, "sts.attacker.example", &w.tenant).to_string());
+    let (s, e) = acs_token(&w, &partner_signed(&w, &c), Some("sts.attacker.example")).await;
+    assert_eq!((s, aadsts(&e)), (StatusCode::UNAUTHORIZED, 50013), "{e}");
+    // A Host header naming this service changes nothing either.
+    let (s, _) = acs_token(&w, &w.assertion(), Some("sts.attacker.example")).await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+/// Makes the store refuse to record used assertions (a failing statement, as when the
+/// database is unavailable), or lets it again.
+async fn replay_record_fails(store_url: &str, fail: bool) {
+    if store_url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(store_url).await.unwrap();
+        let sql: &[&str] = if fail {
+            &[
+                "CREATE OR REPLACE FUNCTION hybrid_test_refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'unavailable'; END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER hybrid_test_refuse BEFORE INSERT ON used_assertions FOR EACH ROW EXECUTE FUNCTION hybrid_test_refuse()",
+            ]
+        } else {
+            &["DROP TRIGGER hybrid_test_refuse ON used_assertions"]
+        };
+        for q in sql {
+            sqlx::query(*q).execute(&pool).await.unwrap();
+        }
+    } else {
+        let path = store_url.trim_start_matches("sqlite://");
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{path}"))
+            .await
+            .unwrap();
+        let q = if fail {
+            "CREATE TRIGGER hybrid_test_refuse BEFORE INSERT ON used_assertions BEGIN SELECT RAISE(ABORT, 'unavailable'); END"
+        } else {
+            "DROP TRIGGER hybrid_test_refuse"
+        };
+        sqlx::query(q).execute(&pool).await.unwrap();
+    }
+}
+
+/// A refusal while the replay record is unavailable (90033) records nothing: the same
+/// assertion succeeds when the client retries after recovery, and only once. A disabled client
+/// or resource principal gets no token, from this process or another on the same store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_record_leaves_no_use_and_disabled_principals_get_nothing() {
+    let mut urls = vec![None];
+    if let Some(admin) = hybrid_tests::postgres_admin_url() {
+        urls.push(Some(hybrid_tests::fresh_postgres_database(&admin).await));
+    }
+    for url in urls {
+        let w = match url {
+            Some(u) => World::on(&u, TempDir::new("record-pg")).await,
+            None => World::new().await,
+        };
+        let store = w.cloud.store.url().to_string();
+        let a = w.assertion();
+        replay_record_fails(&store, true).await;
+        let (s, e) = acs_token(&w, &a, None).await;
+        assert_eq!(
+            (s, aadsts(&e), e["error"].as_str()),
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                90033,
+                Some("temporarily_unavailable")
+            ),
+            "{store}: {e}"
+        );
+        replay_record_fails(&store, false).await;
+        let (s, e) = acs_token(&w, &a, None).await;
+        assert_eq!(s, StatusCode::OK, "{store}: the retry after recovery: {e}");
+        let (s, e) = acs_token(&w, &a, None).await;
+        assert_eq!(aadsts(&e), 700029, "{store}: {s} {e}");
+
+        let second = CloudUnderTest::start_as(&store, &w.cloud.url).await;
+        for (app, disabled_code) in [(SKYPE_APP_ID, 7000112), (EXCHANGE_APP_ID, 500014)] {
+            let status = w.patch(app, json!({"accountEnabled": false})).await.0;
+            assert_eq!(status, StatusCode::NO_CONTENT);
+            // The second process learns it from the change feed, within a second.
+            tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+            for server in [&w.cloud.url, &second.url] {
+                let (s, e) = token_at(&w, server, &w.assertion()).await;
+                assert_eq!(
+                    (s, aadsts(&e)),
+                    (StatusCode::BAD_REQUEST, disabled_code),
+                    "{store} {server}: {e}"
+                );
+            }
+            let status = w.patch(app, json!({"accountEnabled": true})).await.0;
+            assert_eq!(status, StatusCode::NO_CONTENT);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+        assert_eq!(
+            token_at(&w, &second.url, &w.assertion()).await.0,
+            StatusCode::OK
+        );
+    }
 }

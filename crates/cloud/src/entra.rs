@@ -8,7 +8,7 @@ use crate::sts::Endpoint;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
@@ -41,19 +41,17 @@ pub fn discovery_routes() -> Router<Arc<CloudState>> {
 async fn token_v1(
     State(state): State<Arc<CloudState>>,
     Path(tenant): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    token(&state, Endpoint::EntraV1, Some(&tenant), &headers, &body).await
+    token(&state, Endpoint::EntraV1, Some(&tenant), &body).await
 }
 
 async fn token_v2(
     State(state): State<Arc<CloudState>>,
     Path(tenant): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    token(&state, Endpoint::EntraV2, Some(&tenant), &headers, &body).await
+    token(&state, Endpoint::EntraV2, Some(&tenant), &body).await
 }
 
 /// The tenant's id, or the refusal for a tenant not known here.

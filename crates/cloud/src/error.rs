@@ -231,6 +231,24 @@ pub mod sts {
             "The client assertion was already used; sign a new one for every request.".into(),
         )
     }
+    pub fn client_disabled(app: &str, name: &str) -> StsError {
+        e(
+            "unauthorized_client",
+            7000112,
+            400,
+            format!("Application '{app}'({name}) is disabled."),
+        )
+    }
+    pub fn resource_disabled(app: &str) -> StsError {
+        e(
+            "invalid_resource",
+            500014,
+            400,
+            format!(
+                "The service principal for resource '{app}' is disabled. This indicate that a subscription within the tenant has lapsed, or that the administrator for this tenant has disabled the application, preventing tokens from being issued for it."
+            ),
+        )
+    }
     pub fn resource_not_found(resource: &str, tenant: &str) -> StsError {
         e(
             "invalid_resource",

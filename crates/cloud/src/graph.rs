@@ -321,11 +321,19 @@ fn check_proof(
     }
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let skew = state.config.sts.clock_skew;
-    let (Some(nbf), Some(exp)) = (c.nbf, c.exp) else {
+    if c.nbf.is_none() || c.exp.is_none() {
         return Err(bad("'nbf' and 'exp' are required"));
+    }
+    let times = s2s::lifetime::Times {
+        nbf: c.nbf,
+        iat: c.iat,
+        exp: c.exp,
     };
-    if exp.seconds - nbf.seconds > 600 || now > exp.seconds + skew || now + skew < nbf.seconds {
-        return Err(bad("it must be valid now, for at most 10 minutes"));
+    let ceiling = s2s::lifetime::TokenKind::ProofOfPossession.max_lifetime();
+    if let Err(e) = times.check(now, skew, ceiling) {
+        return Err(bad(&format!(
+            "it must be valid now, for at most 10 minutes ({e})"
+        )));
     }
     let snap = state.snapshot();
     let principal = snap

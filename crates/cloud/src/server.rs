@@ -254,28 +254,22 @@ pub fn sts_error(e: StsError) -> Response {
     json_response(status, body.to_string())
 }
 
-async fn token_global(
-    State(state): State<Arc<CloudState>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    token(&state, sts::Endpoint::Acs, None, &headers, &body).await
+async fn token_global(State(state): State<Arc<CloudState>>, body: Bytes) -> Response {
+    token(&state, sts::Endpoint::Acs, None, &body).await
 }
 
 async fn token_tenant(
     State(state): State<Arc<CloudState>>,
     Path(tenant): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    token(&state, sts::Endpoint::Acs, Some(&tenant), &headers, &body).await
+    token(&state, sts::Endpoint::Acs, Some(&tenant), &body).await
 }
 
 pub(crate) async fn token(
     state: &CloudState,
     endpoint: sts::Endpoint,
     tenant: Option<&str>,
-    headers: &HeaderMap,
     body: &[u8],
 ) -> Response {
     let started = std::time::Instant::now();
@@ -284,11 +278,9 @@ pub(crate) async fn token(
         Err(e) => return sts_error(e),
     };
     let snap = state.snapshot();
-    let public = authority_of(&state.config.public_url);
-    let mut authorities = vec![public];
-    if let Some(h) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
-        authorities.push(h.to_ascii_lowercase());
-    }
+    // The audience an assertion must name is this service's public address as configured,
+    // never the Host the request claims: a client cannot choose whom it is talking to.
+    let authorities = [authority_of(&state.config.public_url)];
     let path = match endpoint {
         sts::Endpoint::Acs => "tokens/OAuth/2",
         sts::Endpoint::EntraV1 => "oauth2/token",
@@ -316,18 +308,27 @@ pub(crate) async fn token(
     };
     let issued = match sts::issue(&snap, &state.replay, &state.config.sts, &req) {
         Ok((resp, issued)) => {
-            // This process had not seen the assertion; neither may any other have.
+            // This process had not seen the assertion; neither may any other have. The use is
+            // recorded here, once the token is made and before it is answered: durable in the
+            // shared record first, then in this process's front.
             match state
                 .store
                 .used_assertions()
                 .first_use(
-                    &issued.assertion_digest,
+                    &issued.assertion_key(),
                     issued.assertion_forget_after,
                     req.now,
                 )
                 .await
             {
-                Ok(true) => Ok((resp, issued)),
+                Ok(true) => {
+                    state.replay.first_use(
+                        issued.assertion_id,
+                        issued.assertion_forget_after,
+                        req.now,
+                    );
+                    Ok((resp, issued))
+                }
                 Ok(false) => Err(crate::error::sts::replayed()),
                 Err(e) => {
                     tracing::warn!(code = e.code(), "shared replay check failed: {e}");

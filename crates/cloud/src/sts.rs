@@ -81,10 +81,30 @@ pub struct Issued {
     pub response_digest: String,
     pub client: String,
     pub resource: String,
-    /// The client assertion's digest (hex) and until when it could be accepted (Unix
-    /// seconds): what the shared replay check records.
-    pub assertion_digest: String,
+    /// The client assertion's identity (tenant, client and `jti`, digested) and until when it
+    /// could be accepted (Unix seconds): what the replay record keeps once the token is
+    /// answered.
+    pub assertion_id: [u8; 32],
     pub assertion_forget_after: i64,
+}
+
+impl Issued {
+    /// The assertion identity as the store's replay record keys it (hex).
+    pub fn assertion_key(&self) -> String {
+        hex::encode(self.assertion_id)
+    }
+}
+
+/// What names an assertion for replay: its tenant, its client and its `jti`. Two texts of the
+/// same assertion (however encoded) and two assertions with the same `jti` are one use.
+pub fn assertion_identity(tenant_id: &str, client_app_id: &str, jti: &str) -> [u8; 32] {
+    let mut text = String::with_capacity(tenant_id.len() + client_app_id.len() + jti.len() + 2);
+    text.push_str(&tenant_id.to_ascii_lowercase());
+    text.push('\n');
+    text.push_str(&client_app_id.to_ascii_lowercase());
+    text.push('\n');
+    text.push_str(jti);
+    crypto::sha256(text.as_bytes())
 }
 
 /// Parses an `application/x-www-form-urlencoded` body; a repeated parameter is refused.
@@ -185,9 +205,22 @@ pub fn issue(
     check_audience(snap, tenant, c.aud.as_deref(), req)?;
     let thumbprint = verify(&jwt, client, req.now)?;
     let exp = check_times(c, settings, req.now)?;
-    let assertion_digest = crypto::sha256(assertion.as_bytes());
-    let forget_after = exp + settings.clock_skew;
-    if !replay.first_use(assertion_digest, forget_after, req.now) {
+    let jti = c
+        .jti
+        .as_deref()
+        .filter(|j| !j.is_empty())
+        .ok_or_else(|| sts::malformed_assertion("the assertion has no 'jti' to identify it"))?;
+    if !client.sp.account_enabled {
+        return Err(sts::client_disabled(
+            &client.sp.app_id,
+            &client.sp.display_name,
+        ));
+    }
+    let assertion_id = assertion_identity(tid, &client.sp.app_id, jti);
+    let forget_after = exp.saturating_add(settings.clock_skew);
+    // Only looked up here: the use is recorded once the token is answered (by the caller,
+    // in the shared record first), so a refusal after this point leaves no record.
+    if replay.is_used(&assertion_id, req.now) {
         return Err(sts::replayed());
     }
     let key = snap
@@ -198,7 +231,7 @@ pub fn issue(
         response_digest: String::new(),
         client: PrincipalId::new(&client.sp.app_id, tid).to_string(),
         resource: String::new(),
-        assertion_digest: hex::encode(assertion_digest),
+        assertion_id,
         assertion_forget_after: forget_after,
     };
     if req.endpoint != Endpoint::Acs {
@@ -257,6 +290,9 @@ fn resolve_entra_resource<'t>(
             })
         })
         .ok_or_else(|| sts::resource_not_found(text, tid))?;
+    if !target.sp.account_enabled {
+        return Err(sts::resource_disabled(&target.sp.app_id));
+    }
     let audience = match version {
         s2s::entra::EntraVersion::V2 => target.sp.app_id.clone(),
         s2s::entra::EntraVersion::V1 => trimmed.to_string(),
@@ -409,25 +445,20 @@ fn verify(jwt: &Jwt<'_>, client: &PrincipalState, now: i64) -> Result<String, St
         .ok_or_else(|| sts::bad_signature(&client.sp.app_id))
 }
 
-/// Not expired, not early, not too long-lived. Returns `exp`.
+/// Not expired, not early, not too long-lived (the setting, never over the client-assertion
+/// ceiling). Returns `exp`.
 fn check_times(c: &s2s::Claims, s: &StsSettings, now: i64) -> Result<i64, StsError> {
-    let exp = c.exp.ok_or_else(|| sts::time_range("no 'exp'"))?.seconds;
-    if now > exp + s.clock_skew {
-        return Err(sts::time_range("it has expired"));
+    use s2s::lifetime::{Times, TokenKind};
+    let max = s
+        .max_assertion_lifetime
+        .min(TokenKind::ClientAssertion.max_lifetime());
+    Times {
+        nbf: c.nbf,
+        iat: c.iat,
+        exp: c.exp,
     }
-    let start = c.nbf.or(c.iat).map(|d| d.seconds);
-    if let Some(nbf) = c.nbf
-        && nbf.seconds > now + s.clock_skew
-    {
-        return Err(sts::time_range("it is not valid yet"));
-    }
-    if exp - start.unwrap_or(now) > s.max_assertion_lifetime {
-        return Err(sts::time_range(&format!(
-            "its lifetime is over {} seconds",
-            s.max_assertion_lifetime
-        )));
-    }
-    Ok(exp)
+    .check(now, s.clock_skew, max)
+    .map_err(|e| sts::time_range(&e.to_string()))
 }
 
 /// `app/host@realm`: the resource principal must exist in the tenant and the host must be one
@@ -453,6 +484,9 @@ fn resolve_resource(
         .principals
         .get(&a.app_id.to_ascii_lowercase())
         .ok_or_else(|| sts::resource_not_found(&a.app_id, tid))?;
+    if !target.sp.account_enabled {
+        return Err(sts::resource_disabled(&target.sp.app_id));
+    }
     if !target.has_spn_host(&a.host) {
         return Err(sts::host_not_spn(&a.host, &target.sp.app_id));
     }
