@@ -1608,3 +1608,207 @@ async fn delegates_are_added_read_updated_and_removed() {
     let (_, _, body) = w.ews(Some(&alice), &get, "").await;
     assert!(!body.contains("<m:DelegateUser>"), "{body}");
 }
+
+/// Tokens an attacker re-encodes or makes long-lived: padded or non-canonical segments in the
+/// actor or the outer token are unreadable (2022); an actor token past its kind's ceiling, or
+/// with dates at the 64-bit edges, is refused (3001 and 2022), and nothing runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_not_canonical_or_too_long_lived_are_refused_at_ews() {
+    let w = World::new().await;
+    let good = w.alice().await;
+    let (s, _, body) = w.ews(Some(&good), GET_INBOX, "").await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let actor = w.actor(SKYPE_APP_ID, "mail.contoso.com").await.unwrap();
+    let acs = PrincipalId::new(SKYPE_APP_ID, &w.tenant);
+    let (ah, ap, asig) = s2s::jwt::split(&actor).unwrap();
+    let (oh, op, _) = s2s::jwt::split(&good).unwrap();
+    let issuer = PrincipalId::new(PARTNER_ID, "fabrikam.com");
+    let aud = Audience::new(EXCHANGE_APP_ID, "mail.contoso.com", "contoso.com");
+    let acs_aud = Audience::new(EXCHANGE_APP_ID, "mail.contoso.com", &w.tenant);
+    let alice = smtp("alice@contoso.com");
+    // An outer token around actor text that need not decode.
+    let wrap = |actor: String| {
+        OuterToken {
+            actor_token: &actor,
+            audience: &acs_aud,
+            issuer: &acs,
+            not_before: now(),
+            expires: now() + 3600,
+            user: &alice,
+        }
+        .encode()
+    };
+    let self_issued = |nbf: Value, exp: Value| {
+        let claims = json!({
+            "aud": aud.to_string(), "iss": issuer.to_string(), "nameid": issuer.to_string(),
+            "trustedfordelegation": "true", "nbf": nbf, "exp": exp,
+        });
+        let header = s2s::Header::rs256(w.selfissuer.certificate.x5t(), false);
+        s2s::jwt::sign_json(&header, &claims, &w.selfissuer.key)
+    };
+    let t = now();
+    let cases: Vec<(&str, String, s2s::ErrorCode)> = vec![
+        (
+            "outer token with a padded payload",
+            format!("{oh}.{op}=."),
+            s2s::ErrorCode::UnableToReadToken,
+        ),
+        (
+            "actor signature padded",
+            wrap(format!("{ah}.{ap}.{asig}=")),
+            s2s::ErrorCode::UnableToReadToken,
+        ),
+        (
+            "actor header with stray bits",
+            wrap(format!("{ah}A.{ap}.{asig}")),
+            s2s::ErrorCode::UnableToReadToken,
+        ),
+        (
+            "app-only token padded",
+            format!("{}=", self_issued(json!(t), json!(t + 600))),
+            s2s::ErrorCode::UnableToReadToken,
+        ),
+        (
+            "actor token valid for ten years",
+            self_issued(json!(t), json!(t + 10 * 365 * 86_400)),
+            s2s::ErrorCode::TokenExpired,
+        ),
+        (
+            "actor token from 1970",
+            self_issued(json!(0), json!(t + 600)),
+            s2s::ErrorCode::TokenExpired,
+        ),
+        (
+            "exp at the largest 64-bit value",
+            self_issued(json!(t), json!(i64::MAX)),
+            s2s::ErrorCode::UnableToReadToken,
+        ),
+        (
+            "nbf at the smallest 64-bit value",
+            self_issued(json!(i64::MIN), json!(i64::MAX)),
+            s2s::ErrorCode::UnableToReadToken,
+        ),
+    ];
+    for (why, token, code) in cases {
+        let (s, h, _) = w.ews(Some(&token), GET_INBOX, "").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{why}");
+        let (category, reason) = diagnostics(&h);
+        assert_eq!(category, code.category(), "{why}: {reason}");
+        assert!(
+            reason.starts_with(&code.template()[..20.min(code.template().len())]),
+            "{why}: {reason}"
+        );
+    }
+    // The same self-issued actor within its ceiling is accepted, acting for alice.
+    let actor = self_issued(json!(t), json!(t + 24 * 3600));
+    let within = OuterToken {
+        actor_token: &actor,
+        audience: &aud,
+        issuer: &issuer,
+        not_before: t,
+        expires: t + 8 * 3600,
+        user: &alice,
+    }
+    .encode();
+    let (s, _, body) = w.ews(Some(&within), GET_INBOX, "").await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+}
+
+/// A SOAP request that says one thing and does another runs nothing: a SOAPAction naming
+/// another operation than the body's, and a body with two operations, are refused with a
+/// fault, and the folder they would have deleted is still there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn soap_that_says_one_thing_and_does_another_runs_nothing() {
+    let w = World::new().await;
+    let t = w.alice().await;
+    let made = call(
+        &w,
+        &t,
+        ews::Operation::CreateFolder {
+            parent_folder_id: Some(ews::FolderRef::distinguished("inbox")),
+            folders: vec![ews::Folder {
+                kind: "Folder".into(),
+                display_name: Some("Keep".into()),
+                ..Default::default()
+            }],
+        },
+    )
+    .await;
+    let id = folders_of(&made[0])[0].folder_id.clone().unwrap().id;
+    let get = format!(
+        r#"<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:FolderId Id="{id}"/></m:FolderIds></m:GetFolder>"#
+    );
+    let delete = format!(
+        r#"<m:DeleteFolder DeleteType="HardDelete"><m:FolderIds><t:FolderId Id="{id}"/></m:FolderIds></m:DeleteFolder>"#
+    );
+    let envelope = |body: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Header><t:RequestServerVersion Version="Exchange2016"/></s:Header><s:Body>{body}</s:Body></s:Envelope>"#
+        )
+    };
+    let url = format!("{}/EWS/Exchange.asmx", w.onprem.url);
+    let send = |action: Option<&str>, body: String| {
+        let mut req = reqwest::Client::new()
+            .post(&url)
+            .header("content-type", "text/xml; charset=utf-8")
+            .header("authorization", format!("Bearer {t}"))
+            .body(body);
+        if let Some(a) = action {
+            req = req.header("SOAPAction", a);
+        }
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let m = "http://schemas.microsoft.com/exchange/services/2006/messages";
+    let still_there = || send(None, envelope(&get));
+    for (why, action, body, code) in [
+        (
+            "SOAPAction GetFolder, body DeleteFolder",
+            Some(format!("\"{m}/GetFolder\"")),
+            envelope(&delete),
+            "ErrorInvalidRequest",
+        ),
+        (
+            "two operations",
+            None,
+            envelope(&format!("{get}{delete}")),
+            "ErrorSchemaValidation",
+        ),
+        (
+            "two operations, the first named",
+            Some(format!("\"{m}/GetFolder\"")),
+            envelope(&format!("{get}{delete}")),
+            "ErrorSchemaValidation",
+        ),
+    ] {
+        let (s, body) = send(action.as_deref(), body).await;
+        assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR, "{why}: {body}");
+        assert!(
+            body.contains(&format!("a:{code}</faultcode>")),
+            "{why}: {body}"
+        );
+        let (s, body) = still_there().await;
+        assert!(
+            s == StatusCode::OK && body.contains("ResponseClass=\"Success\""),
+            "{why}: the folder must be there: {body}"
+        );
+    }
+    // The SOAPAction that names the body's operation, or none, is fine.
+    let (s, body) = send(Some(&format!("\"{m}/GetFolder\"")), envelope(&get)).await;
+    assert!(
+        s == StatusCode::OK && body.contains("ResponseClass=\"Success\""),
+        "{body}"
+    );
+    let (s, body) = send(Some("\"\""), envelope(&delete)).await;
+    assert!(
+        s == StatusCode::OK && body.contains("ResponseClass=\"Success\""),
+        "{body}"
+    );
+    let (_, body) = still_there().await;
+    assert!(
+        body.contains("ErrorItemNotFound") || body.contains("ResponseClass=\"Error\""),
+        "{body}"
+    );
+}

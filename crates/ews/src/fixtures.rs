@@ -895,6 +895,49 @@ fn refusals() {
     ));
     let no_body = r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header/></s:Envelope>"#;
     assert!(Request::parse(no_body.as_bytes()).is_err());
+    let get = r#"<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>"#;
+    let delete = r#"<m:DeleteFolder DeleteType="HardDelete"><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:DeleteFolder>"#;
+    let envelope = |inner: &str| {
+        format!(
+            r#"<s:Envelope xmlns:s="{}" xmlns:m="{}" xmlns:t="{}">{inner}</s:Envelope>"#,
+            crate::soap::NS_SOAP,
+            crate::soap::NS_MESSAGES,
+            crate::soap::NS_TYPES
+        )
+    };
+    assert!(Request::parse(envelope(&format!("<s:Body>{get}</s:Body>")).as_bytes()).is_ok());
+    for twice in [
+        format!("<s:Body>{get}{delete}</s:Body>"),
+        format!("<s:Body>{get}</s:Body><s:Body>{delete}</s:Body>"),
+        format!("<s:Header/><s:Header/><s:Body>{get}</s:Body>"),
+    ] {
+        assert!(
+            matches!(
+                Request::parse(envelope(&twice).as_bytes()),
+                Err(crate::EwsError::Malformed(_))
+            ),
+            "{twice}"
+        );
+    }
+}
+
+#[test]
+fn soap_action_must_name_the_operation() {
+    use crate::soap::soap_action_matches;
+    let m = "http://schemas.microsoft.com/exchange/services/2006/messages/";
+    assert!(soap_action_matches(&format!("\"{m}GetItem\""), "GetItem"));
+    assert!(soap_action_matches(&format!("{m}GetItem"), "GetItem"));
+    assert!(
+        soap_action_matches("\"\"", "GetItem"),
+        "an empty action names none"
+    );
+    assert!(soap_action_matches("", "GetItem"));
+    assert!(!soap_action_matches(
+        &format!("\"{m}GetItem\""),
+        "DeleteItem"
+    ));
+    assert!(!soap_action_matches("\"GetItemX\"", "GetItem"));
+    assert!(!soap_action_matches(&format!("\"{m}getitem\""), "GetItem"));
 }
 
 #[test]

@@ -1850,13 +1850,21 @@ impl Request {
         if root.ns != NS_SOAP || root.name != "Envelope" {
             return Err(bad("the root element is not a SOAP 1.1 Envelope"));
         }
+        // One Header at most, one Body, one operation in it: a message that carries two could
+        // be read as either, so it is read as neither.
+        if root.children_named("Header").count() > 1 || root.children_named("Body").count() != 1 {
+            return Err(bad(
+                "the envelope must have one Body and at most one Header",
+            ));
+        }
         let body = root
             .child("Body")
             .ok_or_else(|| bad("the envelope has no Body"))?;
-        let op = body
-            .elements()
-            .next()
-            .ok_or_else(|| bad("the Body is empty"))?;
+        let mut ops = body.elements();
+        let op = ops.next().ok_or_else(|| bad("the Body is empty"))?;
+        if ops.next().is_some() {
+            return Err(bad("the Body carries more than one operation"));
+        }
         Ok(Request {
             header: Header::parse(root.child("Header"))?,
             operation: Operation::parse(op)?,

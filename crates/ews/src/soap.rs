@@ -8,6 +8,19 @@ pub const NS_ERRORS: &str = "http://schemas.microsoft.com/exchange/services/2006
 /// Requests larger than this are refused before parsing.
 pub const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
 
+/// Whether the `SOAPAction` header names `operation`, or no operation at all (empty, or
+/// `""`). EWS clients that send it write `"<messages namespace>/<Operation>"`; the name after
+/// the last `/` (or the whole value) must be the body's operation, exactly.
+pub fn soap_action_matches(action: &str, operation: &str) -> bool {
+    let action = action.trim();
+    let action = action
+        .strip_prefix('"')
+        .and_then(|a| a.strip_suffix('"'))
+        .unwrap_or(action)
+        .trim();
+    action.is_empty() || action.rsplit('/').next() == Some(operation)
+}
+
 /// The RequestServerVersion values clients send; all are answered alike.
 pub const KNOWN_VERSIONS: &[&str] = &[
     "Exchange2007",

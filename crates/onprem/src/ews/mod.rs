@@ -118,6 +118,20 @@ pub async fn handle(
         }
     };
     let op = request.operation.name().to_string();
+    // A request whose SOAPAction names another operation than its body says one thing and
+    // does another: nothing runs.
+    if let Some(action) = headers.get("soapaction")
+        && !action
+            .to_str()
+            .is_ok_and(|a| ews::soap::soap_action_matches(a, &op))
+    {
+        return fault(
+            "ErrorInvalidRequest",
+            &format!(
+                "The request is invalid: the SOAPAction header does not name the operation '{op}' of the body."
+            ),
+        );
+    }
     if let Operation::Other { .. } = request.operation {
         return fault(
             "ErrorInvalidOperation",
