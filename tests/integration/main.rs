@@ -4,6 +4,7 @@ mod cli;
 mod cloud;
 mod doctor;
 mod ews;
+mod listener;
 mod mailbox_search;
 mod onprem;
 mod partner;

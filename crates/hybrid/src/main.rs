@@ -11,6 +11,7 @@ mod doctor;
 mod ems;
 mod error;
 mod hybrid_app;
+mod listen;
 mod onprem_cmd;
 mod output;
 mod partner_cmd;

@@ -314,20 +314,10 @@ async fn serve(args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
             std::future::pending::<()>().await;
         }
     };
-    let serving = async {
-        match tls {
-            Some(acceptor) => {
-                crate::tls::serve(listener, acceptor, app, signal).await;
-                Ok(())
-            }
-            None => axum::serve(listener, app)
-                .with_graceful_shutdown(signal)
-                .await
-                .map_err(|e| refused("ServeFailed", e.to_string())),
-        }
-    };
+    let serving =
+        crate::listen::serve(listener, tls, app, crate::listen::Limits::default(), signal);
     tokio::select! {
-        r = serving => r?,
+        () = serving => {},
         _ = deadline => tracing::warn!("requests still in flight after {IN_FLIGHT_GRACE:?}; stopping without them"),
     }
     drop(guard);

@@ -113,12 +113,8 @@ async fn up(
         } = s;
         guards.push(guard);
         tasks.push(tokio::spawn(async move {
-            match acceptor {
-                Some(a) => crate::tls::serve(listener, a, app, std::future::pending()).await,
-                None => {
-                    let _ = axum::serve(listener, app).await;
-                }
-            }
+            let limits = crate::listen::Limits::default();
+            crate::listen::serve(listener, acceptor, app, limits, std::future::pending()).await;
         }));
     }
     let url = |r: Role| {
