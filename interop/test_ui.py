@@ -38,6 +38,63 @@ def spki_sha256(pem_file):
     return base64.b64encode(hashlib.sha256(spki).digest()).decode()
 
 
+ATTACK = """<!doctype html><html><body>
+<form id="f" method="POST" enctype="text/plain" action="{target}">
+<input name='{{"Cmdlet":"Remove-Mailbox","Parameters":{{"Identity":"alice"}},"pad":"' value='"}}'>
+</form>
+<script>
+  // The administrator has the web view open in another tab: the browser holds its Basic
+  // credential and would attach it to any request to that server, whoever starts it.
+  window.open("{signin}");
+  setTimeout(() => {{
+    // What a hostile page then does: a fetch that may not read the answer, and a form (a
+    // top-level navigation).
+    fetch("{target}", {{method: "POST", mode: "no-cors", credentials: "include",
+      headers: {{"Content-Type": "text/plain"}},
+      body: JSON.stringify({{Cmdlet: "Remove-Mailbox", Parameters: {{Identity: "bob"}}}})}})
+      .finally(() => document.getElementById("f").submit());
+  }}, 3000);
+</script></body></html>"""
+
+
+def forged_posts_from_another_site_change_nothing(flags, host, credential, data, tmp_path):
+    """A page on another origin posts cmdlets to /admin/cmdlet from a browser that holds the
+    admin credential (HTTP Basic): nothing changes, and the server's refusal is what the form
+    lands on."""
+    import http.server
+    import threading
+
+    page = ATTACK.format(signin=f"https://admin:{credential}@{host}/admin/ui",
+                         target=f"https://{host}/admin/cmdlet")
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = page.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    attacker = http.server.HTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=attacker.serve_forever, daemon=True).start()
+    try:
+        before = hybrid_json("--data", data, "onprem", "get-mailbox")
+        names = {m["Alias"] for m in before}
+        assert {"alice", "bob"} <= names
+        dom = subprocess.run([*flags, "--disable-popup-blocking", "--virtual-time-budget=10000", "--dump-dom",
+                              f"http://127.0.0.1:{attacker.server_port}/attack.html"],
+                             capture_output=True, text=True, timeout=120).stdout
+        assert "cross-site requests are refused" in dom or "accepted for reading only" in dom, dom[:2000]
+        after = {m["Alias"] for m in hybrid_json("--data", data, "onprem", "get-mailbox")}
+        assert after == names, f"a forged request changed the mailboxes: {names} -> {after}"
+    finally:
+        attacker.shutdown()
+
+
 def test_the_trust_in_a_browser(tmp_path):
     demo = hybrid("demo", "--keep", check=0)
     assert "All checks passed." in demo.stdout
@@ -96,6 +153,8 @@ def test_the_trust_in_a_browser(tmp_path):
                        capture_output=True, timeout=120)
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
         print(f"screenshot: {png}")
+
+        forged_posts_from_another_site_change_nothing(flags, host, credential, data, tmp_path)
     finally:
         up.terminate()
         up.wait(timeout=10)

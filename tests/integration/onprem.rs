@@ -922,3 +922,114 @@ async fn metadata_is_fetched_again_periodically_and_after_a_signature_failure() 
     );
     assert!(!onprem::refresh::after_signature_failure(state, "unknown-issuer").await);
 }
+
+/// The admin plane takes changes only from a Bearer credential and never from another site,
+/// and bounds what a cmdlet may be given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_changes_need_a_bearer_credential_from_this_site_and_bounded_input() {
+    let dir = hybrid_tests::TempDir::new("admin-plane");
+    let o = OnPremUnderTest::start(&format!("sqlite://{}", dir.path("onprem.db"))).await;
+    o.ok(
+        "New-Mailbox",
+        serde_json::json!({"Name": "Alice", "Alias": "alice"}),
+    )
+    .await;
+    let http = reqwest::Client::new();
+    let remove =
+        serde_json::json!({"Cmdlet": "Remove-Mailbox", "Parameters": {"Identity": "alice"}});
+    let post = |auth: String, extra: &[(&str, &str)]| {
+        let mut r = http
+            .post(format!("{}/admin/cmdlet", o.url))
+            .header("authorization", auth)
+            .json(&remove);
+        for (k, v) in extra {
+            r = r.header(*k, *v);
+        }
+        async move {
+            let r = r.send().await.unwrap();
+            let s = r.status();
+            (s, r.json::<serde_json::Value>().await.unwrap_or_default())
+        }
+    };
+    let basic = format!(
+        "Basic {}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            format!("admin:{}", o.admin)
+        )
+    );
+    let bearer = format!("Bearer {}", o.admin);
+    for (why, auth, extra, status, code) in [
+        ("HTTP Basic", basic.clone(), vec![], 401, "Unauthorized"),
+        (
+            "from another site",
+            bearer.clone(),
+            vec![("sec-fetch-site", "cross-site")],
+            403,
+            "AccessDenied",
+        ),
+        (
+            "from a sibling site",
+            bearer.clone(),
+            vec![("sec-fetch-site", "same-site")],
+            403,
+            "AccessDenied",
+        ),
+        (
+            "with a foreign Origin",
+            bearer.clone(),
+            vec![("origin", "https://attacker.example")],
+            403,
+            "AccessDenied",
+        ),
+    ] {
+        let (s, e) = post(auth, &extra).await;
+        assert_eq!(s.as_u16(), status, "{why}: {e}");
+        assert_eq!(e["error"]["code"], code, "{why}: {e}");
+    }
+    // Reading with Basic (the web view) still works; the mailbox is still there.
+    let r = http
+        .get(format!("{}/admin/handshakes", o.url))
+        .header("authorization", basic)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    o.ok("Get-Mailbox", serde_json::json!({"Identity": "alice"}))
+        .await;
+
+    // Too large a value, too many parameters, too large a request: refused, nothing stored.
+    let big = "x".repeat(1_000_000);
+    let m = o
+        .refused(
+            "Set-Mailbox",
+            serde_json::json!({"Identity": "alice", "DisplayName": big}),
+            "ArgumentException",
+        )
+        .await;
+    assert!(m.contains("1000000 bytes") || m.contains("at most"), "{m}");
+    let m = o
+        .refused(
+            "Set-Mailbox",
+            serde_json::json!({"Identity": "alice", "DisplayName": "y".repeat(70_000)}),
+            "ArgumentException",
+        )
+        .await;
+    assert!(m.contains("'DisplayName'"), "{m}");
+    let many: serde_json::Map<String, serde_json::Value> = (0..100)
+        .map(|i| (format!("P{i}"), serde_json::json!("v")))
+        .collect();
+    o.refused(
+        "Get-Mailbox",
+        serde_json::Value::Object(many),
+        "ArgumentException",
+    )
+    .await;
+    let got = o
+        .ok("Get-Mailbox", serde_json::json!({"Identity": "alice"}))
+        .await;
+    assert_eq!(got["DisplayName"], "Alice");
+    // The same change with the Bearer credential and no cross-site marks goes through.
+    let (s, e) = post(bearer, &[("sec-fetch-site", "same-origin")]).await;
+    assert_eq!(s.as_u16(), 200, "{e}");
+}

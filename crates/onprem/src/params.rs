@@ -16,6 +16,33 @@ const COMMON: &[&str] = &[
     "Verbose",
 ];
 
+/// The largest value one parameter may carry, serialized: room for a certificate chain or a
+/// PKCS#12 file in base64, and no more.
+pub const MAX_PARAMETER_BYTES: usize = 64 * 1024;
+/// The most parameters one cmdlet call may name.
+pub const MAX_PARAMETERS: usize = 64;
+/// The largest cmdlet request body.
+pub const MAX_REQUEST_BYTES: usize = 256 * 1024;
+
+/// Refuses a call whose parameters are more, or larger, than any cmdlet takes.
+pub fn check_bounds(cmdlet: &str, map: &Map<String, Value>) -> Result<(), OnPremError> {
+    if map.len() > MAX_PARAMETERS {
+        return Err(OnPremError::InvalidArgument(format!(
+            "{cmdlet} was given {} parameters; at most {MAX_PARAMETERS} are accepted.",
+            map.len()
+        )));
+    }
+    for (name, value) in map {
+        let size = name.len() + serde_json::to_string(value).map_or(usize::MAX, |t| t.len());
+        if size > MAX_PARAMETER_BYTES {
+            return Err(OnPremError::InvalidArgument(format!(
+                "The value of parameter '{name}' is {size} bytes; at most {MAX_PARAMETER_BYTES} are accepted."
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub struct Params {
     pub cmdlet: String,
     map: Map<String, Value>,

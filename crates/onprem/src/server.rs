@@ -75,30 +75,34 @@ impl OnPremState {
         Ok(())
     }
 
-    /// Ok(true) for the operator, Ok(false) for an organization administrator.
+    /// For a request that only reads: Ok(true) for the operator, Ok(false) for an
+    /// organization administrator. A browser's HTTP Basic credential is accepted here (the
+    /// web view), and only here.
     pub(crate) fn authenticate(&self, headers: &HeaderMap) -> Result<bool, OnPremError> {
-        let value = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        // Bearer for clients; Basic (any user name, the credential as password) for a browser.
-        let basic = value
-            .strip_prefix("Basic ")
-            .and_then(|b| {
-                base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b.trim()).ok()
-            })
-            .and_then(|b| String::from_utf8(b).ok())
-            .and_then(|up| up.split_once(':').map(|(_, p)| p.to_string()));
-        let token = match &basic {
-            Some(p) => p.trim(),
-            None => value.strip_prefix("Bearer ").unwrap_or("").trim(),
-        };
-        if token.is_empty() {
+        self.check_credential(admin_credential(headers, true))
+    }
+
+    /// For a request that changes something: the credential must come as a Bearer token,
+    /// which a browser never attaches on its own, and the request must not come from another
+    /// site. So no page elsewhere can use an administrator's signed-in browser to make a
+    /// change (cross-site request forgery).
+    pub(crate) fn authenticate_change(&self, headers: &HeaderMap) -> Result<bool, OnPremError> {
+        refuse_cross_site(headers)?;
+        if admin_credential(headers, true).is_some() && admin_credential(headers, false).is_none() {
             return Err(OnPremError::Unauthorized(
-                "An admin credential is required (Authorization: Bearer …).".into(),
+                "Changes need the admin credential as a Bearer token (Authorization: Bearer …); a browser's remembered password is accepted for reading only.".into(),
             ));
         }
-        let hash = crypto::secret::credential_hash(token);
+        self.check_credential(admin_credential(headers, false))
+    }
+
+    fn check_credential(&self, token: Option<String>) -> Result<bool, OnPremError> {
+        let token = token.ok_or_else(|| {
+            OnPremError::Unauthorized(
+                "An admin credential is required (Authorization: Bearer …).".into(),
+            )
+        })?;
+        let hash = crypto::secret::credential_hash(&token);
         let creds = self.credentials.read().expect("credential lock").clone();
         creds
             .iter()
@@ -106,6 +110,54 @@ impl OnPremState {
             .map(|(_, op)| *op)
             .ok_or_else(|| OnPremError::Unauthorized("The admin credential is not valid.".into()))
     }
+}
+
+/// The admin credential a request carries: a Bearer token, or (when `basic` is allowed) the
+/// password of HTTP Basic, any user name, as a browser sends it.
+fn admin_credential(headers: &HeaderMap, basic: bool) -> Option<String> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let token = match value.strip_prefix("Basic ") {
+        Some(b) if basic => {
+            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b.trim())
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .and_then(|up| up.split_once(':').map(|(_, p)| p.to_string()))?
+        }
+        Some(_) => return None,
+        None => value.strip_prefix("Bearer ")?.to_string(),
+    };
+    let token = token.trim();
+    (!token.is_empty()).then(|| token.to_string())
+}
+
+/// Refuses a request a browser marks as sent from another site (`Sec-Fetch-Site`), or whose
+/// `Origin` is not this server's own. Clients that are not browsers send neither.
+fn refuse_cross_site(headers: &HeaderMap) -> Result<(), OnPremError> {
+    let refused = || {
+        OnPremError::Forbidden(
+            "A request from another site cannot change this server (cross-site requests are refused).".into(),
+        )
+    };
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return Err(refused());
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        let same = origin
+            .to_str()
+            .ok()
+            .and_then(|o| o.split_once("://"))
+            .map(|(_, a)| a);
+        if host.is_none() || same != host {
+            return Err(refused());
+        }
+    }
+    Ok(())
 }
 
 pub struct OnPremServer {
@@ -283,7 +335,7 @@ async fn new_organization(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OnPremError> {
-    if !state.authenticate(&headers)? {
+    if !state.authenticate_change(&headers)? {
         return Err(OnPremError::Forbidden(
             "Creating the organization needs the server operator credential.".into(),
         ));
@@ -342,7 +394,7 @@ async fn presence(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OnPremError> {
-    if state.authenticate(&headers)? {
+    if state.authenticate_change(&headers)? {
         return Err(OnPremError::Forbidden(
             "Use the organization admin credential.".into(),
         ));
@@ -366,11 +418,19 @@ async fn cmdlet(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OnPremError> {
-    if state.authenticate(&headers)? {
+    if state.authenticate_change(&headers)? {
         return Err(OnPremError::Forbidden("The operator credential creates the organization; use the organization admin credential for cmdlets.".into()));
+    }
+    if body.len() > crate::params::MAX_REQUEST_BYTES {
+        return Err(OnPremError::InvalidArgument(format!(
+            "The cmdlet request is {} bytes; at most {} are accepted.",
+            body.len(),
+            crate::params::MAX_REQUEST_BYTES
+        )));
     }
     let b: CmdletBody = serde_json::from_slice(&body)
         .map_err(|e| OnPremError::InvalidArgument(format!("The request body is not valid: {e}")))?;
+    crate::params::check_bounds(&b.cmdlet, &b.parameters)?;
     // The one cmdlet that makes calls of its own: it needs the server, not only the store.
     let output = if b.cmdlet.eq_ignore_ascii_case("Test-OAuthConnectivity") {
         let p = crate::params::Params::new("Test-OAuthConnectivity", b.parameters);
