@@ -570,7 +570,11 @@ fn configure_hybrid_application_moves_the_auth_certificate_to_a_dedicated_applic
         "--property",
         "KeyCredentials",
     ]);
-    assert_eq!(shared["keyCredentials"], serde_json::json!([]), "{shared}");
+    assert_eq!(
+        shared["keyCredentials"],
+        serde_json::Value::Array(vec![]),
+        "{shared}"
+    );
     // Again: the same application, its key once, nothing left to remove.
     let again = cloud(&[
         "configure-hybrid-application",
@@ -1083,4 +1087,71 @@ New-PartnerApplication -Name CloudVoicemail -ApplicationIdentifier db7de2b5-2149
         None,
     );
     assert!(apps.status.success(), "{}", stderr(&apps));
+}
+
+/// The mode bits of `path` (permission bits only).
+fn mode_of(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// A fresh data folder is its owner's alone from the start: folders 0700; every store (with
+/// SQLite's -wal and -shm), key and credential 0600. The doctor says so when one is wider,
+/// and its fix, run as printed, narrows it again.
+#[test]
+fn the_data_folder_is_private_and_the_doctor_notices_when_it_is_not() {
+    let dir = TempDir::new("cli-private");
+    let data = dir.path("data");
+    let _up = up(&data);
+    let root = std::path::Path::new(&data);
+    assert_eq!(mode_of(root), 0o700, "DIR");
+    for role in ["cloud", "onprem", "partner"] {
+        let r = root.join(role);
+        assert_eq!(mode_of(&r), 0o700, "{role}");
+        for name in [
+            "store.db",
+            "store.db-wal",
+            "store.db-shm",
+            "operator.credential",
+        ] {
+            let f = r.join(name);
+            assert!(f.exists(), "{}", f.display());
+            assert_eq!(mode_of(&f), 0o600, "{}", f.display());
+        }
+        let key = r.join("tls-key.pem");
+        if key.exists() {
+            assert_eq!(mode_of(&key), 0o600, "{}", key.display());
+        }
+    }
+    assert_eq!(mode_of(&root.join("ca-key.pem")), 0o600);
+    let doctor = || {
+        let o = std::process::Command::new(hybrid_tests::hybrid_bin())
+            .args(["--data", &data, "doctor", "--json"])
+            .output()
+            .unwrap();
+        let report = stdout_json(&o);
+        report
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "Data folder permissions")
+            .cloned()
+            .expect("the data folder check")
+    };
+    assert_eq!(doctor()["findings"], Value::Array(vec![]));
+    use std::os::unix::fs::PermissionsExt;
+    let db = root.join("onprem").join("store.db");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let check = doctor();
+    let finding = &check["findings"][0];
+    assert_eq!(finding["code"], "DataFilesReadableByOthers", "{check}");
+    assert!(finding["message"].as_str().unwrap().contains("store.db"));
+    let fix = finding["fix"][0].as_str().unwrap();
+    let ran = std::process::Command::new("sh")
+        .args(["-c", fix])
+        .status()
+        .unwrap();
+    assert!(ran.success(), "{fix}");
+    assert_eq!(mode_of(&db), 0o600);
+    assert_eq!(doctor()["findings"], Value::Array(vec![]));
 }

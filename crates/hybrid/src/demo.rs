@@ -125,7 +125,7 @@ pub fn run(keep: bool, trust: TrustMode, edition: Edition) -> Result<(), CliErro
     let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
     let work = std::env::temp_dir().join(format!("hybrid-demo-{}-{stamp}", std::process::id()));
     let data = work.join("data");
-    std::fs::create_dir_all(&data).map_err(|e| CliError::io(&data, e))?;
+    crate::paths::create_private_dir(&data)?;
     let mut d = Demo {
         trust,
         edition,

@@ -42,10 +42,23 @@ impl DataDir {
     }
 }
 
+/// Creates `dir` and any missing parents, each usable by its owner only (0700): a data folder
+/// holds stores with private keys, and credentials.
+pub fn create_private_dir(dir: &Path) -> Result<(), CliError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|e| CliError::io(dir, e))
+}
+
 /// Writes a file readable and writable by its owner only, replacing it atomically.
 pub fn write_private(path: &Path, content: &str) -> Result<(), CliError> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, e))?;
+        create_private_dir(dir)?;
     }
     let tmp = path.with_extension("tmp");
     let mut opts = std::fs::OpenOptions::new();

@@ -162,7 +162,7 @@ pub async fn start_role(
 ) -> Result<Started, CliError> {
     let role = role_kind.name();
     let dir = data.role(role);
-    std::fs::create_dir_all(&dir).map_err(|e| CliError::io(&dir, e))?;
+    crate::paths::create_private_dir(&dir)?;
     // `hybrid up` and `hybrid demo` take each role's store from HYBRID_STORE_<ROLE>
     // (HYBRID_STORE_CLOUD, _ONPREM, _PARTNER) when set, e.g. to run them on PostgreSQL.
     let store_url = store_url

@@ -155,7 +155,7 @@ async fn up(
         "  credentials under {}: cloud/operator.credential, cloud/tenants/*.credential, onprem/admin.credential, partner/operator.credential",
         data.root.display()
     );
-    std::fs::write(data.root.join("ready"), b"up\n").map_err(|e| CliError::io(&data.root, e))?;
+    write_private(&data.root.join("ready"), "up\n")?;
     stop.await;
     let _ = std::fs::remove_file(data.root.join("ready"));
     for t in tasks {

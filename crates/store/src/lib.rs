@@ -16,6 +16,7 @@ mod group_commit;
 mod handshake;
 mod mailbox;
 mod migrate;
+mod private;
 mod queue;
 mod replay;
 mod search;

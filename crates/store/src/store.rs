@@ -139,11 +139,8 @@ impl Store {
         };
         let pool = match &url {
             StoreUrl::Sqlite { path } => {
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        unavailable(format!("cannot create {}: {e}", dir.display()))
-                    })?;
-                }
+                crate::private::prepare(path)
+                    .map_err(|e| unavailable(format!("cannot prepare {}: {e}", path.display())))?;
                 let connect = SqliteConnectOptions::new()
                     .filename(path)
                     .create_if_missing(true)

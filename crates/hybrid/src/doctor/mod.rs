@@ -5,6 +5,7 @@
 //! pure function of them ([`checks`]), so that every finding is testable without servers.
 
 mod checks;
+mod files;
 mod gather;
 pub(crate) use checks::{date, iso, s};
 pub(crate) use gather::{onprem_client, tenant_client};
@@ -85,6 +86,7 @@ fn diagnose(
         },
     )?;
     let mut report = checks::diagnose(&facts);
+    report.push(files::check(data));
     // The fixes are printed to be run as they stand: with the data folder in use.
     for f in report.iter_mut().flat_map(|c| c.findings.iter_mut()) {
         for line in f.fix.iter_mut() {
