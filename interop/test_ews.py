@@ -367,7 +367,7 @@ def test_b4_app_only_token_with_exchange_impersonation(world):
         assert inbox.filter(subject="b4 as bob").count() == 1
     finally:
         h(world.data, "onprem", "remove-management-role-assignment",
-          "--identity", "ApplicationImpersonation-SfBOnline-ApplicationAccount")
+          "--identity", "ApplicationImpersonation-SfBOnline-ApplicationAccount", "--confirm:$false")
 
 
 def test_b5_categories_are_filterable(world):

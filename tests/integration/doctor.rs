@@ -72,7 +72,7 @@ fn doctor(dir: &Path, extra: &[&str]) -> (bool, Vec<Value>) {
     args.extend_from_slice(extra);
     let (success, out, err) = h(dir, &args);
     let report: Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{err}{out}"));
-    let findings = report
+    let findings = report["checks"]
         .as_array()
         .unwrap()
         .iter()
@@ -240,6 +240,7 @@ fn doctor_finds_each_broken_part_of_the_trust_and_its_fixes_repair_it() {
             "SfBOnline",
             "--enabled",
             "false",
+            "--confirm:false",
         ],
         "PartnerApplicationDisabled",
     );
@@ -265,6 +266,7 @@ fn doctor_finds_each_broken_part_of_the_trust_and_its_fixes_repair_it() {
             "remove-management-role-assignment",
             "--identity",
             "ArchiveApplication-SfBOnline-ApplicationAccount",
+            "--confirm:false",
         ],
         "LinkedAccountMissingRole",
     );
@@ -562,6 +564,7 @@ fn test_oauth_connectivity_and_trace_show_the_handshake_and_why_it_fails() {
             "SfBOnline",
             "--enabled",
             "false",
+            "--confirm:false",
         ],
     );
     std::thread::sleep(std::time::Duration::from_millis(1500)); // the trust reloads on change
@@ -1419,4 +1422,77 @@ fn doctor_checks_the_teams_edition_and_its_fixes_repair_it() {
         "{renewed}"
     );
     assert_clean(dir);
+}
+
+/// Stopped servers are findings of their own, each with the command that starts it where it
+/// was; the doctor still reports (exit 1, an overall status), and once the printed command has
+/// started the on-premises server again, only the others are named.
+#[test]
+fn stopped_servers_are_findings_with_the_command_that_starts_them() {
+    let tmp = TempDir::new("doctor-stopped");
+    let dir = tmp.0.as_path();
+    drop(up(dir));
+    let (success, out, err) = h(dir, &["doctor", "--json"]);
+    assert!(!success, "{out}");
+    let report: Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{err}{out}"));
+    assert_eq!(report["status"], "Error");
+    let servers = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "servers")
+        .cloned()
+        .unwrap_or_else(|| panic!("{report:#}"));
+    let unreachable: Vec<&Value> = servers["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "ServerUnreachable")
+        .collect();
+    assert_eq!(unreachable.len(), 3, "{servers:#}");
+    let onprem_fix = unreachable
+        .iter()
+        .map(|f| f["fix"][0].as_str().unwrap().to_string())
+        .find(|l| l.contains(" serve onprem "))
+        .unwrap();
+    assert!(
+        onprem_fix.starts_with("hybrid --data ") && onprem_fix.contains("--listen 127.0.0.1:"),
+        "{onprem_fix}"
+    );
+    // The printed command, run as printed, starts the server where it was.
+    let words: Vec<String> = onprem_fix
+        .split_whitespace()
+        .skip(1)
+        .map(String::from)
+        .collect();
+    let child = Command::new(hybrid_bin())
+        .args(&words)
+        .env("HYBRID_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _onprem = Up(child);
+    let mut named = Vec::new();
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let (_, out, _) = h(dir, &["doctor", "--json"]);
+        let report: Value = serde_json::from_str(&out).unwrap_or_default();
+        named = report["checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|c| c["findings"].as_array().cloned().unwrap_or_default())
+            .filter(|f| f["code"] == "ServerUnreachable")
+            .map(|f| f["message"].as_str().unwrap_or("").to_string())
+            .collect();
+        if named.len() == 2 {
+            break;
+        }
+    }
+    assert_eq!(named.len(), 2, "{named:#?}");
+    assert!(
+        named.iter().all(|m| !m.contains("onprem server")),
+        "{named:#?}"
+    );
 }

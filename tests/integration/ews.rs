@@ -450,7 +450,7 @@ async fn rbac_by_the_linked_account() {
     w.onprem
         .ok(
             "Remove-ManagementRoleAssignment",
-            json!({"Identity": "UserApplication-SfBOnline-ApplicationAccount"}),
+            json!({"Identity": "UserApplication-SfBOnline-ApplicationAccount", "Confirm": false}),
         )
         .await;
     let (_, _, body) = w.ews(Some(&w.alice().await), GET_INBOX, "").await;
@@ -467,7 +467,7 @@ async fn rbac_by_the_linked_account() {
     w.onprem
         .ok(
             "Remove-ManagementRoleAssignment",
-            json!({"Identity": "ArchiveApplication-SfBOnline-ApplicationAccount"}),
+            json!({"Identity": "ArchiveApplication-SfBOnline-ApplicationAccount", "Confirm": false}),
         )
         .await;
     let update = r#"<m:UpdateItemInRecoverableItems><m:ItemId Id="x"/><m:Updates/><m:MakeItemImmutable>true</m:MakeItemImmutable></m:UpdateItemInRecoverableItems>"#;
@@ -1252,7 +1252,7 @@ async fn entra_application_tokens_open_mailboxes_through_an_azuread_auth_server(
     w.onprem
         .ok(
             "Set-AuthServer",
-            json!({"Identity": format!("EvoSts - {}", w.tenant), "Enabled": false}),
+            json!({"Identity": format!("EvoSts - {}", w.tenant), "Enabled": false, "Confirm": false}),
         )
         .await;
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -1389,7 +1389,7 @@ async fn the_teams_editions_applications_get_what_their_roles_allow_and_nothing_
     w.onprem
         .refused(
             "Remove-ManagementRoleEntry",
-            json!({"Identity": "UserApplication\\GetFolder"}),
+            json!({"Identity": "UserApplication\\GetFolder", "Confirm": false}),
             "ArgumentException",
         )
         .await;

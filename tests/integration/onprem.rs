@@ -272,7 +272,7 @@ async fn runbook_steps_2_and_3_and_recipient_refusals() {
     assert_eq!(listed.len(), 2);
     o.ok(
         "Remove-ManagementRoleAssignment",
-        json!({"Identity": "ArchiveApplication-SfBOnline-ApplicationAccount"}),
+        json!({"Identity": "ArchiveApplication-SfBOnline-ApplicationAccount", "Confirm": false}),
     )
     .await;
     assert_eq!(
@@ -314,10 +314,17 @@ async fn runbook_steps_2_and_3_and_recipient_refusals() {
         json!({"Name": "Temp", "ExternalEmailAddress": "temp@fabrikam.com"}),
     )
     .await;
-    o.refused("Remove-Mailbox", json!({"Identity": "Temp"}), NOT_FOUND)
-        .await;
-    o.ok("Remove-MailUser", json!({"Identity": "temp@fabrikam.com"}))
-        .await;
+    o.refused(
+        "Remove-Mailbox",
+        json!({"Identity": "Temp", "Confirm": false}),
+        NOT_FOUND,
+    )
+    .await;
+    o.ok(
+        "Remove-MailUser",
+        json!({"Identity": "temp@fabrikam.com", "Confirm": false}),
+    )
+    .await;
     o.refused("Get-Recipient", json!({"Identity": "Temp"}), NOT_FOUND)
         .await;
     o.cmd(
@@ -442,13 +449,13 @@ async fn certificates_import_export_and_refusals() {
     let cfg = o.ok("Get-AuthConfig", json!({})).await;
     o.refused(
         "Remove-ExchangeCertificate",
-        json!({"Thumbprint": s(&cfg, "CurrentCertificateThumbprint")}),
+        json!({"Thumbprint": s(&cfg, "CurrentCertificateThumbprint"), "Confirm": false}),
         BAD_ARG,
     )
     .await;
     o.ok(
         "Remove-ExchangeCertificate",
-        json!({"Thumbprint": der_only.certificate.thumbprint()}),
+        json!({"Thumbprint": der_only.certificate.thumbprint(), "Confirm": false}),
     )
     .await;
 }
@@ -703,7 +710,7 @@ async fn auth_servers_from_the_running_cloud_and_partner_applications_by_metadat
     // A metadata URL that cannot be read is refused and changes nothing.
     o.refused(
         "Set-AuthServer",
-        json!({"Identity": "WindowsAzureACS", "AuthMetadataUrl": "http://127.0.0.1:9/contoso.com/metadata/json/1", "Enabled": false}),
+        json!({"Identity": "WindowsAzureACS", "AuthMetadataUrl": "http://127.0.0.1:9/contoso.com/metadata/json/1", "Enabled": false, "Confirm": false}),
         "AuthMetadataException",
     )
     .await;
@@ -718,7 +725,7 @@ async fn auth_servers_from_the_running_cloud_and_partner_applications_by_metadat
     let disabled = o
         .ok(
             "Set-AuthServer",
-            json!({"Identity": "WindowsAzureACS", "Enabled": false}),
+            json!({"Identity": "WindowsAzureACS", "Enabled": false, "Confirm": false}),
         )
         .await;
     assert_eq!(disabled["Enabled"], json!(false));
@@ -774,10 +781,16 @@ async fn auth_servers_from_the_running_cloud_and_partner_applications_by_metadat
         EXISTS,
     )
     .await;
-    o.ok("Remove-PartnerApplication", json!({"Identity": "Fabrikam"}))
-        .await;
-    o.ok("Remove-AuthServer", json!({"Identity": "WindowsAzureACS"}))
-        .await;
+    o.ok(
+        "Remove-PartnerApplication",
+        json!({"Identity": "Fabrikam", "Confirm": false}),
+    )
+    .await;
+    o.ok(
+        "Remove-AuthServer",
+        json!({"Identity": "WindowsAzureACS", "Confirm": false}),
+    )
+    .await;
     o.refused(
         "Get-AuthServer",
         json!({"Identity": "WindowsAzureACS"}),
@@ -826,7 +839,7 @@ async fn trust_changes_reach_other_processes_within_a_second() {
         );
         a.ok(
             "Set-PartnerApplication",
-            json!({"Identity": "SfBOnline", "Enabled": false}),
+            json!({"Identity": "SfBOnline", "Enabled": false, "Confirm": false}),
         )
         .await;
         let started = std::time::Instant::now();
@@ -935,8 +948,7 @@ async fn admin_changes_need_a_bearer_credential_from_this_site_and_bounded_input
     )
     .await;
     let http = reqwest::Client::new();
-    let remove =
-        serde_json::json!({"Cmdlet": "Remove-Mailbox", "Parameters": {"Identity": "alice"}});
+    let remove = serde_json::json!({"Cmdlet": "Remove-Mailbox", "Parameters": {"Identity": "alice", "Confirm": false}});
     let post = |auth: String, extra: &[(&str, &str)]| {
         let mut r = http
             .post(format!("{}/admin/cmdlet", o.url))

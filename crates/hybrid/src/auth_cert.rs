@@ -400,11 +400,11 @@ fn record(data: &DataDir, at: OffsetDateTime, event: &str, outcome: &str) {
     tracing::info!(target: "auth_cert_renewal", outcome, "{event}");
     let line = json!({ "at": iso(at), "event": event, "outcome": outcome });
     let path = data.role("onprem").join(EVENTS_FILE);
-    if let Ok(mut f) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-    {
+    let mut open = std::fs::OpenOptions::new();
+    open.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    if let Ok(mut f) = open.open(&path) {
         let _ = writeln!(f, "{line}");
     }
 }
@@ -593,7 +593,7 @@ fn apply(w: &World, step: &Step, state_path: &std::path::Path) -> Result<(), Cli
             }
             invoke(&w.onprem, "Set-AuthConfig", p)?;
             let state = json!({ "publishedAt": iso(w.at), "thumbprint": thumbprint });
-            std::fs::write(state_path, state.to_string()).map_err(|e| CliError::io(state_path, e))
+            crate::paths::write_private(state_path, &state.to_string())
         }
         Step::Clear { thumbprint } => {
             for (_, path) in &w.principals {

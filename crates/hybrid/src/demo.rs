@@ -914,9 +914,8 @@ fn doctor(d: &mut Demo) {
     if d.trust == TrustMode::Dedicated {
         let (_, out, err) = d.h(&["doctor", "--json"]);
         let report: Value = serde_json::from_str(&out).unwrap_or(Value::Null);
-        let findings = report
+        let findings = report["checks"]
             .as_array()
-            .or_else(|| report["checks"].as_array())
             .into_iter()
             .flatten()
             .flat_map(|c| c["findings"].as_array().cloned().unwrap_or_default())

@@ -1,10 +1,11 @@
 //! Exchange Management Shell lines as the runbook writes them: one cmdlet per line,
 //! `$var = Cmdlet …`, `$var.Property`, `$True`/`$False`/`$null`, quoted and bare strings,
 //! `-Param value` and `-Param:value` in any case and order, positional Identity/Name,
-//! `#` comments, backtick line continuation, `| Format-List` / `| fl`, and pipelines as the
-//! Teams edition writes them: `Get-… | where Name -ne X | Remove-… -Confirm:$false` (a filter
-//! by `where`/`Where-Object`/`?`, written bare or as `{ $_.Name -ne "X" }`, then cmdlets each
-//! piped object is bound to by its Identity).
+//! `#` comments, backtick line continuation, the read-only forms admins paste (`| Format-List`
+//! / `fl`, `| Format-Table` / `ft`, `| Select-Object A, B`), and pipelines as the Teams edition
+//! writes them: `Get-… | where Name -ne X | Remove-… -Confirm:$false` (a filter by
+//! `where`/`Where-Object`/`?`, written bare or as `{ $_.Name -ne "X" -and … }`, then cmdlets
+//! each piped object is bound to by its Identity).
 
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -28,16 +29,27 @@ pub struct Statement {
     pub cmdlet: String,
     pub params: Vec<(String, Arg)>,
     pub positional: Vec<Arg>,
-    pub format_list: bool,
+    /// How the output is shown (`| fl`, `| ft`); a listing by default.
+    pub format: Format,
     /// What the cmdlet's output goes through, in order.
     pub pipeline: Vec<Stage>,
+}
+
+/// How a statement's output is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    List,
+    Table,
 }
 
 /// A stage of a pipeline after the first cmdlet.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stage {
-    /// Keeps the objects whose property compares as the filter says.
-    Where(Filter),
+    /// Keeps the objects the condition holds for.
+    Where(Condition),
+    /// Keeps only the named properties of each object (`Select-Object A, B`).
+    Select(Vec<String>),
     /// A cmdlet each object is given to (its Identity bound to -Identity).
     Cmdlet(Box<Statement>),
 }
@@ -48,6 +60,21 @@ pub struct Filter {
     pub property: String,
     pub op: FilterOp,
     pub value: String,
+}
+
+/// Filters joined by `-and` and `-or` (`-and` binds tighter, as in PowerShell): any group
+/// whose filters all hold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    pub any_of: Vec<Vec<Filter>>,
+}
+
+impl Condition {
+    pub fn keeps(&self, object: &Value) -> bool {
+        self.any_of
+            .iter()
+            .any(|all| all.iter().all(|f| f.keeps(object)))
+    }
 }
 
 /// PowerShell's comparison operators, case-insensitive as PowerShell's are.
@@ -83,12 +110,17 @@ impl Filter {
     }
 }
 
-/// `where Name -ne X`, `Where-Object { $_.Name -ne "X" }`, `? Name -like "Get*"`.
-fn filter(stage: &str) -> Option<Result<Filter, String>> {
+/// `where Name -ne X`, `Where-Object { $_.Name -ne "X" -and $_.Enabled -eq $true }`,
+/// `? Name -like "Get*"`.
+fn filter(stage: &str) -> Option<Result<Condition, String>> {
     let lower = stage.to_ascii_lowercase();
-    let rest = ["where-object ", "where ", "? "]
+    let rest = ["where-object ", "where ", "? ", "?{"]
         .iter()
-        .find_map(|p| lower.starts_with(p).then(|| stage[p.len()..].trim()))?;
+        .find_map(|p| {
+            lower
+                .starts_with(p)
+                .then(|| stage[p.len() - usize::from(p.ends_with('{'))..].trim())
+        })?;
     let body = rest
         .strip_prefix('{')
         .and_then(|b| b.strip_suffix('}'))
@@ -98,15 +130,37 @@ fn filter(stage: &str) -> Option<Result<Filter, String>> {
         Ok(t) => t,
         Err(e) => return Some(Err(e)),
     };
-    let word = |t: &Token| match t {
-        Token::Word(w) | Token::Quoted(w) => Some(w.clone()),
-        Token::List(_) => None,
-    };
-    let parts: Vec<String> = tokens.iter().filter_map(word).collect();
-    let [property, op, value] = parts.as_slice() else {
-        return Some(Err(format!(
-            "a filter is 'where Property -op Value'; '{stage}' is not one"
-        )));
+    let mut words = Vec::new();
+    for t in &tokens {
+        match t {
+            Token::Word(w) | Token::Quoted(w) => words.push(w.clone()),
+            Token::List(_) => {
+                return Some(Err(format!(
+                    "a filter compares one property with one value; '{stage}' gives a list"
+                )));
+            }
+        }
+    }
+    let mut any_of = Vec::new();
+    for group in words.split(|w| w.eq_ignore_ascii_case("-or")) {
+        let mut all = Vec::new();
+        for part in group.split(|w| w.eq_ignore_ascii_case("-and")) {
+            match one_filter(part, stage) {
+                Ok(f) => all.push(f),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        any_of.push(all);
+    }
+    Some(Ok(Condition { any_of }))
+}
+
+/// `Property -op Value` (the property may be written `$_.Property`).
+fn one_filter(part: &[String], stage: &str) -> Result<Filter, String> {
+    let [property, op, value] = part else {
+        return Err(format!(
+            "a filter is 'where Property -op Value' (joined by -and or -or); '{stage}' is not one"
+        ));
     };
     let property = property.strip_prefix("$_.").unwrap_or(property).to_string();
     let op = match op.to_ascii_lowercase().as_str() {
@@ -115,16 +169,54 @@ fn filter(stage: &str) -> Option<Result<Filter, String>> {
         "-like" | "-ilike" => FilterOp::Like,
         "-notlike" | "-inotlike" => FilterOp::NotLike,
         other => {
-            return Some(Err(format!(
+            return Err(format!(
                 "the comparison '{other}' is not one of -eq, -ne, -like, -notlike"
-            )));
+            ));
         }
     };
-    Some(Ok(Filter {
+    let value = match value.to_ascii_lowercase().as_str() {
+        "$true" => "true".to_string(),
+        "$false" => "false".to_string(),
+        _ => value.clone(),
+    };
+    Ok(Filter {
         property,
         op,
-        value: value.clone(),
-    }))
+        value,
+    })
+}
+
+/// `Select-Object A, B`, `select -Property A,B`: the property names.
+fn select(stage: &str) -> Option<Result<Vec<String>, String>> {
+    let lower = stage.to_ascii_lowercase();
+    let rest = if matches!(lower.as_str(), "select-object" | "select") {
+        ""
+    } else {
+        ["select-object ", "select "]
+            .iter()
+            .find_map(|p| lower.starts_with(p).then(|| stage[p.len()..].trim()))?
+    };
+    let tokens = match tokenize(rest) {
+        Ok(t) => t,
+        Err(e) => return Some(Err(e)),
+    };
+    let mut names = Vec::new();
+    for t in tokens {
+        match t {
+            Token::Word(w) if w.eq_ignore_ascii_case("-property") => {}
+            Token::Word(w) | Token::Quoted(w) => names.push(w),
+            Token::List(items) => names.extend(items.into_iter().filter_map(|i| match i {
+                Token::Word(w) | Token::Quoted(w) => Some(w),
+                Token::List(_) => None,
+            })),
+        }
+    }
+    if names.is_empty() || names.iter().any(|n| n.starts_with('-') || n == "*") {
+        return Some(Err(format!(
+            "Select-Object takes the names of properties to keep; '{stage}' does not name them"
+        )));
+    }
+    Some(Ok(names))
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -202,18 +294,25 @@ fn split_outside_quotes(s: &str, sep: char) -> Vec<String> {
 
 fn statement(line: usize, text: &str) -> Result<Statement, String> {
     let stages = split_outside_quotes(text, '|');
-    let mut format_list = false;
+    let mut format = None;
     let mut pipeline = Vec::new();
     for extra in &stages[1..] {
         let stage = extra.trim();
         let t = stage.to_ascii_lowercase();
-        if format_list {
-            return Err("nothing may follow '| Format-List'".into());
+        let first = t.split_whitespace().next().unwrap_or("");
+        if format.is_some() {
+            return Err(format!(
+                "nothing may follow '| {first}': it only shows the output"
+            ));
         }
-        if t == "format-list" || t == "fl" || t == "format-list *" || t == "fl *" {
-            format_list = true;
+        if matches!(first, "format-list" | "fl") {
+            format = Some(Format::List);
+        } else if matches!(first, "format-table" | "ft") {
+            format = Some(Format::Table);
         } else if let Some(f) = filter(stage) {
             pipeline.push(Stage::Where(f?));
+        } else if let Some(names) = select(stage) {
+            pipeline.push(Stage::Select(names?));
         } else {
             let next = statement(line, stage)?;
             if next.assign_to.is_some() {
@@ -235,7 +334,12 @@ fn statement(line: usize, text: &str) -> Result<Statement, String> {
     let mut it = tokens.into_iter().peekable();
     let cmdlet = match it.next() {
         Some(Token::Word(w)) if w.contains('-') && !w.starts_with('-') => w,
-        Some(other) => return Err(format!("expected a cmdlet name, found {other:?}")),
+        Some(Token::Word(w) | Token::Quoted(w)) => {
+            return Err(format!(
+                "'{w}' is not a cmdlet (a cmdlet is Verb-Noun, e.g. Get-Mailbox)"
+            ));
+        }
+        Some(Token::List(_)) => return Err("a line starts with a list, not a cmdlet".into()),
         None => return Err("expected a cmdlet".into()),
     };
     let mut params = Vec::new();
@@ -276,7 +380,7 @@ fn statement(line: usize, text: &str) -> Result<Statement, String> {
         cmdlet,
         params,
         positional,
-        format_list,
+        format: format.unwrap_or_default(),
         pipeline,
     })
 }
@@ -475,9 +579,10 @@ New-PartnerApplication -Name SfBOnline -ApplicationIdentifier 00000004-0000-0ff1
                 st.positional,
                 vec![Arg::Text("TeamsSchedulerRole\\*".into())]
             );
-            let [Stage::Where(f), Stage::Cmdlet(next)] = st.pipeline.as_slice() else {
+            let [Stage::Where(c), Stage::Cmdlet(next)] = st.pipeline.as_slice() else {
                 panic!("{:?}", st.pipeline);
             };
+            let f = &c.any_of[0][0];
             assert_eq!(
                 (f.property.as_str(), f.op, f.value.as_str()),
                 ("Name", FilterOp::Ne, "GetDelegate")
@@ -490,6 +595,7 @@ New-PartnerApplication -Name SfBOnline -ApplicationIdentifier 00000004-0000-0ff1
         }
         let like = &parse("Get-Mailbox | ? Name -like 'A*'").unwrap()[0].pipeline[0];
         let Stage::Where(f) = like else { panic!() };
+        assert_eq!(f.any_of.len(), 1);
         assert!(f.keeps(&json!({"Name": "alice"})) && !f.keeps(&json!({"Name": "bob"})));
     }
 
@@ -524,7 +630,7 @@ New-PartnerApplication -Name SfBOnline -ApplicationIdentifier 00000004-0000-0ff1
     #[test]
     fn quoting_switches_lists_pipes_and_errors() {
         let s = parse("get-mailbox 'Alice Smith' | fl\nSet-AuthConfig -PublishCertificate -ClearPreviousCertificate:$false").unwrap();
-        assert!(s[0].format_list);
+        assert_eq!(s[0].format, Format::List);
         assert_eq!(s[0].positional, vec![Arg::Text("Alice Smith".into())]);
         assert_eq!(
             s[1].params,
@@ -549,11 +655,56 @@ New-PartnerApplication -Name SfBOnline -ApplicationIdentifier 00000004-0000-0ff1
         assert_eq!(parse("\n\nGet-Mailbox | where Name").unwrap_err().line, 3);
         assert!(parse("Get-Mailbox | where Name -gt 3").is_err());
         assert!(parse("Get-Mailbox | fl | Remove-Mailbox").is_err());
+        assert!(parse("Get-Mailbox | ft | Remove-Mailbox").is_err());
+        let e = parse("fl").unwrap_err();
+        assert!(!e.message.contains("Word("), "{}", e.message);
         assert!(parse("Get-Mailbox | $x = Remove-Mailbox").is_err());
         assert!(parse("Get-Mailbox -Identity 'open").is_err());
         assert!(parse("$x = ").is_err());
         let vars = HashMap::new();
         let st = &parse("Get-Mailbox $nobody").unwrap()[0];
         assert!(bind(st, &vars).unwrap_err().contains("not set"));
+    }
+
+    #[test]
+    fn read_only_forms_admins_paste() {
+        let st = &parse("Get-PartnerApplication | ft").unwrap()[0];
+        assert_eq!(st.format, Format::Table);
+        let st = &parse("Get-Mailbox | Select-Object Name, PrimarySmtpAddress | Format-Table")
+            .unwrap()[0];
+        assert_eq!(
+            st.pipeline,
+            vec![Stage::Select(vec![
+                "Name".into(),
+                "PrimarySmtpAddress".into()
+            ])]
+        );
+        assert_eq!(st.format, Format::Table);
+        let st = &parse(
+            r#"Get-PartnerApplication | ?{ $_.ApplicationIdentifier -eq '00000002-0000-0ff1-ce00-000000000000' -and $_.Realm -eq '' } | Set-PartnerApplication -Enabled $true"#,
+        )
+        .unwrap()[0];
+        let Stage::Where(c) = &st.pipeline[0] else {
+            panic!("{:?}", st.pipeline)
+        };
+        assert_eq!(c.any_of.len(), 1);
+        assert_eq!(c.any_of[0].len(), 2);
+        assert!(c.keeps(
+            &json!({"ApplicationIdentifier": "00000002-0000-0ff1-ce00-000000000000", "Realm": ""})
+        ));
+        assert!(!c.keeps(
+            &json!({"ApplicationIdentifier": "00000002-0000-0ff1-ce00-000000000000", "Realm": "x"})
+        ));
+        let st = &parse("Get-Mailbox | where Name -eq alice -or Name -eq bob").unwrap()[0];
+        let Stage::Where(c) = &st.pipeline[0] else {
+            panic!()
+        };
+        assert!(c.keeps(&json!({"Name": "bob"})) && !c.keeps(&json!({"Name": "carol"})));
+        let st = &parse("Get-AuthServer | where Enabled -eq $true").unwrap()[0];
+        let Stage::Where(c) = &st.pipeline[0] else {
+            panic!()
+        };
+        assert!(c.keeps(&json!({"Enabled": true})) && !c.keeps(&json!({"Enabled": false})));
+        assert!(parse("Get-Mailbox | Select-Object").is_err());
     }
 }

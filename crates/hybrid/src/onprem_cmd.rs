@@ -322,12 +322,14 @@ pub fn run(args: OnPremArgs, data: &DataDir, out: &Output) -> Result<(), CliErro
                 t.server.as_deref().or(args.server.as_deref()),
                 t.credential_file.as_ref().or(args.credential_file.as_ref()),
             )?;
-            let objects =
-                invoke(&client, &cmdlet, params).map_err(|e| suggest_parameter(e, &cmdlet))?;
             let json_out = Output {
                 json: out.json || t.json,
             };
             let out = &json_out;
+            let mut session = Session::new(&client, out);
+            let objects = session
+                .call(&cmdlet, params)
+                .map_err(|e| suggest_parameter(e, &cmdlet))?;
             if let Some(path) = file_out {
                 let data = objects
                     .first()
@@ -419,7 +421,7 @@ fn distance(a: &str, b: &str) -> usize {
 fn did_you_mean(word: &str, candidates: impl Iterator<Item = String>) -> String {
     let word = word.to_ascii_lowercase();
     candidates
-        .map(|c| (distance(&word, &c), c))
+        .map(|c| (distance(&word, &c.to_ascii_lowercase()), c))
         .min()
         .filter(|(d, c)| *d <= 2.max(c.len() / 4))
         .map(|(_, c)| format!(" (did you mean {c}?)"))
@@ -530,11 +532,20 @@ fn cmdlet_from_words(words: &[String]) -> Result<CmdletCall, CliError> {
                 "unexpected '{w}': parameters are --name value"
             )));
         };
-        let (flag, inline) = match flag.split_once('=') {
+        // `--enabled=false`, and as the shell writes it, `--confirm:$false`.
+        let (flag, inline) = match flag.split_once(['=', ':']) {
             Some((f, v)) => (f.to_string(), Some(v.to_string())),
             None => (flag.to_string(), None),
         };
         let value = match inline {
+            Some(v) if v.is_empty() => {
+                return Err(CliError::Usage(format!(
+                    "--{flag}: has no value (a shell turns an unquoted $false into nothing): write --{flag}:false, or quote it: --{flag}:'$false'"
+                )));
+            }
+            Some(v) if matches!(v.to_ascii_lowercase().as_str(), "$false" | "$true") => {
+                Value::Bool(v.eq_ignore_ascii_case("$true"))
+            }
             Some(v) => Value::String(v),
             None if words.get(i + 1).is_some_and(|n| !n.starts_with("--")) => {
                 i += 1;
@@ -585,18 +596,150 @@ fn cmdlet_from_words(words: &[String]) -> Result<CmdletCall, CliError> {
     })
 }
 
+/// Calls cmdlets for the user as the shell does: a high-impact change is confirmed first
+/// (asked on a terminal, refused without one unless `-Confirm:$false` was given), and a
+/// `-WhatIf` call's "What if:" line is shown.
+struct Session<'c> {
+    client: &'c AdminClient,
+    out: &'c Output,
+    /// Whether the user can be asked: standard input and error are a terminal.
+    terminal: bool,
+    /// "Yes to All" (true) or "No to All" (false), once answered.
+    to_all: Option<bool>,
+}
+
+impl<'c> Session<'c> {
+    fn new(client: &'c AdminClient, out: &'c Output) -> Self {
+        use std::io::IsTerminal;
+        Session {
+            client,
+            out,
+            terminal: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+            to_all: None,
+        }
+    }
+
+    /// Runs one cmdlet; an empty output when the user declined it.
+    fn call(&mut self, cmdlet: &str, params: Map<String, Value>) -> Result<Vec<Value>, CliError> {
+        let Some(params) = self.confirmed(cmdlet, params)? else {
+            return Ok(Vec::new());
+        };
+        let v = self
+            .client
+            .post(
+                "/admin/cmdlet",
+                &json!({ "Cmdlet": cmdlet, "Parameters": params }),
+            )?
+            .unwrap_or_default();
+        for line in v["WhatIf"].as_array().into_iter().flatten() {
+            let line = line.as_str().unwrap_or_default();
+            if self.out.json {
+                eprintln!("{line}");
+            } else {
+                println!("{line}");
+            }
+        }
+        Ok(v["Output"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// The parameters to send (with `Confirm` false once the user said yes), or None when the
+    /// user said no.
+    fn confirmed(
+        &mut self,
+        cmdlet: &str,
+        mut params: Map<String, Value>,
+    ) -> Result<Option<Map<String, Value>>, CliError> {
+        let p = onprem::params::Params::new(cmdlet, params.clone());
+        let asked = p.bool("Confirm").ok().flatten();
+        let what_if = p.bool("WhatIf").ok().flatten() == Some(true);
+        let must_ask = match asked {
+            Some(false) => false,
+            Some(true) => true,
+            None => onprem::safety::high_impact(cmdlet, &p),
+        };
+        if !onprem::safety::changes(cmdlet) || what_if || !must_ask {
+            return Ok(Some(params));
+        }
+        let operation = onprem::safety::operation(cmdlet);
+        let target = onprem::safety::target(cmdlet, &p);
+        let yes = match self.to_all {
+            Some(all) => all,
+            None if !self.terminal => {
+                return Err(CliError::Refused {
+                    code: "ConfirmationRequired".into(),
+                    message: format!(
+                        "Performing the operation \"{operation}\" on target \"{target}\" needs confirmation and there is no terminal to ask on; nothing was changed. Add --confirm:false (in a script: -Confirm:$false) to confirm it in advance."
+                    ),
+                });
+            }
+            None => self.ask(&operation, &target)?,
+        };
+        if !yes {
+            return Ok(None);
+        }
+        params.retain(|k, _| !k.eq_ignore_ascii_case("Confirm"));
+        params.insert("Confirm".into(), Value::Bool(false));
+        Ok(Some(params))
+    }
+
+    /// The shell's confirmation prompt, on standard error; the answer from standard input.
+    fn ask(&mut self, operation: &str, target: &str) -> Result<bool, CliError> {
+        use std::io::{BufRead, Write};
+        let mut stderr = std::io::stderr();
+        loop {
+            let _ = write!(
+                stderr,
+                "\nConfirm\nAre you sure you want to perform this action?\nPerforming the operation \"{operation}\" on target \"{target}\".\n[Y] Yes  [A] Yes to All  [N] No  [L] No to All  [?] Help (default is \"Y\"): "
+            );
+            let _ = stderr.flush();
+            let mut answer = String::new();
+            let read = std::io::stdin()
+                .lock()
+                .read_line(&mut answer)
+                .map_err(|e| CliError::Io {
+                    path: "stdin".into(),
+                    source: e,
+                })?;
+            if read == 0 {
+                // The terminal closed: nothing is confirmed.
+                return Ok(false);
+            }
+            match answer.trim().to_ascii_lowercase().as_str() {
+                "" | "y" | "yes" => return Ok(true),
+                "a" => {
+                    self.to_all = Some(true);
+                    return Ok(true);
+                }
+                "n" | "no" => return Ok(false),
+                "l" => {
+                    self.to_all = Some(false);
+                    return Ok(false);
+                }
+                _ => {
+                    let _ = writeln!(
+                        stderr,
+                        "Y - Continue with only the next step of the operation.\nA - Continue with all the steps of the operation.\nN - Skip this operation and proceed with the next operation.\nL - Skip this operation and all subsequent operations."
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// The statement's cmdlet, then each stage of its pipeline: a filter keeps some objects, a
-/// cmdlet is run for each object with its Identity (and the stage's own parameters).
+/// selection keeps some properties, a cmdlet is run for each object with its Identity (and
+/// the stage's own parameters).
 fn run_pipeline(
-    client: &AdminClient,
+    session: &mut Session,
     st: &ems::Statement,
     params: Map<String, Value>,
     vars: &HashMap<String, Value>,
 ) -> Result<Vec<Value>, CliError> {
-    let mut objects = invoke(client, &st.cmdlet, params)?;
+    let mut objects = session.call(&st.cmdlet, params)?;
     for stage in &st.pipeline {
         objects = match stage {
-            ems::Stage::Where(f) => objects.into_iter().filter(|o| f.keeps(o)).collect(),
+            ems::Stage::Where(c) => objects.into_iter().filter(|o| c.keeps(o)).collect(),
+            ems::Stage::Select(names) => objects.iter().map(|o| selected(o, names)).collect(),
             ems::Stage::Cmdlet(next) => {
                 let mut out = Vec::new();
                 for o in &objects {
@@ -607,7 +750,7 @@ fn run_pipeline(
                     if !p.keys().any(|k| k.eq_ignore_ascii_case("Identity")) {
                         p.insert("Identity".into(), o["Identity"].clone());
                     }
-                    out.extend(invoke(client, &next.cmdlet, p)?);
+                    out.extend(session.call(&next.cmdlet, p)?);
                 }
                 out
             }
@@ -616,8 +759,79 @@ fn run_pipeline(
     Ok(objects)
 }
 
-fn run_script(client: &AdminClient, file: &str, out: &Output) -> Result<(), CliError> {
-    let text = if file == "-" {
+/// The named properties of `object`, in the order named (names matched without regard to case).
+fn selected(object: &Value, names: &[String]) -> Value {
+    let mut out = Map::new();
+    for n in names {
+        let found = object
+            .as_object()
+            .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)));
+        match found {
+            Some((k, v)) => out.insert(k.clone(), v.clone()),
+            None => out.insert(n.clone(), Value::Null),
+        };
+    }
+    Value::Object(out)
+}
+
+/// Objects as `Format-Table` shows them: a header of property names, a row each.
+fn print_table(objects: &[Value]) {
+    let mut columns: Vec<String> = Vec::new();
+    for o in objects {
+        for k in o.as_object().into_iter().flatten().map(|(k, _)| k) {
+            if !columns.contains(k) && columns.len() < 6 {
+                columns.push(k.clone());
+            }
+        }
+    }
+    let cell = |o: &Value, c: &str| match &o[c] {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        Value::Bool(b) => crate::output::ps_bool(*b),
+        other => other.to_string(),
+    };
+    let widths: Vec<usize> = columns
+        .iter()
+        .map(|c| {
+            objects
+                .iter()
+                .map(|o| cell(o, c).chars().count())
+                .chain([c.len()])
+                .max()
+                .unwrap_or(0)
+                .min(48)
+        })
+        .collect();
+    let row = |cells: Vec<String>| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{:<w$}", c.chars().take(*w).collect::<String>()))
+            .collect::<Vec<_>>()
+            .join(" ")
+            .trim_end()
+            .to_string()
+    };
+    println!("\n{}", row(columns.clone()));
+    println!("{}", row(widths.iter().map(|w| "-".repeat(*w)).collect()));
+    for o in objects {
+        println!("{}", row(columns.iter().map(|c| cell(o, c)).collect()));
+    }
+    println!();
+}
+
+/// What of step 4's ExportAuthCert.ps1 a pasted script may hold: the Windows certificate store
+/// and .NET file calls, which this shell does not run.
+const EXPORT_SCRIPT_MARKS: &[&str] = &[
+    "cert:\\",
+    "x509contenttype",
+    "writeallbytes",
+    ".currentcertificatethumbprint",
+    "oauthcert.cer",
+];
+
+fn read_script(file: &str) -> Result<String, CliError> {
+    if file == "-" {
         let mut s = String::new();
         std::io::stdin()
             .take(4 * 1024 * 1024)
@@ -626,31 +840,16 @@ fn run_script(client: &AdminClient, file: &str, out: &Output) -> Result<(), CliE
                 path: "stdin".into(),
                 source: e,
             })?;
-        s
+        Ok(s)
     } else {
-        std::fs::read_to_string(file).map_err(|e| CliError::io(std::path::Path::new(file), e))?
-    };
-    let statements = ems::parse(&text).map_err(|e| CliError::Refused {
-        code: "ScriptParseError".into(),
-        message: format!("line {}: {}", e.line, e.message),
-    })?;
-    for st in &statements {
-        let piped = st.pipeline.iter().filter_map(|s| match s {
-            ems::Stage::Cmdlet(c) => Some(c.cmdlet.as_str()),
-            ems::Stage::Where(_) => None,
-        });
-        for cmdlet in std::iter::once(st.cmdlet.as_str()).chain(piped) {
-            if onprem::cmdlets::canonical(cmdlet).is_none() {
-                return Err(CliError::Refused {
-                    code: "CommandNotFoundException".into(),
-                    message: format!(
-                        "line {}: '{cmdlet}' is not a cmdlet this server runs; nothing was run",
-                        st.line
-                    ),
-                });
-            }
-        }
+        std::fs::read_to_string(file).map_err(|e| CliError::io(std::path::Path::new(file), e))
     }
+}
+
+fn run_script(client: &AdminClient, file: &str, out: &Output) -> Result<(), CliError> {
+    let text = read_script(file)?;
+    let statements = check_script(&text)?;
+    let mut session = Session::new(client, out);
     let mut vars: HashMap<String, Value> = HashMap::new();
     for (n, st) in statements.iter().enumerate() {
         let what_ran = if n == 0 {
@@ -662,7 +861,7 @@ fn run_script(client: &AdminClient, file: &str, out: &Output) -> Result<(), CliE
             code: "ParameterBindingException".into(),
             message: format!("line {}: {m}; {what_ran}", st.line),
         })?;
-        let objects = run_pipeline(client, st, params, &vars).map_err(|e| match e {
+        let objects = run_pipeline(&mut session, st, params, &vars).map_err(|e| match e {
             CliError::Refused { code, message } => CliError::Refused {
                 code,
                 message: format!(
@@ -685,10 +884,161 @@ fn run_script(client: &AdminClient, file: &str, out: &Output) -> Result<(), CliE
                     objects.first().cloned().unwrap_or(Value::Null),
                 );
             }
+            None if st.format == ems::Format::Table && !out.json => print_table(&objects),
             None => print_objects(&objects, out),
         }
     }
     Ok(())
+}
+
+/// A refusal of the script before anything runs, at `line` and `column` (1-based).
+fn script_error(code: &str, line: usize, column: usize, message: String) -> CliError {
+    CliError::Refused {
+        code: code.into(),
+        message: format!("line {line}, column {column}: {message}; nothing was run"),
+    }
+}
+
+/// Where `needle` stands in line `line` of `text` (1-based; 1 when not found).
+fn column_of(text: &str, line: usize, needle: &str) -> usize {
+    text.lines()
+        .nth(line.saturating_sub(1))
+        .and_then(|l| {
+            let lower = l.to_ascii_lowercase();
+            lower.find(&needle.to_ascii_lowercase())
+        })
+        .map_or(1, |c| c + 1)
+}
+
+/// Checks the whole script before any line runs: it parses; every cmdlet is one this server
+/// runs; every parameter is the cmdlet's, in one parameter set with its mandatory ones; every
+/// variable is set by an earlier line; no runbook placeholder (`<DomainControllerFQDN>`) is
+/// left in. Step 4's export script is pointed to the command that does it.
+fn check_script(text: &str) -> Result<Vec<ems::Statement>, CliError> {
+    let lower = text.to_ascii_lowercase();
+    if let Some(mark) = EXPORT_SCRIPT_MARKS.iter().find(|m| lower.contains(*m)) {
+        let line = lower[..lower.find(mark).unwrap_or(0)]
+            .lines()
+            .count()
+            .max(1);
+        return Err(script_error(
+            "ExportScriptNotRun",
+            line,
+            column_of(text, line, mark),
+            "this is step 4's export script (ExportAuthCert.ps1), which works on the Windows certificate store; here the same export is one command: hybrid onprem export-auth-cert --path OAuthConfig/OAuthCert.cer".into(),
+        ));
+    }
+    let statements = ems::parse(text).map_err(|e| CliError::Refused {
+        code: "ScriptParseError".into(),
+        message: format!("line {}: {}; nothing was run", e.line, e.message),
+    })?;
+    let mut defined: Vec<String> = Vec::new();
+    for st in &statements {
+        check_statement(text, st, &defined, false)?;
+        for stage in &st.pipeline {
+            if let ems::Stage::Cmdlet(next) = stage {
+                check_statement(text, next, &defined, true)?;
+            }
+        }
+        if let Some(name) = &st.assign_to {
+            defined.push(name.to_ascii_lowercase());
+        }
+    }
+    Ok(statements)
+}
+
+fn check_statement(
+    text: &str,
+    st: &ems::Statement,
+    defined: &[String],
+    piped: bool,
+) -> Result<(), CliError> {
+    let at = |needle: &str| column_of(text, st.line, needle);
+    let Some(cmdlet) = onprem::cmdlets::canonical(&st.cmdlet) else {
+        let hint = did_you_mean(
+            &st.cmdlet,
+            onprem::cmdlets::CMDLETS.iter().map(|(n, _)| n.to_string()),
+        );
+        return Err(script_error(
+            "CommandNotFoundException",
+            st.line,
+            at(&st.cmdlet),
+            format!("'{}' is not a cmdlet this server runs{hint}", st.cmdlet),
+        ));
+    };
+    let mut args: Vec<&ems::Arg> = st.params.iter().map(|(_, a)| a).collect();
+    args.extend(&st.positional);
+    while let Some(a) = args.pop() {
+        match a {
+            ems::Arg::List(items) => args.extend(items),
+            ems::Arg::Var(name, _) if !defined.contains(&name.to_ascii_lowercase()) => {
+                return Err(script_error(
+                    "VariableNotSet",
+                    st.line,
+                    at(&format!("${name}")),
+                    format!("the variable ${name} is not set by an earlier line"),
+                ));
+            }
+            ems::Arg::Text(t) if t.starts_with('<') && t.ends_with('>') && t.len() > 2 => {
+                return Err(script_error(
+                    "PlaceholderLeft",
+                    st.line,
+                    at(t),
+                    format!(
+                        "'{t}' is a placeholder of the runbook: put your own value in its place"
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    // The parameters as bound, without their values (variables are set only as lines run).
+    let mut names = Map::new();
+    for (k, _) in &st.params {
+        names.insert(k.clone(), Value::Bool(true));
+    }
+    match st.positional.len() {
+        0 => {}
+        1 => {
+            let name = if cmdlet.starts_with("New-") {
+                "Name"
+            } else {
+                "Identity"
+            };
+            names.insert(name.into(), Value::Bool(true));
+        }
+        n => {
+            return Err(script_error(
+                "ParameterBindingException",
+                st.line,
+                at(&st.cmdlet),
+                format!(
+                    "{n} values are given without parameter names; name them (-Identity, -Name, …)"
+                ),
+            ));
+        }
+    }
+    if piped && !names.keys().any(|k| k.eq_ignore_ascii_case("Identity")) {
+        names.insert("Identity".into(), Value::Bool(true));
+    }
+    let p = onprem::params::Params::new(cmdlet, names);
+    onprem::safety::check_parameters(cmdlet, &p).map_err(|e| {
+        let column = match &e {
+            onprem::error::OnPremError::UnknownParameter(n) => at(&format!("-{n}")),
+            _ => at(&st.cmdlet),
+        };
+        let hint = match &e {
+            onprem::error::OnPremError::UnknownParameter(n) => did_you_mean(
+                n,
+                onprem::cmdlets::parameter_sets(cmdlet)
+                    .into_iter()
+                    .flatten()
+                    .map(|p| p.name),
+            ),
+            _ => String::new(),
+        };
+        script_error(e.code(), st.line, column, format!("{cmdlet}: {e}{hint}"))
+    })
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use crate::error::OnPremError;
 use crate::objects::*;
 use crate::params::Params;
-use crate::{certs, oauth_config, rbac, recipients};
+use crate::{certs, oauth_config, rbac, recipients, safety};
 use serde_json::{Map, Value};
 use store::Store;
 
@@ -135,14 +135,44 @@ pub fn canonical(name: &str) -> Option<&'static str> {
         .find(|n| n.eq_ignore_ascii_case(name))
 }
 
-/// Runs one cmdlet; returns the objects it outputs.
-pub async fn invoke(
+/// What a cmdlet call did.
+#[derive(Debug)]
+pub enum Outcome {
+    /// It ran; the objects it outputs.
+    Ran(Vec<Value>),
+    /// It was called with -WhatIf: what it would have done, and nothing changed.
+    WhatIf(String),
+}
+
+/// Calls one cmdlet as the shell would: -WhatIf answered without a change (after checking the
+/// parameters and that the object named exists), a high-impact change refused unless
+/// confirmed (`safety`), anything else run.
+pub async fn call(
     store: &Store,
     cmdlet: &str,
     parameters: Map<String, Value>,
-) -> Result<Vec<Value>, OnPremError> {
+) -> Result<Outcome, OnPremError> {
     let name = canonical(cmdlet).ok_or_else(|| OnPremError::UnknownCmdlet(cmdlet.to_string()))?;
     let p = Params::new(name, parameters);
+    if safety::changes(name) {
+        if p.bool("WhatIf")? == Some(true) {
+            safety::check_parameters(name, &p)?;
+            let mut target = safety::target(name, &p);
+            if let Some((get, by)) = safety::lookup(name, &p) {
+                let found = invoke(store, &get, Params::new(&get, by)).await?;
+                if let Some(id) = found.first().and_then(|o| o["Identity"].as_str()) {
+                    target = id.to_string();
+                }
+            }
+            return Ok(Outcome::WhatIf(safety::what_if(name, &target)));
+        }
+        safety::require_confirmation(name, &p)?;
+    }
+    invoke(store, name, p).await.map(Outcome::Ran)
+}
+
+/// Runs one cmdlet (its canonical name); returns the objects it outputs.
+async fn invoke(store: &Store, name: &str, p: Params) -> Result<Vec<Value>, OnPremError> {
     match name {
         "Get-OrganizationConfig" => {
             p.allow(&[])?;
@@ -192,7 +222,7 @@ pub async fn invoke(
         "Remove-PartnerApplication" => {
             oauth_config::remove_by_identity(store, &p, PARTNER_APPLICATION).await
         }
-        _ => Err(OnPremError::UnknownCmdlet(cmdlet.to_string())),
+        _ => Err(OnPremError::UnknownCmdlet(name.to_string())),
     }
 }
 

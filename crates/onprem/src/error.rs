@@ -36,6 +36,9 @@ pub enum OnPremError {
     /// The partner service refused this organization's token.
     #[error("{0}")]
     PartnerRefused(String),
+    /// A high-impact change arrived unconfirmed (no -Confirm:$false).
+    #[error("{0}")]
+    ConfirmationRequired(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -57,6 +60,7 @@ impl OnPremError {
             OnPremError::Conflict(_) => "ADObjectChangedException",
             OnPremError::Unavailable(_) => "PartnerUnavailable",
             OnPremError::PartnerRefused(_) => "PartnerRefused",
+            OnPremError::ConfirmationRequired(_) => "ConfirmationRequired",
             OnPremError::Internal(_) => "InternalError",
         }
     }

@@ -18,6 +18,7 @@ pub mod rbac;
 pub mod recipients;
 pub mod records;
 pub mod refresh;
+pub mod safety;
 pub mod server;
 pub mod trust;
 pub mod ui;

@@ -43,6 +43,11 @@ pub fn check_bounds(cmdlet: &str, map: &Map<String, Value>) -> Result<(), OnPrem
     Ok(())
 }
 
+/// Whether `name` is one of the parameters every cmdlet takes.
+pub fn is_common(name: &str) -> bool {
+    COMMON.iter().any(|c| c.eq_ignore_ascii_case(name))
+}
+
 pub struct Params {
     pub cmdlet: String,
     map: Map<String, Value>,
@@ -68,6 +73,11 @@ impl Params {
             }
         }
         Ok(())
+    }
+
+    /// The parameter names as given.
+    pub fn names(&self) -> impl Iterator<Item = &String> {
+        self.map.keys()
     }
 
     pub fn has(&self, name: &str) -> bool {

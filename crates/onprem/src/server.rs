@@ -1,6 +1,7 @@
 //! The on-premises role's HTTP surface: the cmdlet API for administrators, the organization
 //! bootstrap for the operator, and the organization's own metadata document.
 
+use crate::cmdlets::Outcome;
 use crate::error::OnPremError;
 use crate::objects::*;
 use crate::trust::{self, TrustState};
@@ -432,19 +433,23 @@ async fn cmdlet(
         .map_err(|e| OnPremError::InvalidArgument(format!("The request body is not valid: {e}")))?;
     crate::params::check_bounds(&b.cmdlet, &b.parameters)?;
     // The one cmdlet that makes calls of its own: it needs the server, not only the store.
-    let output = if b.cmdlet.eq_ignore_ascii_case("Test-OAuthConnectivity") {
+    let outcome = if b.cmdlet.eq_ignore_ascii_case("Test-OAuthConnectivity") {
         let p = crate::params::Params::new("Test-OAuthConnectivity", b.parameters);
-        crate::connectivity::test_oauth_connectivity(&state, &p).await?
+        Outcome::Ran(crate::connectivity::test_oauth_connectivity(&state, &p).await?)
     } else {
-        crate::cmdlets::invoke(&state.store, &b.cmdlet, b.parameters).await?
+        crate::cmdlets::call(&state.store, &b.cmdlet, b.parameters).await?
     };
-    if b.cmdlet.to_ascii_lowercase().starts_with("get-")
-        || b.cmdlet.eq_ignore_ascii_case("export-exchangecertificate")
-    {
-        tracing::debug!(cmdlet = %b.cmdlet, "ran");
-    } else {
+    let output = match outcome {
+        Outcome::WhatIf(line) => {
+            return Ok(axum::Json(json!({ "Output": [], "WhatIf": [line] })).into_response());
+        }
+        Outcome::Ran(output) => output,
+    };
+    if crate::safety::changes(&b.cmdlet) {
         tracing::info!(cmdlet = %b.cmdlet, "ran");
         state.reload().await?;
+    } else {
+        tracing::debug!(cmdlet = %b.cmdlet, "ran");
     }
     Ok(axum::Json(json!({ "Output": output })).into_response())
 }

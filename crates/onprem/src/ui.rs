@@ -142,12 +142,26 @@ pub fn render(
     b
 }
 
-fn findings(b: &mut String, checks: &Value) {
+/// The doctor's report: its overall status, then each check with its findings and fixes.
+fn findings(b: &mut String, report: &Value) {
     b.push_str("<h2 id=\"findings\">Findings</h2>");
-    let Some(checks) = checks.as_array() else {
+    let Some(checks) = report["checks"].as_array() else {
         b.push_str("<p class=\"note\">Not available.</p>");
         return;
     };
+    let status = text(report, "status");
+    let _ = write!(
+        b,
+        "<p id=\"status\">Overall: <span class=\"{cls}\">{}</span> ({} error(s), {} warning(s))</p>",
+        esc(status),
+        report["errors"].as_u64().unwrap_or(0),
+        report["warnings"].as_u64().unwrap_or(0),
+        cls = if status == "OK" {
+            "ok".to_string()
+        } else {
+            esc(status)
+        },
+    );
     b.push_str("<table><tr><th>Check</th><th>Finding</th><th>Fix</th></tr>");
     for c in checks {
         let found = c["findings"].as_array().cloned().unwrap_or_default();
@@ -355,11 +369,11 @@ mod tests {
     #[test]
     fn the_page_escapes_what_it_shows_and_draws_each_certificate() {
         let report = json!({
-            "findings": [
+            "findings": {"status": "Error", "errors": 1, "warnings": 0, "checks": [
                 {"name": "auth certificate", "findings": []},
                 {"name": "auth server (step 1)", "findings": [{"code": "MetadataUnreachable", "severity": "Error",
                   "message": "<script>alert(1)</script>", "fix": ["hybrid onprem set-auth-server --identity \"A & B\""]}]},
-            ],
+            ]},
             "certificates": [
                 {"role": "Current", "thumbprint": "ABCDEF0123", "notBefore": "2026-01-01T00:00:00Z",
                  "notAfter": "2031-01-01T00:00:00Z", "daysLeft": 1500, "uploadedTo": ["00000004-… (Skype)"]},
@@ -383,6 +397,9 @@ mod tests {
         assert!(!page.contains("<script>alert"), "finding text is escaped");
         assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(page.contains("--identity &quot;A &amp; B&quot;"));
+        assert!(
+            page.contains("Overall: <span class=\"Error\">Error</span> (1 error(s), 0 warning(s))")
+        );
         assert!(
             page.contains("<rect") && page.contains("ABCDEF01"),
             "one bar per certificate"

@@ -35,6 +35,8 @@ pub struct Facts {
     pub teams: Option<TeamsFacts>,
     /// (role, server time minus local time in seconds, or why it could not be read).
     pub clocks: Vec<(String, Result<i64, String>)>,
+    /// (role, the URL its server was started at).
+    pub urls: Vec<(String, String)>,
 }
 
 /// The Teams edition's principals and the on-premises roles its scheduler's account holds.
@@ -70,8 +72,28 @@ pub struct Finding {
 
 #[derive(Serialize, Debug)]
 pub struct Check {
+    /// A stable identifier for scripts: the name in kebab case.
+    pub id: String,
     pub name: &'static str,
     pub findings: Vec<Finding>,
+}
+
+impl Check {
+    pub fn new(name: &'static str, findings: Vec<Finding>) -> Check {
+        let mut id = String::new();
+        for c in name.chars() {
+            if c.is_ascii_alphanumeric() {
+                id.push(c.to_ascii_lowercase());
+            } else if !id.is_empty() && !id.ends_with('-') {
+                id.push('-');
+            }
+        }
+        Check {
+            id: id.trim_end_matches('-').to_string(),
+            name,
+            findings,
+        }
+    }
 }
 
 /// The clock skew Exchange and the token service tolerate.
@@ -226,13 +248,13 @@ fn scheduler_role_breadth(f: &Facts, t: &TeamsFacts) -> Vec<Finding> {
         let built_in = s(role, "Parent").is_empty();
         let fix = if built_in {
             vec![format!(
-                "hybrid onprem remove-management-role-assignment --identity \"{}\"",
+                "hybrid onprem remove-management-role-assignment --identity \"{}\" --confirm:false",
                 s(a, "Name")
             )]
         } else {
             extra
                 .iter()
-                .map(|m| format!("hybrid onprem remove-management-role-entry --identity \"{role_name}\\{m}\" --confirm false"))
+                .map(|m| format!("hybrid onprem remove-management-role-entry --identity \"{role_name}\\{m}\" --confirm:false"))
                 .collect()
         };
         out.push(warning(
@@ -250,7 +272,7 @@ fn scheduler_role_breadth(f: &Facts, t: &TeamsFacts) -> Vec<Finding> {
 }
 
 fn check(name: &'static str, findings: Vec<Finding>) -> Check {
-    Check { name, findings }
+    Check::new(name, findings)
 }
 
 fn error(code: &'static str, message: String, fix: Vec<String>) -> Finding {
@@ -897,14 +919,33 @@ fn clocks(f: &Facts) -> Vec<Finding> {
                 vec!["synchronise the clocks (NTP) of every server".into()],
             )),
             Ok(_) => {}
-            Err(why) => out.push(error(
-                "ServerUnreachable",
-                format!("the {role} server cannot be reached: {why}"),
-                vec![format!("hybrid serve {role} (or hybrid up)")],
-            )),
+            Err(why) => out.push(server_unreachable(role, why, &f.urls)),
         }
     }
     out
+}
+
+/// A server that does not answer, with the command that starts it where it was (plain HTTP
+/// when it served plain HTTP).
+pub fn server_unreachable(role: &str, why: &str, urls: &[(String, String)]) -> Finding {
+    let url = urls
+        .iter()
+        .find(|(r, _)| r == role)
+        .map(|(_, u)| u.as_str())
+        .unwrap_or("");
+    let listen = url.split("://").nth(1).unwrap_or("").trim_end_matches('/');
+    let mut start = format!("hybrid serve {role}");
+    if !listen.is_empty() {
+        start.push_str(&format!(" --listen {listen}"));
+    }
+    if url.starts_with("http://") {
+        start.push_str(" --insecure-http");
+    }
+    error(
+        "ServerUnreachable",
+        format!("the {role} server does not answer at {url}: {why}"),
+        vec![start],
+    )
 }
 
 #[cfg(test)]

@@ -30,10 +30,7 @@ pub fn check(data: &DataDir) -> Check {
             fix: vec![format!("chmod -R go-rwx {}", shell_word(&root))],
         }]
     };
-    Check {
-        name: "Data folder permissions",
-        findings,
-    }
+    Check::new("Data folder permissions", findings)
 }
 
 /// The data folder's own folders and private files, two levels deep (DIR, DIR/<role>,

@@ -37,7 +37,9 @@ pub fn gather(
     if let Ok(u) = data.server_url("partner", None) {
         clocks.push(("partner".into(), skew(data, "partner", &u)));
     }
+    let urls = recorded_urls(data);
     Ok(Facts {
+        urls,
         at,
         within: Duration::days(within_days),
         tenant_domains: tenant_domains(&cloud)?,
@@ -89,6 +91,49 @@ fn teams(
         voicemail_sp: get_sp(cloud, s2s::ids::CLOUD_VOICEMAIL_APP_ID, None)?,
         management_roles: invoke(onprem, "Get-ManagementRole", Map::new())?,
     }))
+}
+
+/// Each role's URL recorded under the data folder.
+fn recorded_urls(data: &DataDir) -> Vec<(String, String)> {
+    ["cloud", "onprem", "partner"]
+        .iter()
+        .filter_map(|r| data.server_url(r, None).ok().map(|u| (r.to_string(), u)))
+        .collect()
+}
+
+/// The report when the cloud or the on-premises server does not answer: each server that does
+/// not, with the command that starts it; the trust itself cannot be checked until they do.
+pub fn unreachable(data: &DataDir, why: &str) -> Vec<super::checks::Check> {
+    use super::checks::{Check, Finding, Severity, server_unreachable};
+    let urls = recorded_urls(data);
+    let mut findings: Vec<Finding> = urls
+        .iter()
+        .filter_map(|(role, url)| {
+            skew(data, role, url)
+                .err()
+                .map(|e| server_unreachable(role, &e, &urls))
+        })
+        .collect();
+    if findings.is_empty() {
+        findings.push(Finding {
+            code: "ServerUnreachable",
+            severity: Severity::Error,
+            message: format!("a server stopped answering while the doctor read it: {why}"),
+            fix: vec!["hybrid doctor".into()],
+        });
+    }
+    vec![
+        Check::new("Servers", findings),
+        Check::new(
+            "Trust",
+            vec![Finding {
+                code: "TrustNotChecked",
+                severity: Severity::Warning,
+                message: "the trust's checks read the cloud and on-premises servers; they run again once both answer".into(),
+                fix: vec!["hybrid doctor".into()],
+            }],
+        ),
+    ]
 }
 
 pub(crate) fn onprem_client(data: &DataDir, url: &str) -> Result<AdminClient, CliError> {

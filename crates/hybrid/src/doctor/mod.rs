@@ -38,54 +38,97 @@ pub fn run(args: DoctorArgs, data: &DataDir, out: &Output) -> Result<(), CliErro
             .map_err(|e| CliError::Usage(format!("--at {s}: not an RFC 3339 time ({e})")))?,
         None => OffsetDateTime::now_utc(),
     };
-    let report = diagnose(data, args.tenant.as_deref(), at, args.within_days)?;
+    let report = Report::of(diagnose(
+        data,
+        args.tenant.as_deref(),
+        at,
+        args.within_days,
+    )?);
     print(&report, out);
-    let errors = report
-        .iter()
-        .flat_map(|c| &c.findings)
-        .filter(|f| f.severity == Severity::Error)
-        .count();
-    if errors == 0 {
+    if report.errors == 0 {
         Ok(())
     } else {
         Err(CliError::Refused {
             code: "TrustFindings".into(),
-            message: format!("{errors} finding(s) break the trust; each is listed with its fix"),
+            message: format!(
+                "{} finding(s) break the trust; each is listed with its fix",
+                report.errors
+            ),
         })
     }
 }
 
-/// Every check as `hybrid doctor --json` prints it, for the web view.
+/// The whole report as `hybrid doctor --json` prints it: an overall status, the counts, and
+/// each check under a stable id with its findings.
+#[derive(serde::Serialize)]
+pub struct Report {
+    /// "Error" when anything breaks the trust, "Warning" when something will or may, else "OK".
+    pub status: &'static str,
+    pub errors: usize,
+    pub warnings: usize,
+    pub checks: Vec<checks::Check>,
+}
+
+impl Report {
+    fn of(checks: Vec<checks::Check>) -> Report {
+        let count = |sev: Severity| {
+            checks
+                .iter()
+                .flat_map(|c| &c.findings)
+                .filter(|f| f.severity == sev)
+                .count()
+        };
+        let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+        let status = match (errors, warnings) {
+            (0, 0) => "OK",
+            (0, _) => "Warning",
+            _ => "Error",
+        };
+        Report {
+            status,
+            errors,
+            warnings,
+            checks,
+        }
+    }
+}
+
+/// The report `hybrid doctor --json` prints, for the web view.
 pub fn report_json(data: &DataDir) -> Result<serde_json::Value, CliError> {
-    let report = diagnose(data, None, OffsetDateTime::now_utc(), 30)?;
+    let report = Report::of(diagnose(data, None, OffsetDateTime::now_utc(), 30)?);
     serde_json::to_value(&report).map_err(|e| CliError::Refused {
         code: "UnexpectedResponse".into(),
         message: e.to_string(),
     })
 }
 
-/// The facts read and judged, each fix written with the data folder in use.
+/// The facts read and judged, each fix written with the data folder in use. A server that
+/// does not answer is a finding of its own (with the command that starts it); the checks
+/// that need it are then reported as not made.
 fn diagnose(
     data: &DataDir,
     tenant: Option<&str>,
     at: OffsetDateTime,
     within_days: i64,
 ) -> Result<Vec<checks::Check>, CliError> {
-    let facts = gather::gather(data, tenant, at, within_days).map_err(
-        |e| match e {
+    let mut report = match gather::gather(data, tenant, at, within_days) {
+        Ok(facts) => checks::diagnose(&facts),
+        Err(CliError::Refused { code, .. }) if code == "ServerNotFound" => {
             // The doctor reads every role from the data folder; it takes no --server.
-            CliError::Refused { code, .. } if code == "ServerNotFound" => CliError::Refused {
+            return Err(CliError::Refused {
                 code,
                 message: format!(
                     "no servers are recorded under {} (start the roles with `hybrid --data {} up`, or name the folder they use with --data DIR)",
                     data.root.display(),
                     data.root.display()
                 ),
-            },
-            other => other,
-        },
-    )?;
-    let mut report = checks::diagnose(&facts);
+            });
+        }
+        Err(CliError::Refused { code, message }) if code == "ServerUnreachable" => {
+            gather::unreachable(data, &message)
+        }
+        Err(e) => return Err(e),
+    };
     report.push(files::check(data));
     // The fixes are printed to be run as they stand: with the data folder in use.
     for f in report.iter_mut().flat_map(|c| c.findings.iter_mut()) {
@@ -112,7 +155,7 @@ fn with_data(line: &str, data: &DataDir) -> String {
     }
 }
 
-fn print(report: &[checks::Check], out: &Output) {
+fn print(report: &Report, out: &Output) {
     if out.json {
         println!(
             "{}",
@@ -120,7 +163,7 @@ fn print(report: &[checks::Check], out: &Output) {
         );
         return;
     }
-    for c in report {
+    for c in &report.checks {
         if c.findings.is_empty() {
             println!("OK     {}", c.name);
         }
@@ -136,4 +179,8 @@ fn print(report: &[checks::Check], out: &Output) {
             }
         }
     }
+    println!(
+        "\n{}: {} error(s), {} warning(s)",
+        report.status, report.errors, report.warnings
+    );
 }

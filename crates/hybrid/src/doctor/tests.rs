@@ -49,6 +49,7 @@ fn healthy() -> Facts {
             document: Ok((TENANT.into(), vec![])),
         }],
         clocks: vec![("cloud".into(), Ok(0))],
+        urls: vec![("cloud".into(), "https://127.0.0.1:8441".into())],
     }
 }
 
