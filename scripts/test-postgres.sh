@@ -12,7 +12,7 @@ start_test_postgres() {
     local sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
     echo "installing PostgreSQL from Debian packages" >&2
     $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq postgresql >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends postgresql >/dev/null
     bin=$(pg_bindir)
   fi
   PG_TEST_DIR=$(mktemp -d /tmp/hybrid-pg.XXXXXX)

@@ -87,6 +87,11 @@ fn refusals_have_stable_codes() {
     let o = hybrid(&["cert", "show", &dir.path("junk.cer")], None);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("error[CryptoInvalidCertificate]"));
+    assert!(
+        stderr(&o).contains("junk.cer is not an X.509 certificate: a DER file (.cer) or PEM"),
+        "{}",
+        stderr(&o)
+    );
     let o = hybrid(&["cert", "show", &dir.path("missing.cer")], None);
     assert!(stderr(&o).contains("error[Io]"));
 }
@@ -431,11 +436,37 @@ fn serve_over_tls_and_refuse_cleartext_off_loopback() {
     assert_eq!(mismatched.status.code(), Some(1));
 }
 
+/// A base port whose +0, +2 and +4 are free on loopback now.
+fn free_base_port() -> u16 {
+    for _ in 0..200 {
+        let base = 20_000 + (std::process::id() as u16 % 20_000) + (rand_u16() % 20_000);
+        let free = [0u16, 2, 4].iter().all(|o| {
+            base.checked_add(*o)
+                .is_some_and(|p| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok())
+        });
+        if free {
+            return base;
+        }
+    }
+    panic!("no free base port");
+}
+
+fn rand_u16() -> u16 {
+    (uuid::Uuid::new_v4().as_u128() & 0xffff) as u16
+}
+
 #[test]
 fn demo_runs_the_whole_runbook_and_every_check_passes() {
-    let o = hybrid(&["demo"], None);
+    let base = free_base_port();
+    let o = hybrid(&["demo", "--base-port", &base.to_string()], None);
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{text}\n{}", stderr(&o));
+    for port in [base, base + 2, base + 4] {
+        assert!(
+            text.contains(&format!("127.0.0.1:{port}")),
+            "--base-port {base}: {text}"
+        );
+    }
     assert!(!text.contains("FAIL"), "{text}");
     let passes = text.lines().filter(|l| l.starts_with("PASS")).count();
     assert!(passes >= 30, "only {passes} checks ran:\n{text}");
@@ -1331,6 +1362,28 @@ fn what_if_says_what_would_happen_and_changes_nothing() {
         before,
         "-WhatIf changed something"
     );
+    // On-premises Test-OAuthConnectivity that ends in Error is a failed command (here: the
+    // runbook not done yet, so no token can be had).
+    let (code, out, err) = h3(
+        &data,
+        &[
+            "onprem",
+            "test-oauth-connectivity",
+            "--service",
+            "EWS",
+            "--target-uri",
+            "https://mail.contoso.com",
+            "--mailbox",
+            "alice@contoso.com",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("OAuthConnectivityFailed") && out.contains("\"ResultType\": \"Error\""),
+        "{out}{err}"
+    );
 }
 
 /// High-impact cmdlets (Remove-, and disabling the trust) are asked about on a terminal and,
@@ -1509,4 +1562,25 @@ fn onprem_run_checks_the_whole_script_first() {
     );
     assert!(out.contains("Exchange Online"), "{out}");
     assert!(out.contains("-----"), "a table: {out}");
+}
+
+/// A reader that goes away early ends a printing command quietly: no panic, no message.
+#[test]
+fn broken_pipes_end_quietly() {
+    for args in [vec!["completions", "bash"], vec!["onprem", "--help"]] {
+        let command = format!(
+            "{} {} | head -c 10 >/dev/null",
+            hybrid_tests::hybrid_bin().display(),
+            args.join(" ")
+        );
+        let o = std::process::Command::new("bash")
+            .args(["-o", "pipefail", "-c", &command])
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "{args:?}: {err}"
+        );
+    }
 }

@@ -49,8 +49,7 @@ pub fn run(cmd: CertCommand, out: &Output) -> Result<(), CliError> {
     match cmd {
         CertCommand::New(args) => new(args, out),
         CertCommand::Show { file } => {
-            let data = std::fs::read(&file).map_err(|e| CliError::io(&file, e))?;
-            show(&Certificate::from_der_or_pem(&data)?, out);
+            show(&read_certificate(&file)?, out);
             Ok(())
         }
     }
@@ -125,6 +124,37 @@ fn iso(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
+/// A certificate file, DER or PEM; a file that is neither is refused naming it and the forms
+/// that are read.
+pub fn read_certificate(path: &std::path::Path) -> Result<Certificate, CliError> {
+    let bytes = std::fs::read(path).map_err(|e| CliError::io(path, e))?;
+    Certificate::from_der_or_pem(&bytes).map_err(|e| CliError::Refused {
+        code: e.code().into(),
+        message: format!(
+            "{} is not an X.509 certificate: a DER file (.cer) or PEM (-----BEGIN CERTIFICATE-----) is expected ({e})",
+            path.display()
+        ),
+    })
+}
+
+/// Warns (on stderr) that `c`, about to be uploaded, is not valid now: the directory takes it,
+/// but nothing signed with it will be accepted.
+pub fn warn_if_not_valid(c: &Certificate, path: &std::path::Path) {
+    match status(c) {
+        "Expired" => eprintln!(
+            "warning: {} expired on {}; the directory accepts it, but no token signed with it will be accepted",
+            path.display(),
+            iso(c.not_after())
+        ),
+        "NotYetValid" => eprintln!(
+            "warning: {} is not valid before {}; tokens signed with it are refused until then",
+            path.display(),
+            iso(c.not_before())
+        ),
+        _ => {}
+    }
+}
+
 fn status(c: &Certificate) -> &'static str {
     let now = OffsetDateTime::now_utc();
     if now < c.not_before() {
@@ -151,9 +181,10 @@ pub fn show(c: &Certificate, out: &Output) {
         ("Status", status(c).to_string()),
         (
             "UsableForS2S",
-            match c.public_key() {
-                Ok(_) => "True".to_string(),
-                Err(e) => format!("False ({e})"),
+            match (c.public_key(), status(c)) {
+                (Ok(_), "Valid") => "True".to_string(),
+                (Ok(_), st) => format!("False ({st})"),
+                (Err(e), _) => format!("False ({e})"),
             },
         ),
     ];
@@ -161,7 +192,7 @@ pub fn show(c: &Certificate, out: &Output) {
         "Thumbprint": c.thumbprint(), "X5t": c.x5t(), "Subject": c.subject(), "Issuer": c.issuer(),
         "SerialNumber": c.serial_number(), "NotBefore": iso(c.not_before()), "NotAfter": iso(c.not_after()),
         "KeyAlgorithm": c.key_algorithm(), "KeySize": c.key_bits(), "IsSelfSigned": c.is_self_signed(),
-        "Status": status(c), "UsableForS2S": c.public_key().is_ok(),
+        "Status": status(c), "UsableForS2S": c.public_key().is_ok() && status(c) == "Valid",
     });
     out.record(&rows, &json);
 }

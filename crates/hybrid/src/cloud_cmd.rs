@@ -424,8 +424,9 @@ pub fn run(args: CloudArgs, data: &DataDir, out: &Output) -> Result<(), CliError
             let certs = certificates
                 .iter()
                 .map(|p| {
-                    let bytes = std::fs::read(p).map_err(|e| CliError::io(p, e))?;
-                    Ok(crypto::Certificate::from_der_or_pem(&bytes)?)
+                    let c = crate::cert_cmd::read_certificate(p)?;
+                    crate::cert_cmd::warn_if_not_valid(&c, p);
+                    Ok(c)
                 })
                 .collect::<Result<Vec<_>, CliError>>()?;
             let held = crate::hybrid_app::replace_key_credentials(&client, &path, &certs)?;
@@ -536,8 +537,8 @@ pub fn run(args: CloudArgs, data: &DataDir, out: &Output) -> Result<(), CliError
 
 fn add_key(args: &CloudArgs, a: &AddKeyArgs, data: &DataDir, out: &Output) -> Result<(), CliError> {
     let (client, _) = args.tenant_client(data)?;
-    let cert_bytes = std::fs::read(&a.key_file).map_err(|e| CliError::io(&a.key_file, e))?;
-    let cert = crypto::Certificate::from_der_or_pem(&cert_bytes)?;
+    let cert = crate::cert_cmd::read_certificate(&a.key_file)?;
+    crate::cert_cmd::warn_if_not_valid(&cert, &a.key_file);
     let (key_type, usage) = (normalize_type(&a.r#type)?, normalize_usage(&a.usage)?);
     let sp = get_sp(
         &client,

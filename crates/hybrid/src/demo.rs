@@ -117,7 +117,7 @@ fn url_of(data: &Path, role: &str) -> String {
         .to_string()
 }
 
-pub fn run(keep: bool, trust: TrustMode, edition: Edition) -> Result<(), CliError> {
+pub fn run(keep: bool, trust: TrustMode, edition: Edition, base_port: u16) -> Result<(), CliError> {
     let exe = std::env::current_exe().map_err(|e| CliError::Refused {
         code: "DemoFailed".into(),
         message: e.to_string(),
@@ -147,7 +147,7 @@ pub fn run(keep: bool, trust: TrustMode, edition: Edition) -> Result<(), CliErro
     let up = Command::new(&exe)
         .arg("--data")
         .arg(&data)
-        .args(["up", "--base-port", "0", "--edition"])
+        .args(["up", "--base-port", &base_port.to_string(), "--edition"])
         .arg(match edition {
             Edition::Sfb => "sfb",
             Edition::Teams => "teams",

@@ -71,6 +71,10 @@ enum Command {
         /// Microsoft Teams services (TeamsScheduler, CloudVoicemail and the legacy application).
         #[arg(long, value_enum, default_value = "sfb")]
         edition: demo::Edition,
+        /// The roles' ports: cloud at this one, on premises at +2, the partner at +4, as
+        /// `hybrid up --base-port`; 0 (the default) takes free ports.
+        #[arg(long, default_value_t = 0)]
+        base_port: u16,
     },
     /// The cloud directory's admin verbs (tenants, service principals, key credentials, SPNs).
     Cloud(cloud_cmd::CloudArgs),
@@ -117,6 +121,19 @@ fn main() -> ExitCode {
     if let Err(e) = devca::trust_in_this_process(&data) {
         eprintln!("hybrid: warning: {e}");
     }
+    // A command that prints for a pipeline ends quietly when the reader goes away
+    // (`hybrid completions bash | head`), as other Unix tools do. Servers and the demo keep
+    // Rust's default of ignoring the signal: a client that leaves is not their end.
+    #[cfg(unix)]
+    if !matches!(
+        cli.command,
+        Command::Serve(_) | Command::Up(_) | Command::Demo { .. }
+    ) {
+        // SAFETY: called before any thread is started; restores the default disposition.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     let result = match cli.command {
         Command::Serve(a) => serve::run(a, &data),
         Command::Up(a) => up::run(a, &data),
@@ -124,7 +141,8 @@ fn main() -> ExitCode {
             keep,
             trust,
             edition,
-        } => demo::run(keep, trust, edition),
+            base_port,
+        } => demo::run(keep, trust, edition, base_port),
         Command::Cloud(a) => cloud_cmd::run(a, &data, &out),
         Command::Onprem(a) => onprem_cmd::run(a, &data, &out),
         Command::Partner(a) => partner_cmd::run(a, &data, &out),

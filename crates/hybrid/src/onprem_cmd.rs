@@ -343,6 +343,17 @@ pub fn run(args: OnPremArgs, data: &DataDir, out: &Output) -> Result<(), CliErro
                 eprintln!("wrote {}", path.display());
             }
             print_objects(&objects, out);
+            // As the partner's run of it: a test that did not succeed is a failed command.
+            if cmdlet == "Test-OAuthConnectivity"
+                && objects.iter().any(|o| o["ResultType"] != "Success")
+            {
+                return Err(CliError::Refused {
+                    code: "OAuthConnectivityFailed".into(),
+                    message:
+                        "the EWS call under OAuth did not succeed; Detail says where it stopped"
+                            .into(),
+                });
+            }
             Ok(())
         }
     }

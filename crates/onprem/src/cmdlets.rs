@@ -15,22 +15,22 @@ pub const CMDLETS: &[(&str, &str)] = &[
     ("Get-AcceptedDomain", "Identity"),
     (
         "New-Mailbox",
-        "Name!, Alias, DisplayName, UserPrincipalName, PrimarySmtpAddress, SipAddress",
+        "Name!, Alias, DisplayName, UserPrincipalName, PrimarySmtpAddress, SipAddress, FirstName, LastName, Password, ResetPasswordOnNextLogon:bool, OrganizationalUnit",
     ),
     ("Get-Mailbox", "Identity"),
     (
         "Set-Mailbox",
-        "Identity!, HiddenFromAddressListsEnabled:bool, DisplayName, Alias, PrimarySmtpAddress, EmailAddresses:list",
+        "Identity!, HiddenFromAddressListsEnabled:bool, DisplayName, Alias, PrimarySmtpAddress, EmailAddresses:list, Name",
     ),
     ("Remove-Mailbox", "Identity!"),
     (
         "New-MailUser",
-        "Name!, ExternalEmailAddress!, Alias, DisplayName, PrimarySmtpAddress, ApplicationAccount:switch",
+        "Name!, ExternalEmailAddress!, Alias, DisplayName, PrimarySmtpAddress, ApplicationAccount:switch, FirstName, LastName, OrganizationalUnit",
     ),
     ("Get-MailUser", "Identity"),
     (
         "Set-MailUser",
-        "Identity!, HiddenFromAddressListsEnabled:bool, DisplayName, Alias, PrimarySmtpAddress, ExternalEmailAddress",
+        "Identity!, HiddenFromAddressListsEnabled:bool, DisplayName, Alias, PrimarySmtpAddress, ExternalEmailAddress, EmailAddresses:list, Name",
     ),
     ("Remove-MailUser", "Identity!"),
     ("Get-Recipient", "Identity"),
@@ -50,7 +50,10 @@ pub const CMDLETS: &[(&str, &str)] = &[
         "SubjectName, FriendlyName, KeySize:int, DomainName:list, Services, ValidityDays:int, PrivateKeyExportable:bool",
     ),
     ("Get-ExchangeCertificate", "Thumbprint"),
-    ("Import-ExchangeCertificate", "FileData!, FriendlyName"),
+    (
+        "Import-ExchangeCertificate",
+        "FileData!, FriendlyName, Password, PrivateKeyExportable:bool",
+    ),
     (
         "Export-ExchangeCertificate",
         "Thumbprint!, BinaryEncoded:switch",
@@ -59,7 +62,7 @@ pub const CMDLETS: &[(&str, &str)] = &[
     ("Get-AuthConfig", ""),
     (
         "Set-AuthConfig",
-        "CertificateThumbprint! | NewCertificateThumbprint!, NewCertificateEffectiveDate:date! | PublishCertificate:switch!, ClearPreviousCertificate:switch, Force:switch | ClearPreviousCertificate:switch! | Realm, ServiceName",
+        "CertificateThumbprint!, SkipImmediateCertificateDeployment:switch, Server | NewCertificateThumbprint!, NewCertificateEffectiveDate:date! | PublishCertificate:switch!, ClearPreviousCertificate:switch, Force:switch | ClearPreviousCertificate:switch! | Realm, ServiceName",
     ),
     (
         "New-AuthServer",
@@ -73,12 +76,12 @@ pub const CMDLETS: &[(&str, &str)] = &[
     ("Remove-AuthServer", "Identity!"),
     (
         "New-PartnerApplication",
-        "ApplicationIdentifier!, Realm | AuthMetadataUrl!, TrustAnySSLCertificate:switch; Name!, Enabled:bool, LinkedAccount, AcceptSecurityIdentifierInformation:bool",
+        "ApplicationIdentifier!, Realm | AuthMetadataUrl!, TrustAnySSLCertificate:switch; Name!, Enabled:bool, LinkedAccount, AcceptSecurityIdentifierInformation:bool, AccountType, IssuerIdentifier, ActAsPermissions:list, AppOnlyPermissions:list",
     ),
     ("Get-PartnerApplication", "Identity"),
     (
         "Set-PartnerApplication",
-        "Identity!, Enabled:bool, LinkedAccount, AcceptSecurityIdentifierInformation:bool, Name, Realm, AuthMetadataUrl, RefreshAuthMetadata:switch",
+        "Identity!, Enabled:bool, LinkedAccount, AcceptSecurityIdentifierInformation:bool, Name, Realm, ApplicationIdentifier, AuthMetadataUrl, RefreshAuthMetadata:switch, TrustAnySSLCertificate:switch, AccountType, IssuerIdentifier, UseAuthServer:bool",
     ),
     ("Remove-PartnerApplication", "Identity!"),
     ("Test-OAuthConnectivity", "Service!, TargetUri!, Mailbox!"),

@@ -508,7 +508,7 @@ pub async fn set_auth_server(store: &Store, p: &Params) -> Result<Vec<Value>, On
     ])?;
     let mut obj = resolve(store, AUTH_SERVER, &p.required("Identity")?).await?;
     let mut v = obj.data.clone();
-    if p.string("ApplicationIdentifier")?.is_some() || p.strings("DomainName")?.is_some() {
+    if p.guid("ApplicationIdentifier")?.is_some() || p.strings("DomainName")?.is_some() {
         let (app, domains) = dedicated_application(p)?;
         if !app.is_empty() {
             set(&mut v, "ApplicationIdentifier", json!(app));
@@ -545,7 +545,7 @@ pub async fn set_auth_server(store: &Store, p: &Params) -> Result<Vec<Value>, On
 /// `-ApplicationIdentifier` (the dedicated Exchange hybrid application's appId, a GUID) and
 /// `-DomainName` (the tenant's domains it serves), as the 2025 updates added them.
 fn dedicated_application(p: &Params) -> Result<(String, Vec<String>), OnPremError> {
-    let app = p.string("ApplicationIdentifier")?.unwrap_or_default();
+    let app = p.guid("ApplicationIdentifier")?.unwrap_or_default();
     if !app.is_empty() && !is_guid(&app) {
         return Err(OnPremError::InvalidArgument(format!(
             "ApplicationIdentifier '{app}' is not an application id (GUID)."
@@ -658,7 +658,7 @@ pub async fn new_partner_application(store: &Store, p: &Params) -> Result<Vec<Va
         None => None,
     };
     let linked_ref = linked.as_ref().map(|(a, b)| (a.as_str(), b.as_str()));
-    let v = match (p.string("ApplicationIdentifier")?, p.string("AuthMetadataUrl")?) {
+    let v = match (p.guid("ApplicationIdentifier")?, p.string("AuthMetadataUrl")?) {
         (Some(_), Some(_)) => return Err(OnPremError::InvalidArgument("Parameter set cannot be resolved using the specified named parameters: give ApplicationIdentifier or AuthMetadataUrl, not both.".into())),
         (None, None) => return Err(OnPremError::MissingParameter("ApplicationIdentifier or AuthMetadataUrl".into())),
         (Some(app), None) => {

@@ -108,6 +108,19 @@ impl Params {
             .ok_or_else(|| OnPremError::MissingParameter(name.to_string()))
     }
 
+    /// A GUID-valued parameter (an application identifier), as text; anything that is not a
+    /// GUID is refused, as Exchange refuses it.
+    pub fn guid(&self, name: &str) -> Result<Option<String>, OnPremError> {
+        match self.string(name)? {
+            Some(v) if uuid::Uuid::parse_str(&v).is_err() => {
+                Err(OnPremError::InvalidArgument(format!(
+                    "Cannot validate argument on parameter '{name}': '{v}' is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)."
+                )))
+            }
+            other => Ok(other),
+        }
+    }
+
     pub fn bool(&self, name: &str) -> Result<Option<bool>, OnPremError> {
         match self.get(name) {
             None | Some(Value::Null) => Ok(None),
