@@ -631,8 +631,64 @@ fn hybrid_application(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
             "hybrid cloud configure-hybrid-application --mode reset-first-party-keys".into(),
         ]));
     }
+    out.extend(evosts_auth_server(f, app_id));
     out.extend(key_lifetime(app, current, on(app)));
     out
+}
+
+/// The dedicated mode's AzureAD AuthServer (EvoSts): on premises gets the dedicated
+/// application's Entra tokens through it and takes the tenant's Entra tokens by it. Without it
+/// (or disabled) on-premises Test-OAuthConnectivity ends in 2020 TokenProfileNotApplicable and
+/// Entra application tokens are refused at EWS, while every other check can look fine.
+fn evosts_auth_server(f: &Facts, app_id: &str) -> Vec<Finding> {
+    let entra = f
+        .auth_servers
+        .iter()
+        .find(|a| s(a, "Type").eq_ignore_ascii_case("AzureAD"));
+    let name = format!("EvoSts - {}", f.tenant_id);
+    let name_app = format!(
+        "hybrid onprem set-auth-server --identity \"{name}\" --application-identifier {app_id} --domain-name {}",
+        f.tenant_domains.join(",")
+    );
+    match entra {
+        None => vec![error(
+            "EntraAuthServerMissing",
+            format!(
+                "the dedicated application {app_id} is in use but no AuthServer of Type AzureAD trusts the tenant's Entra issuer: on-premises Test-OAuthConnectivity ends in 2020 TokenProfileNotApplicable and Entra application tokens are refused at EWS (the partner's S2S calls are not affected)"
+            ),
+            vec![
+                format!(
+                    "hybrid onprem new-auth-server --name \"{name}\" --type AzureAD --auth-metadata-url {}/{}/federationmetadata/2007-06/federationmetadata.xml",
+                    f.cloud_url, f.tenant_id
+                ),
+                name_app,
+            ],
+        )],
+        Some(a) if a["Enabled"] == false => vec![error(
+            "EntraAuthServerDisabled",
+            format!(
+                "the AzureAD AuthServer {} is disabled: Entra application tokens are refused at EWS and on-premises Test-OAuthConnectivity fails",
+                s(a, "Name")
+            ),
+            vec![format!(
+                "hybrid onprem set-auth-server --identity \"{}\" --enabled true",
+                s(a, "Name")
+            )],
+        )],
+        Some(a) if !s(a, "ApplicationIdentifier").eq_ignore_ascii_case(app_id) => vec![error(
+            "EntraAuthServerWithoutApplication",
+            format!(
+                "the AzureAD AuthServer {} does not name the dedicated application {app_id} (ApplicationIdentifier): on premises cannot get the application's tokens through it",
+                s(a, "Name")
+            ),
+            vec![format!(
+                "hybrid onprem set-auth-server --identity \"{}\" --application-identifier {app_id} --domain-name {}",
+                s(a, "Name"),
+                f.tenant_domains.join(",")
+            )],
+        )],
+        Some(_) => vec![],
+    }
 }
 
 /// The tenant's app management policy against the auth certificate's lifetime: Graph refuses

@@ -26,10 +26,16 @@ fn healthy() -> Facts {
         certificates: vec![json!({
             "Thumbprint": THUMB, "NotBefore": "2026-11-26T08:37:27Z", "NotAfter": "2031-11-26T08:37:27Z"
         })],
-        auth_servers: vec![json!({
-            "Name": "WindowsAzureACS", "IssuerIdentifier": ACS_APP_ID, "Realm": TENANT, "Enabled": true,
-            "CertificateStrings": [], "ApplicationIdentifier": HYBRID_APP
-        })],
+        auth_servers: vec![
+            json!({
+                "Name": "WindowsAzureACS", "IssuerIdentifier": ACS_APP_ID, "Realm": TENANT, "Enabled": true,
+                "CertificateStrings": [], "Type": "MicrosoftACS"
+            }),
+            json!({
+                "Name": format!("EvoSts - {TENANT}"), "Realm": TENANT, "Enabled": true, "Type": "AzureAD",
+                "CertificateStrings": [], "ApplicationIdentifier": HYBRID_APP
+            }),
+        ],
         partner_applications: vec![json!({
             "Name": "SfBOnline", "ApplicationIdentifier": SKYPE_APP_ID, "Enabled": true, "UseAuthServer": true,
             "LinkedAccount": "contoso.com/Users/SfBOnline-ApplicationAccount"
@@ -241,4 +247,29 @@ fn a_disabled_exchange_online_partner_application_is_step_1s_warning() {
     );
     f.partner_applications[1]["Enabled"] = json!(true);
     assert!(codes(&f).is_empty());
+}
+
+#[test]
+fn the_dedicated_mode_needs_its_entra_auth_server_naming_the_application() {
+    let mut f = healthy();
+    f.auth_servers.retain(|a| a["Type"] != "AzureAD");
+    f.auth_servers[0]["ApplicationIdentifier"] = json!(HYBRID_APP);
+    assert_eq!(codes(&f), vec!["EntraAuthServerMissing"]);
+    let fix = &diagnose(&f)
+        .into_iter()
+        .flat_map(|c| c.findings)
+        .find(|x| x.code == "EntraAuthServerMissing")
+        .unwrap()
+        .fix;
+    assert!(
+        fix[0].contains("new-auth-server --name \"EvoSts - ") && fix[0].contains("--type AzureAD")
+    );
+    assert!(fix[0].contains("/federationmetadata/2007-06/federationmetadata.xml"));
+    assert!(fix[1].contains(&format!("--application-identifier {HYBRID_APP}")));
+    let mut f = healthy();
+    f.auth_servers[1]["Enabled"] = json!(false);
+    assert_eq!(codes(&f), vec!["EntraAuthServerDisabled"]);
+    let mut f = healthy();
+    f.auth_servers[1]["ApplicationIdentifier"] = json!("");
+    assert_eq!(codes(&f), vec!["EntraAuthServerWithoutApplication"]);
 }
