@@ -115,16 +115,13 @@ fn words(line: &str) -> Vec<String> {
     out
 }
 
-/// Runs every `hybrid …` line of the findings' fixes, `<Thumbprint…>` replaced by `thumbprint`.
-fn apply_fixes(dir: &Path, findings: &[Value], thumbprint: Option<&str>) {
+/// Runs every `hybrid …` line of the findings' fixes, as printed (no placeholder to fill).
+fn apply_fixes(dir: &Path, findings: &[Value]) {
     let mut done = std::collections::HashSet::new();
     for f in findings {
         for line in f["fix"].as_array().unwrap() {
-            let mut line = line.as_str().unwrap().to_string();
-            if let (Some(t), Some(start)) = (thumbprint, line.find("<Thumbprint")) {
-                let end = start + line[start..].find('>').unwrap() + 1;
-                line.replace_range(start..end, t);
-            }
+            let line = line.as_str().unwrap().to_string();
+            assert!(!line.contains('<'), "a placeholder in a fix: {line}");
             if !line.starts_with("hybrid ") || !done.insert(line.clone()) {
                 continue;
             }
@@ -170,7 +167,7 @@ fn fix_until_spotless(dir: &Path) {
         if findings.is_empty() {
             return;
         }
-        apply_fixes(dir, &findings, None);
+        apply_fixes(dir, &findings);
     }
     assert_spotless(dir);
 }
@@ -185,7 +182,7 @@ fn provoke_and_fix(dir: &Path, provoke: &[&str], code: &str) {
         codes(&findings).contains(&code.to_string()),
         "{code} not in {findings:#?}"
     );
-    apply_fixes(dir, &findings, None);
+    apply_fixes(dir, &findings);
     assert_clean(dir);
 }
 
@@ -232,7 +229,7 @@ fn doctor_finds_each_broken_part_of_the_trust_and_its_fixes_repair_it() {
     }
     // The printed fixes are the runbook: running them leaves nothing to find but the seed
     // runbook's shared mode, reported as the CVE-2025-53786 exposure with its fix.
-    apply_fixes(dir, &findings, None);
+    apply_fixes(dir, &findings);
     assert_clean(dir);
     let (success, findings) = doctor(dir, &[]);
     assert!(success, "a warning does not break the trust");
@@ -243,7 +240,7 @@ fn doctor_finds_each_broken_part_of_the_trust_and_its_fixes_repair_it() {
     // Its fix moves the certificate to a dedicated application and names it on the
     // AuthServer; the next asks for the Entra AuthServer on premises gets its tokens through;
     // then there is nothing at all to report. The rest runs in this mode.
-    apply_fixes(dir, &findings, None);
+    apply_fixes(dir, &findings);
     let (success, findings) = doctor(dir, &[]);
     assert!(
         !success && codes(&findings) == ["EntraAuthServerMissing"],
@@ -330,24 +327,21 @@ fn doctor_finds_each_broken_part_of_the_trust_and_its_fixes_repair_it() {
         .find(|f| f["code"] == "AuthCertificateExpired")
         .unwrap_or_else(|| panic!("{findings:#?}"));
     assert!(codes(&findings).contains(&"UploadedKeyExpired".to_string()));
-    // Its fix, run now: a new certificate, current, uploaded to both principals.
-    let fresh: Value = serde_json::from_str(&ok(
-        dir,
-        // `hybrid --data DIR …`: run through `ok`, which names the folder itself.
-        &words(expired["fix"][0].as_str().unwrap())[3..]
-            .iter()
-            .map(String::as_str)
-            .chain(["--json"])
-            .collect::<Vec<_>>(),
-    ))
-    .unwrap();
-    let rest: Vec<Value> = vec![serde_json::json!({
-        "fix": expired["fix"].as_array().unwrap()[1..].to_vec()
-    })];
-    apply_fixes(dir, &rest, fresh["Thumbprint"].as_str());
+    // Its fix, run now as printed: a new certificate, current, uploaded where the old one was.
+    assert_eq!(
+        expired["fix"].as_array().unwrap().len(),
+        1,
+        "one command: {expired}"
+    );
+    let before: Value =
+        serde_json::from_str(&ok(dir, &["onprem", "get-auth-config", "--json"])).unwrap();
+    apply_fixes(dir, std::slice::from_ref(expired));
     let config: Value =
         serde_json::from_str(&ok(dir, &["onprem", "get-auth-config", "--json"])).unwrap();
-    assert_eq!(config["CurrentCertificateThumbprint"], fresh["Thumbprint"]);
+    assert_ne!(
+        config["CurrentCertificateThumbprint"],
+        before["CurrentCertificateThumbprint"]
+    );
     assert_clean(dir);
 
     // The partner service's own signing key removed from 00000004-….
@@ -422,7 +416,7 @@ fn doctor_finds_each_broken_part_of_the_trust_and_its_fixes_repair_it() {
         .find(|f| f["code"] == "KeyLifetimeOverTenantPolicy")
         .unwrap_or_else(|| panic!("{findings:#?}"));
     assert!(success && lifetime["severity"] == "Warning", "{lifetime}");
-    apply_fixes(dir, &findings, None);
+    apply_fixes(dir, &findings);
     // Renewed for a year on every principal that trusts it, and nothing to report.
     assert_spotless(dir);
     let config: Value =
@@ -515,7 +509,7 @@ fn configured(dir: &Path) -> Up {
     let up = up(dir);
     steps_2_and_3(dir);
     let (_, findings) = doctor(dir, &[]);
-    apply_fixes(dir, &findings, None);
+    apply_fixes(dir, &findings);
     assert_clean(dir);
     up
 }
@@ -1378,7 +1372,7 @@ fn a_newcomer_is_guided_by_doctor_from_a_fresh_up_to_a_clean_trust() {
             break;
         }
         seen.extend(codes(&findings));
-        apply_fixes(dir, &findings, None);
+        apply_fixes(dir, &findings);
     }
     for step in [
         "ApplicationAccountMissing",
@@ -1393,7 +1387,7 @@ fn a_newcomer_is_guided_by_doctor_from_a_fresh_up_to_a_clean_trust() {
     // tokens: Test-OAuthConnectivity on premises fails (exit 1) until the Entra AuthServer the
     // doctor asks for exists and names the application.
     let (_, findings) = doctor(dir, &[]);
-    apply_fixes(dir, &findings, None);
+    apply_fixes(dir, &findings);
     let onprem_url = std::fs::read_to_string(dir.join("data/onprem/server.url")).unwrap();
     let target = format!("{}/EWS/Exchange.asmx", onprem_url.trim());
     let toc = [
@@ -1418,7 +1412,7 @@ fn a_newcomer_is_guided_by_doctor_from_a_fresh_up_to_a_clean_trust() {
     );
     let (worked, out, err) = h(dir, &toc);
     assert!(!worked, "{out}{err}");
-    apply_fixes(dir, &findings, None);
+    apply_fixes(dir, &findings);
     std::thread::sleep(std::time::Duration::from_millis(1500)); // the trust reloads on change
     let (worked, out, err) = h(dir, &toc);
     assert!(worked && out.contains("Success"), "{out}{err}");
@@ -1443,7 +1437,7 @@ fn doctor_checks_the_teams_edition_and_its_fixes_repair_it() {
     ] {
         assert!(found.contains(&code.to_string()), "{code} not in {found:?}");
     }
-    apply_fixes(dir, &findings, None);
+    apply_fixes(dir, &findings);
     let (_, findings) = doctor(dir, &[]);
     let found = codes(&findings);
     // The role made from UserApplication still holds every entry until it is cut down.
@@ -1451,7 +1445,7 @@ fn doctor_checks_the_teams_edition_and_its_fixes_repair_it() {
         found.contains(&"TeamsSchedulerRoleTooBroad".to_string()),
         "{found:?}"
     );
-    apply_fixes(dir, &findings, None);
+    apply_fixes(dir, &findings);
     // The same round moved the certificate to the dedicated application (the shared mode's
     // fix); the next names it on an Entra AuthServer.
     fix_until_spotless(dir);

@@ -326,19 +326,10 @@ fn upload(app: &str) -> Vec<String> {
     ]
 }
 
-/// A new auth certificate made current at once, then uploaded where the runbook puts it.
-fn replace_certificate(f: &Facts) -> Vec<String> {
-    let mut fix = vec![
-        "hybrid onprem new-exchange-certificate --subject-name \"CN=Microsoft Exchange Server Auth Certificate\" --friendly-name \"Microsoft Exchange Server Auth Certificate\" --services SMTP --key-size 2048 --private-key-exportable true".into(),
-        "hybrid onprem set-auth-config --certificate-thumbprint <Thumbprint printed above>".into(),
-    ];
-    fix.extend(upload(SKYPE_APP_ID));
-    if f.hybrid_app.is_some() {
-        fix.push("hybrid cloud configure-hybrid-application --mode update-certificate --certificate OAuthConfig/OAuthCert.cer".into());
-    } else {
-        fix.push(upload(EXCHANGE_APP_ID)[1].clone());
-    }
-    fix
+/// A new auth certificate made current at once and uploaded to every principal that trusts
+/// the organization: `hybrid auth-cert renew --force` does it all in one run.
+fn replace_certificate() -> Vec<String> {
+    vec!["hybrid auth-cert renew --force".into()]
 }
 
 fn auth_certificate(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
@@ -349,29 +340,36 @@ fn auth_certificate(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
             format!(
                 "AuthConfig's current certificate {thumb:?} is not a certificate of this server"
             ),
-            replace_certificate(f),
+            replace_certificate(),
         )];
     };
     let (nb, na) = (date(cert, "NotBefore"), date(cert, "NotAfter"));
     match (nb, na) {
         (_, Some(na)) if na <= f.at => vec![error(
             "AuthCertificateExpired",
-            format!("the auth certificate {thumb} expired at {}: every token this server signs is refused, and the keys uploaded from it are no longer valid", iso(na)),
-            replace_certificate(f),
+            format!(
+                "the auth certificate {thumb} expired at {}: every token this server signs is refused, and the keys uploaded from it are no longer valid",
+                iso(na)
+            ),
+            replace_certificate(),
         )],
         (Some(nb), _) if nb > f.at => vec![error(
             "AuthCertificateNotYetValid",
-            format!("the auth certificate {thumb} is valid only from {}", iso(nb)),
-            replace_certificate(f),
+            format!(
+                "the auth certificate {thumb} is valid only from {}",
+                iso(nb)
+            ),
+            replace_certificate(),
         )],
         (_, Some(na)) if na - f.at < f.within => vec![warning(
             "AuthCertificateExpiresSoon",
-            format!("the auth certificate {thumb} expires at {}: stage its successor now", iso(na)),
-            vec![
-                "hybrid onprem new-exchange-certificate --subject-name \"CN=Microsoft Exchange Server Auth Certificate\" --services SMTP --key-size 2048 --private-key-exportable true".into(),
-                "hybrid onprem set-auth-config --new-certificate-thumbprint <Thumbprint> --new-certificate-effective-date <in 48 hours>".into(),
-                "then upload it (see the next auth certificate check) and: hybrid onprem set-auth-config --publish-certificate".into(),
-            ],
+            format!(
+                "the auth certificate {thumb} expires at {}: stage its successor now",
+                iso(na)
+            ),
+            // Stages the successor and uploads it now; run again (or serve with
+            // --auth-cert-renewal) to publish it once it is effective.
+            vec!["hybrid auth-cert renew".into()],
         )],
         _ => vec![],
     }
