@@ -617,6 +617,18 @@ async fn auth_servers_from_the_running_cloud_and_partner_applications_by_metadat
         .unwrap();
     let tenant = s(&t, "tenantId");
     let o = onprem(&dir).await;
+    // A tenant the cloud does not know: the refusal carries what the cloud said.
+    let m = o
+        .refused(
+            "New-AuthServer",
+            json!({"Name": "Nowhere", "AuthMetadataUrl": format!("{}/fabrikam.example/metadata/json/1", cloud.url)}),
+            "AuthMetadataException",
+        )
+        .await;
+    assert!(
+        m.contains("HTTP 400: AADSTS90002: Tenant 'fabrikam.example' not found"),
+        "{m}"
+    );
     let url = format!("{}/contoso.com/metadata/json/1", cloud.url);
     let acs = o
         .ok(

@@ -181,6 +181,18 @@ pub async fn set_auth_config(store: &Store, p: &Params) -> Result<Vec<Value>, On
     Ok(vec![present(&saved)])
 }
 
+/// What a refusing server said, in a line: an OAuth error's `error_description` (its AADSTS
+/// code and first line), else the start of its text.
+fn server_said(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+    let described = serde_json::from_str::<Value>(&text)
+        .ok()
+        .and_then(|v| v["error_description"].as_str().map(str::to_string));
+    let line = described.unwrap_or_else(|| text.to_string());
+    let first = line.lines().next().unwrap_or("").trim();
+    first.chars().take(300).collect()
+}
+
 /// Fetches a document (bounded in size and time).
 async fn fetch_bytes(url: &str, trust_any_certificate: bool) -> Result<Vec<u8>, OnPremError> {
     let fail = |m: String| {
@@ -199,7 +211,12 @@ async fn fetch_bytes(url: &str, trust_any_certificate: bool) -> Result<Vec<u8>, 
         .await
         .map_err(|e| fail(e.to_string()))?;
     if !resp.status().is_success() {
-        return Err(fail(format!("HTTP {}", resp.status().as_u16())));
+        let status = resp.status().as_u16();
+        let said = resp.chunk().await.ok().flatten().map(|b| server_said(&b));
+        return Err(fail(match said.filter(|m| !m.is_empty()) {
+            Some(m) => format!("HTTP {status}: {m}"),
+            None => format!("HTTP {status}"),
+        }));
     }
     let mut body = Vec::new();
     while let Some(chunk) = resp.chunk().await.map_err(|e| fail(e.to_string()))? {
