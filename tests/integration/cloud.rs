@@ -378,6 +378,11 @@ async fn add_key_and_remove_key_need_proof_of_possession() {
             .send()
     };
     let (pk, pc) = (&w.partner.key, &w.partner.certificate);
+    // Dates at the 64-bit edges, and a padded signature, written by hand.
+    let raw_proof = |nbf: Value, exp: Value| {
+        let claims = json!({"aud": graph, "iss": id, "nbf": nbf, "exp": exp});
+        s2s::jwt::sign_json(&s2s::Header::rs256(pc.x5t(), false), &claims, pk)
+    };
     for (p, why) in [
         (
             proof(id, &newer.key, &newer.certificate, graph, 600),
@@ -387,6 +392,19 @@ async fn add_key_and_remove_key_need_proof_of_possession() {
         (proof("someone-else", pk, pc, graph, 600), "wrong issuer"),
         (proof(id, pk, pc, graph, 3600), "longer than 10 minutes"),
         ("garbage".into(), "not a JWT"),
+        (
+            raw_proof(json!(i64::MIN), json!(now() + 60)),
+            "nbf at the smallest 64-bit value",
+        ),
+        (
+            raw_proof(json!(now()), json!(i64::MAX)),
+            "exp at the largest 64-bit value",
+        ),
+        (raw_proof(json!(0), json!(now() + 60)), "nbf in 1970"),
+        (
+            format!("{}=", proof(id, pk, pc, graph, 600)),
+            "padded signature",
+        ),
     ] {
         let r = add(body(p)).await.unwrap();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{why}");
