@@ -671,3 +671,27 @@ async fn concurrent_sqlite_writes_share_flushes_and_all_land() {
     assert_eq!(store.queue().stats().await.unwrap().pending, 48);
     eprintln!("48 concurrent writes, {flushes} flushes");
 }
+
+/// The handshake log answers the events after a sequence number (oldest first) and the newest
+/// few (the web view's table), on both backends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_handshake_log_answers_the_newest_events() {
+    let dir = TempDir::new("store-handshakes");
+    for url in backend_urls(&dir).await {
+        let store = open(&url).await;
+        let events: Vec<store::HandshakeEvent> = (0..40)
+            .map(|i| store::HandshakeEvent {
+                at_ms: i,
+                user: format!("user{i}"),
+                ..Default::default()
+            })
+            .collect();
+        store.handshakes().append(&events, 1000).await.unwrap();
+        let latest = store.handshakes().latest(25).await.unwrap();
+        let users: Vec<&str> = latest.iter().map(|e| e.user.as_str()).collect();
+        assert_eq!(users.len(), 25, "{url}");
+        assert_eq!((users[0], users[24]), ("user15", "user39"), "{url}");
+        let after = store.handshakes().after(0, 5).await.unwrap();
+        assert_eq!(after[0].user, "user0", "{url}");
+    }
+}

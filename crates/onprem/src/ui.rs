@@ -65,7 +65,7 @@ pub async fn page(State(state): State<Arc<OnPremState>>, headers: HeaderMap) -> 
     let events = state
         .store
         .handshakes()
-        .after(0, 1000)
+        .latest(HANDSHAKES_SHOWN as i64)
         .await
         .unwrap_or_default();
     let report = match &state.config.trust_report {
@@ -275,9 +275,11 @@ fn timeline(b: &mut String, certs: &[Value], now: OffsetDateTime) {
 }
 
 fn handshake_row(e: &HandshakeEvent) -> String {
+    let readable =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
     let at = OffsetDateTime::from_unix_timestamp_nanos(e.at_ms as i128 * 1_000_000)
         .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
+        .and_then(|t| t.format(&readable).ok())
         .unwrap_or_default();
     format!(
         "<tr><td>{}</td><td>{}</td><td class=\"{o}\">{o}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -314,7 +316,7 @@ fn handshakes(b: &mut String, events: &[HandshakeEvent]) {
       .then(function (v) {
         (v.Events || []).forEach(function (e) {
           var tr = document.createElement('tr');
-          [new Date(e.atMs).toISOString(), e.direction].forEach(function (t) { tr.appendChild(cell(t)); });
+          [new Date(e.atMs).toISOString().replace('T', ' ').slice(0, 19) + ' UTC', e.direction].forEach(function (t) { tr.appendChild(cell(t)); });
           tr.appendChild(cell(e.outcome, e.outcome));
           [e.tokenKind, e.issuer, e.nameid, e.user, e.error].forEach(function (t) { tr.appendChild(cell(t)); });
           body.insertBefore(tr, body.firstChild);
@@ -395,6 +397,10 @@ mod tests {
             now,
         );
         assert!(!page.contains("<script>alert"), "finding text is escaped");
+        assert!(
+            page.contains("<td>1970-01-01 00:00:00 UTC</td>"),
+            "times to the second"
+        );
         assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(page.contains("--identity &quot;A &amp; B&quot;"));
         assert!(

@@ -59,9 +59,33 @@ impl Handshakes<'_> {
         after_seq: i64,
         limit: i64,
     ) -> Result<Vec<HandshakeEvent>, StoreError> {
+        self.select(
+            "SELECT * FROM handshake_events WHERE seq > $1 ORDER BY seq LIMIT $2",
+            after_seq,
+            limit,
+        )
+        .await
+    }
+
+    /// The newest `limit` events, oldest first.
+    pub async fn latest(&self, limit: i64) -> Result<Vec<HandshakeEvent>, StoreError> {
+        self.select(
+            "SELECT * FROM (SELECT * FROM handshake_events WHERE seq > $1 ORDER BY seq DESC LIMIT $2) AS newest ORDER BY seq",
+            0,
+            limit,
+        )
+        .await
+    }
+
+    async fn select(
+        &self,
+        sql: &'static str,
+        a: i64,
+        b: i64,
+    ) -> Result<Vec<HandshakeEvent>, StoreError> {
         let s = self.store;
         with_pool!(s.pool(), p => {
-            let rows = sqlx::query("SELECT * FROM handshake_events WHERE seq > $1 ORDER BY seq LIMIT $2").bind(after_seq).bind(limit).fetch_all(p).await.map_err(|e| s.db_error(e))?;
+            let rows = sqlx::query(sql).bind(a).bind(b).fetch_all(p).await.map_err(|e| s.db_error(e))?;
             let mut out = Vec::with_capacity(rows.len());
             for r in &rows {
                 let e = |e| s.db_error(e);
