@@ -1417,6 +1417,9 @@ fn a_newcomer_is_guided_by_doctor_from_a_fresh_up_to_a_clean_trust() {
     let (worked, out, err) = h(dir, &toc);
     assert!(worked && out.contains("Success"), "{out}{err}");
     assert_spotless(dir);
+    // A second tenant known here: the doctor checks the one the organization trusts.
+    ok(dir, &["cloud", "new-tenant", "--domain", "fabrikam.com"]);
+    assert_spotless(dir);
 }
 
 /// The Teams edition, when the partner runs it: the doctor asks for its partner applications

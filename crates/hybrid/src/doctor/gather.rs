@@ -20,8 +20,24 @@ pub fn gather(
 ) -> Result<Facts, CliError> {
     let cloud_url = data.server_url("cloud", None)?;
     let onprem_url = data.server_url("onprem", None)?;
-    let (cloud, tenant_id) = tenant_client(data, &cloud_url, tenant)?;
     let onprem = onprem_client(data, &onprem_url)?;
+    // With several tenants known here and none named, the one the organization trusts: the
+    // realm of its AuthServers.
+    let trusted = match tenant {
+        Some(_) => None,
+        None if known_tenants(data).len() > 1 => invoke(&onprem, "Get-AuthServer", Map::new())
+            .ok()
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a["Realm"].as_str().map(str::to_string))
+            .find(|realm| {
+                known_tenants(data)
+                    .iter()
+                    .any(|(id, _)| id.eq_ignore_ascii_case(realm))
+            }),
+        None => None,
+    };
+    let (cloud, tenant_id) = tenant_client(data, &cloud_url, tenant.or(trusted.as_deref()))?;
     let one = |cmdlet: &str| -> Result<Value, CliError> {
         Ok(invoke(&onprem, cmdlet, Map::new())?
             .into_iter()
