@@ -255,6 +255,25 @@ fn outer(actor: &str, issuer: &PrincipalId, user: &UserContext) -> String {
     .encode()
 }
 
+/// Each (why, token, code): GetFolder with the token is refused 401 with the code's
+/// `x-ms-diagnostics` and an `invalid_token` challenge.
+async fn refused_each(w: &World, cases: Vec<(&str, String, s2s::ErrorCode)>) {
+    for (why, token, code) in cases {
+        let (s, h, _) = w.ews(Some(&token), GET_INBOX, "").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{why}");
+        let (category, reason) = diagnostics(&h);
+        assert_eq!(category, code.category(), "{why}: {reason}");
+        assert!(
+            reason.starts_with(&code.template()[..20.min(code.template().len())]),
+            "{why}: {reason}"
+        );
+        assert!(
+            header(&h, "www-authenticate").ends_with("error=\"invalid_token\""),
+            "{why}"
+        );
+    }
+}
+
 const GET_INBOX: &str = r#"<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>"#;
 
 fn header(h: &reqwest::header::HeaderMap, name: &str) -> String {
@@ -404,20 +423,7 @@ async fn challenge_and_inbound_error_codes() {
             s2s::ErrorCode::MoreThan1UserFoundWithGivenClaims,
         ),
     ];
-    for (why, token, code) in cases {
-        let (s, h, _) = w.ews(Some(&token), GET_INBOX, "").await;
-        assert_eq!(s, StatusCode::UNAUTHORIZED, "{why}");
-        let (category, reason) = diagnostics(&h);
-        assert_eq!(category, code.category(), "{why}: {reason}");
-        assert!(
-            reason.starts_with(&code.template()[..20.min(code.template().len())]),
-            "{why}: {reason}"
-        );
-        assert!(
-            header(&h, "www-authenticate").ends_with("error=\"invalid_token\""),
-            "{why}"
-        );
-    }
+    refused_each(&w, cases).await;
     // The self-issuing partner's good token is accepted.
     let (s, _, body) = w
         .ews(
@@ -1689,16 +1695,7 @@ async fn tokens_not_canonical_or_too_long_lived_are_refused_at_ews() {
             s2s::ErrorCode::UnableToReadToken,
         ),
     ];
-    for (why, token, code) in cases {
-        let (s, h, _) = w.ews(Some(&token), GET_INBOX, "").await;
-        assert_eq!(s, StatusCode::UNAUTHORIZED, "{why}");
-        let (category, reason) = diagnostics(&h);
-        assert_eq!(category, code.category(), "{why}: {reason}");
-        assert!(
-            reason.starts_with(&code.template()[..20.min(code.template().len())]),
-            "{why}: {reason}"
-        );
-    }
+    refused_each(&w, cases).await;
     // The same self-issued actor within its ceiling is accepted, acting for alice.
     let actor = self_issued(json!(t), json!(t + 24 * 3600));
     let within = OuterToken {
