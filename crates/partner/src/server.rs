@@ -369,6 +369,9 @@ impl PartnerServer {
         let signing = crate::signing::load_current(&store).await?;
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(30))
+            // Hybrid's servers close a connection idle for 10 s (their header deadline); a
+            // pooled connection is let go before that, so a request never races the close.
+            .pool_idle_timeout(std::time::Duration::from_secs(5))
             .build()
             .map_err(|e| PartnerError::Internal(e.to_string()))?;
         let state = Arc::new(PartnerState {
