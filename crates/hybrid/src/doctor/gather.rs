@@ -23,19 +23,15 @@ pub fn gather(
     let onprem = onprem_client(data, &onprem_url)?;
     // With several tenants known here and none named, the one the organization trusts: the
     // realm of its AuthServers.
+    let auth_servers = invoke(&onprem, "Get-AuthServer", Map::new())?;
+    let known = known_tenants(data);
     let trusted = match tenant {
-        Some(_) => None,
-        None if known_tenants(data).len() > 1 => invoke(&onprem, "Get-AuthServer", Map::new())
-            .ok()
-            .into_iter()
-            .flatten()
-            .filter_map(|a| a["Realm"].as_str().map(str::to_string))
-            .find(|realm| {
-                known_tenants(data)
-                    .iter()
-                    .any(|(id, _)| id.eq_ignore_ascii_case(realm))
-            }),
-        None => None,
+        None if known.len() > 1 => auth_servers
+            .iter()
+            .filter_map(|a| a["Realm"].as_str())
+            .find(|realm| known.iter().any(|(id, _)| id.eq_ignore_ascii_case(realm)))
+            .map(str::to_string),
+        _ => None,
     };
     let (cloud, tenant_id) = tenant_client(data, &cloud_url, tenant.or(trusted.as_deref()))?;
     let one = |cmdlet: &str| -> Result<Value, CliError> {
@@ -45,7 +41,6 @@ pub fn gather(
             .unwrap_or(Value::Null))
     };
     let all = |cmdlet: &str| invoke(&onprem, cmdlet, Map::new());
-    let auth_servers = all("Get-AuthServer")?;
     let mut clocks = vec![
         ("cloud".to_string(), skew(data, "cloud", &cloud_url)),
         ("onprem".to_string(), skew(data, "onprem", &onprem_url)),
