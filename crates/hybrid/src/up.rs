@@ -76,6 +76,11 @@ async fn up(
             args.base_port + offset
         }
     };
+    // Where the roles were last served, to point what names them at where they are now.
+    let before: Vec<(Role, String)> = [Role::Cloud, Role::Onprem, Role::Partner]
+        .into_iter()
+        .filter_map(|r| data.server_url(r.name(), None).ok().map(|u| (r, u)))
+        .collect();
     let mut started: Vec<Started> = Vec::new();
     let mut acceptors = Vec::new();
     for (i, (role, offset)) in [(Role::Cloud, 0), (Role::Onprem, 2), (Role::Partner, 4)]
@@ -133,6 +138,10 @@ async fn up(
             &args.edition,
         )
         .await?;
+    } else {
+        let was = |r: Role| before.iter().find(|(x, _)| *x == r).map(|(_, u)| u.as_str());
+        reconnect(data, was(Role::Cloud), &url(Role::Cloud), was(Role::Onprem), &url(Role::Onprem))
+            .await?;
     }
     println!(
         "hybrid is up{}:",
@@ -185,6 +194,90 @@ impl Http {
         }
         Ok(v)
     }
+}
+
+/// A data folder served again on other ports (a new `--base-port`, free ports, a kept demo
+/// folder): what names the cloud and on-premises servers by address follows them, as an admin
+/// would update it after moving a server. The partner's token endpoint and EWS URL, and each
+/// AuthServer whose metadata URL named the cloud's old address (Set-AuthServer
+/// -AuthMetadataUrl, which reads the document again there). What names a server by another
+/// address is the admin's and is left as it is.
+async fn reconnect(
+    data: &DataDir,
+    cloud_was: Option<&str>,
+    cloud: &str,
+    onprem_was: Option<&str>,
+    onprem: &str,
+) -> Result<(), CliError> {
+    let moved = |was: Option<&str>, now: &str| was.filter(|w| *w != now).map(str::to_string);
+    let (cloud_was, onprem_was) = (moved(cloud_was, cloud), moved(onprem_was, onprem));
+    if cloud_was.is_none() && onprem_was.is_none() {
+        return Ok(());
+    }
+    let follow = |v: &str| {
+        let mut v = v.to_string();
+        for (was, now) in [(&cloud_was, cloud), (&onprem_was, onprem)] {
+            if let Some(w) = was
+                && let Some(rest) = v.strip_prefix(w.as_str())
+                && (rest.is_empty() || rest.starts_with('/'))
+            {
+                v = format!("{now}{rest}");
+            }
+        }
+        v
+    };
+    let h = Http {
+        client: reqwest::Client::new(),
+    };
+    let c = &h.client;
+    let partner = data.server_url("partner", None)?;
+    let partner_op = credential(data, "partner", "operator.credential")?;
+    // A partner never configured has nothing that names the others.
+    let mut settings = h
+        .send(
+            c.get(format!("{partner}/admin/settings")).bearer_auth(&partner_op),
+            "partner settings",
+        )
+        .await
+        .unwrap_or(Value::Null);
+    let mut changed = false;
+    for key in ["tokenEndpoint", "ewsUrl", "autodiscoverUrl"] {
+        if let Some(v) = settings[key].as_str() {
+            let now = follow(v);
+            changed |= now != v;
+            settings[key] = json!(now);
+        }
+    }
+    if changed {
+        h.send(
+            c.put(format!("{partner}/admin/settings"))
+                .bearer_auth(&partner_op)
+                .json(&settings),
+            "partner settings",
+        )
+        .await?;
+    }
+    let Ok(admin) = credential(data, "onprem", "admin.credential") else {
+        return Ok(());
+    };
+    let cmdlet = |name: &str, params: Value| {
+        c.post(format!("{onprem}/admin/cmdlet"))
+            .bearer_auth(&admin)
+            .json(&json!({"Cmdlet": name, "Parameters": params}))
+    };
+    let servers = h
+        .send(cmdlet("Get-AuthServer", json!({})), "Get-AuthServer")
+        .await?;
+    for a in servers["Output"].as_array().into_iter().flatten() {
+        let url = a["AuthMetadataUrl"].as_str().unwrap_or("");
+        let now = follow(url);
+        if now != url {
+            let params = json!({"Identity": a["Name"], "AuthMetadataUrl": now});
+            h.send(cmdlet("Set-AuthServer", params), "Set-AuthServer")
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 fn credential(data: &DataDir, role: &str, file: &str) -> Result<String, CliError> {

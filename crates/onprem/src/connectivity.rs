@@ -1,10 +1,13 @@
-//! Test-OAuthConnectivity on premises, in the dedicated hybrid application's mode: what the
-//! organization does before it calls a service under OAuth since 2025 (CVE-2025-53786). It asks
+//! Test-OAuthConnectivity on premises: what the organization does before it calls a service
+//! under OAuth. In the dedicated hybrid application's mode (since 2025, CVE-2025-53786) it asks
 //! the tenant's token endpoint for an application token as the dedicated Exchange hybrid
 //! application (client credentials, a client assertion signed with the current auth
-//! certificate), then calls GetFolder on the mailbox's inbox at the target EWS under that token,
-//! impersonating the mailbox. Every step goes into the result's `Detail` (digests and claims,
-//! never tokens); each token request is an outbound handshake event.
+//! certificate) and calls GetFolder on the mailbox's inbox at the target EWS under that token,
+//! impersonating the mailbox. In the shared mode it asks ACS for an actor token as Exchange
+//! (00000002-…, the same assertion grant the partner uses, signed with the auth certificate)
+//! and calls GetFolder acting as the mailbox in an outer token, as Exchange's cross-premises
+//! calls do. Every step goes into the result's `Detail` (digests and claims, never tokens);
+//! each token request is an outbound handshake event.
 
 use crate::OnPremError;
 use crate::objects::{AUTH_SERVER, all, text};
@@ -15,6 +18,7 @@ use s2s::entra::EntraClientAssertion;
 use s2s::ids::EXCHANGE_APP_ID;
 use serde_json::{Value, json};
 use store::HandshakeEvent;
+use crate::connectivity_acs as shared;
 
 const TASK: &str = "Checking EWS API Call Under Oauth";
 const USER_AGENT: &str = "AMProbe/OAUTH/Exchange";
@@ -101,26 +105,42 @@ async fn probe(
     mailbox: &str,
     log: &mut Vec<String>,
 ) -> Result<bool, OnPremError> {
-    let Some(app) = dedicated(state).await? else {
-        log.push("[OAuthCredentials:Authenticate] no AuthServer names a dedicated Exchange hybrid application (ApplicationIdentifier): run hybrid cloud configure-hybrid-application first; in the shared mode the test runs where the partner's calls start (hybrid test-oauth-connectivity)".into());
-        return Ok(false);
+    let (token, impersonate, trust_any) = match dedicated(state).await? {
+        Some(app) => {
+            let http = client(app.trust_any)?;
+            let Some(token) = app_token(state, &http, &app, log).await? else {
+                return Ok(false);
+            };
+            (token, true, app.trust_any)
+        }
+        None => {
+            let Some(acs) = shared::acs(state).await? else {
+                log.push("[OAuthCredentials:Authenticate] no enabled AuthServer trusts ACS (00000001-…) and none names a dedicated Exchange hybrid application: run step 1 (New-AuthServer) first".into());
+                return Ok(false);
+            };
+            let http = client(acs.trust_any)?;
+            let Some(token) = shared::actor_token(state, &http, &acs, url, mailbox, log).await?
+            else {
+                return Ok(false);
+            };
+            (token, false, acs.trust_any)
+        }
     };
-    let http = reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .danger_accept_invalid_certs(app.trust_any)
-        .build()
-        .map_err(|e| OnPremError::Internal(e.to_string()))?;
-    let Some(token) = app_token(state, &http, &app, log).await? else {
-        return Ok(false);
-    };
+    let http = client(trust_any)?;
     let mut request = Request::new(Operation::GetFolder {
         shape: Shape::id_only(),
         folder_ids: vec![FolderRef::distinguished("inbox")],
     });
-    request.header.impersonation = Some(ews::ConnectingSid::SmtpAddress(mailbox.into()));
-    log.push(format!(
-        "[EWS] GetFolder inbox (IdOnly) at {url}, impersonating {mailbox}"
-    ));
+    if impersonate {
+        request.header.impersonation = Some(ews::ConnectingSid::SmtpAddress(mailbox.into()));
+        log.push(format!(
+            "[EWS] GetFolder inbox (IdOnly) at {url}, impersonating {mailbox}"
+        ));
+    } else {
+        log.push(format!(
+            "[EWS] GetFolder inbox (IdOnly) at {url}, acting as {mailbox}"
+        ));
+    }
     let resp = http
         .post(url)
         .header("user-agent", USER_AGENT)
@@ -171,6 +191,14 @@ async fn probe(
             Ok(false)
         }
     }
+}
+
+fn client(trust_any: bool) -> Result<reqwest::Client, OnPremError> {
+    reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .danger_accept_invalid_certs(trust_any)
+        .build()
+        .map_err(|e| OnPremError::Internal(e.to_string()))
 }
 
 /// A v2 application token for Exchange (`00000002-…/.default`) as the dedicated application.
@@ -258,31 +286,40 @@ async fn app_token(
     Ok(token)
 }
 
-/// The token's digest and the claims that decide the call (read, not trusted: the target checks).
-fn describe(token: &str, log: &mut Vec<String>) {
+/// The token's digest and the claims that decide the call (read, not trusted: the target
+/// checks); the claims a token does not carry (ACS's have no `ver` or `roles`) are left out.
+pub(crate) fn describe(token: &str, log: &mut Vec<String>) {
     let claims: Value = s2s::jwt::split(token)
         .ok()
         .and_then(|(_, p, _)| s2s::jwt::decode_json(p, "payload").ok())
         .unwrap_or(Value::Null);
     let c = |k: &str| claims[k].as_str().unwrap_or("").to_string();
-    log.push(format!(
-        "[OAuthCredentials:Authenticate] token {}: ver={} iss={} aud={} azp={} roles={}",
-        s2s::jwt::token_digest(token),
-        c("ver"),
-        c("iss"),
-        c("aud"),
-        if c("azp").is_empty() {
-            c("appid")
-        } else {
-            c("azp")
-        },
-        claims["roles"]
-            .as_array()
-            .map(|r| r
-                .iter()
+    let roles = claims["roles"]
+        .as_array()
+        .map(|r| {
+            r.iter()
                 .filter_map(Value::as_str)
                 .collect::<Vec<_>>()
-                .join(","))
-            .unwrap_or_default()
+                .join(",")
+        })
+        .unwrap_or_default();
+    let client = if c("azp").is_empty() { c("appid") } else { c("azp") };
+    let fields = [
+        ("ver", c("ver")),
+        ("iss", c("iss")),
+        ("nameid", c("nameid")),
+        ("aud", c("aud")),
+        ("azp", client),
+        ("roles", roles),
+    ];
+    let shown: Vec<String> = fields
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    log.push(format!(
+        "[OAuthCredentials:Authenticate] token {}: {}",
+        s2s::jwt::token_digest(token),
+        shown.join(" ")
     ));
 }

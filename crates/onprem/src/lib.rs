@@ -5,6 +5,7 @@
 pub mod certs;
 pub mod cmdlets;
 pub mod connectivity;
+mod connectivity_acs;
 pub mod error;
 pub mod ews;
 pub mod handshake;

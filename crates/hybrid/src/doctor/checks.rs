@@ -61,10 +61,52 @@ pub enum Severity {
     Warning,
 }
 
+/// What the trust carries, each flow tested end to end the way the doctor's own tests run it.
+/// A finding names the flows it stops; its severity follows: an error stops at least one,
+/// a warning stops none yet.
+#[derive(Serialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum Flow {
+    /// The partner's calls to on-premises EWS under its ACS tokens: voicemail greetings,
+    /// conversation history, archiving into Purges (`hybrid test-oauth-connectivity`).
+    PartnerToOnPremises,
+    /// On premises to the partner under Exchange's self-issued tokens: presence
+    /// (`hybrid onprem get-user-presence`).
+    OnPremisesToPartner,
+    /// Exchange Online's calls to on-premises EWS as 00000002-… through the "Exchange Online"
+    /// partner application: cross-premises free/busy.
+    FreeBusy,
+    /// On premises calls under the cloud's application tokens, got with the auth certificate
+    /// (as 00000002-… in the shared mode, as the dedicated application in the dedicated mode):
+    /// on-premises Test-OAuthConnectivity.
+    OnPremisesToCloud,
+}
+
+impl Flow {
+    pub const ALL: [Flow; 4] = [
+        Flow::PartnerToOnPremises,
+        Flow::OnPremisesToPartner,
+        Flow::FreeBusy,
+        Flow::OnPremisesToCloud,
+    ];
+
+    /// The flow as the human report names it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Flow::PartnerToOnPremises => "partner to on-premises EWS",
+            Flow::OnPremisesToPartner => "on-premises to partner presence",
+            Flow::FreeBusy => "free/busy from Exchange Online",
+            Flow::OnPremisesToCloud => "on-premises application tokens",
+        }
+    }
+}
+
 #[derive(Serialize, Debug)]
 pub struct Finding {
     pub code: &'static str,
+    /// Error when it stops a flow (`breaks` is not empty), else Warning.
     pub severity: Severity,
+    /// The flows it stops now.
+    pub breaks: Vec<Flow>,
     pub message: String,
     /// Commands that fix it, in order.
     pub fix: Vec<String>,
@@ -180,8 +222,9 @@ fn teams(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
                 ));
             }
         }
-        out.push(error(
+        out.push(breaks(
             "TeamsPartnerApplicationMissing",
+            &[Flow::PartnerToOnPremises],
             format!(
                 "the partner runs the Teams edition but {} has no enabled partner application on premises: only the legacy 00000004-… application is configured for it (HealthChecker marks this red), and its calls are refused (7001)",
                 missing.join(" and ")
@@ -193,8 +236,9 @@ fn teams(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
         let thumb = s(cert, "Thumbprint");
         for (sp, id) in [(&t.scheduler_sp, SCHEDULER), (&t.voicemail_sp, VOICEMAIL)] {
             if !keys(sp).any(|k| s(k, "customKeyIdentifier").eq_ignore_ascii_case(thumb)) {
-                out.push(error(
+                out.push(breaks(
                     "TeamsPrincipalCertificateMissing",
+                    &[Flow::OnPremisesToPartner],
                     format!("no key credential of {id} is the current auth certificate {thumb} (steps 5 to 7 upload it to all three principals)"),
                     vec![
                         "hybrid onprem export-auth-cert --path OAuthConfig/OAuthCert.cer".into(),
@@ -275,22 +319,32 @@ fn check(name: &'static str, findings: Vec<Finding>) -> Check {
     Check::new(name, findings)
 }
 
-fn error(code: &'static str, message: String, fix: Vec<String>) -> Finding {
+/// A finding that stops `flows` now: an error.
+pub(crate) fn breaks(
+    code: &'static str,
+    flows: &[Flow],
+    message: String,
+    fix: Vec<String>,
+) -> Finding {
+    let mut flows = flows.to_vec();
+    flows.sort();
+    flows.dedup();
     Finding {
         code,
-        severity: Severity::Error,
+        severity: if flows.is_empty() {
+            Severity::Warning
+        } else {
+            Severity::Error
+        },
+        breaks: flows,
         message,
         fix,
     }
 }
 
-fn warning(code: &'static str, message: String, fix: Vec<String>) -> Finding {
-    Finding {
-        code,
-        severity: Severity::Warning,
-        message,
-        fix,
-    }
+/// A finding that stops nothing yet: a warning.
+pub(crate) fn warning(code: &'static str, message: String, fix: Vec<String>) -> Finding {
+    breaks(code, &[], message, fix)
 }
 
 pub(crate) fn s<'v>(v: &'v Value, key: &str) -> &'v str {
@@ -335,8 +389,9 @@ fn replace_certificate() -> Vec<String> {
 fn auth_certificate(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
     let thumb = s(&f.auth_config, "CurrentCertificateThumbprint");
     let Some(cert) = current else {
-        return vec![error(
+        return vec![breaks(
             "AuthCertificateMissing",
+            SIGNED_ON_PREMISES,
             format!(
                 "AuthConfig's current certificate {thumb:?} is not a certificate of this server"
             ),
@@ -345,16 +400,18 @@ fn auth_certificate(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
     };
     let (nb, na) = (date(cert, "NotBefore"), date(cert, "NotAfter"));
     match (nb, na) {
-        (_, Some(na)) if na <= f.at => vec![error(
+        (_, Some(na)) if na <= f.at => vec![breaks(
             "AuthCertificateExpired",
+            SIGNED_ON_PREMISES,
             format!(
                 "the auth certificate {thumb} expired at {}: every token this server signs is refused, and the keys uploaded from it are no longer valid",
                 iso(na)
             ),
             replace_certificate(),
         )],
-        (Some(nb), _) if nb > f.at => vec![error(
+        (Some(nb), _) if nb > f.at => vec![breaks(
             "AuthCertificateNotYetValid",
+            SIGNED_ON_PREMISES,
             format!(
                 "the auth certificate {thumb} is valid only from {}",
                 iso(nb)
@@ -375,6 +432,62 @@ fn auth_certificate(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
     }
 }
 
+/// What stops when on premises cannot sign: its self-issued tokens to the partner and the
+/// client assertions it gets the cloud's tokens with.
+const SIGNED_ON_PREMISES: &[Flow] = &[Flow::OnPremisesToPartner, Flow::OnPremisesToCloud];
+
+/// What stops when ACS tokens are not issued or not trusted: the partner's calls, Exchange
+/// Online's, and in the shared mode on premises' own (it gets ACS tokens as 00000002-…).
+fn acs_flows(f: &Facts) -> Vec<Flow> {
+    let mut flows = vec![Flow::PartnerToOnPremises, Flow::FreeBusy];
+    if f.hybrid_app.is_none() {
+        flows.push(Flow::OnPremisesToCloud);
+    }
+    flows
+}
+
+/// What a principal's copy of the auth certificate carries: 00000004-…'s, the tokens the
+/// partner takes from on premises; 00000002-…'s (the shared mode), on premises' assertions.
+fn key_flows(f: &Facts, app: &str) -> Vec<Flow> {
+    if app.eq_ignore_ascii_case(SKYPE_APP_ID) {
+        vec![Flow::OnPremisesToPartner]
+    } else if f.hybrid_app.is_none() {
+        vec![Flow::OnPremisesToCloud]
+    } else {
+        vec![]
+    }
+}
+
+/// The flows that pass through a role's server.
+fn served_flows(role: &str) -> Vec<Flow> {
+    match role {
+        "cloud" => vec![
+            Flow::PartnerToOnPremises,
+            Flow::FreeBusy,
+            Flow::OnPremisesToCloud,
+        ],
+        "partner" => vec![Flow::PartnerToOnPremises, Flow::OnPremisesToPartner],
+        _ => Flow::ALL.to_vec(),
+    }
+}
+
+/// The AuthServer's metadata URL with the cloud server of this data folder as its authority:
+/// the same document where the cloud answers now.
+fn metadata_fix(f: &Facts, name: &str, server: Option<&Value>) -> String {
+    let old = server.map(|a| s(a, "AuthMetadataUrl")).unwrap_or("");
+    let path = old
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
+        .filter(|p| p.len() > 1)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("/{}/metadata/json/1", f.tenant_id));
+    format!(
+        "hybrid onprem set-auth-server --identity \"{name}\" --auth-metadata-url {}{path}",
+        f.cloud_url.trim_end_matches('/')
+    )
+}
+
 fn acs_auth_servers(f: &Facts) -> impl Iterator<Item = &Value> {
     f.auth_servers.iter().filter(|a| {
         s(a, "IssuerIdentifier").eq_ignore_ascii_case(ACS_APP_ID) && a["Enabled"] == true
@@ -392,13 +505,15 @@ fn auth_server(f: &Facts) -> Vec<Finding> {
         .iter()
         .find(|a| s(a, "IssuerIdentifier").eq_ignore_ascii_case(ACS_APP_ID));
     match disabled {
-        Some(a) => vec![error(
+        Some(a) => vec![breaks(
             "AuthServerDisabled",
+            &acs_flows(f),
             format!("the auth server {} (ACS) is disabled: no ACS token is trusted", s(a, "Name")),
             vec![format!("hybrid onprem set-auth-server --identity \"{}\" --enabled true", s(a, "Name"))],
         )],
-        None => vec![error(
+        None => vec![breaks(
             "AuthServerMissing",
+            &acs_flows(f),
             "no auth server trusts the cloud token service (ACS, issuer 00000001-0000-0000-c000-000000000000)".into(),
             vec![format!("hybrid onprem new-auth-server --name WindowsAzureACS --auth-metadata-url {url}")],
         )],
@@ -411,8 +526,9 @@ fn realm(f: &Facts) -> Vec<Finding> {
     for a in acs_auth_servers(f) {
         let r = s(a, "Realm");
         if !r.eq_ignore_ascii_case(tenant) {
-            out.push(error(
+            out.push(breaks(
                 "RealmMismatch",
+                &acs_flows(f),
                 format!("the auth server {} trusts realm {r:?}, but the tenant is {tenant}: its tokens are refused (5002/2011)", s(a, "Name")),
                 vec![format!(
                     "hybrid onprem set-auth-server --identity \"{}\" --auth-metadata-url {}/{tenant}/metadata/json/1",
@@ -426,9 +542,9 @@ fn realm(f: &Facts) -> Vec<Finding> {
     let known = r.eq_ignore_ascii_case(tenant)
         || f.tenant_domains.iter().any(|d| d.eq_ignore_ascii_case(r));
     if !r.is_empty() && !known {
-        out.push(error(
+        out.push(warning(
             "RealmMismatch",
-            format!("AuthConfig's realm {r:?} is neither the tenant id {tenant} nor one of its verified domains: the tokens this server issues name a realm the cloud does not know"),
+            format!("AuthConfig's realm {r:?} is neither the tenant id {tenant} nor one of its verified domains: the tokens this server issues name a realm the cloud does not know (the partner and the token service take the tenant from their own configuration, so no flow stops, but Microsoft's services check it)"),
             vec![format!("hybrid onprem set-auth-config --realm {tenant}")],
         ));
     }
@@ -441,14 +557,22 @@ fn metadata(f: &Facts) -> Vec<Finding> {
         let name = &m.auth_server;
         let server = f.auth_servers.iter().find(|a| s(a, "Name") == name);
         match &m.document {
-            Err(why) => out.push(error(
-                "MetadataUnreachable",
-                format!("the metadata of auth server {name} cannot be read from here ({}): {why}", m.url),
-                vec![
-                    "start the cloud role (hybrid serve cloud, or hybrid up)".into(),
-                    format!("hybrid onprem set-auth-server --identity \"{name}\" --auth-metadata-url <the tenant's metadata URL>"),
-                ],
-            )),
+            Err(why) => {
+                // On premises gets its own tokens where this AuthServer says (the ACS one in
+                // the shared mode, the one naming the dedicated application else): from the
+                // same server, unreachable too.
+                let issues_ours = server.is_some_and(|a| {
+                    let acs = s(a, "IssuerIdentifier").eq_ignore_ascii_case(ACS_APP_ID);
+                    (acs && f.hybrid_app.is_none()) || !s(a, "ApplicationIdentifier").is_empty()
+                });
+                let flows: &[Flow] = if issues_ours { &[Flow::OnPremisesToCloud] } else { &[] };
+                out.push(breaks(
+                    "MetadataUnreachable",
+                    flows,
+                    format!("the metadata of auth server {name} cannot be read from here ({}): {why}; the server keeps the signing certificates it holds, so a rollover of the token service's key would stop its tokens", m.url),
+                    vec![metadata_fix(f, name, server)],
+                ))
+            }
             Ok((_, thumbs)) => {
                 let held: Vec<String> = server
                     .map(|a| certificate_thumbprints(&a["CertificateStrings"]))
@@ -491,8 +615,9 @@ fn uploaded_key(f: &Facts, current: Option<&Value>, sp: &Value, app: &str) -> Ve
     let Some(key) = keys(sp).find(|k| s(k, "customKeyIdentifier").eq_ignore_ascii_case(thumb))
     else {
         let others: Vec<&str> = keys(sp).map(|k| s(k, "customKeyIdentifier")).collect();
-        return vec![error(
+        return vec![breaks(
             "UploadedKeyNotCurrent",
+            &key_flows(f, app),
             format!(
                 "no key credential of {app} is the current auth certificate {thumb} (it has: {})",
                 if others.is_empty() {
@@ -507,8 +632,9 @@ fn uploaded_key(f: &Facts, current: Option<&Value>, sp: &Value, app: &str) -> Ve
     let mut out = vec![];
     let end = date(key, "endDateTime");
     if end.is_some_and(|e| e <= f.at) {
-        out.push(error(
+        out.push(breaks(
             "UploadedKeyExpired",
+            &key_flows(f, app),
             format!(
                 "the key credential {} of {app} ended at {}",
                 s(key, "keyId"),
@@ -556,8 +682,9 @@ fn spn(f: &Facts) -> Vec<Finding> {
     }
     let mut wanted: Vec<String> = names.iter().map(|n| n.to_string()).collect();
     wanted.push(format!("https://{host}/"));
-    vec![error(
+    vec![breaks(
         "SpnMissing",
+        &acs_flows(f),
         format!(
             "{host} (the organization's EWS URL) is not a servicePrincipalName of {EXCHANGE_APP_ID}: the token service refuses tokens for it (AADSTS500012)"
         ),
@@ -601,8 +728,9 @@ fn hybrid_application(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
     };
     let app_id = s(app, "appId");
     if app["found"] != true {
-        return vec![error(
+        return vec![breaks(
             "HybridApplicationNotFound",
+            &[Flow::OnPremisesToCloud],
             format!(
                 "the AuthServer names the application {app_id}, which the tenant does not have"
             ),
@@ -611,15 +739,17 @@ fn hybrid_application(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
     }
     let mut out = vec![];
     if app["consent"] != true {
-        out.push(error(
+        out.push(breaks(
             "HybridApplicationWithoutConsent",
+            &[Flow::OnPremisesToCloud],
             format!("the application {app_id} has not been granted full_access_as_app on Office 365 Exchange Online (admin consent)"),
             vec!["hybrid onprem export-auth-cert --path OAuthConfig/OAuthCert.cer".into(), "hybrid cloud configure-hybrid-application --mode full --certificate OAuthConfig/OAuthCert.cer".into()],
         ));
     }
     if !on(app) {
-        out.push(error(
+        out.push(breaks(
             "HybridApplicationCertificateMissing",
+            &[Flow::OnPremisesToCloud],
             format!("no key credential of the application {app_id} is the current auth certificate {thumb}"),
             vec!["hybrid onprem export-auth-cert --path OAuthConfig/OAuthCert.cer".into(), "hybrid cloud configure-hybrid-application --mode update-certificate --certificate OAuthConfig/OAuthCert.cer".into()],
         ));
@@ -649,8 +779,9 @@ fn evosts_auth_server(f: &Facts, app_id: &str) -> Vec<Finding> {
         f.tenant_domains.join(",")
     );
     match entra {
-        None => vec![error(
+        None => vec![breaks(
             "EntraAuthServerMissing",
+            &[Flow::OnPremisesToCloud],
             format!(
                 "the dedicated application {app_id} is in use but no AuthServer of Type AzureAD trusts the tenant's Entra issuer: on-premises Test-OAuthConnectivity ends in 2020 TokenProfileNotApplicable and Entra application tokens are refused at EWS (the partner's S2S calls are not affected)"
             ),
@@ -662,8 +793,9 @@ fn evosts_auth_server(f: &Facts, app_id: &str) -> Vec<Finding> {
                 name_app,
             ],
         )],
-        Some(a) if a["Enabled"] == false => vec![error(
+        Some(a) if a["Enabled"] == false => vec![breaks(
             "EntraAuthServerDisabled",
+            &[Flow::OnPremisesToCloud],
             format!(
                 "the AzureAD AuthServer {} is disabled: Entra application tokens are refused at EWS and on-premises Test-OAuthConnectivity fails",
                 s(a, "Name")
@@ -673,8 +805,9 @@ fn evosts_auth_server(f: &Facts, app_id: &str) -> Vec<Finding> {
                 s(a, "Name")
             )],
         )],
-        Some(a) if !s(a, "ApplicationIdentifier").eq_ignore_ascii_case(app_id) => vec![error(
+        Some(a) if !s(a, "ApplicationIdentifier").eq_ignore_ascii_case(app_id) => vec![breaks(
             "EntraAuthServerWithoutApplication",
+            &[Flow::OnPremisesToCloud],
             format!(
                 "the AzureAD AuthServer {} does not name the dedicated application {app_id} (ApplicationIdentifier): on premises cannot get the application's tokens through it",
                 s(a, "Name")
@@ -727,7 +860,12 @@ fn key_lifetime(app: &Value, current: Option<&Value>, uploaded: bool) -> Vec<Fin
     if uploaded {
         vec![warning("KeyLifetimeOverTenantPolicy", message, fix)]
     } else {
-        vec![error("KeyLifetimeOverTenantPolicy", message, fix)]
+        vec![breaks(
+            "KeyLifetimeOverTenantPolicy",
+            &[Flow::OnPremisesToCloud],
+            message,
+            fix,
+        )]
     }
 }
 
@@ -778,8 +916,9 @@ fn sfb_partner_application(f: &Facts) -> Option<&Value> {
 
 fn partner_application(f: &Facts) -> Vec<Finding> {
     let Some(app) = sfb_partner_application(f) else {
-        return vec![error(
+        return vec![breaks(
             "PartnerApplicationMissing",
+            &[Flow::PartnerToOnPremises],
             format!(
                 "no partner application has ApplicationIdentifier {SKYPE_APP_ID}: Skype for Business Online's calls are refused (7001)"
             ),
@@ -790,15 +929,17 @@ fn partner_application(f: &Facts) -> Vec<Finding> {
     };
     let mut out = vec![];
     if app["Enabled"] != true {
-        out.push(error(
+        out.push(breaks(
             "PartnerApplicationDisabled",
+            &[Flow::PartnerToOnPremises],
             format!("the partner application {} is disabled: Skype for Business Online's calls are refused (7001)", s(app, "Name")),
             vec![format!("hybrid onprem set-partner-application --identity \"{}\" --enabled true", s(app, "Name"))],
         ));
     }
     if app["UseAuthServer"] == false {
-        out.push(error(
+        out.push(breaks(
             "PartnerApplicationNotUsingAuthServer",
+            &[Flow::PartnerToOnPremises],
             format!(
                 "the partner application {} does not accept tokens from the auth server: Skype for Business Online's ACS tokens are refused",
                 s(app, "Name")
@@ -820,10 +961,11 @@ fn exchange_online_partner_application(f: &Facts) -> Vec<Finding> {
     });
     match app {
         Some(a) if a["Enabled"] == true => vec![],
-        Some(a) => vec![warning(
+        Some(a) => vec![breaks(
             "ExchangeOnlinePartnerApplicationDisabled",
+            &[Flow::FreeBusy],
             format!(
-                "the partner application {} ({EXCHANGE_APP_ID}) is disabled: Exchange Online's calls (free/busy, MailTips) are refused",
+                "the partner application {} ({EXCHANGE_APP_ID}) is disabled: Exchange Online's calls (free/busy, MailTips) are refused (7001)",
                 s(a, "Name")
             ),
             vec![format!(
@@ -866,8 +1008,9 @@ fn application_account_missing(f: &Facts, name: &str) -> Option<Finding> {
             "hybrid onprem new-management-role-assignment --role {r} --user {name}"
         ));
     }
-    Some(error(
+    Some(breaks(
         "ApplicationAccountMissing",
+        &[Flow::PartnerToOnPremises],
         format!(
             "the application account {name} (a mail user) does not exist: step 3 links it to the partner application"
         ),
@@ -885,8 +1028,9 @@ fn linked_account(f: &Facts) -> Vec<Finding> {
     };
     let account = s(app, "LinkedAccount");
     if account.is_empty() {
-        return vec![error(
+        return vec![breaks(
             "LinkedAccountMissing",
+            &[Flow::PartnerToOnPremises],
             format!(
                 "the partner application {} has no linked account: every EWS call is refused (403)",
                 s(app, "Name")
@@ -920,8 +1064,9 @@ fn roles_of(f: &Facts, account: &str, name: &str) -> Vec<Finding> {
         .iter()
         .filter(|r| !held.iter().any(|h| h.eq_ignore_ascii_case(r)))
         .map(|r| {
-            error(
+            breaks(
                 "LinkedAccountMissingRole",
+                &[Flow::PartnerToOnPremises],
                 format!(
                     "the linked account {account} does not hold the {r} role: {}",
                     role_effect(r)
@@ -949,8 +1094,9 @@ fn partner_signing_key(f: &Facts) -> Vec<Finding> {
     if keys(&f.skype_sp).any(|k| s(k, "customKeyIdentifier").eq_ignore_ascii_case(thumb)) {
         return vec![];
     }
-    vec![error(
+    vec![breaks(
         "PartnerKeyNotRegistered",
+        &[Flow::PartnerToOnPremises],
         format!(
             "the partner service's signing certificate {thumb} is not a key credential of {SKYPE_APP_ID}: the token service refuses its assertions (AADSTS700027)"
         ),
@@ -967,8 +1113,9 @@ fn clocks(f: &Facts) -> Vec<Finding> {
     let mut out = vec![];
     for (role, skew) in &f.clocks {
         match skew {
-            Ok(d) if d.abs() > MAX_SKEW_SECONDS => out.push(error(
+            Ok(d) if d.abs() > MAX_SKEW_SECONDS => out.push(breaks(
                 "ClockSkew",
+                &Flow::ALL,
                 format!("the {role} server's clock is {d} s off this machine's; tokens are refused beyond {MAX_SKEW_SECONDS} s (3001, AADSTS700024)"),
                 vec!["synchronise the clocks (NTP) of every server".into()],
             )),
@@ -995,8 +1142,9 @@ pub fn server_unreachable(role: &str, why: &str, urls: &[(String, String)]) -> F
     if url.starts_with("http://") {
         start.push_str(" --insecure-http");
     }
-    error(
+    breaks(
         "ServerUnreachable",
+        &served_flows(role),
         format!("the {role} server does not answer at {url}: {why}"),
         vec![start],
     )

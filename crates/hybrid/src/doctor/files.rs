@@ -1,7 +1,7 @@
 //! The data folder itself: stores (private keys, credential hashes), keys and credentials
 //! must be their owner's alone. Certificates are public and may be read by anyone.
 
-use super::checks::{Check, Finding, Severity};
+use super::checks::{Check, warning};
 use crate::paths::DataDir;
 use std::path::{Path, PathBuf};
 
@@ -18,17 +18,16 @@ pub fn check(data: &DataDir) -> Check {
             .take(5)
             .map(|p| p.display().to_string())
             .collect();
-        vec![Finding {
-            code: "DataFilesReadableByOthers",
-            severity: Severity::Warning,
-            message: format!(
+        vec![warning(
+            "DataFilesReadableByOthers",
+            format!(
                 "{} item(s) of the data folder can be read by other users of this machine ({}{}); they hold private keys and admin credentials",
                 wide.len(),
                 shown.join(", "),
                 if wide.len() > 5 { ", …" } else { "" }
             ),
-            fix: vec![format!("chmod -R go-rwx {}", shell_word(&root))],
-        }]
+            vec![format!("chmod -R go-rwx {}", shell_word(&root))],
+        )]
     };
     Check::new("Data folder permissions", findings)
 }

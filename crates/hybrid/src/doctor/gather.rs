@@ -115,7 +115,7 @@ fn recorded_urls(data: &DataDir) -> Vec<(String, String)> {
 /// The report when the cloud or the on-premises server does not answer: each server that does
 /// not, with the command that starts it; the trust itself cannot be checked until they do.
 pub fn unreachable(data: &DataDir, why: &str) -> Vec<super::checks::Check> {
-    use super::checks::{Check, Finding, Severity, server_unreachable};
+    use super::checks::{Check, Finding, Flow, breaks, server_unreachable, warning};
     let urls = recorded_urls(data);
     let mut findings: Vec<Finding> = urls
         .iter()
@@ -126,23 +126,22 @@ pub fn unreachable(data: &DataDir, why: &str) -> Vec<super::checks::Check> {
         })
         .collect();
     if findings.is_empty() {
-        findings.push(Finding {
-            code: "ServerUnreachable",
-            severity: Severity::Error,
-            message: format!("a server stopped answering while the doctor read it: {why}"),
-            fix: vec!["hybrid doctor".into()],
-        });
+        findings.push(breaks(
+            "ServerUnreachable",
+            &Flow::ALL,
+            format!("a server stopped answering while the doctor read it: {why}"),
+            vec!["hybrid doctor".into()],
+        ));
     }
     vec![
         Check::new("Servers", findings),
         Check::new(
             "Trust",
-            vec![Finding {
-                code: "TrustNotChecked",
-                severity: Severity::Warning,
-                message: "the trust's checks read the cloud and on-premises servers; they run again once both answer".into(),
-                fix: vec!["hybrid doctor".into()],
-            }],
+            vec![warning(
+                "TrustNotChecked",
+                "the trust's checks read the cloud and on-premises servers; they run again once both answer".into(),
+                vec!["hybrid doctor".into()],
+            )],
         ),
     ]
 }

@@ -173,6 +173,10 @@ fn print(report: &Report, out: &Output) {
                 Severity::Warning => "WARN ",
             };
             println!("{tag}  {}: [{}] {}", c.name, f.code, f.message);
+            if !f.breaks.is_empty() {
+                let flows: Vec<&str> = f.breaks.iter().map(|b| b.title()).collect();
+                println!("       stops: {}", flows.join("; "));
+            }
             for (i, line) in f.fix.iter().enumerate() {
                 let lead = if i == 0 { "fix:" } else { "    " };
                 println!("       {lead} {line}");

@@ -226,7 +226,7 @@ fn the_dedicated_application_needs_to_exist_consent_and_the_certificate() {
 }
 
 #[test]
-fn a_disabled_exchange_online_partner_application_is_step_1s_warning() {
+fn a_disabled_exchange_online_partner_application_stops_free_busy() {
     let mut f = healthy();
     f.partner_applications.push(json!({
         "Name": "Exchange Online", "ApplicationIdentifier": EXCHANGE_APP_ID, "Realm": "", "Enabled": false
@@ -235,10 +235,11 @@ fn a_disabled_exchange_online_partner_application_is_step_1s_warning() {
     let found: Vec<&Finding> = report.iter().flat_map(|c| &c.findings).collect();
     assert_eq!(found.len(), 1);
     assert_eq!(
-        (found[0].code, found[0].severity),
+        (found[0].code, found[0].severity, &found[0].breaks[..]),
         (
             "ExchangeOnlinePartnerApplicationDisabled",
-            Severity::Warning
+            Severity::Error,
+            &[Flow::FreeBusy][..]
         )
     );
     assert_eq!(
