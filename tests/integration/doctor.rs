@@ -248,19 +248,8 @@ fn doctor_finds_each_broken_part_of_the_trust_and_its_fixes_repair_it() {
     );
     fix_until_spotless(dir);
 
-    provoke_and_fix(
-        dir,
-        &[
-            "onprem",
-            "set-partner-application",
-            "--identity",
-            "SfBOnline",
-            "--enabled",
-            "false",
-            "--confirm:false",
-        ],
-        "PartnerApplicationDisabled",
-    );
+    // The partner application, its linked account's roles, the SPN, the realm and the current
+    // certificate are provoked in `each_finding_stops_the_flows_it_names_and_no_other`.
     let tenant = tenant_of(dir);
     provoke_and_fix(
         dir,
@@ -276,49 +265,6 @@ fn doctor_finds_each_broken_part_of_the_trust_and_its_fixes_repair_it() {
         ],
         "PartnerApplicationNotUsingAuthServer",
     );
-    provoke_and_fix(
-        dir,
-        &[
-            "onprem",
-            "remove-management-role-assignment",
-            "--identity",
-            "ArchiveApplication-SfBOnline-ApplicationAccount",
-            "--confirm:false",
-        ],
-        "LinkedAccountMissingRole",
-    );
-    provoke_and_fix(
-        dir,
-        &[
-            "cloud",
-            "set-service-principal-names",
-            "--service-principal-id",
-            EXCHANGE,
-            "--service-principal-names",
-            EXCHANGE,
-        ],
-        "SpnMissing",
-    );
-    provoke_and_fix(
-        dir,
-        &["onprem", "set-auth-config", "--realm", "fabrikam.com"],
-        "RealmMismatch",
-    );
-
-    // Uploaded key not the current certificate: a new auth certificate made current on premises
-    // only.
-    let thumb = &new_auth_certificate(dir);
-    provoke_and_fix(
-        dir,
-        &[
-            "onprem",
-            "set-auth-config",
-            "--certificate-thumbprint",
-            thumb,
-        ],
-        "UploadedKeyNotCurrent",
-    );
-
     // Expired: the same trust judged after the certificate's NotAfter.
     let (success, findings) = doctor(dir, &["--at", "2040-01-01T00:00:00Z"]);
     assert!(!success);
@@ -1547,4 +1493,374 @@ fn stopped_servers_are_findings_with_the_command_that_starts_them() {
         named.iter().all(|m| !m.contains("onprem server")),
         "{named:#?}"
     );
+}
+
+/// The flows the trust carries, each run for real: which fail now.
+struct Flows {
+    /// A certificate and key registered on 00000002-… as Exchange Online's own (the cloud
+    /// service's first-party credential, which the tenant does not see in Microsoft's cloud).
+    exchange_online: (String, String),
+}
+
+impl Flows {
+    fn new(dir: &Path) -> Flows {
+        let cert = dir.join("exchange-online.cer");
+        let key = dir.join("exchange-online.key");
+        let (c, k) = (cert.to_str().unwrap(), key.to_str().unwrap());
+        ok(
+            dir,
+            &[
+                "cert",
+                "new",
+                "--subject",
+                "Exchange Online",
+                "--out",
+                c,
+                "--key-out",
+                k,
+            ],
+        );
+        let flows = Flows {
+            exchange_online: (c.to_string(), k.to_string()),
+        };
+        flows.register(dir);
+        flows
+    }
+
+    /// The names of the flows that fail, as the doctor names them.
+    fn failing(&self, dir: &Path) -> Vec<String> {
+        let mut failing = vec![];
+        if !partner_to_on_premises(dir) {
+            failing.push("PartnerToOnPremises".to_string());
+        }
+        if presence(dir).is_err() {
+            failing.push("OnPremisesToPartner".into());
+        }
+        if !self.free_busy(dir) {
+            failing.push("FreeBusy".into());
+        }
+        if !on_premises_to_cloud(dir) {
+            failing.push("OnPremisesToCloud".into());
+        }
+        failing
+    }
+
+    /// Exchange Online reads alice's free/busy as bob, through the "Exchange Online" partner
+    /// application: an ACS token for 00000002-…, then GetUserAvailability at on-premises EWS.
+    fn free_busy(&self, dir: &Path) -> bool {
+        let (got, token, _) = h(
+            dir,
+            &[
+                "token",
+                "request",
+                "--client",
+                EXCHANGE,
+                "--cert",
+                &self.exchange_online.0,
+                "--key",
+                &self.exchange_online.1,
+                "--user-smtp",
+                "bob@contoso.com",
+            ],
+        );
+        if !got {
+            return false;
+        }
+        let onprem = std::fs::read_to_string(dir.join("data/onprem/server.url")).unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        let iso = |t: time::OffsetDateTime| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .unwrap()
+        };
+        let body = partner::ewsclient::free_busy(
+            "alice@contoso.com",
+            &iso(now),
+            &iso(now + time::Duration::hours(8)),
+        )
+        .to_xml();
+        let (status, text) = tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let r = hybrid_tests::trusting_client(&dir.join("data"))
+                .post(format!("{}/EWS/Exchange.asmx", onprem.trim()))
+                .bearer_auth(token.trim())
+                .header("content-type", "text/xml; charset=utf-8")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        });
+        status == 200 && text.contains("NoError") && text.contains("FreeBusyView")
+    }
+
+    /// Registers Exchange Online's key on 00000002-… (again after the move to the dedicated
+    /// application, which clears that principal's keys).
+    fn register(&self, dir: &Path) {
+        let sp = ok(
+            dir,
+            &[
+                "cloud",
+                "get-service-principal",
+                "--service-principal-id",
+                EXCHANGE,
+                "--json",
+            ],
+        );
+        if !sp.contains("CN=Exchange Online") {
+            ok(
+                dir,
+                &[
+                    "cloud",
+                    "add-service-principal-key",
+                    "--service-principal-id",
+                    EXCHANGE,
+                    "--key-file",
+                    &self.exchange_online.0,
+                ],
+            );
+        }
+    }
+}
+
+/// The partner's calls: Test-OAuthConnectivity from its side, and an archived conversation
+/// (ArchiveApplication's part) that reaches Purges on its first attempt.
+fn partner_to_on_premises(dir: &Path) -> bool {
+    let (tested, _, _) = h(
+        dir,
+        &["test-oauth-connectivity", "--mailbox", "alice@contoso.com"],
+    );
+    let held = ok(
+        dir,
+        &[
+            "partner",
+            "hold-conversation",
+            "--participant",
+            "alice@contoso.com",
+            "--participant",
+            "bob@contoso.com",
+            "--message",
+            "alice@contoso.com: is the trust up?",
+            "--json",
+        ],
+    );
+    let ids: Value = serde_json::from_str(&held).unwrap();
+    let id = ids["workIds"][0].as_str().unwrap().to_string();
+    for _ in 0..100 {
+        let work: Value =
+            serde_json::from_str(&ok(dir, &["partner", "get-work", "--id", &id, "--json"]))
+                .unwrap();
+        if work["status"] == "done" {
+            return tested;
+        }
+        if work["attempts"].as_i64().unwrap_or(0) >= 1 && work["lastError"] != "" {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("the archive job {id} was not tried");
+}
+
+/// On-premises Test-OAuthConnectivity against its own EWS.
+fn on_premises_to_cloud(dir: &Path) -> bool {
+    let onprem = std::fs::read_to_string(dir.join("data/onprem/server.url")).unwrap();
+    let target = format!("{}/EWS/Exchange.asmx", onprem.trim());
+    let (worked, out, _) = h(
+        dir,
+        &[
+            "onprem",
+            "test-oauth-connectivity",
+            "--service",
+            "EWS",
+            "--target-uri",
+            &target,
+            "--mailbox",
+            "alice@contoso.com",
+        ],
+    );
+    if !worked {
+        eprintln!("on-premises Test-OAuthConnectivity:\n{out}");
+    }
+    worked
+}
+
+/// The servers take a change in: the on-premises trust reloads within a second and a half,
+/// the partner reads 00000004-…'s keys again at most every two seconds.
+fn settle() {
+    std::thread::sleep(std::time::Duration::from_millis(2200));
+}
+
+/// Breaks one part of the trust with `provoke`, expects `code` among the doctor's findings and
+/// exactly the flows the findings name to fail (none when they are warnings), runs the printed
+/// fixes and expects every flow to work again.
+fn breaks_what_it_says(dir: &Path, flows: &Flows, provoke: &[&str], code: &str) {
+    ok(dir, provoke);
+    settle();
+    let (success, findings) = doctor(dir, &[]);
+    assert!(
+        codes(&findings).contains(&code.to_string()),
+        "{code} not in {findings:#?}"
+    );
+    let mut stated: Vec<String> = findings
+        .iter()
+        .flat_map(|f| f["breaks"].as_array().unwrap().clone())
+        .map(|b| b.as_str().unwrap().to_string())
+        .collect();
+    stated.sort();
+    stated.dedup();
+    let mut failing = flows.failing(dir);
+    failing.sort();
+    assert_eq!(stated, failing, "{code}: the doctor said {findings:#?}");
+    assert_eq!(success, stated.is_empty(), "{code}: exit status");
+    for f in &findings {
+        let errs = !f["breaks"].as_array().unwrap().is_empty();
+        assert_eq!(f["severity"] == "Error", errs, "{f}");
+    }
+    // The shared mode's own warning is left for the dedicated half of the test.
+    let provoked: Vec<Value> = findings
+        .into_iter()
+        .filter(|f| f["code"] != "SharedServicePrincipalExposure")
+        .collect();
+    apply_fixes(dir, &provoked);
+    settle();
+    assert_eq!(
+        flows.failing(dir),
+        Vec::<String>::new(),
+        "after fixing {code}"
+    );
+    let (success, left) = doctor(dir, &[]);
+    assert!(
+        success
+            && left
+                .iter()
+                .all(|f| f["code"] == "SharedServicePrincipalExposure"),
+        "after fixing {code}: {left:#?}"
+    );
+}
+
+/// Each finding says which flows it stops, and exactly those stop: the partner's calls to
+/// EWS (Test-OAuthConnectivity and an archived conversation), presence, Exchange Online's
+/// free/busy and on premises' own application tokens, in the shared mode and then in the
+/// dedicated one; a finding that stops none is a warning.
+#[test]
+fn each_finding_stops_the_flows_it_names_and_no_other() {
+    let tmp = TempDir::new("doctor-flows");
+    let dir = tmp.0.as_path();
+    let _up = configured(dir);
+    let flows = Flows::new(dir);
+    assert_eq!(flows.failing(dir), Vec::<String>::new());
+    let shared: [(&[&str], &str); 6] = [
+        (
+            &[
+                "onprem",
+                "set-partner-application",
+                "--identity",
+                "SfBOnline",
+                "--enabled",
+                "false",
+                "--confirm:false",
+            ],
+            "PartnerApplicationDisabled",
+        ),
+        (
+            &[
+                "onprem",
+                "remove-management-role-assignment",
+                "--identity",
+                "ArchiveApplication-SfBOnline-ApplicationAccount",
+                "--confirm:false",
+            ],
+            "LinkedAccountMissingRole",
+        ),
+        (
+            &[
+                "onprem",
+                "set-partner-application",
+                "--identity",
+                "Exchange Online",
+                "--enabled",
+                "false",
+                "--confirm:false",
+            ],
+            "ExchangeOnlinePartnerApplicationDisabled",
+        ),
+        (
+            &[
+                "onprem",
+                "set-auth-server",
+                "--identity",
+                "WindowsAzureACS",
+                "--enabled",
+                "false",
+                "--confirm:false",
+            ],
+            "AuthServerDisabled",
+        ),
+        (
+            &[
+                "cloud",
+                "set-service-principal-names",
+                "--service-principal-id",
+                EXCHANGE,
+                "--service-principal-names",
+                EXCHANGE,
+            ],
+            "SpnMissing",
+        ),
+        (
+            &["onprem", "set-auth-config", "--realm", "fabrikam.com"],
+            "RealmMismatch",
+        ),
+    ];
+    for (provoke, code) in shared {
+        breaks_what_it_says(dir, &flows, provoke, code);
+    }
+    // A new auth certificate made current on premises only: the partner and (through
+    // 00000002-…) on premises' own assertions no longer verify.
+    let thumb = new_auth_certificate(dir);
+    let current = [
+        "onprem",
+        "set-auth-config",
+        "--certificate-thumbprint",
+        &thumb,
+    ];
+    breaks_what_it_says(dir, &flows, &current, "UploadedKeyNotCurrent");
+
+    // The dedicated mode: on premises' tokens are the application's, through the Entra
+    // AuthServer; Exchange Online's free/busy no longer shares them.
+    fix_until_spotless(dir);
+    flows.register(dir);
+    assert_eq!(flows.failing(dir), Vec::<String>::new());
+    let evosts = format!("EvoSts - {}", tenant_of(dir));
+    let entra = [
+        "onprem",
+        "set-auth-server",
+        "--identity",
+        &evosts,
+        "--enabled",
+        "false",
+        "--confirm:false",
+    ];
+    breaks_what_it_says(dir, &flows, &entra, "EntraAuthServerDisabled");
+    let exchange_online = [
+        "onprem",
+        "set-partner-application",
+        "--identity",
+        "Exchange Online",
+        "--enabled",
+        "false",
+        "--confirm:false",
+    ];
+    breaks_what_it_says(
+        dir,
+        &flows,
+        &exchange_online,
+        "ExchangeOnlinePartnerApplicationDisabled",
+    );
+    let thumb = new_auth_certificate(dir);
+    let current = [
+        "onprem",
+        "set-auth-config",
+        "--certificate-thumbprint",
+        &thumb,
+    ];
+    breaks_what_it_says(dir, &flows, &current, "HybridApplicationCertificateMissing");
 }

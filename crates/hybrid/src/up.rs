@@ -139,9 +139,20 @@ async fn up(
         )
         .await?;
     } else {
-        let was = |r: Role| before.iter().find(|(x, _)| *x == r).map(|(_, u)| u.as_str());
-        reconnect(data, was(Role::Cloud), &url(Role::Cloud), was(Role::Onprem), &url(Role::Onprem))
-            .await?;
+        let was = |r: Role| {
+            before
+                .iter()
+                .find(|(x, _)| *x == r)
+                .map(|(_, u)| u.as_str())
+        };
+        reconnect(
+            data,
+            was(Role::Cloud),
+            &url(Role::Cloud),
+            was(Role::Onprem),
+            &url(Role::Onprem),
+        )
+        .await?;
     }
     println!(
         "hybrid is up{}:",
@@ -235,7 +246,8 @@ async fn reconnect(
     // A partner never configured has nothing that names the others.
     let mut settings = h
         .send(
-            c.get(format!("{partner}/admin/settings")).bearer_auth(&partner_op),
+            c.get(format!("{partner}/admin/settings"))
+                .bearer_auth(&partner_op),
             "partner settings",
         )
         .await

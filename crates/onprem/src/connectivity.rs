@@ -10,6 +10,7 @@
 //! each token request is an outbound handshake event.
 
 use crate::OnPremError;
+use crate::connectivity_acs as shared;
 use crate::objects::{AUTH_SERVER, all, text};
 use crate::params::Params;
 use crate::server::OnPremState;
@@ -18,7 +19,6 @@ use s2s::entra::EntraClientAssertion;
 use s2s::ids::EXCHANGE_APP_ID;
 use serde_json::{Value, json};
 use store::HandshakeEvent;
-use crate::connectivity_acs as shared;
 
 const TASK: &str = "Checking EWS API Call Under Oauth";
 const USER_AGENT: &str = "AMProbe/OAUTH/Exchange";
@@ -303,7 +303,11 @@ pub(crate) fn describe(token: &str, log: &mut Vec<String>) {
                 .join(",")
         })
         .unwrap_or_default();
-    let client = if c("azp").is_empty() { c("appid") } else { c("azp") };
+    let client = if c("azp").is_empty() {
+        c("appid")
+    } else {
+        c("azp")
+    };
     let fields = [
         ("ver", c("ver")),
         ("iss", c("iss")),

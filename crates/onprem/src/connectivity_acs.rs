@@ -20,8 +20,7 @@ pub(crate) struct Acs {
 pub(crate) async fn acs(state: &OnPremState) -> Result<Option<Acs>, OnPremError> {
     for a in all(&state.store, AUTH_SERVER).await? {
         let d = &a.data;
-        if d["Enabled"] != true || !text(d, "IssuerIdentifier").eq_ignore_ascii_case(ACS_APP_ID)
-        {
+        if d["Enabled"] != true || !text(d, "IssuerIdentifier").eq_ignore_ascii_case(ACS_APP_ID) {
             continue;
         }
         let token_endpoint = text(d, "TokenIssuingEndpoint").to_string();
@@ -90,8 +89,8 @@ pub(crate) async fn actor_token(
         jti: Some(&jti),
     }
     .sign(&key, &cert);
-    let resource = Audience::new(EXCHANGE_APP_ID, &resource_host(state, target), &acs.realm)
-        .to_string();
+    let resource =
+        Audience::new(EXCHANGE_APP_ID, &resource_host(state, target), &acs.realm).to_string();
     log.push(format!(
         "[OAuthCredentials:Authenticate] requesting an actor token for resource {resource} from {} as {client} (assertion signed with the auth certificate {})",
         acs.token_endpoint,

@@ -446,6 +446,17 @@ fn acs_flows(f: &Facts) -> Vec<Flow> {
     flows
 }
 
+/// What stops without an enabled ACS AuthServer: what [`acs_flows`] names, and presence
+/// unless AuthConfig names the tenant id itself (on premises takes the realm of its tokens
+/// to the partner from that AuthServer, else from AuthConfig or its default domain).
+fn acs_trust_flows(f: &Facts) -> Vec<Flow> {
+    let mut flows = acs_flows(f);
+    if !s(&f.auth_config, "Realm").eq_ignore_ascii_case(&f.tenant_id) {
+        flows.push(Flow::OnPremisesToPartner);
+    }
+    flows
+}
+
 /// What a principal's copy of the auth certificate carries: 00000004-…'s, the tokens the
 /// partner takes from on premises; 00000002-…'s (the shared mode), on premises' assertions.
 fn key_flows(f: &Facts, app: &str) -> Vec<Flow> {
@@ -507,13 +518,13 @@ fn auth_server(f: &Facts) -> Vec<Finding> {
     match disabled {
         Some(a) => vec![breaks(
             "AuthServerDisabled",
-            &acs_flows(f),
+            &acs_trust_flows(f),
             format!("the auth server {} (ACS) is disabled: no ACS token is trusted", s(a, "Name")),
             vec![format!("hybrid onprem set-auth-server --identity \"{}\" --enabled true", s(a, "Name"))],
         )],
         None => vec![breaks(
             "AuthServerMissing",
-            &acs_flows(f),
+            &acs_trust_flows(f),
             "no auth server trusts the cloud token service (ACS, issuer 00000001-0000-0000-c000-000000000000)".into(),
             vec![format!("hybrid onprem new-auth-server --name WindowsAzureACS --auth-metadata-url {url}")],
         )],
@@ -565,7 +576,11 @@ fn metadata(f: &Facts) -> Vec<Finding> {
                     let acs = s(a, "IssuerIdentifier").eq_ignore_ascii_case(ACS_APP_ID);
                     (acs && f.hybrid_app.is_none()) || !s(a, "ApplicationIdentifier").is_empty()
                 });
-                let flows: &[Flow] = if issues_ours { &[Flow::OnPremisesToCloud] } else { &[] };
+                let flows: &[Flow] = if issues_ours {
+                    &[Flow::OnPremisesToCloud]
+                } else {
+                    &[]
+                };
                 out.push(breaks(
                     "MetadataUnreachable",
                     flows,
@@ -577,7 +592,10 @@ fn metadata(f: &Facts) -> Vec<Finding> {
                 let held: Vec<String> = server
                     .map(|a| certificate_thumbprints(&a["CertificateStrings"]))
                     .unwrap_or_default();
-                if thumbs.iter().any(|t| !held.iter().any(|h| h.eq_ignore_ascii_case(t))) {
+                if thumbs
+                    .iter()
+                    .any(|t| !held.iter().any(|h| h.eq_ignore_ascii_case(t)))
+                {
                     out.push(warning(
                         "MetadataStale",
                         format!("auth server {name} holds other signing certificates than its metadata publishes now (the server refreshes every 24 hours and after a signature failure)"),
@@ -961,6 +979,20 @@ fn exchange_online_partner_application(f: &Facts) -> Vec<Finding> {
     });
     match app {
         Some(a) if a["Enabled"] == true => vec![],
+        // In the shared mode on premises' own tokens are 00000002-…'s too: its
+        // Test-OAuthConnectivity against its own EWS comes in through this application.
+        Some(a) if f.hybrid_app.is_none() => vec![breaks(
+            "ExchangeOnlinePartnerApplicationDisabled",
+            &[Flow::FreeBusy, Flow::OnPremisesToCloud],
+            format!(
+                "the partner application {} ({EXCHANGE_APP_ID}) is disabled: Exchange Online's calls (free/busy, MailTips) are refused (7001), and so is on-premises Test-OAuthConnectivity against this organization's own EWS (its tokens are Exchange's, 00000002-…, in the shared mode)",
+                s(a, "Name")
+            ),
+            vec![format!(
+                "hybrid onprem set-partner-application --identity \"{}\" --enabled true",
+                s(a, "Name")
+            )],
+        )],
         Some(a) => vec![breaks(
             "ExchangeOnlinePartnerApplicationDisabled",
             &[Flow::FreeBusy],
