@@ -305,10 +305,20 @@ fn statement(line: usize, text: &str) -> Result<Statement, String> {
                 "nothing may follow '| {first}': it only shows the output"
             ));
         }
-        if matches!(first, "format-list" | "fl") {
-            format = Some(Format::List);
-        } else if matches!(first, "format-table" | "ft") {
-            format = Some(Format::Table);
+        if matches!(first, "format-list" | "fl" | "format-table" | "ft") {
+            format = Some(if first.ends_with('l') || first == "format-list" {
+                Format::List
+            } else {
+                Format::Table
+            });
+            // `fl Name, Realm` shows those properties: a Select-Object before the format.
+            let rest = stage[first.len()..].trim();
+            if !rest.is_empty() && rest != "*" {
+                let names = select(&format!("select {rest}")).unwrap_or_else(|| Ok(vec![]));
+                pipeline.push(Stage::Select(names.map_err(|_| {
+                    format!("'{stage}': {first} takes the names of the properties to show")
+                })?));
+            }
         } else if let Some(f) = filter(stage) {
             pipeline.push(Stage::Where(f?));
         } else if let Some(names) = select(stage) {
@@ -670,6 +680,18 @@ New-PartnerApplication -Name SfBOnline -ApplicationIdentifier 00000004-0000-0ff1
     fn read_only_forms_admins_paste() {
         let st = &parse("Get-PartnerApplication | ft").unwrap()[0];
         assert_eq!(st.format, Format::Table);
+        let st = &parse("Get-AuthServer | fl Name, Realm").unwrap()[0];
+        assert_eq!(st.format, Format::List);
+        assert_eq!(
+            st.pipeline,
+            vec![Stage::Select(vec!["Name".into(), "Realm".into()])]
+        );
+        let st = &parse("Get-Mailbox | ft -Property Name,Alias").unwrap()[0];
+        assert_eq!(st.format, Format::Table);
+        assert_eq!(
+            st.pipeline,
+            vec![Stage::Select(vec!["Name".into(), "Alias".into()])]
+        );
         let st = &parse("Get-Mailbox | Select-Object Name, PrimarySmtpAddress | Format-Table")
             .unwrap()[0];
         assert_eq!(

@@ -3,7 +3,7 @@
 use crate::error::OnPremError;
 use crate::objects::*;
 use crate::params::Params;
-use crate::{certs, oauth_config, rbac, recipients, safety};
+use crate::{certs, folder_cmdlets, oauth_config, rbac, recipients, safety};
 use serde_json::{Map, Value};
 use store::Store;
 
@@ -85,6 +85,18 @@ pub const CMDLETS: &[(&str, &str)] = &[
     ),
     ("Remove-PartnerApplication", "Identity!"),
     ("Test-OAuthConnectivity", "Service!, TargetUri!, Mailbox!"),
+    (
+        "Get-MailboxFolderStatistics",
+        "Identity!, FolderScope, IncludeOldestAndNewestItems:switch",
+    ),
+    (
+        "Get-RecoverableItems",
+        "Identity!, SourceFolder, SubjectContains, FilterItemType, ResultSize",
+    ),
+    (
+        "Get-MailboxFolderItem",
+        "Identity!, Folder!, SubjectContains, FilterItemType, ResultSize",
+    ),
 ];
 
 /// One parameter of a cmdlet, as [`CMDLETS`] describes it.
@@ -191,6 +203,11 @@ async fn invoke(store: &Store, name: &str, p: Params) -> Result<Vec<Value>, OnPr
                     .collect(),
             )
         }
+        "Get-MailboxFolderStatistics" => {
+            folder_cmdlets::get_mailbox_folder_statistics(store, &p).await
+        }
+        "Get-RecoverableItems" => folder_cmdlets::get_recoverable_items(store, &p).await,
+        "Get-MailboxFolderItem" => folder_cmdlets::get_mailbox_folder_item(store, &p).await,
         "New-Mailbox" => recipients::new_mailbox(store, &p).await,
         "Get-Mailbox" => recipients::get(store, &p, Some("UserMailbox")).await,
         "Set-Mailbox" => recipients::set_recipient(store, &p, "UserMailbox").await,

@@ -7,6 +7,7 @@ pub mod cmdlets;
 pub mod connectivity;
 mod connectivity_acs;
 pub mod error;
+pub mod folder_cmdlets;
 pub mod ews;
 pub mod handshake;
 pub mod metrics;
