@@ -1864,3 +1864,92 @@ fn each_finding_stops_the_flows_it_names_and_no_other() {
     ];
     breaks_what_it_says(dir, &flows, &current, "HybridApplicationCertificateMissing");
 }
+
+/// The `sh` blocks of the README's "The runbook by hand", in order.
+fn runbook_by_hand_blocks() -> Vec<String> {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .unwrap();
+    let start = readme.find("## The runbook by hand").expect("the section");
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    section
+        .split("```sh\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap().to_string())
+        .collect()
+}
+
+/// The newcomer's path: `hybrid up` in a directory of their own, then the README's "runbook by
+/// hand" blocks run as written (bash, stopping at the first failing command): the first ends
+/// with a doctor that exits 0, the second shows each success check.
+#[test]
+fn the_readme_runbook_by_hand_runs_as_written() {
+    let tmp = TempDir::new("readme-runbook");
+    let dir = tmp.0.as_path();
+    let child = Command::new(hybrid_bin())
+        .current_dir(dir)
+        .args(["up", "--base-port", "0"])
+        .env("HYBRID_LOG", "warn")
+        .env_remove("HYBRID_DATA")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _up = Up(child);
+    for _ in 0..600 {
+        if dir.join("hybrid-data/ready").exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The user's own WAV file.
+    let mut wav = b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x40\x1f\x00\x00\x80\x3e\x00\x00\x02\x00\x10\x00data\x00\x00\x00\x00".to_vec();
+    wav.extend_from_slice(b"hello from alice");
+    std::fs::write(dir.join("greeting.wav"), wav).unwrap();
+    let bin_dir = hybrid_bin().parent().unwrap().to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let blocks = runbook_by_hand_blocks();
+    assert_eq!(blocks.len(), 2, "{blocks:#?}");
+    let mut outputs = vec![];
+    for (i, block) in blocks.iter().enumerate() {
+        let o = Command::new("bash")
+            .current_dir(dir)
+            .args(["-e", "-o", "pipefail", "-c", block])
+            .env("PATH", &path)
+            .env_remove("HYBRID_DATA")
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(
+            o.status.success(),
+            "block {} failed:\n{}\n{out}",
+            i + 1,
+            String::from_utf8_lossy(&o.stderr)
+        );
+        outputs.push(out);
+    }
+    // The runbook's result: nothing left but the shared mode's warning.
+    assert!(
+        outputs[0].contains("Warning: 0 error(s), 1 warning(s)"),
+        "{}",
+        outputs[0]
+    );
+    let checks = &outputs[1];
+    for seen in [
+        "ItemsInFolder : 1",
+        "FolderPath       : /Conversation History",
+        "ItemClass        : IPM.Note.Microsoft.Conversation",
+        "FolderPath       : /Recoverable Items/Purges",
+        "SourceFolder     : PurgedItems",
+        "alice@contoso.com hi",
+        "ResultType  : Success",
+        "accepted",
+    ] {
+        assert!(checks.contains(seen), "{seen:?} not in\n{checks}");
+    }
+}

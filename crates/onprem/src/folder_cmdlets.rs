@@ -76,7 +76,10 @@ impl Opened {
         let mut names = vec![];
         let mut at = Some(f);
         while let Some(folder) = at {
-            if matches!(folder.distinguished.as_deref(), Some("root" | "msgfolderroot")) {
+            if matches!(
+                folder.distinguished.as_deref(),
+                Some("root" | "msgfolderroot")
+            ) {
                 break;
             }
             names.push(folder.display_name.clone());
@@ -198,14 +201,13 @@ pub async fn get_mailbox_folder_statistics(
     };
     let oldest_newest = p.bool("IncludeOldestAndNewestItems")?.unwrap_or(false);
     let mbox = open(store, &identity).await?;
-    let counts = store
-        .mailboxes()
-        .folder_counts(&mbox.guid)
-        .await?;
+    let counts = store.mailboxes().folder_counts(&mbox.guid).await?;
     let mut out = vec![];
     for f in &mbox.folders {
         if f.distinguished.as_deref() == Some("root")
-            || f.distinguished.as_deref().is_some_and(|d| !is_public_name(d))
+            || f.distinguished
+                .as_deref()
+                .is_some_and(|d| !is_public_name(d))
         {
             continue;
         }
@@ -383,10 +385,7 @@ pub async fn get_recoverable_items(store: &Store, p: &Params) -> Result<Vec<Valu
 
 /// Get-MailboxFolderItem: the items of one folder (a FolderScope value such as
 /// ConversationHistory, or a path such as `/Recoverable Items/Purges`), newest first.
-pub async fn get_mailbox_folder_item(
-    store: &Store,
-    p: &Params,
-) -> Result<Vec<Value>, OnPremError> {
+pub async fn get_mailbox_folder_item(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
     p.allow(&[
         "Identity",
         "Folder",
@@ -429,6 +428,9 @@ mod tests {
         );
         assert_eq!(preview("Text", "a < b\n c"), "a < b c");
         let long = "x".repeat(400);
-        assert_eq!(preview("Text", &long).chars().count(), BODY_PREVIEW_CHARS + 1);
+        assert_eq!(
+            preview("Text", &long).chars().count(),
+            BODY_PREVIEW_CHARS + 1
+        );
     }
 }
