@@ -747,6 +747,17 @@ fn global_options_work_before_and_after_a_cmdlet_verb_and_each_cmdlet_has_help()
         text.contains("--enabled true|false") && text.contains("--trust-any-ssl-certificate"),
         "{text}"
     );
+    // A line per parameter that says what it means, and an example.
+    assert!(
+        text.contains("      The application account whose roles decide what the partner may call"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "Example (a line of `hybrid onprem run`):\n  New-PartnerApplication -Name SfBOnline"
+        ),
+        "{text}"
+    );
     // Did you mean: a verb, and a parameter the server does not know.
     let typo = hybrid(&["--data", &data, "onprem", "get-auth-confg"], None);
     assert_eq!(typo.status.code(), Some(2));

@@ -40,7 +40,9 @@ const CMDLET_HELP: &str = "Cmdlets (kebab-case verbs; parameters as --kebab-case
   get-auth-config, set-auth-config
   new-auth-server, get-auth-server, set-auth-server, remove-auth-server
   new-partner-application, get-partner-application, set-partner-application, remove-partner-application
-  test-oauth-connectivity (the dedicated hybrid application's token from the tenant, then EWS under it)
+  test-oauth-connectivity (this organization's application token from the cloud, then EWS under it)
+  get-mailbox-folder-statistics, get-recoverable-items, get-mailbox-folder-item (read-only views of a mailbox)
+`hybrid onprem <cmdlet> --help` describes each parameter and gives an example.
 --domain-controller is accepted by every cmdlet and has no effect: this server is its own directory.
 Example: hybrid onprem new-partner-application --name SfBOnline --application-identifier 00000004-0000-0ff1-ce00-000000000000 --enabled true --linked-account SfBOnline-ApplicationAccount";
 
@@ -480,6 +482,10 @@ fn cmdlet_named(verb: &str) -> Result<&'static str, CliError> {
 fn cmdlet_help(verb: &str) -> Result<(), CliError> {
     let cmdlet = cmdlet_named(verb)?;
     println!("{cmdlet} (hybrid onprem {})", kebab(cmdlet));
+    let help = onprem::cmdlet_help::synopsis(cmdlet);
+    if let Some((text, _)) = help {
+        println!("\n{text}");
+    }
     let sets = onprem::cmdlets::parameter_sets(cmdlet);
     for (i, set) in sets.iter().enumerate() {
         if sets.len() > 1 {
@@ -509,6 +515,21 @@ fn cmdlet_help(verb: &str) -> Result<(), CliError> {
                 "  {flag:<52} {kind:<7} {}",
                 if p.mandatory { "mandatory" } else { "optional" }
             );
+            if let Some(d) = onprem::cmdlet_help::parameter(cmdlet, &p.name) {
+                println!("      {d}");
+            }
+        }
+    }
+    if onprem::safety::changes(cmdlet) {
+        println!(
+            "\n--what-if shows what it would do and changes nothing; --confirm:false runs a high-impact change without asking."
+        );
+    }
+    if let Some((_, example)) = help {
+        if example.starts_with("hybrid ") {
+            println!("\nExample:\n  {example}");
+        } else {
+            println!("\nExample (a line of `hybrid onprem run`):\n  {example}");
         }
     }
     println!(
@@ -1055,6 +1076,18 @@ fn check_statement(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_cmdlet_example_is_a_line_onprem_run_reads() {
+        for (cmdlet, _, example) in onprem::cmdlet_help::SYNOPSES {
+            if example.starts_with("hybrid ") {
+                continue;
+            }
+            let parsed =
+                crate::ems::parse(example).unwrap_or_else(|e| panic!("{cmdlet}: {example}: {e:?}"));
+            assert_eq!(parsed.len(), 1, "{example}");
+        }
+    }
 
     #[test]
     fn kebab_names_round_trip_every_cmdlet_and_help_lists_them() {

@@ -3,6 +3,7 @@
 //! the runbook, with its S2S trust configuration held in memory for inbound validation.
 
 pub mod certs;
+pub mod cmdlet_help;
 pub mod cmdlets;
 pub mod connectivity;
 mod connectivity_acs;
