@@ -1953,3 +1953,36 @@ fn the_readme_runbook_by_hand_runs_as_written() {
         assert!(checks.contains(seen), "{seen:?} not in\n{checks}");
     }
 }
+
+/// A kept demo folder served again by `hybrid up` on other ports: what named the old ports
+/// (the partner's token endpoint and EWS URL, the AuthServer's metadata URL) follows, and the
+/// doctor and every flow are as the demo left them.
+#[test]
+fn a_kept_demo_folder_served_again_elsewhere_is_clean() {
+    let o = Command::new(hybrid_bin())
+        .args(["demo", "--keep"])
+        .env("HYBRID_LOG", "warn")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(o.status.success(), "{out}");
+    let kept = out
+        .lines()
+        .find_map(|l| l.strip_prefix("kept "))
+        .expect("the kept folder is named")
+        .trim()
+        .to_string();
+    let tmp = TempDir(std::path::PathBuf::from(&kept));
+    let dir = tmp.0.as_path();
+    let before = std::fs::read_to_string(dir.join("data/cloud/server.url")).unwrap();
+    // The demo's `hybrid up` was stopped, not shut down: its `ready` is still there.
+    let _ = std::fs::remove_file(dir.join("data/ready"));
+    let _up = up(dir);
+    let after = std::fs::read_to_string(dir.join("data/cloud/server.url")).unwrap();
+    assert_ne!(before, after, "served on other ports");
+    assert_clean(dir);
+    settle();
+    assert!(partner_to_on_premises(dir));
+    assert!(presence(dir).is_ok());
+    assert!(on_premises_to_cloud(dir));
+}

@@ -199,6 +199,7 @@ pub fn run(keep: bool, trust: TrustMode, edition: Edition, base_port: u16) -> Re
     runbook(&mut d, &cloud, &tenant);
     success_checks(&mut d, &cloud, &onprem, &tenant);
     presence(&mut d);
+    calendar(&mut d, &cloud, &onprem, &tenant);
     if d.trust == TrustMode::Dedicated {
         dedicated_connectivity(&mut d, &onprem);
     }
@@ -787,6 +788,83 @@ fn presence(d: &mut Demo) {
         "on-premises reads bob's presence: Busy (the partner trusts the key uploaded to 00000004-… in step 5)",
         ok && v["availability"] == "Busy",
         &format!("{err}{out}"),
+    );
+}
+
+/// The calendar across the trust: a meeting on alice's calendar is her presence at the partner
+/// (it reads her free/busy from on-premises EWS under its S2S token), and bob reads her
+/// free/busy (GetUserAvailability) as any EWS client does.
+fn calendar(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
+    println!(
+        "\n== The calendar: alice's meeting is her presence at the partner, and bob reads her free/busy"
+    );
+    let now = time::OffsetDateTime::now_utc();
+    let at = |minutes: i64| {
+        (now + time::Duration::minutes(minutes))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    };
+    let meeting = ews::xml::parse(&format!(
+        r#"<t:CalendarItem xmlns:t="{}"><t:Subject>Hybrid review</t:Subject><t:Start>{}</t:Start><t:End>{}</t:End><t:LegacyFreeBusyStatus>Busy</t:LegacyFreeBusyStatus></t:CalendarItem>"#,
+        ews::NS_TYPES,
+        at(-5),
+        at(55)
+    ))
+    .map(|e| ews::Item::parse(&e));
+    let Ok(meeting) = meeting else {
+        d.check("a meeting for alice", false, "the meeting did not parse");
+        return;
+    };
+    let create = partner::ewsclient::create_item("calendar", meeting);
+    let (messages, text) = ews(
+        d,
+        cloud,
+        onprem,
+        tenant,
+        &format!("alice@{DOMAIN}"),
+        &create,
+    );
+    d.check(
+        "alice puts a meeting on her calendar, now to an hour from now (CreateItem)",
+        messages.first().is_some_and(|m| m.code == "NoError"),
+        &text,
+    );
+    // No presence set by hand: the partner reads the calendar.
+    d.step(
+        "alice's presence is not set by hand",
+        &[
+            "partner",
+            "set-presence",
+            "--user",
+            &format!("alice@{DOMAIN}"),
+            "--availability",
+            "Available",
+        ],
+    );
+    let v = d.json(
+        "hybrid partner get-presence --user alice@contoso.com",
+        &[
+            "partner",
+            "get-presence",
+            "--user",
+            &format!("alice@{DOMAIN}"),
+        ],
+    );
+    d.check(
+        "the partner shows alice \"In a meeting\", read from her on-premises calendar",
+        v["activity"] == "InAMeeting" && v["source"] == "mailbox",
+        &v.to_string(),
+    );
+    let request = partner::ewsclient::free_busy(&format!("alice@{DOMAIN}"), &at(-60), &at(120));
+    let (messages, text) = ews(d, cloud, onprem, tenant, &format!("bob@{DOMAIN}"), &request);
+    let busy = messages.iter().any(|m| match &m.payload {
+        ews::Payload::FreeBusyView(v) => v.events.iter().any(|e| e.busy_type == "Busy"),
+        _ => false,
+    });
+    d.check(
+        "bob reads alice's free/busy (GetUserAvailability): Busy for the meeting",
+        busy,
+        &text,
     );
 }
 

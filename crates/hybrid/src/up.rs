@@ -69,6 +69,8 @@ async fn up(
     tls: Option<Vec<(std::path::PathBuf, std::path::PathBuf)>>,
 ) -> Result<(), CliError> {
     let stop = crate::serve::shutdown();
+    // A `ready` left by a run that was killed would tell waiting tools too early.
+    let _ = std::fs::remove_file(data.root.join("ready"));
     let port = |offset: u16| {
         if args.base_port == 0 {
             0
