@@ -137,8 +137,8 @@ fn folder_size(bytes: i64) -> String {
     let b = bytes as f64;
     let short = match bytes {
         ..1024 => format!("{bytes} B"),
-        ..1_048_576 => format!("{:.1} KB", b / 1024.0),
-        ..1_073_741_824 => format!("{:.1} MB", b / 1_048_576.0),
+        1024..1_048_576 => format!("{:.1} KB", b / 1024.0),
+        1_048_576..1_073_741_824 => format!("{:.1} MB", b / 1_048_576.0),
         _ => format!("{:.1} GB", b / 1_073_741_824.0),
     };
     format!("{short} ({grouped} bytes)")
