@@ -290,37 +290,6 @@ fn doctor_finds_each_broken_part_of_the_trust_and_its_fixes_repair_it() {
     );
     assert_clean(dir);
 
-    // The partner service's own signing key removed from 00000004-….
-    let sp: Value = serde_json::from_str(&ok(
-        dir,
-        &[
-            "cloud",
-            "get-service-principal",
-            "--service-principal-id",
-            SKYPE,
-            "--json",
-        ],
-    ))
-    .unwrap();
-    let partner_key = sp["keyCredentials"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["displayName"].as_str().unwrap().contains("partner"))
-        .expect("the partner's key is registered at bootstrap");
-    provoke_and_fix(
-        dir,
-        &[
-            "cloud",
-            "remove-service-principal-key",
-            "--service-principal-id",
-            SKYPE,
-            "--key-id",
-            partner_key["keyId"].as_str().unwrap(),
-        ],
-        "PartnerKeyNotRegistered",
-    );
-
     // Still the dedicated mode, with nothing to report.
     assert_spotless(dir);
 
@@ -1863,6 +1832,41 @@ fn each_finding_stops_the_flows_it_names_and_no_other() {
         &thumb,
     ];
     breaks_what_it_says(dir, &flows, &current, "HybridApplicationCertificateMissing");
+    // The partner service's own signing key removed from 00000004-….
+    let key_id = partner_key_id(dir);
+    let unregister = [
+        "cloud",
+        "remove-service-principal-key",
+        "--service-principal-id",
+        SKYPE,
+        "--key-id",
+        &key_id,
+    ];
+    breaks_what_it_says(dir, &flows, &unregister, "PartnerKeyNotRegistered");
+}
+
+/// The key id of the partner's signing certificate on 00000004-… (registered at bootstrap).
+fn partner_key_id(dir: &Path) -> String {
+    let sp: Value = serde_json::from_str(&ok(
+        dir,
+        &[
+            "cloud",
+            "get-service-principal",
+            "--service-principal-id",
+            SKYPE,
+            "--json",
+        ],
+    ))
+    .unwrap();
+    sp["keyCredentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["displayName"].as_str().unwrap().contains("partner"))
+        .expect("the partner's key is registered at bootstrap")["keyId"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 /// The `sh` blocks of the README's "The runbook by hand", in order.
