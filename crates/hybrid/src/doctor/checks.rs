@@ -1149,7 +1149,8 @@ fn clocks(f: &Facts) -> Vec<Finding> {
                 "ClockSkew",
                 &Flow::ALL,
                 format!("the {role} server's clock is {d} s off this machine's; tokens are refused beyond {MAX_SKEW_SECONDS} s (3001, AADSTS700024)"),
-                vec!["synchronise the clocks (NTP) of every server".into()],
+                // Run where the clock is off; systemd's NTP client keeps it right from then.
+                vec![format!("timedatectl set-ntp true   # on the {role} server's machine, and on this one")],
             )),
             Ok(_) => {}
             Err(why) => out.push(server_unreachable(role, why, &f.urls)),
