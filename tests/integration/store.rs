@@ -695,3 +695,54 @@ async fn the_handshake_log_answers_the_newest_events() {
         assert_eq!(after[0].user, "user0", "{url}");
     }
 }
+
+/// The batched replay record: of many concurrent uses of one assertion, across two recorders
+/// (two processes' worth) on the same database, exactly one is the first; distinct assertions
+/// are each first once; a use past its forget time may be taken again; on both backends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_batched_replay_record_lets_each_assertion_be_used_once() {
+    let dir = TempDir::new("store-replay-batch");
+    for url in backend_urls(&dir).await {
+        let (a, b) = (open(&url).await, open(&url).await);
+        let recorders = [
+            store::ReplayRecorder::start(a.clone()),
+            store::ReplayRecorder::start(b.clone()),
+        ];
+        let now = 1_000_000;
+        let mut tasks = Vec::new();
+        for i in 0..200 {
+            let r = recorders[i % 2].clone();
+            // Ten assertions, each tried twenty times at once.
+            let digest = format!("{:064x}", i % 10);
+            tasks.push(tokio::spawn(async move {
+                (
+                    digest.clone(),
+                    r.first_use(digest, now + 600, now).await.unwrap(),
+                )
+            }));
+        }
+        let mut firsts = std::collections::HashMap::<String, usize>::new();
+        for t in tasks {
+            let (digest, first) = t.await.unwrap();
+            *firsts.entry(digest).or_default() += usize::from(first);
+        }
+        assert_eq!(firsts.len(), 10, "{url}");
+        assert!(firsts.values().all(|&n| n == 1), "{url}: {firsts:?}");
+        assert_eq!(a.used_assertions().count().await.unwrap(), 10, "{url}");
+        // Still used before its forget time, from a recorder on a store opened afresh (a
+        // restart); free again after it.
+        let c = open(&url).await;
+        let again = store::ReplayRecorder::start(c.clone());
+        let d = format!("{:064x}", 3);
+        assert!(
+            !again
+                .first_use(d.clone(), now + 1200, now + 599)
+                .await
+                .unwrap()
+        );
+        assert!(again.first_use(d, now + 1200, now + 601).await.unwrap());
+        for s in [a, b, c] {
+            s.close().await;
+        }
+    }
+}

@@ -33,6 +33,8 @@ pub struct CloudState {
     pub config: CloudConfig,
     snapshot: RwLock<Arc<Snapshot>>,
     pub replay: ReplayCache,
+    /// The shared record of used assertions, written in batches (group commit).
+    pub replay_record: store::ReplayRecorder,
     /// What `GET /metrics` reports.
     pub metrics: crate::metrics::CloudMetrics,
     /// One reload at a time: otherwise a reload that read the store before a write could
@@ -123,12 +125,14 @@ impl CloudServer {
     pub async fn start(store: Store, config: CloudConfig) -> Result<CloudServer, CloudError> {
         directory::ensure_signing_keys(&store).await?;
         directory::ensure_first_party_principals(&store).await?;
+        let replay_record = store::ReplayRecorder::start(store.clone());
         let state = Arc::new(CloudState {
             snapshot: RwLock::new(Arc::new(Snapshot::load(&store).await?)),
             reloading: tokio::sync::Mutex::new(()),
             store,
             config,
             replay: ReplayCache::default(),
+            replay_record,
             metrics: Default::default(),
         });
         let watcher = tokio::spawn(watch(state.clone()));
@@ -312,10 +316,9 @@ pub(crate) async fn token(
             // recorded here, once the token is made and before it is answered: durable in the
             // shared record first, then in this process's front.
             match state
-                .store
-                .used_assertions()
+                .replay_record
                 .first_use(
-                    &issued.assertion_key(),
+                    issued.assertion_key(),
                     issued.assertion_forget_after,
                     req.now,
                 )

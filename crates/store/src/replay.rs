@@ -42,6 +42,59 @@ impl UsedAssertions<'_> {
         })
     }
 
+    /// Records a batch of assertions in one statement and one commit: for each, whether this
+    /// was its first use (false for a replay, also of an earlier entry of the same batch).
+    /// `now` decides which recorded uses are forgotten and may be taken again.
+    pub async fn first_uses(
+        &self,
+        batch: &[(String, i64)],
+        now: i64,
+    ) -> Result<Vec<bool>, StoreError> {
+        let firsts = self.insert(batch, now).await?;
+        self.store.durable().await?;
+        Ok(firsts)
+    }
+
+    /// [`Self::first_uses`] committed but not yet waited on to be durable.
+    async fn insert(&self, batch: &[(String, i64)], now: i64) -> Result<Vec<bool>, StoreError> {
+        let mut firsts: Vec<usize> = Vec::with_capacity(batch.len());
+        for (i, (digest, _)) in batch.iter().enumerate() {
+            if !firsts.iter().any(|&j| batch[j].0 == *digest) {
+                firsts.push(i);
+            }
+        }
+        if firsts.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut sql = String::from("INSERT INTO used_assertions (digest, forget_after) VALUES ");
+        for n in 0..firsts.len() {
+            if n > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("(${}, ${})", 2 * n + 2, 2 * n + 3));
+        }
+        sql.push_str(
+            " ON CONFLICT (digest) DO UPDATE SET forget_after = excluded.forget_after \
+             WHERE used_assertions.forget_after < $1 RETURNING digest",
+        );
+        let s = self.store;
+        let recorded: Vec<String> = with_pool!(s.pool(), p => {
+            let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql)).bind(now);
+            for &i in &firsts {
+                q = q.bind(batch[i].0.as_str()).bind(batch[i].1);
+            }
+            let writer = s.writer().await;
+            let rows = q.fetch_all(p).await.map_err(|e| s.db_error(e))?;
+            drop(writer);
+            rows
+        });
+        Ok(batch
+            .iter()
+            .enumerate()
+            .map(|(i, (digest, _))| firsts.contains(&i) && recorded.contains(digest))
+            .collect())
+    }
+
     /// Removes the assertions that can no longer be accepted; how many went.
     pub async fn prune(&self, now: i64) -> Result<u64, StoreError> {
         let s = self.store;
@@ -60,5 +113,94 @@ impl UsedAssertions<'_> {
                 .fetch_one(p).await.map_err(|e| s.db_error(e))?;
             Ok(n)
         })
+    }
+}
+
+/// The most assertions one statement records (two parameters each, far below either engine's
+/// limit).
+const MAX_BATCH: usize = 512;
+
+struct Pending {
+    digest: String,
+    forget_after: i64,
+    now: i64,
+    answer: tokio::sync::oneshot::Sender<Result<bool, String>>,
+}
+
+/// Records used assertions for many concurrent requests at once: each request waits for its
+/// own answer, made durable, while the requests that arrive during a commit are gathered into
+/// the next one (group commit), so the record costs a statement and a flush per batch instead
+/// of per token. The guarantee is [`UsedAssertions::first_use`]'s: an answer `true` is given
+/// only once the use is durable in the shared table.
+#[derive(Clone)]
+pub struct ReplayRecorder {
+    queue: tokio::sync::mpsc::Sender<Pending>,
+}
+
+impl ReplayRecorder {
+    /// Starts the recorder's task on the current Tokio runtime.
+    pub fn start(store: Store) -> ReplayRecorder {
+        let (queue, rx) = tokio::sync::mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(record(store, rx));
+        ReplayRecorder { queue }
+    }
+
+    /// As [`UsedAssertions::first_use`], batched with the other requests of the moment.
+    pub async fn first_use(
+        &self,
+        digest: String,
+        forget_after: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let (answer, wait) = tokio::sync::oneshot::channel();
+        let unavailable = |reason: String| StoreError::Database {
+            url: "used_assertions".into(),
+            reason,
+        };
+        self.queue
+            .send(Pending {
+                digest,
+                forget_after,
+                now,
+                answer,
+            })
+            .await
+            .map_err(|_| unavailable("the replay recorder has stopped".into()))?;
+        match wait.await {
+            Ok(Ok(first)) => Ok(first),
+            Ok(Err(reason)) => Err(unavailable(reason)),
+            Err(_) => Err(unavailable("the replay recorder has stopped".into())),
+        }
+    }
+}
+
+async fn record(store: Store, mut rx: tokio::sync::mpsc::Receiver<Pending>) {
+    let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let pending = std::mem::take(&mut batch);
+        // The earliest clock of the batch: an entry forgotten only by a later request's clock
+        // stays a replay (refusing is the safe side).
+        let now = pending.iter().map(|p| p.now).min().unwrap_or(0);
+        let entries: Vec<(String, i64)> = pending
+            .iter()
+            .map(|p| (p.digest.clone(), p.forget_after))
+            .collect();
+        let result = store.used_assertions().insert(&entries, now).await;
+        // The flush is awaited beside the next batch's statement: batches committed while a
+        // flush runs share the next one.
+        let store = store.clone();
+        tokio::spawn(async move {
+            let result = match result {
+                Ok(firsts) => store.durable().await.map(|()| firsts),
+                Err(e) => Err(e),
+            };
+            for (i, p) in pending.into_iter().enumerate() {
+                let answer = match &result {
+                    Ok(firsts) => Ok(firsts.get(i).copied().unwrap_or(false)),
+                    Err(e) => Err(e.to_string()),
+                };
+                let _ = p.answer.send(answer);
+            }
+        });
     }
 }
