@@ -246,8 +246,8 @@ async fn perform(state: &PartnerState, w: &Value) -> Result<(), PartnerError> {
     Ok(())
 }
 
-/// Jobs claimed (and run side by side) at once by one process.
-const BATCH: i64 = 32;
+/// Jobs one process runs side by side (each is a few EWS calls, mostly waiting).
+const WINDOW: usize = 64;
 /// Attempts before a job is dead-lettered.
 pub const MAX_ATTEMPTS: i64 = 25;
 /// Done jobs are kept this long (for `GET /api/work/{id}`), then pruned.
@@ -267,6 +267,8 @@ fn work_value(j: &store::Job) -> Value {
 pub async fn worker(state: Arc<PartnerState>) {
     let owner = format!("partner-{}", uuid::Uuid::new_v4().simple());
     let mut last_prune = 0i64;
+    let mut running = tokio::task::JoinSet::new();
+    let mut quiet_until = 0i64;
     loop {
         if state.store.is_closed() {
             return;
@@ -278,46 +280,68 @@ pub async fn worker(state: Arc<PartnerState>) {
                 tracing::debug!("pruning done work: {e}");
             }
         }
-        let jobs = match state
-            .store
-            .queue()
-            .claim(&owner, BATCH, state.work_lease_ms)
-            .await
-        {
-            Ok(j) => j,
-            Err(e) => {
-                tracing::warn!("work queue unreadable: {e}");
-                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-                continue;
+        // A rolling window: more jobs are claimed as soon as half of it is free, and outcomes
+        // are saved as they come (together when several finish at once), so one slow job does
+        // not hold the others' commits or the next claim.
+        // An empty queue is asked again after a pause, not after every finished job.
+        if running.len() <= WINDOW / 2 && now >= quiet_until {
+            let wanted = (WINDOW - running.len()) as i64;
+            match state
+                .store
+                .queue()
+                .claim(&owner, wanted, state.work_lease_ms)
+                .await
+            {
+                Ok(jobs) => {
+                    if jobs.is_empty() {
+                        quiet_until = now + 100;
+                    }
+                    for job in jobs {
+                        let state = state.clone();
+                        running.spawn(async move { run_one(&state, &job).await });
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!("work queue unreadable: {e}");
+                    if running.is_empty() {
+                        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                        continue;
+                    }
+                }
             }
-        };
-        if jobs.is_empty() {
+        }
+        if running.is_empty() {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            quiet_until = 0;
             continue;
         }
-        // The batch's jobs run side by side (each is a few EWS calls, mostly waiting); their
-        // outcomes are saved together, one commit for the batch.
-        let mut running = tokio::task::JoinSet::new();
-        for job in jobs {
-            let state = state.clone();
-            running.spawn(async move { run_one(&state, &job).await });
-        }
         let mut outcomes = Vec::new();
-        while let Some(done) = running.join_next().await {
+        if let Some(Ok(o)) = running.join_next().await {
+            outcomes.push(o);
+        }
+        while let Some(done) = running.try_join_next() {
             if let Ok(o) = done {
                 outcomes.push(o);
             }
         }
-        match state.store.queue().finish_all(&owner, &outcomes).await {
-            Ok(held) => {
-                for (o, held) in outcomes.iter().zip(held) {
-                    if !held {
-                        tracing::warn!(work = %o.id, "the lease ran out before the work finished; another worker has it");
-                    }
+        finish(&state, &owner, &outcomes).await;
+    }
+}
+
+/// Saves the outcomes of finished jobs in one commit.
+async fn finish(state: &PartnerState, owner: &str, outcomes: &[store::Outcome]) {
+    if outcomes.is_empty() {
+        return;
+    }
+    match state.store.queue().finish_all(owner, outcomes).await {
+        Ok(held) => {
+            for (o, held) in outcomes.iter().zip(held) {
+                if !held {
+                    tracing::warn!(work = %o.id, "the lease ran out before the work finished; another worker has it");
                 }
             }
-            Err(e) => tracing::warn!("work state not saved: {e}"),
         }
+        Err(e) => tracing::warn!("work state not saved: {e}"),
     }
 }
 
