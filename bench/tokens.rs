@@ -81,7 +81,11 @@ fn main() {
     .encode();
     let trust = trust(cert);
     let validator = Validator::default();
-    let req = RequestContext { host: HOST, now };
+    let req = RequestContext {
+        host: HOST,
+        published_host: None,
+        now,
+    };
     validator
         .validate(&actor, &req, &trust)
         .expect("app-only token validates");

@@ -533,6 +533,7 @@ async fn on_prem_validates(w: &World, token: &str) -> Result<s2s::ValidatedToken
     s2s::Validator::default().validate(
         token,
         &s2s::RequestContext {
+            published_host: None,
             host: EWS_HOST,
             now: now(),
         },

@@ -493,6 +493,46 @@ async fn rbac_by_the_linked_account() {
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
 
+/// A token accepted once is remembered, but never past a change of the trust: the same token,
+/// presented again after its partner application is disabled, is refused (7001), and accepted
+/// again once it is enabled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remembered_decision_does_not_outlive_a_trust_change() {
+    let w = World::new().await;
+    let alice = w.alice().await;
+    for _ in 0..3 {
+        let (s, _, body) = w.ews(Some(&alice), GET_INBOX, "").await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+    }
+    let set =
+        |enabled: bool| json!({"Identity": "SfBOnline", "Enabled": enabled, "Confirm": false});
+    w.onprem.ok("Set-PartnerApplication", set(false)).await;
+    let mut refused = None;
+    for _ in 0..60 {
+        let (s, h, _) = w.ews(Some(&alice), GET_INBOX, "").await;
+        if s == StatusCode::UNAUTHORIZED {
+            refused = Some(diagnostics(&h).0);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        refused,
+        Some(2000006),
+        "the same token, once its application is disabled"
+    );
+    w.onprem.ok("Set-PartnerApplication", set(true)).await;
+    let mut accepted = false;
+    for _ in 0..60 {
+        if w.ews(Some(&alice), GET_INBOX, "").await.0 == StatusCode::OK {
+            accepted = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(accepted);
+}
+
 fn item_id(body: &str) -> String {
     let i = body.find("<t:ItemId Id=\"").expect("an ItemId") + 14;
     body[i..i + body[i..].find('"').unwrap()].to_string()

@@ -606,6 +606,7 @@ fn validate_cmd(args: ValidateArgs, out: &Output) -> Result<(), CliError> {
         clock_skew: args.skew_seconds,
     };
     let req = RequestContext {
+        published_host: None,
         host: &args.host,
         now: args.at.unwrap_or_else(now),
     };

@@ -45,6 +45,10 @@ pub struct OnPremState {
     trust: RwLock<Arc<TrustState>>,
     /// Actor tokens already verified; cleared with every trust reload.
     pub actor_cache: s2s::ActorCache,
+    /// S2S tokens already validated here (with the user each names), by token and host, each
+    /// with the trust configuration it was decided under: an entry counts only while that is
+    /// still the server's (a decision that raced a reload is never taken for a new one).
+    pub validated: s2s::ValidatedCache<ValidatedEntry>,
     pub handshakes: crate::handshake::HandshakeLog,
     /// What `GET /metrics` reports.
     pub metrics: crate::metrics::OnPremMetrics,
@@ -53,6 +57,13 @@ pub struct OnPremState {
     /// replace the configuration a later reload built after it.
     reloading: tokio::sync::Mutex<()>,
 }
+
+/// A cached S2S decision: the trust it was made under, the token's validation, its user.
+pub type ValidatedEntry = (
+    Arc<TrustState>,
+    s2s::ValidatedToken,
+    Option<crate::trust::UserEntry>,
+);
 
 impl OnPremState {
     pub fn trust(&self) -> Arc<TrustState> {
@@ -65,6 +76,7 @@ impl OnPremState {
         let fresh = trust::load(&self.store).await?;
         *self.trust.write().expect("trust lock") = Arc::new(fresh);
         self.actor_cache.clear();
+        self.validated.clear();
         self.folder_trees.clear();
         let mut creds = Vec::new();
         for (kind, operator) in [(ADMIN_CREDENTIAL, false), (OPERATOR_CREDENTIAL, true)] {
@@ -225,6 +237,7 @@ impl OnPremServer {
             config,
             trust: RwLock::new(Arc::new(TrustState::default())),
             actor_cache: s2s::ActorCache::new(100_000),
+            validated: s2s::ValidatedCache::new(100_000),
             folder_trees: mailbox::FolderTrees::default(),
             credentials: RwLock::new(Arc::new(Vec::new())),
             reloading: tokio::sync::Mutex::new(()),

@@ -212,7 +212,11 @@ pub async fn get_presence(
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let req = RequestContext { host, now: now() };
+    let req = RequestContext {
+        host,
+        published_host: None,
+        now: now(),
+    };
     let mut result =
         Validator::default().validate(token, &req, &*state.peer_trust.get(state, false).await?);
     if matches!(&result, Err(e) if e.code == ErrorCode::NoCertificateFound) {

@@ -24,7 +24,7 @@ pub use metadata::MetadataDocument;
 pub use token::{TokenProfile, UserContext, UserLookup};
 pub use validate::{
     ActorCache, IssuerKey, IssuerKind, PartnerApplicationTrust, RequestContext, TrustSnapshot,
-    TrustSource, TrustedIssuer, ValidatedToken, Validator,
+    TrustSource, TrustedIssuer, ValidatedCache, ValidatedToken, Validator,
 };
 
 #[cfg(test)]

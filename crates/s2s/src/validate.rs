@@ -103,6 +103,10 @@ impl TrustSource for TrustSnapshot {
 pub struct RequestContext<'a> {
     /// The request URI authority (host, and port when not the default).
     pub host: &'a str,
+    /// Another name the request is addressed by: the organization's published host, when the
+    /// server is reached at its own address behind a load balancer. The audience may name
+    /// either, and both are checked in one pass.
+    pub published_host: Option<&'a str>,
     /// Unix seconds.
     pub now: i64,
 }
@@ -312,7 +316,9 @@ impl Validator {
         if !id_eq(&audience.app_id, trust.service_name()) {
             return Err(fail(E::InvalidAudience, &[aud]));
         }
-        if !id_eq(&audience.host, req.host) {
+        if !id_eq(&audience.host, req.host)
+            && !req.published_host.is_some_and(|p| id_eq(&audience.host, p))
+        {
             return Err(fail(
                 E::UnexpectedHostNameInAudience,
                 &[req.host, &audience.host],
@@ -375,6 +381,53 @@ impl Validator {
 
 /// Actor tokens whose signature verified, by SHA-256 of their exact bytes, until they expire.
 /// Clear it whenever the trust configuration changes (a key or issuer may have gone).
+/// Whole validations remembered by a digest of what they depend on (the token and the host it
+/// came to), each until its token expires: a token presented again is not decoded again. The
+/// server clears it whenever its trust configuration changes, as it clears [`ActorCache`].
+pub struct ValidatedCache<V> {
+    entries: std::sync::Mutex<std::collections::HashMap<[u8; 32], (V, i64)>>,
+    max: usize,
+}
+
+impl<V: Clone> ValidatedCache<V> {
+    /// A cache of at most `max` entries (when full, it starts over).
+    pub fn new(max: usize) -> Self {
+        ValidatedCache {
+            entries: std::sync::Mutex::new(std::collections::HashMap::new()),
+            max,
+        }
+    }
+
+    /// The key of a token presented at `host`.
+    pub fn key(token: &str, host: &str) -> [u8; 32] {
+        let mut text = Vec::with_capacity(token.len() + host.len() + 1);
+        text.extend_from_slice(host.as_bytes());
+        text.push(b'\n');
+        text.extend_from_slice(token.as_bytes());
+        crypto::sha256(&text)
+    }
+
+    /// The remembered validation, while `now` is at most its expiry.
+    pub fn get(&self, key: &[u8; 32], now: i64) -> Option<V> {
+        let map = self.entries.lock().expect("validated cache lock");
+        map.get(key)
+            .filter(|(_, exp)| now <= *exp)
+            .map(|(v, _)| v.clone())
+    }
+
+    pub fn insert(&self, key: [u8; 32], value: V, expires: i64) {
+        let mut map = self.entries.lock().expect("validated cache lock");
+        if map.len() >= self.max {
+            map.clear();
+        }
+        map.insert(key, (value, expires));
+    }
+
+    pub fn clear(&self) {
+        self.entries.lock().expect("validated cache lock").clear();
+    }
+}
+
 pub struct ActorCache {
     entries: std::sync::Mutex<std::collections::HashMap<[u8; 32], (String, i64)>>,
     max: usize,

@@ -172,6 +172,7 @@ impl World {
         Validator::default().validate(
             token,
             &RequestContext {
+                published_host: None,
                 host: HOST,
                 now: NOW,
             },
@@ -785,6 +786,7 @@ fn actor_cache_skips_the_signature_only_for_the_same_bytes() {
     let cache = ActorCache::new(10);
     let req = RequestContext {
         host: HOST,
+        published_host: None,
         now: NOW,
     };
     let actor = w.acs_actor(|_| {});
@@ -810,6 +812,7 @@ fn actor_cache_skips_the_signature_only_for_the_same_bytes() {
     // Other checks still run on a cached actor: the host, the lifetime.
     let elsewhere = RequestContext {
         host: "evil.example.com",
+        published_host: None,
         now: NOW,
     };
     assert_eq!(
@@ -819,8 +822,33 @@ fn actor_cache_skips_the_signature_only_for_the_same_bytes() {
             .code,
         E::UnexpectedHostNameInAudience
     );
+    // Reached at its own address, the server is also its organization's published host: the
+    // audience may name that one, and no other.
+    let direct = RequestContext {
+        host: "127.0.0.1:8443",
+        published_host: Some(HOST),
+        now: NOW,
+    };
+    assert!(
+        Validator::default()
+            .validate_with_cache(&token, &direct, &w.trust, Some(&cache))
+            .is_ok()
+    );
+    let direct_elsewhere = RequestContext {
+        host: "127.0.0.1:8443",
+        published_host: Some("evil.example.com"),
+        now: NOW,
+    };
+    assert_eq!(
+        Validator::default()
+            .validate_with_cache(&token, &direct_elsewhere, &w.trust, Some(&cache))
+            .unwrap_err()
+            .code,
+        E::UnexpectedHostNameInAudience
+    );
     let later = RequestContext {
         host: HOST,
+        published_host: None,
         now: NOW + 100_000,
     };
     assert_eq!(

@@ -91,34 +91,44 @@ pub async fn authenticate(
     let digest = s2s::jwt::token_digest(token);
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let host = request_host(headers);
+    // A token this server has validated for this host since its trust last changed: the same
+    // decision, without decoding it again (every decision is still traced).
+    let key = s2s::ValidatedCache::<()>::key(token, &host);
+    if let Some((decided_under, validated, user)) = state.validated.get(&key, now)
+        && Arc::ptr_eq(&decided_under, &trust)
+    {
+        state.handshakes.record(HandshakeEvent {
+            outcome: "accepted".into(),
+            latency_us: started.elapsed().as_micros() as i64,
+            digest,
+            ..accepted_event(&validated, user.as_ref())
+        });
+        return Ok(Authenticated {
+            principal: Principal::S2s(Box::new(validated)),
+            user,
+            trust,
+        });
+    }
     if !trust.entra_issuers.is_empty() && is_entra(token) {
         return authenticate_entra(state, trust, token, &host, now, started).map_err(|r| *r);
     }
     let validator = Validator::default();
     let cache = Some(&state.actor_cache);
     // The request reaches this server at its own address or at the organization's published
-    // EWS host (behind a load balancer, as Exchange usually is): either is the audience host.
-    let mut result = validator.validate_with_cache(
+    // EWS host (behind a load balancer, as Exchange usually is): either is the audience host,
+    // checked in one pass.
+    let published =
+        (!trust.ews_host.is_empty() && trust.ews_host != host).then_some(trust.ews_host.as_str());
+    let result = validator.validate_with_cache(
         token,
-        &RequestContext { host: &host, now },
+        &RequestContext {
+            host: &host,
+            published_host: published,
+            now,
+        },
         &trust.snapshot,
         cache,
     );
-    if let Err(e) = &result
-        && e.code == ErrorCode::UnexpectedHostNameInAudience
-        && !trust.ews_host.is_empty()
-        && trust.ews_host != host
-    {
-        result = validator.validate_with_cache(
-            token,
-            &RequestContext {
-                host: &trust.ews_host,
-                now,
-            },
-            &trust.snapshot,
-            cache,
-        );
-    }
     let rejected = |e: &OAuthError, base: HandshakeEvent| {
         state.handshakes.record(HandshakeEvent {
             outcome: "rejected".into(),
@@ -167,6 +177,11 @@ pub async fn authenticate(
         digest: digest.clone(),
         ..accepted_event(&validated, user.as_ref())
     });
+    state.validated.insert(
+        key,
+        (trust.clone(), validated.clone(), user.clone()),
+        validated.expires,
+    );
     Ok(Authenticated {
         principal: Principal::S2s(Box::new(validated)),
         user,
