@@ -105,13 +105,14 @@ async fn probe(
     mailbox: &str,
     log: &mut Vec<String>,
 ) -> Result<bool, OnPremError> {
-    let (token, impersonate, trust_any) = match dedicated(state).await? {
+    // The AuthServer's TrustAnySSLCertificate covers its own endpoint, as the target's here.
+    let (token, impersonate, http) = match dedicated(state).await? {
         Some(app) => {
             let http = client(app.trust_any)?;
             let Some(token) = app_token(state, &http, &app, log).await? else {
                 return Ok(false);
             };
-            (token, true, app.trust_any)
+            (token, true, http)
         }
         None => {
             let Some(acs) = shared::acs(state).await? else {
@@ -123,10 +124,9 @@ async fn probe(
             else {
                 return Ok(false);
             };
-            (token, false, acs.trust_any)
+            (token, false, http)
         }
     };
-    let http = client(trust_any)?;
     let mut request = Request::new(Operation::GetFolder {
         shape: Shape::id_only(),
         folder_ids: vec![FolderRef::distinguished("inbox")],
@@ -225,7 +225,7 @@ async fn app_token(
         app.token_endpoint, app.app_id, cert.thumbprint()
     ));
     let started = std::time::Instant::now();
-    let mut event = HandshakeEvent {
+    let event = HandshakeEvent {
         direction: "outbound".into(),
         token_kind: "ClientAssertion".into(),
         issuer: app.app_id.clone(),
@@ -244,7 +244,22 @@ async fn app_token(
         ("client_assertion", assertion.as_str()),
         ("scope", scope.as_str()),
     ];
-    let answer = match http.post(&app.token_endpoint).form(&form).send().await {
+    Ok(request_token(state, http, &app.token_endpoint, &form, event, started, log).await)
+}
+
+/// Posts a token request, records it as an outbound handshake event (`event`, completed with
+/// the outcome and latency) and says in `log` what came back: the token (described, never
+/// shown) or the service's refusal.
+pub(crate) async fn request_token(
+    state: &OnPremState,
+    http: &reqwest::Client,
+    endpoint: &str,
+    form: &[(&str, &str)],
+    mut event: HandshakeEvent,
+    started: std::time::Instant,
+    log: &mut Vec<String>,
+) -> Option<String> {
+    let answer = match http.post(endpoint).form(form).send().await {
         Ok(r) => {
             let status = r.status();
             let v: Value = r.json().await.unwrap_or(Value::Null);
@@ -274,8 +289,7 @@ async fn app_token(
         }
         Err(e) => {
             log.push(format!(
-                "[OAuthCredentials:Authenticate] {} cannot be reached: {e}",
-                app.token_endpoint
+                "[OAuthCredentials:Authenticate] {endpoint} cannot be reached: {e}"
             ));
             event.outcome = "rejected".into();
             event.error = e;
@@ -283,7 +297,7 @@ async fn app_token(
         }
     };
     state.handshakes.record(event);
-    Ok(token)
+    token
 }
 
 /// The token's digest and the claims that decide the call (read, not trusted: the target

@@ -3,11 +3,11 @@
 //! 00000002-…), wrapped in an unsigned outer token naming the mailbox.
 
 use crate::OnPremError;
+use crate::connectivity::request_token;
 use crate::objects::{AUTH_SERVER, all, text};
 use crate::server::OnPremState;
 use s2s::ids::{ACS_APP_ID, Audience, EXCHANGE_APP_ID, PrincipalId};
 use s2s::token::{ClientAssertion, OuterToken, UserContext};
-use serde_json::Value;
 use store::HandshakeEvent;
 
 /// The enabled ACS AuthServer of step 1: where ACS issues tokens, and for which realm.
@@ -97,7 +97,7 @@ pub(crate) async fn actor_token(
         cert.thumbprint()
     ));
     let started = std::time::Instant::now();
-    let mut event = HandshakeEvent {
+    let event = HandshakeEvent {
         direction: "outbound".into(),
         token_kind: "ClientAssertion".into(),
         issuer: client.to_string(),
@@ -111,45 +111,10 @@ pub(crate) async fn actor_token(
         ("assertion", assertion.as_str()),
         ("resource", resource.as_str()),
     ];
-    let answer = match http.post(&acs.token_endpoint).form(&form).send().await {
-        Ok(r) => {
-            let status = r.status();
-            Ok((status, r.json::<Value>().await.unwrap_or(Value::Null)))
-        }
-        Err(e) => Err(e.to_string()),
+    let endpoint = acs.token_endpoint.as_str();
+    let Some(actor) = request_token(state, http, endpoint, &form, event, started, log).await else {
+        return Ok(None);
     };
-    event.latency_us = started.elapsed().as_micros() as i64;
-    let actor = match answer {
-        Ok((s, v)) if s.is_success() && v["access_token"].is_string() => {
-            event.outcome = "accepted".into();
-            v["access_token"].as_str().unwrap_or_default().to_string()
-        }
-        Ok((s, v)) => {
-            let why = format!(
-                "HTTP {}: {} {}",
-                s.as_u16(),
-                v["error"].as_str().unwrap_or(""),
-                v["error_description"].as_str().unwrap_or("")
-            );
-            log.push(format!("[OAuthCredentials:Authenticate] refused: {why}"));
-            event.outcome = "rejected".into();
-            event.error = why;
-            state.handshakes.record(event);
-            return Ok(None);
-        }
-        Err(e) => {
-            log.push(format!(
-                "[OAuthCredentials:Authenticate] {} cannot be reached: {e}",
-                acs.token_endpoint
-            ));
-            event.outcome = "rejected".into();
-            event.error = e;
-            state.handshakes.record(event);
-            return Ok(None);
-        }
-    };
-    state.handshakes.record(event);
-    super::connectivity::describe(&actor, log);
     let Some(audience) = Audience::parse(&resource) else {
         return Ok(None);
     };
