@@ -151,22 +151,47 @@ fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-fn folder_type(f: &FolderRow) -> String {
-    match f.distinguished.as_deref() {
-        Some(d) if is_public_name(d) => {
-            let known = SCOPES
-                .iter()
-                .find(|(_, ds)| ds.first() == Some(&d))
-                .map(|(s, _)| s.to_string());
-            known.unwrap_or_else(|| match d {
-                "recoverableitemsdeletions" => "RecoverableItemsDeletions".into(),
-                "recoverableitemspurges" => "RecoverableItemsPurges".into(),
-                "recoverableitemsversions" => "RecoverableItemsVersions".into(),
-                other => other.to_string(),
-            })
-        }
-        _ => "User Created".into(),
-    }
+/// FolderType as Get-MailboxFolderStatistics prints it, by distinguished folder.
+const FOLDER_TYPES: &[(&str, &str)] = &[
+    ("msgfolderroot", "Root"),
+    ("inbox", "Inbox"),
+    ("sentitems", "SentItems"),
+    ("deleteditems", "DeletedItems"),
+    ("drafts", "Drafts"),
+    ("outbox", "Outbox"),
+    ("junkemail", "JunkEmail"),
+    ("calendar", "Calendar"),
+    ("contacts", "Contacts"),
+    ("tasks", "Tasks"),
+    ("notes", "Notes"),
+    ("journal", "Journal"),
+    ("conversationhistory", "ConversationHistory"),
+    ("voicemail", "VoiceMail"),
+    ("syncissues", "SyncIssues"),
+    ("conflicts", "Conflicts"),
+    ("localfailures", "LocalFailures"),
+    ("serverfailures", "ServerFailures"),
+    ("searchfolders", "SearchFolders"),
+    ("recipientcache", "RecipientCache"),
+    ("mycontacts", "MyContacts"),
+    ("peopleconnect", "PeopleConnect"),
+    ("temporarysaves", "TemporarySaves"),
+    ("companycontacts", "CompanyContacts"),
+    (
+        "peoplecentricconversationbuddies",
+        "PeopleCentricConversationBuddies",
+    ),
+    ("recoverableitemsroot", "RecoverableItemsRoot"),
+    ("recoverableitemsdeletions", "RecoverableItemsDeletions"),
+    ("recoverableitemspurges", "RecoverableItemsPurges"),
+    ("recoverableitemsversions", "RecoverableItemsVersions"),
+];
+
+fn folder_type(f: &FolderRow) -> &'static str {
+    f.distinguished
+        .as_deref()
+        .and_then(|d| FOLDER_TYPES.iter().find(|(n, _)| *n == d))
+        .map_or("User Created", |(_, t)| t)
 }
 
 /// Exchange's internal default folders (Common Views, Reminders, …) are kept under names that
@@ -418,6 +443,20 @@ mod tests {
         assert_eq!(folder_size(0), "0 B (0 bytes)");
         assert_eq!(folder_size(1234), "1.2 KB (1,234 bytes)");
         assert_eq!(folder_size(5_242_880), "5.0 MB (5,242,880 bytes)");
+    }
+
+    #[test]
+    fn every_default_folder_has_exchanges_folder_type() {
+        for d in mailbox::DISTINGUISHED {
+            if d.id == "root" || !is_public_name(d.id) {
+                continue;
+            }
+            assert!(
+                FOLDER_TYPES.iter().any(|(n, _)| *n == d.id),
+                "{} has no FolderType",
+                d.id
+            );
+        }
     }
 
     #[test]
