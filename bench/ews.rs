@@ -194,21 +194,21 @@ fn envelope(op: ews::Operation) -> String {
 }
 
 fn get_inbox() -> String {
-    envelope(ews::Operation::GetFolder {
+    envelope(ews::Operation::GetFolder(ews::GetFolder {
         shape: ews::Shape::id_only(),
         folder_ids: vec![ews::FolderRef::distinguished("inbox")],
-    })
+    }))
 }
 
 /// GetFolder with every property, item counts included (one store read).
 fn get_inbox_counts() -> String {
-    envelope(ews::Operation::GetFolder {
+    envelope(ews::Operation::GetFolder(ews::GetFolder {
         shape: ews::Shape {
             base: ews::BaseShape::AllProperties,
             ..Default::default()
         },
         folder_ids: vec![ews::FolderRef::distinguished("inbox")],
-    })
+    }))
 }
 
 fn message(class: &str, subject: &str) -> ews::Item {
@@ -223,12 +223,12 @@ fn message(class: &str, subject: &str) -> ews::Item {
 }
 
 fn create_items(folder: &str, items: Vec<ews::Item>) -> String {
-    envelope(ews::Operation::CreateItem {
+    envelope(ews::Operation::CreateItem(ews::CreateItem {
         message_disposition: Some("SaveOnly".into()),
         send_meeting_invitations: None,
         saved_item_folder_id: Some(ews::FolderRef::distinguished(folder)),
         items,
-    })
+    }))
 }
 
 /// `n` requests over `c` connections; each must succeed (and, for EWS, say Success).

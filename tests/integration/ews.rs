@@ -780,10 +780,10 @@ async fn folders_are_created_copied_moved_and_deleted_with_exchanges_rules() {
     let made = call(
         &w,
         &t,
-        ews::Operation::CreateFolder {
+        ews::Operation::CreateFolder(ews::CreateFolder {
             parent_folder_id: Some(d("inbox")),
             folders: vec![folder.clone()],
-        },
+        }),
     )
     .await;
     let work = id_of(&made[0]);
@@ -792,10 +792,10 @@ async fn folders_are_created_copied_moved_and_deleted_with_exchanges_rules() {
         &call(
             &w,
             &t,
-            ews::Operation::CreateFolder {
+            ews::Operation::CreateFolder(ews::CreateFolder {
                 parent_folder_id: Some(work.clone()),
                 folders: vec![folder.clone()],
-            },
+            }),
         )
         .await[0],
     );
@@ -804,10 +804,10 @@ async fn folders_are_created_copied_moved_and_deleted_with_exchanges_rules() {
     let again = call(
         &w,
         &t,
-        ews::Operation::CreateFolder {
+        ews::Operation::CreateFolder(ews::CreateFolder {
             parent_folder_id: Some(d("inbox")),
             folders: vec![folder.clone()],
-        },
+        }),
     )
     .await;
     assert_eq!(again[0].code, "ErrorFolderExists");
@@ -819,10 +819,10 @@ async fn folders_are_created_copied_moved_and_deleted_with_exchanges_rules() {
     let got = call(
         &w,
         &t,
-        ews::Operation::GetFolder {
+        ews::Operation::GetFolder(ews::GetFolder {
             shape: all.clone(),
             folder_ids: vec![work.clone()],
-        },
+        }),
     )
     .await;
     let f = &folders_of(&got[0])[0];
@@ -835,30 +835,30 @@ async fn folders_are_created_copied_moved_and_deleted_with_exchanges_rules() {
     let del = call(
         &w,
         &t,
-        ews::Operation::DeleteFolder {
+        ews::Operation::DeleteFolder(ews::DeleteFolder {
             delete_type: "HardDelete".into(),
             folder_ids: vec![d("inbox")],
-        },
+        }),
     )
     .await;
     assert_eq!(del[0].code, "ErrorDeleteDistinguishedFolder");
     let mv = call(
         &w,
         &t,
-        ews::Operation::MoveFolder {
+        ews::Operation::MoveFolder(ews::MoveFolder {
             to_folder_id: Some(d("drafts")),
             folder_ids: vec![d("inbox")],
-        },
+        }),
     )
     .await;
     assert_eq!(mv[0].code, "ErrorMoveDistinguishedFolder");
     let mv = call(
         &w,
         &t,
-        ews::Operation::MoveFolder {
+        ews::Operation::MoveFolder(ews::MoveFolder {
             to_folder_id: Some(sub.clone()),
             folder_ids: vec![work.clone()],
-        },
+        }),
     )
     .await;
     assert_eq!(mv[0].code, "ErrorMoveCopyFailed");
@@ -868,22 +868,22 @@ async fn folders_are_created_copied_moved_and_deleted_with_exchanges_rules() {
     let created = call(
         &w,
         &t,
-        ews::Operation::CreateItem {
+        ews::Operation::CreateItem(ews::CreateItem {
             message_disposition: Some("SaveOnly".into()),
             send_meeting_invitations: None,
             saved_item_folder_id: Some(sub.clone()),
             items: vec![item],
-        },
+        }),
     )
     .await;
     assert!(!created[0].is_error(), "{created:?}");
     let copied = call(
         &w,
         &t,
-        ews::Operation::CopyFolder {
+        ews::Operation::CopyFolder(ews::CopyFolder {
             to_folder_id: Some(d("msgfolderroot")),
             folder_ids: vec![work.clone()],
-        },
+        }),
     )
     .await;
     let copy = id_of(&copied[0]);
@@ -907,10 +907,10 @@ async fn folders_are_created_copied_moved_and_deleted_with_exchanges_rules() {
     let soft = call(
         &w,
         &t,
-        ews::Operation::DeleteFolder {
+        ews::Operation::DeleteFolder(ews::DeleteFolder {
             delete_type: "SoftDelete".into(),
             folder_ids: vec![work.clone()],
-        },
+        }),
     )
     .await;
     assert!(!soft[0].is_error(), "{soft:?}");
@@ -927,20 +927,20 @@ async fn folders_are_created_copied_moved_and_deleted_with_exchanges_rules() {
     let hard = call(
         &w,
         &t,
-        ews::Operation::DeleteFolder {
+        ews::Operation::DeleteFolder(ews::DeleteFolder {
             delete_type: "HardDelete".into(),
             folder_ids: vec![copy.clone()],
-        },
+        }),
     )
     .await;
     assert!(!hard[0].is_error(), "{hard:?}");
     let gone = call(
         &w,
         &t,
-        ews::Operation::GetFolder {
+        ews::Operation::GetFolder(ews::GetFolder {
             shape: all,
             folder_ids: vec![copy],
-        },
+        }),
     )
     .await;
     assert_eq!(gone[0].code, "ErrorFolderNotFound");
@@ -981,12 +981,12 @@ async fn attachments_are_bounded_shared_by_copies_and_collected_when_unreference
     let made = call(
         &w,
         &t,
-        ews::Operation::CreateItem {
+        ews::Operation::CreateItem(ews::CreateItem {
             message_disposition: Some("SaveOnly".into()),
             send_meeting_invitations: None,
             saved_item_folder_id: Some(ews::FolderRef::distinguished("drafts")),
             items: vec![msg],
-        },
+        }),
     )
     .await;
     let id = created_id(&made[0]);
@@ -994,10 +994,10 @@ async fn attachments_are_bounded_shared_by_copies_and_collected_when_unreference
     let copied = call(
         &w,
         &t,
-        ews::Operation::CopyItem {
+        ews::Operation::CopyItem(ews::CopyItem {
             to_folder_id: Some(ews::FolderRef::distinguished("inbox")),
             item_ids: vec![id.clone()],
-        },
+        }),
     )
     .await;
     assert!(!copied[0].is_error(), "{copied:?}");
@@ -1009,10 +1009,10 @@ async fn attachments_are_bounded_shared_by_copies_and_collected_when_unreference
     let refused = call(
         &w,
         &t,
-        ews::Operation::CreateAttachment {
+        ews::Operation::CreateAttachment(ews::CreateAttachment {
             parent_item_id: Some(id.clone()),
             attachments: vec![file("big.bin", &big)],
-        },
+        }),
     )
     .await;
     assert_eq!(refused[0].code, "ErrorAttachmentSizeLimitExceeded");
@@ -1023,10 +1023,10 @@ async fn attachments_are_bounded_shared_by_copies_and_collected_when_unreference
         let gone = call(
             &w,
             &t,
-            ews::Operation::DeleteItem {
+            ews::Operation::DeleteItem(ews::DeleteItem {
                 delete_type: "HardDelete".into(),
                 item_ids: vec![created_id(m)],
-            },
+            }),
         )
         .await;
         assert!(!gone[0].is_error(), "{gone:?}");
@@ -1054,17 +1054,19 @@ async fn mark_all_items_as_read_keeps_the_counts() {
     call(
         &w,
         &t,
-        ews::Operation::CreateItem {
+        ews::Operation::CreateItem(ews::CreateItem {
             message_disposition: Some("SaveOnly".into()),
             send_meeting_invitations: None,
             saved_item_folder_id: Some(ews::FolderRef::distinguished("drafts")),
             items,
-        },
+        }),
     )
     .await;
-    let unread = |shape| ews::Operation::GetFolder {
-        shape,
-        folder_ids: vec![ews::FolderRef::distinguished("drafts")],
+    let unread = |shape| {
+        ews::Operation::GetFolder(ews::GetFolder {
+            shape,
+            folder_ids: vec![ews::FolderRef::distinguished("drafts")],
+        })
     };
     let all = ews::Shape {
         base: ews::BaseShape::AllProperties,
@@ -1075,11 +1077,11 @@ async fn mark_all_items_as_read_keeps_the_counts() {
     let done = call(
         &w,
         &t,
-        ews::Operation::MarkAllItemsAsRead {
+        ews::Operation::MarkAllItemsAsRead(ews::MarkAllItemsAsRead {
             read_flag: true,
             suppress_read_receipts: true,
             folder_ids: vec![ews::FolderRef::distinguished("drafts")],
-        },
+        }),
     )
     .await;
     assert!(!done[0].is_error(), "{done:?}");
@@ -1091,8 +1093,10 @@ async fn mark_all_items_as_read_keeps_the_counts() {
 async fn service_configuration_states_mail_tips_and_unified_messaging() {
     let w = World::new().await;
     let t = w.alice().await;
-    let asked = |names: &[&str]| ews::Operation::GetServiceConfiguration {
-        requested: names.iter().map(|n| n.to_string()).collect(),
+    let asked = |names: &[&str]| {
+        ews::Operation::GetServiceConfiguration(ews::GetServiceConfiguration {
+            requested: names.iter().map(|n| n.to_string()).collect(),
+        })
     };
     let got = call(
         &w,
@@ -1761,14 +1765,14 @@ async fn soap_that_says_one_thing_and_does_another_runs_nothing() {
     let made = call(
         &w,
         &t,
-        ews::Operation::CreateFolder {
+        ews::Operation::CreateFolder(ews::CreateFolder {
             parent_folder_id: Some(ews::FolderRef::distinguished("inbox")),
             folders: vec![ews::Folder {
                 kind: "Folder".into(),
                 display_name: Some("Keep".into()),
                 ..Default::default()
             }],
-        },
+        }),
     )
     .await;
     let id = folders_of(&made[0])[0].folder_id.clone().unwrap().id;

@@ -510,16 +510,18 @@ async fn presence_follows_the_calendar_and_automatic_replies() {
     );
 
     // Automatic replies on: "Out of office", with the internal reply as the note.
-    let oof = ews::Request::new(ews::Operation::SetUserOofSettings {
-        mailbox: "alice@contoso.com".into(),
-        settings: ews::availability::OofSettings {
-            state: "Enabled".into(),
-            external_audience: "All".into(),
-            internal_reply: "Back on Monday".into(),
-            external_reply: "Away".into(),
-            ..Default::default()
+    let oof = ews::Request::new(ews::Operation::SetUserOofSettings(
+        ews::SetUserOofSettings {
+            mailbox: "alice@contoso.com".into(),
+            settings: ews::availability::OofSettings {
+                state: "Enabled".into(),
+                external_audience: "All".into(),
+                internal_reply: "Back on Monday".into(),
+                external_reply: "Away".into(),
+                ..Default::default()
+            },
         },
-    });
+    ));
     ews_as(&w, "alice@contoso.com", &oof).await;
     let p = shown_presence(&w, "alice@contoso.com").await;
     assert_eq!(
@@ -533,19 +535,21 @@ async fn presence_follows_the_calendar_and_automatic_replies() {
     );
 
     // Replies off and the meeting gone: back to what was set.
-    let off = ews::Request::new(ews::Operation::SetUserOofSettings {
-        mailbox: "alice@contoso.com".into(),
-        settings: ews::availability::OofSettings {
-            state: "Disabled".into(),
-            external_audience: "All".into(),
-            ..Default::default()
+    let off = ews::Request::new(ews::Operation::SetUserOofSettings(
+        ews::SetUserOofSettings {
+            mailbox: "alice@contoso.com".into(),
+            settings: ews::availability::OofSettings {
+                state: "Disabled".into(),
+                external_audience: "All".into(),
+                ..Default::default()
+            },
         },
-    });
+    ));
     ews_as(&w, "alice@contoso.com", &off).await;
-    let delete = ews::Request::new(ews::Operation::DeleteItem {
+    let delete = ews::Request::new(ews::Operation::DeleteItem(ews::DeleteItem {
         delete_type: "HardDelete".into(),
         item_ids: vec![id],
-    });
+    }));
     ews_as(&w, "alice@contoso.com", &delete).await;
     let p = shown_presence(&w, "alice@contoso.com").await;
     assert_eq!(

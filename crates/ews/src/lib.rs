@@ -6,6 +6,10 @@
 pub mod attachment;
 pub mod autodiscover;
 pub mod availability;
+pub mod delegate;
+pub mod fault;
+pub mod message;
+pub mod operations;
 pub mod request;
 pub mod response;
 pub mod rules;
@@ -20,15 +24,12 @@ pub mod xml;
 mod fixtures;
 
 pub use attachment::{Attachment, AttachmentContent, AttachmentId};
-pub use request::{
-    CalendarView, ConnectingSid, DelegatePermissions, DelegateUser, Find, FolderChange,
-    FolderUpdate, Header, ItemChange, ItemUpdate, Operation, Request, Traversal, UploadItem,
-    UserId,
-};
-pub use response::{
-    Fault, MailTips, MailTipsConfiguration, Payload, Response, ResponseClass, ResponseMessage,
-    RootFolder, ServiceConfiguration, UnifiedMessagingConfiguration,
-};
+pub use delegate::{DelegatePermissions, DelegateUser, UserId};
+pub use fault::Fault;
+pub use message::{Payload, ResponseMessage, RootFolder};
+pub use operations::*;
+pub use request::{ConnectingSid, Header, Request};
+pub use response::{Response, ResponseClass};
 pub use rules::{Rule, RuleOperation, RuleOperationError, RuleValidationError};
 pub use soap::{NS_MESSAGES, NS_SOAP, NS_TYPES};
 pub use sync::{SyncAnswer, SyncChange};

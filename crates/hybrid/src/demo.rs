@@ -534,13 +534,15 @@ fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
         std::fs::read(&back).ok().as_deref() == Some(wav.as_slice()),
         "different bytes",
     );
-    let get_greeting = ews::Request::new(ews::Operation::GetUserConfiguration {
-        name: ews::UserConfigurationName::new(
-            "Um.CustomGreetings.External",
-            ews::FolderRef::distinguished("root"),
-        ),
-        properties: "BinaryData".into(),
-    });
+    let get_greeting = ews::Request::new(ews::Operation::GetUserConfiguration(
+        ews::GetUserConfiguration {
+            name: ews::UserConfigurationName::new(
+                "Um.CustomGreetings.External",
+                ews::FolderRef::distinguished("root"),
+            ),
+            properties: "BinaryData".into(),
+        },
+    ));
     let (messages, xml) = ews(d, cloud, onprem, tenant, &user, &get_greeting);
     let want = base64::engine::general_purpose::STANDARD.encode(&wav);
     let read = messages.first().and_then(|m| match &m.payload {

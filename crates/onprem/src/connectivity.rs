@@ -127,10 +127,10 @@ async fn probe(
             (token, false, http)
         }
     };
-    let mut request = Request::new(Operation::GetFolder {
+    let mut request = Request::new(Operation::GetFolder(ews::GetFolder {
         shape: Shape::id_only(),
         folder_ids: vec![FolderRef::distinguished("inbox")],
-    });
+    }));
     if impersonate {
         request.header.impersonation = Some(ews::ConnectingSid::SmtpAddress(mailbox.into()));
         log.push(format!(

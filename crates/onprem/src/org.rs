@@ -6,76 +6,54 @@ use crypto::{AUTH_CERTIFICATE_SUBJECT, CertificateRequest, secret};
 use serde_json::{Value, json};
 use store::{NewObject, Store};
 
-/// EWS methods the UserApplication role grants (those Hybrid's EWS implements).
-pub const USER_APPLICATION_METHODS: &[&str] = &[
-    "ConvertId",
-    "CopyItem",
-    "CreateAttachment",
-    "DeleteAttachment",
-    "GetAttachment",
-    "GetInboxRules",
-    "UpdateInboxRules",
-    "MarkAsJunk",
-    "MarkAllItemsAsRead",
-    "GetServerTimeZones",
-    "GetDelegate",
-    "AddDelegate",
-    "UpdateDelegate",
-    "RemoveDelegate",
-    "GetMailTips",
-    "GetRooms",
-    "GetRoomLists",
-    "GetSearchableMailboxes",
-    "GetServiceConfiguration",
-    "ExpandDL",
-    "GetUserOofSettings",
-    "SetUserOofSettings",
-    "ExportItems",
-    "UploadItems",
-    "CreateFolder",
-    "CreateItem",
-    "CopyFolder",
-    "CreateUserConfiguration",
-    "DeleteFolder",
-    "DeleteItem",
-    "DeleteUserConfiguration",
-    "EmptyFolder",
-    "FindFolder",
-    "FindItem",
-    "GetFolder",
-    "GetItem",
-    "GetUserConfiguration",
-    "GetUserAvailability",
-    "MoveFolder",
-    "MoveItem",
-    "ResolveNames",
-    "SendItem",
-    "SyncFolderHierarchy",
-    "SyncFolderItems",
-    "UpdateFolder",
-    "UpdateItem",
-    "UpdateUserConfiguration",
-    "GetUMProperties",
-    "IsUMEnabled",
-    "PlayOnPhoneGreeting",
-];
+/// The UM methods Exchange's UserApplication role lists; Hybrid's EWS does not run them, and the
+/// role shows them as Exchange's does.
+const UM_METHODS: &[&str] = &["GetUMProperties", "IsUMEnabled", "PlayOnPhoneGreeting"];
 
-/// The built-in management roles: (Name, RoleType, EWS methods).
-pub const BUILT_IN_ROLES: &[(&str, &str, &[&str])] = &[
+/// What the ArchiveApplication role grants (and UserApplication does not).
+const ARCHIVE_APPLICATION_METHODS: &[&str] = &["UpdateItemInRecoverableItems"];
+
+/// The EWS methods the UserApplication role grants: every operation Hybrid's EWS runs but the
+/// archive's, from the one list of operations ([`ews::Operation::NAMES`]), and the UM methods.
+pub fn user_application_methods() -> Vec<&'static str> {
+    ews::Operation::NAMES
+        .iter()
+        .filter(|m| !ARCHIVE_APPLICATION_METHODS.contains(m))
+        .chain(UM_METHODS)
+        .copied()
+        .collect()
+}
+
+fn archive_application_methods() -> Vec<&'static str> {
+    ARCHIVE_APPLICATION_METHODS.to_vec()
+}
+
+fn no_methods() -> Vec<&'static str> {
+    Vec::new()
+}
+
+/// The built-in management roles: (Name, RoleType, its EWS methods).
+pub type BuiltInRole = (&'static str, &'static str, fn() -> Vec<&'static str>);
+
+pub const BUILT_IN_ROLES: &[BuiltInRole] = &[
     (
         "UserApplication",
         "UserApplication",
-        USER_APPLICATION_METHODS,
+        user_application_methods,
     ),
     (
         "ArchiveApplication",
         "ArchiveApplication",
-        &["UpdateItemInRecoverableItems"],
+        archive_application_methods,
     ),
-    ("ApplicationImpersonation", "ApplicationImpersonation", &[]),
-    ("Mail Recipients", "MailRecipients", &[]),
-    ("LegalHoldApplication", "LegalHoldApplication", &[]),
-    ("Mailbox Search", "MailboxSearch", &[]),
+    (
+        "ApplicationImpersonation",
+        "ApplicationImpersonation",
+        no_methods,
+    ),
+    ("Mail Recipients", "MailRecipients", no_methods),
+    ("LegalHoldApplication", "LegalHoldApplication", no_methods),
+    ("Mailbox Search", "MailboxSearch", no_methods),
 ];
 
 pub struct NewOrganization {
@@ -186,7 +164,7 @@ pub async fn create(store: &Store, req: &NewOrganization) -> Result<(Value, Stri
                 ("Name", json!(name)),
                 ("RoleType", json!(role_type)),
                 ("IsEndUserRole", json!(false)),
-                ("EwsMethods", json!(methods)),
+                ("EwsMethods", json!(methods())),
                 ("Guid", json!(guid())),
             ]),
         ));
@@ -269,4 +247,25 @@ pub fn user_sid(org: &Value) -> String {
 
 pub fn get_accepted_domain(domains: Vec<store::DirectoryObject>) -> Vec<Value> {
     domains.iter().map(present).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A new operation in the EWS crate's list is granted by the application roles without an
+    /// edit here: UserApplication, or ArchiveApplication for the archive's own.
+    #[test]
+    fn every_operation_is_granted_by_one_application_role() {
+        for op in ews::Operation::NAMES {
+            let granted_by: Vec<&str> = BUILT_IN_ROLES
+                .iter()
+                .filter(|(_, _, methods)| methods().contains(op))
+                .map(|(name, _, _)| *name)
+                .collect();
+            assert_eq!(granted_by.len(), 1, "{op}: {granted_by:?}");
+        }
+        assert!(user_application_methods().contains(&"PlayOnPhoneGreeting"));
+        assert!(!user_application_methods().contains(&"UpdateItemInRecoverableItems"));
+    }
 }

@@ -55,7 +55,7 @@ pub fn role_methods(role: &Value) -> Vec<String> {
         .iter()
         .find(|(n, _, _)| *n == name)
     {
-        return methods.iter().map(|m| m.to_string()).collect();
+        return methods().into_iter().map(String::from).collect();
     }
     role["EwsMethods"]
         .as_array()

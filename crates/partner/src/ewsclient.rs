@@ -184,12 +184,12 @@ pub fn item_id(message: &ResponseMessage) -> Option<ItemId> {
 }
 
 pub fn create_item(folder: &str, item: Item) -> Request {
-    Request::new(Operation::CreateItem {
+    Request::new(Operation::CreateItem(ews::CreateItem {
         message_disposition: Some("SaveOnly".into()),
         send_meeting_invitations: None,
         saved_item_folder_id: Some(FolderRef::distinguished(folder)),
         items: vec![item],
-    })
+    }))
 }
 
 /// FindItem for the item carrying `work_id`'s marker, with its IsDraft.
@@ -210,15 +210,17 @@ pub fn find_marked(folder: &str, work_id: &str) -> Request {
 
 /// Finalises an archived draft in Purges and makes it immutable, under ArchiveApplication.
 pub fn finalize_in_purges(id: &str) -> Request {
-    let mut r = Request::new(Operation::UpdateItemInRecoverableItems {
-        item_id: ItemId {
-            id: id.into(),
-            change_key: None,
-            occurrence: None,
+    let mut r = Request::new(Operation::UpdateItemInRecoverableItems(
+        ews::UpdateItemInRecoverableItems {
+            item_id: ItemId {
+                id: id.into(),
+                change_key: None,
+                occurrence: None,
+            },
+            updates: Vec::new(),
+            make_item_immutable: true,
         },
-        updates: Vec::new(),
-        make_item_immutable: true,
-    });
+    ));
     r.header.application_roles = vec!["ArchiveApplication".into()];
     r
 }
@@ -226,21 +228,21 @@ pub fn finalize_in_purges(id: &str) -> Request {
 /// GetFolder of a distinguished folder, IdOnly (what Test-OAuthConnectivity asks).
 /// GetDelegate of every delegate of `smtp`'s mailbox, with permissions.
 pub fn get_delegates(smtp: &str) -> Request {
-    Request::new(Operation::GetDelegate {
+    Request::new(Operation::GetDelegate(ews::GetDelegate {
         include_permissions: true,
         mailbox: ews::types::EmailAddress {
             email_address: smtp.to_string(),
             ..Default::default()
         },
         user_ids: Vec::new(),
-    })
+    }))
 }
 
 pub fn get_folder(folder: &str, impersonate: Option<&str>) -> Request {
-    let mut r = Request::new(Operation::GetFolder {
+    let mut r = Request::new(Operation::GetFolder(ews::GetFolder {
         shape: Shape::id_only(),
         folder_ids: vec![FolderRef::distinguished(folder)],
-    });
+    }));
     r.header.impersonation = impersonate.map(|m| ews::ConnectingSid::SmtpAddress(m.into()));
     r
 }
@@ -257,11 +259,13 @@ pub fn user_configuration(op: &str, name: &str, binary: Option<&str>) -> Request
         binary_data: Some(binary.unwrap_or("").to_string()),
     };
     Request::new(match op {
-        "GetUserConfiguration" => Operation::GetUserConfiguration {
+        "GetUserConfiguration" => Operation::GetUserConfiguration(ews::GetUserConfiguration {
             name: name.clone(),
             properties: "BinaryData".into(),
-        },
-        "DeleteUserConfiguration" => Operation::DeleteUserConfiguration { name: name.clone() },
+        }),
+        "DeleteUserConfiguration" => {
+            Operation::DeleteUserConfiguration(ews::DeleteUserConfiguration { name: name.clone() })
+        }
         "CreateUserConfiguration" => Operation::CreateUserConfiguration(cfg()),
         _ => Operation::UpdateUserConfiguration(cfg()),
     })
@@ -269,15 +273,15 @@ pub fn user_configuration(op: &str, name: &str, binary: Option<&str>) -> Request
 
 /// GetUserOofSettings for the mailbox `smtp` (the user's own, as Skype for Business asks).
 pub fn oof_settings(smtp: &str) -> Request {
-    Request::new(Operation::GetUserOofSettings {
+    Request::new(Operation::GetUserOofSettings(ews::GetUserOofSettings {
         mailbox: smtp.to_string(),
-    })
+    }))
 }
 
 /// GetUserAvailability of one mailbox over `start..end` (xs:dateTime, UTC), FreeBusy view.
 pub fn free_busy(smtp: &str, start: &str, end: &str) -> Request {
     use ews::availability::{FreeBusyViewOptions, LegacyTimeZone, MailboxData};
-    Request::new(Operation::GetUserAvailability {
+    Request::new(Operation::GetUserAvailability(ews::GetUserAvailability {
         time_zone: LegacyTimeZone::default(),
         mailboxes: vec![MailboxData {
             address: smtp.to_string(),
@@ -290,7 +294,7 @@ pub fn free_busy(smtp: &str, start: &str, end: &str) -> Request {
             merged_interval_minutes: 30,
             requested_view: "FreeBusy".into(),
         }),
-    })
+    }))
 }
 
 #[cfg(test)]

@@ -47,11 +47,11 @@ fn id_text(format: &str, bytes: &[u8]) -> Option<String> {
 /// clients send first (a dummy id and mailbox) is answered.
 pub fn convert_id(
     state: &crate::server::OnPremState,
-    source_ids: &[ews::request::AlternateId],
+    source_ids: &[ews::AlternateId],
     destination: &str,
 ) -> Vec<ResponseMessage> {
     let trust = state.trust();
-    let one = |a: &ews::request::AlternateId| {
+    let one = |a: &ews::AlternateId| {
         if trust
             .user_by_address(&a.mailbox)
             .filter(|u| u.has_mailbox())
@@ -181,28 +181,28 @@ pub async fn write(
     op: &Operation,
 ) -> Option<Result<Vec<ResponseMessage>, MailboxError>> {
     Some(match op {
-        Operation::CreateFolder {
+        Operation::CreateFolder(ews::CreateFolder {
             parent_folder_id,
             folders,
-        } => create(ctx, parent_folder_id.as_ref(), folders).await,
-        Operation::UpdateFolder { changes } => update(ctx, changes).await,
-        Operation::DeleteFolder {
+        }) => create(ctx, parent_folder_id.as_ref(), folders).await,
+        Operation::UpdateFolder(ews::UpdateFolder { changes }) => update(ctx, changes).await,
+        Operation::DeleteFolder(ews::DeleteFolder {
             delete_type,
             folder_ids,
-        } => remove(ctx, folder_ids, Some(delete_type), false).await,
-        Operation::EmptyFolder {
+        }) => remove(ctx, folder_ids, Some(delete_type), false).await,
+        Operation::EmptyFolder(ews::EmptyFolder {
             delete_sub_folders,
             folder_ids,
             ..
-        } => remove(ctx, folder_ids, None, *delete_sub_folders).await,
-        Operation::MoveFolder {
+        }) => remove(ctx, folder_ids, None, *delete_sub_folders).await,
+        Operation::MoveFolder(ews::MoveFolder {
             to_folder_id,
             folder_ids,
-        } => relocate(ctx, to_folder_id.as_ref(), folder_ids, false).await,
-        Operation::CopyFolder {
+        }) => relocate(ctx, to_folder_id.as_ref(), folder_ids, false).await,
+        Operation::CopyFolder(ews::CopyFolder {
             to_folder_id,
             folder_ids,
-        } => relocate(ctx, to_folder_id.as_ref(), folder_ids, true).await,
+        }) => relocate(ctx, to_folder_id.as_ref(), folder_ids, true).await,
         _ => return None,
     })
 }

@@ -423,19 +423,20 @@ fn authorize_cloud_voicemail(
 ) -> Result<Caller, Box<Response>> {
     use ews::Operation as O;
     let allowed = match &request.operation {
-        O::ConvertId { .. } | O::GetUserOofSettings { .. } => true,
-        O::GetUserConfiguration { name, .. } | O::DeleteUserConfiguration { name } => {
+        O::ConvertId(_) | O::GetUserOofSettings(_) => true,
+        O::GetUserConfiguration(ews::GetUserConfiguration { name, .. })
+        | O::DeleteUserConfiguration(ews::DeleteUserConfiguration { name }) => {
             is_voicemail_configuration(name)
         }
         O::CreateUserConfiguration(c) | O::UpdateUserConfiguration(c) => {
             is_voicemail_configuration(&c.name)
         }
-        O::GetFolder { folder_ids, .. } => names_only_voicemail(folder_ids),
+        O::GetFolder(ews::GetFolder { folder_ids, .. }) => names_only_voicemail(folder_ids),
         O::FindItem(f) => names_only_voicemail(&f.parent_folder_ids),
-        O::CreateItem {
+        O::CreateItem(ews::CreateItem {
             saved_item_folder_id: Some(f),
             ..
-        } => names_only_voicemail(std::slice::from_ref(f)),
+        }) => names_only_voicemail(std::slice::from_ref(f)),
         _ => false,
     };
     if !allowed {

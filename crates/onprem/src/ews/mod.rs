@@ -40,11 +40,11 @@ async fn get_delegate(
     c: &Caller,
     op: &Operation,
 ) -> Result<(Vec<ResponseMessage>, Option<String>), MailboxError> {
-    let Operation::GetDelegate {
+    let Operation::GetDelegate(ews::GetDelegate {
         mailbox,
         user_ids,
         include_permissions,
-    } = op
+    }) = op
     else {
         return Ok((Vec::new(), None));
     };
@@ -144,7 +144,7 @@ pub async fn handle(
     };
     // GetDelegate answers where meeting requests go beside its messages.
     let result = match &request.operation {
-        Operation::GetDelegate { .. } => get_delegate(&state, &caller, &request.operation).await,
+        Operation::GetDelegate(_) => get_delegate(&state, &caller, &request.operation).await,
         other => dispatch(&state, &caller, other).await.map(|m| (m, None)),
     };
     tracing::info!(op = %op, user = %caller.mailbox.primary_smtp, app = %caller.partner_application, micros = started.elapsed().as_micros() as u64, "ews");
@@ -177,9 +177,9 @@ async fn delegate_operation(
     op: &Operation,
 ) -> Option<Result<Vec<ResponseMessage>, MailboxError>> {
     let mailbox = match op {
-        Operation::AddDelegate { mailbox, .. }
-        | Operation::UpdateDelegate { mailbox, .. }
-        | Operation::RemoveDelegate { mailbox, .. } => mailbox,
+        Operation::AddDelegate(ews::AddDelegate { mailbox, .. })
+        | Operation::UpdateDelegate(ews::UpdateDelegate { mailbox, .. })
+        | Operation::RemoveDelegate(ews::RemoveDelegate { mailbox, .. }) => mailbox,
         _ => return None,
     };
     if !mailbox.email_address.is_empty() && !ctx.c.mailbox.has_address(&mailbox.email_address) {
@@ -190,17 +190,17 @@ async fn delegate_operation(
         Err(e) => return Some(Err(e)),
     };
     let (messages, deliver) = match op {
-        Operation::AddDelegate {
+        Operation::AddDelegate(ews::AddDelegate {
             delegate_users,
             deliver_meeting_requests,
             ..
-        }
-        | Operation::UpdateDelegate {
+        })
+        | Operation::UpdateDelegate(ews::UpdateDelegate {
             delegate_users,
             deliver_meeting_requests,
             ..
-        } => {
-            let update = matches!(op, Operation::UpdateDelegate { .. });
+        }) => {
+            let update = matches!(op, Operation::UpdateDelegate(_));
             let m = directory::add_or_update_delegates(
                 ctx.state,
                 &ctx.c.mailbox,
@@ -210,7 +210,7 @@ async fn delegate_operation(
             );
             (m, deliver_meeting_requests.clone())
         }
-        Operation::RemoveDelegate { user_ids, .. } => (
+        Operation::RemoveDelegate(ews::RemoveDelegate { user_ids, .. }) => (
             directory::remove_delegates(ctx.state, &mut stored, user_ids),
             None,
         ),
@@ -229,17 +229,17 @@ async fn dispatch(
     c: &Caller,
     op: &Operation,
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
-    if let Operation::ConvertId {
+    if let Operation::ConvertId(ews::ConvertId {
         source_ids,
         destination_format,
-    } = op
+    }) = op
     {
         return Ok(folders::convert_id(state, source_ids, destination_format));
     }
-    if let Operation::ResolveNames {
+    if let Operation::ResolveNames(ews::ResolveNames {
         return_full_contact_data,
         unresolved_entries,
-    } = op
+    }) = op
     {
         return Ok(names::resolve_names(
             state,
@@ -248,26 +248,26 @@ async fn dispatch(
         ));
     }
     match op {
-        Operation::GetUserAvailability {
+        Operation::GetUserAvailability(ews::GetUserAvailability {
             time_zone,
             mailboxes,
             free_busy,
-        } => {
+        }) => {
             return calendar::availability(state, c, time_zone, mailboxes, free_busy.as_ref())
                 .await;
         }
-        Operation::GetRoomLists => return Ok(directory::room_lists()),
-        Operation::GetServerTimeZones {
+        Operation::GetRoomLists(_) => return Ok(directory::room_lists()),
+        Operation::GetServerTimeZones(ews::GetServerTimeZones {
             ids,
             return_full_data,
-        } => return Ok(calendar::server_time_zones(ids, *return_full_data)),
-        Operation::GetRooms { room_list } => return Ok(directory::rooms(room_list)),
-        Operation::ExpandDL { mailbox } => return Ok(directory::expand_dl(mailbox)),
-        Operation::GetSearchableMailboxes { .. } => return Ok(directory::searchable_mailboxes()),
-        Operation::GetServiceConfiguration { requested } => {
+        }) => return Ok(calendar::server_time_zones(ids, *return_full_data)),
+        Operation::GetRooms(ews::GetRooms { room_list }) => return Ok(directory::rooms(room_list)),
+        Operation::ExpandDL(ews::ExpandDL { mailbox }) => return Ok(directory::expand_dl(mailbox)),
+        Operation::GetSearchableMailboxes(_) => return Ok(directory::searchable_mailboxes()),
+        Operation::GetServiceConfiguration(ews::GetServiceConfiguration { requested }) => {
             return Ok(directory::service_configuration(state, requested));
         }
-        Operation::GetMailTips { recipients, .. } => {
+        Operation::GetMailTips(ews::GetMailTips { recipients, .. }) => {
             return Ok(directory::mail_tips(state, recipients));
         }
         _ => {}
@@ -277,18 +277,18 @@ async fn dispatch(
     if let Some(r) = delegate_operation(&mut ctx, op).await {
         return r;
     }
-    if let Operation::UpdateInboxRules {
+    if let Operation::UpdateInboxRules(ews::UpdateInboxRules {
         mailbox_smtp_address,
         operations,
         ..
-    } = op
+    }) = op
     {
         let r = rules::update(&mut ctx, mailbox_smtp_address.as_deref(), operations).await;
         // The rules live with the Inbox: the folder trees other requests see must be re-read.
         state.folder_trees.clear();
         return r;
     }
-    if let Operation::SetUserOofSettings { mailbox, settings } = op {
+    if let Operation::SetUserOofSettings(ews::SetUserOofSettings { mailbox, settings }) = op {
         let r = calendar::set_oof(&mut ctx, mailbox, settings).await;
         state.folder_trees.clear();
         return r;
@@ -299,19 +299,23 @@ async fn dispatch(
         return r;
     }
     match op {
-        Operation::GetFolder { shape, folder_ids } => {
+        Operation::GetFolder(ews::GetFolder { shape, folder_ids }) => {
             folders::get_folder(&ctx, shape, folder_ids).await
         }
         Operation::FindFolder(f) => folders::find_folder(&ctx, f).await,
         Operation::FindItem(f) => items::find_item(&ctx, f).await,
-        Operation::GetUserOofSettings { mailbox } => calendar::get_oof(&ctx, mailbox),
-        Operation::GetItem { shape, item_ids } => items::get_item(&ctx, shape, item_ids).await,
-        Operation::CreateItem {
+        Operation::GetUserOofSettings(ews::GetUserOofSettings { mailbox }) => {
+            calendar::get_oof(&ctx, mailbox)
+        }
+        Operation::GetItem(ews::GetItem { shape, item_ids }) => {
+            items::get_item(&ctx, shape, item_ids).await
+        }
+        Operation::CreateItem(ews::CreateItem {
             message_disposition,
             send_meeting_invitations,
             saved_item_folder_id,
             items,
-        } => {
+        }) => {
             items::create_item(
                 &ctx,
                 message_disposition.as_deref(),
@@ -321,11 +325,11 @@ async fn dispatch(
             )
             .await
         }
-        Operation::UpdateItem {
+        Operation::UpdateItem(ews::UpdateItem {
             conflict_resolution,
             message_disposition,
             changes,
-        } => {
+        }) => {
             items::update_item(
                 &ctx,
                 conflict_resolution.as_deref(),
@@ -334,11 +338,11 @@ async fn dispatch(
             )
             .await
         }
-        Operation::SendItem {
+        Operation::SendItem(ews::SendItem {
             save_item_to_folder,
             item_ids,
             saved_item_folder_id,
-        } => {
+        }) => {
             items::send_item(
                 &ctx,
                 *save_item_to_folder,
@@ -347,57 +351,61 @@ async fn dispatch(
             )
             .await
         }
-        Operation::UpdateItemInRecoverableItems {
+        Operation::UpdateItemInRecoverableItems(ews::UpdateItemInRecoverableItems {
             item_id,
             updates,
             make_item_immutable,
-        } => items::update_in_recoverable_items(&ctx, item_id, updates, *make_item_immutable).await,
-        Operation::DeleteItem {
+        }) => {
+            items::update_in_recoverable_items(&ctx, item_id, updates, *make_item_immutable).await
+        }
+        Operation::DeleteItem(ews::DeleteItem {
             delete_type,
             item_ids,
-        } => items::delete_item(&ctx, delete_type, item_ids).await,
-        Operation::MoveItem {
+        }) => items::delete_item(&ctx, delete_type, item_ids).await,
+        Operation::MoveItem(ews::MoveItem {
             to_folder_id,
             item_ids,
-        } => items::move_or_copy(&ctx, false, to_folder_id.as_ref(), item_ids).await,
-        Operation::CopyItem {
+        }) => items::move_or_copy(&ctx, false, to_folder_id.as_ref(), item_ids).await,
+        Operation::CopyItem(ews::CopyItem {
             to_folder_id,
             item_ids,
-        } => items::move_or_copy(&ctx, true, to_folder_id.as_ref(), item_ids).await,
-        Operation::GetUserConfiguration { name, properties } => {
+        }) => items::move_or_copy(&ctx, true, to_folder_id.as_ref(), item_ids).await,
+        Operation::GetUserConfiguration(ews::GetUserConfiguration { name, properties }) => {
             configurations::get(&ctx, name, properties).await
         }
         Operation::CreateUserConfiguration(cfg) => configurations::create(&ctx, cfg).await,
         Operation::UpdateUserConfiguration(cfg) => configurations::update(&ctx, cfg).await,
-        Operation::DeleteUserConfiguration { name } => configurations::delete(&ctx, name).await,
-        Operation::CreateAttachment {
+        Operation::DeleteUserConfiguration(ews::DeleteUserConfiguration { name }) => {
+            configurations::delete(&ctx, name).await
+        }
+        Operation::CreateAttachment(ews::CreateAttachment {
             parent_item_id,
             attachments: a,
-        } => attachments::create(&ctx, parent_item_id.as_ref(), a).await,
-        Operation::GetAttachment {
+        }) => attachments::create(&ctx, parent_item_id.as_ref(), a).await,
+        Operation::GetAttachment(ews::GetAttachment {
             body_type,
             attachment_ids,
             ..
-        } => attachments::get(&ctx, body_type.as_deref(), attachment_ids).await,
-        Operation::GetInboxRules {
+        }) => attachments::get(&ctx, body_type.as_deref(), attachment_ids).await,
+        Operation::GetInboxRules(ews::GetInboxRules {
             mailbox_smtp_address,
-        } => rules::get(&ctx, mailbox_smtp_address.as_deref()),
-        Operation::SyncFolderHierarchy {
+        }) => rules::get(&ctx, mailbox_smtp_address.as_deref()),
+        Operation::SyncFolderHierarchy(ews::SyncFolderHierarchy {
             shape,
             sync_folder_id,
             sync_state,
-        } => {
+        }) => {
             folders::sync_hierarchy(&ctx, shape, sync_folder_id.as_ref(), sync_state.as_deref())
                 .await
         }
-        Operation::SyncFolderItems {
+        Operation::SyncFolderItems(ews::SyncFolderItems {
             shape,
             sync_folder_id,
             sync_state,
             ignore,
             max_changes_returned,
             ..
-        } => {
+        }) => {
             items::sync_items(
                 &ctx,
                 shape,
@@ -408,19 +416,21 @@ async fn dispatch(
             )
             .await
         }
-        Operation::ExportItems { item_ids } => items::export_items(&ctx, item_ids).await,
-        Operation::UploadItems { items: u } => items::upload_items(&ctx, u).await,
-        Operation::MarkAsJunk {
+        Operation::ExportItems(ews::ExportItems { item_ids }) => {
+            items::export_items(&ctx, item_ids).await
+        }
+        Operation::UploadItems(ews::UploadItems { items: u }) => items::upload_items(&ctx, u).await,
+        Operation::MarkAsJunk(ews::MarkAsJunk {
             is_junk,
             move_item,
             item_ids,
-        } => items::mark_as_junk(&ctx, *is_junk, *move_item, item_ids).await,
-        Operation::MarkAllItemsAsRead {
+        }) => items::mark_as_junk(&ctx, *is_junk, *move_item, item_ids).await,
+        Operation::MarkAllItemsAsRead(ews::MarkAllItemsAsRead {
             read_flag,
             folder_ids,
             ..
-        } => items::mark_all_read(&ctx, *read_flag, folder_ids).await,
-        Operation::DeleteAttachment { attachment_ids } => {
+        }) => items::mark_all_read(&ctx, *read_flag, folder_ids).await,
+        Operation::DeleteAttachment(ews::DeleteAttachment { attachment_ids }) => {
             attachments::delete(&ctx, attachment_ids).await
         }
         other => Ok(vec![ResponseMessage::error(
