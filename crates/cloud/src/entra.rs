@@ -3,8 +3,10 @@
 //! host, and the `oauth2` token endpoints (client credentials with a certificate assertion).
 //! Tokens come from the same issuing core as ACS's (`sts::issue`).
 
-use crate::server::{CloudState, json_response, sts_error, token};
+use crate::respond::{json_response, sts_error};
+use crate::state::CloudState;
 use crate::sts::Endpoint;
+use crate::token_endpoint::token;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};

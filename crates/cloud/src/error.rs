@@ -73,7 +73,7 @@ impl From<store::StoreError> for CloudError {
 
 impl IntoResponse for CloudError {
     fn into_response(self) -> Response {
-        let now = crate::model::graph_time(time::OffsetDateTime::now_utc());
+        let now = crate::dates::graph_time(time::OffsetDateTime::now_utc());
         let body = json!({
             "error": {
                 "code": self.code(),

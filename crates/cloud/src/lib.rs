@@ -4,6 +4,7 @@
 
 pub mod apps;
 pub mod apptoken;
+pub mod dates;
 pub mod directory;
 pub mod entra;
 pub mod error;
@@ -12,9 +13,13 @@ pub mod metrics;
 pub mod model;
 pub mod policy;
 pub mod replay;
+pub mod respond;
 pub mod server;
 pub mod snapshot;
+pub mod state;
 pub mod sts;
+pub mod token_endpoint;
 
 pub use error::{CloudError, StsError};
-pub use server::{CloudConfig, CloudServer, CloudState};
+pub use server::CloudServer;
+pub use state::{CloudConfig, CloudState};

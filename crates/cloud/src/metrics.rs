@@ -2,12 +2,8 @@
 //! requests (the telemetry layer), tokens issued by endpoint, refusals by endpoint and AADSTS
 //! code, and days until each published signing certificate ends (read when scraped).
 
-use crate::error::CloudError;
-use crate::server::CloudState;
+use crate::snapshot::Snapshot;
 use crate::sts::Endpoint;
-use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -110,41 +106,32 @@ impl CloudMetrics {
             })
             .inc();
     }
-}
 
-/// `GET /metrics`.
-pub async fn metrics(
-    State(state): State<Arc<CloudState>>,
-    headers: HeaderMap,
-) -> Result<Response, CloudError> {
-    state.operator(&headers)?;
-    let m = &state.metrics;
-    m.signing_key_days.clear();
-    let now = time::OffsetDateTime::now_utc();
-    for k in &state.snapshot().signing_keys {
-        m.signing_key_days
-            .get_or_create(&KeyLabels {
-                status: k.status.clone(),
-                thumbprint: k.certificate.thumbprint().to_string(),
-            })
-            .set((k.certificate.not_after() - now).as_seconds_f64() / 86_400.0);
-    }
-    m.telemetry
-        .set_change_feed_lag_ms(state.store.change_feed_lag_ms());
-    m.key_credential_days.clear();
-    let snapshot = state.snapshot();
-    for (tenant_id, tenant) in &snapshot.tenants {
-        for p in tenant.principals.values() {
-            for k in &p.verify_keys {
-                m.key_credential_days
-                    .get_or_create(&KeyCredentialLabels {
-                        tenant: tenant_id.clone(),
-                        app_id: p.sp.app_id.clone(),
-                        thumbprint: k.thumbprint.clone(),
-                    })
-                    .set((k.end - now.unix_timestamp()) as f64 / 86_400.0);
+    /// The days left of each signing key and each application key credential, as
+    /// `GET /metrics` reports them.
+    pub fn observe_keys(&self, snapshot: &Snapshot, now: time::OffsetDateTime) {
+        self.signing_key_days.clear();
+        for k in &snapshot.signing_keys {
+            self.signing_key_days
+                .get_or_create(&KeyLabels {
+                    status: k.status.clone(),
+                    thumbprint: k.certificate.thumbprint().to_string(),
+                })
+                .set((k.certificate.not_after() - now).as_seconds_f64() / 86_400.0);
+        }
+        self.key_credential_days.clear();
+        for (tenant_id, tenant) in &snapshot.tenants {
+            for p in tenant.principals.values() {
+                for k in &p.verify_keys {
+                    self.key_credential_days
+                        .get_or_create(&KeyCredentialLabels {
+                            tenant: tenant_id.clone(),
+                            app_id: p.sp.app_id.clone(),
+                            thumbprint: k.thumbprint.clone(),
+                        })
+                        .set((k.end - now.unix_timestamp()) as f64 / 86_400.0);
+                }
             }
         }
     }
-    Ok(m.telemetry.response())
 }

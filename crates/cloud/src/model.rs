@@ -1,6 +1,7 @@
 //! The directory's objects in Microsoft Graph's shapes: tenants (organization), service
 //! principals and their key credentials.
 
+pub use crate::dates::graph_time;
 use crate::error::CloudError;
 use crypto::Certificate;
 use serde::{Deserialize, Serialize};
@@ -115,13 +116,6 @@ impl ServicePrincipal {
             key_credentials: Vec::new(),
         }
     }
-}
-
-pub fn graph_time(t: OffsetDateTime) -> String {
-    t.replace_nanosecond(0)
-        .unwrap_or(t)
-        .format(&Rfc3339)
-        .unwrap_or_default()
 }
 
 pub fn parse_graph_time(text: &str, field: &str) -> Result<OffsetDateTime, CloudError> {

@@ -2,10 +2,34 @@
 //! servers and read by clients through the same types.
 
 use crate::operations::{MailTips, ServiceConfiguration};
-use crate::response::ResponseClass;
 use crate::types::*;
 use crate::writer::Writer;
 use crate::xml::Element;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseClass {
+    Success,
+    Warning,
+    Error,
+}
+
+impl ResponseClass {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            ResponseClass::Success => "Success",
+            ResponseClass::Warning => "Warning",
+            ResponseClass::Error => "Error",
+        }
+    }
+
+    pub(crate) fn parse(v: &str) -> ResponseClass {
+        match v {
+            "Success" => ResponseClass::Success,
+            "Warning" => ResponseClass::Warning,
+            _ => ResponseClass::Error,
+        }
+    }
+}
 
 /// `m:RootFolder` of FindItem and FindFolder.
 #[derive(Debug, Clone, PartialEq, Default)]

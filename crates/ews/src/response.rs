@@ -11,31 +11,6 @@ use crate::types::*;
 use crate::writer::Writer;
 use crate::xml;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResponseClass {
-    Success,
-    Warning,
-    Error,
-}
-
-impl ResponseClass {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            ResponseClass::Success => "Success",
-            ResponseClass::Warning => "Warning",
-            ResponseClass::Error => "Error",
-        }
-    }
-
-    pub(crate) fn parse(v: &str) -> ResponseClass {
-        match v {
-            "Success" => ResponseClass::Success,
-            "Warning" => ResponseClass::Warning,
-            _ => ResponseClass::Error,
-        }
-    }
-}
-
 /// The build this server reports in `t:ServerVersionInfo` (Exchange Server 2016/2019-era).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerVersionInfo {

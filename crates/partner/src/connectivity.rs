@@ -4,7 +4,7 @@
 //! `Detail` (token digests and claims, never tokens).
 
 use crate::PartnerError;
-use crate::server::{PartnerState, Settings};
+use crate::state::{PartnerState, Settings};
 use crate::tokens::TokenSource;
 use s2s::ids::{ACS_APP_ID, Audience, EXCHANGE_APP_ID, PrincipalId};
 use s2s::token::{OuterToken, UserContext};

@@ -3,7 +3,7 @@
 //! on-premises EWS (GetUserOofSettings, GetUserAvailability) under the S2S trust. A state the
 //! user set that the mailbox cannot override (Do not disturb, Offline) is kept.
 
-use crate::server::PartnerState;
+use crate::state::PartnerState;
 use ews::Payload;
 use serde_json::{Value, json};
 

@@ -5,11 +5,6 @@
 //! scraped (index ranges on state; finished jobs are never counted); attempts and how long
 //! each took are counted by this process as it does them.
 
-use crate::error::PartnerError;
-use crate::server::AppState;
-use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -89,29 +84,22 @@ impl PartnerMetrics {
         self.attempts.get_or_create(&labels).inc();
         self.attempt_seconds.get_or_create(&labels).observe(seconds);
     }
-}
 
-pub async fn metrics(
-    State(a): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, PartnerError> {
-    a.check(&headers)?;
-    let m = &a.state.metrics;
-    let stats = a.state.store.queue().stats().await?;
-    for (state, n) in [
-        ("pending", stats.pending),
-        ("leased", stats.leased),
-        ("dead", stats.dead),
-    ] {
-        m.jobs
-            .get_or_create(&StateLabel {
-                state: state.into(),
-            })
-            .set(n);
+    /// The queue's jobs by state and the age of the oldest job due, as `GET /metrics` reports
+    /// them.
+    pub fn observe_queue(&self, stats: &store::QueueStats) {
+        for (state, n) in [
+            ("pending", stats.pending),
+            ("leased", stats.leased),
+            ("dead", stats.dead),
+        ] {
+            self.jobs
+                .get_or_create(&StateLabel {
+                    state: state.into(),
+                })
+                .set(n);
+        }
+        self.oldest_due_age
+            .set(stats.oldest_due_age_ms as f64 / 1000.0);
     }
-    m.oldest_due_age
-        .set(stats.oldest_due_age_ms as f64 / 1000.0);
-    m.telemetry
-        .set_change_feed_lag_ms(a.state.store.change_feed_lag_ms());
-    Ok(m.telemetry.response())
 }

@@ -8,7 +8,8 @@
 //! Every decision is a handshake event in the partner's store (`hybrid trace --role partner`).
 
 use crate::PartnerError;
-use crate::server::{AppState, KIND_USER, PartnerState, Settings};
+use crate::kinds::KIND_USER;
+use crate::state::{AppState, PartnerState, Settings};
 use crate::tokens::TokenSource;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -19,56 +20,16 @@ use s2s::ids::{AAD_GRAPH_APP_ID, EXCHANGE_APP_ID};
 use s2s::validate::{IssuerKey, IssuerKind, PartnerApplicationTrust, TrustSnapshot, TrustedIssuer};
 use s2s::{ErrorCode, OAuthError, RequestContext, Validator};
 use serde_json::{Value, json};
-use std::sync::{Arc, Mutex};
 use store::HandshakeEvent;
 
 /// Presence decisions kept in the store (the oldest go first).
 const HANDSHAKES_KEPT: i64 = 10_000;
 
-const REFRESH_EVERY: i64 = 300;
-const REFRESH_AT_MOST_EVERY: i64 = 2;
 pub const AVAILABILITIES: &[&str] = &["Available", "Busy", "DoNotDisturb", "Away", "Offline"];
 const ON_PREMISES: &str = "Exchange (on-premises)";
 
-#[derive(Default)]
-pub struct PeerTrust {
-    inner: Mutex<Option<(i64, Arc<TrustSnapshot>)>>,
-    /// When a token naming an unknown key last made the keys be read again.
-    last_forced: Mutex<i64>,
-}
-
 fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-impl PeerTrust {
-    /// The trust as last read; read again when older than five minutes, or when `force` and
-    /// no other forced read happened in the last two seconds (an unknown key is worth one read,
-    /// not one per request).
-    async fn get(
-        &self,
-        state: &PartnerState,
-        force: bool,
-    ) -> Result<Arc<TrustSnapshot>, PartnerError> {
-        let cached = self.inner.lock().expect("peer trust").clone();
-        if let Some((at, snap)) = &cached {
-            let fresh = now() - at < REFRESH_EVERY;
-            let forced = force && {
-                let mut last = self.last_forced.lock().expect("peer trust");
-                let allowed = now() - *last >= REFRESH_AT_MOST_EVERY;
-                if allowed {
-                    *last = now();
-                }
-                allowed
-            };
-            if fresh && !forced {
-                return Ok(snap.clone());
-            }
-        }
-        let fresh = Arc::new(read_trust(state).await?);
-        *self.inner.lock().expect("peer trust") = Some((now(), fresh.clone()));
-        Ok(fresh)
-    }
 }
 
 /// The directory's base URL: the token endpoint's scheme and authority.
@@ -217,11 +178,23 @@ pub async fn get_presence(
         published_host: None,
         now: now(),
     };
-    let mut result =
-        Validator::default().validate(token, &req, &*state.peer_trust.get(state, false).await?);
+    let mut result = Validator::default().validate(
+        token,
+        &req,
+        &*state
+            .peer_trust
+            .get(false, async || read_trust(state).await)
+            .await?,
+    );
     if matches!(&result, Err(e) if e.code == ErrorCode::NoCertificateFound) {
-        result =
-            Validator::default().validate(token, &req, &*state.peer_trust.get(state, true).await?);
+        result = Validator::default().validate(
+            token,
+            &req,
+            &*state
+                .peer_trust
+                .get(true, async || read_trust(state).await)
+                .await?,
+        );
     }
     let digest = s2s::jwt::token_digest(token);
     let mut event = describe(token, &digest, &user);

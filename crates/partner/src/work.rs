@@ -6,7 +6,7 @@
 
 use crate::PartnerError;
 use crate::ewsclient::{self, item_id, marker};
-use crate::server::{AppState, PartnerState};
+use crate::state::{AppState, PartnerState};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -389,7 +389,7 @@ async fn run_one(state: &PartnerState, job: &store::Job) -> store::Outcome {
 /// keeps its id and is done as before; finished work is dropped. Safe to run again.
 pub async fn adopt_directory_work(store: &store::Store) -> Result<usize, PartnerError> {
     let dir = store.directory();
-    let old = dir.list(crate::server::KIND_WORK, Some("")).await?;
+    let old = dir.list(crate::kinds::KIND_WORK, Some("")).await?;
     let pending: Vec<store::NewJob> = old
         .iter()
         .filter(|o| o.data["status"] == "pending")

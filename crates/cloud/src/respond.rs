@@ -1,0 +1,33 @@
+//! The JSON answers every cloud endpoint shares: a body with its content type, and the STS's
+//! error document (`AADSTS<code>: …` with trace and correlation ids), as Entra writes it.
+
+use crate::dates::graph_time;
+use crate::error::StsError;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+pub(crate) fn json_response(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+pub fn sts_error(e: StsError) -> Response {
+    let now = graph_time(time::OffsetDateTime::now_utc()).replace('T', " ");
+    let trace = uuid::Uuid::new_v4().to_string();
+    let correlation = uuid::Uuid::new_v4().to_string();
+    let body = json!({
+        "error": e.error,
+        "error_description": format!("AADSTS{}: {}\r\nTrace ID: {trace}\r\nCorrelation ID: {correlation}\r\nTimestamp: {now}", e.code, e.description),
+        "error_codes": [e.code],
+        "timestamp": now,
+        "trace_id": trace,
+        "correlation_id": correlation,
+    });
+    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
+    json_response(status, body.to_string())
+}
