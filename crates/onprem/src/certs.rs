@@ -231,7 +231,7 @@ pub async fn remove_certificate(store: &Store, p: &Params) -> Result<Vec<Value>,
         .or(p.string("Identity")?)
         .ok_or_else(|| OnPremError::MissingParameter("Thumbprint".into()))?;
     let obj = by_thumbprint(store, &t).await?;
-    let cfg = crate::oauth_config::auth_config(store).await?;
+    let cfg = crate::objects::auth_config(store).await?;
     for m in [
         "CurrentCertificateThumbprint",
         "NextCertificateThumbprint",

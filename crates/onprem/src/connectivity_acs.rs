@@ -3,9 +3,9 @@
 //! 00000002-…), wrapped in an unsigned outer token naming the mailbox.
 
 use crate::OnPremError;
-use crate::connectivity::request_token;
 use crate::objects::{AUTH_SERVER, all, text};
-use crate::server::OnPremState;
+use crate::state::OnPremState;
+use crate::token_request::request_token;
 use s2s::ids::{ACS_APP_ID, Audience, EXCHANGE_APP_ID, PrincipalId};
 use s2s::token::{ClientAssertion, OuterToken, UserContext};
 use store::HandshakeEvent;

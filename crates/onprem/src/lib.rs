@@ -2,8 +2,10 @@
 //! certificates, AuthConfig, AuthServers, partner applications), run through the cmdlets of
 //! the runbook, with its S2S trust configuration held in memory for inbound validation.
 
+mod admin_api;
 pub mod certs;
 pub mod cmdlet_help;
+pub mod cmdlet_table;
 pub mod cmdlets;
 pub mod connectivity;
 mod connectivity_acs;
@@ -23,8 +25,11 @@ pub mod records;
 pub mod refresh;
 pub mod safety;
 pub mod server;
+pub mod state;
+mod token_request;
 pub mod trust;
 pub mod ui;
 
 pub use error::OnPremError;
-pub use server::{OnPremConfig, OnPremServer, OnPremState, ensure_operator_credential};
+pub use server::{OnPremServer, ensure_operator_credential};
+pub use state::{OnPremConfig, OnPremState};

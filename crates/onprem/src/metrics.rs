@@ -3,11 +3,6 @@
 //! direction, outcome and Exchange error code, EWS operations by name and response code, and
 //! days until each auth certificate of AuthConfig ends (read when scraped).
 
-use crate::error::OnPremError;
-use crate::server::OnPremState;
-use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -75,6 +70,21 @@ impl Default for OnPremMetrics {
 }
 
 impl OnPremMetrics {
+    /// Forgets the certificates' days left before they are measured again.
+    pub fn clear_certificate_days(&self) {
+        self.certificate_days.clear();
+    }
+
+    /// Days left of the auth certificate in the role `which` (current, next, previous).
+    pub fn set_certificate_days(&self, which: &str, thumbprint: String, days: f64) {
+        self.certificate_days
+            .get_or_create(&CertificateLabels {
+                certificate: which.into(),
+                thumbprint,
+            })
+            .set(days);
+    }
+
     pub fn ews_operation(&self, operation: &str, response_code: &str) {
         self.ews
             .get_or_create(&EwsLabels {
@@ -83,47 +93,4 @@ impl OnPremMetrics {
             })
             .inc();
     }
-}
-
-/// `GET /metrics`.
-pub async fn metrics(
-    State(state): State<Arc<OnPremState>>,
-    headers: HeaderMap,
-) -> Result<Response, OnPremError> {
-    state.authenticate(&headers)?;
-    let config = crate::oauth_config::auth_config(&state.store).await?;
-    let now = time::OffsetDateTime::now_utc();
-    state
-        .metrics
-        .telemetry
-        .set_change_feed_lag_ms(state.store.change_feed_lag_ms());
-    state.metrics.certificate_days.clear();
-    for (which, member) in [
-        ("current", "CurrentCertificateThumbprint"),
-        ("next", "NextCertificateThumbprint"),
-        ("previous", "PreviousCertificateThumbprint"),
-    ] {
-        let thumbprint = crate::objects::text(&config.data, member).to_string();
-        if thumbprint.is_empty() {
-            continue;
-        }
-        let Ok(obj) = crate::certs::by_thumbprint(&state.store, &thumbprint).await else {
-            continue;
-        };
-        let ends = time::OffsetDateTime::parse(
-            crate::objects::text(&obj.data, "NotAfter"),
-            &time::format_description::well_known::Rfc3339,
-        );
-        if let Ok(ends) = ends {
-            state
-                .metrics
-                .certificate_days
-                .get_or_create(&CertificateLabels {
-                    certificate: which.into(),
-                    thumbprint,
-                })
-                .set((ends - now).as_seconds_f64() / 86_400.0);
-        }
-    }
-    Ok(state.metrics.telemetry.response())
 }

@@ -10,14 +10,6 @@ use time::OffsetDateTime;
 
 const METADATA_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-pub async fn auth_config(store: &Store) -> Result<DirectoryObject, OnPremError> {
-    all(store, AUTH_CONFIG)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| OnPremError::NotFound("Auth Configuration".into()))
-}
-
 pub async fn get_auth_config(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
     p.allow(&[])?;
     Ok(vec![present(&auth_config(store).await?)])

@@ -192,3 +192,24 @@ pub fn organization_fields(org: &Value) -> (String, String) {
         text(org, "DefaultDomain").to_string(),
     )
 }
+
+pub async fn organization(store: &Store) -> Result<Value, OnPremError> {
+    all(store, ORGANIZATION)
+        .await?
+        .into_iter()
+        .next()
+        .map(|o| o.data)
+        .ok_or_else(|| {
+            OnPremError::NotFound(
+                "the organization (run `hybrid onprem new-organization` first)".into(),
+            )
+        })
+}
+
+pub async fn auth_config(store: &Store) -> Result<DirectoryObject, OnPremError> {
+    all(store, AUTH_CONFIG)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| OnPremError::NotFound("Auth Configuration".into()))
+}

@@ -6,73 +6,10 @@ use crypto::{AUTH_CERTIFICATE_SUBJECT, CertificateRequest, secret};
 use serde_json::{Value, json};
 use store::{NewObject, Store};
 
-/// The UM methods Exchange's UserApplication role lists; Hybrid's EWS does not run them, and the
-/// role shows them as Exchange's does.
-const UM_METHODS: &[&str] = &["GetUMProperties", "IsUMEnabled", "PlayOnPhoneGreeting"];
-
-/// What the ArchiveApplication role grants (and UserApplication does not).
-const ARCHIVE_APPLICATION_METHODS: &[&str] = &["UpdateItemInRecoverableItems"];
-
-/// The EWS methods the UserApplication role grants: every operation Hybrid's EWS runs but the
-/// archive's, from the one list of operations ([`ews::Operation::NAMES`]), and the UM methods.
-pub fn user_application_methods() -> Vec<&'static str> {
-    ews::Operation::NAMES
-        .iter()
-        .filter(|m| !ARCHIVE_APPLICATION_METHODS.contains(m))
-        .chain(UM_METHODS)
-        .copied()
-        .collect()
-}
-
-fn archive_application_methods() -> Vec<&'static str> {
-    ARCHIVE_APPLICATION_METHODS.to_vec()
-}
-
-fn no_methods() -> Vec<&'static str> {
-    Vec::new()
-}
-
-/// The built-in management roles: (Name, RoleType, its EWS methods).
-pub type BuiltInRole = (&'static str, &'static str, fn() -> Vec<&'static str>);
-
-pub const BUILT_IN_ROLES: &[BuiltInRole] = &[
-    (
-        "UserApplication",
-        "UserApplication",
-        user_application_methods,
-    ),
-    (
-        "ArchiveApplication",
-        "ArchiveApplication",
-        archive_application_methods,
-    ),
-    (
-        "ApplicationImpersonation",
-        "ApplicationImpersonation",
-        no_methods,
-    ),
-    ("Mail Recipients", "MailRecipients", no_methods),
-    ("LegalHoldApplication", "LegalHoldApplication", no_methods),
-    ("Mailbox Search", "MailboxSearch", no_methods),
-];
-
 pub struct NewOrganization {
     pub name: String,
     pub domain: String,
     pub ews_url: String,
-}
-
-pub async fn organization(store: &Store) -> Result<Value, OnPremError> {
-    all(store, ORGANIZATION)
-        .await?
-        .into_iter()
-        .next()
-        .map(|o| o.data)
-        .ok_or_else(|| {
-            OnPremError::NotFound(
-                "the organization (run `hybrid onprem new-organization` first)".into(),
-            )
-        })
 }
 
 fn valid_domain(d: &str) -> bool {
@@ -156,7 +93,7 @@ pub async fn create(store: &Store, req: &NewOrganization) -> Result<(Value, Stri
             ("NextCertificateEffectiveDate", Value::Null),
         ]),
     ));
-    for (name, role_type, methods) in BUILT_IN_ROLES {
+    for (name, role_type, methods) in crate::rbac::BUILT_IN_ROLES {
         objects.push(new_object(
             MANAGEMENT_ROLE,
             name,
@@ -237,35 +174,6 @@ fn domain_sid() -> String {
     format!("S-1-5-21-{}-{}-{}", n(0), n(4), n(8))
 }
 
-/// A new user's SID: the domain SID and a random relative id.
-pub fn user_sid(org: &Value) -> String {
-    let id = uuid::Uuid::new_v4();
-    let b = id.as_bytes();
-    let rid = (u32::from_le_bytes([b[0], b[1], b[2], b[3]]) % 1_000_000_000) + 1100;
-    format!("{}-{rid}", text(org, "DomainSid"))
-}
-
 pub fn get_accepted_domain(domains: Vec<store::DirectoryObject>) -> Vec<Value> {
     domains.iter().map(present).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A new operation in the EWS crate's list is granted by the application roles without an
-    /// edit here: UserApplication, or ArchiveApplication for the archive's own.
-    #[test]
-    fn every_operation_is_granted_by_one_application_role() {
-        for op in ews::Operation::NAMES {
-            let granted_by: Vec<&str> = BUILT_IN_ROLES
-                .iter()
-                .filter(|(_, _, methods)| methods().contains(op))
-                .map(|(name, _, _)| *name)
-                .collect();
-            assert_eq!(granted_by.len(), 1, "{op}: {granted_by:?}");
-        }
-        assert!(user_application_methods().contains(&"PlayOnPhoneGreeting"));
-        assert!(!user_application_methods().contains(&"UpdateItemInRecoverableItems"));
-    }
 }

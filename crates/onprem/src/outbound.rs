@@ -5,7 +5,7 @@
 
 use crate::OnPremError;
 use crate::objects::{all, text};
-use crate::server::OnPremState;
+use crate::state::OnPremState;
 use s2s::ids::{ACS_APP_ID, Audience, PrincipalId, SKYPE_APP_ID};
 use s2s::token::SelfIssuedActor;
 use serde_json::Value;
@@ -33,7 +33,7 @@ async fn outbound_realm(state: &OnPremState) -> Result<String, OnPremError> {
 pub(crate) async fn current_auth_certificate(
     state: &OnPremState,
 ) -> Result<(crypto::Certificate, crypto::RsaPrivateKey), OnPremError> {
-    let config = crate::oauth_config::auth_config(&state.store).await?;
+    let config = crate::objects::auth_config(&state.store).await?;
     let thumbprint = text(&config.data, "CurrentCertificateThumbprint").to_string();
     let obj = crate::certs::by_thumbprint(&state.store, &thumbprint).await?;
     let (cert, key) = crate::certs::load(&obj.data)?;
@@ -50,7 +50,7 @@ async fn actor_token(
     state: &OnPremState,
     partner_host: &str,
 ) -> Result<(String, String), OnPremError> {
-    let config = crate::oauth_config::auth_config(&state.store).await?;
+    let config = crate::objects::auth_config(&state.store).await?;
     let service = text(&config.data, "ServiceName").to_string();
     let (cert, key) = current_auth_certificate(state).await?;
     let realm = outbound_realm(state).await?;

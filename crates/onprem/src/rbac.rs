@@ -48,13 +48,60 @@ pub async fn get_role(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremErr
     )
 }
 
+/// The UM methods Exchange's UserApplication role lists; Hybrid's EWS does not run them, and the
+/// role shows them as Exchange's does.
+const UM_METHODS: &[&str] = &["GetUMProperties", "IsUMEnabled", "PlayOnPhoneGreeting"];
+
+/// What the ArchiveApplication role grants (and UserApplication does not).
+const ARCHIVE_APPLICATION_METHODS: &[&str] = &["UpdateItemInRecoverableItems"];
+
+/// The EWS methods the UserApplication role grants: every operation Hybrid's EWS runs but the
+/// archive's, from the one list of operations ([`ews::Operation::NAMES`]), and the UM methods.
+pub fn user_application_methods() -> Vec<&'static str> {
+    ews::Operation::NAMES
+        .iter()
+        .filter(|m| !ARCHIVE_APPLICATION_METHODS.contains(m))
+        .chain(UM_METHODS)
+        .copied()
+        .collect()
+}
+
+fn archive_application_methods() -> Vec<&'static str> {
+    ARCHIVE_APPLICATION_METHODS.to_vec()
+}
+
+fn no_methods() -> Vec<&'static str> {
+    Vec::new()
+}
+
+/// The built-in management roles: (Name, RoleType, its EWS methods).
+pub type BuiltInRole = (&'static str, &'static str, fn() -> Vec<&'static str>);
+
+pub const BUILT_IN_ROLES: &[BuiltInRole] = &[
+    (
+        "UserApplication",
+        "UserApplication",
+        user_application_methods,
+    ),
+    (
+        "ArchiveApplication",
+        "ArchiveApplication",
+        archive_application_methods,
+    ),
+    (
+        "ApplicationImpersonation",
+        "ApplicationImpersonation",
+        no_methods,
+    ),
+    ("Mail Recipients", "MailRecipients", no_methods),
+    ("LegalHoldApplication", "LegalHoldApplication", no_methods),
+    ("Mailbox Search", "MailboxSearch", no_methods),
+];
+
 /// The EWS methods a role allows: its entries (a built-in role's are this release's).
 pub fn role_methods(role: &Value) -> Vec<String> {
     let name = text(role, "Name");
-    if let Some((_, _, methods)) = crate::org::BUILT_IN_ROLES
-        .iter()
-        .find(|(n, _, _)| *n == name)
-    {
+    if let Some((_, _, methods)) = BUILT_IN_ROLES.iter().find(|(n, _, _)| *n == name) {
         return methods().into_iter().map(String::from).collect();
     }
     role["EwsMethods"]
@@ -67,7 +114,7 @@ pub fn role_methods(role: &Value) -> Vec<String> {
 }
 
 fn is_built_in(role: &Value) -> bool {
-    crate::org::BUILT_IN_ROLES
+    BUILT_IN_ROLES
         .iter()
         .any(|(n, _, _)| *n == text(role, "Name"))
 }
@@ -310,7 +357,23 @@ pub async fn remove_assignment(store: &Store, p: &Params) -> Result<Vec<Value>, 
 
 #[cfg(test)]
 mod tests {
-    use super::{like, unique_name};
+    use super::{BUILT_IN_ROLES, like, unique_name, user_application_methods};
+
+    /// A new operation in the EWS crate's list is granted by the application roles without an
+    /// edit here: UserApplication, or ArchiveApplication for the archive's own.
+    #[test]
+    fn every_operation_is_granted_by_one_application_role() {
+        for op in ews::Operation::NAMES {
+            let granted_by: Vec<&str> = BUILT_IN_ROLES
+                .iter()
+                .filter(|(_, _, methods)| methods().contains(op))
+                .map(|(name, _, _)| *name)
+                .collect();
+            assert_eq!(granted_by.len(), 1, "{op}: {granted_by:?}");
+        }
+        assert!(user_application_methods().contains(&"PlayOnPhoneGreeting"));
+        assert!(!user_application_methods().contains(&"UpdateItemInRecoverableItems"));
+    }
 
     #[test]
     fn like_as_powershell_matches() {

@@ -32,7 +32,7 @@ fn base(org: &Value, name: &str, alias: &str, recipient_type: &str) -> Value {
         ("Identity", json!(identity)),
         ("DistinguishedName", json!(dn)),
         ("Guid", json!(guid())),
-        ("Sid", json!(crate::org::user_sid(org))),
+        ("Sid", json!(user_sid(org))),
         ("RecipientType", json!(recipient_type)),
         ("RecipientTypeDetails", json!(recipient_type)),
         ("HiddenFromAddressListsEnabled", json!(false)),
@@ -102,7 +102,7 @@ pub async fn new_mailbox(store: &Store, p: &Params) -> Result<Vec<Value>, OnPrem
         "ResetPasswordOnNextLogon",
         "OrganizationalUnit",
     ])?;
-    let org = crate::org::organization(store).await?;
+    let org = organization(store).await?;
     let domain = text(&org, "DefaultDomain").to_string();
     let name = p.required("Name")?;
     let alias = p.string("Alias")?.unwrap_or_else(|| alias_from(&name));
@@ -155,7 +155,7 @@ pub async fn new_mail_user(store: &Store, p: &Params) -> Result<Vec<Value>, OnPr
         "OrganizationalUnit",
         "ApplicationAccount",
     ])?;
-    let org = crate::org::organization(store).await?;
+    let org = organization(store).await?;
     let name = p.required("Name")?;
     if name.chars().count() > 64 {
         return Err(OnPremError::InvalidArgument(format!(
@@ -307,4 +307,12 @@ pub async fn remove(
     let obj = resolve_of_type(store, &p.required("Identity")?, Some(recipient_type)).await?;
     store.directory().delete(&obj).await?;
     Ok(Vec::new())
+}
+
+/// A new user's SID: the domain SID and a random relative id.
+pub fn user_sid(org: &Value) -> String {
+    let id = uuid::Uuid::new_v4();
+    let b = id.as_bytes();
+    let rid = (u32::from_le_bytes([b[0], b[1], b[2], b[3]]) % 1_000_000_000) + 1100;
+    format!("{}-{rid}", text(org, "DomainSid"))
 }

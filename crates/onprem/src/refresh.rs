@@ -3,29 +3,11 @@
 //! signature validation (at most three fetches a day for that reason, as Exchange allows).
 
 use crate::objects::*;
-use crate::server::OnPremState;
+use crate::state::OnPremState;
+pub use crate::state::RefreshPolicy;
 use serde_json::Value;
 use std::sync::Arc;
-use std::time::Duration;
 use store::DirectoryObject;
-
-/// When to fetch metadata documents again.
-#[derive(Debug, Clone, Copy)]
-pub struct RefreshPolicy {
-    /// Fetch a document again when its last fetch is older than this (24 hours).
-    pub period: Duration,
-    /// How often to look for documents due (every hour).
-    pub check_every: Duration,
-}
-
-impl Default for RefreshPolicy {
-    fn default() -> Self {
-        RefreshPolicy {
-            period: Duration::from_secs(24 * 3600),
-            check_every: Duration::from_secs(3600),
-        }
-    }
-}
 
 fn refreshed_at(v: &Value) -> i64 {
     v.get("MetadataRefreshedAt")

@@ -9,7 +9,7 @@
 //! says `-Confirm:$false`: there is no one here to ask, so a client that can ask its user (the
 //! CLI on a terminal) asks first and then says so.
 
-use crate::cmdlets::{ParameterSpec, parameter_sets};
+use crate::cmdlet_table::{ParameterSpec, parameter_sets};
 use crate::error::OnPremError;
 use crate::params::Params;
 
@@ -122,7 +122,7 @@ pub fn lookup(
         "ExchangeCertificate" => "Thumbprint",
         _ => "Identity",
     };
-    let get = crate::cmdlets::canonical(&format!("Get-{noun}"))?;
+    let get = crate::cmdlet_table::canonical(&format!("Get-{noun}"))?;
     let mut map = serde_json::Map::new();
     map.insert(key.to_string(), p.get(key)?.clone());
     Some((get.to_string(), map))

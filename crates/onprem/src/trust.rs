@@ -275,7 +275,7 @@ async fn load_users_and_roles(
             name: r.name.clone(),
             role_type: r.role_type.clone(),
         };
-        if crate::org::BUILT_IN_ROLES
+        if crate::rbac::BUILT_IN_ROLES
             .iter()
             .any(|(n, _, _)| *n == r.name)
         {

@@ -5,32 +5,17 @@
 //! (followed live by a small script polling `/admin/handshakes`), and the partner's queue. No
 //! external assets.
 
-use crate::server::OnPremState;
+use crate::state::OnPremState;
+pub use crate::state::TrustReport;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::Value;
 use std::fmt::Write;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use store::HandshakeEvent;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-
-type ReportFuture = Pin<Box<dyn Future<Output = Result<Value, String>> + Send>>;
-
-/// Reads the whole trust for the page: `{findings: [{name, findings: [{code, severity,
-/// message, fix}]}], certificates: [{role, thumbprint, notBefore, notAfter, daysLeft,
-/// uploadedTo}], queue: {pending, leased, dead, jobs}, errors: [..]}`.
-#[derive(Clone)]
-pub struct TrustReport(pub Arc<dyn Fn() -> ReportFuture + Send + Sync>);
-
-impl std::fmt::Debug for TrustReport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TrustReport")
-    }
-}
 
 const HANDSHAKES_SHOWN: usize = 25;
 const REALM: &str = "Basic realm=\"Hybrid on-premises\", charset=\"UTF-8\"";
@@ -59,7 +44,7 @@ pub async fn page(State(state): State<Arc<OnPremState>>, headers: HeaderMap) -> 
         }
         Ok(false) => {}
     }
-    let org = crate::org::organization(&state.store)
+    let org = crate::objects::organization(&state.store)
         .await
         .unwrap_or(Value::Null);
     let events = state

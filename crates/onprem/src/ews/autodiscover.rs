@@ -5,7 +5,7 @@
 use super::inbound;
 use super::xml_response;
 use crate::objects::text;
-use crate::server::OnPremState;
+use crate::state::OnPremState;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 /// The EWS URLs: the organization's published one, and this server's own.
 async fn urls(state: &OnPremState) -> (String, String) {
-    let external = crate::org::organization(&state.store)
+    let external = crate::objects::organization(&state.store)
         .await
         .map(|o| text(&o, "EwsUrl").to_string())
         .unwrap_or_default();

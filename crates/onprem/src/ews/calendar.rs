@@ -113,7 +113,7 @@ fn calendar_shows_details(mbox: &mailbox::Mailbox) -> bool {
 /// Exchange answers cross-premises requests; subjects and locations only for the mailbox's
 /// owner or when its calendar shows them to everyone.
 pub async fn availability(
-    state: &crate::server::OnPremState,
+    state: &crate::state::OnPremState,
     caller: &super::Caller,
     time_zone: &ews::availability::LegacyTimeZone,
     mailboxes: &[ews::availability::MailboxData],

@@ -37,7 +37,7 @@ fn no_results(address: &str) -> ResponseMessage {
 /// is one mailbox; an address outside it is external and restricted, since this server
 /// delivers only to its own mailboxes.
 pub fn mail_tips(
-    state: &crate::server::OnPremState,
+    state: &crate::state::OnPremState,
     recipients: &[EmailAddress],
 ) -> Vec<ResponseMessage> {
     let trust = state.trust();
@@ -131,7 +131,7 @@ fn same_user(d: &mailbox::StoredDelegate, u: &crate::trust::UserEntry) -> bool {
 
 /// GetDelegate: the named delegates (every one when none is named).
 pub fn get_delegates(
-    state: &crate::server::OnPremState,
+    state: &crate::state::OnPremState,
     stored: &mailbox::StoredDelegates,
     user_ids: &[ews::UserId],
     with_permissions: bool,
@@ -182,7 +182,7 @@ fn levels(
 /// AddDelegate (`update` false) or UpdateDelegate: one message per delegate, the stored list
 /// changed for those that succeed.
 pub fn add_or_update_delegates(
-    state: &crate::server::OnPremState,
+    state: &crate::state::OnPremState,
     owner: &crate::trust::UserEntry,
     stored: &mut mailbox::StoredDelegates,
     users: &[ews::DelegateUser],
@@ -249,7 +249,7 @@ pub fn add_or_update_delegates(
 
 /// RemoveDelegate: one message per user named.
 pub fn remove_delegates(
-    state: &crate::server::OnPremState,
+    state: &crate::state::OnPremState,
     stored: &mut mailbox::StoredDelegates,
     user_ids: &[ews::UserId],
 ) -> Vec<ResponseMessage> {
@@ -287,7 +287,7 @@ fn is_sid(s: &str) -> bool {
 /// Configurations this server does not keep (ProtectionRules, PolicyNudges, SharePointURLs)
 /// are answered as not available.
 pub fn service_configuration(
-    state: &crate::server::OnPremState,
+    state: &crate::state::OnPremState,
     requested: &[String],
 ) -> Vec<ResponseMessage> {
     let unknown: Vec<&String> = requested

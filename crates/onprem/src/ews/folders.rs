@@ -46,7 +46,7 @@ fn id_text(format: &str, bytes: &[u8]) -> Option<String> {
 /// organization is answered ErrorInvalidSmtpAddress, which is also how the version probe that
 /// clients send first (a dummy id and mailbox) is answered.
 pub fn convert_id(
-    state: &crate::server::OnPremState,
+    state: &crate::state::OnPremState,
     source_ids: &[ews::AlternateId],
     destination: &str,
 ) -> Vec<ResponseMessage> {

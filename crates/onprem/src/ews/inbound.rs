@@ -2,7 +2,7 @@
 //! partner application's linked account.
 
 use super::{Caller, fault};
-use crate::server::OnPremState;
+use crate::state::OnPremState;
 use crate::trust::{TrustState, UserEntry};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -14,7 +14,7 @@ mod items;
 mod names;
 mod rules;
 
-use crate::server::OnPremState;
+use crate::state::OnPremState;
 use crate::trust::UserEntry;
 use axum::body::Bytes;
 use axum::extract::State;

@@ -1,7 +1,7 @@
 //! ResolveNames over the organization's recipients: by name, display name, address prefix or
 //! address.
 
-use crate::server::OnPremState;
+use crate::state::OnPremState;
 use ews::{Contact, EmailAddress, Payload, Resolution, ResponseMessage, RootFolder};
 
 pub fn resolve_names(state: &OnPremState, entries: &[String], full: bool) -> Vec<ResponseMessage> {
