@@ -125,7 +125,10 @@ fn random_field(rng: &mut Rng) -> Field {
             key: mailbox::field_key("Importance"),
             numeric: false,
         },
-        8 => Field::from_uri("item:Categories").unwrap(),
+        8 => Field::Extended {
+            key: mailbox::CATEGORIES_KEY.into(),
+            numeric: false,
+        },
         0 | 1 => Field::Subject,
         2 => Field::ItemClass,
         3 => Field::DateTimeReceived,

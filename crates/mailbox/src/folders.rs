@@ -5,10 +5,12 @@
 
 use crate::MailboxError;
 use crate::props::StoredProperties;
+use crate::search::{Containment, FolderField, Restriction};
 use crate::service::Mailbox;
 use ews::{ExtendedProperty, FolderUpdate, PropertyPath};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use store::CmpOp;
 use store::{FolderRow, StoreError, text_key};
 
 /// A folder's properties besides its columns.
@@ -334,86 +336,50 @@ impl Mailbox {
 
 /// Whether a folder passes a FindFolder restriction (display name and class; text compared
 /// ignoring case, as Exchange compares it).
-pub fn folder_matches(r: &ews::Restriction, f: &FolderRow) -> Result<bool, MailboxError> {
-    use ews::ComparisonOp as Op;
-    let value = |path: &Option<PropertyPath>| -> Result<Option<String>, MailboxError> {
-        match path.as_ref().and_then(|p| p.element_name()) {
-            Some("DisplayName") => Ok(Some(f.display_name.clone())),
-            Some("FolderClass") => Ok(f.folder_class.clone()),
-            Some(other) => Err(MailboxError::UnsupportedPathForQuery(format!(
-                "folder:{other}"
-            ))),
-            None => Err(MailboxError::UnsupportedQueryFilter(
-                "The restriction names no folder property.".into(),
-            )),
-        }
+pub fn folder_matches(r: &Restriction<FolderField>, f: &FolderRow) -> bool {
+    let value = |field: &FolderField| match field {
+        FolderField::DisplayName => Some(f.display_name.clone()),
+        FolderField::FolderClass => f.folder_class.clone(),
     };
-    Ok(match r {
-        ews::Restriction::Compare { op, path, constant } => {
-            let (Some(v), Some(c)) = (value(path)?, constant) else {
-                return Ok(false);
+    match r {
+        Restriction::Compare(field, op, c) => {
+            let Some(v) = value(field) else {
+                return false;
             };
             let (v, c) = (text_key(&v), text_key(c));
             match op {
-                Op::IsEqualTo => v == c,
-                Op::IsNotEqualTo => v != c,
-                Op::IsGreaterThan => v > c,
-                Op::IsGreaterThanOrEqualTo => v >= c,
-                Op::IsLessThan => v < c,
-                Op::IsLessThanOrEqualTo => v <= c,
+                CmpOp::Eq => v == c,
+                CmpOp::Ne => v != c,
+                CmpOp::Gt => v > c,
+                CmpOp::Ge => v >= c,
+                CmpOp::Lt => v < c,
+                CmpOp::Le => v <= c,
             }
         }
-        ews::Restriction::Contains {
-            path,
+        Restriction::Contains {
+            field,
             mode,
-            comparison,
-            constant,
+            ignore_case,
+            value: c,
         } => {
-            let (Some(v), Some(c)) = (value(path)?, constant) else {
-                return Ok(false);
+            let Some(v) = value(field) else {
+                return false;
             };
-            let fold = comparison.contains("IgnoreCase") || comparison == "Loose";
-            let (v, c) = if fold {
+            let (v, c) = if *ignore_case {
                 (text_key(&v), text_key(c))
             } else {
                 (v, c.clone())
             };
-            match mode.as_str() {
-                "FullString" => v == c,
-                "Prefixed" => v.starts_with(&c),
-                "PrefixOnWords" => v.split_whitespace().any(|w| w.starts_with(&c)),
-                _ => v.contains(&c),
+            match mode {
+                Containment::FullString => v == c,
+                Containment::Prefixed => v.starts_with(&c),
+                Containment::PrefixOnWords => v.split_whitespace().any(|w| w.starts_with(&c)),
+                Containment::Substring | Containment::ExactPhrase => v.contains(&c),
             }
         }
-        ews::Restriction::Exists(path) => value(path)?.is_some(),
-        ews::Restriction::And(all) => {
-            for x in all {
-                if !folder_matches(x, f)? {
-                    return Ok(false);
-                }
-            }
-            true
-        }
-        ews::Restriction::Or(any) => {
-            for x in any {
-                if folder_matches(x, f)? {
-                    return Ok(true);
-                }
-            }
-            false
-        }
-        ews::Restriction::Not(inner) => match inner {
-            Some(x) => !folder_matches(x, f)?,
-            None => {
-                return Err(MailboxError::UnsupportedQueryFilter(
-                    "Not needs a restriction.".into(),
-                ));
-            }
-        },
-        ews::Restriction::Unsupported(name) => {
-            return Err(MailboxError::UnsupportedQueryFilter(format!(
-                "The restriction '{name}' is not supported."
-            )));
-        }
-    })
+        Restriction::Exists(field) => value(field).is_some(),
+        Restriction::And(all) => all.iter().all(|x| folder_matches(x, f)),
+        Restriction::Or(any) => any.iter().any(|x| folder_matches(x, f)),
+        Restriction::Not(inner) => !folder_matches(inner, f),
+    }
 }

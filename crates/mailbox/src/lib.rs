@@ -36,11 +36,11 @@ pub use folders::{StoredFolderProperties, folder_matches};
 pub use item::change_key;
 pub use meeting::{attendee_addresses, is_meeting_response};
 pub use oof::StoredOof;
-pub use props::{CATEGORIES_KEY, StoredProperties, field_key};
+pub use props::{CATEGORIES_KEY, FIELD_KEY_PREFIX, StoredProperties, field_key, indexed_key};
 pub use reply::is_response;
 pub use rules::{RulesRefused, StoredRule};
 pub use search::{
-    Candidate, Containment, Field, Restriction, SortOrder, format_time, parse_time_ms,
+    Candidate, Containment, Field, FolderField, Restriction, SortOrder, format_time, parse_time_ms,
     reference_order,
 };
 pub use send::{Recipient, Sender, recipient_addresses};

@@ -2,7 +2,6 @@
 //! properties, sort orders, their meaning as a reference evaluation over one item, and their
 //! translation to the store's SQL filter (with what SQL cannot say left to a bounded scan).
 
-use crate::MailboxError;
 use crate::props::StoredProperties;
 use store::{CmpOp, Column, ItemFilter, ItemRow, OrderKey, SqlValue, ValueTest, text_key};
 
@@ -27,45 +26,6 @@ pub enum Field {
 }
 
 impl Field {
-    /// From an EWS FieldURI such as `item:Subject`.
-    pub fn from_uri(uri: &str) -> Option<Field> {
-        Some(match uri {
-            "item:Subject" => Field::Subject,
-            "item:ItemClass" => Field::ItemClass,
-            "item:DateTimeReceived" => Field::DateTimeReceived,
-            "item:DateTimeCreated" => Field::DateTimeCreated,
-            "item:LastModifiedTime" => Field::LastModifiedTime,
-            "message:IsRead" => Field::IsRead,
-            "item:IsDraft" => Field::IsDraft,
-            "item:Size" => Field::Size,
-            "item:Body" => Field::Body,
-            "item:Categories" => Field::Extended {
-                key: crate::props::CATEGORIES_KEY.into(),
-                numeric: false,
-            },
-            _ => return None,
-        })
-    }
-
-    fn from_path(path: Option<&ews::PropertyPath>) -> Result<Field, MailboxError> {
-        match path {
-            Some(ews::PropertyPath::Extended(e)) => Ok(Field::Extended {
-                key: e.key(),
-                numeric: e.is_numeric(),
-            }),
-            Some(ews::PropertyPath::Field(uri)) => Field::from_uri(uri)
-                .or_else(|| kept_field(uri))
-                .ok_or_else(|| MailboxError::UnsupportedPathForQuery(uri.clone())),
-            Some(ews::PropertyPath::Indexed { uri, index }) => Ok(Field::Extended {
-                key: crate::props::indexed_key(uri, index),
-                numeric: false,
-            }),
-            None => Err(MailboxError::UnsupportedQueryFilter(
-                "The restriction names no property.".into(),
-            )),
-        }
-    }
-
     fn column(&self) -> Option<Column> {
         Some(match self {
             Field::Subject => Column::SubjectKey,
@@ -94,126 +54,29 @@ pub enum Containment {
     ExactPhrase,
 }
 
-/// A restriction, in the domain's terms.
+/// A restriction, in the domain's terms: over an item's fields ([`Field`]) for FindItem, or a
+/// folder's ([`FolderField`]) for FindFolder. An empty `Or` matches nothing, an empty `And`
+/// everything.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Restriction {
-    Compare(Field, CmpOp, String),
+pub enum Restriction<F = Field> {
+    Compare(F, CmpOp, String),
     Contains {
-        field: Field,
+        field: F,
         mode: Containment,
         ignore_case: bool,
         value: String,
     },
-    Exists(Field),
-    And(Vec<Restriction>),
-    Or(Vec<Restriction>),
-    Not(Box<Restriction>),
+    Exists(F),
+    And(Vec<Restriction<F>>),
+    Or(Vec<Restriction<F>>),
+    Not(Box<Restriction<F>>),
 }
 
-impl Restriction {
-    /// From the wire form; what this server cannot evaluate is refused with Exchange's code.
-    pub fn from_ews(r: &ews::Restriction) -> Result<Restriction, MailboxError> {
-        use ews::ComparisonOp as W;
-        Ok(match r {
-            ews::Restriction::Compare { op, path, constant } => {
-                let field = Field::from_path(path.as_ref())?;
-                let value = constant.clone().ok_or_else(|| {
-                    MailboxError::UnsupportedQueryFilter(
-                        "A comparison needs a constant value.".into(),
-                    )
-                })?;
-                let op = match op {
-                    W::IsEqualTo => CmpOp::Eq,
-                    W::IsNotEqualTo => CmpOp::Ne,
-                    W::IsGreaterThan => CmpOp::Gt,
-                    W::IsGreaterThanOrEqualTo => CmpOp::Ge,
-                    W::IsLessThan => CmpOp::Lt,
-                    W::IsLessThanOrEqualTo => CmpOp::Le,
-                };
-                // A kept boolean is stored as `true`/`false`, whatever the client wrote.
-                let value = match (&field, ews::parse_bool(&value)) {
-                    (Field::Extended { key, .. }, Some(b))
-                        if key
-                            .strip_prefix(crate::props::FIELD_KEY_PREFIX)
-                            .is_some_and(ews::is_boolean_element) =>
-                    {
-                        b.to_string()
-                    }
-                    _ => value,
-                };
-                // A calendar item's times are kept in UTC; compare them in UTC too.
-                let value = match &field {
-                    Field::Extended { key, .. } if crate::calendar::is_time_key(key) => {
-                        parse_time_ms(&value).map(format_time).unwrap_or(value)
-                    }
-                    _ => value,
-                };
-                Restriction::Compare(field, op, value)
-            }
-            ews::Restriction::Contains {
-                path,
-                mode,
-                comparison,
-                constant,
-            } => Restriction::Contains {
-                field: Field::from_path(path.as_ref())?,
-                mode: match mode.as_str() {
-                    "FullString" => Containment::FullString,
-                    "Prefixed" => Containment::Prefixed,
-                    "PrefixOnWords" => Containment::PrefixOnWords,
-                    "ExactPhrase" => Containment::ExactPhrase,
-                    _ => Containment::Substring,
-                },
-                ignore_case: comparison.contains("IgnoreCase") || comparison == "Loose",
-                value: constant.clone().ok_or_else(|| {
-                    MailboxError::UnsupportedQueryFilter("Contains needs a constant value.".into())
-                })?,
-            },
-            ews::Restriction::Exists(path) => Restriction::Exists(Field::from_path(path.as_ref())?),
-            ews::Restriction::And(all) => Restriction::And(
-                all.iter()
-                    .map(Restriction::from_ews)
-                    .collect::<Result<_, _>>()?,
-            ),
-            ews::Restriction::Or(all) => Restriction::Or(
-                all.iter()
-                    .map(Restriction::from_ews)
-                    .collect::<Result<_, _>>()?,
-            ),
-            ews::Restriction::Not(inner) => Restriction::Not(Box::new(Restriction::from_ews(
-                inner.as_deref().ok_or_else(|| {
-                    MailboxError::UnsupportedQueryFilter("Not needs a restriction.".into())
-                })?,
-            )?)),
-            ews::Restriction::Unsupported(name) => {
-                return Err(MailboxError::UnsupportedQueryFilter(format!(
-                    "The restriction '{name}' is not supported."
-                )));
-            }
-        })
-    }
-}
-
-/// Properties an item keeps as given, and so cannot be searched: structured or server-made.
-const NOT_SEARCHABLE: &[&str] = &[
-    "Body",
-    "MimeContent",
-    "Attachments",
-    "ItemId",
-    "ParentFolderId",
-];
-
-/// A property kept as given (`item:Importance`, `contacts:GivenName`, …): searched in the value
-/// index as text, case ignored.
-fn kept_field(uri: &str) -> Option<Field> {
-    let (_, name) = uri.split_once(':')?;
-    if name.is_empty() || NOT_SEARCHABLE.contains(&name) {
-        return None;
-    }
-    Some(Field::Extended {
-        key: crate::props::field_key(name),
-        numeric: false,
-    })
+/// What a folder restriction can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FolderField {
+    DisplayName,
+    FolderClass,
 }
 
 /// Parses an EWS date-time (`2026-11-25T06:32:37.157259Z`, with or without fraction or offset)
@@ -242,8 +105,13 @@ fn parse_number(text: &str) -> Option<f64> {
     text.trim().parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
+/// A flag as the domain keeps it (`true`/`false`), or as a client wrote it (`1`/`0`).
 fn parse_flag(text: &str) -> Option<i64> {
-    ews::parse_bool(text).map(i64::from)
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "on" => Some(1),
+        "false" | "0" | "off" => Some(0),
+        _ => None,
+    }
 }
 
 /// A comparable value of one of an item's fields.
@@ -510,28 +378,6 @@ pub struct SortOrder {
 }
 
 impl SortOrder {
-    pub fn from_ews(orders: &[ews::FieldOrder]) -> Result<Vec<SortOrder>, MailboxError> {
-        orders
-            .iter()
-            .map(|o| {
-                let field = match Field::from_path(o.path.as_ref()) {
-                    Ok(Field::Body) => {
-                        return Err(MailboxError::UnsupportedPathForSort("item:Body".into()));
-                    }
-                    Ok(f) => f,
-                    Err(MailboxError::UnsupportedPathForQuery(p)) => {
-                        return Err(MailboxError::UnsupportedPathForSort(p));
-                    }
-                    Err(e) => return Err(e),
-                };
-                Ok(SortOrder {
-                    field,
-                    descending: o.descending,
-                })
-            })
-            .collect()
-    }
-
     pub(crate) fn key(&self) -> OrderKey {
         let by = match (&self.field, self.field.column()) {
             (Field::Extended { key, numeric }, _) => store::SortBy::Value {

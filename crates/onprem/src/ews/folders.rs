@@ -127,6 +127,10 @@ pub async fn find_folder(
         .map(|p| (p.offset as usize, p.max_entries.unwrap_or(1000) as usize))
         .unwrap_or((0, 1000));
     let max = max.clamp(1, 1000);
+    let restriction = find
+        .restriction
+        .as_ref()
+        .map(super::restriction::folder_restriction);
     let mut out = Vec::new();
     for id in &find.parent_folder_ids {
         let parent = match ctx.folder(id) {
@@ -139,13 +143,12 @@ pub async fn find_folder(
         let mut found = Vec::new();
         let mut refused = None;
         for f in ctx.mbox.subfolders(parent, deep) {
-            match find
-                .restriction
-                .as_ref()
-                .map(|r| mailbox::folder_matches(r, f))
-            {
-                None | Some(Ok(true)) => found.push(f),
-                Some(Ok(false)) => {}
+            // A restriction the mailbox cannot evaluate is refused once there is a folder to
+            // evaluate it on, as Exchange does.
+            match &restriction {
+                None => found.push(f),
+                Some(Ok(r)) if mailbox::folder_matches(r, f) => found.push(f),
+                Some(Ok(_)) => {}
                 Some(Err(e)) => {
                     refused = Some(ResponseMessage::error(e.code(), e.to_string()));
                     break;

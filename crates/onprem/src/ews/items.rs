@@ -6,7 +6,7 @@ use ews::{
     Find, FolderRef, Item, ItemChange, ItemId, ItemUpdate, Payload, ResponseMessage, RootFolder,
     Shape,
 };
-use mailbox::{ConflictResolution, ItemQuery, MailboxError, Restriction, SortOrder};
+use mailbox::{ConflictResolution, ItemQuery, MailboxError};
 
 /// The id-only form write operations answer with.
 fn id_only(ctx: &Context<'_>, row: &store::ItemRow, props: &mailbox::StoredProperties) -> Item {
@@ -31,9 +31,9 @@ pub async fn find_item(
             restriction: find
                 .restriction
                 .as_ref()
-                .map(Restriction::from_ews)
+                .map(super::restriction::item_restriction)
                 .transpose()?,
-            order: SortOrder::from_ews(&find.sort)?,
+            order: super::restriction::sort_orders(&find.sort)?,
             offset,
             max: max.clamp(1, 1000),
         })

@@ -12,6 +12,7 @@ mod folders;
 mod inbound;
 mod items;
 mod names;
+mod restriction;
 mod rules;
 
 use crate::state::OnPremState;
