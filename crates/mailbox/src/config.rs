@@ -2,9 +2,8 @@
 //! Um.CustomGreetings.External): typed dictionaries, XML and binary data, by name per folder.
 
 use crate::MailboxError;
-use crate::item::change_key;
 use crate::service::Mailbox;
-use ews::{DictionaryEntry, FolderRef, UserConfiguration, UserConfigurationName};
+use serde::{Deserialize, Serialize};
 use store::{FolderRow, StoreError, UserConfigurationRow};
 
 /// Exchange's rules for a name: under 237 characters of [A-Za-z0-9.], not IPM.Configuration….
@@ -15,88 +14,107 @@ pub fn valid_name(n: &str) -> bool {
         && !n.starts_with("IPM.Configuration")
 }
 
-fn encode(d: &Option<Vec<DictionaryEntry>>) -> Option<String> {
-    d.as_ref()
-        .map(|d| serde_json::to_string(d).unwrap_or_else(|_| "[]".into()))
+/// A typed dictionary key or value: its type (String, Integer32, Boolean, DateTime,
+/// StringArray, …) and its values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigurationValue {
+    pub value_type: String,
+    pub values: Vec<String>,
 }
 
-/// The stored dictionary: JSON, or the first release's `t:Dictionary` fragment.
-fn decode(text: &str) -> Option<Vec<DictionaryEntry>> {
-    if text.starts_with('<') {
-        let wrapped = format!(
-            r#"<w xmlns:t="{}"><t:UserConfigurationName Name="x"/>{text}</w>"#,
-            ews::NS_TYPES
-        );
-        let el = ews::xml::parse(&wrapped).ok()?;
-        return UserConfiguration::parse(&el).ok()?.dictionary;
-    }
+/// One entry of a configuration's dictionary (a key without a value is allowed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigurationEntry {
+    pub key: ConfigurationValue,
+    pub value: Option<ConfigurationValue>,
+}
+
+/// A user configuration's parts; a part left out (None) is not given or not asked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Configuration {
+    pub dictionary: Option<Vec<ConfigurationEntry>>,
+    pub xml_data: Option<String>,
+    pub binary_data: Option<String>,
+}
+
+/// A stored configuration as read: its id and version, and the parts asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredConfiguration {
+    pub id: String,
+    pub version: i64,
+    pub name: String,
+    pub parts: Configuration,
+}
+
+/// Which parts a read asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConfigurationParts {
+    pub id: bool,
+    pub dictionary: bool,
+    pub xml_data: bool,
+    pub binary_data: bool,
+}
+
+/// The stored form of a dictionary: JSON.
+pub fn encode_dictionary(d: &[ConfigurationEntry]) -> String {
+    serde_json::to_string(d).unwrap_or_else(|_| "[]".into())
+}
+
+fn decode(text: &str) -> Option<Vec<ConfigurationEntry>> {
     serde_json::from_str(text).ok()
 }
 
-/// Which parts GetUserConfiguration asks for (`All`, `Id`, `Dictionary`, `XmlData`, `BinaryData`).
-fn wants(properties: &str, part: &str) -> bool {
-    properties
-        .split([' ', ','])
-        .any(|w| w == "All" || w == part)
-}
-
 impl Mailbox {
-    fn configuration_folder(
-        &self,
-        name: &UserConfigurationName,
-    ) -> Result<FolderRow, MailboxError> {
-        if !valid_name(&name.name) {
-            return Err(MailboxError::InvalidConfigurationName(name.name.clone()));
-        }
-        match &name.folder {
-            Some(f) => self.resolve(f).cloned(),
-            None => Err(MailboxError::InvalidRequest(
-                "The user configuration names no folder.".into(),
-            )),
-        }
-    }
-
-    fn folder_ref(folder: &FolderRow) -> FolderRef {
-        match &folder.distinguished {
-            Some(d) if crate::tree::is_ews_distinguished(d) => FolderRef::distinguished(d),
-            _ => FolderRef::Id(ews::ItemId::new(&folder.id, change_key(folder.version))),
+    fn check_name(name: &str) -> Result<(), MailboxError> {
+        if valid_name(name) {
+            Ok(())
+        } else {
+            Err(MailboxError::InvalidConfigurationName(name.to_string()))
         }
     }
 
     pub async fn get_configuration(
         &self,
-        name: &UserConfigurationName,
-        properties: &str,
-    ) -> Result<UserConfiguration, MailboxError> {
-        let folder = self.configuration_folder(name)?;
+        folder: &FolderRow,
+        name: &str,
+        parts: ConfigurationParts,
+    ) -> Result<StoredConfiguration, MailboxError> {
+        Self::check_name(name)?;
         let row = self
             .store_ref()
             .mailboxes()
-            .user_configuration(&folder.id, &name.name)
+            .user_configuration(&folder.id, name)
             .await?
             .ok_or(MailboxError::ItemNotFound)?;
-        Ok(UserConfiguration {
-            name: UserConfigurationName::new(&row.name, Self::folder_ref(&folder)),
-            item_id: wants(properties, "Id")
-                .then(|| ews::ItemId::new(&row.id, change_key(row.version))),
-            dictionary: row
-                .dictionary
-                .as_deref()
-                .filter(|_| wants(properties, "Dictionary"))
-                .and_then(decode),
-            xml_data: row.xml_data.filter(|_| wants(properties, "XmlData")),
-            binary_data: row.binary_data.filter(|_| wants(properties, "BinaryData")),
+        Ok(StoredConfiguration {
+            id: row.id,
+            version: row.version,
+            name: row.name,
+            parts: Configuration {
+                dictionary: row
+                    .dictionary
+                    .as_deref()
+                    .filter(|_| parts.dictionary)
+                    .and_then(decode),
+                xml_data: row.xml_data.filter(|_| parts.xml_data),
+                binary_data: row.binary_data.filter(|_| parts.binary_data),
+            },
         })
     }
 
-    pub async fn create_configuration(&self, c: &UserConfiguration) -> Result<(), MailboxError> {
-        let folder = self.configuration_folder(&c.name)?;
+    pub async fn create_configuration(
+        &self,
+        folder: &FolderRow,
+        name: &str,
+        c: &Configuration,
+    ) -> Result<(), MailboxError> {
+        Self::check_name(name)?;
         let row = UserConfigurationRow {
             id: uuid::Uuid::new_v4().simple().to_string(),
             mailbox: self.guid().to_string(),
             folder_id: folder.id.clone(),
-            name: c.name.name.clone(),
-            dictionary: encode(&c.dictionary),
+            name: name.to_string(),
+            dictionary: c.dictionary.as_deref().map(encode_dictionary),
             xml_data: c.xml_data.clone(),
             binary_data: c.binary_data.clone(),
             version: 1,
@@ -109,22 +127,27 @@ impl Mailbox {
         {
             Ok(()) => Ok(()),
             Err(StoreError::Duplicate { .. }) => {
-                Err(MailboxError::DuplicateConfiguration(c.name.name.clone()))
+                Err(MailboxError::DuplicateConfiguration(name.to_string()))
             }
             Err(e) => Err(e.into()),
         }
     }
 
     /// Replaces the parts that are given; parts left out stay as they were.
-    pub async fn update_configuration(&self, c: &UserConfiguration) -> Result<(), MailboxError> {
-        let folder = self.configuration_folder(&c.name)?;
+    pub async fn update_configuration(
+        &self,
+        folder: &FolderRow,
+        name: &str,
+        c: &Configuration,
+    ) -> Result<(), MailboxError> {
+        Self::check_name(name)?;
         let repo = self.store_ref().mailboxes();
         let mut row = repo
-            .user_configuration(&folder.id, &c.name.name)
+            .user_configuration(&folder.id, name)
             .await?
             .ok_or(MailboxError::ItemNotFound)?;
-        if c.dictionary.is_some() {
-            row.dictionary = encode(&c.dictionary);
+        if let Some(d) = &c.dictionary {
+            row.dictionary = Some(encode_dictionary(d));
         }
         if c.xml_data.is_some() {
             row.xml_data = c.xml_data.clone();
@@ -143,12 +166,13 @@ impl Mailbox {
 
     pub async fn delete_configuration(
         &self,
-        name: &UserConfigurationName,
+        folder: &FolderRow,
+        name: &str,
     ) -> Result<(), MailboxError> {
-        let folder = self.configuration_folder(name)?;
+        Self::check_name(name)?;
         let repo = self.store_ref().mailboxes();
         let row = repo
-            .user_configuration(&folder.id, &name.name)
+            .user_configuration(&folder.id, name)
             .await?
             .ok_or(MailboxError::ItemNotFound)?;
         repo.delete_user_configuration(&row.id).await?;
@@ -161,13 +185,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_and_legacy_dictionaries() {
+    fn names_and_dictionaries() {
         assert!(valid_name("Um.CustomGreetings.External"));
         assert!(!valid_name("IPM.Configuration.X"));
         assert!(!valid_name("bad name"));
-        let legacy = "<t:Dictionary><t:DictionaryEntry><t:DictionaryKey><t:Type>String</t:Type><t:Value>k</t:Value></t:DictionaryKey><t:DictionaryValue><t:Type>Boolean</t:Type><t:Value>true</t:Value></t:DictionaryValue></t:DictionaryEntry></t:Dictionary>";
-        let d = decode(legacy).unwrap();
-        assert_eq!(d[0].key.values, vec!["k"]);
-        assert_eq!(decode(&encode(&Some(d.clone())).unwrap()).unwrap(), d);
+        let d = vec![ConfigurationEntry {
+            key: ConfigurationValue {
+                value_type: "String".into(),
+                values: vec!["k".into()],
+            },
+            value: None,
+        }];
+        assert_eq!(decode(&encode_dictionary(&d)).unwrap(), d);
     }
 }

@@ -29,7 +29,10 @@ mod tree;
 pub use attachments::{
     MAX_ATTACHMENT_BYTES, StoredAttachment, digest as attachment_digest, ids_only as attachment_ids,
 };
-pub use config::valid_name;
+pub use config::{
+    Configuration, ConfigurationEntry, ConfigurationParts, ConfigurationValue, StoredConfiguration,
+    encode_dictionary, valid_name,
+};
 pub use delegates::{StoredDelegate, StoredDelegates};
 pub use error::MailboxError;
 pub use folders::{StoredFolderProperties, folder_matches};
@@ -49,4 +52,4 @@ pub use service::{
 };
 pub use store::CmpOp;
 pub use sync::MAX_CHANGES;
-pub use tree::{DISTINGUISHED, Distinguished, provision};
+pub use tree::{DISTINGUISHED, Distinguished, is_ews_distinguished, provision};

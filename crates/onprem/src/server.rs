@@ -58,6 +58,14 @@ impl OnPremServer {
             Err(mailbox::MailboxError::Store(e)) => return Err(e.into()),
             Err(e) => tracing::warn!("mailbox upgrade: {e}"),
         }
+        match crate::ews::upgrade_stored_configurations(&store).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                configurations = n,
+                "user configurations carried forward to the mailbox's dictionary form"
+            ),
+            Err(e) => return Err(e.into()),
+        }
         // Folder synchronization reads the item journal; a month of it is kept.
         let month_ago = store::now_ms() - 30 * 24 * 3_600_000;
         if let Err(e) = store.mailboxes().prune_journal(month_ago).await {

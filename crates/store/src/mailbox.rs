@@ -741,6 +741,23 @@ impl Mailboxes<'_> {
         Ok(())
     }
 
+    /// Up to `limit` user configurations whose dictionary is still in the first release's form
+    /// (an XML fragment).
+    pub async fn legacy_user_configurations(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<UserConfigurationRow>, StoreError> {
+        let s = self.store;
+        with_pool!(s.pool(), p => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT * FROM user_configurations WHERE dictionary LIKE '<%' LIMIT {limit}"))).fetch_all(p).await.map_err(|e| s.db_error(e))?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(config_from_row!(s, r));
+            }
+            Ok(out)
+        })
+    }
+
     pub async fn user_configuration(
         &self,
         folder_id: &str,
