@@ -38,7 +38,7 @@ pub use error::MailboxError;
 pub use folders::{StoredFolderProperties, folder_matches};
 pub use item::change_key;
 pub use meeting::{attendee_addresses, is_meeting_response};
-pub use oof::StoredOof;
+pub use oof::{OofChange, StoredOof};
 pub use props::{CATEGORIES_KEY, FIELD_KEY_PREFIX, StoredProperties, field_key, indexed_key};
 pub use reply::is_response;
 pub use rules::{RulesRefused, StoredRule};

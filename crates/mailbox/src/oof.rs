@@ -3,9 +3,8 @@
 
 use crate::MailboxError;
 use crate::folders::StoredFolderProperties;
-use crate::search::{format_time, parse_time_ms};
+use crate::search::parse_time_ms;
 use crate::service::Mailbox;
-use ews::availability::OofSettings;
 use serde::{Deserialize, Serialize};
 
 /// The settings as stored (times in ms since the epoch).
@@ -40,17 +39,6 @@ impl StoredOof {
         }
     }
 
-    fn to_ews(&self) -> OofSettings {
-        OofSettings {
-            state: self.state.clone(),
-            external_audience: self.external_audience.clone(),
-            start: self.start_ms.map(format_time),
-            end: self.end_ms.map(format_time),
-            internal_reply: self.internal_reply.clone(),
-            external_reply: self.external_reply.clone(),
-        }
-    }
-
     /// Whether automatic replies are on at `now`.
     pub fn is_on(&self, now: i64) -> bool {
         match self.state.as_str() {
@@ -63,9 +51,21 @@ impl StoredOof {
     }
 }
 
+/// Settings as a client sends them: state, audience and the scheduled window as text, checked
+/// before they are kept.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OofChange {
+    pub state: String,
+    pub external_audience: String,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub internal_reply: String,
+    pub external_reply: String,
+}
+
 /// Checks settings a client sent, as Exchange does: a known state and audience, and a
 /// scheduled window that starts before it ends and has not ended.
-fn checked(s: &OofSettings, now: i64) -> Result<StoredOof, MailboxError> {
+fn checked(s: &OofChange, now: i64) -> Result<StoredOof, MailboxError> {
     let state = STATES
         .iter()
         .find(|x| x.eq_ignore_ascii_case(s.state.trim()))
@@ -119,16 +119,11 @@ impl Mailbox {
             .unwrap_or_else(|| StoredOof::initial(now)))
     }
 
-    /// GetUserOofSettings.
-    pub fn oof_settings(&self, now: i64) -> Result<OofSettings, MailboxError> {
-        Ok(self.stored_oof(now)?.to_ews())
-    }
-
     /// SetUserOofSettings: checked, then stored in one write. A window left out keeps the
     /// one stored.
     pub async fn set_oof_settings(
         &mut self,
-        settings: &OofSettings,
+        settings: &OofChange,
         now: i64,
     ) -> Result<(), MailboxError> {
         let mut new = checked(settings, now)?;
@@ -150,8 +145,8 @@ impl Mailbox {
 mod tests {
     use super::*;
 
-    fn settings(state: &str, start: Option<&str>, end: Option<&str>) -> OofSettings {
-        OofSettings {
+    fn settings(state: &str, start: Option<&str>, end: Option<&str>) -> OofChange {
+        OofChange {
             state: state.into(),
             external_audience: "Known".into(),
             start: start.map(str::to_string),

@@ -41,9 +41,16 @@ pub fn get_oof(ctx: &Context<'_>, address: &str) -> Result<Vec<ResponseMessage>,
     if let Some(refused) = other_mailbox(ctx, address) {
         return Ok(vec![refused]);
     }
-    let settings = ctx.mbox.oof_settings(now_ms())?;
+    let kept = ctx.mbox.stored_oof(now_ms())?;
     Ok(vec![ResponseMessage::success(Payload::OofSettings(
-        settings,
+        ews::availability::OofSettings {
+            state: kept.state,
+            external_audience: kept.external_audience,
+            start: kept.start_ms.map(mailbox::format_time),
+            end: kept.end_ms.map(mailbox::format_time),
+            internal_reply: kept.internal_reply,
+            external_reply: kept.external_reply,
+        },
     ))])
 }
 
@@ -55,13 +62,26 @@ pub async fn set_oof(
     if let Some(refused) = other_mailbox(ctx, address) {
         return Ok(vec![refused]);
     }
-    Ok(vec![
-        match ctx.mbox.set_oof_settings(settings, now_ms()).await {
-            Ok(()) => ResponseMessage::success(Payload::None),
-            Err(MailboxError::Store(e)) => return Err(MailboxError::Store(e)),
-            Err(e) => ResponseMessage::error(e.code(), e.to_string()),
-        },
-    ])
+    Ok(vec![match ctx
+        .mbox
+        .set_oof_settings(&oof_change(settings), now_ms())
+        .await
+    {
+        Ok(()) => ResponseMessage::success(Payload::None),
+        Err(MailboxError::Store(e)) => return Err(MailboxError::Store(e)),
+        Err(e) => ResponseMessage::error(e.code(), e.to_string()),
+    }])
+}
+
+fn oof_change(s: &ews::availability::OofSettings) -> mailbox::OofChange {
+    mailbox::OofChange {
+        state: s.state.clone(),
+        external_audience: s.external_audience.clone(),
+        start: s.start.clone(),
+        end: s.end.clone(),
+        internal_reply: s.internal_reply.clone(),
+        external_reply: s.external_reply.clone(),
+    }
 }
 
 /// Exchange answers free/busy for at most this many mailboxes, over at most 42 days.
