@@ -4,10 +4,10 @@
 //! restriction over the folder tree.
 
 use crate::MailboxError;
+use crate::mapi::{MapiProperty, set_property};
 use crate::props::StoredProperties;
 use crate::search::{Containment, FolderField, Restriction};
 use crate::service::Mailbox;
-use ews::{ExtendedProperty, FolderUpdate, PropertyPath};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use store::CmpOp;
@@ -17,9 +17,10 @@ use store::{FolderRow, StoreError, text_key};
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StoredFolderProperties {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub extended: Vec<ExtendedProperty>,
+    pub extended: Vec<MapiProperty>,
+    /// The folder's permissions as the client gave them: kept for clients, not enforced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub permission_set: Option<ews::Element>,
+    pub permission_set: Option<serde_json::Value>,
     /// The Inbox keeps the mailbox's rules.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<crate::rules::StoredRule>,
@@ -39,24 +40,58 @@ impl StoredFolderProperties {
     pub(crate) fn encode(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
     }
+}
 
-    fn set(&mut self, p: ExtendedProperty) {
-        let key = p.uri.key();
-        match self.extended.iter_mut().find(|e| e.uri.key() == key) {
-            Some(e) => *e = p,
-            None => self.extended.push(p),
+/// What a folder holds, which decides its class when none is given and how clients see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FolderKind {
+    Generic,
+    Calendar,
+    Contacts,
+    Tasks,
+}
+
+impl FolderKind {
+    /// The class a new folder of this kind gets when it names none.
+    fn default_class(self) -> Option<&'static str> {
+        match self {
+            FolderKind::Calendar => Some("IPF.Appointment"),
+            FolderKind::Contacts => Some("IPF.Contact"),
+            FolderKind::Tasks => Some("IPF.Task"),
+            FolderKind::Generic => None,
+        }
+    }
+
+    /// The kind a folder's class makes it.
+    pub fn of_class(class: Option<&str>) -> FolderKind {
+        match class {
+            Some(c) if c.starts_with("IPF.Appointment") => FolderKind::Calendar,
+            Some(c) if c.starts_with("IPF.Contact") => FolderKind::Contacts,
+            Some(c) if c.starts_with("IPF.Task") => FolderKind::Tasks,
+            _ => FolderKind::Generic,
         }
     }
 }
 
-/// The class a new folder of this element gets when it names none.
-fn default_class(kind: &str) -> Option<&'static str> {
-    match kind {
-        "CalendarFolder" => Some("IPF.Appointment"),
-        "ContactsFolder" => Some("IPF.Contact"),
-        "TasksFolder" => Some("IPF.Task"),
-        _ => None,
-    }
+/// A folder's settable properties; what is None is not given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FolderValues {
+    pub display_name: Option<String>,
+    pub folder_class: Option<String>,
+    pub extended: Vec<MapiProperty>,
+    pub permission_set: Option<serde_json::Value>,
+}
+
+/// One change of UpdateFolder, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FolderChange {
+    Set(FolderValues),
+    /// Removes the property of this identity ([`crate::PropertyName::key`]).
+    DeleteProperty(String),
+    DeleteFolderClass,
+    DeleteDisplayName,
+    /// A change the mailbox does not know (refused when reached).
+    Invalid(String),
 }
 
 fn exists(e: StoreError, name: &str) -> MailboxError {
@@ -118,7 +153,8 @@ impl Mailbox {
     pub async fn create_folder(
         &mut self,
         parent: &FolderRow,
-        src: &ews::Folder,
+        kind: FolderKind,
+        src: &FolderValues,
     ) -> Result<FolderRow, MailboxError> {
         let name = src.display_name.clone().unwrap_or_default();
         if name.trim().is_empty() {
@@ -127,7 +163,10 @@ impl Mailbox {
             ));
         }
         let mut props = StoredFolderProperties::default();
-        src.extended.iter().cloned().for_each(|p| props.set(p));
+        src.extended
+            .iter()
+            .cloned()
+            .for_each(|p| set_property(&mut props.extended, p));
         let row = FolderRow {
             id: uuid::Uuid::new_v4().simple().to_string(),
             mailbox: self.guid().to_string(),
@@ -137,7 +176,7 @@ impl Mailbox {
             folder_class: src
                 .folder_class
                 .clone()
-                .or_else(|| default_class(&src.kind).map(str::to_string)),
+                .or_else(|| kind.default_class().map(str::to_string)),
             props: props.encode(),
             version: 1,
         };
@@ -153,13 +192,13 @@ impl Mailbox {
     pub async fn update_folder(
         &mut self,
         folder: &FolderRow,
-        updates: &[FolderUpdate],
+        changes: &[FolderChange],
     ) -> Result<FolderRow, MailboxError> {
         let mut row = folder.clone();
         let mut props = StoredFolderProperties::decode(&row.props);
-        for u in updates {
-            match u {
-                FolderUpdate::Set { folder: f, .. } | FolderUpdate::Append { folder: f, .. } => {
+        for c in changes {
+            match c {
+                FolderChange::Set(f) => {
                     if let Some(n) = &f.display_name {
                         row.display_name = n.clone();
                     }
@@ -168,31 +207,29 @@ impl Mailbox {
                     {
                         return Err(MailboxError::ObjectTypeChanged);
                     }
-                    f.extended.iter().cloned().for_each(|p| props.set(p));
+                    f.extended
+                        .iter()
+                        .cloned()
+                        .for_each(|p| set_property(&mut props.extended, p));
                     if let Some(p) = &f.permission_set {
                         props.permission_set = Some(p.clone());
                     }
                 }
+                FolderChange::DeleteProperty(key) => {
+                    props.extended.retain(|p| p.uri.key() != *key);
+                }
                 // Clients clear every property they hold no value for; only a class that is
-                // set cannot go, and computed properties stay as they are.
-                FolderUpdate::Delete { path } => match path {
-                    Some(PropertyPath::Extended(e)) => {
-                        let key = e.key();
-                        props.extended.retain(|p| p.uri.key() != key);
-                    }
-                    Some(PropertyPath::Field(f))
-                        if f == "folder:FolderClass" && row.folder_class.is_some() =>
-                    {
-                        return Err(MailboxError::ObjectTypeChanged);
-                    }
-                    Some(PropertyPath::Field(f)) if f == "folder:DisplayName" => {
-                        return Err(MailboxError::InvalidPropertySet(
-                            "A folder's DisplayName cannot be deleted.".into(),
-                        ));
-                    }
-                    _ => {}
-                },
-                FolderUpdate::Unknown(other) => {
+                // set cannot go.
+                FolderChange::DeleteFolderClass if row.folder_class.is_some() => {
+                    return Err(MailboxError::ObjectTypeChanged);
+                }
+                FolderChange::DeleteFolderClass => {}
+                FolderChange::DeleteDisplayName => {
+                    return Err(MailboxError::InvalidPropertySet(
+                        "A folder's DisplayName cannot be deleted.".into(),
+                    ));
+                }
+                FolderChange::Invalid(other) => {
                     return Err(MailboxError::InvalidRequest(format!(
                         "'{other}' is not a folder change."
                     )));

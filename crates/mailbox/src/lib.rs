@@ -12,6 +12,7 @@ mod error;
 mod export;
 mod folders;
 mod item;
+mod mapi;
 mod meeting;
 mod mime;
 mod oof;
@@ -35,8 +36,9 @@ pub use config::{
 };
 pub use delegates::{StoredDelegate, StoredDelegates};
 pub use error::MailboxError;
-pub use folders::{StoredFolderProperties, folder_matches};
-pub use item::change_key;
+pub use folders::{FolderChange, FolderKind, FolderValues, StoredFolderProperties, folder_matches};
+pub use item::{change_key, is_well_formed_id};
+pub use mapi::{MapiProperty, PropertyName};
 pub use meeting::{attendee_addresses, is_meeting_response};
 pub use oof::{OofChange, StoredOof};
 pub use props::{CATEGORIES_KEY, FIELD_KEY_PREFIX, StoredProperties, field_key, indexed_key};
@@ -51,5 +53,5 @@ pub use service::{
     ConflictResolution, FolderTrees, ItemPage, ItemQuery, Mailbox, upgrade_stored_items,
 };
 pub use store::CmpOp;
-pub use sync::MAX_CHANGES;
+pub use sync::{FolderSyncChange, HierarchyChanges, MAX_CHANGES};
 pub use tree::{DISTINGUISHED, Distinguished, is_ews_distinguished, provision};

@@ -94,9 +94,6 @@ pub struct Mailbox {
     pub(crate) folders: Arc<Vec<FolderRow>>,
 }
 
-/// The identity of PR_MESSAGE_SIZE_EXTENDED.
-const FOLDER_SIZE_KEY: &str = "PropertyTag=0xe08";
-
 pub(crate) fn now() -> i64 {
     store::now_ms()
 }
@@ -183,110 +180,6 @@ impl Mailbox {
     /// Kept counts of every folder.
     pub async fn counts(&self) -> Result<Vec<store::FolderCounts>, MailboxError> {
         Ok(self.store.mailboxes().folder_counts(&self.guid).await?)
-    }
-
-    /// Whether a folder shape asks for item counts (the only folder property read per request).
-    pub fn shape_wants_counts(shape: &Shape) -> bool {
-        shape.base != ews::BaseShape::IdOnly
-            || shape.additional.iter().any(|p| {
-                matches!(p.element_name(), Some("TotalCount" | "UnreadCount"))
-                    || matches!(p, ews::PropertyPath::Extended(e) if e.key() == FOLDER_SIZE_KEY)
-            })
-    }
-
-    /// The folder in EWS form, in `shape`; counts come from [`Mailbox::counts`].
-    pub fn folder_to_ews(
-        &self,
-        f: &FolderRow,
-        shape: &Shape,
-        counts: &[store::FolderCounts],
-    ) -> ews::Folder {
-        let all = shape.base != ews::BaseShape::IdOnly;
-        let wants = |name: &str| {
-            all || shape
-                .additional
-                .iter()
-                .any(|p| p.element_name() == Some(name))
-        };
-        let explicit = |name: &str| {
-            shape
-                .additional
-                .iter()
-                .any(|p| p.element_name() == Some(name))
-        };
-        let kind = match f.folder_class.as_deref() {
-            Some(c) if c.starts_with("IPF.Appointment") => "CalendarFolder",
-            Some(c) if c.starts_with("IPF.Contact") => "ContactsFolder",
-            Some(c) if c.starts_with("IPF.Task") => "TasksFolder",
-            _ => "Folder",
-        };
-        let (total, unread) = counts
-            .iter()
-            .find(|c| c.folder_id == f.id)
-            .map(|c| (c.total, c.unread))
-            .unwrap_or((0, 0));
-        let children = self
-            .folders
-            .iter()
-            .filter(|c| c.parent_id.as_deref() == Some(f.id.as_str()))
-            .count();
-        let has_unread = kind == "Folder" || kind == "TasksFolder";
-        ews::Folder {
-            kind: kind.into(),
-            folder_id: Some(ews::ItemId::new(&f.id, change_key(f.version))),
-            parent_folder_id: f
-                .parent_id
-                .as_deref()
-                .and_then(|p| self.folder_by_id(p))
-                .filter(|_| wants("ParentFolderId"))
-                .map(|p| ews::ItemId::new(&p.id, change_key(p.version))),
-            folder_class: f.folder_class.clone().filter(|_| wants("FolderClass")),
-            display_name: wants("DisplayName").then(|| f.display_name.clone()),
-            total_count: wants("TotalCount").then_some(total),
-            child_folder_count: wants("ChildFolderCount").then_some(children as i64),
-            extended: crate::StoredFolderProperties::decode(&f.props)
-                .extended
-                .into_iter()
-                .filter(|e| {
-                    all || shape.additional.iter().any(|p| match p {
-                        ews::PropertyPath::Extended(x) => x.key() == e.uri.key(),
-                        _ => false,
-                    })
-                })
-                .chain(self.folder_size(f, shape, counts))
-                .collect(),
-            effective_rights: wants("EffectiveRights").then_some(ews::EffectiveRights::OWNER),
-            unread_count: (has_unread && wants("UnreadCount")).then_some(unread),
-            distinguished_folder_id: f
-                .distinguished
-                .clone()
-                .filter(|d| crate::tree::is_ews_distinguished(d) && wants("DistinguishedFolderId")),
-            permission_set: (shape.base == ews::BaseShape::AllProperties
-                || explicit("PermissionSet"))
-            .then(|| crate::StoredFolderProperties::decode(&f.props).permission_set)
-            .flatten(),
-        }
-    }
-
-    /// PR_MESSAGE_SIZE_EXTENDED (0x0E08), computed when a shape asks for it: the size of the
-    /// folder's items, and for the root folders the whole mailbox's.
-    fn folder_size(
-        &self,
-        f: &FolderRow,
-        shape: &Shape,
-        counts: &[store::FolderCounts],
-    ) -> Option<ews::ExtendedProperty> {
-        let uri = shape.additional.iter().find_map(|p| match p {
-            ews::PropertyPath::Extended(e) if e.key() == FOLDER_SIZE_KEY => Some(e.clone()),
-            _ => None,
-        })?;
-        let whole = matches!(f.distinguished.as_deref(), Some("root" | "msgfolderroot"));
-        let size: i64 = counts
-            .iter()
-            .filter(|c| whole || c.folder_id == f.id)
-            .map(|c| c.size)
-            .sum();
-        Some(ews::ExtendedProperty::new(uri, size.to_string()))
     }
 
     /// The folders below `parent`, children before grandchildren when `deep`.

@@ -9,7 +9,7 @@ use crate::item;
 use crate::service::Mailbox;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ews::{Folder, Item, ItemId, Shape, SyncAnswer, SyncChange};
+use ews::{Item, ItemId, Shape, SyncAnswer, SyncChange};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use store::FolderRow;
@@ -48,16 +48,30 @@ fn decode<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, MailboxError> {
         .ok_or(MailboxError::InvalidSyncStateData)
 }
 
+/// A folder created, changed or deleted since a hierarchy's sync state (all of them fit in one
+/// answer).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FolderSyncChange<'m> {
+    Created(&'m FolderRow),
+    Changed(&'m FolderRow),
+    Deleted { id: String, version: i64 },
+}
+
+/// A hierarchy's changes and the sync state that follows them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HierarchyChanges<'m> {
+    pub sync_state: String,
+    pub changes: Vec<FolderSyncChange<'m>>,
+}
+
 impl Mailbox {
     /// SyncFolderHierarchy below `root`: the folders created, changed and deleted since the
     /// state, parents before children.
-    pub fn sync_hierarchy(
-        &self,
+    pub fn sync_hierarchy<'m>(
+        &'m self,
         root: &FolderRow,
         state: Option<&str>,
-        shape: &Shape,
-        counts: &[store::FolderCounts],
-    ) -> Result<SyncAnswer<Folder>, MailboxError> {
+    ) -> Result<HierarchyChanges<'m>, MailboxError> {
         let known = match state {
             None => BTreeMap::new(),
             Some(s) => {
@@ -72,28 +86,25 @@ impl Mailbox {
         let mut changes = Vec::new();
         for f in &now {
             match known.get(&f.id) {
-                None => changes.push(SyncChange::Create(self.folder_to_ews(f, shape, counts))),
-                Some(v) if *v != f.version => {
-                    changes.push(SyncChange::Update(self.folder_to_ews(f, shape, counts)))
-                }
+                None => changes.push(FolderSyncChange::Created(f)),
+                Some(v) if *v != f.version => changes.push(FolderSyncChange::Changed(f)),
                 Some(_) => {}
             }
         }
         for (id, version) in &known {
             if !now.iter().any(|f| f.id == *id) {
-                changes.push(SyncChange::Delete(ItemId::new(
-                    id,
-                    item::change_key(*version),
-                )));
+                changes.push(FolderSyncChange::Deleted {
+                    id: id.clone(),
+                    version: *version,
+                });
             }
         }
         let folders = now.iter().map(|f| (f.id.clone(), f.version)).collect();
-        Ok(SyncAnswer {
+        Ok(HierarchyChanges {
             sync_state: encode(&HierarchyState {
                 root: root.id.clone(),
                 folders,
             }),
-            includes_last: true,
             changes,
         })
     }

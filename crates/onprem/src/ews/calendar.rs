@@ -106,7 +106,10 @@ fn calendar_shows_details(mbox: &mailbox::Mailbox) -> bool {
     let Some(cal) = mbox.distinguished("calendar") else {
         return false;
     };
-    let Some(set) = mailbox::StoredFolderProperties::decode(&cal.props).permission_set else {
+    let Some(set) = mailbox::StoredFolderProperties::decode(&cal.props)
+        .permission_set
+        .and_then(|p| serde_json::from_value::<ews::Element>(p).ok())
+    else {
         return false;
     };
     fn visit(e: &ews::Element, out: &mut bool) {

@@ -2,7 +2,7 @@
 
 use super::{Context, message, refusal};
 use ews::{Find, FolderRef, Operation, Payload, ResponseMessage, RootFolder};
-use mailbox::{Mailbox, MailboxError};
+use mailbox::{FolderChange, FolderKind, FolderSyncChange, FolderValues, MailboxError};
 
 /// The id formats ConvertId converts between.
 const ID_FORMATS: &[&str] = &[
@@ -91,7 +91,7 @@ async fn counts_for(
     ctx: &Context<'_>,
     shape: &ews::Shape,
 ) -> Result<Vec<store::FolderCounts>, MailboxError> {
-    if Mailbox::shape_wants_counts(shape) {
+    if super::folder_view::wants_counts(shape) {
         ctx.mbox.counts().await
     } else {
         Ok(Vec::new())
@@ -107,9 +107,9 @@ pub async fn get_folder(
     Ok(ids
         .iter()
         .map(|id| match ctx.folder(id) {
-            Ok(f) => ResponseMessage::success(Payload::Folders(vec![
-                ctx.mbox.folder_to_ews(f, shape, &counts),
-            ])),
+            Ok(f) => ResponseMessage::success(Payload::Folders(vec![super::folder_view::to_ews(
+                &ctx.mbox, f, shape, &counts,
+            )])),
             Err(e) => refusal(e),
         })
         .collect())
@@ -164,7 +164,7 @@ pub async fn find_folder(
             .iter()
             .skip(offset)
             .take(max)
-            .map(|f| ctx.mbox.folder_to_ews(f, &find.shape, &counts))
+            .map(|f| super::folder_view::to_ews(&ctx.mbox, f, &find.shape, &counts))
             .collect();
         let end = (offset + page.len()).min(total);
         out.push(message(Ok(Payload::FoundFolders(RootFolder {
@@ -211,7 +211,7 @@ pub async fn write(
 }
 
 fn id_only(ctx: &Context<'_>, f: &store::FolderRow) -> ews::Folder {
-    ctx.mbox.folder_to_ews(f, &ews::Shape::id_only(), &[])
+    super::folder_view::to_ews(&ctx.mbox, f, &ews::Shape::id_only(), &[])
 }
 
 /// The folders a request names: each found, or the refusal that answers it.
@@ -296,7 +296,8 @@ async fn create(
     };
     let mut out = Vec::with_capacity(folders.len());
     for f in folders {
-        let r = ctx.mbox.create_folder(&parent, f).await;
+        let (kind, values) = new_folder(f);
+        let r = ctx.mbox.create_folder(&parent, kind, &values).await;
         out.push(message(
             r.map(|row| Payload::Folders(vec![id_only(ctx, &row)])),
         )?);
@@ -332,7 +333,10 @@ async fn update(
                 continue;
             }
         };
-        let r = ctx.mbox.update_folder(&folder, &ch.updates).await;
+        let r = ctx
+            .mbox
+            .update_folder(&folder, &folder_changes(&ch.updates))
+            .await;
         out.push(message(
             r.map(|row| Payload::Folders(vec![id_only(ctx, &row)])),
         )?);
@@ -361,9 +365,76 @@ pub async fn sync_hierarchy(
         },
     };
     let counts = counts_for(ctx, shape).await?;
-    let r = ctx.mbox.sync_hierarchy(&root, state, shape, &counts);
+    let r = ctx.mbox.sync_hierarchy(&root, state).map(|h| {
+        let view = |f| super::folder_view::to_ews(&ctx.mbox, f, shape, &counts);
+        ews::SyncAnswer {
+            sync_state: h.sync_state,
+            includes_last: true,
+            changes: h
+                .changes
+                .into_iter()
+                .map(|c| match c {
+                    FolderSyncChange::Created(f) => ews::SyncChange::Create(view(f)),
+                    FolderSyncChange::Changed(f) => ews::SyncChange::Update(view(f)),
+                    FolderSyncChange::Deleted { id, version } => {
+                        ews::SyncChange::Delete(ews::ItemId::new(&id, mailbox::change_key(version)))
+                    }
+                })
+                .collect(),
+        }
+    });
     Ok(vec![super::sync_message(
         r.map(Payload::SyncFolderHierarchy),
         Payload::SyncFolderHierarchy(ews::SyncAnswer::empty()),
     )?])
+}
+
+/// A folder's settable properties as a client sent them.
+fn folder_values(f: &ews::Folder) -> FolderValues {
+    FolderValues {
+        display_name: f.display_name.clone(),
+        folder_class: f.folder_class.clone(),
+        extended: f.extended.iter().map(super::mapi::to_mailbox).collect(),
+        permission_set: f
+            .permission_set
+            .as_ref()
+            .and_then(|p| serde_json::to_value(p).ok()),
+    }
+}
+
+/// CreateFolder's folder: what its element makes it, and its properties.
+fn new_folder(f: &ews::Folder) -> (FolderKind, FolderValues) {
+    let kind = match f.kind.as_str() {
+        "CalendarFolder" => FolderKind::Calendar,
+        "ContactsFolder" => FolderKind::Contacts,
+        "TasksFolder" => FolderKind::Tasks,
+        _ => FolderKind::Generic,
+    };
+    (kind, folder_values(f))
+}
+
+/// UpdateFolder's changes, in order; deleting a computed property changes nothing.
+fn folder_changes(updates: &[ews::FolderUpdate]) -> Vec<FolderChange> {
+    use ews::{FolderUpdate, PropertyPath};
+    updates
+        .iter()
+        .filter_map(|u| match u {
+            FolderUpdate::Set { folder, .. } | FolderUpdate::Append { folder, .. } => {
+                Some(FolderChange::Set(folder_values(folder)))
+            }
+            FolderUpdate::Delete { path } => match path {
+                Some(PropertyPath::Extended(e)) => Some(FolderChange::DeleteProperty(
+                    super::mapi::name_to_mailbox(e).key(),
+                )),
+                Some(PropertyPath::Field(f)) if f == "folder:FolderClass" => {
+                    Some(FolderChange::DeleteFolderClass)
+                }
+                Some(PropertyPath::Field(f)) if f == "folder:DisplayName" => {
+                    Some(FolderChange::DeleteDisplayName)
+                }
+                _ => None,
+            },
+            FolderUpdate::Unknown(other) => Some(FolderChange::Invalid(other.clone())),
+        })
+        .collect()
 }
