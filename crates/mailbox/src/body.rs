@@ -1,7 +1,14 @@
 //! Bodies in the form a request asks for (`BodyType` Text, HTML or Best) and the text form of
 //! an HTML body (TextBody), as Exchange converts them.
 
-use ews::Body;
+use serde::{Deserialize, Serialize};
+
+/// A body: its type (Text or HTML, as the client named it) and its text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Body {
+    pub body_type: String,
+    pub text: String,
+}
 
 /// Elements after which text continues on a new line.
 const BLOCKS: &[&str] = &[
@@ -117,8 +124,24 @@ fn entity(name: &str) -> Option<char> {
     })
 }
 
+/// Text as HTML shows it.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn text_to_html(text: &str) -> String {
-    let escaped = ews::xml::escape(text)
+    let escaped = escape_html(text)
         .replace("\r\n", "<br>")
         .replace('\n', "<br>");
     format!(

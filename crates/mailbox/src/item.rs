@@ -79,7 +79,12 @@ fn apply(row: &mut ItemRow, props: &mut StoredProperties, src: &Item, append: bo
     if let Some(b) = &src.body {
         match (&mut props.body, append) {
             (Some(existing), true) => existing.text.push_str(&b.text),
-            (slot, _) => *slot = Some(b.clone()),
+            (slot, _) => {
+                *slot = Some(crate::body::Body {
+                    body_type: b.body_type.clone(),
+                    text: b.text.clone(),
+                })
+            }
         }
     }
     if let Some(r) = src.is_read {
@@ -323,7 +328,11 @@ pub fn to_ews(
         item.body = props
             .body
             .as_ref()
-            .map(|b| crate::body::body_as(b, shape.body_type.as_deref()));
+            .map(|b| crate::body::body_as(b, shape.body_type.as_deref()))
+            .map(|b| ews::Body {
+                body_type: b.body_type,
+                text: b.text,
+            });
     }
     item.other = props
         .other

@@ -244,7 +244,10 @@ mod tests {
             "From: bob@contoso.com\r\nTo: Alice <alice@contoso.com>\r\nSubject: Round trip\r\n\r\nbody text\r\n",
         );
         let props = StoredProperties {
-            body: i.body.clone(),
+            body: i.body.clone().map(|b| crate::body::Body {
+                body_type: b.body_type,
+                text: b.text,
+            }),
             other: i.other.clone(),
             ..Default::default()
         };

@@ -1,7 +1,8 @@
 //! The typed stored form of an item's properties (JSON, no XML), and the upgrade of the first
 //! release's form (XML fragments by element name) to it.
 
-use ews::{Body, Element, ExtendedFieldUri, ExtendedProperty};
+use crate::body::Body;
+use ews::{Element, ExtendedFieldUri, ExtendedProperty};
 use serde::{Deserialize, Serialize};
 use store::ItemValue;
 
