@@ -3,7 +3,6 @@
 //! binary, so conversions are exact for any date. The EWS form of a zone (periods and a
 //! yearly rule) is derived from the database's transitions in the year asked for.
 
-use ews::{Period, TimeZoneDefinition, Transition, TransitionTarget, TransitionsGroup};
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
@@ -86,7 +85,8 @@ pub struct ZoneRules {
     pub daylight: Option<(i32, YearlyRule, YearlyRule)>,
 }
 
-const WEEKDAYS: [&str; 7] = [
+/// The days of the week, Sunday first, as [`YearlyRule::weekday`] counts them.
+pub const WEEKDAYS: [&str; 7] = [
     "Sunday",
     "Monday",
     "Tuesday",
@@ -150,50 +150,8 @@ impl WindowsZone {
         }
     }
 
-    /// The zone in EWS form for `year`: a standard and (when observed) a daylight period, one
-    /// transitions group holding the year's rules, in force from the start.
-    pub fn definition(&self, year: i16) -> TimeZoneDefinition {
-        let rules = self.rules(year);
-        let rule_id = |kind: &str| format!("trule:Microsoft/Registry/{}/{year}-{kind}", self.id);
-        let (std_id, dst_id) = (rule_id("Standard"), rule_id("Daylight"));
-        let mut periods = vec![Period {
-            id: std_id.clone(),
-            name: "Standard".into(),
-            bias_minutes: -rules.standard_offset,
-        }];
-        let to_period = |id: &str| TransitionTarget {
-            kind: "Period".into(),
-            id: id.to_string(),
-        };
-        let transitions = match &rules.daylight {
-            None => vec![Transition::Immediate(to_period(&std_id))],
-            Some((offset, into, out_of)) => {
-                periods.push(Period {
-                    id: dst_id.clone(),
-                    name: "Daylight".into(),
-                    bias_minutes: -offset,
-                });
-                vec![recurring(&std_id, out_of), recurring(&dst_id, into)]
-            }
-        };
-        let group_id = "0".to_string();
-        TimeZoneDefinition {
-            id: self.id.to_string(),
-            name: Some(self.display_name(rules.standard_offset)),
-            periods,
-            groups: vec![TransitionsGroup {
-                id: group_id.clone(),
-                transitions,
-            }],
-            transitions: vec![Transition::Immediate(TransitionTarget {
-                kind: "Group".into(),
-                id: group_id,
-            })],
-        }
-    }
-
     /// "(UTC+01:00) Paris": the standard offset and the IANA zone's city.
-    fn display_name(&self, standard_offset: i32) -> String {
+    pub fn display_name(&self, standard_offset: i32) -> String {
         let sign = if standard_offset < 0 { '-' } else { '+' };
         let (h, m) = (standard_offset.abs() / 60, standard_offset.abs() % 60);
         let place = match self.iana.strip_prefix("Etc/") {
@@ -211,19 +169,6 @@ impl WindowsZone {
         } else {
             format!("(UTC{sign}{h:02}:{m:02}) {place}")
         }
-    }
-}
-
-fn recurring(period: &str, rule: &YearlyRule) -> Transition {
-    Transition::RecurringDay {
-        to: TransitionTarget {
-            kind: "Period".into(),
-            id: period.to_string(),
-        },
-        time_offset_minutes: rule.time_of_day_minutes,
-        month: rule.month,
-        day_of_week: WEEKDAYS[rule.weekday as usize % 7].into(),
-        occurrence: rule.occurrence,
     }
 }
 
@@ -246,35 +191,34 @@ fn yearly_rule(at: Timestamp, offset_before: i32) -> YearlyRule {
     }
 }
 
-/// GetServerTimeZones: the zones asked for (all when `ids` is empty), each in full or as its
-/// id and name; the ids the server does not know come back apart.
-pub fn server_time_zones(
-    ids: &[String],
-    full: bool,
-    year: i16,
-) -> (Vec<TimeZoneDefinition>, Vec<String>) {
-    let shape = |z: &WindowsZone| {
-        let d = z.definition(year);
-        if full { d } else { d.summary() }
-    };
-    if ids.is_empty() {
-        return (all().iter().map(shape).collect(), Vec::new());
-    }
-    let mut found = Vec::new();
-    let mut unknown = Vec::new();
-    for id in ids {
-        match ZONES.iter().find(|z| z.id.eq_ignore_ascii_case(id.trim())) {
-            Some(z) => found.push(shape(z)),
-            None => unknown.push(id.clone()),
-        }
-    }
-    (found, unknown)
-}
-
 /// Time in the availability service's legacy `t:TimeZone` (a base bias and yearly changes),
 /// which GetUserAvailability tells its window and answers in.
 pub mod legacy {
-    use ews::availability::{LegacyChange, LegacyTimeZone};
+    /// A zone as a base bias (minutes west of UTC) and its two yearly changes.
+    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    pub struct LegacyTimeZone {
+        pub bias: i32,
+        pub standard: LegacyChange,
+        pub daylight: LegacyChange,
+    }
+
+    /// At `time` ("03:00:00") on the `day_order`-th (5 = last) `day_of_week` of `month`, the
+    /// bias becomes `bias` on top of the base bias.
+    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    pub struct LegacyChange {
+        pub bias: i32,
+        pub time: String,
+        pub day_order: u8,
+        pub month: u8,
+        pub day_of_week: String,
+    }
+
+    impl LegacyChange {
+        /// Whether the change happens at all (a zone without daylight time has month 0).
+        pub fn is_set(&self) -> bool {
+            (1..=12).contains(&self.month)
+        }
+    }
     use jiff::civil::{Date, DateTime, Time};
 
     fn weekday(name: &str) -> Option<jiff::civil::Weekday> {
@@ -458,27 +402,6 @@ mod tests {
     }
 
     #[test]
-    fn definitions_have_exchange_shape_and_names() {
-        let d = find("w. europe standard time").unwrap().definition(2026);
-        assert_eq!(d.id, "W. Europe Standard Time");
-        assert_eq!(d.name.as_deref(), Some("(UTC+01:00) Berlin"));
-        assert_eq!(d.periods[0].bias_minutes, -60);
-        assert_eq!(d.periods[1].bias_minutes, -120);
-        assert_eq!(d.groups[0].transitions.len(), 2);
-        let utc = find("UTC").unwrap().definition(2026);
-        assert_eq!(
-            utc.name.as_deref(),
-            Some("(UTC) Coordinated Universal Time")
-        );
-        assert_eq!(utc.groups[0].transitions.len(), 1);
-        let (found, unknown) =
-            server_time_zones(&["UTC".into(), "Mars Standard Time".into()], false, 2026);
-        assert_eq!(found.len(), 1);
-        assert!(!found[0].is_full());
-        assert_eq!(unknown, vec!["Mars Standard Time".to_string()]);
-    }
-
-    #[test]
     fn local_times_convert_across_daylight_changes() {
         let summer = DateTime::new(2026, 7, 1, 12, 0, 0, 0).unwrap();
         let at = local_to_utc("Romance Standard Time", summer).unwrap();
@@ -493,7 +416,7 @@ mod tests {
 
     #[test]
     fn legacy_zones_convert_as_the_availability_service_tells_them() {
-        use ews::availability::{LegacyChange, LegacyTimeZone};
+        use legacy::{LegacyChange, LegacyTimeZone};
         let change = |bias, time: &str, month| LegacyChange {
             bias,
             time: time.into(),

@@ -10,7 +10,7 @@ use mailbox::MailboxError;
 /// ErrorTimeZone, so a client never mistakes an empty list for success.
 pub fn server_time_zones(ids: &[String], return_full_data: bool) -> Vec<ResponseMessage> {
     let year = time::OffsetDateTime::now_utc().year() as i16;
-    let (found, unknown) = mailbox::timezones::server_time_zones(ids, return_full_data, year);
+    let (found, unknown) = super::time_zones::server_time_zones(ids, return_full_data, year);
     if found.is_empty() && !unknown.is_empty() {
         return vec![ResponseMessage::error(
             "ErrorTimeZone",
@@ -143,6 +143,7 @@ pub async fn availability(
     options: Option<&ews::availability::FreeBusyViewOptions>,
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
     use mailbox::timezones::legacy;
+    let zone = super::time_zones::legacy_zone(time_zone);
     let Some(options) = options else {
         return Ok(vec![ResponseMessage::error(
             "ErrorInvalidRequest",
@@ -150,8 +151,8 @@ pub async fn availability(
         )]);
     };
     let window = (
-        legacy::parse(time_zone, &options.start),
-        legacy::parse(time_zone, &options.end),
+        legacy::parse(&zone, &options.start),
+        legacy::parse(&zone, &options.end),
     );
     let (from, to) = match window {
         (Some(a), Some(b)) if a < b && b - a <= MAX_WINDOW_MS => (a, b),
@@ -224,8 +225,8 @@ pub async fn availability(
             _ => events
                 .iter()
                 .map(|e| ews::availability::CalendarEvent {
-                    start: legacy::to_local_text(time_zone, e.start_ms),
-                    end: legacy::to_local_text(time_zone, e.end_ms),
+                    start: legacy::to_local_text(&zone, e.start_ms),
+                    end: legacy::to_local_text(&zone, e.end_ms),
                     busy_type: e.busy_type.clone(),
                     details: view_type.starts_with("Detailed").then(|| e.details.clone()),
                 })

@@ -17,6 +17,7 @@ mod mapi;
 mod names;
 mod restriction;
 mod rules;
+mod time_zones;
 
 use crate::state::OnPremState;
 use crate::trust::UserEntry;
