@@ -83,6 +83,17 @@ pub struct UserConfiguration {
 }
 
 impl UserConfiguration {
+    /// The dictionary of a `t:Dictionary` fragment written with the `t:` prefix and no
+    /// namespace declaration (how the first release of Hybrid's store kept dictionaries).
+    pub fn fragment_dictionary(text: &str) -> Option<Vec<DictionaryEntry>> {
+        let wrapped = format!(
+            r#"<w xmlns:t="{}"><t:UserConfigurationName Name="x"/>{text}</w>"#,
+            crate::soap::NS_TYPES
+        );
+        let el = crate::xml::parse(&wrapped).ok()?;
+        UserConfiguration::parse(&el).ok()?.dictionary
+    }
+
     pub fn parse(el: &Element) -> Result<UserConfiguration, EwsError> {
         let name = el
             .child("UserConfigurationName")
@@ -132,5 +143,23 @@ impl UserConfiguration {
         w.opt_leaf("t:XmlData", self.xml_data.as_deref());
         w.opt_leaf("t:BinaryData", self.binary_data.as_deref());
         w.close(name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_releases_dictionary_fragments_are_read() {
+        let legacy = concat!(
+            "<t:Dictionary><t:DictionaryEntry><t:DictionaryKey><t:Type>String</t:Type>",
+            "<t:Value>k</t:Value></t:DictionaryKey><t:DictionaryValue><t:Type>Boolean</t:Type>",
+            "<t:Value>true</t:Value></t:DictionaryValue></t:DictionaryEntry></t:Dictionary>"
+        );
+        let d = UserConfiguration::fragment_dictionary(legacy).unwrap();
+        assert_eq!(d[0].key.values, vec!["k"]);
+        assert_eq!(d[0].value.as_ref().unwrap().values, vec!["true"]);
+        assert!(UserConfiguration::fragment_dictionary("<t:Dictionary>").is_none());
     }
 }

@@ -185,27 +185,15 @@ pub async fn upgrade_stored(store: &store::Store) -> Result<usize, store::StoreE
     }
 }
 
-/// The first release's `t:Dictionary` fragment (written with the `t:` prefix and no namespace
-/// declaration).
+/// The first release's dictionary fragment, in the mailbox's terms.
 fn legacy_dictionary(text: &str) -> Option<Vec<ConfigurationEntry>> {
-    let wrapped = format!(
-        r#"<w xmlns:t="{}"><t:UserConfigurationName Name="x"/>{text}</w>"#,
-        ews::NS_TYPES
-    );
-    let el = ews::xml::parse(&wrapped).ok()?;
-    let cfg = UserConfiguration::parse(&el).ok()?;
-    to_mailbox(&cfg).dictionary
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_first_releases_dictionaries_are_read() {
-        let legacy = "<t:Dictionary><t:DictionaryEntry><t:DictionaryKey><t:Type>String</t:Type><t:Value>k</t:Value></t:DictionaryKey><t:DictionaryValue><t:Type>Boolean</t:Type><t:Value>true</t:Value></t:DictionaryValue></t:DictionaryEntry></t:Dictionary>";
-        let d = legacy_dictionary(legacy).unwrap();
-        assert_eq!(d[0].key.values, vec!["k"]);
-        assert_eq!(d[0].value.as_ref().unwrap().values, vec!["true"]);
-    }
+    let dictionary = UserConfiguration::fragment_dictionary(text)?;
+    to_mailbox(&UserConfiguration {
+        name: UserConfigurationName::new("x", FolderRef::distinguished("root")),
+        item_id: None,
+        dictionary: Some(dictionary),
+        xml_data: None,
+        binary_data: None,
+    })
+    .dictionary
 }
