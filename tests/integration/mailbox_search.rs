@@ -445,3 +445,72 @@ async fn a_store_of_the_first_form_is_carried_forward() {
         drop(store);
     }
 }
+
+/// A user configuration whose dictionary the first release kept as a `t:Dictionary` fragment is
+/// carried forward once, at the on-premises server's start, and then reads in the mailbox's
+/// own form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configuration_of_the_first_form_is_carried_forward() {
+    let dir = TempDir::new("configuration-legacy");
+    for store in backends(&dir).await {
+        let label = store.url().to_string();
+        let guid = "mbx-legacy-cfg";
+        mailbox::provision(&store, guid).await.unwrap();
+        let root = Mailbox::open(&store, guid)
+            .await
+            .unwrap()
+            .distinguished("root")
+            .unwrap()
+            .clone();
+        let fragment = concat!(
+            "<t:Dictionary><t:DictionaryEntry><t:DictionaryKey><t:Type>String</t:Type>",
+            "<t:Value>Greeting</t:Value></t:DictionaryKey><t:DictionaryValue>",
+            "<t:Type>Boolean</t:Type><t:Value>true</t:Value></t:DictionaryValue>",
+            "</t:DictionaryEntry></t:Dictionary>"
+        );
+        store
+            .mailboxes()
+            .create_user_configuration(&store::UserConfigurationRow {
+                id: "0000000000000000000000000000cf01".into(),
+                mailbox: guid.into(),
+                folder_id: root.id.clone(),
+                name: "Um.CustomGreetings.External".into(),
+                dictionary: Some(fragment.into()),
+                xml_data: None,
+                binary_data: None,
+                version: 1,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            onprem::ews::upgrade_stored_configurations(&store)
+                .await
+                .unwrap(),
+            1,
+            "{label}"
+        );
+        assert_eq!(
+            onprem::ews::upgrade_stored_configurations(&store)
+                .await
+                .unwrap(),
+            0,
+            "{label}: once"
+        );
+        let mbox = Mailbox::open(&store, guid).await.unwrap();
+        let all = mailbox::ConfigurationParts {
+            id: true,
+            dictionary: true,
+            xml_data: true,
+            binary_data: true,
+        };
+        let c = mbox
+            .get_configuration(&root, "Um.CustomGreetings.External", all)
+            .await
+            .unwrap();
+        let d = c.parts.dictionary.expect("the dictionary reads");
+        assert_eq!(d[0].key.values, vec!["Greeting"], "{label}");
+        assert_eq!(d[0].value.as_ref().unwrap().value_type, "Boolean");
+        assert_eq!(c.version, 2, "{label}: rewritten once");
+        drop(store);
+    }
+}

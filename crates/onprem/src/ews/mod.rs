@@ -7,7 +7,7 @@ mod attachments;
 pub mod autodiscover;
 mod calendar;
 mod configurations;
-pub(crate) use configurations::upgrade_stored as upgrade_stored_configurations;
+pub use configurations::upgrade_stored as upgrade_stored_configurations;
 mod directory;
 mod folder_view;
 mod folders;
