@@ -53,5 +53,5 @@ pub use service::{
     ConflictResolution, FolderTrees, ItemPage, ItemQuery, Mailbox, upgrade_stored_items,
 };
 pub use store::CmpOp;
-pub use sync::{FolderSyncChange, HierarchyChanges, MAX_CHANGES};
+pub use sync::{FolderSyncChange, HierarchyChanges, ItemChanges, ItemSyncChange, MAX_CHANGES};
 pub use tree::{DISTINGUISHED, Distinguished, is_ews_distinguished, provision};

@@ -5,14 +5,13 @@
 //! a first synchronization, the last item id handed out).
 
 use crate::MailboxError;
-use crate::item;
+use crate::props::StoredProperties;
 use crate::service::Mailbox;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ews::{Item, ItemId, Shape, SyncAnswer, SyncChange};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use store::FolderRow;
+use store::{FolderRow, ItemRow};
 
 /// Exchange's bounds on MaxChangesReturned.
 pub const MAX_CHANGES: u32 = 512;
@@ -55,6 +54,26 @@ pub enum FolderSyncChange<'m> {
     Created(&'m FolderRow),
     Changed(&'m FolderRow),
     Deleted { id: String, version: i64 },
+}
+
+/// An item created, changed, marked read or unread, or gone (deleted or moved out) since a
+/// folder's sync state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ItemSyncChange {
+    Created(ItemRow, StoredProperties),
+    Changed(ItemRow, StoredProperties),
+    /// Only its read flag changed: its id, version and flag are what a client needs.
+    ReadFlag(ItemRow),
+    Deleted(String),
+}
+
+/// A page of a folder's item changes, the sync state that follows them, and whether it is the
+/// last page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemChanges {
+    pub sync_state: String,
+    pub includes_last: bool,
+    pub changes: Vec<ItemSyncChange>,
 }
 
 /// A hierarchy's changes and the sync state that follows them.
@@ -114,10 +133,9 @@ impl Mailbox {
         &self,
         folder: &FolderRow,
         state: Option<&str>,
-        shape: &Shape,
         max: u32,
-        ignore: &[ItemId],
-    ) -> Result<SyncAnswer<Item>, MailboxError> {
+        ignore: &[String],
+    ) -> Result<ItemChanges, MailboxError> {
         let max = max.clamp(1, MAX_CHANGES) as usize;
         let repo = self.store_ref().mailboxes();
         let state = match state {
@@ -138,7 +156,7 @@ impl Mailbox {
                 s
             }
         };
-        let skip = |id: &str| ignore.iter().any(|i| i.id == id);
+        let skip = |id: &str| ignore.iter().any(|i| i == id);
         if let Some(after) = &state.after {
             let rows = repo.items_after(&folder.id, after, max + 1).await?;
             let more = rows.len() > max;
@@ -150,9 +168,7 @@ impl Mailbox {
                     continue;
                 }
                 let props = crate::props::StoredProperties::decode(&row.props, row.props_format);
-                changes.push(SyncChange::Create(
-                    self.item_to_ews(&row, &props, shape, true),
-                ));
+                changes.push(ItemSyncChange::Created(row, props));
             }
             let next = ItemsState {
                 folder: folder.id.clone(),
@@ -164,24 +180,22 @@ impl Mailbox {
                     .journal_since(&folder.id, state.seq, 1)
                     .await?
                     .is_empty();
-            return Ok(SyncAnswer {
+            return Ok(ItemChanges {
                 sync_state: encode(&next),
                 includes_last,
                 changes,
             });
         }
-        self.journal_changes(folder, state.seq, shape, max, &skip)
-            .await
+        self.journal_changes(folder, state.seq, max, &skip).await
     }
 
     async fn journal_changes(
         &self,
         folder: &FolderRow,
         since: i64,
-        shape: &Shape,
         max: usize,
         skip: &(dyn Fn(&str) -> bool + Sync),
-    ) -> Result<SyncAnswer<Item>, MailboxError> {
+    ) -> Result<ItemChanges, MailboxError> {
         let repo = self.store_ref().mailboxes();
         let entries = repo
             .journal_since(&folder.id, since, JOURNAL_WINDOW)
@@ -222,28 +236,19 @@ impl Mailbox {
             match (first.as_str(), last.as_str(), current) {
                 ("create", "delete", _) => {}
                 (_, "delete", _) | (_, _, None) if first != "create" => {
-                    changes.push(SyncChange::Delete(ItemId {
-                        id,
-                        change_key: None,
-                        occurrence: None,
-                    }))
+                    changes.push(ItemSyncChange::Deleted(id))
                 }
                 (_, _, None) => {}
                 (_, _, Some((row, _))) if *only_read && first != "create" => {
-                    changes.push(SyncChange::ReadFlagChange {
-                        item_id: ItemId::new(&row.id, item::change_key(row.version)),
-                        is_read: row.is_read,
-                    })
+                    changes.push(ItemSyncChange::ReadFlag(row))
                 }
-                ("create", _, Some((row, props))) => changes.push(SyncChange::Create(
-                    self.item_to_ews(&row, &props, shape, true),
-                )),
-                (_, _, Some((row, props))) => changes.push(SyncChange::Update(
-                    self.item_to_ews(&row, &props, shape, true),
-                )),
+                ("create", _, Some((row, props))) => {
+                    changes.push(ItemSyncChange::Created(row, props))
+                }
+                (_, _, Some((row, props))) => changes.push(ItemSyncChange::Changed(row, props)),
             }
         }
-        Ok(SyncAnswer {
+        Ok(ItemChanges {
             sync_state: encode(&ItemsState {
                 folder: folder.id.clone(),
                 seq: upto,

@@ -604,10 +604,33 @@ pub async fn sync_items(
         Ok(f) => f,
         Err(e) => return Ok(vec![refusal(e)]),
     };
-    let r = ctx
-        .mbox
-        .sync_items(&folder, state, shape, max, ignore)
-        .await;
+    let ignore: Vec<String> = ignore.iter().map(|i| i.id.clone()).collect();
+    let r = ctx.mbox.sync_items(&folder, state, max, &ignore).await;
+    let r = r.map(|page| ews::SyncAnswer {
+        sync_state: page.sync_state,
+        includes_last: page.includes_last,
+        changes: page
+            .changes
+            .into_iter()
+            .map(|c| match c {
+                mailbox::ItemSyncChange::Created(row, props) => {
+                    ews::SyncChange::Create(ctx.mbox.item_to_ews(&row, &props, shape, true))
+                }
+                mailbox::ItemSyncChange::Changed(row, props) => {
+                    ews::SyncChange::Update(ctx.mbox.item_to_ews(&row, &props, shape, true))
+                }
+                mailbox::ItemSyncChange::ReadFlag(row) => ews::SyncChange::ReadFlagChange {
+                    item_id: ItemId::new(&row.id, mailbox::change_key(row.version)),
+                    is_read: row.is_read,
+                },
+                mailbox::ItemSyncChange::Deleted(id) => ews::SyncChange::Delete(ItemId {
+                    id,
+                    change_key: None,
+                    occurrence: None,
+                }),
+            })
+            .collect(),
+    });
     Ok(vec![super::sync_message(
         r.map(Payload::SyncFolderItems),
         Payload::SyncFolderItems(ews::SyncAnswer::empty()),
