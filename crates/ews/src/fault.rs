@@ -1,6 +1,7 @@
 //! SOAP faults, as Exchange shapes them: the code in the types namespace and again in the
 //! detail, with its message.
 
+use crate::code::ResponseCode;
 use crate::soap::{NS_ERRORS, NS_SOAP, NS_TYPES};
 use crate::writer::Writer;
 use crate::xml::Element;
@@ -13,9 +14,9 @@ pub struct Fault {
 }
 
 impl Fault {
-    pub fn new(code: &str, message: impl Into<String>) -> Fault {
+    pub fn new(code: ResponseCode, message: impl Into<String>) -> Fault {
         Fault {
-            code: code.into(),
+            code: code.as_str().into(),
             message: message.into(),
         }
     }

@@ -6,6 +6,7 @@
 pub mod attachment;
 pub mod autodiscover;
 pub mod availability;
+pub mod code;
 pub mod delegate;
 pub mod fault;
 pub mod message;
@@ -24,6 +25,7 @@ pub mod xml;
 mod fixtures;
 
 pub use attachment::{Attachment, AttachmentContent, AttachmentId};
+pub use code::ResponseCode;
 pub use delegate::{DelegatePermissions, DelegateUser, UserId};
 pub use fault::Fault;
 pub use message::{Payload, ResponseClass, ResponseMessage, RootFolder};
@@ -48,10 +50,9 @@ pub enum EwsError {
 }
 
 impl EwsError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ResponseCode {
         match self {
-            EwsError::Malformed(_) => "ErrorSchemaValidation",
-            EwsError::TooLarge(..) => "ErrorSchemaValidation",
+            EwsError::Malformed(_) | EwsError::TooLarge(..) => ResponseCode::ErrorSchemaValidation,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! One response message: its class, code and text, and the typed payload it carries; written by
 //! servers and read by clients through the same types.
 
+use crate::code::ResponseCode;
 use crate::operations::{MailTips, ServiceConfiguration};
 use crate::types::*;
 use crate::writer::Writer;
@@ -118,25 +119,29 @@ impl ResponseMessage {
     pub fn success(payload: Payload) -> ResponseMessage {
         ResponseMessage {
             class: ResponseClass::Success,
-            code: "NoError".into(),
+            code: ResponseCode::NoError.as_str().into(),
             text: None,
             payload,
         }
     }
 
-    pub fn error(code: &str, text: impl Into<String>) -> ResponseMessage {
+    pub fn error(code: ResponseCode, text: impl Into<String>) -> ResponseMessage {
         ResponseMessage {
             class: ResponseClass::Error,
-            code: code.into(),
+            code: code.as_str().into(),
             text: Some(text.into()),
             payload: Payload::None,
         }
     }
 
-    pub fn warning(code: &str, text: impl Into<String>, payload: Payload) -> ResponseMessage {
+    pub fn warning(
+        code: ResponseCode,
+        text: impl Into<String>,
+        payload: Payload,
+    ) -> ResponseMessage {
         ResponseMessage {
             class: ResponseClass::Warning,
-            code: code.into(),
+            code: code.as_str().into(),
             text: Some(text.into()),
             payload,
         }
@@ -291,7 +296,9 @@ impl ResponseMessage {
     pub(crate) fn parse_availability(el: &Element) -> ResponseMessage {
         let mut m = match el.child("ResponseMessage") {
             Some(r) => ResponseMessage::parse(r),
-            None => ResponseMessage::error("ErrorSchemaValidation", "no m:ResponseMessage"),
+            None => {
+                ResponseMessage::error(ResponseCode::ErrorSchemaValidation, "no m:ResponseMessage")
+            }
         };
         if let Some(o) = el.child("OofSettings") {
             m.payload = Payload::OofSettings(crate::availability::OofSettings::parse(o));

@@ -11,7 +11,7 @@ pub async fn create(
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
     let Some(parent) = parent else {
         return Ok(vec![ResponseMessage::error(
-            "ErrorInvalidRequest",
+            ews::ResponseCode::ErrorInvalidRequest,
             "CreateAttachment names no ParentItemId.",
         )]);
     };

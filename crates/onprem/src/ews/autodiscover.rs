@@ -40,13 +40,13 @@ pub async fn soap(
         Ok(Some(r)) => r,
         Ok(None) => {
             return super::fault(
-                "ErrorInvalidOperation",
+                ews::ResponseCode::ErrorInvalidOperation,
                 "Only GetUserSettings is supported.",
             );
         }
         Err(_) => {
             return super::fault(
-                "ErrorSchemaValidation",
+                ews::ResponseCode::ErrorSchemaValidation,
                 "The request is not a SOAP envelope.",
             );
         }

@@ -13,7 +13,7 @@ pub fn server_time_zones(ids: &[String], return_full_data: bool) -> Vec<Response
     let (found, unknown) = super::time_zones::server_time_zones(ids, return_full_data, year);
     if found.is_empty() && !unknown.is_empty() {
         return vec![ResponseMessage::error(
-            "ErrorTimeZone",
+            ews::ResponseCode::ErrorTimeZone,
             format!("The time zone isn't valid: {}", unknown.join(", ")),
         )];
     }
@@ -31,7 +31,7 @@ fn now_ms() -> i64 {
 fn other_mailbox(ctx: &Context<'_>, address: &str) -> Option<ResponseMessage> {
     (!address.is_empty() && !ctx.c.mailbox.has_address(address)).then(|| {
         ResponseMessage::error(
-            "ErrorAccessDenied",
+            ews::ResponseCode::ErrorAccessDenied,
             format!("Access is denied: the automatic replies of {address} are not this caller's."),
         )
     })
@@ -69,7 +69,7 @@ pub async fn set_oof(
     {
         Ok(()) => ResponseMessage::success(Payload::None),
         Err(MailboxError::Store(e)) => return Err(MailboxError::Store(e)),
-        Err(e) => ResponseMessage::error(e.code(), e.to_string()),
+        Err(e) => ResponseMessage::error(super::response_code(&e), e.to_string()),
     }])
 }
 
@@ -146,7 +146,7 @@ pub async fn availability(
     let zone = super::time_zones::legacy_zone(time_zone);
     let Some(options) = options else {
         return Ok(vec![ResponseMessage::error(
-            "ErrorInvalidRequest",
+            ews::ResponseCode::ErrorInvalidRequest,
             "Only free/busy (FreeBusyViewOptions) is answered; suggestions are not.",
         )]);
     };
@@ -158,13 +158,13 @@ pub async fn availability(
         (Some(a), Some(b)) if a < b && b - a <= MAX_WINDOW_MS => (a, b),
         (Some(a), Some(b)) if a < b => {
             return Ok(vec![ResponseMessage::error(
-                "ErrorTimeIntervalTooBig",
+                ews::ResponseCode::ErrorTimeIntervalTooBig,
                 "The time window may be at most 42 days.",
             )]);
         }
         _ => {
             return Ok(vec![ResponseMessage::error(
-                "ErrorInvalidTimeInterval",
+                ews::ResponseCode::ErrorInvalidTimeInterval,
                 "The time window's start must be a date and time before its end.",
             )]);
         }
@@ -175,7 +175,7 @@ pub async fn availability(
     for (i, m) in mailboxes.iter().enumerate() {
         if i >= MAX_MAILBOXES {
             out.push(ResponseMessage::error(
-                "ErrorProxyRequestProcessingFailed",
+                ews::ResponseCode::ErrorProxyRequestProcessingFailed,
                 "At most 100 mailboxes are answered in one request.",
             ));
             continue;
@@ -185,7 +185,7 @@ pub async fn availability(
             .filter(|u| u.has_mailbox())
         else {
             out.push(ResponseMessage::error(
-                "ErrorMailRecipientNotFound",
+                ews::ResponseCode::ErrorMailRecipientNotFound,
                 format!(
                     "No mailbox of this organization has the address {}.",
                     m.address

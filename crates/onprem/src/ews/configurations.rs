@@ -17,12 +17,12 @@ use store::FolderRow;
 fn folder<'c>(
     ctx: &'c Context<'_>,
     name: &UserConfigurationName,
-) -> Result<&'c FolderRow, (&'static str, String)> {
+) -> Result<&'c FolderRow, (ews::ResponseCode, String)> {
     let found = name.folder.as_ref().map(|f| ctx.folder(f));
     if let Some(Err(refused)) = found {
         return Err(refused);
     }
-    let refuse = |e: MailboxError| (e.code(), e.to_string());
+    let refuse = |e: MailboxError| (super::response_code(&e), e.to_string());
     if !mailbox::valid_name(&name.name) {
         return Err(refuse(MailboxError::InvalidConfigurationName(
             name.name.clone(),

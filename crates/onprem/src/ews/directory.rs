@@ -19,14 +19,14 @@ pub fn expand_dl(group: &EmailAddress) -> Vec<ResponseMessage> {
 
 pub fn searchable_mailboxes() -> Vec<ResponseMessage> {
     vec![ResponseMessage::error(
-        "ErrorAccessDenied",
+        ews::ResponseCode::ErrorAccessDenied,
         "The caller does not have the Mailbox Search role needed to list searchable mailboxes.",
     )]
 }
 
 fn no_results(address: &str) -> ResponseMessage {
     ResponseMessage::error(
-        "ErrorNameResolutionNoResults",
+        ews::ResponseCode::ErrorNameResolutionNoResults,
         format!(
             "No results were found. ({address} is not a distribution group or room list of this organization)"
         ),
@@ -75,7 +75,7 @@ fn delegate_user<'t>(
     let found = match (&u.sid, &u.primary_smtp_address) {
         (Some(sid), _) if !is_sid(sid) => {
             return Err(Box::new(ResponseMessage::error(
-                "ErrorInvalidUserSid",
+                ews::ResponseCode::ErrorInvalidUserSid,
                 format!("'{sid}' is not a valid security identifier."),
             )));
         }
@@ -85,7 +85,7 @@ fn delegate_user<'t>(
     };
     found.ok_or_else(|| {
         Box::new(ResponseMessage::error(
-            "ErrorDelegateNoUser",
+            ews::ResponseCode::ErrorDelegateNoUser,
             "The delegate does not map to a user in the directory.",
         ))
     })
@@ -93,7 +93,7 @@ fn delegate_user<'t>(
 
 fn not_delegate() -> ResponseMessage {
     ResponseMessage::error(
-        "ErrorNotDelegate",
+        ews::ResponseCode::ErrorNotDelegate,
         "The user is not a delegate of this mailbox.",
     )
 }
@@ -168,7 +168,7 @@ fn levels(
     for (folder, level) in p.map(|p| p.levels()).unwrap_or_default() {
         let Some(known) = LEVELS.iter().find(|l| l.eq_ignore_ascii_case(level)) else {
             return Err(Box::new(ResponseMessage::error(
-                "ErrorInvalidValueForProperty",
+                ews::ResponseCode::ErrorInvalidValueForProperty,
                 format!(
                     "'{level}' is not a delegate permission level (None, Editor, Reviewer, Author)."
                 ),
@@ -198,7 +198,7 @@ pub fn add_or_update_delegates(
             };
             if user.guid == owner.guid {
                 return ResponseMessage::error(
-                    "ErrorDelegateCannotAddOwner",
+                    ews::ResponseCode::ErrorDelegateCannotAddOwner,
                     "The owner of the mailbox can't be its own delegate.",
                 );
             }
@@ -210,7 +210,7 @@ pub fn add_or_update_delegates(
             let d = match (at, update) {
                 (Some(_), false) => {
                     return ResponseMessage::error(
-                        "ErrorDelegateAlreadyExists",
+                        ews::ResponseCode::ErrorDelegateAlreadyExists,
                         "The user is already a delegate of this mailbox.",
                     );
                 }
@@ -296,7 +296,7 @@ pub fn service_configuration(
         .collect();
     if !unknown.is_empty() {
         return vec![ResponseMessage::error(
-            "ErrorInvalidOperation",
+            ews::ResponseCode::ErrorInvalidOperation,
             format!(
                 "The configuration {} is not available on this server.",
                 unknown

@@ -58,13 +58,13 @@ pub fn convert_id(
             .is_none()
         {
             return ResponseMessage::error(
-                "ErrorInvalidSmtpAddress",
+                ews::ResponseCode::ErrorInvalidSmtpAddress,
                 "The SMTP address format is invalid.",
             );
         }
         if !ID_FORMATS.contains(&destination) {
             return ResponseMessage::error(
-                "ErrorInvalidRequest",
+                ews::ResponseCode::ErrorInvalidRequest,
                 format!("'{destination}' is not an id format."),
             );
         }
@@ -74,12 +74,15 @@ pub fn convert_id(
                 id,
                 mailbox: a.mailbox.clone(),
             }),
-            None => ResponseMessage::error("ErrorInvalidIdMalformed", "Id is malformed."),
+            None => ResponseMessage::error(
+                ews::ResponseCode::ErrorInvalidIdMalformed,
+                "Id is malformed.",
+            ),
         }
     };
     if source_ids.is_empty() {
         return vec![ResponseMessage::error(
-            "ErrorInvalidSmtpAddress",
+            ews::ResponseCode::ErrorInvalidSmtpAddress,
             "The SMTP address format is invalid.",
         )];
     }
@@ -150,7 +153,10 @@ pub async fn find_folder(
                 Some(Ok(r)) if mailbox::folder_matches(r, f) => found.push(f),
                 Some(Ok(_)) => {}
                 Some(Err(e)) => {
-                    refused = Some(ResponseMessage::error(e.code(), e.to_string()));
+                    refused = Some(ResponseMessage::error(
+                        super::response_code(e),
+                        e.to_string(),
+                    ));
                     break;
                 }
             }
@@ -218,7 +224,7 @@ fn id_only(ctx: &Context<'_>, f: &store::FolderRow) -> ews::Folder {
 fn named(
     ctx: &Context<'_>,
     ids: &[FolderRef],
-) -> Vec<Result<store::FolderRow, (&'static str, String)>> {
+) -> Vec<Result<store::FolderRow, (ews::ResponseCode, String)>> {
     ids.iter().map(|id| ctx.folder(id).cloned()).collect()
 }
 
@@ -289,7 +295,7 @@ async fn create(
         Some(Err(e)) => return Ok(folders.iter().map(|_| refusal(e.clone())).collect()),
         None => {
             return Ok(vec![ResponseMessage::error(
-                "ErrorInvalidRequest",
+                ews::ResponseCode::ErrorInvalidRequest,
                 "ParentFolderId is missing.",
             )]);
         }
@@ -314,9 +320,9 @@ async fn update(
         let folder = match ch.folder_id.as_ref().map(|f| ctx.folder(f).cloned()) {
             Some(Ok(f)) => f,
             // Exchange answers an UpdateFolder of a folder id that names nothing this way.
-            Some(Err(("ErrorFolderNotFound", _))) => {
+            Some(Err((ews::ResponseCode::ErrorFolderNotFound, _))) => {
                 out.push(ResponseMessage::error(
-                    "ErrorItemNotFound",
+                    ews::ResponseCode::ErrorItemNotFound,
                     "The specified object was not found in the store.",
                 ));
                 continue;
@@ -327,7 +333,7 @@ async fn update(
             }
             None => {
                 out.push(ResponseMessage::error(
-                    "ErrorInvalidRequest",
+                    ews::ResponseCode::ErrorInvalidRequest,
                     "The change names no folder.",
                 ));
                 continue;
@@ -358,7 +364,7 @@ pub async fn sync_hierarchy(
             Some(f) => f.clone(),
             None => {
                 return Ok(vec![refusal((
-                    "ErrorFolderNotFound",
+                    ews::ResponseCode::ErrorFolderNotFound,
                     "No root folder.".into(),
                 ))]);
             }

@@ -354,7 +354,7 @@ fn authorize_entra(
     let app = t.client_app_id.clone();
     if !t.roles.iter().any(|r| r == FULL_ACCESS_AS_APP) {
         return Err(Box::new(fault(
-            "ErrorAccessDenied",
+            ews::ResponseCode::ErrorAccessDenied,
             &format!(
                 "The application '{app}' holds no {FULL_ACCESS_AS_APP} permission on Office 365 Exchange Online (grant it with admin consent)."
             ),
@@ -370,7 +370,7 @@ fn authorize_entra(
             });
         }
         return Err(Box::new(fault(
-            "ErrorInvalidExchangeImpersonationHeaderData",
+            ews::ResponseCode::ErrorInvalidExchangeImpersonationHeaderData,
             "ExchangeImpersonation SOAP header must be present for this type of OAuth token.",
         )));
     };
@@ -390,7 +390,7 @@ fn impersonated(a: &Authenticated, sid: &ConnectingSid) -> Result<UserEntry, Box
     match target {
         Some(t) if t.has_mailbox() => Ok(t.clone()),
         _ => Err(Box::new(fault(
-            "ErrorNonExistentMailbox",
+            ews::ResponseCode::ErrorNonExistentMailbox,
             &format!(
                 "The SMTP address has no mailbox associated with it: {}",
                 sid.value()
@@ -441,7 +441,7 @@ fn authorize_cloud_voicemail(
     };
     if !allowed {
         return Err(Box::new(fault(
-            "ErrorAccessDenied",
+            ews::ResponseCode::ErrorAccessDenied,
             &format!(
                 "The partner application '{app}' (Cloud Voicemail) may use the voicemail operations only: Um.* user configurations, GetUserOofSettings, and the Voice Mail folder; '{}' is not one of them.",
                 request.operation.name()
@@ -454,7 +454,7 @@ fn authorize_cloud_voicemail(
         (None, None) if request.operation.name() == "ConvertId" => UserEntry::default(),
         (None, None) => {
             return Err(Box::new(fault(
-                "ErrorInvalidExchangeImpersonationHeaderData",
+                ews::ResponseCode::ErrorInvalidExchangeImpersonationHeaderData,
                 "ExchangeImpersonation SOAP header must be present for this type of OAuth token.",
             )));
         }
@@ -527,7 +527,7 @@ fn authorize_partner(
         "UserApplication" | "ArchiveApplication" => {
             if a.user.is_none() && !app_only_impersonation {
                 return Err(Box::new(fault(
-                    "ErrorAccessDenied",
+                    ews::ResponseCode::ErrorAccessDenied,
                     &format!(
                         "The {wanted} role needs a user context (an act-as token, or ExchangeImpersonation with the ApplicationImpersonation role); this token is app-only."
                     ),
@@ -537,7 +537,7 @@ fn authorize_partner(
             let holds_wanted = roles.iter().any(|r| r.role_type == wanted);
             if !by_impersonation && !holds_wanted {
                 return Err(Box::new(fault(
-                    "ErrorAccessDenied",
+                    ews::ResponseCode::ErrorAccessDenied,
                     &format!(
                         "The account of partner application '{app}' has no {wanted} role assigned."
                     ),
@@ -551,14 +551,14 @@ fn authorize_partner(
             };
             if !granted {
                 return Err(Box::new(fault(
-                    "ErrorAccessDenied",
+                    ews::ResponseCode::ErrorAccessDenied,
                     &format!("The {wanted} role does not grant '{op}'."),
                 )));
             }
         }
         other => {
             return Err(Box::new(fault(
-                "ErrorAccessDenied",
+                ews::ResponseCode::ErrorAccessDenied,
                 &format!("The application role '{other}' is not supported."),
             )));
         }
@@ -568,7 +568,7 @@ fn authorize_partner(
     if let Some(sid) = &env.impersonation {
         if !impersonates {
             return Err(Box::new(fault(
-                "ErrorImpersonateUserDenied",
+                ews::ResponseCode::ErrorImpersonateUserDenied,
                 "The account does not have permission to impersonate the requested user.",
             )));
         }
@@ -576,7 +576,7 @@ fn authorize_partner(
     }
     if !mailbox.has_mailbox() {
         return Err(Box::new(fault(
-            "ErrorNonExistentMailbox",
+            ews::ResponseCode::ErrorNonExistentMailbox,
             &format!(
                 "The SMTP address has no mailbox associated with it: {}",
                 mailbox.primary_smtp

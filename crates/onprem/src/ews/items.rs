@@ -50,13 +50,16 @@ pub async fn find_item(
         let query = match &query {
             Ok(q) => q,
             Err(e) => {
-                out.push(ResponseMessage::error(e.code(), e.to_string()));
+                out.push(ResponseMessage::error(
+                    super::response_code(e),
+                    e.to_string(),
+                ));
                 continue;
             }
         };
         if find.calendar_view.is_some() && (find.restriction.is_some() || !find.sort.is_empty()) {
             out.push(ResponseMessage::error(
-                "ErrorInvalidOperation",
+                ews::ResponseCode::ErrorInvalidOperation,
                 "Restrictions and sort order may not be specified for a CalendarView.",
             ));
             continue;
@@ -170,7 +173,7 @@ pub async fn create_item(
     saved: Option<&FolderRef>,
     items: &[Item],
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
-    let each = |code: &'static str, text: &str| -> Vec<ResponseMessage> {
+    let each = |code: ews::ResponseCode, text: &str| -> Vec<ResponseMessage> {
         items
             .iter()
             .map(|_| ResponseMessage::error(code, text))
@@ -179,7 +182,7 @@ pub async fn create_item(
     let disposition = disposition.unwrap_or("SaveOnly");
     if !matches!(disposition, "SaveOnly" | "SendOnly" | "SendAndSaveCopy") {
         return Ok(each(
-            "ErrorInvalidRequest",
+            ews::ResponseCode::ErrorInvalidRequest,
             &format!("'{disposition}' is not a MessageDisposition."),
         ));
     }
@@ -196,10 +199,10 @@ pub async fn create_item(
     };
     let folder = match saved {
         Some(f) => ctx.folder(f),
-        None => ctx
-            .mbox
-            .distinguished(default)
-            .ok_or(("ErrorFolderNotFound", format!("No {default} folder."))),
+        None => ctx.mbox.distinguished(default).ok_or((
+            ews::ResponseCode::ErrorFolderNotFound,
+            format!("No {default} folder."),
+        )),
     };
     let folder = match folder {
         Ok(f) => f,
@@ -309,7 +312,7 @@ async fn meeting_responses(
             .filter(|id| !id.is_empty());
         let Some(reference) = reference.filter(|_| mailbox::is_meeting_response(&i.kind)) else {
             out.push(ResponseMessage::error(
-                "ErrorMissingInformationReferenceItemId",
+                ews::ResponseCode::ErrorMissingInformationReferenceItemId,
                 "The ReferenceItemId of the meeting response is missing.",
             ));
             continue;
@@ -562,7 +565,7 @@ pub async fn upload_items(
             }
             None => {
                 out.push(ResponseMessage::error(
-                    "ErrorInvalidRequest",
+                    ews::ResponseCode::ErrorInvalidRequest,
                     "An uploaded item names no ParentFolderId.",
                 ));
                 continue;
@@ -577,7 +580,7 @@ pub async fn upload_items(
             ("UpdateOrCreate", _) => None,
             (action, _) => {
                 out.push(ResponseMessage::error(
-                    "ErrorInvalidRequest",
+                    ews::ResponseCode::ErrorInvalidRequest,
                     format!("'{action}' is not a CreateAction this item can take (Update needs an ItemId)."),
                 ));
                 continue;
@@ -649,13 +652,13 @@ async fn calendar_view(
         mailbox::parse_time_ms(&view.end),
     ) else {
         return Ok(ResponseMessage::error(
-            "ErrorInvalidRequest",
+            ews::ResponseCode::ErrorInvalidRequest,
             "The CalendarView's StartDate and EndDate must be dates and times.",
         ));
     };
     if to < from {
         return Ok(ResponseMessage::error(
-            "ErrorCalendarEndDateIsEarlierThanStartDate",
+            ews::ResponseCode::ErrorCalendarEndDateIsEarlierThanStartDate,
             "EndDate is earlier than StartDate",
         ));
     }

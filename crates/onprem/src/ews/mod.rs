@@ -25,7 +25,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use ews::{Fault, Operation, Request, ResponseMessage};
+use ews::{Fault, Operation, Request, ResponseCode, ResponseMessage};
 use mailbox::{Mailbox, MailboxError};
 use std::sync::Arc;
 
@@ -67,7 +67,7 @@ async fn get_delegate(
 
 fn other_mailbox_delegates() -> ResponseMessage {
     ResponseMessage::error(
-        "ErrorAccessDenied",
+        ews::ResponseCode::ErrorAccessDenied,
         "Access is denied: the delegates of another mailbox are its owner's to read and change.",
     )
 }
@@ -85,11 +85,46 @@ pub fn xml_response(status: StatusCode, body: String) -> Response {
 }
 
 /// A SOAP fault (HTTP 500, XML declaration first, no `Connection: close`).
-pub fn fault(code: &str, message: &str) -> Response {
+pub fn fault(code: ResponseCode, message: &str) -> Response {
     xml_response(
         StatusCode::INTERNAL_SERVER_ERROR,
         Fault::new(code, message).to_xml(),
     )
+}
+
+/// The EWS response code a mailbox refusal is answered with.
+pub(crate) fn response_code(e: &MailboxError) -> ResponseCode {
+    use MailboxError as E;
+    match e {
+        E::FolderNotFound(_) => ResponseCode::ErrorFolderNotFound,
+        E::ItemNotFound => ResponseCode::ErrorItemNotFound,
+        E::Immutable(_) | E::InvalidOperation(_) => ResponseCode::ErrorInvalidOperation,
+        E::Conflict(_) => ResponseCode::ErrorIrresolvableConflict,
+        E::InvalidRequest(_) | E::InvalidConfigurationName(_) => ResponseCode::ErrorInvalidRequest,
+        E::InvalidPropertySet(_) => ResponseCode::ErrorInvalidPropertySet,
+        E::PropertyUpdate(_) => ResponseCode::ErrorPropertyUpdate,
+        E::UnsupportedPathForQuery(_) => ResponseCode::ErrorUnsupportedPathForQuery,
+        E::UnsupportedPathForSort(_) => ResponseCode::ErrorUnsupportedPathForSortGroup,
+        E::UnsupportedQueryFilter(_) => ResponseCode::ErrorUnsupportedQueryFilter,
+        E::DuplicateConfiguration(_) => ResponseCode::ErrorItemSave,
+        E::FolderExists(_) => ResponseCode::ErrorFolderExists,
+        E::DeleteDistinguishedFolder => ResponseCode::ErrorDeleteDistinguishedFolder,
+        E::MoveDistinguishedFolder => ResponseCode::ErrorMoveDistinguishedFolder,
+        E::ObjectTypeChanged => ResponseCode::ErrorObjectTypeChanged,
+        E::MoveCopyFailed(_) => ResponseCode::ErrorMoveCopyFailed,
+        E::CannotEmptyFolder => ResponseCode::ErrorCannotEmptyFolder,
+        E::OccurrenceOutOfRange => ResponseCode::ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange,
+        E::OccurrenceDeleted => ResponseCode::ErrorCalendarOccurrenceIsDeletedFromRecurrence,
+        E::InvalidScheduledOofDuration => ResponseCode::ErrorInvalidScheduledOofDuration,
+        E::InvalidSyncStateData => ResponseCode::ErrorInvalidSyncStateData,
+        E::NoPublicFolderReplicaAvailable => ResponseCode::ErrorNoPublicFolderReplicaAvailable,
+        E::AttachmentSizeLimitExceeded(_) => ResponseCode::ErrorAttachmentSizeLimitExceeded,
+        E::InvalidAttachmentId => ResponseCode::ErrorInvalidAttachmentId,
+        E::InvalidIdMalformed => ResponseCode::ErrorInvalidIdMalformed,
+        E::InvalidRecipients(_) => ResponseCode::ErrorInvalidRecipients,
+        E::InvalidChangeKey => ResponseCode::ErrorInvalidChangeKey,
+        E::Store(_) => ResponseCode::ErrorInternalServerError,
+    }
 }
 
 /// A per-message outcome: refusals become error messages; a store failure fails the request.
@@ -99,7 +134,7 @@ pub(crate) fn message(
     match r {
         Ok(p) => Ok(ResponseMessage::success(p)),
         Err(e) if e.is_internal() => Err(e),
-        Err(e) => Ok(ResponseMessage::error(e.code(), e.to_string())),
+        Err(e) => Ok(ResponseMessage::error(response_code(&e), e.to_string())),
     }
 }
 
@@ -131,7 +166,7 @@ pub async fn handle(
             .is_ok_and(|a| ews::soap::soap_action_matches(a, &op))
     {
         return fault(
-            "ErrorInvalidRequest",
+            ews::ResponseCode::ErrorInvalidRequest,
             &format!(
                 "The request is invalid: the SOAPAction header does not name the operation '{op}' of the body."
             ),
@@ -139,7 +174,7 @@ pub async fn handle(
     }
     if let Operation::Other { .. } = request.operation {
         return fault(
-            "ErrorInvalidOperation",
+            ews::ResponseCode::ErrorInvalidOperation,
             &format!("The operation '{op}' is not supported by this server."),
         );
     }
@@ -166,9 +201,11 @@ pub async fn handle(
         }
         Err(e) => {
             tracing::warn!(op = %op, "ews failure: {e}");
-            state.metrics.ews_operation(&op, "ErrorInternalServerError");
+            state
+                .metrics
+                .ews_operation(&op, ResponseCode::ErrorInternalServerError.as_str());
             fault(
-                "ErrorInternalServerError",
+                ews::ResponseCode::ErrorInternalServerError,
                 "An internal server error occurred. The operation failed.",
             )
         }
@@ -439,7 +476,7 @@ async fn dispatch(
             attachments::delete(&ctx, attachment_ids).await
         }
         other => Ok(vec![ResponseMessage::error(
-            "ErrorInvalidOperation",
+            ews::ResponseCode::ErrorInvalidOperation,
             format!(
                 "The operation '{}' is not supported by this server.",
                 other.name()
@@ -458,7 +495,10 @@ pub(crate) struct Context<'a> {
 impl Context<'_> {
     /// The folder a request names, in the caller's mailbox; a DistinguishedFolderId naming
     /// another mailbox is refused as Exchange refuses it.
-    pub fn folder(&self, r: &ews::FolderRef) -> Result<&store::FolderRow, (&'static str, String)> {
+    pub fn folder(
+        &self,
+        r: &ews::FolderRef,
+    ) -> Result<&store::FolderRow, (ews::ResponseCode, String)> {
         if let ews::FolderRef::Distinguished(d) = r
             && let Some(addr) = &d.mailbox
             && !self.c.mailbox.has_address(addr)
@@ -466,16 +506,18 @@ impl Context<'_> {
             let trust = self.state.trust();
             return Err(match trust.user_by_address(addr) {
                 Some(u) if u.has_mailbox() => (
-                    "ErrorAccessDenied",
+                    ews::ResponseCode::ErrorAccessDenied,
                     format!("Access is denied. Check credentials and try again. (mailbox {addr})"),
                 ),
                 _ => (
-                    "ErrorNonExistentMailbox",
+                    ews::ResponseCode::ErrorNonExistentMailbox,
                     format!("The SMTP address has no mailbox associated with it: {addr}"),
                 ),
             });
         }
-        self.mbox.resolve(r).map_err(|e| (e.code(), e.to_string()))
+        self.mbox
+            .resolve(r)
+            .map_err(|e| (response_code(&e), e.to_string()))
     }
 }
 
@@ -499,16 +541,19 @@ impl Context<'_> {
         &self,
         r: Option<&ews::FolderRef>,
         element: &str,
-    ) -> Result<store::FolderRow, (&'static str, String)> {
+    ) -> Result<store::FolderRow, (ews::ResponseCode, String)> {
         match r.map(|f| self.folder(f)) {
             Some(Ok(f)) => Ok(f.clone()),
             Some(Err(e)) => Err(e),
-            None => Err(("ErrorInvalidRequest", format!("{element} is missing."))),
+            None => Err((
+                ews::ResponseCode::ErrorInvalidRequest,
+                format!("{element} is missing."),
+            )),
         }
     }
 }
 
 /// A refusal as a response message.
-pub(crate) fn refusal((code, text): (&'static str, String)) -> ResponseMessage {
+pub(crate) fn refusal((code, text): (ews::ResponseCode, String)) -> ResponseMessage {
     ResponseMessage::error(code, text)
 }

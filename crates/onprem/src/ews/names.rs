@@ -45,12 +45,13 @@ pub fn resolve_names(state: &OnPremState, entries: &[String], full: bool) -> Vec
                 entries: hits,
             });
             match n {
-                0 => {
-                    ResponseMessage::error("ErrorNameResolutionNoResults", "No results were found.")
-                }
+                0 => ResponseMessage::error(
+                    ews::ResponseCode::ErrorNameResolutionNoResults,
+                    "No results were found.",
+                ),
                 1 => ResponseMessage::success(set),
                 _ => ResponseMessage::warning(
-                    "ErrorNameResolutionMultipleResults",
+                    ews::ResponseCode::ErrorNameResolutionMultipleResults,
                     "Multiple results were found.",
                     set,
                 ),

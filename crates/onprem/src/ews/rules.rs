@@ -8,7 +8,7 @@ fn other_mailbox(ctx: &Context<'_>, address: Option<&str>) -> Option<ResponseMes
     let a = address.filter(|a| !a.is_empty())?;
     (!ctx.c.mailbox.has_address(a)).then(|| {
         ResponseMessage::error(
-            "ErrorAccessDenied",
+            ews::ResponseCode::ErrorAccessDenied,
             format!("Access is denied: the rules of {a} are not this caller's to read or change."),
         )
     })
@@ -37,7 +37,9 @@ pub async fn update(
         Ok(()) => ResponseMessage::success(Payload::None),
         Err(mailbox::RulesRefused(errors)) => ResponseMessage {
             class: ResponseClass::Error,
-            code: "ErrorInboxRulesValidationError".into(),
+            code: ews::ResponseCode::ErrorInboxRulesValidationError
+                .as_str()
+                .into(),
             text: Some("A validation error occurred while executing the rule operation.".into()),
             payload: Payload::RuleOperationErrors(errors),
         },
