@@ -574,7 +574,7 @@ fn apply(w: &World, step: &Step, state_path: &std::path::Path) -> Result<(), Cli
                         .unwrap_or_default(),
                 )
                 .map_err(|e| CliError::Refused {
-                    code: "UnexpectedResponse".into(),
+                    code: crate::error::Code::UnexpectedResponse,
                     message: e.to_string(),
                 })?;
             let cert = crypto::Certificate::from_der(&der)?;

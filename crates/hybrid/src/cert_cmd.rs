@@ -129,7 +129,7 @@ fn iso(t: OffsetDateTime) -> String {
 pub fn read_certificate(path: &std::path::Path) -> Result<Certificate, CliError> {
     let bytes = std::fs::read(path).map_err(|e| CliError::io(path, e))?;
     Certificate::from_der_or_pem(&bytes).map_err(|e| CliError::Refused {
-        code: e.code().into(),
+        code: crate::error::Code::from_wire(e.code()),
         message: format!(
             "{} is not an X.509 certificate: a DER file (.cer) or PEM (-----BEGIN CERTIFICATE-----) is expected ({e})",
             path.display()

@@ -36,7 +36,7 @@ impl AdminClient {
             .bearer_auth(&self.credential)
             .send()
             .map_err(|e| CliError::Refused {
-                code: "ServerUnreachable".into(),
+                code: crate::error::Code::ServerUnreachable,
                 message: format!("{}: {e}", self.base),
             })?;
         read(resp)
@@ -58,7 +58,7 @@ impl AdminClient {
 
 fn empty() -> CliError {
     CliError::Refused {
-        code: "EmptyResponse".into(),
+        code: crate::error::Code::EmptyResponse,
         message: "the server answered with no body".into(),
     }
 }
@@ -97,7 +97,7 @@ fn read(resp: Response) -> Result<Option<Value>, CliError> {
         ),
     };
     Err(CliError::Refused {
-        code,
+        code: crate::error::Code::from_wire(&code),
         message: format!("{message} (HTTP {})", status.as_u16()),
     })
 }

@@ -191,7 +191,7 @@ impl CloudArgs {
             }
         };
         let (tenant, file) = chosen.ok_or_else(|| CliError::Refused {
-            code: "NotConnected".into(),
+            code: crate::error::Code::NotConnected,
             message: "no credential for that tenant here: run `hybrid cloud new-tenant` or `hybrid cloud connect --tenant ID --credential-file FILE`".into(),
         })?;
         Ok((
@@ -216,7 +216,7 @@ fn whoami(client: &AdminClient) -> Result<String, CliError> {
         .as_str()
         .map(str::to_string)
         .ok_or_else(|| CliError::Refused {
-            code: "UnexpectedResponse".into(),
+            code: crate::error::Code::UnexpectedResponse,
             message: "the server did not say which tenant this credential is for".into(),
         })
 }
@@ -247,9 +247,10 @@ pub(crate) fn get_sp(
 ) -> Result<Value, CliError> {
     let query: Vec<(&str, &str)> = select.map(|s| vec![("$select", s)]).unwrap_or_default();
     match client.get(&sp_path(id), &query) {
-        Err(CliError::Refused { code, .. }) if code == "Request_ResourceNotFound" => {
-            client.get(&format!("/v1.0/servicePrincipals/{id}"), &query)
-        }
+        Err(CliError::Refused {
+            code: crate::error::Code::RequestResourceNotFound,
+            ..
+        }) => client.get(&format!("/v1.0/servicePrincipals/{id}"), &query),
         other => other,
     }
 }
@@ -326,7 +327,7 @@ pub fn run(args: CloudArgs, data: &DataDir, out: &Output) -> Result<(), CliError
                     .any(|d| d.eq_ignore_ascii_case(t))
             {
                 return Err(CliError::Refused {
-                    code: "WrongTenant".into(),
+                    code: crate::error::Code::WrongTenant,
                     message: format!("the credential is for tenant {tenant}, not {t}"),
                 });
             }
@@ -392,7 +393,7 @@ pub fn run(args: CloudArgs, data: &DataDir, out: &Output) -> Result<(), CliError
                 .collect();
             if kept.len() == keys.len() {
                 return Err(CliError::Refused {
-                    code: "Request_ResourceNotFound".into(),
+                    code: crate::error::Code::RequestResourceNotFound,
                     message: format!("no key credential with keyId {key_id}"),
                 });
             }
@@ -552,7 +553,7 @@ fn add_key(args: &CloudArgs, a: &AddKeyArgs, data: &DataDir, out: &Output) -> Re
             .is_some_and(|c| c.eq_ignore_ascii_case(cert.thumbprint()))
     }) {
         return Err(CliError::Refused {
-            code: "KeyAlreadyPresent".into(),
+            code: crate::error::Code::KeyAlreadyPresent,
             message: format!(
                 "certificate {} is already a key credential of {}",
                 cert.thumbprint(),

@@ -60,7 +60,7 @@ pub fn run(args: TestOAuthConnectivityArgs, data: &DataDir, out: &Output) -> Res
         Ok(())
     } else {
         Err(CliError::Refused {
-            code: "OAuthConnectivityFailed".into(),
+            code: crate::error::Code::OAuthConnectivityFailed,
             message: "the EWS call under OAuth did not succeed; Detail says where it stopped"
                 .into(),
         })

@@ -119,7 +119,7 @@ fn url_of(data: &Path, role: &str) -> String {
 
 pub fn run(keep: bool, trust: TrustMode, edition: Edition, base_port: u16) -> Result<(), CliError> {
     let exe = std::env::current_exe().map_err(|e| CliError::Refused {
-        code: "DemoFailed".into(),
+        code: crate::error::Code::DemoFailed,
         message: e.to_string(),
     })?;
     let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -158,7 +158,7 @@ pub fn run(keep: bool, trust: TrustMode, edition: Edition, base_port: u16) -> Re
         .spawn()
         .map(Up)
         .map_err(|e| CliError::Refused {
-            code: "DemoFailed".into(),
+            code: crate::error::Code::DemoFailed,
             message: e.to_string(),
         })?;
     crate::output::progress("starting the three roles (hybrid up) in a fresh data folder");
@@ -1025,7 +1025,7 @@ fn finish(d: Demo, up: Up, keep: bool, work: &Path) -> Result<(), CliError> {
         Ok(())
     } else {
         Err(CliError::Refused {
-            code: "DemoFailed".into(),
+            code: crate::error::Code::DemoFailed,
             message: format!("{} check(s) failed", d.failures),
         })
     }

@@ -22,7 +22,7 @@ const RENEW_BEFORE_DAYS: i64 = 30;
 
 fn refused(message: String) -> CliError {
     CliError::Refused {
-        code: "DevelopmentCaFailed".into(),
+        code: crate::error::Code::DevelopmentCaFailed,
         message,
     }
 }

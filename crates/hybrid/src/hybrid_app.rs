@@ -169,7 +169,7 @@ fn find_or_create_application(
             )?
             .unwrap_or_default()),
         None => Err(CliError::Refused {
-            code: "ApplicationNotFound".into(),
+            code: crate::error::Code::ApplicationNotFound,
             message: format!(
                 "no application named '{name}' in the tenant; run with --mode full first"
             ),

@@ -144,7 +144,7 @@ fn admin_client(
         .cloned()
         .unwrap_or_else(|| data.role("onprem").join("admin.credential"));
     let credential = read_credential(&file).map_err(|_| CliError::Refused {
-        code: "NotConnected".into(),
+        code: crate::error::Code::NotConnected,
         message: format!("no organization admin credential at {} (run `hybrid onprem new-organization`, or pass --credential-file)", file.display()),
     })?;
     Ok(data.client("onprem", &server, &credential))
@@ -288,7 +288,7 @@ pub fn run(args: OnPremArgs, data: &DataDir, out: &Output) -> Result<(), CliErro
                         .unwrap_or_default(),
                 )
                 .map_err(|e| CliError::Refused {
-                    code: "UnexpectedResponse".into(),
+                    code: crate::error::Code::UnexpectedResponse,
                     message: e.to_string(),
                 })?;
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -338,7 +338,7 @@ pub fn run(args: OnPremArgs, data: &DataDir, out: &Output) -> Result<(), CliErro
                     .and_then(|o| o["FileData"].as_str())
                     .unwrap_or_default();
                 let bytes = STANDARD.decode(data).map_err(|e| CliError::Refused {
-                    code: "UnexpectedResponse".into(),
+                    code: crate::error::Code::UnexpectedResponse,
                     message: e.to_string(),
                 })?;
                 std::fs::write(&path, bytes).map_err(|e| CliError::io(&path, e))?;
@@ -350,7 +350,7 @@ pub fn run(args: OnPremArgs, data: &DataDir, out: &Output) -> Result<(), CliErro
                 && objects.iter().any(|o| o["ResultType"] != "Success")
             {
                 return Err(CliError::Refused {
-                    code: "OAuthConnectivityFailed".into(),
+                    code: crate::error::Code::OAuthConnectivityFailed,
                     message:
                         "the EWS call under OAuth did not succeed; Detail says where it stopped"
                             .into(),
@@ -698,7 +698,7 @@ impl<'c> Session<'c> {
             Some(all) => all,
             None if !self.terminal => {
                 return Err(CliError::Refused {
-                    code: "ConfirmationRequired".into(),
+                    code: crate::error::Code::ConfirmationRequired,
                     message: format!(
                         "Performing the operation \"{operation}\" on target \"{target}\" needs confirmation and there is no terminal to ask on; nothing was changed. Add --confirm:false (in a script: -Confirm:$false) to confirm it in advance."
                     ),
@@ -776,7 +776,7 @@ fn run_pipeline(
                 let mut out = Vec::new();
                 for o in &objects {
                     let mut p = ems::bind(next, vars).map_err(|m| CliError::Refused {
-                        code: "ParameterBindingException".into(),
+                        code: crate::error::Code::ParameterBindingException,
                         message: m,
                     })?;
                     if !p.keys().any(|k| k.eq_ignore_ascii_case("Identity")) {
@@ -890,7 +890,7 @@ fn run_script(client: &AdminClient, file: &str, out: &Output) -> Result<(), CliE
             "the lines before it ran, nothing from this line on"
         };
         let params = ems::bind(st, &vars).map_err(|m| CliError::Refused {
-            code: "ParameterBindingException".into(),
+            code: crate::error::Code::ParameterBindingException,
             message: format!("line {}: {m}; {what_ran}", st.line),
         })?;
         let objects = run_pipeline(&mut session, st, params, &vars).map_err(|e| match e {
@@ -924,9 +924,9 @@ fn run_script(client: &AdminClient, file: &str, out: &Output) -> Result<(), CliE
 }
 
 /// A refusal of the script before anything runs, at `line` and `column` (1-based).
-fn script_error(code: &str, line: usize, column: usize, message: String) -> CliError {
+fn script_error(code: crate::error::Code, line: usize, column: usize, message: String) -> CliError {
     CliError::Refused {
-        code: code.into(),
+        code,
         message: format!("line {line}, column {column}: {message}; nothing was run"),
     }
 }
@@ -954,14 +954,14 @@ fn check_script(text: &str) -> Result<Vec<ems::Statement>, CliError> {
             .count()
             .max(1);
         return Err(script_error(
-            "ExportScriptNotRun",
+            crate::error::Code::ExportScriptNotRun,
             line,
             column_of(text, line, mark),
             "this is step 4's export script (ExportAuthCert.ps1), which works on the Windows certificate store; here the same export is one command: hybrid onprem export-auth-cert --path OAuthConfig/OAuthCert.cer".into(),
         ));
     }
     let statements = ems::parse(text).map_err(|e| CliError::Refused {
-        code: "ScriptParseError".into(),
+        code: crate::error::Code::ScriptParseError,
         message: format!("line {}: {}; nothing was run", e.line, e.message),
     })?;
     let mut defined: Vec<String> = Vec::new();
@@ -992,7 +992,7 @@ fn check_statement(
             onprem::cmdlets::CMDLETS.iter().map(|(n, _)| n.to_string()),
         );
         return Err(script_error(
-            "CommandNotFoundException",
+            crate::error::Code::CommandNotFoundException,
             st.line,
             at(&st.cmdlet),
             format!("'{}' is not a cmdlet this server runs{hint}", st.cmdlet),
@@ -1005,7 +1005,7 @@ fn check_statement(
             ems::Arg::List(items) => args.extend(items),
             ems::Arg::Var(name, _) if !defined.contains(&name.to_ascii_lowercase()) => {
                 return Err(script_error(
-                    "VariableNotSet",
+                    crate::error::Code::VariableNotSet,
                     st.line,
                     at(&format!("${name}")),
                     format!("the variable ${name} is not set by an earlier line"),
@@ -1013,7 +1013,7 @@ fn check_statement(
             }
             ems::Arg::Text(t) if t.starts_with('<') && t.ends_with('>') && t.len() > 2 => {
                 return Err(script_error(
-                    "PlaceholderLeft",
+                    crate::error::Code::PlaceholderLeft,
                     st.line,
                     at(t),
                     format!(
@@ -1041,7 +1041,7 @@ fn check_statement(
         }
         n => {
             return Err(script_error(
-                "ParameterBindingException",
+                crate::error::Code::ParameterBindingException,
                 st.line,
                 at(&st.cmdlet),
                 format!(
@@ -1069,7 +1069,12 @@ fn check_statement(
             ),
             _ => String::new(),
         };
-        script_error(e.code(), st.line, column, format!("{cmdlet}: {e}{hint}"))
+        script_error(
+            crate::error::Code::from_wire(e.code()),
+            st.line,
+            column,
+            format!("{cmdlet}: {e}{hint}"),
+        )
     })
 }
 

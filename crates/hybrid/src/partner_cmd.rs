@@ -175,7 +175,7 @@ impl Client {
             .bearer_auth(&self.credential)
             .send()
             .map_err(|e| CliError::Refused {
-                code: "ServerUnreachable".into(),
+                code: crate::error::Code::ServerUnreachable,
                 message: format!("{}: {e}", self.base),
             })?;
         if resp.status().is_success() {
@@ -184,7 +184,7 @@ impl Client {
         let status = resp.status().as_u16();
         let v: Value = resp.json().unwrap_or(Value::Null);
         Err(CliError::Refused {
-            code: v["error"]["code"].as_str().unwrap_or("Error").to_string(),
+            code: crate::error::Code::from_wire(v["error"]["code"].as_str().unwrap_or("Error")),
             message: format!(
                 "{} (HTTP {status})",
                 v["error"]["message"].as_str().unwrap_or("")
@@ -486,7 +486,7 @@ pub fn run(args: PartnerArgs, data: &DataDir, out: &Output) -> Result<(), CliErr
                 )?
                 .bytes()
                 .map_err(|e| CliError::Refused {
-                    code: "ReadFailed".into(),
+                    code: crate::error::Code::ReadFailed,
                     message: e.to_string(),
                 })?;
             std::fs::write(&path, &bytes).map_err(|e| CliError::io(&path, e))?;

@@ -33,7 +33,7 @@ impl DataDir {
         }
         let f = self.server_url_file(role);
         std::fs::read_to_string(&f).map(|s| s.trim().trim_end_matches('/').to_string()).map_err(|_| CliError::Refused {
-            code: "ServerNotFound".into(),
+            code: crate::error::Code::ServerNotFound,
             message: format!(
                 "no {role} server is recorded at {} (start one with `hybrid serve {role}`, or pass --server URL)",
                 f.display()
@@ -80,7 +80,7 @@ pub fn read_credential(path: &Path) -> Result<String, CliError> {
     let c = text.trim().to_string();
     if c.is_empty() {
         return Err(CliError::Refused {
-            code: "CredentialEmpty".into(),
+            code: crate::error::Code::CredentialEmpty,
             message: format!("{} is empty", path.display()),
         });
     }

@@ -102,7 +102,7 @@ pub fn run(mut args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::Refused {
-            code: "RuntimeFailed".into(),
+            code: crate::error::Code::RuntimeFailed,
             message: e.to_string(),
         })?;
     let result = runtime.block_on(serve(args, data));
@@ -132,9 +132,9 @@ pub fn init_tracing() {
         .try_init();
 }
 
-pub fn refused(code: &str, message: impl Into<String>) -> CliError {
+pub fn refused(code: crate::error::Code, message: impl Into<String>) -> CliError {
     CliError::Refused {
-        code: code.into(),
+        code,
         message: message.into(),
     }
 }
@@ -174,13 +174,13 @@ pub async fn start_role(
         .unwrap_or_else(|| store::StoreUrl::default_for(&data.root, role).to_string());
     let store = store::Store::open(&store_url, store::StoreOptions::default())
         .await
-        .map_err(|e| refused(e.code(), e.to_string()))?;
+        .map_err(|e| refused(crate::error::Code::from_wire(e.code()), e.to_string()))?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .map_err(|e| refused("ListenFailed", format!("{listen}: {e}")))?;
+        .map_err(|e| refused(crate::error::Code::ListenFailed, format!("{listen}: {e}")))?;
     let bound = listener
         .local_addr()
-        .map_err(|e| refused("ListenFailed", e.to_string()))?;
+        .map_err(|e| refused(crate::error::Code::ListenFailed, e.to_string()))?;
     let scheme = if tls { "https" } else { "http" };
     let public_url = public_url
         .unwrap_or_else(|| format!("{scheme}://{bound}"))
@@ -190,13 +190,13 @@ pub async fn start_role(
     let made = match role_kind {
         Role::Cloud => cloud::directory::ensure_operator_credential(&store)
             .await
-            .map_err(|e| refused(e.code(), e.to_string()))?,
+            .map_err(|e| refused(crate::error::Code::from_wire(e.code()), e.to_string()))?,
         Role::Onprem => onprem::ensure_operator_credential(&store)
             .await
-            .map_err(|e| refused(e.code(), e.to_string()))?,
+            .map_err(|e| refused(crate::error::Code::from_wire(e.code()), e.to_string()))?,
         Role::Partner => partner::ensure_operator_credential(&store)
             .await
-            .map_err(|e| refused(&e.code(), e.to_string()))?,
+            .map_err(|e| refused(crate::error::Code::from_wire(&e.code()), e.to_string()))?,
     };
     if let Some(credential) = made {
         write_private(&operator_file, &format!("{credential}\n"))?;
@@ -215,7 +215,7 @@ pub async fn start_role(
             };
             let server = cloud::CloudServer::start(store.clone(), config)
                 .await
-                .map_err(|e| refused(e.code(), e.to_string()))?;
+                .map_err(|e| refused(crate::error::Code::from_wire(e.code()), e.to_string()))?;
             (server.router(), Box::new(server))
         }
         Role::Onprem => {
@@ -223,7 +223,7 @@ pub async fn start_role(
             config.trust_report = Some(crate::report::hook(data.clone()));
             let server = onprem::OnPremServer::start(store.clone(), config)
                 .await
-                .map_err(|e| refused(e.code(), e.to_string()))?;
+                .map_err(|e| refused(crate::error::Code::from_wire(e.code()), e.to_string()))?;
             (server.router(), Box::new(server))
         }
         Role::Partner => {
@@ -235,7 +235,7 @@ pub async fn start_role(
                 .unwrap_or(500);
             let server = partner::PartnerServer::start(store.clone(), retry_base_ms)
                 .await
-                .map_err(|e| refused(&e.code(), e.to_string()))?;
+                .map_err(|e| refused(crate::error::Code::from_wire(&e.code()), e.to_string()))?;
             let cer = dir.join("signing.cer");
             std::fs::write(&cer, server.certificate().der()).map_err(|e| CliError::io(&cer, e))?;
             (server.router(), Box::new(server))
@@ -260,7 +260,7 @@ async fn serve(args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
     };
     if tls.is_none() && !listen.ip().is_loopback() && !args.allow_insecure_remote {
         return Err(refused(
-            "InsecureListenerRefused",
+            crate::error::Code::InsecureListenerRefused,
             format!(
                 "{listen} is not a loopback address and TLS is not configured; pass --allow-insecure-remote to accept that risk"
             ),

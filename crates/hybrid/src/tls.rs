@@ -9,7 +9,7 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs
 
 fn refused(m: String) -> CliError {
     CliError::Refused {
-        code: "TlsConfigInvalid".into(),
+        code: crate::error::Code::TlsConfigInvalid,
         message: m,
     }
 }

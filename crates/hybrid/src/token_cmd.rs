@@ -204,7 +204,7 @@ fn inspect_cmd(token: Option<String>, cert: Option<PathBuf>, out: &Output) -> Re
     }
     match verified {
         Some(false) => Err(CliError::Refused {
-            code: "SignatureInvalid".into(),
+            code: crate::error::Code::SignatureInvalid,
             message: "the signature does not verify with the given certificate".into(),
         }),
         _ => Ok(()),
@@ -264,7 +264,7 @@ fn load_pair(
     let k = crypto::RsaPrivateKey::from_der_or_pem(&bytes)?;
     if !k.matches(&c) {
         return Err(CliError::Refused {
-            code: "KeyDoesNotMatchCertificate".into(),
+            code: crate::error::Code::KeyDoesNotMatchCertificate,
             message: format!(
                 "{} is not the private key of {}",
                 key.display(),
@@ -395,7 +395,7 @@ fn request_cmd(args: RequestArgs, data: &crate::paths::DataDir) -> Result<(), Cl
         ("resource", target.resource.as_str()),
     ];
     let fail = |m: String| CliError::Refused {
-        code: "TokenServiceUnreachable".into(),
+        code: crate::error::Code::TokenServiceUnreachable,
         message: m,
     };
     let resp = reqwest::blocking::Client::new()
@@ -419,7 +419,10 @@ fn request_cmd(args: RequestArgs, data: &crate::paths::DataDir) -> Result<(), Cl
             .next()
             .unwrap_or("")
             .to_string();
-        return Err(CliError::Refused { code, message });
+        return Err(CliError::Refused {
+            code: crate::error::Code::from_wire(&code),
+            message,
+        });
     }
     let actor = body["access_token"]
         .as_str()
@@ -582,7 +585,7 @@ fn trust_from(args: &ValidateArgs, token: &str) -> Result<TrustSnapshot, CliErro
 
 fn fetch_metadata(url: &str) -> Result<s2s::MetadataDocument, CliError> {
     let fail = |m: String| CliError::Refused {
-        code: "MetadataUnavailable".into(),
+        code: crate::error::Code::MetadataUnavailable,
         message: format!("{url}: {m}"),
     };
     let resp = reqwest::blocking::Client::builder()
@@ -673,7 +676,7 @@ fn validate_cmd(args: ValidateArgs, out: &Output) -> Result<(), CliError> {
             });
             out.record(&rows, &json);
             Err(CliError::Refused {
-                code: e.code.name().into(),
+                code: crate::error::Code::from_wire(e.code.name()),
                 message: format!("token rejected: {e}"),
             })
         }

@@ -55,7 +55,7 @@ pub fn run(args: UpArgs, data: &DataDir) -> Result<(), CliError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| refused("RuntimeFailed", e.to_string()))?;
+        .map_err(|e| refused(crate::error::Code::RuntimeFailed, e.to_string()))?;
     let result = runtime.block_on(up(args, data, tls));
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     result
@@ -196,12 +196,12 @@ impl Http {
         let r = req
             .send()
             .await
-            .map_err(|e| refused("BootstrapFailed", format!("{what}: {e}")))?;
+            .map_err(|e| refused(crate::error::Code::BootstrapFailed, format!("{what}: {e}")))?;
         let status = r.status();
         let v: Value = r.json().await.unwrap_or(Value::Null);
         if !status.is_success() {
             return Err(refused(
-                "BootstrapFailed",
+                crate::error::Code::BootstrapFailed,
                 format!("{what}: HTTP {status}: {v}"),
             ));
         }
@@ -344,7 +344,7 @@ async fn bootstrap(
         ..Default::default()
     }
     .self_signed()
-    .map_err(|e| refused("BootstrapFailed", e.to_string()))?;
+    .map_err(|e| refused(crate::error::Code::BootstrapFailed, e.to_string()))?;
     let cloud_dir = data.role("cloud");
     write_private(
         &cloud_dir.join(ADMIN_CLIENT_KEY),

@@ -149,7 +149,7 @@ pub fn unreachable(data: &DataDir, why: &str) -> Vec<super::checks::Check> {
 pub(crate) fn onprem_client(data: &DataDir, url: &str) -> Result<AdminClient, CliError> {
     let file = data.role("onprem").join("admin.credential");
     let credential = read_credential(&file).map_err(|_| CliError::Refused {
-        code: "NotConnected".into(),
+        code: crate::error::Code::NotConnected,
         message: format!(
             "no organization admin credential at {} (run `hybrid onprem new-organization`)",
             file.display()
@@ -175,7 +175,7 @@ pub(crate) fn tenant_client(
         None => None,
     };
     let (id, file) = chosen.ok_or_else(|| CliError::Refused {
-        code: "NotConnected".into(),
+        code: crate::error::Code::NotConnected,
         message: "no tenant admin credential under DIR/cloud/tenants (run `hybrid cloud new-tenant` or `hybrid cloud connect`)".into(),
     })?;
     Ok((
@@ -199,7 +199,10 @@ fn hybrid_app(cloud: &AdminClient, auth_servers: &[Value]) -> Result<Option<Valu
         &[("$select", "keyCredentials")],
     ) {
         Ok(a) => a,
-        Err(CliError::Refused { code, .. }) if code == "Request_ResourceNotFound" => {
+        Err(CliError::Refused {
+            code: crate::error::Code::RequestResourceNotFound,
+            ..
+        }) => {
             return Ok(Some(serde_json::json!({ "appId": app_id, "found": false })));
         }
         Err(e) => return Err(e),

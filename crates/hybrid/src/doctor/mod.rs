@@ -49,7 +49,7 @@ pub fn run(args: DoctorArgs, data: &DataDir, out: &Output) -> Result<(), CliErro
         Ok(())
     } else {
         Err(CliError::Refused {
-            code: "TrustFindings".into(),
+            code: crate::error::Code::TrustFindings,
             message: format!(
                 "{} finding(s) break the trust; each is listed with its fix",
                 report.errors
@@ -97,7 +97,7 @@ impl Report {
 pub fn report_json(data: &DataDir) -> Result<serde_json::Value, CliError> {
     let report = Report::of(diagnose(data, None, OffsetDateTime::now_utc(), 30)?);
     serde_json::to_value(&report).map_err(|e| CliError::Refused {
-        code: "UnexpectedResponse".into(),
+        code: crate::error::Code::UnexpectedResponse,
         message: e.to_string(),
     })
 }
@@ -113,10 +113,13 @@ fn diagnose(
 ) -> Result<Vec<checks::Check>, CliError> {
     let mut report = match gather::gather(data, tenant, at, within_days) {
         Ok(facts) => checks::diagnose(&facts),
-        Err(CliError::Refused { code, .. }) if code == "ServerNotFound" => {
+        Err(CliError::Refused {
+            code: crate::error::Code::ServerNotFound,
+            ..
+        }) => {
             // The doctor reads every role from the data folder; it takes no --server.
             return Err(CliError::Refused {
-                code,
+                code: crate::error::Code::ServerNotFound,
                 message: format!(
                     "no servers are recorded under {} (start the roles with `hybrid --data {} up`, or name the folder they use with --data DIR)",
                     data.root.display(),
@@ -124,9 +127,10 @@ fn diagnose(
                 ),
             });
         }
-        Err(CliError::Refused { code, message }) if code == "ServerUnreachable" => {
-            gather::unreachable(data, &message)
-        }
+        Err(CliError::Refused {
+            code: crate::error::Code::ServerUnreachable,
+            message,
+        }) => gather::unreachable(data, &message),
         Err(e) => return Err(e),
     };
     report.push(files::check(data));
