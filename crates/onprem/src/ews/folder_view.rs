@@ -54,6 +54,7 @@ pub fn to_ews(
         .filter(|c| c.parent_id.as_deref() == Some(f.id.as_str()))
         .count();
     let has_unread = kind == "Folder" || kind == "TasksFolder";
+    let stored = StoredFolderProperties::decode(&f.props);
     ews::Folder {
         kind: kind.into(),
         folder_id: Some(ews::ItemId::new(&f.id, mailbox::change_key(f.version))),
@@ -67,7 +68,7 @@ pub fn to_ews(
         display_name: wants("DisplayName").then(|| f.display_name.clone()),
         total_count: wants("TotalCount").then_some(total),
         child_folder_count: wants("ChildFolderCount").then_some(children as i64),
-        extended: StoredFolderProperties::decode(&f.props)
+        extended: stored
             .extended
             .into_iter()
             .map(super::mapi::to_ews)
@@ -86,7 +87,7 @@ pub fn to_ews(
             .clone()
             .filter(|d| mailbox::is_ews_distinguished(d) && wants("DistinguishedFolderId")),
         permission_set: (shape.base == ews::BaseShape::AllProperties || explicit("PermissionSet"))
-            .then(|| StoredFolderProperties::decode(&f.props).permission_set)
+            .then_some(stored.permission_set)
             .flatten()
             .and_then(|p| serde_json::from_value(p).ok()),
     }
