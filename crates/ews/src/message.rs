@@ -98,6 +98,15 @@ pub enum Payload {
     TimeZoneDefinitions(Vec<crate::timezone::TimeZoneDefinition>),
     /// MarkAsJunk's `m:MovedItemId`, when the item was moved.
     MovedItemId(ItemId),
+    /// Subscribe's `m:SubscriptionId` and (pull and push) `m:Watermark`.
+    Subscribed {
+        subscription_id: String,
+        watermark: Option<String>,
+    },
+    /// GetEvents' `m:Notification`.
+    Notification(crate::notification::Notification),
+    /// One GetStreamingEvents envelope's notifications, failed subscriptions and status.
+    StreamingEvents(crate::notification::StreamingEvents),
     /// ConvertId's converted id.
     AlternateId {
         format: String,
@@ -269,6 +278,15 @@ impl ResponseMessage {
                 w.close("m:TimeZoneDefinitions");
             }
             Payload::MovedItemId(id) => id.write(w, "m:MovedItemId"),
+            Payload::Subscribed {
+                subscription_id,
+                watermark,
+            } => {
+                w.leaf("m:SubscriptionId", subscription_id);
+                w.opt_leaf("m:Watermark", watermark.as_deref());
+            }
+            Payload::Notification(n) => n.write(w),
+            Payload::StreamingEvents(s) => s.write(w),
             Payload::RootItemId { id, change_key } => w.empty(
                 "m:RootItemId",
                 &[("RootItemId", id), ("RootItemChangeKey", change_key)],
@@ -409,6 +427,18 @@ impl ResponseMessage {
                 id: r.attr("RootItemId").unwrap_or("").into(),
                 change_key: r.attr("RootItemChangeKey").unwrap_or("").into(),
             };
+        } else if let Some(id) = el.child_text("SubscriptionId") {
+            payload = Payload::Subscribed {
+                subscription_id: id,
+                watermark: el.child_text("Watermark"),
+            };
+        } else if let Some(n) = el.child("Notification") {
+            payload = Payload::Notification(crate::notification::Notification::parse(n));
+        } else if el.child("Notifications").is_some()
+            || el.child("ConnectionStatus").is_some()
+            || el.child("ErrorSubscriptionIds").is_some()
+        {
+            payload = Payload::StreamingEvents(crate::notification::StreamingEvents::parse(el));
         } else if let Some(r) = el.child("ResolutionSet") {
             payload = Payload::Resolutions(parse_root(
                 r,

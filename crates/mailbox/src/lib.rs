@@ -9,6 +9,7 @@ pub mod calendar;
 mod config;
 mod delegates;
 mod error;
+mod events;
 mod export;
 mod folders;
 mod item;
@@ -23,6 +24,7 @@ mod rules;
 mod search;
 mod send;
 mod service;
+pub mod subscriptions;
 mod sync;
 pub mod timezones;
 mod tree;
@@ -36,6 +38,7 @@ pub use config::{
 };
 pub use delegates::{StoredDelegate, StoredDelegates};
 pub use error::MailboxError;
+pub use events::{EventFilter, EventKind, EventPage, EventTarget, MailEvent};
 pub use folders::{FolderChange, FolderKind, FolderValues, StoredFolderProperties, folder_matches};
 pub use item::{change_key, is_well_formed_id};
 pub use mapi::{MapiProperty, PropertyName};
@@ -53,5 +56,6 @@ pub use service::{
     ConflictResolution, FolderTrees, ItemPage, ItemQuery, Mailbox, upgrade_stored_items,
 };
 pub use store::CmpOp;
+pub use subscriptions::{Delivery, Subscription, SubscriptionSpec};
 pub use sync::{FolderSyncChange, HierarchyChanges, ItemChanges, ItemSyncChange, MAX_CHANGES};
 pub use tree::{DISTINGUISHED, Distinguished, is_ews_distinguished, provision};

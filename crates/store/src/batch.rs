@@ -15,6 +15,7 @@ pub(crate) enum Arg {
     Text(String),
     Int(i64),
     Real(Option<f64>),
+    OptText(Option<String>),
 }
 
 impl From<&str> for Arg {
@@ -61,6 +62,7 @@ macro_rules! bind_all {
                 Arg::Text(s) => q.bind(s),
                 Arg::Int(n) => q.bind(n),
                 Arg::Real(r) => q.bind(r),
+                Arg::OptText(t) => q.bind(t),
             };
         }
         q

@@ -18,6 +18,9 @@ use tokio::sync::broadcast;
 /// The channel of a change that means "notifications may have been missed: reload everything".
 pub const RESYNC_CHANNEL: &str = "*";
 const PG_CHANNEL: &str = "hybrid_changes";
+/// The channel of mailbox writes: items and folders changed, so the mailbox event journal grew.
+/// It is told apart from configuration changes (which make servers reload their trust).
+pub const MAIL_CHANNEL: &str = "MailboxEvents";
 /// How long change_log rows are kept for pollers (pruned now and then by writers).
 pub(crate) const KEEP_MS: i64 = 10 * 60 * 1000;
 
@@ -37,6 +40,8 @@ pub(crate) struct ChangeFeed {
     generation: AtomicU64,
     /// How long the last change from another process took to arrive, ms (-1: none yet).
     last_lag_ms: AtomicI64,
+    /// Told of every mailbox write, this process's and (on PostgreSQL) other processes'.
+    mail: broadcast::Sender<()>,
 }
 
 impl ChangeFeed {
@@ -47,6 +52,7 @@ impl ChangeFeed {
             own: Mutex::new(HashSet::new()),
             generation: AtomicU64::new(0),
             last_lag_ms: AtomicI64::new(-1),
+            mail: broadcast::channel(16).0,
         }
     }
 
@@ -80,6 +86,15 @@ impl ChangeFeed {
             channel: channel.into(),
             local: true,
         });
+    }
+
+    /// A mailbox write was committed (here, or elsewhere on PostgreSQL).
+    pub fn mail_written(&self) {
+        let _ = self.mail.send(());
+    }
+
+    pub fn subscribe_mail(&self) -> broadcast::Receiver<()> {
+        self.mail.subscribe()
     }
 
     fn remote(&self, channel: &str) {
@@ -126,6 +141,27 @@ macro_rules! record_change {
     }};
 }
 pub(crate) use record_change;
+
+/// Tells other processes on PostgreSQL, on commit, that a mailbox write happened (SQLite's
+/// other processes find it in the journal by polling).
+macro_rules! notify_mail {
+    ($store:expr, $tx:expr) => {{
+        let store: &$crate::Store = $store;
+        if store.backend() == $crate::Backend::Postgres {
+            sqlx::query("SELECT pg_notify('hybrid_changes', $1)")
+                .bind(format!(
+                    "{}:{}@{}",
+                    store.feed().origin(),
+                    $crate::changes::MAIL_CHANNEL,
+                    $crate::now_ms()
+                ))
+                .execute(&mut *$tx)
+                .await
+                .map_err(|e| store.db_error(e))?;
+        }
+    }};
+}
+pub(crate) use notify_mail;
 
 /// Starts the task that delivers other processes' changes.
 pub(crate) async fn start_watcher(
@@ -223,7 +259,11 @@ async fn listen_postgres(
                     Some((c, t)) => (c, t.parse::<i64>().ok()),
                     None => (rest, None),
                 };
-                if origin != feed.origin {
+                if channel == MAIL_CHANNEL {
+                    if origin != feed.origin {
+                        feed.mail_written();
+                    }
+                } else if origin != feed.origin {
                     if let Some(at) = at {
                         feed.arrived(at);
                     }
@@ -237,7 +277,8 @@ async fn listen_postgres(
                     lost = false;
                     backoff = Duration::from_millis(250);
                 }
-                feed.remote(RESYNC_CHANNEL)
+                feed.remote(RESYNC_CHANNEL);
+                feed.mail_written();
             }
             Err(_) if pool.is_closed() => {
                 return tracing::debug!("change listener stops: the store is closed");

@@ -12,6 +12,7 @@ mod blobs;
 mod changes;
 mod directory;
 mod error;
+mod events;
 mod group_commit;
 mod handshake;
 mod mailbox;
@@ -24,9 +25,10 @@ mod store;
 mod url;
 
 pub use blobs::BLOB_REFERENCE_KEY;
-pub use changes::{Change, RESYNC_CHANNEL};
+pub use changes::{Change, MAIL_CHANNEL, RESYNC_CHANNEL};
 pub use directory::{DirectoryObject, DirectoryObjects, MAX_OBJECT_BYTES, NewObject};
 pub use error::StoreError;
+pub use events::{JournalEntry, SubscriptionRow, Subscriptions};
 pub use handshake::{HandshakeEvent, Handshakes};
 pub use mailbox::{
     FOLDERS_CHANNEL, FolderCounts, FolderRow, ItemRow, ItemValue, Mailboxes, UserConfigurationRow,

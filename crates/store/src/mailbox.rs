@@ -5,7 +5,7 @@
 //! write, so that no request needs to read a whole folder.
 
 use crate::batch::{Batch, RunBatch};
-use crate::changes::record_change;
+use crate::changes::{notify_mail, record_change};
 use crate::search::{self, ItemFilter, OrderKey, SqlValue, text_key};
 use crate::store::{with_pool, write_tx};
 use crate::{Store, StoreError};
@@ -202,11 +202,28 @@ mod item_writes {
         }
     }
 
-    pub(super) fn journal(b: &mut Batch, folder: &str, item: &str, kind: &str) {
+    /// Journals a change of `i` in `folder`; `other` is the folder at the other end of a move
+    /// (where it went, on the `delete` entry; where it came from, on the `create` one).
+    pub(super) fn journal(b: &mut Batch, i: &ItemRow, folder: &str, kind: &str, other: Option<&str>) {
+        let new_mail = kind == "create" && other.is_none() && is_new_mail(i);
         b.push(
-            "INSERT INTO mailbox_item_journal (folder_id, item_id, kind, at_ms) VALUES ($1, $2, $3, $4)",
-            vec![folder.into(), item.into(), kind.into(), crate::now_ms().into()],
+            "INSERT INTO mailbox_item_journal (folder_id, item_id, kind, at_ms, mailbox, other_folder, new_mail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            vec![
+                folder.into(), (&i.id).into(), kind.into(), crate::now_ms().into(), (&i.mailbox).into(),
+                Arg::OptText(other.map(str::to_string)), i64::from(new_mail).into(),
+            ],
         );
+    }
+
+    /// Mail that arrived: an unread message, meeting message or report that is not a draft
+    /// (a sent copy is read, a saved draft is a draft).
+    fn is_new_mail(i: &ItemRow) -> bool {
+        let class = i.item_class.to_ascii_lowercase();
+        !i.is_draft
+            && !i.is_read
+            && ["ipm.note", "ipm.schedule.meeting", "report."]
+                .iter()
+                .any(|p| class.starts_with(p))
     }
 
     pub(super) fn counts(b: &mut Batch, delta: &CountDelta) {
@@ -241,11 +258,23 @@ macro_rules! sibling_taken {
     }};
 }
 
+/// Journals a change of folder `f` under its parent (`other`: the parent it left, on a move).
+macro_rules! folder_event {
+    ($s:expr, $tx:expr, $f:expr, $kind:expr, $other:expr) => {{
+        let f: &FolderRow = $f;
+        let other: Option<String> = $other;
+        sqlx::query("INSERT INTO mailbox_item_journal (folder_id, item_id, kind, at_ms, mailbox, other_folder) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(f.parent_id.clone().unwrap_or_default()).bind(&f.id).bind($kind).bind(crate::now_ms()).bind(&f.mailbox).bind(other)
+            .execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?;
+        notify_mail!($s, $tx);
+    }};
+}
+
 /// Deletes a folder's items with their values and kept counts; yields how many.
 macro_rules! remove_items {
     ($s:expr, $tx:expr, $folder:expr) => {{
         let folder: &str = $folder;
-        sqlx::query("INSERT INTO mailbox_item_journal (folder_id, item_id, kind, at_ms) SELECT folder_id, id, 'delete', $2 FROM mailbox_items WHERE folder_id = $1").bind(folder).bind(crate::now_ms()).execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?;
+        sqlx::query("INSERT INTO mailbox_item_journal (folder_id, item_id, kind, at_ms, mailbox) SELECT folder_id, id, 'delete', $2, mailbox FROM mailbox_items WHERE folder_id = $1").bind(folder).bind(crate::now_ms()).execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?;
         sqlx::query("DELETE FROM mailbox_item_values WHERE item_id IN (SELECT id FROM mailbox_items WHERE folder_id = $1)").bind(folder).execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?;
         let n = sqlx::query("DELETE FROM mailbox_items WHERE folder_id = $1").bind(folder).execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?.rows_affected();
         sqlx::query("DELETE FROM mailbox_folder_counts WHERE folder_id = $1").bind(folder).execute(&mut *$tx).await.map_err(|e| $s.db_error(e))?;
@@ -334,9 +363,11 @@ impl Mailboxes<'_> {
             sqlx::query("INSERT INTO mailbox_folders (id, mailbox, parent_id, distinguished, display_name, folder_class, props, version) VALUES ($1, $2, $3, $4, $5, $6, $7, 1)")
                 .bind(&f.id).bind(&f.mailbox).bind(&f.parent_id).bind(&f.distinguished).bind(&f.display_name).bind(&f.folder_class).bind(&f.props)
                 .execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
+            folder_event!(s, tx, f, "folder-create", None::<String>);
             record_change!(s, tx, FOLDERS_CHANNEL)
         });
         s.feed().committed(seq, FOLDERS_CHANNEL);
+        s.feed().mail_written();
         Ok(())
     }
 
@@ -345,7 +376,11 @@ impl Mailboxes<'_> {
     pub async fn update_folder(&self, f: &FolderRow) -> Result<i64, StoreError> {
         let s = self.store;
         let seq = write_tx!(s, tx => {
-            let actual: Option<i64> = sqlx::query_scalar("SELECT version FROM mailbox_folders WHERE id = $1").bind(&f.id).fetch_optional(&mut *tx).await.map_err(|e| s.db_error(e))?;
+            let actual: Option<(i64, Option<String>)> = sqlx::query_as("SELECT version, parent_id FROM mailbox_folders WHERE id = $1").bind(&f.id).fetch_optional(&mut *tx).await.map_err(|e| s.db_error(e))?;
+            let (actual, old_parent) = match actual {
+                Some((v, p)) => (Some(v), p),
+                None => (None, None),
+            };
             if actual != Some(f.version) {
                 return Err(stale("folder", &f.id, f.version, actual));
             }
@@ -355,9 +390,15 @@ impl Mailboxes<'_> {
             sqlx::query("UPDATE mailbox_folders SET parent_id = $1, display_name = $2, folder_class = $3, props = $4, version = version + 1 WHERE id = $5")
                 .bind(&f.parent_id).bind(&f.display_name).bind(&f.folder_class).bind(&f.props).bind(&f.id)
                 .execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
+            if old_parent != f.parent_id {
+                folder_event!(s, tx, f, "folder-move", Some(old_parent.unwrap_or_default()));
+            } else {
+                folder_event!(s, tx, f, "folder-update", None::<String>);
+            }
             record_change!(s, tx, FOLDERS_CHANNEL)
         });
         s.feed().committed(seq, FOLDERS_CHANNEL);
+        s.feed().mail_written();
         Ok(f.version + 1)
     }
 
@@ -365,8 +406,11 @@ impl Mailboxes<'_> {
     pub async fn empty_folder(&self, folder_id: &str) -> Result<u64, StoreError> {
         let s = self.store;
         let n = write_tx!(s, tx => {
-            remove_items!(s, tx, folder_id)
+            let n = remove_items!(s, tx, folder_id);
+            notify_mail!(s, tx);
+            n
         });
+        s.feed().mail_written();
         Ok(n)
     }
 
@@ -378,6 +422,11 @@ impl Mailboxes<'_> {
                 remove_items!(s, tx, id);
                 sqlx::query("DELETE FROM user_configurations WHERE folder_id = $1").bind(id).execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
             }
+            for id in ids {
+                sqlx::query("INSERT INTO mailbox_item_journal (folder_id, item_id, kind, at_ms, mailbox) SELECT COALESCE(parent_id, ''), id, 'folder-delete', $2, mailbox FROM mailbox_folders WHERE id = $1")
+                    .bind(id).bind(crate::now_ms()).execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
+            }
+            notify_mail!(s, tx);
             // Children first: the tree's parent references stay valid at every step.
             for id in ids.iter().rev() {
                 sqlx::query("DELETE FROM mailbox_folders WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
@@ -385,6 +434,7 @@ impl Mailboxes<'_> {
             record_change!(s, tx, FOLDERS_CHANNEL)
         });
         s.feed().committed(seq, FOLDERS_CHANNEL);
+        s.feed().mail_written();
         Ok(())
     }
 
@@ -455,13 +505,15 @@ impl Mailboxes<'_> {
         let mut batch = Batch::default();
         for (i, values) in items {
             item_writes::insert(&mut batch, i);
-            item_writes::journal(&mut batch, &i.folder_id, &i.id, "create");
+            item_writes::journal(&mut batch, i, &i.folder_id, "create", None);
             item_writes::values(&mut batch, &i.id, values, false);
         }
         item_writes::counts(&mut batch, &delta);
         write_tx!(s, tx => {
             tx.run(batch).await.map_err(|e| s.db_error(e))?;
+            notify_mail!(s, tx);
         });
+        s.feed().mail_written();
         Ok(())
     }
 
@@ -597,17 +649,19 @@ impl Mailboxes<'_> {
                     && old.is_draft == item.is_draft
                     && old.immutable == item.immutable;
                 let kind = if only_read { "read" } else { "update" };
-                item_writes::journal(&mut batch, &item.folder_id, &item.id, kind);
+                item_writes::journal(&mut batch, item, &item.folder_id, kind, None);
             } else {
-                item_writes::journal(&mut batch, &old.folder_id, &item.id, "delete");
-                item_writes::journal(&mut batch, &item.folder_id, &item.id, "create");
+                item_writes::journal(&mut batch, item, &old.folder_id, "delete", Some(&item.folder_id));
+                item_writes::journal(&mut batch, item, &item.folder_id, "create", Some(&old.folder_id));
             }
             let mut delta = CountDelta::default();
             delta.add(&old, -1);
             delta.add(item, 1);
             item_writes::counts(&mut batch, &delta);
             tx.run(batch).await.map_err(|e| s.db_error(e))?;
+            notify_mail!(s, tx);
         });
+        s.feed().mail_written();
         Ok(item.version + 1)
     }
 
@@ -622,15 +676,19 @@ impl Mailboxes<'_> {
                     sqlx::query("DELETE FROM mailbox_item_values WHERE item_id = $1").bind(id).execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
                     sqlx::query("DELETE FROM mailbox_items WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
                     let mut batch = Batch::default();
-                    item_writes::journal(&mut batch, &old.folder_id, id, "delete");
+                    item_writes::journal(&mut batch, &old, &old.folder_id, "delete", None);
                     let mut delta = CountDelta::default();
                     delta.add(&old, -1);
                     item_writes::counts(&mut batch, &delta);
                     tx.run(batch).await.map_err(|e| s.db_error(e))?;
+                    notify_mail!(s, tx);
                     true
                 }
             }
         });
+        if gone {
+            s.feed().mail_written();
+        }
         Ok(gone)
     }
 
@@ -652,7 +710,7 @@ impl Mailboxes<'_> {
     ) -> Result<Vec<(i64, String, String)>, StoreError> {
         let s = self.store;
         with_pool!(s.pool(), p => {
-            let rows: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT seq, item_id, kind FROM mailbox_item_journal WHERE folder_id = $1 AND seq > $2 ORDER BY seq LIMIT {limit}")))
+            let rows: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT seq, item_id, kind FROM mailbox_item_journal WHERE folder_id = $1 AND seq > $2 AND kind NOT LIKE 'folder%' ORDER BY seq LIMIT {limit}")))
                 .bind(folder_id).bind(since).fetch_all(p).await.map_err(|e| s.db_error(e))?;
             Ok(rows)
         })
@@ -703,7 +761,7 @@ impl Mailboxes<'_> {
         let s = self.store;
         let flag = i64::from(read);
         let n = write_tx!(s, tx => {
-            sqlx::query("INSERT INTO mailbox_item_journal (folder_id, item_id, kind, at_ms) SELECT folder_id, id, 'read', $1 FROM mailbox_items WHERE folder_id = $2 AND is_read <> $3")
+            sqlx::query("INSERT INTO mailbox_item_journal (folder_id, item_id, kind, at_ms, mailbox) SELECT folder_id, id, 'read', $1, mailbox FROM mailbox_items WHERE folder_id = $2 AND is_read <> $3")
                 .bind(crate::now_ms()).bind(folder_id).bind(flag)
                 .execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
             let n = sqlx::query("UPDATE mailbox_items SET is_read = $1, version = version + 1, modified_ms = $2 WHERE folder_id = $3 AND is_read <> $1")
@@ -712,8 +770,10 @@ impl Mailboxes<'_> {
             sqlx::query("UPDATE mailbox_folder_counts SET unread = CASE WHEN $1 = 1 THEN 0 ELSE total END WHERE folder_id = $2")
                 .bind(flag).bind(folder_id)
                 .execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
+            notify_mail!(s, tx);
             n
         });
+        s.feed().mail_written();
         Ok(n)
     }
 

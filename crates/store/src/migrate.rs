@@ -212,6 +212,28 @@ const SQLITE: &[Migration] = &[
         CREATE INDEX work_queue_done ON work_queue (state, updated_ms);
     ",
     },
+    Migration {
+        version: 10,
+        description: "mailbox events: the journal by mailbox, and EWS subscriptions",
+        sql: "
+        ALTER TABLE mailbox_item_journal ADD COLUMN mailbox TEXT NOT NULL DEFAULT '';
+        ALTER TABLE mailbox_item_journal ADD COLUMN other_folder TEXT;
+        ALTER TABLE mailbox_item_journal ADD COLUMN new_mail INTEGER NOT NULL DEFAULT 0;
+        UPDATE mailbox_item_journal SET mailbox = COALESCE((SELECT f.mailbox FROM mailbox_folders f
+            WHERE f.id = mailbox_item_journal.folder_id), '');
+        CREATE INDEX mailbox_item_journal_mailbox ON mailbox_item_journal (mailbox, seq);
+        CREATE TABLE ews_subscriptions (
+            id TEXT PRIMARY KEY,
+            mailbox TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            spec TEXT NOT NULL,
+            position BIGINT NOT NULL,
+            expires_ms BIGINT NOT NULL,
+            created_ms BIGINT NOT NULL
+        );
+        CREATE INDEX ews_subscriptions_mailbox ON ews_subscriptions (mailbox, expires_ms);
+    ",
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -411,6 +433,28 @@ const POSTGRES: &[Migration] = &[
         CREATE INDEX work_queue_due ON work_queue (state, due_ms);
         CREATE INDEX work_queue_lease ON work_queue (state, lease_until_ms);
         CREATE INDEX work_queue_done ON work_queue (state, updated_ms);
+    ",
+    },
+    Migration {
+        version: 10,
+        description: "mailbox events: the journal by mailbox, and EWS subscriptions",
+        sql: "
+        ALTER TABLE mailbox_item_journal ADD COLUMN mailbox TEXT NOT NULL DEFAULT '';
+        ALTER TABLE mailbox_item_journal ADD COLUMN other_folder TEXT;
+        ALTER TABLE mailbox_item_journal ADD COLUMN new_mail BIGINT NOT NULL DEFAULT 0;
+        UPDATE mailbox_item_journal SET mailbox = COALESCE((SELECT f.mailbox FROM mailbox_folders f
+            WHERE f.id = mailbox_item_journal.folder_id), '');
+        CREATE INDEX mailbox_item_journal_mailbox ON mailbox_item_journal (mailbox, seq);
+        CREATE TABLE ews_subscriptions (
+            id TEXT PRIMARY KEY,
+            mailbox TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            spec TEXT NOT NULL,
+            position BIGINT NOT NULL,
+            expires_ms BIGINT NOT NULL,
+            created_ms BIGINT NOT NULL
+        );
+        CREATE INDEX ews_subscriptions_mailbox ON ews_subscriptions (mailbox, expires_ms);
     ",
     },
 ];

@@ -237,6 +237,12 @@ impl Store {
         self.inner.feed.last_remote_lag_ms()
     }
 
+    /// Told whenever the mailbox journal may have grown (see [`crate::changes::MAIL_CHANNEL`]);
+    /// a lagging receiver should simply read the journal again.
+    pub fn subscribe_mail(&self) -> tokio::sync::broadcast::Receiver<()> {
+        self.inner.feed.subscribe_mail()
+    }
+
     pub(crate) fn feed(&self) -> &ChangeFeed {
         &self.inner.feed
     }

@@ -26,6 +26,7 @@ mod export_items;
 mod find;
 mod get_attachment;
 mod get_delegate;
+mod get_events;
 mod get_folder;
 mod get_inbox_rules;
 mod get_item;
@@ -34,6 +35,7 @@ mod get_room_lists;
 mod get_rooms;
 mod get_searchable_mailboxes;
 mod get_server_time_zones;
+mod get_streaming_events;
 mod get_service_configuration;
 mod get_user_availability;
 mod get_user_configuration;
@@ -46,8 +48,10 @@ mod remove_delegate;
 mod resolve_names;
 mod send_item;
 mod set_user_oof_settings;
+mod subscribe;
 mod sync_folder_hierarchy;
 mod sync_folder_items;
+mod unsubscribe;
 mod update_folder;
 mod update_inbox_rules;
 mod update_item;
@@ -70,6 +74,7 @@ pub use export_items::*;
 pub use find::*;
 pub use get_attachment::*;
 pub use get_delegate::*;
+pub use get_events::*;
 pub use get_folder::*;
 pub use get_inbox_rules::*;
 pub use get_item::*;
@@ -78,6 +83,7 @@ pub use get_room_lists::*;
 pub use get_rooms::*;
 pub use get_searchable_mailboxes::*;
 pub use get_server_time_zones::*;
+pub use get_streaming_events::*;
 pub use get_service_configuration::*;
 pub use get_user_availability::*;
 pub use get_user_configuration::*;
@@ -90,8 +96,10 @@ pub use remove_delegate::*;
 pub use resolve_names::*;
 pub use send_item::*;
 pub use set_user_oof_settings::*;
+pub use subscribe::*;
 pub use sync_folder_hierarchy::*;
 pub use sync_folder_items::*;
+pub use unsubscribe::*;
 pub use update_folder::*;
 pub use update_inbox_rules::*;
 pub use update_item::*;
@@ -253,6 +261,10 @@ operations! {
     ExpandDL("ExpandDL") => ExpandDL,
     MarkAsJunk("MarkAsJunk") => MarkAsJunk,
     MarkAllItemsAsRead("MarkAllItemsAsRead") => MarkAllItemsAsRead,
+    Subscribe("Subscribe") => Subscribe,
+    GetEvents("GetEvents") => GetEvents,
+    GetStreamingEvents("GetStreamingEvents") => GetStreamingEvents,
+    Unsubscribe("Unsubscribe") => Unsubscribe,
 }
 
 fn attr(op: &Element, name: &str) -> Option<String> {
