@@ -142,7 +142,9 @@ impl Event {
             watermark: el.child_text("Watermark").unwrap_or_default(),
             time_stamp: el.child_text("TimeStamp"),
             subject,
-            unread_count: el.child_text("UnreadCount").and_then(|n| n.trim().parse().ok()),
+            unread_count: el
+                .child_text("UnreadCount")
+                .and_then(|n| n.trim().parse().ok()),
         })
     }
 }

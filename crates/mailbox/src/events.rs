@@ -105,9 +105,8 @@ fn events_of(e: &JournalEntry, calendar: Option<&str>) -> Vec<MailEvent> {
         _ => vec![],
     };
     // A change on the calendar changes the owner's free/busy.
-    let on_calendar = calendar.is_some_and(|c| {
-        c == e.folder_id || e.other_folder.as_deref() == Some(c)
-    });
+    let on_calendar =
+        calendar.is_some_and(|c| c == e.folder_id || e.other_folder.as_deref() == Some(c));
     if on_calendar && !e.kind.starts_with("folder") && e.kind != "read" {
         out.push(event(K::FreeBusyChanged, Item, None));
     }
@@ -180,7 +179,10 @@ mod tests {
     }
 
     fn kinds(e: &JournalEntry) -> Vec<EventKind> {
-        events_of(e, Some("cal")).into_iter().map(|e| e.kind).collect()
+        events_of(e, Some("cal"))
+            .into_iter()
+            .map(|e| e.kind)
+            .collect()
     }
 
     #[test]

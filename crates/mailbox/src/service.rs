@@ -88,6 +88,7 @@ impl FolderTrees {
 }
 
 /// A mailbox for the length of a request.
+#[derive(Clone)]
 pub struct Mailbox {
     store: Store,
     guid: String,

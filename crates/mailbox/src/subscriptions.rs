@@ -91,7 +91,9 @@ pub async fn subscription(store: &Store, id: &str) -> Result<Option<Subscription
         return Ok(None);
     };
     let spec: SubscriptionSpec = serde_json::from_str(&row.spec).map_err(|e| {
-        MailboxError::Store(store::StoreError::Corrupt(format!("subscription {id}: {e}")))
+        MailboxError::Store(store::StoreError::Corrupt(format!(
+            "subscription {id}: {e}"
+        )))
     })?;
     Ok(Some(Subscription {
         id: row.id,
@@ -109,7 +111,10 @@ pub async fn renew(
     position: i64,
     expires_ms: i64,
 ) -> Result<(), MailboxError> {
-    Ok(store.subscriptions().touch(id, position, expires_ms).await?)
+    Ok(store
+        .subscriptions()
+        .touch(id, position, expires_ms)
+        .await?)
 }
 
 /// Ends a subscription; whether it was there.

@@ -84,6 +84,7 @@ impl OnPremServer {
         let state = Arc::new(OnPremState {
             handshakes,
             metrics,
+            events: Arc::default(),
             store,
             config,
             trust: RwLock::new(Arc::new(TrustState::default())),
@@ -107,6 +108,7 @@ impl OnPremServer {
         }
         let tasks = vec![
             tokio::spawn(watch(state.clone())),
+            tokio::spawn(state.events.clone().run(state.store.clone())),
             tokio::spawn(crate::refresh::periodic(
                 state.clone(),
                 state.config.refresh,

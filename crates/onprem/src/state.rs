@@ -47,6 +47,8 @@ pub struct OnPremState {
     /// still the server's (a decision that raced a reload is never taken for a new one).
     pub validated: s2s::ValidatedCache<ValidatedEntry>,
     pub handshakes: crate::handshake::HandshakeLog,
+    /// Which mailboxes changed, for the streaming notification connections of this process.
+    pub events: Arc<crate::ews::EventHub>,
     /// What `GET /metrics` reports.
     pub metrics: crate::metrics::OnPremMetrics,
     pub(crate) credentials: RwLock<Arc<Vec<(String, bool)>>>,

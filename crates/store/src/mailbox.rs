@@ -204,7 +204,13 @@ mod item_writes {
 
     /// Journals a change of `i` in `folder`; `other` is the folder at the other end of a move
     /// (where it went, on the `delete` entry; where it came from, on the `create` one).
-    pub(super) fn journal(b: &mut Batch, i: &ItemRow, folder: &str, kind: &str, other: Option<&str>) {
+    pub(super) fn journal(
+        b: &mut Batch,
+        i: &ItemRow,
+        folder: &str,
+        kind: &str,
+        other: Option<&str>,
+    ) {
         let new_mail = kind == "create" && other.is_none() && is_new_mail(i);
         b.push(
             "INSERT INTO mailbox_item_journal (folder_id, item_id, kind, at_ms, mailbox, other_folder, new_mail) VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -15,8 +15,11 @@ mod inbound;
 mod items;
 mod mapi;
 mod names;
+mod notifications;
+pub use notifications::EventHub;
 mod restriction;
 mod rules;
+mod streaming;
 mod time_zones;
 
 use crate::state::OnPremState;
@@ -182,6 +185,10 @@ pub async fn handle(
         Ok(c) => c,
         Err(resp) => return *resp,
     };
+    if let Operation::GetStreamingEvents(g) = &request.operation {
+        state.metrics.ews_operation(&op, "NoError");
+        return streaming::respond(state.clone(), &caller, g).await;
+    }
     // GetDelegate answers where meeting requests go beside its messages.
     let result = match &request.operation {
         Operation::GetDelegate(_) => get_delegate(&state, &caller, &request.operation).await,
@@ -197,7 +204,17 @@ pub async fn handle(
             state.metrics.ews_operation(&op, code);
             let mut response = ews::Response::new(&op, messages);
             response.deliver_meeting_requests = deliver_meeting_requests;
-            xml_response(StatusCode::OK, response.to_xml())
+            let mut answer = xml_response(StatusCode::OK, response.to_xml());
+            if op == "Subscribe" {
+                // Exchange pins a client's subscriptions to one server with this cookie, and
+                // clients send it back; here every process serves every subscription, so it
+                // is a constant clients may keep or drop.
+                answer.headers_mut().insert(
+                    header::SET_COOKIE,
+                    HeaderValue::from_static("X-BackEndOverrideCookie=hybrid~1; path=/; HttpOnly"),
+                );
+            }
+            answer
         }
         Err(e) => {
             tracing::warn!(op = %op, "ews failure: {e}");
@@ -475,6 +492,9 @@ async fn dispatch(
         Operation::DeleteAttachment(ews::DeleteAttachment { attachment_ids }) => {
             attachments::delete(&ctx, attachment_ids).await
         }
+        Operation::Subscribe(s) => Ok(vec![notifications::subscribe(&ctx, s).await]),
+        Operation::GetEvents(g) => Ok(vec![notifications::get_events(&ctx, g).await]),
+        Operation::Unsubscribe(u) => Ok(vec![notifications::unsubscribe(&ctx, u).await]),
         other => Ok(vec![ResponseMessage::error(
             ews::ResponseCode::ErrorInvalidOperation,
             format!(

@@ -1,0 +1,120 @@
+"""EWS notifications with exchangelib 5.6.0, unchanged: pull and streaming subscriptions learn of
+items created, changed, moved and deleted by another client, and of mail that arrives."""
+
+import threading
+import time
+
+import pytest
+
+from test_ews import world  # noqa: F401  (the module's own organization, made as test_ews makes it)
+
+from exchangelib import Mailbox, Message  # noqa: E402
+from exchangelib.errors import ErrorInvalidSubscription, ErrorSubscriptionNotFound  # noqa: E402
+from exchangelib.properties import (CreatedEvent, DeletedEvent, ModifiedEvent, MovedEvent,  # noqa: E402
+                                    NewMailEvent, StatusEvent)
+
+
+def events_of(notifications):
+    return [e for n in notifications for e in n.events]
+
+
+def item_events(events, cls, item_id):
+    return [e for e in events if isinstance(e, cls) and getattr(e, "item_id", None) is not None
+            and e.item_id.id == item_id]
+
+
+def test_pull_subscription_sees_another_clients_changes(world):
+    alice, other = world.account(), world.account()
+    folder = alice.drafts
+    with folder.pull_subscription() as (sub, watermark):
+        first = events_of(folder.get_events(sub, watermark))
+        assert [type(e) for e in first] == [StatusEvent]
+        watermark = first[-1].watermark
+
+        m = Message(account=other, folder=other.drafts, subject="pull one")
+        m.save()
+        events = events_of(folder.get_events(sub, watermark))
+        assert len(item_events(events, CreatedEvent, m.id)) == 1
+        watermark = events[-1].watermark
+
+        m.subject = "pull one, changed"
+        m.save(update_fields=["subject"])
+        events = events_of(folder.get_events(sub, watermark))
+        assert len(item_events(events, ModifiedEvent, m.id)) == 1
+        watermark = events[-1].watermark
+
+        m.move(other.inbox)
+        events = events_of(folder.get_events(sub, watermark))
+        moved = [e for e in events if isinstance(e, MovedEvent) and e.old_item_id.id == m.id]
+        assert len(moved) == 1 and moved[0].old_parent_folder_id.id == alice.drafts.id
+        assert moved[0].parent_folder_id.id == alice.inbox.id
+        watermark = events[-1].watermark
+
+        # Nothing more: a status event, and the watermark stays usable.
+        again = events_of(folder.get_events(sub, watermark))
+        assert [type(e) for e in again] == [StatusEvent]
+
+    # A subscription started from an old watermark replays what happened since.
+    with alice.inbox.pull_subscription(watermark=watermark) as (sub2, w2):
+        gone = m.id
+        m.delete()
+        events = events_of(alice.inbox.get_events(sub2, w2))
+        assert len(item_events(events, DeletedEvent, gone)) == 1
+    with pytest.raises(ErrorSubscriptionNotFound):
+        alice.inbox.unsubscribe(sub2)
+
+
+def test_new_mail_is_announced_to_the_recipient(world):
+    alice, bob = world.account(), world.account("bob@contoso.com")
+    with alice.inbox.pull_subscription(event_types=["NewMailEvent"]) as (sub, watermark):
+        Message(account=bob, subject="new mail for alice", body="hi",
+                to_recipients=[Mailbox(email_address="alice@contoso.com")]).send()
+        events = events_of(alice.inbox.get_events(sub, watermark))
+        assert [type(e) for e in events] == [NewMailEvent]
+        arrived = alice.inbox.get(id=events[0].item_id.id)
+        assert arrived.subject == "new mail for alice"
+
+
+def test_streaming_subscription_hears_events_as_they_happen(world):
+    alice, other = world.account(), world.account()
+    with alice.drafts.streaming_subscription() as sub:
+        # An event made before the connection opens is not lost.
+        m1 = Message(account=other, folder=other.drafts, subject="stream one")
+        m1.save()
+        started = time.monotonic()
+        got = events_of(alice.drafts.get_streaming_events(sub, connection_timeout=1, max_notifications_returned=1))
+        assert len(item_events(got, CreatedEvent, m1.id)) == 1
+        assert time.monotonic() - started < 30
+
+        # An event made while the connection is open arrives on it.
+        made = {}
+
+        def later():
+            time.sleep(1.0)
+            m2 = Message(account=other, folder=other.drafts, subject="stream two")
+            m2.save()
+            made["id"] = m2.id
+
+        t = threading.Thread(target=later)
+        t.start()
+        got = events_of(alice.drafts.get_streaming_events(sub, connection_timeout=1, max_notifications_returned=1))
+        t.join()
+        assert len(item_events(got, CreatedEvent, made["id"])) == 1
+
+    with pytest.raises(ErrorSubscriptionNotFound):
+        alice.drafts.unsubscribe(sub)
+    # Exchange's answer to an id that is not a subscription's, alone or beside a good one.
+    with pytest.raises(ErrorInvalidSubscription) as e:
+        list(alice.drafts.get_streaming_events("AAA-", connection_timeout=1, max_notifications_returned=1))
+    assert "AAA-" in e.value.value
+    with alice.drafts.streaming_subscription() as good:
+        with pytest.raises(ErrorInvalidSubscription):
+            list(alice.drafts.get_streaming_events(("AAA-", good), connection_timeout=1, max_notifications_returned=1))
+
+
+def test_subscriptions_of_a_mailbox_are_its_own(world):
+    alice, bob = world.account(), world.account("bob@contoso.com")
+    with alice.inbox.pull_subscription() as (sub, watermark):
+        from exchangelib.errors import ErrorSubscriptionAccessDenied
+        with pytest.raises(ErrorSubscriptionAccessDenied):
+            list(bob.inbox.get_events(sub, watermark))
