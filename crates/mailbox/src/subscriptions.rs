@@ -75,7 +75,7 @@ impl Mailbox {
             .subscriptions()
             .insert(&row, MAX_SUBSCRIPTIONS)
             .await?;
-        Ok(stored.then(|| Subscription {
+        Ok(stored.then_some(Subscription {
             id: row.id,
             mailbox: row.mailbox,
             spec,
