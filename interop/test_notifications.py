@@ -118,3 +118,83 @@ def test_subscriptions_of_a_mailbox_are_its_own(world):
         from exchangelib.errors import ErrorSubscriptionAccessDenied
         with pytest.raises(ErrorSubscriptionAccessDenied):
             list(bob.inbox.get_events(sub, watermark))
+
+
+class Listener:
+    """A push subscriber's endpoint on loopback: records each SendNotification as exchangelib
+    reads it, and answers with the status the test sets."""
+
+    def __init__(self):
+        import http.server
+        from exchangelib.services import SendNotification
+
+        self.received, self.answer = [], "OK"
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                ws = SendNotification(protocol=None)
+                outer.received.extend(ws.parse(body))
+                payload = ws.ok_payload() if outer.answer == "OK" else ws.unsubscribe_payload()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/xml; charset=utf-8")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/push"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait_for(self, predicate, seconds=20):
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            events = [e for n in self.received for e in n.events]
+            if predicate(events):
+                return events
+            time.sleep(0.2)
+        raise AssertionError(f"not received in {seconds} s: {self.received}")
+
+
+def test_push_subscription_posts_events_until_the_subscriber_unsubscribes(world):
+    alice, other = world.account(), world.account()
+    listener = Listener()
+    sub, _ = alice.drafts.subscribe_to_push(callback_url=listener.url)
+    m = Message(account=other, folder=other.drafts, subject="push one")
+    m.save()
+    listener.wait_for(lambda events: item_events(events, CreatedEvent, m.id))
+    assert all(n.subscription_id == sub for n in listener.received)
+    # Exchange's rule: a push subscription is not ended by Unsubscribe, but by its subscriber.
+    with pytest.raises(ErrorInvalidSubscription):
+        alice.drafts.unsubscribe(sub)
+    listener.answer = "Unsubscribe"
+    m.subject = "push one, changed"
+    m.save(update_fields=["subject"])
+    listener.wait_for(lambda events: item_events(events, ModifiedEvent, m.id))
+    heard = len(listener.received)
+    for _ in range(50):
+        try:
+            alice.drafts.unsubscribe(sub)
+        except ErrorSubscriptionNotFound:
+            break
+        except ErrorInvalidSubscription:
+            time.sleep(0.1)
+    else:
+        raise AssertionError("the subscription outlived its subscriber's Unsubscribe")
+    m.delete()
+    time.sleep(2)
+    assert len(listener.received) == heard
+    listener.server.shutdown()
+
+
+def test_push_to_a_host_the_admin_did_not_allow_is_never_posted(world):
+    alice = world.account()
+    # Accepted, as Exchange accepts any URL; this server never reaches example.com.
+    sub, watermark = alice.inbox.subscribe_to_push(callback_url="https://example.com/foo")
+    assert sub and watermark
+    with pytest.raises(ErrorInvalidSubscription):
+        alice.inbox.unsubscribe(sub)

@@ -215,6 +215,7 @@ impl OnPremUnderTest {
                 public_url: url.clone(),
                 refresh,
                 trust_report: None,
+                push_destinations: Vec::new(),
             },
         )
         .await

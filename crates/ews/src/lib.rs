@@ -30,7 +30,9 @@ pub use code::ResponseCode;
 pub use delegate::{DelegatePermissions, DelegateUser, UserId};
 pub use fault::Fault;
 pub use message::{Payload, ResponseClass, ResponseMessage, RootFolder};
-pub use notification::{Event, EventSubject, EventType, Notification, StreamingEvents};
+pub use notification::{
+    Event, EventSubject, EventType, Notification, StreamingEvents, SubscriptionStatus,
+};
 pub use operations::*;
 pub use request::{ConnectingSid, Header, Request};
 pub use response::Response;

@@ -223,3 +223,119 @@ impl StreamingEvents {
         }
     }
 }
+
+/// A push subscriber's answer to a notification (`m:SubscriptionStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscriptionStatus {
+    Ok,
+    Unsubscribe,
+}
+
+impl SubscriptionStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            SubscriptionStatus::Ok => "OK",
+            SubscriptionStatus::Unsubscribe => "Unsubscribe",
+        }
+    }
+}
+
+fn envelope(w: &mut Writer, body: impl FnOnce(&mut Writer)) {
+    use crate::soap::{NS_MESSAGES, NS_SOAP, NS_TYPES};
+    w.open(
+        "s:Envelope",
+        &[
+            ("xmlns:s", NS_SOAP),
+            ("xmlns:m", NS_MESSAGES),
+            ("xmlns:t", NS_TYPES),
+        ],
+    );
+    w.open("s:Header", &[]);
+    w.empty("t:RequestServerVersion", &[("Version", "Exchange2016")]);
+    w.close("s:Header");
+    w.open("s:Body", &[]);
+    body(w);
+    w.close("s:Body");
+    w.close("s:Envelope");
+}
+
+/// `m:SendNotification`: what a server posts to a push subscriber's URL.
+pub fn send_notification_xml(n: &Notification) -> String {
+    let mut w = Writer::document();
+    envelope(&mut w, |w| {
+        w.open("m:SendNotification", &[]);
+        w.open("m:ResponseMessages", &[]);
+        w.open(
+            "m:SendNotificationResponseMessage",
+            &[("ResponseClass", "Success")],
+        );
+        w.leaf("m:ResponseCode", "NoError");
+        n.write(w);
+        w.close("m:SendNotificationResponseMessage");
+        w.close("m:ResponseMessages");
+        w.close("m:SendNotification");
+    });
+    w.finish()
+}
+
+fn soap_body(text: &str) -> Option<Element> {
+    let root = crate::xml::parse(text).ok()?;
+    root.child("Body")?.elements().next().cloned()
+}
+
+/// The notifications of a `m:SendNotification` document.
+pub fn parse_send_notification(text: &str) -> Option<Vec<Notification>> {
+    let op = soap_body(text).filter(|b| b.name == "SendNotification")?;
+    Some(
+        op.child("ResponseMessages")?
+            .elements()
+            .filter_map(|m| m.child("Notification"))
+            .map(Notification::parse)
+            .collect(),
+    )
+}
+
+/// `m:SendNotificationResult`: a push subscriber's answer.
+pub fn send_notification_result_xml(status: SubscriptionStatus) -> String {
+    let mut w = Writer::document();
+    envelope(&mut w, |w| {
+        w.open("m:SendNotificationResult", &[]);
+        w.leaf("m:SubscriptionStatus", status.as_str());
+        w.close("m:SendNotificationResult");
+    });
+    w.finish()
+}
+
+/// The status a push subscriber answered, if its answer is one.
+pub fn parse_send_notification_result(text: &str) -> Option<SubscriptionStatus> {
+    let result = soap_body(text).filter(|b| b.name == "SendNotificationResult")?;
+    match result.child_text("SubscriptionStatus")?.trim() {
+        "OK" => Some(SubscriptionStatus::Ok),
+        "Unsubscribe" => Some(SubscriptionStatus::Unsubscribe),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_documents_read_back() {
+        let n = Notification {
+            subscription_id: "AVN1Yg==".into(),
+            previous_watermark: "AQAAAAAAAAAq".into(),
+            more_events: false,
+            events: vec![Event::status("AQAAAAAAAAAq")],
+        };
+        let xml = send_notification_xml(&n);
+        assert!(xml.contains("<m:SendNotification>"), "{xml}");
+        assert_eq!(parse_send_notification(&xml), Some(vec![n]));
+        for s in [SubscriptionStatus::Ok, SubscriptionStatus::Unsubscribe] {
+            let answer = send_notification_result_xml(s);
+            assert_eq!(parse_send_notification_result(&answer), Some(s));
+        }
+        assert_eq!(parse_send_notification_result("<x/>"), None);
+        assert_eq!(parse_send_notification_result("not xml"), None);
+    }
+}

@@ -60,6 +60,16 @@ pub struct ServeArgs {
     /// network in the clear; only for isolated test networks.
     #[arg(long)]
     allow_insecure_remote: bool,
+    /// On premises: a host (`host` or `host:port`) EWS push notifications may be posted to,
+    /// besides loopback; repeat it, or separate hosts with commas. A subscription to any other
+    /// host is accepted and ends at its first notification, unsent.
+    #[arg(
+        long = "ews-push-allow",
+        env = "HYBRID_EWS_PUSH_ALLOW",
+        value_delimiter = ',',
+        value_name = "HOST"
+    )]
+    ews_push_allow: Vec<String>,
     /// On premises: renew the auth certificate unattended, in both organizations (the steps of
     /// `hybrid auth-cert renew`, with the admin credentials under the data folder), checking
     /// every this many seconds; each step is recorded as an event (`hybrid auth-cert status`).
@@ -139,6 +149,18 @@ pub fn refused(code: crate::error::Code, message: impl Into<String>) -> CliError
     }
 }
 
+/// The push destinations `hybrid up` and `hybrid demo` allow: HYBRID_EWS_PUSH_ALLOW, as
+/// `serve --ews-push-allow` reads it.
+pub fn push_allow_from_env() -> Vec<String> {
+    std::env::var("HYBRID_EWS_PUSH_ALLOW")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// A role's server, bound and ready to be served.
 pub struct Started {
     pub role: Role,
@@ -159,6 +181,7 @@ pub async fn start_role(
     listen: SocketAddr,
     public_url: Option<String>,
     tls: bool,
+    push_allow: &[String],
 ) -> Result<Started, CliError> {
     let role = role_kind.name();
     let dir = data.role(role);
@@ -220,6 +243,7 @@ pub async fn start_role(
         }
         Role::Onprem => {
             let mut config = onprem::OnPremConfig::new(&public_url);
+            config.push_destinations = push_allow.to_vec();
             config.trust_report = Some(crate::report::hook(data.clone()));
             let server = onprem::OnPremServer::start(store.clone(), config)
                 .await
@@ -274,6 +298,7 @@ async fn serve(args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
         listen,
         args.public_url.clone(),
         tls.is_some(),
+        &args.ews_push_allow,
     )
     .await?;
     let dir = data.role(args.role.name());

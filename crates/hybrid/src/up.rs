@@ -91,7 +91,9 @@ async fn up(
     {
         let listen = std::net::SocketAddr::from(([127, 0, 0, 1], port(offset)));
         let files = tls.as_ref().map(|t| t[i].clone());
-        started.push(start_role(role, data, None, listen, None, files.is_some()).await?);
+        let push_allow = crate::serve::push_allow_from_env();
+        started
+            .push(start_role(role, data, None, listen, None, files.is_some(), &push_allow).await?);
         // Local admin verbs trust the role's certificate chain from here.
         let recorded = data.role(role.name()).join("server.crt");
         match &files {

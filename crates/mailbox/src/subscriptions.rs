@@ -49,6 +49,11 @@ pub struct Subscription {
     /// How far its reader has read (a place in the mailbox's history).
     pub position: i64,
     pub expires_ms: i64,
+    pub created_ms: i64,
+    /// Push: when a notification was last delivered (0: never).
+    pub last_sent_ms: i64,
+    /// Push: since when deliveries have been failing (0: they are not).
+    pub failing_since_ms: i64,
 }
 
 impl Mailbox {
@@ -69,6 +74,8 @@ impl Mailbox {
             position,
             expires_ms,
             created_ms: store::now_ms(),
+            last_sent_ms: 0,
+            failing_since_ms: 0,
         };
         let stored = self
             .store_ref()
@@ -81,6 +88,9 @@ impl Mailbox {
             spec,
             position,
             expires_ms,
+            created_ms: row.created_ms,
+            last_sent_ms: 0,
+            failing_since_ms: 0,
         }))
     }
 }
@@ -101,6 +111,9 @@ pub async fn subscription(store: &Store, id: &str) -> Result<Option<Subscription
         spec,
         position: row.position,
         expires_ms: row.expires_ms,
+        created_ms: row.created_ms,
+        last_sent_ms: row.last_sent_ms,
+        failing_since_ms: row.failing_since_ms,
     }))
 }
 
@@ -120,4 +133,19 @@ pub async fn renew(
 /// Ends a subscription; whether it was there.
 pub async fn unsubscribe(store: &Store, id: &str) -> Result<bool, MailboxError> {
     Ok(store.subscriptions().delete(id).await?)
+}
+
+/// How a push delivery went: delivered at `sent_ms` (the position moved on, failures
+/// forgotten), or failing since `failing_since_ms`; the subscription now lapses at `expires_ms`.
+pub async fn record_push(
+    store: &Store,
+    sub: &Subscription,
+    expires_ms: i64,
+    sent_ms: Option<i64>,
+    failing_since_ms: i64,
+) -> Result<(), MailboxError> {
+    Ok(store
+        .subscriptions()
+        .record_push(&sub.id, sub.position, expires_ms, sent_ms, failing_since_ms)
+        .await?)
 }

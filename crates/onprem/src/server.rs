@@ -109,6 +109,7 @@ impl OnPremServer {
         let tasks = vec![
             tokio::spawn(watch(state.clone())),
             tokio::spawn(state.events.clone().run(state.store.clone())),
+            tokio::spawn(crate::ews::push::run(state.clone())),
             tokio::spawn(crate::refresh::periodic(
                 state.clone(),
                 state.config.refresh,

@@ -22,6 +22,8 @@ pub struct OnPremConfig {
     /// What the web view shows of the whole trust (findings, certificates, the partner's
     /// queue), from whoever holds the other organizations' credentials; None: not shown.
     pub trust_report: Option<TrustReport>,
+    /// Hosts (`host` or `host:port`) push notifications may be posted to, besides loopback.
+    pub push_destinations: Vec<String>,
 }
 
 impl OnPremConfig {
@@ -30,6 +32,7 @@ impl OnPremConfig {
             public_url: public_url.to_string(),
             refresh: Default::default(),
             trust_report: None,
+            push_destinations: Vec::new(),
         }
     }
 }

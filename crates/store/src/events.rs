@@ -81,6 +81,10 @@ pub struct SubscriptionRow {
     pub position: i64,
     pub expires_ms: i64,
     pub created_ms: i64,
+    /// Push: when a notification was last delivered (0: never).
+    pub last_sent_ms: i64,
+    /// Push: since when deliveries have been failing (0: they are not).
+    pub failing_since_ms: i64,
 }
 
 pub struct Subscriptions<'s> {
@@ -119,7 +123,7 @@ impl Subscriptions<'_> {
     pub async fn get(&self, id: &str) -> Result<Option<SubscriptionRow>, StoreError> {
         let s = self.store;
         with_pool!(s.pool(), p => {
-            let row = sqlx::query("SELECT id, mailbox, kind, spec, position, expires_ms, created_ms FROM ews_subscriptions WHERE id = $1 AND expires_ms >= $2")
+            let row = sqlx::query("SELECT id, mailbox, kind, spec, position, expires_ms, created_ms, last_sent_ms, failing_since_ms FROM ews_subscriptions WHERE id = $1 AND expires_ms >= $2")
                 .bind(id).bind(crate::now_ms()).fetch_optional(p).await.map_err(|e| s.db_error(e))?;
             let Some(r) = row else { return Ok(None) };
             let e = |e| s.db_error(e);
@@ -131,6 +135,8 @@ impl Subscriptions<'_> {
                 position: r.try_get("position").map_err(e)?,
                 expires_ms: r.try_get("expires_ms").map_err(e)?,
                 created_ms: r.try_get("created_ms").map_err(e)?,
+                last_sent_ms: r.try_get("last_sent_ms").map_err(e)?,
+                failing_since_ms: r.try_get("failing_since_ms").map_err(e)?,
             }))
         })
     }
@@ -143,6 +149,49 @@ impl Subscriptions<'_> {
                 .bind(position).bind(expires_ms).bind(id).execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
         });
         Ok(())
+    }
+
+    /// Records a push delivery's outcome: delivered at `sent_ms` (position moved on, failures
+    /// forgotten), or failing since `failing_since_ms`.
+    pub async fn record_push(
+        &self,
+        id: &str,
+        position: i64,
+        expires_ms: i64,
+        sent_ms: Option<i64>,
+        failing_since_ms: i64,
+    ) -> Result<(), StoreError> {
+        let s = self.store;
+        write_tx!(s, tx => {
+            sqlx::query("UPDATE ews_subscriptions SET position = CASE WHEN position > $1 THEN position ELSE $1 END, expires_ms = $2, last_sent_ms = COALESCE($3, last_sent_ms), failing_since_ms = $4 WHERE id = $5")
+                .bind(position).bind(expires_ms).bind(sent_ms).bind(failing_since_ms).bind(id)
+                .execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
+        });
+        Ok(())
+    }
+
+    /// Makes the delivery jobs of `mailbox`'s push subscriptions due now (`job_prefix` + the
+    /// subscription id names each job); returns how many.
+    pub async fn wake_push(&self, mailbox: &str, job_prefix: &str) -> Result<u64, StoreError> {
+        let s = self.store;
+        let ids: Vec<String> = with_pool!(s.pool(), p => {
+            sqlx::query_scalar("SELECT id FROM ews_subscriptions WHERE mailbox = $1 AND kind = 'push'")
+                .bind(mailbox).fetch_all(p).await.map_err(|e| s.db_error(e))
+        })?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let now = crate::now_ms();
+        let n = write_tx!(s, tx => {
+            let mut n = 0;
+            for id in &ids {
+                n += sqlx::query("UPDATE work_queue SET due_ms = $1 WHERE id = $2 AND state = 'pending' AND due_ms > $1")
+                    .bind(now).bind(format!("{job_prefix}{id}"))
+                    .execute(&mut *tx).await.map_err(|e| s.db_error(e))?.rows_affected();
+            }
+            n
+        });
+        Ok(n)
     }
 
     /// Ends a subscription; returns whether it was there.

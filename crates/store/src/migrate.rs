@@ -229,7 +229,9 @@ const SQLITE: &[Migration] = &[
             spec TEXT NOT NULL,
             position BIGINT NOT NULL,
             expires_ms BIGINT NOT NULL,
-            created_ms BIGINT NOT NULL
+            created_ms BIGINT NOT NULL,
+            last_sent_ms BIGINT NOT NULL DEFAULT 0,
+            failing_since_ms BIGINT NOT NULL DEFAULT 0
         );
         CREATE INDEX ews_subscriptions_mailbox ON ews_subscriptions (mailbox, expires_ms);
     ",
@@ -452,7 +454,9 @@ const POSTGRES: &[Migration] = &[
             spec TEXT NOT NULL,
             position BIGINT NOT NULL,
             expires_ms BIGINT NOT NULL,
-            created_ms BIGINT NOT NULL
+            created_ms BIGINT NOT NULL,
+            last_sent_ms BIGINT NOT NULL DEFAULT 0,
+            failing_since_ms BIGINT NOT NULL DEFAULT 0
         );
         CREATE INDEX ews_subscriptions_mailbox ON ews_subscriptions (mailbox, expires_ms);
     ",

@@ -16,6 +16,7 @@ mod items;
 mod mapi;
 mod names;
 mod notifications;
+pub(crate) mod push;
 pub use notifications::EventHub;
 mod restriction;
 mod rules;

@@ -252,10 +252,22 @@ async fn subscribe_inner(ctx: &Context<'_>, s: &ews::Subscribe) -> Result<Payloa
         ews::SubscriptionRequest::Streaming => {
             (Delivery::Streaming, &None, now + STREAMING_IDLE_MS)
         }
-        ews::SubscriptionRequest::Push { .. } => {
-            return Err(invalid(
-                "This server does not deliver push notifications; use a pull or streaming subscription.",
-            ));
+        ews::SubscriptionRequest::Push {
+            watermark,
+            status_frequency,
+            url,
+            ..
+        } => {
+            if !(1..=1440).contains(status_frequency) {
+                return Err(invalid("StatusFrequency must be 1 to 1440 minutes."));
+            }
+            check_push_url(url)?;
+            let delivery = Delivery::Push {
+                url: url.trim().to_string(),
+                status_frequency_minutes: *status_frequency,
+            };
+            let lapse = 2 * i64::from(*status_frequency) * 60_000 + STREAMING_IDLE_MS;
+            (delivery, watermark, now + lapse)
         }
     };
     let position = start_position(&ctx.mbox, start.as_deref()).await?;
@@ -279,6 +291,15 @@ async fn subscribe_inner(ctx: &Context<'_>, s: &ews::Subscribe) -> Result<Payloa
             "You have exceeded the maximum number of subscriptions for this mailbox.",
         ));
     }
+    if let Delivery::Push { url, .. } = &spec.delivery {
+        super::push::enqueue(ctx.state, &id)
+            .await
+            .map_err(|e| internal(e.into()))?;
+        if let Err(why) = super::push::destination_allowed(url, &ctx.state.config.push_destinations)
+        {
+            tracing::warn!(subscription = %id, "{why}; the subscription will end at its first notification");
+        }
+    }
     let watermark = match spec.delivery {
         Delivery::Streaming => None,
         _ => Some(watermark(position)),
@@ -287,6 +308,23 @@ async fn subscribe_inner(ctx: &Context<'_>, s: &ews::Subscribe) -> Result<Payloa
         subscription_id: id,
         watermark,
     })
+}
+
+/// A push URL must be an absolute http or https URL of at most 2,083 characters (Exchange's
+/// bound); whether the server may post to it is decided at each delivery.
+fn check_push_url(url: &str) -> Result<(), Refusal> {
+    let bad = |why: String| refused(ResponseCode::ErrorInvalidPushSubscriptionUrl, &why);
+    if url.len() > 2083 {
+        return Err(bad(
+            "The push subscription URL is longer than 2,083 characters.".into(),
+        ));
+    }
+    match reqwest::Url::parse(url.trim()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(()),
+        _ => Err(bad(format!(
+            "'{url}' is not an absolute http or https URL."
+        ))),
+    }
 }
 
 /// Where a new subscription starts: the watermark the client gave back, or now.
