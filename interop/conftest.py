@@ -67,14 +67,14 @@ def openssl_sha1(path: pathlib.Path) -> str:
 class Served:
     """`hybrid serve ROLE` in the background, on a free loopback port."""
 
-    def __init__(self, data, role):
+    def __init__(self, data, role, extra=()):
         # The log goes to a file: a pipe nobody reads would stop the server once it is full.
         pathlib.Path(data).mkdir(parents=True, exist_ok=True)
         self.log = pathlib.Path(data) / f"{role}.log"
         # Plain HTTP on loopback: these suites are about EWS and tokens; test_demo and test_msal
         # run over HTTPS.
         self.proc = subprocess.Popen([hybrid_bin(), "--data", str(data), "serve", role, "--listen", "127.0.0.1:0",
-                                      "--insecure-http"],
+                                      "--insecure-http", *extra],
                                      stdout=subprocess.DEVNULL, stderr=open(self.log, "a"), text=True)
         url_file = pathlib.Path(data) / role / "server.url"
         for _ in range(400):

@@ -53,18 +53,27 @@ class World:
                       "--tenant", self.tenant, "--token-endpoint", f"{self.cloud.url}/{self.tenant}/tokens/OAuth/2",
                       "--resource", f"{EXCHANGE}/mail.contoso.com@contoso.com", *user, check=0).stdout.strip()
 
-    def account(self, smtp="alice@contoso.com", token=None, as_user=None, access_type=DELEGATE):
+    def account(self, smtp="alice@contoso.com", token=None, as_user=None, access_type=DELEGATE, ews=None):
         close_connections()
         creds = OAuth2AuthorizationCodeCredentials(access_token={"access_token": token or self.token(as_user or smtp)})
-        return Account(smtp, config=Configuration(service_endpoint=self.ews, credentials=creds), autodiscover=False, access_type=access_type)
+        config = Configuration(service_endpoint=ews or self.ews, credentials=creds)
+        return Account(smtp, config=config, autodiscover=False, access_type=access_type)
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
+    yield from make_world(tmp_path_factory)
+
+
+def make_world(tmp_path_factory, onprem_store=None):
+    """The organization of these suites: the trust of the runbook, alice, alan and bob; the
+    on-premises role on `onprem_store` when given (a PostgreSQL URL)."""
     d = tmp_path_factory.mktemp("ews")
     data = d / "data"
     w = World()
-    w.cloud, w.onprem, w.partner = Served(data, "cloud"), Served(data, "onprem"), Served(data, "partner")
+    store = ("--store", onprem_store) if onprem_store else ()
+    w.cloud, w.onprem, w.partner = Served(data, "cloud"), Served(data, "onprem", store), Served(data, "partner")
+    w.others = []
     try:
         h(data, "cloud", "new-tenant", "--domain", "contoso.com")
         w.tenant = [p.name for p in (data / "cloud" / "tenants").iterdir()][0].removesuffix(".credential")
@@ -99,6 +108,8 @@ def world(tmp_path_factory):
         w.cloud.stop()
         w.onprem.stop()
         w.partner.stop()
+        for o in w.others:
+            o.stop()
 
 
 def test_a1_version_probe(world):

@@ -1,12 +1,18 @@
 """EWS notifications with exchangelib 5.6.0, unchanged: pull and streaming subscriptions learn of
 items created, changed, moved and deleted by another client, and of mail that arrives."""
 
+import glob
+import os
+import shutil
+import subprocess
 import threading
 import time
+import uuid
 
 import pytest
 
-from test_ews import world  # noqa: F401  (the module's own organization, made as test_ews makes it)
+from conftest import Served
+from test_ews import make_world, world  # noqa: F401  (the module's own organization, made as test_ews makes it)
 
 from exchangelib import Mailbox, Message  # noqa: E402
 from exchangelib.errors import ErrorInvalidSubscription, ErrorSubscriptionNotFound  # noqa: E402
@@ -198,3 +204,88 @@ def test_push_to_a_host_the_admin_did_not_allow_is_never_posted(world):
     assert sub and watermark
     with pytest.raises(ErrorInvalidSubscription):
         alice.inbox.unsubscribe(sub)
+
+
+def fresh_postgres_database():
+    url = os.environ.get("HYBRID_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("HYBRID_REQUIRE_POSTGRES"):
+            pytest.fail("HYBRID_REQUIRE_POSTGRES is set but HYBRID_TEST_POSTGRES_URL is not")
+        pytest.skip("HYBRID_TEST_POSTGRES_URL is not set (scripts/test sets it)")
+    psql = shutil.which("psql") or sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"))[-1]
+    name = f"hybrid_notifications_{uuid.uuid4().hex[:12]}"
+    subprocess.run([psql, url, "-qc", f"CREATE DATABASE {name}"], check=True)
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="module")
+def two_processes(tmp_path_factory):
+    """The organization with its on-premises role on PostgreSQL, and a second on-premises
+    process on the same database (its own data folder, another port)."""
+    url = fresh_postgres_database()
+    for w in make_world(tmp_path_factory, onprem_store=url):
+        second = Served(tmp_path_factory.mktemp("second") / "data", "onprem", ("--store", url))
+        w.others.append(second)
+        w.second_ews = f"{second.url}/EWS/Exchange.asmx"
+        yield w
+
+
+def test_subscriptions_are_served_by_any_process_on_the_store(two_processes):
+    w = two_processes
+    here, there = w.account(), w.account(ews=w.second_ews)
+    # Pull: subscribed here, read there.
+    with here.drafts.pull_subscription() as (sub, watermark):
+        m = Message(account=here, folder=here.drafts, subject="made here")
+        m.save()
+        events = events_of(there.drafts.get_events(sub, watermark))
+        assert len(item_events(events, CreatedEvent, m.id)) == 1
+
+    # Streaming: subscribed there, streamed here, mail sent there: this process hears of the
+    # other's write through PostgreSQL's notifications.
+    bob_there = w.account("bob@contoso.com", ews=w.second_ews)
+    here, there = w.account(), w.account(ews=w.second_ews)
+    with there.inbox.streaming_subscription(event_types=["NewMailEvent"]) as sub:
+        def send_later():
+            time.sleep(1.0)
+            Message(account=bob_there, subject="sent there", body="hi",
+                    to_recipients=[Mailbox(email_address="alice@contoso.com")]).send()
+
+        t = threading.Thread(target=send_later)
+        t.start()
+        started = time.monotonic()
+        got = events_of(here.inbox.get_streaming_events(sub, connection_timeout=1, max_notifications_returned=1))
+        t.join()
+        assert [type(e) for e in got] == [NewMailEvent]
+        assert time.monotonic() - started < 30
+        assert here.inbox.get(id=got[0].item_id.id).subject == "sent there"
+
+    # Push: subscribed here, the item made there; whichever process holds the job posts it.
+    listener = Listener()
+    sub, _ = here.drafts.subscribe_to_push(callback_url=listener.url)
+    m2 = Message(account=there, folder=there.drafts, subject="pushed from there")
+    m2.save()
+    listener.wait_for(lambda events: item_events(events, CreatedEvent, m2.id))
+    listener.server.shutdown()
+
+
+def test_ews_javascript_api_streaming_connection_hears_new_mail(world):
+    """ews-javascript-api's StreamingSubscriptionConnection, unchanged: a NewMail event for a
+    message bob sends while the connection is open."""
+    import json
+    import pathlib
+    script = pathlib.Path(__file__).parent / "js" / "streaming.js"
+    node = subprocess.Popen(["node", str(script), world.ews, world.token("alice@contoso.com")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = node.stdout.readline().strip()
+        assert first == "ready", first + node.stderr.read()
+        bob = world.account("bob@contoso.com")
+        Message(account=bob, subject="for the js stream", body="hi",
+                to_recipients=[Mailbox(email_address="alice@contoso.com")]).send()
+        out, err = node.communicate(timeout=90)
+        heard = json.loads(out.strip().splitlines()[-1])
+        assert node.returncode == 0, (heard, err)
+        assert heard["event"] == "NewMail"
+        assert world.account().inbox.get(id=heard["itemId"]).subject == "for the js stream"
+    finally:
+        node.kill()

@@ -54,8 +54,19 @@ impl Response {
     }
 
     pub fn to_xml(&self) -> String {
+        self.write("s:Envelope", &[("xmlns:s", NS_SOAP)])
+    }
+
+    /// The form of each envelope of a GetStreamingEvents stream: an unprefixed `Envelope` root,
+    /// as Exchange writes them (ews-javascript-api and the EWS Managed API cut the stream into
+    /// documents at `<Envelope` and `</Envelope>`).
+    pub fn to_streaming_xml(&self) -> String {
+        self.write("Envelope", &[("xmlns", NS_SOAP), ("xmlns:s", NS_SOAP)])
+    }
+
+    fn write(&self, envelope: &str, attrs: &[(&str, &str)]) -> String {
         let mut w = Writer::document();
-        w.open("s:Envelope", &[("xmlns:s", NS_SOAP)]);
+        w.open(envelope, attrs);
         w.open("s:Header", &[]);
         let v = &self.server_version;
         let (a, b, c, d) = (
@@ -112,7 +123,7 @@ impl Response {
         }
         w.close(&name);
         w.close("s:Body");
-        w.close("s:Envelope");
+        w.close(envelope);
         w.finish()
     }
 

@@ -25,7 +25,7 @@ const STREAM_BATCH: usize = 100;
 const IDLE_MS: i64 = 30 * 60_000;
 
 fn envelope(message: ResponseMessage) -> Bytes {
-    Bytes::from(ews::Response::new("GetStreamingEvents", vec![message]).to_xml())
+    Bytes::from(ews::Response::new("GetStreamingEvents", vec![message]).to_streaming_xml())
 }
 
 fn status(
