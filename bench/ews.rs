@@ -17,8 +17,10 @@
 //!        target/release/bench-ews [--requests N] [--concurrency C] [--hybrid PATH]
 //!        target/release/bench-ews --mailbox-sizes 1000,10000,100000 [--samples N]
 //!        target/release/bench-ews --archive N [--concurrency C] [--postgres ADMIN_URL]   (see archive.rs)
+//!        target/release/bench-ews --streaming 1,100,1000 [--samples N]   (see streaming.rs)
 
 mod archive;
+mod streaming;
 
 use crypto::CertificateRequest;
 use s2s::ids::{ACS_APP_ID, Audience, EXCHANGE_APP_ID, PrincipalId, SKYPE_APP_ID};
@@ -74,7 +76,7 @@ fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-async fn post(http: &reqwest::Client, url: &str, bearer: &str, body: Value) -> Value {
+pub(crate) async fn post(http: &reqwest::Client, url: &str, bearer: &str, body: Value) -> Value {
     let r = http
         .post(url)
         .bearer_auth(bearer)
@@ -86,8 +88,38 @@ async fn post(http: &reqwest::Client, url: &str, bearer: &str, body: Value) -> V
     r.json().await.unwrap_or(Value::Null)
 }
 
-/// Sets up cloud + on-premises as the runbook does; returns the act-as token for alice.
-async fn setup(http: &reqwest::Client, data: &Path, cloud: &str, onprem: &str) -> String {
+/// The trust set up: the ACS actor token the partner got, and the organization's admin
+/// credential (for cmdlets).
+pub struct Session {
+    actor: String,
+    tenant: String,
+    pub cmdlet_url: String,
+    pub org_admin: String,
+}
+
+impl Session {
+    /// An act-as token for the mailbox `smtp`, as the partner wraps the actor token.
+    pub fn token(&self, smtp: &str) -> String {
+        let aud =
+            Audience::parse(&s2s::Jwt::decode(&self.actor).unwrap().claims.aud.unwrap()).unwrap();
+        let user = UserContext {
+            smtp: Some(smtp.into()),
+            ..Default::default()
+        };
+        OuterToken {
+            actor_token: &self.actor,
+            audience: &aud,
+            issuer: &PrincipalId::new(SKYPE_APP_ID, &self.tenant),
+            not_before: now(),
+            expires: now() + 3600,
+            user: &user,
+        }
+        .encode()
+    }
+}
+
+/// Sets up cloud + on-premises as the runbook does, with alice's mailbox.
+async fn setup(http: &reqwest::Client, data: &Path, cloud: &str, onprem: &str) -> Session {
     let op = |role: &str| {
         std::fs::read_to_string(data.join(role).join("operator.credential"))
             .unwrap()
@@ -172,24 +204,15 @@ async fn setup(http: &reqwest::Client, data: &Path, cloud: &str, onprem: &str) -
         .json()
         .await
         .unwrap();
-    let actor = r["access_token"].as_str().expect("a token").to_string();
-    let aud = Audience::parse(&s2s::Jwt::decode(&actor).unwrap().claims.aud.unwrap()).unwrap();
-    let user = UserContext {
-        smtp: Some("alice@contoso.com".into()),
-        ..Default::default()
-    };
-    OuterToken {
-        actor_token: &actor,
-        audience: &aud,
-        issuer: &PrincipalId::new(SKYPE_APP_ID, &tenant),
-        not_before: now(),
-        expires: now() + 3600,
-        user: &user,
+    Session {
+        actor: r["access_token"].as_str().expect("a token").to_string(),
+        tenant,
+        cmdlet_url: url,
+        org_admin,
     }
-    .encode()
 }
 
-fn envelope(op: ews::Operation) -> String {
+pub(crate) fn envelope(op: ews::Operation) -> String {
     ews::Request::new(op).to_xml()
 }
 
@@ -211,7 +234,7 @@ fn get_inbox_counts() -> String {
     }))
 }
 
-fn message(class: &str, subject: &str) -> ews::Item {
+pub(crate) fn message(class: &str, subject: &str) -> ews::Item {
     let mut i = ews::Item::new("Message");
     i.item_class = Some(class.into());
     i.subject = Some(subject.into());
@@ -316,8 +339,20 @@ async fn main() {
         .pool_max_idle_per_host(c)
         .build()
         .unwrap();
-    let token = setup(&http, &data, &cloud, &onprem).await;
+    let session = setup(&http, &data, &cloud, &onprem).await;
+    let token = session.token("alice@contoso.com");
     let ews = format!("{onprem}/EWS/Exchange.asmx");
+    if let Some(counts) = args
+        .iter()
+        .position(|a| a == "--streaming")
+        .and_then(|i| args.get(i + 1))
+    {
+        let counts: Vec<usize> = counts.split(',').map(|x| x.parse().unwrap()).collect();
+        let samples: usize = opt("--samples", "200").parse().unwrap();
+        streaming::report(&http, &ews, &session, _o.0.id(), &counts, samples).await;
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
     if let Some(sizes) = args
         .iter()
         .position(|a| a == "--mailbox-sizes")
@@ -385,7 +420,7 @@ async fn main() {
 }
 
 /// The resident memory of a process, in MiB.
-fn rss_mib(pid: u32) -> f64 {
+pub(crate) fn rss_mib(pid: u32) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
