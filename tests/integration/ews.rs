@@ -1115,7 +1115,14 @@ async fn service_configuration_states_mail_tips_and_unified_messaging() {
         panic!("{only:?}");
     };
     assert!(c.mail_tips.is_none());
-    let refused = call(&w, &t, asked(&["ProtectionRules"])).await;
+    // An organization without protection rules: an empty set, and the internal domains.
+    let rules = call(&w, &t, asked(&["ProtectionRules"])).await;
+    let ews::Payload::ServiceConfiguration(c) = &rules[0].payload else {
+        panic!("{rules:?}");
+    };
+    let p = c.protection_rules.as_ref().unwrap();
+    assert!(p.refresh_interval > 0 && p.internal_domains.contains(&"contoso.com".to_string()));
+    let refused = call(&w, &t, asked(&["PolicyNudges"])).await;
     assert_eq!(refused[0].code, "ErrorInvalidOperation");
 }
 

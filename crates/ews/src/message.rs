@@ -393,6 +393,7 @@ impl ResponseMessage {
             payload = Payload::SyncFolderItems(crate::sync::SyncAnswer::parse(el));
         } else if el.child("MailTipsConfiguration").is_some()
             || el.child("UnifiedMessagingConfiguration").is_some()
+            || el.child("ProtectionRulesConfiguration").is_some()
         {
             payload = Payload::ServiceConfiguration(ServiceConfiguration::parse(el));
         } else if let Some(t) = el.child("MailTips") {

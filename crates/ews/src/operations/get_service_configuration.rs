@@ -48,6 +48,14 @@ pub struct MailTipsConfiguration {
     pub internal_domains: Vec<String>,
 }
 
+/// `m:ProtectionRulesConfiguration`: the organization's information-protection rules (Hybrid
+/// keeps none) and its internal domains, read again after `refresh_interval` hours.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProtectionRulesConfiguration {
+    pub refresh_interval: i64,
+    pub internal_domains: Vec<String>,
+}
+
 /// `m:UnifiedMessagingConfiguration`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UnifiedMessagingConfiguration {
@@ -61,6 +69,7 @@ pub struct UnifiedMessagingConfiguration {
 pub struct ServiceConfiguration {
     pub mail_tips: Option<MailTipsConfiguration>,
     pub unified_messaging: Option<UnifiedMessagingConfiguration>,
+    pub protection_rules: Option<ProtectionRulesConfiguration>,
 }
 
 impl ServiceConfiguration {
@@ -81,12 +90,7 @@ impl ServiceConfiguration {
                     max_message_size: num(m, "MaxMessageSize"),
                     large_audience_threshold: num(m, "LargeAudienceThreshold"),
                     show_external_recipient_count: flag(m, "ShowExternalRecipientCount"),
-                    internal_domains: m
-                        .child("InternalDomains")
-                        .into_iter()
-                        .flat_map(|d| d.children_named("Domain"))
-                        .filter_map(|d| d.attr("Name").map(str::to_string))
-                        .collect(),
+                    internal_domains: domains(m),
                 }),
             unified_messaging: el.child("UnifiedMessagingConfiguration").map(|u| {
                 UnifiedMessagingConfiguration {
@@ -95,6 +99,15 @@ impl ServiceConfiguration {
                         .child_text("PlayOnPhoneDialString")
                         .unwrap_or_default(),
                     play_on_phone_enabled: flag(u, "PlayOnPhoneEnabled"),
+                }
+            }),
+            protection_rules: el.child("ProtectionRulesConfiguration").map(|p| {
+                ProtectionRulesConfiguration {
+                    refresh_interval: p
+                        .attr("RefreshInterval")
+                        .and_then(|n| n.trim().parse().ok())
+                        .unwrap_or(0),
+                    internal_domains: domains(p),
                 }
             }),
         }
@@ -117,11 +130,7 @@ impl ServiceConfiguration {
                 "t:ShowExternalRecipientCount",
                 bool_text(m.show_external_recipient_count),
             );
-            w.open("t:InternalDomains", &[]);
-            for d in &m.internal_domains {
-                w.empty("t:Domain", &[("Name", d), ("IncludeSubdomains", "false")]);
-            }
-            w.close("t:InternalDomains");
+            write_domains(w, &m.internal_domains);
             w.close("m:MailTipsConfiguration");
         }
         if let Some(u) = &self.unified_messaging {
@@ -131,5 +140,31 @@ impl ServiceConfiguration {
             w.leaf("t:PlayOnPhoneEnabled", bool_text(u.play_on_phone_enabled));
             w.close("m:UnifiedMessagingConfiguration");
         }
+        if let Some(p) = &self.protection_rules {
+            let interval = p.refresh_interval.to_string();
+            w.open(
+                "m:ProtectionRulesConfiguration",
+                &[("RefreshInterval", &interval)],
+            );
+            w.empty("t:Rules", &[]);
+            write_domains(w, &p.internal_domains);
+            w.close("m:ProtectionRulesConfiguration");
+        }
     }
+}
+
+fn domains(el: &Element) -> Vec<String> {
+    el.child("InternalDomains")
+        .into_iter()
+        .flat_map(|d| d.children_named("Domain"))
+        .filter_map(|d| d.attr("Name").map(str::to_string))
+        .collect()
+}
+
+fn write_domains(w: &mut Writer, domains: &[String]) {
+    w.open("t:InternalDomains", &[]);
+    for d in domains {
+        w.empty("t:Domain", &[("Name", d), ("IncludeSubdomains", "false")]);
+    }
+    w.close("t:InternalDomains");
 }

@@ -282,17 +282,23 @@ fn is_sid(s: &str) -> bool {
     })
 }
 
-/// GetServiceConfiguration: the organization's mail tips (its accepted domains are internal)
-/// and unified messaging (on: this server plays greetings on the phone for the partner).
-/// Configurations this server does not keep (ProtectionRules, PolicyNudges, SharePointURLs)
-/// are answered as not available.
+/// GetServiceConfiguration: the organization's mail tips (its accepted domains are internal),
+/// unified messaging (on: this server plays greetings on the phone for the partner) and
+/// protection rules (none, read again daily, as an organization without any answers).
+/// Configurations this server does not keep (PolicyNudges, SharePointURLs) are answered as not
+/// available.
 pub fn service_configuration(
     state: &crate::state::OnPremState,
     requested: &[String],
 ) -> Vec<ResponseMessage> {
     let unknown: Vec<&String> = requested
         .iter()
-        .filter(|r| !matches!(r.as_str(), "MailTips" | "UnifiedMessagingConfiguration"))
+        .filter(|r| {
+            !matches!(
+                r.as_str(),
+                "MailTips" | "UnifiedMessagingConfiguration" | "ProtectionRules"
+            )
+        })
         .collect();
     if !unknown.is_empty() {
         return vec![ResponseMessage::error(
@@ -326,7 +332,11 @@ pub fn service_configuration(
                 max_message_size: ews::soap::MAX_REQUEST_BYTES as i64,
                 large_audience_threshold: 25,
                 show_external_recipient_count: true,
-                internal_domains: domains,
+                internal_domains: domains.clone(),
+            }),
+            protection_rules: wants("ProtectionRules").then(|| ews::ProtectionRulesConfiguration {
+                refresh_interval: 24,
+                internal_domains: domains.clone(),
             }),
             unified_messaging: wants("UnifiedMessagingConfiguration").then(|| {
                 ews::UnifiedMessagingConfiguration {
