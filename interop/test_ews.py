@@ -260,8 +260,10 @@ def test_a16_impersonation_needs_the_role(world):
 
 def test_a17_unsupported_operation(world):
     a = world.account()
+    m = Message(account=a, folder=a.drafts, subject="a17")
+    m.save()
     with pytest.raises((ErrorInvalidOperation, ErrorSchemaValidation)):
-        list(a.contacts.people())
+        m.archive(to_folder=a.trash)
 
 
 def test_a18_missing_distinguished_folder(world):

@@ -289,3 +289,26 @@ def test_ews_javascript_api_streaming_connection_hears_new_mail(world):
         assert world.account().inbox.get(id=heard["itemId"]).subject == "for the js stream"
     finally:
         node.kill()
+
+
+def test_people_of_the_directory_and_of_the_contacts_folder(world):
+    """FindPeople and GetPersona, as exchangelib calls them."""
+    from exchangelib import Contact
+    from exchangelib.errors import ErrorInvalidIdMalformed
+    from exchangelib.indexed_properties import EmailAddress
+    from exchangelib.items import Persona
+    from exchangelib.services import GetPersona
+    alice = world.account()
+    Contact(account=alice, folder=alice.contacts, display_name="John Smith", given_name="John",
+            email_addresses=[EmailAddress(email="john@example.org", label="EmailAddress1")]).save()
+    Contact(account=alice, folder=alice.contacts, display_name="Mary Major").save()
+    found = list(alice.contacts.people().filter(display_name="John Smith"))
+    assert [p.display_name for p in found] == ["John Smith"]
+    assert found[0].email_address.email_address == "john@example.org"
+    names = [p.display_name for p in alice.contacts.people().order_by("-display_name")]
+    assert names[:2] == ["Mary Major", "John Smith"]
+    assert [p.display_name for p in alice.contacts.people().filter("john")] == ["John Smith"]
+    whole = list(alice.fetch_personas(alice.contacts.people().filter(display_name="John Smith")))
+    assert whole and whole[0].display_name == "John Smith"
+    with pytest.raises(ErrorInvalidIdMalformed):
+        GetPersona(account=alice).get(personas=[Persona(id="AAA=", changekey="x")])

@@ -610,9 +610,13 @@ async fn xml_hardening_and_unknown_operations() {
         assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR, "{why}");
         assert!(text.starts_with("<?xml") && text.contains("ErrorSchemaValidation"), "{why}: {text}");
     }
-    let (s, _, text) = w.ews(Some(&token), "<m:Subscribe/>", "").await;
+    let (s, _, text) = w.ews(Some(&token), "<m:ArchiveItem/>", "").await;
     assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(text.contains("ErrorInvalidOperation"), "{text}");
+    // A subscription that names no kind of subscription is not one.
+    let (s, _, text) = w.ews(Some(&token), "<m:Subscribe/>", "").await;
+    assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(text.contains("ErrorSchemaValidation"), "{text}");
     // An automatic-reply request must name its mailbox (a schema error, as in Exchange).
     let (s, _, text) = w
         .ews(Some(&token), "<m:GetUserOofSettingsRequest/>", "")
@@ -1858,5 +1862,72 @@ async fn soap_that_says_one_thing_and_does_another_runs_nothing() {
     assert!(
         body.contains("ErrorItemNotFound") || body.contains("ResponseClass=\"Error\""),
         "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn find_people_in_the_directory_leaves_hidden_recipients_out() {
+    let w = World::new().await;
+    let t = w.alice().await;
+    let directory = |query: Option<&str>| {
+        ews::Operation::FindPeople(ews::FindPeople {
+            parent_folder_id: Some(ews::FolderRef::distinguished("directory")),
+            query_string: query.map(str::to_string),
+            ..Default::default()
+        })
+    };
+    let names = |m: &[ews::ResponseMessage]| match &m[0].payload {
+        ews::Payload::People(p) => p
+            .personas
+            .iter()
+            .filter_map(|p| p.display_name.clone())
+            .collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    let all = names(&call(&w, &t, directory(None)).await);
+    assert!(all.contains(&"Bob Jones".to_string()), "{all:?}");
+    assert!(
+        all.contains(&"SfBOnline-ApplicationAccount".to_string()),
+        "{all:?}"
+    );
+    w.onprem
+        .ok(
+            "Set-MailUser",
+            json!({"Identity": "SfBOnline-ApplicationAccount", "HiddenFromAddressListsEnabled": true}),
+        )
+        .await;
+    let mut hidden = Vec::new();
+    for _ in 0..100 {
+        hidden = names(&call(&w, &t, directory(None)).await);
+        if !hidden.iter().any(|n| n.starts_with("SfBOnline")) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        !hidden.iter().any(|n| n.starts_with("SfBOnline")),
+        "{hidden:?}"
+    );
+    assert_eq!(
+        names(&call(&w, &t, directory(Some("bob"))).await),
+        ["Bob Jones"]
+    );
+    // A persona found there is read back by its id.
+    let bob = match &call(&w, &t, directory(Some("bob"))).await[0].payload {
+        ews::Payload::People(p) => p.personas[0].id.clone(),
+        other => panic!("{other:?}"),
+    };
+    let got = call(
+        &w,
+        &t,
+        ews::Operation::GetPersona(ews::GetPersona { persona_id: bob }),
+    )
+    .await;
+    let ews::Payload::Persona(p) = &got[0].payload else {
+        panic!("{got:?}");
+    };
+    assert_eq!(
+        p.email_address.as_ref().unwrap().email_address,
+        "bob@contoso.com"
     );
 }

@@ -12,6 +12,7 @@ pub mod fault;
 pub mod message;
 pub mod notification;
 pub mod operations;
+pub mod persona;
 pub mod request;
 pub mod response;
 pub mod rules;
@@ -34,6 +35,7 @@ pub use notification::{
     Event, EventSubject, EventType, Notification, StreamingEvents, SubscriptionStatus,
 };
 pub use operations::*;
+pub use persona::{People, Persona};
 pub use request::{ConnectingSid, Header, Request};
 pub use response::Response;
 pub use rules::{Rule, RuleOperation, RuleOperationError, RuleValidationError};

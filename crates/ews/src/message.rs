@@ -107,6 +107,10 @@ pub enum Payload {
     Notification(crate::notification::Notification),
     /// One GetStreamingEvents envelope's notifications, failed subscriptions and status.
     StreamingEvents(crate::notification::StreamingEvents),
+    /// FindPeople's page of personas.
+    People(crate::persona::People),
+    /// GetPersona's `m:Persona`.
+    Persona(crate::persona::Persona),
     /// ConvertId's converted id.
     AlternateId {
         format: String,
@@ -286,6 +290,8 @@ impl ResponseMessage {
                 w.opt_leaf("m:Watermark", watermark.as_deref());
             }
             Payload::Notification(n) => n.write(w),
+            Payload::People(p) => p.write(w),
+            Payload::Persona(p) => p.write(w, "m:Persona"),
             Payload::StreamingEvents(s) => s.write(w),
             Payload::RootItemId { id, change_key } => w.empty(
                 "m:RootItemId",
@@ -428,6 +434,10 @@ impl ResponseMessage {
                 id: r.attr("RootItemId").unwrap_or("").into(),
                 change_key: r.attr("RootItemChangeKey").unwrap_or("").into(),
             };
+        } else if el.child("TotalNumberOfPeopleInView").is_some() {
+            payload = Payload::People(crate::persona::People::parse(el));
+        } else if let Some(p) = el.child("Persona") {
+            payload = Payload::Persona(crate::persona::Persona::parse(p));
         } else if let Some(id) = el.child_text("SubscriptionId") {
             payload = Payload::Subscribed {
                 subscription_id: id,

@@ -3,6 +3,7 @@
 //! the same types.
 
 use crate::EwsError;
+use crate::code::ResponseCode;
 use crate::fault::Fault;
 use crate::message::ResponseMessage;
 use crate::operations::ResponseForm;
@@ -111,6 +112,18 @@ impl Response {
                 w.open(&name, &[("ResponseClass", m.class.name())]);
                 m.write_content(&mut w);
             }
+            ResponseForm::Named(element) => {
+                let named = format!("m:{element}");
+                let m = self.messages.first().cloned().unwrap_or_else(|| {
+                    ResponseMessage::error(ResponseCode::ErrorInternalServerError, "no answer")
+                });
+                w.open(&named, &[("ResponseClass", m.class.name())]);
+                m.write_content(&mut w);
+                w.close(&named);
+                w.close("s:Body");
+                w.close(envelope);
+                return w.finish();
+            }
             ResponseForm::Wrapped(inner) => self.write_wrapped(&mut w, &name, inner),
             ResponseForm::Messages | ResponseForm::Single => {
                 w.open(&name, &[]);
@@ -162,7 +175,8 @@ impl Response {
             .ok_or_else(|| Err(bad("the response Body is empty")))?;
         let operation = resp
             .name
-            .strip_suffix("Response")
+            .strip_suffix("ResponseMessage")
+            .or_else(|| resp.name.strip_suffix("Response"))
             .ok_or_else(|| Err(bad(format!("'{}' is not an EWS response", resp.name))))?
             .to_string();
         let v = root
@@ -190,7 +204,9 @@ impl Response {
                     .flat_map(|a| a.children_named("FreeBusyResponse"))
                     .map(ResponseMessage::parse_availability)
                     .collect(),
-                ResponseForm::Single => vec![ResponseMessage::parse(resp)],
+                ResponseForm::Single | ResponseForm::Named(_) => {
+                    vec![ResponseMessage::parse(resp)]
+                }
                 ResponseForm::Messages | ResponseForm::Wrapped(_) => resp
                     .child("ResponseMessages")
                     .into_iter()

@@ -6,12 +6,11 @@
 use crate::MailboxError;
 use crate::mapi::{MapiProperty, set_property};
 use crate::props::StoredProperties;
-use crate::search::{Containment, FolderField, Restriction};
+use crate::search::{FolderField, Restriction};
 use crate::service::Mailbox;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use store::CmpOp;
-use store::{FolderRow, StoreError, text_key};
+use store::{FolderRow, StoreError};
 
 /// A folder's properties besides its columns.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -374,49 +373,8 @@ impl Mailbox {
 /// Whether a folder passes a FindFolder restriction (display name and class; text compared
 /// ignoring case, as Exchange compares it).
 pub fn folder_matches(r: &Restriction<FolderField>, f: &FolderRow) -> bool {
-    let value = |field: &FolderField| match field {
+    r.matches_text(&|field| match field {
         FolderField::DisplayName => Some(f.display_name.clone()),
         FolderField::FolderClass => f.folder_class.clone(),
-    };
-    match r {
-        Restriction::Compare(field, op, c) => {
-            let Some(v) = value(field) else {
-                return false;
-            };
-            let (v, c) = (text_key(&v), text_key(c));
-            match op {
-                CmpOp::Eq => v == c,
-                CmpOp::Ne => v != c,
-                CmpOp::Gt => v > c,
-                CmpOp::Ge => v >= c,
-                CmpOp::Lt => v < c,
-                CmpOp::Le => v <= c,
-            }
-        }
-        Restriction::Contains {
-            field,
-            mode,
-            ignore_case,
-            value: c,
-        } => {
-            let Some(v) = value(field) else {
-                return false;
-            };
-            let (v, c) = if *ignore_case {
-                (text_key(&v), text_key(c))
-            } else {
-                (v, c.clone())
-            };
-            match mode {
-                Containment::FullString => v == c,
-                Containment::Prefixed => v.starts_with(&c),
-                Containment::PrefixOnWords => v.split_whitespace().any(|w| w.starts_with(&c)),
-                Containment::Substring | Containment::ExactPhrase => v.contains(&c),
-            }
-        }
-        Restriction::Exists(field) => value(field).is_some(),
-        Restriction::And(all) => all.iter().all(|x| folder_matches(x, f)),
-        Restriction::Or(any) => any.iter().any(|x| folder_matches(x, f)),
-        Restriction::Not(inner) => !folder_matches(inner, f),
-    }
+    })
 }

@@ -72,6 +72,54 @@ pub enum Restriction<F = Field> {
     Not(Box<Restriction<F>>),
 }
 
+impl<F> Restriction<F> {
+    /// Evaluates the restriction over text values (`value` gives a field's, None when it has
+    /// none), comparing case-insensitively as Exchange does for strings.
+    pub fn matches_text(&self, value: &dyn Fn(&F) -> Option<String>) -> bool {
+        match self {
+            Restriction::Compare(field, op, c) => {
+                let Some(v) = value(field) else {
+                    return false;
+                };
+                let (v, c) = (text_key(&v), text_key(c));
+                match op {
+                    CmpOp::Eq => v == c,
+                    CmpOp::Ne => v != c,
+                    CmpOp::Gt => v > c,
+                    CmpOp::Ge => v >= c,
+                    CmpOp::Lt => v < c,
+                    CmpOp::Le => v <= c,
+                }
+            }
+            Restriction::Contains {
+                field,
+                mode,
+                ignore_case,
+                value: c,
+            } => {
+                let Some(v) = value(field) else {
+                    return false;
+                };
+                let (v, c) = if *ignore_case {
+                    (text_key(&v), text_key(c))
+                } else {
+                    (v, c.clone())
+                };
+                match mode {
+                    Containment::FullString => v == c,
+                    Containment::Prefixed => v.starts_with(&c),
+                    Containment::PrefixOnWords => v.split_whitespace().any(|w| w.starts_with(&c)),
+                    Containment::Substring | Containment::ExactPhrase => v.contains(&c),
+                }
+            }
+            Restriction::Exists(field) => value(field).is_some(),
+            Restriction::And(all) => all.iter().all(|x| x.matches_text(value)),
+            Restriction::Or(any) => any.iter().any(|x| x.matches_text(value)),
+            Restriction::Not(inner) => !inner.matches_text(value),
+        }
+    }
+}
+
 /// What a folder restriction can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FolderField {

@@ -112,6 +112,8 @@ pub struct RecipientRecord {
     pub primary_smtp_address: String,
     #[serde(deserialize_with = "texts")]
     pub email_addresses: Vec<String>,
+    #[serde(deserialize_with = "flag")]
+    pub hidden_from_address_lists_enabled: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]

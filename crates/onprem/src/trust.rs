@@ -21,6 +21,8 @@ pub struct UserEntry {
     pub primary_smtp: String,
     /// Proxy addresses as stored (`SMTP:a@b`, `SIP:a@b`).
     pub addresses: Vec<String>,
+    /// Not shown in address lists (nor found by FindPeople).
+    pub hidden: bool,
 }
 
 impl UserEntry {
@@ -263,6 +265,7 @@ async fn load_users_and_roles(
             upn: r.user_principal_name,
             primary_smtp: r.primary_smtp_address,
             addresses: r.email_addresses,
+            hidden: r.hidden_from_address_lists_enabled,
         });
     }
     let mut roles = std::collections::HashMap::new();

@@ -24,6 +24,7 @@ mod empty_folder;
 mod expand_dl;
 mod export_items;
 mod find;
+mod find_people;
 mod get_attachment;
 mod get_delegate;
 mod get_events;
@@ -31,6 +32,7 @@ mod get_folder;
 mod get_inbox_rules;
 mod get_item;
 mod get_mail_tips;
+mod get_persona;
 mod get_room_lists;
 mod get_rooms;
 mod get_searchable_mailboxes;
@@ -72,6 +74,7 @@ pub use empty_folder::*;
 pub use expand_dl::*;
 pub use export_items::*;
 pub use find::*;
+pub use find_people::*;
 pub use get_attachment::*;
 pub use get_delegate::*;
 pub use get_events::*;
@@ -79,6 +82,7 @@ pub use get_folder::*;
 pub use get_inbox_rules::*;
 pub use get_item::*;
 pub use get_mail_tips::*;
+pub use get_persona::*;
 pub use get_room_lists::*;
 pub use get_rooms::*;
 pub use get_searchable_mailboxes::*;
@@ -131,6 +135,9 @@ pub enum ResponseForm {
     /// A class and code of the operation's own around messages of the type named
     /// (`m:GetMailTipsResponse` holding `m:MailTipsResponseMessageType`).
     Wrapped(&'static str),
+    /// One message as the body's element itself, under a name of its own
+    /// (`m:GetPersonaResponseMessage`).
+    Named(&'static str),
 }
 
 macro_rules! operations {
@@ -186,9 +193,6 @@ macro_rules! operations {
             pub fn of(operation: &str) -> ResponseForm {
                 match operation {
                     $(stringify!($variant) => <$body as OperationBody>::RESPONSE,)*
-                    // Operations Hybrid does not run whose refusal Exchange's clients read in
-                    // their own form.
-                    "FindPeople" | "GetPersona" => ResponseForm::Single,
                     _ => ResponseForm::Messages,
                 }
             }
@@ -265,6 +269,8 @@ operations! {
     GetEvents("GetEvents") => GetEvents,
     GetStreamingEvents("GetStreamingEvents") => GetStreamingEvents,
     Unsubscribe("Unsubscribe") => Unsubscribe,
+    FindPeople("FindPeople") => FindPeople,
+    GetPersona("GetPersona") => GetPersona,
 }
 
 fn attr(op: &Element, name: &str) -> Option<String> {

@@ -16,6 +16,7 @@ mod items;
 mod mapi;
 mod names;
 mod notifications;
+mod people;
 pub(crate) mod push;
 pub use notifications::EventHub;
 mod restriction;
@@ -496,6 +497,8 @@ async fn dispatch(
         Operation::Subscribe(s) => Ok(vec![notifications::subscribe(&ctx, s).await]),
         Operation::GetEvents(g) => Ok(vec![notifications::get_events(&ctx, g).await]),
         Operation::Unsubscribe(u) => Ok(vec![notifications::unsubscribe(&ctx, u).await]),
+        Operation::FindPeople(f) => Ok(vec![people::find_people(&ctx, f).await]),
+        Operation::GetPersona(g) => Ok(vec![people::get_persona(&ctx, g).await]),
         other => Ok(vec![ResponseMessage::error(
             ews::ResponseCode::ErrorInvalidOperation,
             format!(

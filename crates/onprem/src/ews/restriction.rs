@@ -33,6 +33,39 @@ pub fn folder_restriction(r: &ews::Restriction) -> Result<Restriction<FolderFiel
     convert(r, &folder_field, &|_, _| Ok(Restriction::Or(Vec::new())))
 }
 
+/// What FindPeople's restrictions and sort orders can name of a persona.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonaField {
+    DisplayName,
+    EmailAddress,
+}
+
+/// FindPeople's restriction (a persona's display name and addresses).
+pub fn persona_restriction(
+    r: &ews::Restriction,
+) -> Result<Restriction<PersonaField>, MailboxError> {
+    convert(r, &persona_field, &|_, _| Ok(Restriction::Or(Vec::new())))
+}
+
+pub fn persona_field(path: Option<&PropertyPath>) -> Result<PersonaField, MailboxError> {
+    // Clients name a persona's fields as persona:… or as the contact's (contacts:DisplayName).
+    match path {
+        Some(PropertyPath::Field(uri)) => match uri.split_once(':').map(|(_, n)| n) {
+            Some("DisplayName" | "DisplayNameFirstLast" | "DisplayNameLastFirst") => {
+                Ok(PersonaField::DisplayName)
+            }
+            Some("EmailAddress" | "EmailAddresses") => Ok(PersonaField::EmailAddress),
+            _ => Err(MailboxError::UnsupportedPathForQuery(uri.clone())),
+        },
+        Some(_) => Err(MailboxError::UnsupportedPathForQuery(
+            "a persona is searched by its display name or e-mail address".into(),
+        )),
+        None => Err(MailboxError::UnsupportedQueryFilter(
+            "The restriction names no persona property.".into(),
+        )),
+    }
+}
+
 /// FindItem's sort order; the body and unknown fields cannot be sorted on.
 pub fn sort_orders(orders: &[ews::FieldOrder]) -> Result<Vec<SortOrder>, MailboxError> {
     orders
