@@ -49,11 +49,14 @@ def test_pull_subscription_sees_another_clients_changes(world):
         assert len(item_events(events, ModifiedEvent, m.id)) == 1
         watermark = events[-1].watermark
 
+        # A moved item has a new id, as in Exchange: the event names both.
+        before = m.id
         m.move(other.inbox)
+        assert m.id != before
         events = events_of(folder.get_events(sub, watermark))
-        moved = [e for e in events if isinstance(e, MovedEvent) and e.old_item_id.id == m.id]
+        moved = [e for e in events if isinstance(e, MovedEvent) and e.old_item_id.id == before]
         assert len(moved) == 1 and moved[0].old_parent_folder_id.id == alice.drafts.id
-        assert moved[0].parent_folder_id.id == alice.inbox.id
+        assert moved[0].parent_folder_id.id == alice.inbox.id and moved[0].item_id.id == m.id
         watermark = events[-1].watermark
 
         # Nothing more: a status event, and the watermark stays usable.

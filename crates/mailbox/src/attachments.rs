@@ -373,7 +373,7 @@ impl crate::Mailbox {
         }
         item::finish_stored(&mut row, &props, store::now_ms());
         self.save(&mut row, Some(&props)).await?;
-        Ok(ews::ItemId::new(&row.id, item::change_key(row.version)))
+        Ok(ews::ItemId::new(&row.id, item::change_key(&row.id, row.version)))
     }
 }
 
@@ -386,7 +386,7 @@ pub fn ids_only(attachments: &[StoredAttachment], row: &ItemRow) -> Vec<Attachme
             attachment_id: Some(AttachmentId {
                 id: wire_id(&row.id, &[&a.local_id]),
                 root_item_id: Some(row.id.clone()),
-                root_item_change_key: Some(item::change_key(row.version)),
+                root_item_change_key: Some(item::change_key(&row.id, row.version)),
             }),
             name: None,
             content_type: None,

@@ -342,7 +342,7 @@ fn occurrence_element(name: &str, master: &ItemRow, o: &Occurrence) -> Element {
     id.attrs
         .push(("Id".into(), occurrence_id(&master.id, o.index)));
     id.attrs
-        .push(("ChangeKey".into(), crate::item::change_key(master.version)));
+        .push(("ChangeKey".into(), crate::item::change_key(&master.id, master.version)));
     e.children.push(Node::Element(id));
     e.children
         .push(Node::Element(leaf("Start", &format_time(o.start_ms))));
@@ -462,7 +462,7 @@ pub fn computed(
 pub fn as_occurrence(item: &mut ews::Item, master: &ItemRow, o: &Occurrence) {
     item.item_id = Some(ews::ItemId::new(
         occurrence_id(&master.id, o.index),
-        crate::item::change_key(master.version),
+        crate::item::change_key(&master.id, master.version),
     ));
     const SERIES_ONLY: &[&str] = &[
         "Recurrence",

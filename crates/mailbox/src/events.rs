@@ -46,6 +46,8 @@ pub struct MailEvent {
     pub parent: String,
     /// Where it was before a move.
     pub old_parent: Option<String>,
+    /// The id it had before a move (a moved item has a new id).
+    pub old_id: Option<String>,
 }
 
 /// Which events a subscription wants: of every folder, or of some (by folder id).
@@ -86,6 +88,7 @@ fn events_of(e: &JournalEntry, calendar: Option<&str>) -> Vec<MailEvent> {
         id: e.id.clone(),
         parent: e.folder_id.clone(),
         old_parent: old_parent.cloned(),
+        old_id: old_parent.map(|_| e.other_item.clone().unwrap_or_else(|| e.id.clone())),
     };
     use EventKind as K;
     use EventTarget::{Folder, Item};
@@ -174,6 +177,7 @@ mod tests {
             id: "i1".into(),
             kind: kind.into(),
             other_folder: other.map(str::to_string),
+            other_item: None,
             new_mail,
         }
     }

@@ -7,8 +7,11 @@ use crate::search::format_time;
 use ews::{Item, ItemId, PropertyPath, Shape};
 use store::{FolderRow, ItemRow};
 
-pub fn change_key(version: i64) -> String {
-    format!("CK{version}")
+pub fn change_key(id: &str, version: i64) -> String {
+    // The version, and a part of the id: two items never share a change key, as in Exchange
+    // (a copy starts at the version its original may have too).
+    let tag: String = id.chars().rev().take(8).collect();
+    format!("CK{version}-{tag}")
 }
 
 /// Whether `id` has the form of the ids this server issues (for folders and items alike).
@@ -18,7 +21,8 @@ pub fn is_well_formed_id(id: &str) -> bool {
 
 /// The version a change key names, if it has the form this server issues.
 pub fn change_key_version(ck: &str) -> Option<i64> {
-    ck.strip_prefix("CK")?.parse().ok()
+    let rest = ck.strip_prefix("CK")?;
+    rest.split_once('-').map_or(rest, |(v, _)| v).parse().ok()
 }
 
 fn default_class(kind: &str) -> &'static str {
@@ -314,9 +318,9 @@ pub fn to_ews(
         all: shape.base != ews::BaseShape::IdOnly,
     };
     let mut item = Item::new(&row.tag);
-    item.item_id = Some(ItemId::new(&row.id, change_key(row.version)));
+    item.item_id = Some(ItemId::new(&row.id, change_key(&row.id, row.version)));
     if w.field("ParentFolderId") {
-        item.parent_folder_id = folder.map(|f| ItemId::new(&f.id, change_key(f.version)));
+        item.parent_folder_id = folder.map(|f| ItemId::new(&f.id, change_key(&f.id, f.version)));
     }
     if w.field("ItemClass") {
         item.item_class = Some(row.item_class.clone());

@@ -77,8 +77,12 @@ impl Mailbox {
         sent.set_other(mailbox_element("From", sender));
         sent.set_other(mailbox_element("Sender", sender));
         sent.set_other(leaf("DateTimeSent", &format_time(now)));
+        // Recipients see neither the Bcc line nor the sender's categories (categories are the
+        // owner's own filing, as in Exchange).
         let mut delivered = sent.clone();
-        delivered.other.retain(|o| o.name != "BccRecipients");
+        delivered
+            .other
+            .retain(|o| o.name != "BccRecipients" && o.name != "Categories");
         let mut rows = Vec::new();
         // A sent message: no longer a draft, received now; read by the sender only.
         let sent_message = |mailbox: &str, folder: &str, read: bool, props: &StoredProperties| {

@@ -411,8 +411,9 @@ impl Mailbox {
             .update_item(row, values.as_deref())
             .await
         {
-            Ok(v) => {
-                row.version = v;
+            Ok((version, id)) => {
+                row.version = version;
+                row.id = id;
                 Ok(())
             }
             Err(StoreError::Conflict { .. }) => Err(MailboxError::Conflict(
@@ -443,7 +444,7 @@ impl Mailbox {
             && id
                 .change_key
                 .as_deref()
-                .is_some_and(|ck| ck != change_key(row.version))
+                .is_some_and(|ck| ck != change_key(&row.id, row.version))
         {
             return Err(MailboxError::Conflict(
                 "The change key is stale; get the item again and retry.",

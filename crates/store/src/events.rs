@@ -22,6 +22,8 @@ pub struct JournalEntry {
     pub kind: String,
     /// The folder at the other end of a move.
     pub other_folder: Option<String>,
+    /// On the arriving half of a move: the id the item had before it.
+    pub other_item: Option<String>,
     /// Whether a `create` is mail that arrived.
     pub new_mail: bool,
 }
@@ -36,7 +38,7 @@ impl Mailboxes<'_> {
     ) -> Result<Vec<JournalEntry>, StoreError> {
         let s = self.store;
         with_pool!(s.pool(), p => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT seq, at_ms, folder_id, item_id, kind, other_folder, new_mail FROM mailbox_item_journal WHERE mailbox = $1 AND seq > $2 ORDER BY seq LIMIT {limit}")))
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT seq, at_ms, folder_id, item_id, kind, other_folder, other_item, new_mail FROM mailbox_item_journal WHERE mailbox = $1 AND seq > $2 ORDER BY seq LIMIT {limit}")))
                 .bind(mailbox).bind(after).fetch_all(p).await.map_err(|e| s.db_error(e))?;
             let mut out = Vec::with_capacity(rows.len());
             for r in &rows {
@@ -48,6 +50,7 @@ impl Mailboxes<'_> {
                     id: r.try_get("item_id").map_err(e)?,
                     kind: r.try_get("kind").map_err(e)?,
                     other_folder: r.try_get("other_folder").map_err(e)?,
+                    other_item: r.try_get("other_item").map_err(e)?,
                     new_mail: r.try_get::<i64, _>("new_mail").map_err(e)? != 0,
                 });
             }

@@ -221,6 +221,18 @@ mod item_writes {
         );
     }
 
+    /// Journals the arriving half of a move: `i` in its new folder, under its new id, coming
+    /// from `old`.
+    pub(super) fn journal_move(b: &mut Batch, i: &ItemRow, old: &ItemRow) {
+        b.push(
+            "INSERT INTO mailbox_item_journal (folder_id, item_id, kind, at_ms, mailbox, other_folder, other_item) VALUES ($1, $2, 'create', $3, $4, $5, $6)",
+            vec![
+                (&i.folder_id).into(), (&i.id).into(), crate::now_ms().into(), (&i.mailbox).into(),
+                (&old.folder_id).into(), (&old.id).into(),
+            ],
+        );
+    }
+
     /// Mail that arrived: an unread message, meeting message or report that is not a draft
     /// (a sent copy is read, a saved draft is a draft).
     fn is_new_mail(i: &ItemRow) -> bool {
@@ -616,14 +628,16 @@ impl Mailboxes<'_> {
     }
 
     /// Saves a changed item if it is still at `item.version` (its values too, when given);
-    /// returns the new version.
+    /// returns the new version, and the item's id, which is a new one when the item changed
+    /// folders (as in Exchange, a moved item is another item to its clients).
     pub async fn update_item(
         &self,
         item: &ItemRow,
         values: Option<&[ItemValue]>,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<(i64, String), StoreError> {
         let s = self.store;
-        write_tx!(s, tx => {
+        let mut moved = item.clone();
+        let id = write_tx!(s, tx => {
             let old = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ITEM_COLUMNS} FROM mailbox_items WHERE id = $1"))).bind(&item.id).fetch_optional(&mut *tx).await.map_err(|e| s.db_error(e))?;
             let old = match old {
                 Some(r) => item_from_row!(s, &r),
@@ -632,17 +646,27 @@ impl Mailboxes<'_> {
             if old.version != item.version {
                 return Err(stale("item", &item.id, item.version, Some(old.version)));
             }
+            if old.folder_id != item.folder_id {
+                moved.id = uuid::Uuid::new_v4().simple().to_string();
+            }
+            let item = &moved;
             let mut batch = Batch::default();
             batch.push(
-                "UPDATE mailbox_items SET folder_id = $1, item_class = $2, subject = $3, props = $4, modified_ms = $5, size = $6, is_read = $7, is_draft = $8, immutable = $9, subject_key = $10, class_key = $11, props_format = $12, version = version + 1 WHERE id = $13",
+                "UPDATE mailbox_items SET folder_id = $1, item_class = $2, subject = $3, props = $4, modified_ms = $5, size = $6, is_read = $7, is_draft = $8, immutable = $9, subject_key = $10, class_key = $11, props_format = $12, version = version + 1, id = $14 WHERE id = $13",
                 vec![
                     (&item.folder_id).into(), (&item.item_class).into(), (&item.subject).into(), (&item.props).into(),
                     item.modified_ms.into(), item.size.into(),
                     i64::from(item.is_read).into(), i64::from(item.is_draft).into(), i64::from(item.immutable).into(),
                     crate::batch::Arg::Text(text_key(&item.subject)), crate::batch::Arg::Text(text_key(&item.item_class)),
-                    item.props_format.into(), (&item.id).into(),
+                    item.props_format.into(), (&old.id).into(), (&item.id).into(),
                 ],
             );
+            if item.id != old.id {
+                batch.push(
+                    "UPDATE mailbox_item_values SET item_id = $1 WHERE item_id = $2",
+                    vec![(&item.id).into(), (&old.id).into()],
+                );
+            }
             if let Some(values) = values {
                 item_writes::values(&mut batch, &item.id, values, true);
             }
@@ -657,8 +681,8 @@ impl Mailboxes<'_> {
                 let kind = if only_read { "read" } else { "update" };
                 item_writes::journal(&mut batch, item, &item.folder_id, kind, None);
             } else {
-                item_writes::journal(&mut batch, item, &old.folder_id, "delete", Some(&item.folder_id));
-                item_writes::journal(&mut batch, item, &item.folder_id, "create", Some(&old.folder_id));
+                item_writes::journal(&mut batch, &old, &old.folder_id, "delete", Some(&item.folder_id));
+                item_writes::journal_move(&mut batch, item, &old);
             }
             let mut delta = CountDelta::default();
             delta.add(&old, -1);
@@ -666,9 +690,10 @@ impl Mailboxes<'_> {
             item_writes::counts(&mut batch, &delta);
             tx.run(batch).await.map_err(|e| s.db_error(e))?;
             notify_mail!(s, tx);
+            item.id.clone()
         });
         s.feed().mail_written();
-        Ok(item.version + 1)
+        Ok((item.version + 1, id))
     }
 
     pub async fn delete_item(&self, id: &str) -> Result<bool, StoreError> {

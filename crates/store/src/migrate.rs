@@ -218,6 +218,7 @@ const SQLITE: &[Migration] = &[
         sql: "
         ALTER TABLE mailbox_item_journal ADD COLUMN mailbox TEXT NOT NULL DEFAULT '';
         ALTER TABLE mailbox_item_journal ADD COLUMN other_folder TEXT;
+        ALTER TABLE mailbox_item_journal ADD COLUMN other_item TEXT;
         ALTER TABLE mailbox_item_journal ADD COLUMN new_mail INTEGER NOT NULL DEFAULT 0;
         UPDATE mailbox_item_journal SET mailbox = COALESCE((SELECT f.mailbox FROM mailbox_folders f
             WHERE f.id = mailbox_item_journal.folder_id), '');
@@ -443,6 +444,7 @@ const POSTGRES: &[Migration] = &[
         sql: "
         ALTER TABLE mailbox_item_journal ADD COLUMN mailbox TEXT NOT NULL DEFAULT '';
         ALTER TABLE mailbox_item_journal ADD COLUMN other_folder TEXT;
+        ALTER TABLE mailbox_item_journal ADD COLUMN other_item TEXT;
         ALTER TABLE mailbox_item_journal ADD COLUMN new_mail BIGINT NOT NULL DEFAULT 0;
         UPDATE mailbox_item_journal SET mailbox = COALESCE((SELECT f.mailbox FROM mailbox_folders f
             WHERE f.id = mailbox_item_journal.folder_id), '');

@@ -56,7 +56,7 @@ fn parts(properties: &str) -> ConfigurationParts {
 fn folder_ref(folder: &FolderRow) -> FolderRef {
     match &folder.distinguished {
         Some(d) if mailbox::is_ews_distinguished(d) => FolderRef::distinguished(d),
-        _ => FolderRef::Id(ItemId::new(&folder.id, mailbox::change_key(folder.version))),
+        _ => FolderRef::Id(ItemId::new(&folder.id, mailbox::change_key(&folder.id, folder.version))),
     }
 }
 
@@ -106,7 +106,7 @@ pub async fn get(
             name: UserConfigurationName::new(&c.name, folder_ref(f)),
             item_id: wanted
                 .id
-                .then(|| ItemId::new(&c.id, mailbox::change_key(c.version))),
+                .then(|| ItemId::new(&c.id, mailbox::change_key(&c.id, c.version))),
             dictionary: c.parts.dictionary.map(|d| {
                 d.into_iter()
                     .map(|e| DictionaryEntry {

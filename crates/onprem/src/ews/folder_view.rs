@@ -57,13 +57,13 @@ pub fn to_ews(
     let stored = StoredFolderProperties::decode(&f.props);
     ews::Folder {
         kind: kind.into(),
-        folder_id: Some(ews::ItemId::new(&f.id, mailbox::change_key(f.version))),
+        folder_id: Some(ews::ItemId::new(&f.id, mailbox::change_key(&f.id, f.version))),
         parent_folder_id: f
             .parent_id
             .as_deref()
             .and_then(|p| mbox.folder_by_id(p))
             .filter(|_| wants("ParentFolderId"))
-            .map(|p| ews::ItemId::new(&p.id, mailbox::change_key(p.version))),
+            .map(|p| ews::ItemId::new(&p.id, mailbox::change_key(&p.id, p.version))),
         folder_class: f.folder_class.clone().filter(|_| wants("FolderClass")),
         display_name: wants("DisplayName").then(|| f.display_name.clone()),
         total_count: wants("TotalCount").then_some(total),

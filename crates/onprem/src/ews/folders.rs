@@ -383,7 +383,7 @@ pub async fn sync_hierarchy(
                     FolderSyncChange::Created(f) => ews::SyncChange::Create(view(f)),
                     FolderSyncChange::Changed(f) => ews::SyncChange::Update(view(f)),
                     FolderSyncChange::Deleted { id, version } => {
-                        ews::SyncChange::Delete(ews::ItemId::new(&id, mailbox::change_key(version)))
+                        ews::SyncChange::Delete(ews::ItemId::new(&id, mailbox::change_key(&id, version)))
                     }
                 })
                 .collect(),

@@ -416,7 +416,7 @@ pub async fn update_item(
                 if let Some((master, index)) = mailbox::calendar::occurrence_named(&ch.item_id) {
                     item.item_id = Some(ItemId::new(
                         mailbox::calendar::occurrence_id(&master, index),
-                        mailbox::change_key(row.version),
+                        mailbox::change_key(&row.id, row.version),
                     ));
                 }
                 Payload::UpdatedItems {
@@ -498,7 +498,7 @@ pub async fn mark_as_junk(
             (true, Some(dest)) => {
                 let dest = dest.clone();
                 ctx.mbox.move_item(&id.id, &dest).await.map(|(row, _)| {
-                    Payload::MovedItemId(ItemId::new(&row.id, mailbox::change_key(row.version)))
+                    Payload::MovedItemId(ItemId::new(&row.id, mailbox::change_key(&row.id, row.version)))
                 })
             }
             (true, None) => Err(MailboxError::FolderNotFound(Some(target.into()))),
@@ -538,7 +538,7 @@ pub async fn export_items(
     for id in ids {
         let r = ctx.mbox.export_item(&id.id).await;
         out.push(message(r.map(|(row, data)| Payload::Exported {
-            item_id: ItemId::new(&row.id, mailbox::change_key(row.version)),
+            item_id: ItemId::new(&row.id, mailbox::change_key(&row.id, row.version)),
             data,
         }))?);
     }
@@ -588,7 +588,7 @@ pub async fn upload_items(
         };
         let r = ctx.mbox.upload_item(&folder, &u.data, replace).await;
         out.push(message(r.map(|row| {
-            Payload::ItemId(ItemId::new(&row.id, mailbox::change_key(row.version)))
+            Payload::ItemId(ItemId::new(&row.id, mailbox::change_key(&row.id, row.version)))
         }))?);
     }
     Ok(out)
@@ -623,7 +623,7 @@ pub async fn sync_items(
                     ews::SyncChange::Update(ctx.mbox.item_to_ews(&row, &props, shape, true))
                 }
                 mailbox::ItemSyncChange::ReadFlag(row) => ews::SyncChange::ReadFlagChange {
-                    item_id: ItemId::new(&row.id, mailbox::change_key(row.version)),
+                    item_id: ItemId::new(&row.id, mailbox::change_key(&row.id, row.version)),
                     is_read: row.is_read,
                 },
                 mailbox::ItemSyncChange::Deleted(id) => ews::SyncChange::Delete(ItemId {

@@ -189,7 +189,10 @@ pub(crate) fn to_ews(e: &MailEvent) -> Event {
         id: s.to_string(),
         ..Default::default()
     };
-    let old = e.old_parent.as_deref().map(|p| (id(&e.id), id(p)));
+    let old = e
+        .old_parent
+        .as_deref()
+        .map(|p| (id(e.old_id.as_deref().unwrap_or(&e.id)), id(p)));
     let subject = match e.target {
         EventTarget::Item => EventSubject::Item {
             id: id(&e.id),
