@@ -275,7 +275,7 @@ async fn search_agrees_with_the_reference_on_both_backends() {
                 2 => row.item_class = rng.pick(CLASSES).to_string(),
                 _ => row.is_read = !row.is_read,
             }
-            row.version = store
+            (row.version, row.id) = store
                 .mailboxes()
                 .update_item(&row, Some(&props.values()))
                 .await

@@ -373,7 +373,10 @@ impl crate::Mailbox {
         }
         item::finish_stored(&mut row, &props, store::now_ms());
         self.save(&mut row, Some(&props)).await?;
-        Ok(ews::ItemId::new(&row.id, item::change_key(&row.id, row.version)))
+        Ok(ews::ItemId::new(
+            &row.id,
+            item::change_key(&row.id, row.version),
+        ))
     }
 }
 

@@ -341,8 +341,10 @@ fn occurrence_element(name: &str, master: &ItemRow, o: &Occurrence) -> Element {
     let mut id = Element::new("", "ItemId");
     id.attrs
         .push(("Id".into(), occurrence_id(&master.id, o.index)));
-    id.attrs
-        .push(("ChangeKey".into(), crate::item::change_key(&master.id, master.version)));
+    id.attrs.push((
+        "ChangeKey".into(),
+        crate::item::change_key(&master.id, master.version),
+    ));
     e.children.push(Node::Element(id));
     e.children
         .push(Node::Element(leaf("Start", &format_time(o.start_ms))));

@@ -251,12 +251,7 @@ pub fn apply_updates(
             ews::ItemUpdate::Append { item, .. } => apply(row, props, item, true),
             ews::ItemUpdate::Delete { path } => match path {
                 Some(PropertyPath::Extended(e)) => props.remove_extended(e),
-                Some(PropertyPath::Indexed { uri, index }) => {
-                    let name = dictionary_of(uri.split_once(':').map(|(_, n)| n).unwrap_or(uri));
-                    if let Some(d) = props.other.iter_mut().find(|o| o.name == name) {
-                        d.children.retain(|c| entry_key(c) != Some(index.as_str()));
-                    }
-                }
+                Some(PropertyPath::Indexed { uri, index }) => delete_indexed(props, uri, index),
                 Some(p) => match p.element_name().unwrap_or("") {
                     "Subject" => row.subject.clear(),
                     "Body" => props.body = None,
@@ -278,6 +273,41 @@ pub fn apply_updates(
     crate::calendar::normalize(row, props);
     finish(row, props, now);
     Ok(())
+}
+
+/// DeleteItemField of an indexed property: the whole entry (`contacts:EmailAddress`), or one
+/// part of it (`contacts:PhysicalAddress:Street`), the entry going when nothing is left of it.
+fn delete_indexed(props: &mut StoredProperties, uri: &str, index: &str) {
+    let name = uri.split_once(':').map(|(_, n)| n).unwrap_or(uri);
+    let part = name.split_once(':').map(|(_, p)| p);
+    let Some(d) = props
+        .other
+        .iter_mut()
+        .find(|o| o.name == dictionary_of(name))
+    else {
+        return;
+    };
+    match part {
+        None => d.children.retain(|c| entry_key(c) != Some(index)),
+        Some(part) => {
+            for c in d.children.iter_mut() {
+                if let ews::Node::Element(entry) = c
+                    && entry.attr("Key") == Some(index)
+                {
+                    entry
+                        .children
+                        .retain(|n| !matches!(n, ews::Node::Element(e) if e.name == part));
+                }
+            }
+            d.children.retain(|c| match c {
+                ews::Node::Element(e) if entry_key(c) == Some(index) => e
+                    .children
+                    .iter()
+                    .any(|n| matches!(n, ews::Node::Element(_))),
+                _ => true,
+            });
+        }
+    }
 }
 
 /// What of an item a shape asks for.
@@ -470,5 +500,50 @@ mod tests {
             xml.contains("<t:Street>Main 1</t:Street><t:City>Bergen</t:City>"),
             "{xml}"
         );
+    }
+
+    #[test]
+    fn deleting_a_part_of_an_address_keeps_the_rest_of_it() {
+        let folder = store::FolderRow {
+            id: "f".into(),
+            mailbox: "m".into(),
+            parent_id: None,
+            distinguished: None,
+            display_name: "Contacts".into(),
+            folder_class: None,
+            props: "{}".into(),
+            version: 1,
+        };
+        let (mut row, mut props) = new_item(
+            "m",
+            &folder,
+            &contact(
+                r#"<t:PhysicalAddresses><t:Entry Key="Home"><t:Street>ABC</t:Street></t:Entry><t:Entry Key="Business"><t:Street>DEF</t:Street><t:State>X</t:State></t:Entry></t:PhysicalAddresses>"#,
+            ),
+            1,
+        );
+        let delete = |part: &str, index: &str| ews::ItemUpdate::Delete {
+            path: Some(PropertyPath::Indexed {
+                uri: format!("contacts:PhysicalAddress:{part}"),
+                index: index.into(),
+            }),
+        };
+        let updates = [delete("State", "Business"), delete("Street", "Home")];
+        apply_updates(&mut row, &mut props, &updates, 2).unwrap();
+        let addresses = props
+            .other
+            .iter()
+            .find(|o| o.name == "PhysicalAddresses")
+            .unwrap();
+        assert_eq!(
+            addresses.children.len(),
+            1,
+            "the emptied Home entry is gone"
+        );
+        let ews::Node::Element(business) = &addresses.children[0] else {
+            panic!("{addresses:?}");
+        };
+        assert!(business.child("Street").is_some() && business.child("State").is_none());
+        assert_eq!(entry_key(&addresses.children[0]), Some("Business"));
     }
 }

@@ -139,7 +139,9 @@ impl Mailbox {
             request.set_other(leaf("MeetingRequestType", "NewMeetingRequest"));
             let mut assoc = Element::new("", "AssociatedCalendarItemId");
             assoc.attrs.push(("Id".into(), on_calendar.id.clone()));
-            assoc.attrs.push(("ChangeKey".into(), item::change_key(&on_calendar.id, 1)));
+            assoc
+                .attrs
+                .push(("ChangeKey".into(), item::change_key(&on_calendar.id, 1)));
             request.set_other(assoc);
             let mut in_inbox = item::copy_into(row, a.guid(), &inbox.id);
             in_inbox.tag = "MeetingRequest".into();

@@ -56,7 +56,10 @@ fn parts(properties: &str) -> ConfigurationParts {
 fn folder_ref(folder: &FolderRow) -> FolderRef {
     match &folder.distinguished {
         Some(d) if mailbox::is_ews_distinguished(d) => FolderRef::distinguished(d),
-        _ => FolderRef::Id(ItemId::new(&folder.id, mailbox::change_key(&folder.id, folder.version))),
+        _ => FolderRef::Id(ItemId::new(
+            &folder.id,
+            mailbox::change_key(&folder.id, folder.version),
+        )),
     }
 }
 

@@ -57,7 +57,10 @@ pub fn to_ews(
     let stored = StoredFolderProperties::decode(&f.props);
     ews::Folder {
         kind: kind.into(),
-        folder_id: Some(ews::ItemId::new(&f.id, mailbox::change_key(&f.id, f.version))),
+        folder_id: Some(ews::ItemId::new(
+            &f.id,
+            mailbox::change_key(&f.id, f.version),
+        )),
         parent_folder_id: f
             .parent_id
             .as_deref()

@@ -382,9 +382,9 @@ pub async fn sync_hierarchy(
                 .map(|c| match c {
                     FolderSyncChange::Created(f) => ews::SyncChange::Create(view(f)),
                     FolderSyncChange::Changed(f) => ews::SyncChange::Update(view(f)),
-                    FolderSyncChange::Deleted { id, version } => {
-                        ews::SyncChange::Delete(ews::ItemId::new(&id, mailbox::change_key(&id, version)))
-                    }
+                    FolderSyncChange::Deleted { id, version } => ews::SyncChange::Delete(
+                        ews::ItemId::new(&id, mailbox::change_key(&id, version)),
+                    ),
                 })
                 .collect(),
         }

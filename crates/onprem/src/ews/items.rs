@@ -498,7 +498,10 @@ pub async fn mark_as_junk(
             (true, Some(dest)) => {
                 let dest = dest.clone();
                 ctx.mbox.move_item(&id.id, &dest).await.map(|(row, _)| {
-                    Payload::MovedItemId(ItemId::new(&row.id, mailbox::change_key(&row.id, row.version)))
+                    Payload::MovedItemId(ItemId::new(
+                        &row.id,
+                        mailbox::change_key(&row.id, row.version),
+                    ))
                 })
             }
             (true, None) => Err(MailboxError::FolderNotFound(Some(target.into()))),
@@ -588,7 +591,10 @@ pub async fn upload_items(
         };
         let r = ctx.mbox.upload_item(&folder, &u.data, replace).await;
         out.push(message(r.map(|row| {
-            Payload::ItemId(ItemId::new(&row.id, mailbox::change_key(&row.id, row.version)))
+            Payload::ItemId(ItemId::new(
+                &row.id,
+                mailbox::change_key(&row.id, row.version),
+            ))
         }))?);
     }
     Ok(out)
