@@ -89,3 +89,16 @@ class Served:
     def stop(self):
         self.proc.terminate()
         self.proc.wait(timeout=10)
+
+
+def arrived(query, count=1, seconds=10):
+    """Waits for mail the transport delivers after the sending request was answered (as an
+    Exchange client must): `query` (an exchangelib QuerySet) has `count` items; returns them."""
+    import time
+    end = time.monotonic() + seconds
+    while True:
+        items = list(query)
+        if len(items) == count or time.monotonic() > end:
+            assert len(items) == count, f"{len(items)} items arrived, not {count}"
+            return items
+        time.sleep(0.05)

@@ -10,7 +10,7 @@ import zoneinfo
 
 import pytest
 
-from conftest import Served, hybrid
+from conftest import Served, arrived, hybrid
 
 os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
 
@@ -401,11 +401,11 @@ def test_b6_mail_between_mailboxes(world):
                 to_recipients=[Mailbox(email_address="bob@contoso.com")],
                 bcc_recipients=[Mailbox(email_address="alan@contoso.com")])
     m.send_and_save()
-    got = bob.inbox.get(subject="b6 lunch")
+    got, = arrived(bob.inbox.filter(subject="b6 lunch"))
     assert got.sender.email_address == "alice@contoso.com" and got.author.email_address == "alice@contoso.com"
     assert not got.is_draft and not got.is_read and got.datetime_sent is not None
     assert not got.bcc_recipients
-    assert alan.inbox.filter(subject="b6 lunch").count() == 1
+    arrived(alan.inbox.filter(subject="b6 lunch"))
     kept = alice.sent.get(subject="b6 lunch")
     assert [r.email_address for r in kept.bcc_recipients] == ["alan@contoso.com"]
     # A saved draft, then sent: it leaves Drafts and stays in Sent Items.
@@ -414,7 +414,7 @@ def test_b6_mail_between_mailboxes(world):
     d.send()
     assert alice.drafts.filter(subject="b6 draft").count() == 0
     assert alice.sent.filter(subject="b6 draft").count() == 1
-    assert bob.inbox.filter(subject="b6 draft").count() == 1
+    arrived(bob.inbox.filter(subject="b6 draft"))
     # Nothing leaves the organization, and nothing is half-sent.
     with pytest.raises(ErrorInvalidRecipients):
         Message(account=alice, subject="b6 outside", to_recipients=[Mailbox(email_address="bob@contoso.com"),
@@ -540,17 +540,17 @@ def test_b12_inbox_rules_stored_and_run_on_delivery(world):
     assert rule.id and [r.display_name for r in alice.rules].count("b12 reports") == 1
     Message(account=bob, subject="Weekly Report 48", to_recipients=[Mailbox(email_address="alice@contoso.com")]).send()
     Message(account=bob, subject="weekly report draft", to_recipients=[Mailbox(email_address="alice@contoso.com")]).send()
-    moved = reports.get(subject="Weekly Report 48")
+    moved, = arrived(reports.filter(subject="Weekly Report 48"))
     assert moved.is_read and moved.categories == ["Reports"]
     assert alice.inbox.filter(subject="Weekly Report 48").count() == 0
-    assert alice.inbox.filter(subject="weekly report draft").count() == 1  # the exception holds
+    arrived(alice.inbox.filter(subject="weekly report draft"))  # the exception holds
     # Renamed, then deleted: later mail stays in the Inbox.
     rule.display_name = "b12 renamed"
     rule.save()
     assert {r.display_name for r in alice.rules} >= {"b12 renamed"}
     rule.delete()
     Message(account=bob, subject="weekly report 49", to_recipients=[Mailbox(email_address="alice@contoso.com")]).send()
-    assert alice.inbox.filter(subject="weekly report 49").count() == 1
+    arrived(alice.inbox.filter(subject="weekly report 49"))
     # Exchange's validation errors, all-or-none.
     with pytest.raises(ErrorInboxRulesValidationError) as e:
         Rule(account=alice, display_name="b12 sms", priority=2,
@@ -635,22 +635,22 @@ def test_b16_reply_reply_all_and_forward(world):
                 to_recipients=[Mailbox(email_address="alice@contoso.com"), Mailbox(email_address="alan@contoso.com")])
     m.attach(FileAttachment(name="plan.txt", content=b"step 1"))
     m.send_and_save()
-    got = alice.inbox.get(subject="b16 plan")
+    got, = arrived(alice.inbox.filter(subject="b16 plan"))
     # A reply goes to the sender, with RE: and the original below the new text.
     got.reply(subject="RE: b16 plan", body="Agreed.")
-    back = bob.inbox.get(subject="RE: b16 plan")
+    back, = arrived(bob.inbox.filter(subject="RE: b16 plan"))
     assert back.body.startswith("Agreed.") and "The plan." in back.body
     assert alice.sent.filter(subject="RE: b16 plan").count() == 1
     # Reply-all reaches the other recipients too, but not the one replying.
     got.reply_all(subject="RE: b16 plan (all)", body="All agreed.")
-    assert bob.inbox.filter(subject="RE: b16 plan (all)").count() == 1
-    assert alan.inbox.filter(subject="RE: b16 plan (all)").count() == 1
+    arrived(bob.inbox.filter(subject="RE: b16 plan (all)"))
+    arrived(alan.inbox.filter(subject="RE: b16 plan (all)"))
     assert alice.inbox.filter(subject="RE: b16 plan (all)").count() == 0
     # A saved reply is a draft; a forward carries the attachments.
     got.create_reply(subject="RE: b16 draft", body="Later.").save(alice.drafts)
     assert alice.drafts.get(subject="RE: b16 draft").to_recipients[0].email_address == "bob@contoso.com"
     got.forward(subject="FW: b16 plan", body="FYI", to_recipients=[Mailbox(email_address="alan@contoso.com")])
-    fw = alan.inbox.get(subject="FW: b16 plan")
+    fw, = arrived(alan.inbox.filter(subject="FW: b16 plan"))
     assert [a.name for a in fw.attachments] == ["plan.txt"] and fw.attachments[0].content == b"step 1"
 
 
@@ -864,10 +864,10 @@ def test_b23_meeting_request_accepted_and_declined(world):
         CalendarItem(folder=a.calendar, subject=f"b23 {n}", start=start, end=start + datetime.timedelta(hours=1),
                      required_attendees=[Attendee(mailbox=Mbx(email_address="bob@contoso.com"))]
                      ).save(send_meeting_invitations=SEND_TO_ALL_AND_SAVE_COPY)
-    requests = {r.subject: r for r in b.inbox.filter(subject__startswith="b23")}
+    requests = {r.subject: r for r in arrived(b.inbox.filter(subject__startswith="b23"), 2)}
     assert set(requests) == {"b23 one", "b23 two"}
     assert all(isinstance(r, MeetingRequest) for r in requests.values())
-    tentative = b.calendar.get(subject="b23 one")
+    tentative, = arrived(b.calendar.filter(subject="b23 one"))
     assert tentative.legacy_free_busy_status == "Tentative"
     requests["b23 one"].accept()
     requests["b23 two"].decline()
@@ -883,3 +883,53 @@ def test_b23_meeting_request_accepted_and_declined(world):
                      required_attendees=[Attendee(mailbox=Mbx(email_address="someone@fabrikam.com"))]
                      ).save(send_meeting_invitations=SEND_TO_ALL_AND_SAVE_COPY)
     assert a.calendar.filter(subject="b23 outside").count() == 0
+
+
+def test_b26_rules_forward_redirect_and_forward_as_attachment_through_the_transport(world):
+    """Inbox rules' sending-on actions, run by the transport within the organization: a forward
+    from the rule's owner with the text, one with the message attached, and a redirect that
+    keeps the original sender; mail to outside addresses is not sent. A loop between two
+    mailboxes ends after a few hops."""
+    from exchangelib import ItemAttachment
+    from exchangelib.properties import Actions, Address, Conditions, Rule
+    alice, bob, alan = world.account(), world.account("bob@contoso.com"), world.account("alan@contoso.com")
+    to = lambda *who: [Address(email_address=w) for w in who]  # noqa: E731
+    rules = [
+        Rule(account=bob, display_name="b26 fw", priority=1, is_enabled=True,
+             conditions=Conditions(contains_subject_strings=["b26 forward"]),
+             actions=Actions(forward_to_recipients=to("alan@contoso.com", "eve@example.org"))),
+        Rule(account=bob, display_name="b26 fwa", priority=2, is_enabled=True,
+             conditions=Conditions(contains_subject_strings=["b26 attach"]),
+             actions=Actions(forward_as_attachment_to_recipients=to("alan@contoso.com"))),
+        Rule(account=bob, display_name="b26 redirect", priority=3, is_enabled=True,
+             conditions=Conditions(contains_subject_strings=["b26 redirect"]),
+             actions=Actions(redirect_to_recipients=to("alan@contoso.com"))),
+        Rule(account=bob, display_name="b26 loop", priority=4, is_enabled=True,
+             conditions=Conditions(contains_subject_strings=["b26 loop"]),
+             actions=Actions(redirect_to_recipients=to("alan@contoso.com"))),
+        Rule(account=alan, display_name="b26 loop back", priority=1, is_enabled=True,
+             conditions=Conditions(contains_subject_strings=["b26 loop"]),
+             actions=Actions(redirect_to_recipients=to("bob@contoso.com"))),
+    ]
+    try:
+        for r in rules:
+            r.save()
+        for subject in ("b26 forward", "b26 attach", "b26 redirect", "b26 loop"):
+            Message(account=alice, subject=subject, body=f"{subject} text",
+                    to_recipients=[Mailbox(email_address="bob@contoso.com")]).send()
+        fw, = arrived(alan.inbox.filter(subject="FW: b26 forward"))
+        assert fw.sender.email_address == "bob@contoso.com" and "b26 forward text" in fw.body
+        fwa, = arrived(alan.inbox.filter(subject="FW: b26 attach"))
+        assert isinstance(fwa.attachments[0], ItemAttachment)
+        assert fwa.attachments[0].item.subject == "b26 attach"
+        redirected, = arrived(alan.inbox.filter(subject="b26 redirect"))
+        assert redirected.author.email_address == "alice@contoso.com"
+        # bob -> alan -> bob -> alan: three hops, then the loop ends.
+        arrived(alan.inbox.filter(subject="b26 loop"), 2)
+        arrived(bob.inbox.filter(subject="b26 loop"), 2)
+        time.sleep(1)
+        assert alan.inbox.filter(subject="b26 loop").count() == 2
+        assert bob.inbox.filter(subject="b26 loop").count() == 2
+    finally:
+        for r in rules:
+            r.delete()

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from conftest import Served
+from conftest import Served, arrived
 from test_ews import make_world, world  # noqa: F401  (the module's own organization, made as test_ews makes it)
 
 from exchangelib import Mailbox, Message  # noqa: E402
@@ -78,10 +78,11 @@ def test_new_mail_is_announced_to_the_recipient(world):
     with alice.inbox.pull_subscription(event_types=["NewMailEvent"]) as (sub, watermark):
         Message(account=bob, subject="new mail for alice", body="hi",
                 to_recipients=[Mailbox(email_address="alice@contoso.com")]).send()
+        arrived(alice.inbox.filter(subject="new mail for alice"))
         events = events_of(alice.inbox.get_events(sub, watermark))
         assert [type(e) for e in events] == [NewMailEvent]
-        arrived = alice.inbox.get(id=events[0].item_id.id)
-        assert arrived.subject == "new mail for alice"
+        mail = alice.inbox.get(id=events[0].item_id.id)
+        assert mail.subject == "new mail for alice"
 
 
 def test_streaming_subscription_hears_events_as_they_happen(world):

@@ -27,6 +27,7 @@ mod service;
 pub mod subscriptions;
 mod sync;
 pub mod timezones;
+pub mod transport;
 mod tree;
 
 pub use attachments::{

@@ -102,8 +102,8 @@ impl Mailbox {
     }
 
     /// Sends the meeting `row`/`props` (stored in this, the organizer's, mailbox) to the
-    /// attendees: a meeting request in each one's Inbox and a tentative item on their calendar,
-    /// all in one write; the organizer's item then records that the request went out.
+    /// attendees through the transport: a meeting request in each one's Inbox and a tentative
+    /// item on their calendar; the organizer's item then records that the request went out.
     pub async fn invite(
         &self,
         row: &mut ItemRow,
@@ -149,10 +149,19 @@ impl Mailbox {
             in_inbox.is_read = false;
             in_inbox.received_ms = now;
             item::finish_stored(&mut in_inbox, &request, now);
-            rows.push((on_calendar, theirs.values()));
-            rows.push((in_inbox, request.values()));
+            rows.push(on_calendar);
+            rows.push(in_inbox);
         }
-        self.store_ref().mailboxes().insert_items(&rows).await?;
+        // The transport delivers the requests and calendar items; the organizer's item records
+        // that they went out.
+        let outgoing = crate::transport::Outgoing {
+            items: rows,
+            ..Default::default()
+        };
+        self.store_ref()
+            .mailboxes()
+            .insert_items_queued(&[], &[outgoing.job()])
+            .await?;
         item::finish_stored(row, props, now);
         self.save(row, Some(props)).await
     }

@@ -243,6 +243,8 @@ pub struct Placement {
     /// Further folders a copy goes to.
     pub copies: Vec<String>,
     pub read: bool,
+    /// Where the rules send the message on (run by the transport).
+    pub forwards: Vec<(crate::transport::ForwardKind, Vec<String>)>,
 }
 
 /// The message as rules see it.
@@ -376,6 +378,15 @@ pub fn run(mailbox: &Mailbox, m: &Delivered, props: &mut StoredProperties) -> Pl
                     props.set_other(el);
                 }
                 "StopProcessingRules" if on() => stop = true,
+                "ForwardToRecipients" => out
+                    .forwards
+                    .push((crate::transport::ForwardKind::Forward, addresses(a))),
+                "ForwardAsAttachmentToRecipients" => out
+                    .forwards
+                    .push((crate::transport::ForwardKind::AsAttachment, addresses(a))),
+                "RedirectToRecipients" => out
+                    .forwards
+                    .push((crate::transport::ForwardKind::Redirect, addresses(a))),
                 _ => {}
             }
         }

@@ -1,10 +1,9 @@
-//! Mail between mailboxes of the organization: a sent message is delivered to each recipient's
-//! Inbox (From, Sender and DateTimeSent set, Bcc left out of what recipients see, received now,
-//! unread) and, when asked, a copy is kept in the sender's Sent Items, all in one transaction.
-//! No mail leaves the server.
+//! Mail between mailboxes of the organization: a sent message goes to each recipient's Inbox
+//! (From, Sender and DateTimeSent set, Bcc and categories left out of what recipients see,
+//! received then, unread) through the transport, queued in the same transaction as the copy kept
+//! in the sender's Sent Items when asked. No mail leaves the server.
 
 use crate::MailboxError;
-use crate::item;
 use crate::props::StoredProperties;
 use crate::search::format_time;
 use crate::service::Mailbox;
@@ -12,15 +11,34 @@ use ews::{Element, Node};
 use store::{FolderRow, ItemRow};
 
 /// Who sends.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Sender {
     pub name: String,
     pub address: String,
 }
 
+impl Sender {
+    pub fn new(name: &str, address: &str) -> Sender {
+        Sender {
+            name: name.into(),
+            address: address.into(),
+        }
+    }
+}
+
 /// A recipient of the organization: the mailbox, whose rules decide where its copy goes (the
-/// Inbox unless a rule says otherwise).
+/// Inbox unless a rule says otherwise), and its name and address (what it sends on is from
+/// them).
 pub struct Recipient {
     pub mailbox: Mailbox,
+    pub name: String,
+    pub address: String,
+}
+
+impl Recipient {
+    pub fn sender(&self) -> Sender {
+        Sender::new(&self.name, &self.address)
+    }
 }
 
 pub(crate) fn leaf(name: &str, text: &str) -> Element {
@@ -62,8 +80,9 @@ pub fn recipient_addresses(props: &StoredProperties) -> Vec<String> {
 }
 
 impl Mailbox {
-    /// Sends `row`/`props` from this mailbox: a copy into each recipient's Inbox and, with
-    /// `sent_copy`, one into that folder of this mailbox. Returns the sent copy, if any.
+    /// Sends `row`/`props` from this mailbox: keeps a copy in `sent_copy` when given and queues
+    /// the delivery to each recipient, in one write (the transport delivers it). Returns the
+    /// sent copy, if any, and the delivery's job id.
     pub async fn send(
         &self,
         row: &ItemRow,
@@ -83,47 +102,23 @@ impl Mailbox {
         delivered
             .other
             .retain(|o| o.name != "BccRecipients" && o.name != "Categories");
-        let mut rows = Vec::new();
-        // A sent message: no longer a draft, received now; read by the sender only.
-        let sent_message = |mailbox: &str, folder: &str, read: bool, props: &StoredProperties| {
-            let mut copy = item::copy_into(row, mailbox, folder);
-            copy.is_draft = false;
-            copy.is_read = read;
-            copy.received_ms = now;
-            copy.created_ms = now;
-            item::finish_stored(&mut copy, props, now);
-            copy
+        let (items, forwards) =
+            crate::transport::deliveries(row, &delivered, sender, recipients, now)?;
+        let outgoing = crate::transport::Outgoing {
+            items,
+            forwards,
+            hops: 0,
         };
-        let addresses = recipient_addresses(props);
-        for r in recipients {
-            let inbox = r
-                .mailbox
-                .distinguished("inbox")
-                .ok_or(MailboxError::FolderNotFound(Some("inbox".into())))?;
-            let mut theirs = delivered.clone();
-            let placed = crate::rules::run(
-                &r.mailbox,
-                &crate::rules::Delivered {
-                    sender: &sender.address,
-                    sender_name: &sender.name,
-                    recipients: &addresses,
-                    subject: &row.subject,
-                    props: &delivered,
-                },
-                &mut theirs,
-            );
-            let folder = placed.folder.as_deref().unwrap_or(&inbox.id);
-            for f in std::iter::once(folder).chain(placed.copies.iter().map(String::as_str)) {
-                let copy = sent_message(r.mailbox.guid(), f, placed.read, &theirs);
-                rows.push((copy, theirs.values()));
-            }
-        }
+        let mut rows = Vec::new();
         let kept = sent_copy.map(|folder| {
-            let copy = sent_message(self.guid(), &folder.id, true, &sent);
+            let copy = crate::transport::received(row, self.guid(), &folder.id, true, &sent, now);
             rows.push((copy.clone(), sent.values()));
             (copy, sent.clone())
         });
-        self.store_ref().mailboxes().insert_items(&rows).await?;
+        self.store_ref()
+            .mailboxes()
+            .insert_items_queued(&rows, &[outgoing.job()])
+            .await?;
         Ok(kept)
     }
 

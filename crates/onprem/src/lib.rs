@@ -27,8 +27,10 @@ pub mod safety;
 pub mod server;
 pub mod state;
 mod token_request;
+mod transport;
 pub mod trust;
 pub mod ui;
+mod work;
 
 pub use error::OnPremError;
 pub use server::{OnPremServer, ensure_operator_credential};

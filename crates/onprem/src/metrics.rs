@@ -1,7 +1,8 @@
 //! The on-premises role's metrics, served at `GET /metrics` (OpenMetrics text) to the
 //! organization admin or the operator: HTTP requests (the telemetry layer), S2S handshakes by
-//! direction, outcome and Exchange error code, EWS operations by name and response code, and
-//! days until each auth certificate of AuthConfig ends (read when scraped).
+//! direction, outcome and Exchange error code, EWS operations by name and response code, the
+//! work queue's jobs (mail deliveries, push notifications) by kind and outcome, and days until
+//! each auth certificate of AuthConfig ends (read when scraped).
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -26,6 +27,14 @@ struct EwsLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct WorkLabels {
+    /// mail-delivery or ews-push.
+    kind: String,
+    /// done, retry or dead.
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CertificateLabels {
     /// current, next or previous.
     certificate: String,
@@ -36,6 +45,7 @@ pub struct OnPremMetrics {
     pub telemetry: Arc<Telemetry>,
     pub handshakes: Family<HandshakeLabels, Counter>,
     ews: Family<EwsLabels, Counter>,
+    work: Family<WorkLabels, Counter>,
     certificate_days: Family<CertificateLabels, Gauge<f64, AtomicU64>>,
 }
 
@@ -54,6 +64,12 @@ impl Default for OnPremMetrics {
             "EWS operations answered, by operation and the first response message's code",
             ews.clone(),
         );
+        let work = Family::<WorkLabels, Counter>::default();
+        t.registry().register(
+            "hybrid_work_jobs",
+            "Work-queue jobs run (mail deliveries, push notifications), by kind and outcome (done, retry, dead)",
+            work.clone(),
+        );
         let certificate_days = Family::<CertificateLabels, Gauge<f64, AtomicU64>>::default();
         t.registry().register(
             "hybrid_auth_certificate_days_to_expiry",
@@ -64,12 +80,23 @@ impl Default for OnPremMetrics {
             telemetry: Arc::new(t),
             handshakes,
             ews,
+            work,
             certificate_days,
         }
     }
 }
 
 impl OnPremMetrics {
+    /// A work-queue job ran: `outcome` is done, retry or dead.
+    pub fn work_job(&self, kind: &str, outcome: &str) {
+        self.work
+            .get_or_create(&WorkLabels {
+                kind: kind.into(),
+                outcome: outcome.into(),
+            })
+            .inc();
+    }
+
     /// Forgets the certificates' days left before they are measured again.
     pub fn clear_certificate_days(&self) {
         self.certificate_days.clear();

@@ -85,6 +85,7 @@ impl OnPremServer {
             handshakes,
             metrics,
             events: Arc::default(),
+            work: tokio::sync::Notify::new(),
             store,
             config,
             trust: RwLock::new(Arc::new(TrustState::default())),
@@ -109,7 +110,7 @@ impl OnPremServer {
         let tasks = vec![
             tokio::spawn(watch(state.clone())),
             tokio::spawn(state.events.clone().run(state.store.clone())),
-            tokio::spawn(crate::ews::push::run(state.clone())),
+            tokio::spawn(crate::work::run(state.clone())),
             tokio::spawn(crate::refresh::periodic(
                 state.clone(),
                 state.config.refresh,

@@ -52,6 +52,8 @@ pub struct OnPremState {
     pub handshakes: crate::handshake::HandshakeLog,
     /// Which mailboxes changed, for the streaming notification connections of this process.
     pub events: Arc<crate::ews::EventHub>,
+    /// Told when this process queues work (a sent message), so that it runs at once.
+    pub work: tokio::sync::Notify,
     /// What `GET /metrics` reports.
     pub metrics: crate::metrics::OnPremMetrics,
     pub(crate) credentials: RwLock<Arc<Vec<(String, bool)>>>,

@@ -25,7 +25,7 @@ pub struct FolderRow {
     pub version: i64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ItemRow {
     pub id: String,
     pub mailbox: String,
@@ -515,6 +515,16 @@ impl Mailboxes<'_> {
         &self,
         items: &[(ItemRow, Vec<ItemValue>)],
     ) -> Result<(), StoreError> {
+        self.insert_items_queued(items, &[]).await
+    }
+
+    /// Inserts items and enqueues work on the store's queue in one transaction (a sent copy and
+    /// its delivery: neither without the other).
+    pub async fn insert_items_queued(
+        &self,
+        items: &[(ItemRow, Vec<ItemValue>)],
+        jobs: &[crate::NewJob],
+    ) -> Result<(), StoreError> {
         let s = self.store;
         let mut delta = CountDelta::default();
         for (i, _) in items {
@@ -527,6 +537,13 @@ impl Mailboxes<'_> {
             item_writes::values(&mut batch, &i.id, values, false);
         }
         item_writes::counts(&mut batch, &delta);
+        let now = crate::now_ms();
+        for j in jobs {
+            batch.push(
+                "INSERT INTO work_queue (id, kind, payload, state, due_ms, attempts, last_error, lease_owner, lease_until_ms, created_ms, updated_ms) VALUES ($1, $2, $3, 'pending', $4, 0, '', '', 0, $4, $4) ON CONFLICT (id) DO NOTHING",
+                vec![(&j.id).into(), (&j.kind).into(), crate::batch::Arg::Text(j.payload.to_string()), now.into()],
+            );
+        }
         write_tx!(s, tx => {
             tx.run(batch).await.map_err(|e| s.db_error(e))?;
             notify_mail!(s, tx);

@@ -154,7 +154,11 @@ async fn send(
         let theirs =
             mailbox::Mailbox::open_cached(&ctx.state.store, &ctx.state.folder_trees, &user.guid)
                 .await?;
-        recipients.push(mailbox::Recipient { mailbox: theirs });
+        recipients.push(mailbox::Recipient {
+            mailbox: theirs,
+            name: user.display_name.clone(),
+            address: user.primary_smtp.clone(),
+        });
     }
     let sender = mailbox::Sender {
         name: ctx.c.mailbox.display_name.clone(),
@@ -163,6 +167,7 @@ async fn send(
     ctx.mbox
         .send(row, props, &sender, &recipients, sent_copy)
         .await?;
+    ctx.state.work.notify_one();
     Ok(())
 }
 
@@ -267,6 +272,7 @@ pub async fn create_item(
             r.map(|(r, p)| Payload::Items(vec![id_only(ctx, &r, &p)])),
         )?);
     }
+    ctx.state.work.notify_one();
     Ok(out)
 }
 

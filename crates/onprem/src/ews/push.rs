@@ -13,15 +13,15 @@
 
 use super::notifications::{to_ews, watermark};
 use crate::state::OnPremState;
+use crate::work::outcome;
 use ews::{Event, SubscriptionStatus};
 use mailbox::{Delivery, Mailbox, Subscription};
-use std::sync::Arc;
 use std::time::Duration;
 use store::{Job, JobState, NewJob, Outcome};
 
 /// The work-queue kind of a push subscription's delivery job, and its id's prefix.
 pub const JOB_KIND: &str = "ews-push";
-const JOB_PREFIX: &str = "ews-push:";
+pub(crate) const JOB_PREFIX: &str = "ews-push:";
 /// Events in one notification (Exchange sends at most 50).
 const PUSH_BATCH: usize = 50;
 /// Exchange's timeout for a push request.
@@ -30,8 +30,8 @@ const POST_TIMEOUT: Duration = Duration::from_secs(60);
 const MAX_ANSWER: usize = 1024;
 /// The first retry's delay.
 const FIRST_RETRY_MS: i64 = 30_000;
-/// How long a claimed job is this process's.
-const LEASE_MS: i64 = 2 * 60_000 + POST_TIMEOUT.as_millis() as i64;
+/// How long past its due time a subscription is kept while its job waits to be claimed.
+const LEASE_MS: i64 = 3 * 60_000;
 
 /// The job that delivers a new push subscription's notifications; the first is a status
 /// notification 30 seconds from now unless events come sooner.
@@ -76,61 +76,17 @@ pub(crate) fn destination_allowed(url: &str, allowed: &[String]) -> Result<(), S
     }
 }
 
-/// Claims and runs due push jobs, for as long as the server runs.
-pub(crate) async fn run(state: Arc<OnPremState>) {
-    let owner = format!("onprem-push-{}", uuid::Uuid::new_v4());
-    let mut changed = state.events.subscribe();
-    let http = match reqwest::Client::builder()
+/// The client push notifications are posted with: no redirects, Exchange's timeout.
+pub(crate) fn client() -> Option<reqwest::Client> {
+    reqwest::Client::builder()
         .timeout(POST_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .build()
-    {
-        Ok(c) => c,
-        Err(e) => return tracing::warn!("push notifications are off: {e}"),
-    };
-    loop {
-        tokio::select! {
-            r = changed.recv() => match r {
-                Ok(mailbox) => {
-                    if let Err(e) = state.store.subscriptions().wake_push(&mailbox, JOB_PREFIX).await {
-                        tracing::debug!("waking push jobs: {e}");
-                    }
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-                Err(_) => {}
-            },
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-        }
-        let jobs = match state.store.queue().claim(&owner, 16, LEASE_MS).await {
-            Ok(j) => j,
-            Err(e) => {
-                tracing::debug!("claiming push jobs: {e}");
-                continue;
-            }
-        };
-        let mut outcomes = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            outcomes.push(deliver(&state, &http, &job).await);
-        }
-        if !outcomes.is_empty()
-            && let Err(e) = state.store.queue().finish_all(&owner, &outcomes).await
-        {
-            tracing::warn!("finishing push jobs: {e}");
-        }
-    }
-}
-
-fn outcome(job: &Job, state: JobState, due_ms: i64, error: &str) -> Outcome {
-    Outcome {
-        id: job.id.clone(),
-        state,
-        due_ms,
-        error: error.into(),
-    }
+        .ok()
 }
 
 /// Runs one subscription's job: posts what is owed, and says when it is due again.
-async fn deliver(state: &OnPremState, http: &reqwest::Client, job: &Job) -> Outcome {
+pub(crate) async fn deliver(state: &OnPremState, http: &reqwest::Client, job: &Job) -> Outcome {
     let now = store::now_ms();
     if job.kind != JOB_KIND {
         return outcome(job, JobState::Pending, now + 60_000, "not a push delivery");

@@ -1,0 +1,96 @@
+//! The on-premises role's work queue: mail deliveries (the transport) and EWS push
+//! notifications, each a job on the store's queue that any process may run. One loop per
+//! process claims due jobs; it wakes when this process queues work, when a mailbox with push
+//! subscribers changes, and every second for what other processes queued.
+
+use crate::ews::push;
+use crate::state::OnPremState;
+use std::sync::Arc;
+use std::time::Duration;
+use store::{Job, JobState, Outcome};
+
+/// How long a claimed job is this process's (a push post may take a minute).
+const LEASE_MS: i64 = 3 * 60_000;
+/// Deliveries are retried this many times before the job is left dead for an operator.
+const MAX_ATTEMPTS: i64 = 10;
+
+pub(crate) fn outcome(job: &Job, state: JobState, due_ms: i64, error: &str) -> Outcome {
+    Outcome {
+        id: job.id.clone(),
+        state,
+        due_ms,
+        error: error.into(),
+    }
+}
+
+/// Claims and runs due jobs, for as long as the server runs.
+pub(crate) async fn run(state: Arc<OnPremState>) {
+    let owner = format!("onprem-work-{}", uuid::Uuid::new_v4());
+    let mut changed = state.events.subscribe();
+    let Some(http) = push::client() else {
+        return tracing::warn!("the work queue is off: no HTTP client");
+    };
+    loop {
+        tokio::select! {
+            r = changed.recv() => match r {
+                Ok(mailbox) => {
+                    if let Err(e) = state.store.subscriptions().wake_push(&mailbox, push::JOB_PREFIX).await {
+                        tracing::debug!("waking push jobs: {e}");
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                Err(_) => {}
+            },
+            _ = state.work.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+        // Everything due now, not one batch: a queue that filled while this process was busy
+        // drains at once.
+        loop {
+            let jobs = match state.store.queue().claim(&owner, 16, LEASE_MS).await {
+                Ok(j) => j,
+                Err(e) => {
+                    tracing::debug!("claiming work: {e}");
+                    break;
+                }
+            };
+            if jobs.is_empty() {
+                break;
+            }
+            let mut outcomes = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                let o = match job.kind.as_str() {
+                    push::JOB_KIND => push::deliver(&state, &http, &job).await,
+                    mailbox::transport::DELIVERY_JOB => {
+                        crate::transport::deliver(&state, &job).await
+                    }
+                    _ => outcome(
+                        &job,
+                        JobState::Pending,
+                        store::now_ms() + 60_000,
+                        "not this role's work",
+                    ),
+                };
+                let name = match o.state {
+                    JobState::Done => "done",
+                    JobState::Dead => "dead",
+                    _ if o.error.is_empty() => "done",
+                    _ => "retry",
+                };
+                state.metrics.work_job(&job.kind, name);
+                outcomes.push(o);
+            }
+            if let Err(e) = state.store.queue().finish_all(&owner, &outcomes).await {
+                tracing::warn!("finishing work: {e}");
+                break;
+            }
+        }
+    }
+}
+
+/// When a failed job is tried again (doubling from a second, at most five minutes), or None
+/// when it has been tried enough.
+pub(crate) fn retry_at(job: &Job) -> Option<i64> {
+    (job.attempts < MAX_ATTEMPTS)
+        .then(|| store::now_ms() + (1000i64 << job.attempts.clamp(0, 9)).min(300_000))
+}
