@@ -613,6 +613,10 @@ async fn xml_hardening_and_unknown_operations() {
     let (s, _, text) = w.ews(Some(&token), "<m:ArchiveItem/>", "").await;
     assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(text.contains("ErrorInvalidOperation"), "{text}");
+    // What is not an EWS operation at all is an invalid request, as Exchange answers it.
+    let (s, _, text) = w.ews(Some(&token), "<m:NotAnOperation/>", "").await;
+    assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(text.contains("ErrorInvalidRequest"), "{text}");
     // A subscription that names no kind of subscription is not one.
     let (s, _, text) = w.ews(Some(&token), "<m:Subscribe/>", "").await;
     assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);

@@ -77,6 +77,54 @@ fn other_mailbox_delegates() -> ResponseMessage {
     )
 }
 
+/// Exchange Server's EWS operations that this server does not run.
+const NOT_RUN_HERE: &[&str] = &[
+    "AddDistributionGroupToImList",
+    "AddImContactToGroup",
+    "AddImGroup",
+    "AddNewImContactToGroup",
+    "AddNewTelUriContactToGroup",
+    "ApplyConversationAction",
+    "ArchiveItem",
+    "CreateManagedFolder",
+    "DisableApp",
+    "DisconnectPhoneCall",
+    "EnableApp",
+    "FindConversation",
+    "FindMessageTrackingReport",
+    "GetAppManifests",
+    "GetAppMarketplaceUrl",
+    "GetClientAccessToken",
+    "GetConversationItems",
+    "GetDiscoverySearchConfiguration",
+    "GetHoldOnMailboxes",
+    "GetImItemList",
+    "GetImItems",
+    "GetMessageTrackingReport",
+    "GetNonIndexableItemDetails",
+    "GetNonIndexableItemStatistics",
+    "GetPasswordExpirationDate",
+    "GetPhoneCallInformation",
+    "GetReminders",
+    "GetSharingFolder",
+    "GetSharingMetadata",
+    "GetUserPhoto",
+    "GetUserRetentionPolicyTags",
+    "InstallApp",
+    "PerformReminderAction",
+    "PlayOnPhone",
+    "RefreshSharingFolder",
+    "RemoveContactFromImList",
+    "RemoveDistributionGroupFromImList",
+    "RemoveImContactFromGroup",
+    "RemoveImGroup",
+    "SearchMailboxes",
+    "SetHoldOnMailboxes",
+    "SetImGroup",
+    "SetImListMigrationCompleted",
+    "UninstallApp",
+];
+
 pub fn xml_response(status: StatusCode, body: String) -> Response {
     (
         status,
@@ -177,11 +225,20 @@ pub async fn handle(
             ),
         );
     }
-    if let Operation::Other { .. } = request.operation {
-        return fault(
-            ews::ResponseCode::ErrorInvalidOperation,
-            &format!("The operation '{op}' is not supported by this server."),
-        );
+    if let Operation::Other { name, namespace } = &request.operation {
+        // Exchange's own operations this server does not run are refused as such; anything
+        // else is not an EWS request at all, as Exchange answers it.
+        return if namespace == ews::NS_MESSAGES && NOT_RUN_HERE.contains(&name.as_str()) {
+            fault(
+                ews::ResponseCode::ErrorInvalidOperation,
+                &format!("The operation '{op}' is not supported by this server."),
+            )
+        } else {
+            fault(
+                ews::ResponseCode::ErrorInvalidRequest,
+                &format!("The request is invalid: '{op}' is not an EWS operation."),
+            )
+        };
     }
     let caller = match inbound::authorize(&authenticated, &request) {
         Ok(c) => c,
