@@ -933,3 +933,42 @@ def test_b26_rules_forward_redirect_and_forward_as_attachment_through_the_transp
     finally:
         for r in rules:
             r.delete()
+
+
+def test_b27_meeting_updates_and_cancellations_reach_the_attendees(world):
+    """The organizer moves a sent meeting and says so (UpdateItem with
+    SendMeetingInvitationsOrCancellations): the attendee's calendar follows and an update arrives.
+    Then CancelCalendarItem: the attendee's item is cancelled and free, a cancellation arrives,
+    and the meeting leaves the organizer's calendar. A meeting deleted with
+    SendMeetingCancellations is cancelled the same way."""
+    import datetime
+    from exchangelib import Attendee, CalendarItem, Mailbox as Mbx
+    from exchangelib.items import SEND_TO_ALL_AND_SAVE_COPY
+    a, b = world.account(), world.account("bob@contoso.com")
+    start = datetime.datetime(2031, 10, 6, 9, tzinfo=UTC)
+    hour = datetime.timedelta(hours=1)
+    bob = [Attendee(mailbox=Mbx(email_address="bob@contoso.com"))]
+    m = CalendarItem(folder=a.calendar, subject="b27 review", start=start, end=start + hour,
+                     location="Room 1", required_attendees=bob)
+    m.save(send_meeting_invitations=SEND_TO_ALL_AND_SAVE_COPY)
+    arrived(b.calendar.filter(subject="b27 review"))
+    m.start, m.end, m.location = start + hour, start + 2 * hour, "Room 2"
+    m.save(update_fields=["start", "end", "location"], send_meeting_invitations=SEND_TO_ALL_AND_SAVE_COPY)
+    arrived(b.inbox.filter(subject="b27 review"), 2)
+    deadline = time.time() + 10
+    while b.calendar.get(subject="b27 review").location != "Room 2" and time.time() < deadline:
+        time.sleep(0.05)
+    theirs = b.calendar.get(subject="b27 review")
+    assert theirs.location == "Room 2" and theirs.start == start + hour
+    m.cancel()
+    arrived(b.inbox.filter(subject="Canceled: b27 review"))
+    cancelled, = arrived(b.calendar.filter(subject="Canceled: b27 review"))
+    assert cancelled.is_cancelled and cancelled.legacy_free_busy_status == "Free"
+    assert a.calendar.filter(subject="b27 review").count() == 0
+    # Deleted with cancellations sent.
+    d = CalendarItem(folder=a.calendar, subject="b27 dropped", start=start, end=start + hour, required_attendees=bob)
+    d.save(send_meeting_invitations=SEND_TO_ALL_AND_SAVE_COPY)
+    arrived(b.calendar.filter(subject="b27 dropped"))
+    d.delete(send_meeting_cancellations=SEND_TO_ALL_AND_SAVE_COPY)
+    arrived(b.inbox.filter(subject="Canceled: b27 dropped"))
+    arrived(b.calendar.filter(subject="Canceled: b27 dropped"))

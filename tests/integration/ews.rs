@@ -1033,6 +1033,7 @@ async fn attachments_are_bounded_shared_by_copies_and_collected_when_unreference
             &t,
             ews::Operation::DeleteItem(ews::DeleteItem {
                 delete_type: "HardDelete".into(),
+                send_meeting_cancellations: None,
                 item_ids: vec![created_id(m)],
             }),
         )

@@ -548,6 +548,7 @@ async fn presence_follows_the_calendar_and_automatic_replies() {
     ews_as(&w, "alice@contoso.com", &off).await;
     let delete = ews::Request::new(ews::Operation::DeleteItem(ews::DeleteItem {
         delete_type: "HardDelete".into(),
+        send_meeting_cancellations: None,
         item_ids: vec![id],
     }));
     ews_as(&w, "alice@contoso.com", &delete).await;

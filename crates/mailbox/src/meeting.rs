@@ -2,7 +2,9 @@
 //! SendToAllAndSaveCopy (or SendOnlyToAll) puts a meeting request in each attendee's Inbox and
 //! a tentative copy on their calendar (same UID); an attendee's AcceptItem, TentativelyAcceptItem
 //! or DeclineItem updates their copy, sends the organizer a response, and records the answer
-//! on the organizer's item (the attendee's ResponseType and LastResponseTime).
+//! on the organizer's item (the attendee's ResponseType and LastResponseTime). The organizer's
+//! update of a sent meeting, or its cancellation, reaches the attendees' calendars the same way.
+//! Requests, updates and cancellations go through the transport.
 
 use crate::MailboxError;
 use crate::item;
@@ -63,6 +65,74 @@ fn set_response(props: &mut StoredProperties, address: &str, response: &str, at:
     }
 }
 
+/// What an attendee is sent about a meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MeetingMessage {
+    Request,
+    Update,
+    Cancellation,
+}
+
+/// The attendee `a`'s copies of the organizer's meeting: the item for their calendar (tentative,
+/// not answered yet) and the message for their Inbox (a request, an update or a cancellation).
+fn attendee_copies(
+    row: &ItemRow,
+    props: &StoredProperties,
+    organizer: &Sender,
+    a: &Mailbox,
+    kind: MeetingMessage,
+    now: i64,
+) -> Result<(ItemRow, ItemRow), MailboxError> {
+    let (Some(inbox), Some(calendar)) = (a.distinguished("inbox"), a.distinguished("calendar"))
+    else {
+        return Err(MailboxError::FolderNotFound(Some("calendar".into())));
+    };
+    let mut theirs = props.clone();
+    theirs.set_other(leaf("LegacyFreeBusyStatus", "Tentative"));
+    theirs.set_other(leaf("MyResponseType", "NoResponseReceived"));
+    theirs.other.retain(|o| o.name != "MeetingRequestWasSent");
+    let mut on_calendar = item::copy_into(row, a.guid(), &calendar.id);
+    on_calendar.tag = "CalendarItem".into();
+    on_calendar.item_class = "IPM.Appointment".into();
+    item::finish_stored(&mut on_calendar, &theirs, now);
+    let mut message = theirs.clone();
+    message.calendar = None;
+    message.set_other(mailbox_holder("From", organizer));
+    message.set_other(mailbox_holder("Sender", organizer));
+    message.set_other(leaf("DateTimeSent", &format_time(now)));
+    let mut in_inbox = item::copy_into(row, a.guid(), &inbox.id);
+    in_inbox.is_read = false;
+    in_inbox.received_ms = now;
+    match kind {
+        MeetingMessage::Request | MeetingMessage::Update => {
+            let request_type = if kind == MeetingMessage::Request {
+                "NewMeetingRequest"
+            } else {
+                "FullUpdate"
+            };
+            message.set_other(leaf("MeetingRequestType", request_type));
+            if kind == MeetingMessage::Request {
+                let mut assoc = Element::new("", "AssociatedCalendarItemId");
+                assoc.attrs.push(("Id".into(), on_calendar.id.clone()));
+                assoc
+                    .attrs
+                    .push(("ChangeKey".into(), item::change_key(&on_calendar.id, 1)));
+                message.set_other(assoc);
+            }
+            in_inbox.tag = "MeetingRequest".into();
+            in_inbox.item_class = "IPM.Schedule.Meeting.Request".into();
+        }
+        MeetingMessage::Cancellation => {
+            message.set_other(leaf("IsCancelled", "true"));
+            in_inbox.tag = "MeetingCancellation".into();
+            in_inbox.item_class = "IPM.Schedule.Meeting.Canceled".into();
+            in_inbox.subject = format!("Canceled: {}", row.subject);
+        }
+    }
+    item::finish_stored(&mut in_inbox, &message, now);
+    Ok((on_calendar, in_inbox))
+}
+
 fn uid(props: &StoredProperties) -> Option<String> {
     props
         .other
@@ -116,46 +186,15 @@ impl Mailbox {
         props.set_other(leaf("IsMeeting", "true"));
         props.set_other(leaf("MeetingRequestWasSent", "true"));
         set_response(props, "", "Unknown", None);
-        let mut rows = Vec::new();
+        let mut items = Vec::new();
         for a in attendees {
-            let (Some(inbox), Some(calendar)) =
-                (a.distinguished("inbox"), a.distinguished("calendar"))
-            else {
-                return Err(MailboxError::FolderNotFound(Some("calendar".into())));
-            };
-            let mut theirs = props.clone();
-            theirs.set_other(leaf("LegacyFreeBusyStatus", "Tentative"));
-            theirs.set_other(leaf("MyResponseType", "NoResponseReceived"));
-            theirs.other.retain(|o| o.name != "MeetingRequestWasSent");
-            let mut on_calendar = item::copy_into(row, a.guid(), &calendar.id);
-            on_calendar.tag = "CalendarItem".into();
-            on_calendar.item_class = "IPM.Appointment".into();
-            item::finish_stored(&mut on_calendar, &theirs, now);
-            let mut request = theirs.clone();
-            request.calendar = None;
-            request.set_other(mailbox_holder("From", organizer));
-            request.set_other(mailbox_holder("Sender", organizer));
-            request.set_other(leaf("DateTimeSent", &format_time(now)));
-            request.set_other(leaf("MeetingRequestType", "NewMeetingRequest"));
-            let mut assoc = Element::new("", "AssociatedCalendarItemId");
-            assoc.attrs.push(("Id".into(), on_calendar.id.clone()));
-            assoc
-                .attrs
-                .push(("ChangeKey".into(), item::change_key(&on_calendar.id, 1)));
-            request.set_other(assoc);
-            let mut in_inbox = item::copy_into(row, a.guid(), &inbox.id);
-            in_inbox.tag = "MeetingRequest".into();
-            in_inbox.item_class = "IPM.Schedule.Meeting.Request".into();
-            in_inbox.is_read = false;
-            in_inbox.received_ms = now;
-            item::finish_stored(&mut in_inbox, &request, now);
-            rows.push(on_calendar);
-            rows.push(in_inbox);
+            let (calendar, message) =
+                attendee_copies(row, props, organizer, a, MeetingMessage::Request, now)?;
+            items.push(calendar);
+            items.push(message);
         }
-        // The transport delivers the requests and calendar items; the organizer's item records
-        // that they went out.
         let outgoing = crate::transport::Outgoing {
-            items: rows,
+            items,
             ..Default::default()
         };
         self.store_ref()
@@ -164,6 +203,84 @@ impl Mailbox {
             .await?;
         item::finish_stored(row, props, now);
         self.save(row, Some(props)).await
+    }
+
+    /// Sends a change of this organizer's meeting to its attendees through the transport: an
+    /// update (their calendar item follows, tentative again, and a request says so) or a
+    /// cancellation (their item marked cancelled and free, and a cancellation in the Inbox).
+    pub async fn send_meeting_change(
+        &self,
+        row: &ItemRow,
+        props: &StoredProperties,
+        organizer: &Sender,
+        attendees: &[Mailbox],
+        cancel: bool,
+    ) -> Result<(), MailboxError> {
+        let Some(uid) = uid(props) else {
+            return Ok(());
+        };
+        let now = store::now_ms();
+        let kind = if cancel {
+            MeetingMessage::Cancellation
+        } else {
+            MeetingMessage::Update
+        };
+        let mut outgoing = crate::transport::Outgoing::default();
+        for a in attendees {
+            let (calendar, message) = attendee_copies(row, props, organizer, a, kind, now)?;
+            outgoing.items.push(message);
+            outgoing.meetings.push(crate::transport::MeetingChange {
+                mailbox: a.guid().to_string(),
+                uid: uid.clone(),
+                calendar,
+                cancelled: cancel,
+            });
+        }
+        if outgoing.is_empty() {
+            return Ok(());
+        }
+        self.store_ref()
+            .mailboxes()
+            .insert_items_queued(&[], &[outgoing.job()])
+            .await?;
+        Ok(())
+    }
+
+    /// Applies a meeting change the transport delivers to this attendee's calendar: their item
+    /// with the UID takes the organizer's, or is marked cancelled; an update of a meeting they
+    /// no longer have puts it back.
+    pub async fn apply_meeting_change(
+        &self,
+        change: &crate::transport::MeetingChange,
+    ) -> Result<(), MailboxError> {
+        let now = store::now_ms();
+        match self.calendar_item_by_uid(&change.uid).await? {
+            Some((mut row, mut props)) if change.cancelled => {
+                if !row.subject.starts_with("Canceled: ") {
+                    row.subject = format!("Canceled: {}", row.subject);
+                }
+                props.set_other(leaf("IsCancelled", "true"));
+                props.set_other(leaf("LegacyFreeBusyStatus", "Free"));
+                item::finish_stored(&mut row, &props, now);
+                self.save(&mut row, Some(&props)).await
+            }
+            Some((mut row, _)) => {
+                let props =
+                    StoredProperties::decode(&change.calendar.props, change.calendar.props_format);
+                row.subject = change.calendar.subject.clone();
+                item::finish_stored(&mut row, &props, now);
+                self.save(&mut row, Some(&props)).await
+            }
+            None if change.cancelled => Ok(()),
+            None => {
+                crate::transport::deliver_items(
+                    self.store_ref(),
+                    std::slice::from_ref(&change.calendar),
+                )
+                .await?;
+                Ok(())
+            }
+        }
     }
 
     /// An attendee's answer (`kind`: AcceptItem, TentativelyAcceptItem or DeclineItem) to the

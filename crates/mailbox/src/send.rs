@@ -107,7 +107,7 @@ impl Mailbox {
         let outgoing = crate::transport::Outgoing {
             items,
             forwards,
-            hops: 0,
+            ..Default::default()
         };
         let mut rows = Vec::new();
         let kept = sent_copy.map(|folder| {

@@ -42,6 +42,17 @@ pub struct Forward {
     pub item: ItemRow,
 }
 
+/// A change of a meeting for one attendee's calendar (their item found by the meeting's UID).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeetingChange {
+    /// The attendee's mailbox.
+    pub mailbox: String,
+    pub uid: String,
+    /// The attendee's calendar item as the organizer's meeting now is.
+    pub calendar: ItemRow,
+    pub cancelled: bool,
+}
+
 /// A message on its way.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Outgoing {
@@ -49,6 +60,9 @@ pub struct Outgoing {
     pub items: Vec<ItemRow>,
     #[serde(default)]
     pub forwards: Vec<Forward>,
+    /// Meeting updates and cancellations for attendees' calendars.
+    #[serde(default)]
+    pub meetings: Vec<MeetingChange>,
     /// How many times rules have sent this message on.
     #[serde(default)]
     pub hops: u32,
@@ -65,15 +79,29 @@ impl Outgoing {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty() && self.forwards.is_empty()
+        self.items.is_empty() && self.forwards.is_empty() && self.meetings.is_empty()
     }
 }
 
-/// Stores the items of a queued message that are not stored yet, in one write; how many.
+/// Stores the items of a queued message that are not stored yet, in one write, and applies its
+/// meeting changes to the attendees' calendars; how many items it stored.
 pub async fn deliver(store: &Store, out: &Outgoing) -> Result<usize, MailboxError> {
+    let stored = deliver_items(store, &out.items).await?;
+    for change in &out.meetings {
+        match crate::Mailbox::open(store, &change.mailbox).await {
+            Ok(attendee) => attendee.apply_meeting_change(change).await?,
+            Err(MailboxError::Store(e)) => return Err(e.into()),
+            Err(_) => {}
+        }
+    }
+    Ok(stored)
+}
+
+/// Stores those of `items` not stored yet, in one write; how many.
+pub(crate) async fn deliver_items(store: &Store, items: &[ItemRow]) -> Result<usize, MailboxError> {
     let repo = store.mailboxes();
     let mut rows = Vec::new();
-    for i in &out.items {
+    for i in items {
         if repo.item(&i.id).await?.is_none() {
             let props = StoredProperties::decode(&i.props, i.props_format);
             rows.push((i.clone(), props.values()));
@@ -203,6 +231,7 @@ pub fn forwarded(
     Ok(Outgoing {
         items,
         forwards,
+        meetings: Vec::new(),
         hops,
     })
 }

@@ -6,6 +6,8 @@ use super::*;
 pub struct UpdateItem {
     pub conflict_resolution: Option<String>,
     pub message_disposition: Option<String>,
+    /// For a meeting: whether its attendees are sent the update (SendToAllAndSaveCopy, ...).
+    pub send_meeting_invitations_or_cancellations: Option<String>,
     pub changes: Vec<ItemChange>,
 }
 
@@ -14,6 +16,10 @@ impl OperationBody for UpdateItem {
         Ok(UpdateItem {
             conflict_resolution: attr(op, "ConflictResolution"),
             message_disposition: attr(op, "MessageDisposition"),
+            send_meeting_invitations_or_cancellations: attr(
+                op,
+                "SendMeetingInvitationsOrCancellations",
+            ),
             changes: op
                 .child("ItemChanges")
                 .into_iter()
@@ -39,6 +45,7 @@ impl OperationBody for UpdateItem {
         let UpdateItem {
             conflict_resolution,
             message_disposition,
+            send_meeting_invitations_or_cancellations,
             changes,
         } = self;
         let mut attrs = Vec::new();
@@ -47,6 +54,9 @@ impl OperationBody for UpdateItem {
         }
         if let Some(d) = message_disposition {
             attrs.push(("MessageDisposition", d.as_str()));
+        }
+        if let Some(m) = send_meeting_invitations_or_cancellations {
+            attrs.push(("SendMeetingInvitationsOrCancellations", m.as_str()));
         }
         w.open(element, &attrs);
         w.open("m:ItemChanges", &[]);

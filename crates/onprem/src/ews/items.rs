@@ -2,10 +2,7 @@
 //! MoveItem and CopyItem.
 
 use super::{Context, message, refusal};
-use ews::{
-    Find, FolderRef, Item, ItemChange, ItemId, ItemUpdate, Payload, ResponseMessage, RootFolder,
-    Shape,
-};
+use ews::{Find, FolderRef, Item, ItemId, ItemUpdate, Payload, ResponseMessage, RootFolder, Shape};
 use mailbox::{ConflictResolution, ItemQuery, MailboxError};
 
 /// The id-only form write operations answer with.
@@ -194,6 +191,9 @@ pub async fn create_item(
     if items.iter().any(|i| mailbox::is_meeting_response(&i.kind)) {
         return meeting_responses(ctx, disposition, items).await;
     }
+    if items.iter().any(|i| i.kind == "CancelCalendarItem") {
+        return super::meetings::cancel_calendar_items(ctx, items).await;
+    }
     let calendar_items = !items.is_empty() && items.iter().all(|i| i.kind == "CalendarItem");
     let default = if calendar_items {
         "calendar"
@@ -278,7 +278,7 @@ pub async fn create_item(
 
 /// The mailboxes of the organization these addresses name, once each; an address outside it
 /// refuses the whole item (nothing leaves the server).
-async fn organization_mailboxes(
+pub(super) async fn organization_mailboxes(
     ctx: &Context<'_>,
     addresses: &[String],
 ) -> Result<Vec<mailbox::Mailbox>, MailboxError> {
@@ -386,11 +386,13 @@ pub async fn send_item(
 
 pub async fn update_item(
     ctx: &Context<'_>,
-    conflict: Option<&str>,
-    disposition: Option<&str>,
-    changes: &[ItemChange],
+    u: &ews::UpdateItem,
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
-    let conflict = ConflictResolution::parse(conflict);
+    let conflict = ConflictResolution::parse(u.conflict_resolution.as_deref());
+    let disposition = u.message_disposition.as_deref();
+    let changes = &u.changes;
+    let updating_meetings =
+        super::meetings::tells_attendees(u.send_meeting_invitations_or_cancellations.as_deref());
     let sending = matches!(disposition, Some("SendOnly" | "SendAndSaveCopy"));
     let keep = if disposition == Some("SendAndSaveCopy") {
         ctx.mbox.distinguished("sentitems").cloned()
@@ -403,6 +405,15 @@ pub async fn update_item(
             .mbox
             .update_item(&ch.item_id, &ch.updates, conflict)
             .await;
+        // A sent meeting changed: its attendees get the update.
+        let r = match r {
+            Ok((row, props)) if updating_meetings => {
+                super::meetings::tell_attendees(ctx, &row, &props, false)
+                    .await
+                    .map(|_| (row, props))
+            }
+            other => other,
+        };
         let r = match r {
             // Updated and then sent: the stored draft goes, as with SendItem.
             Ok((row, props)) if sending => {
@@ -454,10 +465,18 @@ pub async fn update_in_recoverable_items(
 pub async fn delete_item(
     ctx: &Context<'_>,
     delete_type: &str,
+    cancel_meetings: bool,
     ids: &[ItemId],
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
+        // A sent meeting deleted with SendMeetingCancellations: its attendees are told first.
+        if cancel_meetings
+            && id.occurrence.is_none()
+            && let Ok((row, props)) = ctx.mbox.item(&id.id).await
+        {
+            super::meetings::tell_attendees(ctx, &row, &props, true).await?;
+        }
         let r = ctx.mbox.delete_item(id, delete_type).await;
         out.push(message(r.map(|_| Payload::None))?);
     }

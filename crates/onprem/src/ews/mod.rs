@@ -14,6 +14,7 @@ mod folders;
 mod inbound;
 mod items;
 mod mapi;
+mod meetings;
 mod names;
 mod notifications;
 mod people;
@@ -443,19 +444,7 @@ async fn dispatch(
             )
             .await
         }
-        Operation::UpdateItem(ews::UpdateItem {
-            conflict_resolution,
-            message_disposition,
-            changes,
-        }) => {
-            items::update_item(
-                &ctx,
-                conflict_resolution.as_deref(),
-                message_disposition.as_deref(),
-                changes,
-            )
-            .await
-        }
+        Operation::UpdateItem(u) => items::update_item(&ctx, u).await,
         Operation::SendItem(ews::SendItem {
             save_item_to_folder,
             item_ids,
@@ -478,8 +467,12 @@ async fn dispatch(
         }
         Operation::DeleteItem(ews::DeleteItem {
             delete_type,
+            send_meeting_cancellations,
             item_ids,
-        }) => items::delete_item(&ctx, delete_type, item_ids).await,
+        }) => {
+            let cancel = meetings::tells_attendees(send_meeting_cancellations.as_deref());
+            items::delete_item(&ctx, delete_type, cancel, item_ids).await
+        }
         Operation::MoveItem(ews::MoveItem {
             to_folder_id,
             item_ids,
