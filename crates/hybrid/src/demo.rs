@@ -482,6 +482,71 @@ fn find_items(folder: &str) -> ews::Request {
     }))
 }
 
+/// A pull subscription of `smtp`'s Recoverable Items\Purges: its id and watermark.
+fn subscribe_to_purges(
+    d: &mut Demo,
+    cloud: &str,
+    onprem: &str,
+    tenant: &str,
+    smtp: &str,
+) -> Option<(String, String)> {
+    let request = ews::Request::new(ews::Operation::Subscribe(ews::Subscribe {
+        request: ews::SubscriptionRequest::Pull {
+            watermark: None,
+            timeout: 10,
+        },
+        all_folders: false,
+        folder_ids: vec![ews::FolderRef::distinguished("recoverableitemspurges")],
+        event_types: vec![ews::EventType::Created, ews::EventType::Modified],
+    }));
+    let (messages, text) = ews(d, cloud, onprem, tenant, smtp, &request);
+    let subscribed = messages.first().and_then(|m| match &m.payload {
+        ews::Payload::Subscribed {
+            subscription_id,
+            watermark: Some(w),
+        } => Some((subscription_id.clone(), w.clone())),
+        _ => None,
+    });
+    d.check(
+        "alice's mail client subscribes to notifications of her Recoverable Items\\Purges (pull)",
+        subscribed.is_some(),
+        &text,
+    );
+    subscribed
+}
+
+/// The client asks for the events since its subscription: the transcript was created in Purges
+/// (the partner's CreateItem) and finalised there (UpdateItemInRecoverableItems).
+fn notified_of_the_transcript(
+    d: &mut Demo,
+    cloud: &str,
+    onprem: &str,
+    tenant: &str,
+    smtp: &str,
+    subscribed: Option<(String, String)>,
+) {
+    let Some((subscription_id, watermark)) = subscribed else {
+        return;
+    };
+    let request = ews::Request::new(ews::Operation::GetEvents(ews::GetEvents {
+        subscription_id,
+        watermark,
+    }));
+    let (messages, text) = ews(d, cloud, onprem, tenant, smtp, &request);
+    let kinds: Vec<ews::EventType> = messages
+        .iter()
+        .flat_map(|m| match &m.payload {
+            ews::Payload::Notification(n) => n.events.iter().map(|e| e.kind).collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    d.check(
+        "... and learns of the archived transcript from GetEvents (CreatedEvent, then ModifiedEvent when finalised)",
+        kinds.contains(&ews::EventType::Created) && kinds.contains(&ews::EventType::Modified),
+        &text,
+    );
+}
+
 fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
     // The reads below are an EWS client's: its own key on 00000004-…, as a tenant's EWS tool would have.
     let client = d.path("client.pem");
@@ -559,6 +624,9 @@ fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
         "\n== Success checks 2 and 3: IM conversations; Conversation History, and transcripts in Recoverable Items\\Purges"
     );
     let (alice, bob) = (format!("alice@{DOMAIN}"), format!("bob@{DOMAIN}"));
+    // alice's mail client subscribes to her Purges folder before the conversation: it will
+    // learn of the archived transcript from a notification, not by reading the folder again.
+    let subscribed = subscribe_to_purges(d, cloud, onprem, tenant, &alice);
     let a = d.json(
         "alice and bob hold an IM conversation on a mobile client",
         &[
@@ -635,6 +703,7 @@ fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
         classes.iter().any(|c| c == "IPM.Note.Microsoft.Missed"),
         &history,
     );
+    notified_of_the_transcript(d, cloud, onprem, tenant, &alice, subscribed);
     let (messages, purges) = ews(
         d,
         cloud,
