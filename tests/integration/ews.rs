@@ -610,7 +610,7 @@ async fn xml_hardening_and_unknown_operations() {
         assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR, "{why}");
         assert!(text.starts_with("<?xml") && text.contains("ErrorSchemaValidation"), "{why}: {text}");
     }
-    let (s, _, text) = w.ews(Some(&token), "<m:ArchiveItem/>", "").await;
+    let (s, _, text) = w.ews(Some(&token), "<m:GetUserPhoto/>", "").await;
     assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(text.contains("ErrorInvalidOperation"), "{text}");
     // What is not an EWS operation at all is an invalid request, as Exchange answers it.

@@ -32,6 +32,7 @@ macro_rules! response_codes {
 response_codes! {
     NoError,
     ErrorAccessDenied,
+    ErrorArchiveMailboxNotEnabled,
     ErrorAttachmentSizeLimitExceeded,
     ErrorCalendarEndDateIsEarlierThanStartDate,
     ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange,

@@ -12,6 +12,7 @@ use crate::writer::Writer;
 use crate::xml::Element;
 
 mod add_update_delegate;
+mod archive_item;
 mod convert_id;
 mod create_attachment;
 mod create_folder;
@@ -62,6 +63,7 @@ mod upload_items;
 mod user_configuration;
 
 pub use add_update_delegate::*;
+pub use archive_item::*;
 pub use convert_id::*;
 pub use create_attachment::*;
 pub use create_folder::*;
@@ -271,6 +273,7 @@ operations! {
     Unsubscribe("Unsubscribe") => Unsubscribe,
     FindPeople("FindPeople") => FindPeople,
     GetPersona("GetPersona") => GetPersona,
+    ArchiveItem("ArchiveItem") => ArchiveItem,
 }
 
 fn attr(op: &Element, name: &str) -> Option<String> {

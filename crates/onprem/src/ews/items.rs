@@ -712,3 +712,22 @@ async fn calendar_view(
         entries: items,
     })))
 }
+
+/// ArchiveItem: this organization's mailboxes have no archive mailbox, so each item that
+/// exists is answered as Exchange answers for a mailbox without one.
+pub async fn archive_items(
+    ctx: &Context<'_>,
+    ids: &[ItemId],
+) -> Result<Vec<ResponseMessage>, MailboxError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        out.push(match ctx.mbox.item(&id.id).await {
+            Ok(_) => ResponseMessage::error(
+                ews::ResponseCode::ErrorArchiveMailboxNotEnabled,
+                "The mailbox has no archive mailbox: this organization offers none, so nothing was archived.",
+            ),
+            Err(e) => message(Err(e))?,
+        });
+    }
+    Ok(out)
+}

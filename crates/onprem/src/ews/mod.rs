@@ -86,7 +86,6 @@ const NOT_RUN_HERE: &[&str] = &[
     "AddNewImContactToGroup",
     "AddNewTelUriContactToGroup",
     "ApplyConversationAction",
-    "ArchiveItem",
     "CreateManagedFolder",
     "DisableApp",
     "DisconnectPhoneCall",
@@ -548,6 +547,7 @@ async fn dispatch(
         Operation::GetEvents(g) => Ok(vec![notifications::get_events(&ctx, g).await]),
         Operation::Unsubscribe(u) => Ok(vec![notifications::unsubscribe(&ctx, u).await]),
         Operation::FindPeople(f) => Ok(vec![people::find_people(&ctx, f).await]),
+        Operation::ArchiveItem(a) => items::archive_items(&ctx, &a.item_ids).await,
         Operation::GetPersona(g) => Ok(vec![people::get_persona(&ctx, g).await]),
         other => Ok(vec![ResponseMessage::error(
             ews::ResponseCode::ErrorInvalidOperation,
