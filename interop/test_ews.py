@@ -987,3 +987,21 @@ def test_b27_meeting_updates_and_cancellations_reach_the_attendees(world):
     d.delete(send_meeting_cancellations=SEND_TO_ALL_AND_SAVE_COPY)
     arrived(b.inbox.filter(subject="Canceled: b27 dropped"))
     arrived(b.calendar.filter(subject="Canceled: b27 dropped"))
+
+
+def test_b28_advanced_query_syntax(world):
+    """FindItem's QueryString, as exchangelib's filter("...") sends it: properties, phrases,
+    AND, OR and NOT, and bare words looked for in subject, body and people."""
+    alice, bob = world.account(), world.account("bob@contoso.com")
+    Message(account=alice, subject="b28 lunch plans", body="Noodles at noon",
+            to_recipients=[Mailbox(name="Bob Jones", email_address="bob@contoso.com")]).send_and_save()
+    Message(account=alice, subject="b28 budget", body="Numbers",
+            to_recipients=[Mailbox(name="Alan Turing", email_address="alan@contoso.com")]).send_and_save()
+    sent = alice.sent
+    assert sent.get("To:bob@contoso.com AND Subject:b28").subject == "b28 lunch plans"
+    assert sent.get('To:"Bob Jones" AND Subject:b28').subject == "b28 lunch plans"
+    assert sent.get("Participants:Alan AND Subject:b28").subject == "b28 budget"
+    assert {m.subject for m in sent.filter("Subject:b28 AND (noodles OR numbers)")} == {"b28 lunch plans", "b28 budget"}
+    assert [m.subject for m in sent.filter("Subject:b28 NOT Body:noodles")] == ["b28 budget"]
+    got, = arrived(bob.inbox.filter("From:alice@contoso.com AND Subject:b28"))
+    assert got.subject == "b28 lunch plans"

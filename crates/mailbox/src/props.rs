@@ -31,6 +31,15 @@ pub const FIELD_KEY_PREFIX: &str = "field:";
 /// Longer kept texts are not indexed (a restriction on them matches nothing).
 pub const MAX_INDEXED_TEXT: usize = 1024;
 
+/// The properties that hold recipients: searched by their names and addresses, by scanning
+/// (the value index keeps no structured properties).
+pub fn is_address_list(element: &str) -> bool {
+    matches!(
+        element,
+        "ToRecipients" | "CcRecipients" | "BccRecipients" | "From" | "Sender"
+    )
+}
+
 pub fn field_key(element: &str) -> String {
     format!("{FIELD_KEY_PREFIX}{element}")
 }
@@ -134,6 +143,9 @@ impl StoredProperties {
                 .collect();
         }
         if let Some(name) = key.strip_prefix(FIELD_KEY_PREFIX) {
+            if is_address_list(name) {
+                return self.names_and_addresses(name);
+            }
             return self.simple(name).into_iter().collect();
         }
         self.extended
@@ -222,6 +234,22 @@ impl StoredProperties {
 
     /// The text of a kept property that is a single value (`t:Importance`, `t:ReminderIsSet`,
     /// …), bounded so that the index stays small; None for structured ones.
+    /// The names and addresses of a recipient list or mailbox (`ToRecipients`, `From`).
+    fn names_and_addresses(&self, name: &str) -> Vec<String> {
+        self.other
+            .iter()
+            .filter(|o| o.name == name)
+            .flat_map(|o| o.children_named("Mailbox"))
+            .flat_map(|m| {
+                ["Name", "EmailAddress"]
+                    .into_iter()
+                    .filter_map(|n| m.child_text(n))
+                    .collect::<Vec<_>>()
+            })
+            .filter(|t| !t.trim().is_empty())
+            .collect()
+    }
+
     fn simple(&self, name: &str) -> Option<String> {
         let el = self.other.iter().find(|o| o.name == name)?;
         if el.elements().next().is_some() {

@@ -120,6 +120,12 @@ impl<F> Restriction<F> {
     }
 }
 
+/// Whether a property is searched by scanning only (recipients: see `is_address_list`).
+fn is_scanned(key: &str) -> bool {
+    key.strip_prefix(crate::props::FIELD_KEY_PREFIX)
+        .is_some_and(crate::props::is_address_list)
+}
+
 /// What a folder restriction can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FolderField {
@@ -308,6 +314,11 @@ impl Restriction {
             | Restriction::Contains {
                 field: Field::Body, ..
             } => return None,
+            Restriction::Compare(Field::Extended { key, .. }, ..)
+            | Restriction::Contains {
+                field: Field::Extended { key, .. },
+                ..
+            } if is_scanned(key) => return None,
             Restriction::Compare(Field::Extended { key, numeric }, op, k) => {
                 let test = if *numeric {
                     match parse_number(k) {

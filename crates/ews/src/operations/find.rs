@@ -74,6 +74,8 @@ pub struct Find {
     pub restriction: Option<Restriction>,
     pub sort: Vec<FieldOrder>,
     pub parent_folder_ids: Vec<FolderRef>,
+    /// FindItem's `m:QueryString`: an Advanced Query Syntax search.
+    pub query_string: Option<String>,
 }
 
 impl OperationBody for Find {
@@ -94,6 +96,9 @@ impl OperationBody for Find {
                 .map(Restriction::parse),
             sort: FieldOrder::parse_all(op.child("SortOrder")),
             parent_folder_ids: FolderRef::parse_all(op.child("ParentFolderIds")),
+            query_string: op
+                .child_text("QueryString")
+                .filter(|q| !q.trim().is_empty()),
         })
     }
 
@@ -125,6 +130,7 @@ impl OperationBody for Find {
             w.close("m:SortOrder");
         }
         write_folder_refs(w, "m:ParentFolderIds", &self.parent_folder_ids);
+        w.opt_leaf("m:QueryString", self.query_string.as_deref());
         w.close(element);
     }
 }

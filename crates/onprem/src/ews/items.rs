@@ -24,12 +24,21 @@ pub async fn find_item(
         .map(|p| (p.offset as usize, p.max_entries.unwrap_or(1000) as usize))
         .unwrap_or((0, 1000));
     let query = (|| -> Result<ItemQuery, MailboxError> {
+        let restriction = find
+            .restriction
+            .as_ref()
+            .map(super::restriction::item_restriction)
+            .transpose()?;
+        let searched = find
+            .query_string
+            .as_deref()
+            .map(super::aqs::restriction)
+            .transpose()?;
         Ok(ItemQuery {
-            restriction: find
-                .restriction
-                .as_ref()
-                .map(super::restriction::item_restriction)
-                .transpose()?,
+            restriction: match (restriction, searched) {
+                (Some(r), Some(q)) => Some(mailbox::Restriction::And(vec![r, q])),
+                (r, q) => r.or(q),
+            },
             order: super::restriction::sort_orders(&find.sort)?,
             offset,
             max: max.clamp(1, 1000),

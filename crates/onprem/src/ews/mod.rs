@@ -3,6 +3,7 @@
 //! application's linked account; then the typed request is dispatched, one file per operation
 //! group, to the user's `Mailbox`, and the typed response is written by the `ews` crate.
 
+mod aqs;
 mod attachments;
 pub mod autodiscover;
 mod calendar;
