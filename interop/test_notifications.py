@@ -316,3 +316,29 @@ def test_people_of_the_directory_and_of_the_contacts_folder(world):
     assert whole and whole[0].display_name == "John Smith"
     with pytest.raises(ErrorInvalidIdMalformed):
         GetPersona(account=alice).get(personas=[Persona(id="AAA=", changekey="x")])
+
+
+def test_a_stopping_server_closes_its_streams_at_once(tmp_path_factory):
+    """SIGTERM: an open GetStreamingEvents gets its closing envelope at once, and the server
+    stops without waiting for the connection's time to run out."""
+    for w in make_world(tmp_path_factory):
+        alice = w.account()
+        sub = alice.inbox.subscribe_to_streaming()
+        ended = {}
+
+        def listen():
+            started = time.monotonic()
+            list(alice.inbox.get_streaming_events(sub, connection_timeout=30))
+            ended["after"] = time.monotonic() - started
+
+        t = threading.Thread(target=listen)
+        t.start()
+        time.sleep(1.0)
+        stopping = time.monotonic()
+        w.onprem.proc.terminate()
+        w.onprem.proc.wait(timeout=10)
+        stopped_in = time.monotonic() - stopping
+        t.join(timeout=10)
+        assert not t.is_alive() and ended["after"] < 5
+        assert stopped_in < 4, f"the server took {stopped_in:.1f} s to stop"
+        break

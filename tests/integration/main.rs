@@ -10,3 +10,4 @@ mod onprem;
 mod partner;
 mod shutdown;
 mod store;
+mod transport;

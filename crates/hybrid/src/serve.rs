@@ -170,6 +170,9 @@ pub struct Started {
     pub listener: tokio::net::TcpListener,
     pub public_url: String,
     pub store: store::Store,
+    /// Told when the server stops accepting: long-lived answers (EWS streaming
+    /// notifications) end at once, with their closing message, rather than hold the stop.
+    pub on_stop: Box<dyn FnOnce() + Send>,
 }
 
 /// Opens the role's store, makes its operator credential on first start, builds its server and
@@ -230,6 +233,7 @@ pub async fn start_role(
             operator_file.display()
         );
     }
+    let mut on_stop: Box<dyn FnOnce() + Send> = Box::new(|| {});
     let (app, guard): (axum::Router, Box<dyn std::any::Any + Send>) = match role_kind {
         Role::Cloud => {
             let config = cloud::CloudConfig {
@@ -248,6 +252,8 @@ pub async fn start_role(
             let server = onprem::OnPremServer::start(store.clone(), config)
                 .await
                 .map_err(|e| refused(crate::error::Code::from_wire(e.code()), e.to_string()))?;
+            let events = server.state.events.clone();
+            on_stop = Box::new(move || events.close());
             (server.router(), Box::new(server))
         }
         Role::Partner => {
@@ -273,6 +279,7 @@ pub async fn start_role(
         listener,
         public_url,
         store,
+        on_stop,
     })
 }
 
@@ -324,12 +331,14 @@ async fn serve(args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
         guard,
         listener,
         store,
+        on_stop,
         ..
     } = started;
     // The first signal stops accepting; requests in flight get IN_FLIGHT_GRACE to finish.
     let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
     let signal = async move {
         stop.await;
+        on_stop();
         let _ = stopping.send(());
     };
     let deadline = async move {

@@ -47,7 +47,13 @@ pub(crate) async fn run(state: Arc<OnPremState>) {
         // Everything due now, not one batch: a queue that filled while this process was busy
         // drains at once.
         loop {
-            let jobs = match state.store.queue().claim(&owner, 16, LEASE_MS).await {
+            let kinds = [push::JOB_KIND, mailbox::transport::DELIVERY_JOB];
+            let claimed = state
+                .store
+                .queue()
+                .claim_of(&owner, &kinds, 16, LEASE_MS)
+                .await;
+            let jobs = match claimed {
                 Ok(j) => j,
                 Err(e) => {
                     tracing::debug!("claiming work: {e}");

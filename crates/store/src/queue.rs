@@ -158,10 +158,29 @@ impl WorkQueue<'_> {
         max: i64,
         lease_ms: i64,
     ) -> Result<Vec<Job>, StoreError> {
+        self.claim_of(owner, &[], max, lease_ms).await
+    }
+
+    /// [`WorkQueue::claim`] of the jobs of these kinds only (all kinds when empty): a process
+    /// never holds work of another role's that shares its database.
+    pub async fn claim_of(
+        &self,
+        owner: &str,
+        kinds: &[&str],
+        max: i64,
+        lease_ms: i64,
+    ) -> Result<Vec<Job>, StoreError> {
         let s = self.store;
         let now = crate::now_ms();
-        let due =
-            "(state = 'pending' AND due_ms <= $2) OR (state = 'leased' AND lease_until_ms < $2)";
+        let of_kind = if kinds.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 5)).collect();
+            format!(" AND kind IN ({})", names.join(", "))
+        };
+        let due = format!(
+            "((state = 'pending' AND due_ms <= $2) OR (state = 'leased' AND lease_until_ms < $2)){of_kind}"
+        );
         with_pool!(s.pool(), p => {
             let lock = if s.backend() == crate::Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
             let sql = format!(
@@ -169,9 +188,12 @@ impl WorkQueue<'_> {
                  WHERE id IN (SELECT id FROM work_queue WHERE {due} ORDER BY due_ms, id LIMIT $4{lock}) RETURNING {COLUMNS}"
             );
             let writer = s.writer().await;
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(owner).bind(now).bind(lease_ms).bind(max)
-                .fetch_all(p).await.map_err(|e| s.db_error(e))?;
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(owner).bind(now).bind(lease_ms).bind(max);
+            for k in kinds {
+                q = q.bind(*k);
+            }
+            let rows = q.fetch_all(p).await.map_err(|e| s.db_error(e))?;
             drop(writer);
             // A lease counts an attempt; it must not be lost after the work was begun.
             if !rows.is_empty() {

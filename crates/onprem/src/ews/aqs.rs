@@ -3,7 +3,8 @@
 //! (`Subject:`, `From:`, `To:`, `Cc:`, `Bcc:`, `Participants:`, `Body:`, `Category:`); terms
 //! side by side must all hold; `AND`, `OR`, `NOT` and parentheses combine them (NOT binds
 //! tightest, then AND, then OR). A bare term is looked for in the subject, the body and the
-//! sender and recipients. Text matches case-insensitively, anywhere in the property.
+//! sender and recipients, and so is a term whose "property" is none of these (`ab:cd` is text).
+//! Text matches case-insensitively, anywhere in the property.
 
 use mailbox::{Containment, Field, MailboxError, Restriction};
 
@@ -126,11 +127,8 @@ fn term(property: Option<&str>, value: &str) -> Result<Restriction, MailboxError
             },
             value,
         ),
-        Some(other) => {
-            return Err(MailboxError::UnsupportedQueryFilter(format!(
-                "The query string names the property '{other}', which this server does not search."
-            )));
-        }
+        // Not a property AQS knows: the whole term is text, colon and all.
+        Some(other) => return term(None, &format!("{other}:{value}")),
     })
 }
 
@@ -249,7 +247,11 @@ mod tests {
             ])
         );
         assert!(restriction("(subject:a").is_err());
-        assert!(restriction("Size:10").is_err());
+        // An unknown property is text ("ab:cd" in a subject).
+        let Restriction::Or(any) = restriction("ab:cd").unwrap() else {
+            panic!()
+        };
+        assert_eq!(any[0], contains(Field::Subject, "ab:cd"));
         assert!(restriction(&"x ".repeat(3000)).is_err());
     }
 }

@@ -6,7 +6,11 @@ use ews::{Find, FolderRef, Item, ItemId, ItemUpdate, Payload, ResponseMessage, R
 use mailbox::{ConflictResolution, ItemQuery, MailboxError};
 
 /// The id-only form write operations answer with.
-fn id_only(ctx: &Context<'_>, row: &store::ItemRow, props: &mailbox::StoredProperties) -> Item {
+pub(super) fn id_only(
+    ctx: &Context<'_>,
+    row: &store::ItemRow,
+    props: &mailbox::StoredProperties,
+) -> Item {
     let mut item = ctx.mbox.item_to_ews(row, props, &Shape::id_only(), false);
     if !props.attachments.is_empty() {
         item.attachments = Some(mailbox::attachment_ids(&props.attachments, row));

@@ -81,9 +81,16 @@ pub(crate) async fn cancel_calendar_items(
                 ));
             }
             tell_attendees(ctx, &row, &props, true).await?;
-            let id = ews::ItemId::new(&row.id, mailbox::change_key(&row.id, row.version));
-            ctx.mbox.delete_item(&id, "MoveToDeletedItems").await?;
-            Ok(Payload::Items(Vec::new()))
+            let deleted = ctx
+                .mbox
+                .distinguished("deleteditems")
+                .cloned()
+                .ok_or(MailboxError::FolderNotFound(Some("deleteditems".into())))?;
+            // Answered with the cancelled meeting, now in Deleted Items under a new id.
+            let (moved, props) = ctx.mbox.move_item(&row.id, &deleted).await?;
+            Ok(Payload::Items(vec![super::items::id_only(
+                ctx, &moved, &props,
+            )]))
         }
         .await;
         out.push(message(r)?);

@@ -36,6 +36,8 @@ pub const MAX_STREAMING_CONNECTIONS: usize = 10;
 pub struct EventHub {
     changed: broadcast::Sender<Arc<str>>,
     connections: Mutex<HashMap<String, usize>>,
+    /// Set when the server stops: streaming connections close at once.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl Default for EventHub {
@@ -43,11 +45,21 @@ impl Default for EventHub {
         EventHub {
             changed: broadcast::channel(4096).0,
             connections: Mutex::new(HashMap::new()),
+            closing: tokio::sync::watch::channel(false).0,
         }
     }
 }
 
 impl EventHub {
+    /// The server is stopping: every streaming connection sends its closing envelope and ends.
+    pub fn close(&self) {
+        let _ = self.closing.send(true);
+    }
+
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<str>> {
         self.changed.subscribe()
     }

@@ -14,7 +14,7 @@ use mailbox::{Delivery, Mailbox, Subscription};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
 
 /// How often an idle connection hears that it is still open (Exchange's interval).
@@ -102,10 +102,11 @@ pub(crate) async fn respond(
     };
     let (tx, rx) = mpsc::channel::<Bytes>(4);
     let changed = state.events.subscribe();
+    let closing = state.events.closing();
     let minutes = u64::from(g.connection_timeout);
     tokio::spawn(async move {
         let _counted = guard;
-        stream(&state, &mbox, subs, minutes, changed, tx).await;
+        stream(&state, &mbox, subs, minutes, (changed, closing), tx).await;
     });
     let body = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|b| (Ok::<_, Infallible>(b), rx))
@@ -125,7 +126,7 @@ async fn stream(
     mbox: &Mailbox,
     mut subs: Vec<Subscription>,
     minutes: u64,
-    mut changed: broadcast::Receiver<Arc<str>>,
+    (mut changed, mut closing): (broadcast::Receiver<Arc<str>>, watch::Receiver<bool>),
     tx: mpsc::Sender<Bytes>,
 ) {
     let deadline = Instant::now() + Duration::from_secs(minutes * 60);
@@ -163,8 +164,25 @@ async fn stream(
                     let _ = tx.send(status(vec![], true, None)).await;
                     return;
                 }
+                _ = stopping(&mut closing) => {
+                    let _ = tx.send(status(vec![], true, None)).await;
+                    return;
+                }
                 _ = tx.closed() => return,
             }
+        }
+    }
+}
+
+/// Completes when the server stops.
+async fn stopping(rx: &mut watch::Receiver<bool>) {
+    loop {
+        let stopped = *rx.borrow_and_update();
+        if stopped {
+            return;
+        }
+        if rx.changed().await.is_err() {
+            return std::future::pending().await;
         }
     }
 }
