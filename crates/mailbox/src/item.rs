@@ -440,9 +440,8 @@ mod tests {
         ews::Item::parse(&ews::xml::parse(&wrapped).unwrap())
     }
 
-    #[test]
-    fn dictionary_entries_change_one_at_a_time() {
-        let folder = FolderRow {
+    fn contacts_folder() -> FolderRow {
+        FolderRow {
             id: "f".into(),
             mailbox: "m".into(),
             parent_id: None,
@@ -451,7 +450,12 @@ mod tests {
             folder_class: None,
             props: "{}".into(),
             version: 1,
-        };
+        }
+    }
+
+    #[test]
+    fn dictionary_entries_change_one_at_a_time() {
+        let folder = contacts_folder();
         let (mut row, mut props) = new_item(
             "m",
             &folder,
@@ -504,16 +508,7 @@ mod tests {
 
     #[test]
     fn deleting_a_part_of_an_address_keeps_the_rest_of_it() {
-        let folder = store::FolderRow {
-            id: "f".into(),
-            mailbox: "m".into(),
-            parent_id: None,
-            distinguished: None,
-            display_name: "Contacts".into(),
-            folder_class: None,
-            props: "{}".into(),
-            version: 1,
-        };
+        let folder = contacts_folder();
         let (mut row, mut props) = new_item(
             "m",
             &folder,

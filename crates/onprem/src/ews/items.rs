@@ -314,6 +314,15 @@ pub(super) async fn organization_mailboxes(
     Ok(out)
 }
 
+/// The item a response object (AcceptItem, CancelCalendarItem, ...) names.
+pub(super) fn reference_item_id(i: &Item) -> Option<&str> {
+    i.other
+        .iter()
+        .find(|o| o.name == "ReferenceItemId")
+        .and_then(|r| r.attr("Id"))
+        .filter(|id| !id.is_empty())
+}
+
 /// CreateItem of AcceptItem, TentativelyAcceptItem and DeclineItem: the attendee's calendar
 /// updated and, unless only saved, the organizer told (their item records the answer).
 async fn meeting_responses(
@@ -323,12 +332,7 @@ async fn meeting_responses(
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
     let mut out = Vec::with_capacity(items.len());
     for i in items {
-        let reference = i
-            .other
-            .iter()
-            .find(|o| o.name == "ReferenceItemId")
-            .and_then(|r| r.attr("Id"))
-            .filter(|id| !id.is_empty());
+        let reference = reference_item_id(i);
         let Some(reference) = reference.filter(|_| mailbox::is_meeting_response(&i.kind)) else {
             out.push(ResponseMessage::error(
                 ews::ResponseCode::ErrorMissingInformationReferenceItemId,

@@ -60,13 +60,7 @@ pub(crate) async fn cancel_calendar_items(
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
     let mut out = Vec::with_capacity(items.len());
     for i in items {
-        let reference = i
-            .other
-            .iter()
-            .find(|o| o.name == "ReferenceItemId")
-            .and_then(|r| r.attr("Id"))
-            .filter(|id| !id.is_empty());
-        let Some(reference) = reference else {
+        let Some(reference) = super::items::reference_item_id(i) else {
             out.push(ResponseMessage::error(
                 ResponseCode::ErrorMissingInformationReferenceItemId,
                 "The ReferenceItemId of the cancellation is missing.",
