@@ -987,19 +987,27 @@ def test_b27_meeting_updates_and_cancellations_reach_the_attendees(world):
     d.delete(send_meeting_cancellations=SEND_TO_ALL_AND_SAVE_COPY)
     arrived(b.inbox.filter(subject="Canceled: b27 dropped"))
     arrived(b.calendar.filter(subject="Canceled: b27 dropped"))
+    # An appointment has no one to send a cancellation to: refused, and it stays.
+    alone = CalendarItem(folder=a.calendar, subject="b27 alone", start=start, end=start + hour)
+    alone.save()
+    with pytest.raises(ErrorInvalidRecipients):
+        alone.cancel()
+    assert a.calendar.filter(subject="b27 alone").count() == 1
 
 
 def test_b28_advanced_query_syntax(world):
     """FindItem's QueryString, as exchangelib's filter("...") sends it: properties, phrases,
     AND, OR and NOT, and bare words looked for in subject, body and people."""
     alice, bob = world.account(), world.account("bob@contoso.com")
+    # Sent to an address alone: the recipient's name comes from the directory, as on Exchange.
     Message(account=alice, subject="b28 lunch plans", body="Noodles at noon",
-            to_recipients=[Mailbox(name="Bob Jones", email_address="bob@contoso.com")]).send_and_save()
+            to_recipients=[Mailbox(email_address="bob@contoso.com")]).send_and_save()
     Message(account=alice, subject="b28 budget", body="Numbers",
             to_recipients=[Mailbox(name="Alan Turing", email_address="alan@contoso.com")]).send_and_save()
     sent = alice.sent
     assert sent.get("To:bob@contoso.com AND Subject:b28").subject == "b28 lunch plans"
     assert sent.get('To:"Bob Jones" AND Subject:b28').subject == "b28 lunch plans"
+    assert sent.get(subject="b28 lunch plans").to_recipients[0].name == "Bob Jones"
     assert sent.get("Participants:Alan AND Subject:b28").subject == "b28 budget"
     assert {m.subject for m in sent.filter("Subject:b28 AND (noodles OR numbers)")} == {"b28 lunch plans", "b28 budget"}
     assert [m.subject for m in sent.filter("Subject:b28 NOT Body:noodles")] == ["b28 budget"]

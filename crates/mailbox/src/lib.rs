@@ -52,7 +52,7 @@ pub use search::{
     Candidate, Containment, Field, FolderField, Restriction, SortOrder, format_time, parse_time_ms,
     reference_order,
 };
-pub use send::{Recipient, Sender, recipient_addresses};
+pub use send::{Recipient, Sender, name_recipients, recipient_addresses};
 pub use service::{
     ConflictResolution, FolderTrees, ItemPage, ItemQuery, Mailbox, upgrade_stored_items,
 };

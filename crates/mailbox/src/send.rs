@@ -79,6 +79,28 @@ pub fn recipient_addresses(props: &StoredProperties) -> Vec<String> {
         .collect()
 }
 
+/// Gives each recipient of the organization its display name, as resolving recipients on send
+/// does (`name_of` knows the directory); recipients already named keep theirs.
+pub fn name_recipients(props: &mut StoredProperties, name_of: &dyn Fn(&str) -> Option<String>) {
+    for list in props.other.iter_mut().filter(|o| {
+        matches!(
+            o.name.as_str(),
+            "ToRecipients" | "CcRecipients" | "BccRecipients"
+        )
+    }) {
+        for node in list.children.iter_mut() {
+            let Node::Element(m) = node else { continue };
+            if m.name != "Mailbox" || m.child("Name").is_some() {
+                continue;
+            }
+            let Some(name) = m.child_text("EmailAddress").and_then(|a| name_of(&a)) else {
+                continue;
+            };
+            m.children.insert(0, Node::Element(leaf("Name", &name)));
+        }
+    }
+}
+
 impl Mailbox {
     /// Sends `row`/`props` from this mailbox: keeps a copy in `sent_copy` when given and queues
     /// the delivery to each recipient, in one write (the transport delivers it). Returns the

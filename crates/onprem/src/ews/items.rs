@@ -174,8 +174,12 @@ async fn send(
         name: ctx.c.mailbox.display_name.clone(),
         address: ctx.c.mailbox.primary_smtp.clone(),
     };
+    let mut props = props.clone();
+    mailbox::name_recipients(&mut props, &|a| {
+        trust.user_by_address(a).map(|u| u.display_name.clone())
+    });
     ctx.mbox
-        .send(row, props, &sender, &recipients, sent_copy)
+        .send(row, &props, &sender, &recipients, sent_copy)
         .await?;
     ctx.state.work.notify_one();
     Ok(())

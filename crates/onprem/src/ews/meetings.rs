@@ -74,7 +74,22 @@ pub(crate) async fn cancel_calendar_items(
                     "Only a meeting can be cancelled.".into(),
                 ));
             }
-            tell_attendees(ctx, &row, &props, true).await?;
+            // A cancellation is a message to the attendees: none, or one outside the
+            // organization, and nothing is sent (as SendItem refuses).
+            // The organizer is no recipient of their own cancellation.
+            let attendees =
+                organization_mailboxes(ctx, &mailbox::attendee_addresses(&props)).await?;
+            if attendees.is_empty() {
+                return Err(MailboxError::InvalidRecipients(
+                    "At least one recipient is required: the meeting has no attendees to cancel it for.".into(),
+                ));
+            }
+            let organizer =
+                mailbox::Sender::new(&ctx.c.mailbox.display_name, &ctx.c.mailbox.primary_smtp);
+            ctx.mbox
+                .send_meeting_change(&row, &props, &organizer, &attendees, true)
+                .await?;
+            ctx.state.work.notify_one();
             let deleted = ctx
                 .mbox
                 .distinguished("deleteditems")
