@@ -11,6 +11,8 @@ use store::{Job, JobState, Outcome};
 
 /// How long a claimed job is this process's (a push post may take a minute).
 const LEASE_MS: i64 = 3 * 60_000;
+/// How long the list of mailboxes with push subscribers is trusted.
+const PUSHED_TTL: Duration = Duration::from_secs(2);
 /// Deliveries are retried this many times before the job is left dead for an operator.
 const MAX_ATTEMPTS: i64 = 10;
 
@@ -30,18 +32,42 @@ pub(crate) async fn run(state: Arc<OnPremState>) {
     let Some(http) = push::client() else {
         return tracing::warn!("the work queue is off: no HTTP client");
     };
+    // Which mailboxes have push subscribers, read again every few seconds: a change of any
+    // other mailbox costs no query.
+    let mut pushed: Vec<String> = Vec::new();
+    let mut refresh_at = tokio::time::Instant::now();
     loop {
+        if tokio::time::Instant::now() >= refresh_at {
+            let now = state
+                .store
+                .subscriptions()
+                .push_mailboxes()
+                .await
+                .unwrap_or_default();
+            // A mailbox whose push subscription is new here may have changed meanwhile.
+            for m in now.iter().filter(|m| !pushed.contains(m)) {
+                let _ = state
+                    .store
+                    .subscriptions()
+                    .wake_push(m, push::JOB_PREFIX)
+                    .await;
+            }
+            pushed = now;
+            refresh_at = tokio::time::Instant::now() + PUSHED_TTL;
+        }
         tokio::select! {
             r = changed.recv() => match r {
-                Ok(mailbox) => {
+                Ok(mailbox) if pushed.iter().any(|m| **m == *mailbox) => {
                     if let Err(e) = state.store.subscriptions().wake_push(&mailbox, push::JOB_PREFIX).await {
                         tracing::debug!("waking push jobs: {e}");
                     }
                 }
+                Ok(_) => continue,
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
                 Err(_) => {}
             },
-            _ = state.work.notified() => {}
+            // This process queued work, or made a push subscription.
+            _ = state.work.notified() => refresh_at = tokio::time::Instant::now(),
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
         // Everything due now, not one batch: a queue that filled while this process was busy

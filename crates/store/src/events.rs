@@ -197,6 +197,15 @@ impl Subscriptions<'_> {
         Ok(n)
     }
 
+    /// The mailboxes that have push subscriptions (lapsed ones included until swept).
+    pub async fn push_mailboxes(&self) -> Result<Vec<String>, StoreError> {
+        let s = self.store;
+        with_pool!(s.pool(), p => {
+            sqlx::query_scalar("SELECT DISTINCT mailbox FROM ews_subscriptions WHERE kind = 'push'")
+                .fetch_all(p).await.map_err(|e| s.db_error(e))
+        })
+    }
+
     /// Ends a subscription; returns whether it was there.
     pub async fn delete(&self, id: &str) -> Result<bool, StoreError> {
         let s = self.store;

@@ -24,6 +24,8 @@ use tokio::sync::broadcast;
 const PULL_BATCH: usize = 50;
 /// How long a streaming subscription lives between connections.
 const STREAMING_IDLE_MS: i64 = 30 * 60_000;
+/// How long the hub lets writes gather after being told of one, before reading the journal.
+const HUB_COALESCE: Duration = Duration::from_millis(5);
 /// How often the hub reads the journal when nothing told it of a write.
 const HUB_POLL: Duration = Duration::from_millis(500);
 /// How often lapsed subscriptions are removed (Exchange sweeps every 5 minutes).
@@ -92,7 +94,12 @@ impl EventHub {
                 }
             }
             tokio::select! {
-                r = told.recv() => if let Err(broadcast::error::RecvError::Closed) = r { return },
+                r = told.recv() => {
+                    if let Err(broadcast::error::RecvError::Closed) = r { return }
+                    // A burst of writes is read in one go.
+                    tokio::time::sleep(HUB_COALESCE).await;
+                    while told.try_recv().is_ok() {}
+                }
                 _ = tokio::time::sleep(HUB_POLL) => {}
             }
             loop {
@@ -310,6 +317,7 @@ async fn subscribe_inner(ctx: &Context<'_>, s: &ews::Subscribe) -> Result<Payloa
         super::push::enqueue(ctx.state, &id)
             .await
             .map_err(|e| internal(e.into()))?;
+        ctx.state.work.notify_one();
         if let Err(why) = super::push::destination_allowed(url, &ctx.state.config.push_destinations)
         {
             tracing::warn!(subscription = %id, "{why}; the subscription will end at its first notification");
