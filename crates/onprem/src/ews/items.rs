@@ -206,7 +206,7 @@ pub async fn create_item(
         ));
     }
     if items.iter().any(|i| mailbox::is_meeting_response(&i.kind)) {
-        return meeting_responses(ctx, disposition, items).await;
+        return super::meetings::meeting_responses(ctx, disposition, items).await;
     }
     if items.iter().any(|i| i.kind == "CancelCalendarItem") {
         return super::meetings::cancel_calendar_items(ctx, items).await;
@@ -262,7 +262,7 @@ pub async fn create_item(
             }
             _ => Vec::new(),
         };
-        match organization_mailboxes(ctx, &wanted).await {
+        match super::meetings::organization_mailboxes(ctx, &wanted).await {
             Ok(list) => attendees.push(list),
             Err(e) => {
                 *m = Err(e);
@@ -290,89 +290,6 @@ pub async fn create_item(
         )?);
     }
     ctx.state.work.notify_one();
-    Ok(out)
-}
-
-/// The mailboxes of the organization these addresses name, once each; an address outside it
-/// refuses the whole item (nothing leaves the server).
-pub(super) async fn organization_mailboxes(
-    ctx: &Context<'_>,
-    addresses: &[String],
-) -> Result<Vec<mailbox::Mailbox>, MailboxError> {
-    let trust = ctx.state.trust();
-    let mut out: Vec<mailbox::Mailbox> = Vec::new();
-    for a in addresses {
-        let user = trust.user_by_address(a).filter(|u| u.has_mailbox()).ok_or_else(|| {
-            MailboxError::InvalidRecipients(format!(
-                "The attendee '{a}' has no mailbox in this organization; this server delivers only to its own mailboxes and nothing was sent."
-            ))
-        })?;
-        if user.guid == ctx.c.mailbox.guid || out.iter().any(|m| m.guid() == user.guid) {
-            continue;
-        }
-        out.push(
-            mailbox::Mailbox::open_cached(&ctx.state.store, &ctx.state.folder_trees, &user.guid)
-                .await?,
-        );
-    }
-    Ok(out)
-}
-
-/// The item a response object (AcceptItem, CancelCalendarItem, ...) names.
-pub(super) fn reference_item_id(i: &Item) -> Option<&str> {
-    i.other
-        .iter()
-        .find(|o| o.name == "ReferenceItemId")
-        .and_then(|r| r.attr("Id"))
-        .filter(|id| !id.is_empty())
-}
-
-/// CreateItem of AcceptItem, TentativelyAcceptItem and DeclineItem: the attendee's calendar
-/// updated and, unless only saved, the organizer told (their item records the answer).
-async fn meeting_responses(
-    ctx: &Context<'_>,
-    disposition: &str,
-    items: &[Item],
-) -> Result<Vec<ResponseMessage>, MailboxError> {
-    let mut out = Vec::with_capacity(items.len());
-    for i in items {
-        let reference = reference_item_id(i);
-        let Some(reference) = reference.filter(|_| mailbox::is_meeting_response(&i.kind)) else {
-            out.push(ResponseMessage::error(
-                ews::ResponseCode::ErrorMissingInformationReferenceItemId,
-                "The ReferenceItemId of the meeting response is missing.",
-            ));
-            continue;
-        };
-        let r = async {
-            let (uid, organizer, subject) = ctx.mbox.respond_to_meeting(&i.kind, reference).await?;
-            if disposition == "SaveOnly" {
-                return Ok(());
-            }
-            let trust = ctx.state.trust();
-            let Some(user) = trust
-                .user_by_address(&organizer)
-                .filter(|u| u.has_mailbox())
-            else {
-                return Ok(());
-            };
-            let theirs = mailbox::Mailbox::open_cached(
-                &ctx.state.store,
-                &ctx.state.folder_trees,
-                &user.guid,
-            )
-            .await?;
-            let me = mailbox::Sender {
-                name: ctx.c.mailbox.display_name.clone(),
-                address: ctx.c.mailbox.primary_smtp.clone(),
-            };
-            theirs
-                .record_meeting_response(&uid, &i.kind, &me, &subject)
-                .await
-        }
-        .await;
-        out.push(message(r.map(|_| Payload::Items(Vec::new())))?);
-    }
     Ok(out)
 }
 
@@ -578,74 +495,6 @@ pub async fn mark_all_read(
     Ok(out)
 }
 
-/// ExportItems: each item as opaque data, an error message for each that cannot be read.
-pub async fn export_items(
-    ctx: &Context<'_>,
-    ids: &[ItemId],
-) -> Result<Vec<ResponseMessage>, MailboxError> {
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        let r = ctx.mbox.export_item(&id.id).await;
-        out.push(message(r.map(|(row, data)| Payload::Exported {
-            item_id: ItemId::new(&row.id, mailbox::change_key(&row.id, row.version)),
-            data,
-        }))?);
-    }
-    Ok(out)
-}
-
-/// UploadItems: CreateNew makes a new item from the data; Update and UpdateOrCreate replace the
-/// item named by ItemId (UpdateOrCreate makes a new one when it names none).
-pub async fn upload_items(
-    ctx: &Context<'_>,
-    items: &[ews::UploadItem],
-) -> Result<Vec<ResponseMessage>, MailboxError> {
-    let mut out = Vec::with_capacity(items.len());
-    for u in items {
-        let folder = match u
-            .parent_folder_id
-            .as_ref()
-            .map(|p| ctx.folder(&FolderRef::Id(p.clone())))
-        {
-            Some(Ok(f)) => f.clone(),
-            Some(Err(e)) => {
-                out.push(refusal(e));
-                continue;
-            }
-            None => {
-                out.push(ResponseMessage::error(
-                    ews::ResponseCode::ErrorInvalidRequest,
-                    "An uploaded item names no ParentFolderId.",
-                ));
-                continue;
-            }
-        };
-        let replace = match (u.create_action.as_str(), &u.item_id) {
-            ("CreateNew", _) => None,
-            ("Update", Some(id)) => Some(id.id.as_str()),
-            ("UpdateOrCreate", Some(id)) if ctx.mbox.item(&id.id).await.is_ok() => {
-                Some(id.id.as_str())
-            }
-            ("UpdateOrCreate", _) => None,
-            (action, _) => {
-                out.push(ResponseMessage::error(
-                    ews::ResponseCode::ErrorInvalidRequest,
-                    format!("'{action}' is not a CreateAction this item can take (Update needs an ItemId)."),
-                ));
-                continue;
-            }
-        };
-        let r = ctx.mbox.upload_item(&folder, &u.data, replace).await;
-        out.push(message(r.map(|row| {
-            Payload::ItemId(ItemId::new(
-                &row.id,
-                mailbox::change_key(&row.id, row.version),
-            ))
-        }))?);
-    }
-    Ok(out)
-}
-
 /// SyncFolderItems for one folder.
 pub async fn sync_items(
     ctx: &Context<'_>,
@@ -732,23 +581,4 @@ async fn calendar_view(
         includes_last_item_in_range: all,
         entries: items,
     })))
-}
-
-/// ArchiveItem: this organization's mailboxes have no archive mailbox, so each item that
-/// exists is answered as Exchange answers for a mailbox without one.
-pub async fn archive_items(
-    ctx: &Context<'_>,
-    ids: &[ItemId],
-) -> Result<Vec<ResponseMessage>, MailboxError> {
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        out.push(match ctx.mbox.item(&id.id).await {
-            Ok(_) => ResponseMessage::error(
-                ews::ResponseCode::ErrorArchiveMailboxNotEnabled,
-                "The mailbox has no archive mailbox: this organization offers none, so nothing was archived.",
-            ),
-            Err(e) => message(Err(e))?,
-        });
-    }
-    Ok(out)
 }

@@ -1,9 +1,8 @@
 //! A sent meeting changed by its organizer: UpdateItem with SendMeetingInvitationsOrCancellations,
 //! CreateItem of CancelCalendarItem, DeleteItem with SendMeetingCancellations. The attendees in
 //! the organization are sent an update or a cancellation through the transport, and their
-//! calendars follow.
+//! calendars follow. And the attendees' side: AcceptItem, TentativelyAcceptItem, DeclineItem.
 
-use super::items::organization_mailboxes;
 use super::{Context, message};
 use ews::{Item, Payload, ResponseCode, ResponseMessage};
 use mailbox::MailboxError;
@@ -60,7 +59,7 @@ pub(crate) async fn cancel_calendar_items(
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
     let mut out = Vec::with_capacity(items.len());
     for i in items {
-        let Some(reference) = super::items::reference_item_id(i) else {
+        let Some(reference) = reference_item_id(i) else {
             out.push(ResponseMessage::error(
                 ResponseCode::ErrorMissingInformationReferenceItemId,
                 "The ReferenceItemId of the cancellation is missing.",
@@ -103,6 +102,89 @@ pub(crate) async fn cancel_calendar_items(
         }
         .await;
         out.push(message(r)?);
+    }
+    Ok(out)
+}
+
+/// The mailboxes of the organization these addresses name, once each; an address outside it
+/// refuses the whole item (nothing leaves the server).
+pub(super) async fn organization_mailboxes(
+    ctx: &Context<'_>,
+    addresses: &[String],
+) -> Result<Vec<mailbox::Mailbox>, MailboxError> {
+    let trust = ctx.state.trust();
+    let mut out: Vec<mailbox::Mailbox> = Vec::new();
+    for a in addresses {
+        let user = trust.user_by_address(a).filter(|u| u.has_mailbox()).ok_or_else(|| {
+            MailboxError::InvalidRecipients(format!(
+                "The attendee '{a}' has no mailbox in this organization; this server delivers only to its own mailboxes and nothing was sent."
+            ))
+        })?;
+        if user.guid == ctx.c.mailbox.guid || out.iter().any(|m| m.guid() == user.guid) {
+            continue;
+        }
+        out.push(
+            mailbox::Mailbox::open_cached(&ctx.state.store, &ctx.state.folder_trees, &user.guid)
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
+/// The item a response object (AcceptItem, CancelCalendarItem, ...) names.
+pub(super) fn reference_item_id(i: &Item) -> Option<&str> {
+    i.other
+        .iter()
+        .find(|o| o.name == "ReferenceItemId")
+        .and_then(|r| r.attr("Id"))
+        .filter(|id| !id.is_empty())
+}
+
+/// CreateItem of AcceptItem, TentativelyAcceptItem and DeclineItem: the attendee's calendar
+/// updated and, unless only saved, the organizer told (their item records the answer).
+pub(super) async fn meeting_responses(
+    ctx: &Context<'_>,
+    disposition: &str,
+    items: &[Item],
+) -> Result<Vec<ResponseMessage>, MailboxError> {
+    let mut out = Vec::with_capacity(items.len());
+    for i in items {
+        let reference = reference_item_id(i);
+        let Some(reference) = reference.filter(|_| mailbox::is_meeting_response(&i.kind)) else {
+            out.push(ResponseMessage::error(
+                ResponseCode::ErrorMissingInformationReferenceItemId,
+                "The ReferenceItemId of the meeting response is missing.",
+            ));
+            continue;
+        };
+        let r = async {
+            let (uid, organizer, subject) = ctx.mbox.respond_to_meeting(&i.kind, reference).await?;
+            if disposition == "SaveOnly" {
+                return Ok(());
+            }
+            let trust = ctx.state.trust();
+            let Some(user) = trust
+                .user_by_address(&organizer)
+                .filter(|u| u.has_mailbox())
+            else {
+                return Ok(());
+            };
+            let theirs = mailbox::Mailbox::open_cached(
+                &ctx.state.store,
+                &ctx.state.folder_trees,
+                &user.guid,
+            )
+            .await?;
+            let me = mailbox::Sender {
+                name: ctx.c.mailbox.display_name.clone(),
+                address: ctx.c.mailbox.primary_smtp.clone(),
+            };
+            theirs
+                .record_meeting_response(&uid, &i.kind, &me, &subject)
+                .await
+        }
+        .await;
+        out.push(message(r.map(|_| Payload::Items(Vec::new())))?);
     }
     Ok(out)
 }

@@ -25,6 +25,8 @@ mod restriction;
 mod rules;
 mod streaming;
 mod time_zones;
+mod transfer;
+mod unsupported;
 
 use crate::state::OnPremState;
 use crate::trust::UserEntry;
@@ -78,53 +80,6 @@ fn other_mailbox_delegates() -> ResponseMessage {
         "Access is denied: the delegates of another mailbox are its owner's to read and change.",
     )
 }
-
-/// Exchange Server's EWS operations that this server does not run.
-const NOT_RUN_HERE: &[&str] = &[
-    "AddDistributionGroupToImList",
-    "AddImContactToGroup",
-    "AddImGroup",
-    "AddNewImContactToGroup",
-    "AddNewTelUriContactToGroup",
-    "ApplyConversationAction",
-    "CreateManagedFolder",
-    "DisableApp",
-    "DisconnectPhoneCall",
-    "EnableApp",
-    "FindConversation",
-    "FindMessageTrackingReport",
-    "GetAppManifests",
-    "GetAppMarketplaceUrl",
-    "GetClientAccessToken",
-    "GetConversationItems",
-    "GetDiscoverySearchConfiguration",
-    "GetHoldOnMailboxes",
-    "GetImItemList",
-    "GetImItems",
-    "GetMessageTrackingReport",
-    "GetNonIndexableItemDetails",
-    "GetNonIndexableItemStatistics",
-    "GetPasswordExpirationDate",
-    "GetPhoneCallInformation",
-    "GetReminders",
-    "GetSharingFolder",
-    "GetSharingMetadata",
-    "GetUserPhoto",
-    "GetUserRetentionPolicyTags",
-    "InstallApp",
-    "PerformReminderAction",
-    "PlayOnPhone",
-    "RefreshSharingFolder",
-    "RemoveContactFromImList",
-    "RemoveDistributionGroupFromImList",
-    "RemoveImContactFromGroup",
-    "RemoveImGroup",
-    "SearchMailboxes",
-    "SetHoldOnMailboxes",
-    "SetImGroup",
-    "SetImListMigrationCompleted",
-    "UninstallApp",
-];
 
 pub fn xml_response(status: StatusCode, body: String) -> Response {
     (
@@ -227,19 +182,7 @@ pub async fn handle(
         );
     }
     if let Operation::Other { name, namespace } = &request.operation {
-        // Exchange's own operations this server does not run are refused as such; anything
-        // else is not an EWS request at all, as Exchange answers it.
-        return if namespace == ews::NS_MESSAGES && NOT_RUN_HERE.contains(&name.as_str()) {
-            fault(
-                ews::ResponseCode::ErrorInvalidOperation,
-                &format!("The operation '{op}' is not supported by this server."),
-            )
-        } else {
-            fault(
-                ews::ResponseCode::ErrorInvalidRequest,
-                &format!("The request is invalid: '{op}' is not an EWS operation."),
-            )
-        };
+        return unsupported::refuse(name, namespace);
     }
     let caller = match inbound::authorize(&authenticated, &request) {
         Ok(c) => c,
@@ -528,9 +471,11 @@ async fn dispatch(
             .await
         }
         Operation::ExportItems(ews::ExportItems { item_ids }) => {
-            items::export_items(&ctx, item_ids).await
+            transfer::export_items(&ctx, item_ids).await
         }
-        Operation::UploadItems(ews::UploadItems { items: u }) => items::upload_items(&ctx, u).await,
+        Operation::UploadItems(ews::UploadItems { items: u }) => {
+            transfer::upload_items(&ctx, u).await
+        }
         Operation::MarkAsJunk(ews::MarkAsJunk {
             is_junk,
             move_item,
@@ -548,7 +493,7 @@ async fn dispatch(
         Operation::GetEvents(g) => Ok(vec![notifications::get_events(&ctx, g).await]),
         Operation::Unsubscribe(u) => Ok(vec![notifications::unsubscribe(&ctx, u).await]),
         Operation::FindPeople(f) => Ok(vec![people::find_people(&ctx, f).await]),
-        Operation::ArchiveItem(a) => items::archive_items(&ctx, &a.item_ids).await,
+        Operation::ArchiveItem(a) => transfer::archive_items(&ctx, &a.item_ids).await,
         Operation::GetPersona(g) => Ok(vec![people::get_persona(&ctx, g).await]),
         other => Ok(vec![ResponseMessage::error(
             ews::ResponseCode::ErrorInvalidOperation,

@@ -260,38 +260,7 @@ async fn subscribe_inner(ctx: &Context<'_>, s: &ews::Subscribe) -> Result<Payloa
     if kinds.is_empty() {
         return Err(invalid("A subscription names at least one event type."));
     }
-    let now = store::now_ms();
-    let (delivery, start, expires_ms) = match &s.request {
-        ews::SubscriptionRequest::Pull { watermark, timeout } => {
-            if !(1..=1440).contains(timeout) {
-                return Err(invalid("Timeout must be 1 to 1440 minutes."));
-            }
-            let delivery = Delivery::Pull {
-                timeout_minutes: *timeout,
-            };
-            (delivery, watermark, now + i64::from(*timeout) * 60_000)
-        }
-        ews::SubscriptionRequest::Streaming => {
-            (Delivery::Streaming, &None, now + STREAMING_IDLE_MS)
-        }
-        ews::SubscriptionRequest::Push {
-            watermark,
-            status_frequency,
-            url,
-            ..
-        } => {
-            if !(1..=1440).contains(status_frequency) {
-                return Err(invalid("StatusFrequency must be 1 to 1440 minutes."));
-            }
-            check_push_url(url)?;
-            let delivery = Delivery::Push {
-                url: url.trim().to_string(),
-                status_frequency_minutes: *status_frequency,
-            };
-            let lapse = 2 * i64::from(*status_frequency) * 60_000 + STREAMING_IDLE_MS;
-            (delivery, watermark, now + lapse)
-        }
-    };
+    let (delivery, start, expires_ms) = delivery_of(&s.request, store::now_ms())?;
     let position = start_position(&ctx.mbox, start.as_deref()).await?;
     let spec = SubscriptionSpec {
         delivery,
@@ -330,6 +299,48 @@ async fn subscribe_inner(ctx: &Context<'_>, s: &ews::Subscribe) -> Result<Payloa
     Ok(Payload::Subscribed {
         subscription_id: id,
         watermark,
+    })
+}
+
+/// How the subscriber reads its events, where reading starts (a watermark it gave back), and
+/// when the subscription lapses unless renewed.
+fn delivery_of(
+    request: &ews::SubscriptionRequest,
+    now: i64,
+) -> Result<(Delivery, Option<String>, i64), Refusal> {
+    let invalid = |t: &str| refused(ResponseCode::ErrorInvalidSubscriptionRequest, t);
+    Ok(match request {
+        ews::SubscriptionRequest::Pull { watermark, timeout } => {
+            if !(1..=1440).contains(timeout) {
+                return Err(invalid("Timeout must be 1 to 1440 minutes."));
+            }
+            let delivery = Delivery::Pull {
+                timeout_minutes: *timeout,
+            };
+            (
+                delivery,
+                watermark.clone(),
+                now + i64::from(*timeout) * 60_000,
+            )
+        }
+        ews::SubscriptionRequest::Streaming => (Delivery::Streaming, None, now + STREAMING_IDLE_MS),
+        ews::SubscriptionRequest::Push {
+            watermark,
+            status_frequency,
+            url,
+            ..
+        } => {
+            if !(1..=1440).contains(status_frequency) {
+                return Err(invalid("StatusFrequency must be 1 to 1440 minutes."));
+            }
+            check_push_url(url)?;
+            let delivery = Delivery::Push {
+                url: url.trim().to_string(),
+                status_frequency_minutes: *status_frequency,
+            };
+            let lapse = 2 * i64::from(*status_frequency) * 60_000 + STREAMING_IDLE_MS;
+            (delivery, watermark.clone(), now + lapse)
+        }
     })
 }
 
