@@ -16,7 +16,7 @@ from test_ews import make_world, world  # noqa: F401  (the module's own organiza
 
 from exchangelib import Mailbox, Message  # noqa: E402
 from exchangelib.errors import ErrorInvalidSubscription, ErrorSubscriptionNotFound  # noqa: E402
-from exchangelib.properties import (CreatedEvent, DeletedEvent, ModifiedEvent, MovedEvent,  # noqa: E402
+from exchangelib.properties import (CopiedEvent, CreatedEvent, DeletedEvent, ModifiedEvent, MovedEvent,  # noqa: E402
                                     NewMailEvent, StatusEvent)
 
 
@@ -47,6 +47,13 @@ def test_pull_subscription_sees_another_clients_changes(world):
         m.save(update_fields=["subject"])
         events = events_of(folder.get_events(sub, watermark))
         assert len(item_events(events, ModifiedEvent, m.id)) == 1
+        watermark = events[-1].watermark
+
+        # A copy names its original.
+        copy_id, _ = m.copy(other.drafts)
+        events = events_of(folder.get_events(sub, watermark))
+        copied = [e for e in events if isinstance(e, CopiedEvent)]
+        assert len(copied) == 1 and copied[0].item_id.id == copy_id and copied[0].old_item_id.id == m.id
         watermark = events[-1].watermark
 
         # A moved item has a new id, as in Exchange: the event names both.

@@ -94,6 +94,7 @@ fn events_of(e: &JournalEntry, calendar: Option<&str>) -> Vec<MailEvent> {
     use EventTarget::{Folder, Item};
     let mut out = match (e.kind.as_str(), &e.other_folder) {
         ("create", Some(from)) => vec![event(K::Moved, Item, Some(from))],
+        ("copy", from) => vec![event(K::Copied, Item, from.as_ref())],
         ("create", None) if e.new_mail => {
             vec![event(K::Created, Item, None), event(K::NewMail, Item, None)]
         }
@@ -199,6 +200,12 @@ mod tests {
         assert_eq!(kinds(&entry("delete", None, false)), [Deleted]);
         assert_eq!(kinds(&entry("read", None, false)), [Modified]);
         assert_eq!(kinds(&entry("folder-move", Some("old"), false)), [Moved]);
+        let mut copy = entry("copy", Some("drafts"), false);
+        copy.other_item = Some("original".into());
+        let copied = &events_of(&copy, None)[0];
+        assert_eq!(copied.kind, Copied);
+        assert_eq!(copied.old_id.as_deref(), Some("original"));
+        assert_eq!(copied.old_parent.as_deref(), Some("drafts"));
         let mut on_calendar = entry("update", None, false);
         on_calendar.folder_id = "cal".into();
         assert_eq!(kinds(&on_calendar), [Modified, FreeBusyChanged]);

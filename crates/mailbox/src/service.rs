@@ -554,7 +554,7 @@ impl Mailbox {
         let copy = item::copy_into(&row, &self.guid, &dest.id);
         self.store
             .mailboxes()
-            .insert_items(&[(copy.clone(), props.values())])
+            .insert_copy(&copy, &props.values(), &row)
             .await?;
         Ok((copy, props))
     }

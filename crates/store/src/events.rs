@@ -18,11 +18,12 @@ pub struct JournalEntry {
     pub folder_id: String,
     /// The item (or, for `folder-*` kinds, the folder) changed.
     pub id: String,
-    /// create, update, read, delete; folder-create, folder-update, folder-move, folder-delete.
+    /// create, copy, update, read, delete; folder-create, folder-update, folder-move,
+    /// folder-delete.
     pub kind: String,
     /// The folder at the other end of a move.
     pub other_folder: Option<String>,
-    /// On the arriving half of a move: the id the item had before it.
+    /// On the arriving half of a move: the id the item had before it; on a copy, the original's.
     pub other_item: Option<String>,
     /// Whether a `create` is mail that arrived.
     pub new_mail: bool,

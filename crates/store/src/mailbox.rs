@@ -233,6 +233,17 @@ mod item_writes {
         );
     }
 
+    /// Journals a copy: `i` made from `from` (folder synchronization reads it as a create).
+    pub(super) fn journal_copy(b: &mut Batch, i: &ItemRow, from: &ItemRow) {
+        b.push(
+            "INSERT INTO mailbox_item_journal (folder_id, item_id, kind, at_ms, mailbox, other_folder, other_item) VALUES ($1, $2, 'copy', $3, $4, $5, $6)",
+            vec![
+                (&i.folder_id).into(), (&i.id).into(), crate::now_ms().into(), (&i.mailbox).into(),
+                (&from.folder_id).into(), (&from.id).into(),
+            ],
+        );
+    }
+
     /// Mail that arrived: an unread message, meeting message or report that is not a draft
     /// (a sent copy is read, a saved draft is a draft).
     fn is_new_mail(i: &ItemRow) -> bool {
@@ -552,6 +563,29 @@ impl Mailboxes<'_> {
         Ok(())
     }
 
+    /// Inserts a copy of the item `from` (its values too), journalled as a copy of it.
+    pub async fn insert_copy(
+        &self,
+        copy: &ItemRow,
+        values: &[ItemValue],
+        from: &ItemRow,
+    ) -> Result<(), StoreError> {
+        let s = self.store;
+        let mut delta = CountDelta::default();
+        delta.add(copy, 1);
+        let mut batch = Batch::default();
+        item_writes::insert(&mut batch, copy);
+        item_writes::journal_copy(&mut batch, copy, from);
+        item_writes::values(&mut batch, &copy.id, values, false);
+        item_writes::counts(&mut batch, &delta);
+        write_tx!(s, tx => {
+            tx.run(batch).await.map_err(|e| s.db_error(e))?;
+            notify_mail!(s, tx);
+        });
+        s.feed().mail_written();
+        Ok(())
+    }
+
     pub async fn item(&self, id: &str) -> Result<Option<ItemRow>, StoreError> {
         let s = self.store;
         with_pool!(s.pool(), p => {
@@ -758,7 +792,7 @@ impl Mailboxes<'_> {
     ) -> Result<Vec<(i64, String, String)>, StoreError> {
         let s = self.store;
         with_pool!(s.pool(), p => {
-            let rows: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT seq, item_id, kind FROM mailbox_item_journal WHERE folder_id = $1 AND seq > $2 AND kind NOT LIKE 'folder%' ORDER BY seq LIMIT {limit}")))
+            let rows: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT seq, item_id, CASE WHEN kind = 'copy' THEN 'create' ELSE kind END FROM mailbox_item_journal WHERE folder_id = $1 AND seq > $2 AND kind NOT LIKE 'folder%' ORDER BY seq LIMIT {limit}")))
                 .bind(folder_id).bind(since).fetch_all(p).await.map_err(|e| s.db_error(e))?;
             Ok(rows)
         })
