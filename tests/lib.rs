@@ -77,6 +77,24 @@ pub fn postgres_admin_url() -> Option<String> {
     }
 }
 
+/// A store on each backend the tests can reach: SQLite at `DIR/<file>`, and a fresh database on
+/// the test PostgreSQL when there is one.
+pub async fn store_backends(dir: &TempDir, file: &str) -> Vec<store::Store> {
+    let mut urls = vec![format!("sqlite://{}", dir.path(file))];
+    if let Some(admin) = postgres_admin_url() {
+        urls.push(fresh_postgres_database(&admin).await);
+    }
+    let mut out = Vec::new();
+    for u in urls {
+        out.push(
+            store::Store::open(&u, store::StoreOptions::default())
+                .await
+                .unwrap(),
+        );
+    }
+    out
+}
+
 /// Creates a fresh, empty database on the test server and returns its URL.
 pub async fn fresh_postgres_database(admin_url: &str) -> String {
     use sqlx::Connection;

@@ -3,12 +3,12 @@
 //! counts kept by writes must equal counts recomputed, and a store of the first release's form
 //! is carried forward without loss.
 
-use hybrid_tests::{TempDir, fresh_postgres_database, postgres_admin_url};
+use hybrid_tests::TempDir;
 use mailbox::{
     Candidate, CmpOp, Containment, Field, ItemQuery, Mailbox, Restriction, SortOrder,
     StoredProperties, reference_order,
 };
-use store::{ItemRow, Store, StoreOptions};
+use store::ItemRow;
 
 /// xorshift64*: reproducible random cases without a dependency.
 struct Rng(u64);
@@ -233,22 +233,10 @@ fn random_order(rng: &mut Rng) -> Vec<SortOrder> {
         .collect()
 }
 
-async fn backends(dir: &TempDir) -> Vec<Store> {
-    let mut urls = vec![format!("sqlite://{}", dir.path("mailbox.db"))];
-    if let Some(admin) = postgres_admin_url() {
-        urls.push(fresh_postgres_database(&admin).await);
-    }
-    let mut out = Vec::new();
-    for u in urls {
-        out.push(Store::open(&u, StoreOptions::default()).await.unwrap());
-    }
-    out
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_agrees_with_the_reference_on_both_backends() {
     let dir = TempDir::new("mailbox-search");
-    for store in backends(&dir).await {
+    for store in hybrid_tests::store_backends(&dir, "mailbox.db").await {
         let label = store.url().to_string();
         let guid = "mbx-search";
         mailbox::provision(&store, guid).await.unwrap();
@@ -356,7 +344,7 @@ async fn search_agrees_with_the_reference_on_both_backends() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_of_the_first_form_is_carried_forward() {
     let dir = TempDir::new("mailbox-legacy");
-    for store in backends(&dir).await {
+    for store in hybrid_tests::store_backends(&dir, "mailbox.db").await {
         let label = store.url().to_string();
         let guid = "mbx-legacy";
         mailbox::provision(&store, guid).await.unwrap();
@@ -452,7 +440,7 @@ async fn a_store_of_the_first_form_is_carried_forward() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_configuration_of_the_first_form_is_carried_forward() {
     let dir = TempDir::new("configuration-legacy");
-    for store in backends(&dir).await {
+    for store in hybrid_tests::store_backends(&dir, "mailbox.db").await {
         let label = store.url().to_string();
         let guid = "mbx-legacy-cfg";
         mailbox::provision(&store, guid).await.unwrap();

@@ -1,21 +1,9 @@
 //! The transport on both backends: a message queued by a process that then stops is delivered
 //! by the next process on the store, once; delivering its job again stores nothing twice.
 
-use hybrid_tests::{TempDir, fresh_postgres_database, postgres_admin_url};
+use hybrid_tests::TempDir;
 use mailbox::{Mailbox, Recipient, Sender};
-use store::{JobState, Store, StoreOptions};
-
-async fn backends(dir: &TempDir) -> Vec<Store> {
-    let mut urls = vec![format!("sqlite://{}", dir.path("transport.db"))];
-    if let Some(admin) = postgres_admin_url() {
-        urls.push(fresh_postgres_database(&admin).await);
-    }
-    let mut out = Vec::new();
-    for u in urls {
-        out.push(Store::open(&u, StoreOptions::default()).await.unwrap());
-    }
-    out
-}
+use store::{JobState, Store};
 
 async fn inbox_total(store: &Store, guid: &str) -> i64 {
     let mbox = Mailbox::open(store, guid).await.unwrap();
@@ -32,7 +20,7 @@ async fn inbox_total(store: &Store, guid: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_queued_before_a_restart_is_delivered_once_after_it() {
     let dir = TempDir::new("transport");
-    for store in backends(&dir).await {
+    for store in hybrid_tests::store_backends(&dir, "transport.db").await {
         let label = store.url().to_string();
         for guid in ["mbx-sender", "mbx-recipient"] {
             mailbox::provision(&store, guid).await.unwrap();

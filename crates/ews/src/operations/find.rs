@@ -90,10 +90,7 @@ impl OperationBody for Find {
             shape: Shape::parse(op.child(shape_name))?,
             paging: op.child(view).map(IndexedPageView::parse).transpose()?,
             calendar_view: op.child("CalendarView").map(CalendarView::parse),
-            restriction: op
-                .child("Restriction")
-                .and_then(|r| r.elements().next())
-                .map(Restriction::parse),
+            restriction: restriction_in(op),
             sort: FieldOrder::parse_all(op.child("SortOrder")),
             parent_folder_ids: FolderRef::parse_all(op.child("ParentFolderIds")),
             query_string: op
@@ -117,18 +114,7 @@ impl OperationBody for Find {
         if let Some(v) = &self.calendar_view {
             v.write(w);
         }
-        if let Some(r) = &self.restriction {
-            w.open("m:Restriction", &[]);
-            r.write(w);
-            w.close("m:Restriction");
-        }
-        if !self.sort.is_empty() {
-            w.open("m:SortOrder", &[]);
-            for o in &self.sort {
-                o.write(w);
-            }
-            w.close("m:SortOrder");
-        }
+        write_restriction_and_sort(w, self.restriction.as_ref(), &self.sort);
         write_folder_refs(w, "m:ParentFolderIds", &self.parent_folder_ids);
         w.opt_leaf("m:QueryString", self.query_string.as_deref());
         w.close(element);

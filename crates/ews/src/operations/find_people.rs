@@ -24,10 +24,7 @@ impl OperationBody for FindPeople {
                 .child("IndexedPageItemView")
                 .map(IndexedPageView::parse)
                 .transpose()?,
-            restriction: op
-                .child("Restriction")
-                .and_then(|r| r.elements().next())
-                .map(Restriction::parse),
+            restriction: restriction_in(op),
             sort: FieldOrder::parse_all(op.child("SortOrder")),
             parent_folder_id: first_folder(op, "ParentFolderId"),
             query_string: op
@@ -42,16 +39,7 @@ impl OperationBody for FindPeople {
         if let Some(p) = &self.paging {
             p.write(w, "m:IndexedPageItemView");
         }
-        if let Some(r) = &self.restriction {
-            w.open("m:Restriction", &[]);
-            r.write(w);
-            w.close("m:Restriction");
-        }
-        if !self.sort.is_empty() {
-            w.open("m:SortOrder", &[]);
-            self.sort.iter().for_each(|o| o.write(w));
-            w.close("m:SortOrder");
-        }
+        write_restriction_and_sort(w, self.restriction.as_ref(), &self.sort);
         if let Some(f) = &self.parent_folder_id {
             write_folder_refs(w, "m:ParentFolderId", std::slice::from_ref(f));
         }

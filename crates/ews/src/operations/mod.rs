@@ -296,6 +296,27 @@ fn attachment_ids(op: &Element) -> Vec<crate::attachment::AttachmentId> {
         .unwrap_or_default()
 }
 
+/// A search's `m:Restriction` (its one condition).
+fn restriction_in(op: &Element) -> Option<Restriction> {
+    op.child("Restriction")
+        .and_then(|r| r.elements().next())
+        .map(Restriction::parse)
+}
+
+/// A search's `m:Restriction` and `m:SortOrder`, each when there is one.
+fn write_restriction_and_sort(w: &mut Writer, r: Option<&Restriction>, sort: &[FieldOrder]) {
+    if let Some(r) = r {
+        w.open("m:Restriction", &[]);
+        r.write(w);
+        w.close("m:Restriction");
+    }
+    if !sort.is_empty() {
+        w.open("m:SortOrder", &[]);
+        sort.iter().for_each(|o| o.write(w));
+        w.close("m:SortOrder");
+    }
+}
+
 fn first_folder(op: &Element, container: &str) -> Option<FolderRef> {
     op.child(container)
         .and_then(|c| c.elements().next())
