@@ -208,9 +208,11 @@ def test_push_subscription_posts_events_until_the_subscriber_unsubscribes(world)
     listener.server.shutdown()
 
 
-def test_push_to_a_host_the_admin_did_not_allow_is_never_posted(world):
+def test_push_to_a_host_not_allowed_is_accepted_and_not_unsubscribable(world):
+    """A push subscription to any URL is accepted, as Exchange accepts one (that this server
+    never posts to a host the admin did not allow is the unit test of push.rs), and, as Exchange
+    answers, Unsubscribe does not end it."""
     alice = world.account()
-    # Accepted, as Exchange accepts any URL; this server never reaches example.com.
     sub, watermark = alice.inbox.subscribe_to_push(callback_url="https://example.com/foo")
     assert sub and watermark
     with pytest.raises(ErrorInvalidSubscription):
