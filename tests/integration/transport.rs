@@ -59,15 +59,25 @@ async fn mail_queued_before_a_restart_is_delivered_once_after_it() {
             );
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
+        // The job ends just after the delivery's own commit.
+        let job = loop {
+            let done = store.queue().list(JobState::Done, 10).await.unwrap();
+            if let Some(j) = done
+                .into_iter()
+                .find(|j| j.kind == mailbox::transport::DELIVERY_JOB)
+            {
+                break j;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "{label}: the delivery's job did not end"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        };
         drop(server);
 
         // Its job, run again (as after a crash between the delivery and the job's end), stores
         // nothing twice.
-        let done = store.queue().list(JobState::Done, 10).await.unwrap();
-        let job = done
-            .iter()
-            .find(|j| j.kind == mailbox::transport::DELIVERY_JOB)
-            .unwrap_or_else(|| panic!("{label}: no finished delivery in {done:?}"));
         let out: mailbox::transport::Outgoing =
             serde_json::from_value(job.payload.clone()).unwrap();
         assert_eq!(
