@@ -63,6 +63,10 @@ pub enum MailboxError {
     OccurrenceDeleted,
     #[error("The folder cannot be emptied.")]
     CannotEmptyFolder,
+    #[error(
+        "The mailbox has no archive mailbox; an administrator enables one with Enable-Mailbox -Archive."
+    )]
+    ArchiveMailboxNotEnabled,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -92,6 +96,7 @@ impl MailboxError {
             MailboxError::ObjectTypeChanged => "ErrorObjectTypeChanged",
             MailboxError::MoveCopyFailed(_) => "ErrorMoveCopyFailed",
             MailboxError::CannotEmptyFolder => "ErrorCannotEmptyFolder",
+            MailboxError::ArchiveMailboxNotEnabled => "ErrorArchiveMailboxNotEnabled",
             MailboxError::OccurrenceOutOfRange => {
                 "ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange"
             }

@@ -3,6 +3,7 @@
 //! configurations, and search (restrictions, sort order, paging) pushed down to SQL through the
 //! store. Requests and answers are in the `ews` crate's types; storage is the store's.
 
+mod archive;
 mod attachments;
 mod body;
 pub mod calendar;
@@ -13,6 +14,7 @@ mod events;
 mod export;
 mod folders;
 mod item;
+mod locale;
 mod mapi;
 mod meeting;
 mod mime;
@@ -59,4 +61,7 @@ pub use service::{
 pub use store::CmpOp;
 pub use subscriptions::{Delivery, Subscription, SubscriptionSpec};
 pub use sync::{FolderSyncChange, HierarchyChanges, ItemChanges, ItemSyncChange, MAX_CHANGES};
-pub use tree::{DISTINGUISHED, Distinguished, is_ews_distinguished, provision};
+pub use locale::{LANGUAGES, localize_default_folders};
+pub use tree::{
+    ARCHIVE, DISTINGUISHED, Distinguished, is_ews_distinguished, provision, provision_archive,
+};

@@ -107,6 +107,16 @@ impl StoredProperties {
         }
     }
 
+    /// The addresses of the item's From and Sender mailboxes, in that order.
+    pub fn sender_addresses(&self) -> Vec<String> {
+        ["From", "Sender"]
+            .iter()
+            .filter_map(|name| self.other.iter().find(|o| o.name == *name))
+            .flat_map(|holder| holder.children_named("Mailbox"))
+            .filter_map(|m| m.child_text("EmailAddress"))
+            .collect()
+    }
+
     pub fn set_extended(&mut self, p: ExtendedProperty) {
         let key = p.uri.key();
         match self.extended.iter_mut().find(|e| e.uri.key() == key) {

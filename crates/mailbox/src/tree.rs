@@ -217,8 +217,69 @@ pub const DISTINGUISHED: &[Distinguished] = &[
     ),
 ];
 
+/// The archive mailbox (Enable-Mailbox -Archive): a second tree beside the primary one, with
+/// the distinguished ids EWS clients use for an archive.
+pub const ARCHIVE: &[Distinguished] = &[
+    d("archiveroot", None, "", None),
+    d(
+        "archivemsgfolderroot",
+        Some("archiveroot"),
+        "Top of Information Store",
+        None,
+    ),
+    d(
+        "archiveinbox",
+        Some("archivemsgfolderroot"),
+        "Inbox",
+        Some("IPF.Note"),
+    ),
+    d(
+        "archivedeleteditems",
+        Some("archivemsgfolderroot"),
+        "Deleted Items",
+        Some("IPF.Note"),
+    ),
+    d(
+        "archiverecoverableitemsroot",
+        Some("archiveroot"),
+        "Recoverable Items",
+        None,
+    ),
+    d(
+        "archiverecoverableitemsdeletions",
+        Some("archiverecoverableitemsroot"),
+        "Deletions",
+        None,
+    ),
+    d(
+        "archiverecoverableitemspurges",
+        Some("archiverecoverableitemsroot"),
+        "Purges",
+        None,
+    ),
+    d(
+        "archiverecoverableitemsversions",
+        Some("archiverecoverableitemsroot"),
+        "Versions",
+        None,
+    ),
+];
+
 /// Creates the distinguished folders a mailbox lacks (all, for a new one). Idempotent.
 pub async fn provision(store: &Store, mailbox: &str) -> Result<usize, StoreError> {
+    provision_tree(store, mailbox, DISTINGUISHED).await
+}
+
+/// Creates the mailbox's archive tree (what it lacks of it). Idempotent.
+pub async fn provision_archive(store: &Store, mailbox: &str) -> Result<usize, StoreError> {
+    provision_tree(store, mailbox, ARCHIVE).await
+}
+
+async fn provision_tree(
+    store: &Store,
+    mailbox: &str,
+    tree: &[Distinguished],
+) -> Result<usize, StoreError> {
     let existing = store.mailboxes().folders(mailbox).await?;
     let id_of = |name: &str, made: &[FolderRow]| {
         existing
@@ -228,7 +289,7 @@ pub async fn provision(store: &Store, mailbox: &str) -> Result<usize, StoreError
             .map(|f| f.id.clone())
     };
     let mut rows: Vec<FolderRow> = Vec::new();
-    for f in DISTINGUISHED {
+    for f in tree {
         if id_of(f.id, &rows).is_some() {
             continue;
         }

@@ -36,6 +36,21 @@ pub const SYNOPSES: &[(&str, &str, &str)] = &[
         "Remove-Mailbox -Identity carol -WhatIf",
     ),
     (
+        "Enable-Mailbox",
+        "Gives a mailbox an archive mailbox (ArchiveItem's destination).",
+        "Enable-Mailbox -Identity alice -Archive",
+    ),
+    (
+        "Get-MailboxRegionalConfiguration",
+        "A mailbox's language, date and time formats and time zone.",
+        "Get-MailboxRegionalConfiguration -Identity alice",
+    ),
+    (
+        "Set-MailboxRegionalConfiguration",
+        "Sets a mailbox's language and formats; -LocalizeDefaultFolderName renames its default folders into the language.",
+        "Set-MailboxRegionalConfiguration -Identity alice -Language da-DK -LocalizeDefaultFolderName",
+    ),
+    (
         "New-MailUser",
         "Creates a mail user: runbook step 2's application account.",
         "New-MailUser -Name SfBOnline-ApplicationAccount -ExternalEmailAddress SfBOnline-ApplicationAccount@contoso.com",
@@ -199,6 +214,34 @@ pub const SYNOPSES: &[(&str, &str, &str)] = &[
 
 /// (parameter, or Cmdlet.Parameter where a cmdlet gives it its own meaning, description).
 pub const PARAMETERS: &[(&str, &str)] = &[
+    (
+        "Archive",
+        "Give the mailbox an archive mailbox.",
+    ),
+    (
+        "ArchiveName",
+        "The archive's name (In-Place Archive - <display name> by default).",
+    ),
+    (
+        "DateFormat",
+        "The mailbox's date format, as a .NET format string (d.M.yyyy).",
+    ),
+    (
+        "Language",
+        "The mailbox's language, a culture name (da-DK).",
+    ),
+    (
+        "LocalizeDefaultFolderName",
+        "Rename the default folders (Inbox, Calendar, ...) into the mailbox's language.",
+    ),
+    (
+        "TimeFormat",
+        "The mailbox's time format, as a .NET format string (HH:mm).",
+    ),
+    (
+        "TimeZone",
+        "The mailbox's time zone, a Windows time zone name (Romance Standard Time).",
+    ),
     (
         "AcceptSecurityIdentifierInformation",
         "Whether the partner's tokens may name users by security identifier.",

@@ -9,7 +9,7 @@ pub const CMDLETS: &[(&str, &str)] = &[
     ("Get-AcceptedDomain", "Identity"),
     (
         "New-Mailbox",
-        "Name!, Alias, DisplayName, UserPrincipalName, PrimarySmtpAddress, SipAddress, FirstName, LastName, Password, ResetPasswordOnNextLogon:bool, OrganizationalUnit",
+        "Name!, Alias, DisplayName, UserPrincipalName, PrimarySmtpAddress, SipAddress, FirstName, LastName, Password, ResetPasswordOnNextLogon:bool, OrganizationalUnit, Archive:switch",
     ),
     ("Get-Mailbox", "Identity"),
     (
@@ -17,6 +17,12 @@ pub const CMDLETS: &[(&str, &str)] = &[
         "Identity!, HiddenFromAddressListsEnabled:bool, DisplayName, Alias, PrimarySmtpAddress, EmailAddresses:list, Name",
     ),
     ("Remove-Mailbox", "Identity!"),
+    ("Enable-Mailbox", "Identity!, Archive:switch!, ArchiveName"),
+    ("Get-MailboxRegionalConfiguration", "Identity!"),
+    (
+        "Set-MailboxRegionalConfiguration",
+        "Identity!, Language, DateFormat, TimeFormat, TimeZone, LocalizeDefaultFolderName:switch",
+    ),
     (
         "New-MailUser",
         "Name!, ExternalEmailAddress!, Alias, DisplayName, PrimarySmtpAddress, ApplicationAccount:switch, FirstName, LastName, OrganizationalUnit",

@@ -3,7 +3,7 @@
 use crate::error::OnPremError;
 use crate::objects::*;
 use crate::params::Params;
-use crate::{certs, folder_cmdlets, oauth_config, rbac, recipients, safety};
+use crate::{certs, folder_cmdlets, mailbox_settings, oauth_config, rbac, recipients, safety};
 use serde_json::{Map, Value};
 use store::Store;
 
@@ -71,6 +71,9 @@ async fn invoke(store: &Store, name: &str, p: Params) -> Result<Vec<Value>, OnPr
         "Get-Mailbox" => recipients::get(store, &p, Some("UserMailbox")).await,
         "Set-Mailbox" => recipients::set_recipient(store, &p, "UserMailbox").await,
         "Remove-Mailbox" => recipients::remove(store, &p, "UserMailbox").await,
+        "Enable-Mailbox" => mailbox_settings::enable_mailbox(store, &p).await,
+        "Get-MailboxRegionalConfiguration" => mailbox_settings::get_regional(store, &p).await,
+        "Set-MailboxRegionalConfiguration" => mailbox_settings::set_regional(store, &p).await,
         "New-MailUser" => recipients::new_mail_user(store, &p).await,
         "Get-MailUser" => recipients::get(store, &p, Some("MailUser")).await,
         "Set-MailUser" => recipients::set_recipient(store, &p, "MailUser").await,

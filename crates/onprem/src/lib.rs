@@ -12,6 +12,7 @@ mod connectivity_acs;
 pub mod error;
 pub mod ews;
 pub mod folder_cmdlets;
+pub mod mailbox_settings;
 pub mod handshake;
 pub mod metrics;
 pub mod oauth_config;

@@ -101,6 +101,7 @@ pub async fn new_mailbox(store: &Store, p: &Params) -> Result<Vec<Value>, OnPrem
         "Password",
         "ResetPasswordOnNextLogon",
         "OrganizationalUnit",
+        "Archive",
     ])?;
     let org = organization(store).await?;
     let domain = text(&org, "DefaultDomain").to_string();
@@ -140,6 +141,13 @@ pub async fn new_mailbox(store: &Store, p: &Params) -> Result<Vec<Value>, OnPrem
         .await?;
     // The mailbox itself: its distinguished folders.
     mailbox::provision(store, text(&obj.data, "Guid")).await?;
+    if p.bool("Archive")? == Some(true) {
+        let mut enable = serde_json::Map::new();
+        enable.insert("Identity".into(), json!(text(&obj.data, "Guid")));
+        enable.insert("Archive".into(), json!(true));
+        return crate::mailbox_settings::enable_mailbox(store, &Params::new("Enable-Mailbox", enable))
+            .await;
+    }
     Ok(vec![present(&obj)])
 }
 

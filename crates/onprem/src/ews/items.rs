@@ -446,7 +446,8 @@ pub async fn move_or_copy(
 }
 
 /// MarkAsJunk: with MoveItem, a junk message goes to Junk Email and a message that is not junk
-/// to the Inbox; the answer names the moved item.
+/// to the Inbox; the answer names the moved item. Mail from the mailbox's own address is never
+/// junk (its owner cannot block themselves, as in Outlook), so marking it as junk moves nothing.
 pub async fn mark_as_junk(
     ctx: &Context<'_>,
     is_junk: bool,
@@ -458,6 +459,7 @@ pub async fn mark_as_junk(
     for id in ids {
         let r = match (move_item, ctx.mbox.distinguished(target)) {
             (false, _) => ctx.mbox.item(&id.id).await.map(|_| Payload::None),
+            (true, Some(_)) if is_junk && own_mail(ctx, &id.id).await => Ok(Payload::None),
             (true, Some(dest)) => {
                 let dest = dest.clone();
                 ctx.mbox.move_item(&id.id, &dest).await.map(|(row, _)| {
@@ -472,6 +474,17 @@ pub async fn mark_as_junk(
         out.push(message(r)?);
     }
     Ok(out)
+}
+
+/// Whether an item was sent from the mailbox's own address; an item that cannot be read is
+/// not (the move that follows answers its error).
+async fn own_mail(ctx: &Context<'_>, id: &str) -> bool {
+    ctx.mbox.item(id).await.is_ok_and(|(_, props)| {
+        props
+            .sender_addresses()
+            .iter()
+            .any(|a| ctx.c.mailbox.has_address(a))
+    })
 }
 
 /// MarkAllItemsAsRead, folder by folder.

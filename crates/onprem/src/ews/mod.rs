@@ -122,6 +122,7 @@ pub(crate) fn response_code(e: &MailboxError) -> ResponseCode {
         E::ObjectTypeChanged => ResponseCode::ErrorObjectTypeChanged,
         E::MoveCopyFailed(_) => ResponseCode::ErrorMoveCopyFailed,
         E::CannotEmptyFolder => ResponseCode::ErrorCannotEmptyFolder,
+        E::ArchiveMailboxNotEnabled => ResponseCode::ErrorArchiveMailboxNotEnabled,
         E::OccurrenceOutOfRange => ResponseCode::ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange,
         E::OccurrenceDeleted => ResponseCode::ErrorCalendarOccurrenceIsDeletedFromRecurrence,
         E::InvalidScheduledOofDuration => ResponseCode::ErrorInvalidScheduledOofDuration,
@@ -493,7 +494,9 @@ async fn dispatch(
         Operation::GetEvents(g) => Ok(vec![notifications::get_events(&ctx, g).await]),
         Operation::Unsubscribe(u) => Ok(vec![notifications::unsubscribe(&ctx, u).await]),
         Operation::FindPeople(f) => Ok(vec![people::find_people(&ctx, f).await]),
-        Operation::ArchiveItem(a) => transfer::archive_items(&ctx, &a.item_ids).await,
+        Operation::ArchiveItem(a) => {
+            transfer::archive_items(&ctx, a.source_folder_id.as_ref(), &a.item_ids).await
+        }
         Operation::GetPersona(g) => Ok(vec![people::get_persona(&ctx, g).await]),
         other => Ok(vec![ResponseMessage::error(
             ews::ResponseCode::ErrorInvalidOperation,

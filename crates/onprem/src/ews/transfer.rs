@@ -1,5 +1,5 @@
-//! Items carried out of and into a mailbox: ExportItems, UploadItems, and ArchiveItem (which
-//! this organization answers as Exchange does for a mailbox without an archive).
+//! Items carried out of and into a mailbox: ExportItems, UploadItems, and ArchiveItem (into
+//! the mailbox's archive mailbox).
 
 use super::{Context, message, refusal};
 use ews::{FolderRef, ItemId, Payload, ResponseMessage};
@@ -73,21 +73,34 @@ pub async fn upload_items(
     Ok(out)
 }
 
-/// ArchiveItem: this organization's mailboxes have no archive mailbox, so each item that
-/// exists is answered as Exchange answers for a mailbox without one.
+/// ArchiveItem: each item moved to the folder ArchiveSourceFolderId names (the archive's
+/// Inbox when none is given); answered with the archived item's id, or
+/// ErrorArchiveMailboxNotEnabled when the mailbox has no archive.
 pub async fn archive_items(
     ctx: &Context<'_>,
+    folder: Option<&ews::FolderRef>,
     ids: &[ItemId],
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
+    let archive_inbox = ews::FolderRef::Distinguished(ews::DistinguishedFolderId {
+        id: "archiveinbox".into(),
+        change_key: None,
+        mailbox: None,
+    });
+    let dest = match ctx.folder(folder.unwrap_or(&archive_inbox)) {
+        _ if !ctx.mbox.has_archive() => Err(message(Err(MailboxError::ArchiveMailboxNotEnabled))?),
+        Ok(f) => Ok(f.clone()),
+        Err(e) => Err(refusal(e)),
+    };
+    let dest = match dest {
+        Ok(f) => f,
+        Err(refused) => return Ok(ids.iter().map(|_| refused.clone()).collect()),
+    };
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        out.push(match ctx.mbox.item(&id.id).await {
-            Ok(_) => ResponseMessage::error(
-                ews::ResponseCode::ErrorArchiveMailboxNotEnabled,
-                "The mailbox has no archive mailbox: this organization offers none, so nothing was archived.",
-            ),
-            Err(e) => message(Err(e))?,
-        });
+        let r = ctx.mbox.archive_item(&id.id, &dest).await;
+        out.push(message(r.map(|(row, props)| {
+            Payload::Items(vec![super::items::id_only(ctx, &row, &props)])
+        }))?);
     }
     Ok(out)
 }

@@ -1,0 +1,26 @@
+//! The archive mailbox: a second folder tree in the user's mailbox store (`archiveroot`, which
+//! Enable-Mailbox -Archive provisions, with the `archive*` distinguished ids EWS clients use),
+//! and ArchiveItem's move. As Exchange reads ArchiveSourceFolderId, it is the folder the items
+//! go to, named as any folder is: `archiveinbox` is the archive's Inbox, `deleteditems` the
+//! primary mailbox's Deleted Items (exchangelib's suite shows a server doing so).
+
+use crate::{Mailbox, MailboxError, StoredProperties};
+use store::{FolderRow, ItemRow};
+
+impl Mailbox {
+    pub fn has_archive(&self) -> bool {
+        self.distinguished("archiveroot").is_some()
+    }
+
+    /// ArchiveItem for one item: moved into `dest`; refused when the mailbox has no archive.
+    pub async fn archive_item(
+        &self,
+        id: &str,
+        dest: &FolderRow,
+    ) -> Result<(ItemRow, StoredProperties), MailboxError> {
+        if !self.has_archive() {
+            return Err(MailboxError::ArchiveMailboxNotEnabled);
+        }
+        self.move_item(id, dest).await
+    }
+}
