@@ -10,7 +10,7 @@ import zoneinfo
 
 import pytest
 
-from conftest import Served, arrived, hybrid
+from conftest import Served, arrived, hybrid, hybrid_json
 
 os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
 
@@ -1013,3 +1013,47 @@ def test_b28_advanced_query_syntax(world):
     assert [m.subject for m in sent.filter("Subject:b28 NOT Body:noodles")] == ["b28 budget"]
     got, = arrived(bob.inbox.filter("From:alice@contoso.com AND Subject:b28"))
     assert got.subject == "b28 lunch plans"
+
+
+def test_b29_archive_mailbox_and_localized_default_folders(world):
+    """Enable-Mailbox -Archive gives a mailbox an archive: ArchiveItem moves into the folder it
+    names (the archive's Inbox, or a folder of the primary mailbox), and the archive's folders
+    answer to the archive* distinguished ids. Set-MailboxRegionalConfiguration
+    -LocalizeDefaultFolderName renames the default folders into the mailbox's language."""
+    from exchangelib.errors import TransportError
+    from exchangelib.folders import Messages
+    script = world.data.parent / "b29.ps1"
+    script.write_text("New-Mailbox -Name 'Carol Diaz' -Alias carol\n")
+    h(world.data, "onprem", "run", script)
+    c = world.account("carol@contoso.com")
+    m = Message(account=c, folder=c.inbox, subject="b29 keep")
+    m.save()
+    with pytest.raises(TransportError, match="ErrorArchiveMailboxNotEnabled"):
+        m.archive(to_folder=c.trash)
+    assert c.inbox.filter(subject="b29 keep").count() == 1, "refused: nothing moved"
+
+    shown = hybrid_json("--data", world.data, "onprem", "enable-mailbox", "--identity", "carol", "--archive")
+    assert shown["ArchiveStatus"] == "Active" and shown["ArchiveName"] == ["In-Place Archive - Carol Diaz"]
+    c = world.account("carol@contoso.com")
+    assert c.archive_root.id and c.archive_msg_folder_root.id
+    archived_id, _ = Message(account=c, folder=c.inbox, subject="b29 old").save().archive(to_folder=c.archive_inbox)
+    got = c.root.get(id=archived_id)
+    assert got.subject == "b29 old" and got.parent_folder_id.id == c.archive_inbox.id
+    assert c.inbox.filter(subject="b29 old").count() == 0
+    c.inbox.filter(subject="b29 keep").archive(to_folder=c.trash)
+    assert c.trash.filter(subject="b29 keep").count() == 1
+
+    # A folder of the language's name beside a default folder: refused, and nothing renamed.
+    Messages(parent=c.root.tois, name="Indbakke").save()
+    r = hybrid("--data", world.data, "onprem", "set-mailbox-regional-configuration", "--identity", "carol",
+               "--language", "da-DK", "--localize-default-folder-name")
+    assert r.returncode != 0 and "Indbakke" in r.stderr
+    c = world.account("carol@contoso.com")
+    assert c.calendar.name == "Calendar"
+    (c.root.tois / "Indbakke").delete()
+    h(world.data, "onprem", "set-mailbox-regional-configuration", "--identity", "carol", "--language", "da-DK",
+      "--localize-default-folder-name")
+    c = world.account("carol@contoso.com")
+    assert (c.calendar.name, c.inbox.name, c.trash.name) == ("Kalender", "Indbakke", "Slettet post")
+    regional = hybrid_json("--data", world.data, "onprem", "get-mailbox-regional-configuration", "--identity", "carol")
+    assert regional["Language"] == "da-DK" and regional["DefaultFolderNameMatchingUserLanguage"] is True
