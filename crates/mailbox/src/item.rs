@@ -227,6 +227,7 @@ fn made(mailbox: &str, folder_id: &str, src: &Item, now: i64) -> (ItemRow, Store
     let mut props = StoredProperties::default();
     apply(&mut row, &mut props, src, false);
     crate::calendar::normalize(&row, &mut props);
+    crate::task::on_create(&row, &mut props);
     finish(&mut row, &props, now);
     (row, props)
 }

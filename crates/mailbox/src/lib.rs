@@ -28,6 +28,7 @@ mod send;
 mod service;
 pub mod subscriptions;
 mod sync;
+mod task;
 pub mod timezones;
 pub mod transport;
 mod tree;
@@ -44,6 +45,7 @@ pub use error::MailboxError;
 pub use events::{EventFilter, EventKind, EventPage, EventTarget, MailEvent};
 pub use folders::{FolderChange, FolderKind, FolderValues, StoredFolderProperties, folder_matches};
 pub use item::{change_key, is_well_formed_id};
+pub use locale::{LANGUAGES, localize_default_folders};
 pub use mapi::{MapiProperty, PropertyName};
 pub use meeting::{attendee_addresses, is_meeting_response};
 pub use oof::{OofChange, StoredOof};
@@ -61,7 +63,6 @@ pub use service::{
 pub use store::CmpOp;
 pub use subscriptions::{Delivery, Subscription, SubscriptionSpec};
 pub use sync::{FolderSyncChange, HierarchyChanges, ItemChanges, ItemSyncChange, MAX_CHANGES};
-pub use locale::{LANGUAGES, localize_default_folders};
 pub use tree::{
     ARCHIVE, DISTINGUISHED, Distinguished, is_ews_distinguished, provision, provision_archive,
 };

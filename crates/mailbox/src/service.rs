@@ -450,9 +450,29 @@ impl Mailbox {
                 "The change key is stale; get the item again and retry.",
             ));
         }
+        let before = props.clone();
         item::apply_updates(&mut row, &mut props, updates, now())?;
+        let today = jiff::tz::TimeZone::UTC
+            .to_datetime(jiff::Timestamp::now())
+            .date();
+        let one_off = crate::task::after_update(&row, &before, &mut props, today);
+        let t = now();
+        // What the task rules changed is stored with the rest.
+        item::finish_stored(&mut row, &props, t);
         self.save(&mut row, Some(&props)).await?;
-        Ok((row, props))
+        match one_off {
+            // UpdateItem answers with the one-off task a recurring task's occurrence became.
+            Some(one_off) => {
+                let mut made = item::copy_into(&row, &self.guid, &row.folder_id);
+                item::finish_stored(&mut made, &one_off, t);
+                self.store
+                    .mailboxes()
+                    .insert_items(&[(made.clone(), one_off.values())])
+                    .await?;
+                Ok((made, one_off))
+            }
+            None => Ok((row, props)),
+        }
     }
 
     /// UpdateItemInRecoverableItems: finalises a draft in Recoverable Items\Purges, and makes

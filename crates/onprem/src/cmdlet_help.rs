@@ -214,10 +214,7 @@ pub const SYNOPSES: &[(&str, &str, &str)] = &[
 
 /// (parameter, or Cmdlet.Parameter where a cmdlet gives it its own meaning, description).
 pub const PARAMETERS: &[(&str, &str)] = &[
-    (
-        "Archive",
-        "Give the mailbox an archive mailbox.",
-    ),
+    ("Archive", "Give the mailbox an archive mailbox."),
     (
         "ArchiveName",
         "The archive's name (In-Place Archive - <display name> by default).",

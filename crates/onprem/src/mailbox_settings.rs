@@ -42,10 +42,14 @@ pub async fn enable_mailbox(store: &Store, p: &Params) -> Result<Vec<Value>, OnP
     mailbox::provision_archive(store, text(&obj.data, "Guid")).await?;
     let mut v = obj.data.clone();
     if text(&v, "ArchiveStatus") != "Active" {
-        let name = p.string("ArchiveName")?.unwrap_or_else(|| {
-            format!("In-Place Archive - {}", text(&obj.data, "DisplayName"))
-        });
-        set(&mut v, "ArchiveGuid", json!(uuid::Uuid::new_v4().to_string()));
+        let name = p
+            .string("ArchiveName")?
+            .unwrap_or_else(|| format!("In-Place Archive - {}", text(&obj.data, "DisplayName")));
+        set(
+            &mut v,
+            "ArchiveGuid",
+            json!(uuid::Uuid::new_v4().to_string()),
+        );
         set(&mut v, "ArchiveName", json!([name]));
         set(&mut v, "ArchiveStatus", json!("Active"));
     }
@@ -62,7 +66,11 @@ pub async fn get_regional(store: &Store, p: &Params) -> Result<Vec<Value>, OnPre
 }
 
 fn regional(obj: &DirectoryObject) -> Value {
-    let r = obj.data.get("RegionalConfiguration").cloned().unwrap_or(json!({}));
+    let r = obj
+        .data
+        .get("RegionalConfiguration")
+        .cloned()
+        .unwrap_or(json!({}));
     let member = |name: &str| r.get(name).cloned().unwrap_or(Value::Null);
     json!({
         "Identity": present(obj)["Identity"].clone(),
@@ -90,7 +98,11 @@ pub async fn set_regional(store: &Store, p: &Params) -> Result<Vec<Value>, OnPre
     ])?;
     let identity = p.required("Identity")?;
     let obj = mailbox_user(store, &identity).await?;
-    let mut r = obj.data.get("RegionalConfiguration").cloned().unwrap_or(json!({}));
+    let mut r = obj
+        .data
+        .get("RegionalConfiguration")
+        .cloned()
+        .unwrap_or(json!({}));
     for member in ["Language", "DateFormat", "TimeFormat", "TimeZone"] {
         if let Some(value) = p.string(member)? {
             set(&mut r, member, json!(value));

@@ -145,8 +145,11 @@ pub async fn new_mailbox(store: &Store, p: &Params) -> Result<Vec<Value>, OnPrem
         let mut enable = serde_json::Map::new();
         enable.insert("Identity".into(), json!(text(&obj.data, "Guid")));
         enable.insert("Archive".into(), json!(true));
-        return crate::mailbox_settings::enable_mailbox(store, &Params::new("Enable-Mailbox", enable))
-            .await;
+        return crate::mailbox_settings::enable_mailbox(
+            store,
+            &Params::new("Enable-Mailbox", enable),
+        )
+        .await;
     }
     Ok(vec![present(&obj)])
 }
