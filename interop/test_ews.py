@@ -1057,3 +1057,43 @@ def test_b29_archive_mailbox_and_localized_default_folders(world):
     assert (c.calendar.name, c.inbox.name, c.trash.name) == ("Kalender", "Indbakke", "Slettet post")
     regional = hybrid_json("--data", world.data, "onprem", "get-mailbox-regional-configuration", "--identity", "carol")
     assert regional["Language"] == "da-DK" and regional["DefaultFolderNameMatchingUserLanguage"] is True
+
+
+def test_b30_recurring_task_occurrences(world):
+    """A recurring task is its current occurrence: completing it makes a one-off task (the id
+    UpdateItem answers with) and moves the recurring task to its next occurrence, until the last
+    one, which completes the task itself. A regenerating task's next date counts from today."""
+    import datetime
+    from exchangelib import Task
+    from exchangelib.recurrence import DailyPattern, DailyRegeneration, TaskRecurrence
+    a = world.account()
+    rec = TaskRecurrence(pattern=DailyPattern(interval=1), start=datetime.date(2016, 1, 1), number=3)
+    master = Task(folder=a.tasks, subject="b30 daily", recurrence=rec).save()
+    master.refresh()
+    assert (master.is_recurring, master.change_count, master.due_date) == (True, 1, datetime.date(2016, 1, 1))
+    master_id = master.id
+    for n, due in ((2, datetime.date(2016, 1, 2)), (1, datetime.date(2016, 1, 3))):
+        master.status = Task.COMPLETED
+        one_off = master.save()
+        assert one_off.id != master_id
+        one_off.refresh()
+        assert (one_off.is_recurring, one_off.status) == (False, Task.COMPLETED)
+        master = a.tasks.get(id=master_id)
+        assert (master.due_date, master.recurrence.boundary.number, master.status) == (due, n, Task.NOT_STARTED)
+    master.status = Task.COMPLETED
+    assert master.save().id == master_id, "the last occurrence is the task itself"
+    master = a.tasks.get(id=master_id)
+    assert (master.is_recurring, master.status) == (False, Task.COMPLETED)
+    assert a.tasks.filter(subject="b30 daily").count() == 3
+
+    rec = TaskRecurrence(pattern=DailyRegeneration(interval=2), start=datetime.date(2016, 1, 1), number=5)
+    regen = Task(folder=a.tasks, subject="b30 regenerating", recurrence=rec).save()
+    regen_id = regen.id
+    regen = a.tasks.get(id=regen_id)
+    regen.recurrence.boundary.start = datetime.date(2016, 1, 5)
+    assert regen.save().id == regen_id, "moving a regenerating task's dates makes no one-off"
+    regen.status = Task.COMPLETED
+    assert regen.save().id != regen_id
+    regen = a.tasks.get(id=regen_id)
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    assert (regen.due_date, regen.recurrence.boundary.number) == (today + datetime.timedelta(days=2), 4)

@@ -5,7 +5,7 @@
 //! A regenerating task's next occurrence counts from the day it was completed.
 
 use crate::props::StoredProperties;
-use crate::recurrence::{Recurrence, parse_date};
+use crate::recurrence::{Range, Recurrence, parse_date};
 use ews::{Element, Node};
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -115,12 +115,7 @@ pub fn after_update(
         date(before, "DueDate").or_else(|| range_start(&old).and_then(|s| parse_date(&s)));
     let next = match (regenerating, current) {
         (true, _) => regenerated(&old, today),
-        (false, Some(current)) => Recurrence::parse(&old).and_then(|r| {
-            r.dates(current.saturating_add(3700.days()))
-                .into_iter()
-                .map(|(_, d)| d)
-                .find(|d| *d > current)
-        }),
+        (false, Some(current)) => Recurrence::parse(&old).and_then(|r| next_after(r, current)),
         (false, None) => None,
     };
     let Some(next) = next else {
@@ -134,6 +129,22 @@ pub fn after_update(
     set_leaf(&mut one_off, "ChangeCount", "1");
     advance(props, before, new, next);
     Some(one_off)
+}
+
+/// The pattern's first date after `current`, when occurrences are left after it: a numbered
+/// range counts the current occurrence and those after it (the count falls as the task moves
+/// on, its start stays where the client put it).
+fn next_after(mut r: Recurrence, current: Date) -> Option<Date> {
+    if let Range::Numbered(left) = r.range {
+        if left <= 1 {
+            return None;
+        }
+        r.range = Range::NoEnd;
+    }
+    r.dates(current.saturating_add(3700.days()))
+        .into_iter()
+        .map(|(_, d)| d)
+        .find(|d| *d > current)
 }
 
 /// The recurring task at its next occurrence.
