@@ -262,7 +262,7 @@ def test_a17_unsupported_operation(world):
     a = world.account()
     m = Message(account=a, folder=a.drafts, subject="a17")
     m.save()
-    # Exchange's answer for a mailbox without an archive mailbox (none has one here).
+    # Exchange's answer for a mailbox without an archive mailbox (alice has none here).
     # (exchangelib has no class of its own for the code: it raises TransportError naming it.)
     from exchangelib.errors import TransportError
     with pytest.raises(TransportError, match="ErrorArchiveMailboxNotEnabled"):
