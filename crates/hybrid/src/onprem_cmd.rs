@@ -31,7 +31,8 @@ pub struct OnPremArgs {
 /// Listed under `hybrid onprem --help`; a test keeps it in step with the server's cmdlets.
 const CMDLET_HELP: &str = "Cmdlets (kebab-case verbs; parameters as --kebab-case VALUE, booleans as true|false, switches bare):
   get-organization-config, get-accepted-domain
-  new-mailbox, get-mailbox, set-mailbox, remove-mailbox
+  new-mailbox, get-mailbox, set-mailbox, remove-mailbox, enable-mailbox (--archive)
+  get-mailbox-regional-configuration, set-mailbox-regional-configuration
   new-mail-user, get-mail-user, set-mail-user, remove-mail-user, get-recipient
   get-management-role, new-management-role, get-management-role-entry, add-management-role-entry, remove-management-role-entry,
   new-management-role-assignment, get-management-role-assignment, remove-management-role-assignment
