@@ -1036,12 +1036,36 @@ def test_b29_archive_mailbox_and_localized_default_folders(world):
     assert shown["ArchiveStatus"] == "Active" and shown["ArchiveName"] == ["In-Place Archive - Carol Diaz"]
     c = world.account("carol@contoso.com")
     assert c.archive_root.id and c.archive_msg_folder_root.id
-    archived_id, _ = Message(account=c, folder=c.inbox, subject="b29 old").save().archive(to_folder=c.archive_inbox)
+    old = Message(account=c, folder=c.inbox, subject="b29 old", body="x" * 2000).save()
+
+    class FolderSize(ExtendedProperty):
+        property_tag, property_type = 0x0E08, "Long"
+
+    def size(folder):
+        folder.refresh()
+        return folder.size
+
+    Folder.register("size", FolderSize)
+    try:
+        before = size(c.msg_folder_root)
+        archived_id, _ = old.archive(to_folder=c.archive_inbox)
+        # A root's size is its own mailbox's: the archived item left the primary's.
+        assert size(c.msg_folder_root) < before and size(c.archive_msg_folder_root) > 2000
+    finally:
+        Folder.deregister("size")
     got = c.root.get(id=archived_id)
     assert got.subject == "b29 old" and got.parent_folder_id.id == c.archive_inbox.id
     assert c.inbox.filter(subject="b29 old").count() == 0
     c.inbox.filter(subject="b29 keep").archive(to_folder=c.trash)
     assert c.trash.filter(subject="b29 keep").count() == 1
+    # The statistics show the primary mailbox's folders, or with -Archive the archive's.
+    stats = {s["FolderPath"]: s for s in hybrid_json("--data", world.data, "onprem", "get-mailbox-folder-statistics",
+                                                       "--identity", "carol")}
+    archived = {s["FolderPath"]: s for s in hybrid_json("--data", world.data, "onprem", "get-mailbox-folder-statistics",
+                                                          "--identity", "carol", "--archive")}
+    assert stats["/Inbox"]["ItemsInFolder"] == 0 and stats["/Deleted Items"]["ItemsInFolder"] == 1
+    assert archived["/Inbox"]["ItemsInFolder"] == 1 and archived["/Inbox"]["FolderType"] == "Inbox"
+    assert "/Conversation History" in stats and "/Conversation History" not in archived
 
     # A folder of the language's name beside a default folder: refused, and nothing renamed.
     Messages(parent=c.root.tois, name="Indbakke").save()

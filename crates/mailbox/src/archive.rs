@@ -7,9 +7,30 @@
 use crate::{Mailbox, MailboxError, StoredProperties};
 use store::{FolderRow, ItemRow};
 
+/// Whether `f` belongs to the archive's tree (its top folder is `archiveroot`) rather than the
+/// primary mailbox's.
+pub fn in_archive(folders: &[FolderRow], f: &FolderRow) -> bool {
+    let mut at = f;
+    for _ in 0..64 {
+        match at
+            .parent_id
+            .as_deref()
+            .and_then(|p| folders.iter().find(|x| x.id == p))
+        {
+            Some(parent) => at = parent,
+            None => break,
+        }
+    }
+    at.distinguished.as_deref() == Some("archiveroot")
+}
+
 impl Mailbox {
     pub fn has_archive(&self) -> bool {
         self.distinguished("archiveroot").is_some()
+    }
+
+    pub fn in_archive(&self, f: &FolderRow) -> bool {
+        in_archive(&self.folders, f)
     }
 
     /// ArchiveItem for one item: moved into `dest`; refused when the mailbox has no archive.

@@ -3,7 +3,7 @@
 //! configurations, and search (restrictions, sort order, paging) pushed down to SQL through the
 //! store. Requests and answers are in the `ews` crate's types; storage is the store's.
 
-mod archive;
+pub mod archive;
 mod attachments;
 mod body;
 pub mod calendar;

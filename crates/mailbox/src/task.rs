@@ -93,10 +93,10 @@ pub fn after_update(
     props: &mut StoredProperties,
     today: Date,
 ) -> Option<StoredProperties> {
-    let old = other(before, "Recurrence")?.clone();
     if !is_task(row) {
         return None;
     }
+    let old = other(before, "Recurrence")?.clone();
     let Some(new) = other(props, "Recurrence").cloned() else {
         set_leaf(props, "IsRecurring", "false");
         return None;

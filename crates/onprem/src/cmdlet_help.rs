@@ -216,6 +216,10 @@ pub const SYNOPSES: &[(&str, &str, &str)] = &[
 pub const PARAMETERS: &[(&str, &str)] = &[
     ("Archive", "Give the mailbox an archive mailbox."),
     (
+        "Get-MailboxFolderStatistics.Archive",
+        "The archive mailbox's folders instead of the primary mailbox's.",
+    ),
+    (
         "ArchiveName",
         "The archive's name (In-Place Archive - <display name> by default).",
     ),

@@ -87,7 +87,7 @@ pub const CMDLETS: &[(&str, &str)] = &[
     ("Test-OAuthConnectivity", "Service!, TargetUri!, Mailbox!"),
     (
         "Get-MailboxFolderStatistics",
-        "Identity!, FolderScope, IncludeOldestAndNewestItems:switch",
+        "Identity!, FolderScope, IncludeOldestAndNewestItems:switch, Archive:switch",
     ),
     (
         "Get-RecoverableItems",

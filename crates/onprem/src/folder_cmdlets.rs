@@ -78,7 +78,7 @@ impl Opened {
         while let Some(folder) = at {
             if matches!(
                 folder.distinguished.as_deref(),
-                Some("root" | "msgfolderroot")
+                Some("root" | "msgfolderroot" | "archiveroot" | "archivemsgfolderroot")
             ) {
                 break;
             }
@@ -188,8 +188,10 @@ const FOLDER_TYPES: &[(&str, &str)] = &[
 ];
 
 fn folder_type(f: &FolderRow) -> &'static str {
+    // An archive's default folders are of the types of the primary's of the same name.
     f.distinguished
         .as_deref()
+        .map(|d| d.strip_prefix("archive").unwrap_or(d))
         .and_then(|d| FOLDER_TYPES.iter().find(|(n, _)| *n == d))
         .map_or("User Created", |(_, t)| t)
 }
@@ -204,7 +206,13 @@ pub async fn get_mailbox_folder_statistics(
     store: &Store,
     p: &Params,
 ) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&["Identity", "FolderScope", "IncludeOldestAndNewestItems"])?;
+    p.allow(&[
+        "Identity",
+        "FolderScope",
+        "IncludeOldestAndNewestItems",
+        "Archive",
+    ])?;
+    let archive = p.bool("Archive")?.unwrap_or(false);
     let identity = p.required("Identity")?;
     let scope = p.string("FolderScope")?.unwrap_or_else(|| "All".into());
     let wanted: Option<&[&str]> = if scope.eq_ignore_ascii_case("All") {
@@ -229,7 +237,10 @@ pub async fn get_mailbox_folder_statistics(
     let counts = store.mailboxes().folder_counts(&mbox.guid).await?;
     let mut out = vec![];
     for f in &mbox.folders {
-        if f.distinguished.as_deref() == Some("root")
+        if mailbox::archive::in_archive(&mbox.folders, f) != archive {
+            continue;
+        }
+        if matches!(f.distinguished.as_deref(), Some("root" | "archiveroot"))
             || f.distinguished
                 .as_deref()
                 .is_some_and(|d| !is_public_name(d))
@@ -244,7 +255,7 @@ pub async fn get_mailbox_folder_statistics(
         let c = counts.iter().find(|c| c.folder_id == f.id);
         let path = mbox.path(f);
         let mut v = json!({
-            "Name": if f.distinguished.as_deref() == Some("msgfolderroot") { "Top of Information Store" } else { f.display_name.as_str() },
+            "Name": if matches!(f.distinguished.as_deref(), Some("msgfolderroot" | "archivemsgfolderroot")) { "Top of Information Store" } else { f.display_name.as_str() },
             "FolderPath": path,
             "FolderType": folder_type(f),
             "ItemsInFolder": c.map_or(0, |c| c.total),

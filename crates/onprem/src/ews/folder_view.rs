@@ -81,7 +81,7 @@ pub fn to_ews(
                     _ => false,
                 })
             })
-            .chain(folder_size(f, shape, counts))
+            .chain(folder_size(mbox, f, shape, counts))
             .collect(),
         effective_rights: wants("EffectiveRights").then_some(ews::EffectiveRights::OWNER),
         unread_count: (has_unread && wants("UnreadCount")).then_some(unread),
@@ -99,6 +99,7 @@ pub fn to_ews(
 /// PR_MESSAGE_SIZE_EXTENDED (0x0E08), computed when a shape asks for it: the size of the
 /// folder's items, and for the root folders the whole mailbox's.
 fn folder_size(
+    mbox: &Mailbox,
     f: &FolderRow,
     shape: &Shape,
     counts: &[store::FolderCounts],
@@ -107,10 +108,19 @@ fn folder_size(
         ews::PropertyPath::Extended(e) if e.key() == FOLDER_SIZE_KEY => Some(e.clone()),
         _ => None,
     })?;
-    let whole = matches!(f.distinguished.as_deref(), Some("root" | "msgfolderroot"));
+    // A root's size is its whole mailbox's: the primary's or the archive's, not both.
+    let whole = matches!(
+        f.distinguished.as_deref(),
+        Some("root" | "msgfolderroot" | "archiveroot" | "archivemsgfolderroot")
+    );
+    let archive = mbox.in_archive(f);
+    let in_tree = |id: &str| {
+        mbox.folder_by_id(id)
+            .is_some_and(|c| mbox.in_archive(c) == archive)
+    };
     let size: i64 = counts
         .iter()
-        .filter(|c| whole || c.folder_id == f.id)
+        .filter(|c| c.folder_id == f.id || (whole && in_tree(&c.folder_id)))
         .map(|c| c.size)
         .sum();
     Some(ews::ExtendedProperty::new(uri, size.to_string()))
