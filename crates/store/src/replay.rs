@@ -57,6 +57,16 @@ impl UsedAssertions<'_> {
 
     /// [`Self::first_uses`] committed but not yet waited on to be durable.
     async fn insert(&self, batch: &[(String, i64)], now: i64) -> Result<Vec<bool>, StoreError> {
+        self.insert_on(None, batch, now).await
+    }
+
+    /// [`Self::insert`], on `own` (a connection the caller keeps) when it is given.
+    async fn insert_on(
+        &self,
+        own: Option<&mut sqlx::SqliteConnection>,
+        batch: &[(String, i64)],
+        now: i64,
+    ) -> Result<Vec<bool>, StoreError> {
         let mut firsts: Vec<usize> = Vec::with_capacity(batch.len());
         for (i, (digest, _)) in batch.iter().enumerate() {
             if !firsts.iter().any(|&j| batch[j].0 == *digest) {
@@ -78,16 +88,22 @@ impl UsedAssertions<'_> {
              WHERE used_assertions.forget_after < $1 RETURNING digest",
         );
         let s = self.store;
-        let recorded: Vec<String> = with_pool!(s.pool(), p => {
-            let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql)).bind(now);
-            for &i in &firsts {
-                q = q.bind(batch[i].0.as_str()).bind(batch[i].1);
-            }
-            let writer = s.writer().await;
-            let rows = q.fetch_all(p).await.map_err(|e| s.db_error(e))?;
-            drop(writer);
-            rows
-        });
+        macro_rules! bound {
+            () => {{
+                let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql)).bind(now);
+                for &i in &firsts {
+                    q = q.bind(batch[i].0.as_str()).bind(batch[i].1);
+                }
+                q
+            }};
+        }
+        let writer = s.writer().await;
+        let recorded: Vec<String> = match own {
+            Some(c) => bound!().fetch_all(c).await,
+            None => with_pool!(s.pool(), p => bound!().fetch_all(p).await),
+        }
+        .map_err(|e| s.db_error(e))?;
+        drop(writer);
         Ok(batch
             .iter()
             .enumerate()
@@ -176,6 +192,10 @@ impl ReplayRecorder {
 
 async fn record(store: Store, mut rx: tokio::sync::mpsc::Receiver<Pending>) {
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
+    // On SQLite the recorder writes through a connection of its own: a connection's page
+    // cache is dropped whenever another connection wrote since its last transaction, so
+    // statements spread over the pool would read the table's pages from the file every time.
+    let mut own: Option<sqlx::pool::PoolConnection<sqlx::Sqlite>> = None;
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let pending = std::mem::take(&mut batch);
         // The earliest clock of the batch: an entry forgotten only by a later request's clock
@@ -185,22 +205,31 @@ async fn record(store: Store, mut rx: tokio::sync::mpsc::Receiver<Pending>) {
             .iter()
             .map(|p| (p.digest.clone(), p.forget_after))
             .collect();
-        let result = store.used_assertions().insert(&entries, now).await;
-        // The flush is awaited beside the next batch's statement: batches committed while a
-        // flush runs share the next one.
-        let store = store.clone();
-        tokio::spawn(async move {
-            let result = match result {
-                Ok(firsts) => store.durable().await.map(|()| firsts),
-                Err(e) => Err(e),
+        // One batch at a time, its flush awaited before the next is taken: the requests that
+        // arrive meanwhile make the next batch, so a commit and its page writes serve as many
+        // tokens as are waiting (a commit per batch, not per token).
+        if own.is_none()
+            && let crate::Pool::Sqlite(p) = store.pool()
+        {
+            own = p.acquire().await.ok();
+        }
+        let inserted = store
+            .used_assertions()
+            .insert_on(own.as_deref_mut(), &entries, now)
+            .await;
+        if inserted.is_err() {
+            own = None; // a connection that failed is not kept
+        }
+        let result = match inserted {
+            Ok(firsts) => store.durable().await.map(|()| firsts),
+            Err(e) => Err(e),
+        };
+        for (i, p) in pending.into_iter().enumerate() {
+            let answer = match &result {
+                Ok(firsts) => Ok(firsts.get(i).copied().unwrap_or(false)),
+                Err(e) => Err(e.to_string()),
             };
-            for (i, p) in pending.into_iter().enumerate() {
-                let answer = match &result {
-                    Ok(firsts) => Ok(firsts.get(i).copied().unwrap_or(false)),
-                    Err(e) => Err(e.to_string()),
-                };
-                let _ = p.answer.send(answer);
-            }
-        });
+            let _ = p.answer.send(answer);
+        }
     }
 }
