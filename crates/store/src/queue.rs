@@ -6,7 +6,7 @@
 //! SQLite's single writer makes the claiming statement atomic by itself.
 
 use crate::StoreError;
-use crate::store::{Store, with_pool, write_tx};
+use crate::store::{Store, with_pool, write_statement, write_tx};
 use sqlx::Row;
 
 /// A job's state: due (or waiting for its due time), leased by a worker, done, or given up.
@@ -181,28 +181,30 @@ impl WorkQueue<'_> {
         let due = format!(
             "((state = 'pending' AND due_ms <= $2) OR (state = 'leased' AND lease_until_ms < $2)){of_kind}"
         );
-        with_pool!(s.pool(), p => {
-            let lock = if s.backend() == crate::Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
-            let sql = format!(
-                "UPDATE work_queue SET state = 'leased', lease_owner = $1, lease_until_ms = $2 + $3, attempts = attempts + 1, updated_ms = $2 \
-                 WHERE id IN (SELECT id FROM work_queue WHERE {due} ORDER BY due_ms, id LIMIT $4{lock}) RETURNING {COLUMNS}"
-            );
-            let writer = s.writer().await;
+        let lock = if s.backend() == crate::Backend::Postgres {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "UPDATE work_queue SET state = 'leased', lease_owner = $1, lease_until_ms = $2 + $3, attempts = attempts + 1, updated_ms = $2 \
+             WHERE id IN (SELECT id FROM work_queue WHERE {due} ORDER BY due_ms, id LIMIT $4{lock}) RETURNING {COLUMNS}"
+        );
+        let mut jobs: Vec<Job> = write_statement!(s, e => {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(owner).bind(now).bind(lease_ms).bind(max);
             for k in kinds {
                 q = q.bind(*k);
             }
-            let rows = q.fetch_all(p).await.map_err(|e| s.db_error(e))?;
-            drop(writer);
-            // A lease counts an attempt; it must not be lost after the work was begun.
-            if !rows.is_empty() {
-                s.durable().await?;
-            }
-            let mut jobs: Vec<Job> = rows.iter().map(job).collect();
-            jobs.sort_by(|a, b| (a.due_ms, &a.id).cmp(&(b.due_ms, &b.id)));
-            Ok(jobs)
+            q.fetch_all(e).await.map(|rows| rows.iter().map(job).collect())
         })
+        .map_err(|e| s.db_error(e))?;
+        // A lease counts an attempt; it must not be lost after the work was begun.
+        if !jobs.is_empty() {
+            s.durable().await?;
+        }
+        jobs.sort_by(|a, b| (a.due_ms, &a.id).cmp(&(b.due_ms, &b.id)));
+        Ok(jobs)
     }
 
     /// Finishes a leased job: done, back to pending at `due_ms` with the error, or dead. Only
@@ -250,15 +252,14 @@ impl WorkQueue<'_> {
     pub async fn revive(&self, id: &str) -> Result<bool, StoreError> {
         let s = self.store;
         let now = crate::now_ms();
-        with_pool!(s.pool(), p => {
-            let writer = s.writer().await;
-            let done = sqlx::query("UPDATE work_queue SET state = 'pending', due_ms = $1, attempts = 0, updated_ms = $1 WHERE id = $2 AND state = 'dead'")
+        let done = write_statement!(s, e => {
+            sqlx::query("UPDATE work_queue SET state = 'pending', due_ms = $1, attempts = 0, updated_ms = $1 WHERE id = $2 AND state = 'dead'")
                 .bind(now).bind(id)
-                .execute(p).await.map_err(|e| s.db_error(e))?;
-            drop(writer);
-            s.durable().await?;
-            Ok(done.rows_affected() == 1)
+                .execute(e).await.map(|done| done.rows_affected())
         })
+        .map_err(|e| s.db_error(e))?;
+        s.durable().await?;
+        Ok(done == 1)
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<Job>, StoreError> {

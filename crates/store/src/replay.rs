@@ -4,7 +4,7 @@
 //! across restarts.
 
 use crate::StoreError;
-use crate::store::{Store, with_pool};
+use crate::store::{Store, with_pool, write_statement};
 
 /// The used-assertion table of a store.
 pub struct UsedAssertions<'a> {
@@ -31,15 +31,13 @@ impl UsedAssertions<'_> {
         let sql = "INSERT INTO used_assertions (digest, forget_after) VALUES ($1, $2) \
                    ON CONFLICT (digest) DO UPDATE SET forget_after = excluded.forget_after \
                    WHERE used_assertions.forget_after < $3";
-        with_pool!(s.pool(), p => {
-            let writer = s.writer().await;
-            let done = sqlx::query(sql)
-                .bind(digest).bind(forget_after).bind(now)
-                .execute(p).await.map_err(|e| s.db_error(e))?;
-            drop(writer);
-            s.durable().await?;
-            Ok(done.rows_affected() == 1)
+        let done = write_statement!(s, e => {
+            sqlx::query(sql).bind(digest).bind(forget_after).bind(now).execute(e).await
+                .map(|done| done.rows_affected())
         })
+        .map_err(|e| s.db_error(e))?;
+        s.durable().await?;
+        Ok(done == 1)
     }
 
     /// Records a batch of assertions in one statement and one commit: for each, whether this
@@ -57,16 +55,6 @@ impl UsedAssertions<'_> {
 
     /// [`Self::first_uses`] committed but not yet waited on to be durable.
     async fn insert(&self, batch: &[(String, i64)], now: i64) -> Result<Vec<bool>, StoreError> {
-        self.insert_on(None, batch, now).await
-    }
-
-    /// [`Self::insert`], on `own` (a connection the caller keeps) when it is given.
-    async fn insert_on(
-        &self,
-        own: Option<&mut sqlx::SqliteConnection>,
-        batch: &[(String, i64)],
-        now: i64,
-    ) -> Result<Vec<bool>, StoreError> {
         let mut firsts: Vec<usize> = Vec::with_capacity(batch.len());
         for (i, (digest, _)) in batch.iter().enumerate() {
             if !firsts.iter().any(|&j| batch[j].0 == *digest) {
@@ -97,13 +85,8 @@ impl UsedAssertions<'_> {
                 q
             }};
         }
-        let writer = s.writer().await;
-        let recorded: Vec<String> = match own {
-            Some(c) => bound!().fetch_all(c).await,
-            None => with_pool!(s.pool(), p => bound!().fetch_all(p).await),
-        }
-        .map_err(|e| s.db_error(e))?;
-        drop(writer);
+        let recorded: Vec<String> =
+            write_statement!(s, e => bound!().fetch_all(e).await).map_err(|e| s.db_error(e))?;
         Ok(batch
             .iter()
             .enumerate()
@@ -192,10 +175,6 @@ impl ReplayRecorder {
 
 async fn record(store: Store, mut rx: tokio::sync::mpsc::Receiver<Pending>) {
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
-    // On SQLite the recorder writes through a connection of its own: a connection's page
-    // cache is dropped whenever another connection wrote since its last transaction, so
-    // statements spread over the pool would read the table's pages from the file every time.
-    let mut own: Option<sqlx::pool::PoolConnection<sqlx::Sqlite>> = None;
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let pending = std::mem::take(&mut batch);
         // The earliest clock of the batch: an entry forgotten only by a later request's clock
@@ -208,19 +187,7 @@ async fn record(store: Store, mut rx: tokio::sync::mpsc::Receiver<Pending>) {
         // One batch at a time, its flush awaited before the next is taken: the requests that
         // arrive meanwhile make the next batch, so a commit and its page writes serve as many
         // tokens as are waiting (a commit per batch, not per token).
-        if own.is_none()
-            && let crate::Pool::Sqlite(p) = store.pool()
-        {
-            own = p.acquire().await.ok();
-        }
-        let inserted = store
-            .used_assertions()
-            .insert_on(own.as_deref_mut(), &entries, now)
-            .await;
-        if inserted.is_err() {
-            own = None; // a connection that failed is not kept
-        }
-        let result = match inserted {
+        let result = match store.used_assertions().insert(&entries, now).await {
             Ok(firsts) => store.durable().await.map(|()| firsts),
             Err(e) => Err(e),
         };

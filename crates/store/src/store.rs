@@ -2,6 +2,8 @@ use crate::changes::ChangeFeed;
 use crate::group_commit::GroupCommit;
 use crate::url::StoreUrl;
 use crate::{Change, StoreError, migrate};
+use sqlx::Sqlite;
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -32,13 +34,21 @@ macro_rules! write_tx {
         let store: &$crate::Store = $store;
         match store.pool() {
             $crate::Pool::Sqlite(p) => {
-                let writer = store.writer().await;
-                let mut $tx = p
-                    .begin_with("BEGIN IMMEDIATE")
-                    .await
-                    .map_err(|e| store.db_error(e))?;
-                let value = $body;
-                $tx.commit().await.map_err(|e| store.db_error(e))?;
+                let mut writer = store.sqlite_writer(p).await?;
+                let done: Result<_, sqlx::Error> = 'tx: {
+                    let begun =
+                        sqlx::Connection::begin_with(writer.connection(), "BEGIN IMMEDIATE").await;
+                    let mut $tx = match begun {
+                        Ok(tx) => tx,
+                        Err(e) => break 'tx Err(e),
+                    };
+                    let value = $body;
+                    $tx.commit().await.map(|()| value)
+                };
+                let value = done.map_err(|e| {
+                    writer.check(&e);
+                    store.db_error(e)
+                })?;
                 drop(writer);
                 store.durable().await?;
                 value
@@ -53,7 +63,50 @@ macro_rules! write_tx {
     }};
 }
 
-pub(crate) use {with_pool, write_tx};
+/// One write statement: on SQLite through the writer's connection in this process's turn
+/// (`$e` a `&mut SqliteConnection`), on PostgreSQL through the pool (`$e` the pool). `$body`
+/// yields the statement's `Result`; the flush is the caller's to await.
+macro_rules! write_statement {
+    ($store:expr, $e:ident => $body:expr) => {{
+        let store: &$crate::Store = $store;
+        match store.pool() {
+            $crate::Pool::Sqlite(p) => {
+                let mut writer = store.sqlite_writer(p).await?;
+                let $e = writer.connection();
+                let result = $body;
+                if let Err(e) = &result {
+                    writer.check(e);
+                }
+                result
+            }
+            $crate::Pool::Postgres($e) => $body,
+        }
+    }};
+}
+
+pub(crate) use {with_pool, write_statement, write_tx};
+
+/// This process's turn to write to a SQLite store, and the one connection its writes go
+/// through. One connection keeps its page cache: SQLite drops a connection's cache whenever
+/// another connection wrote since its last transaction, so writes spread over the pool read
+/// the pages they change from the file again each time.
+pub(crate) struct SqliteWriter<'a> {
+    guard: tokio::sync::MutexGuard<'a, Option<PoolConnection<Sqlite>>>,
+}
+
+impl SqliteWriter<'_> {
+    pub(crate) fn connection(&mut self) -> &mut sqlx::SqliteConnection {
+        self.guard.as_mut().expect("a writer holds its connection")
+    }
+
+    /// After a failed statement: the connection is given back (and a new one taken at the
+    /// next write) unless the database merely refused the statement.
+    pub(crate) fn check(&mut self, e: &sqlx::Error) {
+        if !matches!(e, sqlx::Error::Database(_)) {
+            *self.guard = None;
+        }
+    }
+}
 
 /// Which database engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,8 +162,8 @@ struct Inner {
     watcher: tokio::task::JoinHandle<()>,
     /// SQLite only: commits return once a shared flush of the WAL covers them.
     group: Option<GroupCommit>,
-    /// SQLite only: this process's writers take turns here.
-    writer: tokio::sync::Mutex<()>,
+    /// SQLite only: this process's writers take turns here, on the connection kept in it.
+    writer: tokio::sync::Mutex<Option<PoolConnection<Sqlite>>>,
 }
 
 impl Drop for Inner {
@@ -197,7 +250,7 @@ impl Store {
                 feed,
                 watcher,
                 group,
-                writer: tokio::sync::Mutex::new(()),
+                writer: tokio::sync::Mutex::new(None),
             }),
         })
     }
@@ -252,6 +305,8 @@ impl Store {
     /// process alive).
     pub async fn close(&self) {
         self.inner.watcher.abort();
+        // The writer's connection goes back, or closing would wait for it.
+        *self.inner.writer.lock().await = None;
         let closing = async { with_pool!(&self.inner.pool, p => p.close().await) };
         if tokio::time::timeout(CLOSE_GRACE, closing).await.is_err() {
             tracing::warn!(store = %self.inner.url, "connections still in use after {CLOSE_GRACE:?}; closing without them");
@@ -275,12 +330,17 @@ impl Store {
         }
     }
 
-    /// This process's turn to write (SQLite: one writer at a time; PostgreSQL: none needed).
-    pub(crate) async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        match self.inner.pool {
-            Pool::Sqlite(_) => Some(self.inner.writer.lock().await),
-            Pool::Postgres(_) => None,
+    /// This process's turn to write to SQLite, with the writer's connection (taken from the
+    /// pool when there is none).
+    pub(crate) async fn sqlite_writer(
+        &self,
+        pool: &sqlx::SqlitePool,
+    ) -> Result<SqliteWriter<'_>, StoreError> {
+        let mut guard = self.inner.writer.lock().await;
+        if guard.is_none() {
+            *guard = Some(pool.acquire().await.map_err(|e| self.db_error(e))?);
         }
+        Ok(SqliteWriter { guard })
     }
 
     /// How many WAL flushes the group commit has made (0 on PostgreSQL).
