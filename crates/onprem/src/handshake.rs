@@ -6,10 +6,16 @@ use tokio::sync::mpsc;
 
 /// How many events the store keeps.
 pub const KEEP: i64 = 10_000;
+/// How long a batch gathers: the writer wakes once a batch, not once an event.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(100);
+/// The most events one batch stores; past this rate the log keeps a sample and counts the rest.
+const MAX_BATCH: usize = 500;
 
 #[derive(Clone)]
 pub struct HandshakeLog {
     tx: mpsc::Sender<HandshakeEvent>,
+    /// Events not queued since the writer last said so (the queue was full).
+    unqueued: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Decisions counted for `/metrics`.
     counted: prometheus_client::metrics::family::Family<
         crate::metrics::HandshakeLabels,
@@ -27,22 +33,38 @@ impl HandshakeLog {
         >,
     ) -> (HandshakeLog, tokio::task::JoinHandle<()>) {
         let (tx, mut rx) = mpsc::channel::<HandshakeEvent>(10_000);
+        let unqueued = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let missed = unqueued.clone();
         let task = tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
                 let mut batch = vec![first];
-                let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(100);
-                while batch.len() < 500 {
-                    match tokio::time::timeout_at(deadline, rx.recv()).await {
-                        Ok(Some(e)) => batch.push(e),
-                        _ => break,
-                    }
+                // The batch gathers while the writer sleeps: events queued meanwhile wake no one.
+                tokio::time::sleep(GATHER).await;
+                while batch.len() < MAX_BATCH
+                    && let Ok(e) = rx.try_recv()
+                {
+                    batch.push(e);
+                }
+                let missed = missed.swap(0, std::sync::atomic::Ordering::Relaxed);
+                if missed > 0 {
+                    tracing::warn!(
+                        missed,
+                        "handshake events arrived faster than the log stores them; these were traced but not stored"
+                    );
                 }
                 if let Err(e) = store.handshakes().append(&batch, KEEP).await {
                     tracing::warn!("handshake events not stored: {e}");
                 }
             }
         });
-        (HandshakeLog { tx, counted }, task)
+        (
+            HandshakeLog {
+                tx,
+                unqueued,
+                counted,
+            },
+            task,
+        )
     }
 
     /// Logs the event and queues it for the store (dropped, with a warning, if the queue is full).
@@ -67,7 +89,9 @@ impl HandshakeLog {
             })
             .inc();
         if self.tx.try_send(e).is_err() {
-            tracing::warn!("handshake event queue full; an event was not stored");
+            // Said once a batch by the writer, not once an event.
+            self.unqueued
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
     }
 }

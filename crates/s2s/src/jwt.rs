@@ -358,8 +358,18 @@ pub fn unsigned(claims: &Claims) -> String {
 
 /// A short, non-reversible digest of a token for logs and traces: `sha256:` and 16 hex digits.
 pub fn token_digest(token: &str) -> String {
-    let d = crypto::sha256(token.as_bytes());
-    format!("sha256:{}", hex::encode(&d[..8]))
+    digest_of(&token_sha256(token))
+}
+
+/// The SHA-256 of a token's text, from which its digest and cache keys are made (so a request
+/// hashes its token once).
+pub fn token_sha256(token: &str) -> [u8; 32] {
+    crypto::sha256(token.as_bytes())
+}
+
+/// [`token_digest`] of a token whose SHA-256 is `sha`.
+pub fn digest_of(sha: &[u8; 32]) -> String {
+    format!("sha256:{}", hex::encode(&sha[..8]))
 }
 
 #[cfg(test)]

@@ -400,10 +400,15 @@ impl<V: Clone> ValidatedCache<V> {
 
     /// The key of a token presented at `host`.
     pub fn key(token: &str, host: &str) -> [u8; 32] {
-        let mut text = Vec::with_capacity(token.len() + host.len() + 1);
+        Self::key_of(&crate::jwt::token_sha256(token), host)
+    }
+
+    /// The key of a token, by its SHA-256 ([`crate::jwt::token_sha256`]), presented at `host`.
+    pub fn key_of(token_sha: &[u8; 32], host: &str) -> [u8; 32] {
+        let mut text = Vec::with_capacity(host.len() + 1 + token_sha.len());
         text.extend_from_slice(host.as_bytes());
         text.push(b'\n');
-        text.extend_from_slice(token.as_bytes());
+        text.extend_from_slice(token_sha);
         crypto::sha256(&text)
     }
 

@@ -865,3 +865,16 @@ fn actor_cache_skips_the_signature_only_for_the_same_bytes() {
             .is_err()
     );
 }
+
+#[test]
+fn a_validated_token_is_keyed_by_its_hash_and_host() {
+    let sha = crate::jwt::token_sha256("a.b.c");
+    let key = ValidatedCache::<()>::key("a.b.c", "mail.contoso.com");
+    assert_eq!(key, ValidatedCache::<()>::key_of(&sha, "mail.contoso.com"));
+    assert_ne!(key, ValidatedCache::<()>::key("a.b.c", "other.contoso.com"));
+    assert_ne!(key, ValidatedCache::<()>::key("a.b.d", "mail.contoso.com"));
+    assert_eq!(
+        crate::jwt::digest_of(&sha),
+        crate::jwt::token_digest("a.b.c")
+    );
+}

@@ -88,12 +88,13 @@ pub async fn authenticate(
         });
         return Err(unauthorized(&trust, None));
     }
-    let digest = s2s::jwt::token_digest(token);
+    let sha = s2s::jwt::token_sha256(token);
+    let digest = s2s::jwt::digest_of(&sha);
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let host = request_host(headers);
     // A token this server has validated for this host since its trust last changed: the same
     // decision, without decoding it again (every decision is still traced).
-    let key = s2s::ValidatedCache::<()>::key(token, &host);
+    let key = s2s::ValidatedCache::<()>::key_of(&sha, &host);
     if let Some((decided_under, validated, user)) = state.validated.get(&key, now)
         && Arc::ptr_eq(&decided_under, &trust)
     {
