@@ -60,7 +60,7 @@ pub async fn create_tenant(
             json!({ "tenantId": id }),
         ));
     }
-    for (app_id, name) in FIRST_PARTY {
+    for (app_id, name) in FIRST_PARTY.iter().chain(crate::consent::PUBLIC_CLIENTS) {
         let sp = ServicePrincipal::first_party(app_id, name);
         objects.push(NewObject::new(
             KIND_SERVICE_PRINCIPAL,
@@ -174,7 +174,7 @@ pub async fn ensure_first_party_principals(store: &Store) -> Result<(), CloudErr
     for tenant in dir.list(KIND_TENANT, None).await? {
         let id = tenant.name.clone();
         let mut missing = Vec::new();
-        for (app_id, name) in FIRST_PARTY {
+        for (app_id, name) in FIRST_PARTY.iter().chain(crate::consent::PUBLIC_CLIENTS) {
             if dir
                 .find(KIND_SERVICE_PRINCIPAL, &id, app_id)
                 .await?

@@ -40,20 +40,45 @@ pub fn discovery_routes() -> Router<Arc<CloudState>> {
         )
 }
 
+/// The client's address, as the accept loop recorded it.
+pub(crate) type Peer = Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>;
+
+pub(crate) fn address(peer: &Peer) -> String {
+    peer.as_ref()
+        .map(|p| p.0.0.ip().to_string())
+        .unwrap_or_default()
+}
+
 async fn token_v1(
     State(state): State<Arc<CloudState>>,
     Path(tenant): Path<String>,
+    peer: Peer,
     body: Bytes,
 ) -> Response {
-    token(&state, Endpoint::EntraV1, Some(&tenant), &body).await
+    token(
+        &state,
+        Endpoint::EntraV1,
+        Some(&tenant),
+        &body,
+        &address(&peer),
+    )
+    .await
 }
 
 async fn token_v2(
     State(state): State<Arc<CloudState>>,
     Path(tenant): Path<String>,
+    peer: Peer,
     body: Bytes,
 ) -> Response {
-    token(&state, Endpoint::EntraV2, Some(&tenant), &body).await
+    token(
+        &state,
+        Endpoint::EntraV2,
+        Some(&tenant),
+        &body,
+        &address(&peer),
+    )
+    .await
 }
 
 /// The tenant's id, or the refusal for a tenant not known here.
@@ -65,8 +90,7 @@ fn tenant_id(state: &CloudState, tenant: &str) -> Result<String, crate::error::S
         .ok_or_else(|| crate::error::sts::tenant_not_found(tenant))
 }
 
-/// The OpenID Provider configuration, in Entra's member names. Application tokens are what
-/// this service issues; the authorization endpoint is named because clients require it.
+/// The OpenID Provider configuration, in Entra's member names.
 fn openid_configuration(base: &str, tid: &str, v2: bool) -> Value {
     let (oauth, keys, issuer) = if v2 {
         (
@@ -83,7 +107,7 @@ fn openid_configuration(base: &str, tid: &str, v2: bool) -> Value {
     };
     json!({
         "token_endpoint": format!("{oauth}/token"),
-        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+        "token_endpoint_auth_methods_supported": ["private_key_jwt", "none"],
         "token_endpoint_auth_signing_alg_values_supported": ["RS256", "PS256"],
         "jwks_uri": keys,
         "response_modes_supported": ["query", "fragment", "form_post"],
@@ -91,7 +115,8 @@ fn openid_configuration(base: &str, tid: &str, v2: bool) -> Value {
         "id_token_signing_alg_values_supported": ["RS256"],
         "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
-        "grant_types_supported": ["client_credentials"],
+        "grant_types_supported": ["client_credentials", "authorization_code", "refresh_token", "password", "urn:ietf:params:oauth:grant-type:device_code"],
+        "code_challenge_methods_supported": ["S256", "plain"],
         "issuer": issuer,
         "request_uri_parameter_supported": false,
         "authorization_endpoint": format!("{oauth}/authorize"),

@@ -280,4 +280,160 @@ pub mod sts {
             ),
         )
     }
+
+    pub fn invalid_user_scope(scope: &str) -> StsError {
+        e(
+            "invalid_scope",
+            70011,
+            400,
+            format!(
+                "The provided value for the input parameter 'scope' is not valid: '{scope}'. Name the resource's permissions, as https://mail.contoso.com/EWS.AccessAsUser.All."
+            ),
+        )
+    }
+    pub fn more_than_one_resource(scope: &str) -> StsError {
+        e(
+            "invalid_request",
+            28000,
+            400,
+            format!(
+                "Provided value for the input parameter scope '{scope}' is not valid because it contains more than one resource. Request one resource at a time."
+            ),
+        )
+    }
+    pub fn consent_required(client: &str, name: &str) -> StsError {
+        e(
+            "invalid_grant",
+            65001,
+            400,
+            format!(
+                "The user or administrator has not consented to use the application with ID '{client}' named '{name}'. Grant it with admin consent (hybrid cloud grant-delegated-permission)."
+            ),
+        )
+    }
+    pub fn user_gone() -> StsError {
+        e(
+            "invalid_grant",
+            50034,
+            400,
+            "The user account does not exist in the directory. To sign into this application, the account must be added to the directory.".into(),
+        )
+    }
+    pub fn user_disabled() -> StsError {
+        e(
+            "invalid_grant",
+            50057,
+            400,
+            "The user account is disabled.".into(),
+        )
+    }
+    pub fn grant_revoked() -> StsError {
+        e(
+            "invalid_grant",
+            50173,
+            400,
+            "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password, or an administrator revoked their sessions.".into(),
+        )
+    }
+    pub fn invalid_credentials() -> StsError {
+        e(
+            "invalid_grant",
+            50126,
+            400,
+            "Error validating credentials due to invalid username or password.".into(),
+        )
+    }
+    pub fn locked() -> StsError {
+        e(
+            "invalid_grant",
+            50053,
+            400,
+            "Your account is locked because the user ID or password was used too many times. Try again later.".into(),
+        )
+    }
+    pub fn bad_grant(what: &str) -> StsError {
+        e(
+            "invalid_grant",
+            70008,
+            400,
+            format!("The provided {what} is invalid or has expired."),
+        )
+    }
+    pub fn code_redeemed() -> StsError {
+        e(
+            "invalid_grant",
+            54005,
+            400,
+            "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.".into(),
+        )
+    }
+    pub fn refresh_reused() -> StsError {
+        e(
+            "invalid_grant",
+            70000,
+            400,
+            "The refresh token was already used: each one is redeemed once, and the answer carried its successor.".into(),
+        )
+    }
+    pub fn grant_mismatch(what: &str) -> StsError {
+        e(
+            "invalid_grant",
+            70000,
+            400,
+            format!(
+                "The provided value for '{what}' does not match the one the grant was issued with."
+            ),
+        )
+    }
+    pub fn pkce_mismatch() -> StsError {
+        e(
+            "invalid_grant",
+            501481,
+            400,
+            "The Code_Verifier does not match the code_challenge supplied in the authorization request.".into(),
+        )
+    }
+    pub fn flow_blocked(flow: &str, client: &str) -> StsError {
+        e(
+            "unauthorized_client",
+            53003,
+            400,
+            format!(
+                "Access has been blocked by the tenant's authentication flow policy: the {flow} flow is off for the application '{client}'. An administrator may allow it (hybrid cloud set-public-client)."
+            ),
+        )
+    }
+    pub fn authorization_pending() -> StsError {
+        e(
+            "authorization_pending",
+            70016,
+            400,
+            "OAuth 2.0 device flow error. Authorization is pending. Continue polling.".into(),
+        )
+    }
+    pub fn slow_down() -> StsError {
+        e(
+            "slow_down",
+            70016,
+            400,
+            "OAuth 2.0 device flow error. Polled too often: wait the interval between polls."
+                .into(),
+        )
+    }
+    pub fn authorization_declined() -> StsError {
+        e(
+            "authorization_declined",
+            70000,
+            400,
+            "The user declined the device authorization.".into(),
+        )
+    }
+    pub fn device_code_expired() -> StsError {
+        e(
+            "expired_token",
+            70019,
+            400,
+            "Verification code expired.".into(),
+        )
+    }
 }

@@ -70,7 +70,7 @@ fn principal_ref(segment: &str) -> Result<String, CloudError> {
     Ok(segment.to_string())
 }
 
-fn parse_body<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, CloudError> {
+pub(crate) fn parse_body<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, CloudError> {
     serde_json::from_slice(body)
         .map_err(|e| CloudError::BadRequest(format!("The request body is not valid: {e}")))
 }

@@ -4,21 +4,28 @@
 
 pub mod apps;
 pub mod apptoken;
+pub mod consent;
 pub mod dates;
+pub mod delegated;
 pub mod directory;
 pub mod entra;
 pub mod error;
 pub mod graph;
+pub mod graph_users;
+pub mod lockout;
 pub mod metrics;
 pub mod model;
 pub mod policy;
 pub mod replay;
 pub mod respond;
 pub mod server;
+pub mod signin;
 pub mod snapshot;
 pub mod state;
 pub mod sts;
 pub mod token_endpoint;
+pub mod user_grants;
+pub mod users;
 
 pub use error::{CloudError, StsError};
 pub use server::CloudServer;

@@ -42,6 +42,13 @@ pub struct CloudMetrics {
     refused: Family<RefusalLabels, Counter>,
     signing_key_days: Family<KeyLabels, Gauge<f64, AtomicU64>>,
     key_credential_days: Family<KeyCredentialLabels, Gauge<f64, AtomicU64>>,
+    sign_ins: Family<SignInLabels, Counter>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SignInLabels {
+    flow: String,
+    outcome: String,
 }
 
 fn endpoint_name(e: Endpoint) -> &'static str {
@@ -79,7 +86,14 @@ impl Default for CloudMetrics {
             "Days until each Verify key credential of a service principal or application ends",
             key_credential_days.clone(),
         );
+        let sign_ins = Family::<SignInLabels, Counter>::default();
+        t.registry().register(
+            "hybrid_sign_ins",
+            "User sign-ins, by flow (page, device, password) and outcome (success, failure, locked)",
+            sign_ins.clone(),
+        );
         CloudMetrics {
+            sign_ins,
             telemetry: Arc::new(t),
             key_credential_days,
             issued,
@@ -103,6 +117,16 @@ impl CloudMetrics {
             .get_or_create(&RefusalLabels {
                 endpoint: endpoint_name(e).into(),
                 code: code.to_string(),
+            })
+            .inc();
+    }
+
+    /// A sign-in's outcome. Failures are counted whether or not the user exists.
+    pub fn sign_in(&self, flow: &str, outcome: &str) {
+        self.sign_ins
+            .get_or_create(&SignInLabels {
+                flow: flow.into(),
+                outcome: outcome.into(),
             })
             .inc();
     }

@@ -42,6 +42,7 @@ impl CloudServer {
             replay: ReplayCache::default(),
             replay_record,
             metrics: Default::default(),
+            lockout: Default::default(),
         });
         let watcher = tokio::spawn(watch(state.clone()));
         tokio::spawn(prune_used_assertions(state.clone()));
@@ -64,6 +65,9 @@ async fn prune_used_assertions(state: Arc<CloudState>) {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         if let Err(e) = state.store.used_assertions().prune(now).await {
             tracing::debug!("pruning used assertions: {e}");
+        }
+        if let Err(e) = state.store.device_authorizations().prune(now).await {
+            tracing::debug!("pruning device authorizations: {e}");
         }
     }
 }
@@ -105,6 +109,8 @@ pub fn router(state: Arc<CloudState>) -> Router {
         )
         .merge(token_routes)
         .merge(graph::routes())
+        .merge(crate::graph_users::routes())
+        .merge(crate::signin::routes())
         .merge(crate::entra::discovery_routes())
         .layer(DefaultBodyLimit::max(1024 * 1024));
     state.metrics.telemetry.layer(app).with_state(state)

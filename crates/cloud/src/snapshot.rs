@@ -83,6 +83,60 @@ pub struct TenantState {
     pub tenant: Tenant,
     /// By lowercase appId.
     pub principals: HashMap<String, PrincipalState>,
+    /// Users who may sign in, by lowercase object id.
+    pub users: HashMap<String, Arc<SignInUser>>,
+    /// Lowercase UPN -> lowercase object id.
+    pub upns: HashMap<String, String>,
+    /// Admin consent: (client, resource) service principal object ids, lowercase -> scopes.
+    pub delegated: HashMap<(String, String), Vec<String>>,
+    /// Sign-in settings of clients, by lowercase appId (absent: the defaults).
+    pub public_clients: HashMap<String, crate::consent::PublicClient>,
+}
+
+/// A user as sign-in needs it.
+#[derive(Debug, Clone)]
+pub struct SignInUser {
+    pub user: crate::users::User,
+    pub password_hash: Option<String>,
+    /// Unix seconds: sessions and refresh tokens issued before are refused.
+    pub sessions_valid_from: i64,
+}
+
+impl TenantState {
+    pub fn user_by_upn(&self, upn: &str) -> Option<&Arc<SignInUser>> {
+        self.upns
+            .get(&upn.trim().to_ascii_lowercase())
+            .and_then(|id| self.users.get(id))
+    }
+
+    /// The sign-in settings of a client that is a service principal of the tenant.
+    pub fn public_client(&self, app_id: &str) -> Option<crate::consent::PublicClient> {
+        let key = app_id.to_ascii_lowercase();
+        self.principals.get(&key)?;
+        Some(
+            self.public_clients
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| crate::consent::PublicClient::new(&key)),
+        )
+    }
+
+    /// The delegated permissions every user has consented the client to on the resource.
+    pub fn consented(&self, client_app: &str, resource_app: &str) -> &[String] {
+        let id = |app: &str| {
+            self.principals
+                .get(&app.to_ascii_lowercase())
+                .map(|p| p.sp.id.to_ascii_lowercase())
+        };
+        match (id(client_app), id(resource_app)) {
+            (Some(c), Some(r)) => self
+                .delegated
+                .get(&(c, r))
+                .map(Vec::as_slice)
+                .unwrap_or(&[]),
+            _ => &[],
+        }
+    }
 }
 
 /// An STS signing key, with its role in rotation.
@@ -139,6 +193,10 @@ impl Snapshot {
             let state = TenantState {
                 tenant,
                 principals: HashMap::new(),
+                users: HashMap::new(),
+                upns: HashMap::new(),
+                delegated: HashMap::new(),
+                public_clients: HashMap::new(),
             };
             snap.tenants
                 .insert(obj.name.to_ascii_lowercase(), Arc::new(state));
@@ -209,6 +267,7 @@ impl Snapshot {
                     .push(value);
             }
         }
+        load_sign_in(store, &mut snap).await?;
         for obj in dir.list(KIND_ADMIN_CREDENTIAL, None).await? {
             if let Some(hash) = obj.data["hash"].as_str() {
                 snap.credentials.insert(
@@ -231,6 +290,71 @@ impl Snapshot {
         }
         Ok(snap)
     }
+}
+
+/// Users, their passwords, consents and public client settings.
+async fn load_sign_in(store: &Store, snap: &mut Snapshot) -> Result<(), store::StoreError> {
+    let dir = store.directory();
+    let mut passwords: HashMap<(String, String), String> = HashMap::new();
+    for obj in dir.list(crate::users::KIND_USER_PASSWORD, None).await? {
+        if let Some(h) = obj.data["hash"].as_str() {
+            let key = (
+                obj.parent.to_ascii_lowercase(),
+                obj.name.to_ascii_lowercase(),
+            );
+            passwords.insert(key, h.to_string());
+        }
+    }
+    for obj in dir.list(crate::users::KIND_USER, None).await? {
+        let user: crate::users::User = decode(&obj.data)?;
+        let Some(tenant) = snap.tenants.get_mut(&obj.parent.to_ascii_lowercase()) else {
+            continue;
+        };
+        let tenant = Arc::get_mut(tenant).expect("tenants are not shared while loading");
+        let id = user.id.to_ascii_lowercase();
+        let sessions_valid_from = parse_graph_time(&user.sign_in_sessions_valid_from_date_time, "")
+            .map(|t| t.unix_timestamp())
+            .unwrap_or(0);
+        let password_hash = passwords.remove(&(obj.parent.to_ascii_lowercase(), id.clone()));
+        tenant
+            .upns
+            .insert(user.user_principal_name.to_ascii_lowercase(), id.clone());
+        tenant.users.insert(
+            id,
+            Arc::new(SignInUser {
+                user,
+                password_hash,
+                sessions_valid_from,
+            }),
+        );
+    }
+    for obj in dir
+        .list(crate::consent::KIND_PERMISSION_GRANT, None)
+        .await?
+    {
+        let g: crate::consent::PermissionGrant = decode(&obj.data)?;
+        if let Some(tenant) = snap.tenants.get_mut(&obj.parent.to_ascii_lowercase()) {
+            let tenant = Arc::get_mut(tenant).expect("tenants are not shared while loading");
+            let scopes = g.scope.split_whitespace().map(str::to_string).collect();
+            tenant.delegated.insert(
+                (
+                    g.client_id.to_ascii_lowercase(),
+                    g.resource_id.to_ascii_lowercase(),
+                ),
+                scopes,
+            );
+        }
+    }
+    for obj in dir.list(crate::consent::KIND_PUBLIC_CLIENT, None).await? {
+        let pc: crate::consent::PublicClient = decode(&obj.data)?;
+        if let Some(tenant) = snap.tenants.get_mut(&obj.parent.to_ascii_lowercase()) {
+            let tenant = Arc::get_mut(tenant).expect("tenants are not shared while loading");
+            tenant
+                .public_clients
+                .insert(pc.app_id.to_ascii_lowercase(), pc);
+        }
+    }
+    Ok(())
 }
 
 fn decode<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, store::StoreError> {

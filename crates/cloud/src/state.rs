@@ -27,6 +27,8 @@ pub struct CloudState {
     pub replay_record: store::ReplayRecorder,
     /// What `GET /metrics` reports.
     pub metrics: crate::metrics::CloudMetrics,
+    /// Password sign-in failures by name and by address.
+    pub lockout: crate::lockout::Lockout,
     /// One reload at a time: otherwise a reload that read the store before a write could
     /// replace the directory a later reload built after it.
     pub(crate) reloading: tokio::sync::Mutex<()>,

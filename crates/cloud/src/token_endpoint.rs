@@ -40,7 +40,7 @@ pub(crate) async fn metadata_global(
 }
 
 pub(crate) async fn token_global(State(state): State<Arc<CloudState>>, body: Bytes) -> Response {
-    token(&state, sts::Endpoint::Acs, None, &body).await
+    token(&state, sts::Endpoint::Acs, None, &body, "").await
 }
 
 pub(crate) async fn token_tenant(
@@ -48,7 +48,7 @@ pub(crate) async fn token_tenant(
     Path(tenant): Path<String>,
     body: Bytes,
 ) -> Response {
-    token(&state, sts::Endpoint::Acs, Some(&tenant), &body).await
+    token(&state, sts::Endpoint::Acs, Some(&tenant), &body, "").await
 }
 
 pub(crate) async fn token(
@@ -56,12 +56,39 @@ pub(crate) async fn token(
     endpoint: sts::Endpoint,
     tenant: Option<&str>,
     body: &[u8],
+    address: &str,
 ) -> Response {
     let started = std::time::Instant::now();
     let form = match sts::parse_form(body) {
         Ok(f) => f,
         Err(e) => return sts_error(e),
     };
+    let user_grant = form
+        .get("grant_type")
+        .is_some_and(|g| crate::user_grants::is_user_grant(g));
+    if endpoint != sts::Endpoint::Acs && user_grant {
+        let tenant = tenant.unwrap_or("common");
+        return match crate::user_grants::issue(state, endpoint, tenant, &form, address).await {
+            Ok((body, digest)) => {
+                state.metrics.issued(endpoint);
+                tracing::info!(
+                    grant = form.get("grant_type").map(String::as_str).unwrap_or(""),
+                    client = form.get("client_id").map(String::as_str).unwrap_or(""),
+                    token = %digest, "issued a user access token"
+                );
+                json_response(StatusCode::OK, body.to_string())
+            }
+            Err(e) => {
+                state.metrics.refused(endpoint, e.code);
+                tracing::info!(
+                    code = e.code,
+                    "user token request refused: {}",
+                    e.description
+                );
+                sts_error(e)
+            }
+        };
+    }
     let snap = state.snapshot();
     // The audience an assertion must name is this service's public address as configured,
     // never the Host the request claims: a client cannot choose whom it is talking to.

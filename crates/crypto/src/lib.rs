@@ -10,6 +10,7 @@ mod error;
 mod generate;
 mod keys;
 mod pair;
+pub mod password;
 pub mod pem;
 pub mod pkcs12;
 pub mod secret;

@@ -76,11 +76,11 @@ pub async fn serve(
         tokio::spawn(async move {
             let _permit = permit;
             match tls {
-                None => connection(tcp, app, limits, stopping).await,
+                None => connection(tcp, peer, app, limits, stopping).await,
                 Some(acceptor) => {
                     match tokio::time::timeout(limits.handshake_timeout, acceptor.accept(tcp)).await
                     {
-                        Ok(Ok(tls)) => connection(tls, app, limits, stopping).await,
+                        Ok(Ok(tls)) => connection(tls, peer, app, limits, stopping).await,
                         Ok(Err(e)) => tracing::debug!(%peer, "TLS handshake failed: {e}"),
                         Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                     }
@@ -96,6 +96,7 @@ pub async fn serve(
 /// One HTTP/1.1 connection, its requests' bodies under the rate deadline.
 async fn connection<I>(
     io: I,
+    peer: std::net::SocketAddr,
     app: axum::Router,
     limits: Limits,
     mut stopping: tokio::sync::watch::Receiver<bool>,
@@ -103,7 +104,11 @@ async fn connection<I>(
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let service = app.map_request(move |req: axum::http::Request<hyper::body::Incoming>| {
-        req.map(|b| Body::new(RateBounded::new(b, limits)))
+        let mut req = req.map(|b| Body::new(RateBounded::new(b, limits)));
+        // Who is asking, for what counts per client address (sign-in lockout).
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        req
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder

@@ -46,6 +46,7 @@ catalogue! {
     UnexpectedRealmInNameId = 2017, "The realm in the nameid claim value is invalid.  Expected '{0}'. Actual '{1}'.";
     NoUserClaimsFound = 2018, "No applicable user context claims found.";
     TokenProfileNotApplicable = 2020, "This token profile is not applicable for the current protocol.";
+    InvalidClaimValueFound = 2021, "The claim '{0}' has no value this endpoint accepts: '{1}'.";
     UnableToReadToken = 2022, "Unable to read or process token, additional details: '{0}'.";
     ActorNotTrustedForDelegation = 2901, "The actor token is not trusted for delegation, so it cannot carry a user context. Actor was '{0}'.";
     TokenExpired = 3001, "The token has expired.";
@@ -55,6 +56,8 @@ catalogue! {
     NoUserFoundWithGivenClaims = 6001, "The user specified by the user-context in the token does not exist.";
     MoreThan1UserFoundWithGivenClaims = 6002, "The user specified by the user-context in the token is ambiguous.";
     NameIdNotMatchMasterAccountSid = 6003, "The MasterAccountSid doesn't match the SID claim.";
+    InvalidSidValue = 6004, "The SID claim value '{0}' is not a security identifier.";
+    UserAccountDisabled = 6005, "The user specified by the user-context in the token is disabled.";
     NoMatchingPartnerAppFound = 7001, "The Application Identifier '{0}' is unknown.";
     UnexpectedAppIdInNameId = 7002, "The application identifier in the nameid claim value is invalid.  Expected '{0}'. Actual '{1}'.";
     ADOperationFailed = 8001, "The Active Directory operation failed.";

@@ -14,6 +14,7 @@ pub mod jwt;
 pub mod lifetime;
 pub mod metadata;
 pub mod token;
+pub mod user_token;
 pub mod validate;
 
 pub use challenge::{BearerChallenge, Diagnostics};

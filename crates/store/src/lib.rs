@@ -10,6 +10,7 @@
 mod batch;
 mod blobs;
 mod changes;
+mod device;
 mod directory;
 mod error;
 mod events;
@@ -26,6 +27,7 @@ mod url;
 
 pub use blobs::BLOB_REFERENCE_KEY;
 pub use changes::{Change, MAIL_CHANNEL, RESYNC_CHANNEL};
+pub use device::{DeviceAuthorization, DeviceAuthorizations, DevicePoll};
 pub use directory::{DirectoryObject, DirectoryObjects, MAX_OBJECT_BYTES, NewObject};
 pub use error::StoreError;
 pub use events::{JournalEntry, SubscriptionRow, Subscriptions};

@@ -237,6 +237,24 @@ const SQLITE: &[Migration] = &[
         CREATE INDEX ews_subscriptions_mailbox ON ews_subscriptions (mailbox, expires_ms);
     ",
     },
+    Migration {
+        version: 11,
+        description: "device code sign-ins waiting for their user",
+        sql: "
+        CREATE TABLE device_authorizations (
+            user_code TEXT PRIMARY KEY,
+            device_hash TEXT NOT NULL UNIQUE,
+            tenant TEXT NOT NULL,
+            client_id TEXT NOT NULL,
+            request TEXT NOT NULL,
+            state TEXT NOT NULL,
+            user_id TEXT NOT NULL DEFAULT '',
+            expires BIGINT NOT NULL,
+            last_poll BIGINT NOT NULL DEFAULT 0
+        );
+        CREATE INDEX device_authorizations_expires ON device_authorizations (expires);
+    ",
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -461,6 +479,24 @@ const POSTGRES: &[Migration] = &[
             failing_since_ms BIGINT NOT NULL DEFAULT 0
         );
         CREATE INDEX ews_subscriptions_mailbox ON ews_subscriptions (mailbox, expires_ms);
+    ",
+    },
+    Migration {
+        version: 11,
+        description: "device code sign-ins waiting for their user",
+        sql: "
+        CREATE TABLE device_authorizations (
+            user_code TEXT PRIMARY KEY,
+            device_hash TEXT NOT NULL UNIQUE,
+            tenant TEXT NOT NULL,
+            client_id TEXT NOT NULL,
+            request TEXT NOT NULL,
+            state TEXT NOT NULL,
+            user_id TEXT NOT NULL DEFAULT '',
+            expires BIGINT NOT NULL,
+            last_poll BIGINT NOT NULL DEFAULT 0
+        );
+        CREATE INDEX device_authorizations_expires ON device_authorizations (expires);
     ",
     },
 ];
