@@ -6,6 +6,7 @@
 /// when it is mandatory; ` | ` separates parameter sets, and what follows `; ` is common to all.
 pub const CMDLETS: &[(&str, &str)] = &[
     ("Get-OrganizationConfig", ""),
+    ("Set-OrganizationConfig", "OAuth2ClientProfileEnabled:bool"),
     ("Get-AcceptedDomain", "Identity"),
     (
         "New-Mailbox",
@@ -14,7 +15,7 @@ pub const CMDLETS: &[(&str, &str)] = &[
     ("Get-Mailbox", "Identity"),
     (
         "Set-Mailbox",
-        "Identity!, HiddenFromAddressListsEnabled:bool, DisplayName, Alias, PrimarySmtpAddress, EmailAddresses:list, Name",
+        "Identity!, HiddenFromAddressListsEnabled:bool, DisplayName, Alias, PrimarySmtpAddress, EmailAddresses:list, Name, AccountDisabled:bool",
     ),
     ("Remove-Mailbox", "Identity!"),
     ("Enable-Mailbox", "Identity!, Archive:switch!, ArchiveName"),
@@ -30,7 +31,7 @@ pub const CMDLETS: &[(&str, &str)] = &[
     ("Get-MailUser", "Identity"),
     (
         "Set-MailUser",
-        "Identity!, HiddenFromAddressListsEnabled:bool, DisplayName, Alias, PrimarySmtpAddress, ExternalEmailAddress, EmailAddresses:list, Name",
+        "Identity!, HiddenFromAddressListsEnabled:bool, DisplayName, Alias, PrimarySmtpAddress, ExternalEmailAddress, EmailAddresses:list, Name, AccountDisabled:bool",
     ),
     ("Remove-MailUser", "Identity!"),
     ("Get-Recipient", "Identity"),

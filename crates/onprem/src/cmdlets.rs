@@ -52,6 +52,7 @@ async fn invoke(store: &Store, name: &str, p: Params) -> Result<Vec<Value>, OnPr
             p.allow(&[])?;
             Ok(vec![crate::objects::organization(store).await?])
         }
+        "Set-OrganizationConfig" => crate::org::set_organization_config(store, &p).await,
         "Get-AcceptedDomain" => {
             p.allow(&["Identity"])?;
             Ok(

@@ -51,6 +51,7 @@ pub async fn create(store: &Store, req: &NewOrganization) -> Result<(Value, Stri
         ("DefaultDomain", json!(domain)),
         ("EwsUrl", json!(ews)),
         ("DomainSid", json!(domain_sid())),
+        ("OAuth2ClientProfileEnabled", json!(false)),
         ("WhenCreated", json!(now)),
     ]);
     let mut objects = vec![
@@ -176,4 +177,24 @@ fn domain_sid() -> String {
 
 pub fn get_accepted_domain(domains: Vec<store::DirectoryObject>) -> Vec<Value> {
     domains.iter().map(present).collect()
+}
+
+/// Set-OrganizationConfig -OAuth2ClientProfileEnabled: whether EWS and Autodiscover take
+/// users' OAuth tokens from the default authorization endpoint (Hybrid Modern Authentication).
+pub async fn set_organization_config(
+    store: &Store,
+    p: &crate::params::Params,
+) -> Result<Vec<Value>, OnPremError> {
+    p.allow(&["OAuth2ClientProfileEnabled"])?;
+    let obj = all(store, ORGANIZATION)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| OnPremError::NotFound("the organization".into()))?;
+    let mut v = obj.data.clone();
+    if let Some(on) = p.bool("OAuth2ClientProfileEnabled")? {
+        set(&mut v, "OAuth2ClientProfileEnabled", json!(on));
+    }
+    let saved = save(store, &obj, v).await?;
+    Ok(vec![saved.data])
 }

@@ -222,12 +222,18 @@ pub async fn set_recipient(
         "ExternalEmailAddress",
         "EmailAddresses",
         "Name",
+        "AccountDisabled",
     ])?;
     let id = p.required("Identity")?;
     let obj = resolve_of_type(store, &id, Some(recipient_type)).await?;
     let mut v = obj.data.clone();
     if let Some(h) = p.bool("HiddenFromAddressListsEnabled")? {
         set(&mut v, "HiddenFromAddressListsEnabled", json!(h));
+    }
+    // The user account behind the recipient: a disabled account signs in nowhere, and its
+    // OAuth user tokens are refused.
+    if let Some(d) = p.bool("AccountDisabled")? {
+        set(&mut v, "AccountDisabled", json!(d));
     }
     for member in ["DisplayName", "Alias", "Name"] {
         if let Some(s) = p.string(member)? {

@@ -68,6 +68,10 @@ pub struct AuthServerRecord {
     pub issuer_identifier: String,
     #[serde(deserialize_with = "texts")]
     pub certificate_strings: Vec<String>,
+    #[serde(deserialize_with = "flag")]
+    pub is_default_authorization_endpoint: bool,
+    #[serde(deserialize_with = "text")]
+    pub auth_metadata_url: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -114,6 +118,8 @@ pub struct RecipientRecord {
     pub email_addresses: Vec<String>,
     #[serde(deserialize_with = "flag")]
     pub hidden_from_address_lists_enabled: bool,
+    #[serde(deserialize_with = "flag")]
+    pub account_disabled: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -141,6 +147,8 @@ pub struct RoleAssignmentRecord {
 pub struct OrganizationRecord {
     #[serde(deserialize_with = "text")]
     pub ews_url: String,
+    #[serde(rename = "OAuth2ClientProfileEnabled", deserialize_with = "flag")]
+    pub oauth2_client_profile_enabled: bool,
 }
 
 #[cfg(test)]

@@ -23,6 +23,8 @@ pub struct UserEntry {
     pub addresses: Vec<String>,
     /// Not shown in address lists (nor found by FindPeople).
     pub hidden: bool,
+    /// The user account is disabled: its OAuth user tokens are refused.
+    pub disabled: bool,
 }
 
 impl UserEntry {
@@ -64,6 +66,11 @@ pub struct TrustState {
     pub entra_issuers: Vec<s2s::entra::EntraIssuer>,
     /// User guid -> the roles assigned to the user.
     pub user_roles: std::collections::HashMap<String, Vec<RoleGrant>>,
+    /// Set-OrganizationConfig -OAuth2ClientProfileEnabled: users' Entra tokens are taken.
+    pub oauth2_client_profile: bool,
+    /// Where clients sign in, when exactly one enabled AzureAD AuthServer is the default
+    /// authorization endpoint: the challenge's `authorization_uri`.
+    pub authorization_uri: Option<String>,
 }
 
 /// A management role as RBAC decides with it: its type and its entries (EWS methods).
@@ -105,6 +112,21 @@ impl TrustState {
     }
 }
 
+/// An AzureAD AuthServer's authorization endpoint: its metadata host's
+/// `/common/oauth2/authorize`, as Exchange derives it.
+fn authorization_endpoint(metadata_url: &str) -> Option<String> {
+    let (scheme, rest) = metadata_url.trim().split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().filter(|a| !a.is_empty())?;
+    if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
+        return None;
+    }
+    Some(format!(
+        "{}://{}/common/oauth2/authorize",
+        scheme.to_ascii_lowercase(),
+        authority.to_ascii_lowercase()
+    ))
+}
+
 fn keys(certificates: &[String], owner: &str) -> Vec<IssuerKey> {
     let mut out = Vec::new();
     for c in certificates {
@@ -138,6 +160,7 @@ pub async fn load(store: &Store) -> Result<TrustState, crate::OnPremError> {
         .find(|d| d.default)
         .map(|d| d.domain_name.clone())
         .unwrap_or_default();
+    let mut default_endpoints = Vec::new();
     let snap = &mut state.snapshot;
     if let Some(c) = &config {
         snap.service_name = c.service_name.clone();
@@ -169,6 +192,9 @@ pub async fn load(store: &Store) -> Result<TrustState, crate::OnPremError> {
             continue;
         }
         if a.kind == "AzureAD" {
+            if a.is_default_authorization_endpoint {
+                default_endpoints.push(authorization_endpoint(&a.auth_metadata_url));
+            }
             state.entra_issuers.push(s2s::entra::EntraIssuer {
                 name: obj.name.clone(),
                 tenant_id: a.realm.clone(),
@@ -236,8 +262,16 @@ pub async fn load(store: &Store) -> Result<TrustState, crate::OnPremError> {
         }
     }
     load_users_and_roles(store, &partners, &mut state).await?;
+    match default_endpoints.as_slice() {
+        [one] => state.authorization_uri = one.clone(),
+        [] => {}
+        _ => tracing::warn!(
+            "more than one AzureAD AuthServer is the default authorization endpoint: the challenge names none"
+        ),
+    }
     if let Some(org) = all(store, ORGANIZATION).await?.first() {
         let org: OrganizationRecord = read(org);
+        state.oauth2_client_profile = org.oauth2_client_profile_enabled;
         state.ews_host = org
             .ews_url
             .split("://")
@@ -266,6 +300,7 @@ async fn load_users_and_roles(
             primary_smtp: r.primary_smtp_address,
             addresses: r.email_addresses,
             hidden: r.hidden_from_address_lists_enabled,
+            disabled: r.account_disabled,
         });
     }
     let mut roles = std::collections::HashMap::new();

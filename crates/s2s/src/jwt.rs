@@ -191,6 +191,9 @@ pub struct Claims {
     pub ver: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub appctx: Option<serde_json::Value>,
+    /// Delegated permissions of an Entra user token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scp: Option<String>,
 }
 
 /// A decoded compact JWS (`header.payload.signature`), borrowing the token text.

@@ -20,6 +20,8 @@ pub enum Principal {
     S2s(Box<ValidatedToken>),
     /// An Entra application token from the tenant of an AzureAD AuthServer.
     Entra(ValidatedEntraToken),
+    /// An Entra user token (Hybrid Modern Authentication): the user acts as himself.
+    User(s2s::user_token::ValidatedUserToken),
 }
 
 /// A validated token and what it resolved to.
@@ -35,13 +37,14 @@ fn challenge(trust: &TrustState, error: bool) -> String {
         trusted_issuers: trust.challenge_issuers.clone(),
         token_types: Some("app_asserted_user_v1 service_asserted_app_v1".into()),
         error: error.then(|| "invalid_token".to_string()),
+        authorization_uri: trust.authorization_uri.clone(),
         ..Default::default()
     }
     .to_string()
 }
 
 /// 401 with Exchange's challenge (and, for a rejected token, the error and x-ms-diagnostics).
-fn unauthorized(trust: &TrustState, e: Option<&OAuthError>) -> Response {
+pub(crate) fn unauthorized(trust: &TrustState, e: Option<&OAuthError>) -> Response {
     let mut resp = (StatusCode::UNAUTHORIZED, "").into_response();
     let h = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&challenge(trust, e.is_some())) {
@@ -81,6 +84,9 @@ pub async fn authenticate(
         _ => "",
     };
     if token.is_empty() {
+        if !trust.oauth2_client_profile && headers.contains_key("x-user-identity") {
+            return Err(oauth_not_available(&trust));
+        }
         state.handshakes.record(HandshakeEvent {
             outcome: "challenged".into(),
             error: "no bearer token: challenge sent".into(),
@@ -109,6 +115,10 @@ pub async fn authenticate(
             user,
             trust,
         });
+    }
+    if !trust.entra_issuers.is_empty() && is_user_token(token) {
+        return crate::ews::user_tokens::authenticate(state, trust, token, &host, now, started)
+            .map_err(|r| *r);
     }
     if !trust.entra_issuers.is_empty() && is_entra(token) {
         return authenticate_entra(state, trust, token, &host, now, started).map_err(|r| *r);
@@ -188,6 +198,25 @@ pub async fn authenticate(
         user,
         trust,
     })
+}
+
+/// A v1 Entra token with delegated scopes: Exchange's V1 user-token profile.
+fn is_user_token(token: &str) -> bool {
+    s2s::Jwt::decode(token).is_ok_and(|j| {
+        TokenProfile::classify(&j.claims) == TokenProfile::AadV1 && j.claims.scp.is_some()
+    })
+}
+
+/// The answer to an empty Bearer naming a user while OAuth2ClientProfileEnabled is off.
+fn oauth_not_available(trust: &TrustState) -> Response {
+    let mut resp = unauthorized(trust, None);
+    resp.headers_mut().insert(
+        "x-ms-diagnostics",
+        HeaderValue::from_static(
+            "4001001;reason=\"FlightingNotEnabled\";error_category=\"oauth_not_available\"",
+        ),
+    );
+    resp
 }
 
 /// A token Entra issued (`ver` 1.0 or 2.0), as opposed to an S2S token.
@@ -279,6 +308,19 @@ fn accepted_event(v: &ValidatedToken, user: Option<&UserEntry>) -> HandshakeEven
     }
 }
 
+/// What an accepted user token says, for its handshake event.
+pub(crate) fn accepted_event_user(
+    t: &s2s::user_token::ValidatedUserToken,
+    user: &UserEntry,
+    base: HandshakeEvent,
+) -> HandshakeEvent {
+    HandshakeEvent {
+        nameid: format!("{}@{}", t.client_app_id, t.tenant_id),
+        user: user.primary_smtp.clone(),
+        ..base
+    }
+}
+
 /// What a rejected token claims (decoded without trusting it), for its handshake event.
 fn describe(token: &str) -> HandshakeEvent {
     let Ok(outer) = s2s::Jwt::decode(token) else {
@@ -342,6 +384,7 @@ pub fn authorize(a: &Authenticated, request: &Request) -> Result<Caller, Box<Res
     match &a.principal {
         Principal::S2s(t) => authorize_partner(a, t, request),
         Principal::Entra(t) => authorize_entra(a, t, request),
+        Principal::User(t) => crate::ews::user_tokens::authorize(a, t, request),
     }
 }
 

@@ -27,6 +27,7 @@ mod streaming;
 mod time_zones;
 mod transfer;
 mod unsupported;
+mod user_tokens;
 
 use crate::state::OnPremState;
 use crate::trust::UserEntry;
