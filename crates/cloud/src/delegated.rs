@@ -40,7 +40,9 @@ pub struct Grant {
     pub res: String,
     /// Granted delegated permissions, space-separated.
     pub scp: String,
-    /// 1 or 2: the endpoint version (the shape of the answer, not of the access token).
+    /// 1 or 2: the endpoint version (the shape of the answer, not of the access token). Not
+    /// named `ver`: a JWT reader takes that claim for a token version.
+    #[serde(rename = "endpoint")]
     pub ver: u8,
     #[serde(default)]
     pub openid: bool,

@@ -110,7 +110,10 @@ fn csrf_cookie(state: &CloudState) -> (String, String) {
 
 /// The form's CSRF token matches the cookie, and a browser's Origin (when sent) is this server.
 fn csrf_ok(state: &CloudState, headers: &HeaderMap, form: &HashMap<String, String>) -> bool {
+    // A browser may send `Origin: null` for its own page's form (it did here, behind an
+    // accepted certificate error): that says nothing; the SameSite=Strict cookie decides.
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok())
+        && origin != "null"
         && !origin.eq_ignore_ascii_case(state.config.public_url.trim_end_matches('/'))
     {
         return false;

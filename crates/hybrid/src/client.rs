@@ -54,6 +54,10 @@ impl AdminClient {
     pub fn patch(&self, path: &str, body: &Value) -> Result<Option<Value>, CliError> {
         self.send(self.http.patch(format!("{}{path}", self.base)).json(body))
     }
+
+    pub fn put(&self, path: &str, body: &Value) -> Result<Option<Value>, CliError> {
+        self.send(self.http.put(format!("{}{path}", self.base)).json(body))
+    }
 }
 
 fn empty() -> CliError {

@@ -86,6 +86,55 @@ pub enum CloudCommand {
     },
     /// Show the tenant's default app management policy, as Get-MgPolicyDefaultAppManagementPolicy.
     GetAppManagementPolicy,
+    /// Synchronize the on-premises organization's mailboxes and mail users to the tenant's
+    /// users, as Entra Connect does (added, changed, disabled, removed); with --interval, again
+    /// every so many seconds until stopped.
+    Sync(crate::hma::SyncArgs),
+    /// Show the tenant's users (all, or one by UPN or object id), as Get-MgUser.
+    GetUser {
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Set a user's cloud sign-in password (kept as a slow salted hash). Read from standard
+    /// input when --password is not given.
+    SetUserPassword {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// End a user's sessions and refresh tokens, as Revoke-MgUserSignInSession.
+    RevokeSignInSessions {
+        #[arg(long)]
+        user: String,
+    },
+    /// Admin consent: a client may act for every user with these delegated permissions of
+    /// Office 365 Exchange Online, as New-MgOauth2PermissionGrant -ConsentType AllPrincipals.
+    GrantDelegatedPermission {
+        /// The client's appId, e.g. Outlook's d3590ed6-52b3-4102-aeff-aad2292ab01c.
+        #[arg(long)]
+        client_id: String,
+        #[arg(long, default_value = s2s::ids::EXCHANGE_APP_ID)]
+        resource_id: String,
+        /// Space- or comma-separated, e.g. EWS.AccessAsUser.All.
+        #[arg(long)]
+        scope: String,
+    },
+    /// Which sign-in flows a public client may use: authorization code (on by default),
+    /// device code and password (off by default), and its redirect URIs.
+    SetPublicClient {
+        #[arg(long)]
+        app_id: String,
+        #[arg(long)]
+        allow_authorization_code: Option<bool>,
+        #[arg(long)]
+        allow_device_code: Option<bool>,
+        #[arg(long)]
+        allow_password: Option<bool>,
+        /// Comma-separated https redirect URIs (loopback ones are always accepted).
+        #[arg(long, value_delimiter = ',')]
+        redirect_uris: Option<Vec<String>>,
+    },
     /// Set the tenant's default app management policy's certificate lifetime limit for
     /// applications, as Update-MgPolicyDefaultAppManagementPolicy with an asymmetricKeyLifetime
     /// restriction.
@@ -438,6 +487,73 @@ pub fn run(args: CloudArgs, data: &DataDir, out: &Output) -> Result<(), CliError
                 ],
                 &json!({ "appId": service_principal_id, "keyCredentials": held }),
             );
+            Ok(())
+        }
+        CloudCommand::Sync(a) => crate::hma::sync(&args.tenant_client(data)?.0, a, data, out),
+        CloudCommand::GetUser { user } => {
+            let (client, _) = args.tenant_client(data)?;
+            let users = match user {
+                Some(u) => vec![client.get(&format!("/v1.0/users/{}", crate::hma::segment(u)), &[])?],
+                None => client.get("/v1.0/users", &[])?["value"].as_array().cloned().unwrap_or_default(),
+            };
+            crate::hma::print_users(&users, out);
+            Ok(())
+        }
+        CloudCommand::SetUserPassword { user, password } => {
+            let (client, _) = args.tenant_client(data)?;
+            let password = match password {
+                Some(p) => p.clone(),
+                None => crate::hma::read_password()?,
+            };
+            let v = client
+                .post(&format!("/admin/users/{}/password", crate::hma::segment(user)), &json!({ "password": password }))?
+                .unwrap_or_default();
+            out.record(&[("UserPrincipalName", v["userPrincipalName"].as_str().unwrap_or_default().to_string()), ("PasswordSet", "True".into())], &v);
+            Ok(())
+        }
+        CloudCommand::RevokeSignInSessions { user } => {
+            let (client, _) = args.tenant_client(data)?;
+            let v = client
+                .post(&format!("/v1.0/users/{}/revokeSignInSessions", crate::hma::segment(user)), &json!({}))?
+                .unwrap_or_default();
+            out.record(&[("Value", "True".into())], &v);
+            Ok(())
+        }
+        CloudCommand::GrantDelegatedPermission { client_id, resource_id, scope } => {
+            let (client, _) = args.tenant_client(data)?;
+            let c = get_sp(&client, client_id, Some("id"))?;
+            let r = get_sp(&client, resource_id, Some("id"))?;
+            let v = client
+                .post("/v1.0/oauth2PermissionGrants", &json!({
+                    "clientId": c["id"], "consentType": "AllPrincipals", "resourceId": r["id"],
+                    "scope": scope.replace(',', " "),
+                }))?
+                .unwrap_or_default();
+            let rows = [
+                ("ClientId", v["clientId"].as_str().unwrap_or_default().to_string()),
+                ("ConsentType", v["consentType"].as_str().unwrap_or_default().to_string()),
+                ("ResourceId", v["resourceId"].as_str().unwrap_or_default().to_string()),
+                ("Scope", v["scope"].as_str().unwrap_or_default().to_string()),
+            ];
+            out.record(&rows, &v);
+            Ok(())
+        }
+        CloudCommand::SetPublicClient { app_id, allow_authorization_code, allow_device_code, allow_password, redirect_uris } => {
+            let (client, _) = args.tenant_client(data)?;
+            let mut body = serde_json::Map::new();
+            if let Some(v) = allow_authorization_code { body.insert("allowAuthorizationCode".into(), json!(v)); }
+            if let Some(v) = allow_device_code { body.insert("allowDeviceCode".into(), json!(v)); }
+            if let Some(v) = allow_password { body.insert("allowPassword".into(), json!(v)); }
+            if let Some(v) = redirect_uris { body.insert("redirectUris".into(), json!(v)); }
+            let v = client.put(&format!("/admin/public-clients/{app_id}"), &Value::Object(body))?.unwrap_or_default();
+            let flag = |k: &str| crate::output::ps_bool(v[k].as_bool().unwrap_or(false));
+            let rows = [
+                ("AppId", v["appId"].as_str().unwrap_or_default().to_string()),
+                ("AllowAuthorizationCode", flag("allowAuthorizationCode")),
+                ("AllowDeviceCode", flag("allowDeviceCode")),
+                ("AllowPassword", flag("allowPassword")),
+            ];
+            out.record(&rows, &v);
             Ok(())
         }
         CloudCommand::GetAppManagementPolicy => {

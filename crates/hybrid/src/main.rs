@@ -10,6 +10,7 @@ mod devca;
 mod doctor;
 mod ems;
 mod error;
+mod hma;
 mod hybrid_app;
 mod listen;
 mod onprem_cmd;

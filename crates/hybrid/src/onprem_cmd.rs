@@ -30,7 +30,7 @@ pub struct OnPremArgs {
 
 /// Listed under `hybrid onprem --help`; a test keeps it in step with the server's cmdlets.
 const CMDLET_HELP: &str = "Cmdlets (kebab-case verbs; parameters as --kebab-case VALUE, booleans as true|false, switches bare):
-  get-organization-config, get-accepted-domain
+  get-organization-config, set-organization-config, get-accepted-domain
   new-mailbox, get-mailbox, set-mailbox, remove-mailbox, enable-mailbox (--archive)
   get-mailbox-regional-configuration, set-mailbox-regional-configuration
   new-mail-user, get-mail-user, set-mail-user, remove-mail-user, get-recipient
