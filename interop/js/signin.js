@@ -5,7 +5,7 @@
 const { chromium } = require("playwright-core");
 
 function browserPath() {
-  for (const p of ["/usr/bin/chromium", "/usr/bin/chromium-headless-shell"]) {
+  for (const p of ["/usr/bin/chromium-headless-shell", "/usr/bin/chromium"]) {
     try { require("fs").accessSync(p); return p; } catch (_) {}
   }
   throw new Error("headless Chromium is not installed (scripts/setup-test-deps)");

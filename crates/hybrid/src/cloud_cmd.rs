@@ -493,8 +493,13 @@ pub fn run(args: CloudArgs, data: &DataDir, out: &Output) -> Result<(), CliError
         CloudCommand::GetUser { user } => {
             let (client, _) = args.tenant_client(data)?;
             let users = match user {
-                Some(u) => vec![client.get(&format!("/v1.0/users/{}", crate::hma::segment(u)), &[])?],
-                None => client.get("/v1.0/users", &[])?["value"].as_array().cloned().unwrap_or_default(),
+                Some(u) => {
+                    vec![client.get(&format!("/v1.0/users/{}", crate::hma::segment(u)), &[])?]
+                }
+                None => client.get("/v1.0/users", &[])?["value"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default(),
             };
             crate::hma::print_users(&users, out);
             Ok(())
@@ -506,46 +511,102 @@ pub fn run(args: CloudArgs, data: &DataDir, out: &Output) -> Result<(), CliError
                 None => crate::hma::read_password()?,
             };
             let v = client
-                .post(&format!("/admin/users/{}/password", crate::hma::segment(user)), &json!({ "password": password }))?
+                .post(
+                    &format!("/admin/users/{}/password", crate::hma::segment(user)),
+                    &json!({ "password": password }),
+                )?
                 .unwrap_or_default();
-            out.record(&[("UserPrincipalName", v["userPrincipalName"].as_str().unwrap_or_default().to_string()), ("PasswordSet", "True".into())], &v);
+            out.record(
+                &[
+                    (
+                        "UserPrincipalName",
+                        v["userPrincipalName"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_string(),
+                    ),
+                    ("PasswordSet", "True".into()),
+                ],
+                &v,
+            );
             Ok(())
         }
         CloudCommand::RevokeSignInSessions { user } => {
             let (client, _) = args.tenant_client(data)?;
             let v = client
-                .post(&format!("/v1.0/users/{}/revokeSignInSessions", crate::hma::segment(user)), &json!({}))?
+                .post(
+                    &format!(
+                        "/v1.0/users/{}/revokeSignInSessions",
+                        crate::hma::segment(user)
+                    ),
+                    &json!({}),
+                )?
                 .unwrap_or_default();
             out.record(&[("Value", "True".into())], &v);
             Ok(())
         }
-        CloudCommand::GrantDelegatedPermission { client_id, resource_id, scope } => {
+        CloudCommand::GrantDelegatedPermission {
+            client_id,
+            resource_id,
+            scope,
+        } => {
             let (client, _) = args.tenant_client(data)?;
             let c = get_sp(&client, client_id, Some("id"))?;
             let r = get_sp(&client, resource_id, Some("id"))?;
             let v = client
-                .post("/v1.0/oauth2PermissionGrants", &json!({
-                    "clientId": c["id"], "consentType": "AllPrincipals", "resourceId": r["id"],
-                    "scope": scope.replace(',', " "),
-                }))?
+                .post(
+                    "/v1.0/oauth2PermissionGrants",
+                    &json!({
+                        "clientId": c["id"], "consentType": "AllPrincipals", "resourceId": r["id"],
+                        "scope": scope.replace(',', " "),
+                    }),
+                )?
                 .unwrap_or_default();
             let rows = [
-                ("ClientId", v["clientId"].as_str().unwrap_or_default().to_string()),
-                ("ConsentType", v["consentType"].as_str().unwrap_or_default().to_string()),
-                ("ResourceId", v["resourceId"].as_str().unwrap_or_default().to_string()),
+                (
+                    "ClientId",
+                    v["clientId"].as_str().unwrap_or_default().to_string(),
+                ),
+                (
+                    "ConsentType",
+                    v["consentType"].as_str().unwrap_or_default().to_string(),
+                ),
+                (
+                    "ResourceId",
+                    v["resourceId"].as_str().unwrap_or_default().to_string(),
+                ),
                 ("Scope", v["scope"].as_str().unwrap_or_default().to_string()),
             ];
             out.record(&rows, &v);
             Ok(())
         }
-        CloudCommand::SetPublicClient { app_id, allow_authorization_code, allow_device_code, allow_password, redirect_uris } => {
+        CloudCommand::SetPublicClient {
+            app_id,
+            allow_authorization_code,
+            allow_device_code,
+            allow_password,
+            redirect_uris,
+        } => {
             let (client, _) = args.tenant_client(data)?;
             let mut body = serde_json::Map::new();
-            if let Some(v) = allow_authorization_code { body.insert("allowAuthorizationCode".into(), json!(v)); }
-            if let Some(v) = allow_device_code { body.insert("allowDeviceCode".into(), json!(v)); }
-            if let Some(v) = allow_password { body.insert("allowPassword".into(), json!(v)); }
-            if let Some(v) = redirect_uris { body.insert("redirectUris".into(), json!(v)); }
-            let v = client.put(&format!("/admin/public-clients/{app_id}"), &Value::Object(body))?.unwrap_or_default();
+            if let Some(v) = allow_authorization_code {
+                body.insert("allowAuthorizationCode".into(), json!(v));
+            }
+            if let Some(v) = allow_device_code {
+                body.insert("allowDeviceCode".into(), json!(v));
+            }
+            if let Some(v) = allow_password {
+                body.insert("allowPassword".into(), json!(v));
+            }
+            if let Some(v) = redirect_uris {
+                body.insert("redirectUris".into(), json!(v));
+            }
+            let v = client
+                .put(
+                    &format!("/admin/public-clients/{app_id}"),
+                    &Value::Object(body),
+                )?
+                .unwrap_or_default();
             let flag = |k: &str| crate::output::ps_bool(v[k].as_bool().unwrap_or(false));
             let rows = [
                 ("AppId", v["appId"].as_str().unwrap_or_default().to_string()),

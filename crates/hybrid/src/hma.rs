@@ -38,7 +38,12 @@ pub fn synced_users(recipients: &[Value]) -> Vec<Value> {
     let text = |r: &Value, k: &str| r[k].as_str().unwrap_or_default().to_string();
     recipients
         .iter()
-        .filter(|r| matches!(r["RecipientType"].as_str(), Some("UserMailbox" | "MailUser")))
+        .filter(|r| {
+            matches!(
+                r["RecipientType"].as_str(),
+                Some("UserMailbox" | "MailUser")
+            )
+        })
         .filter(|r| !r["IsApplicationAccount"].as_bool().unwrap_or(false))
         .filter_map(|r| {
             let upn = text(r, "UserPrincipalName");
@@ -68,7 +73,12 @@ fn sync_once(cloud: &AdminClient, onprem: &AdminClient) -> Result<Value, CliErro
         .unwrap_or_default())
 }
 
-pub fn sync(cloud: &AdminClient, a: &SyncArgs, data: &DataDir, out: &Output) -> Result<(), CliError> {
+pub fn sync(
+    cloud: &AdminClient,
+    a: &SyncArgs,
+    data: &DataDir,
+    out: &Output,
+) -> Result<(), CliError> {
     let url = data.server_url("onprem", a.onprem_server.as_deref())?;
     let onprem = crate::doctor::onprem_client(data, &url)?;
     loop {
@@ -79,7 +89,10 @@ pub fn sync(cloud: &AdminClient, a: &SyncArgs, data: &DataDir, out: &Output) -> 
             ("Updated", count("updated").to_string()),
             ("Disabled", count("disabled").to_string()),
             ("Removed", count("removed").to_string()),
-            ("Unchanged", report["unchanged"].as_u64().unwrap_or(0).to_string()),
+            (
+                "Unchanged",
+                report["unchanged"].as_u64().unwrap_or(0).to_string(),
+            ),
         ];
         out.record(&rows, &report);
         match a.interval {
@@ -91,19 +104,29 @@ pub fn sync(cloud: &AdminClient, a: &SyncArgs, data: &DataDir, out: &Output) -> 
 
 pub fn print_users(users: &[Value], out: &Output) {
     if out.json {
-        let v = if users.len() == 1 { users[0].clone() } else { json!(users) };
+        let v = if users.len() == 1 {
+            users[0].clone()
+        } else {
+            json!(users)
+        };
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         return;
     }
     for u in users {
         let t = |k: &str| u[k].as_str().unwrap_or_default().to_string();
-        print!(
-            "{}\n",
+        println!(
+            "{}",
             format_list(&[
                 ("UserPrincipalName", t("userPrincipalName")),
                 ("Id", t("id")),
-                ("AccountEnabled", ps_bool(u["accountEnabled"].as_bool().unwrap_or(false))),
-                ("OnPremisesSecurityIdentifier", t("onPremisesSecurityIdentifier")),
+                (
+                    "AccountEnabled",
+                    ps_bool(u["accountEnabled"].as_bool().unwrap_or(false))
+                ),
+                (
+                    "OnPremisesSecurityIdentifier",
+                    t("onPremisesSecurityIdentifier")
+                ),
                 ("OnPremisesImmutableId", t("onPremisesImmutableId")),
             ])
         );
@@ -118,7 +141,9 @@ pub fn read_password() -> Result<String, CliError> {
         .map_err(|e| CliError::Usage(format!("reading the password from standard input: {e}")))?;
     let p = line.trim_end_matches(['\r', '\n']).to_string();
     if p.is_empty() {
-        return Err(CliError::Usage("give --password or the password on standard input".into()));
+        return Err(CliError::Usage(
+            "give --password or the password on standard input".into(),
+        ));
     }
     Ok(p)
 }
@@ -130,7 +155,9 @@ mod tests {
     #[test]
     fn immutable_ids_are_the_guid_bytes_as_windows_stores_them() {
         let id = immutable_id("33221100-5544-7766-8899-aabbccddeeff").unwrap();
-        let bytes = base64::engine::general_purpose::STANDARD.decode(id).unwrap();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(id)
+            .unwrap();
         assert_eq!(&bytes[..4], &[0x00, 0x11, 0x22, 0x33]);
         assert_eq!(bytes[15], 0xff);
         assert!(immutable_id("not a guid").is_none());

@@ -11,6 +11,11 @@ pub const SYNOPSES: &[(&str, &str, &str)] = &[
         "Get-OrganizationConfig",
     ),
     (
+        "Set-OrganizationConfig",
+        "Organization-wide switches: -OAuth2ClientProfileEnabled lets EWS and Autodiscover take users' Entra tokens (Hybrid Modern Authentication).",
+        "Set-OrganizationConfig -OAuth2ClientProfileEnabled $true",
+    ),
+    (
         "Get-AcceptedDomain",
         "The domains the organization accepts mail for.",
         "Get-AcceptedDomain",
@@ -334,6 +339,14 @@ pub const PARAMETERS: &[(&str, &str)] = &[
         "All (the default), Inbox, SentItems, DeletedItems, Drafts, Outbox, JunkEmail, Calendar, Contacts, Tasks, Notes, ConversationHistory or RecoverableItems.",
     ),
     ("Force", "Do it without the checks that would refuse it."),
+    (
+        "OAuth2ClientProfileEnabled",
+        "$true: users' OAuth tokens from the default authorization endpoint (an AzureAD AuthServer with IsDefaultAuthorizationEndpoint) are taken.",
+    ),
+    (
+        "AccountDisabled",
+        "$true disables the user account: its OAuth user tokens are refused and the next directory synchronization disables the cloud user.",
+    ),
     ("FriendlyName", "A name for the certificate."),
     (
         "HiddenFromAddressListsEnabled",

@@ -116,7 +116,10 @@ impl TrustState {
 /// `/common/oauth2/authorize`, as Exchange derives it.
 fn authorization_endpoint(metadata_url: &str) -> Option<String> {
     let (scheme, rest) = metadata_url.trim().split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next().filter(|a| !a.is_empty())?;
+    let authority = rest
+        .split(['/', '?', '#'])
+        .next()
+        .filter(|a| !a.is_empty())?;
     if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
         return None;
     }

@@ -22,7 +22,9 @@ pub fn authenticate(
     now: i64,
     started: std::time::Instant,
 ) -> Result<Authenticated, Box<Response>> {
-    let claims = s2s::Jwt::decode(token).map(|j| j.claims).unwrap_or_default();
+    let claims = s2s::Jwt::decode(token)
+        .map(|j| j.claims)
+        .unwrap_or_default();
     let base = HandshakeEvent {
         token_kind: TokenProfile::classify(&claims).name().into(),
         issuer: claims.iss.clone().unwrap_or_default(),
@@ -48,9 +50,16 @@ pub fn authenticate(
         );
         return Err(rejected(e, base));
     }
-    let scheme = if state.config.public_url.starts_with("https://") { "https" } else { "http" };
+    let scheme = if state.config.public_url.starts_with("https://") {
+        "https"
+    } else {
+        "http"
+    };
     let Some(request) = Authority::of_host(scheme, host) else {
-        let e = OAuthError::new(ErrorCode::UnexpectedHostNameInAudience, &[host, &base.audience]);
+        let e = OAuthError::new(
+            ErrorCode::UnexpectedHostNameInAudience,
+            &[host, &base.audience],
+        );
         return Err(rejected(e, base));
     };
     let policy = UserTokenPolicy {
@@ -67,9 +76,17 @@ pub fn authenticate(
         .filter(|u| !u.sid.is_empty() && u.sid.eq_ignore_ascii_case(&t.onprem_sid))
         .collect();
     let user = match found.as_slice() {
-        [] => return Err(rejected(OAuthError::new(ErrorCode::NoUserFoundWithGivenClaims, &[]), base)),
+        [] => {
+            return Err(rejected(
+                OAuthError::new(ErrorCode::NoUserFoundWithGivenClaims, &[]),
+                base,
+            ));
+        }
         [u] if u.disabled => {
-            return Err(rejected(OAuthError::new(ErrorCode::UserAccountDisabled, &[]), base));
+            return Err(rejected(
+                OAuthError::new(ErrorCode::UserAccountDisabled, &[]),
+                base,
+            ));
         }
         [u] => (*u).clone(),
         _ => {
