@@ -9,6 +9,8 @@
 //! missed) archived and written to Conversation History, all read back through EWS as an EWS
 //! client would; and the handshake as the on-premises server saw it (token digests only).
 
+mod hma;
+
 use crate::error::CliError;
 use base64::Engine;
 use serde_json::Value;
@@ -117,7 +119,13 @@ fn url_of(data: &Path, role: &str) -> String {
         .to_string()
 }
 
-pub fn run(keep: bool, trust: TrustMode, edition: Edition, base_port: u16) -> Result<(), CliError> {
+pub fn run(
+    keep: bool,
+    trust: TrustMode,
+    edition: Edition,
+    base_port: u16,
+    with_hma: bool,
+) -> Result<(), CliError> {
     let exe = std::env::current_exe().map_err(|e| CliError::Refused {
         code: crate::error::Code::DemoFailed,
         message: e.to_string(),
@@ -202,6 +210,9 @@ pub fn run(keep: bool, trust: TrustMode, edition: Edition, base_port: u16) -> Re
     calendar(&mut d, &cloud, &onprem, &tenant);
     if d.trust == TrustMode::Dedicated {
         dedicated_connectivity(&mut d, &onprem);
+    }
+    if with_hma {
+        hma::procedure(&mut d, &cloud, &onprem, &tenant);
     }
     doctor(&mut d);
     finish(d, up, keep, &work)

@@ -76,6 +76,10 @@ enum Command {
         /// `hybrid up --base-port`; 0 (the default) takes free ports.
         #[arg(long, default_value_t = 0)]
         base_port: u16,
+        /// After the runbook, Microsoft's Hybrid Modern Authentication procedure; then alice
+        /// signs in at the cloud as Outlook does and reads her inbox with her own token.
+        #[arg(long)]
+        hma: bool,
     },
     /// The cloud directory's admin verbs (tenants, service principals, key credentials, SPNs).
     Cloud(cloud_cmd::CloudArgs),
@@ -143,7 +147,8 @@ fn main() -> ExitCode {
             trust,
             edition,
             base_port,
-        } => demo::run(keep, trust, edition, base_port),
+            hma,
+        } => demo::run(keep, trust, edition, base_port, hma),
         Command::Cloud(a) => cloud_cmd::run(a, &data, &out),
         Command::Onprem(a) => onprem_cmd::run(a, &data, &out),
         Command::Partner(a) => partner_cmd::run(a, &data, &out),

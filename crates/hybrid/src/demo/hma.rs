@@ -1,0 +1,344 @@
+//! `hybrid demo --hma`: after the runbook, Microsoft's "Configure Exchange Server on-premises to
+//! use Hybrid Modern Authentication", then a user signs in as Outlook does and reads her inbox
+//! with her own token: the empty-Bearer probe names where to sign in, the tenant's OpenID
+//! configuration names the endpoints, the sign-in page takes her password (authorization code
+//! with PKCE), and EWS takes the v1 token for its own host.
+
+use super::{Demo, EXCHANGE};
+use base64::Engine;
+use serde_json::Value;
+
+const OUTLOOK: &str = "d3590ed6-52b3-4102-aeff-aad2292ab01c";
+const USER: &str = "alice@contoso.com";
+
+pub(super) fn procedure(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
+    println!("\n== Hybrid Modern Authentication (Microsoft's procedure, after the runbook)");
+    let evosts = evosts(d, cloud, tenant);
+    let sp = d.json(
+        "Get-MgServicePrincipal 00000002-… (its SPNs)",
+        &[
+            "cloud",
+            "get-service-principal",
+            "--service-principal-id",
+            EXCHANGE,
+        ],
+    );
+    let sp = sp.as_array().and_then(|a| a.first()).cloned().unwrap_or(sp);
+    let mut spns: Vec<String> = sp["servicePrincipalNames"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.as_str().map(str::to_string))
+        .collect();
+    let own = format!("{onprem}/");
+    if !spns.iter().any(|s| s.eq_ignore_ascii_case(&own)) {
+        spns.push(own.clone());
+    }
+    d.step(
+        &format!("1. every client URL is an SPN of {EXCHANGE} (adds {own})"),
+        &[
+            "cloud",
+            "set-service-principal-names",
+            "--service-principal-id",
+            EXCHANGE,
+            "--service-principal-names",
+            &spns.join(","),
+        ],
+    );
+    d.json(
+        &format!("3. Set-AuthServer '{evosts}' -IsDefaultAuthorizationEndpoint $true"),
+        &[
+            "onprem",
+            "set-auth-server",
+            "--identity",
+            &evosts,
+            "--is-default-authorization-endpoint",
+            "true",
+        ],
+    );
+    d.json(
+        "4. Set-OrganizationConfig -OAuth2ClientProfileEnabled $true",
+        &[
+            "onprem",
+            "set-organization-config",
+            "--oauth2-client-profile-enabled",
+            "true",
+        ],
+    );
+    let report = d.json(
+        "5. users synchronized to the tenant (hybrid cloud sync)",
+        &["cloud", "sync"],
+    );
+    d.check(
+        "alice and bob are users of the tenant, with their on-premises SIDs",
+        ["alice@contoso.com", "bob@contoso.com"].iter().all(|u| {
+            ["added", "updated"].iter().any(|k| {
+                report[k]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x == u))
+            })
+        }) || report["unchanged"].as_u64().unwrap_or(0) >= 2,
+        &report.to_string(),
+    );
+    let password = format!("Demo-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    d.json(
+        "alice's cloud password set",
+        &[
+            "cloud",
+            "set-user-password",
+            "--user",
+            USER,
+            "--password",
+            &password,
+        ],
+    );
+    d.json(
+        "admin consent: Outlook may use EWS as the user (EWS.AccessAsUser.All)",
+        &[
+            "cloud",
+            "grant-delegated-permission",
+            "--client-id",
+            OUTLOOK,
+            "--scope",
+            "EWS.AccessAsUser.All",
+        ],
+    );
+    sign_in_as_outlook(d, onprem, &password);
+}
+
+/// The organization's AzureAD AuthServer, made from the tenant's federation metadata as the
+/// Hybrid Configuration Wizard makes it when the runbook's shared mode has none.
+fn evosts(d: &mut Demo, cloud: &str, tenant: &str) -> String {
+    let (_, out, _) = d.h(&["onprem", "get-auth-server", "--json"]);
+    let servers: Value = serde_json::from_str(&out).unwrap_or(Value::Null);
+    let list = servers.as_array().cloned().unwrap_or_else(|| vec![servers]);
+    if let Some(name) = list
+        .iter()
+        .find(|s| s["Type"] == "AzureAD")
+        .and_then(|s| s["Name"].as_str())
+    {
+        return name.to_string();
+    }
+    let name = format!("EvoSts - {tenant}");
+    let federation = format!("{cloud}/{tenant}/federationmetadata/2007-06/federationmetadata.xml");
+    d.json(
+        &format!(
+            "New-AuthServer '{name}' -Type AzureAD (as the Hybrid Configuration Wizard makes it)"
+        ),
+        &[
+            "onprem",
+            "new-auth-server",
+            "--name",
+            &name,
+            "--type",
+            "AzureAD",
+            "--auth-metadata-url",
+            &federation,
+        ],
+    );
+    name
+}
+
+fn http(d: &Demo) -> reqwest::blocking::Client {
+    let mut b = reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::none());
+    if let Some(ca) = std::fs::read(d.data.join("ca.pem"))
+        .ok()
+        .and_then(|pem| reqwest::Certificate::from_pem(&pem).ok())
+    {
+        b = b.add_root_certificate(ca);
+    }
+    b.build().expect("an HTTP client builds")
+}
+
+/// The value of a hidden input of a page.
+fn field(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    page.split_once(&marker)
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(v, _)| v.replace("&amp;", "&"))
+        .unwrap_or_default()
+}
+
+fn sign_in_as_outlook(d: &mut Demo, onprem: &str, password: &str) {
+    println!("\n== alice signs in as Outlook does, and reads her inbox with her own token");
+    let client = http(d);
+    let ews_url = format!("{onprem}/EWS/Exchange.asmx");
+    let probe = client
+        .post(&ews_url)
+        .header("authorization", "Bearer")
+        .send();
+    let challenge = probe
+        .as_ref()
+        .ok()
+        .and_then(|r| r.headers().get("www-authenticate"))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let authorize = s2s::BearerChallenge::parse(&challenge)
+        .ok()
+        .and_then(|c| c.authorization_uri);
+    if !d.check(
+        "the empty-Bearer probe names where to sign in (authorization_uri)",
+        authorize.is_some(),
+        &challenge,
+    ) {
+        return;
+    }
+    let authorize = authorize.unwrap_or_default();
+    println!("      WWW-Authenticate: {challenge}");
+    // Outlook signs in at the authority of the user's domain on that host.
+    let base = authorize
+        .trim_end_matches("/common/oauth2/authorize")
+        .to_string();
+    let config: Value = client
+        .get(format!(
+            "{base}/contoso.com/v2.0/.well-known/openid-configuration"
+        ))
+        .send()
+        .and_then(|r| r.json())
+        .unwrap_or(Value::Null);
+    let (Some(auth_ep), Some(token_ep)) = (
+        config["authorization_endpoint"].as_str(),
+        config["token_endpoint"].as_str(),
+    ) else {
+        d.check(
+            "the tenant's OpenID configuration names its endpoints",
+            false,
+            &config.to_string(),
+        );
+        return;
+    };
+    let verifier = crypto::base64url(&crypto::sha256(uuid::Uuid::new_v4().as_bytes()));
+    let challenge = crypto::base64url(&crypto::sha256(verifier.as_bytes()));
+    let scope = format!("{onprem}/EWS.AccessAsUser.All offline_access openid");
+    let redirect = "http://localhost/";
+    let state = uuid::Uuid::new_v4().to_string();
+    let query = [
+        ("client_id", OUTLOOK),
+        ("response_type", "code"),
+        ("redirect_uri", redirect),
+        ("scope", &scope),
+        ("state", &state),
+        ("code_challenge", &challenge),
+        ("code_challenge_method", "S256"),
+        ("login_hint", USER),
+    ];
+    let page = client.get(auth_ep).query(&query).send();
+    let (cookie, html) = match page {
+        Ok(r) => {
+            let cookie = r
+                .headers()
+                .get("set-cookie")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            (cookie, r.text().unwrap_or_default())
+        }
+        Err(e) => (String::new(), e.to_string()),
+    };
+    if !d.check(
+        "the sign-in page (authorization code with PKCE)",
+        html.contains("name=\"passwd\""),
+        &html,
+    ) {
+        return;
+    }
+    let form = [
+        ("ctx", field(&html, "ctx")),
+        ("csrf", field(&html, "csrf")),
+        ("login", USER.into()),
+        ("passwd", password.into()),
+    ];
+    let posted = client
+        .post(auth_ep)
+        .query(&query)
+        .header("cookie", cookie)
+        .form(&form)
+        .send();
+    let location = posted
+        .as_ref()
+        .ok()
+        .and_then(|r| r.headers().get("location"))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let code = url::Url::parse(&location).ok().and_then(|u| {
+        u.query_pairs()
+            .find(|(k, _)| k == "code")
+            .map(|(_, v)| v.into_owned())
+    });
+    if !d.check(
+        "signed in: the browser is sent back to Outlook with a code",
+        code.is_some(),
+        &location,
+    ) {
+        return;
+    }
+    let tokens: Value = client
+        .post(token_ep)
+        .form(&[
+            ("client_id", OUTLOOK),
+            ("grant_type", "authorization_code"),
+            ("code", &code.unwrap_or_default()),
+            ("redirect_uri", redirect),
+            ("code_verifier", &verifier),
+            ("scope", &scope),
+        ])
+        .send()
+        .and_then(|r| r.json())
+        .unwrap_or(Value::Null);
+    let token = tokens["access_token"].as_str().unwrap_or("").to_string();
+    let claims = token
+        .split('.')
+        .nth(1)
+        .and_then(|p| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p)
+                .ok()
+        })
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .unwrap_or(Value::Null);
+    let v1 = claims["ver"] == "1.0"
+        && claims["aud"].as_str() == Some(onprem)
+        && claims["onprem_sid"].is_string();
+    if !d.check(
+        "the code is redeemed for a v1 token for the on-premises host, naming alice's SID",
+        v1,
+        &tokens.to_string(),
+    ) {
+        return;
+    }
+    for k in ["aud", "iss", "appid", "scp", "upn", "onprem_sid"] {
+        println!("      {k:<10} {}", claims[k].as_str().unwrap_or(""));
+    }
+    let find = super::find_items("inbox");
+    let text = client
+        .post(&ews_url)
+        .header("content-type", "text/xml; charset=utf-8")
+        .bearer_auth(&token)
+        .body(find.to_xml())
+        .send()
+        .and_then(|r| r.text())
+        .unwrap_or_default();
+    let ok = ews::Response::parse(&text).is_ok_and(|r| {
+        !r.messages.is_empty()
+            && r.messages
+                .iter()
+                .all(|m| m.class == ews::ResponseClass::Success)
+    });
+    d.check(
+        "EWS takes alice's own token: FindItem in her inbox succeeds",
+        ok,
+        &text,
+    );
+    d.check(
+        "and a refresh token came with it (offline_access)",
+        tokens["refresh_token"].is_string(),
+        &tokens.to_string(),
+    );
+}
