@@ -63,8 +63,10 @@ def world(tmp_path_factory):
         spns = sp["servicePrincipalNames"] + [f"{onprem.url}/"]
         cloud_cli(data, "set-service-principal-names", "--service-principal-id", EXCHANGE,
                   "--service-principal-names", ",".join(spns))
+        # `hybrid up` (run by the demo) synchronized the directory at start; again is in step.
         report = cloud_cli(data, "sync")
-        assert "alice@contoso.com" in report["added"], report
+        assert report["added"] == [] and report["unchanged"] >= 2, report
+        assert "alice@contoso.com" in {u["userPrincipalName"] for u in cloud_cli(data, "get-user")}
         cloud_cli(data, "set-user-password", "--user", "alice@contoso.com", "--password", PASSWORD)
         cloud_cli(data, "grant-delegated-permission", "--client-id", OUTLOOK, "--scope", "EWS.AccessAsUser.All")
         # Password sign-in is for scripts and tests: off until allowed for the client.
@@ -304,3 +306,45 @@ def test_refusals_carry_exchanges_codes(world):
     r = fabrikam.acquire_token_by_username_password("alice@contoso.com", PASSWORD, scopes=[w["scope"]])
     assert "access_token" in r, r
     refused(w, r["access_token"], UNKNOWN_ISSUER)
+
+
+def test_demo_hma_passes():
+    """`hybrid demo --hma`: the runbook, Microsoft's HMA procedure, then alice signs in as
+    Outlook does (the empty-Bearer probe, OpenID discovery, the sign-in page with PKCE) and
+    reads her inbox with her own token; the doctor's HMA checks find nothing."""
+    demo = hybrid("demo", "--hma", check=0)
+    assert "All checks passed." in demo.stdout, demo.stdout
+    assert "PASS  EWS takes alice's own token: FindItem in her inbox succeeds" in demo.stdout
+    assert re.search(r"^\s+OK\s+hybrid modern authentication$", demo.stdout, re.M), demo.stdout
+
+
+def test_hybrid_up_keeps_the_directory_in_step(tmp_path):
+    """`hybrid up --directory-sync 1`: a mailbox made on premises becomes a user of the tenant,
+    and a disabled account a disabled user, without anyone running `hybrid cloud sync`."""
+    demo = hybrid("demo", "--keep", check=0)
+    assert "All checks passed." in demo.stdout
+    data = pathlib.Path(re.search(r"^kept (.+)$", demo.stdout, re.M).group(1)) / "data"
+    (data / "ready").unlink(missing_ok=True)
+    up = subprocess.Popen([hybrid_bin(), "--data", str(data), "up", "--base-port", "0", "--directory-sync", "1"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(400):
+            if (data / "ready").exists():
+                break
+            time.sleep(0.025)
+        hybrid_json("--data", data, "onprem", "new-mailbox", "--name", "Carol Diaz", "--alias", "carol")
+        hybrid_json("--data", data, "onprem", "set-mailbox", "--identity", "bob", "--account-disabled", "true")
+
+        def users():
+            return {u["userPrincipalName"]: u for u in hybrid_json("--data", data, "cloud", "get-user")}
+
+        for _ in range(100):
+            seen = users()
+            if "carol@contoso.com" in seen and seen.get("bob@contoso.com", {}).get("accountEnabled") is False:
+                break
+            time.sleep(0.1)
+        assert seen["carol@contoso.com"]["onPremisesSecurityIdentifier"].startswith("S-1-5-21-")
+        assert seen["bob@contoso.com"]["accountEnabled"] is False
+    finally:
+        up.terminate()
+        up.wait(timeout=10)

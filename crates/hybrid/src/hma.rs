@@ -102,6 +102,34 @@ pub fn sync(
     }
 }
 
+/// `hybrid up --directory-sync SECONDS`: the synchronization at start and then every so often,
+/// in a thread of its own, as Entra Connect runs its cycle. A failed cycle is logged and the
+/// next one tried: the servers may be restarting.
+pub fn sync_continuously(data: &DataDir, every: std::time::Duration) {
+    let data = data.clone();
+    std::thread::spawn(move || {
+        loop {
+            match sync_in(&data) {
+                Ok(r) => tracing::info!(
+                    added = r["added"].as_array().map(Vec::len).unwrap_or(0),
+                    updated = r["updated"].as_array().map(Vec::len).unwrap_or(0),
+                    disabled = r["disabled"].as_array().map(Vec::len).unwrap_or(0),
+                    removed = r["removed"].as_array().map(Vec::len).unwrap_or(0),
+                    "directory synchronized to the tenant"
+                ),
+                Err(e) => tracing::warn!("directory synchronization failed: {e}"),
+            }
+            std::thread::sleep(every);
+        }
+    });
+}
+
+fn sync_in(data: &DataDir) -> Result<Value, CliError> {
+    let (cloud, _) = crate::doctor::tenant_client(data, &data.server_url("cloud", None)?, None)?;
+    let onprem = crate::doctor::onprem_client(data, &data.server_url("onprem", None)?)?;
+    sync_once(&cloud, &onprem)
+}
+
 pub fn print_users(users: &[Value], out: &Output) {
     if out.json {
         let v = if users.len() == 1 {

@@ -25,6 +25,11 @@ pub struct UpArgs {
     /// on their principals too).
     #[arg(long, value_parser = ["sfb", "teams"], default_value = "sfb")]
     edition: String,
+    /// Seconds between synchronizations of the on-premises users to the tenant (Hybrid Modern
+    /// Authentication's directory; Entra Connect's cycle is 30 minutes); 0 turns it off. The
+    /// first runs once the roles are up.
+    #[arg(long, default_value_t = 1800)]
+    directory_sync: u64,
 }
 
 pub const DOMAIN: &str = "contoso.com";
@@ -179,6 +184,9 @@ async fn up(
         "  credentials under {}: cloud/operator.credential, cloud/tenants/*.credential, onprem/admin.credential, partner/operator.credential",
         data.root.display()
     );
+    if args.directory_sync > 0 {
+        crate::hma::sync_continuously(data, std::time::Duration::from_secs(args.directory_sync));
+    }
     write_private(&data.root.join("ready"), "up\n")?;
     stop.await;
     let _ = std::fs::remove_file(data.root.join("ready"));

@@ -37,6 +37,8 @@ pub struct Facts {
     pub clocks: Vec<(String, Result<i64, String>)>,
     /// (role, the URL its server was started at).
     pub urls: Vec<(String, String)>,
+    /// Hybrid Modern Authentication's facts, once the organization has started it.
+    pub hma: Option<super::hma::HmaFacts>,
 }
 
 /// The Teams edition's principals and the on-premises roles its scheduler's account holds.
@@ -79,14 +81,17 @@ pub enum Flow {
     /// (as 00000002-… in the shared mode, as the dedicated application in the dedicated mode):
     /// on-premises Test-OAuthConnectivity.
     OnPremisesToCloud,
+    /// Users' own tokens from the cloud at on-premises EWS (Hybrid Modern Authentication).
+    UserSignIn,
 }
 
 impl Flow {
-    pub const ALL: [Flow; 4] = [
+    pub const ALL: [Flow; 5] = [
         Flow::PartnerToOnPremises,
         Flow::OnPremisesToPartner,
         Flow::FreeBusy,
         Flow::OnPremisesToCloud,
+        Flow::UserSignIn,
     ];
 
     /// The flow as the human report names it.
@@ -96,6 +101,7 @@ impl Flow {
             Flow::OnPremisesToPartner => "on-premises to partner presence",
             Flow::FreeBusy => "free/busy from Exchange Online",
             Flow::OnPremisesToCloud => "on-premises application tokens",
+            Flow::UserSignIn => "users' sign-in to on-premises EWS (HMA)",
         }
     }
 }
@@ -184,6 +190,7 @@ pub fn diagnose(f: &Facts) -> Vec<Check> {
         check("partner signing key", partner_signing_key(f)),
         check("Teams edition", teams(f, current)),
         check("clocks", clocks(f)),
+        check("hybrid modern authentication", super::hma::findings(f)),
     ]
 }
 
@@ -1185,4 +1192,4 @@ pub fn server_unreachable(role: &str, why: &str, urls: &[(String, String)]) -> F
 
 #[cfg(test)]
 #[path = "tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -49,12 +49,19 @@ pub fn gather(
         clocks.push(("partner".into(), skew(data, "partner", &u)));
     }
     let urls = recorded_urls(data);
+    let org = one("Get-OrganizationConfig")?;
+    let hma = if super::hma::configured(&org, &auth_servers) {
+        Some(hma_facts(data, &cloud, &onprem, &onprem_url, &org)?)
+    } else {
+        None
+    };
     Ok(Facts {
+        hma,
         urls,
         at,
         within: Duration::days(within_days),
         tenant_domains: tenant_domains(&cloud)?,
-        org: one("Get-OrganizationConfig")?,
+        org,
         auth_config: one("Get-AuthConfig")?,
         certificates: all("Get-ExchangeCertificate")?,
         partner_applications: all("Get-PartnerApplication")?,
@@ -73,6 +80,54 @@ pub fn gather(
         clocks,
         cloud_url,
         tenant_id,
+    })
+}
+
+/// What the HMA checks read: recipients, users, consents, and the challenge a client's
+/// discovery gets at on-premises EWS.
+fn hma_facts(
+    data: &DataDir,
+    cloud: &AdminClient,
+    onprem: &AdminClient,
+    onprem_url: &str,
+    org: &Value,
+) -> Result<super::hma::HmaFacts, CliError> {
+    let list = |path: &str| -> Result<Vec<Value>, CliError> {
+        Ok(cloud.get(path, &[])?["value"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default())
+    };
+    let id = |app: &str| -> Result<String, CliError> {
+        Ok(get_sp(cloud, app, Some("id"))?["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    };
+    let mut client_urls = vec![onprem_url.to_string()];
+    if let Some(ews) = org["EwsUrl"].as_str().filter(|u| !u.is_empty()) {
+        client_urls.push(ews.to_string());
+    }
+    let challenge = crate::devca::client(data)
+        .post(format!("{onprem_url}/EWS/Exchange.asmx"))
+        .header("authorization", "Bearer")
+        .send()
+        .map_err(|e| e.to_string())
+        .and_then(|r| {
+            r.headers()
+                .get("www-authenticate")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+                .ok_or_else(|| format!("answered {} with no WWW-Authenticate", r.status()))
+        });
+    Ok(super::hma::HmaFacts {
+        client_urls,
+        recipients: invoke(onprem, "Get-Recipient", Map::new())?,
+        users: list("/v1.0/users")?,
+        grants: list("/v1.0/oauth2PermissionGrants")?,
+        outlook_sp_id: id(super::hma::OUTLOOK)?,
+        exchange_sp_id: id(EXCHANGE_APP_ID)?,
+        challenge,
     })
 }
 

@@ -7,6 +7,7 @@
 mod checks;
 mod files;
 mod gather;
+mod hma;
 pub(crate) use checks::{date, iso, s};
 pub(crate) use gather::{onprem_client, tenant_client};
 

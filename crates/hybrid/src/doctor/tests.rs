@@ -12,7 +12,7 @@ const HYBRID_APP: &str = "6c4ae1d4-3a3c-4f21-9a3e-2b1f3c4d5e6f";
 
 /// A trust as the runbook leaves it, in the dedicated mode: the auth certificate on the
 /// tenant's Exchange hybrid application (with admin consent), none on 00000002-….
-fn healthy() -> Facts {
+pub(crate) fn healthy() -> Facts {
     let k = key(THUMB, "2026-11-26T08:37:27Z", "2031-11-26T08:37:27Z");
     Facts {
         teams: None,
@@ -56,6 +56,7 @@ fn healthy() -> Facts {
         }],
         clocks: vec![("cloud".into(), Ok(0))],
         urls: vec![("cloud".into(), "https://127.0.0.1:8441".into())],
+        hma: None,
     }
 }
 
