@@ -164,6 +164,21 @@ def test_password_sign_in_reads_the_inbox_and_refreshes(world):
     assert wrong["error_codes"] == nobody["error_codes"] == [50126]
 
 
+def test_ews_javascript_api_with_alices_own_token(world):
+    """ews-javascript-api (OAuthCredentials) with the token alice got by signing in: its
+    folders, items, sending, sync, rules and conveniences work as with an S2S token."""
+    w = world
+    result = outlook(w).acquire_token_by_username_password("alice@contoso.com", PASSWORD, scopes=[w["scope"]])
+    assert "access_token" in result, result
+    run = subprocess.run(["node", str(ROOT / "interop" / "js" / "client.js"), f"{w['onprem']}/EWS/Exchange.asmx",
+                          result["access_token"]], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    errors = {k: v["error"] for k, v in out.items() if isinstance(v, dict) and "error" in v}
+    assert not errors, errors
+    assert out["items"]["found"] == ["js item"]
+
+
 def test_device_code_approved_on_the_verification_page(world):
     w = world
     app = outlook(w)
