@@ -158,10 +158,27 @@ def test_password_sign_in_reads_the_inbox_and_refreshes(world):
     again = app.acquire_token_silent_with_error([w["scope"]], account=account, force_refresh=True)
     assert again and "access_token" in again and again["access_token"] != result["access_token"], again
     assert ews_status(w, again["access_token"]) == (200, None)
+    # Autodiscover takes her token too (POX, as Outlook asks).
+    pox = ('<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006">'
+           '<Request><EMailAddress>alice@contoso.com</EMailAddress><AcceptableResponseSchema>'
+           'http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a'
+           '</AcceptableResponseSchema></Request></Autodiscover>')
+    r = requests.post(f"{w['onprem']}/autodiscover/autodiscover.xml", data=pox,
+                      headers={"Authorization": f"Bearer {again['access_token']}", "Content-Type": "text/xml"})
+    assert r.status_code == 200 and "/EWS/Exchange.asmx" in r.text, r.text[:500]
     # A wrong password and an unknown user get the same answer.
     wrong = app.acquire_token_by_username_password("alice@contoso.com", "nope-nope-1", scopes=[w["scope"]])
     nobody = app.acquire_token_by_username_password("nobody@contoso.com", "nope-nope-1", scopes=[w["scope"]])
     assert wrong["error_codes"] == nobody["error_codes"] == [50126]
+    # Counted in the cloud's metrics, whether or not the user exists.
+    operator = (w["data"] / "cloud" / "operator.credential").read_text().strip()
+    metrics = w["session"].get(f"{w['cloud']}/metrics", headers={"Authorization": f"Bearer {operator}"}).text
+    failures = re.search(r'^hybrid_sign_ins_total\{[^}]*flow="password",outcome="failure"\} (\d+)', metrics, re.M)
+    assert failures and int(failures.group(1)) >= 2, metrics[-2000:]
+    # An administrator's revocation ends the refresh token.
+    cloud_cli(w["data"], "revoke-sign-in-sessions", "--user", "alice@contoso.com")
+    revoked = app.acquire_token_silent_with_error([w["scope"]], account=account, force_refresh=True)
+    assert revoked and 50173 in revoked.get("error_codes", []), revoked
 
 
 def test_ews_javascript_api_with_alices_own_token(world):
@@ -263,6 +280,17 @@ def test_refusals_carry_exchanges_codes(world):
         return r["access_token"]
 
     good = token()
+    # The cloud gives nothing for a host that is not an SPN of Exchange, nor to a client
+    # without consent.
+    r = app.acquire_token_by_username_password("alice@contoso.com", PASSWORD,
+                                               scopes=["https://evil.example/EWS.AccessAsUser.All"])
+    assert 500011 in r.get("error_codes", []), r
+    mobile = "27922004-5251-4030-b22d-91ecd9a37ea4"
+    cloud_cli(data, "set-public-client", "--app-id", mobile, "--allow-password", "true")
+    r = msal.PublicClientApplication(mobile, authority=f"{w['cloud']}/{w['tenant']}", http_client=w["session"],
+                                     instance_discovery=False).acquire_token_by_username_password(
+        "alice@contoso.com", PASSWORD, scopes=[w["scope"]])
+    assert 65001 in r.get("error_codes", []), r
     # For a host that is an SPN but not the one the request reached.
     refused(w, token("https://mail.contoso.com/EWS.AccessAsUser.All"), HOST_IN_AUDIENCE)
     # Consent only for a permission that is not one of Exchange's known grants.
