@@ -158,6 +158,12 @@ def test_password_sign_in_reads_the_inbox_and_refreshes(world):
     again = app.acquire_token_silent_with_error([w["scope"]], account=account, force_refresh=True)
     assert again and "access_token" in again and again["access_token"] != result["access_token"], again
     assert ews_status(w, again["access_token"]) == (200, None)
+    # The `common` authority the challenge names works too: the tenant is the user's.
+    common = msal.PublicClientApplication(OUTLOOK, authority=f"{w['cloud']}/common", http_client=w["session"],
+                                          instance_discovery=False)
+    r = common.acquire_token_by_username_password("alice@contoso.com", PASSWORD, scopes=[w["scope"]])
+    assert "access_token" in r, r
+    assert jwt.decode(r["access_token"], options={"verify_signature": False})["tid"] == w["tenant"]
     # Autodiscover takes her token too (POX, as Outlook asks).
     pox = ('<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006">'
            '<Request><EMailAddress>alice@contoso.com</EMailAddress><AcceptableResponseSchema>'

@@ -107,6 +107,46 @@ impl Grant {
     }
 }
 
+/// True for the tenant-independent authorities (`common`, `organizations`): the tenant is then
+/// the user's, found from what the request names.
+pub fn is_multi_tenant(path_tenant: &str) -> bool {
+    path_tenant.eq_ignore_ascii_case("common") || path_tenant.eq_ignore_ascii_case("organizations")
+}
+
+/// The tenant a request is for: the one its path names, or for `common` the tenant of the
+/// user's domain, else the one tenant whose Office 365 Exchange Online has the resource as an
+/// SPN (an on-premises host belongs to one organization).
+pub fn resolve_tenant<'s>(
+    snap: &'s Snapshot,
+    path_tenant: &str,
+    user: Option<&str>,
+    resource: Option<&str>,
+) -> Option<&'s Arc<TenantState>> {
+    if !is_multi_tenant(path_tenant) {
+        return snap.tenant(path_tenant);
+    }
+    if let Some(t) = user
+        .and_then(|u| u.rsplit_once('@'))
+        .and_then(|(_, domain)| snap.tenant(domain))
+    {
+        return Some(t);
+    }
+    let wanted = resource?.trim_end_matches('/');
+    let mut owners = snap.tenants.values().filter(|t| {
+        t.principals
+            .get(s2s::ids::EXCHANGE_APP_ID)
+            .is_some_and(|p| {
+                p.sp.service_principal_names
+                    .iter()
+                    .any(|n| n.trim_end_matches('/').eq_ignore_ascii_case(wanted))
+            })
+    });
+    match (owners.next(), owners.next()) {
+        (Some(one), None) => Some(one),
+        _ => None,
+    }
+}
+
 pub fn new_id() -> String {
     let mut b = [0u8; 24];
     b[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());

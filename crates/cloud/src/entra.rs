@@ -136,6 +136,13 @@ fn authority(base: &str) -> String {
 }
 
 async fn openid_v2(State(state): State<Arc<CloudState>>, Path(tenant): Path<String>) -> Response {
+    if crate::delegated::is_multi_tenant(&tenant) {
+        return ok(multi_tenant(
+            openid_configuration(&state.config.public_url, &tenant, true),
+            &state.config.public_url,
+            true,
+        ));
+    }
     match tenant_id(&state, &tenant) {
         Ok(tid) => ok(openid_configuration(&state.config.public_url, &tid, true)),
         Err(e) => sts_error(e),
@@ -143,10 +150,28 @@ async fn openid_v2(State(state): State<Arc<CloudState>>, Path(tenant): Path<Stri
 }
 
 async fn openid_v1(State(state): State<Arc<CloudState>>, Path(tenant): Path<String>) -> Response {
+    if crate::delegated::is_multi_tenant(&tenant) {
+        return ok(multi_tenant(
+            openid_configuration(&state.config.public_url, &tenant, false),
+            &state.config.public_url,
+            false,
+        ));
+    }
     match tenant_id(&state, &tenant) {
         Ok(tid) => ok(openid_configuration(&state.config.public_url, &tid, false)),
         Err(e) => sts_error(e),
     }
+}
+
+/// The `common` configuration: its issuer names `{tenantid}`, as Entra's does, since the
+/// tokens come from the signed-in user's tenant.
+fn multi_tenant(mut config: Value, base: &str, v2: bool) -> Value {
+    config["issuer"] = if v2 {
+        json!(format!("{base}/{{tenantid}}/v2.0"))
+    } else {
+        json!(format!("{base}/{{tenantid}}/"))
+    };
+    config
 }
 
 /// The published signing certificates as a JWK Set (each with `x5c`, `x5t` and `kid`).
@@ -172,6 +197,9 @@ fn jwks(state: &CloudState, issuer: Option<String>) -> Value {
 }
 
 async fn keys_v2(State(state): State<Arc<CloudState>>, Path(tenant): Path<String>) -> Response {
+    if crate::delegated::is_multi_tenant(&tenant) {
+        return ok(jwks(&state, None));
+    }
     match tenant_id(&state, &tenant) {
         Ok(tid) => {
             let issuer = format!("{}/{tid}/v2.0", state.config.public_url);
@@ -182,6 +210,9 @@ async fn keys_v2(State(state): State<Arc<CloudState>>, Path(tenant): Path<String
 }
 
 async fn keys_v1(State(state): State<Arc<CloudState>>, Path(tenant): Path<String>) -> Response {
+    if crate::delegated::is_multi_tenant(&tenant) {
+        return ok(jwks(&state, None));
+    }
     match tenant_id(&state, &tenant) {
         Ok(_) => ok(jwks(&state, None)),
         Err(e) => sts_error(e),

@@ -215,10 +215,22 @@ async fn authorize(
     endpoint: Endpoint,
 ) -> Response {
     let snap = state.snapshot();
-    let Some(t) = snap.tenant(&tenant) else {
+    let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
+    let resource = ask(
+        endpoint,
+        q.get("scope").map(String::as_str),
+        q.get("resource").map(String::as_str),
+    )
+    .ok()
+    .map(|a| a.resource);
+    let Some(t) = delegated::resolve_tenant(
+        &snap,
+        &tenant,
+        q.get("login_hint").map(String::as_str),
+        resource.as_deref(),
+    ) else {
         return error_page(&crate::error::sts::tenant_not_found(&tenant).to_string());
     };
-    let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
     let Some(pc) = t.public_client(get("client_id")) else {
         return error_page(&format!(
             "AADSTS700016: Application with identifier '{}' was not found in the directory.",

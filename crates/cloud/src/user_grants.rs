@@ -75,15 +75,43 @@ pub fn check_password(
     }
 }
 
-/// The tenant and the client (a service principal of it) a user grant names.
+/// The tenant and the client (a service principal of it) a user grant names. At `common`,
+/// the tenant is the one the grant was issued in (a code or refresh token), the user's (a
+/// password), or the resource's (a device code's start).
 fn tenant_and_client<'s>(
     snap: &'s crate::snapshot::Snapshot,
     tenant: &str,
     form: &HashMap<String, String>,
 ) -> Result<(&'s Arc<TenantState>, crate::consent::PublicClient), StsError> {
-    let t = snap
-        .tenant(tenant)
-        .ok_or_else(|| sts::tenant_not_found(tenant))?;
+    let t = if delegated::is_multi_tenant(tenant) {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let sealed = |field: &str, typ: &str| {
+            form.get(field)
+                .and_then(|text| Grant::open(snap, text, typ, now))
+                .and_then(|g| snap.tenant(&g.tid))
+        };
+        let resource = ask(
+            Endpoint::EntraV2,
+            form.get("scope").map(String::as_str),
+            None,
+        )
+        .ok()
+        .map(|a| a.resource)
+        .or_else(|| form.get("resource").cloned());
+        sealed("code", "code")
+            .or_else(|| sealed("refresh_token", "rt"))
+            .or_else(|| {
+                delegated::resolve_tenant(
+                    snap,
+                    tenant,
+                    form.get("username").map(String::as_str),
+                    resource.as_deref(),
+                )
+            })
+    } else {
+        snap.tenant(tenant)
+    };
+    let t = t.ok_or_else(|| sts::tenant_not_found(tenant))?;
     let client = param(form, "client_id")?;
     let pc = t
         .public_client(client)
