@@ -1936,3 +1936,161 @@ async fn find_people_in_the_directory_leaves_hidden_recipients_out() {
         "bob@contoso.com"
     );
 }
+
+/// A user token as the cloud's token service would sign it, with claims the test chooses.
+fn user_token(w: &World, claims: Value) -> String {
+    let snap = w.cloud.server.state.snapshot();
+    let key = snap.current_key().expect("a signing key");
+    s2s::jwt::sign_json(
+        &s2s::Header::rs256(key.certificate.x5t(), true),
+        &claims,
+        &key.key,
+    )
+}
+
+/// Hybrid Modern Authentication at EWS: users' own v1 tokens from the tenant of the default
+/// AzureAD AuthServer, checked in Exchange's order with its codes, including the cases no real
+/// client produces (another `tid` under a trusted issuer, a v2 token, a token without or with a
+/// malformed SID), signed here with the token service's own key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hma_user_tokens_in_exchanges_order() {
+    let w = World::new().await;
+    let evosts = format!("EvoSts - {}", w.tenant);
+    let url = format!(
+        "{}/{}/federationmetadata/2007-06/federationmetadata.xml",
+        w.cloud.url, w.tenant
+    );
+    w.onprem
+        .ok(
+            "New-AuthServer",
+            json!({"Name": evosts, "Type": "AzureAD", "AuthMetadataUrl": url, "IsDefaultAuthorizationEndpoint": true}),
+        )
+        .await;
+    let alice = w
+        .onprem
+        .ok("Get-Mailbox", json!({"Identity": "alice"}))
+        .await;
+    let sid = alice["Sid"].as_str().unwrap().to_string();
+    let now = now();
+    let aud = w.onprem.url.clone();
+    let good = json!({
+        "aud": aud, "iss": format!("{}/{}/", w.cloud.url, w.tenant), "iat": now, "nbf": now,
+        "exp": now + 3600, "appid": "d3590ed6-52b3-4102-aeff-aad2292ab01c", "appidacr": "0",
+        "scp": "EWS.AccessAsUser.All", "oid": "0b0b0b0b-0000-4000-8000-000000000001",
+        "onprem_sid": sid, "upn": "alice@contoso.com", "tid": w.tenant, "ver": "1.0",
+    });
+    let with = |k: &str, v: Value| {
+        let mut c = good.clone();
+        c[k] = v;
+        user_token(&w, c)
+    };
+    // Off until the organization turns it on; an empty Bearer naming a user says so.
+    let (s, h, _) = w
+        .ews(Some(&user_token(&w, good.clone())), GET_INBOX, "")
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(
+        diagnostics(&h).1.contains("OAuth2ClientProfileEnabled"),
+        "{h:?}"
+    );
+    let probe = reqwest::Client::new()
+        .post(format!("{}/EWS/Exchange.asmx", w.onprem.url))
+        .header("authorization", "Bearer")
+        .header("x-user-identity", "alice@contoso.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        header(probe.headers(), "x-ms-diagnostics"),
+        r#"4001001;reason="FlightingNotEnabled";error_category="oauth_not_available""#
+    );
+    let challenge = header(probe.headers(), "www-authenticate");
+    assert!(
+        challenge.contains(&format!(
+            "authorization_uri=\"{}/common/oauth2/authorize\"",
+            w.cloud.url
+        )),
+        "{challenge}"
+    );
+    w.onprem
+        .ok(
+            "Set-OrganizationConfig",
+            json!({"OAuth2ClientProfileEnabled": true}),
+        )
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let (s, _, body) = w
+        .ews(Some(&user_token(&w, good.clone())), GET_INBOX, "")
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    // The user acts as himself: impersonating bob is refused.
+    let as_bob = r#"<t:ExchangeImpersonation><t:ConnectingSID><t:SmtpAddress>bob@contoso.com</t:SmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>"#;
+    let (_, _, body) = w
+        .ews(Some(&user_token(&w, good.clone())), GET_INBOX, as_bob)
+        .await;
+    assert!(body.contains("ErrorImpersonateUserDenied"), "{body}");
+    let mut v2 = good.clone();
+    v2["ver"] = json!("2.0");
+    v2["iss"] = json!(format!("{}/{}/v2.0", w.cloud.url, w.tenant));
+    let cases = [
+        (
+            with("aud", json!("https://mail.contoso.com")),
+            2_000_003,
+            "hostname component of the audience",
+        ),
+        (
+            with("tid", json!("00000000-0000-4000-8000-00000000000f")),
+            2_000_004,
+            "does not exist",
+        ),
+        (
+            user_token(&w, v2),
+            2_000_001,
+            "token profile is not applicable",
+        ),
+        (
+            with("scp", json!("openid Files.Read")),
+            2_000_001,
+            "claim 'scp'",
+        ),
+        (
+            with("onprem_sid", Value::Null),
+            2_000_001,
+            "No applicable user context claims",
+        ),
+        (
+            with("onprem_sid", json!("alice")),
+            2_000_005,
+            "is not a security identifier",
+        ),
+        (
+            with("onprem_sid", json!("S-1-5-21-1-2-3-999999")),
+            2_000_005,
+            "does not exist",
+        ),
+        (with("exp", json!(now - 600)), 2_000_002, "expired"),
+    ];
+    for (token, category, reason) in cases {
+        let (s, h, _) = w.ews(Some(&token), GET_INBOX, "").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        let (c, r) = diagnostics(&h);
+        assert!(
+            c == category && r.contains(reason),
+            "{category} {reason}: {c} {r}"
+        );
+        assert!(header(&h, "www-authenticate").contains("error=\"invalid_token\""));
+    }
+    // A disabled account's tokens are refused.
+    w.onprem
+        .ok(
+            "Set-Mailbox",
+            json!({"Identity": "alice", "AccountDisabled": true}),
+        )
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let (s, h, _) = w
+        .ews(Some(&user_token(&w, good.clone())), GET_INBOX, "")
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(diagnostics(&h).1.contains("disabled"), "{h:?}");
+}

@@ -746,3 +746,81 @@ async fn the_batched_replay_record_lets_each_assertion_be_used_once() {
         }
     }
 }
+
+/// Device code sign-ins in the store, on both backends: a user code names one pending
+/// authorization; polls closer than the interval are refused; an approval is redeemed by one
+/// poll only (of many at once, from two stores on the same database); a denied or expired one
+/// is never redeemed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_authorizations_are_redeemed_once() {
+    use store::{DeviceAuthorization, DevicePoll};
+    let dir = TempDir::new("store-device");
+    for url in backend_urls(&dir).await {
+        let (a, b) = (open(&url).await, open(&url).await);
+        let now = 2_000_000;
+        let row = |code: &str| DeviceAuthorization {
+            user_code: code.into(),
+            tenant: "t".into(),
+            client_id: "c".into(),
+            request: "{}".into(),
+            state: "pending".into(),
+            user_id: String::new(),
+            expires: now + 900,
+            last_poll: 0,
+        };
+        let devices = a.device_authorizations();
+        assert!(devices.create(&row("AAAA"), "hash-a").await.unwrap());
+        assert!(
+            !devices.create(&row("AAAA"), "hash-other").await.unwrap(),
+            "{url}: a taken code"
+        );
+        assert!(devices.create(&row("BBBB"), "hash-b").await.unwrap());
+        assert!(
+            matches!(devices.poll("hash-a", now, 4).await.unwrap(), DevicePoll::Waiting(w) if w.state == "pending")
+        );
+        assert_eq!(
+            devices.poll("hash-a", now + 1, 4).await.unwrap(),
+            DevicePoll::TooSoon,
+            "{url}"
+        );
+        assert_eq!(
+            devices.poll("nothing", now, 4).await.unwrap(),
+            DevicePoll::Unknown
+        );
+        assert!(devices.pending("AAAA", now).await.unwrap().is_some());
+        assert!(devices.decide("AAAA", true, "user-1", now).await.unwrap());
+        assert!(
+            !devices.decide("AAAA", true, "user-2", now).await.unwrap(),
+            "{url}: decided once"
+        );
+        assert!(devices.pending("AAAA", now).await.unwrap().is_none());
+        let mut tasks = Vec::new();
+        for i in 0..20 {
+            let s = if i % 2 == 0 { a.clone() } else { b.clone() };
+            tasks.push(tokio::spawn(async move {
+                s.device_authorizations()
+                    .poll("hash-a", now + 10, 4)
+                    .await
+                    .unwrap()
+            }));
+        }
+        let mut redeemed = 0;
+        for t in tasks {
+            if let DevicePoll::Redeemed(r) = t.await.unwrap() {
+                assert_eq!(r.user_id, "user-1");
+                redeemed += 1;
+            }
+        }
+        assert_eq!(redeemed, 1, "{url}");
+        assert!(devices.decide("BBBB", false, "", now).await.unwrap());
+        assert!(
+            matches!(devices.poll("hash-b", now + 10, 4).await.unwrap(), DevicePoll::Waiting(w) if w.state == "denied")
+        );
+        assert_eq!(
+            devices.poll("hash-b", now + 901, 4).await.unwrap(),
+            DevicePoll::Unknown,
+            "{url}: expired"
+        );
+        assert_eq!(devices.prune(now + 901).await.unwrap(), 2, "{url}");
+    }
+}

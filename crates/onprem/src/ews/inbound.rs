@@ -200,10 +200,14 @@ pub async fn authenticate(
     })
 }
 
-/// A v1 Entra token with delegated scopes: Exchange's V1 user-token profile.
+/// An Entra token with delegated scopes: a user's. Only the V1 profile is taken; a v2 one is
+/// refused by the user path before anything else is read of it (2020).
 fn is_user_token(token: &str) -> bool {
     s2s::Jwt::decode(token).is_ok_and(|j| {
-        TokenProfile::classify(&j.claims) == TokenProfile::AadV1 && j.claims.scp.is_some()
+        matches!(
+            TokenProfile::classify(&j.claims),
+            TokenProfile::AadV1 | TokenProfile::AadV2
+        ) && j.claims.scp.is_some()
     })
 }
 
