@@ -397,3 +397,33 @@ def test_hybrid_up_keeps_the_directory_in_step(tmp_path):
     finally:
         up.terminate()
         up.wait(timeout=10)
+
+
+def test_serve_onprem_keeps_the_directory_in_step():
+    """`hybrid serve onprem --directory-sync 1` beside `hybrid serve cloud`: a new mailbox
+    becomes a user of the tenant."""
+    demo = hybrid("demo", "--keep", check=0)
+    assert "All checks passed." in demo.stdout
+    data = pathlib.Path(re.search(r"^kept (.+)$", demo.stdout, re.M).group(1)) / "data"
+    procs = []
+    try:
+        for role, extra in (("cloud", []), ("onprem", ["--directory-sync", "1"])):
+            url_file = data / role / "server.url"
+            url_file.unlink(missing_ok=True)
+            procs.append(subprocess.Popen([hybrid_bin(), "--data", str(data), "serve", role, "--listen", "127.0.0.1:0",
+                                           *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            for _ in range(400):
+                if url_file.exists() and url_file.read_text().strip():
+                    break
+                time.sleep(0.025)
+        hybrid_json("--data", data, "onprem", "new-mailbox", "--name", "Dave Lee", "--alias", "dave")
+        for _ in range(150):
+            upns = {u["userPrincipalName"] for u in hybrid_json("--data", data, "cloud", "get-user")}
+            if "dave@contoso.com" in upns:
+                break
+            time.sleep(0.1)
+        assert "dave@contoso.com" in upns
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(timeout=10)

@@ -102,13 +102,14 @@ pub fn sync(
     }
 }
 
-/// `hybrid up --directory-sync SECONDS`: the synchronization at start and then every so often,
-/// in a thread of its own, as Entra Connect runs its cycle. A failed cycle is logged and the
-/// next one tried: the servers may be restarting.
+/// `hybrid up --directory-sync SECONDS` (and `serve onprem`): the synchronization at start and
+/// then every so often, in a thread of its own, as Entra Connect runs its cycle. A failed cycle
+/// is logged and tried again within ten seconds: the servers may be starting or restarting.
 pub fn sync_continuously(data: &DataDir, every: std::time::Duration) {
     let data = data.clone();
     std::thread::spawn(move || {
         loop {
+            let mut next = every;
             match sync_in(&data) {
                 Ok(r) => tracing::info!(
                     added = r["added"].as_array().map(Vec::len).unwrap_or(0),
@@ -117,9 +118,12 @@ pub fn sync_continuously(data: &DataDir, every: std::time::Duration) {
                     removed = r["removed"].as_array().map(Vec::len).unwrap_or(0),
                     "directory synchronized to the tenant"
                 ),
-                Err(e) => tracing::warn!("directory synchronization failed: {e}"),
+                Err(e) => {
+                    tracing::warn!("directory synchronization failed: {e}");
+                    next = every.min(std::time::Duration::from_secs(10));
+                }
             }
-            std::thread::sleep(every);
+            std::thread::sleep(next);
         }
     });
 }

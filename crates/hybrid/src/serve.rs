@@ -81,6 +81,11 @@ pub struct ServeArgs {
     /// With --auth-cert-renewal: keep the previous certificate trusted this many days.
     #[arg(long, default_value_t = 2, requires = "auth_cert_renewal")]
     auth_cert_overlap_days: i64,
+    /// On premises: synchronize the organization's users to the tenant (Hybrid Modern
+    /// Authentication's directory, Entra Connect's part) every this many seconds, with the
+    /// tenant administrator's credential under the data folder.
+    #[arg(long, value_name = "SECONDS")]
+    directory_sync: Option<u64>,
 }
 
 pub fn run(mut args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
@@ -107,6 +112,14 @@ pub fn run(mut args: ServeArgs, data: &DataDir) -> Result<(), CliError> {
             args.auth_cert_days_before,
             args.auth_cert_overlap_days,
         );
+    }
+    if let Some(every) = args.directory_sync {
+        if args.role != Role::Onprem {
+            return Err(CliError::Usage(
+                "--directory-sync is for `hybrid serve onprem`".into(),
+            ));
+        }
+        crate::hma::sync_continuously(data, std::time::Duration::from_secs(every.max(1)));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
