@@ -297,6 +297,12 @@ def test_refusals_carry_exchanges_codes(world):
                                      instance_discovery=False).acquire_token_by_username_password(
         "alice@contoso.com", PASSWORD, scopes=[w["scope"]])
     assert 65001 in r.get("error_codes", []), r
+    # Consent withdrawn: no more tokens, and no refresh; given again, sign-in works.
+    cloud_cli(data, "revoke-delegated-permission", "--client-id", OUTLOOK)
+    # (Another application object: MSAL would remember this refusal for the same request.)
+    r = outlook(w).acquire_token_by_username_password("alice@contoso.com", PASSWORD, scopes=[w["scope"]])
+    assert 65001 in r.get("error_codes", []), r
+    cloud_cli(data, "grant-delegated-permission", "--client-id", OUTLOOK, "--scope", "EWS.AccessAsUser.All")
     # For a host that is an SPN but not the one the request reached.
     refused(w, token("https://mail.contoso.com/EWS.AccessAsUser.All"), HOST_IN_AUDIENCE)
     # Consent only for a permission that is not one of Exchange's known grants.

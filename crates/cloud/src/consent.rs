@@ -197,6 +197,20 @@ pub async fn grant(
     }
 }
 
+/// Withdraws a consent (`DELETE /v1.0/oauth2PermissionGrants/{id}`): the client's next
+/// sign-in or refresh for the resource is refused (AADSTS65001).
+pub async fn revoke(store: &Store, tenant_id: &str, id: &str) -> Result<(), CloudError> {
+    let dir = store.directory();
+    for obj in dir.list(KIND_PERMISSION_GRANT, Some(tenant_id)).await? {
+        let g: PermissionGrant = from_json(&obj)?;
+        if g.id.eq_ignore_ascii_case(id) {
+            dir.delete(&obj).await?;
+            return Ok(());
+        }
+    }
+    Err(CloudError::NotFound(id.to_string()))
+}
+
 /// A client's sign-in settings (the defaults when none were stored).
 pub async fn public_client(
     store: &Store,

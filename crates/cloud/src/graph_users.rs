@@ -29,6 +29,10 @@ pub fn routes() -> Router<Arc<CloudState>> {
             "/v1.0/oauth2PermissionGrants",
             get(list_grants).post(new_grant),
         )
+        .route(
+            "/v1.0/oauth2PermissionGrants/{id}",
+            axum::routing::delete(delete_grant),
+        )
         .route("/admin/directory-sync", post(sync))
         .route("/admin/users/{id}/password", post(set_password))
         .route(
@@ -111,6 +115,17 @@ async fn new_grant(
     let mut v = serde_json::to_value(g).map_err(|e| CloudError::Internal(e.to_string()))?;
     v["@odata.context"] = json!(format!("{GRAPH_CONTEXT}#oauth2PermissionGrants/$entity"));
     Ok((StatusCode::CREATED, axum::Json(v)).into_response())
+}
+
+async fn delete_grant(
+    State(state): AppState,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, CloudError> {
+    let tenant = state.tenant_admin(&headers)?;
+    consent::revoke(&state.store, &tenant, &id).await?;
+    state.reload().await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn sync(

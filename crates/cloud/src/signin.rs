@@ -519,6 +519,11 @@ async fn device_login(
         page(StatusCode::OK, "Enter code", &body, Some(cookie))
     };
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let client = address(&peer);
+    // Guessing codes counts like guessing passwords, by address.
+    if state.lockout.locked("device-code", &client, now) {
+        return again("Too many attempts. Try again later.");
+    }
     let code: String = form
         .get("otc")
         .map(|c| c.trim().to_ascii_uppercase())
@@ -533,11 +538,13 @@ async fn device_login(
     };
     let snap = state.snapshot();
     let Some((a, t)) = pending.and_then(|a| snap.tenant(&a.tenant).map(|t| (a, t.clone()))) else {
+        state.lockout.failed("device-code", &client, now);
+        state.metrics.sign_in("device", "failure");
         return again("That code didn't work. Check the code and try again.");
     };
     let login = form.get("login").map(String::as_str).unwrap_or("");
     let password = form.get("passwd").map(String::as_str).unwrap_or("");
-    let user = match check_password(&state, &t, login, password, &address(&peer), "device") {
+    let user = match check_password(&state, &t, login, password, &client, "device") {
         Ok(u) => u,
         Err(e) if e.code == 50053 => {
             return again(

@@ -55,6 +55,10 @@ impl AdminClient {
         self.send(self.http.patch(format!("{}{path}", self.base)).json(body))
     }
 
+    pub fn delete(&self, path: &str) -> Result<Option<Value>, CliError> {
+        self.send(self.http.delete(format!("{}{path}", self.base)))
+    }
+
     pub fn put(&self, path: &str, body: &Value) -> Result<Option<Value>, CliError> {
         self.send(self.http.put(format!("{}{path}", self.base)).json(body))
     }

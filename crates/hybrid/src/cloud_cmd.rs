@@ -120,6 +120,14 @@ pub enum CloudCommand {
         #[arg(long)]
         scope: String,
     },
+    /// Withdraw a client's admin consent on a resource, as Remove-MgOauth2PermissionGrant: its
+    /// users' next sign-in or refresh for it is refused (AADSTS65001).
+    RevokeDelegatedPermission {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long, default_value = s2s::ids::EXCHANGE_APP_ID)]
+        resource_id: String,
+    },
     /// Which sign-in flows a public client may use: authorization code (on by default),
     /// device code and password (off by default), and its redirect URIs.
     SetPublicClient {
@@ -578,6 +586,33 @@ pub fn run(args: CloudArgs, data: &DataDir, out: &Output) -> Result<(), CliError
                 ("Scope", v["scope"].as_str().unwrap_or_default().to_string()),
             ];
             out.record(&rows, &v);
+            Ok(())
+        }
+        CloudCommand::RevokeDelegatedPermission {
+            client_id,
+            resource_id,
+        } => {
+            let (client, _) = args.tenant_client(data)?;
+            let c = get_sp(&client, client_id, Some("id"))?;
+            let r = get_sp(&client, resource_id, Some("id"))?;
+            let grants = client.get("/v1.0/oauth2PermissionGrants", &[])?;
+            let found = grants["value"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|g| g["clientId"] == c["id"] && g["resourceId"] == r["id"]);
+            let Some(g) = found else {
+                return Err(CliError::Refused {
+                    code: crate::error::Code::Relayed("Request_ResourceNotFound".into()),
+                    message: format!("{client_id} has no consent on {resource_id}"),
+                });
+            };
+            let id = g["id"].as_str().unwrap_or_default().to_string();
+            client.delete(&format!("/v1.0/oauth2PermissionGrants/{id}"))?;
+            out.record(
+                &[("Id", id.clone()), ("Removed", "True".into())],
+                &json!({ "id": id, "removed": true }),
+            );
             Ok(())
         }
         CloudCommand::SetPublicClient {
