@@ -379,7 +379,7 @@ async fn login(
     };
     let login = form.get("login").map(String::as_str).unwrap_or("");
     let password = form.get("passwd").map(String::as_str).unwrap_or("");
-    let user = match check_password(&state, t, login, password, &address(&peer), "page") {
+    let user = match check_password(&state, t, login, password, &address(&peer), "page").await {
         Ok(u) => u,
         Err(e) => {
             let (csrf, cookie) = csrf_cookie(&state);
@@ -544,7 +544,7 @@ async fn device_login(
     };
     let login = form.get("login").map(String::as_str).unwrap_or("");
     let password = form.get("passwd").map(String::as_str).unwrap_or("");
-    let user = match check_password(&state, &t, login, password, &client, "device") {
+    let user = match check_password(&state, &t, login, password, &client, "device").await {
         Ok(u) => u,
         Err(e) if e.code == 50053 => {
             return again(

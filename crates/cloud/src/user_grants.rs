@@ -32,9 +32,35 @@ fn param<'f>(form: &'f HashMap<String, String>, name: &str) -> Result<&'f str, S
         .ok_or_else(|| sts::missing_parameter(name))
 }
 
+/// At most this many password hashes are computed at once: each takes a core for a fifth of a
+/// second, and the token service's other work must keep its cores.
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        tokio::sync::Semaphore::new(cores.div_ceil(2).max(1))
+    })
+}
+
+/// Whether `password` is the one `hash` was made from, off the async workers (no hash: the same
+/// time spent, and false).
+async fn verify_off_thread(password: &str, hash: Option<String>) -> bool {
+    let _permit = hashing_permits().acquire().await;
+    let password = zeroize::Zeroizing::new(password.to_string());
+    tokio::task::spawn_blocking(move || match hash {
+        Some(h) => crypto::password::verify(&password, &h),
+        None => {
+            crypto::password::verify_nothing(&password);
+            false
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
 /// Checks a user's password in the tenant. Unknown names and wrong passwords fail alike and
 /// take as long; both count towards the lockout. `flow` labels the metric.
-pub fn check_password(
+pub async fn check_password(
     state: &CloudState,
     tenant: &TenantState,
     name: &str,
@@ -44,18 +70,13 @@ pub fn check_password(
 ) -> Result<Arc<SignInUser>, StsError> {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     if state.lockout.locked(name, address, now) {
-        crypto::password::verify_nothing(password);
+        verify_off_thread(password, None).await;
         state.metrics.sign_in(flow, "locked");
         return Err(sts::locked());
     }
-    let user = tenant.user_by_upn(name);
-    let ok = match user.and_then(|u| u.password_hash.as_deref().map(|h| (u, h))) {
-        Some((_, hash)) => crypto::password::verify(password, hash),
-        None => {
-            crypto::password::verify_nothing(password);
-            false
-        }
-    };
+    let user = tenant.user_by_upn(name).cloned();
+    let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+    let ok = verify_off_thread(password, hash).await;
     match user {
         Some(u) if ok => {
             state.lockout.succeeded(name);
@@ -64,7 +85,7 @@ pub fn check_password(
                 return Err(sts::user_disabled());
             }
             state.metrics.sign_in(flow, "success");
-            Ok(u.clone())
+            Ok(u)
         }
         _ => {
             state.lockout.failed(name, address, now);
@@ -152,7 +173,8 @@ pub async fn issue(
                 param(form, "password")?,
                 address,
                 "password",
-            )?;
+            )
+            .await?;
             let g = grant_for(t, &pc.app_id, &user, &a, scp, endpoint, now);
             (user, g)
         }
