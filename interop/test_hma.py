@@ -153,6 +153,11 @@ def test_password_sign_in_reads_the_inbox_and_refreshes(world):
     assert claims["ver"] == "1.0" and claims["aud"] == w["onprem"] and claims["appid"] == OUTLOOK
     assert claims["scp"] == "EWS.AccessAsUser.All" and claims["onprem_sid"].startswith("S-1-5-21-")
     assert claims["iss"] == f"{w['cloud']}/{w['tenant']}/" and claims["upn"] == "alice@contoso.com"
+    # PyJWT verifies it with the keys the tenant's (v1) OpenID configuration publishes.
+    oidc = w["session"].get(f"{w['cloud']}/{w['tenant']}/.well-known/openid-configuration").json()
+    jwks = jwt.PyJWKSet.from_dict(w["session"].get(oidc["jwks_uri"]).json())
+    [key] = [k for k in jwks.keys if k.key_id == jwt.get_unverified_header(result["access_token"])["kid"]]
+    jwt.decode(result["access_token"], key.key, algorithms=["RS256"], audience=w["onprem"], issuer=oidc["issuer"])
     assert inbox_subjects(w, result["access_token"]) is not None
     [account] = app.get_accounts()
     again = app.acquire_token_silent_with_error([w["scope"]], account=account, force_refresh=True)
@@ -185,6 +190,9 @@ def test_password_sign_in_reads_the_inbox_and_refreshes(world):
     cloud_cli(w["data"], "revoke-sign-in-sessions", "--user", "alice@contoso.com")
     revoked = app.acquire_token_silent_with_error([w["scope"]], account=account, force_refresh=True)
     assert revoked and 50173 in revoked.get("error_codes", []), revoked
+    # Revocation covers the whole second it happened in (grants are dated in seconds): a new
+    # sign-in counts from the next one.
+    time.sleep(1.1)
 
 
 def test_ews_javascript_api_with_alices_own_token(world):
@@ -228,6 +236,29 @@ def test_device_code_approved_on_the_verification_page(world):
     result = app.acquire_token_by_device_flow(flow)
     assert "access_token" in result, result
     assert ews_status(w, result["access_token"]) == (200, None)
+
+
+def test_azure_identity_device_code_credential(world):
+    """azure-identity's DeviceCodeCredential (MSAL inside): its prompt is answered by signing in
+    on the verification page; the token opens EWS."""
+    from azure.identity import DeviceCodeCredential
+    w = world
+    cloud_cli(w["data"], "set-public-client", "--app-id", OUTLOOK, "--allow-device-code", "true")
+
+    def approve(verification_uri, user_code, expires_on):
+        s = requests.Session()
+        s.trust_env = False
+        s.verify = w["session"].verify
+        csrf = re.search(r'name="csrf" value="([^"]+)"', s.get(verification_uri).text).group(1)
+        done = s.post(verification_uri, data={"csrf": csrf, "otc": user_code, "login": "alice@contoso.com",
+                                              "passwd": PASSWORD})
+        assert 'id="done"' in done.text, done.text
+
+    credential = DeviceCodeCredential(
+        OUTLOOK, tenant_id=w["tenant"], authority=w["cloud"], prompt_callback=approve,
+        disable_instance_discovery=True, connection_verify=w["session"].verify, timeout=60)
+    token = credential.get_token(w["scope"])
+    assert ews_status(w, token.token) == (200, None)
 
 
 def test_authorization_code_with_pkce_in_headless_chromium(world):
