@@ -253,6 +253,15 @@ async fn authorize(
             "AADSTS70005: only response_type=code is supported.",
         );
     }
+    // No sign-in session is kept here: a silent request cannot be answered without the user.
+    if get("prompt") == "none" {
+        return redirect_error(
+            redirect,
+            st,
+            "login_required",
+            "AADSTS50058: A silent sign-in request was sent but no user is signed in.",
+        );
+    }
     if !pc.allow_authorization_code {
         let e = crate::error::sts::flow_blocked("authorization code", &pc.app_id);
         return redirect_error(redirect, st, e.error, &e.to_string());
