@@ -283,6 +283,15 @@ def test_authorization_code_with_pkce_in_headless_chromium(world):
     redirect = f"http://127.0.0.1:{listener.server_port}"
     flow = app.initiate_auth_code_flow(scopes=[w["scope"]], redirect_uri=redirect)
     assert "code_challenge=" in flow["auth_uri"]
+    # Silently (prompt=none) there is no session to answer from; a form posted without the
+    # page's cookie (from another site) signs nobody in.
+    silent = w["session"].get(flow["auth_uri"] + "&prompt=none", allow_redirects=False)
+    assert silent.status_code == 302 and "error=login_required" in silent.headers["Location"], silent.headers
+    page = w["session"].get(flow["auth_uri"]).text
+    fields = {k: re.search(rf'name="{k}" value="([^"]+)"', page).group(1) for k in ("ctx", "csrf")}
+    forged = requests.post(flow["auth_uri"], verify=w["session"].verify, allow_redirects=False,
+                           data={**fields, "login": "alice@contoso.com", "passwd": PASSWORD})
+    assert forged.status_code != 302 and "code=" not in forged.headers.get("Location", ""), forged.headers
     landed = subprocess.run(["node", str(ROOT / "interop" / "js" / "signin.js"), flow["auth_uri"], redirect,
                              "alice@contoso.com", PASSWORD], capture_output=True, text=True, timeout=120)
     listener.shutdown()
