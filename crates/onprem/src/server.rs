@@ -91,6 +91,7 @@ impl OnPremServer {
             trust: RwLock::new(Arc::new(TrustState::default())),
             actor_cache: s2s::ActorCache::new(100_000),
             validated: s2s::ValidatedCache::new(100_000),
+            validated_users: s2s::ValidatedCache::new(100_000),
             folder_trees: mailbox::FolderTrees::default(),
             credentials: RwLock::new(Arc::new(Vec::new())),
             reloading: tokio::sync::Mutex::new(()),

@@ -49,6 +49,8 @@ pub struct OnPremState {
     /// with the trust configuration it was decided under: an entry counts only while that is
     /// still the server's (a decision that raced a reload is never taken for a new one).
     pub validated: s2s::ValidatedCache<ValidatedEntry>,
+    /// Users' own (HMA) tokens already validated here, as `validated` is for S2S tokens.
+    pub validated_users: s2s::ValidatedCache<ValidatedUserEntry>,
     pub handshakes: crate::handshake::HandshakeLog,
     /// Which mailboxes changed, for the streaming notification connections of this process.
     pub events: Arc<crate::ews::EventHub>,
@@ -61,6 +63,13 @@ pub struct OnPremState {
     /// replace the configuration a later reload built after it.
     pub(crate) reloading: tokio::sync::Mutex<()>,
 }
+
+/// A cached user-token decision: the trust it was made under, the token's validation, its user.
+pub type ValidatedUserEntry = (
+    Arc<TrustState>,
+    s2s::user_token::ValidatedUserToken,
+    crate::trust::UserEntry,
+);
 
 /// A cached S2S decision: the trust it was made under, the token's validation, its user.
 pub type ValidatedEntry = (
@@ -81,6 +90,7 @@ impl OnPremState {
         *self.trust.write().expect("trust lock") = Arc::new(fresh);
         self.actor_cache.clear();
         self.validated.clear();
+        self.validated_users.clear();
         self.folder_trees.clear();
         let mut creds = Vec::new();
         for (kind, operator) in [(ADMIN_CREDENTIAL, false), (OPERATOR_CREDENTIAL, true)] {

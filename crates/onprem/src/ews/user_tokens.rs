@@ -22,6 +22,31 @@ pub fn authenticate(
     now: i64,
     started: std::time::Instant,
 ) -> Result<Authenticated, Box<Response>> {
+    // A token validated here for this host under the current trust: the same decision, without
+    // verifying it again (a trust reload, as any change of a user makes, forgets them all).
+    let sha = s2s::jwt::token_sha256(token);
+    let key = s2s::ValidatedCache::<()>::key_of(&sha, host);
+    if let Some((decided_under, t, user)) = state.validated_users.get(&key, now)
+        && Arc::ptr_eq(&decided_under, &trust)
+    {
+        let base = HandshakeEvent {
+            token_kind: TokenProfile::AadV1.name().into(),
+            issuer: t.issuer.clone(),
+            audience: t.audience.clone(),
+            digest: s2s::jwt::digest_of(&sha),
+            ..Default::default()
+        };
+        state.handshakes.record(HandshakeEvent {
+            outcome: "accepted".into(),
+            latency_us: started.elapsed().as_micros() as i64,
+            ..accepted_event_user(&t, &user, base)
+        });
+        return Ok(Authenticated {
+            principal: Principal::User(t),
+            user: Some(user),
+            trust,
+        });
+    }
     let claims = s2s::Jwt::decode(token)
         .map(|j| j.claims)
         .unwrap_or_default();
@@ -30,7 +55,7 @@ pub fn authenticate(
         issuer: claims.iss.clone().unwrap_or_default(),
         audience: claims.aud.clone().unwrap_or_default(),
         user: claims.upn.clone().unwrap_or_default(),
-        digest: s2s::jwt::token_digest(token),
+        digest: s2s::jwt::digest_of(&sha),
         ..Default::default()
     };
     let rejected = |e: OAuthError, base: HandshakeEvent| {
@@ -99,6 +124,9 @@ pub fn authenticate(
         latency_us: started.elapsed().as_micros() as i64,
         ..accepted_event_user(&t, &user, base)
     });
+    state
+        .validated_users
+        .insert(key, (trust.clone(), t.clone(), user.clone()), t.expires);
     Ok(Authenticated {
         principal: Principal::User(t),
         user: Some(user),
