@@ -1726,3 +1726,110 @@ async fn a_failed_record_leaves_no_use_and_disabled_principals_get_nothing() {
         );
     }
 }
+
+/// Directory synchronization on both backends: people added, changed, disabled (their sessions
+/// ended) and removed; a user made in the cloud is left alone; a request with one bad entry
+/// writes nothing; and a password is kept as a salted hash, never in the user's Graph shape.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn directory_synchronization_keeps_the_tenants_users_in_step() {
+    let mut urls = vec![None];
+    if let Some(admin) = hybrid_tests::postgres_admin_url() {
+        urls.push(Some(hybrid_tests::fresh_postgres_database(&admin).await));
+    }
+    for url in urls {
+        let w = match url {
+            Some(u) => World::on(&u, TempDir::new("cloud-sync-pg")).await,
+            None => World::new().await,
+        };
+        let person = |id: &str, upn: &str, sid: &str, enabled: bool| {
+            json!({"onPremisesImmutableId": id, "onPremisesSecurityIdentifier": sid,
+                   "userPrincipalName": upn, "mail": upn, "displayName": upn, "accountEnabled": enabled})
+        };
+        let sync = |users: Vec<Value>| {
+            let w = &w;
+            async move {
+                let r = w
+                    .http
+                    .post(format!("{}/admin/directory-sync", w.cloud.url))
+                    .bearer_auth(&w.admin)
+                    .json(&json!({ "users": users }))
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status(), r.json::<Value>().await.unwrap())
+            }
+        };
+        let users = || async {
+            let v: Value = w
+                .http
+                .get(format!("{}/v1.0/users", w.cloud.url))
+                .bearer_auth(&w.admin)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["value"].as_array().unwrap().clone()
+        };
+        let alice = person("AAEC", "alice@contoso.com", "S-1-5-21-1-2-3-1001", true);
+        let bob = person("AAED", "bob@contoso.com", "S-1-5-21-1-2-3-1002", true);
+        let (s, r) = sync(vec![alice.clone(), bob.clone()]).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        assert_eq!(r["added"], json!(["alice@contoso.com", "bob@contoso.com"]));
+        // One bad entry: refused, nothing written.
+        let bad = person("AAEE", "carol@contoso.com", "not-a-sid", true);
+        let (s, _) = sync(vec![alice.clone(), bob.clone(), bad]).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(users().await.len(), 2);
+        let r = w
+            .http
+            .post(format!(
+                "{}/admin/users/alice@contoso.com/password",
+                w.cloud.url
+            ))
+            .bearer_auth(&w.admin)
+            .json(&json!({"password": "Correct-Horse-7"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let stored = w
+            .cloud
+            .store
+            .directory()
+            .list(cloud::users::KIND_USER_PASSWORD, Some(&w.tenant))
+            .await
+            .unwrap();
+        let hash = stored[0].data["hash"].as_str().unwrap().to_string();
+        assert!(hash.starts_with("pbkdf2-sha256$600000$") && !hash.contains("Correct-Horse-7"));
+        assert!(
+            !users()
+                .await
+                .iter()
+                .any(|u| u.to_string().contains("pbkdf2"))
+        );
+        // Renamed, disabled, removed.
+        let renamed = person(
+            "AAEC",
+            "alice.smith@contoso.com",
+            "S-1-5-21-1-2-3-1001",
+            false,
+        );
+        let (_, r) = sync(vec![renamed]).await;
+        assert_eq!(r["disabled"], json!(["alice.smith@contoso.com"]));
+        assert_eq!(r["removed"], json!(["bob@contoso.com"]));
+        let now = users().await;
+        assert_eq!(now.len(), 1);
+        assert_eq!(now[0]["accountEnabled"], false);
+        assert_eq!(now[0]["userPrincipalName"], "alice.smith@contoso.com");
+        let (_, r) = sync(vec![person(
+            "AAEC",
+            "alice.smith@contoso.com",
+            "S-1-5-21-1-2-3-1001",
+            false,
+        )])
+        .await;
+        assert_eq!(r["unchanged"], 1, "{r}");
+    }
+}

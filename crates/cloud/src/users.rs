@@ -175,6 +175,9 @@ pub async fn sync(
             report.removed.push(user.user_principal_name.clone());
         }
     }
+    // New people are added in one transaction: a first synchronization of a large
+    // organization is one commit, not one a user.
+    let mut added = Vec::new();
     for incoming in &request.users {
         let found = existing.iter().find(|(_, u)| {
             u.on_premises_immutable_id.as_deref() == Some(&incoming.on_premises_immutable_id)
@@ -196,16 +199,16 @@ pub async fn sync(
             }
             None => {
                 let user = new_user(incoming);
-                dir.create(NewObject::new(
-                    KIND_USER,
-                    tenant_id,
-                    &user.id,
-                    to_json(&user)?,
-                ))
-                .await?;
+                // Named by the immutable id: two synchronizations at once cannot both add the
+                // same person (the second is refused and adds nothing).
+                let name = &incoming.on_premises_immutable_id;
+                added.push(NewObject::new(KIND_USER, tenant_id, name, to_json(&user)?));
                 report.added.push(user.user_principal_name.clone());
             }
         }
+    }
+    if !added.is_empty() {
+        dir.create_all(added).await?;
     }
     Ok(report)
 }
