@@ -3,8 +3,10 @@
 //! Starts `hybrid serve cloud` and `hybrid serve onprem` (release builds) as their own
 //! processes, sets up the trust as the runbook does, gets a real act-as token from the cloud's
 //! token service, then measures in one run: GET /health on the on-premises server (no token,
-//! no XML: the ceiling of the HTTP stack), an authenticated GetFolder, and an authenticated
-//! CreateItem (a durable write). Prints requests per second and each as a share of the ceiling.
+//! no XML: the ceiling of the HTTP stack), an authenticated GetFolder (with the act-as token,
+//! then with alice's own Hybrid Modern Authentication token after the HMA procedure), and an
+//! authenticated CreateItem (a durable write). Prints requests per second and each as a share
+//! of the ceiling.
 //!
 //! With `--mailbox-sizes 1000,10000,100000[,1000000]` it measures instead how the mailbox
 //! scales: it fills alice's inbox through EWS (batched CreateItem, durable commits) to each
@@ -20,6 +22,7 @@
 //!        target/release/bench-ews --streaming 1,100,1000 [--samples N]   (see streaming.rs)
 
 mod archive;
+mod hma;
 mod streaming;
 
 use crypto::CertificateRequest;
@@ -95,6 +98,8 @@ pub struct Session {
     tenant: String,
     pub cmdlet_url: String,
     pub org_admin: String,
+    /// The tenant administrator's credential (Graph).
+    pub cloud_admin: String,
 }
 
 impl Session {
@@ -209,6 +214,7 @@ async fn setup(http: &reqwest::Client, data: &Path, cloud: &str, onprem: &str) -
         tenant,
         cmdlet_url: url,
         org_admin,
+        cloud_admin: admin,
     }
 }
 
@@ -379,7 +385,18 @@ async fn main() {
     rate(&http, &format!("{onprem}/health"), None, None, 10, 1).await;
     rate(&http, &ews, Some(&token), Some(get_folder.clone()), 10, 1).await;
     let ceiling = rate(&http, &format!("{onprem}/health"), None, None, n, c).await;
-    let folder = rate(&http, &ews, Some(&token), Some(get_folder), n, c).await;
+    let folder = rate(&http, &ews, Some(&token), Some(get_folder.clone()), n, c).await;
+    let user_token = hma::user_token(&http, &cloud, &onprem, &session).await;
+    rate(
+        &http,
+        &ews,
+        Some(&user_token),
+        Some(get_folder.clone()),
+        10,
+        1,
+    )
+    .await;
+    let as_user = rate(&http, &ews, Some(&user_token), Some(get_folder), n, c).await;
     let counted = rate(&http, &ews, Some(&token), Some(get_inbox_counts()), n, c).await;
     let writes = rate(&http, &ews, Some(&token), Some(create), n / 3, c).await;
     let batches = rate(&http, &ews, Some(&token), Some(batch), n / 30, c).await;
@@ -397,6 +414,12 @@ async fn main() {
         "GetFolder inbox IdOnly, act-as token",
         folder,
         folder / ceiling
+    );
+    println!(
+        "{:<48} {:>10.0} {:>12.2}",
+        "GetFolder inbox IdOnly, user's own token (HMA)",
+        as_user,
+        as_user / ceiling
     );
     println!(
         "{:<48} {:>10.0} {:>12.2}",
