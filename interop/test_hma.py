@@ -427,11 +427,14 @@ def test_hybrid_up_keeps_the_directory_in_step(tmp_path):
             if (data / "ready").exists():
                 break
             time.sleep(0.025)
+        # A second tenant known here: the synchronization keeps to the one the organization trusts.
+        hybrid("--data", data, "cloud", "new-tenant", "--domain", "fabrikam.com", check=0)
         hybrid_json("--data", data, "onprem", "new-mailbox", "--name", "Carol Diaz", "--alias", "carol")
         hybrid_json("--data", data, "onprem", "set-mailbox", "--identity", "bob", "--account-disabled", "true")
 
-        def users():
-            return {u["userPrincipalName"]: u for u in hybrid_json("--data", data, "cloud", "get-user")}
+        def users(tenant="contoso.com"):
+            return {u["userPrincipalName"]: u
+                    for u in hybrid_json("--data", data, "cloud", "--tenant", tenant, "get-user")}
 
         for _ in range(100):
             seen = users()
@@ -440,6 +443,7 @@ def test_hybrid_up_keeps_the_directory_in_step(tmp_path):
             time.sleep(0.1)
         assert seen["carol@contoso.com"]["onPremisesSecurityIdentifier"].startswith("S-1-5-21-")
         assert seen["bob@contoso.com"]["accountEnabled"] is False
+        assert users("fabrikam.com") == {}
     finally:
         up.terminate()
         up.wait(timeout=10)

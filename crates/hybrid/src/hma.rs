@@ -128,9 +128,21 @@ pub fn sync_continuously(data: &DataDir, every: std::time::Duration) {
     });
 }
 
+/// One cycle for the organization of this data folder, into the tenant it trusts: with several
+/// tenants known here, the one an AuthServer of the organization names as its realm.
 fn sync_in(data: &DataDir) -> Result<Value, CliError> {
-    let (cloud, _) = crate::doctor::tenant_client(data, &data.server_url("cloud", None)?, None)?;
     let onprem = crate::doctor::onprem_client(data, &data.server_url("onprem", None)?)?;
+    let known = crate::cloud_cmd::known_tenants(data);
+    let trusted = if known.len() > 1 {
+        crate::onprem_cmd::invoke(&onprem, "Get-AuthServer", Map::new())?
+            .iter()
+            .filter_map(|a| a["Realm"].as_str().map(str::to_string))
+            .find(|realm| known.iter().any(|(id, _)| id.eq_ignore_ascii_case(realm)))
+    } else {
+        None
+    };
+    let cloud_url = data.server_url("cloud", None)?;
+    let (cloud, _) = crate::doctor::tenant_client(data, &cloud_url, trusted.as_deref())?;
     sync_once(&cloud, &onprem)
 }
 
