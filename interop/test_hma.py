@@ -410,6 +410,8 @@ def test_demo_hma_passes():
     demo = hybrid("demo", "--hma", check=0)
     assert "All checks passed." in demo.stdout, demo.stdout
     assert "PASS  EWS takes alice's own token: FindItem in her inbox succeeds" in demo.stdout
+    # Discovery as Outlook does it: the challenge's `common` authority, sign-in and code there.
+    assert re.search(r"PASS  its OpenID configuration \(https://[^)]+/common\) names the endpoints", demo.stdout)
     assert re.search(r"^\s+OK\s+hybrid modern authentication$", demo.stdout, re.M), demo.stdout
 
 

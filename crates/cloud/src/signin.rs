@@ -110,8 +110,8 @@ fn csrf_cookie(state: &CloudState) -> (String, String) {
 
 /// The form's CSRF token matches the cookie, and a browser's Origin (when sent) is this server.
 fn csrf_ok(state: &CloudState, headers: &HeaderMap, form: &HashMap<String, String>) -> bool {
-    // A browser may send `Origin: null` for its own page's form (it did here, behind an
-    // accepted certificate error): that says nothing; the SameSite=Strict cookie decides.
+    // The pages are served with `Referrer-Policy: no-referrer`, under which a browser posts
+    // their own forms with `Origin: null`: that says nothing; the SameSite=Strict cookie decides.
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok())
         && origin != "null"
         && !origin.eq_ignore_ascii_case(state.config.public_url.trim_end_matches('/'))
@@ -215,80 +215,100 @@ async fn authorize(
     endpoint: Endpoint,
 ) -> Response {
     let snap = state.snapshot();
+    let (t, ctx) = match sign_in_request(&snap, &tenant, &q, endpoint) {
+        Ok(x) => x,
+        Err(refusal) => return *refusal,
+    };
+    let sealed = match ctx.seal(&snap) {
+        Ok(s) => s,
+        Err(e) => return error_page(&e.to_string()),
+    };
+    let (csrf, cookie) = csrf_cookie(&state);
+    let client_name = t
+        .principals
+        .get(&ctx.cid)
+        .map(|p| p.sp.display_name.clone())
+        .unwrap_or_default();
+    let intro = format!(
+        "<p>Sign in to <b>{}</b> for {}.</p>",
+        escape(&client_name),
+        escape(&t.tenant.display_name)
+    );
+    let hint = q.get("login_hint").map(String::as_str).unwrap_or("");
+    let form = sign_in_form("", &[("ctx", &sealed), ("csrf", &csrf)], hint, None, "");
+    page(StatusCode::OK, "Sign in", &(intro + &form), Some(cookie))
+}
+
+/// An authorization request checked as Entra checks it, in its order: the tenant, the client
+/// and its redirect URI (refused on a page of ours: nothing is sent to an unchecked URI), then
+/// what is answered at the redirect URI: the response type, `prompt=none`, the flow, PKCE, the
+/// resource and consent. Its page context (the request as it will be sealed) when it passes.
+fn sign_in_request<'s>(
+    snap: &'s crate::snapshot::Snapshot,
+    tenant: &str,
+    q: &HashMap<String, String>,
+    endpoint: Endpoint,
+) -> Result<(&'s Arc<crate::snapshot::TenantState>, Grant), Box<Response>> {
     let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
-    let resource = ask(
-        endpoint,
-        q.get("scope").map(String::as_str),
-        q.get("resource").map(String::as_str),
-    )
-    .ok()
-    .map(|a| a.resource);
-    let Some(t) = delegated::resolve_tenant(
-        &snap,
-        &tenant,
-        q.get("login_hint").map(String::as_str),
-        resource.as_deref(),
-    ) else {
-        return error_page(&crate::error::sts::tenant_not_found(&tenant).to_string());
-    };
-    let Some(pc) = t.public_client(get("client_id")) else {
-        return error_page(&format!(
-            "AADSTS700016: Application with identifier '{}' was not found in the directory.",
-            get("client_id")
-        ));
-    };
-    let redirect = get("redirect_uri");
-    if !pc.accepts_redirect(redirect) {
-        return error_page(&format!(
-            "AADSTS50011: The redirect URI '{redirect}' specified in the request does not match the redirect URIs configured for the application '{}'.",
-            pc.app_id
-        ));
-    }
-    let st = get("state");
-    if get("response_type") != "code" {
-        return redirect_error(
-            redirect,
-            st,
-            "unsupported_response_type",
-            "AADSTS70005: only response_type=code is supported.",
-        );
-    }
-    // No sign-in session is kept here: a silent request cannot be answered without the user.
-    if get("prompt") == "none" {
-        return redirect_error(
-            redirect,
-            st,
-            "login_required",
-            "AADSTS50058: A silent sign-in request was sent but no user is signed in.",
-        );
-    }
-    if !pc.allow_authorization_code {
-        let e = crate::error::sts::flow_blocked("authorization code", &pc.app_id);
-        return redirect_error(redirect, st, e.error, &e.to_string());
-    }
-    let method = if get("code_challenge_method").is_empty() {
-        "plain"
-    } else {
-        get("code_challenge_method")
-    };
-    if get("code_challenge").len() < 43 || !matches!(method, "S256" | "plain") {
-        return redirect_error(
-            redirect,
-            st,
-            "invalid_request",
-            "AADSTS9002325: Proof Key for Code Exchange is required: send code_challenge (43 to 128 characters) with code_challenge_method S256.",
-        );
-    }
     let asked = ask(
         endpoint,
         q.get("scope").map(String::as_str),
         q.get("resource").map(String::as_str),
+    );
+    let resource = asked.as_ref().ok().map(|a| a.resource.as_str());
+    let t = delegated::resolve_tenant(
+        snap,
+        tenant,
+        q.get("login_hint").map(String::as_str),
+        resource,
     )
-    .and_then(|a| consented_scopes(t, &pc.app_id, &a).map(|scp| (a, scp)));
-    let (a, scp) = match asked {
-        Ok(x) => x,
-        Err(e) => return redirect_error(redirect, st, e.error, &e.to_string()),
+    .ok_or_else(|| boxed_error_page(&crate::error::sts::tenant_not_found(tenant).to_string()))?;
+    let pc = t.public_client(get("client_id")).ok_or_else(|| {
+        boxed_error_page(&format!(
+            "AADSTS700016: Application with identifier '{}' was not found in the directory.",
+            get("client_id")
+        ))
+    })?;
+    let redirect = get("redirect_uri");
+    if !pc.accepts_redirect(redirect) {
+        return Err(boxed_error_page(&format!(
+            "AADSTS50011: The redirect URI '{redirect}' specified in the request does not match the redirect URIs configured for the application '{}'.",
+            pc.app_id
+        )));
+    }
+    let st = get("state");
+    let refuse =
+        |error: &str, description: &str| Box::new(redirect_error(redirect, st, error, description));
+    if get("response_type") != "code" {
+        return Err(refuse(
+            "unsupported_response_type",
+            "AADSTS70005: only response_type=code is supported.",
+        ));
+    }
+    // No sign-in session is kept here: a silent request cannot be answered without the user.
+    if get("prompt") == "none" {
+        return Err(refuse(
+            "login_required",
+            "AADSTS50058: A silent sign-in request was sent but no user is signed in.",
+        ));
+    }
+    if !pc.allow_authorization_code {
+        let e = crate::error::sts::flow_blocked("authorization code", &pc.app_id);
+        return Err(refuse(e.error, &e.to_string()));
+    }
+    let method = match get("code_challenge_method") {
+        "" => "plain",
+        m => m,
     };
+    if get("code_challenge").len() < 43 || !matches!(method, "S256" | "plain") {
+        return Err(refuse(
+            "invalid_request",
+            "AADSTS9002325: Proof Key for Code Exchange is required: send code_challenge (43 to 128 characters) with code_challenge_method S256.",
+        ));
+    }
+    let (a, scp) = asked
+        .and_then(|a| consented_scopes(t, &pc.app_id, &a).map(|scp| (a, scp)))
+        .map_err(|e| refuse(e.error, &e.to_string()))?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let ctx = Grant {
         typ: "ctx".into(),
@@ -310,29 +330,11 @@ async fn authorize(
         jti: delegated::new_id(),
         ..Default::default()
     };
-    let sealed = match ctx.seal(&snap) {
-        Ok(s) => s,
-        Err(e) => return error_page(&e.to_string()),
-    };
-    let (csrf, cookie) = csrf_cookie(&state);
-    let client_name = t
-        .principals
-        .get(&pc.app_id)
-        .map(|p| p.sp.display_name.clone())
-        .unwrap_or_default();
-    let intro = format!(
-        "<p>Sign in to <b>{}</b> for {}.</p>",
-        escape(&client_name),
-        escape(&t.tenant.display_name)
-    );
-    let form = sign_in_form(
-        "",
-        &[("ctx", &sealed), ("csrf", &csrf)],
-        get("login_hint"),
-        None,
-        "",
-    );
-    page(StatusCode::OK, "Sign in", &(intro + &form), Some(cookie))
+    Ok((t, ctx))
+}
+
+fn boxed_error_page(message: &str) -> Box<Response> {
+    Box::new(error_page(message))
 }
 
 async fn login_v1(
@@ -374,14 +376,18 @@ async fn login(
     }
     let snap = state.snapshot();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    // At `common` the page's sealed request names the tenant it was resolved to.
     let ctx = form
         .get("ctx")
         .and_then(|c| Grant::open(&snap, c, "ctx", now))
         .filter(|g| {
-            snap.tenant(&tenant)
-                .is_some_and(|t| t.tenant.id.eq_ignore_ascii_case(&g.tid))
+            delegated::is_multi_tenant(&tenant)
+                || snap
+                    .tenant(&tenant)
+                    .is_some_and(|t| t.tenant.id.eq_ignore_ascii_case(&g.tid))
         });
-    let (Some(ctx), Some(t)) = (ctx, snap.tenant(&tenant)) else {
+    let t = ctx.as_ref().and_then(|g| snap.tenant(&g.tid));
+    let (Some(ctx), Some(t)) = (ctx, t) else {
         return error_page(
             "This sign-in page has expired. Start the sign-in again from the application.",
         );

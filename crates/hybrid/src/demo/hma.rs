@@ -161,132 +161,58 @@ fn field(page: &str, name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// What a sign-in needs of the server: where to sign in and where to redeem the code.
+struct Endpoints {
+    authorize: String,
+    token: String,
+}
+
+/// A public client's authorization request with PKCE: its query and its verifier.
+struct Request {
+    query: Vec<(&'static str, String)>,
+    verifier: String,
+}
+
+impl Request {
+    fn new(scope: &str) -> Request {
+        let verifier = crypto::base64url(&crypto::sha256(uuid::Uuid::new_v4().as_bytes()));
+        let challenge = crypto::base64url(&crypto::sha256(verifier.as_bytes()));
+        let query = vec![
+            ("client_id", OUTLOOK.to_string()),
+            ("response_type", "code".into()),
+            ("redirect_uri", REDIRECT.into()),
+            ("scope", scope.to_string()),
+            ("state", uuid::Uuid::new_v4().to_string()),
+            ("code_challenge", challenge),
+            ("code_challenge_method", "S256".into()),
+            ("login_hint", USER.into()),
+        ];
+        Request { query, verifier }
+    }
+}
+
+const REDIRECT: &str = "http://localhost/";
+
 fn sign_in_as_outlook(d: &mut Demo, onprem: &str, password: &str) {
     println!("\n== alice signs in as Outlook does, and reads her inbox with her own token");
     let client = http(d);
     let ews_url = format!("{onprem}/EWS/Exchange.asmx");
-    let probe = client
-        .post(&ews_url)
-        .header("authorization", "Bearer")
-        .send();
-    let challenge = probe
-        .as_ref()
-        .ok()
-        .and_then(|r| r.headers().get("www-authenticate"))
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    let authorize = s2s::BearerChallenge::parse(&challenge)
-        .ok()
-        .and_then(|c| c.authorization_uri);
-    if !d.check(
-        "the empty-Bearer probe names where to sign in (authorization_uri)",
-        authorize.is_some(),
-        &challenge,
-    ) {
-        return;
-    }
-    let authorize = authorize.unwrap_or_default();
-    println!("      WWW-Authenticate: {challenge}");
-    // Outlook signs in at the authority of the user's domain on that host.
-    let base = authorize
-        .trim_end_matches("/common/oauth2/authorize")
-        .to_string();
-    let config: Value = client
-        .get(format!(
-            "{base}/contoso.com/v2.0/.well-known/openid-configuration"
-        ))
-        .send()
-        .and_then(|r| r.json())
-        .unwrap_or(Value::Null);
-    let (Some(auth_ep), Some(token_ep)) = (
-        config["authorization_endpoint"].as_str(),
-        config["token_endpoint"].as_str(),
-    ) else {
-        d.check(
-            "the tenant's OpenID configuration names its endpoints",
-            false,
-            &config.to_string(),
-        );
+    let Some(endpoints) = discover(d, &client, &ews_url) else {
         return;
     };
-    let verifier = crypto::base64url(&crypto::sha256(uuid::Uuid::new_v4().as_bytes()));
-    let challenge = crypto::base64url(&crypto::sha256(verifier.as_bytes()));
     let scope = format!("{onprem}/EWS.AccessAsUser.All offline_access openid");
-    let redirect = "http://localhost/";
-    let state = uuid::Uuid::new_v4().to_string();
-    let query = [
-        ("client_id", OUTLOOK),
-        ("response_type", "code"),
-        ("redirect_uri", redirect),
-        ("scope", &scope),
-        ("state", &state),
-        ("code_challenge", &challenge),
-        ("code_challenge_method", "S256"),
-        ("login_hint", USER),
-    ];
-    let page = client.get(auth_ep).query(&query).send();
-    let (cookie, html) = match page {
-        Ok(r) => {
-            let cookie = r
-                .headers()
-                .get("set-cookie")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .to_string();
-            (cookie, r.text().unwrap_or_default())
-        }
-        Err(e) => (String::new(), e.to_string()),
+    let request = Request::new(&scope);
+    let Some(code) = sign_in(d, &client, &endpoints, &request, password) else {
+        return;
     };
-    if !d.check(
-        "the sign-in page (authorization code with PKCE)",
-        html.contains("name=\"passwd\""),
-        &html,
-    ) {
-        return;
-    }
-    let form = [
-        ("ctx", field(&html, "ctx")),
-        ("csrf", field(&html, "csrf")),
-        ("login", USER.into()),
-        ("passwd", password.into()),
-    ];
-    let posted = client
-        .post(auth_ep)
-        .query(&query)
-        .header("cookie", cookie)
-        .form(&form)
-        .send();
-    let location = posted
-        .as_ref()
-        .ok()
-        .and_then(|r| r.headers().get("location"))
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    let code = url::Url::parse(&location).ok().and_then(|u| {
-        u.query_pairs()
-            .find(|(k, _)| k == "code")
-            .map(|(_, v)| v.into_owned())
-    });
-    if !d.check(
-        "signed in: the browser is sent back to Outlook with a code",
-        code.is_some(),
-        &location,
-    ) {
-        return;
-    }
     let tokens: Value = client
-        .post(token_ep)
+        .post(&endpoints.token)
         .form(&[
             ("client_id", OUTLOOK),
             ("grant_type", "authorization_code"),
-            ("code", &code.unwrap_or_default()),
-            ("redirect_uri", redirect),
-            ("code_verifier", &verifier),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", &request.verifier),
             ("scope", &scope),
         ])
         .send()
@@ -316,12 +242,144 @@ fn sign_in_as_outlook(d: &mut Demo, onprem: &str, password: &str) {
     for k in ["aud", "iss", "appid", "scp", "upn", "onprem_sid"] {
         println!("      {k:<10} {}", claims[k].as_str().unwrap_or(""));
     }
-    let find = super::find_items("inbox");
+    read_inbox(d, &client, &ews_url, &token);
+    d.check(
+        "and a refresh token came with it (offline_access)",
+        tokens["refresh_token"].is_string(),
+        &tokens.to_string(),
+    );
+}
+
+/// The empty-Bearer probe names where to sign in; Outlook goes to that (`common`) authority,
+/// whose OpenID configuration names the endpoints (the tenant is the user's).
+fn discover(d: &mut Demo, client: &reqwest::blocking::Client, ews_url: &str) -> Option<Endpoints> {
+    let probe = client
+        .post(ews_url)
+        .header("authorization", "Bearer")
+        .send();
+    let challenge = probe
+        .as_ref()
+        .ok()
+        .and_then(|r| r.headers().get("www-authenticate"))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let authorize = s2s::BearerChallenge::parse(&challenge)
+        .ok()
+        .and_then(|c| c.authorization_uri);
+    if !d.check(
+        "the empty-Bearer probe names where to sign in (authorization_uri)",
+        authorize.is_some(),
+        &challenge,
+    ) {
+        return None;
+    }
+    println!("      WWW-Authenticate: {challenge}");
+    let authority = authorize
+        .unwrap_or_default()
+        .trim_end_matches("/oauth2/authorize")
+        .to_string();
+    let config: Value = client
+        .get(format!("{authority}/v2.0/.well-known/openid-configuration"))
+        .send()
+        .and_then(|r| r.json())
+        .unwrap_or(Value::Null);
+    let found = match (
+        config["authorization_endpoint"].as_str(),
+        config["token_endpoint"].as_str(),
+    ) {
+        (Some(a), Some(t)) => Some(Endpoints {
+            authorize: a.to_string(),
+            token: t.to_string(),
+        }),
+        _ => None,
+    };
+    d.check(
+        &format!("its OpenID configuration ({authority}) names the endpoints"),
+        found.is_some(),
+        &config.to_string(),
+    );
+    found
+}
+
+/// The sign-in page, as a browser shows and posts it: its cookie and hidden fields kept, the
+/// name and password typed. The code the browser is sent back with.
+fn sign_in(
+    d: &mut Demo,
+    client: &reqwest::blocking::Client,
+    endpoints: &Endpoints,
+    request: &Request,
+    password: &str,
+) -> Option<String> {
+    let page = client
+        .get(&endpoints.authorize)
+        .query(&request.query)
+        .send();
+    let (cookie, html) = match page {
+        Ok(r) => {
+            let cookie = r
+                .headers()
+                .get("set-cookie")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            (cookie, r.text().unwrap_or_default())
+        }
+        Err(e) => (String::new(), e.to_string()),
+    };
+    if !d.check(
+        "the sign-in page (authorization code with PKCE)",
+        html.contains("name=\"passwd\""),
+        &html,
+    ) {
+        return None;
+    }
+    let form = [
+        ("ctx", field(&html, "ctx")),
+        ("csrf", field(&html, "csrf")),
+        ("login", USER.into()),
+        ("passwd", password.into()),
+    ];
+    let posted = client
+        .post(&endpoints.authorize)
+        .query(&request.query)
+        .header("cookie", cookie)
+        .form(&form)
+        .send();
+    let (location, answer) = match posted {
+        Ok(r) => (
+            r.headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string(),
+            r.text().unwrap_or_default(),
+        ),
+        Err(e) => (String::new(), e.to_string()),
+    };
+    let code = url::Url::parse(&location).ok().and_then(|u| {
+        u.query_pairs()
+            .find(|(k, _)| k == "code")
+            .map(|(_, v)| v.into_owned())
+    });
+    d.check(
+        "signed in: the browser is sent back to Outlook with a code",
+        code.is_some(),
+        &format!("{location}{answer}"),
+    );
+    code
+}
+
+/// FindItem in alice's inbox with her own token.
+fn read_inbox(d: &mut Demo, client: &reqwest::blocking::Client, ews_url: &str, token: &str) {
     let text = client
-        .post(&ews_url)
+        .post(ews_url)
         .header("content-type", "text/xml; charset=utf-8")
-        .bearer_auth(&token)
-        .body(find.to_xml())
+        .bearer_auth(token)
+        .body(super::find_items("inbox").to_xml())
         .send()
         .and_then(|r| r.text())
         .unwrap_or_default();
@@ -335,10 +393,5 @@ fn sign_in_as_outlook(d: &mut Demo, onprem: &str, password: &str) {
         "EWS takes alice's own token: FindItem in her inbox succeeds",
         ok,
         &text,
-    );
-    d.check(
-        "and a refresh token came with it (offline_access)",
-        tokens["refresh_token"].is_string(),
-        &tokens.to_string(),
     );
 }
