@@ -178,10 +178,16 @@ pub async fn issue(
             let g = grant_for(t, &pc.app_id, &user, &a, scp, endpoint, now);
             (user, g)
         }
-        GRANT_DEVICE_CODE => redeem_device(state, &snap, t, &pc, form, now).await?,
+        GRANT_DEVICE_CODE => redeem_device(state, t, &pc, form, now).await?,
         other => return Err(sts::unsupported_grant(other)),
     };
-    let (mut body, digest) = delegated::respond(
+    // The answer has the shape of the token endpoint asked now, whichever endpoint the code or
+    // device authorization was started at.
+    let grant = Grant {
+        ver: if endpoint == Endpoint::EntraV2 { 2 } else { 1 },
+        ..grant
+    };
+    let (body, digest) = delegated::respond(
         &snap,
         &state.config.public_url,
         t,
@@ -190,9 +196,6 @@ pub async fn issue(
         client_info,
         now,
     )?;
-    if endpoint == Endpoint::EntraV1 && grant.ver == 2 {
-        body["resource"] = json!(grant.res);
-    }
     Ok((body, digest))
 }
 
@@ -313,7 +316,6 @@ async fn redeem_refresh(
 
 async fn redeem_device(
     state: &CloudState,
-    _snap: &crate::snapshot::Snapshot,
     t: &TenantState,
     pc: &crate::consent::PublicClient,
     form: &HashMap<String, String>,
@@ -378,7 +380,7 @@ pub async fn device_code(
     )?;
     let scp = consented_scopes(t, &pc.app_id, &a)?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let mut g = Grant {
+    let g = Grant {
         typ: "device".into(),
         tid: t.tenant.id.clone(),
         cid: pc.app_id.clone(),
@@ -392,7 +394,6 @@ pub async fn device_code(
         jti: delegated::new_id(),
         ..Default::default()
     };
-    g.uid.clear();
     let device_code = delegated::new_id() + &delegated::new_id();
     let hash = hex::encode(crypto::sha256(device_code.as_bytes()));
     let store_error = |e: store::StoreError| {

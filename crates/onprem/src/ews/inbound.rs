@@ -447,6 +447,22 @@ fn impersonated(a: &Authenticated, sid: &ConnectingSid) -> Result<UserEntry, Box
     }
 }
 
+/// ErrorImpersonateUserDenied, as Exchange words it.
+pub(crate) fn impersonation_denied() -> Box<Response> {
+    Box::new(fault(
+        ews::ResponseCode::ErrorImpersonateUserDenied,
+        "The account does not have permission to impersonate the requested user.",
+    ))
+}
+
+/// ErrorNonExistentMailbox for an address, as Exchange words it.
+pub(crate) fn no_mailbox(address: &str) -> Box<Response> {
+    Box::new(fault(
+        ews::ResponseCode::ErrorNonExistentMailbox,
+        &format!("The SMTP address has no mailbox associated with it: {address}"),
+    ))
+}
+
 /// The voicemail configurations Cloud Voicemail works with (greetings: Um.CustomGreetings.*).
 fn is_voicemail_configuration(name: &ews::UserConfigurationName) -> bool {
     name.name.starts_with("Um.")
@@ -615,21 +631,12 @@ fn authorize_partner(
     let mut mailbox = user.clone().unwrap_or_default();
     if let Some(sid) = &env.impersonation {
         if !impersonates {
-            return Err(Box::new(fault(
-                ews::ResponseCode::ErrorImpersonateUserDenied,
-                "The account does not have permission to impersonate the requested user.",
-            )));
+            return Err(impersonation_denied());
         }
         mailbox = impersonated(a, sid)?;
     }
     if !mailbox.has_mailbox() {
-        return Err(Box::new(fault(
-            ews::ResponseCode::ErrorNonExistentMailbox,
-            &format!(
-                "The SMTP address has no mailbox associated with it: {}",
-                mailbox.primary_smtp
-            ),
-        )));
+        return Err(no_mailbox(&mailbox.primary_smtp));
     }
     Ok(Caller {
         user,

@@ -2,7 +2,9 @@
 //! V1 user-token profile, taken while OAuth2ClientProfileEnabled is on, from the tenant of an
 //! AzureAD AuthServer. The token's `onprem_sid` names the user, who then acts as himself.
 
-use super::inbound::{Authenticated, Principal, accepted_event_user, unauthorized};
+use super::inbound::{
+    Authenticated, Principal, accepted_event_user, impersonation_denied, no_mailbox, unauthorized,
+};
 use super::{Caller, fault};
 use crate::state::OnPremState;
 use crate::trust::TrustState;
@@ -150,19 +152,10 @@ pub fn authorize(
         && !user.has_address(sid.value())
         && !user.sid.eq_ignore_ascii_case(sid.value())
     {
-        return Err(Box::new(fault(
-            ews::ResponseCode::ErrorImpersonateUserDenied,
-            "The account does not have permission to impersonate the requested user.",
-        )));
+        return Err(impersonation_denied());
     }
     if !user.has_mailbox() {
-        return Err(Box::new(fault(
-            ews::ResponseCode::ErrorNonExistentMailbox,
-            &format!(
-                "The SMTP address has no mailbox associated with it: {}",
-                user.primary_smtp
-            ),
-        )));
+        return Err(no_mailbox(&user.primary_smtp));
     }
     Ok(Caller {
         user: Some(user.clone()),
