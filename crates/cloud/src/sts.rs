@@ -81,18 +81,6 @@ pub struct Issued {
     pub response_digest: String,
     pub client: String,
     pub resource: String,
-    /// The client assertion's identity (tenant, client and `jti`, digested) and until when it
-    /// could be accepted (Unix seconds): what the replay record keeps once the token is
-    /// answered.
-    pub assertion_id: [u8; 32],
-    pub assertion_forget_after: i64,
-}
-
-impl Issued {
-    /// The assertion identity as the store's replay record keys it (hex).
-    pub fn assertion_key(&self) -> String {
-        hex::encode(self.assertion_id)
-    }
 }
 
 /// What names an assertion for replay: its tenant, its client and its `jti`. Two texts of the
@@ -143,12 +131,39 @@ fn requested_resource<'f>(req: &'f TokenRequest) -> Result<&'f str, StsError> {
     }
 }
 
-pub fn issue(
-    snap: &Snapshot,
+/// A token request that passed every check: what remains is to sign its token. Admitting and
+/// signing are apart so that the use of the assertion can be recorded (a durable write) while
+/// the token is signed (the request's CPU), instead of one after the other.
+pub struct Admitted<'s> {
+    tenant: &'s TenantState,
+    client: &'s PrincipalState,
+    key: &'s crate::snapshot::SigningKey,
+    resource: Resource<'s>,
+    /// The client assertion's identity (tenant, client and `jti`, digested) and until when it
+    /// could be accepted (Unix seconds): what the replay record keeps.
+    pub assertion_id: [u8; 32],
+    pub assertion_forget_after: i64,
+}
+
+/// What the token is for: an ACS audience, or an Entra resource's principal and the audience
+/// its token names.
+enum Resource<'s> {
+    Acs(Audience),
+    Entra {
+        target: &'s PrincipalState,
+        audience: String,
+    },
+}
+
+/// Every check of a client-credential request, in order: grant, assertion, tenant, client,
+/// audience, signature, lifetime, `jti`, the client's state, this process's replay front and
+/// the resource. Nothing is signed or recorded.
+pub fn admit<'s>(
+    snap: &'s Snapshot,
     replay: &ReplayCache,
     settings: &StsSettings,
     req: &TokenRequest,
-) -> Result<(serde_json::Value, Issued), StsError> {
+) -> Result<Admitted<'s>, StsError> {
     let assertion = match param(req.form, "grant_type")? {
         GRANT_JWT_BEARER if req.endpoint == Endpoint::Acs => param(req.form, "assertion")?,
         GRANT_CLIENT_CREDENTIALS => {
@@ -217,56 +232,96 @@ pub fn issue(
         ));
     }
     let assertion_id = assertion_identity(tid, &client.sp.app_id, jti);
-    let forget_after = exp.saturating_add(settings.clock_skew);
-    // Only looked up here: the use is recorded once the token is answered (by the caller,
-    // in the shared record first), so a refusal after this point leaves no record.
+    // Only looked up here: the use is recorded by the caller once the request is admitted
+    // (in the shared record first), so a refusal before that point leaves no record.
     if replay.is_used(&assertion_id, req.now) {
         return Err(sts::replayed());
     }
     let key = snap
         .current_key()
         .ok_or_else(|| sts::bad_request("the token service has no signing key"))?;
+    let resource = match req.endpoint {
+        Endpoint::Acs => Resource::Acs(resolve_resource(
+            snap,
+            tenant,
+            resource_text,
+            req.authorities,
+        )?),
+        Endpoint::EntraV1 | Endpoint::EntraV2 => {
+            let (target, audience) =
+                resolve_entra_resource(tenant, resource_text, entra_version(req.endpoint))?;
+            Resource::Entra { target, audience }
+        }
+    };
     tracing::debug!(client = %client.sp.app_id, key = %thumbprint, "assertion accepted");
-    let mut issued = Issued {
-        response_digest: String::new(),
-        client: PrincipalId::new(&client.sp.app_id, tid).to_string(),
-        resource: String::new(),
+    Ok(Admitted {
+        tenant,
+        client,
+        key,
+        resource,
         assertion_id,
-        assertion_forget_after: forget_after,
-    };
-    if req.endpoint != Endpoint::Acs {
-        let (body, digest, audience) = entra_token(tenant, client, resource_text, req, key)?;
-        issued.response_digest = digest;
-        issued.resource = audience;
-        return Ok((body, issued));
+        assertion_forget_after: exp.saturating_add(settings.clock_skew),
+    })
+}
+
+fn entra_version(endpoint: Endpoint) -> s2s::entra::EntraVersion {
+    match endpoint {
+        Endpoint::EntraV2 => s2s::entra::EntraVersion::V2,
+        _ => s2s::entra::EntraVersion::V1,
     }
-    let resource = resolve_resource(snap, tenant, resource_text, req.authorities)?;
-    let expires = req.now + settings.token_lifetime;
-    let token = AcsActor {
-        audience: &resource,
-        tenant: tid,
-        client_app_id: &client.sp.app_id,
-        client_object_id: &client.sp.id,
-        trusted_for_delegation: is_first_party(&client.sp.app_id),
-        issued_at: req.now,
-        not_before: req.now,
-        expires,
+}
+
+impl Admitted<'_> {
+    /// The assertion identity as the store's replay record keys it (hex).
+    pub fn assertion_key(&self) -> String {
+        hex::encode(self.assertion_id)
     }
-    .sign(&key.key, &key.certificate);
-    issued.response_digest = s2s::jwt::token_digest(&token);
-    issued.resource = resource.to_string();
-    let body = TokenResponse {
-        token_type: "Bearer",
-        access_token: token,
-        expires_in: settings.token_lifetime.to_string(),
-        not_before: req.now.to_string(),
-        expires_on: expires.to_string(),
-        resource: resource.to_string(),
-    };
-    Ok((
-        serde_json::to_value(&body).expect("token response serializes"),
-        issued,
-    ))
+
+    /// Signs the token: the answer's body and what was decided.
+    pub fn sign(&self, settings: &StsSettings, req: &TokenRequest) -> (serde_json::Value, Issued) {
+        let (tenant, client, key) = (self.tenant, self.client, self.key);
+        let tid = tenant.tenant.id.as_str();
+        let mut issued = Issued {
+            response_digest: String::new(),
+            client: PrincipalId::new(&client.sp.app_id, tid).to_string(),
+            resource: String::new(),
+        };
+        let resource = match &self.resource {
+            Resource::Entra { target, audience } => {
+                let (body, digest) = entra_token(tenant, client, target, audience, req, key);
+                issued.response_digest = digest;
+                issued.resource = audience.clone();
+                return (body, issued);
+            }
+            Resource::Acs(resource) => resource,
+        };
+        let expires = req.now + settings.token_lifetime;
+        let token = AcsActor {
+            audience: resource,
+            tenant: tid,
+            client_app_id: &client.sp.app_id,
+            client_object_id: &client.sp.id,
+            trusted_for_delegation: is_first_party(&client.sp.app_id),
+            issued_at: req.now,
+            not_before: req.now,
+            expires,
+        }
+        .sign(&key.key, &key.certificate);
+        issued.response_digest = s2s::jwt::token_digest(&token);
+        issued.resource = resource.to_string();
+        let body = TokenResponse {
+            token_type: "Bearer",
+            access_token: token,
+            expires_in: settings.token_lifetime.to_string(),
+            not_before: req.now.to_string(),
+            expires_on: expires.to_string(),
+            resource: resource.to_string(),
+        };
+        (
+            serde_json::to_value(&body).expect("token response serializes"),
+            issued,
+        )
+    }
 }
 
 /// The resource of an Entra request: an application id, or one of a principal's service
@@ -300,20 +355,17 @@ fn resolve_entra_resource<'t>(
     Ok((target, audience))
 }
 
-/// An Entra access token for the client: the response body, its digest and its audience.
+/// An Entra access token for the client: the response body and its digest.
 fn entra_token(
     tenant: &TenantState,
     client: &PrincipalState,
-    resource_text: &str,
+    target: &PrincipalState,
+    audience: &str,
     req: &TokenRequest,
     key: &crate::snapshot::SigningKey,
-) -> Result<(serde_json::Value, String, String), StsError> {
+) -> (serde_json::Value, String) {
     use s2s::entra::{EntraAppToken, EntraVersion};
-    let version = match req.endpoint {
-        Endpoint::EntraV2 => EntraVersion::V2,
-        _ => EntraVersion::V1,
-    };
-    let (target, audience) = resolve_entra_resource(tenant, resource_text, version)?;
+    let version = entra_version(req.endpoint);
     let tid = tenant.tenant.id.as_str();
     let issuer = match version {
         EntraVersion::V2 => format!("{}/{tid}/v2.0", req.public_url),
@@ -330,7 +382,7 @@ fn entra_token(
     let token = EntraAppToken {
         version,
         issuer: &issuer,
-        audience: &audience,
+        audience,
         tenant_id: tid,
         client_app_id: &client.sp.app_id,
         client_object_id: &client.sp.id,
@@ -353,7 +405,7 @@ fn entra_token(
             "not_before": req.now.to_string(), "resource": audience, "access_token": token,
         }),
     };
-    Ok((body, digest, audience))
+    (body, digest)
 }
 
 fn same_tenant(snap: &Snapshot, tenant: &TenantState, realm: &str) -> bool {

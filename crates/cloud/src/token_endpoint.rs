@@ -118,35 +118,8 @@ pub(crate) async fn token(
         endpoint_urls: &endpoint_urls,
         now: time::OffsetDateTime::now_utc().unix_timestamp(),
     };
-    let issued = match sts::issue(&snap, &state.replay, &state.config.sts, &req) {
-        Ok((resp, issued)) => {
-            // This process had not seen the assertion; neither may any other have. The use is
-            // recorded here, once the token is made and before it is answered: durable in the
-            // shared record first, then in this process's front.
-            match state
-                .replay_record
-                .first_use(
-                    issued.assertion_key(),
-                    issued.assertion_forget_after,
-                    req.now,
-                )
-                .await
-            {
-                Ok(true) => {
-                    state.replay.first_use(
-                        issued.assertion_id,
-                        issued.assertion_forget_after,
-                        req.now,
-                    );
-                    Ok((resp, issued))
-                }
-                Ok(false) => Err(crate::error::sts::replayed()),
-                Err(e) => {
-                    tracing::warn!(code = e.code(), "shared replay check failed: {e}");
-                    Err(crate::error::sts::replay_check_unavailable())
-                }
-            }
-        }
+    let issued = match sts::admit(&snap, &state.replay, &state.config.sts, &req) {
+        Ok(admitted) => record_and_sign(state, &admitted, &req).await,
         Err(e) => Err(e),
     };
     match issued {
@@ -163,5 +136,41 @@ pub(crate) async fn token(
             tracing::info!(code = e.code, "token request refused: {}", e.description);
             sts_error(e)
         }
+    }
+}
+
+/// Records the admitted assertion's use and signs its token at the same time: the use goes
+/// to the shared record (a durable write on the recorder's thread) before the signature (this
+/// request's CPU), and the token is answered only once the record says this was the first
+/// use anywhere. Then this process's front remembers it too.
+async fn record_and_sign(
+    state: &CloudState,
+    admitted: &sts::Admitted<'_>,
+    req: &TokenRequest<'_>,
+) -> Result<(serde_json::Value, sts::Issued), crate::StsError> {
+    let unavailable = |e: store::StoreError| {
+        tracing::warn!(code = e.code(), "shared replay check failed: {e}");
+        crate::error::sts::replay_check_unavailable()
+    };
+    let pending = state
+        .replay_record
+        .submit(
+            admitted.assertion_key(),
+            admitted.assertion_forget_after,
+            req.now,
+        )
+        .await
+        .map_err(unavailable)?;
+    let (resp, issued) = admitted.sign(&state.config.sts, req);
+    match pending.outcome().await.map_err(unavailable)? {
+        true => {
+            state.replay.first_use(
+                admitted.assertion_id,
+                admitted.assertion_forget_after,
+                req.now,
+            );
+            Ok((resp, issued))
+        }
+        false => Err(crate::error::sts::replayed()),
     }
 }

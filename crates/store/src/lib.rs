@@ -36,7 +36,7 @@ pub use mailbox::{
     FOLDERS_CHANNEL, FolderCounts, FolderRow, ItemRow, ItemValue, Mailboxes, UserConfigurationRow,
 };
 pub use queue::{Job, JobState, NewJob, Outcome, QueueStats, WorkQueue};
-pub use replay::{ReplayRecorder, UsedAssertions};
+pub use replay::{PendingUse, ReplayRecorder, UsedAssertions};
 pub use search::{CmpOp, Column, ItemFilter, OrderKey, SortBy, SqlValue, ValueTest, text_key};
 pub use store::{Backend, Pool, Store, StoreOptions};
 pub use url::StoreUrl;

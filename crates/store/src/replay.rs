@@ -119,6 +119,9 @@ impl UsedAssertions<'_> {
 /// limit).
 const MAX_BATCH: usize = 512;
 
+/// How long a batch under load waits for company (tokio's timer ticks in milliseconds).
+const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
+
 struct Pending {
     digest: String,
     forget_after: i64,
@@ -137,10 +140,31 @@ pub struct ReplayRecorder {
 }
 
 impl ReplayRecorder {
-    /// Starts the recorder's task on the current Tokio runtime.
+    /// Starts the recorder. On SQLite it runs on a thread of its own, so that a batch is
+    /// written and flushed while the request workers go on with their requests (signing the
+    /// tokens whose use it records) rather than when one of them is free to poll it. On
+    /// PostgreSQL the work is the database server's, and the recorder is a task of the
+    /// current runtime (whose reactor its pooled connections are registered with).
     pub fn start(store: Store) -> ReplayRecorder {
         let (queue, rx) = tokio::sync::mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(record(store, rx));
+        if store.backend() == crate::Backend::Postgres {
+            tokio::spawn(record(store, rx));
+            return ReplayRecorder { queue };
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build();
+        match runtime {
+            Ok(runtime) => {
+                let spawned = std::thread::Builder::new()
+                    .name("replay-record".into())
+                    .spawn(move || runtime.block_on(record(store, rx)));
+                if let Err(e) = spawned {
+                    tracing::error!("the replay recorder's thread did not start: {e}");
+                }
+            }
+            Err(e) => tracing::error!("the replay recorder's runtime did not start: {e}"),
+        }
         ReplayRecorder { queue }
     }
 
@@ -151,11 +175,22 @@ impl ReplayRecorder {
         forget_after: i64,
         now: i64,
     ) -> Result<bool, StoreError> {
+        self.submit(digest, forget_after, now)
+            .await?
+            .outcome()
+            .await
+    }
+
+    /// Hands the use to the recorder and returns at once (unless a full backlog makes it
+    /// wait): the answer comes from [`PendingUse::outcome`], which the caller awaits after
+    /// doing its own work in the meantime.
+    pub async fn submit(
+        &self,
+        digest: String,
+        forget_after: i64,
+        now: i64,
+    ) -> Result<PendingUse, StoreError> {
         let (answer, wait) = tokio::sync::oneshot::channel();
-        let unavailable = |reason: String| StoreError::Database {
-            url: "used_assertions".into(),
-            reason,
-        };
         self.queue
             .send(Pending {
                 digest,
@@ -165,7 +200,19 @@ impl ReplayRecorder {
             })
             .await
             .map_err(|_| unavailable("the replay recorder has stopped".into()))?;
-        match wait.await {
+        Ok(PendingUse { wait })
+    }
+}
+
+/// A use handed to the recorder, not yet answered.
+pub struct PendingUse {
+    wait: tokio::sync::oneshot::Receiver<Result<bool, String>>,
+}
+
+impl PendingUse {
+    /// True once the use is durable in the shared table and was the first; false for a replay.
+    pub async fn outcome(self) -> Result<bool, StoreError> {
+        match self.wait.await {
             Ok(Ok(first)) => Ok(first),
             Ok(Err(reason)) => Err(unavailable(reason)),
             Err(_) => Err(unavailable("the replay recorder has stopped".into())),
@@ -173,9 +220,30 @@ impl ReplayRecorder {
     }
 }
 
+fn unavailable(reason: String) -> StoreError {
+    StoreError::Database {
+        url: "used_assertions".into(),
+        reason,
+    }
+}
+
 async fn record(store: Store, mut rx: tokio::sync::mpsc::Receiver<Pending>) {
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
+    let mut busy = false;
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        // Under concurrent load (the last batch had company) the batch is given a moment to
+        // fill: every batch costs a statement, a flush and their wake-ups, which a handful
+        // of tokens share badly. A lone request is never held back.
+        if busy && batch.len() < MAX_BATCH {
+            tokio::time::sleep(GATHER).await;
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(p) => batch.push(p),
+                    Err(_) => break,
+                }
+            }
+        }
+        busy = batch.len() > 1;
         let pending = std::mem::take(&mut batch);
         // The earliest clock of the batch: an entry forgotten only by a later request's clock
         // stays a replay (refusing is the safe side).
