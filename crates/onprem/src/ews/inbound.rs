@@ -116,9 +116,15 @@ pub async fn authenticate(
             trust,
         });
     }
-    if !trust.entra_issuers.is_empty() && is_user_token(token) {
-        return crate::ews::user_tokens::authenticate(state, trust, token, &host, now, started)
-            .map_err(|r| *r);
+    if !trust.entra_issuers.is_empty() {
+        use crate::ews::user_tokens;
+        if let Some(done) = user_tokens::cached(state, &trust, &key, &sha, now, started) {
+            return Ok(done);
+        }
+        if is_user_token(token) {
+            return user_tokens::authenticate(state, trust, token, &sha, &host, now, started)
+                .map_err(|r| *r);
+        }
     }
     if !trust.entra_issuers.is_empty() && is_entra(token) {
         return authenticate_entra(state, trust, token, &host, now, started).map_err(|r| *r);

@@ -15,40 +15,51 @@ use s2s::{ErrorCode, OAuthError, TokenProfile};
 use std::sync::Arc;
 use store::HandshakeEvent;
 
+/// A user token validated here for this host under the current trust (`key` as
+/// [`s2s::ValidatedCache::key_of`] makes it): the same decision, without decoding or verifying
+/// it again (a trust reload, as any change of a user makes, forgets them all).
+pub fn cached(
+    state: &OnPremState,
+    trust: &Arc<TrustState>,
+    key: &[u8; 32],
+    sha: &[u8; 32],
+    now: i64,
+    started: std::time::Instant,
+) -> Option<Authenticated> {
+    let (decided_under, t, user) = state.validated_users.get(key, now)?;
+    if !Arc::ptr_eq(&decided_under, trust) {
+        return None;
+    }
+    let base = HandshakeEvent {
+        token_kind: TokenProfile::AadV1.name().into(),
+        issuer: t.issuer.clone(),
+        audience: t.audience.clone(),
+        digest: s2s::jwt::digest_of(sha),
+        ..Default::default()
+    };
+    state.handshakes.record(HandshakeEvent {
+        outcome: "accepted".into(),
+        latency_us: started.elapsed().as_micros() as i64,
+        ..accepted_event_user(&t, &user, base)
+    });
+    Some(Authenticated {
+        principal: Principal::User(t),
+        user: Some(user),
+        trust: trust.clone(),
+    })
+}
+
 /// Validates a user token for a request that reached `host` and resolves its user.
 pub fn authenticate(
     state: &Arc<OnPremState>,
     trust: Arc<TrustState>,
     token: &str,
+    sha: &[u8; 32],
     host: &str,
     now: i64,
     started: std::time::Instant,
 ) -> Result<Authenticated, Box<Response>> {
-    // A token validated here for this host under the current trust: the same decision, without
-    // verifying it again (a trust reload, as any change of a user makes, forgets them all).
-    let sha = s2s::jwt::token_sha256(token);
-    let key = s2s::ValidatedCache::<()>::key_of(&sha, host);
-    if let Some((decided_under, t, user)) = state.validated_users.get(&key, now)
-        && Arc::ptr_eq(&decided_under, &trust)
-    {
-        let base = HandshakeEvent {
-            token_kind: TokenProfile::AadV1.name().into(),
-            issuer: t.issuer.clone(),
-            audience: t.audience.clone(),
-            digest: s2s::jwt::digest_of(&sha),
-            ..Default::default()
-        };
-        state.handshakes.record(HandshakeEvent {
-            outcome: "accepted".into(),
-            latency_us: started.elapsed().as_micros() as i64,
-            ..accepted_event_user(&t, &user, base)
-        });
-        return Ok(Authenticated {
-            principal: Principal::User(t),
-            user: Some(user),
-            trust,
-        });
-    }
+    let key = s2s::ValidatedCache::<()>::key_of(sha, host);
     let claims = s2s::Jwt::decode(token)
         .map(|j| j.claims)
         .unwrap_or_default();
@@ -57,7 +68,7 @@ pub fn authenticate(
         issuer: claims.iss.clone().unwrap_or_default(),
         audience: claims.aud.clone().unwrap_or_default(),
         user: claims.upn.clone().unwrap_or_default(),
-        digest: s2s::jwt::digest_of(&sha),
+        digest: s2s::jwt::digest_of(sha),
         ..Default::default()
     };
     let rejected = |e: OAuthError, base: HandshakeEvent| {
