@@ -74,22 +74,58 @@ pub(crate) trait RunBatch {
     async fn run(&mut self, batch: Batch) -> Result<(), sqlx::Error>;
 }
 
-impl RunBatch for Transaction<'_, Sqlite> {
-    async fn run(&mut self, batch: Batch) -> Result<(), sqlx::Error> {
+impl Batch {
+    /// The statements joined into as few SQLite calls as the argument limit allows: each call's
+    /// text and its arguments, `$N` numbered across the call.
+    fn joined(self) -> Vec<(String, Vec<Arg>)> {
+        let mut calls = Vec::new();
         let mut sql = String::new();
         let mut args = Vec::new();
-        for (text, mut own) in batch.statements {
+        for (text, mut own) in self.statements {
             if !sql.is_empty() && args.len() + own.len() > MAX_ARGS {
-                let q = sqlx::query(sqlx::AssertSqlSafe(std::mem::take(&mut sql)));
-                bind_all!(q, std::mem::take(&mut args))
-                    .execute(&mut **self)
-                    .await?;
+                calls.push((std::mem::take(&mut sql), std::mem::take(&mut args)));
             }
             renumber_into(&mut sql, text, args.len());
             sql.push_str(";\n");
             args.append(&mut own);
         }
         if !sql.is_empty() {
+            calls.push((sql, args));
+        }
+        calls
+    }
+
+    /// SQLite: the batch as a transaction of its own, BEGIN IMMEDIATE and COMMIT sent in the
+    /// same calls as the first and the last statements. The write lock is then held for one
+    /// hand-off to the driver's thread instead of three. On an error the transaction is rolled
+    /// back, so the connection is left as it was found.
+    pub(crate) async fn commit_sqlite(
+        self,
+        conn: &mut sqlx::SqliteConnection,
+    ) -> Result<(), sqlx::Error> {
+        let mut calls = self.joined();
+        if calls.is_empty() {
+            return Ok(());
+        }
+        calls[0].0.insert_str(0, "BEGIN IMMEDIATE;\n");
+        if let Some(last) = calls.last_mut() {
+            last.0.push_str("COMMIT;\n");
+        }
+        for (sql, args) in calls {
+            let q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            if let Err(e) = bind_all!(q, args).execute(&mut *conn).await {
+                // Nothing to undo when the failure came before BEGIN took effect.
+                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl RunBatch for Transaction<'_, Sqlite> {
+    async fn run(&mut self, batch: Batch) -> Result<(), sqlx::Error> {
+        for (sql, args) in batch.joined() {
             let q = sqlx::query(sqlx::AssertSqlSafe(sql));
             bind_all!(q, args).execute(&mut **self).await?;
         }
@@ -150,6 +186,51 @@ mod tests {
         assert_eq!(
             out,
             "INSERT INTO t (a, b) VALUES ($1, $2); UPDATE t SET a = $7 WHERE b = $6 AND c = $15"
+        );
+    }
+
+    async fn rows(conn: &mut sqlx::SqliteConnection) -> Vec<(String, i64)> {
+        sqlx::query_as("SELECT k, v FROM t ORDER BY k")
+            .fetch_all(conn)
+            .await
+            .unwrap()
+    }
+
+    /// A batch committed in one call is all or nothing, and a failure leaves the connection
+    /// outside any transaction, ready for the next write.
+    #[tokio::test]
+    async fn a_batch_committed_in_one_call_is_all_or_nothing() {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let insert = "INSERT INTO t (k, v) VALUES ($1, $2)";
+        let mut ok = Batch::default();
+        ok.push(insert, vec!["a".into(), 1.into()]);
+        ok.push(insert, vec!["b".into(), 2.into()]);
+        ok.commit_sqlite(&mut conn).await.unwrap();
+        assert_eq!(rows(&mut conn).await, [("a".into(), 1), ("b".into(), 2)]);
+
+        let mut clash = Batch::default();
+        clash.push(insert, vec!["c".into(), 3.into()]);
+        clash.push(insert, vec!["a".into(), 4.into()]); // the primary key again
+        assert!(clash.commit_sqlite(&mut conn).await.is_err());
+        assert_eq!(
+            rows(&mut conn).await,
+            [("a".into(), 1), ("b".into(), 2)],
+            "the first statement of the failed batch was rolled back"
+        );
+        let mut next = Batch::default();
+        next.push(insert, vec!["d".into(), 5.into()]);
+        next.commit_sqlite(&mut conn).await.unwrap();
+        assert_eq!(
+            rows(&mut conn).await.len(),
+            3,
+            "BEGIN works again after the failure"
         );
     }
 }

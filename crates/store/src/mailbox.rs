@@ -555,10 +555,7 @@ impl Mailboxes<'_> {
                 vec![(&j.id).into(), (&j.kind).into(), crate::batch::Arg::Text(j.payload.to_string()), now.into()],
             );
         }
-        write_tx!(s, tx => {
-            tx.run(batch).await.map_err(|e| s.db_error(e))?;
-            notify_mail!(s, tx);
-        });
+        commit_mail_batch(s, batch).await?;
         s.feed().mail_written();
         Ok(())
     }
@@ -578,10 +575,7 @@ impl Mailboxes<'_> {
         item_writes::journal_copy(&mut batch, copy, from);
         item_writes::values(&mut batch, &copy.id, values, false);
         item_writes::counts(&mut batch, &delta);
-        write_tx!(s, tx => {
-            tx.run(batch).await.map_err(|e| s.db_error(e))?;
-            notify_mail!(s, tx);
-        });
+        commit_mail_batch(s, batch).await?;
         s.feed().mail_written();
         Ok(())
     }
@@ -952,5 +946,29 @@ impl Mailboxes<'_> {
             sqlx::query("DELETE FROM user_configurations WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(|e| s.db_error(e))?.rows_affected()
         });
         Ok(n > 0)
+    }
+}
+
+/// A mailbox write made of a batch alone, as one transaction: on SQLite in one call to the
+/// driver's thread per batch (see [`Batch::commit_sqlite`]), on PostgreSQL with the
+/// notification other processes wait for.
+async fn commit_mail_batch(s: &Store, batch: Batch) -> Result<(), StoreError> {
+    match s.pool() {
+        crate::Pool::Sqlite(p) => {
+            let mut writer = s.sqlite_writer(p).await?;
+            if let Err(e) = batch.commit_sqlite(writer.connection()).await {
+                writer.check(&e);
+                return Err(s.db_error(e));
+            }
+            drop(writer);
+            s.durable().await
+        }
+        crate::Pool::Postgres(_) => {
+            write_tx!(s, tx => {
+                tx.run(batch).await.map_err(|e| s.db_error(e))?;
+                notify_mail!(s, tx);
+            });
+            Ok(())
+        }
     }
 }
