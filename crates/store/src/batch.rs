@@ -104,10 +104,29 @@ impl Batch {
         conn: &mut sqlx::SqliteConnection,
     ) -> Result<(), sqlx::Error> {
         let mut calls = self.joined();
-        if calls.is_empty() {
-            return Ok(());
+        match calls.first_mut() {
+            Some(first) => first.0.insert_str(0, "BEGIN IMMEDIATE;\n"),
+            None => return Ok(()),
         }
-        calls[0].0.insert_str(0, "BEGIN IMMEDIATE;\n");
+        Self::finish_sqlite(calls, conn).await
+    }
+
+    /// [`Batch::commit_sqlite`] within a transaction the caller began on `conn` (and read in).
+    pub(crate) async fn commit_sqlite_begun(
+        self,
+        conn: &mut sqlx::SqliteConnection,
+    ) -> Result<(), sqlx::Error> {
+        let mut calls = self.joined();
+        if calls.is_empty() {
+            calls.push((String::new(), vec![]));
+        }
+        Self::finish_sqlite(calls, conn).await
+    }
+
+    async fn finish_sqlite(
+        mut calls: Vec<(String, Vec<Arg>)>,
+        conn: &mut sqlx::SqliteConnection,
+    ) -> Result<(), sqlx::Error> {
         if let Some(last) = calls.last_mut() {
             last.0.push_str("COMMIT;\n");
         }

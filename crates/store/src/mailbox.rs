@@ -681,62 +681,62 @@ impl Mailboxes<'_> {
         values: Option<&[ItemValue]>,
     ) -> Result<(i64, String), StoreError> {
         let s = self.store;
-        let mut moved = item.clone();
-        let id = write_tx!(s, tx => {
-            let old = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ITEM_COLUMNS} FROM mailbox_items WHERE id = $1"))).bind(&item.id).fetch_optional(&mut *tx).await.map_err(|e| s.db_error(e))?;
-            let old = match old {
-                Some(r) => item_from_row!(s, &r),
-                None => return Err(stale("item", &item.id, item.version, None)),
-            };
-            if old.version != item.version {
-                return Err(stale("item", &item.id, item.version, Some(old.version)));
+        let select = format!("SELECT {ITEM_COLUMNS} FROM mailbox_items WHERE id = $1");
+        let id = match s.pool() {
+            // Two calls to the driver's thread under the write lock: BEGIN with the read of
+            // the stored row, then the batch with COMMIT.
+            crate::Pool::Sqlite(p) => {
+                let mut writer = s.sqlite_writer(p).await?;
+                let conn = writer.connection();
+                let begun = sqlx::query(sqlx::AssertSqlSafe(format!("BEGIN IMMEDIATE;\n{select}")))
+                    .bind(&item.id)
+                    .fetch_optional(&mut *conn)
+                    .await;
+                let old = match begun {
+                    Ok(old) => old,
+                    Err(e) => {
+                        // BEGIN may have taken effect before the read failed.
+                        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                        writer.check(&e);
+                        return Err(s.db_error(e));
+                    }
+                };
+                let planned = match old {
+                    Some(r) => {
+                        // Decoded in a closure: a failure must still reach the ROLLBACK.
+                        let decode =
+                            || -> Result<ItemRow, StoreError> { Ok(item_from_row!(s, &r)) };
+                        decode().and_then(|old| updated(item, old, values))
+                    }
+                    None => Err(stale("item", &item.id, item.version, None)),
+                };
+                let (batch, id) = match planned {
+                    Ok(p) => p,
+                    Err(e) => {
+                        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                        return Err(e);
+                    }
+                };
+                if let Err(e) = batch.commit_sqlite_begun(conn).await {
+                    writer.check(&e);
+                    return Err(s.db_error(e));
+                }
+                drop(writer);
+                s.durable().await?;
+                id
             }
-            if old.folder_id != item.folder_id {
-                moved.id = uuid::Uuid::new_v4().simple().to_string();
-            }
-            let item = &moved;
-            let mut batch = Batch::default();
-            batch.push(
-                "UPDATE mailbox_items SET folder_id = $1, item_class = $2, subject = $3, props = $4, modified_ms = $5, size = $6, is_read = $7, is_draft = $8, immutable = $9, subject_key = $10, class_key = $11, props_format = $12, version = version + 1, id = $14 WHERE id = $13",
-                vec![
-                    (&item.folder_id).into(), (&item.item_class).into(), (&item.subject).into(), (&item.props).into(),
-                    item.modified_ms.into(), item.size.into(),
-                    i64::from(item.is_read).into(), i64::from(item.is_draft).into(), i64::from(item.immutable).into(),
-                    crate::batch::Arg::Text(text_key(&item.subject)), crate::batch::Arg::Text(text_key(&item.item_class)),
-                    item.props_format.into(), (&old.id).into(), (&item.id).into(),
-                ],
-            );
-            if item.id != old.id {
-                batch.push(
-                    "UPDATE mailbox_item_values SET item_id = $1 WHERE item_id = $2",
-                    vec![(&item.id).into(), (&old.id).into()],
-                );
-            }
-            if let Some(values) = values {
-                item_writes::values(&mut batch, &item.id, values, true);
-            }
-            if old.folder_id == item.folder_id {
-                // A change of the read flag alone is journalled as such (a ReadFlagChange).
-                let only_read = old.is_read != item.is_read
-                    && old.props == item.props
-                    && old.subject == item.subject
-                    && old.item_class == item.item_class
-                    && old.is_draft == item.is_draft
-                    && old.immutable == item.immutable;
-                let kind = if only_read { "read" } else { "update" };
-                item_writes::journal(&mut batch, item, &item.folder_id, kind, None);
-            } else {
-                item_writes::journal(&mut batch, &old, &old.folder_id, "delete", Some(&item.folder_id));
-                item_writes::journal_move(&mut batch, item, &old);
-            }
-            let mut delta = CountDelta::default();
-            delta.add(&old, -1);
-            delta.add(item, 1);
-            item_writes::counts(&mut batch, &delta);
-            tx.run(batch).await.map_err(|e| s.db_error(e))?;
-            notify_mail!(s, tx);
-            item.id.clone()
-        });
+            crate::Pool::Postgres(_) => write_tx!(s, tx => {
+                let old = sqlx::query(sqlx::AssertSqlSafe(select)).bind(&item.id).fetch_optional(&mut *tx).await.map_err(|e| s.db_error(e))?;
+                let old = match old {
+                    Some(r) => item_from_row!(s, &r),
+                    None => return Err(stale("item", &item.id, item.version, None)),
+                };
+                let (batch, id) = updated(item, old, values)?;
+                tx.run(batch).await.map_err(|e| s.db_error(e))?;
+                notify_mail!(s, tx);
+                id
+            }),
+        };
         s.feed().mail_written();
         Ok((item.version + 1, id))
     }
@@ -971,4 +971,66 @@ async fn commit_mail_batch(s: &Store, batch: Batch) -> Result<(), StoreError> {
             Ok(())
         }
     }
+}
+
+/// The writes that replace the stored row `old` by `item` (a move when its folder changed, under
+/// a new id, which is returned), or a conflict when `old` is not the version `item` was read at.
+fn updated(
+    item: &ItemRow,
+    old: ItemRow,
+    values: Option<&[ItemValue]>,
+) -> Result<(Batch, String), StoreError> {
+    if old.version != item.version {
+        return Err(stale("item", &item.id, item.version, Some(old.version)));
+    }
+    let mut moved = item.clone();
+    if old.folder_id != item.folder_id {
+        moved.id = uuid::Uuid::new_v4().simple().to_string();
+    }
+    let item = &moved;
+    let mut batch = Batch::default();
+    batch.push(
+        "UPDATE mailbox_items SET folder_id = $1, item_class = $2, subject = $3, props = $4, modified_ms = $5, size = $6, is_read = $7, is_draft = $8, immutable = $9, subject_key = $10, class_key = $11, props_format = $12, version = version + 1, id = $14 WHERE id = $13",
+        vec![
+            (&item.folder_id).into(), (&item.item_class).into(), (&item.subject).into(), (&item.props).into(),
+            item.modified_ms.into(), item.size.into(),
+            i64::from(item.is_read).into(), i64::from(item.is_draft).into(), i64::from(item.immutable).into(),
+            crate::batch::Arg::Text(text_key(&item.subject)), crate::batch::Arg::Text(text_key(&item.item_class)),
+            item.props_format.into(), (&old.id).into(), (&item.id).into(),
+        ],
+    );
+    if item.id != old.id {
+        batch.push(
+            "UPDATE mailbox_item_values SET item_id = $1 WHERE item_id = $2",
+            vec![(&item.id).into(), (&old.id).into()],
+        );
+    }
+    if let Some(values) = values {
+        item_writes::values(&mut batch, &item.id, values, true);
+    }
+    if old.folder_id == item.folder_id {
+        // A change of the read flag alone is journalled as such (a ReadFlagChange).
+        let only_read = old.is_read != item.is_read
+            && old.props == item.props
+            && old.subject == item.subject
+            && old.item_class == item.item_class
+            && old.is_draft == item.is_draft
+            && old.immutable == item.immutable;
+        let kind = if only_read { "read" } else { "update" };
+        item_writes::journal(&mut batch, item, &item.folder_id, kind, None);
+    } else {
+        item_writes::journal(
+            &mut batch,
+            &old,
+            &old.folder_id,
+            "delete",
+            Some(&item.folder_id),
+        );
+        item_writes::journal_move(&mut batch, item, &old);
+    }
+    let mut delta = CountDelta::default();
+    delta.add(&old, -1);
+    delta.add(item, 1);
+    item_writes::counts(&mut batch, &delta);
+    Ok((batch, item.id.clone()))
 }
