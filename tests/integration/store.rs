@@ -534,7 +534,33 @@ async fn work_queue_leases_each_job_to_one_worker() {
                 .await
                 .unwrap()
         );
-        assert_eq!(q.prune_done(store::now_ms() + 1).await.unwrap(), 1);
+        // Several outcomes in one statement: each answered for itself, in order.
+        q.enqueue(&jobs("c", 1)).await.unwrap();
+        let other = q.claim("E", 1, 60_000).await.unwrap();
+        let outcome = |id: &str, state, error: &str| store::Outcome {
+            id: id.to_string(),
+            state,
+            due_ms: 0,
+            error: error.to_string(),
+        };
+        let held_by_e = q
+            .finish_all(
+                "E",
+                &[
+                    outcome(&other[0].id, JobState::Dead, "gone"),
+                    outcome("no-such-job", JobState::Done, ""),
+                    outcome(&taken[0].id, JobState::Done, ""),
+                ],
+            )
+            .await
+            .unwrap();
+        assert_eq!(held_by_e, [true, false, true]);
+        let dead = q.get(&other[0].id).await.unwrap().unwrap();
+        assert_eq!(
+            (dead.state, dead.last_error.as_str()),
+            (JobState::Dead, "gone")
+        );
+        assert_eq!(q.prune_done(store::now_ms() + 1).await.unwrap(), 2);
     }
 }
 

@@ -140,14 +140,31 @@ impl WorkQueue<'_> {
     pub async fn enqueue(&self, jobs: &[NewJob]) -> Result<(), StoreError> {
         let s = self.store;
         let now = crate::now_ms();
-        write_tx!(s, tx => {
-            for j in jobs {
-                sqlx::query("INSERT INTO work_queue (id, kind, payload, state, due_ms, attempts, last_error, lease_owner, lease_until_ms, created_ms, updated_ms) VALUES ($1, $2, $3, 'pending', $4, 0, '', '', 0, $4, $4) ON CONFLICT (id) DO NOTHING")
-                    .bind(&j.id).bind(&j.kind).bind(j.payload.to_string()).bind(now)
-                    .execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
+        let mut batch = crate::batch::Batch::default();
+        for j in jobs {
+            batch.push(
+                "INSERT INTO work_queue (id, kind, payload, state, due_ms, attempts, last_error, lease_owner, lease_until_ms, created_ms, updated_ms) VALUES ($1, $2, $3, 'pending', $4, 0, '', '', 0, $4, $4) ON CONFLICT (id) DO NOTHING",
+                vec![(&j.id).into(), (&j.kind).into(), crate::batch::Arg::Text(j.payload.to_string()), now.into()],
+            );
+        }
+        match s.pool() {
+            crate::Pool::Sqlite(p) => {
+                let mut writer = s.sqlite_writer(p).await?;
+                if let Err(e) = batch.commit_sqlite(writer.connection()).await {
+                    writer.check(&e);
+                    return Err(s.db_error(e));
+                }
+                drop(writer);
+                s.durable().await
             }
-        });
-        Ok(())
+            crate::Pool::Postgres(_) => {
+                use crate::batch::RunBatch;
+                write_tx!(s, tx => {
+                    tx.run(batch).await.map_err(|e| s.db_error(e))?;
+                });
+                Ok(())
+            }
+        }
     }
 
     /// Leases up to `max` jobs that are due (or whose lease expired) to `owner` for `lease_ms`;
@@ -234,18 +251,36 @@ impl WorkQueue<'_> {
         owner: &str,
         outcomes: &[Outcome],
     ) -> Result<Vec<bool>, StoreError> {
+        if outcomes.is_empty() {
+            return Ok(vec![]);
+        }
+        // One statement for the whole batch (the outcomes as a VALUES list, whose columns both
+        // engines name column1, column2, …), answering the ids whose lease was still held.
         let s = self.store;
         let now = crate::now_ms();
-        let mut held = Vec::with_capacity(outcomes.len());
-        write_tx!(s, tx => {
+        let rows: Vec<String> = (0..outcomes.len())
+            .map(|i| {
+                let n = 3 + 4 * i;
+                format!("(${n}, ${}, ${}, ${})", n + 1, n + 2, n + 3)
+            })
+            .collect();
+        let sql = format!(
+            "UPDATE work_queue SET state = v.column2, due_ms = v.column3, last_error = v.column4, \
+             lease_owner = '', lease_until_ms = 0, updated_ms = $1 \
+             FROM (VALUES {}) AS v WHERE work_queue.id = v.column1 \
+             AND work_queue.state = 'leased' AND work_queue.lease_owner = $2 RETURNING work_queue.id",
+            rows.join(", ")
+        );
+        let held: Vec<String> = write_statement!(s, e => {
+            let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql)).bind(now).bind(owner);
             for o in outcomes {
-                let done = sqlx::query("UPDATE work_queue SET state = $1, due_ms = $2, last_error = $3, lease_owner = '', lease_until_ms = 0, updated_ms = $4 WHERE id = $5 AND state = 'leased' AND lease_owner = $6")
-                    .bind(o.state.name()).bind(o.due_ms).bind(&o.error).bind(now).bind(&o.id).bind(owner)
-                    .execute(&mut *tx).await.map_err(|e| s.db_error(e))?;
-                held.push(done.rows_affected() == 1);
+                q = q.bind(&o.id).bind(o.state.name()).bind(o.due_ms).bind(&o.error);
             }
-        });
-        Ok(held)
+            q.fetch_all(e).await
+        })
+        .map_err(|e| s.db_error(e))?;
+        s.durable().await?;
+        Ok(outcomes.iter().map(|o| held.contains(&o.id)).collect())
     }
 
     /// Puts a dead job back, due now, its attempts counted afresh. False when it is not dead.
