@@ -954,15 +954,7 @@ impl Mailboxes<'_> {
 /// notification other processes wait for.
 async fn commit_mail_batch(s: &Store, batch: Batch) -> Result<(), StoreError> {
     match s.pool() {
-        crate::Pool::Sqlite(p) => {
-            let mut writer = s.sqlite_writer(p).await?;
-            if let Err(e) = batch.commit_sqlite(writer.connection()).await {
-                writer.check(&e);
-                return Err(s.db_error(e));
-            }
-            drop(writer);
-            s.durable().await
-        }
+        crate::Pool::Sqlite(p) => s.commit_sqlite_batch(p, batch).await,
         crate::Pool::Postgres(_) => {
             write_tx!(s, tx => {
                 tx.run(batch).await.map_err(|e| s.db_error(e))?;

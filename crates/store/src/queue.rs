@@ -148,15 +148,7 @@ impl WorkQueue<'_> {
             );
         }
         match s.pool() {
-            crate::Pool::Sqlite(p) => {
-                let mut writer = s.sqlite_writer(p).await?;
-                if let Err(e) = batch.commit_sqlite(writer.connection()).await {
-                    writer.check(&e);
-                    return Err(s.db_error(e));
-                }
-                drop(writer);
-                s.durable().await
-            }
+            crate::Pool::Sqlite(p) => s.commit_sqlite_batch(p, batch).await,
             crate::Pool::Postgres(_) => {
                 use crate::batch::RunBatch;
                 write_tx!(s, tx => {

@@ -330,6 +330,22 @@ impl Store {
         }
     }
 
+    /// A batch as a transaction of its own on SQLite, in this process's turn and one call to
+    /// the driver's thread (see [`crate::batch::Batch::commit_sqlite`]), then made durable.
+    pub(crate) async fn commit_sqlite_batch(
+        &self,
+        pool: &sqlx::SqlitePool,
+        batch: crate::batch::Batch,
+    ) -> Result<(), StoreError> {
+        let mut writer = self.sqlite_writer(pool).await?;
+        if let Err(e) = batch.commit_sqlite(writer.connection()).await {
+            writer.check(&e);
+            return Err(self.db_error(e));
+        }
+        drop(writer);
+        self.durable().await
+    }
+
     /// This process's turn to write to SQLite, with the writer's connection (taken from the
     /// pool when there is none).
     pub(crate) async fn sqlite_writer(
