@@ -133,7 +133,8 @@ impl Batch {
         for (sql, args) in calls {
             let q = sqlx::query(sqlx::AssertSqlSafe(sql));
             if let Err(e) = bind_all!(q, args).execute(&mut *conn).await {
-                // Nothing to undo when the failure came before BEGIN took effect.
+                // When BEGIN itself failed there is nothing to undo, and ROLLBACK's own
+                // refusal says nothing more than the error returned.
                 let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
                 return Err(e);
             }
