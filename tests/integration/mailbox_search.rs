@@ -48,10 +48,15 @@ const CLASSES: &[&str] = &[
     "IPM.Post",
 ];
 
-fn ext_uri(kind: &str) -> ews::ExtendedFieldUri {
+fn ext_uri(kind: &str) -> mailbox::PropertyName {
     match kind {
-        "String" => ews::ExtendedFieldUri::public_string("X-HybridWorkId", "String"),
-        _ => ews::ExtendedFieldUri {
+        "String" => mailbox::PropertyName {
+            distinguished_property_set_id: Some("PublicStrings".into()),
+            property_name: Some("X-HybridWorkId".into()),
+            property_type: "String".into(),
+            ..Default::default()
+        },
+        _ => mailbox::PropertyName {
             property_tag: Some("0x8001".into()),
             property_type: "IntegerArray".into(),
             ..Default::default()
@@ -67,35 +72,35 @@ fn random_item(
 ) -> (ItemRow, StoredProperties) {
     let mut props = StoredProperties::default();
     if rng.below(3) == 0 {
-        props.set_extended(ews::ExtendedProperty::new(
-            ext_uri("String"),
-            *rng.pick(WORDS),
-        ));
+        props.set_extended(mailbox::MapiProperty {
+            uri: ext_uri("String"),
+            values: vec![rng.pick(WORDS).to_string()],
+        });
     }
     if rng.below(3) == 0 {
         let values = (0..1 + rng.below(3))
             .map(|_| (rng.below(7) as i64 - 2).to_string())
             .collect();
-        props.set_extended(ews::ExtendedProperty {
+        props.set_extended(mailbox::MapiProperty {
             uri: ext_uri("Integer"),
             values,
         });
     }
     if rng.below(3) == 0 {
-        let mut c = ews::Element::new("", "Categories");
-        for _ in 0..1 + rng.below(2) {
-            let mut e = ews::Element::new("", "String");
-            e.children
-                .push(ews::Node::Text(rng.pick(WORDS).to_string()));
-            c.children.push(ews::Node::Element(e));
-        }
-        props.set_other(c);
+        let categories = (0..1 + rng.below(2))
+            .map(|_| rng.pick(WORDS).to_string())
+            .collect();
+        props.set(
+            mailbox::Tag::Categories,
+            mailbox::Value::Strings(categories),
+        );
     }
     if rng.below(2) == 0 {
-        let mut e = ews::Element::new("", "Importance");
         let level = *rng.pick(&["Low", "Normal", "High", "high"]);
-        e.children.push(ews::Node::Text(level.to_string()));
-        props.set_other(e);
+        props.set(
+            mailbox::Tag::Importance,
+            mailbox::Value::Text(level.to_string()),
+        );
     }
     let received = 1_700_000_000_000 + rng.below(50) as i64 * 60_000;
     let row = ItemRow {
@@ -106,7 +111,7 @@ fn random_item(
         item_class: rng.pick(CLASSES).to_string(),
         subject: rng.pick(WORDS).to_string(),
         props: props.encode(),
-        props_format: 2,
+        props_format: mailbox::PROPS_FORMAT,
         created_ms: received - rng.below(5) as i64 * 1000,
         received_ms: received,
         modified_ms: received,
@@ -360,32 +365,49 @@ async fn a_store_of_the_first_form_is_carried_forward() {
             "ext": {"DistinguishedPropertySetId=publicstrings;PropertyName=x-hybridworkid": "<t:ExtendedProperty><t:ExtendedFieldURI DistinguishedPropertySetId=\"PublicStrings\" PropertyName=\"X-HybridWorkId\" PropertyType=\"String\"/><t:Value>w-7</t:Value></t:ExtendedProperty>"},
             "extv": {"DistinguishedPropertySetId=publicstrings;PropertyName=x-hybridworkid": "w-7"}
         }).to_string();
-        let sql = "INSERT INTO mailbox_items (id, mailbox, folder_id, tag, item_class, subject, props, created_ms, received_ms, modified_ms, size, is_read, is_draft, immutable, version, props_format) VALUES ($1, $2, $3, 'Message', 'IPM.Note.Microsoft.Conversation', 'Lunch?', $4, 1, 1, 1, 10, 0, 0, 1, 3, 1)";
-        match store.pool() {
-            store::Pool::Sqlite(p) => {
-                sqlx::query(sql)
-                    .bind("0000000000000000000000000000ab01")
-                    .bind(guid)
-                    .bind(&purges)
-                    .bind(&old)
-                    .execute(p)
-                    .await
-                    .unwrap();
-            }
-            store::Pool::Postgres(p) => {
-                sqlx::query(sql)
-                    .bind("0000000000000000000000000000ab01")
-                    .bind(guid)
-                    .bind(&purges)
-                    .bind(&old)
-                    .execute(p)
-                    .await
-                    .unwrap();
+        // The second form kept EWS element trees.
+        let trees = serde_json::json!({
+            "other": [
+                {"ns": "", "name": "ToRecipients", "attrs": [], "children": [{"Element":
+                    {"ns": "", "name": "Mailbox", "attrs": [], "children": [{"Element":
+                        {"ns": "", "name": "EmailAddress", "attrs": [], "children": [{"Text": "alice@contoso.com"}]}}]}}]},
+                {"ns": "", "name": "Importance", "attrs": [], "children": [{"Text": "Low"}]}
+            ]
+        })
+        .to_string();
+        let sql = "INSERT INTO mailbox_items (id, mailbox, folder_id, tag, item_class, subject, props, created_ms, received_ms, modified_ms, size, is_read, is_draft, immutable, version, props_format) VALUES ($1, $2, $3, 'Message', 'IPM.Note.Microsoft.Conversation', 'Lunch?', $4, 1, 1, 1, 10, 0, 0, 1, 3, $5)";
+        for (id, props, format) in [
+            ("0000000000000000000000000000ab01", &old, 1i64),
+            ("0000000000000000000000000000ab02", &trees, 2),
+        ] {
+            match store.pool() {
+                store::Pool::Sqlite(p) => {
+                    sqlx::query(sql)
+                        .bind(id)
+                        .bind(guid)
+                        .bind(&purges)
+                        .bind(props)
+                        .bind(format)
+                        .execute(p)
+                        .await
+                        .unwrap();
+                }
+                store::Pool::Postgres(p) => {
+                    sqlx::query(sql)
+                        .bind(id)
+                        .bind(guid)
+                        .bind(&purges)
+                        .bind(props)
+                        .bind(format)
+                        .execute(p)
+                        .await
+                        .unwrap();
+                }
             }
         }
         assert_eq!(
             mailbox::upgrade_stored_items(&store).await.unwrap(),
-            1,
+            2,
             "{label}"
         );
         assert_eq!(
@@ -395,7 +417,21 @@ async fn a_store_of_the_first_form_is_carried_forward() {
         );
         let mbox = Mailbox::open(&store, guid).await.unwrap();
         let (row, props) = mbox.item("0000000000000000000000000000ab01").await.unwrap();
-        assert!(row.immutable && row.props_format == 2, "{label}");
+        assert!(
+            row.immutable && row.props_format == mailbox::PROPS_FORMAT && row.version == 3,
+            "{label}: the form changes, the version (and change key) does not"
+        );
+        let (_, second) = mbox.item("0000000000000000000000000000ab02").await.unwrap();
+        assert_eq!(
+            second.sender_addresses().len()
+                + second.bag.addresses(&mailbox::Tag::ToRecipients).len(),
+            1,
+            "{label}"
+        );
+        assert_eq!(
+            second.bag.text(&mailbox::Tag::Importance).as_deref(),
+            Some("Low")
+        );
         let shape = ews::Shape {
             base: ews::BaseShape::AllProperties,
             ..Default::default()
@@ -423,11 +459,12 @@ async fn a_store_of_the_first_form_is_carried_forward() {
             .clone();
         let page = mbox.find_items(&folder, &query).await.unwrap();
         assert_eq!((page.items.len(), page.total), (1, 1), "{label}");
+        let folder_total = |c: &store::FolderCounts| c.folder_id == folder.id && c.total == 2;
         let counts = mbox.counts().await.unwrap();
         assert!(
             counts
                 .iter()
-                .any(|c| c.folder_id == folder.id && c.total == 1 && c.unread == 1 && c.size > 0),
+                .any(|c| folder_total(c) && c.unread == 2 && c.size > 0),
             "{label}: {counts:?}"
         );
         drop(store);

@@ -274,7 +274,7 @@ pub fn attached_item_to_ews(i: &AttachedItem, id: &str, shape: &Shape) -> ews::I
         item_class: i.item_class.clone(),
         subject: i.subject.clone(),
         props: String::new(),
-        props_format: 2,
+        props_format: crate::props::PROPS_FORMAT,
         created_ms: i.created_ms,
         received_ms: i.created_ms,
         modified_ms: i.created_ms,

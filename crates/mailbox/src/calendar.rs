@@ -4,12 +4,11 @@
 //! series into occurrences for CalendarView and free/busy. An occurrence's id is its master's
 //! id and its instance index (`<master>-<index>`).
 
+use crate::model::{ItemRef, Property, PropertyBag, Record, Tag, Value};
 use crate::props::StoredProperties;
 use crate::recurrence::{Range, Recurrence};
-use crate::search::{format_time, parse_time_ms};
-use crate::send::leaf;
+use crate::search::format_time;
 use crate::timezones;
-use ews::{Element, Node};
 use jiff::ToSpan;
 use jiff::civil::{Date, DateTime};
 use serde::{Deserialize, Serialize};
@@ -38,8 +37,8 @@ pub struct Exception {
     pub end_ms: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub other: Vec<Element>,
+    #[serde(default, skip_serializing_if = "PropertyBag::is_empty")]
+    pub bag: PropertyBag,
 }
 
 /// The value-index key of a calendar item's series end (for CalendarView in SQL).
@@ -68,28 +67,12 @@ pub fn parse_occurrence_id(id: &str) -> Option<(&str, u32)> {
     (crate::item::is_well_formed_id(master) && index >= 1).then_some((master, index))
 }
 
-fn text_of(props: &StoredProperties, name: &str) -> Option<String> {
-    props
-        .other
-        .iter()
-        .find(|o| o.name == name)
-        .map(|o| o.text())
-}
-
-fn flag(props: &StoredProperties, name: &str) -> bool {
-    text_of(props, name)
-        .as_deref()
-        .and_then(ews::parse_bool)
-        .unwrap_or(false)
-}
-
 /// The item's time zone: its StartTimeZone when the server knows it, else UTC.
 pub fn zone_of(props: &StoredProperties) -> String {
     props
-        .other
-        .iter()
-        .find(|o| o.name == "StartTimeZone")
-        .and_then(|z| z.attr("Id").or(z.attr("Name")))
+        .bag
+        .record(&Tag::StartTimeZone)
+        .and_then(|z| z.attribute("Id").or(z.attribute("Name")))
         .filter(|id| timezones::find(id).is_some())
         .unwrap_or("UTC")
         .to_string()
@@ -114,18 +97,15 @@ fn utc_ms(zone: &str, local: DateTime) -> i64 {
 
 /// The item's start and end (ms, UTC) as stored.
 pub fn times(props: &StoredProperties) -> Option<(i64, i64)> {
-    let start = parse_time_ms(&text_of(props, "Start")?)?;
-    let end = text_of(props, "End")
-        .and_then(|e| parse_time_ms(&e))
-        .unwrap_or(start);
+    let start = props.bag.time(&Tag::Start)?;
+    let end = props.bag.time(&Tag::End).unwrap_or(start);
     Some((start, end.max(start)))
 }
 
 pub fn recurrence(props: &StoredProperties) -> Option<Recurrence> {
     props
-        .other
-        .iter()
-        .find(|o| o.name == "Recurrence")
+        .bag
+        .record(&Tag::Recurrence)
         .and_then(Recurrence::parse)
 }
 
@@ -136,15 +116,15 @@ pub fn normalize(row: &ItemRow, props: &mut StoredProperties) {
     if !is_calendar_item(row) {
         return;
     }
-    if text_of(props, "UID").is_none() {
+    if !props.bag.has(&Tag::UID) {
         let uid = uuid::Uuid::new_v4().simple().to_string().to_uppercase();
-        props.set_other(leaf("UID", &uid));
+        props.set(Tag::UID, Value::Text(uid));
     }
     let Some((mut start, mut end)) = times(props) else {
         return;
     };
     let zone = zone_of(props);
-    if flag(props, "IsAllDayEvent") {
+    if props.bag.flag(&Tag::IsAllDayEvent) {
         let first = local(&zone, start).date();
         let last = local(&zone, end);
         let last_day = if last.time() == jiff::civil::Time::midnight() && last.date() > first {
@@ -174,8 +154,8 @@ pub fn normalize(row: &ItemRow, props: &mut StoredProperties) {
         state.exceptions.clear();
         state.deleted.clear();
     }
-    props.set_other(leaf("Start", &format_time(start)));
-    props.set_other(leaf("End", &format_time(end)));
+    props.set(Tag::Start, Value::Time(start));
+    props.set(Tag::End, Value::Time(end));
     props.calendar = Some(state);
     zoned_range_dates(props, &zone);
 }
@@ -183,16 +163,15 @@ pub fn normalize(row: &ItemRow, props: &mut StoredProperties) {
 /// Writes a series' StartDate and EndDate as Exchange does, with the zone's offset on that
 /// date (`2016-01-01+01:00`), so that clients read them as dates.
 fn zoned_range_dates(props: &mut StoredProperties, zone: &str) {
-    let Some(rec) = props.other.iter_mut().find(|o| o.name == "Recurrence") else {
+    let Some(Value::Record(rec)) = props.bag.get_mut(&Tag::Recurrence) else {
         return;
     };
-    for range in rec.children.iter_mut() {
-        let Node::Element(range) = range else {
+    for (_, range) in rec.fields.iter_mut() {
+        let Value::Record(range) = range else {
             continue;
         };
-        for part in range.children.iter_mut() {
-            let Node::Element(part) = part else { continue };
-            if part.name != "StartDate" && part.name != "EndDate" {
+        for (name, part) in range.fields.iter_mut() {
+            if *name != Tag::StartDate.name() && *name != Tag::EndDate.name() {
                 continue;
             }
             let Some(date) = crate::recurrence::parse_date(&part.text()) else {
@@ -208,7 +187,7 @@ fn zoned_range_dates(props: &mut StoredProperties, zone: &str) {
                 let sign = if offset < 0 { '-' } else { '+' };
                 format!("{sign}{:02}:{:02}", offset.abs() / 60, offset.abs() % 60)
             };
-            part.children = vec![Node::Text(format!("{date}{suffix}"))];
+            *part = Value::Text(format!("{date}{suffix}"));
         }
     }
 }
@@ -336,124 +315,114 @@ fn duration_text(ms: i64) -> String {
     out
 }
 
-fn occurrence_element(name: &str, master: &ItemRow, o: &Occurrence) -> Element {
-    let mut e = Element::new("", name);
-    let mut id = Element::new("", "ItemId");
-    id.attrs
-        .push(("Id".into(), occurrence_id(&master.id, o.index)));
-    id.attrs.push((
-        "ChangeKey".into(),
-        crate::item::change_key(&master.id, master.version),
-    ));
-    e.children.push(Node::Element(id));
-    e.children
-        .push(Node::Element(leaf("Start", &format_time(o.start_ms))));
-    e.children
-        .push(Node::Element(leaf("End", &format_time(o.end_ms))));
-    e.children.push(Node::Element(leaf(
-        "OriginalStart",
-        &format_time(o.original_start_ms),
-    )));
-    e
+/// An occurrence as FirstOccurrence, LastOccurrence and ModifiedOccurrences list it.
+fn occurrence_value(master: &ItemRow, o: &Occurrence) -> Value {
+    let id = ItemRef {
+        id: occurrence_id(&master.id, o.index),
+        change_key: crate::item::change_key(&master.id, master.version),
+    };
+    Value::Record(Record {
+        fields: vec![
+            (Tag::ItemId.name().into(), Value::ItemId(id)),
+            (Tag::Start.name().into(), Value::Time(o.start_ms)),
+            (Tag::End.name().into(), Value::Time(o.end_ms)),
+            (
+                Tag::OriginalStart.name().into(),
+                Value::Time(o.original_start_ms),
+            ),
+        ],
+        ..Record::default()
+    })
+}
+
+/// A list of values under one name, as a record.
+fn list_of(name: &Tag, values: impl Iterator<Item = Value>) -> Value {
+    Value::Record(Record {
+        fields: values.map(|v| (name.name().to_string(), v)).collect(),
+        ..Record::default()
+    })
 }
 
 /// The properties Exchange computes for a calendar item, for the ones `wanted` asks for.
 pub fn computed(
     row: &ItemRow,
     props: &StoredProperties,
-    wanted: &dyn Fn(&str) -> bool,
-) -> Vec<Element> {
+    wanted: &dyn Fn(&Tag) -> bool,
+) -> Vec<Property> {
     let mut out = Vec::new();
     let Some((start, end)) = times(props) else {
         return out;
     };
     let series = recurrence(props);
-    let mut push = |name: &str, e: Element| {
-        if wanted(name) && !props.other.iter().any(|o| o.name == name) {
-            out.push(e);
+    let mut push = |tag: Tag, value: Value| {
+        if wanted(&tag) && !props.bag.has(&tag) {
+            out.push(Property(tag, value));
         }
     };
+    let text = |t: &str| Value::Text(t.into());
     let kind = if series.is_some() {
         "RecurringMaster"
     } else {
         "Single"
     };
-    push("CalendarItemType", leaf("CalendarItemType", kind));
-    push("IsRecurring", leaf("IsRecurring", "false"));
-    push("Duration", leaf("Duration", &duration_text(end - start)));
-    push("MyResponseType", leaf("MyResponseType", "Organizer"));
-    push("AppointmentState", leaf("AppointmentState", "0"));
-    push(
-        "AppointmentSequenceNumber",
-        leaf("AppointmentSequenceNumber", "0"),
-    );
-    push("IsMeeting", leaf("IsMeeting", "false"));
-    push("IsCancelled", leaf("IsCancelled", "false"));
-    push(
-        "MeetingRequestWasSent",
-        leaf("MeetingRequestWasSent", "false"),
-    );
-    push("IsOnlineMeeting", leaf("IsOnlineMeeting", "false"));
-    push("AllowNewTimeProposal", leaf("AllowNewTimeProposal", "true"));
-    push("IsResponseRequested", leaf("IsResponseRequested", "true"));
-    push("ConferenceType", leaf("ConferenceType", "0"));
-    push("LegacyFreeBusyStatus", leaf("LegacyFreeBusyStatus", "Busy"));
-    push("IsAllDayEvent", leaf("IsAllDayEvent", "false"));
+    push(Tag::CalendarItemType, text(kind));
+    push(Tag::IsRecurring, Value::Bool(false));
+    push(Tag::Duration, text(&duration_text(end - start)));
+    push(Tag::MyResponseType, text("Organizer"));
+    push(Tag::AppointmentState, text("0"));
+    push(Tag::AppointmentSequenceNumber, text("0"));
+    push(Tag::IsMeeting, Value::Bool(false));
+    push(Tag::IsCancelled, Value::Bool(false));
+    push(Tag::MeetingRequestWasSent, Value::Bool(false));
+    push(Tag::IsOnlineMeeting, Value::Bool(false));
+    push(Tag::AllowNewTimeProposal, Value::Bool(true));
+    push(Tag::IsResponseRequested, Value::Bool(true));
+    push(Tag::ConferenceType, text("0"));
+    push(Tag::LegacyFreeBusyStatus, text("Busy"));
+    push(Tag::IsAllDayEvent, Value::Bool(false));
     // Expanding a series is the costly part: only for a shape that asks for what it gives.
     let lists = [
-        "FirstOccurrence",
-        "LastOccurrence",
-        "ModifiedOccurrences",
-        "DeletedOccurrences",
+        Tag::FirstOccurrence,
+        Tag::LastOccurrence,
+        Tag::ModifiedOccurrences,
+        Tag::DeletedOccurrences,
     ];
-    if series.is_some() && lists.iter().any(|n| wanted(n)) {
+    if series.is_some() && lists.iter().any(wanted) {
         let all = all_occurrences(props);
-        let by_index = |first: bool| {
-            let mut v: Vec<&Occurrence> = all.iter().collect();
-            v.sort_by_key(|o| o.index);
-            if first {
-                v.first().copied()
-            } else {
-                v.last().copied()
-            }
-        };
-        if let Some(o) = by_index(true) {
-            push(
-                "FirstOccurrence",
-                occurrence_element("FirstOccurrence", row, o),
-            );
+        let mut by_index: Vec<&Occurrence> = all.iter().collect();
+        by_index.sort_by_key(|o| o.index);
+        if let Some(o) = by_index.first() {
+            push(Tag::FirstOccurrence, occurrence_value(row, o));
         }
         let bounded = !matches!(series.as_ref().map(|s| &s.range), Some(Range::NoEnd));
-        if bounded && let Some(o) = by_index(false) {
-            push(
-                "LastOccurrence",
-                occurrence_element("LastOccurrence", row, o),
-            );
+        if bounded && let Some(o) = by_index.last() {
+            push(Tag::LastOccurrence, occurrence_value(row, o));
         }
         let state = props.calendar.clone().unwrap_or_default();
         if !state.exceptions.is_empty() {
-            let mut list = Element::new("", "ModifiedOccurrences");
-            for x in &state.exceptions {
-                if let Some(o) = all.iter().find(|o| o.index == x.index) {
-                    list.children
-                        .push(Node::Element(occurrence_element("Occurrence", row, o)));
-                }
-            }
-            push("ModifiedOccurrences", list);
+            let changed = state
+                .exceptions
+                .iter()
+                .filter_map(|x| all.iter().find(|o| o.index == x.index))
+                .map(|o| occurrence_value(row, o));
+            push(Tag::ModifiedOccurrences, list_of(&Tag::Occurrence, changed));
         }
         if !state.deleted.is_empty() {
-            let mut list = Element::new("", "DeletedOccurrences");
-            for i in &state.deleted {
-                if let Some(o) = occurrence(props, *i) {
-                    let mut d = Element::new("", "DeletedOccurrence");
-                    d.children.push(Node::Element(leaf(
-                        "Start",
-                        &format_time(o.original_start_ms),
-                    )));
-                    list.children.push(Node::Element(d));
-                }
-            }
-            push("DeletedOccurrences", list);
+            let deleted = state
+                .deleted
+                .iter()
+                .filter_map(|i| occurrence(props, *i))
+                .map(|o| {
+                    let start = (Tag::Start.name().into(), Value::Time(o.original_start_ms));
+                    Value::Record(Record {
+                        fields: vec![start],
+                        ..Record::default()
+                    })
+                });
+            push(
+                Tag::DeletedOccurrences,
+                list_of(&Tag::DeletedOccurrence, deleted),
+            );
         }
     }
     out
@@ -466,58 +435,64 @@ pub fn as_occurrence(item: &mut ews::Item, master: &ItemRow, o: &Occurrence) {
         occurrence_id(&master.id, o.index),
         crate::item::change_key(&master.id, master.version),
     ));
-    const SERIES_ONLY: &[&str] = &[
-        "Recurrence",
-        "FirstOccurrence",
-        "LastOccurrence",
-        "ModifiedOccurrences",
-        "DeletedOccurrences",
-        "CalendarItemType",
-        "IsRecurring",
-        "OriginalStart",
-        "RecurrenceId",
-        "Duration",
-    ];
-    let asked = |n: &str| item.other.iter().any(|e| e.name == n);
-    let (had_start, had_end) = (asked("Start"), asked("End"));
+    let series_only = |tag: &Tag| {
+        matches!(
+            tag,
+            Tag::Recurrence
+                | Tag::FirstOccurrence
+                | Tag::LastOccurrence
+                | Tag::ModifiedOccurrences
+                | Tag::DeletedOccurrences
+                | Tag::CalendarItemType
+                | Tag::IsRecurring
+                | Tag::OriginalStart
+                | Tag::RecurrenceId
+                | Tag::Duration
+        )
+    };
+    let asked = |t: Tag| item.other.iter().any(|e| e.name == t.name());
+    let (had_start, had_end) = (asked(Tag::Start), asked(Tag::End));
     item.other
-        .retain(|e| !SERIES_ONLY.contains(&e.name.as_str()));
+        .retain(|e| !series_only(&Tag::from_name(&e.name)));
     if let Some(x) = &o.exception {
         if let Some(s) = &x.subject
             && item.subject.is_some()
         {
             item.subject = Some(s.clone());
         }
-        for e in &x.other {
-            if let Some(slot) = item.other.iter_mut().find(|o| o.name == e.name) {
-                *slot = e.clone();
+        for p in x.bag.iter() {
+            if let Some(slot) = item.other.iter_mut().find(|o| o.name == p.0.name()) {
+                *slot = crate::wire::element(p);
             }
         }
     }
-    let set = |item: &mut ews::Item, name: &str, text: String| match item
-        .other
-        .iter_mut()
-        .find(|e| e.name == name)
-    {
-        Some(slot) => *slot = leaf(name, &text),
-        None => item.other.push(leaf(name, &text)),
+    let set = |item: &mut ews::Item, tag: Tag, value: Value| {
+        let el = crate::wire::element(&Property(tag, value));
+        match item.other.iter_mut().find(|e| e.name == el.name) {
+            Some(slot) => *slot = el,
+            None => item.other.push(el),
+        }
     };
     if had_start {
-        set(item, "Start", format_time(o.start_ms));
+        set(item, Tag::Start, Value::Time(o.start_ms));
     }
     if had_end {
-        set(item, "End", format_time(o.end_ms));
+        set(item, Tag::End, Value::Time(o.end_ms));
     }
     let kind = if o.exception.is_some() {
         "Exception"
     } else {
         "Occurrence"
     };
-    set(item, "CalendarItemType", kind.into());
-    set(item, "IsRecurring", "true".into());
-    set(item, "OriginalStart", format_time(o.original_start_ms));
-    set(item, "RecurrenceId", format_time(o.original_start_ms));
-    set(item, "Duration", duration_text(o.end_ms - o.start_ms));
+    set(item, Tag::CalendarItemType, Value::Text(kind.into()));
+    set(item, Tag::IsRecurring, Value::Bool(true));
+    set(item, Tag::OriginalStart, Value::Time(o.original_start_ms));
+    set(item, Tag::RecurrenceId, Value::Time(o.original_start_ms));
+    set(
+        item,
+        Tag::Duration,
+        Value::Text(duration_text(o.end_ms - o.start_ms)),
+    );
 }
 
 /// Items a CalendarView may need: starting before the window ends, and ending (or their
@@ -656,7 +631,7 @@ impl crate::service::Mailbox {
             start_ms: o.start_ms,
             end_ms: o.end_ms,
             subject: None,
-            other: Vec::new(),
+            bag: PropertyBag::default(),
         });
         for u in updates {
             let (ews::ItemUpdate::Set { item, .. } | ews::ItemUpdate::Append { item, .. }) = u
@@ -667,15 +642,13 @@ impl crate::service::Mailbox {
                 x.subject = Some(s.clone());
             }
             for e in &item.other {
-                match e.name.as_str() {
-                    "Start" => x.start_ms = parse_time_ms(&e.text()).unwrap_or(x.start_ms),
-                    "End" => x.end_ms = parse_time_ms(&e.text()).unwrap_or(x.end_ms),
+                let Property(tag, value) = crate::wire::property(e);
+                match tag {
+                    Tag::Start => x.start_ms = value.as_time().unwrap_or(x.start_ms),
+                    Tag::End => x.end_ms = value.as_time().unwrap_or(x.end_ms),
                     // The series decides these; an occurrence cannot change them.
-                    "Recurrence" | "UID" | "StartTimeZone" | "EndTimeZone" => {}
-                    _ => match x.other.iter_mut().find(|o| o.name == e.name) {
-                        Some(slot) => *slot = e.clone(),
-                        None => x.other.push(e.clone()),
-                    },
+                    Tag::Recurrence | Tag::UID | Tag::StartTimeZone | Tag::EndTimeZone => {}
+                    tag => x.bag.set(tag, value),
                 }
             }
         }
@@ -714,6 +687,7 @@ impl crate::service::Mailbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::parse_time_ms;
 
     fn row() -> ItemRow {
         ItemRow {
@@ -724,7 +698,7 @@ mod tests {
             item_class: "IPM.Appointment".into(),
             subject: String::new(),
             props: String::new(),
-            props_format: 2,
+            props_format: crate::props::PROPS_FORMAT,
             created_ms: 0,
             received_ms: 0,
             modified_ms: 0,
@@ -743,10 +717,11 @@ mod tests {
         ))
         .unwrap();
         let item = ews::Item::parse(&el);
-        let mut p = StoredProperties {
-            other: item.other,
-            ..Default::default()
-        };
+        let mut p = StoredProperties::default();
+        for o in &item.other {
+            let Property(tag, value) = crate::wire::property(o);
+            p.set(tag, value);
+        }
         normalize(&row(), &mut p);
         p
     }
@@ -758,13 +733,16 @@ mod tests {
         let p = props(&format!(
             "<t:Start>2016-07-01T08:00:00+02:00</t:Start><t:End>2016-07-01T10:00:00+02:00</t:End>{CPH}"
         ));
-        assert_eq!(text_of(&p, "Start").unwrap(), "2016-07-01T06:00:00Z");
-        assert!(text_of(&p, "UID").is_some());
+        assert_eq!(p.bag.text(&Tag::Start).unwrap(), "2016-07-01T06:00:00Z");
+        assert!(p.bag.text(&Tag::UID).is_some());
         let all_day = props(&format!(
             "<t:Start>2016-07-01T14:33:00+02:00</t:Start><t:End>2016-07-03T09:00:00+02:00</t:End><t:IsAllDayEvent>true</t:IsAllDayEvent>{CPH}"
         ));
-        assert_eq!(text_of(&all_day, "Start").unwrap(), "2016-06-30T22:00:00Z");
-        assert_eq!(text_of(&all_day, "End").unwrap(), "2016-07-03T22:00:00Z");
+        assert_eq!(
+            all_day.bag.text(&Tag::Start).unwrap(),
+            "2016-06-30T22:00:00Z"
+        );
+        assert_eq!(all_day.bag.text(&Tag::End).unwrap(), "2016-07-03T22:00:00Z");
     }
 
     #[test]
@@ -795,10 +773,10 @@ mod tests {
         let computed = computed(&row(), &p, &|_| true);
         let kind = computed
             .iter()
-            .find(|e| e.name == "CalendarItemType")
+            .find(|p| p.0 == Tag::CalendarItemType)
             .unwrap();
-        assert_eq!(kind.text(), "RecurringMaster");
-        assert!(computed.iter().any(|e| e.name == "LastOccurrence"));
+        assert_eq!(kind.1.text(), "RecurringMaster");
+        assert!(computed.iter().any(|p| p.0 == Tag::LastOccurrence));
     }
 
     #[test]
@@ -807,7 +785,7 @@ mod tests {
         let p = props(
             "<t:Start>2016-01-01T08:00:00Z</t:Start><t:End>2016-01-01T09:00:00Z</t:End><t:Recurrence><t:WeeklyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Monday</t:DaysOfWeek></t:WeeklyRecurrence><t:NoEndRecurrence><t:StartDate>2016-01-01</t:StartDate></t:NoEndRecurrence></t:Recurrence>",
         );
-        assert_eq!(text_of(&p, "Start").unwrap(), "2016-01-04T08:00:00Z");
+        assert_eq!(p.bag.text(&Tag::Start).unwrap(), "2016-01-04T08:00:00Z");
         assert_eq!(p.calendar.as_ref().unwrap().series_end_ms, None);
         let id = occurrence_id(&row().id, 3);
         assert_eq!(parse_occurrence_id(&id), Some((row().id.as_str(), 3)));
@@ -839,14 +817,12 @@ pub fn busy_digit(status: &str) -> u8 {
 }
 
 fn status_of(props: &StoredProperties, o: &Occurrence) -> String {
-    let from_exception = o.exception.as_ref().and_then(|x| {
-        x.other
-            .iter()
-            .find(|e| e.name == "LegacyFreeBusyStatus")
-            .map(|e| e.text())
-    });
+    let from_exception = o
+        .exception
+        .as_ref()
+        .and_then(|x| x.bag.text(&Tag::LegacyFreeBusyStatus));
     from_exception
-        .or_else(|| text_of(props, "LegacyFreeBusyStatus"))
+        .or_else(|| props.bag.text(&Tag::LegacyFreeBusyStatus))
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "Busy".into())
@@ -889,14 +865,13 @@ impl crate::service::Mailbox {
                     details: ews::availability::CalendarEventDetails {
                         id,
                         subject,
-                        location: text_of(&props, "Location").unwrap_or_default(),
-                        is_meeting: props.other.iter().any(|e| {
-                            e.name == "RequiredAttendees" || e.name == "OptionalAttendees"
-                        }),
+                        location: props.bag.text(&Tag::Location).unwrap_or_default(),
+                        is_meeting: props.bag.has(&Tag::RequiredAttendees)
+                            || props.bag.has(&Tag::OptionalAttendees),
                         is_recurring: o.index > 0,
                         is_exception: o.exception.is_some(),
-                        is_reminder_set: flag(&props, "ReminderIsSet"),
-                        is_private: text_of(&props, "Sensitivity").as_deref() == Some("Private"),
+                        is_reminder_set: props.bag.flag(&Tag::ReminderIsSet),
+                        is_private: props.bag.text(&Tag::Sensitivity).as_deref() == Some("Private"),
                     },
                 })
             })

@@ -125,7 +125,7 @@ impl Mailbox {
                     item_class: i.item_class,
                     subject: i.subject,
                     props: String::new(),
-                    props_format: 2,
+                    props_format: crate::props::PROPS_FORMAT,
                     created_ms: now,
                     received_ms: e.received_ms,
                     modified_ms: now,

@@ -2,8 +2,10 @@
 //! request asks for.
 
 use crate::MailboxError;
-use crate::props::{StoredProperties, dictionary_of, is_dictionary, is_message_class};
+use crate::model::{Entry, EntryValue, Property, Tag, Value};
+use crate::props::{PROPS_FORMAT, StoredProperties, is_message_class};
 use crate::search::format_time;
+use crate::wire::{self, dictionary_of};
 use ews::{Item, ItemId, PropertyPath, Shape};
 use store::{FolderRow, ItemRow};
 
@@ -38,25 +40,21 @@ fn default_class(kind: &str) -> &'static str {
 }
 
 /// Properties the server sets; what a client sends for them is ignored.
-const SERVER_OWNED: &[&str] = &[
-    "TextBody",
-    "HasAttachments",
-    "ItemId",
-    "ParentFolderId",
-    "DateTimeCreated",
-    "DateTimeReceived",
-    "LastModifiedTime",
-    "Size",
-    "DateTimeSent",
-    "ConversationId",
-];
+fn is_server_owned(tag: &Tag) -> bool {
+    matches!(
+        tag,
+        Tag::TextBody | Tag::HasAttachments | Tag::DateTimeSent | Tag::ConversationId
+    )
+}
 
 /// Exchange keeps at most 255 characters of a subject and of a contact's name parts.
 const MAX_SHORT_TEXT: usize = 255;
 
 /// Name parts whose change to a longer value is refused (ErrorPropertyUpdate), as Exchange does;
 /// a longer subject is cut to the limit instead.
-const LIMITED_NAMES: &[&str] = &["GivenName", "MiddleName", "Surname"];
+fn is_limited_name(tag: &Tag) -> bool {
+    matches!(tag, Tag::GivenName | Tag::MiddleName | Tag::Surname)
+}
 
 fn truncated(text: &str) -> String {
     text.chars().take(MAX_SHORT_TEXT).collect()
@@ -67,7 +65,7 @@ fn over_long_name(src: &Item) -> Option<&str> {
     src.other
         .iter()
         .find(|o| {
-            LIMITED_NAMES.contains(&o.name.as_str()) && o.text().chars().count() > MAX_SHORT_TEXT
+            is_limited_name(&Tag::from_name(&o.name)) && o.text().chars().count() > MAX_SHORT_TEXT
         })
         .map(|o| o.name.as_str())
 }
@@ -98,66 +96,51 @@ fn apply(row: &mut ItemRow, props: &mut StoredProperties, src: &Item, append: bo
         row.is_draft = d;
     }
     for e in &src.extended {
+        let e = wire::mapi_property(e);
         if is_message_class(&e.uri)
             && let Some(v) = e.values.first()
         {
             row.item_class = v.clone();
         }
-        props.set_extended(e.clone());
+        props.set_extended(e);
     }
     for o in &src.other {
-        if SERVER_OWNED.contains(&o.name.as_str()) {
+        let Property(tag, value) = wire::property(o);
+        if is_server_owned(&tag) {
             continue;
         }
-        if LIMITED_NAMES.contains(&o.name.as_str()) && o.text().chars().count() > MAX_SHORT_TEXT {
-            let mut cut = o.clone();
-            cut.children = vec![ews::Node::Text(truncated(&o.text()))];
-            props.set_other(cut);
+        if is_limited_name(&tag) && value.text().chars().count() > MAX_SHORT_TEXT {
+            props.set(tag, Value::Text(truncated(&value.text())));
             continue;
         }
-        match props.other.iter_mut().find(|x| x.name == o.name) {
+        match (props.bag.get_mut(&tag), value) {
             // A dictionary (EmailAddresses, PhoneNumbers, …) takes the entries it is given,
-            // by Key, and keeps the others: clients change one entry at a time.
-            Some(existing) if is_dictionary(&o.name) => merge_entries(existing, o),
-            _ => props.set_other(o.clone()),
+            // by key, and keeps the others: clients change one entry at a time.
+            (Some(Value::Entries(existing)), Value::Entries(new)) => merge_entries(existing, new),
+            (_, value) => props.set(tag, value),
         }
     }
 }
 
-fn entry_key(n: &ews::Node) -> Option<&str> {
-    match n {
-        ews::Node::Element(e) if e.name == "Entry" => e.attr("Key"),
-        _ => None,
-    }
-}
-
-fn merge_entries(existing: &mut ews::Element, new: &ews::Element) {
-    for entry in &new.children {
-        let Some(key) = entry_key(entry) else {
-            continue;
-        };
-        match existing
-            .children
-            .iter_mut()
-            .find(|c| entry_key(c) == Some(key))
-        {
-            // An address entry changes one part at a time (Street, City, …).
-            Some(ews::Node::Element(slot)) if slot.elements().next().is_some() => {
-                if let ews::Node::Element(new) = entry {
-                    for part in new.elements() {
-                        match slot
-                            .children
-                            .iter_mut()
-                            .find(|c| matches!(c, ews::Node::Element(x) if x.name == part.name))
-                        {
-                            Some(c) => *c = ews::Node::Element(part.clone()),
-                            None => slot.children.push(ews::Node::Element(part.clone())),
+fn merge_entries(existing: &mut Vec<Entry>, new: Vec<Entry>) {
+    for entry in new {
+        match existing.iter_mut().find(|e| e.key == entry.key) {
+            // An address entry changes one part at a time (street, city, …).
+            Some(Entry {
+                value: EntryValue::Parts(slot),
+                ..
+            }) => {
+                if let EntryValue::Parts(parts) = entry.value {
+                    for (name, text) in parts {
+                        match slot.iter_mut().find(|(n, _)| *n == name) {
+                            Some(p) => p.1 = text,
+                            None => slot.push((name, text)),
                         }
                     }
                 }
             }
-            Some(slot) => *slot = entry.clone(),
-            None => existing.children.push(entry.clone()),
+            Some(slot) => *slot = entry,
+            None => existing.push(entry),
         }
     }
 }
@@ -169,7 +152,7 @@ pub(crate) fn finish_stored(row: &mut ItemRow, props: &StoredProperties, now: i6
 
 fn finish(row: &mut ItemRow, props: &StoredProperties, now: i64) {
     row.props = props.encode();
-    row.props_format = 2;
+    row.props_format = PROPS_FORMAT;
     let files: i64 = props.attachments.iter().map(|a| a.size).sum();
     row.size = (row.props.len() + row.subject.len()) as i64 + files;
     row.modified_ms = now;
@@ -213,7 +196,7 @@ fn made(mailbox: &str, folder_id: &str, src: &Item, now: i64) -> (ItemRow, Store
         item_class: default_class(&src.kind).to_string(),
         subject: String::new(),
         props: String::new(),
-        props_format: 2,
+        props_format: PROPS_FORMAT,
         created_ms: now,
         received_ms: now,
         modified_ms: now,
@@ -251,12 +234,12 @@ pub fn apply_updates(
             ews::ItemUpdate::Set { item, .. } => apply(row, props, item, false),
             ews::ItemUpdate::Append { item, .. } => apply(row, props, item, true),
             ews::ItemUpdate::Delete { path } => match path {
-                Some(PropertyPath::Extended(e)) => props.remove_extended(e),
+                Some(PropertyPath::Extended(e)) => props.remove_extended(&wire::mapi_name(e)),
                 Some(PropertyPath::Indexed { uri, index }) => delete_indexed(props, uri, index),
                 Some(p) => match p.element_name().unwrap_or("") {
                     "Subject" => row.subject.clear(),
                     "Body" => props.body = None,
-                    name => props.other.retain(|o| o.name != name),
+                    name => props.bag.remove(&Tag::from_name(name)),
                 },
                 None => {
                     return Err(MailboxError::InvalidPropertySet(
@@ -281,31 +264,20 @@ pub fn apply_updates(
 fn delete_indexed(props: &mut StoredProperties, uri: &str, index: &str) {
     let name = uri.split_once(':').map(|(_, n)| n).unwrap_or(uri);
     let part = name.split_once(':').map(|(_, p)| p);
-    let Some(d) = props
-        .other
-        .iter_mut()
-        .find(|o| o.name == dictionary_of(name))
+    let Some(Value::Entries(entries)) = props.bag.get_mut(&Tag::from_name(dictionary_of(name)))
     else {
         return;
     };
     match part {
-        None => d.children.retain(|c| entry_key(c) != Some(index)),
+        None => entries.retain(|e| e.key != index),
         Some(part) => {
-            for c in d.children.iter_mut() {
-                if let ews::Node::Element(entry) = c
-                    && entry.attr("Key") == Some(index)
-                {
-                    entry
-                        .children
-                        .retain(|n| !matches!(n, ews::Node::Element(e) if e.name == part));
+            for e in entries.iter_mut().filter(|e| e.key == index) {
+                if let EntryValue::Parts(parts) = &mut e.value {
+                    parts.retain(|(n, _)| n != part);
                 }
             }
-            d.children.retain(|c| match c {
-                ews::Node::Element(e) if entry_key(c) == Some(index) => e
-                    .children
-                    .iter()
-                    .any(|n| matches!(n, ews::Node::Element(_))),
-                _ => true,
+            entries.retain(|e| {
+                e.key != index || matches!(&e.value, EntryValue::Parts(p) if !p.is_empty())
             });
         }
     }
@@ -370,10 +342,10 @@ pub fn to_ews(
             });
     }
     item.other = props
-        .other
+        .bag
         .iter()
-        .filter(|o| (with_body || o.name != "MimeContent") && w.field(&o.name))
-        .cloned()
+        .filter(|p| (with_body || p.0 != Tag::MimeContent) && w.field(p.0.name()))
+        .map(wire::element)
         .collect();
     let text_body_asked = shape.base == ews::BaseShape::AllProperties
         || shape
@@ -409,11 +381,11 @@ pub fn to_ews(
         .extended
         .iter()
         .filter(|e| w.extended(&e.uri.key()))
-        .cloned()
+        .map(wire::extended_property)
         .collect();
     if crate::calendar::is_calendar_item(row) {
-        let computed = crate::calendar::computed(row, props, &|name| w.field(name));
-        item.other.extend(computed);
+        let computed = crate::calendar::computed(row, props, &|tag| w.field(tag.name()));
+        item.other.extend(computed.iter().map(wire::element));
     }
     if w.field("Attachments") && !props.attachments.is_empty() {
         item.attachments = Some(crate::attachments::summaries(&props.attachments, &row.id));
@@ -526,20 +498,16 @@ mod tests {
         };
         let updates = [delete("State", "Business"), delete("Street", "Home")];
         apply_updates(&mut row, &mut props, &updates, 2).unwrap();
-        let addresses = props
-            .other
-            .iter()
-            .find(|o| o.name == "PhysicalAddresses")
-            .unwrap();
-        assert_eq!(
-            addresses.children.len(),
-            1,
-            "the emptied Home entry is gone"
-        );
-        let ews::Node::Element(business) = &addresses.children[0] else {
+        let Some(Value::Entries(addresses)) = props.get(&Tag::PhysicalAddresses) else {
+            panic!("{props:?}");
+        };
+        assert_eq!(addresses.len(), 1, "the emptied Home entry is gone");
+        assert_eq!(addresses[0].key, "Business");
+        let EntryValue::Parts(parts) = &addresses[0].value else {
             panic!("{addresses:?}");
         };
-        assert!(business.child("Street").is_some() && business.child("State").is_none());
-        assert_eq!(entry_key(&addresses.children[0]), Some("Business"));
+        assert!(
+            parts.iter().any(|(n, _)| n == "Street") && !parts.iter().any(|(n, _)| n == "State")
+        );
     }
 }

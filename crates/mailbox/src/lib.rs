@@ -18,6 +18,7 @@ mod locale;
 mod mapi;
 mod meeting;
 mod mime;
+pub mod model;
 mod oof;
 mod props;
 mod recurrence;
@@ -32,6 +33,7 @@ mod task;
 pub mod timezones;
 pub mod transport;
 mod tree;
+mod wire;
 
 pub use attachments::{
     MAX_ATTACHMENT_BYTES, StoredAttachment, digest as attachment_digest, ids_only as attachment_ids,
@@ -48,8 +50,11 @@ pub use item::{change_key, is_well_formed_id};
 pub use locale::{LANGUAGES, localize_default_folders};
 pub use mapi::{MapiProperty, PropertyName};
 pub use meeting::{attendee_addresses, is_meeting_response};
+pub use model::{Address, Attendee, Entry, EntryValue, Property, PropertyBag, Record, Tag, Value};
 pub use oof::{OofChange, StoredOof};
-pub use props::{CATEGORIES_KEY, FIELD_KEY_PREFIX, StoredProperties, field_key, indexed_key};
+pub use props::{
+    CATEGORIES_KEY, FIELD_KEY_PREFIX, PROPS_FORMAT, StoredProperties, field_key, of_row,
+};
 pub use reply::is_response;
 pub use rules::{RulesRefused, StoredRule};
 pub use search::{
@@ -66,3 +71,4 @@ pub use sync::{FolderSyncChange, HierarchyChanges, ItemChanges, ItemSyncChange, 
 pub use tree::{
     ARCHIVE, DISTINGUISHED, Distinguished, is_ews_distinguished, provision, provision_archive,
 };
+pub use wire::indexed_key;

@@ -8,14 +8,18 @@
 
 use crate::MailboxError;
 use crate::item;
+use crate::model::{ItemRef, Tag, Value};
 use crate::props::StoredProperties;
 use crate::search::{Field, Restriction, format_time};
-use crate::send::{Sender, leaf, mailbox_element as mailbox_holder};
+use crate::send::Sender;
 use crate::service::{ItemQuery, Mailbox};
-use ews::{Element, Node};
 use store::ItemRow;
 
-const ATTENDEE_LISTS: &[&str] = &["RequiredAttendees", "OptionalAttendees", "Resources"];
+const ATTENDEE_LISTS: [Tag; 3] = [
+    Tag::RequiredAttendees,
+    Tag::OptionalAttendees,
+    Tag::Resources,
+];
 
 pub fn is_meeting_response(kind: &str) -> bool {
     matches!(kind, "AcceptItem" | "TentativelyAcceptItem" | "DeclineItem")
@@ -23,43 +27,31 @@ pub fn is_meeting_response(kind: &str) -> bool {
 
 /// The attendees' addresses (required, optional and resources).
 pub fn attendee_addresses(props: &StoredProperties) -> Vec<String> {
-    props
-        .other
+    ATTENDEE_LISTS
         .iter()
-        .filter(|o| ATTENDEE_LISTS.contains(&o.name.as_str()))
-        .flat_map(|l| l.children_named("Attendee"))
-        .filter_map(|a| {
-            a.child("Mailbox")
-                .and_then(|m| m.child_text("EmailAddress"))
-        })
+        .flat_map(|t| props.bag.attendees(t))
+        .filter_map(|a| a.mailbox.email.as_deref().map(str::trim))
         .filter(|a| !a.is_empty())
+        .map(str::to_string)
         .collect()
 }
 
-/// Sets an attendee's ResponseType (and LastResponseTime when answered) on an attendee list.
+/// Sets an attendee's response (and its time when answered) on the attendee lists; every
+/// attendee's when `address` is empty.
 fn set_response(props: &mut StoredProperties, address: &str, response: &str, at: Option<i64>) {
-    for list in props
-        .other
-        .iter_mut()
-        .filter(|o| ATTENDEE_LISTS.contains(&o.name.as_str()))
-    {
-        for node in list.children.iter_mut() {
-            let Node::Element(a) = node else { continue };
+    for tag in &ATTENDEE_LISTS {
+        let Some(Value::Attendees(list)) = props.bag.get_mut(tag) else {
+            continue;
+        };
+        for a in list.iter_mut() {
             let matches = a
-                .child("Mailbox")
-                .and_then(|m| m.child_text("EmailAddress"))
-                .is_some_and(|e| e.eq_ignore_ascii_case(address) || address.is_empty());
-            if !matches {
-                continue;
-            }
-            a.children.retain(|c| {
-                !matches!(c, Node::Element(e) if e.name == "ResponseType" || e.name == "LastResponseTime")
-            });
-            a.children
-                .push(Node::Element(leaf("ResponseType", response)));
-            if let Some(t) = at {
-                a.children
-                    .push(Node::Element(leaf("LastResponseTime", &format_time(t))));
+                .mailbox
+                .email
+                .as_deref()
+                .is_some_and(|e| e.trim().eq_ignore_ascii_case(address) || address.is_empty());
+            if matches {
+                a.response = Some(response.to_string());
+                a.last_response_time = at.map(format_time);
             }
         }
     }
@@ -88,18 +80,18 @@ fn attendee_copies(
         return Err(MailboxError::FolderNotFound(Some("calendar".into())));
     };
     let mut theirs = props.clone();
-    theirs.set_other(leaf("LegacyFreeBusyStatus", "Tentative"));
-    theirs.set_other(leaf("MyResponseType", "NoResponseReceived"));
-    theirs.other.retain(|o| o.name != "MeetingRequestWasSent");
+    theirs.set(Tag::LegacyFreeBusyStatus, text("Tentative"));
+    theirs.set(Tag::MyResponseType, text("NoResponseReceived"));
+    theirs.bag.remove(&Tag::MeetingRequestWasSent);
     let mut on_calendar = item::copy_into(row, a.guid(), &calendar.id);
     on_calendar.tag = "CalendarItem".into();
     on_calendar.item_class = "IPM.Appointment".into();
     item::finish_stored(&mut on_calendar, &theirs, now);
     let mut message = theirs.clone();
     message.calendar = None;
-    message.set_other(mailbox_holder("From", organizer));
-    message.set_other(mailbox_holder("Sender", organizer));
-    message.set_other(leaf("DateTimeSent", &format_time(now)));
+    message.set(Tag::From, Value::Mailbox(organizer.address()));
+    message.set(Tag::Sender, Value::Mailbox(organizer.address()));
+    message.set(Tag::DateTimeSent, Value::Time(now));
     let mut in_inbox = item::copy_into(row, a.guid(), &inbox.id);
     in_inbox.is_read = false;
     in_inbox.received_ms = now;
@@ -110,20 +102,19 @@ fn attendee_copies(
             } else {
                 "FullUpdate"
             };
-            message.set_other(leaf("MeetingRequestType", request_type));
+            message.set(Tag::MeetingRequestType, text(request_type));
             if kind == MeetingMessage::Request {
-                let mut assoc = Element::new("", "AssociatedCalendarItemId");
-                assoc.attrs.push(("Id".into(), on_calendar.id.clone()));
-                assoc
-                    .attrs
-                    .push(("ChangeKey".into(), item::change_key(&on_calendar.id, 1)));
-                message.set_other(assoc);
+                let assoc = ItemRef {
+                    id: on_calendar.id.clone(),
+                    change_key: item::change_key(&on_calendar.id, 1),
+                };
+                message.set(Tag::AssociatedCalendarItemId, Value::ItemId(assoc));
             }
             in_inbox.tag = "MeetingRequest".into();
             in_inbox.item_class = "IPM.Schedule.Meeting.Request".into();
         }
         MeetingMessage::Cancellation => {
-            message.set_other(leaf("IsCancelled", "true"));
+            message.set(Tag::IsCancelled, Value::Bool(true));
             in_inbox.tag = "MeetingCancellation".into();
             in_inbox.item_class = "IPM.Schedule.Meeting.Canceled".into();
             in_inbox.subject = format!("Canceled: {}", row.subject);
@@ -134,11 +125,11 @@ fn attendee_copies(
 }
 
 fn uid(props: &StoredProperties) -> Option<String> {
-    props
-        .other
-        .iter()
-        .find(|o| o.name == "UID")
-        .map(|u| u.text())
+    props.bag.text(&Tag::UID)
+}
+
+fn text(t: &str) -> Value {
+    Value::Text(t.into())
 }
 
 impl Mailbox {
@@ -153,7 +144,7 @@ impl Mailbox {
         let query = ItemQuery {
             restriction: Some(Restriction::Compare(
                 Field::Extended {
-                    key: crate::props::field_key("UID"),
+                    key: crate::props::field_key(Tag::UID.name()),
                     numeric: false,
                 },
                 store::CmpOp::Eq,
@@ -182,9 +173,9 @@ impl Mailbox {
         attendees: &[Mailbox],
     ) -> Result<(), MailboxError> {
         let now = store::now_ms();
-        props.set_other(mailbox_holder("Organizer", organizer));
-        props.set_other(leaf("IsMeeting", "true"));
-        props.set_other(leaf("MeetingRequestWasSent", "true"));
+        props.set(Tag::Organizer, Value::Mailbox(organizer.address()));
+        props.set(Tag::IsMeeting, Value::Bool(true));
+        props.set(Tag::MeetingRequestWasSent, Value::Bool(true));
         set_response(props, "", "Unknown", None);
         let mut items = Vec::new();
         for a in attendees {
@@ -259,8 +250,8 @@ impl Mailbox {
                 if !row.subject.starts_with("Canceled: ") {
                     row.subject = format!("Canceled: {}", row.subject);
                 }
-                props.set_other(leaf("IsCancelled", "true"));
-                props.set_other(leaf("LegacyFreeBusyStatus", "Free"));
+                props.set(Tag::IsCancelled, Value::Bool(true));
+                props.set(Tag::LegacyFreeBusyStatus, text("Free"));
                 item::finish_stored(&mut row, &props, now);
                 self.save(&mut row, Some(&props)).await
             }
@@ -302,11 +293,11 @@ impl Mailbox {
         }
         let uid = uid(&props).ok_or(MailboxError::ItemNotFound)?;
         let organizer = props
-            .other
-            .iter()
-            .find(|o| o.name == "Organizer")
-            .and_then(|o| o.child("Mailbox"))
-            .and_then(|m| m.child_text("EmailAddress"))
+            .bag
+            .addresses(&Tag::Organizer)
+            .first()
+            .and_then(|a| a.email.as_deref())
+            .map(|e| e.trim().to_string())
             .ok_or_else(|| {
                 MailboxError::InvalidOperation(
                     "The item is not a meeting: it has no organizer.".into(),
@@ -320,9 +311,9 @@ impl Mailbox {
         let deleted = self.distinguished("deleteditems").cloned();
         let now = store::now_ms();
         if let Some((mut cal, mut cal_props)) = self.calendar_item_by_uid(&uid).await? {
-            cal_props.set_other(leaf("LegacyFreeBusyStatus", status));
-            cal_props.set_other(leaf("MyResponseType", response));
-            cal_props.set_other(leaf("AppointmentReplyTime", &format_time(now)));
+            cal_props.set(Tag::LegacyFreeBusyStatus, text(status));
+            cal_props.set(Tag::MyResponseType, text(response));
+            cal_props.set(Tag::AppointmentReplyTime, Value::Time(now));
             if response == "Decline"
                 && let Some(d) = &deleted
             {
@@ -365,10 +356,10 @@ impl Mailbox {
             .distinguished("inbox")
             .ok_or(MailboxError::FolderNotFound(Some("inbox".into())))?;
         let mut note = StoredProperties::default();
-        note.set_other(mailbox_holder("From", attendee));
-        note.set_other(mailbox_holder("Sender", attendee));
-        note.set_other(leaf("DateTimeSent", &format_time(now)));
-        note.set_other(leaf("UID", uid));
+        note.set(Tag::From, Value::Mailbox(attendee.address()));
+        note.set(Tag::Sender, Value::Mailbox(attendee.address()));
+        note.set(Tag::DateTimeSent, Value::Time(now));
+        note.set(Tag::UID, text(uid));
         let mut src = ews::Item::new("MeetingResponse");
         src.subject = Some(format!("{prefix}{subject}"));
         src.item_class = Some(class.into());
@@ -395,26 +386,18 @@ mod tests {
             ews::NS_TYPES
         ))
         .unwrap();
-        let mut props = StoredProperties {
-            other: ews::Item::parse(&el).other,
-            ..Default::default()
-        };
+        let mut props = StoredProperties::default();
+        for o in &ews::Item::parse(&el).other {
+            let crate::model::Property(tag, value) = crate::wire::property(o);
+            props.set(tag, value);
+        }
         assert_eq!(
             attendee_addresses(&props),
             ["bob@contoso.com", "carol@contoso.com"]
         );
         set_response(&mut props, "BOB@contoso.com", "Accept", Some(0));
-        let text = |list: &str| {
-            props
-                .other
-                .iter()
-                .find(|o| o.name == list)
-                .unwrap()
-                .child("Attendee")
-                .unwrap()
-                .child_text("ResponseType")
-        };
-        assert_eq!(text("RequiredAttendees").as_deref(), Some("Accept"));
-        assert_eq!(text("OptionalAttendees").as_deref(), Some("Unknown"));
+        let text = |list: Tag| props.bag.attendees(&list)[0].response.clone();
+        assert_eq!(text(Tag::RequiredAttendees).as_deref(), Some("Accept"));
+        assert_eq!(text(Tag::OptionalAttendees).as_deref(), Some("Unknown"));
     }
 }

@@ -5,36 +5,26 @@
 
 use crate::MailboxError;
 use crate::attachments::{StoredAttachment, StoredContent};
+use crate::model::{Address, Property, Tag, Value};
 use crate::props::StoredProperties;
-use crate::search::format_time;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use ews::{Attachment, AttachmentContent, Body, Element, Item, Node};
+use ews::{Attachment, AttachmentContent, Body, Element, Item};
 use mail_parser::{MessageParser, MimeHeaders};
 
-fn leaf(name: &str, text: &str) -> Element {
-    let mut e = Element::new("", name);
-    e.children.push(Node::Text(text.into()));
-    e
-}
-
-fn recipients(name: &str, list: Option<&mail_parser::Address>) -> Option<Element> {
-    let list = list?;
-    let mut holder = Element::new("", name);
-    for a in list.iter() {
-        let Some(address) = a.address.as_deref() else {
-            continue;
-        };
-        let mut m = Element::new("", "Mailbox");
-        if let Some(n) = a.name.as_deref() {
-            m.children.push(Node::Element(leaf("Name", n)));
-        }
-        m.children
-            .push(Node::Element(leaf("EmailAddress", address)));
-        m.children.push(Node::Element(leaf("RoutingType", "SMTP")));
-        holder.children.push(Node::Element(m));
-    }
-    (!holder.children.is_empty()).then_some(holder)
+fn recipients(tag: Tag, list: Option<&mail_parser::Address>) -> Option<Element> {
+    let list: Vec<Address> = list?
+        .iter()
+        .filter_map(|a| {
+            Some(Address {
+                name: a.name.as_deref().map(str::to_string),
+                email: Some(a.address.as_deref()?.to_string()),
+                routing_type: Some("SMTP".into()),
+                mailbox_type: None,
+            })
+        })
+        .collect();
+    (!list.is_empty()).then(|| crate::wire::element(&Property(tag, Value::Mailboxes(list))))
 }
 
 /// The item a client sends, with what its `t:MimeContent` says filled in where the item itself
@@ -69,24 +59,25 @@ pub fn merged(src: &Item) -> Result<Item, MailboxError> {
             _ => None,
         };
     }
-    let kept = |name: &str| out.other.iter().any(|o| o.name == name);
+    let kept = |tag: &Tag| out.other.iter().any(|o| o.name == tag.name());
     let mut add = Vec::new();
-    for (name, list) in [
-        ("ToRecipients", msg.to()),
-        ("CcRecipients", msg.cc()),
-        ("BccRecipients", msg.bcc()),
-        ("From", msg.from()),
+    for (tag, list) in [
+        (Tag::ToRecipients, msg.to()),
+        (Tag::CcRecipients, msg.cc()),
+        (Tag::BccRecipients, msg.bcc()),
+        (Tag::From, msg.from()),
     ] {
-        if !kept(name)
-            && let Some(e) = recipients(name, list)
+        if !kept(&tag)
+            && let Some(e) = recipients(tag, list)
         {
             add.push(e);
         }
     }
     if let Some(d) = msg.date()
-        && !kept("DateTimeSent")
+        && !kept(&Tag::DateTimeSent)
     {
-        add.push(leaf("DateTimeSent", &format_time(d.to_timestamp() * 1000)));
+        let sent = Property(Tag::DateTimeSent, Value::Time(d.to_timestamp() * 1000));
+        add.push(crate::wire::element(&sent));
     }
     out.other.extend(add);
     if out.attachments.is_none() {
@@ -118,15 +109,17 @@ pub fn merged(src: &Item) -> Result<Item, MailboxError> {
     Ok(out)
 }
 
-fn addresses(props: &StoredProperties, name: &str) -> Vec<(String, String)> {
+fn addresses(props: &StoredProperties, tag: Tag) -> Vec<(String, String)> {
     props
-        .other
+        .bag
+        .addresses(&tag)
         .iter()
-        .filter(|o| o.name == name)
-        .flat_map(|r| r.children_named("Mailbox"))
-        .filter_map(|m| {
-            let a = m.child_text("EmailAddress")?;
-            Some((m.child_text("Name").unwrap_or_default(), a))
+        .filter_map(|a| {
+            let email = a.email.as_deref()?.trim().to_string();
+            Some((
+                a.name.as_deref().unwrap_or_default().trim().to_string(),
+                email,
+            ))
         })
         .collect()
 }
@@ -152,13 +145,13 @@ pub fn to_mime(
     content: &dyn Fn(&str) -> Option<Vec<u8>>,
 ) -> Vec<u8> {
     let mut b = mail_builder::MessageBuilder::new().subject(subject.to_string());
-    for (name, header) in [
-        ("From", 0),
-        ("ToRecipients", 1),
-        ("CcRecipients", 2),
-        ("BccRecipients", 3),
+    for (tag, header) in [
+        (Tag::From, 0),
+        (Tag::ToRecipients, 1),
+        (Tag::CcRecipients, 2),
+        (Tag::BccRecipients, 3),
     ] {
-        let list = addresses(props, name);
+        let list = addresses(props, tag);
         if list.is_empty() {
             continue;
         }
@@ -248,7 +241,7 @@ mod tests {
                 body_type: b.body_type,
                 text: b.text,
             }),
-            other: i.other.clone(),
+            bag: i.other.iter().map(crate::wire::property).collect(),
             ..Default::default()
         };
         let out = to_mime("Round trip", 1_796_227_200_000, &props, &|_| None);

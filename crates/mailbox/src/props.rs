@@ -1,22 +1,28 @@
-//! The typed stored form of an item's properties (JSON, no XML), and the upgrade of the first
-//! release's form (XML fragments by element name) to it.
+//! The stored form of an item's properties (JSON, no XML): the property bag, MAPI properties,
+//! attachments and calendar state; and the reading of the two forms before it.
 
 use crate::body::Body;
-use ews::{Element, ExtendedFieldUri, ExtendedProperty};
+use crate::mapi::{MapiProperty, PropertyName};
+use crate::model::{EntryValue, PropertyBag, Tag, Value};
 use serde::{Deserialize, Serialize};
+use store::ItemRow;
 use store::ItemValue;
+
+/// The form [`StoredProperties::encode`] writes (`props_format`): 1 was XML fragments by element
+/// name, 2 the properties as EWS element trees, 3 the property bag.
+pub const PROPS_FORMAT: i64 = 3;
 
 /// What an item holds besides its indexed columns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StoredProperties {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Body>,
-    /// Properties kept as the client sent them (recipients, importance, …), one per name.
+    /// The item's properties (recipients, importance, times, …), one per tag.
+    #[serde(default, skip_serializing_if = "PropertyBag::is_empty")]
+    pub bag: PropertyBag,
+    /// One per property identity (see [`PropertyName::key`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub other: Vec<Element>,
-    /// One per property identity (see [`ExtendedFieldUri::key`]).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub extended: Vec<ExtendedProperty>,
+    pub extended: Vec<MapiProperty>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<crate::attachments::StoredAttachment>,
     /// A calendar item's series end, changed and deleted occurrences.
@@ -31,112 +37,69 @@ pub const FIELD_KEY_PREFIX: &str = "field:";
 /// Longer kept texts are not indexed (a restriction on them matches nothing).
 pub const MAX_INDEXED_TEXT: usize = 1024;
 
-/// The properties that hold recipients: searched by their names and addresses, by scanning
-/// (the value index keeps no structured properties).
-pub fn is_address_list(element: &str) -> bool {
-    matches!(
-        element,
-        "ToRecipients" | "CcRecipients" | "BccRecipients" | "From" | "Sender"
-    )
+/// Whether a property named so holds recipients, searched by their names and addresses, by
+/// scanning (the value index keeps no structured properties).
+pub fn is_address_list(name: &str) -> bool {
+    Tag::from_name(name).is_address_list()
 }
 
-pub fn field_key(element: &str) -> String {
-    format!("{FIELD_KEY_PREFIX}{element}")
-}
-
-/// The value-index key of one entry of a contact's dictionary property:
-/// `contacts:EmailAddress` at `EmailAddress1` is `field:EmailAddresses[EmailAddress1]`, and a part
-/// of an address, `contacts:PhysicalAddress:Street` at `Home`, is
-/// `field:PhysicalAddresses[Home]:Street`.
-pub fn indexed_key(uri: &str, index: &str) -> String {
-    let name = uri.split_once(':').map(|(_, n)| n).unwrap_or(uri);
-    let (dictionary, part) = match name.split_once(':') {
-        Some((d, part)) => (d, Some(part)),
-        None => (name, None),
-    };
-    let mut key = format!("{FIELD_KEY_PREFIX}{}[{index}]", dictionary_of(dictionary));
-    if let Some(part) = part {
-        key.push(':');
-        key.push_str(part);
-    }
-    key
-}
-
-/// The element that holds an indexed property (`EmailAddress` lives in `EmailAddresses`).
-pub fn dictionary_of(name: &str) -> &str {
-    match name.split(':').next().unwrap_or(name) {
-        "EmailAddress" => "EmailAddresses",
-        "PhoneNumber" => "PhoneNumbers",
-        "ImAddress" => "ImAddresses",
-        "PhysicalAddress" => "PhysicalAddresses",
-        other => other,
-    }
-}
-
-pub fn is_dictionary(name: &str) -> bool {
-    matches!(
-        name,
-        "EmailAddresses" | "PhoneNumbers" | "ImAddresses" | "PhysicalAddresses"
-    )
+pub fn field_key(name: &str) -> String {
+    format!("{FIELD_KEY_PREFIX}{name}")
 }
 
 /// The value-index key of an item's categories (no extended property's key has this form).
 pub const CATEGORIES_KEY: &str = "item:Categories";
 
 /// PR_MESSAGE_CLASS (0x001A): how clients that cannot set ItemClass set it.
-pub fn is_message_class(uri: &ExtendedFieldUri) -> bool {
-    uri.key() == "PropertyTag=0x1a"
+pub fn is_message_class(name: &PropertyName) -> bool {
+    name.key() == "PropertyTag=0x1a"
 }
 
 impl StoredProperties {
     pub fn decode(props: &str, format: i64) -> StoredProperties {
-        if format == 1 {
-            return legacy(props);
+        match format {
+            PROPS_FORMAT => serde_json::from_str(props).unwrap_or_default(),
+            2 => crate::wire::decode_trees(props),
+            _ => crate::wire::decode_fragments(props),
         }
-        serde_json::from_str(props).unwrap_or_default()
     }
 
     pub fn encode(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
     }
 
-    pub fn set_other(&mut self, el: Element) {
-        match self.other.iter_mut().find(|o| o.name == el.name) {
-            Some(o) => *o = el,
-            None => self.other.push(el),
-        }
+    pub fn get(&self, tag: &Tag) -> Option<&Value> {
+        self.bag.get(tag)
+    }
+
+    pub fn set(&mut self, tag: Tag, value: Value) {
+        self.bag.set(tag, value)
     }
 
     /// The addresses of the item's From and Sender mailboxes, in that order.
     pub fn sender_addresses(&self) -> Vec<String> {
-        ["From", "Sender"]
+        [Tag::From, Tag::Sender]
             .iter()
-            .filter_map(|name| self.other.iter().find(|o| o.name == *name))
-            .flat_map(|holder| holder.children_named("Mailbox"))
-            .filter_map(|m| m.child_text("EmailAddress"))
+            .flat_map(|t| self.bag.addresses(t))
+            .filter_map(|a| a.email.as_deref().map(|e| e.trim().to_string()))
             .collect()
     }
 
-    pub fn set_extended(&mut self, p: ExtendedProperty) {
-        let key = p.uri.key();
-        match self.extended.iter_mut().find(|e| e.uri.key() == key) {
-            Some(e) => *e = p,
-            None => self.extended.push(p),
-        }
+    pub fn set_extended(&mut self, p: MapiProperty) {
+        crate::mapi::set_property(&mut self.extended, p)
     }
 
-    pub fn remove_extended(&mut self, uri: &ExtendedFieldUri) {
-        let key = uri.key();
+    pub fn remove_extended(&mut self, name: &PropertyName) {
+        let key = name.key();
         self.extended.retain(|e| e.uri.key() != key);
     }
 
-    /// The item's categories (`t:Categories/t:String`).
+    /// The item's categories.
     pub fn categories(&self) -> Vec<String> {
-        self.other
-            .iter()
-            .filter(|o| o.name == "Categories")
-            .flat_map(|c| c.children_named("String").map(|s| s.text()))
-            .collect()
+        match self.bag.get(&Tag::Categories) {
+            Some(Value::Strings(list)) => list.clone(),
+            _ => Vec::new(),
+        }
     }
 
     /// The values of a multi-valued property by its index key: an extended property's
@@ -153,10 +116,11 @@ impl StoredProperties {
                 .collect();
         }
         if let Some(name) = key.strip_prefix(FIELD_KEY_PREFIX) {
-            if is_address_list(name) {
-                return self.names_and_addresses(name);
+            let tag = Tag::from_name(name);
+            if tag.is_address_list() {
+                return self.names_and_addresses(&tag);
             }
-            return self.simple(name).into_iter().collect();
+            return self.simple(&tag).into_iter().collect();
         }
         self.extended
             .iter()
@@ -165,8 +129,9 @@ impl StoredProperties {
             .collect()
     }
 
-    /// The rows of the value index: one per value of each extended property, and one per
-    /// category.
+    /// The rows of the value index: one per value of each extended property, one per
+    /// category, per dictionary entry, per blob the item references, and per single-value
+    /// property.
     pub fn values(&self) -> Vec<ItemValue> {
         let mut out: Vec<ItemValue> = self
             .extended
@@ -201,10 +166,10 @@ impl StoredProperties {
                     .unwrap_or_else(|| crate::calendar::NO_END.into()),
             });
         }
-        out.extend(self.other.iter().filter_map(|o| {
-            let text = self.simple(&o.name)?;
+        out.extend(self.bag.iter().filter_map(|p| {
+            let text = self.simple(&p.0)?;
             Some(ItemValue {
-                key: field_key(&o.name),
+                key: field_key(p.0.name()),
                 text,
             })
         }));
@@ -212,28 +177,30 @@ impl StoredProperties {
     }
 
     /// One row per entry of the dictionary properties, and per part of a structured entry (a
-    /// physical address's Street, City, …), under [`indexed_key`]'s keys.
+    /// physical address's street, city, …), keyed `field:<dictionary>[<key>]` and
+    /// `field:<dictionary>[<key>]:<part>`.
     fn entry_values(&self) -> impl Iterator<Item = ItemValue> + '_ {
-        self.other
+        self.bag
             .iter()
-            .filter(|o| is_dictionary(&o.name))
-            .flat_map(|d| {
-                d.children_named("Entry").flat_map(move |entry| {
-                    let index = entry.attr("Key").unwrap_or_default();
-                    let base = format!("{FIELD_KEY_PREFIX}{}[{index}]", d.name);
-                    let parts: Vec<ItemValue> = if entry.elements().next().is_none() {
-                        vec![ItemValue {
+            .filter_map(|p| match &p.1 {
+                Value::Entries(list) if p.0.is_dictionary() => Some((p.0.name(), list)),
+                _ => None,
+            })
+            .flat_map(|(dictionary, list)| {
+                list.iter().flat_map(move |entry| {
+                    let base = format!("{FIELD_KEY_PREFIX}{dictionary}[{}]", entry.key);
+                    let parts: Vec<ItemValue> = match &entry.value {
+                        EntryValue::Text(text) => vec![ItemValue {
                             key: base,
-                            text: entry.text(),
-                        }]
-                    } else {
-                        entry
-                            .elements()
-                            .map(|part| ItemValue {
-                                key: format!("{base}:{}", part.name),
-                                text: part.text(),
+                            text: text.clone(),
+                        }],
+                        EntryValue::Parts(parts) => parts
+                            .iter()
+                            .map(|(part, text)| ItemValue {
+                                key: format!("{base}:{part}"),
+                                text: text.clone(),
                             })
-                            .collect()
+                            .collect(),
                     };
                     parts
                         .into_iter()
@@ -242,107 +209,27 @@ impl StoredProperties {
             })
     }
 
-    /// The text of a kept property that is a single value (`t:Importance`, `t:ReminderIsSet`,
-    /// …), bounded so that the index stays small; None for structured ones.
     /// The names and addresses of a recipient list or mailbox (`ToRecipients`, `From`).
-    fn names_and_addresses(&self, name: &str) -> Vec<String> {
-        self.other
+    fn names_and_addresses(&self, tag: &Tag) -> Vec<String> {
+        self.bag
+            .addresses(tag)
             .iter()
-            .filter(|o| o.name == name)
-            .flat_map(|o| o.children_named("Mailbox"))
-            .flat_map(|m| {
-                ["Name", "EmailAddress"]
-                    .into_iter()
-                    .filter_map(|n| m.child_text(n))
-                    .collect::<Vec<_>>()
-            })
-            .filter(|t| !t.trim().is_empty())
+            .flat_map(|a| [a.name.clone(), a.email.clone()])
+            .flatten()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
             .collect()
     }
 
-    fn simple(&self, name: &str) -> Option<String> {
-        let el = self.other.iter().find(|o| o.name == name)?;
-        if el.elements().next().is_some() {
-            return None;
-        }
-        let text = el.text();
+    /// The text of a property that is a single value (importance, a flag, a time, …),
+    /// bounded so that the index stays small; None for structured ones.
+    fn simple(&self, tag: &Tag) -> Option<String> {
+        let text = self.bag.get(tag)?.scalar()?;
         (text.len() <= MAX_INDEXED_TEXT).then_some(text)
     }
 }
 
-/// Parses fragments written with the `t:` prefix and no namespace declaration.
-fn fragments(xml: &str) -> Vec<Element> {
-    let wrapped = format!(r#"<w xmlns:t="{}">{xml}</w>"#, ews::NS_TYPES);
-    ews::xml::parse(&wrapped)
-        .map(|w| w.elements().cloned().collect())
-        .unwrap_or_default()
-}
-
-/// The first release kept `{"el": {name: fragment}, "ext": {key: fragment}, "extv": …}`.
-fn legacy(props: &str) -> StoredProperties {
-    let v: serde_json::Value = serde_json::from_str(props).unwrap_or_default();
-    let texts = |k: &str| -> Vec<String> {
-        v.get(k)
-            .and_then(|m| m.as_object())
-            .map(|m| {
-                m.values()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let mut out = StoredProperties::default();
-    for frag in texts("el") {
-        for mut el in fragments(&frag) {
-            ews::normalize_booleans(&mut el);
-            if el.name == "Body" {
-                out.body = Some(Body {
-                    body_type: el.attr("BodyType").unwrap_or("Text").to_string(),
-                    text: el.text(),
-                });
-            } else {
-                out.set_other(el);
-            }
-        }
-    }
-    for frag in texts("ext") {
-        for el in fragments(&frag) {
-            if let Some(p) = ExtendedProperty::parse(&el) {
-                out.set_extended(p);
-            }
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn legacy_form_is_carried_forward() {
-        let old = serde_json::json!({
-            "el": {
-                "Body": "<t:Body BodyType=\"HTML\">&lt;p&gt;hi&lt;/p&gt;</t:Body>",
-                "Importance": "<t:Importance>High</t:Importance>",
-                "ReminderIsSet": "<t:ReminderIsSet>0</t:ReminderIsSet>"
-            },
-            "ext": {
-                "PropertyTag=0x1a": "<t:ExtendedProperty><t:ExtendedFieldURI PropertyTag=\"0x1a\" PropertyType=\"String\"/><t:Value>IPM.Note.Microsoft.Conversation</t:Value></t:ExtendedProperty>"
-            },
-            "extv": {"PropertyTag=0x1a": "IPM.Note.Microsoft.Conversation"}
-        })
-        .to_string();
-        let p = StoredProperties::decode(&old, 1);
-        assert_eq!(p.body.as_ref().unwrap().text, "<p>hi</p>");
-        assert_eq!(p.other.len(), 2);
-        assert_eq!(p.other[1].text(), "false");
-        assert_eq!(
-            p.extended[0].values,
-            vec!["IPM.Note.Microsoft.Conversation"]
-        );
-        let again = StoredProperties::decode(&p.encode(), 2);
-        assert_eq!(again, p);
-        assert_eq!(p.values()[0].key, "PropertyTag=0x1a");
-    }
+/// Reads a stored row's properties, whatever form they were written in.
+pub fn of_row(row: &ItemRow) -> StoredProperties {
+    StoredProperties::decode(&row.props, row.props_format)
 }

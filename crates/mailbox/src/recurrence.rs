@@ -3,7 +3,7 @@
 //! them). Expansion is bounded: it stops at the window's end, the range's end, or after
 //! [`MAX_OCCURRENCES`] dates, whichever comes first.
 
-use ews::Element;
+use crate::model::{Record, Value};
 use jiff::ToSpan;
 use jiff::civil::{Date, Weekday};
 
@@ -142,18 +142,17 @@ pub fn parse_date(text: &str) -> Option<Date> {
 
 impl Recurrence {
     /// Reads a `t:Recurrence`; `None` when it names no pattern or range this server knows.
-    pub fn parse(el: &Element) -> Option<Recurrence> {
+    pub fn parse(rec: &Record) -> Option<Recurrence> {
         let mut pattern = None;
         let mut range = None;
-        for child in el.elements() {
-            let num = |n: &str| {
-                child
-                    .child_text(n)
-                    .and_then(|t| t.trim().parse::<u32>().ok())
+        for (name, child) in &rec.fields {
+            let Value::Record(child) = child else {
+                continue;
             };
+            let num = |n: &str| child.text_of(n).and_then(|t| t.parse::<u32>().ok());
             let interval = num("Interval").unwrap_or(1).max(1);
-            let days = || child.child_text("DaysOfWeek").unwrap_or_default();
-            match child.name.as_str() {
+            let days = || child.text_of("DaysOfWeek").unwrap_or_default();
+            match name.as_str() {
                 "DailyRecurrence" => pattern = Some(Pattern::Daily { interval }),
                 "WeeklyRecurrence" => {
                     let days: Vec<Weekday> =
@@ -162,7 +161,7 @@ impl Recurrence {
                         interval,
                         days,
                         first_day: child
-                            .child_text("FirstDayOfWeek")
+                            .text_of("FirstDayOfWeek")
                             .and_then(|d| weekday(&d))
                             .unwrap_or(Weekday::Sunday),
                     });
@@ -177,27 +176,27 @@ impl Recurrence {
                     pattern = Some(Pattern::RelativeMonthly {
                         interval,
                         days: DaySet::parse(&days())?,
-                        index: index(&child.child_text("DayOfWeekIndex")?)?,
+                        index: index(&child.text_of("DayOfWeekIndex")?)?,
                     })
                 }
                 "AbsoluteYearlyRecurrence" => {
                     pattern = Some(Pattern::AbsoluteYearly {
-                        month: month(&child.child_text("Month")?)?,
+                        month: month(&child.text_of("Month")?)?,
                         day: num("DayOfMonth").unwrap_or(1).clamp(1, 31) as u8,
                     })
                 }
                 "RelativeYearlyRecurrence" => {
                     pattern = Some(Pattern::RelativeYearly {
-                        month: month(&child.child_text("Month")?)?,
+                        month: month(&child.text_of("Month")?)?,
                         days: DaySet::parse(&days())?,
-                        index: index(&child.child_text("DayOfWeekIndex")?)?,
+                        index: index(&child.text_of("DayOfWeekIndex")?)?,
                     })
                 }
                 "NoEndRecurrence" | "EndDateRecurrence" | "NumberedRecurrence" => {
-                    let start = parse_date(&child.child_text("StartDate")?)?;
-                    let end = match child.name.as_str() {
+                    let start = parse_date(&child.text_of("StartDate")?)?;
+                    let end = match name.as_str() {
                         "EndDateRecurrence" => {
-                            Range::EndDate(parse_date(&child.child_text("EndDate")?)?)
+                            Range::EndDate(parse_date(&child.text_of("EndDate")?)?)
                         }
                         "NumberedRecurrence" => Range::Numbered(
                             num("NumberOfOccurrences")
@@ -343,7 +342,7 @@ mod tests {
             ews::NS_TYPES
         ))
         .unwrap();
-        Recurrence::parse(&el).unwrap()
+        Recurrence::parse(&crate::wire::record(&el)).unwrap()
     }
 
     fn dates(r: &Recurrence, until: &str) -> Vec<String> {

@@ -4,34 +4,25 @@
 //! "FW:" before the subject, and the new text above the original body.
 
 use crate::MailboxError;
+use crate::model::{Address, Property, Tag, Value};
 use crate::props::StoredProperties;
-use ews::{Body, Element, Item, Node};
+use ews::{Body, Element, Item};
 use store::ItemRow;
 
 pub fn is_response(kind: &str) -> bool {
     matches!(kind, "ReplyToItem" | "ReplyAllToItem" | "ForwardItem")
 }
 
-fn mailboxes(props: &StoredProperties, name: &str) -> Vec<Element> {
-    props
-        .other
-        .iter()
-        .filter(|o| o.name == name)
-        .flat_map(|r| r.children_named("Mailbox").cloned())
-        .collect()
+fn mailboxes(props: &StoredProperties, tag: Tag) -> Vec<Address> {
+    props.bag.addresses(&tag).to_vec()
 }
 
-fn address(m: &Element) -> String {
-    m.child_text("EmailAddress").unwrap_or_default()
+fn address(m: &Address) -> String {
+    m.email.as_deref().unwrap_or_default().trim().to_string()
 }
 
-fn holder(name: &str, list: Vec<Element>) -> Option<Element> {
-    if list.is_empty() {
-        return None;
-    }
-    let mut h = Element::new("", name);
-    h.children = list.into_iter().map(Node::Element).collect();
-    Some(h)
+fn holder(tag: Tag, list: Vec<Address>) -> Option<Element> {
+    (!list.is_empty()).then(|| crate::wire::element(&Property(tag, Value::Mailboxes(list))))
 }
 
 fn prefixed(prefix: &str, subject: &str) -> String {
@@ -55,16 +46,16 @@ fn respond(
 ) -> Item {
     let mut out = Item::new("Message");
     out.item_class = Some("IPM.Note".into());
-    let given = |name: &str| src.other.iter().find(|o| o.name == name).cloned();
-    let sender = mailboxes(props, "From")
+    let given = |tag: &Tag| src.other.iter().find(|o| o.name == tag.name()).cloned();
+    let sender = mailboxes(props, Tag::From)
         .into_iter()
-        .chain(mailboxes(props, "Sender"))
+        .chain(mailboxes(props, Tag::Sender))
         .next();
     let (prefix, to, cc) = match src.kind.as_str() {
         "ReplyToItem" => ("RE: ", sender.into_iter().collect(), Vec::new()),
         "ReplyAllToItem" => {
-            let mut to: Vec<Element> = sender.into_iter().collect();
-            for m in mailboxes(props, "ToRecipients") {
+            let mut to: Vec<Address> = sender.into_iter().collect();
+            for m in mailboxes(props, Tag::ToRecipients) {
                 if !me(&address(&m))
                     && !to
                         .iter()
@@ -73,7 +64,7 @@ fn respond(
                     to.push(m);
                 }
             }
-            let cc = mailboxes(props, "CcRecipients")
+            let cc = mailboxes(props, Tag::CcRecipients)
                 .into_iter()
                 .filter(|m| !me(&address(m)))
                 .collect();
@@ -119,12 +110,12 @@ fn respond(
             text: quoted,
         },
     });
-    for (name, default) in [
-        ("ToRecipients", to),
-        ("CcRecipients", cc),
-        ("BccRecipients", Vec::new()),
+    for (tag, default) in [
+        (Tag::ToRecipients, to),
+        (Tag::CcRecipients, cc),
+        (Tag::BccRecipients, Vec::new()),
     ] {
-        if let Some(e) = given(name).or_else(|| holder(name, default)) {
+        if let Some(e) = given(&tag).or_else(|| holder(tag, default)) {
             out.other.push(e);
         }
     }

@@ -12,9 +12,10 @@
 
 use crate::MailboxError;
 use crate::folders::StoredFolderProperties;
+use crate::model::{Tag, Value};
 use crate::props::StoredProperties;
 use crate::service::Mailbox;
-use ews::{Element, Node, Rule, RuleOperation, RuleOperationError, RuleValidationError};
+use ews::{Element, Rule, RuleOperation, RuleOperationError, RuleValidationError};
 use serde::{Deserialize, Serialize};
 use store::FolderRow;
 
@@ -289,10 +290,8 @@ fn predicates_hold(set: &Element, m: &Delivered) -> Option<bool> {
             "Importance" => {
                 let have = m
                     .props
-                    .other
-                    .iter()
-                    .find(|o| o.name == "Importance")
-                    .map(|o| o.text())
+                    .bag
+                    .text(&Tag::Importance)
                     .unwrap_or_else(|| "Normal".into());
                 have.eq_ignore_ascii_case(p.text().trim())
             }
@@ -310,12 +309,6 @@ fn predicates_hold(set: &Element, m: &Delivered) -> Option<bool> {
         }
     }
     Some(true)
-}
-
-fn leaf(name: &str, text: &str) -> Element {
-    let mut e = Element::new("", name);
-    e.children.push(Node::Text(text.into()));
-    e
 }
 
 /// Runs the mailbox's enabled rules, in priority order, on a message being delivered; may
@@ -362,7 +355,7 @@ pub fn run(mailbox: &Mailbox, m: &Delivered, props: &mut StoredProperties) -> Pl
                         .map(|f| f.id.clone())
                 }
                 "MarkAsRead" if on() => out.read = true,
-                "MarkImportance" => props.set_other(leaf("Importance", a.text().trim())),
+                "MarkImportance" => props.set(Tag::Importance, Value::Text(a.text().trim().into())),
                 "AssignCategories" => {
                     let mut cats = props.categories();
                     for c in strings(a) {
@@ -370,12 +363,7 @@ pub fn run(mailbox: &Mailbox, m: &Delivered, props: &mut StoredProperties) -> Pl
                             cats.push(c);
                         }
                     }
-                    let mut el = Element::new("", "Categories");
-                    el.children = cats
-                        .iter()
-                        .map(|c| Node::Element(leaf("String", c)))
-                        .collect();
-                    props.set_other(el);
+                    props.set(Tag::Categories, Value::Strings(cats));
                 }
                 "StopProcessingRules" if on() => stop = true,
                 "ForwardToRecipients" => out

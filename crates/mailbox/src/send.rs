@@ -4,10 +4,9 @@
 //! in the sender's Sent Items when asked. No mail leaves the server.
 
 use crate::MailboxError;
+use crate::model::{Address, Tag, Value};
 use crate::props::StoredProperties;
-use crate::search::format_time;
 use crate::service::Mailbox;
-use ews::{Element, Node};
 use store::{FolderRow, ItemRow};
 
 /// Who sends.
@@ -41,62 +40,35 @@ impl Recipient {
     }
 }
 
-pub(crate) fn leaf(name: &str, text: &str) -> Element {
-    let mut e = Element::new("", name);
-    e.children.push(Node::Text(text.into()));
-    e
+impl Sender {
+    /// The sender as an address property holds it.
+    pub fn address(&self) -> Address {
+        Address::smtp(&self.name, &self.address)
+    }
 }
 
-pub(crate) fn mailbox_element(name: &str, s: &Sender) -> Element {
-    let mut m = Element::new("", "Mailbox");
-    for (n, v) in [
-        ("Name", s.name.as_str()),
-        ("EmailAddress", s.address.as_str()),
-        ("RoutingType", "SMTP"),
-        ("MailboxType", "Mailbox"),
-    ] {
-        m.children.push(Node::Element(leaf(n, v)));
-    }
-    let mut holder = Element::new("", name);
-    holder.children.push(Node::Element(m));
-    holder
-}
+const RECIPIENT_LISTS: [Tag; 3] = [Tag::ToRecipients, Tag::CcRecipients, Tag::BccRecipients];
 
 /// The addresses a message is sent to (To, Cc and Bcc).
 pub fn recipient_addresses(props: &StoredProperties) -> Vec<String> {
-    props
-        .other
+    RECIPIENT_LISTS
         .iter()
-        .filter(|o| {
-            matches!(
-                o.name.as_str(),
-                "ToRecipients" | "CcRecipients" | "BccRecipients"
-            )
-        })
-        .flat_map(|r| r.children_named("Mailbox"))
-        .filter_map(|m| m.child_text("EmailAddress"))
+        .flat_map(|t| props.bag.addresses(t))
+        .filter_map(|a| a.email.as_deref().map(str::trim))
         .filter(|a| !a.is_empty())
+        .map(str::to_string)
         .collect()
 }
 
 /// Gives each recipient of the organization its display name, as resolving recipients on send
 /// does (`name_of` knows the directory); recipients already named keep theirs.
 pub fn name_recipients(props: &mut StoredProperties, name_of: &dyn Fn(&str) -> Option<String>) {
-    for list in props.other.iter_mut().filter(|o| {
-        matches!(
-            o.name.as_str(),
-            "ToRecipients" | "CcRecipients" | "BccRecipients"
-        )
-    }) {
-        for node in list.children.iter_mut() {
-            let Node::Element(m) = node else { continue };
-            if m.name != "Mailbox" || m.child("Name").is_some() {
-                continue;
-            }
-            let Some(name) = m.child_text("EmailAddress").and_then(|a| name_of(&a)) else {
-                continue;
-            };
-            m.children.insert(0, Node::Element(leaf("Name", &name)));
+    for tag in &RECIPIENT_LISTS {
+        let Some(Value::Mailboxes(list)) = props.bag.get_mut(tag) else {
+            continue;
+        };
+        for a in list.iter_mut().filter(|a| a.name.is_none()) {
+            a.name = a.email.as_deref().and_then(|e| name_of(e.trim()));
         }
     }
 }
@@ -115,15 +87,15 @@ impl Mailbox {
     ) -> Result<Option<(ItemRow, StoredProperties)>, MailboxError> {
         let now = store::now_ms();
         let mut sent = props.clone();
-        sent.set_other(mailbox_element("From", sender));
-        sent.set_other(mailbox_element("Sender", sender));
-        sent.set_other(leaf("DateTimeSent", &format_time(now)));
+        sent.set(Tag::From, Value::Mailbox(sender.address()));
+        sent.set(Tag::Sender, Value::Mailbox(sender.address()));
+        sent.set(Tag::DateTimeSent, Value::Time(now));
         // Recipients see neither the Bcc line nor the sender's categories (categories are the
         // owner's own filing, as in Exchange).
         let mut delivered = sent.clone();
         delivered
-            .other
-            .retain(|o| o.name != "BccRecipients" && o.name != "Categories");
+            .bag
+            .retain(|t| *t != Tag::BccRecipients && *t != Tag::Categories);
         let (items, forwards) =
             crate::transport::deliveries(row, &delivered, sender, recipients, now)?;
         let outgoing = crate::transport::Outgoing {

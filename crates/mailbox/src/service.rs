@@ -4,7 +4,7 @@
 
 use crate::MailboxError;
 use crate::item::{self, change_key};
-use crate::props::StoredProperties;
+use crate::props::{PROPS_FORMAT, StoredProperties};
 use crate::search::{Candidate, Field, Restriction, SortOrder};
 use ews::{FolderRef, Item, Shape};
 use std::sync::Arc;
@@ -294,10 +294,8 @@ impl Mailbox {
             }
         }
         let sent = props
-            .other
-            .iter()
-            .find(|o| o.name == "DateTimeSent")
-            .and_then(|d| crate::search::parse_time_ms(&d.text()))
+            .bag
+            .time(&crate::model::Tag::DateTimeSent)
             .unwrap_or(row.created_ms);
         let mime = crate::mime::to_mime(&row.subject, sent, props, &|d| blobs.get(d).cloned());
         Ok(base64::engine::general_purpose::STANDARD.encode(mime))
@@ -580,23 +578,29 @@ impl Mailbox {
     }
 }
 
-/// Carries items stored in the first release's property form forward to the typed form, in
-/// batches, then recounts the folders. Returns how many items it upgraded.
+/// Carries items stored in an earlier property form (XML fragments, EWS element trees) forward
+/// to the property bag, in batches, once at start, then recounts the folders (sizes change with
+/// the form). Their versions stay: a client's change keys remain valid. Returns how many items
+/// it upgraded.
 pub async fn upgrade_stored_items(store: &Store) -> Result<usize, MailboxError> {
     let repo = store.mailboxes();
     let mut upgraded = 0;
     loop {
-        let batch = repo.legacy_items(500).await?;
+        let batch = repo.legacy_items(PROPS_FORMAT, 500).await?;
         if batch.is_empty() {
             break;
         }
-        for mut row in batch {
-            let props = StoredProperties::decode(&row.props, 1);
-            row.props = props.encode();
-            row.props_format = 2;
-            repo.update_item(&row, Some(&props.values())).await?;
-            upgraded += 1;
-        }
+        let rewritten: Vec<_> = batch
+            .into_iter()
+            .map(|mut row| {
+                let props = StoredProperties::decode(&row.props, row.props_format);
+                let modified = row.modified_ms;
+                item::finish_stored(&mut row, &props, modified);
+                (row, props.values())
+            })
+            .collect();
+        repo.rewrite_props(&rewritten).await?;
+        upgraded += rewritten.len();
     }
     if upgraded > 0 {
         repo.recount().await?;

@@ -4,9 +4,9 @@
 //! keeps its id and moves to its next occurrence (one occurrence fewer, ChangeCount one more).
 //! A regenerating task's next occurrence counts from the day it was completed.
 
+use crate::model::{Record, Tag, Value};
 use crate::props::StoredProperties;
 use crate::recurrence::{Range, Recurrence, parse_date};
-use ews::{Element, Node};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use store::ItemRow;
@@ -15,44 +15,48 @@ pub fn is_task(row: &ItemRow) -> bool {
     row.tag == "Task" || row.item_class.starts_with("IPM.Task")
 }
 
-fn other<'a>(props: &'a StoredProperties, name: &str) -> Option<&'a Element> {
-    props.other.iter().find(|o| o.name == name)
+fn text(props: &StoredProperties, tag: Tag) -> Option<String> {
+    props.bag.text(&tag)
 }
 
-fn text(props: &StoredProperties, name: &str) -> Option<String> {
-    other(props, name).map(Element::text)
+fn set_text(props: &mut StoredProperties, tag: Tag, value: &str) {
+    props.set(tag, Value::Text(value.into()));
 }
 
-fn set_leaf(props: &mut StoredProperties, name: &str, value: &str) {
-    let mut e = Element::new("", name);
-    e.children.push(Node::Text(value.into()));
-    props.set_other(e);
+fn date(props: &StoredProperties, tag: Tag) -> Option<Date> {
+    text(props, tag).and_then(|t| parse_date(&t))
 }
 
-fn remove(props: &mut StoredProperties, name: &str) {
-    props.other.retain(|o| o.name != name);
+fn set_date(props: &mut StoredProperties, tag: Tag, d: Date) {
+    set_text(props, tag, &format!("{d}T00:00:00Z"));
 }
 
-fn date(props: &StoredProperties, name: &str) -> Option<Date> {
-    text(props, name).and_then(|t| parse_date(&t))
+fn recurrence(props: &StoredProperties) -> Option<&Record> {
+    props.bag.record(&Tag::Recurrence)
 }
 
-fn set_date(props: &mut StoredProperties, name: &str, d: Date) {
-    set_leaf(props, name, &format!("{d}T00:00:00Z"));
+/// The recurrence's pattern (`DailyRecurrence`, `WeeklyRegeneration`, ...): its name and
+/// fields.
+fn pattern(rec: &Record) -> Option<(&str, &Record)> {
+    rec.fields.iter().find_map(|(name, v)| match v {
+        Value::Record(r)
+            if (name.ends_with("Recurrence") || name.ends_with("Regeneration"))
+                && !matches!(
+                    name.as_str(),
+                    "NumberedRecurrence" | "NoEndRecurrence" | "EndDateRecurrence"
+                ) =>
+        {
+            Some((name.as_str(), r))
+        }
+        _ => None,
+    })
 }
 
-/// The recurrence's pattern element (`DailyRecurrence`, `WeeklyRegeneration`, ...).
-fn pattern(rec: &Element) -> Option<&Element> {
-    rec.elements()
-        .find(|e| e.name.ends_with("Recurrence") || e.name.ends_with("Regeneration"))
-        .filter(|e| !matches!(e.name.as_str(), "NumberedRecurrence" | "NoEndRecurrence"))
-        .filter(|e| e.name != "EndDateRecurrence")
-}
-
-fn range_start(rec: &Element) -> Option<String> {
-    rec.elements()
-        .find(|e| e.name.ends_with("Recurrence") && e.child("StartDate").is_some())
-        .and_then(|r| r.child_text("StartDate"))
+fn range_start(rec: &Record) -> Option<String> {
+    rec.fields.iter().find_map(|(name, v)| match v {
+        Value::Record(r) if name.ends_with("Recurrence") => r.text_of(Tag::StartDate.name()),
+        _ => None,
+    })
 }
 
 /// A new task: IsRecurring and ChangeCount, and a recurring one's dates from its first
@@ -61,12 +65,12 @@ pub fn on_create(row: &ItemRow, props: &mut StoredProperties) {
     if !is_task(row) {
         return;
     }
-    set_leaf(props, "ChangeCount", "1");
-    let Some(rec) = other(props, "Recurrence").cloned() else {
-        set_leaf(props, "IsRecurring", "false");
+    set_text(props, Tag::ChangeCount, "1");
+    let Some(rec) = recurrence(props).cloned() else {
+        props.set(Tag::IsRecurring, Value::Bool(false));
         return;
     };
-    set_leaf(props, "IsRecurring", "true");
+    props.set(Tag::IsRecurring, Value::Bool(true));
     let first = Recurrence::parse(&rec)
         .and_then(|r| {
             r.dates(r.start.saturating_add(3700.days()))
@@ -75,9 +79,9 @@ pub fn on_create(row: &ItemRow, props: &mut StoredProperties) {
         })
         .or_else(|| range_start(&rec).and_then(|s| parse_date(&s)));
     if let Some(first) = first {
-        for name in ["StartDate", "DueDate"] {
-            if other(props, name).is_none() {
-                set_date(props, name, first);
+        for tag in [Tag::StartDate, Tag::DueDate] {
+            if !props.bag.has(&tag) {
+                set_date(props, tag, first);
             }
         }
     }
@@ -96,37 +100,37 @@ pub fn after_update(
     if !is_task(row) {
         return None;
     }
-    let old = other(before, "Recurrence")?.clone();
-    let Some(new) = other(props, "Recurrence").cloned() else {
-        set_leaf(props, "IsRecurring", "false");
+    let old = recurrence(before)?.clone();
+    let Some(new) = recurrence(props).cloned() else {
+        props.set(Tag::IsRecurring, Value::Bool(false));
         return None;
     };
-    let regenerating = pattern(&old).is_some_and(|p| p.name.ends_with("Regeneration"));
-    let status = |p: &StoredProperties| text(p, "Status").unwrap_or_default();
+    let regenerating = pattern(&old).is_some_and(|(name, _)| name.ends_with("Regeneration"));
+    let status = |p: &StoredProperties| text(p, Tag::Status).unwrap_or_default();
     let completed = status(props) == "Completed" && status(before) != "Completed";
     let moved = !regenerating
-        && (date(props, "StartDate") != date(before, "StartDate")
-            || date(props, "DueDate") != date(before, "DueDate")
+        && (date(props, Tag::StartDate) != date(before, Tag::StartDate)
+            || date(props, Tag::DueDate) != date(before, Tag::DueDate)
             || range_start(&new) != range_start(&old));
     if !completed && !moved {
         return None;
     }
     let current =
-        date(before, "DueDate").or_else(|| range_start(&old).and_then(|s| parse_date(&s)));
+        date(before, Tag::DueDate).or_else(|| range_start(&old).and_then(|s| parse_date(&s)));
     let next = match (regenerating, current) {
         (true, _) => regenerated(&old, today),
         (false, Some(current)) => Recurrence::parse(&old).and_then(|r| next_after(r, current)),
         (false, None) => None,
     };
     let Some(next) = next else {
-        remove(props, "Recurrence");
-        set_leaf(props, "IsRecurring", "false");
+        props.bag.remove(&Tag::Recurrence);
+        props.set(Tag::IsRecurring, Value::Bool(false));
         return None;
     };
     let mut one_off = props.clone();
-    remove(&mut one_off, "Recurrence");
-    set_leaf(&mut one_off, "IsRecurring", "false");
-    set_leaf(&mut one_off, "ChangeCount", "1");
+    one_off.bag.remove(&Tag::Recurrence);
+    one_off.set(Tag::IsRecurring, Value::Bool(false));
+    set_text(&mut one_off, Tag::ChangeCount, "1");
     advance(props, before, new, next);
     Some(one_off)
 }
@@ -148,43 +152,41 @@ fn next_after(mut r: Recurrence, current: Date) -> Option<Date> {
 }
 
 /// The recurring task at its next occurrence.
-fn advance(props: &mut StoredProperties, before: &StoredProperties, mut rec: Element, next: Date) {
-    for range in rec.children.iter_mut() {
-        if let Node::Element(r) = range
-            && r.name == "NumberedRecurrence"
-        {
-            for c in r.children.iter_mut() {
-                if let Node::Element(n) = c
-                    && n.name == "NumberOfOccurrences"
-                {
-                    let left = n
-                        .text()
-                        .trim()
-                        .parse::<u32>()
-                        .unwrap_or(1)
-                        .saturating_sub(1);
-                    n.children = vec![Node::Text(left.max(1).to_string())];
-                }
+fn advance(props: &mut StoredProperties, before: &StoredProperties, mut rec: Record, next: Date) {
+    for (name, range) in rec.fields.iter_mut() {
+        let Value::Record(r) = range else { continue };
+        if name != "NumberedRecurrence" {
+            continue;
+        }
+        for (n, count) in r.fields.iter_mut() {
+            if n == "NumberOfOccurrences" {
+                let left = count
+                    .text()
+                    .trim()
+                    .parse::<u32>()
+                    .unwrap_or(1)
+                    .saturating_sub(1);
+                *count = Value::Text(left.max(1).to_string());
             }
         }
     }
-    props.set_other(rec);
-    set_date(props, "StartDate", next);
-    set_date(props, "DueDate", next);
-    set_leaf(props, "Status", "NotStarted");
-    set_leaf(props, "PercentComplete", "0");
-    remove(props, "CompleteDate");
-    let count = text(before, "ChangeCount")
+    props.set(Tag::Recurrence, Value::Record(rec));
+    set_date(props, Tag::StartDate, next);
+    set_date(props, Tag::DueDate, next);
+    set_text(props, Tag::Status, "NotStarted");
+    set_text(props, Tag::PercentComplete, "0");
+    props.bag.remove(&Tag::CompleteDate);
+    let count = text(before, Tag::ChangeCount)
         .and_then(|c| c.trim().parse::<u32>().ok())
         .unwrap_or(1);
-    set_leaf(props, "ChangeCount", &(count + 1).to_string());
+    set_text(props, Tag::ChangeCount, &(count + 1).to_string());
 }
 
 /// A regenerating task's next date: the interval after `today`.
-fn regenerated(rec: &Element, today: Date) -> Option<Date> {
-    let p = pattern(rec)?;
-    let n: i64 = p.child_text("Interval")?.trim().parse().ok()?;
-    let span = match p.name.as_str() {
+fn regenerated(rec: &Record, today: Date) -> Option<Date> {
+    let (name, p) = pattern(rec)?;
+    let n: i64 = p.text_of("Interval")?.parse().ok()?;
+    let span = match name {
         "DailyRegeneration" => n.days(),
         "WeeklyRegeneration" => n.weeks(),
         "MonthlyRegeneration" => n.months(),

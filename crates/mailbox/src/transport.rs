@@ -9,9 +9,9 @@
 use crate::MailboxError;
 use crate::attachments::{AttachedItem, StoredAttachment, StoredContent};
 use crate::item;
+use crate::model::{Address, Tag, Value};
 use crate::props::StoredProperties;
-use crate::search::format_time;
-use crate::send::{Recipient, Sender, leaf, mailbox_element, recipient_addresses};
+use crate::send::{Recipient, Sender, recipient_addresses};
 use serde::{Deserialize, Serialize};
 use store::{ItemRow, NewJob, Store};
 
@@ -212,21 +212,12 @@ pub fn forwarded(
             (row, props, f.from.clone())
         }
     };
-    props.other.retain(|o| {
-        !matches!(
-            o.name.as_str(),
-            "ToRecipients" | "CcRecipients" | "BccRecipients" | "From" | "Sender"
-        )
-    });
-    let mut to = ews::Element::new("", "ToRecipients");
-    for a in &f.to {
-        let m = mailbox_element("Mailbox", &Sender::new("", a));
-        to.children.extend(m.children);
-    }
-    props.set_other(to);
-    props.set_other(mailbox_element("From", &sender));
-    props.set_other(mailbox_element("Sender", &f.from));
-    props.set_other(leaf("DateTimeSent", &format_time(now)));
+    props.bag.retain(|t| !t.is_address_list());
+    let to = f.to.iter().map(|a| Address::smtp("", a)).collect();
+    props.set(Tag::ToRecipients, Value::Mailboxes(to));
+    props.set(Tag::From, Value::Mailbox(sender.address()));
+    props.set(Tag::Sender, Value::Mailbox(f.from.address()));
+    props.set(Tag::DateTimeSent, Value::Time(now));
     let (items, forwards) = deliveries(&row, &props, &sender, recipients, now)?;
     Ok(Outgoing {
         items,
@@ -237,14 +228,10 @@ pub fn forwarded(
 }
 
 fn original_sender(p: &StoredProperties) -> Option<Sender> {
-    let m = p
-        .other
-        .iter()
-        .find(|o| o.name == "From")?
-        .child("Mailbox")?;
+    let a = p.bag.addresses(&Tag::From).first()?;
     Some(Sender::new(
-        &m.child_text("Name").unwrap_or_default(),
-        &m.child_text("EmailAddress")?,
+        a.name.as_deref().unwrap_or_default().trim(),
+        a.email.as_deref()?.trim(),
     ))
 }
 

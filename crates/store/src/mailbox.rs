@@ -174,13 +174,14 @@ mod item_writes {
 
     pub(super) fn insert(b: &mut Batch, i: &ItemRow) {
         b.push(
-            "INSERT INTO mailbox_items (id, mailbox, folder_id, tag, item_class, subject, props, props_format, created_ms, received_ms, modified_ms, size, is_read, is_draft, immutable, version, subject_key, class_key) VALUES ($1, $2, $3, $4, $5, $6, $7, 2, $8, $9, $10, $11, $12, $13, $14, 1, $15, $16)",
+            "INSERT INTO mailbox_items (id, mailbox, folder_id, tag, item_class, subject, props, props_format, created_ms, received_ms, modified_ms, size, is_read, is_draft, immutable, version, subject_key, class_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $17, $8, $9, $10, $11, $12, $13, $14, 1, $15, $16)",
             vec![
                 (&i.id).into(), (&i.mailbox).into(), (&i.folder_id).into(), (&i.tag).into(),
                 (&i.item_class).into(), (&i.subject).into(), (&i.props).into(),
                 i.created_ms.into(), i.received_ms.into(), i.modified_ms.into(), i.size.into(),
                 i64::from(i.is_read).into(), i64::from(i.is_draft).into(), i64::from(i.immutable).into(),
                 Arg::Text(text_key(&i.subject)), Arg::Text(text_key(&i.item_class)),
+                i.props_format.into(),
             ],
         );
     }
@@ -853,17 +854,43 @@ impl Mailboxes<'_> {
         Ok(n)
     }
 
-    /// Up to `limit` items still in the first release's property form.
-    pub async fn legacy_items(&self, limit: usize) -> Result<Vec<ItemRow>, StoreError> {
+    /// Up to `limit` items whose properties are in a form older than `current`.
+    pub async fn legacy_items(
+        &self,
+        current: i64,
+        limit: usize,
+    ) -> Result<Vec<ItemRow>, StoreError> {
         let s = self.store;
         with_pool!(s.pool(), p => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ITEM_COLUMNS} FROM mailbox_items WHERE props_format = 1 LIMIT {limit}"))).fetch_all(p).await.map_err(|e| s.db_error(e))?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ITEM_COLUMNS} FROM mailbox_items WHERE props_format < {current} LIMIT {limit}"))).fetch_all(p).await.map_err(|e| s.db_error(e))?;
             let mut out = Vec::with_capacity(rows.len());
             for r in &rows {
                 out.push(item_from_row!(s, r));
             }
             Ok(out)
         })
+    }
+
+    /// Rewrites items' stored properties in a newer form, with their value index: the same
+    /// content, so neither their version (change key) nor the change journal moves.
+    pub async fn rewrite_props(
+        &self,
+        items: &[(ItemRow, Vec<ItemValue>)],
+    ) -> Result<(), StoreError> {
+        let mut batch = Batch::default();
+        for (i, values) in items {
+            batch.push(
+                "UPDATE mailbox_items SET props = $1, props_format = $2, size = $3 WHERE id = $4",
+                vec![
+                    (&i.props).into(),
+                    i.props_format.into(),
+                    i.size.into(),
+                    (&i.id).into(),
+                ],
+            );
+            item_writes::values(&mut batch, &i.id, values, true);
+        }
+        commit_mail_batch(self.store, batch).await
     }
 
     /// Recomputes every folder's kept counts from its items (after an upgrade of stored items).

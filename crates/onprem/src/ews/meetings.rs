@@ -23,13 +23,9 @@ pub(crate) fn tells_attendees(mode: Option<&str>) -> bool {
 
 /// Whether `row`/`props` is a meeting this mailbox organizes and has sent.
 fn is_sent_meeting(row: &ItemRow, props: &mailbox::StoredProperties) -> bool {
-    let flag = |name: &str| {
-        props
-            .other
-            .iter()
-            .any(|o| o.name == name && o.text().trim() == "true")
-    };
-    mailbox::calendar::is_calendar_item(row) && flag("IsMeeting") && flag("MeetingRequestWasSent")
+    mailbox::calendar::is_calendar_item(row)
+        && props.bag.flag(&mailbox::Tag::IsMeeting)
+        && props.bag.flag(&mailbox::Tag::MeetingRequestWasSent)
 }
 
 /// Sends the attendees of the organizer's meeting `row` its update, or its cancellation.
