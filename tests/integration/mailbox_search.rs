@@ -406,12 +406,12 @@ async fn a_store_of_the_first_form_is_carried_forward() {
             }
         }
         assert_eq!(
-            mailbox::upgrade_stored_items(&store).await.unwrap(),
+            onprem::ews::upgrade_stored_items(&store).await.unwrap(),
             2,
             "{label}"
         );
         assert_eq!(
-            mailbox::upgrade_stored_items(&store).await.unwrap(),
+            onprem::ews::upgrade_stored_items(&store).await.unwrap(),
             0,
             "{label}: once"
         );
@@ -436,7 +436,7 @@ async fn a_store_of_the_first_form_is_carried_forward() {
             base: ews::BaseShape::AllProperties,
             ..Default::default()
         };
-        let item = mbox.item_to_ews(&row, &props, &shape, true);
+        let item = onprem::ews::item_view::view(&mbox, &row, &props, &shape, true);
         assert_eq!(item.body.unwrap().text, "<p>bob: Lunch?</p>");
         assert_eq!(item.other[0].text(), "High");
         assert_eq!(item.extended[0].values, vec!["w-7"]);

@@ -28,7 +28,7 @@ async fn mail_queued_before_a_restart_is_delivered_once_after_it() {
         // The sender's process queues the message and stops before any delivery.
         let sender = Mailbox::open(&store, "mbx-sender").await.unwrap();
         let drafts = sender.distinguished("drafts").unwrap().clone();
-        let mut item = ews::Item::new("Message");
+        let mut item = mailbox::ItemDraft::new(mailbox::ItemKind::Message);
         item.subject = Some("queued before a restart".into());
         let (row, props) = sender.compose(&drafts, &item).await.unwrap();
         let recipient = Recipient {

@@ -1,14 +1,12 @@
 //! Attachments: file attachments (their bytes stored once by digest, see `store::blobs`) and
 //! item attachments (the attached item kept whole in its parent's property bag, with its own
-//! attachments), their ids, their size limit, and their EWS form.
+//! attachments), their ids and their size limit.
 
 use crate::MailboxError;
+use crate::draft::{ItemTarget, NewAttachment, NewContent};
 use crate::item;
+use crate::model::ItemRef;
 use crate::props::StoredProperties;
-use crate::search::format_time;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use ews::{Attachment, AttachmentContent, AttachmentId, Shape};
 use serde::{Deserialize, Serialize};
 use store::ItemRow;
 
@@ -82,10 +80,10 @@ pub fn digest(content: &[u8]) -> String {
     ))
 }
 
-/// Makes stored attachments of what a client sends (CreateItem's `t:Attachments`,
+/// Makes stored attachments of what a client sends (CreateItem's attachments,
 /// CreateAttachment), checking each one.
-pub fn from_ews(
-    attachments: &[Attachment],
+pub fn from_new(
+    attachments: &[NewAttachment],
     now: i64,
     depth: usize,
 ) -> Result<NewAttachments, MailboxError> {
@@ -98,7 +96,7 @@ pub fn from_ews(
 }
 
 fn stored(
-    a: &Attachment,
+    a: &NewAttachment,
     now: i64,
     depth: usize,
     blobs: &mut Vec<(String, Vec<u8>)>,
@@ -109,35 +107,31 @@ fn stored(
         )));
     }
     let (content, size) = match &a.content {
-        AttachmentContent::File {
-            content,
+        NewContent::File {
+            bytes,
             is_contact_photo,
         } => {
-            let bytes = STANDARD
-                .decode(content.as_deref().unwrap_or_default())
-                .map_err(|_| {
-                    MailboxError::InvalidRequest(
-                        "The content of a file attachment is not valid base64.".into(),
-                    )
-                })?;
             if bytes.len() > MAX_ATTACHMENT_BYTES {
                 return Err(MailboxError::AttachmentSizeLimitExceeded(bytes.len()));
             }
-            let blob = digest(&bytes);
+            let blob = digest(bytes);
             let size = bytes.len() as i64;
-            blobs.push((blob.clone(), bytes));
+            blobs.push((blob.clone(), bytes.clone()));
             (
                 StoredContent::File {
                     blob,
-                    is_contact_photo: is_contact_photo.unwrap_or(false),
+                    is_contact_photo: *is_contact_photo,
                 },
                 size,
             )
         }
-        AttachmentContent::Item(Some(src)) => {
+        NewContent::Item(src) => {
             let (row, mut props) = item::new_detached(src, now);
             if let Some(nested) = &src.attachments {
-                props.attachments = from_ews_into(nested, now, depth + 1, blobs)?;
+                props.attachments = nested
+                    .iter()
+                    .map(|a| stored(a, now, depth + 1, blobs))
+                    .collect::<Result<_, _>>()?;
             }
             let size = row.size;
             (
@@ -153,11 +147,6 @@ fn stored(
                 size,
             )
         }
-        AttachmentContent::Item(None) => {
-            return Err(MailboxError::InvalidRequest(
-                "An item attachment must hold an item.".into(),
-            ));
-        }
     };
     Ok(StoredAttachment {
         local_id: local_id(),
@@ -165,23 +154,11 @@ fn stored(
         content_type: a.content_type.clone(),
         content_id: a.content_id.clone(),
         content_location: a.content_location.clone(),
-        is_inline: a.is_inline.unwrap_or(false),
+        is_inline: a.is_inline,
         modified_ms: now,
         size,
         content,
     })
-}
-
-fn from_ews_into(
-    attachments: &[Attachment],
-    now: i64,
-    depth: usize,
-    blobs: &mut Vec<(String, Vec<u8>)>,
-) -> Result<Vec<StoredAttachment>, MailboxError> {
-    attachments
-        .iter()
-        .map(|a| stored(a, now, depth, blobs))
-        .collect()
 }
 
 /// The digests of every file attachment, nested ones too (the item's references to blobs).
@@ -233,81 +210,6 @@ pub fn find<'a>(
     }
 }
 
-/// An attachment as an item lists it: id, name, type, size, time, inline; no content.
-pub fn summary(a: &StoredAttachment, id: String) -> Attachment {
-    Attachment {
-        attachment_id: Some(AttachmentId::new(id)),
-        name: a.name.clone(),
-        content_type: a.content_type.clone(),
-        content_id: a.content_id.clone(),
-        content_location: a.content_location.clone(),
-        size: Some(a.size),
-        last_modified_time: Some(format_time(a.modified_ms)),
-        is_inline: Some(a.is_inline),
-        content: match &a.content {
-            StoredContent::File {
-                is_contact_photo, ..
-            } => AttachmentContent::File {
-                content: None,
-                is_contact_photo: Some(*is_contact_photo),
-            },
-            StoredContent::Item(_) => AttachmentContent::Item(None),
-        },
-    }
-}
-
-/// The summaries of a list of attachments whose ids start with `prefix`.
-pub fn summaries(attachments: &[StoredAttachment], prefix: &str) -> Vec<Attachment> {
-    attachments
-        .iter()
-        .map(|a| summary(a, format!("{prefix}{}", a.local_id)))
-        .collect()
-}
-
-/// The attached item in EWS form, with its own attachments listed under ids that extend `id`.
-pub fn attached_item_to_ews(i: &AttachedItem, id: &str, shape: &Shape) -> ews::Item {
-    let row = ItemRow {
-        id: String::new(),
-        mailbox: String::new(),
-        folder_id: String::new(),
-        tag: i.tag.clone(),
-        item_class: i.item_class.clone(),
-        subject: i.subject.clone(),
-        props: String::new(),
-        props_format: crate::props::PROPS_FORMAT,
-        created_ms: i.created_ms,
-        received_ms: i.created_ms,
-        modified_ms: i.created_ms,
-        size: 0,
-        is_read: i.is_read,
-        is_draft: i.is_draft,
-        immutable: false,
-        version: 1,
-    };
-    let mut out = item::to_ews(&row, &i.props, None, shape, true);
-    out.item_id = None;
-    out.attachments = Some(summaries(&i.props.attachments, id));
-    out
-}
-
-/// The whole attachment, as GetAttachment returns it: a file's content (base64) read from the
-/// store by the caller and passed in, or the attached item.
-pub fn full(a: &StoredAttachment, id: String, content: Option<&[u8]>, shape: &Shape) -> Attachment {
-    let mut out = summary(a, id.clone());
-    out.content = match &a.content {
-        StoredContent::File {
-            is_contact_photo, ..
-        } => AttachmentContent::File {
-            content: Some(STANDARD.encode(content.unwrap_or_default())),
-            is_contact_photo: Some(*is_contact_photo),
-        },
-        StoredContent::Item(i) => {
-            AttachmentContent::Item(Some(Box::new(attached_item_to_ews(i, &id, shape))))
-        }
-    };
-    out
-}
-
 /// Whether an item has attachments as HasAttachments says it: any that is not inline.
 pub fn has_attachments(attachments: &[StoredAttachment]) -> bool {
     attachments.iter().any(|a| !a.is_inline)
@@ -318,25 +220,28 @@ impl crate::Mailbox {
     /// them with ids and the item's new change key.
     pub async fn create_attachments(
         &self,
-        parent: &ews::ItemId,
-        attachments: &[Attachment],
-    ) -> Result<Vec<Attachment>, MailboxError> {
+        parent: &ItemTarget,
+        attachments: &[NewAttachment],
+    ) -> Result<(Vec<StoredAttachment>, ItemRow), MailboxError> {
         let (mut row, mut props) = self.item(&parent.id).await?;
         if row.immutable {
             return Err(MailboxError::Immutable("changed"));
         }
         let now = store::now_ms();
-        let new = from_ews(attachments, now, 0)?;
+        let new = from_new(attachments, now, 0)?;
         self.store_ref().mailboxes().put_blobs(&new.blobs).await?;
         let added: Vec<StoredAttachment> = new.attachments;
         props.attachments.extend(added.iter().cloned());
         item::finish_stored(&mut row, &props, now);
         self.save(&mut row, Some(&props)).await?;
-        Ok(ids_only(&added, &row))
+        Ok((added, row))
     }
 
     /// GetAttachment: the whole attachment (a file's content, or the attached item).
-    pub async fn attachment(&self, id: &str, shape: &Shape) -> Result<Attachment, MailboxError> {
+    pub async fn attachment(
+        &self,
+        id: &str,
+    ) -> Result<(StoredAttachment, Option<Vec<u8>>), MailboxError> {
         let (item_id, path) = parse_wire_id(id).ok_or(MailboxError::InvalidIdMalformed)?;
         let (_, props) = self.item(item_id).await.map_err(not_found_as_attachment)?;
         let a = find(&props.attachments, &path).ok_or(MailboxError::InvalidAttachmentId)?;
@@ -350,12 +255,12 @@ impl crate::Mailbox {
             ),
             StoredContent::Item(_) => None,
         };
-        Ok(full(a, id.to_string(), content.as_deref(), shape))
+        Ok((a.clone(), content))
     }
 
     /// DeleteAttachment: removes an attachment of an item of this mailbox; returns the item's
     /// id and new change key. Attachments of attached items cannot be removed on their own.
-    pub async fn delete_attachment(&self, id: &str) -> Result<ews::ItemId, MailboxError> {
+    pub async fn delete_attachment(&self, id: &str) -> Result<ItemRef, MailboxError> {
         let (item_id, path) = parse_wire_id(id).ok_or(MailboxError::InvalidIdMalformed)?;
         let (mut row, mut props) = self.item(item_id).await.map_err(not_found_as_attachment)?;
         let [local] = path.as_slice() else {
@@ -373,40 +278,11 @@ impl crate::Mailbox {
         }
         item::finish_stored(&mut row, &props, store::now_ms());
         self.save(&mut row, Some(&props)).await?;
-        Ok(ews::ItemId::new(
-            &row.id,
-            item::change_key(&row.id, row.version),
-        ))
-    }
-}
-
-/// Attachments as the answer to a write names them: kind and id, with the item's id and new
-/// change key (CreateItem, CreateAttachment).
-pub fn ids_only(attachments: &[StoredAttachment], row: &ItemRow) -> Vec<Attachment> {
-    attachments
-        .iter()
-        .map(|a| Attachment {
-            attachment_id: Some(AttachmentId {
-                id: wire_id(&row.id, &[&a.local_id]),
-                root_item_id: Some(row.id.clone()),
-                root_item_change_key: Some(item::change_key(&row.id, row.version)),
-            }),
-            name: None,
-            content_type: None,
-            content_id: None,
-            content_location: None,
-            size: None,
-            last_modified_time: None,
-            is_inline: None,
-            content: match a.content {
-                StoredContent::File { .. } => AttachmentContent::File {
-                    content: None,
-                    is_contact_photo: None,
-                },
-                StoredContent::Item(_) => AttachmentContent::Item(None),
-            },
+        Ok(ItemRef {
+            change_key: item::change_key(&row.id, row.version),
+            id: row.id,
         })
-        .collect()
+    }
 }
 
 /// An attachment whose item is gone is an attachment id that names nothing.

@@ -4,7 +4,8 @@
 //! series into occurrences for CalendarView and free/busy. An occurrence's id is its master's
 //! id and its instance index (`<master>-<index>`).
 
-use crate::model::{ItemRef, Property, PropertyBag, Record, Tag, Value};
+use crate::draft::{ItemChange, ItemTarget, OccurrenceRef};
+use crate::model::{ItemKind, ItemRef, Property, PropertyBag, RangeField, Record, Tag, Value};
 use crate::props::StoredProperties;
 use crate::recurrence::{Range, Recurrence};
 use crate::search::format_time;
@@ -52,7 +53,7 @@ pub fn is_time_key(key: &str) -> bool {
 }
 
 pub fn is_calendar_item(row: &ItemRow) -> bool {
-    row.tag == "CalendarItem" || row.item_class.starts_with("IPM.Appointment")
+    row.tag == ItemKind::CalendarItem.name() || row.item_class.starts_with("IPM.Appointment")
 }
 
 /// An occurrence's wire id.
@@ -71,8 +72,8 @@ pub fn parse_occurrence_id(id: &str) -> Option<(&str, u32)> {
 pub fn zone_of(props: &StoredProperties) -> String {
     props
         .bag
-        .record(&Tag::StartTimeZone)
-        .and_then(|z| z.attribute("Id").or(z.attribute("Name")))
+        .zone(&Tag::StartTimeZone)
+        .and_then(|z| z.id.as_deref().or(z.name.as_deref()))
         .filter(|id| timezones::find(id).is_some())
         .unwrap_or("UTC")
         .to_string()
@@ -103,10 +104,7 @@ pub fn times(props: &StoredProperties) -> Option<(i64, i64)> {
 }
 
 pub fn recurrence(props: &StoredProperties) -> Option<Recurrence> {
-    props
-        .bag
-        .record(&Tag::Recurrence)
-        .and_then(Recurrence::parse)
+    props.bag.recurrence().and_then(Recurrence::parse)
 }
 
 /// Brings a calendar item's times to the form Exchange keeps: UTC; an all-day event from
@@ -163,18 +161,15 @@ pub fn normalize(row: &ItemRow, props: &mut StoredProperties) {
 /// Writes a series' StartDate and EndDate as Exchange does, with the zone's offset on that
 /// date (`2016-01-01+01:00`), so that clients read them as dates.
 fn zoned_range_dates(props: &mut StoredProperties, zone: &str) {
-    let Some(Value::Record(rec)) = props.bag.get_mut(&Tag::Recurrence) else {
+    let Some(Value::Recurrence(rec)) = props.bag.get_mut(&Tag::Recurrence) else {
         return;
     };
-    for (_, range) in rec.fields.iter_mut() {
-        let Value::Record(range) = range else {
+    for field in [RangeField::StartDate, RangeField::EndDate] {
+        let Some(part) = rec.range_field_mut(field) else {
             continue;
         };
-        for (name, part) in range.fields.iter_mut() {
-            if *name != Tag::StartDate.name() && *name != Tag::EndDate.name() {
-                continue;
-            }
-            let Some(date) = crate::recurrence::parse_date(&part.text()) else {
+        {
+            let Some(date) = crate::recurrence::parse_date(part) else {
                 continue;
             };
             let noon = date.to_datetime(jiff::civil::Time::constant(12, 0, 0, 0));
@@ -187,7 +182,7 @@ fn zoned_range_dates(props: &mut StoredProperties, zone: &str) {
                 let sign = if offset < 0 { '-' } else { '+' };
                 format!("{sign}{:02}:{:02}", offset.abs() / 60, offset.abs() % 60)
             };
-            *part = Value::Text(format!("{date}{suffix}"));
+            *part = format!("{date}{suffix}");
         }
     }
 }
@@ -428,71 +423,50 @@ pub fn computed(
     out
 }
 
-/// Turns a master's EWS form into one of its occurrences: its id, times and type, the
-/// exception's changes, and none of the series' own properties.
-pub fn as_occurrence(item: &mut ews::Item, master: &ItemRow, o: &Occurrence) {
-    item.item_id = Some(ews::ItemId::new(
-        occurrence_id(&master.id, o.index),
-        crate::item::change_key(&master.id, master.version),
-    ));
-    let series_only = |tag: &Tag| {
-        matches!(
-            tag,
-            Tag::Recurrence
-                | Tag::FirstOccurrence
-                | Tag::LastOccurrence
-                | Tag::ModifiedOccurrences
-                | Tag::DeletedOccurrences
-                | Tag::CalendarItemType
-                | Tag::IsRecurring
-                | Tag::OriginalStart
-                | Tag::RecurrenceId
-                | Tag::Duration
-        )
-    };
-    let asked = |t: Tag| item.other.iter().any(|e| e.name == t.name());
-    let (had_start, had_end) = (asked(Tag::Start), asked(Tag::End));
-    item.other
-        .retain(|e| !series_only(&Tag::from_name(&e.name)));
-    if let Some(x) = &o.exception {
-        if let Some(s) = &x.subject
-            && item.subject.is_some()
-        {
-            item.subject = Some(s.clone());
-        }
-        for p in x.bag.iter() {
-            if let Some(slot) = item.other.iter_mut().find(|o| o.name == p.0.name()) {
-                *slot = crate::wire::element(p);
-            }
-        }
-    }
-    let set = |item: &mut ews::Item, tag: Tag, value: Value| {
-        let el = crate::wire::element(&Property(tag, value));
-        match item.other.iter_mut().find(|e| e.name == el.name) {
-            Some(slot) => *slot = el,
-            None => item.other.push(el),
-        }
-    };
-    if had_start {
-        set(item, Tag::Start, Value::Time(o.start_ms));
-    }
-    if had_end {
-        set(item, Tag::End, Value::Time(o.end_ms));
-    }
+/// What an occurrence changes of its series as a client reads it: the properties that take
+/// the place of the series' own where those are shown (the exception's, its times), and the
+/// ones it always has (its type and place in the series).
+pub fn occurrence_properties(o: &Occurrence) -> (Vec<Property>, Vec<Property>) {
+    let mut replacing: Vec<Property> = o
+        .exception
+        .iter()
+        .flat_map(|x| x.bag.iter().cloned())
+        .collect();
+    replacing.push(Property(Tag::Start, Value::Time(o.start_ms)));
+    replacing.push(Property(Tag::End, Value::Time(o.end_ms)));
     let kind = if o.exception.is_some() {
         "Exception"
     } else {
         "Occurrence"
     };
-    set(item, Tag::CalendarItemType, Value::Text(kind.into()));
-    set(item, Tag::IsRecurring, Value::Bool(true));
-    set(item, Tag::OriginalStart, Value::Time(o.original_start_ms));
-    set(item, Tag::RecurrenceId, Value::Time(o.original_start_ms));
-    set(
-        item,
-        Tag::Duration,
-        Value::Text(duration_text(o.end_ms - o.start_ms)),
-    );
+    let always = vec![
+        Property(Tag::CalendarItemType, Value::Text(kind.into())),
+        Property(Tag::IsRecurring, Value::Bool(true)),
+        Property(Tag::OriginalStart, Value::Time(o.original_start_ms)),
+        Property(Tag::RecurrenceId, Value::Time(o.original_start_ms)),
+        Property(
+            Tag::Duration,
+            Value::Text(duration_text(o.end_ms - o.start_ms)),
+        ),
+    ];
+    (replacing, always)
+}
+
+/// The properties of a series that none of its occurrences has.
+pub fn is_series_only(tag: &Tag) -> bool {
+    matches!(
+        tag,
+        Tag::Recurrence
+            | Tag::FirstOccurrence
+            | Tag::LastOccurrence
+            | Tag::ModifiedOccurrences
+            | Tag::DeletedOccurrences
+            | Tag::CalendarItemType
+            | Tag::IsRecurring
+            | Tag::OriginalStart
+            | Tag::RecurrenceId
+            | Tag::Duration
+    )
 }
 
 /// Items a CalendarView may need: starting before the window ends, and ending (or their
@@ -566,18 +540,18 @@ impl crate::service::Mailbox {
 
 /// The series and instance index an id names, when it names an occurrence (by
 /// `t:OccurrenceItemId` or by an occurrence id this server issued).
-pub fn occurrence_named(id: &ews::ItemId) -> Option<(String, u32)> {
+pub fn occurrence_named(id: &ItemTarget) -> Option<(String, u32)> {
     match id.occurrence {
-        Some(ews::OccurrenceRef::Instance(i)) => Some((id.id.clone(), i)),
-        Some(ews::OccurrenceRef::MasterOf) => None,
+        Some(OccurrenceRef::Instance(i)) => Some((id.id.clone(), i)),
+        Some(OccurrenceRef::MasterOf) => None,
         None => parse_occurrence_id(&id.id).map(|(m, i)| (m.to_string(), i)),
     }
 }
 
 /// The item id meant: a `t:RecurringMasterItemId` of an occurrence names its series.
-pub fn plain_id(id: &ews::ItemId) -> String {
+pub fn plain_id(id: &ItemTarget) -> String {
     match (id.occurrence, parse_occurrence_id(&id.id)) {
-        (Some(ews::OccurrenceRef::MasterOf), Some((master, _))) => master.to_string(),
+        (Some(OccurrenceRef::MasterOf), Some((master, _))) => master.to_string(),
         _ => id.id.clone(),
     }
 }
@@ -607,7 +581,7 @@ impl crate::service::Mailbox {
     /// The item an id names, or the series and occurrence when it names an occurrence.
     pub async fn item_or_occurrence(
         &self,
-        id: &ews::ItemId,
+        id: &ItemTarget,
     ) -> Result<(ItemRow, StoredProperties, Option<Occurrence>), crate::MailboxError> {
         if let Some((master, index)) = occurrence_named(id) {
             let (row, props, o) = self.series_occurrence(&master, index).await?;
@@ -623,7 +597,7 @@ impl crate::service::Mailbox {
         &self,
         master: &str,
         index: u32,
-        updates: &[ews::ItemUpdate],
+        updates: &[ItemChange],
     ) -> Result<(ItemRow, StoredProperties), crate::MailboxError> {
         let (mut row, mut props, o) = self.series_occurrence(master, index).await?;
         let mut x = o.exception.clone().unwrap_or(Exception {
@@ -634,15 +608,13 @@ impl crate::service::Mailbox {
             bag: PropertyBag::default(),
         });
         for u in updates {
-            let (ews::ItemUpdate::Set { item, .. } | ews::ItemUpdate::Append { item, .. }) = u
-            else {
+            let (ItemChange::Set(item) | ItemChange::Append(item)) = u else {
                 continue;
             };
             if let Some(s) = &item.subject {
                 x.subject = Some(s.clone());
             }
-            for e in &item.other {
-                let Property(tag, value) = crate::wire::property(e);
+            for Property(tag, value) in item.props.iter().cloned() {
                 match tag {
                     Tag::Start => x.start_ms = value.as_time().unwrap_or(x.start_ms),
                     Tag::End => x.end_ms = value.as_time().unwrap_or(x.end_ms),
@@ -687,6 +659,7 @@ impl crate::service::Mailbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{PatternField, PatternKind, RangeKind, RecurrenceValue, ZoneValue};
     use crate::search::parse_time_ms;
 
     fn row() -> ItemRow {
@@ -694,7 +667,7 @@ mod tests {
             id: "0123456789abcdef0123456789abcdef".into(),
             mailbox: "m".into(),
             folder_id: "f".into(),
-            tag: "CalendarItem".into(),
+            tag: ItemKind::CalendarItem.name().into(),
             item_class: "IPM.Appointment".into(),
             subject: String::new(),
             props: String::new(),
@@ -710,34 +683,65 @@ mod tests {
         }
     }
 
-    fn props(xml: &str) -> StoredProperties {
-        let el = ews::xml::parse(&format!(
-            r#"<t:CalendarItem xmlns:t="{}">{xml}</t:CalendarItem>"#,
-            ews::NS_TYPES
-        ))
-        .unwrap();
-        let item = ews::Item::parse(&el);
+    /// A calendar item as a client sends it: start and end (as written), in Copenhagen's
+    /// zone when `cph`, all day or not, and a series when given one.
+    fn props(
+        start: &str,
+        end: &str,
+        cph: bool,
+        all_day: bool,
+        series: Option<RecurrenceValue>,
+    ) -> StoredProperties {
         let mut p = StoredProperties::default();
-        for o in &item.other {
-            let Property(tag, value) = crate::wire::property(o);
-            p.set(tag, value);
+        p.set(Tag::Start, Value::Text(start.into()));
+        p.set(Tag::End, Value::Text(end.into()));
+        if all_day {
+            p.set(Tag::IsAllDayEvent, Value::Bool(true));
+        }
+        if cph {
+            let zone = ZoneValue {
+                id: Some("Romance Standard Time".into()),
+                ..ZoneValue::default()
+            };
+            p.set(Tag::StartTimeZone, Value::TimeZone(zone));
+        }
+        if let Some(r) = series {
+            p.set(Tag::Recurrence, Value::Recurrence(r));
         }
         normalize(&row(), &mut p);
         p
     }
 
-    const CPH: &str = r#"<t:StartTimeZone Id="Romance Standard Time"/>"#;
+    fn mondays(interval: &str, range: RangeKind, fields: &[(RangeField, &str)]) -> RecurrenceValue {
+        crate::recurrence::tests::series(
+            PatternKind::Weekly,
+            &[
+                (PatternField::Interval, interval),
+                (PatternField::DaysOfWeek, "Monday"),
+            ],
+            range,
+            fields,
+        )
+    }
 
     #[test]
     fn times_are_kept_in_utc_and_all_day_events_at_local_midnight() {
-        let p = props(&format!(
-            "<t:Start>2016-07-01T08:00:00+02:00</t:Start><t:End>2016-07-01T10:00:00+02:00</t:End>{CPH}"
-        ));
+        let p = props(
+            "2016-07-01T08:00:00+02:00",
+            "2016-07-01T10:00:00+02:00",
+            true,
+            false,
+            None,
+        );
         assert_eq!(p.bag.text(&Tag::Start).unwrap(), "2016-07-01T06:00:00Z");
         assert!(p.bag.text(&Tag::UID).is_some());
-        let all_day = props(&format!(
-            "<t:Start>2016-07-01T14:33:00+02:00</t:Start><t:End>2016-07-03T09:00:00+02:00</t:End><t:IsAllDayEvent>true</t:IsAllDayEvent>{CPH}"
-        ));
+        let all_day = props(
+            "2016-07-01T14:33:00+02:00",
+            "2016-07-03T09:00:00+02:00",
+            true,
+            true,
+            None,
+        );
         assert_eq!(
             all_day.bag.text(&Tag::Start).unwrap(),
             "2016-06-30T22:00:00Z"
@@ -748,9 +752,21 @@ mod tests {
     #[test]
     fn a_weekly_series_keeps_its_local_time_across_daylight_saving() {
         // Mondays at 09:00 Copenhagen time, from March (winter) into April (summer).
-        let p = props(&format!(
-            "<t:Start>2026-03-16T09:00:00+01:00</t:Start><t:End>2026-03-16T10:00:00+01:00</t:End>{CPH}<t:Recurrence><t:WeeklyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Monday</t:DaysOfWeek></t:WeeklyRecurrence><t:NumberedRecurrence><t:StartDate>2026-03-16</t:StartDate><t:NumberOfOccurrences>4</t:NumberOfOccurrences></t:NumberedRecurrence></t:Recurrence>"
-        ));
+        let series = mondays(
+            "1",
+            RangeKind::Numbered,
+            &[
+                (RangeField::StartDate, "2026-03-16"),
+                (RangeField::NumberOfOccurrences, "4"),
+            ],
+        );
+        let p = props(
+            "2026-03-16T09:00:00+01:00",
+            "2026-03-16T10:00:00+01:00",
+            true,
+            false,
+            Some(series),
+        );
         let all = all_occurrences(&p);
         let starts: Vec<String> = all.iter().map(|o| format_time(o.start_ms)).collect();
         assert_eq!(
@@ -765,6 +781,14 @@ mod tests {
         assert_eq!(
             p.calendar.as_ref().unwrap().series_end_ms,
             Some(parse_time_ms("2026-04-06T08:00:00Z").unwrap())
+        );
+        // The range's dates are written with the zone's offset on that date.
+        assert_eq!(
+            p.bag
+                .recurrence()
+                .unwrap()
+                .range_field(RangeField::StartDate),
+            Some("2026-03-16+01:00")
         );
         let from = parse_time_ms("2026-03-23T00:00:00Z").unwrap();
         let to = parse_time_ms("2026-03-31T00:00:00Z").unwrap();
@@ -782,8 +806,17 @@ mod tests {
     #[test]
     fn a_master_moves_to_its_first_occurrence_and_ids_round_trip() {
         // Created on a Friday for a Monday-only series: the master starts on the Monday.
+        let series = mondays(
+            "1",
+            RangeKind::NoEnd,
+            &[(RangeField::StartDate, "2016-01-01")],
+        );
         let p = props(
-            "<t:Start>2016-01-01T08:00:00Z</t:Start><t:End>2016-01-01T09:00:00Z</t:End><t:Recurrence><t:WeeklyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Monday</t:DaysOfWeek></t:WeeklyRecurrence><t:NoEndRecurrence><t:StartDate>2016-01-01</t:StartDate></t:NoEndRecurrence></t:Recurrence>",
+            "2016-01-01T08:00:00Z",
+            "2016-01-01T09:00:00Z",
+            false,
+            false,
+            Some(series),
         );
         assert_eq!(p.bag.text(&Tag::Start).unwrap(), "2016-01-04T08:00:00Z");
         assert_eq!(p.calendar.as_ref().unwrap().series_end_ms, None);
@@ -802,7 +835,20 @@ pub struct BusyEvent {
     pub end_ms: i64,
     /// Free, Tentative, Busy, OOF, WorkingElsewhere.
     pub busy_type: String,
-    pub details: ews::availability::CalendarEventDetails,
+    pub details: EventDetails,
+}
+
+/// What free/busy tells of an event to those who may see its details.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EventDetails {
+    pub id: String,
+    pub subject: String,
+    pub location: String,
+    pub is_meeting: bool,
+    pub is_recurring: bool,
+    pub is_exception: bool,
+    pub is_reminder_set: bool,
+    pub is_private: bool,
 }
 
 /// The busy level of a status in a merged free/busy string.
@@ -862,7 +908,7 @@ impl crate::service::Mailbox {
                     start_ms: o.start_ms,
                     end_ms: o.end_ms,
                     busy_type,
-                    details: ews::availability::CalendarEventDetails {
+                    details: EventDetails {
                         id,
                         subject,
                         location: props.bag.text(&Tag::Location).unwrap_or_default(),

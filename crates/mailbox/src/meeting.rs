@@ -7,8 +7,9 @@
 //! Requests, updates and cancellations go through the transport.
 
 use crate::MailboxError;
+use crate::draft::{Answer, ItemDraft};
 use crate::item;
-use crate::model::{ItemRef, Tag, Value};
+use crate::model::{ItemKind, ItemRef, Tag, Value};
 use crate::props::StoredProperties;
 use crate::search::{Field, Restriction, format_time};
 use crate::send::Sender;
@@ -20,10 +21,6 @@ const ATTENDEE_LISTS: [Tag; 3] = [
     Tag::OptionalAttendees,
     Tag::Resources,
 ];
-
-pub fn is_meeting_response(kind: &str) -> bool {
-    matches!(kind, "AcceptItem" | "TentativelyAcceptItem" | "DeclineItem")
-}
 
 /// The attendees' addresses (required, optional and resources).
 pub fn attendee_addresses(props: &StoredProperties) -> Vec<String> {
@@ -84,7 +81,7 @@ fn attendee_copies(
     theirs.set(Tag::MyResponseType, text("NoResponseReceived"));
     theirs.bag.remove(&Tag::MeetingRequestWasSent);
     let mut on_calendar = item::copy_into(row, a.guid(), &calendar.id);
-    on_calendar.tag = "CalendarItem".into();
+    on_calendar.tag = ItemKind::CalendarItem.name().into();
     on_calendar.item_class = "IPM.Appointment".into();
     item::finish_stored(&mut on_calendar, &theirs, now);
     let mut message = theirs.clone();
@@ -110,12 +107,12 @@ fn attendee_copies(
                 };
                 message.set(Tag::AssociatedCalendarItemId, Value::ItemId(assoc));
             }
-            in_inbox.tag = "MeetingRequest".into();
+            in_inbox.tag = ItemKind::MeetingRequest.name().into();
             in_inbox.item_class = "IPM.Schedule.Meeting.Request".into();
         }
         MeetingMessage::Cancellation => {
             message.set(Tag::IsCancelled, Value::Bool(true));
-            in_inbox.tag = "MeetingCancellation".into();
+            in_inbox.tag = ItemKind::MeetingCancellation.name().into();
             in_inbox.item_class = "IPM.Schedule.Meeting.Canceled".into();
             in_inbox.subject = format!("Canceled: {}", row.subject);
         }
@@ -274,13 +271,13 @@ impl Mailbox {
         }
     }
 
-    /// An attendee's answer (`kind`: AcceptItem, TentativelyAcceptItem or DeclineItem) to the
+    /// An attendee's answer to the
     /// meeting request or calendar item `reference` of this mailbox: their calendar item
     /// updated (or, declined, moved to Deleted Items), the request moved to Deleted Items.
     /// Returns the meeting's UID, organizer address and subject, for the organizer's side.
     pub async fn respond_to_meeting(
         &self,
-        kind: &str,
+        answer: Answer,
         reference: &str,
     ) -> Result<(String, String, String), MailboxError> {
         let (row, props) = self.item(reference).await?;
@@ -303,10 +300,10 @@ impl Mailbox {
                     "The item is not a meeting: it has no organizer.".into(),
                 )
             })?;
-        let (status, response) = match kind {
-            "AcceptItem" => ("Busy", "Accept"),
-            "TentativelyAcceptItem" => ("Tentative", "Tentative"),
-            _ => ("Free", "Decline"),
+        let (status, response) = match answer {
+            Answer::Accept => ("Busy", "Accept"),
+            Answer::Tentative => ("Tentative", "Tentative"),
+            Answer::Decline => ("Free", "Decline"),
         };
         let deleted = self.distinguished("deleteditems").cloned();
         let now = store::now_ms();
@@ -335,17 +332,15 @@ impl Mailbox {
     pub async fn record_meeting_response(
         &self,
         uid: &str,
-        kind: &str,
+        answer: Answer,
         attendee: &Sender,
         subject: &str,
     ) -> Result<(), MailboxError> {
         let now = store::now_ms();
-        let (response, prefix, class) = match kind {
-            "AcceptItem" => ("Accept", "Accepted: ", "IPM.Schedule.Meeting.Resp.Pos"),
-            "TentativelyAcceptItem" => {
-                ("Tentative", "Tentative: ", "IPM.Schedule.Meeting.Resp.Tent")
-            }
-            _ => ("Decline", "Declined: ", "IPM.Schedule.Meeting.Resp.Neg"),
+        let (response, prefix, class) = match answer {
+            Answer::Accept => ("Accept", "Accepted: ", "IPM.Schedule.Meeting.Resp.Pos"),
+            Answer::Tentative => ("Tentative", "Tentative: ", "IPM.Schedule.Meeting.Resp.Tent"),
+            Answer::Decline => ("Decline", "Declined: ", "IPM.Schedule.Meeting.Resp.Neg"),
         };
         if let Some((mut meeting, mut props)) = self.calendar_item_by_uid(uid).await? {
             set_response(&mut props, &attendee.address, response, Some(now));
@@ -360,9 +355,9 @@ impl Mailbox {
         note.set(Tag::Sender, Value::Mailbox(attendee.address()));
         note.set(Tag::DateTimeSent, Value::Time(now));
         note.set(Tag::UID, text(uid));
-        let mut src = ews::Item::new("MeetingResponse");
+        let mut src = ItemDraft::new(ItemKind::MeetingResponse);
         src.subject = Some(format!("{prefix}{subject}"));
-        src.item_class = Some(class.into());
+        src.class = Some(class.into());
         let (mut message, _) = item::new_item(self.guid(), inbox, &src, now);
         message.is_draft = false;
         message.is_read = false;
@@ -378,19 +373,27 @@ impl Mailbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Address, Attendee};
 
     #[test]
     fn attendees_are_read_and_answered_one_by_one() {
-        let el = ews::xml::parse(&format!(
-            r#"<t:CalendarItem xmlns:t="{}"><t:RequiredAttendees><t:Attendee><t:Mailbox><t:EmailAddress>bob@contoso.com</t:EmailAddress></t:Mailbox></t:Attendee></t:RequiredAttendees><t:OptionalAttendees><t:Attendee><t:Mailbox><t:EmailAddress>carol@contoso.com</t:EmailAddress></t:Mailbox><t:ResponseType>Unknown</t:ResponseType></t:Attendee></t:OptionalAttendees></t:CalendarItem>"#,
-            ews::NS_TYPES
-        ))
-        .unwrap();
+        let attendee = |address: &str, response: Option<&str>| Attendee {
+            mailbox: Address {
+                email: Some(address.into()),
+                ..Address::default()
+            },
+            response: response.map(str::to_string),
+            last_response_time: None,
+        };
         let mut props = StoredProperties::default();
-        for o in &ews::Item::parse(&el).other {
-            let crate::model::Property(tag, value) = crate::wire::property(o);
-            props.set(tag, value);
-        }
+        props.set(
+            Tag::RequiredAttendees,
+            Value::Attendees(vec![attendee("bob@contoso.com", None)]),
+        );
+        props.set(
+            Tag::OptionalAttendees,
+            Value::Attendees(vec![attendee("carol@contoso.com", Some("Unknown"))]),
+        );
         assert_eq!(
             attendee_addresses(&props),
             ["bob@contoso.com", "carol@contoso.com"]

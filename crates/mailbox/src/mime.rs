@@ -5,42 +5,37 @@
 
 use crate::MailboxError;
 use crate::attachments::{StoredAttachment, StoredContent};
+use crate::body::Body;
+use crate::draft::{ItemDraft, NewAttachment, NewContent};
 use crate::model::{Address, Property, Tag, Value};
 use crate::props::StoredProperties;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use ews::{Attachment, AttachmentContent, Body, Element, Item};
 use mail_parser::{MessageParser, MimeHeaders};
 
-fn recipients(tag: Tag, list: Option<&mail_parser::Address>) -> Option<Element> {
-    let list: Vec<Address> = list?
-        .iter()
-        .filter_map(|a| {
-            Some(Address {
-                name: a.name.as_deref().map(str::to_string),
-                email: Some(a.address.as_deref()?.to_string()),
-                routing_type: Some("SMTP".into()),
-                mailbox_type: None,
+fn recipients(list: Option<&mail_parser::Address>) -> Vec<Address> {
+    list.map(|list| {
+        list.iter()
+            .filter_map(|a| {
+                Some(Address {
+                    name: a.name.as_deref().map(str::to_string),
+                    email: Some(a.address.as_deref()?.to_string()),
+                    routing_type: Some("SMTP".into()),
+                    mailbox_type: None,
+                })
             })
-        })
-        .collect();
-    (!list.is_empty()).then(|| crate::wire::element(&Property(tag, Value::Mailboxes(list))))
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
-/// The item a client sends, with what its `t:MimeContent` says filled in where the item itself
-/// says nothing (properties sent beside the MIME win, as in Exchange).
-pub fn merged(src: &Item) -> Result<Item, MailboxError> {
-    let Some(mime) = &src.mime_content else {
-        return Ok(src.clone());
+/// The item a client sends, with what its MIME form says filled in where the item itself says
+/// nothing (properties sent beside the MIME win, as in Exchange).
+pub fn merged(mut out: ItemDraft) -> Result<ItemDraft, MailboxError> {
+    let Some(raw) = out.mime.take() else {
+        return Ok(out);
     };
-    let raw = STANDARD
-        .decode(mime)
-        .map_err(|_| MailboxError::InvalidRequest("MimeContent is not valid base64.".into()))?;
     let msg = MessageParser::default()
         .parse(&raw)
         .ok_or_else(|| MailboxError::InvalidRequest("MimeContent is not a MIME message.".into()))?;
-    let mut out = src.clone();
-    out.mime_content = None;
     if out.subject.is_none() {
         out.subject = msg.subject().map(str::to_string);
     }
@@ -59,7 +54,6 @@ pub fn merged(src: &Item) -> Result<Item, MailboxError> {
             _ => None,
         };
     }
-    let kept = |tag: &Tag| out.other.iter().any(|o| o.name == tag.name());
     let mut add = Vec::new();
     for (tag, list) in [
         (Tag::ToRecipients, msg.to()),
@@ -67,25 +61,30 @@ pub fn merged(src: &Item) -> Result<Item, MailboxError> {
         (Tag::BccRecipients, msg.bcc()),
         (Tag::From, msg.from()),
     ] {
-        if !kept(&tag)
-            && let Some(e) = recipients(tag, list)
-        {
-            add.push(e);
+        let list = recipients(list);
+        if out.prop(&tag).is_some() || list.is_empty() {
+            continue;
         }
+        let value = match list.as_slice() {
+            [one] if tag == Tag::From => Value::Mailbox(one.clone()),
+            _ => Value::Mailboxes(list),
+        };
+        add.push(Property(tag, value));
     }
     if let Some(d) = msg.date()
-        && !kept(&Tag::DateTimeSent)
+        && out.prop(&Tag::DateTimeSent).is_none()
     {
-        let sent = Property(Tag::DateTimeSent, Value::Time(d.to_timestamp() * 1000));
-        add.push(crate::wire::element(&sent));
+        add.push(Property(
+            Tag::DateTimeSent,
+            Value::Time(d.to_timestamp() * 1000),
+        ));
     }
-    out.other.extend(add);
+    out.props.extend(add);
     if out.attachments.is_none() {
-        let files: Vec<Attachment> = msg
+        let files: Vec<NewAttachment> = msg
             .attachments()
             .filter(|p| !p.is_message())
-            .map(|p| Attachment {
-                attachment_id: None,
+            .map(|p| NewAttachment {
                 name: p.attachment_name().map(str::to_string),
                 content_type: p.content_type().map(|c| match c.subtype() {
                     Some(s) => format!("{}/{s}", c.ctype()),
@@ -93,12 +92,10 @@ pub fn merged(src: &Item) -> Result<Item, MailboxError> {
                 }),
                 content_id: p.content_id().map(str::to_string),
                 content_location: None,
-                size: None,
-                last_modified_time: None,
-                is_inline: Some(p.content_id().is_some()),
-                content: AttachmentContent::File {
-                    content: Some(STANDARD.encode(p.contents())),
-                    is_contact_photo: None,
+                is_inline: p.content_id().is_some(),
+                content: NewContent::File {
+                    bytes: p.contents().to_vec(),
+                    is_contact_photo: false,
                 },
             })
             .collect();
@@ -193,11 +190,16 @@ pub fn to_mime(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ItemKind;
 
-    fn item_from(mime: &str) -> Item {
-        let mut src = Item::new("Message");
-        src.mime_content = Some(STANDARD.encode(mime));
-        merged(&src).unwrap()
+    fn item_from(mime: &str) -> ItemDraft {
+        let mut src = ItemDraft::new(ItemKind::Message);
+        src.mime = Some(mime.as_bytes().to_vec());
+        merged(src).unwrap()
+    }
+
+    fn first_address(i: &ItemDraft, tag: Tag) -> Address {
+        i.prop(&tag).unwrap().addresses()[0].clone()
     }
 
     #[test]
@@ -207,28 +209,19 @@ mod tests {
         );
         assert_eq!(i.subject.as_deref(), Some("Hello there"));
         assert_eq!(i.body.as_ref().unwrap().text, "MIME test mail");
-        let to = i.other.iter().find(|o| o.name == "ToRecipients").unwrap();
         assert_eq!(
-            to.children_named("Mailbox")
-                .next()
-                .unwrap()
-                .child_text("EmailAddress")
-                .as_deref(),
+            first_address(&i, Tag::ToRecipients).email.as_deref(),
             Some("alice@contoso.com")
         );
+        assert!(matches!(i.prop(&Tag::From), Some(Value::Mailbox(_))));
         let a = &i.attachments.as_ref().unwrap()[0];
         assert_eq!(a.name.as_deref(), Some("a.bin"));
-        assert!(
-            matches!(&a.content, AttachmentContent::File { content: Some(c), .. } if c == "AAEC")
-        );
+        assert!(matches!(&a.content, NewContent::File { bytes, .. } if bytes == &[0, 1, 2]));
         // What the client sent beside the MIME wins.
-        let mut src = Item::new("Message");
+        let mut src = ItemDraft::new(ItemKind::Message);
         src.subject = Some("Mine".into());
-        src.mime_content = Some(STANDARD.encode("Subject: Theirs\r\n\r\nx"));
-        assert_eq!(merged(&src).unwrap().subject.as_deref(), Some("Mine"));
-        let mut bad = Item::new("Message");
-        bad.mime_content = Some("%%%".into());
-        assert!(matches!(merged(&bad), Err(MailboxError::InvalidRequest(_))));
+        src.mime = Some(b"Subject: Theirs\r\n\r\nx".to_vec());
+        assert_eq!(merged(src).unwrap().subject.as_deref(), Some("Mine"));
     }
 
     #[test]
@@ -237,23 +230,17 @@ mod tests {
             "From: bob@contoso.com\r\nTo: Alice <alice@contoso.com>\r\nSubject: Round trip\r\n\r\nbody text\r\n",
         );
         let props = StoredProperties {
-            body: i.body.clone().map(|b| crate::body::Body {
-                body_type: b.body_type,
-                text: b.text,
-            }),
-            bag: i.other.iter().map(crate::wire::property).collect(),
+            body: i.body.clone(),
+            bag: i.props.iter().cloned().collect(),
             ..Default::default()
         };
         let out = to_mime("Round trip", 1_796_227_200_000, &props, &|_| None);
         let back = item_from(std::str::from_utf8(&out).unwrap());
         assert_eq!(back.subject.as_deref(), Some("Round trip"));
-        assert_eq!(back.body.unwrap().text, "body text");
-        let to = back
-            .other
-            .iter()
-            .find(|o| o.name == "ToRecipients")
-            .unwrap();
-        let m = to.children_named("Mailbox").next().unwrap();
-        assert_eq!(m.child_text("Name").as_deref(), Some("Alice"));
+        assert_eq!(back.body.as_ref().unwrap().text, "body text");
+        assert_eq!(
+            first_address(&back, Tag::ToRecipients).name.as_deref(),
+            Some("Alice")
+        );
     }
 }

@@ -5,38 +5,77 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-macro_rules! tags {
-    ($($(#[$doc:meta])* $tag:ident),* $(,)?) => {
-        /// A property the mailbox knows by name, or one it keeps for a client ([`Tag::Kept`]).
+/// An enum of names the mailbox knows, each spelled as its variant, and one variant for any
+/// other name; stored and indexed by name.
+macro_rules! named {
+    ($(#[$edoc:meta])* $name:ident, $other:ident, [$($v:ident),* $(,)?]) => {
+        $(#[$edoc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        pub enum Tag {
-            $($(#[$doc])* $tag,)*
-            /// A property the mailbox gives no meaning to, under the client's name for it.
-            Kept(String),
+        pub enum $name {
+            $($v,)*
+            /// A name the mailbox gives no meaning to, kept as it came.
+            $other(String),
         }
 
-        impl Tag {
-            /// The property's name: how it is indexed (`field:<name>`) and stored.
+        impl $name {
             pub fn name(&self) -> &str {
                 match self {
-                    $(Tag::$tag => stringify!($tag),)*
-                    Tag::Kept(name) => name,
+                    $($name::$v => stringify!($v),)*
+                    $name::$other(name) => name,
                 }
             }
 
-            /// The tag a name stands for: a known tag whenever there is one, so that a property
-            /// has one tag however it reached the mailbox.
-            pub fn from_name(name: &str) -> Tag {
+            /// The variant a name stands for: a known one whenever there is one.
+            pub fn from_name(name: &str) -> $name {
                 match name {
-                    $(stringify!($tag) => Tag::$tag,)*
-                    other => Tag::Kept(other.to_string()),
+                    $(stringify!($v) => $name::$v,)*
+                    other => $name::$other(other.to_string()),
                 }
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.name())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
+                let name = String::deserialize(d)?;
+                Ok($name::from_name(&name))
             }
         }
     };
 }
 
-tags! {
+named! {
+    /// What an item is (its row's kind).
+    ItemKind, Other, [
+        Item, Message, CalendarItem, Contact, DistributionList, Task, PostItem, MeetingRequest,
+        MeetingResponse, MeetingCancellation, MeetingMessage,
+    ]
+}
+
+impl ItemKind {
+    /// The message class an item of this kind has unless it says otherwise.
+    pub fn default_class(&self) -> &'static str {
+        match self {
+            ItemKind::Message => "IPM.Note",
+            ItemKind::CalendarItem => "IPM.Appointment",
+            ItemKind::Contact => "IPM.Contact",
+            ItemKind::Task => "IPM.Task",
+            ItemKind::PostItem => "IPM.Post",
+            ItemKind::MeetingRequest => "IPM.Schedule.Meeting.Request",
+            _ => "IPM",
+        }
+    }
+}
+
+named! {
+    /// A property the mailbox knows by name, or one it keeps for a client ([`Tag::Kept`]).
+    Tag, Kept, [
+
     // Messages.
     ToRecipients, CcRecipients, BccRecipients, ReplyTo, From, Sender, DateTimeSent,
     Categories, Importance, Sensitivity, ReminderIsSet, HasAttachments, MimeContent, TextBody,
@@ -56,6 +95,7 @@ tags! {
     DeletedOccurrence, EndDate,
     // Tasks.
     StartDate, DueDate, CompleteDate, Status, PercentComplete, ChangeCount,
+    ]
 }
 
 impl Tag {
@@ -76,17 +116,132 @@ impl Tag {
     }
 }
 
-impl Serialize for Tag {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.name())
+named! {
+    /// A condition, exception or action of an inbox rule.
+    RulePart, Other, [
+        ContainsSenderStrings, ContainsSubjectStrings, ContainsBodyStrings,
+        ContainsSubjectOrBodyStrings, ContainsRecipientStrings, FromAddresses, SentToAddresses,
+        HasAttachments, Importance, Categories, MoveToFolder, CopyToFolder, Delete,
+        PermanentDelete, MarkAsRead, MarkImportance, AssignCategories, StopProcessingRules,
+        ForwardToRecipients, ForwardAsAttachmentToRecipients, RedirectToRecipients,
+        ServerReplyWithMessage, SendSMSAlertToRecipients,
+    ]
+}
+
+/// A folder as a request names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FolderTarget {
+    Id(String),
+    /// A distinguished folder by its well-known name (`inbox`, `calendar`, …).
+    Distinguished(String),
+    /// Anything else where a folder id belongs, by what it was called.
+    Other(String),
+}
+
+/// A folder named by a rule, with the change key it was named with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FolderRef {
+    pub target: FolderTarget,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_key: Option<String>,
+}
+
+/// How a series repeats (the `Recurrence`s) or, for a task, regenerates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PatternKind {
+    Daily,
+    Weekly,
+    AbsoluteMonthly,
+    RelativeMonthly,
+    AbsoluteYearly,
+    RelativeYearly,
+    DailyRegeneration,
+    WeeklyRegeneration,
+    MonthlyRegeneration,
+    YearlyRegeneration,
+}
+
+impl PatternKind {
+    /// A task's next occurrence counts from the day it was completed.
+    pub fn is_regeneration(self) -> bool {
+        matches!(
+            self,
+            PatternKind::DailyRegeneration
+                | PatternKind::WeeklyRegeneration
+                | PatternKind::MonthlyRegeneration
+                | PatternKind::YearlyRegeneration
+        )
     }
 }
 
-impl<'de> Deserialize<'de> for Tag {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Tag, D::Error> {
-        let name = String::deserialize(d)?;
-        Ok(Tag::from_name(&name))
+/// A part of a pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PatternField {
+    Interval,
+    DaysOfWeek,
+    FirstDayOfWeek,
+    DayOfMonth,
+    DayOfWeekIndex,
+    Month,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RangeKind {
+    NoEnd,
+    EndDate,
+    Numbered,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RangeField {
+    StartDate,
+    EndDate,
+    NumberOfOccurrences,
+}
+
+/// A recurrence as a client gives it: a pattern and a range, each part's text as given and in
+/// the order given, so that it reads back unchanged (the calendar reads it into
+/// [`crate::recurrence::Recurrence`] to expand a series).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecurrenceValue {
+    pub pattern: PatternKind,
+    pub pattern_fields: Vec<(PatternField, String)>,
+    pub range: RangeKind,
+    pub range_fields: Vec<(RangeField, String)>,
+}
+
+impl RecurrenceValue {
+    pub fn pattern_field(&self, f: PatternField) -> Option<&str> {
+        self.pattern_fields
+            .iter()
+            .find(|(k, _)| *k == f)
+            .map(|(_, v)| v.as_str())
     }
+
+    pub fn range_field(&self, f: RangeField) -> Option<&str> {
+        self.range_fields
+            .iter()
+            .find(|(k, _)| *k == f)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn range_field_mut(&mut self, f: RangeField) -> Option<&mut String> {
+        self.range_fields
+            .iter_mut()
+            .find(|(k, _)| *k == f)
+            .map(|(_, v)| v)
+    }
+}
+
+/// A time zone as an item names it: by id and name, with whatever definition came with it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZoneValue {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub definition: Record,
 }
 
 /// A mailbox as an address list holds it.
@@ -197,6 +352,8 @@ pub enum Value {
     Attendees(Vec<Attendee>),
     Entries(Vec<Entry>),
     ItemId(ItemRef),
+    Recurrence(RecurrenceValue),
+    TimeZone(ZoneValue),
     Record(Record),
 }
 
@@ -329,6 +486,20 @@ impl PropertyBag {
     pub fn record(&self, tag: &Tag) -> Option<&Record> {
         match self.get(tag) {
             Some(Value::Record(r)) => Some(r),
+            _ => None,
+        }
+    }
+
+    pub fn recurrence(&self) -> Option<&RecurrenceValue> {
+        match self.get(&Tag::Recurrence) {
+            Some(Value::Recurrence(r)) => Some(r),
+            _ => None,
+        }
+    }
+
+    pub fn zone(&self, tag: &Tag) -> Option<&ZoneValue> {
+        match self.get(tag) {
+            Some(Value::TimeZone(z)) => Some(z),
             _ => None,
         }
     }

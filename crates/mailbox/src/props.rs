@@ -37,6 +37,33 @@ pub const FIELD_KEY_PREFIX: &str = "field:";
 /// Longer kept texts are not indexed (a restriction on them matches nothing).
 pub const MAX_INDEXED_TEXT: usize = 1024;
 
+/// The readers of forms written before the mailbox had its own terms, which name properties
+/// and rule parts by EWS element: the EWS edge, which knows those names, gives them (see
+/// [`read_earlier_forms_with`]).
+#[derive(Clone, Copy)]
+pub struct EarlierForms {
+    /// An item's properties in form 1 (XML fragments) or 2 (EWS element trees).
+    pub item_properties: fn(&str, i64) -> StoredProperties,
+    /// A rule's conditions, exceptions or actions kept as one EWS element tree.
+    pub rule_set: fn(&serde_json::Value) -> Vec<crate::rules::RuleEntry>,
+}
+
+static EARLIER_FORMS: std::sync::OnceLock<EarlierForms> = std::sync::OnceLock::new();
+
+/// Sets how what was stored in an earlier form is read (once; later calls change nothing).
+pub fn read_earlier_forms_with(readers: EarlierForms) {
+    let _ = EARLIER_FORMS.set(readers);
+}
+
+/// A rule set kept as an EWS element tree, read by the reader of earlier forms (nothing
+/// without one).
+pub(crate) fn earlier_rule_set(tree: &serde_json::Value) -> Vec<crate::rules::RuleEntry> {
+    EARLIER_FORMS
+        .get()
+        .map(|r| (r.rule_set)(tree))
+        .unwrap_or_default()
+}
+
 /// Whether a property named so holds recipients, searched by their names and addresses, by
 /// scanning (the value index keeps no structured properties).
 pub fn is_address_list(name: &str) -> bool {
@@ -57,10 +84,10 @@ pub fn is_message_class(name: &PropertyName) -> bool {
 
 impl StoredProperties {
     pub fn decode(props: &str, format: i64) -> StoredProperties {
-        match format {
-            PROPS_FORMAT => serde_json::from_str(props).unwrap_or_default(),
-            2 => crate::wire::decode_trees(props),
-            _ => crate::wire::decode_fragments(props),
+        match (format, EARLIER_FORMS.get()) {
+            (PROPS_FORMAT, _) => serde_json::from_str(props).unwrap_or_default(),
+            (_, Some(read)) => (read.item_properties)(props, format),
+            (_, None) => StoredProperties::default(),
         }
     }
 

@@ -3,7 +3,7 @@
 //! them). Expansion is bounded: it stops at the window's end, the range's end, or after
 //! [`MAX_OCCURRENCES`] dates, whichever comes first.
 
-use crate::model::{Record, Value};
+use crate::model::{PatternField, PatternKind, RangeField, RangeKind, RecurrenceValue};
 use jiff::ToSpan;
 use jiff::civil::{Date, Weekday};
 
@@ -141,77 +141,54 @@ pub fn parse_date(text: &str) -> Option<Date> {
 }
 
 impl Recurrence {
-    /// Reads a `t:Recurrence`; `None` when it names no pattern or range this server knows.
-    pub fn parse(rec: &Record) -> Option<Recurrence> {
-        let mut pattern = None;
-        let mut range = None;
-        for (name, child) in &rec.fields {
-            let Value::Record(child) = child else {
-                continue;
-            };
-            let num = |n: &str| child.text_of(n).and_then(|t| t.parse::<u32>().ok());
-            let interval = num("Interval").unwrap_or(1).max(1);
-            let days = || child.text_of("DaysOfWeek").unwrap_or_default();
-            match name.as_str() {
-                "DailyRecurrence" => pattern = Some(Pattern::Daily { interval }),
-                "WeeklyRecurrence" => {
-                    let days: Vec<Weekday> =
-                        days().split_whitespace().filter_map(weekday).collect();
-                    pattern = Some(Pattern::Weekly {
-                        interval,
-                        days,
-                        first_day: child
-                            .text_of("FirstDayOfWeek")
-                            .and_then(|d| weekday(&d))
-                            .unwrap_or(Weekday::Sunday),
-                    });
-                }
-                "AbsoluteMonthlyRecurrence" => {
-                    pattern = Some(Pattern::AbsoluteMonthly {
-                        interval,
-                        day: num("DayOfMonth").unwrap_or(1).clamp(1, 31) as u8,
-                    })
-                }
-                "RelativeMonthlyRecurrence" => {
-                    pattern = Some(Pattern::RelativeMonthly {
-                        interval,
-                        days: DaySet::parse(&days())?,
-                        index: index(&child.text_of("DayOfWeekIndex")?)?,
-                    })
-                }
-                "AbsoluteYearlyRecurrence" => {
-                    pattern = Some(Pattern::AbsoluteYearly {
-                        month: month(&child.text_of("Month")?)?,
-                        day: num("DayOfMonth").unwrap_or(1).clamp(1, 31) as u8,
-                    })
-                }
-                "RelativeYearlyRecurrence" => {
-                    pattern = Some(Pattern::RelativeYearly {
-                        month: month(&child.text_of("Month")?)?,
-                        days: DaySet::parse(&days())?,
-                        index: index(&child.text_of("DayOfWeekIndex")?)?,
-                    })
-                }
-                "NoEndRecurrence" | "EndDateRecurrence" | "NumberedRecurrence" => {
-                    let start = parse_date(&child.text_of("StartDate")?)?;
-                    let end = match name.as_str() {
-                        "EndDateRecurrence" => {
-                            Range::EndDate(parse_date(&child.text_of("EndDate")?)?)
-                        }
-                        "NumberedRecurrence" => Range::Numbered(
-                            num("NumberOfOccurrences")
-                                .unwrap_or(1)
-                                .clamp(1, MAX_OCCURRENCES),
-                        ),
-                        _ => Range::NoEnd,
-                    };
-                    range = Some((start, end));
-                }
-                _ => {}
-            }
-        }
-        let (start, range) = range?;
-        let pattern = pattern?;
+    /// Reads a recurrence as a client gave it; `None` when it is not one a calendar series
+    /// can have (a task's regeneration) or a part does not read.
+    pub fn parse(v: &RecurrenceValue) -> Option<Recurrence> {
+        use PatternField as F;
+        let text = |f: F| v.pattern_field(f).map(str::trim);
+        let num = |f: F| text(f).and_then(|t| t.parse::<u32>().ok());
+        let interval = num(F::Interval).unwrap_or(1).max(1);
+        let days = || text(F::DaysOfWeek).unwrap_or_default();
+        let pattern = match v.pattern {
+            PatternKind::Daily => Pattern::Daily { interval },
+            PatternKind::Weekly => Pattern::Weekly {
+                interval,
+                days: days().split_whitespace().filter_map(weekday).collect(),
+                first_day: text(F::FirstDayOfWeek)
+                    .and_then(weekday)
+                    .unwrap_or(Weekday::Sunday),
+            },
+            PatternKind::AbsoluteMonthly => Pattern::AbsoluteMonthly {
+                interval,
+                day: num(F::DayOfMonth).unwrap_or(1).clamp(1, 31) as u8,
+            },
+            PatternKind::RelativeMonthly => Pattern::RelativeMonthly {
+                interval,
+                days: DaySet::parse(days())?,
+                index: index(text(F::DayOfWeekIndex)?)?,
+            },
+            PatternKind::AbsoluteYearly => Pattern::AbsoluteYearly {
+                month: month(text(F::Month)?)?,
+                day: num(F::DayOfMonth).unwrap_or(1).clamp(1, 31) as u8,
+            },
+            PatternKind::RelativeYearly => Pattern::RelativeYearly {
+                month: month(text(F::Month)?)?,
+                days: DaySet::parse(days())?,
+                index: index(text(F::DayOfWeekIndex)?)?,
+            },
+            _ => return None,
+        };
+        let start = parse_date(v.range_field(RangeField::StartDate)?)?;
+        let range = match v.range {
+            RangeKind::EndDate => Range::EndDate(parse_date(v.range_field(RangeField::EndDate)?)?),
+            RangeKind::Numbered => Range::Numbered(
+                v.range_field(RangeField::NumberOfOccurrences)
+                    .and_then(|t| t.trim().parse::<u32>().ok())
+                    .unwrap_or(1)
+                    .clamp(1, MAX_OCCURRENCES),
+            ),
+            RangeKind::NoEnd => Range::NoEnd,
+        };
         if let Pattern::Weekly { days, .. } = &pattern
             && days.is_empty()
         {
@@ -333,16 +310,36 @@ fn nth_in_month(first: Date, days: &DaySet, index: i8) -> Option<Date> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use PatternField as P;
+    use RangeField as R;
 
-    fn recurrence(xml: &str) -> Recurrence {
-        let el = ews::xml::parse(&format!(
-            r#"<t:Recurrence xmlns:t="{}">{xml}</t:Recurrence>"#,
-            ews::NS_TYPES
-        ))
-        .unwrap();
-        Recurrence::parse(&crate::wire::record(&el)).unwrap()
+    /// A recurrence as a client would give it.
+    pub(crate) fn series(
+        pattern: PatternKind,
+        fields: &[(PatternField, &str)],
+        range: RangeKind,
+        range_fields: &[(RangeField, &str)],
+    ) -> RecurrenceValue {
+        RecurrenceValue {
+            pattern,
+            pattern_fields: fields.iter().map(|(f, v)| (*f, v.to_string())).collect(),
+            range,
+            range_fields: range_fields
+                .iter()
+                .map(|(f, v)| (*f, v.to_string()))
+                .collect(),
+        }
+    }
+
+    fn recurrence(
+        pattern: PatternKind,
+        fields: &[(PatternField, &str)],
+        range: RangeKind,
+        range_fields: &[(RangeField, &str)],
+    ) -> Recurrence {
+        Recurrence::parse(&series(pattern, fields, range, range_fields)).unwrap()
     }
 
     fn dates(r: &Recurrence, until: &str) -> Vec<String> {
@@ -354,8 +351,12 @@ mod tests {
 
     #[test]
     fn daily_and_weekly_series_expand_to_their_dates() {
+        let numbered = |start, n| [(R::StartDate, start), (R::NumberOfOccurrences, n)];
         let daily = recurrence(
-            "<t:DailyRecurrence><t:Interval>5</t:Interval></t:DailyRecurrence><t:NumberedRecurrence><t:StartDate>2016-01-01</t:StartDate><t:NumberOfOccurrences>3</t:NumberOfOccurrences></t:NumberedRecurrence>",
+            PatternKind::Daily,
+            &[(P::Interval, "5")],
+            RangeKind::Numbered,
+            &numbered("2016-01-01", "3"),
         );
         assert_eq!(
             dates(&daily, "2030-01-01"),
@@ -364,37 +365,79 @@ mod tests {
         // Every second week on Monday and Wednesday, from a Friday: the first week has none
         // left, the next is skipped.
         let weekly = recurrence(
-            "<t:WeeklyRecurrence><t:Interval>2</t:Interval><t:DaysOfWeek>Monday Wednesday</t:DaysOfWeek><t:FirstDayOfWeek>Monday</t:FirstDayOfWeek></t:WeeklyRecurrence><t:EndDateRecurrence><t:StartDate>2016-01-01+01:00</t:StartDate><t:EndDate>2016-02-01</t:EndDate></t:EndDateRecurrence>",
+            PatternKind::Weekly,
+            &[
+                (P::Interval, "2"),
+                (P::DaysOfWeek, "Monday Wednesday"),
+                (P::FirstDayOfWeek, "Monday"),
+            ],
+            RangeKind::EndDate,
+            &[
+                (R::StartDate, "2016-01-01+01:00"),
+                (R::EndDate, "2016-02-01"),
+            ],
         );
         assert_eq!(
             dates(&weekly, "2030-01-01"),
             ["2016-01-11", "2016-01-13", "2016-01-25", "2016-01-27"]
         );
         let open = recurrence(
-            "<t:DailyRecurrence><t:Interval>1</t:Interval></t:DailyRecurrence><t:NoEndRecurrence><t:StartDate>2016-01-01</t:StartDate></t:NoEndRecurrence>",
+            PatternKind::Daily,
+            &[(P::Interval, "1")],
+            RangeKind::NoEnd,
+            &[(R::StartDate, "2016-01-01")],
         );
         assert_eq!(dates(&open, "2016-01-03").len(), 3);
         assert_eq!(
             open.dates("2099-01-01".parse().unwrap()).len() as u32,
             MAX_OCCURRENCES
         );
+        let regenerating = series(
+            PatternKind::DailyRegeneration,
+            &[(P::Interval, "1")],
+            RangeKind::NoEnd,
+            &[(R::StartDate, "2016-01-01")],
+        );
+        assert_eq!(
+            Recurrence::parse(&regenerating),
+            None,
+            "a task's, not a series'"
+        );
     }
 
     #[test]
     fn monthly_and_yearly_series_take_short_months_and_relative_days() {
+        let numbered = |n| [(R::StartDate, "2016-01-01"), (R::NumberOfOccurrences, n)];
         let absolute = recurrence(
-            "<t:AbsoluteMonthlyRecurrence><t:Interval>1</t:Interval><t:DayOfMonth>31</t:DayOfMonth></t:AbsoluteMonthlyRecurrence><t:NumberedRecurrence><t:StartDate>2016-01-31</t:StartDate><t:NumberOfOccurrences>3</t:NumberOfOccurrences></t:NumberedRecurrence>",
+            PatternKind::AbsoluteMonthly,
+            &[(P::Interval, "1"), (P::DayOfMonth, "31")],
+            RangeKind::Numbered,
+            &[(R::StartDate, "2016-01-31"), (R::NumberOfOccurrences, "3")],
         );
         assert_eq!(
             dates(&absolute, "2030-01-01"),
             ["2016-01-31", "2016-02-29", "2016-03-31"]
         );
         let relative = recurrence(
-            "<t:RelativeMonthlyRecurrence><t:Interval>3</t:Interval><t:DaysOfWeek>Weekday</t:DaysOfWeek><t:DayOfWeekIndex>Last</t:DayOfWeekIndex></t:RelativeMonthlyRecurrence><t:NumberedRecurrence><t:StartDate>2016-01-01</t:StartDate><t:NumberOfOccurrences>2</t:NumberOfOccurrences></t:NumberedRecurrence>",
+            PatternKind::RelativeMonthly,
+            &[
+                (P::Interval, "3"),
+                (P::DaysOfWeek, "Weekday"),
+                (P::DayOfWeekIndex, "Last"),
+            ],
+            RangeKind::Numbered,
+            &numbered("2"),
         );
         assert_eq!(dates(&relative, "2030-01-01"), ["2016-01-29", "2016-04-29"]);
         let yearly = recurrence(
-            "<t:RelativeYearlyRecurrence><t:DaysOfWeek>Tuesday</t:DaysOfWeek><t:DayOfWeekIndex>Third</t:DayOfWeekIndex><t:Month>November</t:Month></t:RelativeYearlyRecurrence><t:NumberedRecurrence><t:StartDate>2016-01-01</t:StartDate><t:NumberOfOccurrences>2</t:NumberOfOccurrences></t:NumberedRecurrence>",
+            PatternKind::RelativeYearly,
+            &[
+                (P::DaysOfWeek, "Tuesday"),
+                (P::DayOfWeekIndex, "Third"),
+                (P::Month, "November"),
+            ],
+            RangeKind::Numbered,
+            &numbered("2"),
         );
         assert_eq!(dates(&yearly, "2030-01-01"), ["2016-11-15", "2017-11-21"]);
     }

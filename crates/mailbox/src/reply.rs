@@ -4,14 +4,11 @@
 //! "FW:" before the subject, and the new text above the original body.
 
 use crate::MailboxError;
-use crate::model::{Address, Property, Tag, Value};
+use crate::body::Body;
+use crate::draft::{ItemDraft, Response, ResponseKind};
+use crate::model::{Address, ItemKind, Property, Tag, Value};
 use crate::props::StoredProperties;
-use ews::{Body, Element, Item};
 use store::ItemRow;
-
-pub fn is_response(kind: &str) -> bool {
-    matches!(kind, "ReplyToItem" | "ReplyAllToItem" | "ForwardItem")
-}
 
 fn mailboxes(props: &StoredProperties, tag: Tag) -> Vec<Address> {
     props.bag.addresses(&tag).to_vec()
@@ -19,10 +16,6 @@ fn mailboxes(props: &StoredProperties, tag: Tag) -> Vec<Address> {
 
 fn address(m: &Address) -> String {
     m.email.as_deref().unwrap_or_default().trim().to_string()
-}
-
-fn holder(tag: Tag, list: Vec<Address>) -> Option<Element> {
-    (!list.is_empty()).then(|| crate::wire::element(&Property(tag, Value::Mailboxes(list))))
 }
 
 fn prefixed(prefix: &str, subject: &str) -> String {
@@ -36,24 +29,24 @@ fn prefixed(prefix: &str, subject: &str) -> String {
     }
 }
 
-/// The message a reply or forward makes, from what the client sent (`src`) and the item it
-/// answers; `me` are the replier's addresses, left out of reply-all.
+/// The message a reply or forward makes, from what the client sent and the item it answers;
+/// `me` are the replier's addresses, left out of reply-all.
 fn respond(
-    src: &Item,
+    r: &Response,
     original: &ItemRow,
     props: &StoredProperties,
     me: &(dyn Fn(&str) -> bool + Sync),
-) -> Item {
-    let mut out = Item::new("Message");
-    out.item_class = Some("IPM.Note".into());
-    let given = |tag: &Tag| src.other.iter().find(|o| o.name == tag.name()).cloned();
+) -> ItemDraft {
+    let src = &r.draft;
+    let mut out = ItemDraft::new(ItemKind::Message);
+    out.class = Some(ItemKind::Message.default_class().into());
     let sender = mailboxes(props, Tag::From)
         .into_iter()
         .chain(mailboxes(props, Tag::Sender))
         .next();
-    let (prefix, to, cc) = match src.kind.as_str() {
-        "ReplyToItem" => ("RE: ", sender.into_iter().collect(), Vec::new()),
-        "ReplyAllToItem" => {
+    let (prefix, to, cc) = match r.kind {
+        ResponseKind::Reply => ("RE: ", sender.into_iter().collect(), Vec::new()),
+        ResponseKind::ReplyAll => {
             let mut to: Vec<Address> = sender.into_iter().collect();
             for m in mailboxes(props, Tag::ToRecipients) {
                 if !me(&address(&m))
@@ -70,36 +63,24 @@ fn respond(
                 .collect();
             ("RE: ", to, cc)
         }
-        _ => ("FW: ", Vec::new(), Vec::new()),
+        ResponseKind::Forward => ("FW: ", Vec::new(), Vec::new()),
     };
     out.subject = Some(
         src.subject
             .clone()
             .unwrap_or_else(|| prefixed(prefix, &original.subject)),
     );
-    let new_text = src
-        .other
-        .iter()
-        .find(|o| o.name == "NewBodyContent")
-        .map(|b| (b.attr("BodyType").unwrap_or("Text").to_string(), b.text()))
-        .or_else(|| {
-            src.body
-                .as_ref()
-                .map(|b| (b.body_type.clone(), b.text.clone()))
-        });
+    let new_text = r.new_body.clone().or_else(|| src.body.clone());
     let quoted = props
         .body
         .as_ref()
         .map(|b| b.text.clone())
         .unwrap_or_default();
     out.body = Some(match new_text {
-        Some((kind, text)) if quoted.is_empty() => Body {
-            body_type: kind,
-            text,
-        },
-        Some((kind, text)) => Body {
-            body_type: kind,
-            text: format!("{text}\r\n\r\n{quoted}"),
+        Some(b) if quoted.is_empty() => b,
+        Some(b) => Body {
+            body_type: b.body_type,
+            text: format!("{}\r\n\r\n{quoted}", b.text),
         },
         None => Body {
             body_type: props
@@ -115,8 +96,10 @@ fn respond(
         (Tag::CcRecipients, cc),
         (Tag::BccRecipients, Vec::new()),
     ] {
-        if let Some(e) = given(&tag).or_else(|| holder(tag, default)) {
-            out.other.push(e);
+        match src.prop(&tag) {
+            Some(given) => out.props.push(Property(tag, given.clone())),
+            None if !default.is_empty() => out.props.push(Property(tag, Value::Mailboxes(default))),
+            None => {}
         }
     }
     out
@@ -129,23 +112,15 @@ impl crate::Mailbox {
     pub async fn compose_response(
         &self,
         folder: &store::FolderRow,
-        src: &Item,
+        r: &Response,
         me: &(dyn Fn(&str) -> bool + Sync),
     ) -> Result<(ItemRow, StoredProperties), MailboxError> {
-        let reference = src
-            .other
-            .iter()
-            .find(|o| o.name == "ReferenceItemId")
-            .and_then(|r| r.attr("Id"))
-            .ok_or_else(|| {
-                MailboxError::InvalidRequest(format!("{} names no ReferenceItemId.", src.kind))
-            })?;
-        let (original, props) = self.item(reference).await?;
-        let made = respond(src, &original, &props, me);
+        let (original, props) = self.item(&r.reference).await?;
+        let made = respond(r, &original, &props, me);
         let mut blobs = Vec::new();
         let now = store::now_ms();
         let (mut row, mut new_props) = self.compose_with(folder, &made, now, &mut blobs)?;
-        if src.kind == "ForwardItem" && !props.attachments.is_empty() {
+        if r.kind == ResponseKind::Forward && !props.attachments.is_empty() {
             new_props
                 .attachments
                 .extend(props.attachments.iter().cloned());

@@ -12,12 +12,56 @@
 
 use crate::MailboxError;
 use crate::folders::StoredFolderProperties;
-use crate::model::{Tag, Value};
+use crate::model::{Address, FolderRef, Record, RulePart, Tag, Value};
 use crate::props::StoredProperties;
 use crate::service::Mailbox;
-use ews::{Element, Rule, RuleOperation, RuleOperationError, RuleValidationError};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use store::FolderRow;
+
+/// The value of one condition, exception or action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RuleValue {
+    Flag(bool),
+    Text(String),
+    Strings(Vec<String>),
+    Addresses(Vec<Address>),
+    Folder(FolderRef),
+    /// A message the server replies with, by id.
+    Item {
+        id: Option<String>,
+        change_key: Option<String>,
+    },
+    /// A value of a part this server does not run, kept for clients.
+    Kept(Record),
+}
+
+/// One condition, exception or action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleEntry(pub RulePart, pub RuleValue);
+
+/// A rule's conditions, exceptions or actions, in the order given. Stored rules written before
+/// this form kept EWS element trees; those are read by the reader of earlier forms.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct RuleSet(pub Vec<RuleEntry>);
+
+impl<'de> Deserialize<'de> for RuleSet {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<RuleSet, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        if v.is_array() {
+            return serde_json::from_value(v)
+                .map(RuleSet)
+                .map_err(serde::de::Error::custom);
+        }
+        Ok(RuleSet(crate::props::earlier_rule_set(&v)))
+    }
+}
+
+impl RuleSet {
+    fn iter(&self) -> impl Iterator<Item = &RuleEntry> {
+        self.0.iter()
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredRule {
@@ -26,71 +70,101 @@ pub struct StoredRule {
     pub priority: i64,
     pub is_enabled: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conditions: Option<Element>,
+    pub conditions: Option<RuleSet>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exceptions: Option<Element>,
+    pub exceptions: Option<RuleSet>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub actions: Option<Element>,
+    pub actions: Option<RuleSet>,
 }
 
-impl StoredRule {
-    pub fn to_ews(&self) -> Rule {
-        Rule {
-            rule_id: Some(self.id.clone()),
-            display_name: Some(self.display_name.clone()),
-            priority: Some(self.priority),
-            is_enabled: Some(self.is_enabled),
-            is_not_supported: Some(false),
-            is_in_error: Some(false),
-            conditions: self.conditions.clone(),
-            exceptions: self.exceptions.clone(),
-            actions: self.actions.clone(),
-        }
-    }
+/// A rule as a client gives it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RuleDraft {
+    pub id: Option<String>,
+    pub display_name: Option<String>,
+    pub priority: Option<i64>,
+    pub is_enabled: Option<bool>,
+    pub conditions: Option<RuleSet>,
+    pub exceptions: Option<RuleSet>,
+    pub actions: Option<RuleSet>,
 }
 
-/// Why UpdateInboxRules refused: the operation and its validation errors.
+/// One operation of UpdateInboxRules.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RuleChange {
+    Create(RuleDraft),
+    Set(RuleDraft),
+    Delete(String),
+}
+
+/// What a refused rule names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleField {
+    RuleId,
+    DisplayName,
+    Priority,
+    Action(RulePart),
+}
+
+/// Exchange's rule validation codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleErrorCode {
+    RuleNotFound,
+    EmptyValueFound,
+    InvalidValue,
+    UnsupportedRule,
+    RecipientDoesNotExist,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    pub field: RuleField,
+    pub code: RuleErrorCode,
+    pub message: &'static str,
+}
+
+/// Why UpdateInboxRules refused: each refused operation's index and its errors.
 #[derive(Debug)]
-pub struct RulesRefused(pub Vec<RuleOperationError>);
+pub struct RulesRefused(pub Vec<(usize, Vec<RuleError>)>);
 
-const CONDITIONS_RUN: &[&str] = &[
-    "ContainsSenderStrings",
-    "ContainsSubjectStrings",
-    "ContainsBodyStrings",
-    "ContainsSubjectOrBodyStrings",
-    "ContainsRecipientStrings",
-    "FromAddresses",
-    "SentToAddresses",
-    "HasAttachments",
-    "Importance",
-    "Categories",
-];
-
-const FOLDER_ACTIONS: &[&str] = &["MoveToFolder", "CopyToFolder"];
-const ADDRESS_ACTIONS: &[&str] = &[
-    "ForwardToRecipients",
-    "ForwardAsAttachmentToRecipients",
-    "RedirectToRecipients",
-];
-
-fn error(field: &str, code: &str, message: &str) -> RuleValidationError {
-    RuleValidationError {
-        field_uri: field.into(),
-        error_code: code.into(),
-        error_message: message.into(),
-        field_value: String::new(),
+fn error(field: RuleField, code: RuleErrorCode, message: &'static str) -> RuleError {
+    RuleError {
+        field,
+        code,
+        message,
     }
 }
 
-fn strings(el: &Element) -> Vec<String> {
-    el.children_named("String").map(|s| s.text()).collect()
+fn strings(v: &RuleValue) -> Vec<String> {
+    match v {
+        RuleValue::Strings(list) => list.clone(),
+        _ => Vec::new(),
+    }
 }
 
-fn addresses(el: &Element) -> Vec<String> {
-    el.elements()
-        .filter_map(|a| a.child_text("EmailAddress"))
-        .filter(|a| !a.trim().is_empty())
-        .collect()
+fn addresses(v: &RuleValue) -> Vec<String> {
+    match v {
+        RuleValue::Addresses(list) => list
+            .iter()
+            .filter_map(|a| a.address())
+            .map(|a| a.trim().to_string())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn flag(v: &RuleValue) -> Option<bool> {
+    match v {
+        RuleValue::Flag(b) => Some(*b),
+        _ => None,
+    }
+}
+
+fn text(v: &RuleValue) -> String {
+    match v {
+        RuleValue::Text(t) => t.trim().to_string(),
+        _ => String::new(),
+    }
 }
 
 impl Mailbox {
@@ -109,46 +183,33 @@ impl Mailbox {
     /// UpdateInboxRules: every operation checked, then all applied in one write, or none.
     pub async fn update_inbox_rules(
         &mut self,
-        operations: &[RuleOperation],
+        operations: &[RuleChange],
     ) -> Result<Result<(), RulesRefused>, MailboxError> {
         let inbox = self.rules_folder()?.clone();
         let mut props = StoredFolderProperties::decode(&inbox.props);
         let mut refused = Vec::new();
         for (index, op) in operations.iter().enumerate() {
             let errors = match op {
-                RuleOperation::Create(r) => {
-                    self.checked(r, None).map(|rule| props.rules.push(rule))
-                }
-                RuleOperation::Set(r) => {
-                    let id = r.rule_id.clone().unwrap_or_default();
+                RuleChange::Create(r) => self.checked(r, None).map(|rule| props.rules.push(rule)),
+                RuleChange::Set(r) => {
+                    let id = r.id.clone().unwrap_or_default();
                     match props.rules.iter().position(|x| x.id == id) {
-                        None => Err(vec![error(
-                            "RuleId",
-                            "RuleNotFound",
-                            "The rule was not found.",
-                        )]),
+                        None => Err(vec![not_found()]),
                         Some(i) => self.checked(r, Some(id)).map(|rule| props.rules[i] = rule),
                     }
                 }
-                RuleOperation::Delete(id) => {
+                RuleChange::Delete(id) => {
                     let before = props.rules.len();
                     props.rules.retain(|x| x.id != *id);
                     if props.rules.len() == before {
-                        Err(vec![error(
-                            "RuleId",
-                            "RuleNotFound",
-                            "The rule was not found.",
-                        )])
+                        Err(vec![not_found()])
                     } else {
                         Ok(())
                     }
                 }
             };
             if let Err(errors) = errors {
-                refused.push(RuleOperationError {
-                    operation_index: index,
-                    errors,
-                });
+                refused.push((index, errors));
             }
         }
         if !refused.is_empty() {
@@ -161,30 +222,26 @@ impl Mailbox {
     }
 
     /// A rule as stored, or the validation errors Exchange gives for it.
-    fn checked(
-        &self,
-        r: &Rule,
-        id: Option<String>,
-    ) -> Result<StoredRule, Vec<RuleValidationError>> {
+    fn checked(&self, r: &RuleDraft, id: Option<String>) -> Result<StoredRule, Vec<RuleError>> {
         let mut errors = Vec::new();
         let name = r.display_name.clone().unwrap_or_default();
         if name.trim().is_empty() {
             errors.push(error(
-                "DisplayName",
-                "EmptyValueFound",
+                RuleField::DisplayName,
+                RuleErrorCode::EmptyValueFound,
                 "The value is empty.",
             ));
         }
         let priority = r.priority.unwrap_or(0);
         if priority < 1 {
             errors.push(error(
-                "Priority",
-                "InvalidValue",
+                RuleField::Priority,
+                RuleErrorCode::InvalidValue,
                 "Priority must be 1 or more.",
             ));
         }
         if let Some(actions) = &r.actions {
-            for a in actions.elements() {
+            for a in actions.iter() {
                 errors.extend(self.action_error(a));
             }
         }
@@ -196,44 +253,57 @@ impl Mailbox {
             display_name: name,
             priority,
             is_enabled: r.is_enabled.unwrap_or(true),
-            conditions: r
-                .conditions
-                .clone()
-                .filter(|c| c.elements().next().is_some()),
-            exceptions: r
-                .exceptions
-                .clone()
-                .filter(|c| c.elements().next().is_some()),
+            conditions: r.conditions.clone().filter(|c| !c.0.is_empty()),
+            exceptions: r.exceptions.clone().filter(|c| !c.0.is_empty()),
             actions: r.actions.clone(),
         })
     }
 
-    fn action_error(&self, a: &Element) -> Option<RuleValidationError> {
-        let field = format!("Action:{}", a.name);
-        match a.name.as_str() {
-            "SendSMSAlertToRecipients" => Some(error(
-                &field,
-                "UnsupportedRule",
+    fn action_error(&self, a: &RuleEntry) -> Option<RuleError> {
+        let RuleEntry(part, value) = a;
+        let field = RuleField::Action(part.clone());
+        match (part, value) {
+            (RulePart::SendSMSAlertToRecipients, _) => Some(error(
+                field,
+                RuleErrorCode::UnsupportedRule,
                 "The operation on this unsupported rule is not allowed.",
             )),
-            "ServerReplyWithMessage" if a.attr("Id").is_none_or(str::is_empty) => {
-                Some(error(&field, "InvalidValue", "Id must be non-empty."))
+            (RulePart::ServerReplyWithMessage, v) if !matches!(v, RuleValue::Item { id: Some(id), .. } if !id.is_empty()) => {
+                Some(error(
+                    field,
+                    RuleErrorCode::InvalidValue,
+                    "Id must be non-empty.",
+                ))
             }
-            n if FOLDER_ACTIONS.contains(&n) => {
-                let target = a.elements().next().map(ews::FolderRef::parse);
-                match target.map(|t| self.resolve(&t)) {
-                    Some(Ok(_)) => None,
-                    _ => Some(error(&field, "InvalidValue", "The folder does not exist.")),
-                }
-            }
-            n if ADDRESS_ACTIONS.contains(&n) && addresses(a).is_empty() => Some(error(
-                &field,
-                "RecipientDoesNotExist",
+            (RulePart::MoveToFolder | RulePart::CopyToFolder, v) => match v {
+                RuleValue::Folder(f) if self.resolve(&f.target).is_ok() => None,
+                _ => Some(error(
+                    field,
+                    RuleErrorCode::InvalidValue,
+                    "The folder does not exist.",
+                )),
+            },
+            (
+                RulePart::ForwardToRecipients
+                | RulePart::ForwardAsAttachmentToRecipients
+                | RulePart::RedirectToRecipients,
+                v,
+            ) if addresses(v).is_empty() => Some(error(
+                field,
+                RuleErrorCode::RecipientDoesNotExist,
                 "A recipient of the action has no address.",
             )),
             _ => None,
         }
     }
+}
+
+fn not_found() -> RuleError {
+    error(
+        RuleField::RuleId,
+        RuleErrorCode::RuleNotFound,
+        "The rule was not found.",
+    )
 }
 
 /// What the rules do to one delivered message.
@@ -268,40 +338,42 @@ fn same_address(a: &str, list: &[String]) -> bool {
 
 /// Whether every predicate of a set holds; None if a predicate is one this server does not
 /// run.
-fn predicates_hold(set: &Element, m: &Delivered) -> Option<bool> {
+fn predicates_hold(set: &RuleSet, m: &Delivered) -> Option<bool> {
     let body = m.props.body.as_ref().map(|b| b.text.as_str()).unwrap_or("");
-    for p in set.elements() {
-        let holds = match p.name.as_str() {
-            "ContainsSenderStrings" => {
+    for RuleEntry(part, p) in set.iter() {
+        let holds = match part {
+            RulePart::ContainsSenderStrings => {
                 contains_any(m.sender, &strings(p)) || contains_any(m.sender_name, &strings(p))
             }
-            "ContainsSubjectStrings" => contains_any(m.subject, &strings(p)),
-            "ContainsBodyStrings" => contains_any(body, &strings(p)),
-            "ContainsSubjectOrBodyStrings" => {
+            RulePart::ContainsSubjectStrings => contains_any(m.subject, &strings(p)),
+            RulePart::ContainsBodyStrings => contains_any(body, &strings(p)),
+            RulePart::ContainsSubjectOrBodyStrings => {
                 contains_any(m.subject, &strings(p)) || contains_any(body, &strings(p))
             }
-            "ContainsRecipientStrings" => m.recipients.iter().any(|r| contains_any(r, &strings(p))),
-            "FromAddresses" => same_address(m.sender, &addresses(p)),
-            "SentToAddresses" => m.recipients.iter().any(|r| same_address(r, &addresses(p))),
-            "HasAttachments" => {
-                ews::parse_bool(&p.text())
-                    == Some(crate::attachments::has_attachments(&m.props.attachments))
+            RulePart::ContainsRecipientStrings => {
+                m.recipients.iter().any(|r| contains_any(r, &strings(p)))
             }
-            "Importance" => {
+            RulePart::FromAddresses => same_address(m.sender, &addresses(p)),
+            RulePart::SentToAddresses => {
+                m.recipients.iter().any(|r| same_address(r, &addresses(p)))
+            }
+            RulePart::HasAttachments => {
+                flag(p) == Some(crate::attachments::has_attachments(&m.props.attachments))
+            }
+            RulePart::Importance => {
                 let have = m
                     .props
                     .bag
                     .text(&Tag::Importance)
                     .unwrap_or_else(|| "Normal".into());
-                have.eq_ignore_ascii_case(p.text().trim())
+                have.eq_ignore_ascii_case(&text(p))
             }
-            "Categories" => {
+            RulePart::Categories => {
                 let cats = m.props.categories();
                 strings(p)
                     .iter()
                     .any(|c| cats.iter().any(|x| x.eq_ignore_ascii_case(c)))
             }
-            other if CONDITIONS_RUN.contains(&other) => false,
             _ => return None,
         };
         if !holds {
@@ -318,11 +390,9 @@ pub fn run(mailbox: &Mailbox, m: &Delivered, props: &mut StoredProperties) -> Pl
     let Ok(rules) = mailbox.inbox_rules() else {
         return out;
     };
-    let folder_of = |a: &Element| {
-        a.elements()
-            .next()
-            .map(ews::FolderRef::parse)
-            .and_then(|r| mailbox.resolve(&r).ok().map(|f| f.id.clone()))
+    let folder_of = |v: &RuleValue| match v {
+        RuleValue::Folder(f) => mailbox.resolve(&f.target).ok().map(|f| f.id.clone()),
+        _ => None,
     };
     for rule in rules.iter().filter(|r| r.is_enabled) {
         let applies = rule
@@ -341,22 +411,22 @@ pub fn run(mailbox: &Mailbox, m: &Delivered, props: &mut StoredProperties) -> Pl
             continue;
         };
         let mut stop = false;
-        for a in actions.elements() {
-            let on = || ews::parse_bool(&a.text()) == Some(true);
-            match a.name.as_str() {
-                "MoveToFolder" => out.folder = folder_of(a).or(out.folder.take()),
-                "CopyToFolder" => out.copies.extend(folder_of(a)),
-                "Delete" if on() => {
+        for RuleEntry(part, a) in actions.iter() {
+            let on = flag(a) == Some(true);
+            match part {
+                RulePart::MoveToFolder => out.folder = folder_of(a).or(out.folder.take()),
+                RulePart::CopyToFolder => out.copies.extend(folder_of(a)),
+                RulePart::Delete if on => {
                     out.folder = mailbox.distinguished("deleteditems").map(|f| f.id.clone())
                 }
-                "PermanentDelete" if on() => {
+                RulePart::PermanentDelete if on => {
                     out.folder = mailbox
                         .distinguished("recoverableitemsdeletions")
                         .map(|f| f.id.clone())
                 }
-                "MarkAsRead" if on() => out.read = true,
-                "MarkImportance" => props.set(Tag::Importance, Value::Text(a.text().trim().into())),
-                "AssignCategories" => {
+                RulePart::MarkAsRead if on => out.read = true,
+                RulePart::MarkImportance => props.set(Tag::Importance, Value::Text(text(a))),
+                RulePart::AssignCategories => {
                     let mut cats = props.categories();
                     for c in strings(a) {
                         if !cats.iter().any(|x| x.eq_ignore_ascii_case(&c)) {
@@ -365,14 +435,14 @@ pub fn run(mailbox: &Mailbox, m: &Delivered, props: &mut StoredProperties) -> Pl
                     }
                     props.set(Tag::Categories, Value::Strings(cats));
                 }
-                "StopProcessingRules" if on() => stop = true,
-                "ForwardToRecipients" => out
+                RulePart::StopProcessingRules if on => stop = true,
+                RulePart::ForwardToRecipients => out
                     .forwards
                     .push((crate::transport::ForwardKind::Forward, addresses(a))),
-                "ForwardAsAttachmentToRecipients" => out
+                RulePart::ForwardAsAttachmentToRecipients => out
                     .forwards
                     .push((crate::transport::ForwardKind::AsAttachment, addresses(a))),
-                "RedirectToRecipients" => out
+                RulePart::RedirectToRecipients => out
                     .forwards
                     .push((crate::transport::ForwardKind::Redirect, addresses(a))),
                 _ => {}

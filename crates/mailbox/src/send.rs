@@ -121,7 +121,7 @@ impl Mailbox {
     pub async fn compose(
         &self,
         folder: &FolderRow,
-        src: &ews::Item,
+        src: &crate::draft::ItemDraft,
     ) -> Result<(ItemRow, StoredProperties), MailboxError> {
         let mut blobs = Vec::new();
         let made = self.compose_with(folder, src, store::now_ms(), &mut blobs)?;

@@ -3,10 +3,11 @@
 //! search in SQL; nothing here reads a whole folder.
 
 use crate::MailboxError;
+use crate::draft::{ItemChange, ItemDraft, ItemTarget};
 use crate::item::{self, change_key};
+use crate::model::FolderTarget;
 use crate::props::{PROPS_FORMAT, StoredProperties};
 use crate::search::{Candidate, Field, Restriction, SortOrder};
-use ews::{FolderRef, Item, Shape};
 use std::sync::Arc;
 use store::{CmpOp, FolderRow, ItemFilter, ItemRow, Store, StoreError};
 
@@ -18,14 +19,15 @@ pub enum ConflictResolution {
     AlwaysOverwrite,
 }
 
-impl ConflictResolution {
-    pub fn parse(v: Option<&str>) -> ConflictResolution {
-        match v {
-            Some("NeverOverwrite") => ConflictResolution::NeverOverwrite,
-            Some("AlwaysOverwrite") => ConflictResolution::AlwaysOverwrite,
-            _ => ConflictResolution::AutoResolve,
-        }
-    }
+/// How DeleteItem deletes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteKind {
+    /// Gone for good.
+    Hard,
+    /// To Recoverable Items\Deletions.
+    Soft,
+    /// To Deleted Items (an item already there goes for good).
+    MoveToDeletedItems,
 }
 
 /// What FindItem asks of a folder.
@@ -157,22 +159,22 @@ impl Mailbox {
     }
 
     /// The folder a request names (its mailbox, if it names one, is the caller's to check).
-    pub fn resolve(&self, r: &FolderRef) -> Result<&FolderRow, MailboxError> {
+    pub fn resolve(&self, r: &FolderTarget) -> Result<&FolderRow, MailboxError> {
         match r {
-            FolderRef::Distinguished(d) if d.id == "publicfoldersroot" => {
+            FolderTarget::Distinguished(d) if d == "publicfoldersroot" => {
                 Err(MailboxError::NoPublicFolderReplicaAvailable)
             }
-            FolderRef::Distinguished(d) => self
-                .distinguished(&d.id)
-                .filter(|_| crate::tree::is_ews_distinguished(&d.id))
-                .ok_or_else(|| MailboxError::FolderNotFound(Some(d.id.clone()))),
-            FolderRef::Id(id) if !item::is_well_formed_id(&id.id) => {
+            FolderTarget::Distinguished(d) => self
+                .distinguished(d)
+                .filter(|_| crate::tree::is_ews_distinguished(d))
+                .ok_or_else(|| MailboxError::FolderNotFound(Some(d.clone()))),
+            FolderTarget::Id(id) if !item::is_well_formed_id(id) => {
                 Err(MailboxError::InvalidIdMalformed)
             }
-            FolderRef::Id(id) => self
-                .folder_by_id(&id.id)
+            FolderTarget::Id(id) => self
+                .folder_by_id(id)
                 .ok_or(MailboxError::FolderNotFound(None)),
-            FolderRef::Other(name) => Err(MailboxError::InvalidRequest(format!(
+            FolderTarget::Other(name) => Err(MailboxError::InvalidRequest(format!(
                 "'{name}' is not a folder id."
             ))),
         }
@@ -206,7 +208,7 @@ impl Mailbox {
     pub async fn create_items(
         &self,
         folder: &FolderRow,
-        items: &[Item],
+        items: &[ItemDraft],
     ) -> Result<Vec<(ItemRow, StoredProperties)>, MailboxError> {
         let t = now();
         let mut blobs = Vec::new();
@@ -227,7 +229,7 @@ impl Mailbox {
     pub async fn create_items_each(
         &self,
         folder: &FolderRow,
-        items: &[Item],
+        items: &[ItemDraft],
     ) -> Result<Vec<Result<(ItemRow, StoredProperties), MailboxError>>, MailboxError> {
         let t = now();
         let mut blobs = Vec::new();
@@ -261,16 +263,16 @@ impl Mailbox {
     pub(crate) fn compose_with(
         &self,
         folder: &FolderRow,
-        src: &Item,
+        src: &ItemDraft,
         t: i64,
         blobs: &mut Vec<(String, Vec<u8>)>,
     ) -> Result<(ItemRow, StoredProperties), MailboxError> {
-        let src = &crate::mime::merged(src)?;
+        let src = &crate::mime::merged(src.clone())?;
         let (mut row, mut props) = item::new_item(&self.guid, folder, src, t);
         if let Some(a) = &src.attachments
             && !a.is_empty()
         {
-            let new = crate::attachments::from_ews(a, t, 0)?;
+            let new = crate::attachments::from_new(a, t, 0)?;
             props.attachments = new.attachments;
             blobs.extend(new.blobs);
             item::finish_stored(&mut row, &props, t);
@@ -313,22 +315,6 @@ impl Mailbox {
             }
             _ => Err(MailboxError::ItemNotFound),
         }
-    }
-
-    pub fn item_to_ews(
-        &self,
-        row: &ItemRow,
-        props: &StoredProperties,
-        shape: &Shape,
-        with_body: bool,
-    ) -> Item {
-        item::to_ews(
-            row,
-            props,
-            self.folder_by_id(&row.folder_id),
-            shape,
-            with_body,
-        )
     }
 
     /// A page of `folder`'s items: in SQL over the indexes when the restriction can be said
@@ -425,8 +411,8 @@ impl Mailbox {
     /// UpdateItem: applies the changes (checking the change key under NeverOverwrite).
     pub async fn update_item(
         &self,
-        id: &ews::ItemId,
-        updates: &[ews::ItemUpdate],
+        id: &ItemTarget,
+        updates: &[ItemChange],
         conflict: ConflictResolution,
     ) -> Result<(ItemRow, StoredProperties), MailboxError> {
         if let Some((master, index)) = crate::calendar::occurrence_named(id) {
@@ -477,8 +463,8 @@ impl Mailbox {
     /// it immutable when asked.
     pub async fn update_in_recoverable_items(
         &self,
-        id: &ews::ItemId,
-        updates: &[ews::ItemUpdate],
+        id: &ItemTarget,
+        updates: &[ItemChange],
         make_immutable: bool,
     ) -> Result<(ItemRow, StoredProperties), MailboxError> {
         let (mut row, mut props) = self.item(&id.id).await?;
@@ -508,11 +494,7 @@ impl Mailbox {
 
     /// DeleteItem: HardDelete removes, SoftDelete moves to Recoverable Items\Deletions,
     /// MoveToDeletedItems to Deleted Items (an item already there is removed).
-    pub async fn delete_item(
-        &self,
-        id: &ews::ItemId,
-        delete_type: &str,
-    ) -> Result<(), MailboxError> {
+    pub async fn delete_item(&self, id: &ItemTarget, kind: DeleteKind) -> Result<(), MailboxError> {
         if let Some((master, index)) = crate::calendar::occurrence_named(id) {
             check_change_key(id.change_key.as_deref())?;
             return self.delete_occurrence(&master, index).await;
@@ -522,10 +504,10 @@ impl Mailbox {
         if row.immutable {
             return Err(MailboxError::Immutable("deleted"));
         }
-        let to = match delete_type {
-            "SoftDelete" => Some("recoverableitemsdeletions"),
-            "MoveToDeletedItems" => Some("deleteditems"),
-            _ => None,
+        let to = match kind {
+            DeleteKind::Soft => Some("recoverableitemsdeletions"),
+            DeleteKind::MoveToDeletedItems => Some("deleteditems"),
+            DeleteKind::Hard => None,
         };
         match to.and_then(|d| self.distinguished(d)) {
             Some(dest) if dest.id != row.folder_id => {

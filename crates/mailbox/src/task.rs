@@ -4,7 +4,9 @@
 //! keeps its id and moves to its next occurrence (one occurrence fewer, ChangeCount one more).
 //! A regenerating task's next occurrence counts from the day it was completed.
 
-use crate::model::{Record, Tag, Value};
+use crate::model::{
+    ItemKind, PatternField, PatternKind, RangeField, RangeKind, RecurrenceValue, Tag, Value,
+};
 use crate::props::StoredProperties;
 use crate::recurrence::{Range, Recurrence, parse_date};
 use jiff::ToSpan;
@@ -12,7 +14,7 @@ use jiff::civil::Date;
 use store::ItemRow;
 
 pub fn is_task(row: &ItemRow) -> bool {
-    row.tag == "Task" || row.item_class.starts_with("IPM.Task")
+    row.tag == ItemKind::Task.name() || row.item_class.starts_with("IPM.Task")
 }
 
 fn text(props: &StoredProperties, tag: Tag) -> Option<String> {
@@ -31,32 +33,13 @@ fn set_date(props: &mut StoredProperties, tag: Tag, d: Date) {
     set_text(props, tag, &format!("{d}T00:00:00Z"));
 }
 
-fn recurrence(props: &StoredProperties) -> Option<&Record> {
-    props.bag.record(&Tag::Recurrence)
+fn recurrence(props: &StoredProperties) -> Option<&RecurrenceValue> {
+    props.bag.recurrence()
 }
 
-/// The recurrence's pattern (`DailyRecurrence`, `WeeklyRegeneration`, ...): its name and
-/// fields.
-fn pattern(rec: &Record) -> Option<(&str, &Record)> {
-    rec.fields.iter().find_map(|(name, v)| match v {
-        Value::Record(r)
-            if (name.ends_with("Recurrence") || name.ends_with("Regeneration"))
-                && !matches!(
-                    name.as_str(),
-                    "NumberedRecurrence" | "NoEndRecurrence" | "EndDateRecurrence"
-                ) =>
-        {
-            Some((name.as_str(), r))
-        }
-        _ => None,
-    })
-}
-
-fn range_start(rec: &Record) -> Option<String> {
-    rec.fields.iter().find_map(|(name, v)| match v {
-        Value::Record(r) if name.ends_with("Recurrence") => r.text_of(Tag::StartDate.name()),
-        _ => None,
-    })
+fn range_start(rec: &RecurrenceValue) -> Option<String> {
+    rec.range_field(RangeField::StartDate)
+        .map(|s| s.trim().to_string())
 }
 
 /// A new task: IsRecurring and ChangeCount, and a recurring one's dates from its first
@@ -105,7 +88,7 @@ pub fn after_update(
         props.set(Tag::IsRecurring, Value::Bool(false));
         return None;
     };
-    let regenerating = pattern(&old).is_some_and(|(name, _)| name.ends_with("Regeneration"));
+    let regenerating = old.pattern.is_regeneration();
     let status = |p: &StoredProperties| text(p, Tag::Status).unwrap_or_default();
     let completed = status(props) == "Completed" && status(before) != "Completed";
     let moved = !regenerating
@@ -152,25 +135,19 @@ fn next_after(mut r: Recurrence, current: Date) -> Option<Date> {
 }
 
 /// The recurring task at its next occurrence.
-fn advance(props: &mut StoredProperties, before: &StoredProperties, mut rec: Record, next: Date) {
-    for (name, range) in rec.fields.iter_mut() {
-        let Value::Record(r) = range else { continue };
-        if name != "NumberedRecurrence" {
-            continue;
-        }
-        for (n, count) in r.fields.iter_mut() {
-            if n == "NumberOfOccurrences" {
-                let left = count
-                    .text()
-                    .trim()
-                    .parse::<u32>()
-                    .unwrap_or(1)
-                    .saturating_sub(1);
-                *count = Value::Text(left.max(1).to_string());
-            }
-        }
+fn advance(
+    props: &mut StoredProperties,
+    before: &StoredProperties,
+    mut rec: RecurrenceValue,
+    next: Date,
+) {
+    if rec.range == RangeKind::Numbered
+        && let Some(count) = rec.range_field_mut(RangeField::NumberOfOccurrences)
+    {
+        let left = count.trim().parse::<u32>().unwrap_or(1).saturating_sub(1);
+        *count = left.max(1).to_string();
     }
-    props.set(Tag::Recurrence, Value::Record(rec));
+    props.set(Tag::Recurrence, Value::Recurrence(rec));
     set_date(props, Tag::StartDate, next);
     set_date(props, Tag::DueDate, next);
     set_text(props, Tag::Status, "NotStarted");
@@ -183,14 +160,17 @@ fn advance(props: &mut StoredProperties, before: &StoredProperties, mut rec: Rec
 }
 
 /// A regenerating task's next date: the interval after `today`.
-fn regenerated(rec: &Record, today: Date) -> Option<Date> {
-    let (name, p) = pattern(rec)?;
-    let n: i64 = p.text_of("Interval")?.parse().ok()?;
-    let span = match name {
-        "DailyRegeneration" => n.days(),
-        "WeeklyRegeneration" => n.weeks(),
-        "MonthlyRegeneration" => n.months(),
-        "YearlyRegeneration" => n.years(),
+fn regenerated(rec: &RecurrenceValue, today: Date) -> Option<Date> {
+    let n: i64 = rec
+        .pattern_field(PatternField::Interval)?
+        .trim()
+        .parse()
+        .ok()?;
+    let span = match rec.pattern {
+        PatternKind::DailyRegeneration => n.days(),
+        PatternKind::WeeklyRegeneration => n.weeks(),
+        PatternKind::MonthlyRegeneration => n.months(),
+        PatternKind::YearlyRegeneration => n.years(),
         _ => return None,
     };
     today.checked_add(span).ok()

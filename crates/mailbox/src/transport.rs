@@ -9,7 +9,7 @@
 use crate::MailboxError;
 use crate::attachments::{AttachedItem, StoredAttachment, StoredContent};
 use crate::item;
-use crate::model::{Address, Tag, Value};
+use crate::model::{Address, ItemKind, Tag, Value};
 use crate::props::StoredProperties;
 use crate::send::{Recipient, Sender, recipient_addresses};
 use serde::{Deserialize, Serialize};
@@ -201,7 +201,7 @@ pub fn forwarded(
             let mut row = f.item.clone();
             row.subject = format!("FW: {}", f.item.subject);
             row.item_class = "IPM.Note".into();
-            row.tag = "Message".into();
+            row.tag = ItemKind::Message.name().into();
             let mut props = StoredProperties::default();
             if f.kind == ForwardKind::Forward {
                 props.body = original.body.clone();

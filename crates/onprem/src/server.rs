@@ -49,7 +49,7 @@ pub async fn ensure_operator_credential(store: &Store) -> Result<Option<String>,
 
 impl OnPremServer {
     pub async fn start(store: Store, config: OnPremConfig) -> Result<OnPremServer, OnPremError> {
-        match mailbox::upgrade_stored_items(&store).await {
+        match crate::ews::upgrade_stored_items(&store).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(
                 items = n,

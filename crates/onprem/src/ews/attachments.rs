@@ -15,8 +15,17 @@ pub async fn create(
             "CreateAttachment names no ParentItemId.",
         )]);
     };
-    let r = ctx.mbox.create_attachments(parent, attachments).await;
-    Ok(vec![message(r.map(Payload::Attachments))?])
+    let new: Result<Vec<_>, _> = attachments.iter().map(super::drafts::attachment).collect();
+    let r = match new {
+        Ok(new) => {
+            let target = super::drafts::target(parent);
+            ctx.mbox.create_attachments(&target, &new).await
+        }
+        Err(e) => Err(e),
+    };
+    Ok(vec![message(r.map(|(added, row)| {
+        Payload::Attachments(super::item_view::ids_only(&added, &row))
+    }))?])
 }
 
 pub async fn get(
@@ -31,7 +40,9 @@ pub async fn get(
     };
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        let r = ctx.mbox.attachment(&id.id, &shape).await;
+        let r = ctx.mbox.attachment(&id.id).await.map(|(a, content)| {
+            super::item_view::full(&a, id.id.clone(), content.as_deref(), &shape)
+        });
         out.push(message(r.map(|a| Payload::Attachments(vec![a])))?);
     }
     Ok(out)
@@ -46,7 +57,7 @@ pub async fn delete(
         let r = ctx.mbox.delete_attachment(&id.id).await;
         out.push(message(r.map(|root| Payload::RootItemId {
             id: root.id,
-            change_key: root.change_key.unwrap_or_default(),
+            change_key: root.change_key,
         }))?);
     }
     Ok(out)

@@ -228,7 +228,9 @@ pub async fn availability(
                     start: legacy::to_local_text(&zone, e.start_ms),
                     end: legacy::to_local_text(&zone, e.end_ms),
                     busy_type: e.busy_type.clone(),
-                    details: view_type.starts_with("Detailed").then(|| e.details.clone()),
+                    details: view_type
+                        .starts_with("Detailed")
+                        .then(|| event_details(&e.details)),
                 })
                 .collect(),
         };
@@ -250,4 +252,18 @@ pub async fn availability(
         )));
     }
     Ok(out)
+}
+
+/// What free/busy tells of an event, as EWS writes it.
+fn event_details(d: &mailbox::calendar::EventDetails) -> ews::availability::CalendarEventDetails {
+    ews::availability::CalendarEventDetails {
+        id: d.id.clone(),
+        subject: d.subject.clone(),
+        location: d.location.clone(),
+        is_meeting: d.is_meeting,
+        is_recurring: d.is_recurring,
+        is_exception: d.is_exception,
+        is_reminder_set: d.is_reminder_set,
+        is_private: d.is_private,
+    }
 }

@@ -3,7 +3,7 @@
 
 use super::{Context, message, refusal};
 use ews::{Find, FolderRef, Item, ItemId, ItemUpdate, Payload, ResponseMessage, RootFolder, Shape};
-use mailbox::{ConflictResolution, ItemQuery, MailboxError};
+use mailbox::{ItemQuery, MailboxError};
 
 /// The id-only form write operations answer with.
 pub(super) fn id_only(
@@ -11,9 +11,9 @@ pub(super) fn id_only(
     row: &store::ItemRow,
     props: &mailbox::StoredProperties,
 ) -> Item {
-    let mut item = ctx.mbox.item_to_ews(row, props, &Shape::id_only(), false);
+    let mut item = super::item_view::view(&ctx.mbox, row, props, &Shape::id_only(), false);
     if !props.attachments.is_empty() {
-        item.attachments = Some(mailbox::attachment_ids(&props.attachments, row));
+        item.attachments = Some(super::item_view::ids_only(&props.attachments, row));
     }
     item
 }
@@ -90,7 +90,7 @@ pub async fn find_item(
         let entries: Vec<Item> = page
             .items
             .iter()
-            .map(|(r, p)| ctx.mbox.item_to_ews(r, p, &find.shape, false))
+            .map(|(r, p)| super::item_view::view(&ctx.mbox, r, p, &find.shape, false))
             .collect();
         out.push(message(Ok(Payload::FoundItems(RootFolder {
             indexed_paging_offset: offset.min(page.total) + entries.len(),
@@ -109,11 +109,15 @@ pub async fn get_item(
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        let r = match ctx.mbox.item_or_occurrence(id).await {
+        let r = match ctx
+            .mbox
+            .item_or_occurrence(&super::drafts::target(id))
+            .await
+        {
             Ok((row, props, occurrence)) => {
-                let mut item = ctx.mbox.item_to_ews(&row, &props, shape, true);
+                let mut item = super::item_view::view(&ctx.mbox, &row, &props, shape, true);
                 if let Some(o) = &occurrence {
-                    mailbox::calendar::as_occurrence(&mut item, &row, o);
+                    super::item_view::as_occurrence(&mut item, &row, o);
                 }
                 let mime_asked = shape.include_mime_content
                     || shape
@@ -205,7 +209,10 @@ pub async fn create_item(
             &format!("'{disposition}' is not a MessageDisposition."),
         ));
     }
-    if items.iter().any(|i| mailbox::is_meeting_response(&i.kind)) {
+    if items
+        .iter()
+        .any(|i| super::drafts::answer(&i.kind).is_some())
+    {
         return super::meetings::meeting_responses(ctx, disposition, items).await;
     }
     if items.iter().any(|i| i.kind == "CancelCalendarItem") {
@@ -235,10 +242,13 @@ pub async fn create_item(
     let me = |a: &str| ctx.c.mailbox.has_address(a);
     let mut made = Vec::with_capacity(items.len());
     for i in items {
-        made.push(if mailbox::is_response(&i.kind) {
-            ctx.mbox.compose_response(folder, i, &me).await
-        } else {
-            ctx.mbox.compose(folder, i).await
+        made.push(match super::drafts::response(i) {
+            Some(Ok(r)) => ctx.mbox.compose_response(folder, &r, &me).await,
+            Some(Err(e)) => Err(e),
+            None => match super::drafts::draft(i) {
+                Ok(d) => ctx.mbox.compose(folder, &d).await,
+                Err(e) => Err(e),
+            },
         });
     }
     if disposition != "SaveOnly" {
@@ -326,7 +336,7 @@ pub async fn update_item(
     ctx: &Context<'_>,
     u: &ews::UpdateItem,
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
-    let conflict = ConflictResolution::parse(u.conflict_resolution.as_deref());
+    let conflict = super::drafts::conflict_resolution(u.conflict_resolution.as_deref());
     let disposition = u.message_disposition.as_deref();
     let changes = &u.changes;
     let updating_meetings =
@@ -339,10 +349,11 @@ pub async fn update_item(
     };
     let mut out = Vec::with_capacity(changes.len());
     for ch in changes {
-        let r = ctx
-            .mbox
-            .update_item(&ch.item_id, &ch.updates, conflict)
-            .await;
+        let target = super::drafts::target(&ch.item_id);
+        let r = match super::drafts::changes(&ch.updates) {
+            Ok(updates) => ctx.mbox.update_item(&target, &updates, conflict).await,
+            Err(e) => Err(e),
+        };
         // A sent meeting changed: its attendees get the update.
         let r = match r {
             Ok((row, props)) if updating_meetings => {
@@ -368,7 +379,7 @@ pub async fn update_item(
             other => other.map(|(row, props)| {
                 let mut item = id_only(ctx, &row, &props);
                 // An occurrence changed is answered with its own id, not its series'.
-                if let Some((master, index)) = mailbox::calendar::occurrence_named(&ch.item_id) {
+                if let Some((master, index)) = mailbox::calendar::occurrence_named(&target) {
                     item.item_id = Some(ItemId::new(
                         mailbox::calendar::occurrence_id(&master, index),
                         mailbox::change_key(&row.id, row.version),
@@ -391,10 +402,15 @@ pub async fn update_in_recoverable_items(
     updates: &[ItemUpdate],
     make_immutable: bool,
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
-    let r = ctx
-        .mbox
-        .update_in_recoverable_items(id, updates, make_immutable)
-        .await;
+    let r = match super::drafts::changes(updates) {
+        Ok(updates) => {
+            let target = super::drafts::target(id);
+            ctx.mbox
+                .update_in_recoverable_items(&target, &updates, make_immutable)
+                .await
+        }
+        Err(e) => Err(e),
+    };
     Ok(vec![message(r.map(|(row, props)| {
         Payload::Items(vec![id_only(ctx, &row, &props)])
     }))?])
@@ -415,7 +431,8 @@ pub async fn delete_item(
         {
             super::meetings::tell_attendees(ctx, &row, &props, true).await?;
         }
-        let r = ctx.mbox.delete_item(id, delete_type).await;
+        let kind = super::drafts::delete_kind(delete_type);
+        let r = ctx.mbox.delete_item(&super::drafts::target(id), kind).await;
         out.push(message(r.map(|_| Payload::None))?);
     }
     Ok(out)
@@ -530,12 +547,12 @@ pub async fn sync_items(
             .changes
             .into_iter()
             .map(|c| match c {
-                mailbox::ItemSyncChange::Created(row, props) => {
-                    ews::SyncChange::Create(ctx.mbox.item_to_ews(&row, &props, shape, true))
-                }
-                mailbox::ItemSyncChange::Changed(row, props) => {
-                    ews::SyncChange::Update(ctx.mbox.item_to_ews(&row, &props, shape, true))
-                }
+                mailbox::ItemSyncChange::Created(row, props) => ews::SyncChange::Create(
+                    super::item_view::view(&ctx.mbox, &row, &props, shape, true),
+                ),
+                mailbox::ItemSyncChange::Changed(row, props) => ews::SyncChange::Update(
+                    super::item_view::view(&ctx.mbox, &row, &props, shape, true),
+                ),
                 mailbox::ItemSyncChange::ReadFlag(row) => ews::SyncChange::ReadFlagChange {
                     item_id: ItemId::new(&row.id, mailbox::change_key(&row.id, row.version)),
                     is_read: row.is_read,
@@ -581,9 +598,9 @@ async fn calendar_view(
     let items: Vec<Item> = entries
         .iter()
         .map(|(row, props, o)| {
-            let mut item = ctx.mbox.item_to_ews(row, props, shape, false);
+            let mut item = super::item_view::view(&ctx.mbox, row, props, shape, false);
             if o.index > 0 {
-                mailbox::calendar::as_occurrence(&mut item, row, o);
+                super::item_view::as_occurrence(&mut item, row, o);
             }
             item
         })

@@ -146,7 +146,8 @@ pub(super) async fn meeting_responses(
     let mut out = Vec::with_capacity(items.len());
     for i in items {
         let reference = reference_item_id(i);
-        let Some(reference) = reference.filter(|_| mailbox::is_meeting_response(&i.kind)) else {
+        let answer = super::drafts::answer(&i.kind);
+        let (Some(reference), Some(answer)) = (reference, answer) else {
             out.push(ResponseMessage::error(
                 ResponseCode::ErrorMissingInformationReferenceItemId,
                 "The ReferenceItemId of the meeting response is missing.",
@@ -154,7 +155,7 @@ pub(super) async fn meeting_responses(
             continue;
         };
         let r = async {
-            let (uid, organizer, subject) = ctx.mbox.respond_to_meeting(&i.kind, reference).await?;
+            let (uid, organizer, subject) = ctx.mbox.respond_to_meeting(answer, reference).await?;
             if disposition == "SaveOnly" {
                 return Ok(());
             }
@@ -176,7 +177,7 @@ pub(super) async fn meeting_responses(
                 address: ctx.c.mailbox.primary_smtp.clone(),
             };
             theirs
-                .record_meeting_response(&uid, &i.kind, &me, &subject)
+                .record_meeting_response(&uid, answer, &me, &subject)
                 .await
         }
         .await;

@@ -9,10 +9,29 @@ pub mod autodiscover;
 mod calendar;
 mod configurations;
 pub use configurations::upgrade_stored as upgrade_stored_configurations;
+
+/// Teaches the mailbox to read what it stored in EWS's terms before it had terms of its own
+/// (items' properties as XML fragments or element trees, rules' parts as element trees).
+pub fn read_earlier_forms() {
+    mailbox::read_earlier_forms_with(mailbox::EarlierForms {
+        item_properties: fields::decode_earlier,
+        rule_set: rules::earlier_rule_set,
+    });
+}
+
+/// Carries every item stored in an earlier property form forward to the property bag, once,
+/// at start: reading those forms takes EWS's element names, which only this edge knows.
+pub async fn upgrade_stored_items(store: &store::Store) -> Result<usize, MailboxError> {
+    read_earlier_forms();
+    mailbox::upgrade_stored_items(store).await
+}
 mod directory;
+mod drafts;
+pub mod fields;
 mod folder_view;
 mod folders;
 mod inbound;
+pub mod item_view;
 mod items;
 mod mapi;
 mod meetings;
@@ -540,7 +559,7 @@ impl Context<'_> {
             });
         }
         self.mbox
-            .resolve(r)
+            .resolve(&drafts::folder(r))
             .map_err(|e| (response_code(&e), e.to_string()))
     }
 }

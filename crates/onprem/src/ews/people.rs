@@ -106,7 +106,7 @@ async fn folder_people(
             row.item_class.starts_with("IPM.Contact") || row.item_class.starts_with("IPM.DistList")
         })
         .map(|(row, props)| {
-            let item = ctx.mbox.item_to_ews(row, props, &shape, false);
+            let item = super::item_view::view(&ctx.mbox, row, props, &shape, false);
             contact_persona(&item, mailbox::format_time(row.created_ms))
         })
         .collect())
@@ -232,7 +232,7 @@ pub(crate) async fn get_persona(ctx: &Context<'_>, g: &ews::GetPersona) -> Respo
                 base: ews::BaseShape::AllProperties,
                 ..Default::default()
             };
-            let item = ctx.mbox.item_to_ews(&row, &props, &shape, false);
+            let item = super::item_view::view(&ctx.mbox, &row, &props, &shape, false);
             let created = mailbox::format_time(row.created_ms);
             ResponseMessage::success(Payload::Persona(contact_persona(&item, created)))
         }

@@ -176,7 +176,7 @@ fn item_field(path: Option<&PropertyPath>) -> Result<Field, MailboxError> {
             .or_else(|| kept_field(uri))
             .ok_or_else(|| MailboxError::UnsupportedPathForQuery(uri.clone())),
         Some(PropertyPath::Indexed { uri, index }) => Ok(Field::Extended {
-            key: mailbox::indexed_key(uri, index),
+            key: super::fields::indexed_key(uri, index),
             numeric: false,
         }),
         None => Err(MailboxError::UnsupportedQueryFilter(

@@ -1,8 +1,15 @@
 //! GetInboxRules and UpdateInboxRules, for the caller's mailbox.
 
 use super::Context;
-use ews::{Payload, ResponseClass, ResponseMessage, RuleOperation};
-use mailbox::MailboxError;
+use super::fields;
+use ews::{
+    Element, FolderRef, Node, Payload, ResponseClass, ResponseMessage, Rule, RuleOperation,
+    RuleOperationError, RuleValidationError,
+};
+use mailbox::{
+    Address, MailboxError, RuleChange, RuleDraft, RuleEntry, RuleError, RuleField, RulePart,
+    RuleSet, RuleValue, StoredRule,
+};
 
 fn other_mailbox(ctx: &Context<'_>, address: Option<&str>) -> Option<ResponseMessage> {
     let a = address.filter(|a| !a.is_empty())?;
@@ -21,7 +28,7 @@ pub fn get(ctx: &Context<'_>, address: Option<&str>) -> Result<Vec<ResponseMessa
     let rules = ctx.mbox.inbox_rules()?;
     Ok(vec![ResponseMessage::success(Payload::InboxRules {
         outlook_rule_blob_exists: false,
-        rules: rules.iter().map(|r| r.to_ews()).collect(),
+        rules: rules.iter().map(to_ews).collect(),
     })])
 }
 
@@ -33,7 +40,8 @@ pub async fn update(
     if let Some(refused) = other_mailbox(ctx, address) {
         return Ok(vec![refused]);
     }
-    Ok(vec![match ctx.mbox.update_inbox_rules(operations).await? {
+    let changes: Vec<RuleChange> = operations.iter().map(change).collect();
+    Ok(vec![match ctx.mbox.update_inbox_rules(&changes).await? {
         Ok(()) => ResponseMessage::success(Payload::None),
         Err(mailbox::RulesRefused(errors)) => ResponseMessage {
             class: ResponseClass::Error,
@@ -41,7 +49,283 @@ pub async fn update(
                 .as_str()
                 .into(),
             text: Some("A validation error occurred while executing the rule operation.".into()),
-            payload: Payload::RuleOperationErrors(errors),
+            payload: Payload::RuleOperationErrors(
+                errors
+                    .into_iter()
+                    .map(|(operation_index, errors)| RuleOperationError {
+                        operation_index,
+                        errors: errors.iter().map(validation_error).collect(),
+                    })
+                    .collect(),
+            ),
         },
     }])
+}
+
+fn validation_error(e: &RuleError) -> RuleValidationError {
+    let field_uri = match &e.field {
+        RuleField::RuleId => "RuleId".to_string(),
+        RuleField::DisplayName => "DisplayName".to_string(),
+        RuleField::Priority => "Priority".to_string(),
+        RuleField::Action(part) => format!("Action:{}", part.name()),
+    };
+    RuleValidationError {
+        field_uri,
+        error_code: code(e.code).into(),
+        error_message: e.message.into(),
+        field_value: String::new(),
+    }
+}
+
+fn code(c: mailbox::RuleErrorCode) -> &'static str {
+    use mailbox::RuleErrorCode::*;
+    match c {
+        RuleNotFound => "RuleNotFound",
+        EmptyValueFound => "EmptyValueFound",
+        InvalidValue => "InvalidValue",
+        UnsupportedRule => "UnsupportedRule",
+        RecipientDoesNotExist => "RecipientDoesNotExist",
+    }
+}
+
+fn to_ews(r: &StoredRule) -> Rule {
+    Rule {
+        rule_id: Some(r.id.clone()),
+        display_name: Some(r.display_name.clone()),
+        priority: Some(r.priority),
+        is_enabled: Some(r.is_enabled),
+        is_not_supported: Some(false),
+        is_in_error: Some(false),
+        conditions: r.conditions.as_ref().map(|c| set_element("Conditions", c)),
+        exceptions: r.exceptions.as_ref().map(|c| set_element("Exceptions", c)),
+        actions: r.actions.as_ref().map(|c| set_element("Actions", c)),
+    }
+}
+
+fn change(op: &RuleOperation) -> RuleChange {
+    match op {
+        RuleOperation::Create(r) => RuleChange::Create(draft(r)),
+        RuleOperation::Set(r) => RuleChange::Set(draft(r)),
+        RuleOperation::Delete(id) => RuleChange::Delete(id.clone()),
+    }
+}
+
+fn draft(r: &Rule) -> RuleDraft {
+    RuleDraft {
+        id: r.rule_id.clone(),
+        display_name: r.display_name.clone(),
+        priority: r.priority,
+        is_enabled: r.is_enabled,
+        conditions: r.conditions.as_ref().map(rule_set),
+        exceptions: r.exceptions.as_ref().map(rule_set),
+        actions: r.actions.as_ref().map(rule_set),
+    }
+}
+
+/// How a rule part's value is written.
+enum Shape {
+    Strings,
+    Addresses,
+    Flag,
+    Text,
+    Folder,
+    Item,
+    Kept,
+}
+
+fn shape_of(part: &RulePart) -> Shape {
+    use RulePart::*;
+    match part {
+        ContainsSenderStrings
+        | ContainsSubjectStrings
+        | ContainsBodyStrings
+        | ContainsSubjectOrBodyStrings
+        | ContainsRecipientStrings
+        | Categories
+        | AssignCategories => Shape::Strings,
+        FromAddresses
+        | SentToAddresses
+        | ForwardToRecipients
+        | ForwardAsAttachmentToRecipients
+        | RedirectToRecipients
+        | SendSMSAlertToRecipients => Shape::Addresses,
+        HasAttachments | Delete | PermanentDelete | MarkAsRead | StopProcessingRules => Shape::Flag,
+        Importance | MarkImportance => Shape::Text,
+        MoveToFolder | CopyToFolder => Shape::Folder,
+        ServerReplyWithMessage => Shape::Item,
+        Other(_) => Shape::Kept,
+    }
+}
+
+const STRING: &str = "String";
+const ADDRESS: &str = "Address";
+
+/// A rule's conditions, exceptions or actions (`t:Conditions`, …) in the mailbox's terms.
+pub fn rule_set(el: &Element) -> RuleSet {
+    RuleSet(el.elements().map(entry).collect())
+}
+
+fn entry(el: &Element) -> RuleEntry {
+    let part = RulePart::from_name(&el.name);
+    let typed = match shape_of(&part) {
+        Shape::Strings => children(el, STRING, fields::leaf_text).map(RuleValue::Strings),
+        Shape::Addresses => children(el, ADDRESS, fields::address).map(RuleValue::Addresses),
+        Shape::Flag => fields::leaf_text(el)
+            .and_then(|t| ews::parse_bool(&t))
+            .map(RuleValue::Flag),
+        Shape::Text => fields::leaf_text(el).map(RuleValue::Text),
+        Shape::Folder => folder(el).map(RuleValue::Folder),
+        Shape::Item => (el.children.is_empty()).then(|| RuleValue::Item {
+            id: el.attr("Id").map(str::to_string),
+            change_key: el.attr("ChangeKey").map(str::to_string),
+        }),
+        Shape::Kept => None,
+    };
+    RuleEntry(
+        part,
+        typed.unwrap_or_else(|| RuleValue::Kept(fields::record(el))),
+    )
+}
+
+fn children<T>(el: &Element, name: &str, read: fn(&Element) -> Option<T>) -> Option<Vec<T>> {
+    if !el.attrs.is_empty() {
+        return None;
+    }
+    let mut out = Vec::new();
+    for n in &el.children {
+        match n {
+            Node::Text(t) if t.trim().is_empty() => {}
+            Node::Element(c) if c.name == name => out.push(read(c)?),
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+fn folder(el: &Element) -> Option<mailbox::FolderRef> {
+    let [Node::Element(f)] = el.children.as_slice() else {
+        return None;
+    };
+    let target = super::drafts::folder(&FolderRef::parse(f));
+    let change_key = match &target {
+        mailbox::FolderTarget::Id(_) => f.attr("ChangeKey").map(str::to_string),
+        _ => None,
+    };
+    (f.children.is_empty() && !matches!(target, mailbox::FolderTarget::Other(_)))
+        .then_some(mailbox::FolderRef { target, change_key })
+}
+
+fn set_element(name: &str, set: &RuleSet) -> Element {
+    let mut e = Element::new("", name);
+    e.children = set
+        .0
+        .iter()
+        .map(|x| Node::Element(entry_element(x)))
+        .collect();
+    e
+}
+
+fn leaf(name: &str, text: &str) -> Element {
+    let mut e = Element::new("", name);
+    if !text.is_empty() {
+        e.children.push(Node::Text(text.into()));
+    }
+    e
+}
+
+fn entry_element(RuleEntry(part, value): &RuleEntry) -> Element {
+    let name = part.name();
+    let holder = |children: Vec<Element>| {
+        let mut e = Element::new("", name);
+        e.children = children.into_iter().map(Node::Element).collect();
+        e
+    };
+    match value {
+        RuleValue::Flag(b) => leaf(name, if *b { "true" } else { "false" }),
+        RuleValue::Text(t) => leaf(name, t),
+        RuleValue::Strings(list) => holder(list.iter().map(|s| leaf(STRING, s)).collect()),
+        RuleValue::Addresses(list) => holder(list.iter().map(address_element).collect()),
+        RuleValue::Folder(f) => holder(vec![folder_element(f)]),
+        RuleValue::Item { id, change_key } => {
+            let mut e = Element::new("", name);
+            for (k, v) in [("Id", id), ("ChangeKey", change_key)] {
+                if let Some(v) = v {
+                    e.attrs.push((k.into(), v.clone()));
+                }
+            }
+            e
+        }
+        RuleValue::Kept(r) => fields::value_element(name, &mailbox::Value::Record(r.clone())),
+    }
+}
+
+fn address_element(a: &Address) -> Element {
+    let mut e = fields::value_element(ADDRESS, &mailbox::Value::Mailbox(a.clone()));
+    // An address list holds its addresses directly, not in a mailbox.
+    match e.children.pop() {
+        Some(Node::Element(inner)) => {
+            e.children = inner.children;
+            e
+        }
+        _ => e,
+    }
+}
+
+fn folder_element(f: &mailbox::FolderRef) -> Element {
+    let mut e;
+    match &f.target {
+        mailbox::FolderTarget::Id(id) => {
+            e = Element::new("", "FolderId");
+            e.attrs.push(("Id".into(), id.clone()));
+            if let Some(ck) = &f.change_key {
+                e.attrs.push(("ChangeKey".into(), ck.clone()));
+            }
+        }
+        mailbox::FolderTarget::Distinguished(id) | mailbox::FolderTarget::Other(id) => {
+            e = Element::new("", "DistinguishedFolderId");
+            e.attrs.push(("Id".into(), id.clone()));
+        }
+    }
+    e
+}
+
+/// A rule set the mailbox stored as an EWS element tree, before rules had its own terms.
+pub fn earlier_rule_set(tree: &serde_json::Value) -> Vec<RuleEntry> {
+    serde_json::from_value::<Element>(tree.clone())
+        .map(|el| rule_set(&el).0)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(xml: &str) -> Element {
+        let wrapped = format!(
+            r#"<t:Actions xmlns:t="{}">{xml}</t:Actions>"#,
+            ews::NS_TYPES
+        );
+        let mut el = ews::xml::parse(&wrapped).unwrap();
+        ews::normalize_booleans(&mut el);
+        el
+    }
+
+    #[test]
+    fn rule_parts_are_typed_and_written_back_as_sent() {
+        let xml = r#"<t:MoveToFolder><t:DistinguishedFolderId Id="junkemail"/></t:MoveToFolder><t:CopyToFolder><t:FolderId Id="abc" ChangeKey="CK1-x"/></t:CopyToFolder><t:AssignCategories><t:String>Red</t:String></t:AssignCategories><t:ForwardToRecipients><t:Address><t:EmailAddress>a@x</t:EmailAddress><t:RoutingType>SMTP</t:RoutingType></t:Address></t:ForwardToRecipients><t:StopProcessingRules>true</t:StopProcessingRules><t:ServerReplyWithMessage Id="m1" ChangeKey="c"/><t:PinToTop>true</t:PinToTop>"#;
+        let el = parse(xml);
+        let set = rule_set(&el);
+        assert!(matches!(set.0[0].1, RuleValue::Folder(_)));
+        assert!(
+            matches!(set.0[3].1, RuleValue::Addresses(ref a) if a[0].email.as_deref() == Some("a@x"))
+        );
+        assert_eq!(set.0[4].1, RuleValue::Flag(true));
+        assert!(matches!(
+            set.0[6],
+            RuleEntry(RulePart::Other(_), RuleValue::Kept(_))
+        ));
+        let mut back = set_element("Actions", &set);
+        back.ns = el.ns.clone();
+        assert_eq!(back, el);
+    }
 }

@@ -4,13 +4,12 @@
 //! Anything that does not fit its type exactly is kept as a record, so nothing a client sends
 //! is lost.
 
-use crate::body::Body;
-use crate::mapi::{MapiProperty, PropertyName};
-use crate::model::{
-    Address, Attendee, Entry, EntryValue, ItemRef, Property, PropertyBag, Record, Tag, Value,
-};
-use crate::props::StoredProperties;
 use ews::{Element, Node};
+use mailbox::model::{
+    Address, Attendee, Entry, EntryValue, ItemRef, PatternField, PatternKind, Property,
+    PropertyBag, RangeField, RangeKind, Record, RecurrenceValue, Tag, Value, ZoneValue,
+};
+use mailbox::{Body, StoredProperties};
 
 const MAILBOX: &str = "Mailbox";
 const ATTENDEE: &str = "Attendee";
@@ -28,6 +27,8 @@ enum Shape {
     Entries,
     Strings,
     ItemId,
+    Recurrence,
+    Zone,
     Scalar,
 }
 
@@ -41,6 +42,8 @@ fn shape_of(tag: &Tag) -> Shape {
         t if t.is_dictionary() => Shape::Entries,
         Tag::Categories => Shape::Strings,
         Tag::AssociatedCalendarItemId | Tag::ItemId => Shape::ItemId,
+        Tag::Recurrence => Shape::Recurrence,
+        Tag::StartTimeZone | Tag::EndTimeZone => Shape::Zone,
         _ => Shape::Scalar,
     }
 }
@@ -55,6 +58,8 @@ pub fn property(el: &Element) -> Property {
         Shape::Entries => all(el, ENTRY, entry).map(Value::Entries),
         Shape::Strings => all(el, STRING, leaf_text).map(Value::Strings),
         Shape::ItemId => item_ref(el).map(Value::ItemId),
+        Shape::Recurrence => recurrence(el).map(Value::Recurrence),
+        Shape::Zone => zone(el).map(Value::TimeZone),
         Shape::Scalar => scalar(el),
     };
     let value = typed.unwrap_or_else(|| record_or_text(el));
@@ -65,7 +70,7 @@ fn is_leaf(el: &Element) -> bool {
     el.elements().next().is_none()
 }
 
-fn leaf_text(el: &Element) -> Option<String> {
+pub fn leaf_text(el: &Element) -> Option<String> {
     (is_leaf(el) && el.attrs.is_empty()).then(|| el.text())
 }
 
@@ -100,7 +105,7 @@ fn single(el: &Element) -> Option<Address> {
     (list.len() == 1).then(|| list.remove(0))
 }
 
-fn address(el: &Element) -> Option<Address> {
+pub fn address(el: &Element) -> Option<Address> {
     if !el.attrs.is_empty() || has_text(el) {
         return None;
     }
@@ -191,6 +196,124 @@ pub fn item_id_element(name: &str, r: &ItemRef) -> Element {
     e
 }
 
+const PATTERNS: [(&str, PatternKind); 10] = [
+    ("DailyRecurrence", PatternKind::Daily),
+    ("WeeklyRecurrence", PatternKind::Weekly),
+    ("AbsoluteMonthlyRecurrence", PatternKind::AbsoluteMonthly),
+    ("RelativeMonthlyRecurrence", PatternKind::RelativeMonthly),
+    ("AbsoluteYearlyRecurrence", PatternKind::AbsoluteYearly),
+    ("RelativeYearlyRecurrence", PatternKind::RelativeYearly),
+    ("DailyRegeneration", PatternKind::DailyRegeneration),
+    ("WeeklyRegeneration", PatternKind::WeeklyRegeneration),
+    ("MonthlyRegeneration", PatternKind::MonthlyRegeneration),
+    ("YearlyRegeneration", PatternKind::YearlyRegeneration),
+];
+const PATTERN_FIELDS: [(&str, PatternField); 6] = [
+    ("Interval", PatternField::Interval),
+    ("DaysOfWeek", PatternField::DaysOfWeek),
+    ("FirstDayOfWeek", PatternField::FirstDayOfWeek),
+    ("DayOfMonth", PatternField::DayOfMonth),
+    ("DayOfWeekIndex", PatternField::DayOfWeekIndex),
+    ("Month", PatternField::Month),
+];
+const RANGES: [(&str, RangeKind); 3] = [
+    ("NoEndRecurrence", RangeKind::NoEnd),
+    ("EndDateRecurrence", RangeKind::EndDate),
+    ("NumberedRecurrence", RangeKind::Numbered),
+];
+const RANGE_FIELDS: [(&str, RangeField); 3] = [
+    ("StartDate", RangeField::StartDate),
+    ("EndDate", RangeField::EndDate),
+    ("NumberOfOccurrences", RangeField::NumberOfOccurrences),
+];
+
+fn by_name<T: Copy>(table: &[(&str, T)], name: &str) -> Option<T> {
+    table.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+}
+
+fn by_value<T: PartialEq>(table: &[(&'static str, T)], v: &T) -> &'static str {
+    table
+        .iter()
+        .find(|(_, x)| x == v)
+        .map(|(n, _)| *n)
+        .unwrap_or_default()
+}
+
+/// The leaf children of `el` by a table of names, in their order.
+fn leaves<T: Copy>(el: &Element, table: &[(&str, T)]) -> Option<Vec<(T, String)>> {
+    if !el.attrs.is_empty() || has_text(el) {
+        return None;
+    }
+    el.elements()
+        .map(|c| Some((by_name(table, &c.name)?, leaf_text(c)?)))
+        .collect()
+}
+
+fn recurrence(el: &Element) -> Option<RecurrenceValue> {
+    if !el.attrs.is_empty() || has_text(el) {
+        return None;
+    }
+    let mut parts = el.elements();
+    let (pattern, range) = (parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(RecurrenceValue {
+        pattern: by_name(&PATTERNS, &pattern.name)?,
+        pattern_fields: leaves(pattern, &PATTERN_FIELDS)?,
+        range: by_name(&RANGES, &range.name)?,
+        range_fields: leaves(range, &RANGE_FIELDS)?,
+    })
+}
+
+fn recurrence_element(name: &str, r: &RecurrenceValue) -> Element {
+    let part = |kind: &str, fields: Vec<Element>| holder(kind, fields);
+    let pattern = part(
+        by_value(&PATTERNS, &r.pattern),
+        r.pattern_fields
+            .iter()
+            .map(|(f, v)| leaf(by_value(&PATTERN_FIELDS, f), v))
+            .collect(),
+    );
+    let range = part(
+        by_value(&RANGES, &r.range),
+        r.range_fields
+            .iter()
+            .map(|(f, v)| leaf(by_value(&RANGE_FIELDS, f), v))
+            .collect(),
+    );
+    holder(name, [pattern, range])
+}
+
+const ZONE_ID: &str = "Id";
+const ZONE_NAME: &str = "Name";
+
+fn zone(el: &Element) -> Option<ZoneValue> {
+    let mut definition = record(el);
+    let mut take = |n: &str| {
+        let i = definition.attributes.iter().position(|(k, _)| k == n)?;
+        Some(definition.attributes.remove(i).1)
+    };
+    let (id, name) = (take(ZONE_ID), take(ZONE_NAME));
+    Some(ZoneValue {
+        id,
+        name,
+        definition,
+    })
+}
+
+fn zone_element(name: &str, z: &ZoneValue) -> Element {
+    let mut e = record_element(name, &z.definition);
+    let named = [(ZONE_ID, &z.id), (ZONE_NAME, &z.name)];
+    let mut attrs: Vec<(String, String)> = named
+        .into_iter()
+        .filter_map(|(k, v)| Some((k.to_string(), v.clone()?)))
+        .collect();
+    attrs.append(&mut e.attrs);
+    e.attrs = attrs;
+    e
+}
+
 fn record_or_text(el: &Element) -> Value {
     match leaf_text(el) {
         Some(t) => Value::Text(t),
@@ -274,6 +397,8 @@ pub fn value_element(name: &str, value: &Value) -> Element {
         Value::Attendees(list) => holder(name, list.iter().map(attendee_element)),
         Value::Entries(list) => holder(name, list.iter().map(entry_element)),
         Value::ItemId(r) => item_id_element(name, r),
+        Value::Recurrence(r) => recurrence_element(name, r),
+        Value::TimeZone(z) => zone_element(name, z),
         Value::Record(r) => record_element(name, r),
     }
 }
@@ -288,40 +413,6 @@ fn record_element(name: &str, r: &Record) -> Element {
         e.children.push(Node::Element(value_element(n, v)));
     }
     e
-}
-
-/// An extended property as the mailbox keeps it.
-pub fn mapi_property(p: &ews::ExtendedProperty) -> MapiProperty {
-    MapiProperty {
-        uri: mapi_name(&p.uri),
-        values: p.values.clone(),
-    }
-}
-
-pub fn mapi_name(u: &ews::ExtendedFieldUri) -> PropertyName {
-    PropertyName {
-        distinguished_property_set_id: u.distinguished_property_set_id.clone(),
-        property_set_id: u.property_set_id.clone(),
-        property_tag: u.property_tag.clone(),
-        property_name: u.property_name.clone(),
-        property_id: u.property_id.clone(),
-        property_type: u.property_type.clone(),
-    }
-}
-
-pub fn extended_property(p: &MapiProperty) -> ews::ExtendedProperty {
-    let u = &p.uri;
-    ews::ExtendedProperty {
-        uri: ews::ExtendedFieldUri {
-            distinguished_property_set_id: u.distinguished_property_set_id.clone(),
-            property_set_id: u.property_set_id.clone(),
-            property_tag: u.property_tag.clone(),
-            property_name: u.property_name.clone(),
-            property_id: u.property_id.clone(),
-            property_type: u.property_type.clone(),
-        },
-        values: p.values.clone(),
-    }
 }
 
 /// The element that holds an indexed property (`EmailAddress` lives in `EmailAddresses`).
@@ -347,7 +438,7 @@ pub fn indexed_key(uri: &str, index: &str) -> String {
     };
     let mut key = format!(
         "{}{}[{index}]",
-        crate::FIELD_KEY_PREFIX,
+        mailbox::FIELD_KEY_PREFIX,
         dictionary_of(dictionary)
     );
     if let Some(part) = part {
@@ -355,6 +446,15 @@ pub fn indexed_key(uri: &str, index: &str) -> String {
         key.push_str(part);
     }
     key
+}
+
+/// Reads properties stored in a form before the property bag: 1, XML fragments by element
+/// name; 2, EWS element trees.
+pub fn decode_earlier(props: &str, format: i64) -> StoredProperties {
+    match format {
+        2 => decode_trees(props),
+        _ => decode_fragments(props),
+    }
 }
 
 /// Properties stored as EWS element trees (`props_format` 2): each tree becomes a property,
@@ -430,7 +530,7 @@ pub fn decode_fragments(props: &str) -> StoredProperties {
     for frag in texts("ext") {
         for el in fragments(&frag) {
             if let Some(p) = ews::ExtendedProperty::parse(&el) {
-                out.set_extended(mapi_property(&p));
+                out.set_extended(super::mapi::to_mailbox(&p));
             }
         }
     }
@@ -500,12 +600,27 @@ mod tests {
         assert!(matches!(odd.1, Value::Record(_)));
         let zone = round_trip(r#"<t:StartTimeZone Id="W. Europe Standard Time" Name="x"/>"#);
         assert!(
-            matches!(zone.1, Value::Record(ref r) if r.attribute("Id") == Some("W. Europe Standard Time"))
+            matches!(zone.1, Value::TimeZone(ref z) if z.id.as_deref() == Some("W. Europe Standard Time"))
         );
+        let defined = round_trip(
+            r#"<t:EndTimeZone Id="Custom"><t:BaseOffset>-PT1H</t:BaseOffset></t:EndTimeZone>"#,
+        );
+        assert!(matches!(defined.1, Value::TimeZone(ref z) if z.definition.fields.len() == 1));
         let rec = round_trip(
             "<t:Recurrence><t:WeeklyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Monday</t:DaysOfWeek></t:WeeklyRecurrence><t:NoEndRecurrence><t:StartDate>2024-01-01</t:StartDate></t:NoEndRecurrence></t:Recurrence>",
         );
-        assert_eq!(rec.0, Tag::Recurrence);
+        assert!(matches!(rec.1, Value::Recurrence(ref r) if r.pattern == PatternKind::Weekly));
+        let task = round_trip(
+            "<t:Recurrence><t:WeeklyRegeneration><t:Interval>2</t:Interval></t:WeeklyRegeneration><t:NumberedRecurrence><t:StartDate>2024-01-01</t:StartDate><t:NumberOfOccurrences>3</t:NumberOfOccurrences></t:NumberedRecurrence></t:Recurrence>",
+        );
+        assert!(matches!(task.1, Value::Recurrence(ref r) if r.pattern.is_regeneration()));
+        let odd = round_trip(
+            "<t:Recurrence><t:WeeklyRecurrence><t:Interval>1</t:Interval><t:Extra/></t:WeeklyRecurrence><t:NoEndRecurrence><t:StartDate>2024-01-01</t:StartDate></t:NoEndRecurrence></t:Recurrence>",
+        );
+        assert!(
+            matches!(odd.1, Value::Record(_)),
+            "kept whole when a part is unknown"
+        );
         round_trip("<t:Culture>en-US</t:Culture>");
         round_trip("<t:Empty/>");
         round_trip(
@@ -527,7 +642,7 @@ mod tests {
             "extv": {"PropertyTag=0x1a": "IPM.Note.Microsoft.Conversation"}
         })
         .to_string();
-        let p = StoredProperties::decode(&old, 1);
+        let p = decode_earlier(&old, 1);
         assert_eq!(p.body.as_ref().unwrap().text, "<p>hi</p>");
         assert_eq!(p.bag.len(), 2);
         assert_eq!(p.get(&Tag::ReminderIsSet), Some(&Value::Bool(false)));
@@ -535,7 +650,7 @@ mod tests {
             p.extended[0].values,
             vec!["IPM.Note.Microsoft.Conversation"]
         );
-        let again = StoredProperties::decode(&p.encode(), crate::props::PROPS_FORMAT);
+        let again = StoredProperties::decode(&p.encode(), mailbox::PROPS_FORMAT);
         assert_eq!(again, p);
         assert_eq!(p.values()[0].key, "PropertyTag=0x1a");
     }
@@ -551,7 +666,7 @@ mod tests {
                 "other": [{"ns": "", "name": "Location", "attrs": [], "children": [{"Text": "Room"}]}]}]}
         })
         .to_string();
-        let p = StoredProperties::decode(&v2, 2);
+        let p = decode_earlier(&v2, 2);
         assert_eq!(p.get(&Tag::Importance), Some(&Value::Text("High".into())));
         assert_eq!(p.get(&Tag::IsAllDayEvent), Some(&Value::Bool(true)));
         let x = &p.calendar.as_ref().unwrap().exceptions[0];

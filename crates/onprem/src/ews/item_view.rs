@@ -1,0 +1,391 @@
+//! Items as EWS shows them: the properties a shape asks for, an occurrence of a series in
+//! place of its master, attachments listed, whole, or by id alone.
+
+use super::fields::{self, dictionary_of};
+use ews::{Attachment, AttachmentContent, AttachmentId, Item, ItemId, PropertyPath, Shape};
+use mailbox::attachments::{AttachedItem, StoredAttachment, StoredContent, wire_id};
+use mailbox::calendar::{Occurrence, occurrence_id};
+use mailbox::{PROPS_FORMAT, StoredProperties, Tag, change_key, format_time};
+use store::{FolderRow, ItemRow};
+
+/// What of an item a shape asks for.
+struct Wanted<'a> {
+    shape: &'a Shape,
+    all: bool,
+}
+
+impl Wanted<'_> {
+    fn field(&self, name: &str) -> bool {
+        self.all
+            || self
+                .shape
+                .additional
+                .iter()
+                .any(|p| p.element_name().map(dictionary_of) == Some(name))
+    }
+
+    fn extended(&self, key: &str) -> bool {
+        self.all
+            || self.shape.additional.iter().any(|p| match p {
+                PropertyPath::Extended(e) => e.key() == key,
+                _ => false,
+            })
+    }
+}
+
+/// The item as GetItem (`with_body`), FindItem and the write operations return it.
+pub fn to_ews(
+    row: &ItemRow,
+    props: &StoredProperties,
+    folder: Option<&FolderRow>,
+    shape: &Shape,
+    with_body: bool,
+) -> Item {
+    let w = Wanted {
+        shape,
+        all: shape.base != ews::BaseShape::IdOnly,
+    };
+    let mut item = Item::new(&row.tag);
+    item.item_id = Some(ItemId::new(&row.id, change_key(&row.id, row.version)));
+    if w.field("ParentFolderId") {
+        item.parent_folder_id = folder.map(|f| ItemId::new(&f.id, change_key(&f.id, f.version)));
+    }
+    if w.field("ItemClass") {
+        item.item_class = Some(row.item_class.clone());
+    }
+    if w.field("Subject") {
+        item.subject = Some(row.subject.clone());
+    }
+    if with_body && w.field("Body") {
+        item.body = props
+            .body
+            .as_ref()
+            .map(|b| mailbox::body::body_as(b, shape.body_type.as_deref()))
+            .map(|b| ews::Body {
+                body_type: b.body_type,
+                text: b.text,
+            });
+    }
+    item.other = props
+        .bag
+        .iter()
+        .filter(|p| (with_body || p.0 != Tag::MimeContent) && w.field(p.0.name()))
+        .map(fields::element)
+        .collect();
+    let text_body_asked = shape.base == ews::BaseShape::AllProperties
+        || shape
+            .additional
+            .iter()
+            .any(|p| p.element_name() == Some("TextBody"));
+    if text_body_asked && let Some(b) = &props.body {
+        let t = mailbox::body::text_body(b);
+        let mut e = ews::Element::new("", "TextBody");
+        e.attrs.push(("BodyType".into(), "Text".into()));
+        e.children.push(ews::Node::Text(t.text));
+        item.other.push(e);
+    }
+    if w.field("DateTimeReceived") {
+        item.date_time_received = Some(format_time(row.received_ms));
+    }
+    if w.field("Size") {
+        item.size = Some(row.size);
+    }
+    if w.field("DateTimeCreated") {
+        item.date_time_created = Some(format_time(row.created_ms));
+    }
+    if w.field("LastModifiedTime") {
+        item.last_modified_time = Some(format_time(row.modified_ms));
+    }
+    if w.field("IsRead") {
+        item.is_read = Some(row.is_read);
+    }
+    if w.field("IsDraft") {
+        item.is_draft = Some(row.is_draft);
+    }
+    item.extended = props
+        .extended
+        .iter()
+        .filter(|e| w.extended(&e.uri.key()))
+        .cloned()
+        .map(super::mapi::to_ews)
+        .collect();
+    if mailbox::calendar::is_calendar_item(row) {
+        let computed = mailbox::calendar::computed(row, props, &|tag| w.field(tag.name()));
+        item.other.extend(computed.iter().map(fields::element));
+    }
+    if w.field("Attachments") && !props.attachments.is_empty() {
+        item.attachments = Some(summaries(&props.attachments, &row.id));
+    }
+    if w.field("HasAttachments") {
+        let has = mailbox::attachments::has_attachments(&props.attachments);
+        item.other.retain(|o| o.name != "HasAttachments");
+        let mut e = ews::Element::new("", "HasAttachments");
+        e.children
+            .push(ews::Node::Text(if has { "true" } else { "false" }.into()));
+        item.other.push(e);
+    }
+    item
+}
+
+/// An item of `mbox` as a shape asks for it.
+pub fn view(
+    mbox: &mailbox::Mailbox,
+    row: &ItemRow,
+    props: &StoredProperties,
+    shape: &Shape,
+    with_body: bool,
+) -> Item {
+    to_ews(
+        row,
+        props,
+        mbox.folder_by_id(&row.folder_id),
+        shape,
+        with_body,
+    )
+}
+
+/// Turns a master's EWS form into one of its occurrences: its id, times and type, the
+/// exception's changes, and none of the series' own properties.
+pub fn as_occurrence(item: &mut Item, master: &ItemRow, o: &Occurrence) {
+    item.item_id = Some(ItemId::new(
+        occurrence_id(&master.id, o.index),
+        change_key(&master.id, master.version),
+    ));
+    item.other
+        .retain(|e| !mailbox::calendar::is_series_only(&Tag::from_name(&e.name)));
+    if let Some(s) = o.exception.as_ref().and_then(|x| x.subject.as_ref())
+        && item.subject.is_some()
+    {
+        item.subject = Some(s.clone());
+    }
+    let (replacing, always) = mailbox::calendar::occurrence_properties(o);
+    for p in &replacing {
+        if let Some(slot) = item.other.iter_mut().find(|e| e.name == p.0.name()) {
+            *slot = fields::element(p);
+        }
+    }
+    for p in &always {
+        let el = fields::element(p);
+        match item.other.iter_mut().find(|e| e.name == el.name) {
+            Some(slot) => *slot = el,
+            None => item.other.push(el),
+        }
+    }
+}
+
+/// An attachment as an item lists it: id, name, type, size, time, inline; no content.
+pub fn summary(a: &StoredAttachment, id: String) -> Attachment {
+    Attachment {
+        attachment_id: Some(AttachmentId::new(id)),
+        name: a.name.clone(),
+        content_type: a.content_type.clone(),
+        content_id: a.content_id.clone(),
+        content_location: a.content_location.clone(),
+        size: Some(a.size),
+        last_modified_time: Some(format_time(a.modified_ms)),
+        is_inline: Some(a.is_inline),
+        content: match &a.content {
+            StoredContent::File {
+                is_contact_photo, ..
+            } => AttachmentContent::File {
+                content: None,
+                is_contact_photo: Some(*is_contact_photo),
+            },
+            StoredContent::Item(_) => AttachmentContent::Item(None),
+        },
+    }
+}
+
+/// The summaries of a list of attachments whose ids start with `prefix`.
+pub fn summaries(attachments: &[StoredAttachment], prefix: &str) -> Vec<Attachment> {
+    attachments
+        .iter()
+        .map(|a| summary(a, format!("{prefix}{}", a.local_id)))
+        .collect()
+}
+
+/// The attached item in EWS form, with its own attachments listed under ids that extend `id`.
+fn attached_item(i: &AttachedItem, id: &str, shape: &Shape) -> Item {
+    let row = ItemRow {
+        id: String::new(),
+        mailbox: String::new(),
+        folder_id: String::new(),
+        tag: i.tag.clone(),
+        item_class: i.item_class.clone(),
+        subject: i.subject.clone(),
+        props: String::new(),
+        props_format: PROPS_FORMAT,
+        created_ms: i.created_ms,
+        received_ms: i.created_ms,
+        modified_ms: i.created_ms,
+        size: 0,
+        is_read: i.is_read,
+        is_draft: i.is_draft,
+        immutable: false,
+        version: 1,
+    };
+    let mut out = to_ews(&row, &i.props, None, shape, true);
+    out.item_id = None;
+    out.attachments = Some(summaries(&i.props.attachments, id));
+    out
+}
+
+/// The whole attachment, as GetAttachment returns it: a file's content (base64), or the
+/// attached item.
+pub fn full(a: &StoredAttachment, id: String, content: Option<&[u8]>, shape: &Shape) -> Attachment {
+    use base64::Engine;
+    let mut out = summary(a, id.clone());
+    out.content = match &a.content {
+        StoredContent::File {
+            is_contact_photo, ..
+        } => AttachmentContent::File {
+            content: Some(
+                base64::engine::general_purpose::STANDARD.encode(content.unwrap_or_default()),
+            ),
+            is_contact_photo: Some(*is_contact_photo),
+        },
+        StoredContent::Item(i) => {
+            AttachmentContent::Item(Some(Box::new(attached_item(i, &id, shape))))
+        }
+    };
+    out
+}
+
+/// Attachments as the answer to a write names them: kind and id, with the item's id and new
+/// change key (CreateItem, CreateAttachment).
+pub fn ids_only(attachments: &[StoredAttachment], row: &ItemRow) -> Vec<Attachment> {
+    attachments
+        .iter()
+        .map(|a| Attachment {
+            attachment_id: Some(AttachmentId {
+                id: wire_id(&row.id, &[&a.local_id]),
+                root_item_id: Some(row.id.clone()),
+                root_item_change_key: Some(change_key(&row.id, row.version)),
+            }),
+            name: None,
+            content_type: None,
+            content_id: None,
+            content_location: None,
+            size: None,
+            last_modified_time: None,
+            is_inline: None,
+            content: match a.content {
+                StoredContent::File { .. } => AttachmentContent::File {
+                    content: None,
+                    is_contact_photo: None,
+                },
+                StoredContent::Item(_) => AttachmentContent::Item(None),
+            },
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mailbox::{EntryValue, Value};
+
+    fn contact(xml: &str) -> ews::Item {
+        let wrapped = format!(
+            r#"<t:Contact xmlns:t="{}">{xml}</t:Contact>"#,
+            ews::NS_TYPES
+        );
+        ews::Item::parse(&ews::xml::parse(&wrapped).unwrap())
+    }
+
+    fn made(xml: &str) -> (ItemRow, StoredProperties) {
+        let draft = crate::ews::drafts::draft(&contact(xml)).unwrap();
+        mailbox::new_item("m", &contacts_folder(), &draft, 1)
+    }
+
+    fn apply(row: &mut ItemRow, props: &mut StoredProperties, updates: &[ews::ItemUpdate]) {
+        let changes = crate::ews::drafts::changes(updates).unwrap();
+        mailbox::apply_updates(row, props, &changes, 2).unwrap();
+    }
+
+    fn contacts_folder() -> FolderRow {
+        FolderRow {
+            id: "f".into(),
+            mailbox: "m".into(),
+            parent_id: None,
+            distinguished: None,
+            display_name: "Contacts".into(),
+            folder_class: None,
+            props: "{}".into(),
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn dictionary_entries_change_one_at_a_time() {
+        let (mut row, mut props) = made(
+            r#"<t:EmailAddresses><t:Entry Key="EmailAddress1">a@x</t:Entry><t:Entry Key="EmailAddress2">b@x</t:Entry></t:EmailAddresses><t:PhysicalAddresses><t:Entry Key="Home"><t:Street>Main 1</t:Street><t:City>Oslo</t:City></t:Entry></t:PhysicalAddresses>"#,
+        );
+        let set = ews::ItemUpdate::Set {
+            path: None,
+            item: contact(
+                r#"<t:EmailAddresses><t:Entry Key="EmailAddress2">c@x</t:Entry></t:EmailAddresses><t:PhysicalAddresses><t:Entry Key="Home"><t:City>Bergen</t:City></t:Entry></t:PhysicalAddresses>"#,
+            ),
+        };
+        let delete = ews::ItemUpdate::Delete {
+            path: Some(PropertyPath::Indexed {
+                uri: "contacts:EmailAddress".into(),
+                index: "EmailAddress1".into(),
+            }),
+        };
+        apply(&mut row, &mut props, &[set, delete]);
+        let shape = Shape {
+            additional: vec![
+                PropertyPath::Indexed {
+                    uri: "contacts:EmailAddress".into(),
+                    index: "EmailAddress2".into(),
+                },
+                PropertyPath::Indexed {
+                    uri: "contacts:PhysicalAddress:City".into(),
+                    index: "Home".into(),
+                },
+            ],
+            ..Shape::default()
+        };
+        let shown = to_ews(&row, &props, None, &shape, true);
+        let mut w = ews::writer::Writer::new();
+        shown.write(&mut w);
+        let xml = w.finish();
+        assert!(
+            xml.contains(
+                r#"<t:EmailAddresses><t:Entry Key="EmailAddress2">c@x</t:Entry></t:EmailAddresses>"#
+            ),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<t:Street>Main 1</t:Street><t:City>Bergen</t:City>"),
+            "{xml}"
+        );
+    }
+
+    #[test]
+    fn deleting_a_part_of_an_address_keeps_the_rest_of_it() {
+        let (mut row, mut props) = made(
+            r#"<t:PhysicalAddresses><t:Entry Key="Home"><t:Street>ABC</t:Street></t:Entry><t:Entry Key="Business"><t:Street>DEF</t:Street><t:State>X</t:State></t:Entry></t:PhysicalAddresses>"#,
+        );
+        let delete = |part: &str, index: &str| ews::ItemUpdate::Delete {
+            path: Some(PropertyPath::Indexed {
+                uri: format!("contacts:PhysicalAddress:{part}"),
+                index: index.into(),
+            }),
+        };
+        let updates = [delete("State", "Business"), delete("Street", "Home")];
+        apply(&mut row, &mut props, &updates);
+        let Some(Value::Entries(addresses)) = props.get(&Tag::PhysicalAddresses) else {
+            panic!("{props:?}");
+        };
+        assert_eq!(addresses.len(), 1, "the emptied Home entry is gone");
+        assert_eq!(addresses[0].key, "Business");
+        let EntryValue::Parts(parts) = &addresses[0].value else {
+            panic!("{addresses:?}");
+        };
+        assert!(
+            parts.iter().any(|(n, _)| n == "Street") && !parts.iter().any(|(n, _)| n == "State")
+        );
+    }
+}
