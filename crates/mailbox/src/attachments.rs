@@ -3,16 +3,9 @@
 //! attachments), their ids and their size limit.
 
 use crate::MailboxError;
-use crate::draft::{ItemTarget, NewAttachment, NewContent};
+use crate::draft::{NewAttachment, NewContent};
 use crate::item;
-use crate::model::ItemRef;
-use crate::props::StoredProperties;
-use serde::{Deserialize, Serialize};
-use store::ItemRow;
-
-/// The largest attachment accepted (bytes of content, before base64); a larger one is refused
-/// with ErrorAttachmentSizeLimitExceeded. Requests are bounded at 8 MiB of XML anyway.
-pub const MAX_ATTACHMENT_BYTES: usize = 5 * 1024 * 1024;
+use crate::props::{AttachedItem, MAX_ATTACHMENT_BYTES, StoredAttachment, StoredContent};
 
 /// How deep item attachments may nest (an item attached to an item attached to …).
 pub const MAX_NESTING: usize = 8;
@@ -20,47 +13,6 @@ pub const MAX_NESTING: usize = 8;
 /// An attachment's id on the wire: its item's id followed by the local id of each attachment on
 /// the path to it (8 hex digits each), so that an attachment of an attached item has an id too.
 const LOCAL_ID_LEN: usize = 8;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StoredAttachment {
-    pub local_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content_location: Option<String>,
-    #[serde(default)]
-    pub is_inline: bool,
-    pub modified_ms: i64,
-    pub size: i64,
-    pub content: StoredContent,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum StoredContent {
-    /// A file: the SHA-256 digest (hex) of its bytes.
-    File {
-        blob: String,
-        #[serde(default)]
-        is_contact_photo: bool,
-    },
-    Item(Box<AttachedItem>),
-}
-
-/// An attached item: what an item row holds, and its property bag.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AttachedItem {
-    pub tag: String,
-    pub item_class: String,
-    pub subject: String,
-    pub is_read: bool,
-    pub is_draft: bool,
-    pub created_ms: i64,
-    pub props: StoredProperties,
-}
 
 /// The attachments a write adds, and the file contents to store before the write.
 #[derive(Default)]
@@ -161,16 +113,6 @@ fn stored(
     })
 }
 
-/// The digests of every file attachment, nested ones too (the item's references to blobs).
-pub fn blob_digests(attachments: &[StoredAttachment], out: &mut Vec<String>) {
-    for a in attachments {
-        match &a.content {
-            StoredContent::File { blob, .. } => out.push(blob.clone()),
-            StoredContent::Item(i) => blob_digests(&i.props.attachments, out),
-        }
-    }
-}
-
 /// An attachment's wire id from its item's id and the path of local ids.
 pub fn wire_id(item_id: &str, path: &[&str]) -> String {
     let mut id = item_id.to_string();
@@ -210,83 +152,8 @@ pub fn find<'a>(
     }
 }
 
-/// Whether an item has attachments as HasAttachments says it: any that is not inline.
-pub fn has_attachments(attachments: &[StoredAttachment]) -> bool {
-    attachments.iter().any(|a| !a.is_inline)
-}
-
-impl crate::Mailbox {
-    /// CreateAttachment: adds attachments to an item of this mailbox (all or none); returns
-    /// them with ids and the item's new change key.
-    pub async fn create_attachments(
-        &self,
-        parent: &ItemTarget,
-        attachments: &[NewAttachment],
-    ) -> Result<(Vec<StoredAttachment>, ItemRow), MailboxError> {
-        let (mut row, mut props) = self.item(&parent.id).await?;
-        if row.immutable {
-            return Err(MailboxError::Immutable("changed"));
-        }
-        let now = store::now_ms();
-        let new = from_new(attachments, now, 0)?;
-        self.store_ref().mailboxes().put_blobs(&new.blobs).await?;
-        let added: Vec<StoredAttachment> = new.attachments;
-        props.attachments.extend(added.iter().cloned());
-        item::finish_stored(&mut row, &props, now);
-        self.save(&mut row, Some(&props)).await?;
-        Ok((added, row))
-    }
-
-    /// GetAttachment: the whole attachment (a file's content, or the attached item).
-    pub async fn attachment(
-        &self,
-        id: &str,
-    ) -> Result<(StoredAttachment, Option<Vec<u8>>), MailboxError> {
-        let (item_id, path) = parse_wire_id(id).ok_or(MailboxError::InvalidIdMalformed)?;
-        let (_, props) = self.item(item_id).await.map_err(not_found_as_attachment)?;
-        let a = find(&props.attachments, &path).ok_or(MailboxError::InvalidAttachmentId)?;
-        let content = match &a.content {
-            StoredContent::File { blob, .. } => Some(
-                self.store_ref()
-                    .mailboxes()
-                    .blob(blob)
-                    .await?
-                    .ok_or(MailboxError::InvalidAttachmentId)?,
-            ),
-            StoredContent::Item(_) => None,
-        };
-        Ok((a.clone(), content))
-    }
-
-    /// DeleteAttachment: removes an attachment of an item of this mailbox; returns the item's
-    /// id and new change key. Attachments of attached items cannot be removed on their own.
-    pub async fn delete_attachment(&self, id: &str) -> Result<ItemRef, MailboxError> {
-        let (item_id, path) = parse_wire_id(id).ok_or(MailboxError::InvalidIdMalformed)?;
-        let (mut row, mut props) = self.item(item_id).await.map_err(not_found_as_attachment)?;
-        let [local] = path.as_slice() else {
-            return Err(MailboxError::InvalidOperation(
-                "An attachment of an attached item cannot be deleted on its own.".into(),
-            ));
-        };
-        if row.immutable {
-            return Err(MailboxError::Immutable("changed"));
-        }
-        let before = props.attachments.len();
-        props.attachments.retain(|a| a.local_id != *local);
-        if props.attachments.len() == before {
-            return Err(MailboxError::InvalidAttachmentId);
-        }
-        item::finish_stored(&mut row, &props, store::now_ms());
-        self.save(&mut row, Some(&props)).await?;
-        Ok(ItemRef {
-            change_key: item::change_key(&row.id, row.version),
-            id: row.id,
-        })
-    }
-}
-
 /// An attachment whose item is gone is an attachment id that names nothing.
-fn not_found_as_attachment(e: MailboxError) -> MailboxError {
+pub(crate) fn not_found_as_attachment(e: MailboxError) -> MailboxError {
     match e {
         MailboxError::ItemNotFound => MailboxError::InvalidAttachmentId,
         other => other,

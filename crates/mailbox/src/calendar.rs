@@ -4,48 +4,14 @@
 //! series into occurrences for CalendarView and free/busy. An occurrence's id is its master's
 //! id and its instance index (`<master>-<index>`).
 
-use crate::draft::{ItemChange, ItemTarget, OccurrenceRef};
-use crate::model::{ItemKind, ItemRef, Property, PropertyBag, RangeField, Record, Tag, Value};
-use crate::props::StoredProperties;
+use crate::draft::{ItemTarget, OccurrenceRef};
+use crate::model::{ItemKind, ItemRef, Property, RangeField, Record, Tag, Value};
+use crate::props::{Exception, StoredProperties};
 use crate::recurrence::{Range, Recurrence};
-use crate::search::format_time;
 use crate::timezones;
 use jiff::ToSpan;
 use jiff::civil::{Date, DateTime};
-use serde::{Deserialize, Serialize};
 use store::ItemRow;
-
-/// What the server keeps about a calendar item besides the properties the client set.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CalendarState {
-    /// The end of the series' last occurrence (the item's end when it does not recur); none
-    /// for a series without end.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub series_end_ms: Option<i64>,
-    /// Occurrences changed on their own, by instance index.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub exceptions: Vec<Exception>,
-    /// Instance indexes of deleted occurrences.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub deleted: Vec<u32>,
-}
-
-/// A changed occurrence: its own times and the properties set on it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Exception {
-    pub index: u32,
-    pub start_ms: i64,
-    pub end_ms: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-    #[serde(default, skip_serializing_if = "PropertyBag::is_empty")]
-    pub bag: PropertyBag,
-}
-
-/// The value-index key of a calendar item's series end (for CalendarView in SQL).
-pub const SERIES_END_KEY: &str = "calendar:SeriesEnd";
-/// The series end of a series without end, as indexed.
-pub const NO_END: &str = "9999-12-31T23:59:59Z";
 
 /// Value-index keys of the times kept in UTC.
 pub fn is_time_key(key: &str) -> bool {
@@ -65,7 +31,7 @@ pub fn occurrence_id(master: &str, index: u32) -> String {
 pub fn parse_occurrence_id(id: &str) -> Option<(&str, u32)> {
     let (master, index) = id.split_once('-')?;
     let index: u32 = index.parse().ok()?;
-    (crate::item::is_well_formed_id(master) && index >= 1).then_some((master, index))
+    (crate::ids::is_well_formed_id(master) && index >= 1).then_some((master, index))
 }
 
 /// The item's time zone: its StartTimeZone when the server knows it, else UTC.
@@ -314,7 +280,7 @@ fn duration_text(ms: i64) -> String {
 fn occurrence_value(master: &ItemRow, o: &Occurrence) -> Value {
     let id = ItemRef {
         id: occurrence_id(&master.id, o.index),
-        change_key: crate::item::change_key(&master.id, master.version),
+        change_key: crate::ids::change_key(&master.id, master.version),
     };
     Value::Record(Record {
         fields: vec![
@@ -469,75 +435,6 @@ pub fn is_series_only(tag: &Tag) -> bool {
     )
 }
 
-/// Items a CalendarView may need: starting before the window ends, and ending (or their
-/// series ending) at or after it starts. Said in SQL over the value index.
-fn window_restriction(from: i64, to: i64) -> crate::search::Restriction {
-    use crate::search::{Field, Restriction};
-    let key = |k: &str| Field::Extended {
-        key: k.to_string(),
-        numeric: false,
-    };
-    let (from, to) = (format_time(from), format_time(to));
-    Restriction::And(vec![
-        Restriction::Compare(key("field:Start"), store::CmpOp::Lt, to.clone()),
-        Restriction::Or(vec![
-            Restriction::Compare(key("field:End"), store::CmpOp::Ge, from.clone()),
-            Restriction::Compare(key(SERIES_END_KEY), store::CmpOp::Ge, from.clone()),
-        ]),
-    ])
-}
-
-/// Items read for one CalendarView at most (pages of the store's largest page).
-const MAX_VIEW_ITEMS: usize = 10_000;
-
-/// One entry of a calendar view: the item (a series' master for an occurrence) and which
-/// occurrence it is.
-pub type ViewEntry = (ItemRow, StoredProperties, Occurrence);
-
-impl crate::service::Mailbox {
-    /// CalendarView: the single items and occurrences of `folder` overlapping `from..to`,
-    /// in order of start, at most `max` (and whether that was all of them).
-    pub async fn calendar_view(
-        &self,
-        folder: &store::FolderRow,
-        from: i64,
-        to: i64,
-        max: usize,
-    ) -> Result<(Vec<ViewEntry>, bool), crate::MailboxError> {
-        let mut entries = Vec::new();
-        let mut offset = 0;
-        loop {
-            let page = self
-                .find_items(
-                    folder,
-                    &crate::service::ItemQuery {
-                        restriction: Some(window_restriction(from, to)),
-                        order: Vec::new(),
-                        offset,
-                        max: 1000,
-                    },
-                )
-                .await?;
-            offset += page.items.len();
-            for (row, props) in page.items {
-                if !is_calendar_item(&row) {
-                    continue;
-                }
-                for o in occurrences(&props, from, to) {
-                    entries.push((row.clone(), props.clone(), o));
-                }
-            }
-            if page.includes_last || offset >= MAX_VIEW_ITEMS || offset == 0 {
-                break;
-            }
-        }
-        entries.sort_by(|a, b| (a.2.start_ms, &a.0.id).cmp(&(b.2.start_ms, &b.0.id)));
-        let all = entries.len() <= max;
-        entries.truncate(max);
-        Ok((entries, all))
-    }
-}
-
 /// The series and instance index an id names, when it names an occurrence (by
 /// `t:OccurrenceItemId` or by an occurrence id this server issued).
 pub fn occurrence_named(id: &ItemTarget) -> Option<(String, u32)> {
@@ -556,111 +453,11 @@ pub fn plain_id(id: &ItemTarget) -> String {
     }
 }
 
-impl crate::service::Mailbox {
-    /// A series and one of its occurrences that is not deleted.
-    async fn series_occurrence(
-        &self,
-        master: &str,
-        index: u32,
-    ) -> Result<(ItemRow, StoredProperties, Occurrence), crate::MailboxError> {
-        let (row, props) = self.item(master).await?;
-        if !is_calendar_item(&row) || recurrence(&props).is_none() {
-            return Err(crate::MailboxError::ItemNotFound);
-        }
-        let o = occurrence(&props, index).ok_or(crate::MailboxError::OccurrenceOutOfRange)?;
-        if props
-            .calendar
-            .as_ref()
-            .is_some_and(|c| c.deleted.contains(&index))
-        {
-            return Err(crate::MailboxError::OccurrenceDeleted);
-        }
-        Ok((row, props, o))
-    }
-
-    /// The item an id names, or the series and occurrence when it names an occurrence.
-    pub async fn item_or_occurrence(
-        &self,
-        id: &ItemTarget,
-    ) -> Result<(ItemRow, StoredProperties, Option<Occurrence>), crate::MailboxError> {
-        if let Some((master, index)) = occurrence_named(id) {
-            let (row, props, o) = self.series_occurrence(&master, index).await?;
-            return Ok((row, props, Some(o)));
-        }
-        let (row, props) = self.item(&plain_id(id)).await?;
-        Ok((row, props, None))
-    }
-
-    /// UpdateItem of an occurrence: its new times and properties become an exception kept
-    /// with the series.
-    pub(crate) async fn update_occurrence(
-        &self,
-        master: &str,
-        index: u32,
-        updates: &[ItemChange],
-    ) -> Result<(ItemRow, StoredProperties), crate::MailboxError> {
-        let (mut row, mut props, o) = self.series_occurrence(master, index).await?;
-        let mut x = o.exception.clone().unwrap_or(Exception {
-            index,
-            start_ms: o.start_ms,
-            end_ms: o.end_ms,
-            subject: None,
-            bag: PropertyBag::default(),
-        });
-        for u in updates {
-            let (ItemChange::Set(item) | ItemChange::Append(item)) = u else {
-                continue;
-            };
-            if let Some(s) = &item.subject {
-                x.subject = Some(s.clone());
-            }
-            for Property(tag, value) in item.props.iter().cloned() {
-                match tag {
-                    Tag::Start => x.start_ms = value.as_time().unwrap_or(x.start_ms),
-                    Tag::End => x.end_ms = value.as_time().unwrap_or(x.end_ms),
-                    // The series decides these; an occurrence cannot change them.
-                    Tag::Recurrence | Tag::UID | Tag::StartTimeZone | Tag::EndTimeZone => {}
-                    tag => x.bag.set(tag, value),
-                }
-            }
-        }
-        if x.end_ms < x.start_ms {
-            return Err(crate::MailboxError::InvalidRequest(
-                "The occurrence's end is before its start.".into(),
-            ));
-        }
-        let state = props.calendar.get_or_insert_with(CalendarState::default);
-        state.exceptions.retain(|e| e.index != index);
-        state.exceptions.push(x);
-        state.exceptions.sort_by_key(|e| e.index);
-        let now = crate::service::now();
-        crate::item::finish_stored(&mut row, &props, now);
-        self.save(&mut row, Some(&props)).await?;
-        Ok((row, props))
-    }
-
-    /// DeleteItem of an occurrence: the series keeps it as deleted.
-    pub(crate) async fn delete_occurrence(
-        &self,
-        master: &str,
-        index: u32,
-    ) -> Result<(), crate::MailboxError> {
-        let (mut row, mut props, _) = self.series_occurrence(master, index).await?;
-        let state = props.calendar.get_or_insert_with(CalendarState::default);
-        state.exceptions.retain(|e| e.index != index);
-        state.deleted.push(index);
-        state.deleted.sort();
-        let now = crate::service::now();
-        crate::item::finish_stored(&mut row, &props, now);
-        self.save(&mut row, Some(&props)).await
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::instants::{format_time, parse_time_ms};
     use crate::model::{PatternField, PatternKind, RangeKind, RecurrenceValue, ZoneValue};
-    use crate::search::parse_time_ms;
 
     fn row() -> ItemRow {
         ItemRow {
@@ -825,102 +622,5 @@ mod tests {
         assert_eq!(parse_occurrence_id("nothex-3"), None);
         assert_eq!(duration_text(90 * 60_000), "PT1H30M");
         assert_eq!(duration_text(86_400_000), "P1D");
-    }
-}
-
-/// One stretch of a mailbox's calendar as free/busy tells it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BusyEvent {
-    pub start_ms: i64,
-    pub end_ms: i64,
-    /// Free, Tentative, Busy, OOF, WorkingElsewhere.
-    pub busy_type: String,
-    pub details: EventDetails,
-}
-
-/// What free/busy tells of an event to those who may see its details.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct EventDetails {
-    pub id: String,
-    pub subject: String,
-    pub location: String,
-    pub is_meeting: bool,
-    pub is_recurring: bool,
-    pub is_exception: bool,
-    pub is_reminder_set: bool,
-    pub is_private: bool,
-}
-
-/// The busy level of a status in a merged free/busy string.
-pub fn busy_digit(status: &str) -> u8 {
-    match status {
-        "Tentative" => 1,
-        "Busy" => 2,
-        "OOF" => 3,
-        "WorkingElsewhere" => 4,
-        _ => 0,
-    }
-}
-
-fn status_of(props: &StoredProperties, o: &Occurrence) -> String {
-    let from_exception = o
-        .exception
-        .as_ref()
-        .and_then(|x| x.bag.text(&Tag::LegacyFreeBusyStatus));
-    from_exception
-        .or_else(|| props.bag.text(&Tag::LegacyFreeBusyStatus))
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "Busy".into())
-}
-
-impl crate::service::Mailbox {
-    /// The calendar's busy stretches overlapping `from..to` (free ones left out), in order.
-    pub async fn free_busy(
-        &self,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<BusyEvent>, crate::MailboxError> {
-        let Some(calendar) = self.distinguished("calendar").cloned() else {
-            return Ok(Vec::new());
-        };
-        let (entries, _) = self.calendar_view(&calendar, from, to, 1000).await?;
-        Ok(entries
-            .into_iter()
-            // Free/busy counts real overlap only (unlike CalendarView's edge rule).
-            .filter(|(_, _, o)| o.start_ms < to && o.end_ms > from)
-            .filter_map(|(row, props, o)| {
-                let busy_type = status_of(&props, &o);
-                if busy_digit(&busy_type) == 0 {
-                    return None;
-                }
-                let subject = o
-                    .exception
-                    .as_ref()
-                    .and_then(|x| x.subject.clone())
-                    .unwrap_or_else(|| row.subject.clone());
-                let id = if o.index > 0 {
-                    occurrence_id(&row.id, o.index)
-                } else {
-                    row.id.clone()
-                };
-                Some(BusyEvent {
-                    start_ms: o.start_ms,
-                    end_ms: o.end_ms,
-                    busy_type,
-                    details: EventDetails {
-                        id,
-                        subject,
-                        location: props.bag.text(&Tag::Location).unwrap_or_default(),
-                        is_meeting: props.bag.has(&Tag::RequiredAttendees)
-                            || props.bag.has(&Tag::OptionalAttendees),
-                        is_recurring: o.index > 0,
-                        is_exception: o.exception.is_some(),
-                        is_reminder_set: props.bag.flag(&Tag::ReminderIsSet),
-                        is_private: props.bag.text(&Tag::Sensitivity).as_deref() == Some("Private"),
-                    },
-                })
-            })
-            .collect())
     }
 }

@@ -45,7 +45,7 @@ pub enum MailboxError {
     InvalidIdMalformed,
     #[error("The change key is invalid.")]
     InvalidChangeKey,
-    #[error("The attachment is {0} bytes; the limit is {limit} bytes.", limit = crate::attachments::MAX_ATTACHMENT_BYTES)]
+    #[error("The attachment is {0} bytes; the limit is {limit} bytes.", limit = crate::props::MAX_ATTACHMENT_BYTES)]
     AttachmentSizeLimitExceeded(usize),
     #[error("The attachment id is not valid or the attachment does not exist.")]
     InvalidAttachmentId,

@@ -4,8 +4,9 @@
 //! reads back (version, digests, sizes) like any other input.
 
 use crate::MailboxError;
-use crate::attachments::{AttachedItem, MAX_ATTACHMENT_BYTES, blob_digests, digest};
+use crate::attachments::digest;
 use crate::item;
+use crate::props::{AttachedItem, MAX_ATTACHMENT_BYTES, blob_digests};
 use crate::service::Mailbox;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;

@@ -4,42 +4,13 @@
 //! restriction over the folder tree.
 
 use crate::MailboxError;
+use crate::folder_props::StoredFolderProperties;
 use crate::mapi::{MapiProperty, set_property};
 use crate::props::StoredProperties;
 use crate::search::{FolderField, Restriction};
 use crate::service::Mailbox;
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use store::{FolderRow, StoreError};
-
-/// A folder's properties besides its columns.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct StoredFolderProperties {
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub extended: Vec<MapiProperty>,
-    /// The folder's permissions as the client gave them: kept for clients, not enforced.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub permission_set: Option<serde_json::Value>,
-    /// The Inbox keeps the mailbox's rules.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub rules: Vec<crate::rules::StoredRule>,
-    /// The root folder keeps the mailbox's automatic-reply settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub oof: Option<crate::oof::StoredOof>,
-    /// The root folder keeps the mailbox's delegates.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delegates: Option<crate::delegates::StoredDelegates>,
-}
-
-impl StoredFolderProperties {
-    pub fn decode(text: &str) -> StoredFolderProperties {
-        serde_json::from_str(text).unwrap_or_default()
-    }
-
-    pub(crate) fn encode(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
-    }
-}
 
 /// What a folder holds, which decides its class when none is given and how clients see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,15 +216,15 @@ impl Mailbox {
     pub async fn delete_folder(
         &mut self,
         folder: &FolderRow,
-        delete_type: &str,
+        kind: crate::DeleteKind,
     ) -> Result<(), MailboxError> {
         if folder.distinguished.is_some() {
             return Err(MailboxError::DeleteDistinguishedFolder);
         }
-        let to = match delete_type {
-            "SoftDelete" => Some("recoverableitemsdeletions"),
-            "MoveToDeletedItems" => Some("deleteditems"),
-            _ => None,
+        let to = match kind {
+            crate::DeleteKind::Soft => Some("recoverableitemsdeletions"),
+            crate::DeleteKind::MoveToDeletedItems => Some("deleteditems"),
+            crate::DeleteKind::Hard => None,
         };
         if let Some(dest) = to.and_then(|d| self.distinguished(d)).cloned()
             && !self.subtree(&dest).iter().any(|f| f.id == folder.id)

@@ -1,5 +1,4 @@
-//! Items: made from what a client sends, changed by item changes, and shown in the shape a
-//! request asks for.
+//! Items: made from what a client sends and changed by item changes.
 
 use crate::MailboxError;
 use crate::draft::{ItemChange, ItemDraft, PropertyRef};
@@ -7,23 +6,7 @@ use crate::model::{Entry, EntryValue, Property, Tag, Value};
 use crate::props::{PROPS_FORMAT, StoredProperties, is_message_class};
 use store::{FolderRow, ItemRow};
 
-pub fn change_key(id: &str, version: i64) -> String {
-    // The version, and a part of the id: two items never share a change key, as in Exchange
-    // (a copy starts at the version its original may have too).
-    let tag: String = id.chars().rev().take(8).collect();
-    format!("CK{version}-{tag}")
-}
-
-/// Whether `id` has the form of the ids this server issues (for folders and items alike).
-pub fn is_well_formed_id(id: &str) -> bool {
-    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// The version a change key names, if it has the form this server issues.
-pub fn change_key_version(ck: &str) -> Option<i64> {
-    let rest = ck.strip_prefix("CK")?;
-    rest.split_once('-').map_or(rest, |(v, _)| v).parse().ok()
-}
+pub use crate::ids::{change_key, change_key_version, is_well_formed_id};
 
 /// Properties the server sets; what a client sends for them is ignored.
 fn is_server_owned(tag: &Tag) -> bool {

@@ -8,11 +8,12 @@
 
 use crate::MailboxError;
 use crate::draft::{Answer, ItemDraft};
+use crate::instants::format_time;
 use crate::item;
 use crate::model::{ItemKind, ItemRef, Tag, Value};
 use crate::props::StoredProperties;
-use crate::search::{Field, Restriction, format_time};
-use crate::send::Sender;
+use crate::recipients::Sender;
+use crate::search::{Field, Restriction};
 use crate::service::{ItemQuery, Mailbox};
 use store::ItemRow;
 

@@ -4,11 +4,11 @@
 //! ways go through `mail-parser` and `mail-builder`.
 
 use crate::MailboxError;
-use crate::attachments::{StoredAttachment, StoredContent};
 use crate::body::Body;
 use crate::draft::{ItemDraft, NewAttachment, NewContent};
 use crate::model::{Address, Property, Tag, Value};
 use crate::props::StoredProperties;
+use crate::props::{StoredAttachment, StoredContent};
 use mail_parser::{MessageParser, MimeHeaders};
 
 fn recipients(list: Option<&mail_parser::Address>) -> Vec<Address> {

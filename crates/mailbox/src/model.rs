@@ -201,7 +201,7 @@ pub enum RangeField {
 
 /// A recurrence as a client gives it: a pattern and a range, each part's text as given and in
 /// the order given, so that it reads back unchanged (the calendar reads it into
-/// [`crate::recurrence::Recurrence`] to expand a series).
+/// a `Recurrence` to expand a series).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecurrenceValue {
     pub pattern: PatternKind,
@@ -364,7 +364,7 @@ impl Value {
         match self {
             Value::Text(t) => t.clone(),
             Value::Bool(b) => if *b { "true" } else { "false" }.into(),
-            Value::Time(ms) => crate::search::format_time(*ms),
+            Value::Time(ms) => crate::instants::format_time(*ms),
             Value::Record(r) => r.text.clone().unwrap_or_default(),
             _ => String::new(),
         }
@@ -393,7 +393,7 @@ impl Value {
     pub fn as_time(&self) -> Option<i64> {
         match self {
             Value::Time(ms) => Some(*ms),
-            Value::Text(t) => crate::search::parse_time_ms(t),
+            Value::Text(t) => crate::instants::parse_time_ms(t),
             _ => None,
         }
     }

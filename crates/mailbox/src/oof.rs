@@ -2,54 +2,12 @@
 //! the availability service, and asked by presence ("Out of office" while they are on).
 
 use crate::MailboxError;
-use crate::folders::StoredFolderProperties;
-use crate::search::parse_time_ms;
+use crate::folder_props::{StoredFolderProperties, StoredOof};
+use crate::instants::parse_time_ms;
 use crate::service::Mailbox;
-use serde::{Deserialize, Serialize};
-
-/// The settings as stored (times in ms since the epoch).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredOof {
-    pub state: String,
-    pub external_audience: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_ms: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_ms: Option<i64>,
-    pub internal_reply: String,
-    pub external_reply: String,
-}
 
 const STATES: &[&str] = &["Disabled", "Enabled", "Scheduled"];
 const AUDIENCES: &[&str] = &["None", "Known", "All"];
-const DAY_MS: i64 = 86_400_000;
-
-impl StoredOof {
-    /// A new mailbox's settings: off, for everyone, the window a day from now (what Exchange
-    /// shows before anyone set it).
-    fn initial(now: i64) -> StoredOof {
-        let hour = now - now.rem_euclid(3_600_000);
-        StoredOof {
-            state: "Disabled".into(),
-            external_audience: "All".into(),
-            start_ms: Some(hour),
-            end_ms: Some(hour + DAY_MS),
-            internal_reply: String::new(),
-            external_reply: String::new(),
-        }
-    }
-
-    /// Whether automatic replies are on at `now`.
-    pub fn is_on(&self, now: i64) -> bool {
-        match self.state.as_str() {
-            "Enabled" => true,
-            "Scheduled" => {
-                self.start_ms.is_some_and(|s| s <= now) && self.end_ms.is_some_and(|e| now < e)
-            }
-            _ => false,
-        }
-    }
-}
 
 /// Settings as a client sends them: state, audience and the scheduled window as text, checked
 /// before they are kept.
@@ -144,6 +102,7 @@ impl Mailbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::folder_props::DAY_MS;
 
     fn settings(state: &str, start: Option<&str>, end: Option<&str>) -> OofChange {
         OofChange {

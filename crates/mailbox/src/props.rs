@@ -24,10 +24,10 @@ pub struct StoredProperties {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extended: Vec<MapiProperty>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub attachments: Vec<crate::attachments::StoredAttachment>,
+    pub attachments: Vec<StoredAttachment>,
     /// A calendar item's series end, changed and deleted occurrences.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub calendar: Option<crate::calendar::CalendarState>,
+    pub calendar: Option<CalendarState>,
 }
 
 /// Kept single-value properties are indexed under `field:<element name>`, so that restrictions
@@ -37,31 +37,13 @@ pub const FIELD_KEY_PREFIX: &str = "field:";
 /// Longer kept texts are not indexed (a restriction on them matches nothing).
 pub const MAX_INDEXED_TEXT: usize = 1024;
 
-/// The readers of forms written before the mailbox had its own terms, which name properties
-/// and rule parts by EWS element: the EWS edge, which knows those names, gives them (see
-/// [`read_earlier_forms_with`]).
-#[derive(Clone, Copy)]
-pub struct EarlierForms {
-    /// An item's properties in form 1 (XML fragments) or 2 (EWS element trees).
-    pub item_properties: fn(&str, i64) -> StoredProperties,
-    /// A rule's conditions, exceptions or actions kept as one EWS element tree.
-    pub rule_set: fn(&serde_json::Value) -> Vec<crate::rules::RuleEntry>,
-}
+/// The reader of items' properties stored before the property bag, which named them by EWS
+/// element (see [`crate::read_earlier_forms_with`]).
+static EARLIER_FORMS: std::sync::OnceLock<fn(&str, i64) -> StoredProperties> =
+    std::sync::OnceLock::new();
 
-static EARLIER_FORMS: std::sync::OnceLock<EarlierForms> = std::sync::OnceLock::new();
-
-/// Sets how what was stored in an earlier form is read (once; later calls change nothing).
-pub fn read_earlier_forms_with(readers: EarlierForms) {
-    let _ = EARLIER_FORMS.set(readers);
-}
-
-/// A rule set kept as an EWS element tree, read by the reader of earlier forms (nothing
-/// without one).
-pub(crate) fn earlier_rule_set(tree: &serde_json::Value) -> Vec<crate::rules::RuleEntry> {
-    EARLIER_FORMS
-        .get()
-        .map(|r| (r.rule_set)(tree))
-        .unwrap_or_default()
+pub(crate) fn read_earlier_properties_with(reader: fn(&str, i64) -> StoredProperties) {
+    let _ = EARLIER_FORMS.set(reader);
 }
 
 /// Whether a property named so holds recipients, searched by their names and addresses, by
@@ -86,7 +68,7 @@ impl StoredProperties {
     pub fn decode(props: &str, format: i64) -> StoredProperties {
         match (format, EARLIER_FORMS.get()) {
             (PROPS_FORMAT, _) => serde_json::from_str(props).unwrap_or_default(),
-            (_, Some(read)) => (read.item_properties)(props, format),
+            (_, Some(read)) => read(props, format),
             (_, None) => StoredProperties::default(),
         }
     }
@@ -177,7 +159,7 @@ impl StoredProperties {
         }));
         out.extend(self.entry_values());
         let mut digests = Vec::new();
-        crate::attachments::blob_digests(&self.attachments, &mut digests);
+        blob_digests(&self.attachments, &mut digests);
         digests.sort();
         digests.dedup();
         out.extend(digests.into_iter().map(|text| ItemValue {
@@ -186,11 +168,11 @@ impl StoredProperties {
         }));
         if let Some(c) = &self.calendar {
             out.push(ItemValue {
-                key: crate::calendar::SERIES_END_KEY.into(),
+                key: SERIES_END_KEY.into(),
                 text: c
                     .series_end_ms
-                    .map(crate::search::format_time)
-                    .unwrap_or_else(|| crate::calendar::NO_END.into()),
+                    .map(crate::instants::format_time)
+                    .unwrap_or_else(|| NO_END.into()),
             });
         }
         out.extend(self.bag.iter().filter_map(|p| {
@@ -260,3 +242,95 @@ impl StoredProperties {
 pub fn of_row(row: &ItemRow) -> StoredProperties {
     StoredProperties::decode(&row.props, row.props_format)
 }
+
+/// The largest attachment accepted (bytes of content, before base64); a larger one is refused
+/// with ErrorAttachmentSizeLimitExceeded. Requests are bounded at 8 MiB of XML anyway.
+pub const MAX_ATTACHMENT_BYTES: usize = 5 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredAttachment {
+    pub local_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_location: Option<String>,
+    #[serde(default)]
+    pub is_inline: bool,
+    pub modified_ms: i64,
+    pub size: i64,
+    pub content: StoredContent,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum StoredContent {
+    /// A file: the SHA-256 digest (hex) of its bytes.
+    File {
+        blob: String,
+        #[serde(default)]
+        is_contact_photo: bool,
+    },
+    Item(Box<AttachedItem>),
+}
+
+/// An attached item: what an item row holds, and its property bag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttachedItem {
+    pub tag: String,
+    pub item_class: String,
+    pub subject: String,
+    pub is_read: bool,
+    pub is_draft: bool,
+    pub created_ms: i64,
+    pub props: StoredProperties,
+}
+
+/// The digests of every file attachment, nested ones too (the item's references to blobs).
+pub fn blob_digests(attachments: &[StoredAttachment], out: &mut Vec<String>) {
+    for a in attachments {
+        match &a.content {
+            StoredContent::File { blob, .. } => out.push(blob.clone()),
+            StoredContent::Item(i) => blob_digests(&i.props.attachments, out),
+        }
+    }
+}
+
+/// Whether an item has attachments as HasAttachments says it: any that is not inline.
+pub fn has_attachments(attachments: &[StoredAttachment]) -> bool {
+    attachments.iter().any(|a| !a.is_inline)
+}
+
+/// What the server keeps about a calendar item besides the properties the client set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalendarState {
+    /// The end of the series' last occurrence (the item's end when it does not recur); none
+    /// for a series without end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series_end_ms: Option<i64>,
+    /// Occurrences changed on their own, by instance index.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<Exception>,
+    /// Instance indexes of deleted occurrences.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deleted: Vec<u32>,
+}
+
+/// A changed occurrence: its own times and the properties set on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exception {
+    pub index: u32,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(default, skip_serializing_if = "PropertyBag::is_empty")]
+    pub bag: PropertyBag,
+}
+
+/// The value-index key of a calendar item's series end (for CalendarView in SQL).
+pub const SERIES_END_KEY: &str = "calendar:SeriesEnd";
+/// The series end of a series without end, as indexed.
+pub const NO_END: &str = "9999-12-31T23:59:59Z";

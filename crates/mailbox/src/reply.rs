@@ -3,7 +3,6 @@
 //! recipients (the sender; for reply-all also the other recipients but the replier), "RE:" or
 //! "FW:" before the subject, and the new text above the original body.
 
-use crate::MailboxError;
 use crate::body::Body;
 use crate::draft::{ItemDraft, Response, ResponseKind};
 use crate::model::{Address, ItemKind, Property, Tag, Value};
@@ -31,7 +30,7 @@ fn prefixed(prefix: &str, subject: &str) -> String {
 
 /// The message a reply or forward makes, from what the client sent and the item it answers;
 /// `me` are the replier's addresses, left out of reply-all.
-fn respond(
+pub(crate) fn respond(
     r: &Response,
     original: &ItemRow,
     props: &StoredProperties,
@@ -103,30 +102,4 @@ fn respond(
         }
     }
     out
-}
-
-impl crate::Mailbox {
-    /// A reply or forward made into an item of `folder` (not stored): the item it answers is
-    /// read from this mailbox; a forward carries the original's attachments (their contents are
-    /// shared by digest, not copied).
-    pub async fn compose_response(
-        &self,
-        folder: &store::FolderRow,
-        r: &Response,
-        me: &(dyn Fn(&str) -> bool + Sync),
-    ) -> Result<(ItemRow, StoredProperties), MailboxError> {
-        let (original, props) = self.item(&r.reference).await?;
-        let made = respond(r, &original, &props, me);
-        let mut blobs = Vec::new();
-        let now = store::now_ms();
-        let (mut row, mut new_props) = self.compose_with(folder, &made, now, &mut blobs)?;
-        if r.kind == ResponseKind::Forward && !props.attachments.is_empty() {
-            new_props
-                .attachments
-                .extend(props.attachments.iter().cloned());
-            crate::item::finish_stored(&mut row, &new_props, now);
-        }
-        self.store_ref().mailboxes().put_blobs(&blobs).await?;
-        Ok((row, new_props))
-    }
 }

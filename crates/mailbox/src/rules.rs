@@ -11,121 +11,15 @@
 //! never matches.
 
 use crate::MailboxError;
-use crate::folders::StoredFolderProperties;
-use crate::model::{Address, FolderRef, Record, RulePart, Tag, Value};
+use crate::folder_props::StoredFolderProperties;
+use crate::model::{RulePart, Tag, Value};
 use crate::props::StoredProperties;
+use crate::rule_types::{
+    RuleChange, RuleDraft, RuleEntry, RuleError, RuleErrorCode, RuleField, RuleSet, RuleValue,
+    RulesRefused, StoredRule,
+};
 use crate::service::Mailbox;
-use serde::{Deserialize, Deserializer, Serialize};
 use store::FolderRow;
-
-/// The value of one condition, exception or action.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum RuleValue {
-    Flag(bool),
-    Text(String),
-    Strings(Vec<String>),
-    Addresses(Vec<Address>),
-    Folder(FolderRef),
-    /// A message the server replies with, by id.
-    Item {
-        id: Option<String>,
-        change_key: Option<String>,
-    },
-    /// A value of a part this server does not run, kept for clients.
-    Kept(Record),
-}
-
-/// One condition, exception or action.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RuleEntry(pub RulePart, pub RuleValue);
-
-/// A rule's conditions, exceptions or actions, in the order given. Stored rules written before
-/// this form kept EWS element trees; those are read by the reader of earlier forms.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct RuleSet(pub Vec<RuleEntry>);
-
-impl<'de> Deserialize<'de> for RuleSet {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<RuleSet, D::Error> {
-        let v = serde_json::Value::deserialize(d)?;
-        if v.is_array() {
-            return serde_json::from_value(v)
-                .map(RuleSet)
-                .map_err(serde::de::Error::custom);
-        }
-        Ok(RuleSet(crate::props::earlier_rule_set(&v)))
-    }
-}
-
-impl RuleSet {
-    fn iter(&self) -> impl Iterator<Item = &RuleEntry> {
-        self.0.iter()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StoredRule {
-    pub id: String,
-    pub display_name: String,
-    pub priority: i64,
-    pub is_enabled: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conditions: Option<RuleSet>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exceptions: Option<RuleSet>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub actions: Option<RuleSet>,
-}
-
-/// A rule as a client gives it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RuleDraft {
-    pub id: Option<String>,
-    pub display_name: Option<String>,
-    pub priority: Option<i64>,
-    pub is_enabled: Option<bool>,
-    pub conditions: Option<RuleSet>,
-    pub exceptions: Option<RuleSet>,
-    pub actions: Option<RuleSet>,
-}
-
-/// One operation of UpdateInboxRules.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RuleChange {
-    Create(RuleDraft),
-    Set(RuleDraft),
-    Delete(String),
-}
-
-/// What a refused rule names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RuleField {
-    RuleId,
-    DisplayName,
-    Priority,
-    Action(RulePart),
-}
-
-/// Exchange's rule validation codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RuleErrorCode {
-    RuleNotFound,
-    EmptyValueFound,
-    InvalidValue,
-    UnsupportedRule,
-    RecipientDoesNotExist,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleError {
-    pub field: RuleField,
-    pub code: RuleErrorCode,
-    pub message: &'static str,
-}
-
-/// Why UpdateInboxRules refused: each refused operation's index and its errors.
-#[derive(Debug)]
-pub struct RulesRefused(pub Vec<(usize, Vec<RuleError>)>);
 
 fn error(field: RuleField, code: RuleErrorCode, message: &'static str) -> RuleError {
     RuleError {
@@ -315,7 +209,7 @@ pub struct Placement {
     pub copies: Vec<String>,
     pub read: bool,
     /// Where the rules send the message on (run by the transport).
-    pub forwards: Vec<(crate::transport::ForwardKind, Vec<String>)>,
+    pub forwards: Vec<(crate::rule_types::ForwardKind, Vec<String>)>,
 }
 
 /// The message as rules see it.
@@ -358,7 +252,7 @@ fn predicates_hold(set: &RuleSet, m: &Delivered) -> Option<bool> {
                 m.recipients.iter().any(|r| same_address(r, &addresses(p)))
             }
             RulePart::HasAttachments => {
-                flag(p) == Some(crate::attachments::has_attachments(&m.props.attachments))
+                flag(p) == Some(crate::props::has_attachments(&m.props.attachments))
             }
             RulePart::Importance => {
                 let have = m
@@ -438,13 +332,13 @@ pub fn run(mailbox: &Mailbox, m: &Delivered, props: &mut StoredProperties) -> Pl
                 RulePart::StopProcessingRules if on => stop = true,
                 RulePart::ForwardToRecipients => out
                     .forwards
-                    .push((crate::transport::ForwardKind::Forward, addresses(a))),
+                    .push((crate::rule_types::ForwardKind::Forward, addresses(a))),
                 RulePart::ForwardAsAttachmentToRecipients => out
                     .forwards
-                    .push((crate::transport::ForwardKind::AsAttachment, addresses(a))),
+                    .push((crate::rule_types::ForwardKind::AsAttachment, addresses(a))),
                 RulePart::RedirectToRecipients => out
                     .forwards
-                    .push((crate::transport::ForwardKind::Redirect, addresses(a))),
+                    .push((crate::rule_types::ForwardKind::Redirect, addresses(a))),
                 _ => {}
             }
         }

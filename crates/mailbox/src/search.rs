@@ -2,6 +2,7 @@
 //! properties, sort orders, their meaning as a reference evaluation over one item, and their
 //! translation to the store's SQL filter (with what SQL cannot say left to a bounded scan).
 
+use crate::instants::parse_time_ms;
 use crate::props::StoredProperties;
 use store::{CmpOp, Column, ItemFilter, ItemRow, OrderKey, SqlValue, ValueTest, text_key};
 
@@ -131,28 +132,6 @@ fn is_scanned(key: &str) -> bool {
 pub enum FolderField {
     DisplayName,
     FolderClass,
-}
-
-/// Parses an EWS date-time (`2026-11-25T06:32:37.157259Z`, with or without fraction or offset)
-/// to milliseconds since the epoch.
-pub fn parse_time_ms(text: &str) -> Option<i64> {
-    let t = text.trim();
-    let fmt = time::format_description::well_known::Rfc3339;
-    if let Ok(d) = time::OffsetDateTime::parse(t, &fmt) {
-        return Some((d.unix_timestamp_nanos() / 1_000_000) as i64);
-    }
-    // Without an offset: UTC.
-    time::OffsetDateTime::parse(&format!("{t}Z"), &fmt)
-        .ok()
-        .map(|d| (d.unix_timestamp_nanos() / 1_000_000) as i64)
-}
-
-/// An EWS date-time in UTC with `Z`, to the second.
-pub fn format_time(ms: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }
 
 fn parse_number(text: &str) -> Option<f64> {
@@ -486,6 +465,7 @@ pub fn reference_order(a: &ItemRow, b: &ItemRow, order: &[SortOrder]) -> std::cm
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::instants::format_time;
 
     #[test]
     fn times() {

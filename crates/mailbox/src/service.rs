@@ -3,8 +3,7 @@
 //! search in SQL; nothing here reads a whole folder.
 
 use crate::MailboxError;
-use crate::draft::{ItemChange, ItemDraft, ItemTarget};
-use crate::item::{self, change_key};
+use crate::item;
 use crate::model::FolderTarget;
 use crate::props::{PROPS_FORMAT, StoredProperties};
 use crate::search::{Candidate, Field, Restriction, SortOrder};
@@ -92,8 +91,8 @@ impl FolderTrees {
 /// A mailbox for the length of a request.
 #[derive(Clone)]
 pub struct Mailbox {
-    store: Store,
-    guid: String,
+    pub(crate) store: Store,
+    pub(crate) guid: String,
     pub(crate) folders: Arc<Vec<FolderRow>>,
 }
 
@@ -204,105 +203,6 @@ impl Mailbox {
         out
     }
 
-    /// Creates items in `folder`, all or none.
-    pub async fn create_items(
-        &self,
-        folder: &FolderRow,
-        items: &[ItemDraft],
-    ) -> Result<Vec<(ItemRow, StoredProperties)>, MailboxError> {
-        let t = now();
-        let mut blobs = Vec::new();
-        let mut made = Vec::with_capacity(items.len());
-        for i in items {
-            let (row, props) = self.compose_with(folder, i, t, &mut blobs)?;
-            made.push((row, props));
-        }
-        self.store.mailboxes().put_blobs(&blobs).await?;
-        let rows: Vec<(ItemRow, Vec<store::ItemValue>)> =
-            made.iter().map(|(r, p)| (r.clone(), p.values())).collect();
-        self.store.mailboxes().insert_items(&rows).await?;
-        Ok(made)
-    }
-
-    /// CreateItem with SaveOnly: each item made (or refused with its own error), the made ones
-    /// stored together in one write.
-    pub async fn create_items_each(
-        &self,
-        folder: &FolderRow,
-        items: &[ItemDraft],
-    ) -> Result<Vec<Result<(ItemRow, StoredProperties), MailboxError>>, MailboxError> {
-        let t = now();
-        let mut blobs = Vec::new();
-        let made: Vec<Result<(ItemRow, StoredProperties), MailboxError>> = items
-            .iter()
-            .map(|i| self.compose_with(folder, i, t, &mut blobs))
-            .collect();
-        self.store.mailboxes().put_blobs(&blobs).await?;
-        self.store_made(&made).await?;
-        Ok(made)
-    }
-
-    /// Stores made items together (the refused ones are left out).
-    pub async fn store_made(
-        &self,
-        made: &[Result<(ItemRow, StoredProperties), MailboxError>],
-    ) -> Result<(), MailboxError> {
-        let rows: Vec<(ItemRow, Vec<store::ItemValue>)> = made
-            .iter()
-            .flatten()
-            .map(|(r, p)| (r.clone(), p.values()))
-            .collect();
-        if !rows.is_empty() {
-            self.store.mailboxes().insert_items(&rows).await?;
-        }
-        Ok(())
-    }
-
-    /// Makes an item of what a client sent, with its attachments (their contents added to
-    /// `blobs`, to be stored before the item).
-    pub(crate) fn compose_with(
-        &self,
-        folder: &FolderRow,
-        src: &ItemDraft,
-        t: i64,
-        blobs: &mut Vec<(String, Vec<u8>)>,
-    ) -> Result<(ItemRow, StoredProperties), MailboxError> {
-        let src = &crate::mime::merged(src.clone())?;
-        let (mut row, mut props) = item::new_item(&self.guid, folder, src, t);
-        if let Some(a) = &src.attachments
-            && !a.is_empty()
-        {
-            let new = crate::attachments::from_new(a, t, 0)?;
-            props.attachments = new.attachments;
-            blobs.extend(new.blobs);
-            item::finish_stored(&mut row, &props, t);
-        }
-        Ok((row, props))
-    }
-
-    /// The item as a MIME message, base64 (GetItem with IncludeMimeContent).
-    pub async fn mime_content(
-        &self,
-        row: &ItemRow,
-        props: &StoredProperties,
-    ) -> Result<String, MailboxError> {
-        use base64::Engine;
-        let mut digests = Vec::new();
-        crate::attachments::blob_digests(&props.attachments, &mut digests);
-        let mut blobs = std::collections::HashMap::new();
-        for d in digests {
-            if let Some(b) = self.store.mailboxes().blob(&d).await? {
-                blobs.insert(d, b);
-            }
-        }
-        let sent = props
-            .bag
-            .time(&crate::model::Tag::DateTimeSent)
-            .unwrap_or(row.created_ms);
-        let mime = crate::mime::to_mime(&row.subject, sent, props, &|d| blobs.get(d).cloned());
-        Ok(base64::engine::general_purpose::STANDARD.encode(mime))
-    }
-
     /// An item of this mailbox.
     pub async fn item(&self, id: &str) -> Result<(ItemRow, StoredProperties), MailboxError> {
         if !item::is_well_formed_id(id) {
@@ -408,120 +308,6 @@ impl Mailbox {
         }
     }
 
-    /// UpdateItem: applies the changes (checking the change key under NeverOverwrite).
-    pub async fn update_item(
-        &self,
-        id: &ItemTarget,
-        updates: &[ItemChange],
-        conflict: ConflictResolution,
-    ) -> Result<(ItemRow, StoredProperties), MailboxError> {
-        if let Some((master, index)) = crate::calendar::occurrence_named(id) {
-            check_change_key(id.change_key.as_deref())?;
-            return self.update_occurrence(&master, index, updates).await;
-        }
-        let (mut row, mut props) = self.item(&crate::calendar::plain_id(id)).await?;
-        check_change_key(id.change_key.as_deref())?;
-        if row.immutable {
-            return Err(MailboxError::Immutable("changed"));
-        }
-        if conflict == ConflictResolution::NeverOverwrite
-            && id
-                .change_key
-                .as_deref()
-                .is_some_and(|ck| ck != change_key(&row.id, row.version))
-        {
-            return Err(MailboxError::Conflict(
-                "The change key is stale; get the item again and retry.",
-            ));
-        }
-        let before = props.clone();
-        item::apply_updates(&mut row, &mut props, updates, now())?;
-        let today = jiff::tz::TimeZone::UTC
-            .to_datetime(jiff::Timestamp::now())
-            .date();
-        let one_off = crate::task::after_update(&row, &before, &mut props, today);
-        let t = now();
-        // What the task rules changed is stored with the rest.
-        item::finish_stored(&mut row, &props, t);
-        self.save(&mut row, Some(&props)).await?;
-        match one_off {
-            // UpdateItem answers with the one-off task a recurring task's occurrence became.
-            Some(one_off) => {
-                let mut made = item::copy_into(&row, &self.guid, &row.folder_id);
-                item::finish_stored(&mut made, &one_off, t);
-                self.store
-                    .mailboxes()
-                    .insert_items(&[(made.clone(), one_off.values())])
-                    .await?;
-                Ok((made, one_off))
-            }
-            None => Ok((row, props)),
-        }
-    }
-
-    /// UpdateItemInRecoverableItems: finalises a draft in Recoverable Items\Purges, and makes
-    /// it immutable when asked.
-    pub async fn update_in_recoverable_items(
-        &self,
-        id: &ItemTarget,
-        updates: &[ItemChange],
-        make_immutable: bool,
-    ) -> Result<(ItemRow, StoredProperties), MailboxError> {
-        let (mut row, mut props) = self.item(&id.id).await?;
-        if row.immutable {
-            return Err(MailboxError::Immutable("changed"));
-        }
-        let purges = self
-            .distinguished("recoverableitemspurges")
-            .map(|f| f.id.as_str());
-        if purges != Some(row.folder_id.as_str()) {
-            return Err(MailboxError::InvalidOperation(
-                "UpdateItemInRecoverableItems works only on items in Recoverable Items\\Purges."
-                    .into(),
-            ));
-        }
-        if !row.is_draft {
-            return Err(MailboxError::InvalidOperation(
-                "UpdateNonDraftItemInDumpsterNotAllowed: only a draft item in Purges can be updated.".into(),
-            ));
-        }
-        row.is_draft = false;
-        item::apply_updates(&mut row, &mut props, updates, now())?;
-        row.immutable = make_immutable;
-        self.save(&mut row, Some(&props)).await?;
-        Ok((row, props))
-    }
-
-    /// DeleteItem: HardDelete removes, SoftDelete moves to Recoverable Items\Deletions,
-    /// MoveToDeletedItems to Deleted Items (an item already there is removed).
-    pub async fn delete_item(&self, id: &ItemTarget, kind: DeleteKind) -> Result<(), MailboxError> {
-        if let Some((master, index)) = crate::calendar::occurrence_named(id) {
-            check_change_key(id.change_key.as_deref())?;
-            return self.delete_occurrence(&master, index).await;
-        }
-        let (mut row, _) = self.item(&crate::calendar::plain_id(id)).await?;
-        check_change_key(id.change_key.as_deref())?;
-        if row.immutable {
-            return Err(MailboxError::Immutable("deleted"));
-        }
-        let to = match kind {
-            DeleteKind::Soft => Some("recoverableitemsdeletions"),
-            DeleteKind::MoveToDeletedItems => Some("deleteditems"),
-            DeleteKind::Hard => None,
-        };
-        match to.and_then(|d| self.distinguished(d)) {
-            Some(dest) if dest.id != row.folder_id => {
-                row.folder_id = dest.id.clone();
-                row.modified_ms = now();
-                self.save(&mut row, None).await
-            }
-            _ => {
-                self.store.mailboxes().delete_item(&row.id).await?;
-                Ok(())
-            }
-        }
-    }
-
     /// MarkAllItemsAsRead for one folder.
     pub async fn mark_all_read(&self, folder: &FolderRow, read: bool) -> Result<u64, MailboxError> {
         Ok(self
@@ -529,34 +315,6 @@ impl Mailbox {
             .mailboxes()
             .mark_all_read(&folder.id, read)
             .await?)
-    }
-
-    pub async fn move_item(
-        &self,
-        id: &str,
-        dest: &FolderRow,
-    ) -> Result<(ItemRow, StoredProperties), MailboxError> {
-        let (mut row, props) = self.item(id).await?;
-        if row.immutable {
-            return Err(MailboxError::Immutable("moved"));
-        }
-        row.folder_id = dest.id.clone();
-        self.save(&mut row, None).await?;
-        Ok((row, props))
-    }
-
-    pub async fn copy_item(
-        &self,
-        id: &str,
-        dest: &FolderRow,
-    ) -> Result<(ItemRow, StoredProperties), MailboxError> {
-        let (row, props) = self.item(id).await?;
-        let copy = item::copy_into(&row, &self.guid, &dest.id);
-        self.store
-            .mailboxes()
-            .insert_copy(&copy, &props.values(), &row)
-            .await?;
-        Ok((copy, props))
     }
 }
 

@@ -334,7 +334,7 @@ pub mod legacy {
             || t.get(19..)
                 .is_some_and(|rest| rest.contains('+') || rest.contains('-'));
         if has_offset {
-            return crate::search::parse_time_ms(t);
+            return crate::instants::parse_time_ms(t);
         }
         let local: DateTime = t.get(..19).unwrap_or(t).parse().ok()?;
         Some(to_utc(tz, local))
@@ -430,12 +430,15 @@ mod tests {
             daylight: change(-60, "02:00:00", 3),
         };
         let winter = legacy::parse(&cet, "2030-01-01T08:00:00").unwrap();
-        assert_eq!(crate::search::format_time(winter), "2030-01-01T07:00:00Z");
+        assert_eq!(crate::instants::format_time(winter), "2030-01-01T07:00:00Z");
         let summer = legacy::parse(&cet, "2030-07-01T08:00:00").unwrap();
-        assert_eq!(crate::search::format_time(summer), "2030-07-01T06:00:00Z");
+        assert_eq!(crate::instants::format_time(summer), "2030-07-01T06:00:00Z");
         assert_eq!(legacy::to_local_text(&cet, summer), "2030-07-01T08:00:00");
         let absolute = legacy::parse(&cet, "2030-07-01T08:00:00+01:00").unwrap();
-        assert_eq!(crate::search::format_time(absolute), "2030-07-01T07:00:00Z");
+        assert_eq!(
+            crate::instants::format_time(absolute),
+            "2030-07-01T07:00:00Z"
+        );
         assert_eq!(legacy::offset_at(&LegacyTimeZone::default(), summer), 0);
     }
 }

@@ -7,11 +7,12 @@
 //! well and become messages of their own when the job runs, at most [`MAX_HOPS`] deep.
 
 use crate::MailboxError;
-use crate::attachments::{AttachedItem, StoredAttachment, StoredContent};
 use crate::item;
 use crate::model::{Address, ItemKind, Tag, Value};
 use crate::props::StoredProperties;
-use crate::send::{Recipient, Sender, recipient_addresses};
+use crate::props::{AttachedItem, StoredAttachment, StoredContent};
+use crate::recipients::{Recipient, Sender, recipient_addresses};
+pub use crate::rule_types::ForwardKind;
 use serde::{Deserialize, Serialize};
 use store::{ItemRow, NewJob, Store};
 
@@ -19,17 +20,6 @@ use store::{ItemRow, NewJob, Store};
 pub const DELIVERY_JOB: &str = "mail-delivery";
 /// How many times rules may send a message on (a loop between two mailboxes ends there).
 pub const MAX_HOPS: u32 = 3;
-
-/// How a rule sends a message on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ForwardKind {
-    /// A new message from the rule's owner, "FW:" and the original's text.
-    Forward,
-    /// A new message from the rule's owner with the original attached.
-    AsAttachment,
-    /// The original itself, still from its sender.
-    Redirect,
-}
 
 /// A rule's sending on of a delivered message, run by the transport.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

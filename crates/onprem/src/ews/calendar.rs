@@ -212,7 +212,7 @@ pub async fn availability(
                 let level = events
                     .iter()
                     .filter(|e| e.start_ms < t + interval && e.end_ms > t)
-                    .map(|e| mailbox::calendar::busy_digit(&e.busy_type))
+                    .map(|e| mailbox::calendar_view::busy_digit(&e.busy_type))
                     .max()
                     .unwrap_or(0);
                 digits.push(char::from(b'0' + level));
@@ -255,7 +255,9 @@ pub async fn availability(
 }
 
 /// What free/busy tells of an event, as EWS writes it.
-fn event_details(d: &mailbox::calendar::EventDetails) -> ews::availability::CalendarEventDetails {
+fn event_details(
+    d: &mailbox::calendar_view::EventDetails,
+) -> ews::availability::CalendarEventDetails {
     ews::availability::CalendarEventDetails {
         id: d.id.clone(),
         subject: d.subject.clone(),

@@ -2,6 +2,7 @@
 //! changes to one, the item or folder it names, attachments to add, an answer to a meeting, a
 //! reply or forward.
 
+use super::field_uris::{self, Column, Target};
 use super::fields;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -109,18 +110,23 @@ fn change(u: &ItemUpdate) -> Result<ItemChange, MailboxError> {
 fn deleted(path: &PropertyPath) -> PropertyRef {
     match path {
         PropertyPath::Extended(e) => PropertyRef::Extended(super::mapi::name_to_mailbox(e)),
-        PropertyPath::Indexed { uri, index } => {
-            let name = uri.split_once(':').map(|(_, n)| n).unwrap_or(uri);
-            PropertyRef::Entry {
-                dictionary: Tag::from_name(fields::dictionary_of(name)),
-                key: index.clone(),
-                part: name.split_once(':').map(|(_, p)| p.to_string()),
+        path => match field_uris::target(path) {
+            Target::Column(Column::Subject) => PropertyRef::Subject,
+            Target::Column(Column::Body) => PropertyRef::Body,
+            Target::Prop(tag) => PropertyRef::Prop(tag),
+            Target::Entry {
+                dictionary,
+                key,
+                part,
+            } => PropertyRef::Entry {
+                dictionary,
+                key,
+                part,
+            },
+            // A column is not the client's to delete: nothing changes.
+            Target::Column(_) | Target::Extended(_) => {
+                PropertyRef::Prop(Tag::from_name(path.element_name().unwrap_or("")))
             }
-        }
-        PropertyPath::Field(_) => match Tag::from_name(path.element_name().unwrap_or("")) {
-            Tag::Kept(n) if n == "Subject" => PropertyRef::Subject,
-            Tag::Kept(n) if n == "Body" => PropertyRef::Body,
-            tag => PropertyRef::Prop(tag),
         },
     }
 }

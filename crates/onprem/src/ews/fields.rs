@@ -415,39 +415,6 @@ fn record_element(name: &str, r: &Record) -> Element {
     e
 }
 
-/// The element that holds an indexed property (`EmailAddress` lives in `EmailAddresses`).
-pub fn dictionary_of(name: &str) -> &str {
-    match name.split(':').next().unwrap_or(name) {
-        "EmailAddress" => "EmailAddresses",
-        "PhoneNumber" => "PhoneNumbers",
-        "ImAddress" => "ImAddresses",
-        "PhysicalAddress" => "PhysicalAddresses",
-        other => other,
-    }
-}
-
-/// The value-index key of one entry of a contact's dictionary property:
-/// `contacts:EmailAddress` at `EmailAddress1` is `field:EmailAddresses[EmailAddress1]`, and a part
-/// of an address, `contacts:PhysicalAddress:Street` at `Home`, is
-/// `field:PhysicalAddresses[Home]:Street`.
-pub fn indexed_key(uri: &str, index: &str) -> String {
-    let name = uri.split_once(':').map(|(_, n)| n).unwrap_or(uri);
-    let (dictionary, part) = match name.split_once(':') {
-        Some((d, part)) => (d, Some(part)),
-        None => (name, None),
-    };
-    let mut key = format!(
-        "{}{}[{index}]",
-        mailbox::FIELD_KEY_PREFIX,
-        dictionary_of(dictionary)
-    );
-    if let Some(part) = part {
-        key.push(':');
-        key.push_str(part);
-    }
-    key
-}
-
 /// Reads properties stored in a form before the property bag: 1, XML fragments by element
 /// name; 2, EWS element trees.
 pub fn decode_earlier(props: &str, format: i64) -> StoredProperties {

@@ -245,7 +245,10 @@ async fn remove(
             }
         };
         let r = match delete_type {
-            Some(t) => ctx.mbox.delete_folder(&f, t).await,
+            Some(t) => {
+                let kind = super::drafts::delete_kind(t);
+                ctx.mbox.delete_folder(&f, kind).await
+            }
             None => ctx.mbox.empty_folder(&f, delete_sub_folders).await,
         };
         out.push(message(r.map(|_| Payload::None))?);

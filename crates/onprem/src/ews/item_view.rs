@@ -1,10 +1,12 @@
 //! Items as EWS shows them: the properties a shape asks for, an occurrence of a series in
 //! place of its master, attachments listed, whole, or by id alone.
 
-use super::fields::{self, dictionary_of};
+use super::field_uris::{self, Column};
+use super::fields;
 use ews::{Attachment, AttachmentContent, AttachmentId, Item, ItemId, PropertyPath, Shape};
-use mailbox::attachments::{AttachedItem, StoredAttachment, StoredContent, wire_id};
+use mailbox::attachments::wire_id;
 use mailbox::calendar::{Occurrence, occurrence_id};
+use mailbox::{AttachedItem, StoredAttachment, StoredContent};
 use mailbox::{PROPS_FORMAT, StoredProperties, Tag, change_key, format_time};
 use store::{FolderRow, ItemRow};
 
@@ -15,13 +17,22 @@ struct Wanted<'a> {
 }
 
 impl Wanted<'_> {
-    fn field(&self, name: &str) -> bool {
+    fn prop(&self, tag: &Tag) -> bool {
         self.all
             || self
                 .shape
                 .additional
                 .iter()
-                .any(|p| p.element_name().map(dictionary_of) == Some(name))
+                .any(|p| field_uris::asks_for(p, tag))
+    }
+
+    fn field(&self, column: Column) -> bool {
+        self.all
+            || self
+                .shape
+                .additional
+                .iter()
+                .any(|p| field_uris::asks_for_column(p, column))
     }
 
     fn extended(&self, key: &str) -> bool {
@@ -47,16 +58,16 @@ pub fn to_ews(
     };
     let mut item = Item::new(&row.tag);
     item.item_id = Some(ItemId::new(&row.id, change_key(&row.id, row.version)));
-    if w.field("ParentFolderId") {
+    if w.field(Column::ParentFolderId) {
         item.parent_folder_id = folder.map(|f| ItemId::new(&f.id, change_key(&f.id, f.version)));
     }
-    if w.field("ItemClass") {
+    if w.field(Column::ItemClass) {
         item.item_class = Some(row.item_class.clone());
     }
-    if w.field("Subject") {
+    if w.field(Column::Subject) {
         item.subject = Some(row.subject.clone());
     }
-    if with_body && w.field("Body") {
+    if with_body && w.field(Column::Body) {
         item.body = props
             .body
             .as_ref()
@@ -69,14 +80,14 @@ pub fn to_ews(
     item.other = props
         .bag
         .iter()
-        .filter(|p| (with_body || p.0 != Tag::MimeContent) && w.field(p.0.name()))
+        .filter(|p| (with_body || p.0 != Tag::MimeContent) && w.prop(&p.0))
         .map(fields::element)
         .collect();
     let text_body_asked = shape.base == ews::BaseShape::AllProperties
         || shape
             .additional
             .iter()
-            .any(|p| p.element_name() == Some("TextBody"));
+            .any(|p| field_uris::asks_for_column(p, Column::TextBody));
     if text_body_asked && let Some(b) = &props.body {
         let t = mailbox::body::text_body(b);
         let mut e = ews::Element::new("", "TextBody");
@@ -84,22 +95,22 @@ pub fn to_ews(
         e.children.push(ews::Node::Text(t.text));
         item.other.push(e);
     }
-    if w.field("DateTimeReceived") {
+    if w.field(Column::DateTimeReceived) {
         item.date_time_received = Some(format_time(row.received_ms));
     }
-    if w.field("Size") {
+    if w.field(Column::Size) {
         item.size = Some(row.size);
     }
-    if w.field("DateTimeCreated") {
+    if w.field(Column::DateTimeCreated) {
         item.date_time_created = Some(format_time(row.created_ms));
     }
-    if w.field("LastModifiedTime") {
+    if w.field(Column::LastModifiedTime) {
         item.last_modified_time = Some(format_time(row.modified_ms));
     }
-    if w.field("IsRead") {
+    if w.field(Column::IsRead) {
         item.is_read = Some(row.is_read);
     }
-    if w.field("IsDraft") {
+    if w.field(Column::IsDraft) {
         item.is_draft = Some(row.is_draft);
     }
     item.extended = props
@@ -110,14 +121,14 @@ pub fn to_ews(
         .map(super::mapi::to_ews)
         .collect();
     if mailbox::calendar::is_calendar_item(row) {
-        let computed = mailbox::calendar::computed(row, props, &|tag| w.field(tag.name()));
+        let computed = mailbox::calendar::computed(row, props, &|tag| w.prop(tag));
         item.other.extend(computed.iter().map(fields::element));
     }
-    if w.field("Attachments") && !props.attachments.is_empty() {
+    if w.field(Column::Attachments) && !props.attachments.is_empty() {
         item.attachments = Some(summaries(&props.attachments, &row.id));
     }
-    if w.field("HasAttachments") {
-        let has = mailbox::attachments::has_attachments(&props.attachments);
+    if w.field(Column::HasAttachments) {
+        let has = mailbox::has_attachments(&props.attachments);
         item.other.retain(|o| o.name != "HasAttachments");
         let mut e = ews::Element::new("", "HasAttachments");
         e.children

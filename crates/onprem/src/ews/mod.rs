@@ -27,6 +27,7 @@ pub async fn upgrade_stored_items(store: &store::Store) -> Result<usize, Mailbox
 }
 mod directory;
 mod drafts;
+pub mod field_uris;
 pub mod fields;
 mod folder_view;
 mod folders;

@@ -3,19 +3,12 @@
 //! spelled as the mailbox keeps them. What the mailbox cannot search is refused here with
 //! Exchange's codes.
 
+use super::field_uris;
 use ews::{ComparisonOp, PropertyPath};
 use mailbox::{CmpOp, Containment, Field, FolderField, MailboxError, Restriction, SortOrder};
 
 /// Item properties kept as the client sent them that cannot be searched: structured or
 /// server-made.
-const NOT_SEARCHABLE: &[&str] = &[
-    "Body",
-    "MimeContent",
-    "Attachments",
-    "ItemId",
-    "ParentFolderId",
-];
-
 /// FindItem's restriction.
 pub fn item_restriction(r: &ews::Restriction) -> Result<Restriction, MailboxError> {
     let mut converted = convert(r, &item_field, &|needs, _| {
@@ -172,50 +165,14 @@ fn item_field(path: Option<&PropertyPath>) -> Result<Field, MailboxError> {
             key: e.key(),
             numeric: e.is_numeric(),
         }),
-        Some(PropertyPath::Field(uri)) => field_of_uri(uri)
-            .or_else(|| kept_field(uri))
-            .ok_or_else(|| MailboxError::UnsupportedPathForQuery(uri.clone())),
-        Some(PropertyPath::Indexed { uri, index }) => Ok(Field::Extended {
-            key: super::fields::indexed_key(uri, index),
-            numeric: false,
-        }),
+        Some(path @ (PropertyPath::Field(uri) | PropertyPath::Indexed { uri, .. })) => {
+            field_uris::search_field(&field_uris::target(path))
+                .ok_or_else(|| MailboxError::UnsupportedPathForQuery(uri.clone()))
+        }
         None => Err(MailboxError::UnsupportedQueryFilter(
             "The restriction names no property.".into(),
         )),
     }
-}
-
-/// The fields the mailbox indexes in columns of their own.
-fn field_of_uri(uri: &str) -> Option<Field> {
-    Some(match uri {
-        "item:Subject" => Field::Subject,
-        "item:ItemClass" => Field::ItemClass,
-        "item:DateTimeReceived" => Field::DateTimeReceived,
-        "item:DateTimeCreated" => Field::DateTimeCreated,
-        "item:LastModifiedTime" => Field::LastModifiedTime,
-        "message:IsRead" => Field::IsRead,
-        "item:IsDraft" => Field::IsDraft,
-        "item:Size" => Field::Size,
-        "item:Body" => Field::Body,
-        "item:Categories" => Field::Extended {
-            key: mailbox::CATEGORIES_KEY.into(),
-            numeric: false,
-        },
-        _ => return None,
-    })
-}
-
-/// A property kept as given (`item:Importance`, `contacts:GivenName`, …): searched in the value
-/// index as text, case ignored.
-fn kept_field(uri: &str) -> Option<Field> {
-    let (_, name) = uri.split_once(':')?;
-    if name.is_empty() || NOT_SEARCHABLE.contains(&name) {
-        return None;
-    }
-    Some(Field::Extended {
-        key: mailbox::field_key(name),
-        numeric: false,
-    })
 }
 
 fn folder_field(path: Option<&PropertyPath>) -> Result<FolderField, MailboxError> {
