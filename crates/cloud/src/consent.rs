@@ -12,12 +12,6 @@ use store::{NewObject, Store};
 pub const KIND_PERMISSION_GRANT: &str = "OAuth2PermissionGrant";
 pub const KIND_PUBLIC_CLIENT: &str = "PublicClient";
 
-/// Outlook desktop (Microsoft Office) and Outlook mobile: the public clients HMA serves.
-pub const PUBLIC_CLIENTS: &[(&str, &str)] = &[
-    ("d3590ed6-52b3-4102-aeff-aad2292ab01c", "Microsoft Office"),
-    ("27922004-5251-4030-b22d-91ecd9a37ea4", "Outlook Mobile"),
-];
-
 /// The delegated permissions Office 365 Exchange Online defines, that a client may be granted.
 pub const EXCHANGE_DELEGATED: &[&str] = &[
     "EWS.AccessAsUser.All",
@@ -284,7 +278,7 @@ mod tests {
 
     #[test]
     fn loopback_redirects_on_any_port_and_registered_ones() {
-        let mut pc = PublicClient::new(PUBLIC_CLIENTS[0].0);
+        let mut pc = PublicClient::new(crate::directory::PUBLIC_CLIENTS[0].0);
         assert!(pc.accepts_redirect("http://localhost:53123"));
         assert!(pc.accepts_redirect("http://127.0.0.1:8400/callback"));
         assert!(pc.accepts_redirect("urn:ietf:wg:oauth:2.0:oob"));

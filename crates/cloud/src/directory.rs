@@ -8,6 +8,12 @@ use serde_json::json;
 use store::{DirectoryObject, NewObject, Store};
 use time::OffsetDateTime;
 
+/// Outlook desktop (Microsoft Office) and Outlook mobile: the public clients HMA serves.
+pub const PUBLIC_CLIENTS: &[(&str, &str)] = &[
+    ("d3590ed6-52b3-4102-aeff-aad2292ab01c", "Microsoft Office"),
+    ("27922004-5251-4030-b22d-91ecd9a37ea4", "Outlook Mobile"),
+];
+
 /// What `create_tenant` returns: the tenant and its first admin credential (shown once).
 pub struct NewTenant {
     pub tenant: Tenant,
@@ -60,7 +66,7 @@ pub async fn create_tenant(
             json!({ "tenantId": id }),
         ));
     }
-    for (app_id, name) in FIRST_PARTY.iter().chain(crate::consent::PUBLIC_CLIENTS) {
+    for (app_id, name) in FIRST_PARTY.iter().chain(PUBLIC_CLIENTS) {
         let sp = ServicePrincipal::first_party(app_id, name);
         objects.push(NewObject::new(
             KIND_SERVICE_PRINCIPAL,
@@ -174,7 +180,7 @@ pub async fn ensure_first_party_principals(store: &Store) -> Result<(), CloudErr
     for tenant in dir.list(KIND_TENANT, None).await? {
         let id = tenant.name.clone();
         let mut missing = Vec::new();
-        for (app_id, name) in FIRST_PARTY.iter().chain(crate::consent::PUBLIC_CLIENTS) {
+        for (app_id, name) in FIRST_PARTY.iter().chain(PUBLIC_CLIENTS) {
             if dir
                 .find(KIND_SERVICE_PRINCIPAL, &id, app_id)
                 .await?

@@ -56,7 +56,7 @@ struct Opened {
 }
 
 async fn open(store: &Store, identity: &str) -> Result<Opened, OnPremError> {
-    let r = crate::recipients::resolve_recipient(store, identity).await?;
+    let r = crate::objects::resolve_recipient(store, identity).await?;
     if text(&r.data, "RecipientType") != "UserMailbox" {
         return Err(OnPremError::InvalidArgument(format!(
             "'{identity}' is not a mailbox."

@@ -5,7 +5,6 @@
 use crate::error::OnPremError;
 use crate::objects::*;
 use crate::params::Params;
-use crate::recipients::resolve_recipient;
 use mailbox::MailboxError;
 use serde_json::{Value, json};
 use store::{DirectoryObject, Store};

@@ -611,7 +611,7 @@ pub fn partner_application_object(
 }
 
 async fn linked_account(store: &Store, identity: &str) -> Result<(String, String), OnPremError> {
-    let user = crate::recipients::resolve_recipient(store, identity).await?;
+    let user = crate::objects::resolve_recipient(store, identity).await?;
     Ok((
         text(&user.data, "Identity").to_string(),
         text(&user.data, "Guid").to_string(),

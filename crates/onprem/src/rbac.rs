@@ -298,7 +298,7 @@ fn unique_name(role: &str, assignee: &str, taken: &[String]) -> String {
 pub async fn new_assignment(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
     p.allow(&["Role", "User", "Name"])?;
     let role = resolve(store, MANAGEMENT_ROLE, &p.required("Role")?).await?;
-    let user = crate::recipients::resolve_recipient(store, &p.required("User")?).await?;
+    let user = crate::objects::resolve_recipient(store, &p.required("User")?).await?;
     let role_name = text(&role.data, "Name").to_string();
     let existing = all(store, ROLE_ASSIGNMENT).await?;
     if existing.iter().any(|a| {
@@ -342,7 +342,7 @@ pub async fn get_assignment(store: &Store, p: &Params) -> Result<Vec<Value>, OnP
         out.retain(|a| text(a, "Role").eq_ignore_ascii_case(&role));
     }
     if let Some(who) = p.string("RoleAssignee")? {
-        let user = crate::recipients::resolve_recipient(store, &who).await?;
+        let user = crate::objects::resolve_recipient(store, &who).await?;
         out.retain(|a| text(a, "UserGuid") == text(&user.data, "Guid"));
     }
     Ok(out)

@@ -262,34 +262,6 @@ pub async fn set_recipient(
     Ok(vec![present(&saved)])
 }
 
-async fn resolve_of_type(
-    store: &Store,
-    identity: &str,
-    recipient_type: Option<&str>,
-) -> Result<store::DirectoryObject, OnPremError> {
-    let found: Vec<_> = all(store, RECIPIENT)
-        .await?
-        .into_iter()
-        .filter(|o| {
-            recipient_type.is_none_or(|t| text(&o.data, "RecipientType") == t)
-                && names(&o.data, identity)
-        })
-        .collect();
-    match found.len() {
-        0 => Err(OnPremError::NotFound(identity.to_string())),
-        1 => Ok(found.into_iter().next().expect("one")),
-        _ => Err(OnPremError::Ambiguous(identity.to_string())),
-    }
-}
-
-/// A recipient by any of its identities.
-pub async fn resolve_recipient(
-    store: &Store,
-    identity: &str,
-) -> Result<store::DirectoryObject, OnPremError> {
-    resolve_of_type(store, identity, None).await
-}
-
 pub async fn get(
     store: &Store,
     p: &Params,

@@ -53,7 +53,7 @@ pub struct OnPremState {
     pub validated_users: s2s::ValidatedCache<ValidatedUserEntry>,
     pub handshakes: crate::handshake::HandshakeLog,
     /// Which mailboxes changed, for the streaming notification connections of this process.
-    pub events: Arc<crate::ews::EventHub>,
+    pub events: Arc<crate::event_hub::EventHub>,
     /// Told when this process queues work (a sent message), so that it runs at once.
     pub work: tokio::sync::Notify,
     /// What `GET /metrics` reports.

@@ -1,8 +1,8 @@
 //! The transport's job: a queued message delivered to its recipients' mailboxes, and what their
 //! rules send on (within the organization; a loop ends after a few hops).
 
+use crate::jobs::{outcome, retry_at};
 use crate::state::OnPremState;
-use crate::work::{outcome, retry_at};
 use mailbox::transport::{MAX_HOPS, Outgoing};
 use store::{Job, JobState, Outcome};
 

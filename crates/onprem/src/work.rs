@@ -4,27 +4,16 @@
 //! subscribers changes, and every second for what other processes queued.
 
 use crate::ews::push;
+use crate::jobs::outcome;
 use crate::state::OnPremState;
 use std::sync::Arc;
 use std::time::Duration;
-use store::{Job, JobState, Outcome};
+use store::JobState;
 
 /// How long a claimed job is this process's (a push post may take a minute).
 const LEASE_MS: i64 = 3 * 60_000;
 /// How long the list of mailboxes with push subscribers is trusted.
 const PUSHED_TTL: Duration = Duration::from_secs(2);
-/// Deliveries are retried this many times before the job is left dead for an operator.
-const MAX_ATTEMPTS: i64 = 10;
-
-pub(crate) fn outcome(job: &Job, state: JobState, due_ms: i64, error: &str) -> Outcome {
-    Outcome {
-        id: job.id.clone(),
-        state,
-        due_ms,
-        error: error.into(),
-    }
-}
-
 /// Which mailboxes have push subscribers, read again every few seconds (and at once when this
 /// process made a subscription): a change of any other mailbox costs no query.
 struct PushWatch {
@@ -120,11 +109,4 @@ async fn drain(state: &OnPremState, owner: &str, http: &reqwest::Client) {
             return tracing::warn!("finishing work: {e}");
         }
     }
-}
-
-/// When a failed job is tried again (doubling from a second, at most five minutes), or None
-/// when it has been tried enough.
-pub(crate) fn retry_at(job: &Job) -> Option<i64> {
-    (job.attempts < MAX_ATTEMPTS)
-        .then(|| store::now_ms() + (1000i64 << job.attempts.clamp(0, 9)).min(300_000))
 }

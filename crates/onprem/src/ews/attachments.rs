@@ -1,6 +1,6 @@
 //! CreateAttachment, GetAttachment and DeleteAttachment, on the caller's mailbox.
 
-use super::{Context, message};
+use super::context::{Context, message};
 use ews::{Attachment, AttachmentId, ItemId, Payload, ResponseMessage, Shape};
 use mailbox::MailboxError;
 

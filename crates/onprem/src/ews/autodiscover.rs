@@ -2,8 +2,8 @@
 //! (/autodiscover/autodiscover.xml), answering the EWS URLs for known users, behind the same
 //! S2S authentication as EWS.
 
+use super::context::xml_response;
 use super::inbound;
-use super::xml_response;
 use crate::objects::text;
 use crate::state::OnPremState;
 use axum::body::Bytes;
@@ -39,13 +39,13 @@ pub async fn soap(
     let request = match GetUserSettingsRequest::parse(&body) {
         Ok(Some(r)) => r,
         Ok(None) => {
-            return super::fault(
+            return super::context::fault(
                 ews::ResponseCode::ErrorInvalidOperation,
                 "Only GetUserSettings is supported.",
             );
         }
         Err(_) => {
-            return super::fault(
+            return super::context::fault(
                 ews::ResponseCode::ErrorSchemaValidation,
                 "The request is not a SOAP envelope.",
             );

@@ -1,7 +1,7 @@
 //! Time and availability: the server's time zones (GetServerTimeZones, from the tz database
 //! bundled with the mailbox crate) and automatic replies (Get/SetUserOofSettings).
 
-use super::Context;
+use super::context::Context;
 use ews::{Payload, ResponseMessage};
 use mailbox::MailboxError;
 
@@ -69,7 +69,7 @@ pub async fn set_oof(
     {
         Ok(()) => ResponseMessage::success(Payload::None),
         Err(MailboxError::Store(e)) => return Err(MailboxError::Store(e)),
-        Err(e) => ResponseMessage::error(super::response_code(&e), e.to_string()),
+        Err(e) => ResponseMessage::error(super::context::response_code(&e), e.to_string()),
     }])
 }
 
@@ -137,7 +137,7 @@ fn calendar_shows_details(mbox: &mailbox::Mailbox) -> bool {
 /// owner or when its calendar shows them to everyone.
 pub async fn availability(
     state: &crate::state::OnPremState,
-    caller: &super::Caller,
+    caller: &super::context::Caller,
     time_zone: &ews::availability::LegacyTimeZone,
     mailboxes: &[ews::availability::MailboxData],
     options: Option<&ews::availability::FreeBusyViewOptions>,

@@ -1,7 +1,7 @@
 //! GetUserConfiguration, CreateUserConfiguration, UpdateUserConfiguration and
 //! DeleteUserConfiguration: EWS's user configurations and the mailbox's, both ways.
 
-use super::{Context, message};
+use super::context::{Context, message};
 use ews::{
     DictionaryEntry, DictionaryObject, FolderRef, ItemId, Payload, ResponseMessage,
     UserConfiguration, UserConfigurationName,
@@ -22,7 +22,7 @@ fn folder<'c>(
     if let Some(Err(refused)) = found {
         return Err(refused);
     }
-    let refuse = |e: MailboxError| (super::response_code(&e), e.to_string());
+    let refuse = |e: MailboxError| (super::context::response_code(&e), e.to_string());
     if !mailbox::valid_name(&name.name) {
         return Err(refuse(MailboxError::InvalidConfigurationName(
             name.name.clone(),
@@ -100,7 +100,7 @@ pub async fn get(
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
     let f = match folder(ctx, name) {
         Ok(f) => f,
-        Err(r) => return Ok(vec![super::refusal(r)]),
+        Err(r) => return Ok(vec![super::context::refusal(r)]),
     };
     let wanted = parts(properties);
     let r = ctx.mbox.get_configuration(f, &name.name, wanted).await;
@@ -131,7 +131,7 @@ pub async fn create(
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
     let f = match folder(ctx, &cfg.name) {
         Ok(f) => f,
-        Err(r) => return Ok(vec![super::refusal(r)]),
+        Err(r) => return Ok(vec![super::context::refusal(r)]),
     };
     let r = ctx
         .mbox
@@ -146,7 +146,7 @@ pub async fn update(
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
     let f = match folder(ctx, &cfg.name) {
         Ok(f) => f,
-        Err(r) => return Ok(vec![super::refusal(r)]),
+        Err(r) => return Ok(vec![super::context::refusal(r)]),
     };
     let r = ctx
         .mbox
@@ -161,7 +161,7 @@ pub async fn delete(
 ) -> Result<Vec<ResponseMessage>, MailboxError> {
     let f = match folder(ctx, name) {
         Ok(f) => f,
-        Err(r) => return Ok(vec![super::refusal(r)]),
+        Err(r) => return Ok(vec![super::context::refusal(r)]),
     };
     let r = ctx.mbox.delete_configuration(f, &name.name).await;
     Ok(vec![message(r.map(|_| Payload::None))?])

@@ -1,6 +1,6 @@
 //! ConvertId (the version probe), GetFolder and FindFolder.
 
-use super::{Context, message, refusal};
+use super::context::{Context, message, refusal};
 use ews::{Find, FolderRef, Operation, Payload, ResponseMessage, RootFolder};
 use mailbox::{FolderChange, FolderKind, FolderSyncChange, FolderValues, MailboxError};
 
@@ -154,7 +154,7 @@ pub async fn find_folder(
                 Some(Ok(_)) => {}
                 Some(Err(e)) => {
                     refused = Some(ResponseMessage::error(
-                        super::response_code(e),
+                        super::context::response_code(e),
                         e.to_string(),
                     ));
                     break;
@@ -392,7 +392,7 @@ pub async fn sync_hierarchy(
                 .collect(),
         }
     });
-    Ok(vec![super::sync_message(
+    Ok(vec![super::context::sync_message(
         r.map(Payload::SyncFolderHierarchy),
         Payload::SyncFolderHierarchy(ews::SyncAnswer::empty()),
     )?])

@@ -1,64 +1,17 @@
 //! Inbound S2S on EWS: the challenge, token validation, user resolution, and RBAC by the
 //! partner application's linked account.
 
-use super::{Caller, fault};
+use super::context::{Caller, fault};
+use super::principal::{Authenticated, Principal, impersonation_denied, no_mailbox, unauthorized};
 use crate::state::OnPremState;
 use crate::trust::{TrustState, UserEntry};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ews::{ConnectingSid, Request};
 use s2s::entra::{EntraAudience, ValidatedEntraToken};
-use s2s::{
-    BearerChallenge, ErrorCode, OAuthError, RequestContext, TokenProfile, ValidatedToken, Validator,
-};
+use s2s::{ErrorCode, OAuthError, RequestContext, TokenProfile, ValidatedToken, Validator};
 use std::sync::Arc;
 use store::HandshakeEvent;
-
-/// Who a validated token speaks for.
-pub enum Principal {
-    /// An S2S act-as or app-only token of a partner application.
-    S2s(Box<ValidatedToken>),
-    /// An Entra application token from the tenant of an AzureAD AuthServer.
-    Entra(ValidatedEntraToken),
-    /// An Entra user token (Hybrid Modern Authentication): the user acts as himself.
-    User(s2s::user_token::ValidatedUserToken),
-}
-
-/// A validated token and what it resolved to.
-pub struct Authenticated {
-    pub principal: Principal,
-    pub user: Option<UserEntry>,
-    pub trust: Arc<TrustState>,
-}
-
-fn challenge(trust: &TrustState, error: bool) -> String {
-    BearerChallenge {
-        client_id: Some(trust.snapshot.service_name.clone()),
-        trusted_issuers: trust.challenge_issuers.clone(),
-        token_types: Some("app_asserted_user_v1 service_asserted_app_v1".into()),
-        error: error.then(|| "invalid_token".to_string()),
-        authorization_uri: trust.authorization_uri.clone(),
-        ..Default::default()
-    }
-    .to_string()
-}
-
-/// 401 with Exchange's challenge (and, for a rejected token, the error and x-ms-diagnostics).
-pub(crate) fn unauthorized(trust: &TrustState, e: Option<&OAuthError>) -> Response {
-    let mut resp = (StatusCode::UNAUTHORIZED, "").into_response();
-    let h = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&challenge(trust, e.is_some())) {
-        h.insert(header::WWW_AUTHENTICATE, v);
-    }
-    if let Some(e) = e {
-        if let Ok(v) = HeaderValue::from_str(&e.diagnostics().to_string()) {
-            h.insert("x-ms-diagnostics", v);
-        }
-        *resp.status_mut() =
-            StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::UNAUTHORIZED);
-    }
-    resp
-}
 
 fn request_host(headers: &HeaderMap) -> String {
     headers
@@ -318,19 +271,6 @@ fn accepted_event(v: &ValidatedToken, user: Option<&UserEntry>) -> HandshakeEven
     }
 }
 
-/// What an accepted user token says, for its handshake event.
-pub(crate) fn accepted_event_user(
-    t: &s2s::user_token::ValidatedUserToken,
-    user: &UserEntry,
-    base: HandshakeEvent,
-) -> HandshakeEvent {
-    HandshakeEvent {
-        nameid: format!("{}@{}", t.client_app_id, t.tenant_id),
-        user: user.primary_smtp.clone(),
-        ..base
-    }
-}
-
 /// What a rejected token claims (decoded without trusting it), for its handshake event.
 fn describe(token: &str) -> HandshakeEvent {
     let Ok(outer) = s2s::Jwt::decode(token) else {
@@ -451,22 +391,6 @@ fn impersonated(a: &Authenticated, sid: &ConnectingSid) -> Result<UserEntry, Box
             ),
         ))),
     }
-}
-
-/// ErrorImpersonateUserDenied, as Exchange words it.
-pub(crate) fn impersonation_denied() -> Box<Response> {
-    Box::new(fault(
-        ews::ResponseCode::ErrorImpersonateUserDenied,
-        "The account does not have permission to impersonate the requested user.",
-    ))
-}
-
-/// ErrorNonExistentMailbox for an address, as Exchange words it.
-pub(crate) fn no_mailbox(address: &str) -> Box<Response> {
-    Box::new(fault(
-        ews::ResponseCode::ErrorNonExistentMailbox,
-        &format!("The SMTP address has no mailbox associated with it: {address}"),
-    ))
 }
 
 /// The voicemail configurations Cloud Voicemail works with (greetings: Um.CustomGreetings.*).

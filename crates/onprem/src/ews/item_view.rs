@@ -155,6 +155,19 @@ pub fn view(
     )
 }
 
+/// The id-only form write operations answer with.
+pub(super) fn id_only(
+    ctx: &super::context::Context<'_>,
+    row: &store::ItemRow,
+    props: &mailbox::StoredProperties,
+) -> Item {
+    let mut item = view(&ctx.mbox, row, props, &Shape::id_only(), false);
+    if !props.attachments.is_empty() {
+        item.attachments = Some(ids_only(&props.attachments, row));
+    }
+    item
+}
+
 /// Turns a master's EWS form into one of its occurrences: its id, times and type, the
 /// exception's changes, and none of the series' own properties.
 pub fn as_occurrence(item: &mut Item, master: &ItemRow, o: &Occurrence) {

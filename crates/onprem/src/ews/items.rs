@@ -1,22 +1,9 @@
 //! Items: FindItem, GetItem, CreateItem, UpdateItem, UpdateItemInRecoverableItems, DeleteItem,
 //! MoveItem and CopyItem.
 
-use super::{Context, message, refusal};
+use super::context::{Context, message, refusal};
 use ews::{Find, FolderRef, Item, ItemId, ItemUpdate, Payload, ResponseMessage, RootFolder, Shape};
 use mailbox::{ItemQuery, MailboxError};
-
-/// The id-only form write operations answer with.
-pub(super) fn id_only(
-    ctx: &Context<'_>,
-    row: &store::ItemRow,
-    props: &mailbox::StoredProperties,
-) -> Item {
-    let mut item = super::item_view::view(&ctx.mbox, row, props, &Shape::id_only(), false);
-    if !props.attachments.is_empty() {
-        item.attachments = Some(super::item_view::ids_only(&props.attachments, row));
-    }
-    item
-}
 
 pub async fn find_item(
     ctx: &Context<'_>,
@@ -61,7 +48,7 @@ pub async fn find_item(
             Ok(q) => q,
             Err(e) => {
                 out.push(ResponseMessage::error(
-                    super::response_code(e),
+                    super::context::response_code(e),
                     e.to_string(),
                 ));
                 continue;
@@ -295,9 +282,9 @@ pub async fn create_item(
                 .map(|_| (row, props)),
             other => other,
         };
-        out.push(message(
-            r.map(|(r, p)| Payload::Items(vec![id_only(ctx, &r, &p)])),
-        )?);
+        out.push(message(r.map(|(r, p)| {
+            Payload::Items(vec![super::item_view::id_only(ctx, &r, &p)])
+        }))?);
     }
     ctx.state.work.notify_one();
     Ok(out)
@@ -377,7 +364,7 @@ pub async fn update_item(
                 })
             }
             other => other.map(|(row, props)| {
-                let mut item = id_only(ctx, &row, &props);
+                let mut item = super::item_view::id_only(ctx, &row, &props);
                 // An occurrence changed is answered with its own id, not its series'.
                 if let Some((master, index)) = mailbox::calendar::occurrence_named(&target) {
                     item.item_id = Some(ItemId::new(
@@ -412,7 +399,7 @@ pub async fn update_in_recoverable_items(
         Err(e) => Err(e),
     };
     Ok(vec![message(r.map(|(row, props)| {
-        Payload::Items(vec![id_only(ctx, &row, &props)])
+        Payload::Items(vec![super::item_view::id_only(ctx, &row, &props)])
     }))?])
 }
 
@@ -456,7 +443,7 @@ pub async fn move_or_copy(
             ctx.mbox.move_item(&id.id, &dest).await
         };
         out.push(message(r.map(|(row, props)| {
-            Payload::Items(vec![id_only(ctx, &row, &props)])
+            Payload::Items(vec![super::item_view::id_only(ctx, &row, &props)])
         }))?);
     }
     Ok(out)
@@ -565,7 +552,7 @@ pub async fn sync_items(
             })
             .collect(),
     });
-    Ok(vec![super::sync_message(
+    Ok(vec![super::context::sync_message(
         r.map(Payload::SyncFolderItems),
         Payload::SyncFolderItems(ews::SyncAnswer::empty()),
     )?])

@@ -3,7 +3,7 @@
 //! the organization are sent an update or a cancellation through the transport, and their
 //! calendars follow. And the attendees' side: AcceptItem, TentativelyAcceptItem, DeclineItem.
 
-use super::{Context, message};
+use super::context::{Context, message};
 use ews::{Item, Payload, ResponseCode, ResponseMessage};
 use mailbox::MailboxError;
 use store::ItemRow;
@@ -92,7 +92,7 @@ pub(crate) async fn cancel_calendar_items(
                 .ok_or(MailboxError::FolderNotFound(Some("deleteditems".into())))?;
             // Answered with the cancelled meeting, now in Deleted Items under a new id.
             let (moved, props) = ctx.mbox.move_item(&row.id, &deleted).await?;
-            Ok(Payload::Items(vec![super::items::id_only(
+            Ok(Payload::Items(vec![super::item_view::id_only(
                 ctx, &moved, &props,
             )]))
         }

@@ -3,240 +3,29 @@
 //!
 //! Subscriptions are stored, and events are read from the mailbox journal, so a subscription
 //! made at one process is served by any other on the same store. Each process keeps one
-//! [`EventHub`]: it reads which mailboxes' journals grew (told at once of this process's writes
+//! `EventHub`: it reads which mailboxes' journals grew (told at once of this process's writes
 //! and, on PostgreSQL, of other processes'; by a short poll otherwise) and wakes the streaming
 //! connections of those mailboxes.
 
-use super::{Context, refusal};
+use super::context::{Context, refusal};
+use super::event_wire::{
+    Refusal, internal, kind_of, own_subscription, read_watermark, refused, to_ews, watermark,
+};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use ews::{Event, EventSubject, EventType, ItemId, Payload, ResponseCode, ResponseMessage};
-use mailbox::{
-    Delivery, EventFilter, EventKind, EventTarget, MailEvent, Mailbox, MailboxError,
-    SubscriptionSpec,
-};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-use tokio::sync::broadcast;
+use ews::{Event, Payload, ResponseCode, ResponseMessage};
+use mailbox::{Delivery, EventFilter, EventKind, Mailbox, SubscriptionSpec};
 
 /// Events in one GetEvents answer (Exchange's pull queue holds 50).
 const PULL_BATCH: usize = 50;
 /// How long a streaming subscription lives between connections.
 const STREAMING_IDLE_MS: i64 = 30 * 60_000;
-/// How long the hub lets writes gather after being told of one, before reading the journal.
-const HUB_COALESCE: Duration = Duration::from_millis(5);
-/// How often the hub reads the journal when nothing told it of a write.
-const HUB_POLL: Duration = Duration::from_millis(500);
-/// How often lapsed subscriptions are removed (Exchange sweeps every 5 minutes).
-const SWEEP: Duration = Duration::from_secs(300);
-/// Open GetStreamingEvents connections one mailbox may hold (Exchange Online's
-/// HangingConnectionLimit).
-pub const MAX_STREAMING_CONNECTIONS: usize = 10;
-
-/// This process's view of which mailboxes changed, and its open streaming connections.
-pub struct EventHub {
-    changed: broadcast::Sender<Arc<str>>,
-    connections: Mutex<HashMap<String, usize>>,
-    /// Set when the server stops: streaming connections close at once.
-    closing: tokio::sync::watch::Sender<bool>,
-}
-
-impl Default for EventHub {
-    fn default() -> Self {
-        EventHub {
-            changed: broadcast::channel(4096).0,
-            connections: Mutex::new(HashMap::new()),
-            closing: tokio::sync::watch::channel(false).0,
-        }
-    }
-}
-
-impl EventHub {
-    /// The server is stopping: every streaming connection sends its closing envelope and ends.
-    pub fn close(&self) {
-        let _ = self.closing.send(true);
-    }
-
-    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
-        self.closing.subscribe()
-    }
-
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<str>> {
-        self.changed.subscribe()
-    }
-
-    /// Counts a new streaming connection of `mailbox`, unless it has the most it may hold.
-    pub fn open(self: &Arc<Self>, mailbox: &str) -> Option<ConnectionGuard> {
-        let mut c = self.connections.lock().expect("hub lock");
-        let n = c.entry(mailbox.to_string()).or_default();
-        if *n >= MAX_STREAMING_CONNECTIONS {
-            return None;
-        }
-        *n += 1;
-        Some(ConnectionGuard {
-            hub: self.clone(),
-            mailbox: mailbox.to_string(),
-        })
-    }
-
-    /// Reads the journal's growth and tells listeners which mailboxes changed, for as long as
-    /// the store is open.
-    pub async fn run(self: Arc<Self>, store: store::Store) {
-        let mut told = store.subscribe_mail();
-        let mut last = store.mailboxes().journal_head().await.unwrap_or(0);
-        let mut next_sweep = tokio::time::Instant::now() + SWEEP;
-        loop {
-            if tokio::time::Instant::now() >= next_sweep {
-                next_sweep += SWEEP;
-                if let Err(e) = store.subscriptions().sweep().await {
-                    tracing::debug!("sweeping lapsed subscriptions: {e}");
-                }
-            }
-            tokio::select! {
-                r = told.recv() => {
-                    if let Err(broadcast::error::RecvError::Closed) = r { return }
-                    // A burst of writes is read in one go.
-                    tokio::time::sleep(HUB_COALESCE).await;
-                    while told.try_recv().is_ok() {}
-                }
-                _ = tokio::time::sleep(HUB_POLL) => {}
-            }
-            loop {
-                let rows = match store.mailboxes().journal_mailboxes_after(last, 1000).await {
-                    Ok(rows) => rows,
-                    Err(e) => {
-                        tracing::debug!("event hub: {e}");
-                        break;
-                    }
-                };
-                let full = rows.len() == 1000;
-                let mut mailboxes: Vec<&str> = Vec::new();
-                for (seq, mailbox) in &rows {
-                    last = last.max(*seq);
-                    if !mailboxes.contains(&mailbox.as_str()) {
-                        mailboxes.push(mailbox);
-                    }
-                }
-                for m in mailboxes {
-                    let _ = self.changed.send(Arc::from(m));
-                }
-                if !full {
-                    break;
-                }
-            }
-        }
-    }
-}
-
-/// One counted streaming connection; uncounted when dropped (the client went, or it ended).
-pub struct ConnectionGuard {
-    hub: Arc<EventHub>,
-    mailbox: String,
-}
-
-impl Drop for ConnectionGuard {
-    fn drop(&mut self) {
-        let mut c = self.hub.connections.lock().expect("hub lock");
-        if let Some(n) = c.get_mut(&self.mailbox) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                c.remove(&self.mailbox);
-            }
-        }
-    }
-}
 
 /// A subscription id: a version byte and 16 random bytes, base64 as Exchange's are.
 fn new_subscription_id() -> String {
     let mut bytes = vec![1u8];
     bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
     STANDARD.encode(bytes)
-}
-
-fn is_subscription_id(id: &str) -> bool {
-    STANDARD
-        .decode(id.trim())
-        .is_ok_and(|b| b.len() == 17 && b[0] == 1)
-}
-
-/// A watermark: a version byte and a place in the mailbox's history.
-pub(crate) fn watermark(position: i64) -> String {
-    let mut bytes = vec![1u8];
-    bytes.extend_from_slice(&position.to_be_bytes());
-    STANDARD.encode(bytes)
-}
-
-fn read_watermark(text: &str) -> Option<i64> {
-    let b = STANDARD.decode(text.trim()).ok()?;
-    if b.len() != 9 || b[0] != 1 {
-        return None;
-    }
-    let n = i64::from_be_bytes(b[1..].try_into().ok()?);
-    (n >= 0).then_some(n)
-}
-
-fn kind_of(t: EventType) -> Option<EventKind> {
-    Some(match t {
-        EventType::Copied => EventKind::Copied,
-        EventType::Created => EventKind::Created,
-        EventType::Deleted => EventKind::Deleted,
-        EventType::Modified => EventKind::Modified,
-        EventType::Moved => EventKind::Moved,
-        EventType::NewMail => EventKind::NewMail,
-        EventType::FreeBusyChanged => EventKind::FreeBusyChanged,
-        EventType::Status => return None,
-    })
-}
-
-fn event_type(k: EventKind) -> EventType {
-    match k {
-        EventKind::Copied => EventType::Copied,
-        EventKind::Created => EventType::Created,
-        EventKind::Deleted => EventType::Deleted,
-        EventKind::Modified => EventType::Modified,
-        EventKind::Moved => EventType::Moved,
-        EventKind::NewMail => EventType::NewMail,
-        EventKind::FreeBusyChanged => EventType::FreeBusyChanged,
-    }
-}
-
-/// An event as EWS writes it. Ids carry no change key: the journal keeps none, and a client
-/// that needs the item reads it.
-pub(crate) fn to_ews(e: &MailEvent) -> Event {
-    let id = |s: &str| ItemId {
-        id: s.to_string(),
-        ..Default::default()
-    };
-    let old = e
-        .old_parent
-        .as_deref()
-        .map(|p| (id(e.old_id.as_deref().unwrap_or(&e.id)), id(p)));
-    let subject = match e.target {
-        EventTarget::Item => EventSubject::Item {
-            id: id(&e.id),
-            parent: id(&e.parent),
-            old,
-        },
-        EventTarget::Folder => EventSubject::Folder {
-            id: id(&e.id),
-            parent: id(&e.parent),
-            old,
-        },
-    };
-    Event {
-        kind: event_type(e.kind),
-        watermark: watermark(e.seq),
-        time_stamp: Some(mailbox::format_time(e.at_ms)),
-        subject: Some(subject),
-        unread_count: None,
-    }
-}
-
-pub(super) type Refusal = (ResponseCode, String);
-
-fn refused(code: ResponseCode, text: &str) -> Refusal {
-    (code, text.to_string())
 }
 
 /// Subscribe: the folders and kinds wanted, and where reading starts.
@@ -372,43 +161,6 @@ async fn start_position(mbox: &Mailbox, given: Option<&str>) -> Result<i64, Refu
         return Err(bad());
     }
     Ok(position)
-}
-
-pub(super) fn internal(e: MailboxError) -> Refusal {
-    tracing::warn!("notifications: {e}");
-    refused(
-        ResponseCode::ErrorInternalServerError,
-        "The subscription store failed; try again.",
-    )
-}
-
-/// The caller's subscription `id`, or why not.
-pub(super) async fn own_subscription(
-    ctx: &Context<'_>,
-    id: &str,
-) -> Result<mailbox::Subscription, Refusal> {
-    if !is_subscription_id(id) {
-        return Err(refused(
-            ResponseCode::ErrorInvalidSubscription,
-            "Subscription is invalid.",
-        ));
-    }
-    let sub = mailbox::subscriptions::subscription(&ctx.state.store, id.trim())
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| {
-            refused(
-                ResponseCode::ErrorSubscriptionNotFound,
-                "The specified subscription was not found.",
-            )
-        })?;
-    if sub.mailbox != ctx.mbox.guid() {
-        return Err(refused(
-            ResponseCode::ErrorSubscriptionAccessDenied,
-            "Access is denied: the subscription belongs to another mailbox.",
-        ));
-    }
-    Ok(sub)
 }
 
 /// GetEvents: a pull subscription's events after the watermark, or a status event.

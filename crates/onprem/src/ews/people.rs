@@ -5,8 +5,8 @@
 //! hex digits, as item ids are). Hidden recipients (the partner's application account) are not
 //! people anyone finds.
 
+use super::context::{Context, refusal, response_code};
 use super::restriction::{PersonaField, persona_restriction};
-use super::{Context, refusal, response_code};
 use ews::{EmailAddress, Payload, Persona, ResponseCode, ResponseMessage};
 use mailbox::{ItemQuery, MailboxError};
 

@@ -11,9 +11,9 @@
 //! loopback or to the destinations the administrator allowed (`--ews-push-allow`), follows no
 //! redirect, and reads at most 1 KiB of the answer.
 
-use super::notifications::{to_ews, watermark};
+use super::event_wire::{to_ews, watermark};
+use crate::jobs::outcome;
 use crate::state::OnPremState;
-use crate::work::outcome;
 use ews::{Event, SubscriptionStatus};
 use mailbox::{Delivery, Mailbox, Subscription};
 use std::time::Duration;

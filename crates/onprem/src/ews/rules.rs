@@ -1,6 +1,6 @@
 //! GetInboxRules and UpdateInboxRules, for the caller's mailbox.
 
-use super::Context;
+use super::context::Context;
 use super::fields;
 use ews::{
     Element, FolderRef, Node, Payload, ResponseClass, ResponseMessage, Rule, RuleOperation,

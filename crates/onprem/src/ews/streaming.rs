@@ -3,8 +3,8 @@
 //! happened for a while, and a last envelope with `Closed` when the connection's time is up
 //! (or at once, for a subscription that is not there: a client told OK would wait in vain).
 
-use super::notifications::{Refusal, internal, own_subscription, to_ews, watermark};
-use super::{Caller, Context, xml_response};
+use super::context::{Caller, Context, xml_response};
+use super::event_wire::{Refusal, internal, own_subscription, to_ews, watermark};
 use crate::state::OnPremState;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -96,7 +96,7 @@ pub(crate) async fn respond(
     let Some(guard) = state.events.open(mbox.guid()) else {
         let text = format!(
             "This mailbox has {} open streaming connections, the most it may hold.",
-            super::notifications::MAX_STREAMING_CONNECTIONS
+            crate::event_hub::MAX_STREAMING_CONNECTIONS
         );
         return closed_now((ResponseCode::ErrorExceededConnectionCount, text), vec![]);
     };

@@ -1,7 +1,7 @@
 //! Items carried out of and into a mailbox: ExportItems, UploadItems, and ArchiveItem (into
 //! the mailbox's archive mailbox).
 
-use super::{Context, message, refusal};
+use super::context::{Context, message, refusal};
 use ews::{FolderRef, ItemId, Payload, ResponseMessage};
 use mailbox::MailboxError;
 
@@ -99,7 +99,7 @@ pub async fn archive_items(
     for id in ids {
         let r = ctx.mbox.archive_item(&id.id, &dest).await;
         out.push(message(r.map(|(row, props)| {
-            Payload::Items(vec![super::items::id_only(ctx, &row, &props)])
+            Payload::Items(vec![super::item_view::id_only(ctx, &row, &props)])
         }))?);
     }
     Ok(out)

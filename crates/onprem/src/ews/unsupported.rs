@@ -2,7 +2,7 @@
 //! refused as such (ErrorInvalidOperation); anything else is not an EWS request at all
 //! (ErrorInvalidRequest), as Exchange answers it.
 
-use super::fault;
+use super::context::fault;
 use axum::response::Response;
 use ews::ResponseCode;
 

@@ -2,10 +2,10 @@
 //! V1 user-token profile, taken while OAuth2ClientProfileEnabled is on, from the tenant of an
 //! AzureAD AuthServer. The token's `onprem_sid` names the user, who then acts as himself.
 
-use super::inbound::{
+use super::context::{Caller, fault};
+use super::principal::{
     Authenticated, Principal, accepted_event_user, impersonation_denied, no_mailbox, unauthorized,
 };
-use super::{Caller, fault};
 use crate::state::OnPremState;
 use crate::trust::TrustState;
 use axum::response::Response;
