@@ -332,9 +332,10 @@ impl ResponseMessage {
         m
     }
 
-    pub(crate) fn parse(el: &Element) -> ResponseMessage {
+    /// The payloads of items, folders, configurations, ids and rules.
+    fn parse_item_payload(el: &Element) -> Option<Payload> {
         let items = |c: &Element| c.elements().map(Item::parse).collect::<Vec<_>>();
-        let mut payload = Payload::None;
+        let payload;
         if let Some(f) = el.child("Folders") {
             payload = Payload::Folders(f.elements().map(Folder::parse).collect());
         } else if let Some(i) = el.child("Items") {
@@ -359,9 +360,10 @@ impl ResponseMessage {
                 )),
             };
         } else if let Some(c) = el.child("UserConfiguration") {
-            if let Ok(c) = UserConfiguration::parse(c) {
-                payload = Payload::UserConfiguration(c);
-            }
+            payload = match UserConfiguration::parse(c) {
+                Ok(c) => Payload::UserConfiguration(c),
+                Err(_) => Payload::None,
+            };
         } else if let Some(a) = el.child("AlternateId") {
             let attr = |n: &str| a.attr(n).unwrap_or("").to_string();
             payload = Payload::AlternateId {
@@ -393,7 +395,17 @@ impl ResponseMessage {
                 },
                 None => Payload::ItemId(ItemId::parse(i)),
             };
-        } else if el.child("IncludesLastFolderInRange").is_some() {
+        } else {
+            return None;
+        }
+        Some(payload)
+    }
+
+    /// The payloads of sync, service configuration, directory, time zones, attachments,
+    /// people and notifications.
+    fn parse_other_payload(el: &Element) -> Option<Payload> {
+        let payload;
+        if el.child("IncludesLastFolderInRange").is_some() {
             payload = Payload::SyncFolderHierarchy(crate::sync::SyncAnswer::parse(el));
         } else if el.child("IncludesLastItemInRange").is_some() {
             payload = Payload::SyncFolderItems(crate::sync::SyncAnswer::parse(el));
@@ -455,7 +467,16 @@ impl ResponseMessage {
                 r,
                 r.children_named("Resolution").map(Resolution::parse),
             ));
+        } else {
+            return None;
         }
+        Some(payload)
+    }
+
+    pub(crate) fn parse(el: &Element) -> ResponseMessage {
+        let payload = Self::parse_item_payload(el)
+            .or_else(|| Self::parse_other_payload(el))
+            .unwrap_or(Payload::None);
         ResponseMessage {
             class: ResponseClass::parse(el.attr("ResponseClass").unwrap_or("")),
             code: el.child_text("ResponseCode").unwrap_or_default(),

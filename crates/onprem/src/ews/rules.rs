@@ -328,4 +328,28 @@ mod tests {
         back.ns = el.ns.clone();
         assert_eq!(back, el);
     }
+
+    #[test]
+    fn rules_stored_as_element_trees_read_in_the_mailboxs_terms() {
+        let el = parse(
+            r#"<t:MarkImportance>High</t:MarkImportance><t:MoveToFolder><t:DistinguishedFolderId Id="junkemail"/></t:MoveToFolder>"#,
+        );
+        let tree = serde_json::to_value(&el).unwrap();
+        let set = earlier_rule_set(&tree);
+        assert_eq!(
+            set[0],
+            RuleEntry(RulePart::MarkImportance, RuleValue::Text("High".into()))
+        );
+        assert!(matches!(
+            &set[1].1,
+            RuleValue::Folder(f) if f.target == mailbox::FolderTarget::Distinguished("junkemail".into())
+        ));
+        // The mailbox reads a stored rule of that form through the reader the edge gives it.
+        crate::ews::read_earlier_forms();
+        let stored = serde_json::json!({
+            "id": "r1", "display_name": "x", "priority": 1, "is_enabled": true, "actions": tree
+        });
+        let rule: StoredRule = serde_json::from_value(stored).unwrap();
+        assert_eq!(rule.actions.unwrap().0, set);
+    }
 }
