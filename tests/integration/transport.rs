@@ -30,17 +30,14 @@ async fn mail_queued_before_a_restart_is_delivered_once_after_it() {
         let drafts = sender.distinguished("drafts").unwrap().clone();
         let mut item = mailbox::ItemDraft::new(mailbox::ItemKind::Message);
         item.subject = Some("queued before a restart".into());
-        let (row, props) = sender.compose(&drafts, &item).await.unwrap();
+        let made = sender.compose(&drafts, &item).await.unwrap();
         let recipient = Recipient {
             mailbox: Mailbox::open(&store, "mbx-recipient").await.unwrap(),
             name: "Recipient".into(),
             address: "recipient@contoso.com".into(),
         };
         let from = Sender::new("Sender", "sender@contoso.com");
-        sender
-            .send(&row, &props, &from, &[recipient], None)
-            .await
-            .unwrap();
+        sender.send(&made, &from, &[recipient], None).await.unwrap();
         assert_eq!(inbox_total(&store, "mbx-recipient").await, 0, "{label}");
         assert_eq!(store.queue().stats().await.unwrap().pending, 1, "{label}");
 

@@ -4,8 +4,8 @@
 //! go to, named as any folder is: `archiveinbox` is the archive's Inbox, `deleteditems` the
 //! primary mailbox's Deleted Items (exchangelib's suite shows a server doing so).
 
-use crate::{Mailbox, MailboxError, StoredProperties};
-use store::{FolderRow, ItemRow};
+use crate::{Mailbox, MailboxError};
+use store::FolderRow;
 
 /// Whether `f` belongs to the archive's tree (its top folder is `archiveroot`) rather than the
 /// primary mailbox's.
@@ -38,7 +38,7 @@ impl Mailbox {
         &self,
         id: &str,
         dest: &FolderRow,
-    ) -> Result<(ItemRow, StoredProperties), MailboxError> {
+    ) -> Result<crate::MailItem, MailboxError> {
         if !self.has_archive() {
             return Err(MailboxError::ArchiveMailboxNotEnabled);
         }

@@ -5,6 +5,7 @@
 //! id and its instance index (`<master>-<index>`).
 
 use crate::draft::{ItemTarget, OccurrenceRef};
+use crate::mail_item::MailItem;
 use crate::model::{ItemKind, ItemRef, Property, RangeField, Record, Tag, Value};
 use crate::props::{Exception, StoredProperties};
 use crate::recurrence::{Range, Recurrence};
@@ -277,7 +278,7 @@ fn duration_text(ms: i64) -> String {
 }
 
 /// An occurrence as FirstOccurrence, LastOccurrence and ModifiedOccurrences list it.
-fn occurrence_value(master: &ItemRow, o: &Occurrence) -> Value {
+fn occurrence_value(master: &MailItem, o: &Occurrence) -> Value {
     let id = ItemRef {
         id: occurrence_id(&master.id, o.index),
         change_key: crate::ids::change_key(&master.id, master.version),
@@ -305,11 +306,8 @@ fn list_of(name: &Tag, values: impl Iterator<Item = Value>) -> Value {
 }
 
 /// The properties Exchange computes for a calendar item, for the ones `wanted` asks for.
-pub fn computed(
-    row: &ItemRow,
-    props: &StoredProperties,
-    wanted: &dyn Fn(&Tag) -> bool,
-) -> Vec<Property> {
+pub fn computed(item: &MailItem, wanted: &dyn Fn(&Tag) -> bool) -> Vec<Property> {
+    let props = &item.props;
     let mut out = Vec::new();
     let Some((start, end)) = times(props) else {
         return out;
@@ -353,11 +351,11 @@ pub fn computed(
         let mut by_index: Vec<&Occurrence> = all.iter().collect();
         by_index.sort_by_key(|o| o.index);
         if let Some(o) = by_index.first() {
-            push(Tag::FirstOccurrence, occurrence_value(row, o));
+            push(Tag::FirstOccurrence, occurrence_value(item, o));
         }
         let bounded = !matches!(series.as_ref().map(|s| &s.range), Some(Range::NoEnd));
         if bounded && let Some(o) = by_index.last() {
-            push(Tag::LastOccurrence, occurrence_value(row, o));
+            push(Tag::LastOccurrence, occurrence_value(item, o));
         }
         let state = props.calendar.clone().unwrap_or_default();
         if !state.exceptions.is_empty() {
@@ -365,7 +363,7 @@ pub fn computed(
                 .exceptions
                 .iter()
                 .filter_map(|x| all.iter().find(|o| o.index == x.index))
-                .map(|o| occurrence_value(row, o));
+                .map(|o| occurrence_value(item, o));
             push(Tag::ModifiedOccurrences, list_of(&Tag::Occurrence, changed));
         }
         if !state.deleted.is_empty() {
@@ -591,7 +589,7 @@ mod tests {
         let to = parse_time_ms("2026-03-31T00:00:00Z").unwrap();
         let window: Vec<u32> = occurrences(&p, from, to).iter().map(|o| o.index).collect();
         assert_eq!(window, [2, 3]);
-        let computed = computed(&row(), &p, &|_| true);
+        let computed = computed(&MailItem::of(row(), p.clone()), &|_| true);
         let kind = computed
             .iter()
             .find(|p| p.0 == Tag::CalendarItemType)

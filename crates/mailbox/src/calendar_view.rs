@@ -2,11 +2,11 @@
 //! window, read through the value index (a series by its end), and the busy stretches they
 //! make.
 
-use crate::calendar::{Occurrence, is_calendar_item, occurrence_id, occurrences};
+use crate::calendar::{Occurrence, occurrence_id, occurrences};
 use crate::instants::format_time;
+use crate::mail_item::MailItem;
 use crate::model::Tag;
 use crate::props::{SERIES_END_KEY, StoredProperties};
-use store::ItemRow;
 
 /// Items a CalendarView may need: starting before the window ends, and ending (or their
 /// series ending) at or after it starts. Said in SQL over the value index.
@@ -31,7 +31,7 @@ const MAX_VIEW_ITEMS: usize = 10_000;
 
 /// One entry of a calendar view: the item (a series' master for an occurrence) and which
 /// occurrence it is.
-pub type ViewEntry = (ItemRow, StoredProperties, Occurrence);
+pub type ViewEntry = (MailItem, Occurrence);
 
 impl crate::service::Mailbox {
     /// CalendarView: the single items and occurrences of `folder` overlapping `from..to`,
@@ -58,19 +58,19 @@ impl crate::service::Mailbox {
                 )
                 .await?;
             offset += page.items.len();
-            for (row, props) in page.items {
-                if !is_calendar_item(&row) {
+            for item in page.items {
+                if !item.is_calendar_item() {
                     continue;
                 }
-                for o in occurrences(&props, from, to) {
-                    entries.push((row.clone(), props.clone(), o));
+                for o in occurrences(&item.props, from, to) {
+                    entries.push((item.clone(), o));
                 }
             }
             if page.includes_last || offset >= MAX_VIEW_ITEMS || offset == 0 {
                 break;
             }
         }
-        entries.sort_by(|a, b| (a.2.start_ms, &a.0.id).cmp(&(b.2.start_ms, &b.0.id)));
+        entries.sort_by(|a, b| (a.1.start_ms, &a.0.id).cmp(&(b.1.start_ms, &b.0.id)));
         let all = entries.len() <= max;
         entries.truncate(max);
         Ok((entries, all))
@@ -137,9 +137,10 @@ impl crate::service::Mailbox {
         Ok(entries
             .into_iter()
             // Free/busy counts real overlap only (unlike CalendarView's edge rule).
-            .filter(|(_, _, o)| o.start_ms < to && o.end_ms > from)
-            .filter_map(|(row, props, o)| {
-                let busy_type = status_of(&props, &o);
+            .filter(|(_, o)| o.start_ms < to && o.end_ms > from)
+            .filter_map(|(item, o)| {
+                let props = &item.props;
+                let busy_type = status_of(props, &o);
                 if busy_digit(&busy_type) == 0 {
                     return None;
                 }
@@ -147,11 +148,11 @@ impl crate::service::Mailbox {
                     .exception
                     .as_ref()
                     .and_then(|x| x.subject.clone())
-                    .unwrap_or_else(|| row.subject.clone());
+                    .unwrap_or_else(|| item.subject.clone());
                 let id = if o.index > 0 {
-                    occurrence_id(&row.id, o.index)
+                    occurrence_id(&item.id, o.index)
                 } else {
-                    row.id.clone()
+                    item.id.clone()
                 };
                 Some(BusyEvent {
                     start_ms: o.start_ms,

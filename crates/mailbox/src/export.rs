@@ -6,6 +6,7 @@
 use crate::MailboxError;
 use crate::attachments::digest;
 use crate::item;
+use crate::mail_item::MailItem;
 use crate::props::{AttachedItem, MAX_ATTACHMENT_BYTES, blob_digests};
 use crate::service::Mailbox;
 use base64::Engine;
@@ -30,8 +31,8 @@ fn bad_data(why: &str) -> MailboxError {
 
 impl Mailbox {
     /// ExportItems: one item as the data UploadItems takes back.
-    pub async fn export_item(&self, id: &str) -> Result<(ItemRow, String), MailboxError> {
-        let (row, props) = self.item(id).await?;
+    pub async fn export_item(&self, id: &str) -> Result<(MailItem, String), MailboxError> {
+        let (row, props) = self.item_row(id).await?;
         let mut digests = Vec::new();
         blob_digests(&props.attachments, &mut digests);
         digests.sort();
@@ -55,14 +56,14 @@ impl Mailbox {
                 is_read: row.is_read,
                 is_draft: row.is_draft,
                 created_ms: row.created_ms,
-                props,
+                props: props.clone(),
             },
             received_ms: row.received_ms,
             blobs,
         };
         let json = serde_json::to_vec(&exported)
             .map_err(|e| MailboxError::InvalidRequest(e.to_string()))?;
-        Ok((row, STANDARD.encode(json)))
+        Ok((MailItem::of(row, props), STANDARD.encode(json)))
     }
 
     /// UploadItems: a new item in `folder` from exported data, or (`replace`) new contents for
@@ -72,7 +73,7 @@ impl Mailbox {
         folder: &FolderRow,
         data: &str,
         replace: Option<&str>,
-    ) -> Result<ItemRow, MailboxError> {
+    ) -> Result<MailItem, MailboxError> {
         let bytes = STANDARD.decode(data).map_err(|_| bad_data("not base64"))?;
         let e: Exported = serde_json::from_slice(&bytes).map_err(|_| bad_data("unreadable"))?;
         if e.format != FORMAT {
@@ -104,7 +105,7 @@ impl Mailbox {
         let i = e.item;
         match replace {
             Some(id) => {
-                let (mut row, _) = self.item(id).await?;
+                let (mut row, _) = self.item_row(id).await?;
                 if row.immutable {
                     return Err(MailboxError::Immutable("changed"));
                 }
@@ -115,7 +116,7 @@ impl Mailbox {
                 row.is_draft = i.is_draft;
                 item::finish_stored(&mut row, &i.props, now);
                 self.save(&mut row, Some(&i.props)).await?;
-                Ok(row)
+                Ok(MailItem::of(row, i.props))
             }
             None => {
                 let mut row = ItemRow {
@@ -141,7 +142,7 @@ impl Mailbox {
                     .mailboxes()
                     .insert_items(&[(row.clone(), i.props.values())])
                     .await?;
-                Ok(row)
+                Ok(MailItem::of(row, i.props))
             }
         }
     }

@@ -9,6 +9,7 @@ use crate::calendar::{
 };
 use crate::draft::{ItemChange, ItemDraft, ItemTarget, NewAttachment, Response, ResponseKind};
 use crate::item::{self, change_key};
+use crate::mail_item::MailItem;
 use crate::model::{ItemRef, Property, PropertyBag, Tag};
 use crate::props::{CalendarState, Exception, StoredAttachment, StoredContent, StoredProperties};
 use crate::service::{ConflictResolution, DeleteKind, Mailbox, check_change_key, now};
@@ -20,7 +21,7 @@ impl Mailbox {
         &self,
         folder: &FolderRow,
         items: &[ItemDraft],
-    ) -> Result<Vec<(ItemRow, StoredProperties)>, MailboxError> {
+    ) -> Result<Vec<MailItem>, MailboxError> {
         let t = now();
         let mut blobs = Vec::new();
         let mut made = Vec::with_capacity(items.len());
@@ -32,7 +33,7 @@ impl Mailbox {
         let rows: Vec<(ItemRow, Vec<store::ItemValue>)> =
             made.iter().map(|(r, p)| (r.clone(), p.values())).collect();
         self.store.mailboxes().insert_items(&rows).await?;
-        Ok(made)
+        Ok(made.into_iter().map(|(r, p)| MailItem::of(r, p)).collect())
     }
 
     /// CreateItem with SaveOnly: each item made (or refused with its own error), the made ones
@@ -41,12 +42,15 @@ impl Mailbox {
         &self,
         folder: &FolderRow,
         items: &[ItemDraft],
-    ) -> Result<Vec<Result<(ItemRow, StoredProperties), MailboxError>>, MailboxError> {
+    ) -> Result<Vec<Result<MailItem, MailboxError>>, MailboxError> {
         let t = now();
         let mut blobs = Vec::new();
-        let made: Vec<Result<(ItemRow, StoredProperties), MailboxError>> = items
+        let made: Vec<Result<MailItem, MailboxError>> = items
             .iter()
-            .map(|i| self.compose_with(folder, i, t, &mut blobs))
+            .map(|i| {
+                self.compose_with(folder, i, t, &mut blobs)
+                    .map(|(r, p)| MailItem::of(r, p))
+            })
             .collect();
         self.store.mailboxes().put_blobs(&blobs).await?;
         self.store_made(&made).await?;
@@ -56,12 +60,12 @@ impl Mailbox {
     /// Stores made items together (the refused ones are left out).
     pub async fn store_made(
         &self,
-        made: &[Result<(ItemRow, StoredProperties), MailboxError>],
+        made: &[Result<MailItem, MailboxError>],
     ) -> Result<(), MailboxError> {
         let rows: Vec<(ItemRow, Vec<store::ItemValue>)> = made
             .iter()
             .flatten()
-            .map(|(r, p)| (r.clone(), p.values()))
+            .map(|i| (i.row(), i.props.values()))
             .collect();
         if !rows.is_empty() {
             self.store.mailboxes().insert_items(&rows).await?;
@@ -92,11 +96,8 @@ impl Mailbox {
     }
 
     /// The item as a MIME message, base64 (GetItem with IncludeMimeContent).
-    pub async fn mime_content(
-        &self,
-        row: &ItemRow,
-        props: &StoredProperties,
-    ) -> Result<String, MailboxError> {
+    pub async fn mime_content(&self, item: &MailItem) -> Result<String, MailboxError> {
+        let props = &item.props;
         use base64::Engine;
         let mut digests = Vec::new();
         crate::props::blob_digests(&props.attachments, &mut digests);
@@ -109,8 +110,8 @@ impl Mailbox {
         let sent = props
             .bag
             .time(&crate::model::Tag::DateTimeSent)
-            .unwrap_or(row.created_ms);
-        let mime = crate::mime::to_mime(&row.subject, sent, props, &|d| blobs.get(d).cloned());
+            .unwrap_or(item.created_ms);
+        let mime = crate::mime::to_mime(&item.subject, sent, props, &|d| blobs.get(d).cloned());
         Ok(base64::engine::general_purpose::STANDARD.encode(mime))
     }
 
@@ -120,12 +121,15 @@ impl Mailbox {
         id: &ItemTarget,
         updates: &[ItemChange],
         conflict: ConflictResolution,
-    ) -> Result<(ItemRow, StoredProperties), MailboxError> {
+    ) -> Result<MailItem, MailboxError> {
         if let Some((master, index)) = crate::calendar::occurrence_named(id) {
             check_change_key(id.change_key.as_deref())?;
-            return self.update_occurrence(&master, index, updates).await;
+            return self
+                .update_occurrence(&master, index, updates)
+                .await
+                .map(|(r, p)| MailItem::of(r, p));
         }
-        let (mut row, mut props) = self.item(&crate::calendar::plain_id(id)).await?;
+        let (mut row, mut props) = self.item_row(&crate::calendar::plain_id(id)).await?;
         check_change_key(id.change_key.as_deref())?;
         if row.immutable {
             return Err(MailboxError::Immutable("changed"));
@@ -159,9 +163,9 @@ impl Mailbox {
                     .mailboxes()
                     .insert_items(&[(made.clone(), one_off.values())])
                     .await?;
-                Ok((made, one_off))
+                Ok(MailItem::of(made, one_off))
             }
-            None => Ok((row, props)),
+            None => Ok(MailItem::of(row, props)),
         }
     }
 
@@ -172,8 +176,8 @@ impl Mailbox {
         id: &ItemTarget,
         updates: &[ItemChange],
         make_immutable: bool,
-    ) -> Result<(ItemRow, StoredProperties), MailboxError> {
-        let (mut row, mut props) = self.item(&id.id).await?;
+    ) -> Result<MailItem, MailboxError> {
+        let (mut row, mut props) = self.item_row(&id.id).await?;
         if row.immutable {
             return Err(MailboxError::Immutable("changed"));
         }
@@ -195,7 +199,7 @@ impl Mailbox {
         item::apply_updates(&mut row, &mut props, updates, now())?;
         row.immutable = make_immutable;
         self.save(&mut row, Some(&props)).await?;
-        Ok((row, props))
+        Ok(MailItem::of(row, props))
     }
 
     /// DeleteItem: HardDelete removes, SoftDelete moves to Recoverable Items\Deletions,
@@ -205,7 +209,7 @@ impl Mailbox {
             check_change_key(id.change_key.as_deref())?;
             return self.delete_occurrence(&master, index).await;
         }
-        let (mut row, _) = self.item(&crate::calendar::plain_id(id)).await?;
+        let (mut row, _) = self.item_row(&crate::calendar::plain_id(id)).await?;
         check_change_key(id.change_key.as_deref())?;
         if row.immutable {
             return Err(MailboxError::Immutable("deleted"));
@@ -228,32 +232,24 @@ impl Mailbox {
         }
     }
 
-    pub async fn move_item(
-        &self,
-        id: &str,
-        dest: &FolderRow,
-    ) -> Result<(ItemRow, StoredProperties), MailboxError> {
-        let (mut row, props) = self.item(id).await?;
+    pub async fn move_item(&self, id: &str, dest: &FolderRow) -> Result<MailItem, MailboxError> {
+        let (mut row, props) = self.item_row(id).await?;
         if row.immutable {
             return Err(MailboxError::Immutable("moved"));
         }
         row.folder_id = dest.id.clone();
         self.save(&mut row, None).await?;
-        Ok((row, props))
+        Ok(MailItem::of(row, props))
     }
 
-    pub async fn copy_item(
-        &self,
-        id: &str,
-        dest: &FolderRow,
-    ) -> Result<(ItemRow, StoredProperties), MailboxError> {
-        let (row, props) = self.item(id).await?;
+    pub async fn copy_item(&self, id: &str, dest: &FolderRow) -> Result<MailItem, MailboxError> {
+        let (row, props) = self.item_row(id).await?;
         let copy = item::copy_into(&row, &self.guid, &dest.id);
         self.store
             .mailboxes()
             .insert_copy(&copy, &props.values(), &row)
             .await?;
-        Ok((copy, props))
+        Ok(MailItem::of(copy, props))
     }
 
     /// A series and one of its occurrences that is not deleted.
@@ -262,7 +258,7 @@ impl Mailbox {
         master: &str,
         index: u32,
     ) -> Result<(ItemRow, StoredProperties, Occurrence), crate::MailboxError> {
-        let (row, props) = self.item(master).await?;
+        let (row, props) = self.item_row(master).await?;
         if !is_calendar_item(&row) || recurrence(&props).is_none() {
             return Err(crate::MailboxError::ItemNotFound);
         }
@@ -281,13 +277,13 @@ impl Mailbox {
     pub async fn item_or_occurrence(
         &self,
         id: &ItemTarget,
-    ) -> Result<(ItemRow, StoredProperties, Option<Occurrence>), crate::MailboxError> {
+    ) -> Result<(MailItem, Option<Occurrence>), crate::MailboxError> {
         if let Some((master, index)) = occurrence_named(id) {
             let (row, props, o) = self.series_occurrence(&master, index).await?;
-            return Ok((row, props, Some(o)));
+            return Ok((MailItem::of(row, props), Some(o)));
         }
-        let (row, props) = self.item(&plain_id(id)).await?;
-        Ok((row, props, None))
+        let (row, props) = self.item_row(&plain_id(id)).await?;
+        Ok((MailItem::of(row, props), None))
     }
 
     /// UpdateItem of an occurrence: its new times and properties become an exception kept
@@ -360,8 +356,8 @@ impl Mailbox {
         &self,
         parent: &ItemTarget,
         attachments: &[NewAttachment],
-    ) -> Result<(Vec<StoredAttachment>, ItemRow), MailboxError> {
-        let (mut row, mut props) = self.item(&parent.id).await?;
+    ) -> Result<(Vec<StoredAttachment>, MailItem), MailboxError> {
+        let (mut row, mut props) = self.item_row(&parent.id).await?;
         if row.immutable {
             return Err(MailboxError::Immutable("changed"));
         }
@@ -372,7 +368,7 @@ impl Mailbox {
         props.attachments.extend(added.iter().cloned());
         item::finish_stored(&mut row, &props, now);
         self.save(&mut row, Some(&props)).await?;
-        Ok((added, row))
+        Ok((added, MailItem::of(row, props)))
     }
 
     /// GetAttachment: the whole attachment (a file's content, or the attached item).
@@ -381,7 +377,10 @@ impl Mailbox {
         id: &str,
     ) -> Result<(StoredAttachment, Option<Vec<u8>>), MailboxError> {
         let (item_id, path) = parse_wire_id(id).ok_or(MailboxError::InvalidIdMalformed)?;
-        let (_, props) = self.item(item_id).await.map_err(not_found_as_attachment)?;
+        let (_, props) = self
+            .item_row(item_id)
+            .await
+            .map_err(not_found_as_attachment)?;
         let a = find(&props.attachments, &path).ok_or(MailboxError::InvalidAttachmentId)?;
         let content = match &a.content {
             StoredContent::File { blob, .. } => Some(
@@ -400,7 +399,10 @@ impl Mailbox {
     /// id and new change key. Attachments of attached items cannot be removed on their own.
     pub async fn delete_attachment(&self, id: &str) -> Result<ItemRef, MailboxError> {
         let (item_id, path) = parse_wire_id(id).ok_or(MailboxError::InvalidIdMalformed)?;
-        let (mut row, mut props) = self.item(item_id).await.map_err(not_found_as_attachment)?;
+        let (mut row, mut props) = self
+            .item_row(item_id)
+            .await
+            .map_err(not_found_as_attachment)?;
         let [local] = path.as_slice() else {
             return Err(MailboxError::InvalidOperation(
                 "An attachment of an attached item cannot be deleted on its own.".into(),
@@ -430,8 +432,8 @@ impl Mailbox {
         folder: &store::FolderRow,
         r: &Response,
         me: &(dyn Fn(&str) -> bool + Sync),
-    ) -> Result<(ItemRow, StoredProperties), MailboxError> {
-        let (original, props) = self.item(&r.reference).await?;
+    ) -> Result<MailItem, MailboxError> {
+        let (original, props) = self.item_row(&r.reference).await?;
         let made = crate::reply::respond(r, &original, &props, me);
         let mut blobs = Vec::new();
         let now = store::now_ms();
@@ -443,6 +445,6 @@ impl Mailbox {
             crate::item::finish_stored(&mut row, &new_props, now);
         }
         self.store_ref().mailboxes().put_blobs(&blobs).await?;
-        Ok((row, new_props))
+        Ok(MailItem::of(row, new_props))
     }
 }

@@ -22,6 +22,7 @@ mod instants;
 mod item;
 mod item_ops;
 mod locale;
+mod mail_item;
 mod mapi;
 mod meeting;
 mod mime;
@@ -60,6 +61,7 @@ pub use folders::{FolderChange, FolderKind, FolderValues, folder_matches};
 pub use instants::{format_time, parse_time_ms};
 pub use item::{apply_updates, change_key, is_well_formed_id, new_item};
 pub use locale::{LANGUAGES, localize_default_folders};
+pub use mail_item::MailItem;
 pub use mapi::{MapiProperty, PropertyName};
 pub use meeting::attendee_addresses;
 pub use model::{

@@ -10,6 +10,7 @@ use crate::MailboxError;
 use crate::draft::{Answer, ItemDraft};
 use crate::instants::format_time;
 use crate::item;
+use crate::mail_item::MailItem;
 use crate::model::{ItemKind, ItemRef, Tag, Value};
 use crate::props::StoredProperties;
 use crate::recipients::Sender;
@@ -132,7 +133,7 @@ fn text(t: &str) -> Value {
 
 impl Mailbox {
     /// The calendar item of this mailbox with this UID.
-    pub async fn calendar_item_by_uid(
+    pub(crate) async fn calendar_item_by_uid(
         &self,
         uid: &str,
     ) -> Result<Option<(ItemRow, StoredProperties)>, MailboxError> {
@@ -157,7 +158,8 @@ impl Mailbox {
             .await?
             .items
             .into_iter()
-            .next())
+            .next()
+            .map(|i| (i.row(), i.props)))
     }
 
     /// Sends the meeting `row`/`props` (stored in this, the organizer's, mailbox) to the
@@ -165,11 +167,12 @@ impl Mailbox {
     /// item on their calendar; the organizer's item then records that the request went out.
     pub async fn invite(
         &self,
-        row: &mut ItemRow,
-        props: &mut StoredProperties,
+        item: &mut MailItem,
         organizer: &Sender,
         attendees: &[Mailbox],
     ) -> Result<(), MailboxError> {
+        let mut row = item.row();
+        let props = &mut item.props;
         let now = store::now_ms();
         props.set(Tag::Organizer, Value::Mailbox(organizer.address()));
         props.set(Tag::IsMeeting, Value::Bool(true));
@@ -178,7 +181,7 @@ impl Mailbox {
         let mut items = Vec::new();
         for a in attendees {
             let (calendar, message) =
-                attendee_copies(row, props, organizer, a, MeetingMessage::Request, now)?;
+                attendee_copies(&row, props, organizer, a, MeetingMessage::Request, now)?;
             items.push(calendar);
             items.push(message);
         }
@@ -190,8 +193,10 @@ impl Mailbox {
             .mailboxes()
             .insert_items_queued(&[], &[outgoing.job()])
             .await?;
-        item::finish_stored(row, props, now);
-        self.save(row, Some(props)).await
+        item::finish_stored(&mut row, props, now);
+        self.save(&mut row, Some(props)).await?;
+        *item = MailItem::of(row, item.props.clone());
+        Ok(())
     }
 
     /// Sends a change of this organizer's meeting to its attendees through the transport: an
@@ -199,12 +204,12 @@ impl Mailbox {
     /// cancellation (their item marked cancelled and free, and a cancellation in the Inbox).
     pub async fn send_meeting_change(
         &self,
-        row: &ItemRow,
-        props: &StoredProperties,
+        item: &MailItem,
         organizer: &Sender,
         attendees: &[Mailbox],
         cancel: bool,
     ) -> Result<(), MailboxError> {
+        let (row, props) = (&item.row(), &item.props);
         let Some(uid) = uid(props) else {
             return Ok(());
         };
@@ -281,7 +286,7 @@ impl Mailbox {
         answer: Answer,
         reference: &str,
     ) -> Result<(String, String, String), MailboxError> {
-        let (row, props) = self.item(reference).await?;
+        let (row, props) = self.item_row(reference).await?;
         let is_request = row.item_class.starts_with("IPM.Schedule.Meeting.Request");
         if !is_request && !crate::calendar::is_calendar_item(&row) {
             return Err(MailboxError::InvalidOperation(

@@ -4,24 +4,24 @@
 //! in the sender's Sent Items when asked. No mail leaves the server.
 
 use crate::MailboxError;
+use crate::mail_item::MailItem;
 use crate::model::{Tag, Value};
-use crate::props::StoredProperties;
 use crate::recipients::{Recipient, Sender};
 use crate::service::Mailbox;
-use store::{FolderRow, ItemRow};
+use store::FolderRow;
 
 impl Mailbox {
-    /// Sends `row`/`props` from this mailbox: keeps a copy in `sent_copy` when given and queues
-    /// the delivery to each recipient, in one write (the transport delivers it). Returns the
-    /// sent copy, if any, and the delivery's job id.
+    /// Sends `item` from this mailbox: keeps a copy in `sent_copy` when given and queues the
+    /// delivery to each recipient, in one write (the transport delivers it). Returns the sent
+    /// copy, if any.
     pub async fn send(
         &self,
-        row: &ItemRow,
-        props: &StoredProperties,
+        item: &MailItem,
         sender: &Sender,
         recipients: &[Recipient],
         sent_copy: Option<&FolderRow>,
-    ) -> Result<Option<(ItemRow, StoredProperties)>, MailboxError> {
+    ) -> Result<Option<MailItem>, MailboxError> {
+        let (row, props) = (&item.row(), &item.props);
         let now = store::now_ms();
         let mut sent = props.clone();
         sent.set(Tag::From, Value::Mailbox(sender.address()));
@@ -44,7 +44,7 @@ impl Mailbox {
         let kept = sent_copy.map(|folder| {
             let copy = crate::transport::received(row, self.guid(), &folder.id, true, &sent, now);
             rows.push((copy.clone(), sent.values()));
-            (copy, sent.clone())
+            MailItem::of(copy, sent.clone())
         });
         self.store_ref()
             .mailboxes()
@@ -59,16 +59,16 @@ impl Mailbox {
         &self,
         folder: &FolderRow,
         src: &crate::draft::ItemDraft,
-    ) -> Result<(ItemRow, StoredProperties), MailboxError> {
+    ) -> Result<MailItem, MailboxError> {
         let mut blobs = Vec::new();
-        let made = self.compose_with(folder, src, store::now_ms(), &mut blobs)?;
+        let (row, props) = self.compose_with(folder, src, store::now_ms(), &mut blobs)?;
         self.store_ref().mailboxes().put_blobs(&blobs).await?;
-        Ok(made)
+        Ok(MailItem::of(row, props))
     }
 
     /// Removes an item after it was sent (SendItem without SaveItemToFolder).
-    pub async fn remove_sent(&self, row: &ItemRow) -> Result<(), MailboxError> {
-        self.store_ref().mailboxes().delete_item(&row.id).await?;
+    pub async fn remove_sent(&self, item: &MailItem) -> Result<(), MailboxError> {
+        self.store_ref().mailboxes().delete_item(&item.id).await?;
         Ok(())
     }
 }

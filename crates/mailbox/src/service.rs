@@ -4,6 +4,7 @@
 
 use crate::MailboxError;
 use crate::item;
+use crate::mail_item::MailItem;
 use crate::model::FolderTarget;
 use crate::props::{PROPS_FORMAT, StoredProperties};
 use crate::search::{Candidate, Field, Restriction, SortOrder};
@@ -41,7 +42,7 @@ pub struct ItemQuery {
 /// One page of a search.
 #[derive(Debug, Clone)]
 pub struct ItemPage {
-    pub items: Vec<(ItemRow, StoredProperties)>,
+    pub items: Vec<MailItem>,
     pub total: usize,
     pub includes_last: bool,
 }
@@ -204,7 +205,16 @@ impl Mailbox {
     }
 
     /// An item of this mailbox.
-    pub async fn item(&self, id: &str) -> Result<(ItemRow, StoredProperties), MailboxError> {
+    pub async fn item(&self, id: &str) -> Result<MailItem, MailboxError> {
+        let (row, props) = self.item_row(id).await?;
+        Ok(MailItem::of(row, props))
+    }
+
+    /// An item of this mailbox as the store keeps it.
+    pub(crate) async fn item_row(
+        &self,
+        id: &str,
+    ) -> Result<(ItemRow, StoredProperties), MailboxError> {
         if !item::is_well_formed_id(id) {
             return Err(MailboxError::InvalidIdMalformed);
         }
@@ -246,7 +256,7 @@ impl Mailbox {
                     .into_iter()
                     .map(|r| {
                         let p = props_of(&r);
-                        (r, p)
+                        MailItem::of(r, p)
                     })
                     .collect(),
                 total,
@@ -267,7 +277,7 @@ impl Mailbox {
                 props: &props,
             }) {
                 if seen >= start && seen < end {
-                    page.push((row, props));
+                    page.push(MailItem::of(row, props));
                 }
                 seen += 1;
             }

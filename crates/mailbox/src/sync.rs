@@ -5,13 +5,13 @@
 //! a first synchronization, the last item id handed out).
 
 use crate::MailboxError;
-use crate::props::StoredProperties;
+use crate::mail_item::MailItem;
 use crate::service::Mailbox;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use store::{FolderRow, ItemRow};
+use store::FolderRow;
 
 /// Exchange's bounds on MaxChangesReturned.
 pub const MAX_CHANGES: u32 = 512;
@@ -60,10 +60,10 @@ pub enum FolderSyncChange<'m> {
 /// folder's sync state.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ItemSyncChange {
-    Created(ItemRow, StoredProperties),
-    Changed(ItemRow, StoredProperties),
+    Created(MailItem),
+    Changed(MailItem),
     /// Only its read flag changed: its id, version and flag are what a client needs.
-    ReadFlag(ItemRow),
+    ReadFlag(MailItem),
     Deleted(String),
 }
 
@@ -168,7 +168,7 @@ impl Mailbox {
                     continue;
                 }
                 let props = crate::props::StoredProperties::decode(&row.props, row.props_format);
-                changes.push(ItemSyncChange::Created(row, props));
+                changes.push(ItemSyncChange::Created(MailItem::of(row, props)));
             }
             let next = ItemsState {
                 folder: folder.id.clone(),
@@ -228,7 +228,7 @@ impl Mailbox {
             if skip(&id) {
                 continue;
             }
-            let current = match self.item(&id).await {
+            let current = match self.item_row(&id).await {
                 Ok((row, props)) if row.folder_id == folder.id => Some((row, props)),
                 Ok(_) | Err(MailboxError::ItemNotFound) => None,
                 Err(e) => return Err(e),
@@ -239,13 +239,15 @@ impl Mailbox {
                     changes.push(ItemSyncChange::Deleted(id))
                 }
                 (_, _, None) => {}
-                (_, _, Some((row, _))) if *only_read && first != "create" => {
-                    changes.push(ItemSyncChange::ReadFlag(row))
+                (_, _, Some((row, props))) if *only_read && first != "create" => {
+                    changes.push(ItemSyncChange::ReadFlag(MailItem::of(row, props)))
                 }
                 ("create", _, Some((row, props))) => {
-                    changes.push(ItemSyncChange::Created(row, props))
+                    changes.push(ItemSyncChange::Created(MailItem::of(row, props)))
                 }
-                (_, _, Some((row, props))) => changes.push(ItemSyncChange::Changed(row, props)),
+                (_, _, Some((row, props))) => {
+                    changes.push(ItemSyncChange::Changed(MailItem::of(row, props)))
+                }
             }
         }
         Ok(ItemChanges {

@@ -7,8 +7,8 @@ use ews::{Attachment, AttachmentContent, AttachmentId, Item, ItemId, PropertyPat
 use mailbox::attachments::wire_id;
 use mailbox::calendar::{Occurrence, occurrence_id};
 use mailbox::{AttachedItem, StoredAttachment, StoredContent};
-use mailbox::{PROPS_FORMAT, StoredProperties, Tag, change_key, format_time};
-use store::{FolderRow, ItemRow};
+use mailbox::{MailItem, Tag, change_key, format_time};
+use store::FolderRow;
 
 /// What of an item a shape asks for.
 struct Wanted<'a> {
@@ -45,24 +45,19 @@ impl Wanted<'_> {
 }
 
 /// The item as GetItem (`with_body`), FindItem and the write operations return it.
-pub fn to_ews(
-    row: &ItemRow,
-    props: &StoredProperties,
-    folder: Option<&FolderRow>,
-    shape: &Shape,
-    with_body: bool,
-) -> Item {
+pub fn to_ews(row: &MailItem, folder: Option<&FolderRow>, shape: &Shape, with_body: bool) -> Item {
+    let props = &row.props;
     let w = Wanted {
         shape,
         all: shape.base != ews::BaseShape::IdOnly,
     };
-    let mut item = Item::new(&row.tag);
+    let mut item = Item::new(row.kind.name());
     item.item_id = Some(ItemId::new(&row.id, change_key(&row.id, row.version)));
     if w.field(Column::ParentFolderId) {
         item.parent_folder_id = folder.map(|f| ItemId::new(&f.id, change_key(&f.id, f.version)));
     }
     if w.field(Column::ItemClass) {
-        item.item_class = Some(row.item_class.clone());
+        item.item_class = Some(row.class.clone());
     }
     if w.field(Column::Subject) {
         item.subject = Some(row.subject.clone());
@@ -120,8 +115,8 @@ pub fn to_ews(
         .cloned()
         .map(super::mapi::to_ews)
         .collect();
-    if mailbox::calendar::is_calendar_item(row) {
-        let computed = mailbox::calendar::computed(row, props, &|tag| w.prop(tag));
+    if row.is_calendar_item() {
+        let computed = mailbox::calendar::computed(row, &|tag| w.prop(tag));
         item.other.extend(computed.iter().map(fields::element));
     }
     if w.field(Column::Attachments) && !props.attachments.is_empty() {
@@ -139,38 +134,22 @@ pub fn to_ews(
 }
 
 /// An item of `mbox` as a shape asks for it.
-pub fn view(
-    mbox: &mailbox::Mailbox,
-    row: &ItemRow,
-    props: &StoredProperties,
-    shape: &Shape,
-    with_body: bool,
-) -> Item {
-    to_ews(
-        row,
-        props,
-        mbox.folder_by_id(&row.folder_id),
-        shape,
-        with_body,
-    )
+pub fn view(mbox: &mailbox::Mailbox, item: &MailItem, shape: &Shape, with_body: bool) -> Item {
+    to_ews(item, mbox.folder_by_id(&item.folder_id), shape, with_body)
 }
 
 /// The id-only form write operations answer with.
-pub(super) fn id_only(
-    ctx: &super::context::Context<'_>,
-    row: &store::ItemRow,
-    props: &mailbox::StoredProperties,
-) -> Item {
-    let mut item = view(&ctx.mbox, row, props, &Shape::id_only(), false);
-    if !props.attachments.is_empty() {
-        item.attachments = Some(ids_only(&props.attachments, row));
+pub(super) fn id_only(ctx: &super::context::Context<'_>, stored: &MailItem) -> Item {
+    let mut item = view(&ctx.mbox, stored, &Shape::id_only(), false);
+    if !stored.props.attachments.is_empty() {
+        item.attachments = Some(ids_only(&stored.props.attachments, stored));
     }
     item
 }
 
 /// Turns a master's EWS form into one of its occurrences: its id, times and type, the
 /// exception's changes, and none of the series' own properties.
-pub fn as_occurrence(item: &mut Item, master: &ItemRow, o: &Occurrence) {
+pub fn as_occurrence(item: &mut Item, master: &MailItem, o: &Occurrence) {
     item.item_id = Some(ItemId::new(
         occurrence_id(&master.id, o.index),
         change_key(&master.id, master.version),
@@ -230,15 +209,13 @@ pub fn summaries(attachments: &[StoredAttachment], prefix: &str) -> Vec<Attachme
 
 /// The attached item in EWS form, with its own attachments listed under ids that extend `id`.
 fn attached_item(i: &AttachedItem, id: &str, shape: &Shape) -> Item {
-    let row = ItemRow {
+    let item = MailItem {
         id: String::new(),
         mailbox: String::new(),
         folder_id: String::new(),
-        tag: i.tag.clone(),
-        item_class: i.item_class.clone(),
+        kind: mailbox::ItemKind::from_name(&i.tag),
+        class: i.item_class.clone(),
         subject: i.subject.clone(),
-        props: String::new(),
-        props_format: PROPS_FORMAT,
         created_ms: i.created_ms,
         received_ms: i.created_ms,
         modified_ms: i.created_ms,
@@ -247,8 +224,9 @@ fn attached_item(i: &AttachedItem, id: &str, shape: &Shape) -> Item {
         is_draft: i.is_draft,
         immutable: false,
         version: 1,
+        props: i.props.clone(),
     };
-    let mut out = to_ews(&row, &i.props, None, shape, true);
+    let mut out = to_ews(&item, None, shape, true);
     out.item_id = None;
     out.attachments = Some(summaries(&i.props.attachments, id));
     out
@@ -277,7 +255,7 @@ pub fn full(a: &StoredAttachment, id: String, content: Option<&[u8]>, shape: &Sh
 
 /// Attachments as the answer to a write names them: kind and id, with the item's id and new
 /// change key (CreateItem, CreateAttachment).
-pub fn ids_only(attachments: &[StoredAttachment], row: &ItemRow) -> Vec<Attachment> {
+pub fn ids_only(attachments: &[StoredAttachment], row: &MailItem) -> Vec<Attachment> {
     attachments
         .iter()
         .map(|a| Attachment {
@@ -307,6 +285,12 @@ pub fn ids_only(attachments: &[StoredAttachment], row: &ItemRow) -> Vec<Attachme
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mailbox::StoredProperties;
+    use store::ItemRow;
+
+    fn mail_item(row: ItemRow, props: StoredProperties) -> MailItem {
+        MailItem::of(row, props)
+    }
     use mailbox::{EntryValue, Value};
 
     fn contact(xml: &str) -> ews::Item {
@@ -371,7 +355,7 @@ mod tests {
             ],
             ..Shape::default()
         };
-        let shown = to_ews(&row, &props, None, &shape, true);
+        let shown = to_ews(&mail_item(row, props), None, &shape, true);
         let mut w = ews::writer::Writer::new();
         shown.write(&mut w);
         let xml = w.finish();

@@ -77,7 +77,7 @@ pub async fn find_item(
         let entries: Vec<Item> = page
             .items
             .iter()
-            .map(|(r, p)| super::item_view::view(&ctx.mbox, r, p, &find.shape, false))
+            .map(|i| super::item_view::view(&ctx.mbox, i, &find.shape, false))
             .collect();
         out.push(message(Ok(Payload::FoundItems(RootFolder {
             indexed_paging_offset: offset.min(page.total) + entries.len(),
@@ -101,10 +101,10 @@ pub async fn get_item(
             .item_or_occurrence(&super::drafts::target(id))
             .await
         {
-            Ok((row, props, occurrence)) => {
-                let mut item = super::item_view::view(&ctx.mbox, &row, &props, shape, true);
+            Ok((stored, occurrence)) => {
+                let mut item = super::item_view::view(&ctx.mbox, &stored, shape, true);
                 if let Some(o) = &occurrence {
-                    super::item_view::as_occurrence(&mut item, &row, o);
+                    super::item_view::as_occurrence(&mut item, &stored, o);
                 }
                 let mime_asked = shape.include_mime_content
                     || shape
@@ -112,7 +112,7 @@ pub async fn get_item(
                         .iter()
                         .any(|p| p.element_name() == Some("MimeContent"));
                 if mime_asked {
-                    item.mime_content = Some(ctx.mbox.mime_content(&row, &props).await?);
+                    item.mime_content = Some(ctx.mbox.mime_content(&stored).await?);
                 }
                 Ok(Payload::Items(vec![item]))
             }
@@ -127,11 +127,10 @@ pub async fn get_item(
 /// in `sent_copy` when given; a recipient outside the organization refuses the whole message.
 async fn send(
     ctx: &Context<'_>,
-    row: &store::ItemRow,
-    props: &mailbox::StoredProperties,
+    item: &mailbox::MailItem,
     sent_copy: Option<&store::FolderRow>,
 ) -> Result<(), MailboxError> {
-    let addresses = mailbox::recipient_addresses(props);
+    let addresses = mailbox::recipient_addresses(&item.props);
     if addresses.is_empty() {
         return Err(MailboxError::InvalidRecipients(
             "At least one recipient is required.".into(),
@@ -165,12 +164,12 @@ async fn send(
         name: ctx.c.mailbox.display_name.clone(),
         address: ctx.c.mailbox.primary_smtp.clone(),
     };
-    let mut props = props.clone();
-    mailbox::name_recipients(&mut props, &|a| {
+    let mut item = item.clone();
+    mailbox::name_recipients(&mut item.props, &|a| {
         trust.user_by_address(a).map(|u| u.display_name.clone())
     });
     ctx.mbox
-        .send(row, &props, &sender, &recipients, sent_copy)
+        .send(&item, &sender, &recipients, sent_copy)
         .await?;
     ctx.state.work.notify_one();
     Ok(())
@@ -243,7 +242,7 @@ pub async fn create_item(
         let mut out = Vec::with_capacity(items.len());
         for m in made {
             let r = match m {
-                Ok((row, props)) => send(ctx, &row, &props, keep).await,
+                Ok(item) => send(ctx, &item, keep).await,
                 Err(e) => Err(e),
             };
             out.push(message(r.map(|_| Payload::Items(Vec::new())))?);
@@ -254,8 +253,8 @@ pub async fn create_item(
     let mut attendees = Vec::with_capacity(made.len());
     for m in made.iter_mut() {
         let wanted = match m {
-            Ok((row, props)) if inviting && mailbox::calendar::is_calendar_item(row) => {
-                mailbox::attendee_addresses(props)
+            Ok(item) if inviting && item.is_calendar_item() => {
+                mailbox::attendee_addresses(&item.props)
             }
             _ => Vec::new(),
         };
@@ -275,15 +274,15 @@ pub async fn create_item(
     let mut out = Vec::with_capacity(made.len());
     for (m, invited) in made.into_iter().zip(attendees) {
         let r = match m {
-            Ok((mut row, mut props)) if !invited.is_empty() => ctx
+            Ok(mut item) if !invited.is_empty() => ctx
                 .mbox
-                .invite(&mut row, &mut props, &organizer, &invited)
+                .invite(&mut item, &organizer, &invited)
                 .await
-                .map(|_| (row, props)),
+                .map(|_| item),
             other => other,
         };
-        out.push(message(r.map(|(r, p)| {
-            Payload::Items(vec![super::item_view::id_only(ctx, &r, &p)])
+        out.push(message(r.map(|i| {
+            Payload::Items(vec![super::item_view::id_only(ctx, &i)])
         }))?);
     }
     ctx.state.work.notify_one();
@@ -309,9 +308,9 @@ pub async fn send_item(
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         let r = async {
-            let (row, props) = ctx.mbox.item(&id.id).await?;
-            send(ctx, &row, &props, keep.as_ref()).await?;
-            ctx.mbox.remove_sent(&row).await
+            let item = ctx.mbox.item(&id.id).await?;
+            send(ctx, &item, keep.as_ref()).await?;
+            ctx.mbox.remove_sent(&item).await
         }
         .await;
         out.push(message(r.map(|_| Payload::None))?);
@@ -343,19 +342,17 @@ pub async fn update_item(
         };
         // A sent meeting changed: its attendees get the update.
         let r = match r {
-            Ok((row, props)) if updating_meetings => {
-                super::meetings::tell_attendees(ctx, &row, &props, false)
-                    .await
-                    .map(|_| (row, props))
-            }
+            Ok(item) if updating_meetings => super::meetings::tell_attendees(ctx, &item, false)
+                .await
+                .map(|_| item),
             other => other,
         };
         let r = match r {
             // Updated and then sent: the stored draft goes, as with SendItem.
-            Ok((row, props)) if sending => {
+            Ok(item) if sending => {
                 let sent = async {
-                    send(ctx, &row, &props, keep.as_ref()).await?;
-                    ctx.mbox.remove_sent(&row).await
+                    send(ctx, &item, keep.as_ref()).await?;
+                    ctx.mbox.remove_sent(&item).await
                 }
                 .await;
                 sent.map(|_| Payload::UpdatedItems {
@@ -363,8 +360,8 @@ pub async fn update_item(
                     conflicts: 0,
                 })
             }
-            other => other.map(|(row, props)| {
-                let mut item = super::item_view::id_only(ctx, &row, &props);
+            other => other.map(|row| {
+                let mut item = super::item_view::id_only(ctx, &row);
                 // An occurrence changed is answered with its own id, not its series'.
                 if let Some((master, index)) = mailbox::calendar::occurrence_named(&target) {
                     item.item_id = Some(ItemId::new(
@@ -398,8 +395,8 @@ pub async fn update_in_recoverable_items(
         }
         Err(e) => Err(e),
     };
-    Ok(vec![message(r.map(|(row, props)| {
-        Payload::Items(vec![super::item_view::id_only(ctx, &row, &props)])
+    Ok(vec![message(r.map(|item| {
+        Payload::Items(vec![super::item_view::id_only(ctx, &item)])
     }))?])
 }
 
@@ -414,9 +411,9 @@ pub async fn delete_item(
         // A sent meeting deleted with SendMeetingCancellations: its attendees are told first.
         if cancel_meetings
             && id.occurrence.is_none()
-            && let Ok((row, props)) = ctx.mbox.item(&id.id).await
+            && let Ok(item) = ctx.mbox.item(&id.id).await
         {
-            super::meetings::tell_attendees(ctx, &row, &props, true).await?;
+            super::meetings::tell_attendees(ctx, &item, true).await?;
         }
         let kind = super::drafts::delete_kind(delete_type);
         let r = ctx.mbox.delete_item(&super::drafts::target(id), kind).await;
@@ -442,8 +439,8 @@ pub async fn move_or_copy(
         } else {
             ctx.mbox.move_item(&id.id, &dest).await
         };
-        out.push(message(r.map(|(row, props)| {
-            Payload::Items(vec![super::item_view::id_only(ctx, &row, &props)])
+        out.push(message(r.map(|item| {
+            Payload::Items(vec![super::item_view::id_only(ctx, &item)])
         }))?);
     }
     Ok(out)
@@ -466,7 +463,7 @@ pub async fn mark_as_junk(
             (true, Some(_)) if is_junk && own_mail(ctx, &id.id).await => Ok(Payload::None),
             (true, Some(dest)) => {
                 let dest = dest.clone();
-                ctx.mbox.move_item(&id.id, &dest).await.map(|(row, _)| {
+                ctx.mbox.move_item(&id.id, &dest).await.map(|row| {
                     Payload::MovedItemId(ItemId::new(
                         &row.id,
                         mailbox::change_key(&row.id, row.version),
@@ -483,8 +480,8 @@ pub async fn mark_as_junk(
 /// Whether an item was sent from the mailbox's own address; an item that cannot be read is
 /// not (the move that follows answers its error).
 async fn own_mail(ctx: &Context<'_>, id: &str) -> bool {
-    ctx.mbox.item(id).await.is_ok_and(|(_, props)| {
-        props
+    ctx.mbox.item(id).await.is_ok_and(|item| {
+        item.props
             .sender_addresses()
             .iter()
             .any(|a| ctx.c.mailbox.has_address(a))
@@ -534,12 +531,12 @@ pub async fn sync_items(
             .changes
             .into_iter()
             .map(|c| match c {
-                mailbox::ItemSyncChange::Created(row, props) => ews::SyncChange::Create(
-                    super::item_view::view(&ctx.mbox, &row, &props, shape, true),
-                ),
-                mailbox::ItemSyncChange::Changed(row, props) => ews::SyncChange::Update(
-                    super::item_view::view(&ctx.mbox, &row, &props, shape, true),
-                ),
+                mailbox::ItemSyncChange::Created(item) => {
+                    ews::SyncChange::Create(super::item_view::view(&ctx.mbox, &item, shape, true))
+                }
+                mailbox::ItemSyncChange::Changed(item) => {
+                    ews::SyncChange::Update(super::item_view::view(&ctx.mbox, &item, shape, true))
+                }
                 mailbox::ItemSyncChange::ReadFlag(row) => ews::SyncChange::ReadFlagChange {
                     item_id: ItemId::new(&row.id, mailbox::change_key(&row.id, row.version)),
                     is_read: row.is_read,
@@ -584,10 +581,10 @@ async fn calendar_view(
     let (entries, all) = ctx.mbox.calendar_view(folder, from, to, max).await?;
     let items: Vec<Item> = entries
         .iter()
-        .map(|(row, props, o)| {
-            let mut item = super::item_view::view(&ctx.mbox, row, props, shape, false);
+        .map(|(stored, o)| {
+            let mut item = super::item_view::view(&ctx.mbox, stored, shape, false);
             if o.index > 0 {
-                super::item_view::as_occurrence(&mut item, row, o);
+                super::item_view::as_occurrence(&mut item, stored, o);
             }
             item
         })

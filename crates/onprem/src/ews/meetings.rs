@@ -5,8 +5,7 @@
 
 use super::context::{Context, message};
 use ews::{Item, Payload, ResponseCode, ResponseMessage};
-use mailbox::MailboxError;
-use store::ItemRow;
+use mailbox::{MailItem, MailboxError};
 
 /// Whether a SendMeeting… attribute asks for the attendees to be told.
 pub(crate) fn tells_attendees(mode: Option<&str>) -> bool {
@@ -21,27 +20,26 @@ pub(crate) fn tells_attendees(mode: Option<&str>) -> bool {
     )
 }
 
-/// Whether `row`/`props` is a meeting this mailbox organizes and has sent.
-fn is_sent_meeting(row: &ItemRow, props: &mailbox::StoredProperties) -> bool {
-    mailbox::calendar::is_calendar_item(row)
-        && props.bag.flag(&mailbox::Tag::IsMeeting)
-        && props.bag.flag(&mailbox::Tag::MeetingRequestWasSent)
+/// Whether `item` is a meeting this mailbox organizes and has sent.
+fn is_sent_meeting(item: &MailItem) -> bool {
+    item.is_calendar_item()
+        && item.props.bag.flag(&mailbox::Tag::IsMeeting)
+        && item.props.bag.flag(&mailbox::Tag::MeetingRequestWasSent)
 }
 
 /// Sends the attendees of the organizer's meeting `row` its update, or its cancellation.
 pub(crate) async fn tell_attendees(
     ctx: &Context<'_>,
-    row: &ItemRow,
-    props: &mailbox::StoredProperties,
+    item: &MailItem,
     cancel: bool,
 ) -> Result<(), MailboxError> {
-    if !is_sent_meeting(row, props) {
+    if !is_sent_meeting(item) {
         return Ok(());
     }
-    let attendees = organization_mailboxes(ctx, &mailbox::attendee_addresses(props)).await?;
+    let attendees = organization_mailboxes(ctx, &mailbox::attendee_addresses(&item.props)).await?;
     let organizer = mailbox::Sender::new(&ctx.c.mailbox.display_name, &ctx.c.mailbox.primary_smtp);
     ctx.mbox
-        .send_meeting_change(row, props, &organizer, &attendees, cancel)
+        .send_meeting_change(item, &organizer, &attendees, cancel)
         .await?;
     ctx.state.work.notify_one();
     Ok(())
@@ -63,8 +61,8 @@ pub(crate) async fn cancel_calendar_items(
             continue;
         };
         let r = async {
-            let (row, props) = ctx.mbox.item(reference).await?;
-            if !mailbox::calendar::is_calendar_item(&row) {
+            let meeting = ctx.mbox.item(reference).await?;
+            if !meeting.is_calendar_item() {
                 return Err(MailboxError::InvalidOperation(
                     "Only a meeting can be cancelled.".into(),
                 ));
@@ -73,7 +71,7 @@ pub(crate) async fn cancel_calendar_items(
             // organization, and nothing is sent (as SendItem refuses).
             // The organizer is no recipient of their own cancellation.
             let attendees =
-                organization_mailboxes(ctx, &mailbox::attendee_addresses(&props)).await?;
+                organization_mailboxes(ctx, &mailbox::attendee_addresses(&meeting.props)).await?;
             if attendees.is_empty() {
                 return Err(MailboxError::InvalidRecipients(
                     "At least one recipient is required: the meeting has no attendees to cancel it for.".into(),
@@ -82,7 +80,7 @@ pub(crate) async fn cancel_calendar_items(
             let organizer =
                 mailbox::Sender::new(&ctx.c.mailbox.display_name, &ctx.c.mailbox.primary_smtp);
             ctx.mbox
-                .send_meeting_change(&row, &props, &organizer, &attendees, true)
+                .send_meeting_change(&meeting, &organizer, &attendees, true)
                 .await?;
             ctx.state.work.notify_one();
             let deleted = ctx
@@ -91,10 +89,8 @@ pub(crate) async fn cancel_calendar_items(
                 .cloned()
                 .ok_or(MailboxError::FolderNotFound(Some("deleteditems".into())))?;
             // Answered with the cancelled meeting, now in Deleted Items under a new id.
-            let (moved, props) = ctx.mbox.move_item(&row.id, &deleted).await?;
-            Ok(Payload::Items(vec![super::item_view::id_only(
-                ctx, &moved, &props,
-            )]))
+            let moved = ctx.mbox.move_item(&meeting.id, &deleted).await?;
+            Ok(Payload::Items(vec![super::item_view::id_only(ctx, &moved)]))
         }
         .await;
         out.push(message(r)?);

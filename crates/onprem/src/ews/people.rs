@@ -102,12 +102,10 @@ async fn folder_people(
     Ok(page
         .items
         .iter()
-        .filter(|(row, _)| {
-            row.item_class.starts_with("IPM.Contact") || row.item_class.starts_with("IPM.DistList")
-        })
-        .map(|(row, props)| {
-            let item = super::item_view::view(&ctx.mbox, row, props, &shape, false);
-            contact_persona(&item, mailbox::format_time(row.created_ms))
+        .filter(|i| i.class.starts_with("IPM.Contact") || i.class.starts_with("IPM.DistList"))
+        .map(|stored| {
+            let item = super::item_view::view(&ctx.mbox, stored, &shape, false);
+            contact_persona(&item, mailbox::format_time(stored.created_ms))
         })
         .collect())
 }
@@ -224,16 +222,16 @@ pub(crate) async fn get_persona(ctx: &Context<'_>, g: &ews::GetPersona) -> Respo
         return ResponseMessage::success(Payload::Persona(p));
     }
     match ctx.mbox.item(id).await {
-        Ok((row, props))
-            if row.item_class.starts_with("IPM.Contact")
-                || row.item_class.starts_with("IPM.DistList") =>
+        Ok(stored)
+            if stored.class.starts_with("IPM.Contact")
+                || stored.class.starts_with("IPM.DistList") =>
         {
             let shape = ews::Shape {
                 base: ews::BaseShape::AllProperties,
                 ..Default::default()
             };
-            let item = super::item_view::view(&ctx.mbox, &row, &props, &shape, false);
-            let created = mailbox::format_time(row.created_ms);
+            let item = super::item_view::view(&ctx.mbox, &stored, &shape, false);
+            let created = mailbox::format_time(stored.created_ms);
             ResponseMessage::success(Payload::Persona(contact_persona(&item, created)))
         }
         Ok(_) | Err(MailboxError::ItemNotFound) => ResponseMessage::error(

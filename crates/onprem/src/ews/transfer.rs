@@ -98,8 +98,8 @@ pub async fn archive_items(
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         let r = ctx.mbox.archive_item(&id.id, &dest).await;
-        out.push(message(r.map(|(row, props)| {
-            Payload::Items(vec![super::item_view::id_only(ctx, &row, &props)])
+        out.push(message(r.map(|item| {
+            Payload::Items(vec![super::item_view::id_only(ctx, &item)])
         }))?);
     }
     Ok(out)
