@@ -77,7 +77,7 @@ pub async fn find_item(
         let entries: Vec<Item> = page
             .items
             .iter()
-            .map(|i| super::item_view::view(&ctx.mbox, i, &find.shape, false))
+            .map(|i| super::item_view::to_ews(i, Some(folder), &find.shape, false))
             .collect();
         out.push(message(Ok(Payload::FoundItems(RootFolder {
             indexed_paging_offset: offset.min(page.total) + entries.len(),
