@@ -4,6 +4,7 @@ mod cli;
 mod cloud;
 mod doctor;
 mod ews;
+mod ews_edge;
 mod listener;
 mod mailbox_search;
 mod onprem;

@@ -27,7 +27,7 @@ pub async fn upgrade_stored_items(store: &store::Store) -> Result<usize, Mailbox
     mailbox::upgrade_stored_items(store).await
 }
 mod directory;
-mod drafts;
+pub mod drafts;
 mod event_wire;
 pub mod field_uris;
 pub mod fields;
@@ -45,7 +45,7 @@ mod principal;
 pub(crate) mod push;
 pub use crate::event_hub::EventHub;
 mod restriction;
-mod rules;
+pub mod rules;
 mod streaming;
 mod time_zones;
 mod transfer;

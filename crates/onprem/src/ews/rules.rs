@@ -21,7 +21,10 @@ fn other_mailbox(ctx: &Context<'_>, address: Option<&str>) -> Option<ResponseMes
     })
 }
 
-pub fn get(ctx: &Context<'_>, address: Option<&str>) -> Result<Vec<ResponseMessage>, MailboxError> {
+pub(crate) fn get(
+    ctx: &Context<'_>,
+    address: Option<&str>,
+) -> Result<Vec<ResponseMessage>, MailboxError> {
     if let Some(refused) = other_mailbox(ctx, address) {
         return Ok(vec![refused]);
     }
@@ -32,7 +35,7 @@ pub fn get(ctx: &Context<'_>, address: Option<&str>) -> Result<Vec<ResponseMessa
     })])
 }
 
-pub async fn update(
+pub(crate) async fn update(
     ctx: &mut Context<'_>,
     address: Option<&str>,
     operations: &[RuleOperation],
@@ -215,7 +218,8 @@ fn folder(el: &Element) -> Option<mailbox::FolderRef> {
         .then_some(mailbox::FolderRef { target, change_key })
 }
 
-fn set_element(name: &str, set: &RuleSet) -> Element {
+/// A rule set as the element it is written as (`t:Conditions`, …).
+pub fn set_element(name: &str, set: &RuleSet) -> Element {
     let mut e = Element::new("", name);
     e.children = set
         .0
@@ -294,62 +298,4 @@ pub fn earlier_rule_set(tree: &serde_json::Value) -> Vec<RuleEntry> {
     serde_json::from_value::<Element>(tree.clone())
         .map(|el| rule_set(&el).0)
         .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(xml: &str) -> Element {
-        let wrapped = format!(
-            r#"<t:Actions xmlns:t="{}">{xml}</t:Actions>"#,
-            ews::NS_TYPES
-        );
-        let mut el = ews::xml::parse(&wrapped).unwrap();
-        ews::normalize_booleans(&mut el);
-        el
-    }
-
-    #[test]
-    fn rule_parts_are_typed_and_written_back_as_sent() {
-        let xml = r#"<t:MoveToFolder><t:DistinguishedFolderId Id="junkemail"/></t:MoveToFolder><t:CopyToFolder><t:FolderId Id="abc" ChangeKey="CK1-x"/></t:CopyToFolder><t:AssignCategories><t:String>Red</t:String></t:AssignCategories><t:ForwardToRecipients><t:Address><t:EmailAddress>a@x</t:EmailAddress><t:RoutingType>SMTP</t:RoutingType></t:Address></t:ForwardToRecipients><t:StopProcessingRules>true</t:StopProcessingRules><t:ServerReplyWithMessage Id="m1" ChangeKey="c"/><t:PinToTop>true</t:PinToTop>"#;
-        let el = parse(xml);
-        let set = rule_set(&el);
-        assert!(matches!(set.0[0].1, RuleValue::Folder(_)));
-        assert!(
-            matches!(set.0[3].1, RuleValue::Addresses(ref a) if a[0].email.as_deref() == Some("a@x"))
-        );
-        assert_eq!(set.0[4].1, RuleValue::Flag(true));
-        assert!(matches!(
-            set.0[6],
-            RuleEntry(RulePart::Other(_), RuleValue::Kept(_))
-        ));
-        let mut back = set_element("Actions", &set);
-        back.ns = el.ns.clone();
-        assert_eq!(back, el);
-    }
-
-    #[test]
-    fn rules_stored_as_element_trees_read_in_the_mailboxs_terms() {
-        let el = parse(
-            r#"<t:MarkImportance>High</t:MarkImportance><t:MoveToFolder><t:DistinguishedFolderId Id="junkemail"/></t:MoveToFolder>"#,
-        );
-        let tree = serde_json::to_value(&el).unwrap();
-        let set = earlier_rule_set(&tree);
-        assert_eq!(
-            set[0],
-            RuleEntry(RulePart::MarkImportance, RuleValue::Text("High".into()))
-        );
-        assert!(matches!(
-            &set[1].1,
-            RuleValue::Folder(f) if f.target == mailbox::FolderTarget::Distinguished("junkemail".into())
-        ));
-        // The mailbox reads a stored rule of that form through the reader the edge gives it.
-        crate::ews::read_earlier_forms();
-        let stored = serde_json::json!({
-            "id": "r1", "display_name": "x", "priority": 1, "is_enabled": true, "actions": tree
-        });
-        let rule: StoredRule = serde_json::from_value(stored).unwrap();
-        assert_eq!(rule.actions.unwrap().0, set);
-    }
 }
