@@ -18,6 +18,7 @@ mod group_commit;
 mod handshake;
 mod mailbox;
 mod migrate;
+mod pool;
 mod private;
 mod queue;
 mod replay;

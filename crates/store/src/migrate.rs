@@ -2,9 +2,9 @@
 //! transaction with its bookkeeping row; an applied migration whose text has changed since is
 //! refused rather than silently skipped.
 
-use crate::store::with_pool;
+use crate::StoreError;
+use crate::pool::{Pool, with_pool};
 use crate::url::StoreUrl;
-use crate::{Pool, StoreError};
 use sqlx::Row;
 
 pub struct Migration {

@@ -1,28 +1,16 @@
 use crate::changes::ChangeFeed;
 use crate::group_commit::GroupCommit;
+pub use crate::pool::Pool;
 use crate::url::StoreUrl;
 use crate::{Change, StoreError, migrate};
 use sqlx::Sqlite;
 use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast;
-
-/// Runs `$body` with `$p` bound to the concrete pool of either backend. The body is compiled
-/// once per backend, so the same query text and row mapping serve both.
-macro_rules! with_pool {
-    ($pool:expr, $p:ident => $body:expr) => {
-        match $pool {
-            $crate::Pool::Sqlite($p) => $body,
-            $crate::Pool::Postgres($p) => $body,
-        }
-    };
-}
 
 /// Runs `$body` inside a write transaction bound to `$tx` and commits it; an error anywhere
 /// rolls everything back. SQLite takes the write lock at BEGIN, so concurrent writers queue
@@ -84,7 +72,8 @@ macro_rules! write_statement {
     }};
 }
 
-pub(crate) use {with_pool, write_statement, write_tx};
+pub(crate) use crate::pool::with_pool;
+pub(crate) use {write_statement, write_tx};
 
 /// This process's turn to write to a SQLite store, and the one connection its writes go
 /// through. One connection keeps its page cache: SQLite drops a connection's cache whenever
@@ -113,13 +102,6 @@ impl SqliteWriter<'_> {
 pub enum Backend {
     Sqlite,
     Postgres,
-}
-
-/// The connection pool of either backend.
-#[derive(Debug, Clone)]
-pub enum Pool {
-    Sqlite(SqlitePool),
-    Postgres(PgPool),
 }
 
 /// Tuning for [`Store::open`].
