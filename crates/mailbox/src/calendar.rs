@@ -20,7 +20,13 @@ pub fn is_time_key(key: &str) -> bool {
 }
 
 pub fn is_calendar_item(row: &ItemRow) -> bool {
-    row.tag == ItemKind::CalendarItem.name() || row.item_class.starts_with("IPM.Appointment")
+    is_calendar(&ItemKind::from_name(&row.tag), &row.item_class)
+}
+
+/// An item of this kind and class is a calendar item (whatever kind a client made it as, an
+/// appointment class makes it one).
+pub fn is_calendar(kind: &ItemKind, class: &str) -> bool {
+    *kind == ItemKind::CalendarItem || class.starts_with("IPM.Appointment")
 }
 
 /// An occurrence's wire id.

@@ -73,15 +73,6 @@ pub struct ItemTarget {
     pub occurrence: Option<OccurrenceRef>,
 }
 
-impl ItemTarget {
-    pub fn id(id: &str) -> ItemTarget {
-        ItemTarget {
-            id: id.into(),
-            ..ItemTarget::default()
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OccurrenceRef {
     /// The occurrence with this (1-based) instance index of the series.

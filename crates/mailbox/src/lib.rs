@@ -74,7 +74,7 @@ pub use props::{
     has_attachments,
 };
 pub use props::{
-    CATEGORIES_KEY, FIELD_KEY_PREFIX, PROPS_FORMAT, StoredProperties, field_key, of_row,
+    CATEGORIES_KEY, FIELD_KEY_PREFIX, PROPS_FORMAT, StoredProperties, entry_key, field_key,
 };
 pub use recipients::{Recipient, Sender, name_recipients, recipient_addresses};
 pub use rule_types::{

@@ -1,7 +1,6 @@
 //! An item as the mailbox answers it: what it is, where it lives, its version and its
 //! properties. The store keeps it as a row; the row stays inside the mailbox.
 
-use crate::ids::change_key;
 use crate::model::ItemKind;
 use crate::props::{PROPS_FORMAT, StoredProperties};
 use store::ItemRow;
@@ -71,11 +70,7 @@ impl MailItem {
         }
     }
 
-    pub fn change_key(&self) -> String {
-        change_key(&self.id, self.version)
-    }
-
     pub fn is_calendar_item(&self) -> bool {
-        self.kind == ItemKind::CalendarItem || self.class.starts_with("IPM.Appointment")
+        crate::calendar::is_calendar(&self.kind, &self.class)
     }
 }

@@ -321,24 +321,6 @@ pub struct Record {
     pub fields: Vec<(String, Value)>,
 }
 
-impl Record {
-    pub fn attribute(&self, name: &str) -> Option<&str> {
-        self.attributes
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn field(&self, name: &str) -> Option<&Value> {
-        self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v)
-    }
-
-    /// A field's text, trimmed.
-    pub fn text_of(&self, name: &str) -> Option<String> {
-        self.field(name).map(|v| v.text().trim().to_string())
-    }
-}
-
 /// A property's value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Value {
@@ -480,13 +462,6 @@ impl PropertyBag {
         match self.get(tag) {
             Some(Value::Attendees(list)) => list,
             _ => &[],
-        }
-    }
-
-    pub fn record(&self, tag: &Tag) -> Option<&Record> {
-        match self.get(tag) {
-            Some(Value::Record(r)) => Some(r),
-            _ => None,
         }
     }
 

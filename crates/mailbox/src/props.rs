@@ -5,7 +5,6 @@ use crate::body::Body;
 use crate::mapi::{MapiProperty, PropertyName};
 use crate::model::{EntryValue, PropertyBag, Tag, Value};
 use serde::{Deserialize, Serialize};
-use store::ItemRow;
 use store::ItemValue;
 
 /// The form [`StoredProperties::encode`] writes (`props_format`): 1 was XML fragments by element
@@ -54,6 +53,17 @@ pub fn is_address_list(name: &str) -> bool {
 
 pub fn field_key(name: &str) -> String {
     format!("{FIELD_KEY_PREFIX}{name}")
+}
+
+/// The value-index key of one entry of a dictionary property, or of one part of an entry:
+/// `field:EmailAddresses[EmailAddress1]`, `field:PhysicalAddresses[Home]:Street`.
+pub fn entry_key(dictionary: &Tag, key: &str, part: Option<&str>) -> String {
+    let mut out = format!("{FIELD_KEY_PREFIX}{}[{key}]", dictionary.name());
+    if let Some(part) = part {
+        out.push(':');
+        out.push_str(part);
+    }
+    out
 }
 
 /// The value-index key of an item's categories (no extended property's key has this form).
@@ -186,27 +196,25 @@ impl StoredProperties {
     }
 
     /// One row per entry of the dictionary properties, and per part of a structured entry (a
-    /// physical address's street, city, …), keyed `field:<dictionary>[<key>]` and
-    /// `field:<dictionary>[<key>]:<part>`.
+    /// physical address's street, city, …), under [`entry_key`]'s keys.
     fn entry_values(&self) -> impl Iterator<Item = ItemValue> + '_ {
         self.bag
             .iter()
             .filter_map(|p| match &p.1 {
-                Value::Entries(list) if p.0.is_dictionary() => Some((p.0.name(), list)),
+                Value::Entries(list) if p.0.is_dictionary() => Some((&p.0, list)),
                 _ => None,
             })
             .flat_map(|(dictionary, list)| {
                 list.iter().flat_map(move |entry| {
-                    let base = format!("{FIELD_KEY_PREFIX}{dictionary}[{}]", entry.key);
                     let parts: Vec<ItemValue> = match &entry.value {
                         EntryValue::Text(text) => vec![ItemValue {
-                            key: base,
+                            key: entry_key(dictionary, &entry.key, None),
                             text: text.clone(),
                         }],
                         EntryValue::Parts(parts) => parts
                             .iter()
                             .map(|(part, text)| ItemValue {
-                                key: format!("{base}:{part}"),
+                                key: entry_key(dictionary, &entry.key, Some(part)),
                                 text: text.clone(),
                             })
                             .collect(),
@@ -236,11 +244,6 @@ impl StoredProperties {
         let text = self.bag.get(tag)?.scalar()?;
         (text.len() <= MAX_INDEXED_TEXT).then_some(text)
     }
-}
-
-/// Reads a stored row's properties, whatever form they were written in.
-pub fn of_row(row: &ItemRow) -> StoredProperties {
-    StoredProperties::decode(&row.props, row.props_format)
 }
 
 /// The largest attachment accepted (bytes of content, before base64); a larger one is refused

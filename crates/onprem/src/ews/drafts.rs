@@ -10,7 +10,7 @@ use ews::{Attachment, AttachmentContent, FolderRef, Item, ItemId, ItemUpdate, Pr
 use mailbox::{
     Answer, Body, ConflictResolution, DeleteKind, FolderTarget, ItemChange, ItemDraft, ItemKind,
     ItemTarget, MailboxError, NewAttachment, NewContent, OccurrenceRef, PropertyRef, Response,
-    ResponseKind, Tag,
+    ResponseKind,
 };
 
 /// An item a client sends, as a draft for the mailbox.
@@ -85,14 +85,18 @@ pub fn attachment(a: &Attachment) -> Result<NewAttachment, MailboxError> {
 
 /// UpdateItem's changes as the mailbox applies them.
 pub fn changes(updates: &[ItemUpdate]) -> Result<Vec<ItemChange>, MailboxError> {
-    updates.iter().map(change).collect()
+    updates
+        .iter()
+        .filter_map(|u| change(u).transpose())
+        .collect()
 }
 
-fn change(u: &ItemUpdate) -> Result<ItemChange, MailboxError> {
+/// A change, or none when it changes nothing (deleting one of the row's own columns).
+fn change(u: &ItemUpdate) -> Result<Option<ItemChange>, MailboxError> {
     Ok(match u {
-        ItemUpdate::Set { item, .. } => ItemChange::Set(draft(item)?),
-        ItemUpdate::Append { item, .. } => ItemChange::Append(draft(item)?),
-        ItemUpdate::Delete { path: Some(path) } => ItemChange::Delete(deleted(path)),
+        ItemUpdate::Set { item, .. } => Some(ItemChange::Set(draft(item)?)),
+        ItemUpdate::Append { item, .. } => Some(ItemChange::Append(draft(item)?)),
+        ItemUpdate::Delete { path: Some(path) } => deleted(path).map(ItemChange::Delete),
         ItemUpdate::Delete { path: None } => {
             return Err(MailboxError::InvalidPropertySet(
                 "A DeleteItemField names no property.".into(),
@@ -106,29 +110,27 @@ fn change(u: &ItemUpdate) -> Result<ItemChange, MailboxError> {
     })
 }
 
-/// The property a DeleteItemField names.
-fn deleted(path: &PropertyPath) -> PropertyRef {
-    match path {
-        PropertyPath::Extended(e) => PropertyRef::Extended(super::mapi::name_to_mailbox(e)),
-        path => match field_uris::target(path) {
-            Target::Column(Column::Subject) => PropertyRef::Subject,
-            Target::Column(Column::Body) => PropertyRef::Body,
-            Target::Prop(tag) => PropertyRef::Prop(tag),
-            Target::Entry {
-                dictionary,
-                key,
-                part,
-            } => PropertyRef::Entry {
-                dictionary,
-                key,
-                part,
-            },
-            // A column is not the client's to delete: nothing changes.
-            Target::Column(_) | Target::Extended(_) => {
-                PropertyRef::Prop(Tag::from_name(path.element_name().unwrap_or("")))
-            }
-        },
+/// The property a DeleteItemField names; none for one of the row's own columns other than
+/// the subject and body, which are not the client's to delete.
+fn deleted(path: &PropertyPath) -> Option<PropertyRef> {
+    if let PropertyPath::Extended(e) = path {
+        return Some(PropertyRef::Extended(super::mapi::name_to_mailbox(e)));
     }
+    Some(match field_uris::target(path) {
+        Target::Column(Column::Subject) => PropertyRef::Subject,
+        Target::Column(Column::Body) => PropertyRef::Body,
+        Target::Column(_) | Target::Extended(_) => return None,
+        Target::Prop(tag) => PropertyRef::Prop(tag),
+        Target::Entry {
+            dictionary,
+            key,
+            part,
+        } => PropertyRef::Entry {
+            dictionary,
+            key,
+            part,
+        },
+    })
 }
 
 /// The item an id names.

@@ -187,7 +187,7 @@ pub fn search_field(t: &Target) -> Option<Field> {
             key,
             part,
         } => Field::Extended {
-            key: entry_key(dictionary, key, part.as_deref()),
+            key: mailbox::entry_key(dictionary, key, part.as_deref()),
             numeric: false,
         },
         Target::Extended(key) => Field::Extended {
@@ -203,17 +203,6 @@ fn column_name(c: Column) -> &'static str {
         .find(|(_, _, x)| *x == c)
         .map(|(_, n, _)| *n)
         .unwrap_or_default()
-}
-
-/// The value-index key of one entry of a dictionary property:
-/// `field:EmailAddresses[EmailAddress1]`, `field:PhysicalAddresses[Home]:Street`.
-pub fn entry_key(dictionary: &Tag, key: &str, part: Option<&str>) -> String {
-    let mut out = format!("{}{}[{key}]", mailbox::FIELD_KEY_PREFIX, dictionary.name());
-    if let Some(part) = part {
-        out.push(':');
-        out.push_str(part);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -354,10 +354,11 @@ fn holder(name: &str, children: impl IntoIterator<Item = Element>) -> Element {
     e
 }
 
-fn address_element(a: &Address) -> Element {
+/// An address as the element `name` (`t:Mailbox`, or a rule's `t:Address`).
+pub fn address_element(name: &str, a: &Address) -> Element {
     let parts = [&a.name, &a.email, &a.routing_type, &a.mailbox_type];
     holder(
-        MAILBOX,
+        name,
         ADDRESS_FIELDS
             .iter()
             .zip(parts)
@@ -366,7 +367,7 @@ fn address_element(a: &Address) -> Element {
 }
 
 fn attendee_element(a: &Attendee) -> Element {
-    let mut e = holder(ATTENDEE, [address_element(&a.mailbox)]);
+    let mut e = holder(ATTENDEE, [address_element(MAILBOX, &a.mailbox)]);
     for (n, v) in ATTENDEE_FIELDS
         .iter()
         .zip([&a.response, &a.last_response_time])
@@ -392,8 +393,8 @@ pub fn value_element(name: &str, value: &Value) -> Element {
     match value {
         Value::Text(_) | Value::Bool(_) | Value::Time(_) => leaf(name, &value.text()),
         Value::Strings(list) => holder(name, list.iter().map(|s| leaf(STRING, s))),
-        Value::Mailbox(a) => holder(name, [address_element(a)]),
-        Value::Mailboxes(list) => holder(name, list.iter().map(address_element)),
+        Value::Mailbox(a) => holder(name, [address_element(MAILBOX, a)]),
+        Value::Mailboxes(list) => holder(name, list.iter().map(|a| address_element(MAILBOX, a))),
         Value::Attendees(list) => holder(name, list.iter().map(attendee_element)),
         Value::Entries(list) => holder(name, list.iter().map(entry_element)),
         Value::ItemId(r) => item_id_element(name, r),

@@ -7,7 +7,7 @@ use ews::{Attachment, AttachmentContent, AttachmentId, Item, ItemId, PropertyPat
 use mailbox::attachments::wire_id;
 use mailbox::calendar::{Occurrence, occurrence_id};
 use mailbox::{AttachedItem, StoredAttachment, StoredContent};
-use mailbox::{MailItem, Tag, change_key, format_time};
+use mailbox::{MailItem, Property, Tag, Value, change_key, format_time};
 use store::FolderRow;
 
 /// What of an item a shape asks for.
@@ -45,22 +45,30 @@ impl Wanted<'_> {
 }
 
 /// The item as GetItem (`with_body`), FindItem and the write operations return it.
-pub fn to_ews(row: &MailItem, folder: Option<&FolderRow>, shape: &Shape, with_body: bool) -> Item {
-    let props = &row.props;
+pub fn to_ews(
+    stored: &MailItem,
+    folder: Option<&FolderRow>,
+    shape: &Shape,
+    with_body: bool,
+) -> Item {
+    let props = &stored.props;
     let w = Wanted {
         shape,
         all: shape.base != ews::BaseShape::IdOnly,
     };
-    let mut item = Item::new(row.kind.name());
-    item.item_id = Some(ItemId::new(&row.id, change_key(&row.id, row.version)));
+    let mut item = Item::new(stored.kind.name());
+    item.item_id = Some(ItemId::new(
+        &stored.id,
+        change_key(&stored.id, stored.version),
+    ));
     if w.field(Column::ParentFolderId) {
         item.parent_folder_id = folder.map(|f| ItemId::new(&f.id, change_key(&f.id, f.version)));
     }
     if w.field(Column::ItemClass) {
-        item.item_class = Some(row.class.clone());
+        item.item_class = Some(stored.class.clone());
     }
     if w.field(Column::Subject) {
-        item.subject = Some(row.subject.clone());
+        item.subject = Some(stored.subject.clone());
     }
     if with_body && w.field(Column::Body) {
         item.body = props
@@ -91,22 +99,22 @@ pub fn to_ews(row: &MailItem, folder: Option<&FolderRow>, shape: &Shape, with_bo
         item.other.push(e);
     }
     if w.field(Column::DateTimeReceived) {
-        item.date_time_received = Some(format_time(row.received_ms));
+        item.date_time_received = Some(format_time(stored.received_ms));
     }
     if w.field(Column::Size) {
-        item.size = Some(row.size);
+        item.size = Some(stored.size);
     }
     if w.field(Column::DateTimeCreated) {
-        item.date_time_created = Some(format_time(row.created_ms));
+        item.date_time_created = Some(format_time(stored.created_ms));
     }
     if w.field(Column::LastModifiedTime) {
-        item.last_modified_time = Some(format_time(row.modified_ms));
+        item.last_modified_time = Some(format_time(stored.modified_ms));
     }
     if w.field(Column::IsRead) {
-        item.is_read = Some(row.is_read);
+        item.is_read = Some(stored.is_read);
     }
     if w.field(Column::IsDraft) {
-        item.is_draft = Some(row.is_draft);
+        item.is_draft = Some(stored.is_draft);
     }
     item.extended = props
         .extended
@@ -115,19 +123,17 @@ pub fn to_ews(row: &MailItem, folder: Option<&FolderRow>, shape: &Shape, with_bo
         .cloned()
         .map(super::mapi::to_ews)
         .collect();
-    if row.is_calendar_item() {
-        let computed = mailbox::calendar::computed(row, &|tag| w.prop(tag));
+    if stored.is_calendar_item() {
+        let computed = mailbox::calendar::computed(stored, &|tag| w.prop(tag));
         item.other.extend(computed.iter().map(fields::element));
     }
     if w.field(Column::Attachments) && !props.attachments.is_empty() {
-        item.attachments = Some(summaries(&props.attachments, &row.id));
+        item.attachments = Some(summaries(&props.attachments, &stored.id));
     }
     if w.field(Column::HasAttachments) {
         let has = mailbox::has_attachments(&props.attachments);
-        item.other.retain(|o| o.name != "HasAttachments");
-        let mut e = ews::Element::new("", "HasAttachments");
-        e.children
-            .push(ews::Node::Text(if has { "true" } else { "false" }.into()));
+        let e = fields::element(&Property(Tag::HasAttachments, Value::Bool(has)));
+        item.other.retain(|o| o.name != e.name);
         item.other.push(e);
     }
     item

@@ -7,8 +7,8 @@ use ews::{
     RuleOperationError, RuleValidationError,
 };
 use mailbox::{
-    Address, MailboxError, RuleChange, RuleDraft, RuleEntry, RuleError, RuleField, RulePart,
-    RuleSet, RuleValue, StoredRule,
+    MailboxError, RuleChange, RuleDraft, RuleEntry, RuleError, RuleField, RulePart, RuleSet,
+    RuleValue, StoredRule,
 };
 
 fn other_mailbox(ctx: &Context<'_>, address: Option<&str>) -> Option<ResponseMessage> {
@@ -248,7 +248,11 @@ fn entry_element(RuleEntry(part, value): &RuleEntry) -> Element {
         RuleValue::Flag(b) => leaf(name, if *b { "true" } else { "false" }),
         RuleValue::Text(t) => leaf(name, t),
         RuleValue::Strings(list) => holder(list.iter().map(|s| leaf(STRING, s)).collect()),
-        RuleValue::Addresses(list) => holder(list.iter().map(address_element).collect()),
+        RuleValue::Addresses(list) => holder(
+            list.iter()
+                .map(|a| fields::address_element(ADDRESS, a))
+                .collect(),
+        ),
         RuleValue::Folder(f) => holder(vec![folder_element(f)]),
         RuleValue::Item { id, change_key } => {
             let mut e = Element::new("", name);
@@ -260,18 +264,6 @@ fn entry_element(RuleEntry(part, value): &RuleEntry) -> Element {
             e
         }
         RuleValue::Kept(r) => fields::value_element(name, &mailbox::Value::Record(r.clone())),
-    }
-}
-
-fn address_element(a: &Address) -> Element {
-    let mut e = fields::value_element(ADDRESS, &mailbox::Value::Mailbox(a.clone()));
-    // An address list holds its addresses directly, not in a mailbox.
-    match e.children.pop() {
-        Some(Node::Element(inner)) => {
-            e.children = inner.children;
-            e
-        }
-        _ => e,
     }
 }
 
