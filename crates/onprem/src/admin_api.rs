@@ -3,22 +3,20 @@
 
 use crate::cmdlets::Outcome;
 use crate::error::OnPremError;
-use crate::objects::*;
+use crate::model::api::{
+    CmdletRequest, CmdletResponse, HandshakesResponse, NewOrganizationRequest,
+    NewOrganizationResponse, PresenceRequest,
+};
 use crate::state::OnPremState;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct NewOrganizationBody {
-    name: String,
-    domain_name: String,
-    ews_url: String,
+fn body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, OnPremError> {
+    serde_json::from_slice(body)
+        .map_err(|e| OnPremError::InvalidArgument(format!("The request body is not valid: {e}")))
 }
 
 pub(crate) async fn new_organization(
@@ -31,8 +29,7 @@ pub(crate) async fn new_organization(
             "Creating the organization needs the server operator credential.".into(),
         ));
     }
-    let b: NewOrganizationBody = serde_json::from_slice(&body)
-        .map_err(|e| OnPremError::InvalidArgument(format!("The request body is not valid: {e}")))?;
+    let b: NewOrganizationRequest = self::body(&body)?;
     let req = crate::org::NewOrganization {
         name: b.name,
         domain: b.domain_name,
@@ -40,14 +37,12 @@ pub(crate) async fn new_organization(
     };
     let (org, credential) = crate::org::create(&state.store, &req).await?;
     state.reload().await?;
-    let cfg = crate::objects::auth_config(&state.store).await?;
-    let mut out = org.clone();
-    set(
-        &mut out,
-        "CurrentCertificateThumbprint",
-        cfg.data["CurrentCertificateThumbprint"].clone(),
-    );
-    set(&mut out, "AdminCredential", json!(credential));
+    let cfg = crate::objects::auth_config(&state.store).await?.value;
+    let out = NewOrganizationResponse {
+        organization: org,
+        current_certificate_thumbprint: cfg.current_certificate_thumbprint,
+        admin_credential: credential,
+    };
     Ok((StatusCode::CREATED, axum::Json(out)).into_response())
 }
 
@@ -69,14 +64,7 @@ pub(crate) async fn handshakes(
         .unwrap_or(100i64)
         .clamp(1, 1000);
     let events = state.store.handshakes().after(after, limit).await?;
-    Ok(axum::Json(json!({ "Events": events })).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct PresenceBody {
-    identity: String,
-    partner_url: String,
+    Ok(axum::Json(HandshakesResponse { events }).into_response())
 }
 
 /// `POST /admin/presence`: a user's presence from the partner, over the self-issued path.
@@ -90,18 +78,9 @@ pub(crate) async fn presence(
             "Use the organization admin credential.".into(),
         ));
     }
-    let b: PresenceBody = serde_json::from_slice(&body)
-        .map_err(|e| OnPremError::InvalidArgument(format!("The request body is not valid: {e}")))?;
+    let b: PresenceRequest = self::body(&body)?;
     let v = crate::outbound::presence(&state, &b.identity, &b.partner_url).await?;
     Ok(axum::Json(v).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct CmdletBody {
-    cmdlet: String,
-    #[serde(default)]
-    parameters: Map<String, Value>,
 }
 
 pub(crate) async fn cmdlet(
@@ -119,8 +98,7 @@ pub(crate) async fn cmdlet(
             crate::params::MAX_REQUEST_BYTES
         )));
     }
-    let b: CmdletBody = serde_json::from_slice(&body)
-        .map_err(|e| OnPremError::InvalidArgument(format!("The request body is not valid: {e}")))?;
+    let b: CmdletRequest = self::body(&body)?;
     crate::params::check_bounds(&b.cmdlet, &b.parameters)?;
     // The one cmdlet that makes calls of its own: it needs the server, not only the store.
     let outcome = if b.cmdlet.eq_ignore_ascii_case("Test-OAuthConnectivity") {
@@ -131,7 +109,11 @@ pub(crate) async fn cmdlet(
     };
     let output = match outcome {
         Outcome::WhatIf(line) => {
-            return Ok(axum::Json(json!({ "Output": [], "WhatIf": [line] })).into_response());
+            let out = CmdletResponse::<()> {
+                output: Vec::new(),
+                what_if: vec![line],
+            };
+            return Ok(axum::Json(out).into_response());
         }
         Outcome::Ran(output) => output,
     };
@@ -141,7 +123,11 @@ pub(crate) async fn cmdlet(
     } else {
         tracing::debug!(cmdlet = %b.cmdlet, "ran");
     }
-    Ok(axum::Json(json!({ "Output": output })).into_response())
+    let out = CmdletResponse {
+        output,
+        what_if: Vec::new(),
+    };
+    Ok(axum::Json(out).into_response())
 }
 
 /// The organization's metadata document (Exchange/1.0): issuer `<ServiceName>@<realm>`, the
@@ -151,20 +137,19 @@ pub(crate) async fn metadata(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, OnPremError> {
-    let cfg = crate::objects::auth_config(&state.store).await?;
+    let cfg = crate::objects::auth_config(&state.store).await?.value;
     let org = crate::objects::organization(&state.store).await?;
     let trust = state.trust();
     let mut certs = Vec::new();
-    for m in [
-        "CurrentCertificateThumbprint",
-        "PreviousCertificateThumbprint",
+    for t in [
+        &cfg.current_certificate_thumbprint,
+        &cfg.previous_certificate_thumbprint,
     ] {
-        let t = text(&cfg.data, m);
         if t.is_empty() {
             continue;
         }
         if let Ok(obj) = crate::certs::by_thumbprint(&state.store, t).await {
-            let (c, _) = crate::certs::load(&obj.data)?;
+            let (c, _) = crate::certs::load(&obj.value)?;
             if c.is_valid_at(time::OffsetDateTime::now_utc()) {
                 certs.push(c);
             }
@@ -177,8 +162,8 @@ pub(crate) async fn metadata(
     let location = format!("http://{host}{}", uri.path());
     let refs: Vec<&crypto::Certificate> = certs.iter().collect();
     let doc = s2s::MetadataDocument::exchange(
-        &format!("_{}", text(&org, "Guid")),
-        text(&cfg.data, "ServiceName"),
+        &format!("_{}", org.guid),
+        &cfg.service_name,
         &trust.realm,
         &location,
         &refs,
@@ -196,33 +181,32 @@ pub(crate) async fn metrics(
     headers: HeaderMap,
 ) -> Result<Response, OnPremError> {
     state.authenticate(&headers)?;
-    let config = crate::objects::auth_config(&state.store).await?;
+    let config = crate::objects::auth_config(&state.store).await?.value;
     let now = time::OffsetDateTime::now_utc();
     state
         .metrics
         .telemetry
         .set_change_feed_lag_ms(state.store.change_feed_lag_ms());
     state.metrics.clear_certificate_days();
-    for (which, member) in [
-        ("current", "CurrentCertificateThumbprint"),
-        ("next", "NextCertificateThumbprint"),
-        ("previous", "PreviousCertificateThumbprint"),
+    for (which, thumbprint) in [
+        ("current", &config.current_certificate_thumbprint),
+        ("next", &config.next_certificate_thumbprint),
+        ("previous", &config.previous_certificate_thumbprint),
     ] {
-        let thumbprint = crate::objects::text(&config.data, member).to_string();
         if thumbprint.is_empty() {
             continue;
         }
-        let Ok(obj) = crate::certs::by_thumbprint(&state.store, &thumbprint).await else {
+        let Ok(obj) = crate::certs::by_thumbprint(&state.store, thumbprint).await else {
             continue;
         };
         let ends = time::OffsetDateTime::parse(
-            crate::objects::text(&obj.data, "NotAfter"),
+            &obj.value.not_after,
             &time::format_description::well_known::Rfc3339,
         );
         if let Ok(ends) = ends {
             state.metrics.set_certificate_days(
                 which,
-                thumbprint,
+                thumbprint.clone(),
                 (ends - now).as_seconds_f64() / 86_400.0,
             );
         }

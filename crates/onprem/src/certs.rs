@@ -2,12 +2,15 @@
 //! Private keys stay on the server: exports carry the certificate only.
 
 use crate::error::OnPremError;
+use crate::model::{
+    AdminObject, AuthConfig, CertificateStatus, CmdletObject, ExchangeCertificate,
+    ExportedCertificate,
+};
 use crate::objects::*;
 use crate::params::Params;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use crypto::{Certificate, CertificateRequest, RsaPrivateKey};
-use serde_json::{Value, json};
 use store::Store;
 use time::format_description::well_known::Rfc3339;
 
@@ -20,48 +23,40 @@ pub fn certificate_object(
     key: Option<&RsaPrivateKey>,
     friendly: &str,
     services: &str,
-) -> Value {
-    let now = time::OffsetDateTime::now_utc();
-    let status = if c.is_valid_at(now) {
-        "Valid"
+) -> ExchangeCertificate {
+    let status = if c.is_valid_at(time::OffsetDateTime::now_utc()) {
+        CertificateStatus::Valid
     } else {
-        "DateInvalid"
+        CertificateStatus::DateInvalid
     };
-    let mut v = object(&[
-        ("Thumbprint", json!(c.thumbprint())),
-        ("Subject", json!(c.subject())),
-        ("Issuer", json!(c.issuer())),
-        ("SerialNumber", json!(c.serial_number())),
-        ("NotBefore", json!(iso(c.not_before()))),
-        ("NotAfter", json!(iso(c.not_after()))),
-        ("FriendlyName", json!(friendly)),
-        ("HasPrivateKey", json!(key.is_some())),
-        ("IsSelfSigned", json!(c.is_self_signed())),
-        ("KeySize", json!(c.key_bits())),
-        ("Services", json!(services)),
-        ("Status", json!(status)),
-        ("_Der", json!(c.to_base64())),
-    ]);
-    if let Some(k) = key {
-        set(
-            &mut v,
-            "_Key",
-            json!(STANDARD.encode(k.to_pkcs8_der().as_slice())),
-        );
+    ExchangeCertificate {
+        thumbprint: c.thumbprint().to_string(),
+        subject: c.subject().to_string(),
+        issuer: c.issuer().to_string(),
+        serial_number: c.serial_number().to_string(),
+        not_before: iso(c.not_before()),
+        not_after: iso(c.not_after()),
+        friendly_name: friendly.into(),
+        has_private_key: key.is_some(),
+        is_self_signed: c.is_self_signed(),
+        key_size: c.key_bits() as u32,
+        services: services.into(),
+        status,
+        der: c.to_base64(),
+        key: key.map(|k| STANDARD.encode(k.to_pkcs8_der().as_slice())),
     }
-    v
 }
 
-/// The certificate and private key (if any) of a stored certificate object.
-pub fn load(v: &Value) -> Result<(Certificate, Option<RsaPrivateKey>), OnPremError> {
-    match v.get("_Key").and_then(Value::as_str) {
+/// The certificate and private key (if any) of a stored certificate.
+pub fn load(v: &ExchangeCertificate) -> Result<(Certificate, Option<RsaPrivateKey>), OnPremError> {
+    match &v.key {
         Some(k) => {
-            let pair = crypto::KeyPair::from_base64(text(v, "_Der"), k)
+            let pair = crypto::KeyPair::from_base64(&v.der, k)
                 .map_err(|e| OnPremError::Internal(format!("stored certificate and key: {e}")))?;
             Ok((pair.certificate, Some(pair.key)))
         }
         None => Ok((
-            Certificate::from_base64(text(v, "_Der"))
+            Certificate::from_base64(&v.der)
                 .map_err(|e| OnPremError::Internal(format!("stored certificate: {e}")))?,
             None,
         )),
@@ -71,12 +66,12 @@ pub fn load(v: &Value) -> Result<(Certificate, Option<RsaPrivateKey>), OnPremErr
 pub async fn by_thumbprint(
     store: &Store,
     thumbprint: &str,
-) -> Result<store::DirectoryObject, OnPremError> {
+) -> Result<Stored<ExchangeCertificate>, OnPremError> {
     let t = thumbprint.trim().replace([' ', ':'], "");
-    all(store, CERTIFICATE)
+    all::<ExchangeCertificate>(store)
         .await?
         .into_iter()
-        .find(|o| text(&o.data, "Thumbprint").eq_ignore_ascii_case(&t))
+        .find(|o| o.value.thumbprint.eq_ignore_ascii_case(&t))
         .ok_or_else(|| {
             OnPremError::NotFound(format!(
                 "{t} (no certificate with this thumbprint is in the certificate store)"
@@ -84,16 +79,7 @@ pub async fn by_thumbprint(
         })
 }
 
-pub async fn new_certificate(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&[
-        "SubjectName",
-        "FriendlyName",
-        "KeySize",
-        "DomainName",
-        "Services",
-        "PrivateKeyExportable",
-        "ValidityDays",
-    ])?;
+pub async fn new_certificate(store: &Store, p: &Params) -> Result<Vec<CmdletObject>, OnPremError> {
     let subject = p
         .string("SubjectName")?
         .unwrap_or_else(|| "CN=Microsoft Exchange Server Auth Certificate".into());
@@ -131,31 +117,24 @@ pub async fn new_certificate(store: &Store, p: &Params) -> Result<Vec<Value>, On
     let friendly = p.string("FriendlyName")?.unwrap_or(cn);
     let services = p.string("Services")?.unwrap_or_else(|| "None".into());
     let v = certificate_object(&made.certificate, Some(&made.key), &friendly, &services);
-    let obj = store
-        .directory()
-        .create(new_object(CERTIFICATE, made.certificate.thumbprint(), v))
-        .await?;
-    Ok(vec![present(&obj)])
+    Ok(vec![create(store, v).await?.value.presented().into()])
 }
 
-pub async fn get_certificate(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&["Thumbprint", "Identity"])?;
+pub async fn get_certificate(store: &Store, p: &Params) -> Result<Vec<CmdletObject>, OnPremError> {
     let id = p.string("Thumbprint")?.or(p.string("Identity")?);
-    match id {
-        Some(t) => Ok(vec![present(&by_thumbprint(store, &t).await?)]),
-        None => Ok(all(store, CERTIFICATE).await?.iter().map(present).collect()),
-    }
+    let found = match id {
+        Some(t) => vec![by_thumbprint(store, &t).await?],
+        None => all::<ExchangeCertificate>(store).await?,
+    };
+    Ok(found.iter().map(|o| o.value.presented().into()).collect())
 }
 
 /// Import-ExchangeCertificate -FileData <base64 of the file>: a DER or PEM certificate (with its
 /// private key when the PEM carries one), or with -Password a PKCS#12 (.pfx) file.
-pub async fn import_certificate(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&[
-        "FileData",
-        "FriendlyName",
-        "Password",
-        "PrivateKeyExportable",
-    ])?;
+pub async fn import_certificate(
+    store: &Store,
+    p: &Params,
+) -> Result<Vec<CmdletObject>, OnPremError> {
     let data = STANDARD.decode(p.required("FileData")?).map_err(|_| {
         OnPremError::InvalidArgument("FileData must be the file's bytes, base64-encoded.".into())
     })?;
@@ -165,10 +144,10 @@ pub async fn import_certificate(store: &Store, p: &Params) -> Result<Vec<Value>,
         })?,
         None => pem_or_der(&data)?,
     };
-    if all(store, CERTIFICATE)
+    if all::<ExchangeCertificate>(store)
         .await?
         .iter()
-        .any(|o| text(&o.data, "Thumbprint") == cert.thumbprint())
+        .any(|o| o.value.thumbprint == cert.thumbprint())
     {
         return Err(OnPremError::AlreadyExists(format!(
             "The certificate with thumbprint {} already exists.",
@@ -179,11 +158,7 @@ pub async fn import_certificate(store: &Store, p: &Params) -> Result<Vec<Value>,
         .string("FriendlyName")?
         .unwrap_or_else(|| cert.subject().trim_start_matches("CN=").to_string());
     let v = certificate_object(&cert, key.as_ref(), &friendly, "None");
-    let obj = store
-        .directory()
-        .create(new_object(CERTIFICATE, cert.thumbprint(), v))
-        .await?;
-    Ok(vec![present(&obj)])
+    Ok(vec![create(store, v).await?.value.presented().into()])
 }
 
 /// A DER or PEM certificate, with its private key when the PEM carries one.
@@ -210,39 +185,44 @@ fn pem_or_der(data: &[u8]) -> Result<(Certificate, Option<RsaPrivateKey>), OnPre
 
 /// Export-ExchangeCertificate -Thumbprint X [-BinaryEncoded]: the DER certificate, no private
 /// key, as `FileData` (base64).
-pub async fn export_certificate(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&["Thumbprint", "BinaryEncoded", "FileName", "Password"])?;
+pub async fn export_certificate(
+    store: &Store,
+    p: &Params,
+) -> Result<Vec<CmdletObject>, OnPremError> {
     if p.has("Password") {
         return Err(OnPremError::InvalidArgument(
             "Exporting a private key is not supported: the key stays on this server.".into(),
         ));
     }
     let obj = by_thumbprint(store, &p.required("Thumbprint")?).await?;
-    let (cert, _) = load(&obj.data)?;
+    let (cert, _) = load(&obj.value)?;
     Ok(vec![
-        json!({ "Thumbprint": cert.thumbprint(), "FileData": cert.to_base64(), "Subject": cert.subject() }),
+        ExportedCertificate {
+            thumbprint: cert.thumbprint().to_string(),
+            file_data: cert.to_base64(),
+            subject: cert.subject().to_string(),
+        }
+        .into(),
     ])
 }
 
-pub async fn remove_certificate(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&["Thumbprint", "Identity"])?;
+pub async fn remove_certificate(
+    store: &Store,
+    p: &Params,
+) -> Result<Vec<CmdletObject>, OnPremError> {
     let t = p
         .string("Thumbprint")?
         .or(p.string("Identity")?)
         .ok_or_else(|| OnPremError::MissingParameter("Thumbprint".into()))?;
     let obj = by_thumbprint(store, &t).await?;
-    let cfg = crate::objects::auth_config(store).await?;
-    for m in [
-        "CurrentCertificateThumbprint",
-        "NextCertificateThumbprint",
-        "PreviousCertificateThumbprint",
-    ] {
-        if text(&cfg.data, m).eq_ignore_ascii_case(text(&obj.data, "Thumbprint")) {
+    let cfg: AuthConfig = auth_config(store).await?.value;
+    for (m, t) in cfg.thumbprints() {
+        if t.eq_ignore_ascii_case(&obj.value.thumbprint) {
             return Err(OnPremError::InvalidArgument(format!(
                 "The certificate is AuthConfig's {m}; change AuthConfig first."
             )));
         }
     }
-    store.directory().delete(&obj).await?;
+    delete(store, &obj).await?;
     Ok(Vec::new())
 }

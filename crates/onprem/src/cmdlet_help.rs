@@ -424,6 +424,30 @@ pub const PARAMETERS: &[(&str, &str)] = &[
         "ResultSize",
         "How many items at most (a number, or Unlimited; 1000 by default).",
     ),
+    (
+        "RecipientTypeDetails",
+        "Accepted for the shell's form; the recipient type is the cmdlet's (Get-Mailbox, Get-MailUser).",
+    ),
+    (
+        "Permanent",
+        "Accepted for the shell's form: a removed recipient is gone at once here.",
+    ),
+    (
+        "FileName",
+        "Accepted for the shell's form: the file's bytes are answered as FileData.",
+    ),
+    (
+        "Export-ExchangeCertificate.Password",
+        "Refused: exports carry the certificate only, the key stays on this server.",
+    ),
+    (
+        "Get-ExchangeCertificate.Identity",
+        "The certificate's thumbprint, as -Thumbprint.",
+    ),
+    (
+        "Remove-ExchangeCertificate.Identity",
+        "The certificate's thumbprint, as -Thumbprint.",
+    ),
     ("Role", "The management role."),
     ("RoleAssignee", "The user or group the role is assigned to."),
     (

@@ -11,14 +11,14 @@
 
 use crate::OnPremError;
 use crate::connectivity_acs as shared;
-use crate::objects::{AUTH_SERVER, all, text};
+use crate::model::{AuthServer, CmdletObject, ValidationResult};
+use crate::objects::all;
 use crate::params::Params;
 use crate::state::OnPremState;
 use crate::token_request::request_token;
 use ews::{FolderRef, Operation, Request, Response, Shape};
 use s2s::entra::EntraClientAssertion;
 use s2s::ids::EXCHANGE_APP_ID;
-use serde_json::{Value, json};
 use store::HandshakeEvent;
 
 const TASK: &str = "Checking EWS API Call Under Oauth";
@@ -37,25 +37,25 @@ struct Dedicated {
 /// AuthServer's own when it is one (an AzureAD AuthServer), else the tenant's at the same
 /// authority (an ACS AuthServer's endpoint takes S2S assertions, not client credentials).
 async fn dedicated(state: &OnPremState) -> Result<Option<Dedicated>, OnPremError> {
-    for a in all(&state.store, AUTH_SERVER).await? {
-        let d = &a.data;
-        let app_id = text(d, "ApplicationIdentifier");
-        if d["Enabled"] != true || app_id.is_empty() {
+    for a in all::<AuthServer>(&state.store).await? {
+        let d = a.value;
+        let app_id = d.application_identifier;
+        if !d.enabled || app_id.is_empty() {
             continue;
         }
-        let endpoint = text(d, "TokenIssuingEndpoint");
-        let realm = text(d, "Realm").to_string();
+        let endpoint = d.token_issuing_endpoint;
+        let realm = d.realm;
         let token_endpoint = if endpoint.contains("/oauth2/") {
-            endpoint.to_string()
+            endpoint
         } else {
             let authority = endpoint.split('/').take(3).collect::<Vec<_>>().join("/");
             format!("{authority}/{realm}/oauth2/v2.0/token")
         };
         return Ok(Some(Dedicated {
-            app_id: app_id.to_string(),
+            app_id,
             realm,
             token_endpoint,
-            trust_any: d["TrustAnySSLCertificate"] == true,
+            trust_any: d.trust_any_ssl_certificate,
         }));
     }
     Ok(None)
@@ -73,8 +73,8 @@ fn ews_endpoint(target: &str) -> Result<String, OnPremError> {
 pub async fn test_oauth_connectivity(
     state: &OnPremState,
     p: &Params,
-) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&["Service", "TargetUri", "Mailbox"])?;
+) -> Result<Vec<CmdletObject>, OnPremError> {
+    crate::safety::check_parameters("Test-OAuthConnectivity", p)?;
     let service = p.required("Service")?;
     if !service.eq_ignore_ascii_case("EWS") {
         return Err(OnPremError::InvalidArgument(format!(
@@ -90,14 +90,17 @@ pub async fn test_oauth_connectivity(
     let ok = probe(state, &url, &mailbox, &mut log).await?;
     let result = if ok { "Success" } else { "Error" };
     log.push(format!("{TASK} … {result}"));
-    Ok(vec![json!({
-        "Task": TASK,
-        "Detail": log.join("\n"),
-        "ResultType": result,
-        "Identity": "Microsoft.Exchange.Security.OAuth.ValidationResultNodeId",
-        "IsValid": true,
-        "ObjectState": "New",
-    })])
+    Ok(vec![
+        ValidationResult {
+            task: TASK.into(),
+            detail: log.join("\n"),
+            result_type: result.into(),
+            identity: "Microsoft.Exchange.Security.OAuth.ValidationResultNodeId".into(),
+            is_valid: true,
+            object_state: "New".into(),
+        }
+        .into(),
+    ])
 }
 
 async fn probe(

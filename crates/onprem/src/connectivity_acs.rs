@@ -3,7 +3,8 @@
 //! 00000002-…), wrapped in an unsigned outer token naming the mailbox.
 
 use crate::OnPremError;
-use crate::objects::{AUTH_SERVER, all, text};
+use crate::model::AuthServer;
+use crate::objects::all;
 use crate::state::OnPremState;
 use crate::token_request::request_token;
 use s2s::ids::{ACS_APP_ID, Audience, EXCHANGE_APP_ID, PrincipalId};
@@ -18,19 +19,18 @@ pub(crate) struct Acs {
 }
 
 pub(crate) async fn acs(state: &OnPremState) -> Result<Option<Acs>, OnPremError> {
-    for a in all(&state.store, AUTH_SERVER).await? {
-        let d = &a.data;
-        if d["Enabled"] != true || !text(d, "IssuerIdentifier").eq_ignore_ascii_case(ACS_APP_ID) {
-            continue;
-        }
-        let token_endpoint = text(d, "TokenIssuingEndpoint").to_string();
-        if token_endpoint.is_empty() {
+    for a in all::<AuthServer>(&state.store).await? {
+        let d = a.value;
+        if !d.enabled
+            || !d.issuer_identifier.eq_ignore_ascii_case(ACS_APP_ID)
+            || d.token_issuing_endpoint.is_empty()
+        {
             continue;
         }
         return Ok(Some(Acs {
-            realm: text(d, "Realm").to_string(),
-            token_endpoint,
-            trust_any: d["TrustAnySSLCertificate"] == true,
+            realm: d.realm,
+            token_endpoint: d.token_issuing_endpoint,
+            trust_any: d.trust_any_ssl_certificate,
         }));
     }
     Ok(None)

@@ -5,10 +5,9 @@
 //! Conversation History the partner writes). They read the store; nothing is changed.
 
 use crate::OnPremError;
-use crate::objects::text;
+use crate::model::{CmdletObject, FolderItem, FolderStatistics};
 use crate::params::Params;
 use mailbox::StoredProperties;
-use serde_json::{Value, json};
 use store::{Column, FolderRow, ItemFilter, OrderKey, SortBy, Store};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -56,17 +55,18 @@ struct Opened {
 }
 
 async fn open(store: &Store, identity: &str) -> Result<Opened, OnPremError> {
-    let r = crate::objects::resolve_recipient(store, identity).await?;
-    if text(&r.data, "RecipientType") != "UserMailbox" {
+    let r = crate::objects::resolve_recipient(store, identity)
+        .await?
+        .value;
+    if !r.is_mailbox() {
         return Err(OnPremError::InvalidArgument(format!(
             "'{identity}' is not a mailbox."
         )));
     }
-    let guid = text(&r.data, "Guid");
     Ok(Opened {
-        guid: guid.to_string(),
-        address: text(&r.data, "PrimarySmtpAddress").to_string(),
-        folders: store.mailboxes().folders(guid).await?,
+        folders: store.mailboxes().folders(&r.guid).await?,
+        guid: r.guid,
+        address: r.primary_smtp_address,
     })
 }
 
@@ -205,13 +205,7 @@ fn is_public_name(d: &str) -> bool {
 pub async fn get_mailbox_folder_statistics(
     store: &Store,
     p: &Params,
-) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&[
-        "Identity",
-        "FolderScope",
-        "IncludeOldestAndNewestItems",
-        "Archive",
-    ])?;
+) -> Result<Vec<CmdletObject>, OnPremError> {
     let archive = p.bool("Archive")?.unwrap_or(false);
     let identity = p.required("Identity")?;
     let scope = p.string("FolderScope")?.unwrap_or_else(|| "All".into());
@@ -254,20 +248,29 @@ pub async fn get_mailbox_folder_statistics(
         }
         let c = counts.iter().find(|c| c.folder_id == f.id);
         let path = mbox.path(f);
-        let mut v = json!({
-            "Name": if matches!(f.distinguished.as_deref(), Some("msgfolderroot" | "archivemsgfolderroot")) { "Top of Information Store" } else { f.display_name.as_str() },
-            "FolderPath": path,
-            "FolderType": folder_type(f),
-            "ItemsInFolder": c.map_or(0, |c| c.total),
-            "FolderSize": folder_size(c.map_or(0, |c| c.size)),
-            "Identity": format!("{}{}", mbox.address, path.replace('/', "\\")),
-        });
+        let top = matches!(
+            f.distinguished.as_deref(),
+            Some("msgfolderroot" | "archivemsgfolderroot")
+        );
+        let mut v = FolderStatistics {
+            name: if top {
+                "Top of Information Store".into()
+            } else {
+                f.display_name.clone()
+            },
+            identity: format!("{}{}", mbox.address, path.replace('/', "\\")),
+            folder_path: path,
+            folder_type: folder_type(f).into(),
+            items_in_folder: c.map_or(0, |c| c.total),
+            folder_size: folder_size(c.map_or(0, |c| c.size)),
+            ..Default::default()
+        };
         if oldest_newest {
             let (oldest, newest) = oldest_and_newest(store, &f.id).await?;
-            v["OldestItemReceivedDate"] = json!(oldest);
-            v["NewestItemReceivedDate"] = json!(newest);
+            v.oldest_item_received_date = Some(oldest);
+            v.newest_item_received_date = Some(newest);
         }
-        out.push(v);
+        out.push(v.into());
     }
     Ok(out)
 }
@@ -300,7 +303,7 @@ async fn list(
     subject: Option<&str>,
     item_class: Option<&str>,
     limit: usize,
-) -> Result<Vec<Value>, OnPremError> {
+) -> Result<Vec<FolderItem>, OnPremError> {
     let order = [OrderKey {
         by: SortBy::Column(Column::Received),
         descending: true,
@@ -329,17 +332,18 @@ async fn list(
                 .body
                 .map(|b| preview(&b.body_type, &b.text))
                 .unwrap_or_default();
-            json!({
-                "Subject": r.subject,
-                "ItemClass": r.item_class,
-                "ReceivedTime": rfc3339(r.received_ms),
-                "LastModifiedTime": rfc3339(r.modified_ms),
-                "Size": r.size,
-                "IsRead": r.is_read,
-                "FolderPath": path,
-                "BodyPreview": body,
-                "Identity": r.id,
-            })
+            FolderItem {
+                subject: r.subject.clone(),
+                item_class: r.item_class.clone(),
+                received_time: rfc3339(r.received_ms),
+                last_modified_time: rfc3339(r.modified_ms),
+                size: r.size,
+                is_read: r.is_read,
+                folder_path: path.clone(),
+                body_preview: body,
+                identity: r.id.clone(),
+                source_folder: None,
+            }
         })
         .collect())
 }
@@ -381,14 +385,10 @@ fn result_size(p: &Params) -> Result<usize, OnPremError> {
 
 /// Get-RecoverableItems: Recoverable Items\Deletions (the default), Purges (PurgedItems) or
 /// Deleted Items.
-pub async fn get_recoverable_items(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&[
-        "Identity",
-        "SourceFolder",
-        "SubjectContains",
-        "FilterItemType",
-        "ResultSize",
-    ])?;
+pub async fn get_recoverable_items(
+    store: &Store,
+    p: &Params,
+) -> Result<Vec<CmdletObject>, OnPremError> {
     let identity = p.required("Identity")?;
     let source = p
         .string("SourceFolder")?
@@ -404,7 +404,7 @@ pub async fn get_recoverable_items(store: &Store, p: &Params) -> Result<Vec<Valu
     let limit = result_size(p)?;
     let mbox = open(store, &identity).await?;
     let folder = mbox.folder(distinguished)?;
-    let mut items = list(
+    let items = list(
         store,
         &mbox,
         folder,
@@ -413,22 +413,24 @@ pub async fn get_recoverable_items(store: &Store, p: &Params) -> Result<Vec<Valu
         limit,
     )
     .await?;
-    for v in &mut items {
-        v["SourceFolder"] = json!(name);
-    }
-    Ok(items)
+    Ok(items
+        .into_iter()
+        .map(|v| {
+            FolderItem {
+                source_folder: Some(name.to_string()),
+                ..v
+            }
+            .into()
+        })
+        .collect())
 }
 
 /// Get-MailboxFolderItem: the items of one folder (a FolderScope value such as
 /// ConversationHistory, or a path such as `/Recoverable Items/Purges`), newest first.
-pub async fn get_mailbox_folder_item(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&[
-        "Identity",
-        "Folder",
-        "SubjectContains",
-        "FilterItemType",
-        "ResultSize",
-    ])?;
+pub async fn get_mailbox_folder_item(
+    store: &Store,
+    p: &Params,
+) -> Result<Vec<CmdletObject>, OnPremError> {
     let identity = p.required("Identity")?;
     let folder = p.required("Folder")?;
     let limit = result_size(p)?;
@@ -443,6 +445,7 @@ pub async fn get_mailbox_folder_item(store: &Store, p: &Params) -> Result<Vec<Va
         limit,
     )
     .await
+    .map(|items| items.into_iter().map(CmdletObject::from).collect())
 }
 
 #[cfg(test)]

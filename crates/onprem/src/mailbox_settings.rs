@@ -3,15 +3,15 @@
 //! names in the owner's language).
 
 use crate::error::OnPremError;
+use crate::model::{CmdletObject, Recipient, RegionalConfiguration, RegionalSettings};
 use crate::objects::*;
 use crate::params::Params;
 use mailbox::MailboxError;
-use serde_json::{Value, json};
-use store::{DirectoryObject, Store};
+use store::Store;
 
-async fn mailbox_user(store: &Store, identity: &str) -> Result<DirectoryObject, OnPremError> {
+async fn mailbox_user(store: &Store, identity: &str) -> Result<Stored<Recipient>, OnPremError> {
     let obj = resolve_recipient(store, identity).await?;
-    if text(&obj.data, "RecipientType") != "UserMailbox" {
+    if !obj.value.is_mailbox() {
         return Err(OnPremError::InvalidArgument(format!(
             "'{identity}' is not a mailbox user: only mailboxes have these settings."
         )));
@@ -28,8 +28,7 @@ fn mailbox_failure(e: MailboxError) -> OnPremError {
 
 /// Enable-Mailbox -Identity X -Archive: gives the mailbox an archive mailbox (its folder tree
 /// made now); again on a mailbox that has one, nothing changes.
-pub async fn enable_mailbox(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&["Identity", "Archive", "ArchiveName"])?;
+pub async fn enable_mailbox(store: &Store, p: &Params) -> Result<Vec<CmdletObject>, OnPremError> {
     let identity = p.required("Identity")?;
     if p.bool("Archive")? != Some(true) {
         return Err(OnPremError::InvalidArgument(
@@ -38,89 +37,75 @@ pub async fn enable_mailbox(store: &Store, p: &Params) -> Result<Vec<Value>, OnP
         ));
     }
     let obj = mailbox_user(store, &identity).await?;
-    mailbox::provision_archive(store, text(&obj.data, "Guid")).await?;
-    let mut v = obj.data.clone();
-    if text(&v, "ArchiveStatus") != "Active" {
-        let name = p
-            .string("ArchiveName")?
-            .unwrap_or_else(|| format!("In-Place Archive - {}", text(&obj.data, "DisplayName")));
-        set(
-            &mut v,
-            "ArchiveGuid",
-            json!(uuid::Uuid::new_v4().to_string()),
-        );
-        set(&mut v, "ArchiveName", json!([name]));
-        set(&mut v, "ArchiveStatus", json!("Active"));
+    enable_archive(store, obj, p.string("ArchiveName")?).await
+}
+
+/// The archive of a mailbox, made if it has none.
+pub async fn enable_archive(
+    store: &Store,
+    obj: Stored<Recipient>,
+    name: Option<String>,
+) -> Result<Vec<CmdletObject>, OnPremError> {
+    mailbox::provision_archive(store, &obj.value.guid).await?;
+    let mut v = obj.value.clone();
+    if v.archive_status != "Active" {
+        let name = name.unwrap_or_else(|| format!("In-Place Archive - {}", v.display_name));
+        v.archive_guid = guid();
+        v.archive_name = vec![name];
+        v.archive_status = "Active".into();
     }
-    let saved = save(store, &obj, v).await?;
-    Ok(vec![present(&saved)])
+    Ok(vec![save(store, &obj, v).await?.value.into()])
 }
 
 /// Get-MailboxRegionalConfiguration: the mailbox's language, formats and time zone.
-pub async fn get_regional(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&["Identity"])?;
+pub async fn get_regional(store: &Store, p: &Params) -> Result<Vec<CmdletObject>, OnPremError> {
     let identity = p.required("Identity")?;
-    let obj = mailbox_user(store, &identity).await?;
-    Ok(vec![regional(&obj)])
-}
-
-fn regional(obj: &DirectoryObject) -> Value {
-    let r = obj
-        .data
-        .get("RegionalConfiguration")
-        .cloned()
-        .unwrap_or(json!({}));
-    let member = |name: &str| r.get(name).cloned().unwrap_or(Value::Null);
-    json!({
-        "Identity": present(obj)["Identity"].clone(),
-        "Language": member("Language"),
-        "DateFormat": member("DateFormat"),
-        "TimeFormat": member("TimeFormat"),
-        "TimeZone": member("TimeZone"),
-        "DefaultFolderNameMatchingUserLanguage": r
-            .get("DefaultFolderNameMatchingUserLanguage")
-            .cloned()
-            .unwrap_or(json!(false)),
-    })
+    let r = mailbox_user(store, &identity).await?.value;
+    let settings = r.regional_configuration.unwrap_or_default();
+    Ok(vec![
+        RegionalConfiguration {
+            identity: r.identity,
+            language: settings.language,
+            date_format: settings.date_format,
+            time_format: settings.time_format,
+            time_zone: settings.time_zone,
+            default_folder_name_matching_user_language: settings
+                .default_folder_name_matching_user_language,
+        }
+        .into(),
+    ])
 }
 
 /// Set-MailboxRegionalConfiguration; with -LocalizeDefaultFolderName the default folders are
 /// renamed into -Language (or the language already set) before anything is saved.
-pub async fn set_regional(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&[
-        "Identity",
-        "Language",
-        "DateFormat",
-        "TimeFormat",
-        "TimeZone",
-        "LocalizeDefaultFolderName",
-    ])?;
+pub async fn set_regional(store: &Store, p: &Params) -> Result<Vec<CmdletObject>, OnPremError> {
     let identity = p.required("Identity")?;
     let obj = mailbox_user(store, &identity).await?;
-    let mut r = obj
-        .data
-        .get("RegionalConfiguration")
-        .cloned()
-        .unwrap_or(json!({}));
-    for member in ["Language", "DateFormat", "TimeFormat", "TimeZone"] {
+    let mut r: RegionalSettings = obj.value.regional_configuration.clone().unwrap_or_default();
+    for (member, slot) in [
+        ("Language", &mut r.language),
+        ("DateFormat", &mut r.date_format),
+        ("TimeFormat", &mut r.time_format),
+        ("TimeZone", &mut r.time_zone),
+    ] {
         if let Some(value) = p.string(member)? {
-            set(&mut r, member, json!(value));
+            *slot = Some(value);
         }
     }
     if p.bool("LocalizeDefaultFolderName")? == Some(true) {
-        let language = text(&r, "Language").to_string();
+        let language = r.language.clone().unwrap_or_default();
         if language.is_empty() {
             return Err(OnPremError::InvalidArgument(
                 "-LocalizeDefaultFolderName needs a language: give -Language.".into(),
             ));
         }
-        mailbox::localize_default_folders(store, text(&obj.data, "Guid"), &language)
+        mailbox::localize_default_folders(store, &obj.value.guid, &language)
             .await
             .map_err(mailbox_failure)?;
-        set(&mut r, "DefaultFolderNameMatchingUserLanguage", json!(true));
+        r.default_folder_name_matching_user_language = true;
     }
-    let mut v = obj.data.clone();
-    set(&mut v, "RegionalConfiguration", r);
+    let mut v = obj.value.clone();
+    v.regional_configuration = Some(r);
     save(store, &obj, v).await?;
     Ok(Vec::new())
 }

@@ -1,136 +1,111 @@
-//! The organization's configuration objects in the store, each a JSON object whose members are
-//! the cmdlets' property names. Members starting with `_` are private (a certificate's key)
-//! and never leave the server.
+//! The organization's objects in the store: each kind one type of [`crate::model`], read and
+//! written whole, found by the identities the cmdlets resolve.
 
 use crate::error::OnPremError;
-use serde_json::{Map, Value};
+use crate::model::{AdminObject, AuthConfig, Organization, Recipient, RecipientType};
+use serde::{Deserialize, Serialize};
 use store::{DirectoryObject, NewObject, Store};
 
-pub const ORGANIZATION: &str = "Organization";
-pub const ACCEPTED_DOMAIN: &str = "AcceptedDomain";
-pub const RECIPIENT: &str = "Recipient";
-pub const MANAGEMENT_ROLE: &str = "ManagementRole";
-pub const ROLE_ASSIGNMENT: &str = "ManagementRoleAssignment";
-pub const CERTIFICATE: &str = "ExchangeCertificate";
-pub const AUTH_CONFIG: &str = "AuthConfig";
-pub const AUTH_SERVER: &str = "AuthServer";
-pub const PARTNER_APPLICATION: &str = "PartnerApplication";
 pub const ADMIN_CREDENTIAL: &str = "AdminCredential";
 pub const OPERATOR_CREDENTIAL: &str = "OperatorCredential";
 
 /// Kinds whose changes matter to inbound token validation.
 pub const TRUST_KINDS: &[&str] = &[
-    AUTH_CONFIG,
-    AUTH_SERVER,
-    PARTNER_APPLICATION,
-    ACCEPTED_DOMAIN,
-    RECIPIENT,
-    ROLE_ASSIGNMENT,
-    CERTIFICATE,
+    crate::model::AuthConfig::KIND,
+    crate::model::AuthServer::KIND,
+    crate::model::PartnerApplication::KIND,
+    crate::model::AcceptedDomain::KIND,
+    crate::model::Recipient::KIND,
+    crate::model::RoleAssignment::KIND,
+    crate::model::ExchangeCertificate::KIND,
 ];
 
-pub fn now_text() -> String {
-    time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
+/// An admin credential as stored: its hash, never the credential.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StoredCredential {
+    pub hash: String,
 }
 
-/// The object as a cmdlet shows it: private members removed.
-pub fn present(obj: &DirectoryObject) -> Value {
-    let mut v = obj.data.clone();
-    if let Some(m) = v.as_object_mut() {
-        m.retain(|k, _| !k.starts_with('_'));
-        // Kept as Unix seconds (for the refresh's rate limit), shown as times.
-        if let Some(fetches) = m.get_mut("MetadataFetches").and_then(Value::as_array_mut) {
-            for f in fetches.iter_mut() {
-                if let Some(t) = f
-                    .as_i64()
-                    .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
-                    .and_then(|t| {
-                        t.format(&time::format_description::well_known::Rfc3339)
-                            .ok()
-                    })
-                {
-                    *f = Value::String(t);
-                }
-            }
+impl StoredCredential {
+    pub fn object(kind: &str, hash: &str) -> Result<NewObject, OnPremError> {
+        Ok(NewObject::new(
+            kind,
+            "",
+            &hash[..16.min(hash.len())],
+            to_data(&StoredCredential { hash: hash.into() })?,
+        ))
+    }
+}
+
+pub fn now_text() -> String {
+    crate::model::rfc3339(time::OffsetDateTime::now_utc())
+}
+
+pub fn guid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// One stored object and its typed value.
+#[derive(Debug, Clone)]
+pub struct Stored<T> {
+    pub row: DirectoryObject,
+    pub value: T,
+}
+
+/// The value of a stored object; one that cannot be read is logged and read as empty, so it
+/// names nothing and is never saved over.
+fn read<T: AdminObject>(row: DirectoryObject) -> Option<Stored<T>> {
+    match serde_json::from_value::<T>(row.data.clone()) {
+        Ok(value) => Some(Stored { row, value }),
+        Err(e) => {
+            tracing::warn!(kind = %row.kind, name = %row.name, "stored object unreadable: {e}");
+            None
         }
     }
-    v
 }
 
-pub fn text<'v>(v: &'v Value, member: &str) -> &'v str {
-    v.get(member).and_then(Value::as_str).unwrap_or("")
+fn to_data<T: Serialize>(value: &T) -> Result<serde_json::Value, OnPremError> {
+    serde_json::to_value(value).map_err(|e| OnPremError::Internal(format!("an object: {e}")))
 }
 
-/// True when `identity` names the object: its Name, Identity, Guid, DistinguishedName, Alias,
-/// UserPrincipalName, PrimarySmtpAddress, an SMTP proxy address, or (certificates) Thumbprint.
-pub fn names(v: &Value, identity: &str) -> bool {
-    let id = identity.trim();
-    let eq = |m: &str| !text(v, m).is_empty() && text(v, m).eq_ignore_ascii_case(id);
-    if [
-        "Name",
-        "Identity",
-        "Guid",
-        "DistinguishedName",
-        "Alias",
-        "UserPrincipalName",
-        "PrimarySmtpAddress",
-        "Thumbprint",
-    ]
-    .iter()
-    .any(|m| eq(m))
-    {
-        return true;
-    }
-    v.get("EmailAddresses")
-        .and_then(Value::as_array)
-        .is_some_and(|a| {
-            a.iter().filter_map(Value::as_str).any(|p| {
-                let addr = p.split_once(':').map(|(_, a)| a).unwrap_or(p);
-                addr.eq_ignore_ascii_case(id) || p.eq_ignore_ascii_case(id)
-            })
-        })
+pub async fn all<T: AdminObject>(store: &Store) -> Result<Vec<Stored<T>>, OnPremError> {
+    Ok(store
+        .directory()
+        .list(T::KIND, Some(""))
+        .await?
+        .into_iter()
+        .filter_map(read)
+        .collect())
 }
 
-pub async fn all(store: &Store, kind: &str) -> Result<Vec<DirectoryObject>, OnPremError> {
+/// The stored rows of a kind that has no admin type (credentials).
+pub async fn rows(store: &Store, kind: &str) -> Result<Vec<DirectoryObject>, OnPremError> {
     Ok(store.directory().list(kind, Some("")).await?)
 }
 
-/// Exactly one object of `kind` that `identity` names.
-pub async fn resolve(
+/// Exactly one object that `identity` names.
+pub async fn resolve<T: AdminObject>(
     store: &Store,
-    kind: &str,
     identity: &str,
-) -> Result<DirectoryObject, OnPremError> {
-    let found: Vec<DirectoryObject> = all(store, kind)
-        .await?
-        .into_iter()
-        .filter(|o| names(&o.data, identity))
-        .collect();
+) -> Result<Stored<T>, OnPremError> {
+    let found = select::<T>(store, Some(identity)).await?;
     match found.len() {
-        0 => Err(OnPremError::NotFound(identity.to_string())),
         1 => Ok(found.into_iter().next().expect("one")),
         _ => Err(OnPremError::Ambiguous(identity.to_string())),
     }
 }
 
-/// The objects of `kind` that `identity` names, or all of them.
-pub async fn select(
+/// The objects that `identity` names (at least one), or all of them.
+pub async fn select<T: AdminObject>(
     store: &Store,
-    kind: &str,
     identity: Option<&str>,
-) -> Result<Vec<DirectoryObject>, OnPremError> {
-    let objs = all(store, kind).await?;
+) -> Result<Vec<Stored<T>>, OnPremError> {
+    let objs = all::<T>(store).await?;
     match identity {
         None => Ok(objs),
         Some(id) => {
-            let found: Vec<_> = objs.into_iter().filter(|o| names(&o.data, id)).collect();
+            let found: Vec<_> = objs.into_iter().filter(|o| o.value.is_named(id)).collect();
             if found.is_empty() {
                 Err(OnPremError::NotFound(id.to_string()))
             } else {
@@ -140,41 +115,48 @@ pub async fn select(
     }
 }
 
-pub fn new_object(kind: &str, name: &str, data: Value) -> NewObject {
-    NewObject::new(kind, "", name, data)
-}
-
-/// Saves `data` over `obj` (refused when someone changed it since it was read).
-pub async fn save(
+/// The objects a Get- cmdlet outputs: those `identity` names, or all, as presented.
+pub async fn get<T: AdminObject>(
     store: &Store,
-    obj: &DirectoryObject,
-    data: Value,
-) -> Result<DirectoryObject, OnPremError> {
-    let name = text(&data, "Name").to_string();
-    let name = if name.is_empty() {
-        obj.name.clone()
+    identity: Option<&str>,
+) -> Result<Vec<T>, OnPremError> {
+    Ok(select::<T>(store, identity)
+        .await?
+        .iter()
+        .map(|o| o.value.presented())
+        .collect())
+}
+
+/// The row that creates `value`.
+pub fn new_object<T: AdminObject>(value: &T) -> Result<NewObject, OnPremError> {
+    Ok(NewObject::new(T::KIND, "", value.name(), to_data(value)?))
+}
+
+pub async fn create<T: AdminObject>(store: &Store, value: T) -> Result<Stored<T>, OnPremError> {
+    let row = store.directory().create(new_object(&value)?).await?;
+    Ok(Stored { row, value })
+}
+
+/// Saves `value` over `obj` (refused when someone changed it since it was read).
+pub async fn save<T: AdminObject>(
+    store: &Store,
+    obj: &Stored<T>,
+    value: T,
+) -> Result<Stored<T>, OnPremError> {
+    let name = if value.name().is_empty() {
+        obj.row.name.clone()
     } else {
-        name
+        value.name().to_string()
     };
-    Ok(store.directory().update(obj, &name, data).await?)
+    let row = store
+        .directory()
+        .update(&obj.row, &name, to_data(&value)?)
+        .await?;
+    Ok(Stored { row, value })
 }
 
-pub fn set(v: &mut Value, member: &str, value: Value) {
-    if let Some(m) = v.as_object_mut() {
-        m.insert(member.to_string(), value);
-    }
-}
-
-pub fn object(pairs: &[(&str, Value)]) -> Value {
-    let mut m = Map::new();
-    for (k, v) in pairs {
-        m.insert(k.to_string(), v.clone());
-    }
-    Value::Object(m)
-}
-
-pub fn guid() -> String {
-    uuid::Uuid::new_v4().to_string()
+pub async fn delete<T>(store: &Store, obj: &Stored<T>) -> Result<(), OnPremError> {
+    Ok(store.directory().delete(&obj.row).await?)
 }
 
 /// `contoso.com/Users/<name>` and `CN=<name>,CN=Users,DC=contoso,DC=com`.
@@ -186,19 +168,11 @@ pub fn user_identity(domain: &str, name: &str) -> (String, String) {
     )
 }
 
-pub fn organization_fields(org: &Value) -> (String, String) {
-    (
-        text(org, "Name").to_string(),
-        text(org, "DefaultDomain").to_string(),
-    )
-}
-
-pub async fn organization(store: &Store) -> Result<Value, OnPremError> {
-    all(store, ORGANIZATION)
+pub async fn organization_object(store: &Store) -> Result<Stored<Organization>, OnPremError> {
+    all::<Organization>(store)
         .await?
         .into_iter()
         .next()
-        .map(|o| o.data)
         .ok_or_else(|| {
             OnPremError::NotFound(
                 "the organization (run `hybrid onprem new-organization` first)".into(),
@@ -206,25 +180,29 @@ pub async fn organization(store: &Store) -> Result<Value, OnPremError> {
         })
 }
 
-pub async fn auth_config(store: &Store) -> Result<DirectoryObject, OnPremError> {
-    all(store, AUTH_CONFIG)
+pub async fn organization(store: &Store) -> Result<Organization, OnPremError> {
+    Ok(organization_object(store).await?.value)
+}
+
+pub async fn auth_config(store: &Store) -> Result<Stored<AuthConfig>, OnPremError> {
+    all::<AuthConfig>(store)
         .await?
         .into_iter()
         .next()
         .ok_or_else(|| OnPremError::NotFound("Auth Configuration".into()))
 }
 
+/// A recipient by any of its identities, of `recipient_type` when given.
 pub async fn resolve_of_type(
     store: &Store,
     identity: &str,
-    recipient_type: Option<&str>,
-) -> Result<store::DirectoryObject, OnPremError> {
-    let found: Vec<_> = all(store, RECIPIENT)
+    recipient_type: Option<RecipientType>,
+) -> Result<Stored<Recipient>, OnPremError> {
+    let found: Vec<_> = all::<Recipient>(store)
         .await?
         .into_iter()
         .filter(|o| {
-            recipient_type.is_none_or(|t| text(&o.data, "RecipientType") == t)
-                && names(&o.data, identity)
+            recipient_type.is_none_or(|t| o.value.recipient_type == t) && o.value.is_named(identity)
         })
         .collect();
     match found.len() {
@@ -238,6 +216,6 @@ pub async fn resolve_of_type(
 pub async fn resolve_recipient(
     store: &Store,
     identity: &str,
-) -> Result<store::DirectoryObject, OnPremError> {
+) -> Result<Stored<Recipient>, OnPremError> {
     resolve_of_type(store, identity, None).await
 }

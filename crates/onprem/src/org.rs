@@ -1,10 +1,10 @@
 //! The organization: its bootstrap (what Exchange Setup creates) and its accepted domains.
 
 use crate::error::OnPremError;
+use crate::model::{AcceptedDomain, AuthConfig, CmdletObject, ManagementRole, Organization};
 use crate::objects::*;
 use crypto::{AUTH_CERTIFICATE_SUBJECT, CertificateRequest, secret};
-use serde_json::{Value, json};
-use store::{NewObject, Store};
+use store::Store;
 
 pub struct NewOrganization {
     pub name: String,
@@ -21,8 +21,11 @@ fn valid_domain(d: &str) -> bool {
 /// Creates the organization with what Exchange Setup makes: the accepted domain, the auth
 /// certificate, AuthConfig, the built-in roles, the "Exchange Online" partner application
 /// (disabled) and its application account, and an org admin credential (returned once).
-pub async fn create(store: &Store, req: &NewOrganization) -> Result<(Value, String), OnPremError> {
-    if !all(store, ORGANIZATION).await?.is_empty() {
+pub async fn create(
+    store: &Store,
+    req: &NewOrganization,
+) -> Result<(Organization, String), OnPremError> {
+    if !all::<Organization>(store).await?.is_empty() {
         return Err(OnPremError::AlreadyExists(
             "This server already has an organization.".into(),
         ));
@@ -44,85 +47,55 @@ pub async fn create(store: &Store, req: &NewOrganization) -> Result<(Value, Stri
             "'{ews}' is not an EWS URL such as https://mail.contoso.com/EWS/Exchange.asmx."
         )));
     }
-    let now = now_text();
-    let org = object(&[
-        ("Name", json!(req.name)),
-        ("Guid", json!(guid())),
-        ("DefaultDomain", json!(domain)),
-        ("EwsUrl", json!(ews)),
-        ("DomainSid", json!(domain_sid())),
-        ("OAuth2ClientProfileEnabled", json!(false)),
-        ("WhenCreated", json!(now)),
-    ]);
+    let org = Organization {
+        name: req.name.clone(),
+        guid: guid(),
+        default_domain: domain.clone(),
+        ews_url: ews.to_string(),
+        domain_sid: domain_sid(),
+        oauth2_client_profile_enabled: false,
+        when_created: now_text(),
+    };
     let mut objects = vec![
-        new_object(ORGANIZATION, &req.name, org.clone()),
-        new_object(
-            ACCEPTED_DOMAIN,
-            &domain,
-            object(&[
-                ("Name", json!(domain)),
-                ("DomainName", json!(domain)),
-                ("DomainType", json!("Authoritative")),
-                ("Default", json!(true)),
-                ("Guid", json!(guid())),
-            ]),
-        ),
+        new_object(&org)?,
+        new_object(&AcceptedDomain {
+            name: domain.clone(),
+            domain_name: domain.clone(),
+            domain_type: "Authoritative".into(),
+            default: true,
+            guid: guid(),
+        })?,
     ];
     let made = CertificateRequest::default()
         .self_signed()
         .map_err(|e| OnPremError::Internal(e.to_string()))?;
-    let cert = crate::certs::certificate_object(
+    objects.push(new_object(&crate::certs::certificate_object(
         &made.certificate,
         Some(&made.key),
         AUTH_CERTIFICATE_SUBJECT,
         "SMTP",
-    );
-    objects.push(new_object(CERTIFICATE, made.certificate.thumbprint(), cert));
-    objects.push(new_object(
-        AUTH_CONFIG,
-        "Auth Configuration",
-        object(&[
-            ("Name", json!("Auth Configuration")),
-            ("ServiceName", json!(s2s::ids::EXCHANGE_APP_ID)),
-            ("Realm", json!("")),
-            (
-                "CurrentCertificateThumbprint",
-                json!(made.certificate.thumbprint()),
-            ),
-            ("PreviousCertificateThumbprint", json!("")),
-            ("NextCertificateThumbprint", json!("")),
-            ("NextCertificateEffectiveDate", Value::Null),
-        ]),
-    ));
-    for (name, role_type, methods) in crate::rbac::BUILT_IN_ROLES {
-        objects.push(new_object(
-            MANAGEMENT_ROLE,
-            name,
-            object(&[
-                ("Name", json!(name)),
-                ("RoleType", json!(role_type)),
-                ("IsEndUserRole", json!(false)),
-                ("EwsMethods", json!(methods())),
-                ("Guid", json!(guid())),
-            ]),
-        ));
+    ))?);
+    objects.push(new_object(&AuthConfig {
+        name: "Auth Configuration".into(),
+        service_name: s2s::ids::EXCHANGE_APP_ID.into(),
+        current_certificate_thumbprint: made.certificate.thumbprint().into(),
+        ..Default::default()
+    })?);
+    for role in crate::rbac::BUILT_IN_ROLES {
+        objects.push(new_object::<ManagementRole>(&crate::rbac::built_in_role(
+            role,
+        ))?);
     }
     // What Setup creates for Exchange Online: a disabled partner application whose linked
     // account holds the application roles.
-    let exo_account = crate::recipients::mail_user_object(
+    let exo_account = crate::recipients::mail_user(
         &org,
         "Exchange Online-ApplicationAccount",
         &format!("Exchange_Online-ApplicationAccount@{domain}"),
         None,
         true,
     );
-    let exo_identity = text(&exo_account, "Identity").to_string();
-    let exo_guid = text(&exo_account, "Guid").to_string();
-    objects.push(new_object(
-        RECIPIENT,
-        "Exchange Online-ApplicationAccount",
-        exo_account,
-    ));
+    objects.push(new_object(&exo_account)?);
     for role in [
         "UserApplication",
         "ArchiveApplication",
@@ -130,39 +103,23 @@ pub async fn create(store: &Store, req: &NewOrganization) -> Result<(Value, Stri
         "Mailbox Search",
     ] {
         let name = format!("{role}-Exchange Online-ApplicationAccount");
-        objects.push(new_object(
-            ROLE_ASSIGNMENT,
+        objects.push(new_object(&crate::rbac::assignment(
             &name,
-            crate::rbac::assignment_object(
-                &name,
-                role,
-                &exo_identity,
-                &exo_guid,
-                "Exchange Online-ApplicationAccount",
-            ),
-        ));
+            role,
+            &exo_account,
+        ))?);
     }
-    objects.push(new_object(
-        PARTNER_APPLICATION,
+    let mut exo = crate::oauth_config::partner_application(
         "Exchange Online",
-        crate::oauth_config::partner_application_object(
-            "Exchange Online",
-            s2s::ids::EXCHANGE_APP_ID,
-            "",
-            true,
-            false,
-            false,
-            Some((&exo_identity, &exo_guid)),
-        ),
-    ));
+        s2s::ids::EXCHANGE_APP_ID,
+        "",
+        Some(&exo_account),
+    );
+    exo.enabled = false;
+    objects.push(new_object(&exo)?);
     let credential = secret::new_credential();
     let hash = secret::credential_hash(&credential);
-    objects.push(NewObject::new(
-        ADMIN_CREDENTIAL,
-        "",
-        &hash[..16],
-        json!({ "hash": hash }),
-    ));
+    objects.push(StoredCredential::object(ADMIN_CREDENTIAL, &hash)?);
     store.directory().create_all(objects).await?;
     Ok((org, credential))
 }
@@ -175,26 +132,30 @@ fn domain_sid() -> String {
     format!("S-1-5-21-{}-{}-{}", n(0), n(4), n(8))
 }
 
-pub fn get_accepted_domain(domains: Vec<store::DirectoryObject>) -> Vec<Value> {
-    domains.iter().map(present).collect()
-}
-
 /// Set-OrganizationConfig -OAuth2ClientProfileEnabled: whether EWS and Autodiscover take
 /// users' OAuth tokens from the default authorization endpoint (Hybrid Modern Authentication).
 pub async fn set_organization_config(
     store: &Store,
     p: &crate::params::Params,
-) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&["OAuth2ClientProfileEnabled"])?;
-    let obj = all(store, ORGANIZATION)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| OnPremError::NotFound("the organization".into()))?;
-    let mut v = obj.data.clone();
+) -> Result<Vec<CmdletObject>, OnPremError> {
+    let obj = organization_object(store).await?;
+    let mut v = obj.value.clone();
     if let Some(on) = p.bool("OAuth2ClientProfileEnabled")? {
-        set(&mut v, "OAuth2ClientProfileEnabled", json!(on));
+        v.oauth2_client_profile_enabled = on;
     }
-    let saved = save(store, &obj, v).await?;
-    Ok(vec![saved.data])
+    Ok(vec![save(store, &obj, v).await?.value.into()])
+}
+
+/// What Get-OrganizationConfig shows.
+pub async fn get_organization_config(store: &Store) -> Result<Vec<CmdletObject>, OnPremError> {
+    Ok(vec![organization(store).await?.into()])
+}
+
+/// Get-AcceptedDomain [-Identity].
+pub async fn get_accepted_domain(
+    store: &Store,
+    identity: Option<&str>,
+) -> Result<Vec<CmdletObject>, OnPremError> {
+    let found = get::<AcceptedDomain>(store, identity).await?;
+    Ok(found.into_iter().map(CmdletObject::from).collect())
 }

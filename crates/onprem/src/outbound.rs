@@ -4,11 +4,12 @@
 //! integration. Every call is an outbound handshake event.
 
 use crate::OnPremError;
-use crate::objects::{all, text};
+use crate::model::AuthServer;
+use crate::objects::all;
 use crate::state::OnPremState;
 use s2s::ids::{ACS_APP_ID, Audience, PrincipalId, SKYPE_APP_ID};
+use s2s::presence::{PartnerErrorBody, Presence};
 use s2s::token::SelfIssuedActor;
-use serde_json::Value;
 use store::HandshakeEvent;
 
 /// Lifetime of a self-issued token, as Exchange issues them.
@@ -17,13 +18,11 @@ const LIFETIME: i64 = 3600;
 /// The realm tokens to the cloud name: the tenant of the ACS auth server (its realm is the
 /// tenant id), else the organization's own realm.
 async fn outbound_realm(state: &OnPremState) -> Result<String, OnPremError> {
-    for a in all(&state.store, crate::objects::AUTH_SERVER).await? {
-        let d = &a.data;
-        if d["Enabled"] == true && text(d, "IssuerIdentifier").eq_ignore_ascii_case(ACS_APP_ID) {
-            let realm = text(d, "Realm");
-            if !realm.is_empty() {
-                return Ok(realm.to_string());
-            }
+    for a in all::<AuthServer>(&state.store).await? {
+        let d = a.value;
+        if d.enabled && d.issuer_identifier.eq_ignore_ascii_case(ACS_APP_ID) && !d.realm.is_empty()
+        {
+            return Ok(d.realm);
         }
     }
     Ok(state.trust().realm.clone())
@@ -33,10 +32,10 @@ async fn outbound_realm(state: &OnPremState) -> Result<String, OnPremError> {
 pub(crate) async fn current_auth_certificate(
     state: &OnPremState,
 ) -> Result<(crypto::Certificate, crypto::RsaPrivateKey), OnPremError> {
-    let config = crate::objects::auth_config(&state.store).await?;
-    let thumbprint = text(&config.data, "CurrentCertificateThumbprint").to_string();
+    let config = crate::objects::auth_config(&state.store).await?.value;
+    let thumbprint = config.current_certificate_thumbprint;
     let obj = crate::certs::by_thumbprint(&state.store, &thumbprint).await?;
-    let (cert, key) = crate::certs::load(&obj.data)?;
+    let (cert, key) = crate::certs::load(&obj.value)?;
     let key = key.ok_or_else(|| {
         OnPremError::InvalidArgument(format!(
             "The auth certificate {thumbprint} has no private key on this server."
@@ -50,8 +49,10 @@ async fn actor_token(
     state: &OnPremState,
     partner_host: &str,
 ) -> Result<(String, String), OnPremError> {
-    let config = crate::objects::auth_config(&state.store).await?;
-    let service = text(&config.data, "ServiceName").to_string();
+    let service = crate::objects::auth_config(&state.store)
+        .await?
+        .value
+        .service_name;
     let (cert, key) = current_auth_certificate(state).await?;
     let realm = outbound_realm(state).await?;
     let issuer = PrincipalId::new(&service, &realm);
@@ -72,7 +73,7 @@ pub async fn presence(
     state: &OnPremState,
     user: &str,
     partner_url: &str,
-) -> Result<Value, OnPremError> {
+) -> Result<Presence, OnPremError> {
     let base = partner_url.trim_end_matches('/');
     let host = base
         .split_once("://")
@@ -121,16 +122,18 @@ pub async fn presence(
                 .and_then(|v| v.to_str().ok())
                 .map(String::from);
             let text = r.text().await.unwrap_or_default();
-            let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
             if status.is_success() {
-                Ok(body)
+                serde_json::from_str::<Presence>(&text).map_err(|e| {
+                    OnPremError::PartnerRefused(format!(
+                        "the partner's presence answer is not readable: {e}"
+                    ))
+                })
             } else {
-                let code = body["error"]["code"]
-                    .as_str()
-                    .unwrap_or("Error")
-                    .to_string();
-                let reason = diagnostics
-                    .unwrap_or_else(|| body["error"]["message"].as_str().unwrap_or("").to_string());
+                let body: PartnerErrorBody = serde_json::from_str(&text).unwrap_or_default();
+                let code = Some(body.error.code)
+                    .filter(|c| !c.is_empty())
+                    .unwrap_or_else(|| "Error".into());
+                let reason = diagnostics.unwrap_or(body.error.message);
                 Err(OnPremError::PartnerRefused(format!(
                     "the partner refused ({} {code}): {reason}",
                     status.as_u16()

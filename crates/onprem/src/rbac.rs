@@ -2,50 +2,39 @@
 //! (each entry one EWS method the role allows), and role assignments to users.
 
 use crate::error::OnPremError;
+use crate::model::{CmdletObject, ManagementRole, Recipient, RoleAssignment, RoleEntry};
 use crate::objects::*;
 use crate::params::Params;
-use serde_json::{Value, json};
 use store::Store;
 
-pub fn assignment_object(
-    name: &str,
-    role: &str,
-    user_identity: &str,
-    user_guid: &str,
-    assignee_name: &str,
-) -> Value {
-    object(&[
-        ("Name", json!(name)),
-        ("Identity", json!(name)),
-        ("Role", json!(role)),
-        ("RoleAssigneeName", json!(assignee_name)),
-        ("RoleAssigneeType", json!("User")),
-        ("RoleAssignee", json!(user_identity)),
-        ("User", json!(user_identity)),
-        ("UserGuid", json!(user_guid)),
-        ("AssignmentMethod", json!("Direct")),
-        ("EffectiveUserName", json!(assignee_name)),
-        ("RoleAssignmentDelegationType", json!("Regular")),
-        ("RecipientReadScope", json!("Organization")),
-        ("RecipientWriteScope", json!("Organization")),
-        ("ConfigReadScope", json!("OrganizationConfig")),
-        ("ConfigWriteScope", json!("OrganizationConfig")),
-        ("Enabled", json!(true)),
-        ("IsValid", json!(true)),
-        ("Guid", json!(guid())),
-        ("WhenCreated", json!(now_text())),
-    ])
+/// A direct assignment of `role` to `user`, organization-wide.
+pub fn assignment(name: &str, role: &str, user: &Recipient) -> RoleAssignment {
+    RoleAssignment {
+        name: name.into(),
+        identity: name.into(),
+        role: role.into(),
+        role_assignee_name: user.name.clone(),
+        role_assignee_type: "User".into(),
+        role_assignee: user.identity.clone(),
+        user: user.identity.clone(),
+        user_guid: user.guid.clone(),
+        assignment_method: "Direct".into(),
+        effective_user_name: user.name.clone(),
+        role_assignment_delegation_type: "Regular".into(),
+        recipient_read_scope: "Organization".into(),
+        recipient_write_scope: "Organization".into(),
+        config_read_scope: "OrganizationConfig".into(),
+        config_write_scope: "OrganizationConfig".into(),
+        enabled: true,
+        is_valid: true,
+        guid: guid(),
+        when_created: now_text(),
+    }
 }
 
-pub async fn get_role(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&["Identity"])?;
-    Ok(
-        select(store, MANAGEMENT_ROLE, p.string("Identity")?.as_deref())
-            .await?
-            .iter()
-            .map(present)
-            .collect(),
-    )
+pub async fn get_role(store: &Store, p: &Params) -> Result<Vec<CmdletObject>, OnPremError> {
+    let found = get::<ManagementRole>(store, p.string("Identity")?.as_deref()).await?;
+    Ok(found.into_iter().map(CmdletObject::from).collect())
 }
 
 /// The UM methods Exchange's UserApplication role lists; Hybrid's EWS does not run them, and the
@@ -99,24 +88,30 @@ pub const BUILT_IN_ROLES: &[BuiltInRole] = &[
 ];
 
 /// The EWS methods a role allows: its entries (a built-in role's are this release's).
-pub fn role_methods(role: &Value) -> Vec<String> {
-    let name = text(role, "Name");
-    if let Some((_, _, methods)) = BUILT_IN_ROLES.iter().find(|(n, _, _)| *n == name) {
+pub fn role_methods(role: &ManagementRole) -> Vec<String> {
+    if let Some((_, _, methods)) = BUILT_IN_ROLES.iter().find(|(n, _, _)| *n == role.name) {
         return methods().into_iter().map(String::from).collect();
     }
-    role["EwsMethods"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(String::from)
-        .collect()
+    role.ews_methods.clone()
 }
 
-fn is_built_in(role: &Value) -> bool {
-    BUILT_IN_ROLES
-        .iter()
-        .any(|(n, _, _)| *n == text(role, "Name"))
+fn is_built_in(role: &ManagementRole) -> bool {
+    BUILT_IN_ROLES.iter().any(|(n, _, _)| *n == role.name)
+}
+
+/// A built-in role as Setup creates it.
+pub fn built_in_role(role: &BuiltInRole) -> ManagementRole {
+    let (name, role_type, methods) = role;
+    ManagementRole {
+        name: name.to_string(),
+        identity: name.to_string(),
+        role_type: role_type.to_string(),
+        is_root_role: true,
+        ews_methods: methods().into_iter().map(String::from).collect(),
+        guid: guid(),
+        when_created: now_text(),
+        ..Default::default()
+    }
 }
 
 /// PowerShell's `-like`: `*` any run, `?` one character, case-insensitive.
@@ -135,44 +130,38 @@ pub fn like(pattern: &str, text: &str) -> bool {
 }
 
 /// New-ManagementRole -Name -Parent: a custom role of the parent's type with its entries.
-pub async fn new_role(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&["Name", "Parent", "Description"])?;
+pub async fn new_role(store: &Store, p: &Params) -> Result<Vec<CmdletObject>, OnPremError> {
     let name = p.required("Name")?;
-    let parent = resolve(store, MANAGEMENT_ROLE, &p.required("Parent")?).await?;
+    let parent = resolve::<ManagementRole>(store, &p.required("Parent")?)
+        .await?
+        .value;
     if name.contains('\\') || name.chars().count() > 64 {
         return Err(OnPremError::InvalidArgument(format!(
             "'{name}' is not a role name: at most 64 characters, no backslash."
         )));
     }
-    if all(store, MANAGEMENT_ROLE)
+    if all::<ManagementRole>(store)
         .await?
         .iter()
-        .any(|r| text(&r.data, "Name").eq_ignore_ascii_case(&name))
+        .any(|r| r.value.name.eq_ignore_ascii_case(&name))
     {
         return Err(OnPremError::AlreadyExists(format!(
             "The management role '{name}' already exists."
         )));
     }
-    let v = object(&[
-        ("Name", json!(name)),
-        ("Identity", json!(name)),
-        ("RoleType", json!(text(&parent.data, "RoleType"))),
-        ("Parent", json!(text(&parent.data, "Name"))),
-        ("IsRootRole", json!(false)),
-        ("IsEndUserRole", json!(false)),
-        (
-            "Description",
-            json!(p.string("Description")?.unwrap_or_default()),
-        ),
-        ("EwsMethods", json!(role_methods(&parent.data))),
-        ("Guid", json!(guid())),
-        ("WhenCreated", json!(now_text())),
-    ]);
-    let obj = store
-        .directory()
-        .create(new_object(MANAGEMENT_ROLE, &name, v))
-        .await?;
-    Ok(vec![present(&obj)])
+    let role = ManagementRole {
+        identity: name.clone(),
+        name,
+        role_type: parent.role_type.clone(),
+        parent: parent.name.clone(),
+        is_root_role: false,
+        is_end_user_role: false,
+        description: p.string("Description")?.unwrap_or_default(),
+        ews_methods: role_methods(&parent),
+        guid: guid(),
+        when_created: now_text(),
+    };
+    Ok(vec![create(store, role).await?.value.into()])
 }
 
 /// `Role\Entry`, each part possibly a wildcard pattern.
@@ -188,27 +177,19 @@ fn entry_identity(identity: &str) -> Result<(String, String), OnPremError> {
         })
 }
 
-fn entry_object(role: &str, method: &str) -> Value {
-    json!({
-        "Name": method, "Role": role, "Identity": format!("{role}\\{method}"),
-        "Type": "WebService", "Parameters": [],
-    })
-}
-
 /// Get-ManagementRoleEntry "Role\Entry" (wildcards in either part).
-pub async fn get_role_entry(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&["Identity"])?;
+pub async fn get_role_entry(store: &Store, p: &Params) -> Result<Vec<CmdletObject>, OnPremError> {
     let identity = p.required("Identity")?;
     let (role_pattern, entry_pattern) = entry_identity(&identity)?;
     let mut out = Vec::new();
-    for role in all(store, MANAGEMENT_ROLE).await? {
-        let name = text(&role.data, "Name");
-        if !like(&role_pattern, name) {
+    for role in all::<ManagementRole>(store).await? {
+        let role = role.value;
+        if !like(&role_pattern, &role.name) {
             continue;
         }
-        for m in role_methods(&role.data) {
+        for m in role_methods(&role) {
             if like(&entry_pattern, &m) {
-                out.push(entry_object(name, &m));
+                out.push(RoleEntry::new(&role.name, &m).into());
             }
         }
     }
@@ -222,10 +203,10 @@ pub async fn get_role_entry(store: &Store, p: &Params) -> Result<Vec<Value>, OnP
 async fn custom_role_entry(
     store: &Store,
     identity: &str,
-) -> Result<(store::DirectoryObject, String), OnPremError> {
+) -> Result<(Stored<ManagementRole>, String), OnPremError> {
     let (role, entry) = entry_identity(identity)?;
-    let obj = resolve(store, MANAGEMENT_ROLE, &role).await?;
-    if is_built_in(&obj.data) {
+    let obj = resolve::<ManagementRole>(store, &role).await?;
+    if is_built_in(&obj.value) {
         return Err(OnPremError::InvalidArgument(format!(
             "The role entries of the built-in role '{role}' can't be changed; make a role from it with New-ManagementRole -Parent {role}."
         )));
@@ -234,48 +215,50 @@ async fn custom_role_entry(
 }
 
 /// Remove-ManagementRoleEntry "Role\Entry" [-Confirm:$false].
-pub async fn remove_role_entry(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&["Identity", "Confirm"])?;
+pub async fn remove_role_entry(
+    store: &Store,
+    p: &Params,
+) -> Result<Vec<CmdletObject>, OnPremError> {
     let identity = p.required("Identity")?;
     let (obj, entry) = custom_role_entry(store, &identity).await?;
-    let mut methods = role_methods(&obj.data);
-    let before = methods.len();
-    methods.retain(|m| !m.eq_ignore_ascii_case(&entry));
-    if methods.len() == before {
+    let mut v = obj.value.clone();
+    let before = v.ews_methods.len();
+    v.ews_methods.retain(|m| !m.eq_ignore_ascii_case(&entry));
+    if v.ews_methods.len() == before {
         return Err(OnPremError::NotFound(identity));
     }
-    let mut v = obj.data.clone();
-    set(&mut v, "EwsMethods", json!(methods));
     save(store, &obj, v).await?;
     Ok(Vec::new())
 }
 
 /// Add-ManagementRoleEntry "Role\Entry": an entry of the parent role, back on a custom role.
-pub async fn add_role_entry(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&["Identity"])?;
+pub async fn add_role_entry(store: &Store, p: &Params) -> Result<Vec<CmdletObject>, OnPremError> {
     let identity = p.required("Identity")?;
     let (obj, entry) = custom_role_entry(store, &identity).await?;
-    let parent = resolve(store, MANAGEMENT_ROLE, text(&obj.data, "Parent")).await?;
-    let Some(method) = role_methods(&parent.data)
+    let parent = resolve::<ManagementRole>(store, &obj.value.parent)
+        .await?
+        .value;
+    let Some(method) = role_methods(&parent)
         .into_iter()
         .find(|m| m.eq_ignore_ascii_case(&entry))
     else {
         return Err(OnPremError::InvalidArgument(format!(
             "The role entry '{entry}' isn't on the parent role '{}'; a role can only hold its parent's entries.",
-            text(&parent.data, "Name")
+            parent.name
         )));
     };
-    let mut methods = role_methods(&obj.data);
-    if methods.iter().any(|m| m.eq_ignore_ascii_case(&method)) {
+    let mut v = obj.value.clone();
+    if v.ews_methods
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(&method))
+    {
         return Err(OnPremError::AlreadyExists(format!(
             "The role entry '{identity}' already exists."
         )));
     }
-    methods.push(method.clone());
-    let mut v = obj.data.clone();
-    set(&mut v, "EwsMethods", json!(methods));
-    save(store, &obj, v).await?;
-    Ok(vec![entry_object(text(&obj.data, "Name"), &method)])
+    v.ews_methods.push(method.clone());
+    let saved = save(store, &obj, v).await?;
+    Ok(vec![RoleEntry::new(&saved.value.name, &method).into()])
 }
 
 /// `<Role>-<Assignee>`, at most 64 characters, made unique with a number.
@@ -295,63 +278,48 @@ fn unique_name(role: &str, assignee: &str, taken: &[String]) -> String {
     unreachable!("some number is free")
 }
 
-pub async fn new_assignment(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&["Role", "User", "Name"])?;
-    let role = resolve(store, MANAGEMENT_ROLE, &p.required("Role")?).await?;
-    let user = crate::objects::resolve_recipient(store, &p.required("User")?).await?;
-    let role_name = text(&role.data, "Name").to_string();
-    let existing = all(store, ROLE_ASSIGNMENT).await?;
-    if existing.iter().any(|a| {
-        text(&a.data, "Role") == role_name && text(&a.data, "UserGuid") == text(&user.data, "Guid")
-    }) {
+pub async fn new_assignment(store: &Store, p: &Params) -> Result<Vec<CmdletObject>, OnPremError> {
+    let role = resolve::<ManagementRole>(store, &p.required("Role")?)
+        .await?
+        .value;
+    let user = resolve_recipient(store, &p.required("User")?).await?.value;
+    let existing = all::<RoleAssignment>(store).await?;
+    if existing
+        .iter()
+        .any(|a| a.value.role == role.name && a.value.user_guid == user.guid)
+    {
         return Err(OnPremError::AlreadyExists(format!(
-            "The role assignment of '{role_name}' to '{}' already exists.",
-            text(&user.data, "Name")
+            "The role assignment of '{}' to '{}' already exists.",
+            role.name, user.name
         )));
     }
-    let taken: Vec<String> = existing
-        .iter()
-        .map(|a| text(&a.data, "Name").to_string())
-        .collect();
+    let taken: Vec<String> = existing.into_iter().map(|a| a.value.name).collect();
     let name = match p.string("Name")? {
         Some(n) => n,
-        None => unique_name(&role_name, text(&user.data, "Name"), &taken),
+        None => unique_name(&role.name, &user.name, &taken),
     };
-    let v = assignment_object(
-        &name,
-        &role_name,
-        text(&user.data, "Identity"),
-        text(&user.data, "Guid"),
-        text(&user.data, "Name"),
-    );
-    let obj = store
-        .directory()
-        .create(new_object(ROLE_ASSIGNMENT, &name, v))
-        .await?;
-    Ok(vec![present(&obj)])
+    let v = assignment(&name, &role.name, &user);
+    Ok(vec![create(store, v).await?.value.into()])
 }
 
-pub async fn get_assignment(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&["Identity", "Role", "RoleAssignee"])?;
-    let mut out: Vec<Value> = select(store, ROLE_ASSIGNMENT, p.string("Identity")?.as_deref())
-        .await?
-        .iter()
-        .map(present)
-        .collect();
+pub async fn get_assignment(store: &Store, p: &Params) -> Result<Vec<CmdletObject>, OnPremError> {
+    let mut out = get::<RoleAssignment>(store, p.string("Identity")?.as_deref()).await?;
     if let Some(role) = p.string("Role")? {
-        out.retain(|a| text(a, "Role").eq_ignore_ascii_case(&role));
+        out.retain(|a| a.role.eq_ignore_ascii_case(&role));
     }
     if let Some(who) = p.string("RoleAssignee")? {
-        let user = crate::objects::resolve_recipient(store, &who).await?;
-        out.retain(|a| text(a, "UserGuid") == text(&user.data, "Guid"));
+        let user = resolve_recipient(store, &who).await?.value;
+        out.retain(|a| a.user_guid == user.guid);
     }
-    Ok(out)
+    Ok(out.into_iter().map(CmdletObject::from).collect())
 }
 
-pub async fn remove_assignment(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&["Identity"])?;
-    let obj = resolve(store, ROLE_ASSIGNMENT, &p.required("Identity")?).await?;
-    store.directory().delete(&obj).await?;
+pub async fn remove_assignment(
+    store: &Store,
+    p: &Params,
+) -> Result<Vec<CmdletObject>, OnPremError> {
+    let obj = resolve::<RoleAssignment>(store, &p.required("Identity")?).await?;
+    delete(store, &obj).await?;
     Ok(Vec::new())
 }
 

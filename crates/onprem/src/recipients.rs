@@ -2,9 +2,9 @@
 //! elsewhere, such as an application account), with New-, Set-, Get- and Remove- cmdlets.
 
 use crate::error::OnPremError;
+use crate::model::{AdminObject, CmdletObject, Organization, Recipient, RecipientType};
 use crate::objects::*;
 use crate::params::Params;
-use serde_json::{Value, json};
 use store::Store;
 
 fn alias_from(name: &str) -> String {
@@ -23,64 +23,56 @@ fn valid_smtp(a: &str) -> bool {
         && !domain.contains('@')
 }
 
-fn base(org: &Value, name: &str, alias: &str, recipient_type: &str) -> Value {
-    let (identity, dn) = user_identity(text(org, "DefaultDomain"), name);
-    object(&[
-        ("Name", json!(name)),
-        ("Alias", json!(alias)),
-        ("DisplayName", json!(name)),
-        ("Identity", json!(identity)),
-        ("DistinguishedName", json!(dn)),
-        ("Guid", json!(guid())),
-        ("Sid", json!(user_sid(org))),
-        ("RecipientType", json!(recipient_type)),
-        ("RecipientTypeDetails", json!(recipient_type)),
-        ("HiddenFromAddressListsEnabled", json!(false)),
-        ("WhenCreated", json!(now_text())),
-    ])
+fn base(org: &Organization, name: &str, alias: &str, recipient_type: RecipientType) -> Recipient {
+    let (identity, distinguished_name) = user_identity(&org.default_domain, name);
+    Recipient {
+        name: name.into(),
+        alias: alias.into(),
+        display_name: name.into(),
+        identity,
+        distinguished_name,
+        guid: guid(),
+        sid: user_sid(org),
+        recipient_type,
+        recipient_type_details: recipient_type,
+        when_created: now_text(),
+        ..Default::default()
+    }
 }
 
 /// A mail user (New-MailUser's DisabledUser set): its external address is its target and, by
 /// default, its primary address.
-pub fn mail_user_object(
-    org: &Value,
+pub fn mail_user(
+    org: &Organization,
     name: &str,
     external: &str,
     alias: Option<&str>,
     hidden: bool,
-) -> Value {
+) -> Recipient {
     let alias = alias
         .map(str::to_string)
         .unwrap_or_else(|| alias_from(name));
-    let mut v = base(org, name, &alias, "MailUser");
-    set(
-        &mut v,
-        "ExternalEmailAddress",
-        json!(format!("SMTP:{external}")),
-    );
-    set(&mut v, "PrimarySmtpAddress", json!(external));
-    set(
-        &mut v,
-        "EmailAddresses",
-        json!([format!("SMTP:{external}")]),
-    );
-    set(&mut v, "UserPrincipalName", json!(""));
-    set(&mut v, "HiddenFromAddressListsEnabled", json!(hidden));
-    v
+    Recipient {
+        external_email_address: format!("SMTP:{external}"),
+        primary_smtp_address: external.into(),
+        email_addresses: vec![format!("SMTP:{external}")],
+        hidden_from_address_lists_enabled: hidden,
+        ..base(org, name, &alias, RecipientType::MailUser)
+    }
 }
 
 async fn ensure_unique(store: &Store, name: &str, addresses: &[&str]) -> Result<(), OnPremError> {
-    for r in all(store, RECIPIENT).await? {
-        if text(&r.data, "Name").eq_ignore_ascii_case(name) {
+    for r in all::<Recipient>(store).await? {
+        if r.value.name.eq_ignore_ascii_case(name) {
             return Err(OnPremError::AlreadyExists(format!(
                 "The name '{name}' is being used. Please choose another name."
             )));
         }
         for a in addresses.iter().filter(|a| !a.is_empty()) {
-            if names(&r.data, a) {
+            if r.value.is_named(a) {
                 return Err(OnPremError::AlreadyExists(format!(
                     "The proxy address \"{a}\" is already being used by \"{}\".",
-                    text(&r.data, "Identity")
+                    r.value.identity
                 )));
             }
         }
@@ -88,23 +80,9 @@ async fn ensure_unique(store: &Store, name: &str, addresses: &[&str]) -> Result<
     Ok(())
 }
 
-pub async fn new_mailbox(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&[
-        "Name",
-        "Alias",
-        "DisplayName",
-        "UserPrincipalName",
-        "PrimarySmtpAddress",
-        "SipAddress",
-        "FirstName",
-        "LastName",
-        "Password",
-        "ResetPasswordOnNextLogon",
-        "OrganizationalUnit",
-        "Archive",
-    ])?;
+pub async fn new_mailbox(store: &Store, p: &Params) -> Result<Vec<CmdletObject>, OnPremError> {
     let org = organization(store).await?;
-    let domain = text(&org, "DefaultDomain").to_string();
+    let domain = org.default_domain.clone();
     let name = p.required("Name")?;
     let alias = p.string("Alias")?.unwrap_or_else(|| alias_from(&name));
     let primary = p
@@ -122,50 +100,25 @@ pub async fn new_mailbox(store: &Store, p: &Params) -> Result<Vec<Value>, OnPrem
         }
     }
     ensure_unique(store, &name, &[&primary, &upn]).await?;
-    let mut v = base(&org, &name, &alias, "UserMailbox");
+    let mut v = base(&org, &name, &alias, RecipientType::UserMailbox);
     if let Some(d) = p.string("DisplayName")? {
-        set(&mut v, "DisplayName", json!(d));
+        v.display_name = d;
     }
-    set(&mut v, "UserPrincipalName", json!(upn));
-    set(&mut v, "PrimarySmtpAddress", json!(primary));
     // A Skype for Business-enabled user also has a SIP proxy address.
-    set(
-        &mut v,
-        "EmailAddresses",
-        json!([format!("SMTP:{primary}"), format!("SIP:{sip}")]),
-    );
-    set(&mut v, "ExchangeGuid", json!(guid()));
-    let obj = store
-        .directory()
-        .create(new_object(RECIPIENT, &name, v))
-        .await?;
+    v.email_addresses = vec![format!("SMTP:{primary}"), format!("SIP:{sip}")];
+    v.user_principal_name = upn;
+    v.primary_smtp_address = primary;
+    v.exchange_guid = guid();
+    let obj = create(store, v).await?;
     // The mailbox itself: its distinguished folders.
-    mailbox::provision(store, text(&obj.data, "Guid")).await?;
+    mailbox::provision(store, &obj.value.guid).await?;
     if p.bool("Archive")? == Some(true) {
-        let mut enable = serde_json::Map::new();
-        enable.insert("Identity".into(), json!(text(&obj.data, "Guid")));
-        enable.insert("Archive".into(), json!(true));
-        return crate::mailbox_settings::enable_mailbox(
-            store,
-            &Params::new("Enable-Mailbox", enable),
-        )
-        .await;
+        return crate::mailbox_settings::enable_archive(store, obj, None).await;
     }
-    Ok(vec![present(&obj)])
+    Ok(vec![obj.value.into()])
 }
 
-pub async fn new_mail_user(store: &Store, p: &Params) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&[
-        "Name",
-        "ExternalEmailAddress",
-        "Alias",
-        "DisplayName",
-        "PrimarySmtpAddress",
-        "FirstName",
-        "LastName",
-        "OrganizationalUnit",
-        "ApplicationAccount",
-    ])?;
+pub async fn new_mail_user(store: &Store, p: &Params) -> Result<Vec<CmdletObject>, OnPremError> {
     let org = organization(store).await?;
     let name = p.required("Name")?;
     if name.chars().count() > 64 {
@@ -189,56 +142,42 @@ pub async fn new_mail_user(store: &Store, p: &Params) -> Result<Vec<Value>, OnPr
         .string("PrimarySmtpAddress")?
         .unwrap_or_else(|| external.clone());
     ensure_unique(store, &name, &[&primary]).await?;
-    let mut v = mail_user_object(&org, &name, &external, p.string("Alias")?.as_deref(), false);
-    set(&mut v, "PrimarySmtpAddress", json!(primary));
+    let mut v = mail_user(&org, &name, &external, p.string("Alias")?.as_deref(), false);
+    v.primary_smtp_address = primary;
     if let Some(d) = p.string("DisplayName")? {
-        set(&mut v, "DisplayName", json!(d));
+        v.display_name = d;
     }
     // -ApplicationAccount: the account a partner application's tokens act through (the Teams
     // edition's TeamsScheduler), not a person.
-    if p.bool("ApplicationAccount")? == Some(true) {
-        set(&mut v, "RecipientTypeDetails", json!("MailUser"));
-        set(&mut v, "IsApplicationAccount", json!(true));
-    }
-    let obj = store
-        .directory()
-        .create(new_object(RECIPIENT, &name, v))
-        .await?;
-    Ok(vec![present(&obj)])
+    v.is_application_account = p.bool("ApplicationAccount")? == Some(true);
+    Ok(vec![create(store, v).await?.value.into()])
 }
 
 /// Set-Mailbox and Set-MailUser: the usual fields.
 pub async fn set_recipient(
     store: &Store,
     p: &Params,
-    recipient_type: &str,
-) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&[
-        "Identity",
-        "HiddenFromAddressListsEnabled",
-        "DisplayName",
-        "Alias",
-        "PrimarySmtpAddress",
-        "ExternalEmailAddress",
-        "EmailAddresses",
-        "Name",
-        "AccountDisabled",
-    ])?;
+    recipient_type: RecipientType,
+) -> Result<Vec<CmdletObject>, OnPremError> {
     let id = p.required("Identity")?;
     let obj = resolve_of_type(store, &id, Some(recipient_type)).await?;
-    let mut v = obj.data.clone();
+    let mut v = obj.value.clone();
     if let Some(h) = p.bool("HiddenFromAddressListsEnabled")? {
-        set(&mut v, "HiddenFromAddressListsEnabled", json!(h));
+        v.hidden_from_address_lists_enabled = h;
     }
     // The user account behind the recipient: a disabled account signs in nowhere, and its
     // OAuth user tokens are refused.
     if let Some(d) = p.bool("AccountDisabled")? {
-        set(&mut v, "AccountDisabled", json!(d));
+        v.account_disabled = d;
     }
-    for member in ["DisplayName", "Alias", "Name"] {
-        if let Some(s) = p.string(member)? {
-            set(&mut v, member, json!(s));
-        }
+    if let Some(s) = p.string("DisplayName")? {
+        v.display_name = s;
+    }
+    if let Some(s) = p.string("Alias")? {
+        v.alias = s;
+    }
+    if let Some(s) = p.string("Name")? {
+        v.name = s;
     }
     if let Some(a) = p.string("PrimarySmtpAddress")? {
         if !valid_smtp(&a) {
@@ -246,39 +185,34 @@ pub async fn set_recipient(
                 "\"{a}\" isn't a valid SMTP address."
             )));
         }
-        set(&mut v, "PrimarySmtpAddress", json!(a));
+        v.primary_smtp_address = a;
     }
     if let Some(e) = p.string("ExternalEmailAddress")? {
-        if recipient_type != "MailUser" {
+        if recipient_type != RecipientType::MailUser {
             return Err(OnPremError::UnknownParameter("ExternalEmailAddress".into()));
         }
         let e = e.strip_prefix("SMTP:").unwrap_or(&e).to_string();
-        set(&mut v, "ExternalEmailAddress", json!(format!("SMTP:{e}")));
+        v.external_email_address = format!("SMTP:{e}");
     }
     if let Some(list) = p.strings("EmailAddresses")? {
-        set(&mut v, "EmailAddresses", json!(list));
+        v.email_addresses = list;
     }
-    let saved = save(store, &obj, v).await?;
-    Ok(vec![present(&saved)])
+    Ok(vec![save(store, &obj, v).await?.value.into()])
 }
 
 pub async fn get(
     store: &Store,
     p: &Params,
-    recipient_type: Option<&str>,
-) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&["Identity", "ResultSize", "RecipientTypeDetails"])?;
+    recipient_type: Option<RecipientType>,
+) -> Result<Vec<CmdletObject>, OnPremError> {
     let id = p.string("Identity")?;
-    let mut out = Vec::new();
-    for o in all(store, RECIPIENT).await? {
-        if recipient_type.is_some_and(|t| text(&o.data, "RecipientType") != t) {
-            continue;
-        }
-        if id.as_deref().is_some_and(|i| !names(&o.data, i)) {
-            continue;
-        }
-        out.push(present(&o));
-    }
+    let out: Vec<CmdletObject> = all::<Recipient>(store)
+        .await?
+        .into_iter()
+        .filter(|o| recipient_type.is_none_or(|t| o.value.recipient_type == t))
+        .filter(|o| id.as_deref().is_none_or(|i| o.value.is_named(i)))
+        .map(|o| o.value.into())
+        .collect();
     if out.is_empty()
         && let Some(i) = id
     {
@@ -290,18 +224,17 @@ pub async fn get(
 pub async fn remove(
     store: &Store,
     p: &Params,
-    recipient_type: &str,
-) -> Result<Vec<Value>, OnPremError> {
-    p.allow(&["Identity", "Permanent"])?;
+    recipient_type: RecipientType,
+) -> Result<Vec<CmdletObject>, OnPremError> {
     let obj = resolve_of_type(store, &p.required("Identity")?, Some(recipient_type)).await?;
-    store.directory().delete(&obj).await?;
+    delete(store, &obj).await?;
     Ok(Vec::new())
 }
 
 /// A new user's SID: the domain SID and a random relative id.
-pub fn user_sid(org: &Value) -> String {
+pub fn user_sid(org: &Organization) -> String {
     let id = uuid::Uuid::new_v4();
     let b = id.as_bytes();
     let rid = (u32::from_le_bytes([b[0], b[1], b[2], b[3]]) % 1_000_000_000) + 1100;
-    format!("{}-{rid}", text(org, "DomainSid"))
+    format!("{}-{rid}", org.domain_sid)
 }

@@ -2,46 +2,91 @@
 //! came from a metadata document are fetched again every 24 hours, and after a token fails
 //! signature validation (at most three fetches a day for that reason, as Exchange allows).
 
+use crate::model::{AuthServer, PartnerApplication};
+use crate::oauth_config::{FromMetadata, refresh_metadata};
 use crate::objects::*;
 use crate::state::OnPremState;
 pub use crate::state::RefreshPolicy;
-use serde_json::Value;
 use std::sync::Arc;
-use store::DirectoryObject;
 
-fn refreshed_at(v: &Value) -> i64 {
-    v.get("MetadataRefreshedAt")
-        .and_then(Value::as_str)
-        .and_then(|s| {
-            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
-        })
-        .map(|t| t.unix_timestamp())
-        .unwrap_or(0)
+/// An issuer described by a metadata document.
+enum Documented {
+    Server(Stored<AuthServer>),
+    Partner(Stored<PartnerApplication>),
 }
 
-async fn documented(state: &OnPremState) -> Vec<DirectoryObject> {
-    let mut out = Vec::new();
-    for kind in [AUTH_SERVER, PARTNER_APPLICATION] {
-        match all(&state.store, kind).await {
-            Ok(objs) => out.extend(
-                objs.into_iter()
-                    .filter(|o| !text(&o.data, "AuthMetadataUrl").is_empty()),
-            ),
-            Err(e) => tracing::warn!("metadata refresh: {e}"),
+impl Documented {
+    fn name(&self) -> &str {
+        match self {
+            Documented::Server(s) => &s.value.name,
+            Documented::Partner(p) => &p.value.name,
         }
+    }
+
+    /// The id its tokens carry: an AuthServer's IssuerIdentifier, a partner's application id.
+    fn issuer_id(&self) -> &str {
+        match self {
+            Documented::Server(s) => &s.value.issuer_identifier,
+            Documented::Partner(p) => &p.value.application_identifier,
+        }
+    }
+
+    fn refreshed_at(&self) -> i64 {
+        let at = match self {
+            Documented::Server(s) => &s.value.metadata_refreshed_at,
+            Documented::Partner(p) => &p.value.metadata_refreshed_at,
+        };
+        time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+            .map(|t| t.unix_timestamp())
+            .unwrap_or(0)
+    }
+
+    fn fetches(&self) -> &[i64] {
+        match self {
+            Documented::Server(s) => &s.value.metadata_fetches,
+            Documented::Partner(p) => &p.value.metadata_fetches,
+        }
+    }
+}
+
+fn has_document<T: FromMetadata>(o: &Stored<T>) -> bool {
+    !o.value.metadata_url().is_empty()
+}
+
+async fn documented(state: &OnPremState) -> Vec<Documented> {
+    let mut out = Vec::new();
+    match all::<AuthServer>(&state.store).await {
+        Ok(objs) => out.extend(
+            objs.into_iter()
+                .filter(has_document)
+                .map(Documented::Server),
+        ),
+        Err(e) => tracing::warn!("metadata refresh: {e}"),
+    }
+    match all::<PartnerApplication>(&state.store).await {
+        Ok(objs) => out.extend(
+            objs.into_iter()
+                .filter(has_document)
+                .map(Documented::Partner),
+        ),
+        Err(e) => tracing::warn!("metadata refresh: {e}"),
     }
     out
 }
 
-async fn refresh(state: &OnPremState, obj: &DirectoryObject, why: &str) {
-    match crate::oauth_config::refresh_metadata(&state.store, obj).await {
-        Ok(_) => {
-            tracing::info!(issuer = %obj.name, "metadata refreshed ({why})");
+async fn refresh(state: &OnPremState, obj: &Documented, why: &str) {
+    let outcome = match obj {
+        Documented::Server(s) => refresh_metadata(&state.store, s).await.map(drop),
+        Documented::Partner(p) => refresh_metadata(&state.store, p).await.map(drop),
+    };
+    match outcome {
+        Ok(()) => {
+            tracing::info!(issuer = %obj.name(), "metadata refreshed ({why})");
             if let Err(e) = state.reload().await {
                 tracing::warn!("trust reload failed: {e}");
             }
         }
-        Err(e) => tracing::warn!(issuer = %obj.name, "metadata refresh failed ({why}): {e}"),
+        Err(e) => tracing::warn!(issuer = %obj.name(), "metadata refresh failed ({why}): {e}"),
     }
 }
 
@@ -51,7 +96,7 @@ pub async fn periodic(state: Arc<OnPremState>, policy: RefreshPolicy) {
         tokio::time::sleep(policy.check_every).await;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         for obj in documented(&state).await {
-            if now - refreshed_at(&obj.data) >= policy.period.as_secs() as i64 {
+            if now - obj.refreshed_at() >= policy.period.as_secs() as i64 {
                 refresh(&state, &obj, "periodic").await;
             }
         }
@@ -64,30 +109,19 @@ pub async fn periodic(state: Arc<OnPremState>, policy: RefreshPolicy) {
 pub async fn after_signature_failure(state: &OnPremState, issuer_id: &str) -> bool {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     for obj in documented(state).await {
-        let d = &obj.data;
-        let id = if obj.kind == AUTH_SERVER {
-            text(d, "IssuerIdentifier")
-        } else {
-            text(d, "ApplicationIdentifier")
-        };
+        let id = obj.issuer_id();
         // An AzureAD AuthServer is named by its own name: its tokens' issuers vary by version.
-        if !id.eq_ignore_ascii_case(issuer_id) && !obj.name.eq_ignore_ascii_case(issuer_id) {
+        if !id.eq_ignore_ascii_case(issuer_id) && !obj.name().eq_ignore_ascii_case(issuer_id) {
             continue;
         }
-        let fetches: Vec<i64> = d
-            .get("MetadataFetches")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_i64)
-            .collect();
+        let fetches = obj.fetches();
         let allowed = fetches.len() < 3
             || fetches
                 .iter()
                 .min()
                 .is_some_and(|oldest| now - oldest > 24 * 3600);
         if !allowed {
-            tracing::info!(issuer = %obj.name, "signature failure: metadata was fetched three times today; not again");
+            tracing::info!(issuer = %obj.name(), "signature failure: metadata was fetched three times today; not again");
             return false;
         }
         refresh(state, &obj, "signature failure").await;

@@ -85,26 +85,33 @@ pub fn check_parameters(cmdlet: &str, p: &Params) -> Result<(), OnPremError> {
     {
         return Err(OnPremError::UnknownParameter((*unknown).clone()));
     }
-    let fits = |set: &[ParameterSpec]| {
-        given.iter().all(|n| in_set(set, n))
-            && set.iter().filter(|s| s.mandatory).all(|s| p.has(&s.name))
-    };
-    if sets.iter().any(|set| fits(set)) {
-        return Ok(());
+    // Of the sets that take every parameter given, those missing the fewest mandatory ones.
+    let mut closest: Vec<Vec<&str>> = Vec::new();
+    for set in sets
+        .iter()
+        .filter(|set| given.iter().all(|n| in_set(set, n)))
+    {
+        let missing: Vec<&str> = set
+            .iter()
+            .filter(|s| s.mandatory && !p.has(&s.name))
+            .map(|s| s.name.as_str())
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        match closest.first().map(Vec::len) {
+            Some(n) if n < missing.len() => {}
+            Some(n) if n == missing.len() => closest.push(missing),
+            _ => closest = vec![missing],
+        }
     }
-    let missing: Vec<String> = sets
-        .first()
-        .into_iter()
-        .flatten()
-        .filter(|s| s.mandatory && !p.has(&s.name))
-        .map(|s| s.name.clone())
-        .collect();
-    if sets.len() == 1 && !missing.is_empty() {
-        return Err(OnPremError::MissingParameter(missing.join(", ")));
+    if closest.is_empty() {
+        return Err(OnPremError::InvalidArgument(
+            "Parameter set cannot be resolved using the specified named parameters.".into(),
+        ));
     }
-    Err(OnPremError::InvalidArgument(
-        "Parameter set cannot be resolved using the specified named parameters.".into(),
-    ))
+    let alternatives: Vec<String> = closest.iter().map(|m| m.join(", ")).collect();
+    Err(OnPremError::MissingParameter(alternatives.join(" or ")))
 }
 
 /// The read that shows the object a Set-, Remove- or Add- call names exists, as -WhatIf

@@ -12,7 +12,6 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde_json::json;
 use std::sync::{Arc, RwLock};
 use store::Store;
 
@@ -31,19 +30,14 @@ impl Drop for OnPremServer {
 
 /// The operator credential, created on first start; returned when it was just made.
 pub async fn ensure_operator_credential(store: &Store) -> Result<Option<String>, OnPremError> {
-    if !all(store, OPERATOR_CREDENTIAL).await?.is_empty() {
+    if !rows(store, OPERATOR_CREDENTIAL).await?.is_empty() {
         return Ok(None);
     }
     let credential = crypto::secret::new_credential();
     let hash = crypto::secret::credential_hash(&credential);
-    store
-        .directory()
-        .create(new_object(
-            OPERATOR_CREDENTIAL,
-            "operator",
-            json!({ "hash": hash }),
-        ))
-        .await?;
+    let mut operator = StoredCredential::object(OPERATOR_CREDENTIAL, &hash)?;
+    operator.name = "operator".into();
+    store.directory().create(operator).await?;
     Ok(Some(credential))
 }
 

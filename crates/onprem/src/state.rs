@@ -94,8 +94,9 @@ impl OnPremState {
         self.folder_trees.clear();
         let mut creds = Vec::new();
         for (kind, operator) in [(ADMIN_CREDENTIAL, false), (OPERATOR_CREDENTIAL, true)] {
-            for o in all(&self.store, kind).await? {
-                creds.push((text(&o.data, "hash").to_string(), operator));
+            for o in rows(&self.store, kind).await? {
+                let c: StoredCredential = serde_json::from_value(o.data).unwrap_or_default();
+                creds.push((c.hash, operator));
             }
         }
         *self.credentials.write().expect("credential lock") = Arc::new(creds);

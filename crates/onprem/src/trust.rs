@@ -1,8 +1,11 @@
 //! The trust configuration inbound validation uses, held in memory and rebuilt from the store
 //! whenever an AuthServer, PartnerApplication, AuthConfig or accepted domain changes.
 
+use crate::model::{
+    AcceptedDomain, AuthConfig, AuthServer, AuthServerType, ManagementRole, Organization,
+    PartnerApplication, Recipient, RoleAssignment,
+};
 use crate::objects::*;
-use crate::records::*;
 use crypto::Certificate;
 use s2s::{
     IssuerKey, IssuerKind, PartnerApplicationTrust, PrincipalId, TrustSnapshot, TrustedIssuer,
@@ -149,15 +152,19 @@ fn empty_realm(r: &str) -> Option<String> {
     }
 }
 
+async fn values<T: crate::model::AdminObject>(store: &Store) -> Result<Vec<T>, crate::OnPremError> {
+    Ok(all::<T>(store)
+        .await?
+        .into_iter()
+        .map(|o| o.value)
+        .collect())
+}
+
 /// Reads the trust configuration from the store.
 pub async fn load(store: &Store) -> Result<TrustState, crate::OnPremError> {
     let mut state = TrustState::default();
-    let config: Option<AuthConfigRecord> = all(store, AUTH_CONFIG).await?.first().map(read);
-    let domains: Vec<AcceptedDomainRecord> = all(store, ACCEPTED_DOMAIN)
-        .await?
-        .iter()
-        .map(read)
-        .collect();
+    let config: Option<AuthConfig> = values::<AuthConfig>(store).await?.into_iter().next();
+    let domains = values::<AcceptedDomain>(store).await?;
     let default_domain = domains
         .iter()
         .find(|d| d.default)
@@ -178,28 +185,27 @@ pub async fn load(store: &Store) -> Result<TrustState, crate::OnPremError> {
     }
     snap.local_realms
         .extend(domains.iter().map(|d| d.domain_name.clone()));
-    for obj in all(store, AUTH_SERVER).await? {
-        let a: AuthServerRecord = read(&obj);
+    for a in values::<AuthServer>(store).await? {
         if !a.enabled {
             continue;
         }
         if !a.realm.is_empty() {
             snap.local_realms.push(a.realm.clone());
         }
-        let keys = keys(&a.certificate_strings, &obj.name);
+        let keys = keys(&a.certificate_strings, &a.name);
         if keys.is_empty() {
             tracing::warn!(
                 "auth server '{}' has no usable signing certificate and is not trusted",
-                obj.name
+                a.name
             );
             continue;
         }
-        if a.kind == "AzureAD" {
+        if a.kind == AuthServerType::AzureAD {
             if a.is_default_authorization_endpoint {
                 default_endpoints.push(authorization_endpoint(&a.auth_metadata_url));
             }
             state.entra_issuers.push(s2s::entra::EntraIssuer {
-                name: obj.name.clone(),
+                name: a.name.clone(),
                 tenant_id: a.realm.clone(),
                 issuers: s2s::entra::EntraIssuer::issuer_forms(&a.issuer_identifier, &a.realm),
                 keys,
@@ -221,11 +227,7 @@ pub async fn load(store: &Store) -> Result<TrustState, crate::OnPremError> {
             keys,
         });
     }
-    let partners: Vec<PartnerApplicationRecord> = all(store, PARTNER_APPLICATION)
-        .await?
-        .iter()
-        .map(read)
-        .collect();
+    let partners = values::<PartnerApplication>(store).await?;
     for d in &partners {
         let app = PartnerApplicationTrust {
             name: d.name.clone(),
@@ -272,8 +274,7 @@ pub async fn load(store: &Store) -> Result<TrustState, crate::OnPremError> {
             "more than one AzureAD AuthServer is the default authorization endpoint: the challenge names none"
         ),
     }
-    if let Some(org) = all(store, ORGANIZATION).await?.first() {
-        let org: OrganizationRecord = read(org);
+    if let Some(org) = values::<Organization>(store).await?.first() {
         state.oauth2_client_profile = org.oauth2_client_profile_enabled;
         state.ews_host = org
             .ews_url
@@ -288,16 +289,15 @@ pub async fn load(store: &Store) -> Result<TrustState, crate::OnPremError> {
 
 async fn load_users_and_roles(
     store: &Store,
-    partners: &[PartnerApplicationRecord],
+    partners: &[PartnerApplication],
     state: &mut TrustState,
 ) -> Result<(), crate::OnPremError> {
-    for obj in all(store, RECIPIENT).await? {
-        let r: RecipientRecord = read(&obj);
+    for r in values::<Recipient>(store).await? {
         state.users.push(UserEntry {
             guid: r.guid,
             name: r.name,
             display_name: r.display_name,
-            recipient_type: r.recipient_type,
+            recipient_type: r.recipient_type.as_str().to_string(),
             sid: r.sid,
             upn: r.user_principal_name,
             primary_smtp: r.primary_smtp_address,
@@ -307,12 +307,11 @@ async fn load_users_and_roles(
         });
     }
     let mut roles = std::collections::HashMap::new();
-    for obj in all(store, MANAGEMENT_ROLE).await? {
-        let r: ManagementRoleRecord = read(&obj);
+    for r in values::<ManagementRole>(store).await? {
         // Built-in roles cannot be changed: their entries are this release's (a store made by
         // an earlier one included); a custom role's are what its entries say.
         let grant = RoleGrant {
-            methods: crate::rbac::role_methods(&obj.data),
+            methods: crate::rbac::role_methods(&r),
             name: r.name.clone(),
             role_type: r.role_type.clone(),
         };
@@ -326,8 +325,7 @@ async fn load_users_and_roles(
         }
         roles.insert(r.name.to_ascii_lowercase(), grant);
     }
-    for obj in all(store, ROLE_ASSIGNMENT).await? {
-        let a: RoleAssignmentRecord = read(&obj);
+    for a in values::<RoleAssignment>(store).await? {
         if !a.enabled {
             continue;
         }

@@ -46,7 +46,7 @@ pub async fn page(State(state): State<Arc<OnPremState>>, headers: HeaderMap) -> 
     }
     let org = crate::objects::organization(&state.store)
         .await
-        .unwrap_or(Value::Null);
+        .unwrap_or_default();
     let events = state
         .store
         .handshakes()
@@ -63,7 +63,7 @@ pub async fn page(State(state): State<Arc<OnPremState>>, headers: HeaderMap) -> 
     };
     let now = OffsetDateTime::now_utc();
     let body = render(&org, &report, &events, now);
-    let title = format!("Trust of {}", text(&org, "Name"));
+    let title = format!("Trust of {}", org.name);
     let mut r = (StatusCode::OK, Html(html_page(&title, &body))).into_response();
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -101,7 +101,7 @@ fn html_page(title: &str, body: &str) -> String {
 
 /// The page's body, from the organization, the trust report and the handshake events.
 pub fn render(
-    org: &Value,
+    org: &crate::model::Organization,
     report: &Value,
     events: &[HandshakeEvent],
     now: OffsetDateTime,
@@ -110,7 +110,7 @@ pub fn render(
     let _ = write!(
         b,
         "<p class=\"note\">EWS {} · generated {}</p>",
-        esc(text(org, "EwsUrl")),
+        esc(&org.ews_url),
         now.format(&Rfc3339).unwrap_or_default()
     );
     for e in report["errors"].as_array().into_iter().flatten() {
@@ -376,7 +376,10 @@ mod tests {
         };
         let now = parse("2026-06-01T00:00:00Z").unwrap();
         let page = render(
-            &json!({"EwsUrl": "https://mail.contoso.com/EWS/Exchange.asmx"}),
+            &crate::model::Organization {
+                ews_url: "https://mail.contoso.com/EWS/Exchange.asmx".into(),
+                ..Default::default()
+            },
             &report,
             &[event],
             now,

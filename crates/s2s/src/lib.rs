@@ -13,6 +13,7 @@ pub mod inspect;
 pub mod jwt;
 pub mod lifetime;
 pub mod metadata;
+pub mod presence;
 pub mod token;
 pub mod user_token;
 pub mod validate;

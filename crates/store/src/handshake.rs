@@ -4,8 +4,8 @@ use crate::store::{with_pool, write_tx};
 use crate::{Store, StoreError};
 use sqlx::Row;
 
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct HandshakeEvent {
     pub seq: i64,
     pub at_ms: i64,

@@ -4,7 +4,6 @@
 
 use super::context::xml_response;
 use super::inbound;
-use crate::objects::text;
 use crate::state::OnPremState;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -20,7 +19,7 @@ use std::sync::Arc;
 async fn urls(state: &OnPremState) -> (String, String) {
     let external = crate::objects::organization(&state.store)
         .await
-        .map(|o| text(&o, "EwsUrl").to_string())
+        .map(|o| o.ews_url)
         .unwrap_or_default();
     (
         external,
