@@ -28,7 +28,7 @@ mod streaming;
 use crypto::CertificateRequest;
 use s2s::ids::{ACS_APP_ID, Audience, EXCHANGE_APP_ID, PrincipalId, SKYPE_APP_ID};
 use s2s::token::{ClientAssertion, OuterToken, UserContext};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -131,62 +131,27 @@ async fn setup(http: &reqwest::Client, data: &Path, cloud: &str, onprem: &str) -
             .trim()
             .to_string()
     };
-    let t = post(
-        http,
-        &format!("{cloud}/admin/tenants"),
-        &op("cloud"),
-        json!({"domain": "contoso.com"}),
-    )
-    .await;
-    let (tenant, admin) = (
-        t["tenantId"].as_str().unwrap().to_string(),
-        t["adminCredential"].as_str().unwrap().to_string(),
-    );
     let partner = CertificateRequest::default().self_signed().unwrap();
-    for (app, body) in [
-        (
-            SKYPE_APP_ID,
-            json!({"keyCredentials": [{"type": "AsymmetricX509Cert", "usage": "Verify", "key": partner.certificate.to_base64()}]}),
-        ),
-        (
-            EXCHANGE_APP_ID,
-            json!({"servicePrincipalNames": ["https://mail.contoso.com/"]}),
-        ),
-    ] {
-        let r = http
-            .patch(format!("{cloud}/v1.0/servicePrincipals(appId='{app}')"))
-            .bearer_auth(&admin)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success());
-    }
-    let org = post(http, &format!("{onprem}/admin/organization"), &op("onprem"), json!({"Name": "Contoso", "DomainName": "contoso.com", "EwsUrl": "https://mail.contoso.com/EWS/Exchange.asmx"})).await;
-    let org_admin = org["AdminCredential"].as_str().unwrap().to_string();
-    let cmd = |c: &str, p: Value| json!({"Cmdlet": c, "Parameters": p});
+    let trust = admin::Trust::establish(admin::TrustPlan {
+        cloud,
+        cloud_operator: &op("cloud"),
+        onprem: Some(onprem),
+        organization: admin::OrganizationSource::Create {
+            operator: &op("onprem"),
+            name: "Contoso",
+        },
+        partner: admin::PartnerKey::Certificate(partner.certificate.to_base64()),
+        domain: "contoso.com",
+        ews_url: "https://mail.contoso.com/EWS/Exchange.asmx",
+        users: &[("alice", "Alice")],
+        runbook: true,
+        edition: admin::Edition::SkypeForBusiness,
+        extra_keys: Vec::new(),
+    })
+    .await
+    .expect("the trust is set up");
+    let (tenant, admin, org_admin) = (trust.tenant_id, trust.tenant_admin, trust.org_admin);
     let url = format!("{onprem}/admin/cmdlet");
-    for body in [
-        cmd(
-            "New-AuthServer",
-            json!({"Name": "WindowsAzureACS", "AuthMetadataUrl": format!("{cloud}/contoso.com/metadata/json/1")}),
-        ),
-        cmd(
-            "New-MailUser",
-            json!({"Name": "SfBOnline-ApplicationAccount", "ExternalEmailAddress": "SfBOnline-ApplicationAccount@contoso.com"}),
-        ),
-        cmd(
-            "New-ManagementRoleAssignment",
-            json!({"Role": "UserApplication", "User": "SfBOnline-ApplicationAccount"}),
-        ),
-        cmd(
-            "New-PartnerApplication",
-            json!({"Name": "SfBOnline", "ApplicationIdentifier": SKYPE_APP_ID, "LinkedAccount": "SfBOnline-ApplicationAccount"}),
-        ),
-        cmd("New-Mailbox", json!({"Name": "Alice", "Alias": "alice"})),
-    ] {
-        post(http, &url, &org_admin, body).await;
-    }
     let assertion = ClientAssertion {
         client: &PrincipalId::new(SKYPE_APP_ID, &tenant),
         audience: &Audience::new(ACS_APP_ID, cloud.trim_start_matches("http://"), &tenant),

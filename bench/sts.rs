@@ -12,7 +12,7 @@
 use crypto::{CertificateRequest, RsaPrivateKey};
 use s2s::ids::{ACS_APP_ID, Audience, EXCHANGE_APP_ID, PrincipalId, SKYPE_APP_ID};
 use s2s::token::ClientAssertion;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -87,7 +87,7 @@ fn form(pairs: &[(&str, &str)]) -> String {
         .finish()
 }
 
-async fn hybrid_target(o: &Options, dir: &Path, http: &reqwest::Client) -> (Killed, Target) {
+async fn hybrid_target(o: &Options, dir: &Path) -> (Killed, Target) {
     let data = dir.join("data");
     let child = Command::new(&o.hybrid)
         .args([
@@ -110,44 +110,23 @@ async fn hybrid_target(o: &Options, dir: &Path, http: &reqwest::Client) -> (Kill
         .unwrap()
         .trim()
         .to_string();
-    let t: Value = http
-        .post(format!("{url}/admin/tenants"))
-        .bearer_auth(&operator)
-        .json(&json!({"domain": "contoso.com"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let (tenant, admin) = (
-        t["tenantId"].as_str().unwrap().to_string(),
-        t["adminCredential"].as_str().unwrap().to_string(),
-    );
     let made = CertificateRequest::default().self_signed().unwrap();
-    for (app, body) in [
-        (
-            SKYPE_APP_ID,
-            json!({"keyCredentials": [{"type": "AsymmetricX509Cert", "usage": "Verify", "key": made.certificate.to_base64()}]}),
-        ),
-        (
-            EXCHANGE_APP_ID,
-            json!({"servicePrincipalNames": ["https://mail.contoso.com/"]}),
-        ),
-    ] {
-        let r = http
-            .patch(format!("{url}/v1.0/servicePrincipals(appId='{app}')"))
-            .bearer_auth(&admin)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            r.status().is_success(),
-            "setup: {}",
-            r.text().await.unwrap()
-        );
-    }
+    let trust = admin::Trust::establish(admin::TrustPlan {
+        cloud: &url,
+        cloud_operator: &operator,
+        onprem: None,
+        organization: admin::OrganizationSource::Existing { admin: "" },
+        partner: admin::PartnerKey::Certificate(made.certificate.to_base64()),
+        domain: "contoso.com",
+        ews_url: "https://mail.contoso.com/EWS/Exchange.asmx",
+        users: &[],
+        runbook: true,
+        edition: admin::Edition::SkypeForBusiness,
+        extra_keys: Vec::new(),
+    })
+    .await
+    .expect("the tenant is set up");
+    let tenant = trust.tenant_id;
     let authority = url.trim_start_matches("http://").to_string();
     let client = PrincipalId::new(SKYPE_APP_ID, &tenant);
     let audience = Audience::new(ACS_APP_ID, &authority, &tenant);
@@ -329,7 +308,7 @@ async fn main() {
         .pool_max_idle_per_host(o.concurrency)
         .build()
         .unwrap();
-    let (hybrid_server, hybrid) = hybrid_target(&o, &dir.join("hybrid"), &http).await;
+    let (hybrid_server, hybrid) = hybrid_target(&o, &dir.join("hybrid")).await;
     std::fs::create_dir_all(dir.join("peer")).unwrap();
     let (peer_server, peer) = peer_target(&o, &dir.join("peer"));
 

@@ -244,16 +244,16 @@ impl OnPremUnderTest {
         });
         let mut admin = String::new();
         if !operator.is_empty() {
-            let r = reqwest::Client::new()
-                .post(format!("{url}/admin/organization"))
-                .bearer_auth(&operator)
-                .json(&serde_json::json!({"Name": "Contoso", "DomainName": "contoso.com", "EwsUrl": "https://mail.contoso.com/EWS/Exchange.asmx"}))
-                .send()
+            let req = onprem::model::api::NewOrganizationRequest {
+                name: "Contoso".into(),
+                domain_name: "contoso.com".into(),
+                ews_url: "https://mail.contoso.com/EWS/Exchange.asmx".into(),
+            };
+            admin = admin::OnPremAdmin::new(&url, &operator)
+                .new_organization(&req)
                 .await
-                .unwrap();
-            assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-            let v: serde_json::Value = r.json().await.unwrap();
-            admin = v["AdminCredential"].as_str().unwrap().to_string();
+                .expect("the organization is created")
+                .admin_credential;
         }
         OnPremUnderTest {
             url,

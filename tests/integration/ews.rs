@@ -34,66 +34,59 @@ impl World {
     async fn new() -> World {
         let dir = TempDir::new("ews");
         let cloud = CloudUnderTest::start(&format!("sqlite://{}", dir.path("cloud.db"))).await;
-        let http = reqwest::Client::new();
-        let t: Value = http
-            .post(format!("{}/admin/tenants", cloud.url))
-            .bearer_auth(&cloud.operator)
-            .json(&json!({"domain": "contoso.com"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let (tenant, admin) = (
-            t["tenantId"].as_str().unwrap().to_string(),
-            t["adminCredential"].as_str().unwrap().to_string(),
-        );
         let partner = CertificateRequest {
             common_name: "SfB".into(),
             ..Default::default()
         }
         .self_signed()
         .unwrap();
-        for (app, body) in [
-            (
-                SKYPE_APP_ID,
-                json!({"keyCredentials": [{"type": "AsymmetricX509Cert", "usage": "Verify", "key": partner.certificate.to_base64()}]}),
-            ),
+        let onprem = OnPremUnderTest::start(&format!("sqlite://{}", dir.path("onprem.db"))).await;
+        let trust = admin::Trust::establish(admin::TrustPlan {
+            cloud: &cloud.url,
+            cloud_operator: &cloud.operator,
+            onprem: Some(&onprem.url),
+            organization: admin::OrganizationSource::Existing {
+                admin: &onprem.admin,
+            },
+            partner: admin::PartnerKey::Certificate(partner.certificate.to_base64()),
+            domain: "contoso.com",
+            ews_url: "https://mail.contoso.com/EWS/Exchange.asmx",
+            users: &[],
+            runbook: true,
+            edition: admin::Edition::SkypeForBusiness,
+            extra_keys: Vec::new(),
+        })
+        .await
+        .expect("the trust is set up");
+        let (tenant, admin) = (trust.tenant_id.clone(), trust.tenant_admin.clone());
+        // SharePoint signs with the same key here, and Exchange has a second SPN.
+        let key = cloud::model::KeyCredential::verify(&partner.certificate.to_base64(), None);
+        for (app, patch) in [
             (
                 SHAREPOINT,
-                json!({"keyCredentials": [{"type": "AsymmetricX509Cert", "usage": "Verify", "key": partner.certificate.to_base64()}]}),
+                cloud::admin_types::ServicePrincipalPatch {
+                    key_credentials: Some(vec![key]),
+                    ..Default::default()
+                },
             ),
             (
                 EXCHANGE_APP_ID,
-                json!({"servicePrincipalNames": ["https://mail.contoso.com/", "https://other.contoso.com/"]}),
+                cloud::admin_types::ServicePrincipalPatch {
+                    service_principal_names: Some(vec![
+                        "https://mail.contoso.com/".into(),
+                        "https://other.contoso.com/".into(),
+                    ]),
+                    ..Default::default()
+                },
             ),
         ] {
-            let r = http
-                .patch(format!(
-                    "{}/v1.0/servicePrincipals(appId='{app}')",
-                    cloud.url
-                ))
-                .bearer_auth(&admin)
-                .json(&body)
-                .send()
+            trust
+                .cloud
+                .patch_service_principal(app, &patch)
                 .await
                 .unwrap();
-            assert!(r.status().is_success());
         }
-        let onprem = OnPremUnderTest::start(&format!("sqlite://{}", dir.path("onprem.db"))).await;
-        onprem.ok("New-AuthServer", json!({"Name": "WindowsAzureACS", "AuthMetadataUrl": format!("{}/contoso.com/metadata/json/1", cloud.url)})).await;
-        let acct = onprem.ok("New-MailUser", json!({"Name": "SfBOnline-ApplicationAccount", "ExternalEmailAddress": "SfBOnline-ApplicationAccount@contoso.com"})).await;
-        let id = acct["Identity"].as_str().unwrap().to_string();
-        for role in ["UserApplication", "ArchiveApplication"] {
-            onprem
-                .ok(
-                    "New-ManagementRoleAssignment",
-                    json!({"Role": role, "User": id}),
-                )
-                .await;
-        }
-        onprem.ok("New-PartnerApplication", json!({"Name": "SfBOnline", "ApplicationIdentifier": SKYPE_APP_ID, "Enabled": true, "LinkedAccount": id})).await;
+        let id = "contoso.com/Users/SfBOnline-ApplicationAccount".to_string();
         onprem
             .ok(
                 "New-Mailbox",

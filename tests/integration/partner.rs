@@ -3,7 +3,7 @@
 
 use hybrid_tests::{CloudUnderTest, OnPremUnderTest, PartnerUnderTest, TempDir};
 use reqwest::StatusCode;
-use s2s::ids::{EXCHANGE_APP_ID, SKYPE_APP_ID};
+use s2s::ids::EXCHANGE_APP_ID;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,73 +49,35 @@ impl World {
     /// The three roles on the given stores (cloud, on-premises, partner).
     async fn on(dir: TempDir, urls: [String; 3]) -> World {
         let cloud = CloudUnderTest::start(&urls[0]).await;
-        let (_, t) = post_json(
-            &format!("{}/admin/tenants", cloud.url),
-            &cloud.operator,
-            json!({"domain": "contoso.com"}),
-        )
-        .await;
-        let (tenant, admin) = (
-            t["tenantId"].as_str().unwrap().to_string(),
-            t["adminCredential"].as_str().unwrap().to_string(),
-        );
         let partner = PartnerUnderTest::start(&urls[2], None).await;
-        let http = reqwest::Client::new();
-        for (app, body) in [
-            (
-                SKYPE_APP_ID,
-                json!({"keyCredentials": [{"type": "AsymmetricX509Cert", "usage": "Verify", "key": partner.server.certificate().to_base64()}]}),
-            ),
-            (
-                EXCHANGE_APP_ID,
-                json!({"servicePrincipalNames": ["https://mail.contoso.com/"]}),
-            ),
-        ] {
-            let r = http
-                .patch(format!(
-                    "{}/v1.0/servicePrincipals(appId='{app}')",
-                    cloud.url
-                ))
-                .bearer_auth(&admin)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            assert!(r.status().is_success());
-        }
         let onprem = OnPremUnderTest::start(&urls[1]).await;
-        onprem.ok("New-AuthServer", json!({"Name": "WindowsAzureACS", "AuthMetadataUrl": format!("{}/contoso.com/metadata/json/1", cloud.url)})).await;
-        onprem.ok("New-MailUser", json!({"Name": "SfBOnline-ApplicationAccount", "ExternalEmailAddress": "SfBOnline-ApplicationAccount@contoso.com"})).await;
-        for role in ["UserApplication", "ArchiveApplication"] {
-            onprem
-                .ok(
-                    "New-ManagementRoleAssignment",
-                    json!({"Role": role, "User": "SfBOnline-ApplicationAccount"}),
-                )
-                .await;
-        }
-        onprem.ok("New-PartnerApplication", json!({"Name": "SfBOnline", "ApplicationIdentifier": SKYPE_APP_ID, "LinkedAccount": "SfBOnline-ApplicationAccount"})).await;
-        let w = World {
+        let trust = admin::Trust::establish(admin::TrustPlan {
+            cloud: &cloud.url,
+            cloud_operator: &cloud.operator,
+            onprem: Some(&onprem.url),
+            organization: admin::OrganizationSource::Existing {
+                admin: &onprem.admin,
+            },
+            partner: admin::PartnerKey::Server {
+                url: &partner.url,
+                operator: &partner.operator,
+            },
+            domain: "contoso.com",
+            ews_url: "https://mail.contoso.com/EWS/Exchange.asmx",
+            users: &[("alice", "alice"), ("bob", "bob")],
+            runbook: true,
+            edition: admin::Edition::SkypeForBusiness,
+            extra_keys: Vec::new(),
+        })
+        .await
+        .expect("the trust is set up");
+        World {
             cloud,
             onprem,
             partner,
-            tenant,
+            tenant: trust.tenant_id,
             dir,
-        };
-        w.configure(&w.onprem.url.clone()).await;
-        for u in ["alice", "bob"] {
-            w.onprem
-                .ok("New-Mailbox", json!({"Name": u, "Alias": u}))
-                .await;
-            let (s, _) = post_json(
-                &format!("{}/api/users", w.partner.url),
-                &w.partner.operator,
-                json!({"sip": format!("{u}@contoso.com"), "smtp": format!("{u}@contoso.com")}),
-            )
-            .await;
-            assert_eq!(s, StatusCode::CREATED);
         }
-        w
     }
 
     async fn configure(&self, onprem_url: &str) {

@@ -429,33 +429,25 @@ async fn remove_key(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct NewTenantBody {
-    domain: String,
-    #[serde(default)]
-    display_name: Option<String>,
-}
-
 async fn new_tenant(
     State(state): AppState,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, CloudError> {
     state.operator(&headers)?;
-    let body: NewTenantBody = parse_body(&body)?;
+    let body: crate::admin_types::NewTenantRequest = parse_body(&body)?;
     let made =
         directory::create_tenant(&state.store, &body.domain, body.display_name.as_deref()).await?;
     state.reload().await?;
     let t = &made.tenant;
     tracing::info!(tenant = %t.id, domain = %t.default_domain(), "tenant created");
-    let v = json!({
-        "tenantId": t.id,
-        "displayName": t.display_name,
-        "verifiedDomains": t.verified_domains,
-        "createdDateTime": t.created_date_time,
-        "adminCredential": made.admin_credential,
-    });
+    let v = crate::admin_types::NewTenantResponse {
+        tenant_id: t.id.clone(),
+        display_name: t.display_name.clone(),
+        verified_domains: t.verified_domains.clone(),
+        created_date_time: t.created_date_time.clone(),
+        admin_credential: made.admin_credential,
+    };
     Ok((StatusCode::CREATED, axum::Json(v)).into_response())
 }
 

@@ -2,6 +2,7 @@
 //! the ACS-style token service (STS) and its metadata documents, and a Graph-like admin API,
 //! playing Microsoft Entra ACS for the hybrid trust.
 
+pub mod admin_types;
 pub mod apps;
 pub mod apptoken;
 pub mod consent;

@@ -34,7 +34,7 @@ pub fn is_first_party(app_id: &str) -> bool {
         .any(|(id, _)| id.eq_ignore_ascii_case(app_id))
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct VerifiedDomain {
     pub name: String,
@@ -86,6 +86,19 @@ pub struct KeyCredential {
     pub key_type: Option<String>,
     #[serde(default)]
     pub usage: Option<String>,
+}
+
+impl KeyCredential {
+    /// A certificate (base64 DER) to verify the principal's signatures with.
+    pub fn verify(certificate: &str, display_name: Option<&str>) -> KeyCredential {
+        KeyCredential {
+            key: Some(certificate.to_string()),
+            key_type: Some("AsymmetricX509Cert".into()),
+            usage: Some("Verify".into()),
+            display_name: display_name.map(str::to_string),
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -8,8 +8,6 @@ use crate::error::CliError;
 use crate::paths::{DataDir, write_private};
 use crate::serve::{Role, Started, refused, start_role};
 use clap::Args;
-use s2s::ids::{EXCHANGE_APP_ID, SKYPE_APP_ID};
-use serde_json::{Value, json};
 
 #[derive(Args)]
 pub struct UpArgs {
@@ -197,28 +195,6 @@ async fn up(
     Ok(())
 }
 
-struct Http {
-    client: reqwest::Client,
-}
-
-impl Http {
-    async fn send(&self, req: reqwest::RequestBuilder, what: &str) -> Result<Value, CliError> {
-        let r = req
-            .send()
-            .await
-            .map_err(|e| refused(crate::error::Code::BootstrapFailed, format!("{what}: {e}")))?;
-        let status = r.status();
-        let v: Value = r.json().await.unwrap_or(Value::Null);
-        if !status.is_success() {
-            return Err(refused(
-                crate::error::Code::BootstrapFailed,
-                format!("{what}: HTTP {status}: {v}"),
-            ));
-        }
-        Ok(v)
-    }
-}
-
 /// A data folder served again on other ports (a new `--base-port`, free ports, a kept demo
 /// folder): what names the cloud and on-premises servers by address follows them, as an admin
 /// would update it after moving a server. The partner's token endpoint and EWS URL, and each
@@ -249,56 +225,36 @@ async fn reconnect(
         }
         v
     };
-    let h = Http {
-        client: reqwest::Client::new(),
-    };
-    let c = &h.client;
-    let partner = data.server_url("partner", None)?;
-    let partner_op = credential(data, "partner", "operator.credential")?;
+    let failed = |e: admin::AdminError| refused(crate::error::Code::BootstrapFailed, e.to_string());
+    let partner = admin::PartnerAdmin::new(
+        &data.server_url("partner", None)?,
+        &credential(data, "partner", "operator.credential")?,
+    );
     // A partner never configured has nothing that names the others.
-    let mut settings = h
-        .send(
-            c.get(format!("{partner}/admin/settings"))
-                .bearer_auth(&partner_op),
-            "partner settings",
-        )
-        .await
-        .unwrap_or(Value::Null);
-    let mut changed = false;
-    for key in ["tokenEndpoint", "ewsUrl", "autodiscoverUrl"] {
-        if let Some(v) = settings[key].as_str() {
-            let now = follow(v);
-            changed |= now != v;
-            settings[key] = json!(now);
+    if let Ok(mut settings) = partner.settings().await {
+        let before = settings.clone();
+        settings.token_endpoint = follow(&settings.token_endpoint);
+        settings.ews_url = follow(&settings.ews_url);
+        settings.autodiscover_url = settings.autodiscover_url.as_deref().map(follow);
+        if settings != before {
+            partner.set_settings(&settings).await.map_err(failed)?;
         }
     }
-    if changed {
-        h.send(
-            c.put(format!("{partner}/admin/settings"))
-                .bearer_auth(&partner_op)
-                .json(&settings),
-            "partner settings",
-        )
-        .await?;
-    }
-    let Ok(admin) = credential(data, "onprem", "admin.credential") else {
+    let Ok(org_admin) = credential(data, "onprem", "admin.credential") else {
         return Ok(());
     };
-    let cmdlet = |name: &str, params: Value| {
-        c.post(format!("{onprem}/admin/cmdlet"))
-            .bearer_auth(&admin)
-            .json(&json!({"Cmdlet": name, "Parameters": params}))
-    };
-    let servers = h
-        .send(cmdlet("Get-AuthServer", json!({})), "Get-AuthServer")
-        .await?;
-    for a in servers["Output"].as_array().into_iter().flatten() {
-        let url = a["AuthMetadataUrl"].as_str().unwrap_or("");
-        let now = follow(url);
-        if now != url {
-            let params = json!({"Identity": a["Name"], "AuthMetadataUrl": now});
-            h.send(cmdlet("Set-AuthServer", params), "Set-AuthServer")
-                .await?;
+    let onprem = admin::OnPremAdmin::new(onprem, &org_admin);
+    let servers: Vec<onprem::model::AuthServer> = onprem
+        .run("Get-AuthServer", admin::Parameters::new())
+        .await
+        .map_err(failed)?;
+    for a in servers {
+        let now = follow(&a.auth_metadata_url);
+        if now != a.auth_metadata_url {
+            let p = admin::Parameters::new()
+                .with("Identity", &a.name)
+                .with("AuthMetadataUrl", now);
+            onprem.invoke("Set-AuthServer", p).await.map_err(failed)?;
         }
     }
     Ok(())
@@ -315,38 +271,6 @@ async fn bootstrap(
     partner: &str,
     edition: &str,
 ) -> Result<(), CliError> {
-    let h = Http {
-        client: reqwest::Client::new(),
-    };
-    let c = &h.client;
-    let t = h
-        .send(
-            c.post(format!("{cloud}/admin/tenants"))
-                .bearer_auth(credential(data, "cloud", "operator.credential")?)
-                .json(&json!({"domain": DOMAIN})),
-            "tenant",
-        )
-        .await?;
-    let tenant = t["tenantId"].as_str().unwrap_or_default().to_string();
-    let admin = t["adminCredential"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    write_private(
-        &data
-            .role("cloud")
-            .join("tenants")
-            .join(format!("{tenant}.credential")),
-        &format!("{admin}\n"),
-    )?;
-    let partner_op = credential(data, "partner", "operator.credential")?;
-    let cert = h
-        .send(
-            c.get(format!("{partner}/admin/signing-certificate"))
-                .bearer_auth(&partner_op),
-            "partner certificate",
-        )
-        .await?;
     // A client certificate for the admin's own EWS checks (`hybrid token request` uses it by
     // default), registered beside the partner's key; its private key stays in the data folder.
     let admin_client = crypto::CertificateRequest {
@@ -365,82 +289,50 @@ async fn bootstrap(
         admin_client.certificate.to_pem(),
     )
     .map_err(|e| CliError::io(&cloud_dir.join(ADMIN_CLIENT_CERT), e))?;
-    let key = json!({"keyCredentials": [
-        {"type": "AsymmetricX509Cert", "usage": "Verify", "key": cert["certificate"]},
-        {"type": "AsymmetricX509Cert", "usage": "Verify", "key": admin_client.certificate.to_base64(), "displayName": "Hybrid admin EWS client"},
-    ]});
-    h.send(
-        c.patch(format!(
-            "{cloud}/v1.0/servicePrincipals(appId='{SKYPE_APP_ID}')"
-        ))
-        .bearer_auth(&admin)
-        .json(&key),
-        "partner key on 00000004",
-    )
-    .await?;
-    // The Teams services sign with the same key here (one key on all three, as the text has it).
-    if edition == "teams" {
-        let teams_key = json!({"keyCredentials": [
-            {"type": "AsymmetricX509Cert", "usage": "Verify", "key": cert["certificate"]},
-        ]});
-        for app in [
-            s2s::ids::TEAMS_SCHEDULER_APP_ID,
-            s2s::ids::CLOUD_VOICEMAIL_APP_ID,
-        ] {
-            h.send(
-                c.patch(format!("{cloud}/v1.0/servicePrincipals(appId='{app}')"))
-                    .bearer_auth(&admin)
-                    .json(&teams_key),
-                "partner key on the Teams services",
-            )
-            .await?;
-        }
-    }
-    let org = h
-        .send(
-            c.post(format!("{onprem}/admin/organization"))
-                .bearer_auth(credential(data, "onprem", "operator.credential")?)
-                .json(&json!({"Name": "Contoso", "DomainName": DOMAIN, "EwsUrl": EWS_URL})),
-            "organization",
-        )
-        .await?;
-    let org_admin = org["AdminCredential"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let (cloud_op, onprem_op, partner_op) = (
+        credential(data, "cloud", "operator.credential")?,
+        credential(data, "onprem", "operator.credential")?,
+        credential(data, "partner", "operator.credential")?,
+    );
+    let plan = admin::TrustPlan {
+        cloud,
+        cloud_operator: &cloud_op,
+        onprem: Some(onprem),
+        organization: admin::OrganizationSource::Create {
+            operator: &onprem_op,
+            name: "Contoso",
+        },
+        partner: admin::PartnerKey::Server {
+            url: partner,
+            operator: &partner_op,
+        },
+        domain: DOMAIN,
+        ews_url: EWS_URL,
+        users: USERS,
+        runbook: false,
+        edition: if edition == "teams" {
+            admin::Edition::Teams
+        } else {
+            admin::Edition::SkypeForBusiness
+        },
+        extra_keys: vec![cloud::model::KeyCredential::verify(
+            &admin_client.certificate.to_base64(),
+            Some("Hybrid admin EWS client"),
+        )],
+    };
+    let trust = admin::Trust::establish(plan)
+        .await
+        .map_err(|e| refused(crate::error::Code::BootstrapFailed, e.to_string()))?;
+    write_private(
+        &data
+            .role("cloud")
+            .join("tenants")
+            .join(format!("{}.credential", trust.tenant_id)),
+        &format!("{}\n", trust.tenant_admin),
+    )?;
     write_private(
         &data.role("onprem").join("admin.credential"),
-        &format!("{org_admin}\n"),
+        &format!("{}\n", trust.org_admin),
     )?;
-    for (alias, name) in USERS {
-        let body = json!({"Cmdlet": "New-Mailbox", "Parameters": {"Name": name, "Alias": alias}});
-        h.send(
-            c.post(format!("{onprem}/admin/cmdlet"))
-                .bearer_auth(&org_admin)
-                .json(&body),
-            "mailbox",
-        )
-        .await?;
-        let user = json!({"sip": format!("{alias}@{DOMAIN}"), "smtp": format!("{alias}@{DOMAIN}"), "display_name": name});
-        h.send(
-            c.post(format!("{partner}/api/users"))
-                .bearer_auth(&partner_op)
-                .json(&user),
-            "partner user",
-        )
-        .await?;
-    }
-    let settings = json!({
-        "tenantId": tenant, "tokenEndpoint": format!("{cloud}/{tenant}/tokens/OAuth/2"), "ewsUrl": format!("{onprem}/EWS/Exchange.asmx"),
-        "resource": format!("{EXCHANGE_APP_ID}/mail.contoso.com@{DOMAIN}"),
-        "edition": edition,
-    });
-    h.send(
-        c.put(format!("{partner}/admin/settings"))
-            .bearer_auth(&partner_op)
-            .json(&settings),
-        "partner settings",
-    )
-    .await?;
     Ok(())
 }

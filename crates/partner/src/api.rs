@@ -2,6 +2,7 @@
 //! delegates (each a function of the state).
 
 use crate::PartnerError;
+use crate::admin_types::{NewUser, PartnerUser, UserList};
 use crate::ewsclient::{self};
 use crate::kinds::*;
 use crate::state::{AppState, Settings};
@@ -86,14 +87,6 @@ pub(crate) async fn get_settings(
     Ok(axum::Json(a.state.settings().await?).into_response())
 }
 
-#[derive(Deserialize)]
-struct NewUser {
-    sip: String,
-    smtp: String,
-    #[serde(default)]
-    display_name: Option<String>,
-}
-
 pub(crate) async fn new_user(
     State(a): State<AppState>,
     headers: HeaderMap,
@@ -107,13 +100,20 @@ pub(crate) async fn new_user(
             "sip and smtp must be addresses".into(),
         ));
     }
-    let data = json!({ "sip": sip, "smtp": u.smtp.to_ascii_lowercase(), "displayName": u.display_name.unwrap_or_else(|| sip.clone()) });
+    let user = PartnerUser {
+        smtp: u.smtp.to_ascii_lowercase(),
+        display_name: u.display_name.unwrap_or_else(|| sip.clone()),
+        sip,
+        availability: None,
+    };
+    let data =
+        serde_json::to_value(&user).map_err(|e| PartnerError::Internal(format!("a user: {e}")))?;
     a.state
         .store
         .directory()
-        .create(NewObject::new(KIND_USER, "", &sip, data.clone()))
+        .create(NewObject::new(KIND_USER, "", &user.sip, data))
         .await?;
-    Ok((StatusCode::CREATED, axum::Json(data)).into_response())
+    Ok((StatusCode::CREATED, axum::Json(user)).into_response())
 }
 
 pub(crate) async fn list_users(
@@ -121,16 +121,16 @@ pub(crate) async fn list_users(
     headers: HeaderMap,
 ) -> Result<Response, PartnerError> {
     a.check(&headers)?;
-    let users: Vec<Value> = a
+    let users = a
         .state
         .store
         .directory()
         .list(KIND_USER, Some(""))
         .await?
         .into_iter()
-        .map(|u| u.data)
+        .filter_map(|u| serde_json::from_value::<PartnerUser>(u.data).ok())
         .collect();
-    Ok(axum::Json(json!({ "users": users })).into_response())
+    Ok(axum::Json(UserList { users }).into_response())
 }
 
 /// `Um.CustomGreetings.External` (the voicemail greeting) or `.Oof` (the away greeting).

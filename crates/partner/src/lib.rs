@@ -3,6 +3,7 @@
 //! and voicemail greetings; with its own signing key, an STS client with a token cache, an EWS
 //! client, and a durable outbound queue.
 
+pub mod admin_types;
 mod api;
 pub mod autodiscover;
 mod config_cache;

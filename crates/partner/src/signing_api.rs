@@ -2,6 +2,7 @@
 //! key), stage a next one, publish it once the directory holds it.
 
 use crate::PartnerError;
+use crate::admin_types::SigningCertificate;
 use crate::kinds::KIND_KEY;
 use crate::signing::{decode, generate};
 use crate::state::AppState;
@@ -9,19 +10,19 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use crypto::Certificate;
-use serde_json::{Value, json};
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use store::NewObject;
 
-fn describe(cert: &Certificate, which: &str) -> Value {
-    json!({
-        "which": which,
-        "certificate": cert.to_base64(),
-        "thumbprint": cert.thumbprint(),
-        "notBefore": cert.not_before().unix_timestamp(),
-        "notAfter": cert.not_after().unix_timestamp(),
-    })
+fn describe(cert: &Certificate, which: &str) -> SigningCertificate {
+    SigningCertificate {
+        which: which.into(),
+        certificate: cert.to_base64(),
+        thumbprint: cert.thumbprint().to_string(),
+        not_before: cert.not_before().unix_timestamp(),
+        not_after: cert.not_after().unix_timestamp(),
+    }
 }
 
 /// `GET /admin/signing-certificate[?which=next]`: the public certificate, never the key.
@@ -92,6 +93,6 @@ pub async fn publish(
     dir.delete(&next).await?;
     let described = describe(&pair.certificate, "current");
     a.state.set_signing(Arc::new(pair));
-    tracing::info!(thumbprint = %described["thumbprint"], "signing certificate published");
+    tracing::info!(thumbprint = %described.thumbprint, "signing certificate published");
     Ok(axum::Json(described).into_response())
 }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use store::Store;
 
 /// Where the partner finds the token service and on-premises EWS.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
     pub tenant_id: String,
@@ -42,6 +42,21 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Settings naming the tenant, its token endpoint, on-premises EWS and the resource
+    /// (`00000002-…/<EWS host>@<realm>`), with the other members as their defaults.
+    pub fn new(tenant_id: &str, token_endpoint: &str, ews_url: &str, resource: &str) -> Settings {
+        Settings {
+            tenant_id: tenant_id.into(),
+            token_endpoint: token_endpoint.into(),
+            ews_url: ews_url.into(),
+            autodiscover_url: None,
+            ews_url_setting: external_ews_url(),
+            resource: resource.into(),
+            client_app_id: skype(),
+            edition: String::new(),
+        }
+    }
+
     pub fn is_teams(&self) -> bool {
         self.edition.eq_ignore_ascii_case("teams")
     }
