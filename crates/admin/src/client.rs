@@ -57,6 +57,32 @@ impl AdminClient {
         read(resp).await
     }
 
+    /// A call whose answer, if it has one, is read as `T`.
+    pub async fn call_optional<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&B>,
+    ) -> Result<Option<T>, AdminError> {
+        let mut req = self.request(method, path);
+        if !query.is_empty() {
+            req = req.query(query);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let Some(text) = self.send(req).await? else {
+            return Ok(None);
+        };
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| AdminError::UnexpectedResponse {
+                what: format!("{}{path}", self.base),
+                message: e.to_string(),
+            })
+    }
+
     /// A call whose answer is read as `T`.
     pub async fn call<B: Serialize, T: DeserializeOwned>(
         &self,
@@ -64,15 +90,11 @@ impl AdminClient {
         path: &str,
         body: Option<&B>,
     ) -> Result<T, AdminError> {
-        let mut req = self.request(method, path);
-        if let Some(b) = body {
-            req = req.json(b);
-        }
-        let text = self.send(req).await?.unwrap_or_default();
-        serde_json::from_str(&text).map_err(|e| AdminError::UnexpectedResponse {
-            what: format!("{}{path}", self.base),
-            message: e.to_string(),
-        })
+        self.call_optional(method, path, &[], body)
+            .await?
+            .ok_or_else(|| AdminError::EmptyResponse {
+                what: format!("{}{path}", self.base),
+            })
     }
 
     /// A call whose answer (if any) is not read.
@@ -87,6 +109,43 @@ impl AdminClient {
             req = req.json(b);
         }
         self.send(req).await.map(drop)
+    }
+
+    /// A body of bytes (a greeting's WAV) sent; the answer read as `T`.
+    pub async fn put_bytes<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        bytes: Vec<u8>,
+    ) -> Result<T, AdminError> {
+        let req = self.request(Method::PUT, path).query(query).body(bytes);
+        let text = self.send(req).await?.unwrap_or_default();
+        serde_json::from_str(&text).map_err(|e| AdminError::UnexpectedResponse {
+            what: format!("{}{path}", self.base),
+            message: e.to_string(),
+        })
+    }
+
+    /// An answer of bytes (a greeting's WAV).
+    pub async fn get_bytes(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Vec<u8>, AdminError> {
+        let req = self.request(Method::GET, path).query(query);
+        let resp = req.send().await.map_err(|e| AdminError::Unreachable {
+            url: self.base.clone(),
+            message: e.to_string(),
+        })?;
+        if !resp.status().is_success() {
+            // A refusal: read as every other, into the server's code.
+            return read(resp).await.map(|_| Vec::new());
+        }
+        let bytes = resp.bytes().await.map_err(|e| AdminError::Unreachable {
+            url: self.base.clone(),
+            message: e.to_string(),
+        })?;
+        Ok(bytes.to_vec())
     }
 
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, AdminError> {

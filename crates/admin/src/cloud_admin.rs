@@ -15,10 +15,14 @@ impl CloudAdmin {
     }
 
     /// Creates a tenant (the operator credential): its id and first admin credential.
-    pub async fn new_tenant(&self, domain: &str) -> Result<NewTenantResponse, AdminError> {
+    pub async fn new_tenant(
+        &self,
+        domain: &str,
+        display_name: Option<&str>,
+    ) -> Result<NewTenantResponse, AdminError> {
         let req = NewTenantRequest {
             domain: domain.to_string(),
-            display_name: None,
+            display_name: display_name.map(str::to_string),
         };
         self.0.post("/admin/tenants", &req).await
     }

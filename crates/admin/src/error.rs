@@ -14,6 +14,9 @@ pub enum AdminError {
         code: String,
         message: String,
     },
+    /// The server answered with no body where the call reads one.
+    #[error("{what}: the server answered with no body")]
+    EmptyResponse { what: String },
     /// The server answered something other than what the call reads.
     #[error("{what}: {message}")]
     UnexpectedResponse { what: String, message: String },
@@ -24,6 +27,7 @@ impl AdminError {
         match self {
             AdminError::Unreachable { .. } => "ServerUnreachable",
             AdminError::Refused { code, .. } => code,
+            AdminError::EmptyResponse { .. } => "EmptyResponse",
             AdminError::UnexpectedResponse { .. } => "UnexpectedResponse",
         }
     }

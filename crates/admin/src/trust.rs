@@ -80,7 +80,7 @@ pub const APPLICATION_ACCOUNT: &str = "SfBOnline-ApplicationAccount";
 impl Trust {
     pub async fn establish(plan: TrustPlan<'_>) -> Result<Trust, AdminError> {
         let tenant = CloudAdmin::new(plan.cloud, plan.cloud_operator)
-            .new_tenant(plan.domain)
+            .new_tenant(plan.domain, None)
             .await?;
         let cloud = CloudAdmin::new(plan.cloud, &tenant.admin_credential);
         let partner = match &plan.partner {

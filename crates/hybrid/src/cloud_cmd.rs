@@ -3,180 +3,11 @@
 
 use crate::client::AdminClient;
 use crate::error::CliError;
+use crate::opt::cloud::*;
 use crate::output::{Output, format_list};
 use crate::paths::{DataDir, read_credential, write_private};
-use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use std::path::PathBuf;
-
-#[derive(Args)]
-pub struct CloudArgs {
-    /// The cloud server's URL. Default: the one `hybrid serve cloud` recorded under DIR/cloud/.
-    #[arg(long, global = true)]
-    server: Option<String>,
-    /// The tenant to act on (id or verified domain), when more than one is known here.
-    #[arg(long, global = true)]
-    tenant: Option<String>,
-    /// A credential file to use instead of the one kept under DIR/cloud/.
-    #[arg(long, global = true)]
-    credential_file: Option<PathBuf>,
-    #[command(subcommand)]
-    command: CloudCommand,
-}
-
-#[derive(Subcommand)]
-pub enum CloudCommand {
-    /// Create a tenant: its realm (tenant id), verified domains, the first-party service
-    /// principals, and a tenant administrator credential (shown once, kept under DIR/cloud/).
-    /// Needs the server operator credential.
-    NewTenant {
-        /// The tenant's primary verified domain, e.g. contoso.com.
-        #[arg(long)]
-        domain: String,
-        #[arg(long)]
-        display_name: Option<String>,
-    },
-    /// Sign in to a tenant with an administrator credential, as Connect-MgGraph does, and keep
-    /// the credential under DIR/cloud/ for later verbs.
-    Connect,
-    /// Show service principals (all, or one by appId or object id), as Get-MgServicePrincipal.
-    GetServicePrincipal {
-        #[arg(long)]
-        service_principal_id: Option<String>,
-        /// `KeyCredentials` lists the keys with their start and end dates (runbook step 6).
-        #[arg(long)]
-        property: Option<String>,
-    },
-    /// Add a certificate as a key credential of a service principal (runbook step 5:
-    /// asymmetric, usage Verify), as Add-MgServicePrincipalKey / New-MsolServicePrincipalCredential.
-    AddServicePrincipalKey(AddKeyArgs),
-    /// Remove a key credential by its keyId.
-    RemoveServicePrincipalKey {
-        #[arg(long)]
-        service_principal_id: String,
-        #[arg(long)]
-        key_id: String,
-    },
-    /// Replace a service principal's SPNs, as Set-MsolServicePrincipal -ServicePrincipalNames.
-    SetServicePrincipalNames {
-        #[arg(long)]
-        service_principal_id: String,
-        /// Comma-separated, e.g. https://mail.contoso.com/,https://autodiscover.contoso.com/
-        #[arg(long, value_delimiter = ',')]
-        service_principal_names: Vec<String>,
-    },
-    /// Rotate the token service's signing keys (next becomes current; current stays published).
-    /// Needs the server operator credential.
-    RotateSigningKey,
-    /// The dedicated Exchange hybrid application (CVE-2025-53786), as CSS-Exchange's
-    /// ConfigureExchangeHybridApplication does in the tenant: `full` creates the application
-    /// with admin consent to full_access_as_app, uploads the auth certificate(s) to it and
-    /// removes them from Office 365 Exchange Online; `update-certificate` uploads them only;
-    /// `reset-first-party-keys` clears Office 365 Exchange Online's key credentials.
-    ConfigureHybridApplication(crate::hybrid_app::HybridAppArgs),
-    /// Replace a service principal's key credentials as the Teams edition of the runbook does
-    /// with Update-MgServicePrincipal -KeyCredentials: its unexpired keys kept, expired ones
-    /// dropped, each certificate added once (by thumbprint).
-    UpdateServicePrincipalKeys {
-        #[arg(long)]
-        service_principal_id: String,
-        /// A certificate file (DER or PEM), e.g. OAuthConfig/OAuthCert.cer; repeatable.
-        #[arg(long = "certificate", required = true)]
-        certificates: Vec<PathBuf>,
-    },
-    /// Show the tenant's default app management policy, as Get-MgPolicyDefaultAppManagementPolicy.
-    GetAppManagementPolicy,
-    /// Synchronize the on-premises organization's mailboxes and mail users to the tenant's
-    /// users, as Entra Connect does (added, changed, disabled, removed); with --interval, again
-    /// every so many seconds until stopped.
-    Sync(crate::hma::SyncArgs),
-    /// Show the tenant's users (all, or one by UPN or object id), as Get-MgUser.
-    GetUser {
-        #[arg(long)]
-        user: Option<String>,
-    },
-    /// Set a user's cloud sign-in password (kept as a slow salted hash). Read from standard
-    /// input when --password is not given.
-    SetUserPassword {
-        #[arg(long)]
-        user: String,
-        #[arg(long)]
-        password: Option<String>,
-    },
-    /// End a user's sessions and refresh tokens, as Revoke-MgUserSignInSession.
-    RevokeSignInSessions {
-        #[arg(long)]
-        user: String,
-    },
-    /// Admin consent: a client may act for every user with these delegated permissions of
-    /// Office 365 Exchange Online, as New-MgOauth2PermissionGrant -ConsentType AllPrincipals.
-    GrantDelegatedPermission {
-        /// The client's appId, e.g. Outlook's d3590ed6-52b3-4102-aeff-aad2292ab01c.
-        #[arg(long)]
-        client_id: String,
-        #[arg(long, default_value = s2s::ids::EXCHANGE_APP_ID)]
-        resource_id: String,
-        /// Space- or comma-separated, e.g. EWS.AccessAsUser.All.
-        #[arg(long)]
-        scope: String,
-    },
-    /// Withdraw a client's admin consent on a resource, as Remove-MgOauth2PermissionGrant: its
-    /// users' next sign-in or refresh for it is refused (AADSTS65001).
-    RevokeDelegatedPermission {
-        #[arg(long)]
-        client_id: String,
-        #[arg(long, default_value = s2s::ids::EXCHANGE_APP_ID)]
-        resource_id: String,
-    },
-    /// Which sign-in flows a public client may use: authorization code (on by default),
-    /// device code and password (off by default), and its redirect URIs.
-    SetPublicClient {
-        #[arg(long)]
-        app_id: String,
-        #[arg(long)]
-        allow_authorization_code: Option<bool>,
-        #[arg(long)]
-        allow_device_code: Option<bool>,
-        #[arg(long)]
-        allow_password: Option<bool>,
-        /// Comma-separated https redirect URIs (loopback ones are always accepted).
-        #[arg(long, value_delimiter = ',')]
-        redirect_uris: Option<Vec<String>>,
-    },
-    /// Set the tenant's default app management policy's certificate lifetime limit for
-    /// applications, as Update-MgPolicyDefaultAppManagementPolicy with an asymmetricKeyLifetime
-    /// restriction.
-    SetAppManagementPolicy {
-        /// Whether the policy is enforced: true or false.
-        #[arg(long, action = clap::ArgAction::Set, default_value_t = true)]
-        is_enabled: bool,
-        /// The longest a certificate key credential may be valid, an ISO 8601 duration (P365D).
-        #[arg(long)]
-        asymmetric_key_lifetime: Option<String>,
-        /// Restrict only applications created after this time (RFC 3339); default: all of them.
-        #[arg(long)]
-        restrict_for_apps_created_after: Option<String>,
-    },
-}
-
-#[derive(Args)]
-pub struct AddKeyArgs {
-    #[arg(long)]
-    service_principal_id: String,
-    #[arg(long, default_value = "AsymmetricX509Cert")]
-    r#type: String,
-    #[arg(long, default_value = "Verify")]
-    usage: String,
-    /// The certificate (DER .cer or PEM), e.g. OAuthCert.cer from step 4.
-    #[arg(long)]
-    key_file: PathBuf,
-    /// ISO 8601; default the certificate's NotBefore. Must lie inside its validity.
-    #[arg(long)]
-    start_date: Option<String>,
-    /// ISO 8601; default the certificate's NotAfter. Must lie inside its validity.
-    #[arg(long)]
-    end_date: Option<String>,
-}
 
 fn cloud_dir(data: &DataDir) -> PathBuf {
     data.role("cloud")
@@ -318,434 +149,545 @@ fn uuid_like(s: &str) -> bool {
 
 pub fn run(args: CloudArgs, data: &DataDir, out: &Output) -> Result<(), CliError> {
     match &args.command {
-        CloudCommand::NewTenant {
-            domain,
-            display_name,
-        } => {
-            let client = args.operator_client(data)?;
-            let v = client
-                .post(
-                    "/admin/tenants",
-                    &json!({ "domain": domain, "displayName": display_name }),
-                )?
-                .unwrap_or_default();
-            let tenant = v["tenantId"].as_str().unwrap_or_default().to_string();
-            let file = tenant_credential_path(data, &tenant);
-            write_private(
-                &file,
-                &format!("{}\n", v["adminCredential"].as_str().unwrap_or_default()),
-            )?;
-            let domains: Vec<&str> = v["verifiedDomains"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|d| d["name"].as_str())
-                .collect();
-            let rows = [
-                ("TenantId", tenant.clone()),
-                (
-                    "DisplayName",
-                    v["displayName"].as_str().unwrap_or_default().to_string(),
-                ),
-                ("VerifiedDomains", domains.join(", ")),
-                (
-                    "AdminCredential",
-                    v["adminCredential"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string(),
-                ),
-                ("AdminCredentialFile", file.display().to_string()),
-            ];
-            let mut json = v.clone();
-            json["adminCredentialFile"] = json!(file.display().to_string());
-            out.record(&rows, &json);
-            if !out.json {
-                eprintln!(
-                    "The admin credential is shown once; it is kept in {}.",
-                    file.display()
-                );
-            }
-            Ok(())
-        }
-        CloudCommand::Connect => {
-            let file = args
-                .credential_file
-                .as_ref()
-                .ok_or_else(|| CliError::Usage("connect needs --credential-file FILE".into()))?;
-            let server = data.server_url("cloud", args.server.as_deref())?;
-            let credential = read_credential(file)?;
-            let client = data.client("cloud", &server, &credential);
-            let tenant = whoami(&client)?;
-            if let Some(t) = &args.tenant
-                && !t.eq_ignore_ascii_case(&tenant)
-                && !tenant_domains(&client)?
-                    .iter()
-                    .any(|d| d.eq_ignore_ascii_case(t))
-            {
-                return Err(CliError::Refused {
-                    code: crate::error::Code::WrongTenant,
-                    message: format!("the credential is for tenant {tenant}, not {t}"),
-                });
-            }
-            let kept = tenant_credential_path(data, &tenant);
-            write_private(&kept, &format!("{credential}\n"))?;
-            write_private(&data.server_url_file("cloud"), &format!("{server}\n"))?;
-            out.record(
-                &[("TenantId", tenant.clone()), ("Server", server.clone())],
-                &json!({ "tenantId": tenant, "server": server }),
-            );
-            Ok(())
-        }
-        CloudCommand::GetServicePrincipal {
-            service_principal_id,
-            property,
-        } => {
-            let (client, _) = args.tenant_client(data)?;
-            let with_keys = property
-                .as_deref()
-                .is_some_and(|p| p.eq_ignore_ascii_case("KeyCredentials"));
-            if let Some(p) = property
-                .as_deref()
-                .filter(|p| !p.eq_ignore_ascii_case("KeyCredentials"))
-            {
-                return Err(CliError::Usage(format!(
-                    "--property {p} is not supported; use KeyCredentials"
-                )));
-            }
-            let sps: Vec<Value> = match service_principal_id {
-                Some(id) => vec![get_sp(
-                    &client,
-                    id,
-                    with_keys.then_some("id,appId,displayName,signInAudience,keyCredentials"),
-                )?],
-                None => client.get("/v1.0/servicePrincipals", &[])?["value"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default(),
-            };
-            print_service_principals(&sps, with_keys, out);
-            Ok(())
-        }
+        CloudCommand::NewTenant(o) => new_tenant(&args, o, data, out),
+        CloudCommand::Connect => connect(&args, data, out),
+        CloudCommand::GetServicePrincipal(o) => get_service_principal(&args, o, data, out),
         CloudCommand::AddServicePrincipalKey(a) => add_key(&args, a, data, out),
-        CloudCommand::RemoveServicePrincipalKey {
-            service_principal_id,
-            key_id,
-        } => {
-            let (client, _) = args.tenant_client(data)?;
-            let sp = get_sp(
-                &client,
-                service_principal_id,
-                Some("id,appId,keyCredentials"),
-            )?;
-            let keys: Vec<Value> = sp["keyCredentials"].as_array().cloned().unwrap_or_default();
-            let kept: Vec<Value> = keys
-                .iter()
-                .filter(|k| {
-                    !k["keyId"]
-                        .as_str()
-                        .is_some_and(|i| i.eq_ignore_ascii_case(key_id))
-                })
-                .cloned()
-                .collect();
-            if kept.len() == keys.len() {
-                return Err(CliError::Refused {
-                    code: crate::error::Code::RequestResourceNotFound,
-                    message: format!("no key credential with keyId {key_id}"),
-                });
-            }
-            client.patch(
-                &format!(
-                    "/v1.0/servicePrincipals/{}",
-                    sp["id"].as_str().unwrap_or_default()
-                ),
-                &json!({ "keyCredentials": kept }),
-            )?;
-            let sp = get_sp(
-                &client,
-                service_principal_id,
-                Some("id,appId,displayName,signInAudience,keyCredentials"),
-            )?;
-            print_service_principals(&[sp], true, out);
-            Ok(())
+        CloudCommand::RemoveServicePrincipalKey(o) => {
+            remove_service_principal_key(&args, o, data, out)
         }
-        CloudCommand::UpdateServicePrincipalKeys {
-            service_principal_id,
-            certificates,
-        } => {
-            let (client, _) = args.tenant_client(data)?;
-            let sp = get_sp(&client, service_principal_id, Some("id"))?;
-            let path = format!(
-                "/v1.0/servicePrincipals/{}",
-                sp["id"].as_str().unwrap_or_default()
-            );
-            let certs = certificates
-                .iter()
-                .map(|p| {
-                    let c = crate::cert_cmd::read_certificate(p)?;
-                    crate::cert_cmd::warn_if_not_valid(&c, p);
-                    Ok(c)
-                })
-                .collect::<Result<Vec<_>, CliError>>()?;
-            let held = crate::hybrid_app::replace_key_credentials(&client, &path, &certs)?;
-            out.record(
-                &[
-                    ("AppId", service_principal_id.clone()),
-                    ("KeyCredentials", held.join(", ")),
-                ],
-                &json!({ "appId": service_principal_id, "keyCredentials": held }),
-            );
-            Ok(())
+        CloudCommand::UpdateServicePrincipalKeys(o) => {
+            update_service_principal_keys(&args, o, data, out)
         }
         CloudCommand::Sync(a) => crate::hma::sync(&args.tenant_client(data)?.0, a, data, out),
-        CloudCommand::GetUser { user } => {
-            let (client, _) = args.tenant_client(data)?;
-            let users = match user {
-                Some(u) => {
-                    vec![client.get(&format!("/v1.0/users/{}", crate::hma::segment(u)), &[])?]
-                }
-                None => client.get("/v1.0/users", &[])?["value"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default(),
-            };
-            crate::hma::print_users(&users, out);
-            Ok(())
+        CloudCommand::GetUser(o) => get_user(&args, o, data, out),
+        CloudCommand::SetUserPassword(o) => set_user_password(&args, o, data, out),
+        CloudCommand::RevokeSignInSessions(o) => revoke_sign_in_sessions(&args, o, data, out),
+        CloudCommand::GrantDelegatedPermission(o) => {
+            grant_delegated_permission(&args, o, data, out)
         }
-        CloudCommand::SetUserPassword { user, password } => {
-            let (client, _) = args.tenant_client(data)?;
-            let password = match password {
-                Some(p) => p.clone(),
-                None => crate::hma::read_password()?,
-            };
-            let v = client
-                .post(
-                    &format!("/admin/users/{}/password", crate::hma::segment(user)),
-                    &json!({ "password": password }),
-                )?
-                .unwrap_or_default();
-            out.record(
-                &[
-                    (
-                        "UserPrincipalName",
-                        v["userPrincipalName"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_string(),
-                    ),
-                    ("PasswordSet", "True".into()),
-                ],
-                &v,
-            );
-            Ok(())
+        CloudCommand::RevokeDelegatedPermission(o) => {
+            revoke_delegated_permission(&args, o, data, out)
         }
-        CloudCommand::RevokeSignInSessions { user } => {
-            let (client, _) = args.tenant_client(data)?;
-            let v = client
-                .post(
-                    &format!(
-                        "/v1.0/users/{}/revokeSignInSessions",
-                        crate::hma::segment(user)
-                    ),
-                    &json!({}),
-                )?
-                .unwrap_or_default();
-            out.record(&[("Value", "True".into())], &v);
-            Ok(())
-        }
-        CloudCommand::GrantDelegatedPermission {
-            client_id,
-            resource_id,
-            scope,
-        } => {
-            let (client, _) = args.tenant_client(data)?;
-            let c = get_sp(&client, client_id, Some("id"))?;
-            let r = get_sp(&client, resource_id, Some("id"))?;
-            let v = client
-                .post(
-                    "/v1.0/oauth2PermissionGrants",
-                    &json!({
-                        "clientId": c["id"], "consentType": "AllPrincipals", "resourceId": r["id"],
-                        "scope": scope.replace(',', " "),
-                    }),
-                )?
-                .unwrap_or_default();
-            let rows = [
-                (
-                    "ClientId",
-                    v["clientId"].as_str().unwrap_or_default().to_string(),
-                ),
-                (
-                    "ConsentType",
-                    v["consentType"].as_str().unwrap_or_default().to_string(),
-                ),
-                (
-                    "ResourceId",
-                    v["resourceId"].as_str().unwrap_or_default().to_string(),
-                ),
-                ("Scope", v["scope"].as_str().unwrap_or_default().to_string()),
-            ];
-            out.record(&rows, &v);
-            Ok(())
-        }
-        CloudCommand::RevokeDelegatedPermission {
-            client_id,
-            resource_id,
-        } => {
-            let (client, _) = args.tenant_client(data)?;
-            let c = get_sp(&client, client_id, Some("id"))?;
-            let r = get_sp(&client, resource_id, Some("id"))?;
-            let grants = client.get("/v1.0/oauth2PermissionGrants", &[])?;
-            let found = grants["value"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|g| g["clientId"] == c["id"] && g["resourceId"] == r["id"]);
-            let Some(g) = found else {
-                return Err(CliError::Refused {
-                    code: crate::error::Code::Relayed("Request_ResourceNotFound".into()),
-                    message: format!("{client_id} has no consent on {resource_id}"),
-                });
-            };
-            let id = g["id"].as_str().unwrap_or_default().to_string();
-            client.delete(&format!("/v1.0/oauth2PermissionGrants/{id}"))?;
-            out.record(
-                &[("Id", id.clone()), ("Removed", "True".into())],
-                &json!({ "id": id, "removed": true }),
-            );
-            Ok(())
-        }
-        CloudCommand::SetPublicClient {
-            app_id,
-            allow_authorization_code,
-            allow_device_code,
-            allow_password,
-            redirect_uris,
-        } => {
-            let (client, _) = args.tenant_client(data)?;
-            let mut body = serde_json::Map::new();
-            if let Some(v) = allow_authorization_code {
-                body.insert("allowAuthorizationCode".into(), json!(v));
-            }
-            if let Some(v) = allow_device_code {
-                body.insert("allowDeviceCode".into(), json!(v));
-            }
-            if let Some(v) = allow_password {
-                body.insert("allowPassword".into(), json!(v));
-            }
-            if let Some(v) = redirect_uris {
-                body.insert("redirectUris".into(), json!(v));
-            }
-            let v = client
-                .put(
-                    &format!("/admin/public-clients/{app_id}"),
-                    &Value::Object(body),
-                )?
-                .unwrap_or_default();
-            let flag = |k: &str| crate::output::ps_bool(v[k].as_bool().unwrap_or(false));
-            let rows = [
-                ("AppId", v["appId"].as_str().unwrap_or_default().to_string()),
-                ("AllowAuthorizationCode", flag("allowAuthorizationCode")),
-                ("AllowDeviceCode", flag("allowDeviceCode")),
-                ("AllowPassword", flag("allowPassword")),
-            ];
-            out.record(&rows, &v);
-            Ok(())
-        }
-        CloudCommand::GetAppManagementPolicy => {
-            let (client, _) = args.tenant_client(data)?;
-            print_policy(&client, out)
-        }
-        CloudCommand::SetAppManagementPolicy {
-            is_enabled,
-            asymmetric_key_lifetime,
-            restrict_for_apps_created_after,
-        } => {
-            let (client, _) = args.tenant_client(data)?;
-            let restrictions: Vec<Value> = asymmetric_key_lifetime
-                .iter()
-                .map(|m| {
-                    json!({
-                        "restrictionType": "asymmetricKeyLifetime",
-                        "maxLifetime": m,
-                        "restrictForAppsCreatedAfterDateTime": restrict_for_apps_created_after
-                            .clone()
-                            .unwrap_or_else(|| "2000-01-01T00:00:00Z".into()),
-                    })
-                })
-                .collect();
-            client.patch(
-                "/v1.0/policies/defaultAppManagementPolicy",
-                &json!({
-                    "isEnabled": is_enabled,
-                    "applicationRestrictions": { "keyCredentials": restrictions },
-                }),
-            )?;
-            print_policy(&client, out)
-        }
-        CloudCommand::SetServicePrincipalNames {
-            service_principal_id,
-            service_principal_names,
-        } => {
-            let (client, _) = args.tenant_client(data)?;
-            let sp = get_sp(&client, service_principal_id, Some("id"))?;
-            let id = sp["id"].as_str().unwrap_or_default();
-            client.patch(
-                &format!("/v1.0/servicePrincipals/{id}"),
-                &json!({ "servicePrincipalNames": service_principal_names }),
-            )?;
-            let sp = get_sp(&client, service_principal_id, None)?;
-            let names: Vec<&str> = sp["servicePrincipalNames"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            let rows = [
-                (
-                    "AppId",
-                    sp["appId"].as_str().unwrap_or_default().to_string(),
-                ),
-                ("ServicePrincipalNames", names.join(", ")),
-            ];
-            out.record(&rows, &json!({ "appId": sp["appId"], "servicePrincipalNames": sp["servicePrincipalNames"] }));
-            Ok(())
+        CloudCommand::SetPublicClient(o) => set_public_client(&args, o, data, out),
+        CloudCommand::GetAppManagementPolicy => get_app_management_policy(&args, data, out),
+        CloudCommand::SetAppManagementPolicy(o) => set_app_management_policy(&args, o, data, out),
+        CloudCommand::SetServicePrincipalNames(o) => {
+            set_service_principal_names(&args, o, data, out)
         }
         CloudCommand::ConfigureHybridApplication(a) => {
             let (client, _) = args.tenant_client(data)?;
             crate::hybrid_app::run(&client, a, data, out)
         }
-        CloudCommand::RotateSigningKey => {
-            let v = args
-                .operator_client(data)?
-                .post("/admin/signing-keys/rotate", &json!({}))?
-                .unwrap_or_default();
-            let mut text = String::new();
-            for k in v["signingKeys"].as_array().into_iter().flatten() {
-                text.push_str(&format_list(&[
-                    (
-                        "Status",
-                        k["status"].as_str().unwrap_or_default().to_string(),
-                    ),
-                    (
-                        "Thumbprint",
-                        k["thumbprint"].as_str().unwrap_or_default().to_string(),
-                    ),
-                    (
-                        "NotAfter",
-                        k["notAfter"].as_str().unwrap_or_default().to_string(),
-                    ),
-                ]));
-                text.push('\n');
-            }
-            if out.json {
-                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default())
-            } else {
-                print!("{text}")
-            }
-            Ok(())
-        }
+        CloudCommand::RotateSigningKey => rotate_signing_key(&args, data, out),
     }
+}
+
+fn new_tenant(
+    args: &CloudArgs,
+    o: &NewTenantOpt,
+    data: &DataDir,
+    out: &Output,
+) -> Result<(), CliError> {
+    let NewTenantOpt {
+        domain,
+        display_name,
+    } = o;
+    let client = args.operator_client(data)?;
+    let made = client.wait(client.cloud().new_tenant(domain, display_name.as_deref()))?;
+    let file = tenant_credential_path(data, &made.tenant_id);
+    write_private(&file, &format!("{}\n", made.admin_credential))?;
+    let domains: Vec<&str> = made
+        .verified_domains
+        .iter()
+        .map(|d| d.name.as_str())
+        .collect();
+    let rows = [
+        ("TenantId", made.tenant_id.clone()),
+        ("DisplayName", made.display_name.clone()),
+        ("VerifiedDomains", domains.join(", ")),
+        ("AdminCredential", made.admin_credential.clone()),
+        ("AdminCredentialFile", file.display().to_string()),
+    ];
+    let shown = TenantCreated {
+        tenant: made,
+        admin_credential_file: file.display().to_string(),
+    };
+    out.record(&rows, &shown);
+    if !out.json {
+        eprintln!(
+            "The admin credential is shown once; it is kept in {}.",
+            file.display()
+        );
+    }
+    Ok(())
+}
+
+/// What `new-tenant` prints with --json: the tenant as created, and where its credential is.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TenantCreated {
+    #[serde(flatten)]
+    tenant: cloud::admin_types::NewTenantResponse,
+    admin_credential_file: String,
+}
+
+fn connect(args: &CloudArgs, data: &DataDir, out: &Output) -> Result<(), CliError> {
+    let file = args
+        .credential_file
+        .as_ref()
+        .ok_or_else(|| CliError::Usage("connect needs --credential-file FILE".into()))?;
+    let server = data.server_url("cloud", args.server.as_deref())?;
+    let credential = read_credential(file)?;
+    let client = data.client("cloud", &server, &credential);
+    let tenant = whoami(&client)?;
+    if let Some(t) = &args.tenant
+        && !t.eq_ignore_ascii_case(&tenant)
+        && !tenant_domains(&client)?
+            .iter()
+            .any(|d| d.eq_ignore_ascii_case(t))
+    {
+        return Err(CliError::Refused {
+            code: crate::error::Code::WrongTenant,
+            message: format!("the credential is for tenant {tenant}, not {t}"),
+        });
+    }
+    let kept = tenant_credential_path(data, &tenant);
+    write_private(&kept, &format!("{credential}\n"))?;
+    write_private(&data.server_url_file("cloud"), &format!("{server}\n"))?;
+    out.record(
+        &[("TenantId", tenant.clone()), ("Server", server.clone())],
+        &json!({ "tenantId": tenant, "server": server }),
+    );
+    Ok(())
+}
+
+fn get_service_principal(
+    args: &CloudArgs,
+    o: &GetServicePrincipalOpt,
+    data: &DataDir,
+    out: &Output,
+) -> Result<(), CliError> {
+    let GetServicePrincipalOpt {
+        service_principal_id,
+        property,
+    } = o;
+    let (client, _) = args.tenant_client(data)?;
+    let with_keys = property
+        .as_deref()
+        .is_some_and(|p| p.eq_ignore_ascii_case("KeyCredentials"));
+    if let Some(p) = property
+        .as_deref()
+        .filter(|p| !p.eq_ignore_ascii_case("KeyCredentials"))
+    {
+        return Err(CliError::Usage(format!(
+            "--property {p} is not supported; use KeyCredentials"
+        )));
+    }
+    let sps: Vec<Value> = match service_principal_id {
+        Some(id) => vec![get_sp(
+            &client,
+            id,
+            with_keys.then_some("id,appId,displayName,signInAudience,keyCredentials"),
+        )?],
+        None => client.get("/v1.0/servicePrincipals", &[])?["value"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+    };
+    print_service_principals(&sps, with_keys, out);
+    Ok(())
+}
+
+fn remove_service_principal_key(
+    args: &CloudArgs,
+    o: &RemoveServicePrincipalKeyOpt,
+    data: &DataDir,
+    out: &Output,
+) -> Result<(), CliError> {
+    let RemoveServicePrincipalKeyOpt {
+        service_principal_id,
+        key_id,
+    } = o;
+    let (client, _) = args.tenant_client(data)?;
+    let sp = get_sp(
+        &client,
+        service_principal_id,
+        Some("id,appId,keyCredentials"),
+    )?;
+    let keys: Vec<Value> = sp["keyCredentials"].as_array().cloned().unwrap_or_default();
+    let kept: Vec<Value> = keys
+        .iter()
+        .filter(|k| {
+            !k["keyId"]
+                .as_str()
+                .is_some_and(|i| i.eq_ignore_ascii_case(key_id))
+        })
+        .cloned()
+        .collect();
+    if kept.len() == keys.len() {
+        return Err(CliError::Refused {
+            code: crate::error::Code::RequestResourceNotFound,
+            message: format!("no key credential with keyId {key_id}"),
+        });
+    }
+    client.patch(
+        &format!(
+            "/v1.0/servicePrincipals/{}",
+            sp["id"].as_str().unwrap_or_default()
+        ),
+        &json!({ "keyCredentials": kept }),
+    )?;
+    let sp = get_sp(
+        &client,
+        service_principal_id,
+        Some("id,appId,displayName,signInAudience,keyCredentials"),
+    )?;
+    print_service_principals(&[sp], true, out);
+    Ok(())
+}
+
+fn update_service_principal_keys(
+    args: &CloudArgs,
+    o: &UpdateServicePrincipalKeysOpt,
+    data: &DataDir,
+    out: &Output,
+) -> Result<(), CliError> {
+    let UpdateServicePrincipalKeysOpt {
+        service_principal_id,
+        certificates,
+    } = o;
+    let (client, _) = args.tenant_client(data)?;
+    let sp = get_sp(&client, service_principal_id, Some("id"))?;
+    let path = format!(
+        "/v1.0/servicePrincipals/{}",
+        sp["id"].as_str().unwrap_or_default()
+    );
+    let certs = certificates
+        .iter()
+        .map(|p| {
+            let c = crate::cert_cmd::read_certificate(p)?;
+            crate::cert_cmd::warn_if_not_valid(&c, p);
+            Ok(c)
+        })
+        .collect::<Result<Vec<_>, CliError>>()?;
+    let held = crate::hybrid_app::replace_key_credentials(&client, &path, &certs)?;
+    out.record(
+        &[
+            ("AppId", service_principal_id.clone()),
+            ("KeyCredentials", held.join(", ")),
+        ],
+        &json!({ "appId": service_principal_id, "keyCredentials": held }),
+    );
+    Ok(())
+}
+
+fn get_user(
+    args: &CloudArgs,
+    o: &GetUserOpt,
+    data: &DataDir,
+    out: &Output,
+) -> Result<(), CliError> {
+    let GetUserOpt { user } = o;
+    let (client, _) = args.tenant_client(data)?;
+    let users = match user {
+        Some(u) => {
+            vec![client.get(&format!("/v1.0/users/{}", crate::hma::segment(u)), &[])?]
+        }
+        None => client.get("/v1.0/users", &[])?["value"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+    };
+    crate::hma::print_users(&users, out);
+    Ok(())
+}
+
+fn set_user_password(
+    args: &CloudArgs,
+    o: &SetUserPasswordOpt,
+    data: &DataDir,
+    out: &Output,
+) -> Result<(), CliError> {
+    let SetUserPasswordOpt { user, password } = o;
+    let (client, _) = args.tenant_client(data)?;
+    let password = match password {
+        Some(p) => p.clone(),
+        None => crate::hma::read_password()?,
+    };
+    let v = client
+        .post(
+            &format!("/admin/users/{}/password", crate::hma::segment(user)),
+            &json!({ "password": password }),
+        )?
+        .unwrap_or_default();
+    out.record(
+        &[
+            (
+                "UserPrincipalName",
+                v["userPrincipalName"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            ),
+            ("PasswordSet", "True".into()),
+        ],
+        &v,
+    );
+    Ok(())
+}
+
+fn revoke_sign_in_sessions(
+    args: &CloudArgs,
+    o: &RevokeSignInSessionsOpt,
+    data: &DataDir,
+    out: &Output,
+) -> Result<(), CliError> {
+    let RevokeSignInSessionsOpt { user } = o;
+    let (client, _) = args.tenant_client(data)?;
+    let v = client
+        .post(
+            &format!(
+                "/v1.0/users/{}/revokeSignInSessions",
+                crate::hma::segment(user)
+            ),
+            &json!({}),
+        )?
+        .unwrap_or_default();
+    out.record(&[("Value", "True".into())], &v);
+    Ok(())
+}
+
+fn grant_delegated_permission(
+    args: &CloudArgs,
+    o: &GrantDelegatedPermissionOpt,
+    data: &DataDir,
+    out: &Output,
+) -> Result<(), CliError> {
+    let GrantDelegatedPermissionOpt {
+        client_id,
+        resource_id,
+        scope,
+    } = o;
+    let (client, _) = args.tenant_client(data)?;
+    let c = get_sp(&client, client_id, Some("id"))?;
+    let r = get_sp(&client, resource_id, Some("id"))?;
+    let v = client
+        .post(
+            "/v1.0/oauth2PermissionGrants",
+            &json!({
+                "clientId": c["id"], "consentType": "AllPrincipals", "resourceId": r["id"],
+                "scope": scope.replace(',', " "),
+            }),
+        )?
+        .unwrap_or_default();
+    let rows = [
+        (
+            "ClientId",
+            v["clientId"].as_str().unwrap_or_default().to_string(),
+        ),
+        (
+            "ConsentType",
+            v["consentType"].as_str().unwrap_or_default().to_string(),
+        ),
+        (
+            "ResourceId",
+            v["resourceId"].as_str().unwrap_or_default().to_string(),
+        ),
+        ("Scope", v["scope"].as_str().unwrap_or_default().to_string()),
+    ];
+    out.record(&rows, &v);
+    Ok(())
+}
+
+fn revoke_delegated_permission(
+    args: &CloudArgs,
+    o: &RevokeDelegatedPermissionOpt,
+    data: &DataDir,
+    out: &Output,
+) -> Result<(), CliError> {
+    let RevokeDelegatedPermissionOpt {
+        client_id,
+        resource_id,
+    } = o;
+    let (client, _) = args.tenant_client(data)?;
+    let c = get_sp(&client, client_id, Some("id"))?;
+    let r = get_sp(&client, resource_id, Some("id"))?;
+    let grants = client.get("/v1.0/oauth2PermissionGrants", &[])?;
+    let found = grants["value"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|g| g["clientId"] == c["id"] && g["resourceId"] == r["id"]);
+    let Some(g) = found else {
+        return Err(CliError::Refused {
+            code: crate::error::Code::Relayed("Request_ResourceNotFound".into()),
+            message: format!("{client_id} has no consent on {resource_id}"),
+        });
+    };
+    let id = g["id"].as_str().unwrap_or_default().to_string();
+    client.delete(&format!("/v1.0/oauth2PermissionGrants/{id}"))?;
+    out.record(
+        &[("Id", id.clone()), ("Removed", "True".into())],
+        &json!({ "id": id, "removed": true }),
+    );
+    Ok(())
+}
+
+fn set_public_client(
+    args: &CloudArgs,
+    o: &SetPublicClientOpt,
+    data: &DataDir,
+    out: &Output,
+) -> Result<(), CliError> {
+    let SetPublicClientOpt {
+        app_id,
+        allow_authorization_code,
+        allow_device_code,
+        allow_password,
+        redirect_uris,
+    } = o;
+    let (client, _) = args.tenant_client(data)?;
+    let mut body = serde_json::Map::new();
+    if let Some(v) = allow_authorization_code {
+        body.insert("allowAuthorizationCode".into(), json!(v));
+    }
+    if let Some(v) = allow_device_code {
+        body.insert("allowDeviceCode".into(), json!(v));
+    }
+    if let Some(v) = allow_password {
+        body.insert("allowPassword".into(), json!(v));
+    }
+    if let Some(v) = redirect_uris {
+        body.insert("redirectUris".into(), json!(v));
+    }
+    let v = client
+        .put(
+            &format!("/admin/public-clients/{app_id}"),
+            &Value::Object(body),
+        )?
+        .unwrap_or_default();
+    let flag = |k: &str| crate::output::ps_bool(v[k].as_bool().unwrap_or(false));
+    let rows = [
+        ("AppId", v["appId"].as_str().unwrap_or_default().to_string()),
+        ("AllowAuthorizationCode", flag("allowAuthorizationCode")),
+        ("AllowDeviceCode", flag("allowDeviceCode")),
+        ("AllowPassword", flag("allowPassword")),
+    ];
+    out.record(&rows, &v);
+    Ok(())
+}
+
+fn get_app_management_policy(
+    args: &CloudArgs,
+    data: &DataDir,
+    out: &Output,
+) -> Result<(), CliError> {
+    let (client, _) = args.tenant_client(data)?;
+    print_policy(&client, out)
+}
+
+fn set_app_management_policy(
+    args: &CloudArgs,
+    o: &SetAppManagementPolicyOpt,
+    data: &DataDir,
+    out: &Output,
+) -> Result<(), CliError> {
+    let SetAppManagementPolicyOpt {
+        is_enabled,
+        asymmetric_key_lifetime,
+        restrict_for_apps_created_after,
+    } = o;
+    let (client, _) = args.tenant_client(data)?;
+    let restrictions: Vec<Value> = asymmetric_key_lifetime
+        .iter()
+        .map(|m| {
+            json!({
+                "restrictionType": "asymmetricKeyLifetime",
+                "maxLifetime": m,
+                "restrictForAppsCreatedAfterDateTime": restrict_for_apps_created_after
+                    .clone()
+                    .unwrap_or_else(|| "2000-01-01T00:00:00Z".into()),
+            })
+        })
+        .collect();
+    client.patch(
+        "/v1.0/policies/defaultAppManagementPolicy",
+        &json!({
+            "isEnabled": is_enabled,
+            "applicationRestrictions": { "keyCredentials": restrictions },
+        }),
+    )?;
+    print_policy(&client, out)
+}
+
+fn set_service_principal_names(
+    args: &CloudArgs,
+    o: &SetServicePrincipalNamesOpt,
+    data: &DataDir,
+    out: &Output,
+) -> Result<(), CliError> {
+    let SetServicePrincipalNamesOpt {
+        service_principal_id,
+        service_principal_names,
+    } = o;
+    let (client, _) = args.tenant_client(data)?;
+    let sp = get_sp(&client, service_principal_id, Some("id"))?;
+    let id = sp["id"].as_str().unwrap_or_default();
+    client.patch(
+        &format!("/v1.0/servicePrincipals/{id}"),
+        &json!({ "servicePrincipalNames": service_principal_names }),
+    )?;
+    let sp = get_sp(&client, service_principal_id, None)?;
+    let names: Vec<&str> = sp["servicePrincipalNames"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let rows = [
+        (
+            "AppId",
+            sp["appId"].as_str().unwrap_or_default().to_string(),
+        ),
+        ("ServicePrincipalNames", names.join(", ")),
+    ];
+    out.record(
+        &rows,
+        &json!({ "appId": sp["appId"], "servicePrincipalNames": sp["servicePrincipalNames"] }),
+    );
+    Ok(())
+}
+
+fn rotate_signing_key(args: &CloudArgs, data: &DataDir, out: &Output) -> Result<(), CliError> {
+    let v = args
+        .operator_client(data)?
+        .post("/admin/signing-keys/rotate", &json!({}))?
+        .unwrap_or_default();
+    let mut text = String::new();
+    for k in v["signingKeys"].as_array().into_iter().flatten() {
+        text.push_str(&format_list(&[
+            (
+                "Status",
+                k["status"].as_str().unwrap_or_default().to_string(),
+            ),
+            (
+                "Thumbprint",
+                k["thumbprint"].as_str().unwrap_or_default().to_string(),
+            ),
+            (
+                "NotAfter",
+                k["notAfter"].as_str().unwrap_or_default().to_string(),
+            ),
+        ]));
+        text.push('\n');
+    }
+    if out.json {
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default())
+    } else {
+        print!("{text}")
+    }
+    Ok(())
 }
 
 fn add_key(args: &CloudArgs, a: &AddKeyArgs, data: &DataDir, out: &Output) -> Result<(), CliError> {

@@ -14,6 +14,7 @@ mod hma;
 mod hybrid_app;
 mod listen;
 mod onprem_cmd;
+mod opt;
 mod output;
 mod partner_cmd;
 mod paths;
@@ -87,13 +88,13 @@ enum Command {
         hma: bool,
     },
     /// The cloud directory's admin verbs (tenants, service principals, key credentials, SPNs).
-    Cloud(cloud_cmd::CloudArgs),
+    Cloud(opt::cloud::CloudArgs),
     /// The on-premises organization's cmdlets (recipients, RBAC, certificates, AuthConfig,
     /// AuthServers, partner applications), and `run` for Exchange Management Shell lines.
     Onprem(onprem_cmd::OnPremArgs),
     /// The partner service's verbs (users, conversations, voicemail greetings, presence, its
     /// settings and signing certificate).
-    Partner(partner_cmd::PartnerArgs),
+    Partner(opt::partner::PartnerArgs),
     /// Check the whole trust end to end (certificates, uploaded keys and their dates, SPNs,
     /// realms, metadata, the partner application and its linked account's roles, clocks) and
     /// print the commands that fix each finding. Exit status 1 when a finding breaks the trust.

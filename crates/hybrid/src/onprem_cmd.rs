@@ -211,6 +211,17 @@ pub fn print_objects(objects: &[Value], out: &Output) {
     }
 }
 
+/// What `new-organization` prints: the organization as created (its credential is kept in
+/// the file, not shown).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct OrganizationCreated {
+    #[serde(flatten)]
+    organization: onprem::model::Organization,
+    current_certificate_thumbprint: String,
+    admin_credential_file: String,
+}
+
 pub fn run(args: OnPremArgs, data: &DataDir, out: &Output) -> Result<(), CliError> {
     match &args.command {
         OnPremCommand::NewOrganization {
@@ -224,26 +235,20 @@ pub fn run(args: OnPremArgs, data: &DataDir, out: &Output) -> Result<(), CliErro
                 .clone()
                 .unwrap_or_else(|| data.role("onprem").join("operator.credential"));
             let client = data.client("onprem", &server, &read_credential(&op_file)?);
-            let v = client
-                .post(
-                    "/admin/organization",
-                    &json!({ "Name": name, "DomainName": domain, "EwsUrl": ews_url }),
-                )?
-                .unwrap_or_default();
+            let req = onprem::model::api::NewOrganizationRequest {
+                name: name.clone(),
+                domain_name: domain.clone(),
+                ews_url: ews_url.clone(),
+            };
+            let made = client.wait(client.onprem().new_organization(&req))?;
             let file = data.role("onprem").join("admin.credential");
-            write_private(
-                &file,
-                &format!("{}\n", v["AdminCredential"].as_str().unwrap_or_default()),
-            )?;
-            let mut shown = v.clone();
-            if let Some(m) = shown.as_object_mut() {
-                m.remove("AdminCredential");
-                m.insert(
-                    "AdminCredentialFile".into(),
-                    json!(file.display().to_string()),
-                );
-            }
-            print_objects(&[shown], out);
+            write_private(&file, &format!("{}\n", made.admin_credential))?;
+            let shown = OrganizationCreated {
+                organization: made.organization,
+                current_certificate_thumbprint: made.current_certificate_thumbprint,
+                admin_credential_file: file.display().to_string(),
+            };
+            print_objects(&[serde_json::to_value(&shown).unwrap_or_default()], out);
             Ok(())
         }
         OnPremCommand::GetUserPresence {

@@ -1,18 +1,18 @@
 //! Human listings in the style of PowerShell's Format-List, or JSON.
 
-use serde_json::Value;
+use serde::Serialize;
 
 pub struct Output {
     pub json: bool,
 }
 
 impl Output {
-    /// Prints `(name, value)` rows as `Name : value`, or the JSON value when `--json`.
-    pub fn record(&self, rows: &[(&str, String)], json: &Value) {
+    /// Prints `(name, value)` rows as `Name : value`, or the object as JSON when `--json`.
+    pub fn record<T: Serialize + ?Sized>(&self, rows: &[(&str, String)], json: &T) {
         if self.json {
             println!(
                 "{}",
-                serde_json::to_string_pretty(json).expect("JSON values print")
+                serde_json::to_string_pretty(json).expect("the CLI's objects serialize")
             );
         } else {
             print!("{}", format_list(rows));

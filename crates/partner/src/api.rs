@@ -2,7 +2,7 @@
 //! delegates (each a function of the state).
 
 use crate::PartnerError;
-use crate::admin_types::{NewUser, PartnerUser, UserList};
+use crate::admin_types::{Delegate, Delegates, GreetingSaved, NewUser, PartnerUser, UserList};
 use crate::ewsclient::{self};
 use crate::kinds::*;
 use crate::state::{AppState, Settings};
@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use std::collections::HashMap;
 use store::NewObject;
 
@@ -177,9 +176,12 @@ pub(crate) async fn set_greeting(
         Err(e) => return Err(e),
     };
     tracing::info!(user = %u["smtp"], greeting = name, bytes = body.len(), created, "voicemail greeting set");
-    Ok(axum::Json(
-        json!({ "user": u["smtp"], "name": name, "bytes": body.len(), "created": created }),
-    )
+    Ok(axum::Json(GreetingSaved {
+        user: u["smtp"].as_str().unwrap_or_default().to_string(),
+        name: name.to_string(),
+        bytes: body.len(),
+        created,
+    })
     .into_response())
 }
 
@@ -229,21 +231,23 @@ pub(crate) async fn get_delegates(
             .await?,
         s.client_app_id.clone(),
     );
-    let delegates: Vec<Value> = messages
+    let delegates = messages
         .iter()
         .filter_map(|m| match &m.payload {
-            ews::Payload::DelegateUser(d) => Some(json!({
-                "smtp": d.user_id.primary_smtp_address,
-                "displayName": d.user_id.display_name,
-                "calendar": d.permissions.as_ref().and_then(|p| p.calendar.clone()),
-            })),
+            ews::Payload::DelegateUser(d) => Some(Delegate {
+                smtp: d.user_id.primary_smtp_address.clone(),
+                display_name: d.user_id.display_name.clone(),
+                calendar: d.permissions.as_ref().and_then(|p| p.calendar.clone()),
+            }),
             _ => None,
         })
         .collect();
-    Ok(
-        axum::Json(json!({ "user": smtp, "application": app, "delegates": delegates }))
-            .into_response(),
-    )
+    Ok(axum::Json(Delegates {
+        user: smtp.to_string(),
+        application: app.to_string(),
+        delegates,
+    })
+    .into_response())
 }
 
 /// Get- or DeleteUserConfiguration of a greeting; a missing one is NotFound.

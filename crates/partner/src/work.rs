@@ -5,6 +5,7 @@
 //! is lost when either side restarts, and nothing is written twice.
 
 use crate::PartnerError;
+use crate::admin_types::{ConversationAccepted, NewConversation, QueueView, WorkPayload, WorkView};
 use crate::ewsclient::{self, item_id, marker};
 use crate::state::{AppState, PartnerState};
 use axum::body::Bytes;
@@ -12,35 +13,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ews::xml::escape;
-use serde::Deserialize;
-use serde_json::{Value, json};
 use std::sync::Arc;
 
-#[derive(Deserialize)]
-struct Message {
-    from: String,
-    #[serde(default)]
-    at: Option<String>,
-    text: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Conversation {
-    participants: Vec<String>,
-    #[serde(default)]
-    messages: Vec<Message>,
-    #[serde(default)]
-    subject: Option<String>,
-    /// A missed conversation (nobody answered): conversation history only.
-    #[serde(default)]
-    missed: bool,
-    /// Held on a mobile client: its history is written to the mailbox.
-    #[serde(default)]
-    mobile: bool,
-}
-
-fn transcript(c: &Conversation) -> String {
+fn transcript(c: &NewConversation) -> String {
     let mut html = String::from("<html><body><table>");
     for m in &c.messages {
         html.push_str(&format!(
@@ -60,7 +35,7 @@ pub async fn new_conversation(
     body: Bytes,
 ) -> Result<Response, PartnerError> {
     a.check(&headers)?;
-    let c: Conversation = serde_json::from_slice(&body)
+    let c: NewConversation = serde_json::from_slice(&body)
         .map_err(|e| PartnerError::BadRequest(format!("the request body is not valid: {e}")))?;
     if c.participants.is_empty() {
         return Err(PartnerError::BadRequest(
@@ -80,8 +55,12 @@ pub async fn new_conversation(
             work.push(store::NewJob {
                 id: uuid::Uuid::new_v4().simple().to_string(),
                 kind: kind.into(),
-                payload: json!({
-                    "user": smtp, "folder": folder, "itemClass": class, "subject": subject, "body": body_html,
+                payload: payload(&WorkPayload {
+                    user: smtp.clone(),
+                    folder: folder.into(),
+                    item_class: class.into(),
+                    subject: subject.clone(),
+                    body: body_html.clone(),
                 }),
             });
         };
@@ -107,32 +86,43 @@ pub async fn new_conversation(
         }
     }
     a.state.store.queue().enqueue(&work).await?;
-    let ids: Vec<&str> = work.iter().map(|j| j.id.as_str()).collect();
-    Ok((StatusCode::ACCEPTED, axum::Json(json!({ "workIds": ids }))).into_response())
+    let work_ids = work.into_iter().map(|j| j.id).collect();
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(ConversationAccepted { work_ids }),
+    )
+        .into_response())
+}
+
+/// A payload as the queue stores it (its JSON column).
+fn payload(w: &WorkPayload) -> serde_json::Value {
+    serde_json::to_value(w).expect("a work payload serializes")
 }
 
 /// A job as the API shows it: its payload but the transcript, and where it stands (`status`:
 /// pending until it is done or given up, `failed` when dead-lettered).
-pub fn job_json(j: &store::Job) -> Value {
-    let mut v = j.payload.clone();
-    if let Some(m) = v.as_object_mut() {
-        m.remove("body");
-    }
+pub fn job_view(j: &store::Job) -> WorkView {
+    let payload = WorkPayload {
+        body: String::new(),
+        ..serde_json::from_value(j.payload.clone()).unwrap_or_default()
+    };
     let status = match j.state {
         store::JobState::Done => "done",
         store::JobState::Dead => "failed",
         _ => "pending",
     };
-    v["id"] = json!(j.id);
-    v["kind"] = json!(j.kind);
-    v["status"] = json!(status);
-    v["state"] = json!(j.state.name());
-    v["attempts"] = json!(j.attempts);
-    v["lastError"] = json!(j.last_error);
-    v["dueMs"] = json!(j.due_ms);
-    v["createdMs"] = json!(j.created_ms);
-    v["updatedMs"] = json!(j.updated_ms);
-    v
+    WorkView {
+        id: j.id.clone(),
+        kind: j.kind.clone(),
+        payload,
+        status: status.into(),
+        state: j.state.name().into(),
+        attempts: j.attempts,
+        last_error: j.last_error.clone(),
+        due_ms: j.due_ms,
+        created_ms: j.created_ms,
+        updated_ms: j.updated_ms,
+    }
 }
 
 pub async fn get_work(
@@ -148,7 +138,7 @@ pub async fn get_work(
         .get(&id)
         .await?
         .ok_or_else(|| PartnerError::NotFound(format!("work {id}")))?;
-    Ok(axum::Json(job_json(&j)).into_response())
+    Ok(axum::Json(job_view(&j)).into_response())
 }
 
 /// `GET /admin/queue`: the queue's counts and its pending, leased and dead-lettered jobs.
@@ -159,20 +149,20 @@ pub async fn list_queue(
     a.check(&headers)?;
     let q = a.state.store.queue();
     let stats = q.stats().await?;
-    let mut out = json!({
-        "pending": stats.pending, "leased": stats.leased, "dead": stats.dead,
-        "oldestDueAgeMs": stats.oldest_due_age_ms,
-    });
+    let mut out = QueueView {
+        pending: stats.pending,
+        leased: stats.leased,
+        dead: stats.dead,
+        oldest_due_age_ms: stats.oldest_due_age_ms,
+        jobs: Vec::new(),
+    };
     for state in [
         store::JobState::Pending,
         store::JobState::Leased,
         store::JobState::Dead,
     ] {
-        let jobs: Vec<Value> = q.list(state, 100).await?.iter().map(job_json).collect();
-        out["jobs"]
-            .as_array_mut()
-            .map(|a| a.extend(jobs.clone()))
-            .unwrap_or_else(|| out["jobs"] = json!(jobs));
+        out.jobs
+            .extend(q.list(state, 100).await?.iter().map(job_view));
     }
     Ok(axum::Json(out).into_response())
 }
@@ -198,18 +188,20 @@ pub async fn retry_job(
         .get(&id)
         .await?
         .ok_or_else(|| PartnerError::NotFound(format!("work {id}")))?;
-    Ok(axum::Json(job_json(&j)).into_response())
+    Ok(axum::Json(job_view(&j)).into_response())
 }
 
 /// Does one piece of work; Ok when it is done.
-async fn perform(state: &PartnerState, w: &Value) -> Result<(), PartnerError> {
+async fn perform(state: &PartnerState, job: &store::Job) -> Result<(), PartnerError> {
+    let w: WorkPayload = serde_json::from_value(job.payload.clone())
+        .map_err(|e| PartnerError::Internal(format!("work {}: {e}", job.id)))?;
     let s = state.settings().await?;
-    let user = state.user(w["user"].as_str().unwrap_or_default()).await?;
-    let id = w["id"].as_str().unwrap_or_default();
-    let folder = w["folder"].as_str().unwrap_or_default();
+    let user = state.user(&w.user).await?;
+    let id = job.id.as_str();
+    let folder = w.folder.as_str();
     // What an earlier attempt wrote, if anything. The first claim of a job is its first
     // attempt ever (claims count attempts), so nothing can have been written before it.
-    let existing = if w["attempts"].as_i64().unwrap_or(0) > 1 {
+    let existing = if job.attempts > 1 {
         let found = state
             .ews_call(&s, &user, &ewsclient::find_marked(folder, id))
             .await?;
@@ -222,11 +214,15 @@ async fn perform(state: &PartnerState, w: &Value) -> Result<(), PartnerError> {
         Some(item) => item.id,
         None => {
             let mut item = ews::Item::new("Message");
-            item.item_class = Some(w["itemClass"].as_str().unwrap_or("IPM.Note").into());
-            item.subject = Some(w["subject"].as_str().unwrap_or("").into());
+            item.item_class = Some(if w.item_class.is_empty() {
+                "IPM.Note".into()
+            } else {
+                w.item_class.clone()
+            });
+            item.subject = Some(w.subject.clone());
             item.body = Some(ews::Body {
                 body_type: "HTML".into(),
-                text: w["body"].as_str().unwrap_or("").into(),
+                text: w.body.clone(),
             });
             item.is_read = Some(true);
             item.extended.push(marker(id));
@@ -238,7 +234,7 @@ async fn perform(state: &PartnerState, w: &Value) -> Result<(), PartnerError> {
                 .ok_or_else(|| PartnerError::Internal("CreateItem returned no ItemId".into()))?
         }
     };
-    if w["kind"] == "archive" && is_draft != Some(false) {
+    if job.kind == "archive" && is_draft != Some(false) {
         state
             .ews_call(&s, &user, &ewsclient::finalize_in_purges(&item_id_now))
             .await?;
@@ -252,15 +248,6 @@ const WINDOW: usize = 64;
 pub const MAX_ATTEMPTS: i64 = 25;
 /// Done jobs are kept this long (for `GET /api/work/{id}`), then pruned.
 const KEEP_DONE_MS: i64 = 7 * 86_400_000;
-
-/// The job as `perform` reads it: its payload with its id and kind.
-fn work_value(j: &store::Job) -> Value {
-    let mut v = j.payload.clone();
-    v["id"] = json!(j.id);
-    v["kind"] = json!(j.kind);
-    v["attempts"] = json!(j.attempts);
-    v
-}
 
 /// Drains the queue: claims due jobs (a lease each), does them, and finishes each as done,
 /// retried later with backoff, or dead-lettered. Several processes may run this on one store.
@@ -349,7 +336,7 @@ async fn finish(state: &PartnerState, owner: &str, outcomes: &[store::Outcome]) 
 async fn run_one(state: &PartnerState, job: &store::Job) -> store::Outcome {
     use store::JobState;
     let started = std::time::Instant::now();
-    let result = perform(state, &work_value(job)).await;
+    let result = perform(state, job).await;
     let attempts = job.attempts;
     let (next, due, error) = match result {
         Ok(()) => {
@@ -396,10 +383,7 @@ pub async fn adopt_directory_work(store: &store::Store) -> Result<usize, Partner
         .map(|o| store::NewJob {
             id: o.name.clone(),
             kind: o.data["kind"].as_str().unwrap_or("archive").to_string(),
-            payload: json!({
-                "user": o.data["user"], "folder": o.data["folder"], "itemClass": o.data["itemClass"],
-                "subject": o.data["subject"], "body": o.data["body"],
-            }),
+            payload: payload(&serde_json::from_value(o.data.clone()).unwrap_or_default()),
         })
         .collect();
     store.queue().enqueue(&pending).await?;
