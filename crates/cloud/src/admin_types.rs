@@ -35,3 +35,15 @@ pub struct ServicePrincipalPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_enabled: Option<bool>,
 }
+
+/// A Graph collection: `{"@odata.context", "value": [...]}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GraphCollection<T> {
+    #[serde(
+        rename = "@odata.context",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub context: String,
+    pub value: Vec<T>,
+}

@@ -53,14 +53,14 @@ fn enabled() -> bool {
 }
 
 /// What `POST /admin/directory-sync` takes: every on-premises recipient to synchronize.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SyncRequest {
     pub users: Vec<SyncedUser>,
 }
 
 /// What a synchronization changed.
-#[derive(Debug, Default, Serialize, PartialEq)]
+#[derive(Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncReport {
     pub added: Vec<String>,

@@ -8,15 +8,21 @@
 //! tenant. Run it again (or on a schedule) until nothing is due; `--dry-run` prints the plan.
 
 use crate::client::AdminClient;
-use crate::doctor::{date, iso, s};
+use crate::doctor::{iso, parse_date};
 use crate::error::CliError;
-use crate::onprem_cmd::invoke;
+use crate::onprem_cmd::{cmdlet, with};
 use crate::output::Output;
 use crate::paths::DataDir;
+use admin::Parameters;
 use base64::Engine;
 use clap::{Args, Subcommand};
+use cloud::admin_types::ServicePrincipalPatch;
+use cloud::model::KeyCredential;
+use onprem::model::report::CertificateUse;
+use onprem::model::{AuthConfig, AuthServer, ExchangeCertificate, ExportedCertificate};
+use reqwest::Method;
 use s2s::ids::{EXCHANGE_APP_ID, SKYPE_APP_ID};
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
@@ -62,8 +68,8 @@ struct World {
     onprem: AdminClient,
     cloud: AdminClient,
     at: OffsetDateTime,
-    config: Value,
-    certificates: Vec<Value>,
+    config: AuthConfig,
+    certificates: Vec<ExchangeCertificate>,
     /// (label, Graph path) of every principal or application that must trust the certificate.
     principals: Vec<(String, String)>,
     /// The new certificate's validity in days, when not Exchange's default.
@@ -120,7 +126,7 @@ impl World {
             onprem,
             cloud,
             at,
-            config: Value::Null,
+            config: AuthConfig::default(),
             certificates: Vec::new(),
             principals: Vec::new(),
             validity_days: None,
@@ -133,10 +139,10 @@ impl World {
             format!("{SKYPE_APP_ID} (Skype for Business Online)"),
             format!("/v1.0/servicePrincipals(appId='{SKYPE_APP_ID}')"),
         ));
-        let servers = invoke(&w.onprem, "Get-AuthServer", Map::new())?;
+        let servers: Vec<AuthServer> = cmdlet(&w.onprem, "Get-AuthServer")?;
         match servers
             .iter()
-            .map(|a| s(a, "ApplicationIdentifier"))
+            .map(|a| a.application_identifier.as_str())
             .find(|id| !id.is_empty())
         {
             Some(app) => w.principals.push((
@@ -150,16 +156,15 @@ impl World {
         }
         // The Teams edition's principals, where they trust the current certificate (its steps
         // 5 to 7 put it there): a renewal keeps them trusting it.
-        let current = s(&w.config, "CurrentCertificateThumbprint").to_string();
+        let current = w.config.current_certificate_thumbprint.clone();
         for (app, name) in [
             (s2s::ids::TEAMS_SCHEDULER_APP_ID, "Teams Scheduler"),
             (s2s::ids::CLOUD_VOICEMAIL_APP_ID, "Cloud Voicemail"),
         ] {
             let path = format!("/v1.0/servicePrincipals(appId='{app}')");
-            let trusts = w.keys(&path).is_ok_and(|ks| {
-                ks.iter()
-                    .any(|k| s(k, "customKeyIdentifier").eq_ignore_ascii_case(&current))
-            });
+            let trusts = w
+                .keys(&path)
+                .is_ok_and(|ks| ks.iter().any(|k| is_key_of(k, &current)));
             if !current.is_empty() && trusts {
                 w.principals.push((format!("{app} ({name})"), path));
             }
@@ -168,34 +173,31 @@ impl World {
     }
 
     fn refresh(&mut self) -> Result<(), CliError> {
-        self.config = invoke(&self.onprem, "Get-AuthConfig", Map::new())?
+        self.config = cmdlet::<AuthConfig>(&self.onprem, "Get-AuthConfig")?
             .into_iter()
             .next()
-            .unwrap_or(Value::Null);
-        self.certificates = invoke(&self.onprem, "Get-ExchangeCertificate", Map::new())?;
+            .unwrap_or_default();
+        self.certificates = cmdlet(&self.onprem, "Get-ExchangeCertificate")?;
         Ok(())
     }
 
-    fn certificate(&self, thumbprint: &str) -> Option<&Value> {
+    fn certificate(&self, thumbprint: &str) -> Option<&ExchangeCertificate> {
         self.certificates
             .iter()
-            .find(|c| !thumbprint.is_empty() && s(c, "Thumbprint").eq_ignore_ascii_case(thumbprint))
+            .find(|c| !thumbprint.is_empty() && c.thumbprint.eq_ignore_ascii_case(thumbprint))
     }
 
-    fn keys(&self, path: &str) -> Result<Vec<Value>, CliError> {
-        let v = self.cloud.get(path, &[("$select", "keyCredentials")])?;
-        Ok(v["keyCredentials"].as_array().cloned().unwrap_or_default())
+    /// The key credentials of a principal or application, with their keys.
+    fn keys(&self, path: &str) -> Result<Vec<KeyCredential>, CliError> {
+        let v: KeyCredentials = self.cloud.fetch(path, &[("$select", "keyCredentials")])?;
+        Ok(v.key_credentials)
     }
 
     /// The labels of the principals whose key credentials hold `thumbprint`.
     fn uploaded_to(&self, thumbprint: &str) -> Result<Vec<String>, CliError> {
         let mut out = Vec::new();
         for (label, path) in &self.principals {
-            if self
-                .keys(path)?
-                .iter()
-                .any(|k| s(k, "customKeyIdentifier").eq_ignore_ascii_case(thumbprint))
-            {
+            if self.keys(path)?.iter().any(|k| is_key_of(k, thumbprint)) {
                 out.push(label.clone());
             }
         }
@@ -204,16 +206,16 @@ impl World {
 
     fn days_left(&self, thumbprint: &str) -> Option<i64> {
         self.certificate(thumbprint)
-            .and_then(|c| date(c, "NotAfter"))
+            .and_then(|c| parse_date(&c.not_after))
             .map(|end| (end - self.at).whole_days())
     }
 }
 
 /// The current, next and previous certificates as `auth-cert status --json` lists them, for
 /// the web view.
-pub fn certificates_json(data: &DataDir) -> Result<Value, CliError> {
+pub fn certificates(data: &DataDir) -> Result<Vec<CertificateUse>, CliError> {
     let w = World::read(data, OffsetDateTime::now_utc())?;
-    Ok(status_rows(&w, data)?.1["certificates"].clone())
+    Ok(status_rows(&w, data)?.1.certificates)
 }
 
 fn status(w: &World, data: &DataDir, out: &Output) -> Result<(), CliError> {
@@ -223,17 +225,56 @@ fn status(w: &World, data: &DataDir, out: &Output) -> Result<(), CliError> {
 }
 
 /// The status as listing rows and as JSON.
-type StatusRows = (Vec<(&'static str, String)>, Value);
+type StatusRows = (Vec<(&'static str, String)>, Status);
+
+/// What `auth-cert status --json` prints.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Status {
+    at: String,
+    certificates: Vec<CertificateUse>,
+    renewal_events: Vec<RenewalEvent>,
+}
+
+/// One renewal step done (or a round that failed), a line of the events file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RenewalEvent {
+    at: String,
+    event: String,
+    outcome: String,
+}
+
+/// When this command published the current certificate, for the overlap.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct RenewalState {
+    published_at: String,
+    thumbprint: String,
+}
+
+/// Graph's answer to `$select=keyCredentials`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct KeyCredentials {
+    #[serde(default)]
+    key_credentials: Vec<KeyCredential>,
+}
+
+/// Whether a key credential is the certificate of `thumbprint`.
+fn is_key_of(k: &KeyCredential, thumbprint: &str) -> bool {
+    k.custom_key_identifier
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case(thumbprint))
+}
 
 fn status_rows(w: &World, data: &DataDir) -> Result<StatusRows, CliError> {
     let mut rows = Vec::new();
     let mut json_rows = Vec::new();
-    for (role, key) in [
-        ("Current", "CurrentCertificateThumbprint"),
-        ("Next", "NextCertificateThumbprint"),
-        ("Previous", "PreviousCertificateThumbprint"),
+    for (role, thumb) in [
+        ("Current", &w.config.current_certificate_thumbprint),
+        ("Next", &w.config.next_certificate_thumbprint),
+        ("Previous", &w.config.previous_certificate_thumbprint),
     ] {
-        let thumb = s(&w.config, key);
         if thumb.is_empty() {
             continue;
         }
@@ -244,7 +285,7 @@ fn status_rows(w: &World, data: &DataDir) -> Result<StatusRows, CliError> {
             role,
             format!(
                 "{thumb}  NotAfter {}  DaysLeft {}  UploadedTo {}",
-                cert.map(|c| s(c, "NotAfter"))
+                cert.map(|c| c.not_after.as_str())
                     .unwrap_or("(not in the store)"),
                 days.map(|d| d.to_string()).unwrap_or_else(|| "?".into()),
                 if uploaded.is_empty() {
@@ -254,22 +295,31 @@ fn status_rows(w: &World, data: &DataDir) -> Result<StatusRows, CliError> {
                 }
             ),
         ));
-        json_rows.push(json!({
-            "role": role, "thumbprint": thumb, "notBefore": cert.map(|c| s(c, "NotBefore")),
-            "notAfter": cert.map(|c| s(c, "NotAfter")),
-            "daysLeft": days, "uploadedTo": uploaded,
-            "effectiveDate": (role == "Next").then(|| s(&w.config, "NextCertificateEffectiveDate")),
-        }));
+        json_rows.push(CertificateUse {
+            role: role.into(),
+            thumbprint: thumb.clone(),
+            not_before: cert.map(|c| c.not_before.clone()),
+            not_after: cert.map(|c| c.not_after.clone()),
+            days_left: days,
+            uploaded_to: uploaded,
+            effective_date: (role == "Next")
+                .then(|| w.config.next_certificate_effective_date.clone())
+                .flatten(),
+        });
     }
     let events = recent_events(data, 5);
     let lines: Vec<String> = events
         .iter()
-        .map(|e| format!("{} {} ({})", s(e, "at"), s(e, "event"), s(e, "outcome")))
+        .map(|e| format!("{} {} ({})", e.at, e.event, e.outcome))
         .collect();
     for l in &lines {
         rows.push(("RenewalEvent", l.clone()));
     }
-    let v = json!({ "at": iso(w.at), "certificates": json_rows, "renewalEvents": events });
+    let v = Status {
+        at: iso(w.at),
+        certificates: json_rows,
+        renewal_events: events,
+    };
     Ok((rows, v))
 }
 
@@ -310,24 +360,29 @@ impl Step {
 /// What is due now, in order; a step waits for the ones before it.
 fn plan(
     w: &World,
-    state: &Value,
+    state: &RenewalState,
     days_before: Duration,
     overlap: Duration,
 ) -> Result<Vec<Step>, CliError> {
-    let current = s(&w.config, "CurrentCertificateThumbprint").to_string();
-    let next = s(&w.config, "NextCertificateThumbprint").to_string();
-    let previous = s(&w.config, "PreviousCertificateThumbprint").to_string();
+    let current = w.config.current_certificate_thumbprint.clone();
+    let next = w.config.next_certificate_thumbprint.clone();
+    let previous = w.config.previous_certificate_thumbprint.clone();
     let mut steps = Vec::new();
     if next.is_empty() {
-        let ends = w.certificate(&current).and_then(|c| date(c, "NotAfter"));
+        let ends = w
+            .certificate(&current)
+            .and_then(|c| parse_date(&c.not_after));
         let due = ends.is_none_or(|e| e - days_before <= w.at);
         if !previous.is_empty() {
             // The last rotation is still overlapping: clear before starting another. It is
             // measured from when this command published the current certificate; for one
             // published otherwise, from its NotBefore (it cannot have been current earlier).
-            let published = date(state, "publishedAt")
-                .filter(|_| s(state, "thumbprint").eq_ignore_ascii_case(&current))
-                .or_else(|| w.certificate(&current).and_then(|c| date(c, "NotBefore")))
+            let published = parse_date(&state.published_at)
+                .filter(|_| state.thumbprint.eq_ignore_ascii_case(&current))
+                .or_else(|| {
+                    w.certificate(&current)
+                        .and_then(|c| parse_date(&c.not_before))
+                })
                 .unwrap_or(w.at);
             if w.at >= published + overlap {
                 steps.push(Step::Clear {
@@ -347,10 +402,7 @@ fn plan(
     }
     let mut uploaded_everywhere = true;
     for (label, path) in &w.principals {
-        let has = w
-            .keys(path)?
-            .iter()
-            .any(|k| s(k, "customKeyIdentifier").eq_ignore_ascii_case(&next));
+        let has = w.keys(path)?.iter().any(|k| is_key_of(k, &next));
         if !has {
             uploaded_everywhere = false;
             steps.push(Step::Upload {
@@ -360,7 +412,12 @@ fn plan(
             });
         }
     }
-    let effective = date(&w.config, "NextCertificateEffectiveDate").unwrap_or(w.at);
+    let effective = w
+        .config
+        .next_certificate_effective_date
+        .as_deref()
+        .and_then(parse_date)
+        .unwrap_or(w.at);
     // A certificate this run staged "at once" is effective by the clock, which has moved on
     // since the run began.
     if uploaded_everywhere && w.at.max(OffsetDateTime::now_utc()) >= effective {
@@ -387,7 +444,13 @@ fn renew(
     } else {
         done.iter().map(|d| (verb, d.clone())).collect()
     };
-    out.record(&rows, &json!({ "dryRun": dry_run, "steps": done }));
+    out.record(
+        &rows,
+        &Renewal {
+            dry_run,
+            steps: done,
+        },
+    );
     Ok(())
 }
 
@@ -398,7 +461,12 @@ const EVENTS_FILE: &str = "auth-cert-renewal.log";
 fn record(data: &DataDir, at: OffsetDateTime, event: &str, outcome: &str) {
     use std::io::Write;
     tracing::info!(target: "auth_cert_renewal", outcome, "{event}");
-    let line = json!({ "at": iso(at), "event": event, "outcome": outcome });
+    let line = serde_json::to_string(&RenewalEvent {
+        at: iso(at),
+        event: event.into(),
+        outcome: outcome.into(),
+    })
+    .unwrap_or_default();
     let path = data.role("onprem").join(EVENTS_FILE);
     let mut open = std::fs::OpenOptions::new();
     open.create(true).append(true);
@@ -410,9 +478,9 @@ fn record(data: &DataDir, at: OffsetDateTime, event: &str, outcome: &str) {
 }
 
 /// The last `n` renewal events.
-fn recent_events(data: &DataDir, n: usize) -> Vec<Value> {
+fn recent_events(data: &DataDir, n: usize) -> Vec<RenewalEvent> {
     let text = std::fs::read_to_string(data.role("onprem").join(EVENTS_FILE)).unwrap_or_default();
-    let all: Vec<Value> = text
+    let all: Vec<RenewalEvent> = text
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
@@ -460,10 +528,10 @@ fn due_steps(
     dry_run: bool,
 ) -> Result<Vec<String>, CliError> {
     let state_path = data.role("onprem").join(STATE_FILE);
-    let state: Value = std::fs::read_to_string(&state_path)
+    let state: RenewalState = std::fs::read_to_string(&state_path)
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(Value::Null);
+        .unwrap_or_default();
     let mut done = Vec::new();
     // Steps unlock one another (a created certificate is then staged, uploaded, published):
     // plan again after each round, a bounded number of times.
@@ -510,67 +578,44 @@ fn due_steps(
 }
 
 fn apply(w: &World, step: &Step, state_path: &std::path::Path) -> Result<(), CliError> {
-    let params = |pairs: &[(&str, Value)]| -> Map<String, Value> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect()
-    };
     match step {
         Step::Create => {
-            let made = invoke(
-                &w.onprem,
-                "New-ExchangeCertificate",
-                params(&[
-                    (
-                        "SubjectName",
-                        json!("CN=Microsoft Exchange Server Auth Certificate"),
-                    ),
-                    (
-                        "FriendlyName",
-                        json!("Microsoft Exchange Server Auth Certificate"),
-                    ),
-                    ("Services", json!("SMTP")),
-                    ("KeySize", json!(2048)),
-                    ("PrivateKeyExportable", json!(true)),
-                    (
-                        "ValidityDays",
-                        json!(w.validity_days.unwrap_or(5 * 365 + 1)),
-                    ),
-                ]),
-            )?;
+            let p = Parameters::new()
+                .with(
+                    "SubjectName",
+                    "CN=Microsoft Exchange Server Auth Certificate",
+                )
+                .with("FriendlyName", "Microsoft Exchange Server Auth Certificate")
+                .with("Services", "SMTP")
+                .with("KeySize", 2048)
+                .with("PrivateKeyExportable", true)
+                .with("ValidityDays", w.validity_days.unwrap_or(5 * 365 + 1));
+            let made: Vec<ExchangeCertificate> = with(&w.onprem, "New-ExchangeCertificate", p)?;
             let thumbprint = made
                 .first()
-                .map(|c| s(c, "Thumbprint").to_string())
+                .map(|c| c.thumbprint.clone())
                 .unwrap_or_default();
             // Staged effective at once: publishing still waits for every upload.
             let effective = w.at.max(OffsetDateTime::now_utc());
-            invoke(
-                &w.onprem,
-                "Set-AuthConfig",
-                params(&[
-                    ("NewCertificateThumbprint", json!(thumbprint)),
-                    ("NewCertificateEffectiveDate", json!(iso(effective))),
-                ]),
-            )?;
+            let p = Parameters::new()
+                .with("NewCertificateThumbprint", thumbprint)
+                .with("NewCertificateEffectiveDate", iso(effective));
+            with::<AuthConfig>(&w.onprem, "Set-AuthConfig", p)?;
             Ok(())
         }
         Step::Upload {
             thumbprint, path, ..
         } => {
-            let exported = invoke(
-                &w.onprem,
-                "Export-ExchangeCertificate",
-                params(&[
-                    ("Thumbprint", json!(thumbprint)),
-                    ("BinaryEncoded", json!(true)),
-                ]),
-            )?;
+            let p = Parameters::new()
+                .with("Thumbprint", thumbprint)
+                .with("BinaryEncoded", true);
+            let exported: Vec<ExportedCertificate> =
+                with(&w.onprem, "Export-ExchangeCertificate", p)?;
             let der = base64::engine::general_purpose::STANDARD
                 .decode(
                     exported
                         .first()
-                        .map(|e| s(e, "FileData"))
+                        .map(|e| e.file_data.as_str())
                         .unwrap_or_default(),
                 )
                 .map_err(|e| CliError::Refused {
@@ -579,50 +624,63 @@ fn apply(w: &World, step: &Step, state_path: &std::path::Path) -> Result<(), Cli
                 })?;
             let cert = crypto::Certificate::from_der(&der)?;
             let mut keys = w.keys(path)?;
-            keys.push(
-                json!({"type": "AsymmetricX509Cert", "usage": "Verify", "key": cert.to_base64()}),
-            );
-            w.cloud
-                .patch(&patch_path(w, path)?, &json!({ "keyCredentials": keys }))?;
-            Ok(())
+            keys.push(KeyCredential::verify(&cert.to_base64(), None));
+            set_keys(w, path, keys)
         }
         Step::Publish { thumbprint, force } => {
-            let mut p = params(&[("PublishCertificate", json!(true))]);
+            let mut p = Parameters::new().with("PublishCertificate", true);
             if *force {
-                p.insert("Force".into(), json!(true));
+                p = p.with("Force", true);
             }
-            invoke(&w.onprem, "Set-AuthConfig", p)?;
-            let state = json!({ "publishedAt": iso(w.at), "thumbprint": thumbprint });
-            crate::paths::write_private(state_path, &state.to_string())
+            with::<AuthConfig>(&w.onprem, "Set-AuthConfig", p)?;
+            let state = RenewalState {
+                published_at: iso(w.at),
+                thumbprint: thumbprint.clone(),
+            };
+            let text = serde_json::to_string(&state).unwrap_or_default();
+            crate::paths::write_private(state_path, &text)
         }
         Step::Clear { thumbprint } => {
             for (_, path) in &w.principals {
                 let keys = w.keys(path)?;
-                let kept: Vec<Value> = keys
-                    .iter()
-                    .filter(|k| !s(k, "customKeyIdentifier").eq_ignore_ascii_case(thumbprint))
-                    .cloned()
+                let count = keys.len();
+                let kept: Vec<KeyCredential> = keys
+                    .into_iter()
+                    .filter(|k| !is_key_of(k, thumbprint))
                     .collect();
-                if kept.len() != keys.len() {
-                    w.cloud
-                        .patch(&patch_path(w, path)?, &json!({ "keyCredentials": kept }))?;
+                if kept.len() != count {
+                    set_keys(w, path, kept)?;
                 }
             }
-            invoke(
-                &w.onprem,
-                "Set-AuthConfig",
-                params(&[("ClearPreviousCertificate", json!(true))]),
-            )?;
+            let p = Parameters::new().with("ClearPreviousCertificate", true);
+            with::<AuthConfig>(&w.onprem, "Set-AuthConfig", p)?;
             Ok(())
         }
     }
 }
 
-/// Graph takes a PATCH of a service principal at its object id.
-fn patch_path(w: &World, path: &str) -> Result<String, CliError> {
-    if path.starts_with("/v1.0/applications/") {
-        return Ok(path.to_string());
-    }
-    let sp = w.cloud.get(path, &[("$select", "id")])?;
-    Ok(format!("/v1.0/servicePrincipals/{}", s(&sp, "id")))
+/// What `auth-cert renew` prints with --json.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Renewal {
+    dry_run: bool,
+    steps: Vec<String>,
+}
+
+/// A principal's (or application's) key credentials replaced; Graph takes a service
+/// principal's PATCH at its object id.
+fn set_keys(w: &World, path: &str, keys: Vec<KeyCredential>) -> Result<(), CliError> {
+    let target = if path.starts_with("/v1.0/applications/") {
+        path.to_string()
+    } else {
+        let sp: cloud::model::ServicePrincipal = w.cloud.fetch(path, &[])?;
+        format!("/v1.0/servicePrincipals/{}", sp.id)
+    };
+    let patch = ServicePrincipalPatch {
+        key_credentials: Some(keys),
+        ..Default::default()
+    };
+    w.cloud
+        .call::<_, serde::de::IgnoredAny>(Method::PATCH, &target, &[], Some(&patch))?;
+    Ok(())
 }

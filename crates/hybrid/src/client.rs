@@ -88,6 +88,21 @@ impl AdminClient {
             })
     }
 
+    /// A call whose answer is read as `T`.
+    pub fn send<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Result<T, CliError> {
+        self.call(method.clone(), path, &[], Some(body))?
+            .ok_or_else(|| {
+                refusal(admin::AdminError::EmptyResponse {
+                    what: path.to_string(),
+                })
+            })
+    }
+
     /// A GET shown as it came (a listing printed whole).
     pub fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, CliError> {
         self.fetch(path, query)

@@ -143,6 +143,20 @@ pub(crate) fn get_sp(
     }
 }
 
+/// A service principal by appId or object id, as Graph has it.
+pub(crate) fn service_principal(
+    client: &AdminClient,
+    id: &str,
+) -> Result<cloud::model::ServicePrincipal, CliError> {
+    match client.fetch(&sp_path(id), &[]) {
+        Err(CliError::Refused {
+            code: crate::error::Code::RequestResourceNotFound,
+            ..
+        }) => client.fetch(&format!("/v1.0/servicePrincipals/{id}"), &[]),
+        other => other,
+    }
+}
+
 fn uuid_like(s: &str) -> bool {
     s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
 }

@@ -8,7 +8,10 @@ use crate::output::{Output, format_list, ps_bool};
 use crate::paths::DataDir;
 use base64::Engine;
 use clap::Args;
-use serde_json::{Map, Value, json};
+use cloud::users::{SyncReport, SyncRequest, SyncedUser};
+use onprem::model::{AuthServer, Recipient};
+use reqwest::Method;
+use serde_json::{Value, json};
 
 #[derive(Args)]
 pub struct SyncArgs {
@@ -34,43 +37,30 @@ pub fn immutable_id(guid: &str) -> Option<String> {
 
 /// The users to synchronize from the on-premises recipients: mailboxes and mail users with a
 /// security identifier and a UPN (application accounts are not people and stay on premises).
-pub fn synced_users(recipients: &[Value]) -> Vec<Value> {
-    let text = |r: &Value, k: &str| r[k].as_str().unwrap_or_default().to_string();
+pub fn synced_users(recipients: &[Recipient]) -> Vec<SyncedUser> {
     recipients
         .iter()
-        .filter(|r| {
-            matches!(
-                r["RecipientType"].as_str(),
-                Some("UserMailbox" | "MailUser")
-            )
-        })
-        .filter(|r| !r["IsApplicationAccount"].as_bool().unwrap_or(false))
+        .filter(|r| !r.is_application_account)
+        .filter(|r| !r.user_principal_name.is_empty() && !r.sid.is_empty())
         .filter_map(|r| {
-            let upn = text(r, "UserPrincipalName");
-            let sid = text(r, "Sid");
-            let id = immutable_id(&text(r, "Guid"))?;
-            if upn.is_empty() || sid.is_empty() {
-                return None;
-            }
-            let mail = text(r, "PrimarySmtpAddress");
-            Some(json!({
-                "onPremisesImmutableId": id,
-                "onPremisesSecurityIdentifier": sid,
-                "userPrincipalName": upn,
-                "mail": (!mail.is_empty()).then_some(mail),
-                "displayName": text(r, "DisplayName"),
-                "accountEnabled": !r["AccountDisabled"].as_bool().unwrap_or(false),
-            }))
+            Some(SyncedUser {
+                on_premises_immutable_id: immutable_id(&r.guid)?,
+                on_premises_security_identifier: r.sid.clone(),
+                user_principal_name: r.user_principal_name.clone(),
+                mail: Some(r.primary_smtp_address.clone()).filter(|m| !m.is_empty()),
+                display_name: Some(r.display_name.clone()),
+                account_enabled: !r.account_disabled,
+            })
         })
         .collect()
 }
 
-fn sync_once(cloud: &AdminClient, onprem: &AdminClient) -> Result<Value, CliError> {
-    let recipients = crate::onprem_cmd::invoke(onprem, "Get-Recipient", Map::new())?;
-    let users = synced_users(&recipients);
-    Ok(cloud
-        .post("/admin/directory-sync", &json!({ "users": users }))?
-        .unwrap_or_default())
+fn sync_once(cloud: &AdminClient, onprem: &AdminClient) -> Result<SyncReport, CliError> {
+    let recipients: Vec<Recipient> = crate::onprem_cmd::cmdlet(onprem, "Get-Recipient")?;
+    let request = SyncRequest {
+        users: synced_users(&recipients),
+    };
+    cloud.send(Method::POST, "/admin/directory-sync", &request)
 }
 
 pub fn sync(
@@ -83,16 +73,12 @@ pub fn sync(
     let onprem = crate::doctor::onprem_client(data, &url)?;
     loop {
         let report = sync_once(cloud, &onprem)?;
-        let count = |k: &str| report[k].as_array().map(Vec::len).unwrap_or(0);
         let rows = [
-            ("Added", count("added").to_string()),
-            ("Updated", count("updated").to_string()),
-            ("Disabled", count("disabled").to_string()),
-            ("Removed", count("removed").to_string()),
-            (
-                "Unchanged",
-                report["unchanged"].as_u64().unwrap_or(0).to_string(),
-            ),
+            ("Added", report.added.len().to_string()),
+            ("Updated", report.updated.len().to_string()),
+            ("Disabled", report.disabled.len().to_string()),
+            ("Removed", report.removed.len().to_string()),
+            ("Unchanged", report.unchanged.to_string()),
         ];
         out.record(&rows, &report);
         match a.interval {
@@ -112,10 +98,10 @@ pub fn sync_continuously(data: &DataDir, every: std::time::Duration) {
             let mut next = every;
             match sync_in(&data) {
                 Ok(r) => tracing::info!(
-                    added = r["added"].as_array().map(Vec::len).unwrap_or(0),
-                    updated = r["updated"].as_array().map(Vec::len).unwrap_or(0),
-                    disabled = r["disabled"].as_array().map(Vec::len).unwrap_or(0),
-                    removed = r["removed"].as_array().map(Vec::len).unwrap_or(0),
+                    added = r.added.len(),
+                    updated = r.updated.len(),
+                    disabled = r.disabled.len(),
+                    removed = r.removed.len(),
                     "directory synchronized to the tenant"
                 ),
                 Err(e) => {
@@ -130,13 +116,13 @@ pub fn sync_continuously(data: &DataDir, every: std::time::Duration) {
 
 /// One cycle for the organization of this data folder, into the tenant it trusts: with several
 /// tenants known here, the one an AuthServer of the organization names as its realm.
-fn sync_in(data: &DataDir) -> Result<Value, CliError> {
+fn sync_in(data: &DataDir) -> Result<SyncReport, CliError> {
     let onprem = crate::doctor::onprem_client(data, &data.server_url("onprem", None)?)?;
     let known = crate::cloud_cmd::known_tenants(data);
     let trusted = if known.len() > 1 {
-        crate::onprem_cmd::invoke(&onprem, "Get-AuthServer", Map::new())?
-            .iter()
-            .filter_map(|a| a["Realm"].as_str().map(str::to_string))
+        crate::onprem_cmd::cmdlet::<AuthServer>(&onprem, "Get-AuthServer")?
+            .into_iter()
+            .map(|a| a.realm)
             .find(|realm| known.iter().any(|(id, _)| id.eq_ignore_ascii_case(realm)))
     } else {
         None
@@ -209,20 +195,23 @@ mod tests {
 
     #[test]
     fn people_with_a_sid_and_upn_are_synchronized() {
-        let r = |t: &str, upn: &str, app: bool, disabled: bool| {
-            json!({ "RecipientType": t, "UserPrincipalName": upn, "Sid": "S-1-5-21-1-2-3-1001",
-                    "Guid": "33221100-5544-7766-8899-aabbccddeeff", "IsApplicationAccount": app,
-                    "AccountDisabled": disabled, "PrimarySmtpAddress": upn })
+        let r = |upn: &str, app: bool, disabled: bool| Recipient {
+            user_principal_name: upn.into(),
+            sid: "S-1-5-21-1-2-3-1001".into(),
+            guid: "33221100-5544-7766-8899-aabbccddeeff".into(),
+            is_application_account: app,
+            account_disabled: disabled,
+            primary_smtp_address: upn.into(),
+            ..Default::default()
         };
         let out = synced_users(&[
-            r("UserMailbox", "alice@contoso.com", false, false),
-            r("MailUser", "app@contoso.com", true, false),
-            r("UserMailbox", "", false, false),
-            r("UserMailbox", "bob@contoso.com", false, true),
-            r("MailContact", "c@x.com", false, false),
+            r("alice@contoso.com", false, false),
+            r("app@contoso.com", true, false),
+            r("", false, false),
+            r("bob@contoso.com", false, true),
         ]);
         assert_eq!(out.len(), 2);
-        assert_eq!(out[0]["userPrincipalName"], "alice@contoso.com");
-        assert_eq!(out[1]["accountEnabled"], false);
+        assert_eq!(out[0].user_principal_name, "alice@contoso.com");
+        assert!(!out[1].account_enabled);
     }
 }

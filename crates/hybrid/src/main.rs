@@ -91,7 +91,7 @@ enum Command {
     Cloud(opt::cloud::CloudArgs),
     /// The on-premises organization's cmdlets (recipients, RBAC, certificates, AuthConfig,
     /// AuthServers, partner applications), and `run` for Exchange Management Shell lines.
-    Onprem(onprem_cmd::OnPremArgs),
+    Onprem(opt::onprem::OnPremArgs),
     /// The partner service's verbs (users, conversations, voicemail greetings, presence, its
     /// settings and signing certificate).
     Partner(opt::partner::PartnerArgs),

@@ -5,86 +5,15 @@
 use crate::client::AdminClient;
 use crate::ems;
 use crate::error::CliError;
+use crate::opt::onprem::*;
 use crate::output::{Output, format_list};
 use crate::paths::{DataDir, read_credential, write_private};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::PathBuf;
-
-#[derive(Args)]
-#[command(after_help = CMDLET_HELP)]
-pub struct OnPremArgs {
-    /// The on-premises server's URL. Default: the one `hybrid serve onprem` recorded under DIR/onprem/.
-    #[arg(long, global = true)]
-    server: Option<String>,
-    /// A credential file to use instead of the one kept under DIR/onprem/.
-    #[arg(long, global = true)]
-    credential_file: Option<PathBuf>,
-    #[command(subcommand)]
-    command: OnPremCommand,
-}
-
-/// Listed under `hybrid onprem --help`; a test keeps it in step with the server's cmdlets.
-const CMDLET_HELP: &str = "Cmdlets (kebab-case verbs; parameters as --kebab-case VALUE, booleans as true|false, switches bare):
-  get-organization-config, set-organization-config, get-accepted-domain
-  new-mailbox, get-mailbox, set-mailbox, remove-mailbox, enable-mailbox (--archive)
-  get-mailbox-regional-configuration, set-mailbox-regional-configuration
-  new-mail-user, get-mail-user, set-mail-user, remove-mail-user, get-recipient
-  get-management-role, new-management-role, get-management-role-entry, add-management-role-entry, remove-management-role-entry,
-  new-management-role-assignment, get-management-role-assignment, remove-management-role-assignment
-  new-exchange-certificate, get-exchange-certificate, import-exchange-certificate (--file-name PATH),
-  export-exchange-certificate (--file-name PATH), remove-exchange-certificate
-  get-auth-config, set-auth-config
-  new-auth-server, get-auth-server, set-auth-server, remove-auth-server
-  new-partner-application, get-partner-application, set-partner-application, remove-partner-application
-  test-oauth-connectivity (this organization's application token from the cloud, then EWS under it)
-  get-mailbox-folder-statistics, get-recoverable-items, get-mailbox-folder-item (read-only views of a mailbox)
-`hybrid onprem <cmdlet> --help` describes each parameter and gives an example.
---domain-controller is accepted by every cmdlet and has no effect: this server is its own directory.
-Example: hybrid onprem new-partner-application --name SfBOnline --application-identifier 00000004-0000-0ff1-ce00-000000000000 --enabled true --linked-account SfBOnline-ApplicationAccount";
-
-#[derive(Subcommand)]
-pub enum OnPremCommand {
-    /// Create the organization as Exchange Setup does: accepted domain, the auth certificate,
-    /// AuthConfig, built-in roles, and an org admin credential kept under DIR/onprem/.
-    /// Needs the server operator credential.
-    NewOrganization {
-        #[arg(long)]
-        name: String,
-        /// The primary accepted domain, e.g. contoso.com.
-        #[arg(long)]
-        domain: String,
-        /// The published EWS URL, e.g. https://mail.contoso.com/EWS/Exchange.asmx.
-        #[arg(long)]
-        ews_url: String,
-    },
-    /// Runbook step 4: export the current auth certificate ((Get-AuthConfig).CurrentCertificateThumbprint)
-    /// as a DER file, no private key, creating its folder if needed.
-    ExportAuthCert {
-        #[arg(long, default_value = "OAuthConfig/OAuthCert.cer")]
-        path: PathBuf,
-    },
-    /// A user's presence, asked of the partner service (Skype for Business Online's role) with
-    /// an actor token this organization signs with its current auth certificate: the path
-    /// runbook step 5 opens.
-    GetUserPresence {
-        /// The user's SMTP or SIP address.
-        #[arg(long)]
-        identity: String,
-        /// The partner service's URL. Default: the one recorded under DIR/partner/.
-        #[arg(long)]
-        partner_url: Option<String>,
-    },
-    /// Run Exchange Management Shell lines from FILE or `-` (stdin), as the runbook writes them.
-    /// Stops at the first line that fails, naming its line number.
-    Run { file: String },
-    #[command(external_subcommand)]
-    Cmdlet(Vec<String>),
-}
 
 /// `New-MailUser` -> `new-mail-user`; an acronym stays one word (`TrustAnySSLCertificate` ->
 /// `trust-any-ssl-certificate`).
@@ -151,7 +80,24 @@ fn admin_client(
     Ok(data.client("onprem", &server, &credential))
 }
 
-/// Runs one cmdlet on the server.
+/// Runs one cmdlet without parameters; its objects read as the organization's own type.
+pub(crate) fn cmdlet<T: serde::de::DeserializeOwned>(
+    client: &AdminClient,
+    cmdlet: &str,
+) -> Result<Vec<T>, CliError> {
+    with(client, cmdlet, admin::Parameters::new())
+}
+
+/// Runs one cmdlet; its objects read as the organization's own type.
+pub(crate) fn with<T: serde::de::DeserializeOwned>(
+    client: &AdminClient,
+    cmdlet: &str,
+    parameters: admin::Parameters,
+) -> Result<Vec<T>, CliError> {
+    client.wait(client.onprem().run(cmdlet, parameters))
+}
+
+/// Runs one cmdlet on the server; its objects as they came (for display).
 pub(crate) fn invoke(
     client: &AdminClient,
     cmdlet: &str,
@@ -224,147 +170,179 @@ struct OrganizationCreated {
 
 pub fn run(args: OnPremArgs, data: &DataDir, out: &Output) -> Result<(), CliError> {
     match &args.command {
-        OnPremCommand::NewOrganization {
-            name,
-            domain,
-            ews_url,
-        } => {
-            let server = data.server_url("onprem", args.server.as_deref())?;
-            let op_file = args
-                .credential_file
-                .clone()
-                .unwrap_or_else(|| data.role("onprem").join("operator.credential"));
-            let client = data.client("onprem", &server, &read_credential(&op_file)?);
-            let req = onprem::model::api::NewOrganizationRequest {
-                name: name.clone(),
-                domain_name: domain.clone(),
-                ews_url: ews_url.clone(),
-            };
-            let made = client.wait(client.onprem().new_organization(&req))?;
-            let file = data.role("onprem").join("admin.credential");
-            write_private(&file, &format!("{}\n", made.admin_credential))?;
-            let shown = OrganizationCreated {
-                organization: made.organization,
-                current_certificate_thumbprint: made.current_certificate_thumbprint,
-                admin_credential_file: file.display().to_string(),
-            };
-            print_objects(&[serde_json::to_value(&shown).unwrap_or_default()], out);
-            Ok(())
-        }
-        OnPremCommand::GetUserPresence {
-            identity,
-            partner_url,
-        } => {
-            let client = args.admin(data)?;
-            let partner = data.server_url("partner", partner_url.as_deref())?;
-            let v = client
-                .post(
-                    "/admin/presence",
-                    &json!({ "Identity": identity, "PartnerUrl": partner }),
-                )?
-                .unwrap_or_default();
-            let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
-            out.record(
-                &[
-                    ("Identity", identity.clone()),
-                    ("SipAddress", s("sip")),
-                    ("Availability", s("availability")),
-                ],
-                &v,
-            );
-            Ok(())
-        }
-        OnPremCommand::ExportAuthCert { path } => {
-            let client = args.admin(data)?;
-            let cfg = invoke(&client, "Get-AuthConfig", Map::new())?;
-            let thumb = cfg
-                .first()
-                .and_then(|c| c["CurrentCertificateThumbprint"].as_str())
-                .unwrap_or_default()
-                .to_string();
-            let mut p = Map::new();
-            p.insert("Thumbprint".into(), json!(thumb));
-            p.insert("BinaryEncoded".into(), json!(true));
-            let exported = invoke(&client, "Export-ExchangeCertificate", p)?;
-            let der = STANDARD
-                .decode(
-                    exported
-                        .first()
-                        .and_then(|e| e["FileData"].as_str())
-                        .unwrap_or_default(),
-                )
-                .map_err(|e| CliError::Refused {
-                    code: crate::error::Code::UnexpectedResponse,
-                    message: e.to_string(),
-                })?;
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, e))?;
-            }
-            std::fs::write(path, &der).map_err(|e| CliError::io(path, e))?;
-            let rows = [
-                ("Thumbprint", thumb.clone()),
-                ("Path", path.display().to_string()),
-                ("Bytes", der.len().to_string()),
-            ];
-            out.record(&rows, &json!({ "Thumbprint": thumb, "Path": path.display().to_string(), "Bytes": der.len() }));
-            Ok(())
-        }
-        OnPremCommand::Run { file } => run_script(&args.admin(data)?, file, out),
-        OnPremCommand::Cmdlet(words) => {
-            // The whole command's options may follow the verb too.
-            let (words, t) = split_trailing(words)?;
-            if t.help {
-                return cmdlet_help(words.first().map(String::as_str).unwrap_or(""));
-            }
-            let CmdletCall {
-                cmdlet,
-                params,
-                file_out,
-            } = cmdlet_from_words(&words)?;
-            let data = t
-                .data
-                .map(|root| DataDir { root })
-                .unwrap_or_else(|| data.clone());
-            let client = admin_client(
-                &data,
-                t.server.as_deref().or(args.server.as_deref()),
-                t.credential_file.as_ref().or(args.credential_file.as_ref()),
-            )?;
-            let json_out = Output {
-                json: out.json || t.json,
-            };
-            let out = &json_out;
-            let mut session = Session::new(&client, out);
-            let objects = session
-                .call(&cmdlet, params)
-                .map_err(|e| suggest_parameter(e, &cmdlet))?;
-            if let Some(path) = file_out {
-                let data = objects
-                    .first()
-                    .and_then(|o| o["FileData"].as_str())
-                    .unwrap_or_default();
-                let bytes = STANDARD.decode(data).map_err(|e| CliError::Refused {
-                    code: crate::error::Code::UnexpectedResponse,
-                    message: e.to_string(),
-                })?;
-                std::fs::write(&path, bytes).map_err(|e| CliError::io(&path, e))?;
-                eprintln!("wrote {}", path.display());
-            }
-            print_objects(&objects, out);
-            // As the partner's run of it: a test that did not succeed is a failed command.
-            if cmdlet == "Test-OAuthConnectivity"
-                && objects.iter().any(|o| o["ResultType"] != "Success")
-            {
-                return Err(CliError::Refused {
-                    code: crate::error::Code::OAuthConnectivityFailed,
-                    message:
-                        "the EWS call under OAuth did not succeed; Detail says where it stopped"
-                            .into(),
-                });
-            }
-            Ok(())
-        }
+        OnPremCommand::NewOrganization(o) => new_organization(&args, o, data, out),
+        OnPremCommand::GetUserPresence(o) => get_user_presence(&args, o, data, out),
+        OnPremCommand::ExportAuthCert(o) => export_auth_cert(&args, o, data, out),
+        OnPremCommand::Run(o) => run_script(&args.admin(data)?, &o.file, out),
+        OnPremCommand::Cmdlet(words) => cmdlet_words(&args, words, data, out),
     }
+}
+
+/// A cmdlet as kebab-case words (`new-mail-user --name …`), run on the server.
+fn cmdlet_words(
+    args: &OnPremArgs,
+    words: &[String],
+    data: &DataDir,
+    out: &Output,
+) -> Result<(), CliError> {
+    // The whole command's options may follow the verb too.
+    let (words, t) = split_trailing(words)?;
+    if t.help {
+        return cmdlet_help(words.first().map(String::as_str).unwrap_or(""));
+    }
+    let CmdletCall {
+        cmdlet,
+        params,
+        file_out,
+    } = cmdlet_from_words(&words)?;
+    let data = t
+        .data
+        .map(|root| DataDir { root })
+        .unwrap_or_else(|| data.clone());
+    let client = admin_client(
+        &data,
+        t.server.as_deref().or(args.server.as_deref()),
+        t.credential_file.as_ref().or(args.credential_file.as_ref()),
+    )?;
+    let json_out = Output {
+        json: out.json || t.json,
+    };
+    let out = &json_out;
+    let mut session = Session::new(&client, out);
+    let objects = session
+        .call(&cmdlet, params)
+        .map_err(|e| suggest_parameter(e, &cmdlet))?;
+    if let Some(path) = file_out {
+        let data = objects
+            .first()
+            .and_then(|o| o["FileData"].as_str())
+            .unwrap_or_default();
+        let bytes = STANDARD.decode(data).map_err(|e| CliError::Refused {
+            code: crate::error::Code::UnexpectedResponse,
+            message: e.to_string(),
+        })?;
+        std::fs::write(&path, bytes).map_err(|e| CliError::io(&path, e))?;
+        eprintln!("wrote {}", path.display());
+    }
+    print_objects(&objects, out);
+    // As the partner's run of it: a test that did not succeed is a failed command.
+    if cmdlet == "Test-OAuthConnectivity" && objects.iter().any(|o| o["ResultType"] != "Success") {
+        return Err(CliError::Refused {
+            code: crate::error::Code::OAuthConnectivityFailed,
+            message: "the EWS call under OAuth did not succeed; Detail says where it stopped"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
+fn new_organization(
+    args: &OnPremArgs,
+    o: &NewOrganizationOpt,
+    data: &DataDir,
+    out: &Output,
+) -> Result<(), CliError> {
+    let NewOrganizationOpt {
+        name,
+        domain,
+        ews_url,
+    } = o;
+    let server = data.server_url("onprem", args.server.as_deref())?;
+    let op_file = args
+        .credential_file
+        .clone()
+        .unwrap_or_else(|| data.role("onprem").join("operator.credential"));
+    let client = data.client("onprem", &server, &read_credential(&op_file)?);
+    let req = onprem::model::api::NewOrganizationRequest {
+        name: name.clone(),
+        domain_name: domain.clone(),
+        ews_url: ews_url.clone(),
+    };
+    let made = client.wait(client.onprem().new_organization(&req))?;
+    let file = data.role("onprem").join("admin.credential");
+    write_private(&file, &format!("{}\n", made.admin_credential))?;
+    let shown = OrganizationCreated {
+        organization: made.organization,
+        current_certificate_thumbprint: made.current_certificate_thumbprint,
+        admin_credential_file: file.display().to_string(),
+    };
+    print_objects(&[serde_json::to_value(&shown).unwrap_or_default()], out);
+    Ok(())
+}
+
+fn get_user_presence(
+    args: &OnPremArgs,
+    o: &GetUserPresenceOpt,
+    data: &DataDir,
+    out: &Output,
+) -> Result<(), CliError> {
+    let GetUserPresenceOpt {
+        identity,
+        partner_url,
+    } = o;
+    let client = args.admin(data)?;
+    let partner = data.server_url("partner", partner_url.as_deref())?;
+    let v = client
+        .post(
+            "/admin/presence",
+            &json!({ "Identity": identity, "PartnerUrl": partner }),
+        )?
+        .unwrap_or_default();
+    let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
+    out.record(
+        &[
+            ("Identity", identity.clone()),
+            ("SipAddress", s("sip")),
+            ("Availability", s("availability")),
+        ],
+        &v,
+    );
+    Ok(())
+}
+
+fn export_auth_cert(
+    args: &OnPremArgs,
+    o: &ExportAuthCertOpt,
+    data: &DataDir,
+    out: &Output,
+) -> Result<(), CliError> {
+    let ExportAuthCertOpt { path } = o;
+    let client = args.admin(data)?;
+    let cfg = invoke(&client, "Get-AuthConfig", Map::new())?;
+    let thumb = cfg
+        .first()
+        .and_then(|c| c["CurrentCertificateThumbprint"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    let mut p = Map::new();
+    p.insert("Thumbprint".into(), json!(thumb));
+    p.insert("BinaryEncoded".into(), json!(true));
+    let exported = invoke(&client, "Export-ExchangeCertificate", p)?;
+    let der = STANDARD
+        .decode(
+            exported
+                .first()
+                .and_then(|e| e["FileData"].as_str())
+                .unwrap_or_default(),
+        )
+        .map_err(|e| CliError::Refused {
+            code: crate::error::Code::UnexpectedResponse,
+            message: e.to_string(),
+        })?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, e))?;
+    }
+    std::fs::write(path, &der).map_err(|e| CliError::io(path, e))?;
+    let rows = [
+        ("Thumbprint", thumb.clone()),
+        ("Path", path.display().to_string()),
+        ("Bytes", der.len().to_string()),
+    ];
+    out.record(
+        &rows,
+        &json!({ "Thumbprint": thumb, "Path": path.display().to_string(), "Bytes": der.len() }),
+    );
+    Ok(())
 }
 
 /// The whole command's options found after a cmdlet verb (clap hands the verb's words over as

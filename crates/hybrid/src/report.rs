@@ -4,35 +4,61 @@
 //! with the credentials kept under the data folder. A part that cannot be read is named in
 //! `errors`; the others are still shown.
 
+use crate::error::CliError;
 use crate::paths::{DataDir, read_credential};
-use serde_json::{Value, json};
+use onprem::model::report::{JobSummary, QueueSummary, TrustReport};
 use std::sync::Arc;
 
-pub fn trust_report(data: &DataDir) -> Value {
+pub fn trust_report(data: &DataDir) -> TrustReport {
     let mut errors = Vec::new();
-    let mut part = |what: &str, r: Result<Value, crate::error::CliError>| {
-        r.unwrap_or_else(|e| {
-            errors.push(format!("{what}: {e}"));
-            Value::Null
-        })
-    };
-    let findings = part("findings", crate::doctor::report_json(data));
-    let certificates = part("certificates", crate::auth_cert::certificates_json(data));
-    let queue = part("the partner's queue", partner_queue(data));
-    json!({ "findings": findings, "certificates": certificates, "queue": queue, "errors": errors })
+    let findings = part(&mut errors, "findings", crate::doctor::findings(data));
+    let certificates = part(
+        &mut errors,
+        "certificates",
+        crate::auth_cert::certificates(data),
+    );
+    let queue = part(&mut errors, "the partner's queue", partner_queue(data));
+    TrustReport {
+        findings,
+        certificates,
+        queue,
+        errors,
+    }
 }
 
-fn partner_queue(data: &DataDir) -> Result<Value, crate::error::CliError> {
+/// The part read, or its failure noted.
+fn part<T>(errors: &mut Vec<String>, what: &str, r: Result<T, CliError>) -> Option<T> {
+    r.map_err(|e| errors.push(format!("{what}: {e}"))).ok()
+}
+
+fn partner_queue(data: &DataDir) -> Result<QueueSummary, CliError> {
     let url = data.server_url("partner", None)?;
     let credential = read_credential(&data.role("partner").join("operator.credential"))?;
-    data.client("partner", &url, &credential)
-        .get("/admin/queue", &[])
+    let client = data.client("partner", &url, &credential);
+    let q = client.wait(client.partner().queue())?;
+    Ok(QueueSummary {
+        pending: q.pending,
+        leased: q.leased,
+        dead: q.dead,
+        jobs: q
+            .jobs
+            .into_iter()
+            .map(|j| JobSummary {
+                id: j.id,
+                kind: j.kind,
+                user: j.payload.user,
+                state: j.state,
+                attempts: j.attempts,
+                last_error: j.last_error,
+            })
+            .collect(),
+    })
 }
 
 /// The report as the on-premises server asks for it (off its request threads: the reads are
 /// blocking HTTP calls, to itself among others).
-pub fn hook(data: DataDir) -> onprem::ui::TrustReport {
-    onprem::ui::TrustReport(Arc::new(move || {
+pub fn hook(data: DataDir) -> onprem::ui::ReportHook {
+    onprem::ui::ReportHook(Arc::new(move || {
         let data = data.clone();
         Box::pin(async move {
             tokio::task::spawn_blocking(move || trust_report(&data))

@@ -268,29 +268,6 @@ async fn fetch(url: &str, trust_any: bool, kind: AuthServerType) -> Result<Fetch
     })
 }
 
-/// What an OpenID configuration says that an AuthServer keeps.
-#[derive(serde::Deserialize)]
-struct OpenIdConfiguration {
-    #[serde(default)]
-    issuer: String,
-    #[serde(default)]
-    jwks_uri: String,
-    #[serde(default)]
-    token_endpoint: String,
-}
-
-#[derive(serde::Deserialize)]
-struct KeySet {
-    #[serde(default)]
-    keys: Vec<KeySetKey>,
-}
-
-#[derive(serde::Deserialize)]
-struct KeySetKey {
-    #[serde(default)]
-    x5c: Vec<String>,
-}
-
 /// The tenant id (the first GUID path segment) of an Entra issuer or endpoint URL.
 fn tenant_of(url: &str) -> Option<String> {
     url.split('/')
@@ -310,46 +287,47 @@ async fn fetch_entra(url: &str, trust_any: bool) -> Result<Fetched, OnPremError>
     };
     let body = fetch_bytes(url, trust_any).await?;
     let text = String::from_utf8_lossy(&body);
-    let (issuer, certificates, token_endpoint) = if text.trim_start().starts_with('<')
-        || text.trim_start().starts_with('\u{feff}')
-    {
-        let m = s2s::federation::FederationMetadata::parse(&body)
-            .map_err(|e| unusable(e.to_string()))?;
-        let base = url
-            .to_ascii_lowercase()
-            .find("/federationmetadata/")
-            .map(|i| url[..i].to_string());
-        (
-            m.entity_id,
-            m.signing_certificates,
-            base.map(|b| format!("{b}/oauth2/v2.0/token")),
-        )
-    } else {
-        let oidc: OpenIdConfiguration = serde_json::from_slice(&body)
-            .map_err(|e| unusable(format!("not JSON nor federation metadata: {e}")))?;
-        if oidc.jwks_uri.is_empty() || oidc.issuer.is_empty() {
-            return Err(unusable(
-                "an OpenID configuration names 'issuer' and 'jwks_uri'".into(),
-            ));
-        }
-        let keys: KeySet = serde_json::from_slice(&fetch_bytes(&oidc.jwks_uri, trust_any).await?)
+    let (issuer, certificates, token_endpoint) =
+        if text.trim_start().starts_with('<') || text.trim_start().starts_with('\u{feff}') {
+            let m = s2s::federation::FederationMetadata::parse(&body)
+                .map_err(|e| unusable(e.to_string()))?;
+            let base = url
+                .to_ascii_lowercase()
+                .find("/federationmetadata/")
+                .map(|i| url[..i].to_string());
+            (
+                m.entity_id,
+                m.signing_certificates,
+                base.map(|b| format!("{b}/oauth2/v2.0/token")),
+            )
+        } else {
+            let oidc: s2s::entra::OpenIdConfiguration = serde_json::from_slice(&body)
+                .map_err(|e| unusable(format!("not JSON nor federation metadata: {e}")))?;
+            if oidc.jwks_uri.is_empty() || oidc.issuer.is_empty() {
+                return Err(unusable(
+                    "an OpenID configuration names 'issuer' and 'jwks_uri'".into(),
+                ));
+            }
+            let keys: s2s::entra::KeySet = serde_json::from_slice(
+                &fetch_bytes(&oidc.jwks_uri, trust_any).await?,
+            )
             .map_err(|e| {
-            unusable(format!(
-                "the key set at '{}' is not JSON: {e}",
-                oidc.jwks_uri
-            ))
-        })?;
-        let certs = keys
-            .keys
-            .into_iter()
-            .filter_map(|k| k.x5c.into_iter().next())
-            .collect();
-        (
-            oidc.issuer,
-            certs,
-            Some(oidc.token_endpoint).filter(|e| !e.is_empty()),
-        )
-    };
+                unusable(format!(
+                    "the key set at '{}' is not JSON: {e}",
+                    oidc.jwks_uri
+                ))
+            })?;
+            let certs = keys
+                .keys
+                .into_iter()
+                .filter_map(|k| k.x5c.into_iter().next())
+                .collect();
+            (
+                oidc.issuer,
+                certs,
+                Some(oidc.token_endpoint).filter(|e| !e.is_empty()),
+            )
+        };
     let realm = tenant_of(&issuer)
         .ok_or_else(|| unusable(format!("the issuer '{issuer}' names no tenant id (GUID)")))?;
     for c in &certificates {

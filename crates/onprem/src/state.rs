@@ -6,7 +6,6 @@ use crate::error::OnPremError;
 use crate::objects::*;
 use crate::trust::{self, TrustState};
 use axum::http::{HeaderMap, header};
-use serde_json::Value;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, RwLock};
@@ -21,7 +20,7 @@ pub struct OnPremConfig {
     pub refresh: RefreshPolicy,
     /// What the web view shows of the whole trust (findings, certificates, the partner's
     /// queue), from whoever holds the other organizations' credentials; None: not shown.
-    pub trust_report: Option<TrustReport>,
+    pub trust_report: Option<ReportHook>,
     /// Hosts (`host` or `host:port`) push notifications may be posted to, besides loopback.
     pub push_destinations: Vec<String>,
 }
@@ -206,16 +205,16 @@ impl Default for RefreshPolicy {
     }
 }
 
-pub type ReportFuture = Pin<Box<dyn Future<Output = Result<Value, String>> + Send>>;
+pub type ReportFuture =
+    Pin<Box<dyn Future<Output = Result<crate::model::report::TrustReport, String>> + Send>>;
 
-/// Reads the whole trust for the page: `{findings: [{name, findings: [{code, severity,
-/// message, fix}]}], certificates: [{role, thumbprint, notBefore, notAfter, daysLeft,
-/// uploadedTo}], queue: {pending, leased, dead, jobs}, errors: [..]}`.
+/// Reads the whole trust for the page (findings, certificates, queue); the command line,
+/// which holds the other roles' credentials, supplies it.
 #[derive(Clone)]
-pub struct TrustReport(pub Arc<dyn Fn() -> ReportFuture + Send + Sync>);
+pub struct ReportHook(pub Arc<dyn Fn() -> ReportFuture + Send + Sync>);
 
-impl std::fmt::Debug for TrustReport {
+impl std::fmt::Debug for ReportHook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TrustReport")
+        f.write_str("ReportHook")
     }
 }

@@ -5,12 +5,12 @@
 //! (followed live by a small script polling `/admin/handshakes`), and the partner's queue. No
 //! external assets.
 
+use crate::model::report::{CertificateUse, Findings, QueueSummary, TrustReport};
 use crate::state::OnPremState;
-pub use crate::state::TrustReport;
+pub use crate::state::ReportHook;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use serde_json::Value;
 use std::fmt::Write;
 use std::sync::Arc;
 use store::HandshakeEvent;
@@ -54,12 +54,12 @@ pub async fn page(State(state): State<Arc<OnPremState>>, headers: HeaderMap) -> 
         .await
         .unwrap_or_default();
     let report = match &state.config.trust_report {
-        Some(r) => (r.0)().await.unwrap_or_else(
-            |e| serde_json::json!({ "errors": [format!("the trust report failed: {e}")] }),
+        Some(r) => (r.0)()
+            .await
+            .unwrap_or_else(|e| TrustReport::failed(format!("the trust report failed: {e}"))),
+        None => TrustReport::failed(
+            "this server was started without the other organizations' credentials (hybrid serve onprem or hybrid up with a data folder): findings, uploads and the queue are not shown".into(),
         ),
-        None => {
-            serde_json::json!({ "errors": ["this server was started without the other organizations' credentials (hybrid serve onprem or hybrid up with a data folder): findings, uploads and the queue are not shown"] })
-        }
     };
     let now = OffsetDateTime::now_utc();
     let body = render(&org, &report, &events, now);
@@ -68,10 +68,6 @@ pub async fn page(State(state): State<Arc<OnPremState>>, headers: HeaderMap) -> 
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
-}
-
-fn text<'a>(v: &'a Value, k: &str) -> &'a str {
-    v[k].as_str().unwrap_or("")
 }
 
 /// Escapes text for HTML content and attribute values.
@@ -102,7 +98,7 @@ fn html_page(title: &str, body: &str) -> String {
 /// The page's body, from the organization, the trust report and the handshake events.
 pub fn render(
     org: &crate::model::Organization,
-    report: &Value,
+    report: &TrustReport,
     events: &[HandshakeEvent],
     now: OffsetDateTime,
 ) -> String {
@@ -113,34 +109,34 @@ pub fn render(
         esc(&org.ews_url),
         now.format(&Rfc3339).unwrap_or_default()
     );
-    for e in report["errors"].as_array().into_iter().flatten() {
-        let _ = write!(
-            b,
-            "<p class=\"Warning\">{}</p>",
-            esc(e.as_str().unwrap_or(""))
-        );
+    for e in &report.errors {
+        let _ = write!(b, "<p class=\"Warning\">{}</p>", esc(e));
     }
-    findings(&mut b, &report["findings"]);
-    certificates(&mut b, &report["certificates"], now);
+    findings(&mut b, report.findings.as_ref());
+    certificates(
+        &mut b,
+        report.certificates.as_deref().unwrap_or_default(),
+        now,
+    );
     handshakes(&mut b, events);
-    queue(&mut b, &report["queue"]);
+    queue(&mut b, report.queue.as_ref());
     b
 }
 
 /// The doctor's report: its overall status, then each check with its findings and fixes.
-fn findings(b: &mut String, report: &Value) {
+fn findings(b: &mut String, report: Option<&Findings>) {
     b.push_str("<h2 id=\"findings\">Findings</h2>");
-    let Some(checks) = report["checks"].as_array() else {
+    let Some(report) = report else {
         b.push_str("<p class=\"note\">Not available.</p>");
         return;
     };
-    let status = text(report, "status");
+    let status = report.status.as_str();
     let _ = write!(
         b,
         "<p id=\"status\">Overall: <span class=\"{cls}\">{}</span> ({} error(s), {} warning(s))</p>",
         esc(status),
-        report["errors"].as_u64().unwrap_or(0),
-        report["warnings"].as_u64().unwrap_or(0),
+        report.errors,
+        report.warnings,
         cls = if status == "OK" {
             "ok".to_string()
         } else {
@@ -148,30 +144,27 @@ fn findings(b: &mut String, report: &Value) {
         },
     );
     b.push_str("<table><tr><th>Check</th><th>Finding</th><th>Fix</th></tr>");
-    for c in checks {
-        let found = c["findings"].as_array().cloned().unwrap_or_default();
-        if found.is_empty() {
+    for c in &report.checks {
+        if c.findings.is_empty() {
             let _ = write!(
                 b,
                 "<tr><td>{}</td><td class=\"ok\">OK</td><td></td></tr>",
-                esc(text(c, "name"))
+                esc(&c.name)
             );
         }
-        for f in &found {
-            let fixes: String = f["fix"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
+        for f in &c.findings {
+            let fixes: String = f
+                .fix
+                .iter()
                 .map(|l| format!("<pre>{}</pre>", esc(l)))
                 .collect();
             let _ = write!(
                 b,
                 "<tr><td>{}</td><td><span class=\"{sev}\">{sev}</span> <code>{}</code> {}</td><td>{fixes}</td></tr>",
-                esc(text(c, "name")),
-                esc(text(f, "code")),
-                esc(text(f, "message")),
-                sev = esc(text(f, "severity")),
+                esc(&c.name),
+                esc(&f.code),
+                esc(&f.message),
+                sev = esc(&f.severity),
             );
         }
     }
@@ -182,30 +175,23 @@ fn parse(t: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(t, &Rfc3339).ok()
 }
 
-fn certificates(b: &mut String, certs: &Value, now: OffsetDateTime) {
+fn certificates(b: &mut String, certs: &[CertificateUse], now: OffsetDateTime) {
     b.push_str("<h2 id=\"certificates\">Auth certificates</h2>");
-    let certs = certs.as_array().cloned().unwrap_or_default();
     if certs.is_empty() {
         b.push_str("<p class=\"note\">Not available.</p>");
         return;
     }
     b.push_str("<table><tr><th>Role</th><th>Thumbprint</th><th>Valid</th><th>Days left</th><th>Uploaded to</th></tr>");
-    for c in &certs {
-        let uploaded: Vec<String> = c["uploadedTo"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(esc)
-            .collect();
+    for c in certs {
+        let uploaded: Vec<String> = c.uploaded_to.iter().map(|u| esc(u)).collect();
         let _ = write!(
             b,
             "<tr><td>{}</td><td><code>{}</code></td><td>{} – {}</td><td>{}</td><td>{}</td></tr>",
-            esc(text(c, "role")),
-            esc(text(c, "thumbprint")),
-            esc(text(c, "notBefore")),
-            esc(text(c, "notAfter")),
-            c["daysLeft"],
+            esc(&c.role),
+            esc(&c.thumbprint),
+            esc(c.not_before.as_deref().unwrap_or("")),
+            esc(c.not_after.as_deref().unwrap_or("")),
+            c.days_left.map(|d| d.to_string()).unwrap_or_default(),
             if uploaded.is_empty() {
                 "nowhere".into()
             } else {
@@ -214,14 +200,20 @@ fn certificates(b: &mut String, certs: &Value, now: OffsetDateTime) {
         );
     }
     b.push_str("</table>");
-    timeline(b, &certs, now);
+    timeline(b, certs, now);
 }
 
 /// One bar per certificate over the span they cover, and a line at now.
-fn timeline(b: &mut String, certs: &[Value], now: OffsetDateTime) {
-    let spans: Vec<(&Value, OffsetDateTime, OffsetDateTime)> = certs
+fn timeline(b: &mut String, certs: &[CertificateUse], now: OffsetDateTime) {
+    let spans: Vec<(&CertificateUse, OffsetDateTime, OffsetDateTime)> = certs
         .iter()
-        .filter_map(|c| Some((c, parse(text(c, "notBefore"))?, parse(text(c, "notAfter"))?)))
+        .filter_map(|c| {
+            Some((
+                c,
+                parse(c.not_before.as_deref()?)?,
+                parse(c.not_after.as_deref()?)?,
+            ))
+        })
         .collect();
     let (Some(start), Some(end)) = (
         spans.iter().map(|s| s.1).chain([now]).min(),
@@ -242,13 +234,13 @@ fn timeline(b: &mut String, certs: &[Value], now: OffsetDateTime) {
             b,
             "<text x=\"0\" y=\"{}\" font-size=\"12\">{} {}</text><rect x=\"{:.1}\" y=\"{y}\" width=\"{:.1}\" height=\"18\" fill=\"{}\"><title>{} – {}</title></rect>",
             y + 13,
-            esc(text(c, "role")),
-            esc(&text(c, "thumbprint").chars().take(8).collect::<String>()),
+            esc(&c.role),
+            esc(&c.thumbprint.chars().take(8).collect::<String>()),
             x(*from),
             (x(*to) - x(*from)).max(2.0),
             if *to < now { "#b00020" } else { "#2f81f7" },
-            esc(text(c, "notBefore")),
-            esc(text(c, "notAfter")),
+            esc(c.not_before.as_deref().unwrap_or("")),
+            esc(c.not_after.as_deref().unwrap_or("")),
         );
     }
     let _ = write!(
@@ -317,32 +309,31 @@ fn handshakes(b: &mut String, events: &[HandshakeEvent]) {
 </script>"#);
 }
 
-fn queue(b: &mut String, q: &Value) {
+fn queue(b: &mut String, q: Option<&QueueSummary>) {
     b.push_str("<h2 id=\"queue\">The partner's work queue</h2>");
-    if q.is_null() {
+    let Some(q) = q else {
         b.push_str("<p class=\"note\">Not available.</p>");
         return;
-    }
+    };
     let _ = write!(
         b,
         "<p>Pending <b>{}</b> · leased <b>{}</b> · dead-lettered <b>{}</b></p>",
-        q["pending"], q["leased"], q["dead"]
+        q.pending, q.leased, q.dead
     );
-    let jobs = q["jobs"].as_array().cloned().unwrap_or_default();
-    if jobs.is_empty() {
+    if q.jobs.is_empty() {
         return;
     }
     b.push_str("<table><tr><th>Id</th><th>Kind</th><th>User</th><th>State</th><th>Attempts</th><th>Last error</th></tr>");
-    for j in &jobs {
+    for j in &q.jobs {
         let _ = write!(
             b,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            j["id"],
-            esc(text(j, "kind")),
-            esc(text(j, "user")),
-            esc(text(j, "state")),
-            j["attempts"],
-            esc(text(j, "lastError"))
+            esc(&j.id),
+            esc(&j.kind),
+            esc(&j.user),
+            esc(&j.state),
+            j.attempts,
+            esc(&j.last_error)
         );
     }
     b.push_str("</table>");
@@ -355,7 +346,7 @@ mod tests {
 
     #[test]
     fn the_page_escapes_what_it_shows_and_draws_each_certificate() {
-        let report = json!({
+        let report: TrustReport = serde_json::from_value(json!({
             "findings": {"status": "Error", "errors": 1, "warnings": 0, "checks": [
                 {"name": "auth certificate", "findings": []},
                 {"name": "auth server (step 1)", "findings": [{"code": "MetadataUnreachable", "severity": "Error",
@@ -366,7 +357,8 @@ mod tests {
                  "notAfter": "2031-01-01T00:00:00Z", "daysLeft": 1500, "uploadedTo": ["00000004-… (Skype)"]},
             ],
             "queue": {"pending": 1, "leased": 0, "dead": 0, "jobs": []},
-        });
+        }))
+        .unwrap();
         let event = HandshakeEvent {
             seq: 7,
             direction: "inbound".into(),

@@ -469,3 +469,36 @@ mod tests {
         assert_eq!(code("not a token", &trusted), ErrorCode::UnableToReadToken);
     }
 }
+
+/// What an Entra OpenID configuration (`…/.well-known/openid-configuration`) says that a
+/// relying party keeps: the issuer, where its keys are, its token endpoint.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct OpenIdConfiguration {
+    pub issuer: String,
+    pub jwks_uri: String,
+    pub token_endpoint: String,
+}
+
+/// A JSON Web Key Set as Entra publishes it: each key with its certificate chain (`x5c`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct KeySet {
+    pub keys: Vec<KeySetKey>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct KeySetKey {
+    pub x5c: Vec<String>,
+}
+
+impl KeySet {
+    /// Each key's certificate (the first of its chain), DER in base64.
+    pub fn certificates(self) -> Vec<String> {
+        self.keys
+            .into_iter()
+            .filter_map(|k| k.x5c.into_iter().next())
+            .collect()
+    }
+}

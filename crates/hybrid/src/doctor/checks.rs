@@ -1,8 +1,13 @@
 //! The doctor's judgement: facts in, findings out, each finding with the commands that fix it.
 
+use cloud::model::{KeyCredential, ServicePrincipal};
+use cloud::policy::AppManagementPolicy;
+use onprem::model::{
+    AuthConfig, AuthServer, AuthServerType, ExchangeCertificate, ManagementRole, Organization,
+    PartnerApplication, Recipient, RoleAssignment,
+};
 use s2s::ids::{ACS_APP_ID, EXCHANGE_APP_ID, SKYPE_APP_ID};
 use serde::Serialize;
-use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
@@ -14,20 +19,20 @@ pub struct Facts {
     pub tenant_id: String,
     pub tenant_domains: Vec<String>,
     /// Get-OrganizationConfig.
-    pub org: Value,
-    pub auth_config: Value,
-    pub certificates: Vec<Value>,
-    pub auth_servers: Vec<Value>,
-    pub partner_applications: Vec<Value>,
-    pub role_assignments: Vec<Value>,
+    pub org: Organization,
+    pub auth_config: AuthConfig,
+    pub certificates: Vec<ExchangeCertificate>,
+    pub auth_servers: Vec<AuthServer>,
+    pub partner_applications: Vec<PartnerApplication>,
+    pub role_assignments: Vec<RoleAssignment>,
     /// Get-MailUser: the application accounts among them.
-    pub mail_users: Vec<Value>,
+    pub mail_users: Vec<Recipient>,
     /// The Graph service principals, with keyCredentials and servicePrincipalNames.
-    pub exchange_sp: Value,
-    pub skype_sp: Value,
-    /// The dedicated Exchange hybrid application an AuthServer names (`ApplicationIdentifier`):
-    /// `{appId, found, keyCredentials, consent}`; None in the shared mode.
-    pub hybrid_app: Option<Value>,
+    pub exchange_sp: ServicePrincipal,
+    pub skype_sp: ServicePrincipal,
+    /// The dedicated Exchange hybrid application an AuthServer names (`ApplicationIdentifier`);
+    /// None in the shared mode.
+    pub hybrid_app: Option<HybridAppFacts>,
     /// The thumbprint of the partner service's own signing certificate, when it runs here.
     pub partner_signing_thumbprint: Option<String>,
     pub metadata: Vec<MetadataFetch>,
@@ -43,10 +48,24 @@ pub struct Facts {
 
 /// The Teams edition's principals and the on-premises roles its scheduler's account holds.
 pub struct TeamsFacts {
-    pub scheduler_sp: Value,
-    pub voicemail_sp: Value,
+    pub scheduler_sp: ServicePrincipal,
+    pub voicemail_sp: ServicePrincipal,
     /// Get-ManagementRole (with their entries, `EwsMethods`).
-    pub management_roles: Vec<Value>,
+    pub management_roles: Vec<ManagementRole>,
+}
+
+/// The dedicated Exchange hybrid application, as the tenant has it.
+#[derive(Debug, Clone, Default)]
+pub struct HybridAppFacts {
+    pub app_id: String,
+    /// Whether the tenant has the application at all.
+    pub found: bool,
+    pub key_credentials: Vec<KeyCredential>,
+    /// Admin consent to Exchange's full_access_as_app.
+    pub consent: bool,
+    pub created_date_time: String,
+    /// The tenant's default app management policy.
+    pub policy: Option<AppManagementPolicy>,
 }
 
 /// An AuthServer's metadata document as fetched from here now.
@@ -197,18 +216,18 @@ pub fn diagnose(f: &Facts) -> Vec<Check> {
 /// The Teams edition, when the partner runs it: its two partner applications (the legacy one
 /// alone is what Microsoft's HealthChecker marks red), the current certificate on its two
 /// principals, and a TeamsSchedulerRole that allows GetDelegate alone.
-fn teams(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
+fn teams(f: &Facts, current: Option<&ExchangeCertificate>) -> Vec<Finding> {
     use s2s::ids::{CLOUD_VOICEMAIL_APP_ID as VOICEMAIL, TEAMS_SCHEDULER_APP_ID as SCHEDULER};
     let Some(t) = &f.teams else { return vec![] };
     let mut out = vec![];
     let app = |id: &str| {
         f.partner_applications
             .iter()
-            .find(|p| s(p, "ApplicationIdentifier").eq_ignore_ascii_case(id))
+            .find(|p| p.application_identifier.as_str().eq_ignore_ascii_case(id))
     };
     let missing: Vec<&str> = [SCHEDULER, VOICEMAIL]
         .into_iter()
-        .filter(|id| app(id).is_none_or(|p| p["Enabled"] != true))
+        .filter(|id| app(id).is_none_or(|p| !p.enabled))
         .collect();
     if !missing.is_empty() {
         let mut fix = vec![];
@@ -225,7 +244,7 @@ fn teams(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
             if let Some(p) = app(id) {
                 fix.push(format!(
                     "hybrid onprem set-partner-application --identity {} --enabled true",
-                    s(p, "Name")
+                    p.name.as_str()
                 ));
             }
         }
@@ -240,9 +259,14 @@ fn teams(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
         ));
     }
     if let Some(cert) = current {
-        let thumb = s(cert, "Thumbprint");
+        let thumb = cert.thumbprint.as_str();
         for (sp, id) in [(&t.scheduler_sp, SCHEDULER), (&t.voicemail_sp, VOICEMAIL)] {
-            if !keys(sp).any(|k| s(k, "customKeyIdentifier").eq_ignore_ascii_case(thumb)) {
+            if !keys(&sp.key_credentials).any(|k| {
+                k.custom_key_identifier
+                    .as_deref()
+                    .unwrap_or("")
+                    .eq_ignore_ascii_case(thumb)
+            }) {
                 out.push(breaks(
                     "TeamsPrincipalCertificateMissing",
                     &[Flow::OnPremisesToPartner],
@@ -265,9 +289,11 @@ fn scheduler_role_breadth(f: &Facts, t: &TeamsFacts) -> Vec<Finding> {
         .partner_applications
         .iter()
         .find(|p| {
-            s(p, "ApplicationIdentifier").eq_ignore_ascii_case(s2s::ids::TEAMS_SCHEDULER_APP_ID)
+            p.application_identifier
+                .as_str()
+                .eq_ignore_ascii_case(s2s::ids::TEAMS_SCHEDULER_APP_ID)
         })
-        .map(|p| s(p, "LinkedAccount"))
+        .map(|p| p.linked_account.as_str())
         .filter(|l| !l.is_empty())
     else {
         return vec![];
@@ -275,32 +301,32 @@ fn scheduler_role_breadth(f: &Facts, t: &TeamsFacts) -> Vec<Finding> {
     let mut out = vec![];
     let account = linked.rsplit('/').next().unwrap_or(linked);
     for a in f.role_assignments.iter().filter(|a| {
-        let who = s(a, "RoleAssignee");
-        who.eq_ignore_ascii_case(linked) || s(a, "RoleAssigneeName").eq_ignore_ascii_case(account)
+        let who = a.role_assignee.as_str();
+        who.eq_ignore_ascii_case(linked)
+            || a.role_assignee_name.as_str().eq_ignore_ascii_case(account)
     }) {
-        let role_name = s(a, "Role");
+        let role_name = a.role.as_str();
         let Some(role) = t
             .management_roles
             .iter()
-            .find(|r| s(r, "Name") == role_name)
+            .find(|r| r.name.as_str() == role_name)
         else {
             continue;
         };
-        let extra: Vec<&str> = role["EwsMethods"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
+        let extra: Vec<&str> = role
+            .ews_methods
+            .iter()
+            .map(String::as_str)
             .filter(|m| *m != "GetDelegate")
             .collect();
         if extra.is_empty() {
             continue;
         }
-        let built_in = s(role, "Parent").is_empty();
+        let built_in = role.parent.is_empty();
         let fix = if built_in {
             vec![format!(
                 "hybrid onprem remove-management-role-assignment --identity \"{}\" --confirm:false",
-                s(a, "Name")
+                a.name.as_str()
             )]
         } else {
             extra
@@ -354,12 +380,8 @@ pub(crate) fn warning(code: &'static str, message: String, fix: Vec<String>) -> 
     breaks(code, &[], message, fix)
 }
 
-pub(crate) fn s<'v>(v: &'v Value, key: &str) -> &'v str {
-    v.get(key).and_then(Value::as_str).unwrap_or("")
-}
-
-pub(crate) fn date(v: &Value, key: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(s(v, key), &Rfc3339).ok()
+pub(crate) fn parse_date(text: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(text, &Rfc3339).ok()
 }
 
 /// RFC 3339 to the second.
@@ -370,11 +392,11 @@ pub(crate) fn iso(t: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-fn current_certificate(f: &Facts) -> Option<&Value> {
-    let thumb = s(&f.auth_config, "CurrentCertificateThumbprint");
+fn current_certificate(f: &Facts) -> Option<&ExchangeCertificate> {
+    let thumb = f.auth_config.current_certificate_thumbprint.as_str();
     f.certificates
         .iter()
-        .find(|c| !thumb.is_empty() && s(c, "Thumbprint").eq_ignore_ascii_case(thumb))
+        .find(|c| !thumb.is_empty() && c.thumbprint.as_str().eq_ignore_ascii_case(thumb))
 }
 
 /// The commands that upload the current auth certificate to a service principal.
@@ -393,8 +415,8 @@ fn replace_certificate() -> Vec<String> {
     vec!["hybrid auth-cert renew --force".into()]
 }
 
-fn auth_certificate(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
-    let thumb = s(&f.auth_config, "CurrentCertificateThumbprint");
+fn auth_certificate(f: &Facts, current: Option<&ExchangeCertificate>) -> Vec<Finding> {
+    let thumb = f.auth_config.current_certificate_thumbprint.as_str();
     let Some(cert) = current else {
         return vec![breaks(
             "AuthCertificateMissing",
@@ -405,7 +427,7 @@ fn auth_certificate(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
             replace_certificate(),
         )];
     };
-    let (nb, na) = (date(cert, "NotBefore"), date(cert, "NotAfter"));
+    let (nb, na) = (parse_date(&cert.not_before), parse_date(&cert.not_after));
     match (nb, na) {
         (_, Some(na)) if na <= f.at => vec![breaks(
             "AuthCertificateExpired",
@@ -458,7 +480,12 @@ fn acs_flows(f: &Facts) -> Vec<Flow> {
 /// to the partner from that AuthServer, else from AuthConfig or its default domain).
 fn acs_trust_flows(f: &Facts) -> Vec<Flow> {
     let mut flows = acs_flows(f);
-    if !s(&f.auth_config, "Realm").eq_ignore_ascii_case(&f.tenant_id) {
+    if !f
+        .auth_config
+        .realm
+        .as_str()
+        .eq_ignore_ascii_case(&f.tenant_id)
+    {
         flows.push(Flow::OnPremisesToPartner);
     }
     flows
@@ -491,8 +518,8 @@ fn served_flows(role: &str) -> Vec<Flow> {
 
 /// The AuthServer's metadata URL with the cloud server of this data folder as its authority:
 /// the same document where the cloud answers now.
-fn metadata_fix(f: &Facts, name: &str, server: Option<&Value>) -> String {
-    let old = server.map(|a| s(a, "AuthMetadataUrl")).unwrap_or("");
+fn metadata_fix(f: &Facts, name: &str, server: Option<&AuthServer>) -> String {
+    let old = server.map(|a| a.auth_metadata_url.as_str()).unwrap_or("");
     let path = old
         .split("://")
         .nth(1)
@@ -506,9 +533,12 @@ fn metadata_fix(f: &Facts, name: &str, server: Option<&Value>) -> String {
     )
 }
 
-fn acs_auth_servers(f: &Facts) -> impl Iterator<Item = &Value> {
+fn acs_auth_servers(f: &Facts) -> impl Iterator<Item = &AuthServer> {
     f.auth_servers.iter().filter(|a| {
-        s(a, "IssuerIdentifier").eq_ignore_ascii_case(ACS_APP_ID) && a["Enabled"] == true
+        a.issuer_identifier
+            .as_str()
+            .eq_ignore_ascii_case(ACS_APP_ID)
+            && a.enabled
     })
 }
 
@@ -518,16 +548,17 @@ fn auth_server(f: &Facts) -> Vec<Finding> {
     }
     let domain = f.tenant_domains.first().cloned().unwrap_or_default();
     let url = format!("{}/{domain}/metadata/json/1", f.cloud_url);
-    let disabled = f
-        .auth_servers
-        .iter()
-        .find(|a| s(a, "IssuerIdentifier").eq_ignore_ascii_case(ACS_APP_ID));
+    let disabled = f.auth_servers.iter().find(|a| {
+        a.issuer_identifier
+            .as_str()
+            .eq_ignore_ascii_case(ACS_APP_ID)
+    });
     match disabled {
         Some(a) => vec![breaks(
             "AuthServerDisabled",
             &acs_trust_flows(f),
-            format!("the auth server {} (ACS) is disabled: no ACS token is trusted", s(a, "Name")),
-            vec![format!("hybrid onprem set-auth-server --identity \"{}\" --enabled true", s(a, "Name"))],
+            format!("the auth server {} (ACS) is disabled: no ACS token is trusted", a.name.as_str()),
+            vec![format!("hybrid onprem set-auth-server --identity \"{}\" --enabled true", a.name.as_str())],
         )],
         None => vec![breaks(
             "AuthServerMissing",
@@ -542,21 +573,21 @@ fn realm(f: &Facts) -> Vec<Finding> {
     let mut out = vec![];
     let tenant = &f.tenant_id;
     for a in acs_auth_servers(f) {
-        let r = s(a, "Realm");
+        let r = a.realm.as_str();
         if !r.eq_ignore_ascii_case(tenant) {
             out.push(breaks(
                 "RealmMismatch",
                 &acs_flows(f),
-                format!("the auth server {} trusts realm {r:?}, but the tenant is {tenant}: its tokens are refused (5002/2011)", s(a, "Name")),
+                format!("the auth server {} trusts realm {r:?}, but the tenant is {tenant}: its tokens are refused (5002/2011)", a.name.as_str()),
                 vec![format!(
                     "hybrid onprem set-auth-server --identity \"{}\" --auth-metadata-url {}/{tenant}/metadata/json/1",
-                    s(a, "Name"),
+                    a.name.as_str(),
                     f.cloud_url
                 )],
             ));
         }
     }
-    let r = s(&f.auth_config, "Realm");
+    let r = f.auth_config.realm.as_str();
     let known = r.eq_ignore_ascii_case(tenant)
         || f.tenant_domains.iter().any(|d| d.eq_ignore_ascii_case(r));
     if !r.is_empty() && !known {
@@ -573,15 +604,18 @@ fn metadata(f: &Facts) -> Vec<Finding> {
     let mut out = vec![];
     for m in &f.metadata {
         let name = &m.auth_server;
-        let server = f.auth_servers.iter().find(|a| s(a, "Name") == name);
+        let server = f.auth_servers.iter().find(|a| a.name.as_str() == name);
         match &m.document {
             Err(why) => {
                 // On premises gets its own tokens where this AuthServer says (the ACS one in
                 // the shared mode, the one naming the dedicated application else): from the
                 // same server, unreachable too.
                 let issues_ours = server.is_some_and(|a| {
-                    let acs = s(a, "IssuerIdentifier").eq_ignore_ascii_case(ACS_APP_ID);
-                    (acs && f.hybrid_app.is_none()) || !s(a, "ApplicationIdentifier").is_empty()
+                    let acs = a
+                        .issuer_identifier
+                        .as_str()
+                        .eq_ignore_ascii_case(ACS_APP_ID);
+                    (acs && f.hybrid_app.is_none()) || !a.application_identifier.is_empty()
                 });
                 let flows: &[Flow] = if issues_ours {
                     &[Flow::OnPremisesToCloud]
@@ -597,7 +631,7 @@ fn metadata(f: &Facts) -> Vec<Finding> {
             }
             Ok((_, thumbs)) => {
                 let held: Vec<String> = server
-                    .map(|a| certificate_thumbprints(&a["CertificateStrings"]))
+                    .map(|a| certificate_thumbprints(&a.certificate_strings))
                     .unwrap_or_default();
                 if thumbs
                     .iter()
@@ -616,30 +650,38 @@ fn metadata(f: &Facts) -> Vec<Finding> {
 }
 
 /// Thumbprints of base64 DER certificates (AuthServer.CertificateStrings).
-fn certificate_thumbprints(v: &Value) -> Vec<String> {
+fn certificate_thumbprints(v: &[String]) -> Vec<String> {
     use base64::Engine;
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
+    v.iter()
         .filter_map(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
         .filter_map(|der| crypto::Certificate::from_der_or_pem(&der).ok())
         .map(|c| c.thumbprint().to_string())
         .collect()
 }
 
-fn keys(sp: &Value) -> impl Iterator<Item = &Value> {
-    sp["keyCredentials"].as_array().into_iter().flatten()
+fn keys(keys: &[KeyCredential]) -> impl Iterator<Item = &KeyCredential> {
+    keys.iter()
 }
 
-fn uploaded_key(f: &Facts, current: Option<&Value>, sp: &Value, app: &str) -> Vec<Finding> {
+fn uploaded_key(
+    f: &Facts,
+    current: Option<&ExchangeCertificate>,
+    sp: &ServicePrincipal,
+    app: &str,
+) -> Vec<Finding> {
     let Some(cert) = current else {
         return vec![];
     };
-    let thumb = s(cert, "Thumbprint");
-    let Some(key) = keys(sp).find(|k| s(k, "customKeyIdentifier").eq_ignore_ascii_case(thumb))
-    else {
-        let others: Vec<&str> = keys(sp).map(|k| s(k, "customKeyIdentifier")).collect();
+    let thumb = cert.thumbprint.as_str();
+    let Some(key) = keys(&sp.key_credentials).find(|k| {
+        k.custom_key_identifier
+            .as_deref()
+            .unwrap_or("")
+            .eq_ignore_ascii_case(thumb)
+    }) else {
+        let others: Vec<&str> = keys(&sp.key_credentials)
+            .map(|k| k.custom_key_identifier.as_deref().unwrap_or(""))
+            .collect();
         return vec![breaks(
             "UploadedKeyNotCurrent",
             &key_flows(f, app),
@@ -655,31 +697,34 @@ fn uploaded_key(f: &Facts, current: Option<&Value>, sp: &Value, app: &str) -> Ve
         )];
     };
     let mut out = vec![];
-    let end = date(key, "endDateTime");
+    let end = parse_date(key.end_date_time.as_deref().unwrap_or(""));
     if end.is_some_and(|e| e <= f.at) {
         out.push(breaks(
             "UploadedKeyExpired",
             &key_flows(f, app),
             format!(
                 "the key credential {} of {app} ended at {}",
-                s(key, "keyId"),
-                s(key, "endDateTime")
+                key.key_id.as_deref().unwrap_or(""),
+                key.end_date_time.as_deref().unwrap_or("")
             ),
             upload(app),
         ));
     }
-    let same = |a: &str, b: &str| date(key, a).is_some() && date(key, a) == date(cert, b);
-    if !same("startDateTime", "NotBefore") || !same("endDateTime", "NotAfter") {
+    let same = |key_date: &Option<String>, cert_date: &str| {
+        let k = parse_date(key_date.as_deref().unwrap_or(""));
+        k.is_some() && k == parse_date(cert_date)
+    };
+    if !same(&key.start_date_time, &cert.not_before) || !same(&key.end_date_time, &cert.not_after) {
         let mut fix = vec![format!(
             "hybrid cloud remove-service-principal-key --service-principal-id {app} --key-id {}",
-            s(key, "keyId")
+            key.key_id.as_deref().unwrap_or("")
         )];
         fix.extend(upload(app));
         out.push(warning(
             "KeyDatesMismatch",
             format!(
                 "the key credential of {app} runs {} .. {}, the certificate {} .. {} (runbook step 6 expects the same dates)",
-                s(key, "startDateTime"), s(key, "endDateTime"), s(cert, "NotBefore"), s(cert, "NotAfter")
+                key.start_date_time.as_deref().unwrap_or(""), key.end_date_time.as_deref().unwrap_or(""), cert.not_before.as_str(), cert.not_after.as_str()
             ),
             fix,
         ));
@@ -688,16 +733,16 @@ fn uploaded_key(f: &Facts, current: Option<&Value>, sp: &Value, app: &str) -> Ve
 }
 
 fn spn(f: &Facts) -> Vec<Finding> {
-    let url = s(&f.org, "EwsUrl");
+    let url = f.org.ews_url.as_str();
     let Some(host) = url.split("://").nth(1).and_then(|r| r.split('/').next()) else {
         return vec![];
     };
     let host = host.split(':').next().unwrap_or(host);
-    let names: Vec<&str> = f.exchange_sp["servicePrincipalNames"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
+    let names: Vec<&str> = f
+        .exchange_sp
+        .service_principal_names
+        .iter()
+        .map(String::as_str)
         .collect();
     let present = names
         .iter()
@@ -729,11 +774,16 @@ fn move_to_hybrid_application() -> Vec<String> {
     ]
 }
 
-fn hybrid_application(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
-    let thumb = current.map(|c| s(c, "Thumbprint")).unwrap_or("");
-    let on = |v: &Value| {
+fn hybrid_application(f: &Facts, current: Option<&ExchangeCertificate>) -> Vec<Finding> {
+    let thumb = current.map(|c| c.thumbprint.as_str()).unwrap_or("");
+    let on = |v: &[KeyCredential]| {
         !thumb.is_empty()
-            && keys(v).any(|k| s(k, "customKeyIdentifier").eq_ignore_ascii_case(thumb))
+            && keys(v).any(|k| {
+                k.custom_key_identifier
+                    .as_deref()
+                    .unwrap_or("")
+                    .eq_ignore_ascii_case(thumb)
+            })
     };
     let exposure = |fix: Vec<String>| {
         warning(
@@ -745,14 +795,14 @@ fn hybrid_application(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
         )
     };
     let Some(app) = &f.hybrid_app else {
-        return if on(&f.exchange_sp) {
+        return if on(&f.exchange_sp.key_credentials) {
             vec![exposure(move_to_hybrid_application())]
         } else {
             vec![]
         };
     };
-    let app_id = s(app, "appId");
-    if app["found"] != true {
+    let app_id = app.app_id.as_str();
+    if !app.found {
         return vec![breaks(
             "HybridApplicationNotFound",
             &[Flow::OnPremisesToCloud],
@@ -763,7 +813,7 @@ fn hybrid_application(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
         )];
     }
     let mut out = vec![];
-    if app["consent"] != true {
+    if !app.consent {
         out.push(breaks(
             "HybridApplicationWithoutConsent",
             &[Flow::OnPremisesToCloud],
@@ -771,7 +821,7 @@ fn hybrid_application(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
             vec!["hybrid onprem export-auth-cert --path OAuthConfig/OAuthCert.cer".into(), "hybrid cloud configure-hybrid-application --mode full --certificate OAuthConfig/OAuthCert.cer".into()],
         ));
     }
-    if !on(app) {
+    if !on(&app.key_credentials) {
         out.push(breaks(
             "HybridApplicationCertificateMissing",
             &[Flow::OnPremisesToCloud],
@@ -779,13 +829,13 @@ fn hybrid_application(f: &Facts, current: Option<&Value>) -> Vec<Finding> {
             vec!["hybrid onprem export-auth-cert --path OAuthConfig/OAuthCert.cer".into(), "hybrid cloud configure-hybrid-application --mode update-certificate --certificate OAuthConfig/OAuthCert.cer".into()],
         ));
     }
-    if on(&f.exchange_sp) {
+    if on(&f.exchange_sp.key_credentials) {
         out.push(exposure(vec![
             "hybrid cloud configure-hybrid-application --mode reset-first-party-keys".into(),
         ]));
     }
     out.extend(evosts_auth_server(f, app_id));
-    out.extend(key_lifetime(app, current, on(app)));
+    out.extend(key_lifetime(app, current, on(&app.key_credentials)));
     out
 }
 
@@ -797,7 +847,7 @@ fn evosts_auth_server(f: &Facts, app_id: &str) -> Vec<Finding> {
     let entra = f
         .auth_servers
         .iter()
-        .find(|a| s(a, "Type").eq_ignore_ascii_case("AzureAD"));
+        .find(|a| a.kind == AuthServerType::AzureAD);
     let name = format!("EvoSts - {}", f.tenant_id);
     let name_app = format!(
         "hybrid onprem set-auth-server --identity \"{name}\" --application-identifier {app_id} --domain-name {}",
@@ -818,31 +868,38 @@ fn evosts_auth_server(f: &Facts, app_id: &str) -> Vec<Finding> {
                 name_app,
             ],
         )],
-        Some(a) if a["Enabled"] == false => vec![breaks(
+        Some(a) if !a.enabled => vec![breaks(
             "EntraAuthServerDisabled",
             &[Flow::OnPremisesToCloud],
             format!(
                 "the AzureAD AuthServer {} is disabled: Entra application tokens are refused at EWS and on-premises Test-OAuthConnectivity fails",
-                s(a, "Name")
+                a.name.as_str()
             ),
             vec![format!(
                 "hybrid onprem set-auth-server --identity \"{}\" --enabled true",
-                s(a, "Name")
+                a.name.as_str()
             )],
         )],
-        Some(a) if !s(a, "ApplicationIdentifier").eq_ignore_ascii_case(app_id) => vec![breaks(
-            "EntraAuthServerWithoutApplication",
-            &[Flow::OnPremisesToCloud],
-            format!(
-                "the AzureAD AuthServer {} does not name the dedicated application {app_id} (ApplicationIdentifier): on premises cannot get the application's tokens through it",
-                s(a, "Name")
-            ),
-            vec![format!(
-                "hybrid onprem set-auth-server --identity \"{}\" --application-identifier {app_id} --domain-name {}",
-                s(a, "Name"),
-                f.tenant_domains.join(",")
-            )],
-        )],
+        Some(a)
+            if !a
+                .application_identifier
+                .as_str()
+                .eq_ignore_ascii_case(app_id) =>
+        {
+            vec![breaks(
+                "EntraAuthServerWithoutApplication",
+                &[Flow::OnPremisesToCloud],
+                format!(
+                    "the AzureAD AuthServer {} does not name the dedicated application {app_id} (ApplicationIdentifier): on premises cannot get the application's tokens through it",
+                    a.name.as_str()
+                ),
+                vec![format!(
+                    "hybrid onprem set-auth-server --identity \"{}\" --application-identifier {app_id} --domain-name {}",
+                    a.name.as_str(),
+                    f.tenant_domains.join(",")
+                )],
+            )]
+        }
         Some(_) => vec![],
     }
 }
@@ -850,17 +907,20 @@ fn evosts_auth_server(f: &Facts, app_id: &str) -> Vec<Finding> {
 /// The tenant's app management policy against the auth certificate's lifetime: Graph refuses
 /// a longer certificate on the application (an error while it is not there yet, a warning for
 /// one uploaded before the policy: its successor will be refused).
-fn key_lifetime(app: &Value, current: Option<&Value>, uploaded: bool) -> Vec<Finding> {
-    let Some(policy) =
-        serde_json::from_value::<cloud::policy::AppManagementPolicy>(app["policy"].clone()).ok()
-    else {
+fn key_lifetime(
+    app: &HybridAppFacts,
+    current: Option<&ExchangeCertificate>,
+    uploaded: bool,
+) -> Vec<Finding> {
+    let Some(policy) = &app.policy else {
         return vec![];
     };
-    let Some((limit, text)) = policy.key_lifetime_limit(s(app, "createdDateTime")) else {
+    let Some((limit, text)) = policy.key_lifetime_limit(&app.created_date_time) else {
         return vec![];
     };
     let Some(cert) = current else { return vec![] };
-    let (Some(start), Some(end)) = (date(cert, "NotBefore"), date(cert, "NotAfter")) else {
+    let (Some(start), Some(end)) = (parse_date(&cert.not_before), parse_date(&cert.not_after))
+    else {
         return vec![];
     };
     let lifetime = (end - start).whole_seconds();
@@ -869,9 +929,9 @@ fn key_lifetime(app: &Value, current: Option<&Value>, uploaded: bool) -> Vec<Fin
     }
     let message = format!(
         "the auth certificate {} is valid for {} days; the tenant's app management policy allows {text} (asymmetricKeyLifetime) for the certificates of the application {}: Graph refuses it there{}",
-        s(cert, "Thumbprint"),
+        cert.thumbprint.as_str(),
         lifetime / 86_400,
-        s(app, "appId"),
+        app.app_id,
         if uploaded {
             " when it is renewed with Exchange's five-year default"
         } else {
@@ -895,7 +955,7 @@ fn key_lifetime(app: &Value, current: Option<&Value>, uploaded: bool) -> Vec<Fin
 }
 
 fn next_certificate(f: &Facts) -> Vec<Finding> {
-    let next = s(&f.auth_config, "NextCertificateThumbprint");
+    let next = f.auth_config.next_certificate_thumbprint.as_str();
     if next.is_empty() {
         return vec![];
     }
@@ -904,20 +964,28 @@ fn next_certificate(f: &Facts) -> Vec<Finding> {
         "hybrid onprem export-exchange-certificate --thumbprint {next} --file-name OAuthConfig/OAuthCertNext.cer"
     );
     // The dedicated mode holds it on the application instead of 00000002-….
-    let hybrid_app = f.hybrid_app.as_ref().map(|a| (a, s(a, "appId")));
+    let hybrid_app = f
+        .hybrid_app
+        .as_ref()
+        .map(|a| (&a.key_credentials, a.app_id.as_str()));
     let exchange = match hybrid_app {
         Some((a, id)) => (a, id, "hybrid cloud configure-hybrid-application --mode update-certificate --certificate OAuthConfig/OAuthCert.cer --certificate OAuthConfig/OAuthCertNext.cer".to_string()),
-        None => (&f.exchange_sp, EXCHANGE_APP_ID, format!("hybrid cloud add-service-principal-key --service-principal-id {EXCHANGE_APP_ID} --key-file OAuthConfig/OAuthCertNext.cer")),
+        None => (&f.exchange_sp.key_credentials, EXCHANGE_APP_ID, format!("hybrid cloud add-service-principal-key --service-principal-id {EXCHANGE_APP_ID} --key-file OAuthConfig/OAuthCertNext.cer")),
     };
     let skype = (
-        &f.skype_sp,
+        &f.skype_sp.key_credentials,
         SKYPE_APP_ID,
         format!(
             "hybrid cloud add-service-principal-key --service-principal-id {SKYPE_APP_ID} --key-file OAuthConfig/OAuthCertNext.cer"
         ),
     );
     for (sp, app, upload_next) in [skype, exchange] {
-        if !keys(sp).any(|k| s(k, "customKeyIdentifier").eq_ignore_ascii_case(next)) {
+        if !keys(sp).any(|k| {
+            k.custom_key_identifier
+                .as_deref()
+                .unwrap_or("")
+                .eq_ignore_ascii_case(next)
+        }) {
             let mut fix = vec![export.clone()];
             if hybrid_app.is_some() && app != SKYPE_APP_ID {
                 fix.push("hybrid onprem export-auth-cert --path OAuthConfig/OAuthCert.cer".into());
@@ -933,10 +1001,12 @@ fn next_certificate(f: &Facts) -> Vec<Finding> {
     out
 }
 
-fn sfb_partner_application(f: &Facts) -> Option<&Value> {
-    f.partner_applications
-        .iter()
-        .find(|p| s(p, "ApplicationIdentifier").eq_ignore_ascii_case(SKYPE_APP_ID))
+fn sfb_partner_application(f: &Facts) -> Option<&PartnerApplication> {
+    f.partner_applications.iter().find(|p| {
+        p.application_identifier
+            .as_str()
+            .eq_ignore_ascii_case(SKYPE_APP_ID)
+    })
 }
 
 fn partner_application(f: &Facts) -> Vec<Finding> {
@@ -953,25 +1023,25 @@ fn partner_application(f: &Facts) -> Vec<Finding> {
         )];
     };
     let mut out = vec![];
-    if app["Enabled"] != true {
+    if !app.enabled {
         out.push(breaks(
             "PartnerApplicationDisabled",
             &[Flow::PartnerToOnPremises],
-            format!("the partner application {} is disabled: Skype for Business Online's calls are refused (7001)", s(app, "Name")),
-            vec![format!("hybrid onprem set-partner-application --identity \"{}\" --enabled true", s(app, "Name"))],
+            format!("the partner application {} is disabled: Skype for Business Online's calls are refused (7001)", app.name.as_str()),
+            vec![format!("hybrid onprem set-partner-application --identity \"{}\" --enabled true", app.name.as_str())],
         ));
     }
-    if app["UseAuthServer"] == false {
+    if !app.use_auth_server {
         out.push(breaks(
             "PartnerApplicationNotUsingAuthServer",
             &[Flow::PartnerToOnPremises],
             format!(
                 "the partner application {} does not accept tokens from the auth server: Skype for Business Online's ACS tokens are refused",
-                s(app, "Name")
+                app.name.as_str()
             ),
             vec![format!(
                 "hybrid onprem set-partner-application --identity \"{}\" --use-auth-server true",
-                s(app, "Name")
+                app.name.as_str()
             )],
         ));
     }
@@ -981,11 +1051,13 @@ fn partner_application(f: &Facts) -> Vec<Finding> {
 /// Step 1's prerequisite enables the Exchange Online partner application Setup made disabled.
 fn exchange_online_partner_application(f: &Facts) -> Vec<Finding> {
     let app = f.partner_applications.iter().find(|p| {
-        s(p, "ApplicationIdentifier").eq_ignore_ascii_case(EXCHANGE_APP_ID)
-            && s(p, "Realm").is_empty()
+        p.application_identifier
+            .as_str()
+            .eq_ignore_ascii_case(EXCHANGE_APP_ID)
+            && p.realm.is_empty()
     });
     match app {
-        Some(a) if a["Enabled"] == true => vec![],
+        Some(a) if a.enabled => vec![],
         // In the shared mode on premises' own tokens are 00000002-…'s too: its
         // Test-OAuthConnectivity against its own EWS comes in through this application.
         Some(a) if f.hybrid_app.is_none() => vec![breaks(
@@ -993,11 +1065,11 @@ fn exchange_online_partner_application(f: &Facts) -> Vec<Finding> {
             &[Flow::FreeBusy, Flow::OnPremisesToCloud],
             format!(
                 "the partner application {} ({EXCHANGE_APP_ID}) is disabled: Exchange Online's calls (free/busy, MailTips) are refused (7001), and so is on-premises Test-OAuthConnectivity against this organization's own EWS (its tokens are Exchange's, 00000002-…, in the shared mode)",
-                s(a, "Name")
+                a.name.as_str()
             ),
             vec![format!(
                 "hybrid onprem set-partner-application --identity \"{}\" --enabled true",
-                s(a, "Name")
+                a.name.as_str()
             )],
         )],
         Some(a) => vec![breaks(
@@ -1005,11 +1077,11 @@ fn exchange_online_partner_application(f: &Facts) -> Vec<Finding> {
             &[Flow::FreeBusy],
             format!(
                 "the partner application {} ({EXCHANGE_APP_ID}) is disabled: Exchange Online's calls (free/busy, MailTips) are refused (7001)",
-                s(a, "Name")
+                a.name.as_str()
             ),
             vec![format!(
                 "hybrid onprem set-partner-application --identity \"{}\" --enabled true",
-                s(a, "Name")
+                a.name.as_str()
             )],
         )],
         None => vec![],
@@ -1022,7 +1094,7 @@ const APPLICATION_ACCOUNT: &str = "SfBOnline-ApplicationAccount";
 /// application to link it.
 fn application_account_missing(f: &Facts, name: &str) -> Option<Finding> {
     let exists = f.mail_users.iter().any(|u| {
-        [s(u, "Name"), s(u, "Alias"), s(u, "Identity")]
+        [u.name.as_str(), u.alias.as_str(), u.identity.as_str()]
             .iter()
             .any(|n| n.eq_ignore_ascii_case(name) || n.rsplit('/').next() == Some(name))
     });
@@ -1065,18 +1137,18 @@ fn linked_account(f: &Facts) -> Vec<Finding> {
         }
         return roles_of(f, APPLICATION_ACCOUNT, APPLICATION_ACCOUNT);
     };
-    let account = s(app, "LinkedAccount");
+    let account = app.linked_account.as_str();
     if account.is_empty() {
         return vec![breaks(
             "LinkedAccountMissing",
             &[Flow::PartnerToOnPremises],
             format!(
                 "the partner application {} has no linked account: every EWS call is refused (403)",
-                s(app, "Name")
+                app.name.as_str()
             ),
             vec![format!(
                 "hybrid onprem set-partner-application --identity \"{}\" --linked-account SfBOnline-ApplicationAccount",
-                s(app, "Name")
+                app.name.as_str()
             )],
         )];
     }
@@ -1093,11 +1165,11 @@ fn roles_of(f: &Facts, account: &str, name: &str) -> Vec<Finding> {
         .role_assignments
         .iter()
         .filter(|a| {
-            let user = s(a, "User");
+            let user = a.user.as_str();
             (user.eq_ignore_ascii_case(account) || user.rsplit('/').next() == Some(name))
-                && a["Enabled"] != false
+                && a.enabled
         })
-        .map(|a| s(a, "Role"))
+        .map(|a| a.role.as_str())
         .collect();
     LINKED_ACCOUNT_ROLES
         .iter()
@@ -1130,7 +1202,12 @@ fn partner_signing_key(f: &Facts) -> Vec<Finding> {
     let Some(thumb) = &f.partner_signing_thumbprint else {
         return vec![];
     };
-    if keys(&f.skype_sp).any(|k| s(k, "customKeyIdentifier").eq_ignore_ascii_case(thumb)) {
+    if keys(&f.skype_sp.key_credentials).any(|k| {
+        k.custom_key_identifier
+            .as_deref()
+            .unwrap_or("")
+            .eq_ignore_ascii_case(thumb)
+    }) {
         return vec![];
     }
     vec![breaks(

@@ -2,14 +2,15 @@
 //! credentials kept under the data folder; each AuthServer's metadata fetched as the on-premises
 //! server would; each server's clock from its HTTP `Date`.
 
-use super::checks::{Facts, MetadataFetch};
+use super::checks::{Facts, HybridAppFacts, MetadataFetch};
 use crate::client::AdminClient;
-use crate::cloud_cmd::{get_sp, known_tenants, tenant_domains};
+use crate::cloud_cmd::{known_tenants, service_principal, tenant_domains};
 use crate::error::CliError;
-use crate::onprem_cmd::invoke;
+use crate::onprem_cmd::cmdlet;
 use crate::paths::{DataDir, read_credential};
+use cloud::admin_types::GraphCollection;
+use onprem::model::{AuthServer, AuthServerType, Organization};
 use s2s::ids::{EXCHANGE_APP_ID, SKYPE_APP_ID};
-use serde_json::{Map, Value};
 use time::{Duration, OffsetDateTime};
 
 pub fn gather(
@@ -23,24 +24,17 @@ pub fn gather(
     let onprem = onprem_client(data, &onprem_url)?;
     // With several tenants known here and none named, the one the organization trusts: the
     // realm of its AuthServers.
-    let auth_servers = invoke(&onprem, "Get-AuthServer", Map::new())?;
+    let auth_servers: Vec<AuthServer> = cmdlet(&onprem, "Get-AuthServer")?;
     let known = known_tenants(data);
     let trusted = match tenant {
         None if known.len() > 1 => auth_servers
             .iter()
-            .filter_map(|a| a["Realm"].as_str())
+            .map(|a| a.realm.as_str())
             .find(|realm| known.iter().any(|(id, _)| id.eq_ignore_ascii_case(realm)))
             .map(str::to_string),
         _ => None,
     };
     let (cloud, tenant_id) = tenant_client(data, &cloud_url, tenant.or(trusted.as_deref()))?;
-    let one = |cmdlet: &str| -> Result<Value, CliError> {
-        Ok(invoke(&onprem, cmdlet, Map::new())?
-            .into_iter()
-            .next()
-            .unwrap_or(Value::Null))
-    };
-    let all = |cmdlet: &str| invoke(&onprem, cmdlet, Map::new());
     let mut clocks = vec![
         ("cloud".to_string(), skew(data, "cloud", &cloud_url)),
         ("onprem".to_string(), skew(data, "onprem", &onprem_url)),
@@ -49,7 +43,7 @@ pub fn gather(
         clocks.push(("partner".into(), skew(data, "partner", &u)));
     }
     let urls = recorded_urls(data);
-    let org = one("Get-OrganizationConfig")?;
+    let org: Organization = first(cmdlet(&onprem, "Get-OrganizationConfig")?);
     let hma = if super::hma::configured(&org, &auth_servers) {
         Some(hma_facts(data, &cloud, &onprem, &onprem_url, &org)?)
     } else {
@@ -62,13 +56,13 @@ pub fn gather(
         within: Duration::days(within_days),
         tenant_domains: tenant_domains(&cloud)?,
         org,
-        auth_config: one("Get-AuthConfig")?,
-        certificates: all("Get-ExchangeCertificate")?,
-        partner_applications: all("Get-PartnerApplication")?,
-        role_assignments: all("Get-ManagementRoleAssignment")?,
-        mail_users: all("Get-MailUser")?,
-        exchange_sp: get_sp(&cloud, EXCHANGE_APP_ID, None)?,
-        skype_sp: get_sp(&cloud, SKYPE_APP_ID, None)?,
+        auth_config: first(cmdlet(&onprem, "Get-AuthConfig")?),
+        certificates: cmdlet(&onprem, "Get-ExchangeCertificate")?,
+        partner_applications: cmdlet(&onprem, "Get-PartnerApplication")?,
+        role_assignments: cmdlet(&onprem, "Get-ManagementRoleAssignment")?,
+        mail_users: cmdlet(&onprem, "Get-MailUser")?,
+        exchange_sp: service_principal(&cloud, EXCHANGE_APP_ID)?,
+        skype_sp: service_principal(&cloud, SKYPE_APP_ID)?,
         hybrid_app: hybrid_app(&cloud, &auth_servers)?,
         partner_signing_thumbprint: partner_signing_thumbprint(data),
         metadata: auth_servers
@@ -90,23 +84,12 @@ fn hma_facts(
     cloud: &AdminClient,
     onprem: &AdminClient,
     onprem_url: &str,
-    org: &Value,
+    org: &Organization,
 ) -> Result<super::hma::HmaFacts, CliError> {
-    let list = |path: &str| -> Result<Vec<Value>, CliError> {
-        Ok(cloud.get(path, &[])?["value"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default())
-    };
-    let id = |app: &str| -> Result<String, CliError> {
-        Ok(get_sp(cloud, app, Some("id"))?["id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string())
-    };
+    let id = |app: &str| -> Result<String, CliError> { Ok(service_principal(cloud, app)?.id) };
     let mut client_urls = vec![onprem_url.to_string()];
-    if let Some(ews) = org["EwsUrl"].as_str().filter(|u| !u.is_empty()) {
-        client_urls.push(ews.to_string());
+    if !org.ews_url.is_empty() {
+        client_urls.push(org.ews_url.clone());
     }
     let challenge = crate::devca::client(data)
         .post(format!("{onprem_url}/EWS/Exchange.asmx"))
@@ -122,9 +105,11 @@ fn hma_facts(
         });
     Ok(super::hma::HmaFacts {
         client_urls,
-        recipients: invoke(onprem, "Get-Recipient", Map::new())?,
-        users: list("/v1.0/users")?,
-        grants: list("/v1.0/oauth2PermissionGrants")?,
+        recipients: cmdlet(onprem, "Get-Recipient")?,
+        users: cloud.fetch::<GraphCollection<_>>("/v1.0/users", &[])?.value,
+        grants: cloud
+            .fetch::<GraphCollection<_>>("/v1.0/oauth2PermissionGrants", &[])?
+            .value,
         outlook_sp_id: id(super::hma::OUTLOOK)?,
         exchange_sp_id: id(EXCHANGE_APP_ID)?,
         challenge,
@@ -143,19 +128,17 @@ fn teams(
     let Ok(credential) = read_credential(&data.role("partner").join("operator.credential")) else {
         return Ok(None);
     };
-    let settings = data
-        .client("partner", &url, &credential)
-        .get("/admin/settings", &[]);
-    let edition = settings
-        .ok()
-        .and_then(|v| v["edition"].as_str().map(str::to_ascii_lowercase));
-    if edition.as_deref() != Some("teams") {
+    let partner = data.client("partner", &url, &credential);
+    let teams = partner
+        .wait(partner.partner().settings())
+        .is_ok_and(|s| s.is_teams());
+    if !teams {
         return Ok(None);
     }
     Ok(Some(super::checks::TeamsFacts {
-        scheduler_sp: get_sp(cloud, s2s::ids::TEAMS_SCHEDULER_APP_ID, None)?,
-        voicemail_sp: get_sp(cloud, s2s::ids::CLOUD_VOICEMAIL_APP_ID, None)?,
-        management_roles: invoke(onprem, "Get-ManagementRole", Map::new())?,
+        scheduler_sp: service_principal(cloud, s2s::ids::TEAMS_SCHEDULER_APP_ID)?,
+        voicemail_sp: service_principal(cloud, s2s::ids::CLOUD_VOICEMAIL_APP_ID)?,
+        management_roles: cmdlet(onprem, "Get-ManagementRole")?,
     }))
 }
 
@@ -239,56 +222,64 @@ pub(crate) fn tenant_client(
     ))
 }
 
+/// The first object a cmdlet answered (the organization's one AuthConfig), or an empty one.
+fn first<T: Default>(objects: Vec<T>) -> T {
+    objects.into_iter().next().unwrap_or_default()
+}
+
 /// The dedicated application named on an AuthServer, with its keys and whether it holds
 /// admin consent to Exchange's full_access_as_app.
-fn hybrid_app(cloud: &AdminClient, auth_servers: &[Value]) -> Result<Option<Value>, CliError> {
+fn hybrid_app(
+    cloud: &AdminClient,
+    auth_servers: &[AuthServer],
+) -> Result<Option<HybridAppFacts>, CliError> {
     let Some(app_id) = auth_servers
         .iter()
-        .filter_map(|a| a["ApplicationIdentifier"].as_str())
+        .map(|a| a.application_identifier.as_str())
         .find(|id| !id.is_empty())
     else {
         return Ok(None);
     };
-    let app = match cloud.get(
-        &format!("/v1.0/applications/{app_id}"),
-        &[("$select", "keyCredentials")],
-    ) {
+    let path = format!("/v1.0/applications/{app_id}");
+    let app = match cloud.fetch::<cloud::apps::Application>(&path, &[]) {
         Ok(a) => a,
         Err(CliError::Refused {
             code: crate::error::Code::RequestResourceNotFound,
             ..
         }) => {
-            return Ok(Some(serde_json::json!({ "appId": app_id, "found": false })));
+            return Ok(Some(HybridAppFacts {
+                app_id: app_id.into(),
+                ..Default::default()
+            }));
         }
         Err(e) => return Err(e),
     };
     let filter = format!("appId eq '{app_id}'");
-    let sps = cloud.get("/v1.0/servicePrincipals", &[("$filter", &filter)])?;
-    let exchange = get_sp(cloud, EXCHANGE_APP_ID, Some("id,appId"))?;
-    let consent = match sps["value"].as_array().and_then(|v| v.first()) {
+    let sps: GraphCollection<cloud::model::ServicePrincipal> =
+        cloud.fetch("/v1.0/servicePrincipals", &[("$filter", &filter)])?;
+    let exchange = service_principal(cloud, EXCHANGE_APP_ID)?;
+    let consent = match sps.value.first() {
         Some(sp) => {
-            let granted = cloud.get(
-                &format!(
-                    "/v1.0/servicePrincipals/{}/appRoleAssignments",
-                    sp["id"].as_str().unwrap_or_default()
-                ),
+            let granted: GraphCollection<cloud::apps::AppRoleAssignment> = cloud.fetch(
+                &format!("/v1.0/servicePrincipals/{}/appRoleAssignments", sp.id),
                 &[],
             )?;
-            granted["value"].as_array().into_iter().flatten().any(|g| {
-                g["resourceId"] == exchange["id"]
-                    && g["appRoleId"] == cloud::apps::FULL_ACCESS_AS_APP_ID
+            granted.value.iter().any(|g| {
+                g.resource_id == exchange.id && g.app_role_id == cloud::apps::FULL_ACCESS_AS_APP_ID
             })
         }
         None => false,
     };
     // The tenant's limit on application certificate lifetimes, and what it applies to.
-    let created =
-        cloud.get(&format!("/v1.0/applications/{app_id}"), &[])?["createdDateTime"].clone();
-    let policy = cloud.get("/v1.0/policies/defaultAppManagementPolicy", &[])?;
-    Ok(Some(serde_json::json!({
-        "appId": app_id, "found": true, "keyCredentials": app["keyCredentials"], "consent": consent,
-        "createdDateTime": created, "policy": policy,
-    })))
+    let policy = cloud.fetch("/v1.0/policies/defaultAppManagementPolicy", &[])?;
+    Ok(Some(HybridAppFacts {
+        app_id: app_id.into(),
+        found: true,
+        key_credentials: app.key_credentials,
+        consent,
+        created_date_time: app.created_date_time,
+        policy: Some(policy),
+    }))
 }
 
 fn partner_signing_thumbprint(data: &DataDir) -> Option<String> {
@@ -312,11 +303,8 @@ fn public_client(data: &DataDir) -> reqwest::blocking::Client {
     b.build().expect("an HTTP client builds")
 }
 
-fn fetch_metadata(data: &DataDir, auth_server: &Value) -> MetadataFetch {
-    let url = auth_server["AuthMetadataUrl"]
-        .as_str()
-        .unwrap_or("")
-        .to_string();
+fn fetch_metadata(data: &DataDir, auth_server: &AuthServer) -> MetadataFetch {
+    let url = auth_server.auth_metadata_url.clone();
     let document = public_client(data)
         .get(&url)
         .send()
@@ -329,7 +317,7 @@ fn fetch_metadata(data: &DataDir, auth_server: &Value) -> MetadataFetch {
             }
         })
         .and_then(|b| {
-            if auth_server["Type"] == "AzureAD" {
+            if auth_server.kind == AuthServerType::AzureAD {
                 return entra_metadata(data, &b);
             }
             let m = s2s::metadata::MetadataDocument::parse(&b).map_err(|e| e.to_string())?;
@@ -341,7 +329,7 @@ fn fetch_metadata(data: &DataDir, auth_server: &Value) -> MetadataFetch {
             ))
         });
     MetadataFetch {
-        auth_server: auth_server["Name"].as_str().unwrap_or("").to_string(),
+        auth_server: auth_server.name.clone(),
         url,
         document,
     }
@@ -371,20 +359,19 @@ fn entra_metadata(data: &DataDir, body: &[u8]) -> Result<(String, Vec<String>), 
             .collect::<Result<_, _>>()?;
         return Ok((tenant(&m.entity_id), thumbs));
     }
-    let oidc: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
-    let jwks: Value = public_client(data)
-        .get(oidc["jwks_uri"].as_str().unwrap_or_default())
+    let oidc: s2s::entra::OpenIdConfiguration =
+        serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+    let jwks: s2s::entra::KeySet = public_client(data)
+        .get(&oidc.jwks_uri)
         .send()
         .and_then(|r| r.json())
         .map_err(|e| e.to_string())?;
-    let thumbs = jwks["keys"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|k| k["x5c"][0].as_str())
-        .map(thumbprint)
+    let thumbs = jwks
+        .certificates()
+        .iter()
+        .map(|c| thumbprint(c))
         .collect::<Result<_, _>>()?;
-    Ok((tenant(oidc["issuer"].as_str().unwrap_or_default()), thumbs))
+    Ok((tenant(&oidc.issuer), thumbs))
 }
 
 /// The server's clock minus this machine's, in whole seconds (HTTP dates have no fraction).

@@ -4,8 +4,10 @@
 //! Outlook's consent, the directory in step with on premises, and the challenge naming
 //! `authorization_uri` as a client's discovery sees it.
 
-use super::checks::{Facts, Finding, Flow, breaks, s};
-use serde_json::Value;
+use super::checks::{Facts, Finding, Flow, breaks};
+use cloud::consent::PermissionGrant;
+use cloud::users::User;
+use onprem::model::{AuthServer, AuthServerType, Organization, Recipient};
 
 pub const OUTLOOK: &str = "d3590ed6-52b3-4102-aeff-aad2292ab01c";
 
@@ -14,11 +16,11 @@ pub struct HmaFacts {
     /// The URLs clients reach on-premises services at (the server's own, the published EWS URL).
     pub client_urls: Vec<String>,
     /// Get-Recipient.
-    pub recipients: Vec<Value>,
+    pub recipients: Vec<Recipient>,
     /// Graph `users` of the tenant.
-    pub users: Vec<Value>,
+    pub users: Vec<User>,
     /// Graph `oauth2PermissionGrants` of the tenant.
-    pub grants: Vec<Value>,
+    pub grants: Vec<PermissionGrant>,
     /// Object ids of Outlook's and of Exchange's service principals.
     pub outlook_sp_id: String,
     pub exchange_sp_id: String,
@@ -27,15 +29,13 @@ pub struct HmaFacts {
 }
 
 /// Whether the organization has started HMA: then its checks apply.
-pub fn configured(org: &Value, auth_servers: &[Value]) -> bool {
-    org["OAuth2ClientProfileEnabled"] == true || default_endpoints(auth_servers).next().is_some()
+pub fn configured(org: &Organization, auth_servers: &[AuthServer]) -> bool {
+    org.oauth2_client_profile_enabled || default_endpoints(auth_servers).next().is_some()
 }
 
-fn default_endpoints(auth_servers: &[Value]) -> impl Iterator<Item = &Value> {
+fn default_endpoints(auth_servers: &[AuthServer]) -> impl Iterator<Item = &AuthServer> {
     auth_servers.iter().filter(|a| {
-        s(a, "Type") == "AzureAD"
-            && a["Enabled"] == true
-            && a["IsDefaultAuthorizationEndpoint"] == true
+        a.kind == AuthServerType::AzureAD && a.enabled && a.is_default_authorization_endpoint
     })
 }
 
@@ -55,7 +55,7 @@ pub fn findings(f: &Facts) -> Vec<Finding> {
     let mut out = vec![];
     out.extend(spns(f, h));
     out.extend(default_endpoint(f));
-    if f.org["OAuth2ClientProfileEnabled"] != true {
+    if !f.org.oauth2_client_profile_enabled {
         out.push(breaks(
             "HmaClientProfileOff",
             &[Flow::UserSignIn],
@@ -73,13 +73,12 @@ pub fn findings(f: &Facts) -> Vec<Finding> {
 }
 
 fn spns(f: &Facts, h: &HmaFacts) -> Vec<Finding> {
-    let names: Vec<String> = f.exchange_sp["servicePrincipalNames"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
+    let names: Vec<String> = f
+        .exchange_sp
+        .service_principal_names
+        .iter()
         .filter(|n| n.contains("://"))
-        .map(origin)
+        .map(|n| origin(n))
         .collect();
     let missing: Vec<String> = h
         .client_urls
@@ -90,12 +89,7 @@ fn spns(f: &Facts, h: &HmaFacts) -> Vec<Finding> {
     if missing.is_empty() {
         return vec![];
     }
-    let mut all: Vec<String> = f.exchange_sp["servicePrincipalNames"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|v| v.as_str().map(str::to_string))
-        .collect();
+    let mut all: Vec<String> = f.exchange_sp.service_principal_names.clone();
     all.extend(missing.iter().map(|m| format!("{m}/")));
     vec![breaks(
         "HmaClientUrlNotSpn",
@@ -112,17 +106,17 @@ fn spns(f: &Facts, h: &HmaFacts) -> Vec<Finding> {
 }
 
 fn default_endpoint(f: &Facts) -> Vec<Finding> {
-    let defaults: Vec<&Value> = default_endpoints(&f.auth_servers).collect();
-    let azure: Vec<&Value> = f
+    let defaults: Vec<&AuthServer> = default_endpoints(&f.auth_servers).collect();
+    let azure: Vec<&AuthServer> = f
         .auth_servers
         .iter()
-        .filter(|a| s(a, "Type") == "AzureAD")
+        .filter(|a| a.kind == AuthServerType::AzureAD)
         .collect();
     match defaults.len() {
         1 => vec![],
         0 => {
             let fix = match azure.first() {
-                Some(a) => format!("hybrid onprem set-auth-server --identity \"{}\" --is-default-authorization-endpoint true", s(a, "Name")),
+                Some(a) => format!("hybrid onprem set-auth-server --identity \"{}\" --is-default-authorization-endpoint true", a.name.as_str()),
                 None => format!("hybrid onprem new-auth-server --name \"EvoSts - {t}\" --type AzureAD --auth-metadata-url {}/{t}/federationmetadata/2007-06/federationmetadata.xml --is-default-authorization-endpoint true", f.cloud_url, t = f.tenant_id),
             };
             vec![breaks(
@@ -138,12 +132,12 @@ fn default_endpoint(f: &Facts) -> Vec<Finding> {
             format!(
                 "{} AuthServers are the default authorization endpoint ({}): Exchange then names none in its challenge",
                 defaults.len(),
-                defaults.iter().map(|a| s(a, "Name")).collect::<Vec<_>>().join(", ")
+                defaults.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
             ),
             defaults
                 .iter()
                 .skip(1)
-                .map(|a| format!("hybrid onprem set-auth-server --identity \"{}\" --is-default-authorization-endpoint false", s(a, "Name")))
+                .map(|a| format!("hybrid onprem set-auth-server --identity \"{}\" --is-default-authorization-endpoint false", a.name.as_str()))
                 .collect(),
         )],
     }
@@ -151,9 +145,9 @@ fn default_endpoint(f: &Facts) -> Vec<Finding> {
 
 fn consent(h: &HmaFacts) -> Vec<Finding> {
     let granted = h.grants.iter().any(|g| {
-        s(g, "clientId").eq_ignore_ascii_case(&h.outlook_sp_id)
-            && s(g, "resourceId").eq_ignore_ascii_case(&h.exchange_sp_id)
-            && s(g, "scope")
+        g.client_id.eq_ignore_ascii_case(&h.outlook_sp_id)
+            && g.resource_id.eq_ignore_ascii_case(&h.exchange_sp_id)
+            && g.scope
                 .split_whitespace()
                 .any(|p| p.eq_ignore_ascii_case("EWS.AccessAsUser.All"))
     });
@@ -173,28 +167,33 @@ fn consent(h: &HmaFacts) -> Vec<Finding> {
 fn directory(h: &HmaFacts) -> Vec<Finding> {
     let want = crate::hma::synced_users(&h.recipients);
     let mut stale = vec![];
+    let immutable = |u: &User| u.on_premises_immutable_id.clone().unwrap_or_default();
     for w in &want {
-        let id = s(w, "onPremisesImmutableId");
-        let found = h.users.iter().find(|u| s(u, "onPremisesImmutableId") == id);
+        let found = h
+            .users
+            .iter()
+            .find(|u| immutable(u) == w.on_premises_immutable_id);
         let same = found.is_some_and(|u| {
-            s(u, "userPrincipalName").eq_ignore_ascii_case(s(w, "userPrincipalName"))
-                && s(u, "onPremisesSecurityIdentifier") == s(w, "onPremisesSecurityIdentifier")
-                && u["accountEnabled"] == w["accountEnabled"]
+            u.user_principal_name
+                .eq_ignore_ascii_case(&w.user_principal_name)
+                && u.on_premises_security_identifier.as_deref()
+                    == Some(w.on_premises_security_identifier.as_str())
+                && u.account_enabled == w.account_enabled
         });
         if !same {
-            stale.push(s(w, "userPrincipalName").to_string());
+            stale.push(w.user_principal_name.clone());
         }
     }
     let left: Vec<String> = h
         .users
         .iter()
-        .filter(|u| u["onPremisesSyncEnabled"] == true)
+        .filter(|u| u.on_premises_sync_enabled == Some(true))
         .filter(|u| {
             !want
                 .iter()
-                .any(|w| s(w, "onPremisesImmutableId") == s(u, "onPremisesImmutableId"))
+                .any(|w| w.on_premises_immutable_id == immutable(u))
         })
-        .map(|u| s(u, "userPrincipalName").to_string())
+        .map(|u| u.user_principal_name.clone())
         .collect();
     if stale.is_empty() && left.is_empty() {
         return vec![];
@@ -254,8 +253,8 @@ fn challenge(f: &Facts, h: &HmaFacts) -> Vec<Finding> {
             "hybrid onprem set-auth-server --identity \"{}\" --auth-metadata-url {}/{}/federationmetadata/2007-06/federationmetadata.xml --is-default-authorization-endpoint true",
             f.auth_servers
                 .iter()
-                .find(|a| s(a, "Type") == "AzureAD")
-                .map(|a| s(a, "Name").to_string())
+                .find(|a| a.kind == AuthServerType::AzureAD)
+                .map(|a| a.name.clone())
                 .unwrap_or_else(|| format!("EvoSts - {}", f.tenant_id)),
             f.cloud_url,
             f.tenant_id
@@ -268,18 +267,26 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn of<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> T {
+        serde_json::from_value(v).unwrap()
+    }
+
     const SID: &str = "S-1-5-21-1-2-3-1001";
     const GUID: &str = "33221100-5544-7766-8899-aabbccddeeff";
 
     fn hma_facts() -> HmaFacts {
         HmaFacts {
             client_urls: vec!["https://mail.contoso.com/EWS/Exchange.asmx".into()],
-            recipients: vec![json!({ "RecipientType": "UserMailbox", "UserPrincipalName": "alice@contoso.com",
-                                      "Sid": SID, "Guid": GUID, "PrimarySmtpAddress": "alice@contoso.com" })],
-            users: vec![json!({ "userPrincipalName": "alice@contoso.com", "onPremisesSecurityIdentifier": SID,
+            recipients: vec![of(json!({ "RecipientType": "UserMailbox", "UserPrincipalName": "alice@contoso.com",
+                                      "Sid": SID, "Guid": GUID, "PrimarySmtpAddress": "alice@contoso.com" }))],
+            users: vec![of(json!({ "id": "u1", "displayName": "Alice", "userPrincipalName": "alice@contoso.com",
+                                 "onPremisesSecurityIdentifier": SID,
                                  "onPremisesImmutableId": crate::hma::immutable_id(GUID).unwrap(),
-                                 "accountEnabled": true, "onPremisesSyncEnabled": true })],
-            grants: vec![json!({ "clientId": "o", "resourceId": "x", "scope": "EWS.AccessAsUser.All" })],
+                                 "accountEnabled": true, "onPremisesSyncEnabled": true,
+                                 "signInSessionsValidFromDateTime": "2026-01-01T00:00:00Z",
+                                 "createdDateTime": "2026-01-01T00:00:00Z" }))],
+            grants: vec![of(json!({ "id": "g1", "clientId": "o", "consentType": "AllPrincipals", "resourceId": "x",
+                                   "scope": "EWS.AccessAsUser.All" }))],
             outlook_sp_id: "o".into(),
             exchange_sp_id: "x".into(),
             challenge: Ok("Bearer client_id=\"00000002-0000-0ff1-ce00-000000000000\", authorization_uri=\"http://127.0.0.1:8441/common/oauth2/authorize\"".into()),
@@ -288,8 +295,8 @@ mod tests {
 
     fn with_hma() -> Facts {
         let mut f = crate::doctor::checks::tests::healthy();
-        f.org["OAuth2ClientProfileEnabled"] = json!(true);
-        f.auth_servers[1]["IsDefaultAuthorizationEndpoint"] = json!(true);
+        f.org.oauth2_client_profile_enabled = true;
+        f.auth_servers[1].is_default_authorization_endpoint = true;
         f.hma = Some(hma_facts());
         f
     }
@@ -306,12 +313,12 @@ mod tests {
     #[test]
     fn each_missing_step_is_found_with_its_fix() {
         let mut f = with_hma();
-        f.org["OAuth2ClientProfileEnabled"] = json!(false);
-        f.auth_servers[1]["IsDefaultAuthorizationEndpoint"] = json!(false);
+        f.org.oauth2_client_profile_enabled = false;
+        f.auth_servers[1].is_default_authorization_endpoint = false;
         let h = f.hma.as_mut().unwrap();
         h.client_urls.push("https://127.0.0.1:8443".into());
         h.grants.clear();
-        h.users[0]["accountEnabled"] = json!(false);
+        h.users[0].account_enabled = false;
         h.challenge = Ok("Bearer client_id=\"00000002-0000-0ff1-ce00-000000000000\"".into());
         let found = codes(&f);
         for code in [
@@ -341,7 +348,7 @@ mod tests {
     fn two_default_endpoints_are_one_too_many() {
         let mut f = with_hma();
         let mut second = f.auth_servers[1].clone();
-        second["Name"] = json!("EvoSts - other");
+        second.name = "EvoSts - other".into();
         f.auth_servers.push(second);
         assert_eq!(codes(&f), ["HmaSeveralDefaultAuthorizationEndpoints"]);
     }

@@ -8,7 +8,7 @@ mod checks;
 mod files;
 mod gather;
 mod hma;
-pub(crate) use checks::{date, iso, s};
+pub(crate) use checks::{iso, parse_date};
 pub(crate) use gather::{onprem_client, tenant_client};
 
 use checks::Severity;
@@ -94,12 +94,32 @@ impl Report {
     }
 }
 
-/// The report `hybrid doctor --json` prints, for the web view.
-pub fn report_json(data: &DataDir) -> Result<serde_json::Value, CliError> {
+/// The doctor's findings as the web view draws them.
+pub fn findings(data: &DataDir) -> Result<onprem::model::report::Findings, CliError> {
+    use onprem::model::report::{CheckFindings, FindingLine, Findings};
     let report = Report::of(diagnose(data, None, OffsetDateTime::now_utc(), 30)?);
-    serde_json::to_value(&report).map_err(|e| CliError::Refused {
-        code: crate::error::Code::UnexpectedResponse,
-        message: e.to_string(),
+    let line = |f: &checks::Finding| FindingLine {
+        code: f.code.to_string(),
+        severity: match f.severity {
+            Severity::Error => "Error",
+            Severity::Warning => "Warning",
+        }
+        .to_string(),
+        message: f.message.clone(),
+        fix: f.fix.clone(),
+    };
+    Ok(Findings {
+        status: report.status.to_string(),
+        errors: report.errors,
+        warnings: report.warnings,
+        checks: report
+            .checks
+            .iter()
+            .map(|c| CheckFindings {
+                name: c.name.to_string(),
+                findings: c.findings.iter().map(line).collect(),
+            })
+            .collect(),
     })
 }
 

@@ -1,11 +1,28 @@
 use super::*;
+use cloud::model::{KeyCredential, ServicePrincipal};
+use onprem::model::{AuthServerType, PartnerApplication};
 use serde_json::json;
+
+/// An object from its wire form, as the servers answer it.
+fn of<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> T {
+    serde_json::from_value(v).unwrap()
+}
+
+fn principal(keys: Vec<KeyCredential>, names: &[&str]) -> ServicePrincipal {
+    ServicePrincipal {
+        key_credentials: keys,
+        service_principal_names: names.iter().map(|n| n.to_string()).collect(),
+        ..ServicePrincipal::first_party("00000000-0000-0000-0000-000000000000", "principal")
+    }
+}
 
 const THUMB: &str = "31829B78D78A7C14B2D7FEEC509FA513DBDD05D0";
 const TENANT: &str = "a84d8988-d776-47d9-9cd5-32c8781d5c95";
 
-fn key(thumb: &str, start: &str, end: &str) -> Value {
-    json!({ "customKeyIdentifier": thumb, "keyId": "k1", "startDateTime": start, "endDateTime": end })
+fn key(thumb: &str, start: &str, end: &str) -> KeyCredential {
+    of(
+        json!({ "customKeyIdentifier": thumb, "keyId": "k1", "startDateTime": start, "endDateTime": end }),
+    )
 }
 
 const HYBRID_APP: &str = "6c4ae1d4-3a3c-4f21-9a3e-2b1f3c4d5e6f";
@@ -21,33 +38,39 @@ pub(crate) fn healthy() -> Facts {
         cloud_url: "http://127.0.0.1:8441".into(),
         tenant_id: TENANT.into(),
         tenant_domains: vec!["contoso.com".into()],
-        org: json!({ "EwsUrl": "https://mail.contoso.com/EWS/Exchange.asmx" }),
-        auth_config: json!({ "CurrentCertificateThumbprint": THUMB, "Realm": "" }),
-        certificates: vec![json!({
+        org: of(json!({ "EwsUrl": "https://mail.contoso.com/EWS/Exchange.asmx" })),
+        auth_config: of(json!({ "CurrentCertificateThumbprint": THUMB, "Realm": "" })),
+        certificates: vec![of(json!({
             "Thumbprint": THUMB, "NotBefore": "2026-11-26T08:37:27Z", "NotAfter": "2031-11-26T08:37:27Z"
-        })],
+        }))],
         auth_servers: vec![
-            json!({
+            of(json!({
                 "Name": "WindowsAzureACS", "IssuerIdentifier": ACS_APP_ID, "Realm": TENANT, "Enabled": true,
                 "CertificateStrings": [], "Type": "MicrosoftACS"
-            }),
-            json!({
+            })),
+            of(json!({
                 "Name": format!("EvoSts - {TENANT}"), "Realm": TENANT, "Enabled": true, "Type": "AzureAD",
                 "CertificateStrings": [], "ApplicationIdentifier": HYBRID_APP
-            }),
+            })),
         ],
-        partner_applications: vec![json!({
+        partner_applications: vec![of(json!({
             "Name": "SfBOnline", "ApplicationIdentifier": SKYPE_APP_ID, "Enabled": true, "UseAuthServer": true,
             "LinkedAccount": "contoso.com/Users/SfBOnline-ApplicationAccount"
-        })],
-        mail_users: vec![json!({ "Name": "SfBOnline-ApplicationAccount", "Identity": "contoso.com/Users/SfBOnline-ApplicationAccount" })],
+        }))],
+        mail_users: vec![of(json!({ "Name": "SfBOnline-ApplicationAccount", "Identity": "contoso.com/Users/SfBOnline-ApplicationAccount" }))],
         role_assignments: ["UserApplication", "ArchiveApplication"]
             .iter()
-            .map(|r| json!({ "Role": r, "User": "contoso.com/Users/SfBOnline-ApplicationAccount", "Enabled": true }))
+            .map(|r| of(json!({ "Role": r, "User": "contoso.com/Users/SfBOnline-ApplicationAccount", "Enabled": true })))
             .collect(),
-        exchange_sp: json!({ "keyCredentials": [], "servicePrincipalNames": ["https://mail.contoso.com/"] }),
-        skype_sp: json!({ "keyCredentials": [k] }),
-        hybrid_app: Some(json!({ "appId": HYBRID_APP, "found": true, "keyCredentials": [k.clone()], "consent": true })),
+        exchange_sp: principal(vec![], &["https://mail.contoso.com/"]),
+        skype_sp: principal(vec![k.clone()], &[]),
+        hybrid_app: Some(HybridAppFacts {
+            app_id: HYBRID_APP.into(),
+            found: true,
+            key_credentials: vec![k],
+            consent: true,
+            ..Default::default()
+        }),
         partner_signing_thumbprint: None,
         metadata: vec![MetadataFetch {
             auth_server: "WindowsAzureACS".into(),
@@ -94,15 +117,14 @@ fn a_certificate_near_its_end_is_a_warning_and_past_it_an_error() {
 #[test]
 fn key_dates_other_than_the_certificates_are_step_6s_finding() {
     let mut f = healthy();
-    f.skype_sp =
-        json!({ "keyCredentials": [key(THUMB, "2026-12-01T00:00:00Z", "2031-11-26T08:37:27Z")] });
+    f.skype_sp.key_credentials = vec![key(THUMB, "2026-12-01T00:00:00Z", "2031-11-26T08:37:27Z")];
     assert_eq!(codes(&f), vec!["KeyDatesMismatch"]);
 }
 
 #[test]
 fn a_staged_certificate_not_uploaded_is_flagged_before_it_is_published() {
     let mut f = healthy();
-    f.auth_config["NextCertificateThumbprint"] = json!("AAAA");
+    f.auth_config.next_certificate_thumbprint = "AAAA".into();
     assert_eq!(
         codes(&f),
         vec!["NextCertificateNotUploaded", "NextCertificateNotUploaded"]
@@ -112,9 +134,9 @@ fn a_staged_certificate_not_uploaded_is_flagged_before_it_is_published() {
 #[test]
 fn spn_forms_with_and_without_scheme_are_accepted() {
     let mut f = healthy();
-    f.exchange_sp["servicePrincipalNames"] = json!(["mail.contoso.com"]);
+    f.exchange_sp.service_principal_names = vec!["mail.contoso.com".into()];
     assert!(codes(&f).is_empty());
-    f.exchange_sp["servicePrincipalNames"] = json!(["https://autodiscover.contoso.com/"]);
+    f.exchange_sp.service_principal_names = vec!["https://autodiscover.contoso.com/".into()];
     assert_eq!(codes(&f), vec!["SpnMissing"]);
 }
 
@@ -123,8 +145,8 @@ fn metadata_unreachable_clock_skew_and_realms() {
     let mut f = healthy();
     f.metadata[0].document = Err("connection refused".into());
     f.clocks = vec![("onprem".into(), Ok(-301)), ("partner".into(), Ok(299))];
-    f.auth_servers[0]["Realm"] = json!("contoso.onmicrosoft.com");
-    f.auth_config["Realm"] = json!("contoso.com");
+    f.auth_servers[0].realm = "contoso.onmicrosoft.com".into();
+    f.auth_config.realm = "contoso.com".into();
     assert_eq!(
         codes(&f),
         vec!["RealmMismatch", "MetadataUnreachable", "ClockSkew"]
@@ -169,9 +191,9 @@ fn the_linked_account_needs_both_roles_and_the_app_must_exist() {
 /// The seed runbook's shared mode: the certificate on 00000002-…, no application named.
 fn shared() -> Facts {
     let mut f = healthy();
-    f.exchange_sp["keyCredentials"] =
-        json!([key(THUMB, "2026-11-26T08:37:27Z", "2031-11-26T08:37:27Z")]);
-    f.auth_servers[0]["ApplicationIdentifier"] = json!("");
+    f.exchange_sp.key_credentials =
+        vec![key(THUMB, "2026-11-26T08:37:27Z", "2031-11-26T08:37:27Z")];
+    f.auth_servers[0].application_identifier = String::new();
     f.hybrid_app = None;
     f
 }
@@ -193,18 +215,21 @@ fn the_shared_mode_is_a_cve_2025_53786_exposure_with_its_fix() {
     assert_eq!(found[0].fix.len(), 2);
     // Without the certificate on 00000002-… the shared mode is step 1's error, as before.
     let mut f = shared();
-    f.exchange_sp["keyCredentials"] = json!([]);
+    f.exchange_sp.key_credentials.clear();
     assert_eq!(codes(&f), vec!["UploadedKeyNotCurrent"]);
 }
 
 #[test]
 fn the_dedicated_application_needs_to_exist_consent_and_the_certificate() {
     let mut f = healthy();
-    f.hybrid_app = Some(json!({ "appId": HYBRID_APP, "found": false }));
+    f.hybrid_app = Some(HybridAppFacts {
+        app_id: HYBRID_APP.into(),
+        ..Default::default()
+    });
     assert_eq!(codes(&f), vec!["HybridApplicationNotFound"]);
     let mut f = healthy();
-    f.hybrid_app.as_mut().unwrap()["consent"] = json!(false);
-    f.hybrid_app.as_mut().unwrap()["keyCredentials"] = json!([]);
+    f.hybrid_app.as_mut().unwrap().consent = false;
+    f.hybrid_app.as_mut().unwrap().key_credentials.clear();
     assert_eq!(
         codes(&f),
         vec![
@@ -214,8 +239,8 @@ fn the_dedicated_application_needs_to_exist_consent_and_the_certificate() {
     );
     // Left on 00000002-… as well: the exposure stays until the shared keys are reset.
     let mut f = healthy();
-    f.exchange_sp["keyCredentials"] =
-        json!([key(THUMB, "2026-11-26T08:37:27Z", "2031-11-26T08:37:27Z")]);
+    f.exchange_sp.key_credentials =
+        vec![key(THUMB, "2026-11-26T08:37:27Z", "2031-11-26T08:37:27Z")];
     let report = diagnose(&f);
     let found: Vec<&Finding> = report.iter().flat_map(|c| &c.findings).collect();
     assert_eq!(found.len(), 1);
@@ -229,9 +254,12 @@ fn the_dedicated_application_needs_to_exist_consent_and_the_certificate() {
 #[test]
 fn a_disabled_exchange_online_partner_application_stops_free_busy() {
     let mut f = healthy();
-    f.partner_applications.push(json!({
-        "Name": "Exchange Online", "ApplicationIdentifier": EXCHANGE_APP_ID, "Realm": "", "Enabled": false
-    }));
+    f.partner_applications.push(PartnerApplication {
+        name: "Exchange Online".into(),
+        application_identifier: EXCHANGE_APP_ID.into(),
+        enabled: false,
+        ..Default::default()
+    });
     let report = diagnose(&f);
     let found: Vec<&Finding> = report.iter().flat_map(|c| &c.findings).collect();
     assert_eq!(found.len(), 1);
@@ -247,15 +275,15 @@ fn a_disabled_exchange_online_partner_application_stops_free_busy() {
         found[0].fix,
         vec!["hybrid onprem set-partner-application --identity \"Exchange Online\" --enabled true"]
     );
-    f.partner_applications[1]["Enabled"] = json!(true);
+    f.partner_applications[1].enabled = true;
     assert!(codes(&f).is_empty());
 }
 
 #[test]
 fn the_dedicated_mode_needs_its_entra_auth_server_naming_the_application() {
     let mut f = healthy();
-    f.auth_servers.retain(|a| a["Type"] != "AzureAD");
-    f.auth_servers[0]["ApplicationIdentifier"] = json!(HYBRID_APP);
+    f.auth_servers.retain(|a| a.kind != AuthServerType::AzureAD);
+    f.auth_servers[0].application_identifier = HYBRID_APP.into();
     assert_eq!(codes(&f), vec!["EntraAuthServerMissing"]);
     let fix = &diagnose(&f)
         .into_iter()
@@ -269,9 +297,9 @@ fn the_dedicated_mode_needs_its_entra_auth_server_naming_the_application() {
     assert!(fix[0].contains("/federationmetadata/2007-06/federationmetadata.xml"));
     assert!(fix[1].contains(&format!("--application-identifier {HYBRID_APP}")));
     let mut f = healthy();
-    f.auth_servers[1]["Enabled"] = json!(false);
+    f.auth_servers[1].enabled = false;
     assert_eq!(codes(&f), vec!["EntraAuthServerDisabled"]);
     let mut f = healthy();
-    f.auth_servers[1]["ApplicationIdentifier"] = json!("");
+    f.auth_servers[1].application_identifier = String::new();
     assert_eq!(codes(&f), vec!["EntraAuthServerWithoutApplication"]);
 }

@@ -1,4 +1,5 @@
 //! The command line's clap definitions, one module per role; the commands live beside them.
 
 pub mod cloud;
+pub mod onprem;
 pub mod partner;

@@ -10,6 +10,7 @@ mod folders;
 mod organization;
 mod rbac;
 mod recipient;
+pub mod report;
 
 pub use auth::{AuthConfig, AuthServer, AuthServerType, PartnerApplication, ValidationResult};
 pub use certificate::{CertificateStatus, ExchangeCertificate, ExportedCertificate};
