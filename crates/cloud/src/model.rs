@@ -65,41 +65,7 @@ impl Tenant {
     }
 }
 
-/// A key credential exactly as Graph's keyCredential resource.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct KeyCredential {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_key_identifier: Option<String>,
-    #[serde(default)]
-    pub display_name: Option<String>,
-    #[serde(default)]
-    pub end_date_time: Option<String>,
-    /// Base64 DER certificate. Returned only with `$select=keyCredentials` on one object.
-    #[serde(default)]
-    pub key: Option<String>,
-    #[serde(default)]
-    pub key_id: Option<String>,
-    #[serde(default)]
-    pub start_date_time: Option<String>,
-    #[serde(rename = "type", default)]
-    pub key_type: Option<String>,
-    #[serde(default)]
-    pub usage: Option<String>,
-}
-
-impl KeyCredential {
-    /// A certificate (base64 DER) to verify the principal's signatures with.
-    pub fn verify(certificate: &str, display_name: Option<&str>) -> KeyCredential {
-        KeyCredential {
-            key: Some(certificate.to_string()),
-            key_type: Some("AsymmetricX509Cert".into()),
-            usage: Some("Verify".into()),
-            display_name: display_name.map(str::to_string),
-            ..Default::default()
-        }
-    }
-}
+pub use s2s::graph::KeyCredential;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]

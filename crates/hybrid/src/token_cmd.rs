@@ -404,30 +404,22 @@ fn request_cmd(args: RequestArgs, data: &crate::paths::DataDir) -> Result<(), Cl
         .send()
         .map_err(|e| fail(e.to_string()))?;
     let status = resp.status();
-    let body: Value = resp
+    let body: s2s::token_answer::TokenAnswer = resp
         .json()
         .map_err(|e| fail(format!("the answer is not JSON: {e}")))?;
     if !status.is_success() {
-        let code = body["error_codes"][0]
-            .as_u64()
-            .map(|c| format!("AADSTS{c}"))
-            .unwrap_or_else(|| "TokenRefused".into());
-        let message = body["error_description"]
-            .as_str()
-            .unwrap_or("")
-            .lines()
-            .next()
-            .unwrap_or("")
-            .to_string();
+        let code = body.aadsts_code().unwrap_or_else(|| "TokenRefused".into());
         return Err(CliError::Refused {
             code: crate::error::Code::from_wire(&code),
-            message,
+            message: body
+                .error_description
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string(),
         });
     }
-    let actor = body["access_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let actor = body.access_token.unwrap_or_default();
     let user = UserContext {
         upn: args.user_upn,
         smtp: args.user_smtp,

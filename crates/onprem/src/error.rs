@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -98,7 +97,7 @@ impl From<store::StoreError> for OnPremError {
 
 impl IntoResponse for OnPremError {
     fn into_response(self) -> Response {
-        let body = json!({ "error": { "code": self.code(), "message": self.to_string() } });
+        let body = s2s::api_error::ErrorBody::new(self.code(), self.to_string());
         (self.status(), Json(body)).into_response()
     }
 }

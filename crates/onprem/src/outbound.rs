@@ -7,8 +7,9 @@ use crate::OnPremError;
 use crate::model::AuthServer;
 use crate::objects::all;
 use crate::state::OnPremState;
+use s2s::api_error::ErrorBody;
 use s2s::ids::{ACS_APP_ID, Audience, PrincipalId, SKYPE_APP_ID};
-use s2s::presence::{PartnerErrorBody, Presence};
+use s2s::presence::Presence;
 use s2s::token::SelfIssuedActor;
 use store::HandshakeEvent;
 
@@ -129,7 +130,7 @@ pub async fn presence(
                     ))
                 })
             } else {
-                let body: PartnerErrorBody = serde_json::from_str(&text).unwrap_or_default();
+                let body: ErrorBody = serde_json::from_str(&text).unwrap_or_default();
                 let code = Some(body.error.code)
                     .filter(|c| !c.is_empty())
                     .unwrap_or_else(|| "Error".into());

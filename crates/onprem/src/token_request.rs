@@ -3,7 +3,7 @@
 //! never the token).
 
 use crate::state::OnPremState;
-use serde_json::Value;
+use s2s::token_answer::TokenAnswer;
 use store::HandshakeEvent;
 
 /// Posts a token request, records it as an outbound handshake event (`event`, completed with
@@ -21,26 +21,26 @@ pub(crate) async fn request_token(
     let answer = match http.post(endpoint).form(form).send().await {
         Ok(r) => {
             let status = r.status();
-            let v: Value = r.json().await.unwrap_or(Value::Null);
+            let v: TokenAnswer = r.json().await.unwrap_or_default();
             Ok((status, v))
         }
         Err(e) => Err(e.to_string()),
     };
     event.latency_us = started.elapsed().as_micros() as i64;
     let token = match answer {
-        Ok((s, v)) if s.is_success() && v["access_token"].is_string() => {
-            let token = v["access_token"].as_str().unwrap_or_default().to_string();
+        Ok((
+            s,
+            TokenAnswer {
+                access_token: Some(token),
+                ..
+            },
+        )) if s.is_success() => {
             describe(&token, log);
             event.outcome = "accepted".into();
             Some(token)
         }
         Ok((s, v)) => {
-            let why = format!(
-                "HTTP {}: {} {}",
-                s.as_u16(),
-                v["error"].as_str().unwrap_or(""),
-                v["error_description"].as_str().unwrap_or("")
-            );
+            let why = format!("HTTP {}: {} {}", s.as_u16(), v.error, v.error_description);
             log.push(format!("[OAuthCredentials:Authenticate] refused: {why}"));
             event.outcome = "rejected".into();
             event.error = why;
@@ -62,32 +62,22 @@ pub(crate) async fn request_token(
 /// The token's digest and the claims that decide the call (read, not trusted: the target
 /// checks); the claims a token does not carry (ACS's have no `ver` or `roles`) are left out.
 pub(crate) fn describe(token: &str, log: &mut Vec<String>) {
-    let claims: Value = s2s::jwt::split(token)
+    let claims: DecidingClaims = s2s::jwt::split(token)
         .ok()
         .and_then(|(_, p, _)| s2s::jwt::decode_json(p, "payload").ok())
-        .unwrap_or(Value::Null);
-    let c = |k: &str| claims[k].as_str().unwrap_or("").to_string();
-    let roles = claims["roles"]
-        .as_array()
-        .map(|r| {
-            r.iter()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join(",")
-        })
         .unwrap_or_default();
-    let client = if c("azp").is_empty() {
-        c("appid")
+    let client = if claims.azp.is_empty() {
+        claims.appid
     } else {
-        c("azp")
+        claims.azp
     };
     let fields = [
-        ("ver", c("ver")),
-        ("iss", c("iss")),
-        ("nameid", c("nameid")),
-        ("aud", c("aud")),
+        ("ver", claims.ver),
+        ("iss", claims.iss),
+        ("nameid", claims.nameid),
+        ("aud", claims.aud),
         ("azp", client),
-        ("roles", roles),
+        ("roles", claims.roles.join(",")),
     ];
     let shown: Vec<String> = fields
         .iter()
@@ -99,4 +89,17 @@ pub(crate) fn describe(token: &str, log: &mut Vec<String>) {
         s2s::jwt::token_digest(token),
         shown.join(" ")
     ));
+}
+
+/// The claims `describe` shows, from an ACS or an Entra token.
+#[derive(Default, serde::Deserialize)]
+#[serde(default)]
+struct DecidingClaims {
+    ver: String,
+    iss: String,
+    nameid: String,
+    aud: String,
+    azp: String,
+    appid: String,
+    roles: Vec<String>,
 }

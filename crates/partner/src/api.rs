@@ -175,9 +175,9 @@ pub(crate) async fn set_greeting(
         }
         Err(e) => return Err(e),
     };
-    tracing::info!(user = %u["smtp"], greeting = name, bytes = body.len(), created, "voicemail greeting set");
+    tracing::info!(user = %u.smtp, greeting = name, bytes = body.len(), created, "voicemail greeting set");
     Ok(axum::Json(GreetingSaved {
-        user: u["smtp"].as_str().unwrap_or_default().to_string(),
+        user: u.smtp.clone(),
         name: name.to_string(),
         bytes: body.len(),
         created,
@@ -224,7 +224,7 @@ pub(crate) async fn get_delegates(
     a.check(&headers)?;
     let s = a.state.settings().await?.for_calendar();
     let u = a.state.user(&user).await?;
-    let smtp = u["smtp"].as_str().unwrap_or("").to_string();
+    let smtp = u.smtp.clone();
     let (messages, app) = (
         a.state
             .ews_call_all(&s, &u, &ewsclient::get_delegates(&smtp))

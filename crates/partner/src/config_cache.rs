@@ -5,31 +5,35 @@
 //! a new generation and so empties the cache. No database read on the archive path, none
 //! missed after a change.
 
-use serde_json::Value;
+use std::any::Any;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use store::Store;
 
 /// More entries than this and the cache starts over (users are many only in a benchmark).
 const MAX_ENTRIES: usize = 10_000;
 
+/// One kept value, of the type its key is read as (settings, a user).
+type Entry = Arc<dyn Any + Send + Sync>;
+
 #[derive(Default)]
 pub struct ConfigCache {
-    inner: Mutex<(u64, HashMap<String, Value>)>,
+    inner: Mutex<(u64, HashMap<String, Entry>)>,
 }
 
 impl ConfigCache {
     /// The value kept under `key` at this generation, or what `read` finds (kept when no change
     /// came while it was read).
-    pub async fn get_or_read<E, F>(&self, store: &Store, key: &str, read: F) -> Result<Value, E>
+    pub async fn get_or_read<T, E, F>(&self, store: &Store, key: &str, read: F) -> Result<T, E>
     where
-        F: AsyncFnOnce() -> Result<Value, E>,
+        T: Clone + Send + Sync + 'static,
+        F: AsyncFnOnce() -> Result<T, E>,
     {
         let generation = store.generation();
         {
             let kept = self.inner.lock().expect("config cache lock");
             if kept.0 == generation
-                && let Some(v) = kept.1.get(key)
+                && let Some(v) = kept.1.get(key).and_then(|v| v.downcast_ref::<T>())
             {
                 return Ok(v.clone());
             }
@@ -41,7 +45,7 @@ impl ConfigCache {
                 kept.1.clear();
                 kept.0 = generation;
             }
-            kept.1.insert(key.to_string(), value.clone());
+            kept.1.insert(key.to_string(), Arc::new(value.clone()));
         }
         Ok(value)
     }

@@ -114,7 +114,10 @@ async fn discover(
     if !s.ews_url.is_empty() {
         return Ok(s.ews_url.clone());
     }
-    let user = serde_json::json!({ "smtp": mailbox });
+    let user = crate::admin_types::PartnerUser {
+        smtp: mailbox.to_string(),
+        ..Default::default()
+    };
     let token = state.token_for(s, &user).await?;
     let url = state.ews_url(s, mailbox, &token).await?;
     log.line(format!(

@@ -1,7 +1,6 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 use thiserror::Error;
 
 /// The partner role's failures, with stable codes.
@@ -81,7 +80,10 @@ impl IntoResponse for PartnerError {
     fn into_response(self) -> Response {
         (
             self.status(),
-            Json(json!({ "error": { "code": self.code(), "message": self.to_string() } })),
+            Json(s2s::api_error::ErrorBody::new(
+                self.code().to_string(),
+                self.to_string(),
+            )),
         )
             .into_response()
     }

@@ -3,9 +3,10 @@
 //! on-premises EWS (GetUserOofSettings, GetUserAvailability) under the S2S trust. A state the
 //! user set that the mailbox cannot override (Do not disturb, Offline) is kept.
 
+use crate::admin_types::PartnerUser;
 use crate::state::PartnerState;
 use ews::Payload;
-use serde_json::{Value, json};
+use s2s::presence::Presence;
 
 /// Availabilities a user sets that calendar and automatic replies do not replace.
 const KEPT: &[&str] = &["DoNotDisturb", "Offline"];
@@ -46,32 +47,34 @@ fn oof_on(o: &ews::availability::OofSettings, now: i64) -> bool {
 
 /// The user's presence: `availability`, `activity` and the label clients show, with where it
 /// came from (`mailbox` or `manual`) and, when the mailbox could not be read, why.
-pub async fn presence(state: &PartnerState, user: &Value) -> Value {
-    let manual = user["availability"]
-        .as_str()
-        .unwrap_or("Available")
-        .to_string();
-    let base = |source: &str| {
-        json!({
-            "sip": user["sip"], "smtp": user["smtp"],
-            "availability": manual, "activity": manual, "label": label(&manual), "source": source,
-        })
+pub async fn presence(state: &PartnerState, user: &PartnerUser) -> Presence {
+    let manual = user.availability.as_deref().unwrap_or("Available");
+    let base = Presence {
+        sip: user.sip.clone(),
+        smtp: user.smtp.clone(),
+        availability: manual.to_string(),
+        activity: manual.to_string(),
+        label: label(manual).to_string(),
+        source: "manual".into(),
+        ..Default::default()
     };
-    if KEPT.contains(&manual.as_str()) {
-        return base("manual");
+    if KEPT.contains(&manual) {
+        return base;
     }
     match from_mailbox(state, user).await {
-        Ok(Some((availability, activity, note))) => json!({
-            "sip": user["sip"], "smtp": user["smtp"],
-            "availability": availability, "activity": activity, "label": label(activity),
-            "note": note, "source": "mailbox",
-        }),
-        Ok(None) => base("manual"),
-        Err(e) => {
-            let mut v = base("manual");
-            v["mailboxError"] = json!(e.to_string());
-            v
-        }
+        Ok(Some((availability, activity, note))) => Presence {
+            availability: availability.into(),
+            activity: activity.into(),
+            label: label(activity).into(),
+            note,
+            source: "mailbox".into(),
+            ..base
+        },
+        Ok(None) => base,
+        Err(e) => Presence {
+            mailbox_error: Some(e.to_string()),
+            ..base
+        },
     }
 }
 
@@ -90,10 +93,10 @@ fn label(activity: &str) -> &'static str {
 /// What the mailbox says now, if anything: automatic replies first, then the calendar.
 async fn from_mailbox(
     state: &PartnerState,
-    user: &Value,
+    user: &PartnerUser,
 ) -> Result<Option<(&'static str, &'static str, Option<String>)>, crate::error::PartnerError> {
     let settings = state.settings().await?;
-    let smtp = user["smtp"].as_str().unwrap_or("");
+    let smtp = user.smtp.as_str();
     let now = now_ms();
     let oof = state
         .ews_call(&settings, user, &crate::ewsclient::oof_settings(smtp))

@@ -8,6 +8,7 @@
 //! Every decision is a handshake event in the partner's store (`hybrid trace --role partner`).
 
 use crate::PartnerError;
+use crate::admin_types::{PartnerUser, SetPresence};
 use crate::kinds::KIND_USER;
 use crate::state::{AppState, PartnerState, Settings};
 use crate::tokens::TokenSource;
@@ -16,10 +17,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use s2s::graph::SelectedKeyCredentials;
 use s2s::ids::{AAD_GRAPH_APP_ID, EXCHANGE_APP_ID};
 use s2s::validate::{IssuerKey, IssuerKind, PartnerApplicationTrust, TrustSnapshot, TrustedIssuer};
 use s2s::{ErrorCode, OAuthError, RequestContext, Validator};
-use serde_json::{Value, json};
 use store::HandshakeEvent;
 
 /// Presence decisions kept in the store (the oldest go first).
@@ -61,7 +62,9 @@ async fn read_trust(state: &PartnerState) -> Result<TrustSnapshot, PartnerError>
 }
 
 /// This service's own service principal with its key values, read with its own Graph token.
-async fn own_principal(state: &PartnerState) -> Result<(Settings, Value), PartnerError> {
+async fn own_principal(
+    state: &PartnerState,
+) -> Result<(Settings, SelectedKeyCredentials), PartnerError> {
     let s = state.settings().await?;
     let (base, authority) = directory_base(&s.token_endpoint);
     let src = TokenSource {
@@ -95,21 +98,19 @@ async fn own_principal(state: &PartnerState) -> Result<(Settings, Value), Partne
             resp.status().as_u16()
         )));
     }
-    let sp: Value = resp
+    let sp: SelectedKeyCredentials = resp
         .json()
         .await
         .map_err(|e| PartnerError::Unavailable(format!("the directory answered no JSON: {e}")))?;
     Ok((s, sp))
 }
 
-fn snapshot(s: &Settings, sp: &Value, now: i64) -> TrustSnapshot {
-    let keys = sp["keyCredentials"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|k| k["usage"] == "Verify" && k["type"] == "AsymmetricX509Cert")
-        .filter(|k| within(k, now))
-        .filter_map(|k| STANDARD.decode(k["key"].as_str()?).ok())
+fn snapshot(s: &Settings, sp: &SelectedKeyCredentials, now: i64) -> TrustSnapshot {
+    let keys = sp
+        .key_credentials
+        .iter()
+        .filter(|k| k.is_verify_certificate() && k.is_valid_at(now))
+        .filter_map(|k| STANDARD.decode(k.key.as_deref()?).ok())
         .filter_map(|der| crypto::Certificate::from_der_or_pem(&der).ok())
         .filter_map(|c| {
             Some(IssuerKey {
@@ -139,21 +140,6 @@ fn snapshot(s: &Settings, sp: &Value, now: i64) -> TrustSnapshot {
         }],
         local_realms: vec![s.tenant_id.clone()],
     }
-}
-
-fn within(k: &Value, now: i64) -> bool {
-    let t = |f: &str| {
-        k[f].as_str().and_then(|v| {
-            time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339).ok()
-        })
-    };
-    let start = t("startDateTime")
-        .map(|d| d.unix_timestamp())
-        .unwrap_or(i64::MIN);
-    let end = t("endDateTime")
-        .map(|d| d.unix_timestamp())
-        .unwrap_or(i64::MAX);
-    start <= now && now <= end
 }
 
 /// `GET /s2s/presence/{user}`: the user's availability, for a validated on-premises token.
@@ -272,13 +258,16 @@ pub async fn handshakes(
         .unwrap_or(100i64)
         .clamp(1, 1000);
     let events = a.state.store.handshakes().after(after, limit).await?;
-    Ok(axum::Json(json!({ "Events": events })).into_response())
+    Ok(axum::Json(store::HandshakePage { events }).into_response())
 }
 
 fn refused(e: &OAuthError) -> Response {
     let mut resp = (
         StatusCode::UNAUTHORIZED,
-        axum::Json(json!({ "error": { "code": e.code.name(), "message": e.message } })),
+        axum::Json(s2s::api_error::ErrorBody::new(
+            e.code.name().to_string(),
+            e.message.clone(),
+        )),
     )
         .into_response();
     let h = resp.headers_mut();
@@ -299,9 +288,12 @@ pub async fn set_presence(
     body: axum::body::Bytes,
 ) -> Result<Response, PartnerError> {
     a.check(&headers)?;
-    let v: Value = serde_json::from_slice(&body)
-        .map_err(|e| PartnerError::BadRequest(format!("the request body is not JSON: {e}")))?;
-    let wanted = v["availability"].as_str().unwrap_or("");
+    let v: SetPresence = serde_json::from_slice(&body).map_err(|e| {
+        PartnerError::BadRequest(format!(
+            "the request body is not {{\"availability\": …}}: {e}"
+        ))
+    })?;
+    let wanted = v.availability.as_str();
     let Some(availability) = AVAILABILITIES
         .iter()
         .find(|x| x.eq_ignore_ascii_case(wanted))
@@ -313,13 +305,15 @@ pub async fn set_presence(
     };
     let dir = a.state.store.directory();
     let found = a.state.user(&user).await?;
-    let sip = found["sip"].as_str().unwrap_or("").to_string();
     let obj = dir
-        .find(KIND_USER, "", &sip)
+        .find(KIND_USER, "", &found.sip)
         .await?
         .ok_or_else(|| PartnerError::NotFound(format!("user '{user}'")))?;
-    let mut data = obj.data.clone();
-    data["availability"] = json!(availability);
-    dir.update(&obj, &sip, data.clone()).await?;
-    Ok(axum::Json(data).into_response())
+    let changed = PartnerUser {
+        availability: Some(availability.to_string()),
+        ..found
+    };
+    let data = serde_json::to_value(&changed).map_err(|e| PartnerError::Internal(e.to_string()))?;
+    dir.update(&obj, &changed.sip, data).await?;
+    Ok(axum::Json(changed).into_response())
 }

@@ -13,7 +13,6 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post, put};
 use crypto::Certificate;
-use serde_json::json;
 use std::sync::Arc;
 use store::{NewObject, Store};
 
@@ -48,10 +47,19 @@ pub async fn ensure_operator_credential(store: &Store) -> Result<Option<String>,
             KIND_OPERATOR,
             "",
             "operator",
-            json!({ "hash": crypto::secret::credential_hash(&c) }),
+            serde_json::to_value(OperatorCredential {
+                hash: crypto::secret::credential_hash(&c),
+            })
+            .map_err(|e| PartnerError::Internal(e.to_string()))?,
         ))
         .await?;
     Ok(Some(c))
+}
+
+/// The operator credential as stored: its hash, never the credential.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct OperatorCredential {
+    hash: String,
 }
 
 impl PartnerServer {
@@ -75,7 +83,8 @@ impl PartnerServer {
             .find(KIND_OPERATOR, "", "operator")
             .await?;
         let operator_hash = operator
-            .and_then(|o| o.data["hash"].as_str().map(String::from))
+            .and_then(|o| serde_json::from_value::<OperatorCredential>(o.data).ok())
+            .map(|o| o.hash)
             .unwrap_or_default();
         let signing = crate::signing::load_current(&store).await?;
         let http = reqwest::Client::builder()

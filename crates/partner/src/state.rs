@@ -2,6 +2,7 @@
 //! key, the token and EWS clients, the peer trust, the metrics; and the admin credential check.
 
 use crate::PartnerError;
+use crate::admin_types::PartnerUser;
 use crate::ewsclient::EwsClient;
 use crate::kinds::*;
 use crate::tokens::{TokenClient, TokenSource};
@@ -9,7 +10,6 @@ use axum::http::{HeaderMap, header};
 use s2s::ids::{PrincipalId, SKYPE_APP_ID};
 use s2s::token::{OuterToken, UserContext};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 use store::Store;
@@ -128,26 +128,25 @@ impl PartnerState {
     }
 
     pub async fn settings(&self) -> Result<Settings, PartnerError> {
-        let data = self
-            .config
+        self.config
             .get_or_read(&self.store, "settings", async || {
                 let obj = self
                     .store
                     .directory()
                     .find(KIND_SETTINGS, "", "settings")
                     .await?;
-                obj.map(|o| o.data).ok_or_else(|| {
+                let data = obj.map(|o| o.data).ok_or_else(|| {
                     PartnerError::NotConfigured(
                         "set the tenant, token endpoint and EWS URL first (hybrid partner configure)"
                             .into(),
                     )
-                })
+                })?;
+                serde_json::from_value(data).map_err(|e| PartnerError::Internal(e.to_string()))
             })
-            .await?;
-        serde_json::from_value(data).map_err(|e| PartnerError::Internal(e.to_string()))
+            .await
     }
 
-    pub async fn user(&self, id: &str) -> Result<Value, PartnerError> {
+    pub async fn user(&self, id: &str) -> Result<PartnerUser, PartnerError> {
         let id = id.trim_start_matches("sip:");
         let key = format!("user:{}", id.to_ascii_lowercase());
         self.config
@@ -155,28 +154,32 @@ impl PartnerState {
             .await
     }
 
-    async fn read_user(&self, id: &str) -> Result<Value, PartnerError> {
+    async fn read_user(&self, id: &str) -> Result<PartnerUser, PartnerError> {
         // Users are stored under their SIP address: one keyed read; the SMTP address (usually
         // the same) falls back to a scan.
         let dir = self.store.directory();
+        let read = |data| {
+            serde_json::from_value::<PartnerUser>(data)
+                .map_err(|e| PartnerError::Internal(format!("a stored user: {e}")))
+        };
         if let Some(u) = dir.find(KIND_USER, "", &id.to_ascii_lowercase()).await? {
-            return Ok(u.data);
+            return read(u.data);
         }
-        let users = dir.list(KIND_USER, Some("")).await?;
-        users
-            .into_iter()
-            .map(|u| u.data)
-            .find(|u| {
-                [u["sip"].as_str(), u["smtp"].as_str()]
-                    .iter()
-                    .flatten()
-                    .any(|a| a.eq_ignore_ascii_case(id))
-            })
-            .ok_or_else(|| PartnerError::NotFound(format!("user '{id}'")))
+        for u in dir.list(KIND_USER, Some("")).await? {
+            let u = read(u.data)?;
+            if u.sip.eq_ignore_ascii_case(id) || u.smtp.eq_ignore_ascii_case(id) {
+                return Ok(u);
+            }
+        }
+        Err(PartnerError::NotFound(format!("user '{id}'")))
     }
 
     /// The outer token for `user` around the cached actor token.
-    pub async fn token_for(&self, s: &Settings, user: &Value) -> Result<String, PartnerError> {
+    pub async fn token_for(
+        &self,
+        s: &Settings,
+        user: &PartnerUser,
+    ) -> Result<String, PartnerError> {
         let src = TokenSource {
             tenant: s.tenant_id.clone(),
             token_endpoint: s.token_endpoint.clone(),
@@ -201,8 +204,8 @@ impl PartnerState {
             .unwrap_or(now + 3600)
             .min(now + 3600);
         let ctx = UserContext {
-            smtp: user["smtp"].as_str().map(String::from),
-            sip: user["sip"].as_str().map(String::from),
+            smtp: Some(user.smtp.clone()).filter(|a| !a.is_empty()),
+            sip: Some(user.sip.clone()).filter(|a| !a.is_empty()),
             ..Default::default()
         };
         Ok(OuterToken {
@@ -220,11 +223,11 @@ impl PartnerState {
     pub async fn ews_call(
         &self,
         s: &Settings,
-        user: &Value,
+        user: &PartnerUser,
         request: &ews::Request,
     ) -> Result<ews::ResponseMessage, PartnerError> {
         let token = self.token_for(s, user).await?;
-        let smtp = user["smtp"].as_str().unwrap_or("");
+        let smtp = user.smtp.as_str();
         let url = self.ews_url(s, smtp, &token).await?;
         match self.ews.call(&url, &token, request).await {
             // The token was fine; the user is not (no mailbox, no such user): a new token
@@ -249,11 +252,11 @@ impl PartnerState {
     pub async fn ews_call_all(
         &self,
         s: &Settings,
-        user: &Value,
+        user: &PartnerUser,
         request: &ews::Request,
     ) -> Result<Vec<ews::ResponseMessage>, PartnerError> {
         let token = self.token_for(s, user).await?;
-        let smtp = user["smtp"].as_str().unwrap_or("");
+        let smtp = user.smtp.as_str();
         let url = self.ews_url(s, smtp, &token).await?;
         self.ews.call_all(&url, &token, request).await
     }

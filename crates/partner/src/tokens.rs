@@ -5,7 +5,7 @@ use crate::PartnerError;
 use crate::signing::SigningPair;
 use s2s::ids::{ACS_APP_ID, Audience, PrincipalId};
 use s2s::token::ClientAssertion;
-use serde_json::Value;
+use s2s::token_answer::TokenAnswer;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -111,7 +111,7 @@ impl TokenClient {
                 ))
             })?;
         let status = resp.status();
-        let body: Value = resp.json().await.map_err(|e| {
+        let body: TokenAnswer = resp.json().await.map_err(|e| {
             PartnerError::Unavailable(format!("the token service answered no JSON: {e}"))
         })?;
         if status.is_server_error() || status.as_u16() == 429 {
@@ -121,33 +121,14 @@ impl TokenClient {
         }
         if !status.is_success() {
             return Err(PartnerError::TokenRefused {
-                code: body["error_codes"][0]
-                    .as_u64()
-                    .map(|c| format!("AADSTS{c}"))
-                    .unwrap_or_else(|| "TokenRefused".into()),
-                // error_description starts with the code again ("AADSTS…: …").
-                message: body["error_description"]
-                    .as_str()
-                    .unwrap_or("")
-                    .lines()
-                    .next()
-                    .map(|l| {
-                        l.split_once(": ")
-                            .filter(|(c, _)| c.starts_with("AADSTS"))
-                            .map_or(l, |(_, m)| m)
-                    })
-                    .unwrap_or("")
-                    .to_string(),
+                code: body.aadsts_code().unwrap_or_else(|| "TokenRefused".into()),
+                message: body.reason().to_string(),
             });
         }
-        let token = body["access_token"]
-            .as_str()
-            .ok_or_else(|| PartnerError::Internal("no access_token in the answer".into()))?
-            .to_string();
-        let expires = body["expires_on"]
-            .as_str()
-            .and_then(|e| e.parse().ok())
-            .unwrap_or(t + 3600);
+        let token = body
+            .access_token
+            .ok_or_else(|| PartnerError::Internal("no access_token in the answer".into()))?;
+        let expires = body.expires_on.unwrap_or(t + 3600);
         tracing::info!(resource, token = %s2s::jwt::token_digest(&token), "actor token obtained");
         Ok(Cached {
             token,

@@ -50,7 +50,7 @@ pub async fn new_conversation(
     let mut work = Vec::new();
     for p in &c.participants {
         let user = a.state.user(p).await?;
-        let smtp = user["smtp"].as_str().unwrap_or_default().to_string();
+        let smtp = user.smtp.clone();
         let mut add = |kind: &str, class: &str, folder: &str| {
             work.push(store::NewJob {
                 id: uuid::Uuid::new_v4().simple().to_string(),
@@ -372,6 +372,17 @@ async fn run_one(state: &PartnerState, job: &store::Job) -> store::Outcome {
     }
 }
 
+/// Work as the first release kept it: its payload with its kind and status beside.
+#[derive(serde::Deserialize)]
+struct DirectoryWork {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(flatten)]
+    payload: WorkPayload,
+}
+
 /// Moves work kept by the first release (as directory objects) into the queue: pending work
 /// keeps its id and is done as before; finished work is dropped. Safe to run again.
 pub async fn adopt_directory_work(store: &store::Store) -> Result<usize, PartnerError> {
@@ -379,11 +390,21 @@ pub async fn adopt_directory_work(store: &store::Store) -> Result<usize, Partner
     let old = dir.list(crate::kinds::KIND_WORK, Some("")).await?;
     let pending: Vec<store::NewJob> = old
         .iter()
-        .filter(|o| o.data["status"] == "pending")
-        .map(|o| store::NewJob {
+        .filter_map(|o| {
+            Some((
+                o,
+                serde_json::from_value::<DirectoryWork>(o.data.clone()).ok()?,
+            ))
+        })
+        .filter(|(_, w)| w.status == "pending")
+        .map(|(o, w)| store::NewJob {
             id: o.name.clone(),
-            kind: o.data["kind"].as_str().unwrap_or("archive").to_string(),
-            payload: payload(&serde_json::from_value(o.data.clone()).unwrap_or_default()),
+            kind: if w.kind.is_empty() {
+                "archive".into()
+            } else {
+                w.kind
+            },
+            payload: payload(&w.payload),
         })
         .collect();
     store.queue().enqueue(&pending).await?;

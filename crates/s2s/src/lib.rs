@@ -4,10 +4,12 @@
 //! This crate knows tokens, identifiers, metadata documents and headers; it never touches
 //! storage or HTTP. Servers give it their trust configuration through [`TrustSource`].
 
+pub mod api_error;
 pub mod challenge;
 pub mod entra;
 pub mod error;
 pub mod federation;
+pub mod graph;
 pub mod ids;
 pub mod inspect;
 pub mod jwt;
@@ -15,6 +17,7 @@ pub mod lifetime;
 pub mod metadata;
 pub mod presence;
 pub mod token;
+pub mod token_answer;
 pub mod user_token;
 pub mod validate;
 

@@ -1,5 +1,5 @@
 //! The partner's presence API (`GET /s2s/presence/{user}`), which on-premises calls with a
-//! self-issued actor token: the answer's JSON, and the error body a refusal carries.
+//! self-issued actor token: the answer's JSON (a refusal carries [`crate::api_error::ErrorBody`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -23,18 +23,4 @@ pub struct Presence {
     /// Why the mailbox could not be read, when it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mailbox_error: Option<String>,
-}
-
-/// The error body of the partner's APIs: `{"error": {"code", "message"}}`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct PartnerErrorBody {
-    pub error: PartnerError,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct PartnerError {
-    pub code: String,
-    pub message: String,
 }

@@ -4,6 +4,13 @@ use crate::store::{with_pool, write_tx};
 use crate::{Store, StoreError};
 use sqlx::Row;
 
+/// `GET /admin/handshakes` on premises and at the partner: the events after a sequence number.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct HandshakePage {
+    pub events: Vec<HandshakeEvent>,
+}
+
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HandshakeEvent {

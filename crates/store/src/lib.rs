@@ -32,7 +32,7 @@ pub use device::{DeviceAuthorization, DeviceAuthorizations, DevicePoll};
 pub use directory::{DirectoryObject, DirectoryObjects, MAX_OBJECT_BYTES, NewObject};
 pub use error::StoreError;
 pub use events::{JournalEntry, SubscriptionRow, Subscriptions};
-pub use handshake::{HandshakeEvent, Handshakes};
+pub use handshake::{HandshakeEvent, HandshakePage, Handshakes};
 pub use mailbox::{
     FOLDERS_CHANNEL, FolderCounts, FolderRow, ItemRow, ItemValue, Mailboxes, UserConfigurationRow,
 };

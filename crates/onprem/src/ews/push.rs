@@ -33,6 +33,13 @@ const FIRST_RETRY_MS: i64 = 30_000;
 /// How long past its due time a subscription is kept while its job waits to be claimed.
 const LEASE_MS: i64 = 3 * 60_000;
 
+/// A push delivery job's payload: the subscription it serves.
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+struct PushJob {
+    subscription: String,
+}
+
 /// The job that delivers a new push subscription's notifications; the first is a status
 /// notification 30 seconds from now unless events come sooner.
 pub(crate) async fn enqueue(
@@ -42,7 +49,10 @@ pub(crate) async fn enqueue(
     let job = NewJob {
         id: format!("{JOB_PREFIX}{subscription_id}"),
         kind: JOB_KIND.into(),
-        payload: serde_json::json!({ "subscription": subscription_id }),
+        payload: serde_json::to_value(PushJob {
+            subscription: subscription_id.to_string(),
+        })
+        .expect("a push job serializes"),
     };
     state.store.queue().enqueue(&[job]).await
 }
@@ -91,7 +101,8 @@ pub(crate) async fn deliver(state: &OnPremState, http: &reqwest::Client, job: &J
     if job.kind != JOB_KIND {
         return outcome(job, JobState::Pending, now + 60_000, "not a push delivery");
     }
-    let id = job.payload["subscription"].as_str().unwrap_or("");
+    let payload: PushJob = serde_json::from_value(job.payload.clone()).unwrap_or_default();
+    let id = payload.subscription.as_str();
     let sub = match mailbox::subscriptions::subscription(&state.store, id).await {
         Ok(Some(s)) => s,
         Ok(None) => return outcome(job, JobState::Done, now, "the subscription ended"),

@@ -52,8 +52,4 @@ pub struct PresenceRequest {
 }
 
 /// `GET /admin/handshakes`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct HandshakesResponse {
-    pub events: Vec<store::HandshakeEvent>,
-}
+pub use store::HandshakePage as HandshakesResponse;
