@@ -47,3 +47,28 @@ pub struct GraphCollection<T> {
     pub context: String,
     pub value: Vec<T>,
 }
+
+/// `POST /admin/rotate-signing-keys`: the token service's signing keys after the rotation.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SigningKeys {
+    pub signing_keys: Vec<SigningKeyView>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SigningKeyView {
+    /// current, next or previous.
+    pub status: String,
+    pub thumbprint: String,
+    pub not_after: String,
+}
+
+/// `POST /v1.0/users/{id}/password`: the user whose sign-in password was set.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PasswordSet {
+    pub id: String,
+    pub user_principal_name: String,
+    pub password_set: bool,
+}

@@ -3,8 +3,8 @@
 
 use crate::error::CloudError;
 use crate::model::*;
+use crate::stored::{CredentialHash, DomainOwner, KeyRing, RingKey};
 use crypto::{CertificateRequest, secret};
-use serde_json::json;
 use store::{DirectoryObject, NewObject, Store};
 use time::OffsetDateTime;
 
@@ -63,7 +63,9 @@ pub async fn create_tenant(
             "VerifiedDomain",
             "",
             &d.name,
-            json!({ "tenantId": id }),
+            to_json(&DomainOwner {
+                tenant_id: id.clone(),
+            })?,
         ));
     }
     for (app_id, name) in FIRST_PARTY.iter().chain(PUBLIC_CLIENTS) {
@@ -80,7 +82,7 @@ pub async fn create_tenant(
         KIND_ADMIN_CREDENTIAL,
         &id,
         &hash[..16],
-        json!({ "hash": hash }),
+        to_json(&CredentialHash { hash: hash.clone() })?,
     ));
     store
         .directory()
@@ -223,7 +225,7 @@ pub async fn ensure_operator_credential(store: &Store) -> Result<Option<String>,
             KIND_OPERATOR_CREDENTIAL,
             "",
             "operator",
-            json!({ "hash": hash }),
+            to_json(&CredentialHash { hash })?,
         ))
         .await?;
     Ok(Some(credential))
@@ -239,7 +241,9 @@ pub async fn ensure_signing_keys(store: &Store) -> Result<(), CloudError> {
     {
         return Ok(());
     }
-    let ring = json!({ "keys": [new_signing_key("current")?, new_signing_key("next")?] });
+    let ring = to_json(&KeyRing {
+        keys: vec![new_signing_key("current")?, new_signing_key("next")?],
+    })?;
     match store
         .directory()
         .create(NewObject::new(KIND_STS_KEY, "", STS_KEY_RING, ring))
@@ -251,7 +255,7 @@ pub async fn ensure_signing_keys(store: &Store) -> Result<(), CloudError> {
     }
 }
 
-fn new_signing_key(status: &str) -> Result<serde_json::Value, CloudError> {
+fn new_signing_key(status: &str) -> Result<RingKey, CloudError> {
     let made = CertificateRequest {
         common_name: "accounts.accesscontrol.windows.net".into(),
         validity: time::Duration::days(2 * 365),
@@ -259,12 +263,10 @@ fn new_signing_key(status: &str) -> Result<serde_json::Value, CloudError> {
     }
     .self_signed()
     .map_err(|e| CloudError::Internal(e.to_string()))?;
-    let stored = made.to_stored();
-    Ok(json!({
-        "status": status,
-        "certificate": stored.certificate,
-        "privateKey": stored.private_key,
-    }))
+    Ok(RingKey {
+        status: status.into(),
+        pair: made.to_stored(),
+    })
 }
 
 /// Rotates the STS signing keys with overlap, in one write: next becomes current, current
@@ -276,19 +278,19 @@ pub async fn rotate_signing_keys(store: &Store) -> Result<(), CloudError> {
         .find(KIND_STS_KEY, "", STS_KEY_RING)
         .await?
         .ok_or_else(|| CloudError::NotFound(STS_KEY_RING.into()))?;
-    let mut keys: Vec<serde_json::Value> = Vec::new();
-    for k in ring.data["keys"].as_array().cloned().unwrap_or_default() {
-        let mut k = k;
-        let status = match k["status"].as_str() {
-            Some("next") => "current",
-            Some("current") => "previous",
+    let old: KeyRing = serde_json::from_value(ring.data.clone())
+        .map_err(|e| CloudError::Internal(format!("the STS key ring: {e}")))?;
+    let mut keys = Vec::new();
+    for mut k in old.keys {
+        k.status = match k.status.as_str() {
+            "next" => "current".into(),
+            "current" => "previous".into(),
             _ => continue,
         };
-        k["status"] = json!(status);
         keys.push(k);
     }
     keys.push(new_signing_key("next")?);
-    dir.update(&ring, &ring.name, json!({ "keys": keys }))
+    dir.update(&ring, &ring.name, to_json(&KeyRing { keys })?)
         .await?;
     Ok(())
 }

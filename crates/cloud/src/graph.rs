@@ -5,6 +5,7 @@ use crate::apps;
 use crate::directory;
 use crate::error::CloudError;
 use crate::model::{KeyCredential, ServicePrincipal, complete_key_credential, graph_time};
+use crate::odata::{collection, entity};
 use crate::snapshot::Caller;
 use crate::state::CloudState;
 use axum::Router;
@@ -13,15 +14,21 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
 type AppState = State<Arc<CloudState>>;
 type Q = Query<HashMap<String, String>>;
 
-const GRAPH_CONTEXT: &str = "https://graph.microsoft.com/v1.0/$metadata";
+/// A principal whole, or only the properties `$select` names.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Shown<T> {
+    Whole(T),
+    Selected(Map<String, Value>),
+}
 
 pub fn routes() -> Router<Arc<CloudState>> {
     Router::new()
@@ -76,9 +83,8 @@ pub(crate) fn parse_body<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T,
 }
 
 /// The principal as Graph shows it: `key` values only when asked for with $select on one object;
-/// only the selected properties when $select is given.
-fn present(sp: &ServicePrincipal, select: Option<&str>, single: bool) -> Value {
-    let mut v = serde_json::to_value(sp).expect("service principals serialize");
+/// only the selected properties when $select is given (a projection: JSON by nature).
+fn present(sp: &ServicePrincipal, select: Option<&str>, single: bool) -> Shown<ServicePrincipal> {
     let wanted: Option<Vec<String>> = select.map(|s| {
         s.split(',')
             .map(|p| p.trim().to_ascii_lowercase())
@@ -87,22 +93,29 @@ fn present(sp: &ServicePrincipal, select: Option<&str>, single: bool) -> Value {
     let keys_selected = wanted
         .as_ref()
         .is_some_and(|w| w.iter().any(|p| p == "keycredentials"));
-    if !(single && keys_selected)
-        && let Some(list) = v["keyCredentials"].as_array_mut()
-    {
-        for k in list {
-            k["key"] = Value::Null;
-        }
+    let mut sp = sp.clone();
+    if !(single && keys_selected) {
+        hide_keys(&mut sp.key_credentials);
     }
-    if let (Some(wanted), Some(obj)) = (wanted, v.as_object()) {
-        let kept: Map<String, Value> = obj
-            .iter()
-            .filter(|(k, _)| *k == "id" || wanted.contains(&k.to_ascii_lowercase()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        v = Value::Object(kept);
+    let Some(wanted) = wanted else {
+        return Shown::Whole(sp);
+    };
+    let whole = serde_json::to_value(&sp).expect("service principals serialize");
+    let kept: Map<String, Value> = whole
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| *k == "id" || wanted.contains(&k.to_ascii_lowercase()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Shown::Selected(kept)
+}
+
+/// Key values are written, never listed: Graph answers `"key": null`.
+fn hide_keys(keys: &mut [KeyCredential]) {
+    for k in keys {
+        k.key = None;
     }
-    v
 }
 
 async fn organization(State(state): AppState, headers: HeaderMap) -> Result<Response, CloudError> {
@@ -111,10 +124,7 @@ async fn organization(State(state): AppState, headers: HeaderMap) -> Result<Resp
     let t = snap
         .tenant(&tenant_id)
         .ok_or_else(|| CloudError::NotFound(tenant_id.clone()))?;
-    Ok(axum::Json(
-        json!({ "@odata.context": format!("{GRAPH_CONTEXT}#organization"), "value": [t.tenant] }),
-    )
-    .into_response())
+    Ok(axum::Json(collection("organization", vec![t.tenant.clone()])).into_response())
 }
 
 async fn list(
@@ -135,14 +145,11 @@ async fn list(
             })?;
         sps.retain(|s| s.app_id.eq_ignore_ascii_case(app));
     }
-    let value: Vec<Value> = sps
+    let value = sps
         .iter()
         .map(|s| present(s, q.get("$select").map(String::as_str), false))
         .collect();
-    Ok(axum::Json(
-        json!({ "@odata.context": format!("{GRAPH_CONTEXT}#servicePrincipals"), "value": value }),
-    )
-    .into_response())
+    Ok(axum::Json(collection("servicePrincipals", value)).into_response())
 }
 
 async fn get_one(
@@ -162,9 +169,8 @@ async fn get_one(
             "Insufficient privileges to complete the operation: an application token may only read its own service principal.".into(),
         ));
     }
-    let mut v = present(&sp, q.get("$select").map(String::as_str), true);
-    v["@odata.context"] = json!(format!("{GRAPH_CONTEXT}#servicePrincipals/$entity"));
-    Ok(axum::Json(v).into_response())
+    let v = present(&sp, q.get("$select").map(String::as_str), true);
+    Ok(axum::Json(entity("servicePrincipals/$entity", v)).into_response())
 }
 
 /// Applies `change` to a principal and saves it, retrying when another writer got there first.
@@ -393,10 +399,10 @@ async fn add_key(
         Ok(())
     })
     .await?;
-    let mut v = serde_json::to_value(&added).expect("key credentials serialize");
-    v["key"] = Value::Null;
-    v["@odata.context"] = json!(format!("{GRAPH_CONTEXT}#microsoft.graph.keyCredential"));
-    Ok(axum::Json(v).into_response())
+    let mut shown = [added];
+    hide_keys(&mut shown);
+    let [added] = shown;
+    Ok(axum::Json(entity("microsoft.graph.keyCredential", added)).into_response())
 }
 
 async fn remove_key(
@@ -456,27 +462,26 @@ async fn rotate(State(state): AppState, headers: HeaderMap) -> Result<Response, 
     directory::rotate_signing_keys(&state.store).await?;
     state.reload().await?;
     let snap = state.snapshot();
-    let keys: Vec<Value> = snap
+    let signing_keys = snap
         .signing_keys
         .iter()
-        .map(|k| json!({ "status": k.status, "thumbprint": k.certificate.thumbprint(), "notAfter": graph_time(k.certificate.not_after()) }))
+        .map(|k| crate::admin_types::SigningKeyView {
+            status: k.status.clone(),
+            thumbprint: k.certificate.thumbprint().to_string(),
+            not_after: graph_time(k.certificate.not_after()),
+        })
         .collect();
-    Ok(axum::Json(json!({ "signingKeys": keys })).into_response())
+    Ok(axum::Json(crate::admin_types::SigningKeys { signing_keys }).into_response())
 }
 
 /// An application as Graph shows it: key values only for one application with
 /// `$select=keyCredentials` (so that a client can send the whole collection back).
-fn present_application(app: &apps::Application, with_keys: bool) -> Value {
-    let mut v = serde_json::to_value(app).expect("applications serialize");
-    if with_keys {
-        return v;
+fn present_application(app: &apps::Application, with_keys: bool) -> apps::Application {
+    let mut app = app.clone();
+    if !with_keys {
+        hide_keys(&mut app.key_credentials);
     }
-    if let Some(list) = v["keyCredentials"].as_array_mut() {
-        for k in list {
-            k["key"] = Value::Null;
-        }
-    }
-    v
+    app
 }
 
 async fn new_application(
@@ -488,9 +493,12 @@ async fn new_application(
     let input: apps::ApplicationInput = parse_body(&body)?;
     let app = apps::create_application(&state.store, &tenant_id, input).await?;
     state.reload().await?;
-    let mut v = present_application(&app, false);
-    v["@odata.context"] = json!(format!("{GRAPH_CONTEXT}#applications/$entity"));
-    Ok((StatusCode::CREATED, axum::Json(v)).into_response())
+    let v = present_application(&app, false);
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(entity("applications/$entity", v)),
+    )
+        .into_response())
 }
 
 async fn list_applications(
@@ -498,15 +506,12 @@ async fn list_applications(
     headers: HeaderMap,
 ) -> Result<Response, CloudError> {
     let tenant_id = state.tenant_admin(&headers)?;
-    let value: Vec<Value> = apps::list_applications(&state.store, &tenant_id)
+    let value = apps::list_applications(&state.store, &tenant_id)
         .await?
         .iter()
         .map(|(_, a)| present_application(a, false))
         .collect();
-    Ok(axum::Json(
-        json!({ "@odata.context": format!("{GRAPH_CONTEXT}#applications"), "value": value }),
-    )
-    .into_response())
+    Ok(axum::Json(collection("applications", value)).into_response())
 }
 
 async fn get_application(
@@ -520,9 +525,8 @@ async fn get_application(
     let with_keys = q
         .get("$select")
         .is_some_and(|s| s.to_ascii_lowercase().contains("keycredentials"));
-    let mut v = present_application(&app, with_keys);
-    v["@odata.context"] = json!(format!("{GRAPH_CONTEXT}#applications/$entity"));
-    Ok(axum::Json(v).into_response())
+    let v = present_application(&app, with_keys);
+    Ok(axum::Json(entity("applications/$entity", v)).into_response())
 }
 
 async fn patch_application(
@@ -544,11 +548,11 @@ async fn get_app_management_policy(
 ) -> Result<Response, CloudError> {
     let tenant_id = state.tenant_admin(&headers)?;
     let policy = crate::policy::get(&state.store, &tenant_id).await?;
-    let mut v = serde_json::to_value(&policy).map_err(|e| CloudError::Internal(e.to_string()))?;
-    v["@odata.context"] = json!(format!(
-        "{GRAPH_CONTEXT}#policies/defaultAppManagementPolicy/$entity"
-    ));
-    Ok(axum::Json(v).into_response())
+    Ok(axum::Json(entity(
+        "policies/defaultAppManagementPolicy/$entity",
+        policy,
+    ))
+    .into_response())
 }
 
 async fn patch_app_management_policy(
@@ -577,9 +581,12 @@ async fn new_service_principal(
     let input: NewServicePrincipal = parse_body(&body)?;
     let sp = apps::create_service_principal(&state.store, &tenant_id, &input.app_id).await?;
     state.reload().await?;
-    let mut v = present(&sp, None, true);
-    v["@odata.context"] = json!(format!("{GRAPH_CONTEXT}#servicePrincipals/$entity"));
-    Ok((StatusCode::CREATED, axum::Json(v)).into_response())
+    let v = present(&sp, None, true);
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(entity("servicePrincipals/$entity", v)),
+    )
+        .into_response())
 }
 
 async fn list_assignments(
@@ -590,17 +597,13 @@ async fn list_assignments(
     let tenant_id = state.tenant_admin(&headers)?;
     let (_, sp) =
         directory::find_service_principal(&state.store, &tenant_id, &principal_ref(&id)?).await?;
-    let value: Vec<Value> = apps::assignments(&state.store, &tenant_id)
+    let value = apps::assignments(&state.store, &tenant_id)
         .await?
         .into_iter()
         .filter(|a| a.principal_id.eq_ignore_ascii_case(&sp.id))
-        .map(|a| serde_json::to_value(a).expect("assignments serialize"))
         .collect();
-    Ok(axum::Json(json!({
-        "@odata.context": format!("{GRAPH_CONTEXT}#servicePrincipals('{}')/appRoleAssignments", sp.id),
-        "value": value,
-    }))
-    .into_response())
+    let path = format!("servicePrincipals('{}')/appRoleAssignments", sp.id);
+    Ok(axum::Json(collection(&path, value)).into_response())
 }
 
 /// Admin consent to an application permission: the principal in the path is granted the
@@ -639,10 +642,9 @@ async fn new_assignment(
     )
     .await?;
     state.reload().await?;
-    let mut v = serde_json::to_value(&a).expect("assignments serialize");
-    v["@odata.context"] = json!(format!(
-        "{GRAPH_CONTEXT}#servicePrincipals('{}')/appRoleAssignments/$entity",
+    let path = format!(
+        "servicePrincipals('{}')/appRoleAssignments/$entity",
         principal.id
-    ));
-    Ok((StatusCode::CREATED, axum::Json(v)).into_response())
+    );
+    Ok((StatusCode::CREATED, axum::Json(entity(&path, a))).into_response())
 }

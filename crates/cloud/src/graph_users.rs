@@ -5,6 +5,7 @@
 use crate::consent;
 use crate::error::CloudError;
 use crate::graph::parse_body;
+use crate::odata::{collection, entity, single};
 use crate::state::CloudState;
 use crate::users;
 use axum::Router;
@@ -14,11 +15,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use serde_json::{Value, json};
 use std::sync::Arc;
 
 type AppState = State<Arc<CloudState>>;
-const GRAPH_CONTEXT: &str = "https://graph.microsoft.com/v1.0/$metadata";
 
 pub fn routes() -> Router<Arc<CloudState>> {
     Router::new()
@@ -41,7 +40,7 @@ pub fn routes() -> Router<Arc<CloudState>> {
         )
 }
 
-fn ok(v: Value) -> Response {
+fn ok<T: serde::Serialize>(v: T) -> Response {
     axum::Json(v).into_response()
 }
 
@@ -52,9 +51,7 @@ async fn list_users(State(state): AppState, headers: HeaderMap) -> Result<Respon
         .into_iter()
         .map(|(_, u)| u)
         .collect();
-    Ok(ok(
-        json!({ "@odata.context": format!("{GRAPH_CONTEXT}#users"), "value": value }),
-    ))
+    Ok(ok(collection("users", value)))
 }
 
 async fn get_user(
@@ -64,9 +61,7 @@ async fn get_user(
 ) -> Result<Response, CloudError> {
     let tenant = state.tenant_admin(&headers)?;
     let (_, u) = users::find(&state.store, &tenant, &id).await?;
-    let mut v = serde_json::to_value(u).map_err(|e| CloudError::Internal(e.to_string()))?;
-    v["@odata.context"] = json!(format!("{GRAPH_CONTEXT}#users/$entity"));
-    Ok(ok(v))
+    Ok(ok(entity("users/$entity", u)))
 }
 
 async fn patch_user(
@@ -90,17 +85,13 @@ async fn revoke(
     let tenant = state.tenant_admin(&headers)?;
     users::revoke_sessions(&state.store, &tenant, &id).await?;
     state.reload().await?;
-    Ok(ok(
-        json!({ "@odata.context": format!("{GRAPH_CONTEXT}#Edm.Boolean"), "value": true }),
-    ))
+    Ok(ok(single("Edm.Boolean", true)))
 }
 
 async fn list_grants(State(state): AppState, headers: HeaderMap) -> Result<Response, CloudError> {
     let tenant = state.tenant_admin(&headers)?;
     let value = consent::grants(&state.store, &tenant).await?;
-    Ok(ok(
-        json!({ "@odata.context": format!("{GRAPH_CONTEXT}#oauth2PermissionGrants"), "value": value }),
-    ))
+    Ok(ok(collection("oauth2PermissionGrants", value)))
 }
 
 async fn new_grant(
@@ -112,9 +103,11 @@ async fn new_grant(
     let input: consent::PermissionGrantInput = parse_body(&body)?;
     let g = consent::grant(&state.store, &tenant, input).await?;
     state.reload().await?;
-    let mut v = serde_json::to_value(g).map_err(|e| CloudError::Internal(e.to_string()))?;
-    v["@odata.context"] = json!(format!("{GRAPH_CONTEXT}#oauth2PermissionGrants/$entity"));
-    Ok((StatusCode::CREATED, axum::Json(v)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(entity("oauth2PermissionGrants/$entity", g)),
+    )
+        .into_response())
 }
 
 async fn delete_grant(
@@ -144,9 +137,7 @@ async fn sync(
         removed = report.removed.len(),
         "directory synchronized"
     );
-    Ok(ok(
-        serde_json::to_value(report).map_err(|e| CloudError::Internal(e.to_string()))?
-    ))
+    Ok(ok(report))
 }
 
 #[derive(Deserialize)]
@@ -166,9 +157,11 @@ async fn set_password(
     let u = users::set_password(&state.store, &tenant, &id, &b.password).await?;
     state.reload().await?;
     tracing::info!(user = %u.id, "sign-in password set");
-    Ok(ok(
-        json!({ "id": u.id, "userPrincipalName": u.user_principal_name, "passwordSet": true }),
-    ))
+    Ok(ok(crate::admin_types::PasswordSet {
+        id: u.id,
+        user_principal_name: u.user_principal_name,
+        password_set: true,
+    }))
 }
 
 async fn get_public_client(

@@ -5,6 +5,7 @@ use crate::model::{
     KIND_ADMIN_CREDENTIAL, KIND_OPERATOR_CREDENTIAL, KIND_SERVICE_PRINCIPAL, KIND_STS_KEY,
     KIND_TENANT, ServicePrincipal, Tenant, parse_graph_time,
 };
+use crate::stored::{CredentialHash, KeyRing, RingKey};
 use crypto::{Certificate, RsaPrivateKey, RsaPublicKey};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -269,9 +270,9 @@ impl Snapshot {
         }
         load_sign_in(store, &mut snap).await?;
         for obj in dir.list(KIND_ADMIN_CREDENTIAL, None).await? {
-            if let Some(hash) = obj.data["hash"].as_str() {
+            if let Ok(CredentialHash { hash }) = decode(&obj.data) {
                 snap.credentials.insert(
-                    hash.to_string(),
+                    hash,
                     Caller::TenantAdmin {
                         tenant_id: obj.parent.clone(),
                     },
@@ -279,12 +280,13 @@ impl Snapshot {
             }
         }
         for obj in dir.list(KIND_OPERATOR_CREDENTIAL, None).await? {
-            if let Some(hash) = obj.data["hash"].as_str() {
-                snap.credentials.insert(hash.to_string(), Caller::Operator);
+            if let Ok(CredentialHash { hash }) = decode(&obj.data) {
+                snap.credentials.insert(hash, Caller::Operator);
             }
         }
         for obj in dir.list(KIND_STS_KEY, None).await? {
-            for k in obj.data["keys"].as_array().into_iter().flatten() {
+            let ring: KeyRing = decode(&obj.data)?;
+            for k in ring.keys {
                 snap.signing_keys.push(Arc::new(signing_key(k)?));
             }
         }
@@ -297,12 +299,12 @@ async fn load_sign_in(store: &Store, snap: &mut Snapshot) -> Result<(), store::S
     let dir = store.directory();
     let mut passwords: HashMap<(String, String), String> = HashMap::new();
     for obj in dir.list(crate::users::KIND_USER_PASSWORD, None).await? {
-        if let Some(h) = obj.data["hash"].as_str() {
+        if let Ok(CredentialHash { hash }) = decode(&obj.data) {
             let key = (
                 obj.parent.to_ascii_lowercase(),
                 obj.name.to_ascii_lowercase(),
             );
-            passwords.insert(key, h.to_string());
+            passwords.insert(key, hash);
         }
     }
     for obj in dir.list(crate::users::KIND_USER, None).await? {
@@ -361,14 +363,13 @@ fn decode<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, store::StoreEr
     serde_json::from_value(v.clone()).map_err(|e| store::StoreError::Corrupt(e.to_string()))
 }
 
-fn signing_key(v: &Value) -> Result<SigningKey, store::StoreError> {
+fn signing_key(k: RingKey) -> Result<SigningKey, store::StoreError> {
     let corrupt = |m: String| store::StoreError::Corrupt(format!("STS signing key: {m}"));
-    let stored: crypto::StoredKeyPair = decode(v)?;
-    let pair = crypto::KeyPair::from_stored(&stored).map_err(|e| corrupt(e.to_string()))?;
+    let pair = crypto::KeyPair::from_stored(&k.pair).map_err(|e| corrupt(e.to_string()))?;
     Ok(SigningKey {
         certificate: pair.certificate,
         key: pair.key,
-        status: v["status"].as_str().unwrap_or("previous").to_string(),
+        status: k.status,
     })
 }
 

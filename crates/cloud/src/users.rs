@@ -9,7 +9,6 @@ use crate::directory::{from_json, to_json};
 use crate::error::CloudError;
 use crate::model::graph_time;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use store::{DirectoryObject, NewObject, Store};
 
 pub const KIND_USER: &str = "User";
@@ -246,7 +245,7 @@ pub async fn set_password(
     let (_, user) = find(store, tenant_id, id).await?;
     let hash = crypto::password::hash(password);
     let dir = store.directory();
-    let data = json!({ "hash": hash });
+    let data = crate::directory::to_json(&crate::stored::CredentialHash { hash })?;
     match dir.find(KIND_USER_PASSWORD, tenant_id, &user.id).await? {
         Some(existing) => {
             dir.update(&existing, &existing.name, data).await?;
