@@ -72,3 +72,10 @@ pub struct PasswordSet {
     pub user_principal_name: String,
     pub password_set: bool,
 }
+
+/// `POST /v1.0/servicePrincipals`: a principal for one of the tenant's applications.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewServicePrincipal {
+    pub app_id: String,
+}

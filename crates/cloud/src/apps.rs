@@ -92,13 +92,18 @@ pub struct AppRoleAssignment {
 }
 
 /// What `POST /v1.0/applications` and `PATCH` take.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ApplicationInput {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_in_audience: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub identifier_uris: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key_credentials: Option<Vec<KeyCredential>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub required_resource_access: Option<Vec<RequiredResourceAccess>>,
 }
 
@@ -295,7 +300,7 @@ pub async fn create_service_principal(
 }
 
 /// What `POST /v1.0/servicePrincipals/{id}/appRoleAssignments` takes.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AssignmentInput {
     pub principal_id: String,

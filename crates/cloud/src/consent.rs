@@ -40,13 +40,13 @@ pub struct PermissionGrant {
     pub scope: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PermissionGrantInput {
     pub client_id: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_type: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal_id: Option<String>,
     pub resource_id: String,
     pub scope: String,
@@ -99,12 +99,16 @@ impl PublicClient {
 }
 
 /// What `PUT /admin/public-clients/{appId}` takes.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PublicClientInput {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_authorization_code: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_device_code: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_password: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_uris: Option<Vec<String>>,
 }
 

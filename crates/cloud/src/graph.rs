@@ -566,11 +566,7 @@ async fn patch_app_management_policy(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct NewServicePrincipal {
-    app_id: String,
-}
+use crate::admin_types::NewServicePrincipal;
 
 async fn new_service_principal(
     State(state): AppState,

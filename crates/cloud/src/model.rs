@@ -67,8 +67,9 @@ impl Tenant {
 
 pub use s2s::graph::KeyCredential;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+/// A service principal; a `$select` answer reads with the properties it leaves out empty.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase", default)]
 pub struct ServicePrincipal {
     pub id: String,
     pub app_id: String,

@@ -47,10 +47,12 @@ pub struct AppManagementPolicy {
 }
 
 /// What `PATCH /v1.0/policies/defaultAppManagementPolicy` takes.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AppManagementPolicyInput {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub application_restrictions: Option<AppManagementRestrictions>,
 }
 

@@ -119,8 +119,4 @@ impl AdminClient {
     pub fn delete(&self, path: &str) -> Result<Option<Value>, CliError> {
         self.call::<(), Value>(Method::DELETE, path, &[], None)
     }
-
-    pub fn put<B: Serialize>(&self, path: &str, body: &B) -> Result<Option<Value>, CliError> {
-        self.call(Method::PUT, path, &[], Some(body))
-    }
 }

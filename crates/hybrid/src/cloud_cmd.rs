@@ -6,7 +6,16 @@ use crate::error::CliError;
 use crate::opt::cloud::*;
 use crate::output::{Output, format_list};
 use crate::paths::{DataDir, read_credential, write_private};
-use serde_json::{Value, json};
+use cloud::admin_types::{GraphCollection, PasswordSet, ServicePrincipalPatch, SigningKeys};
+use cloud::consent::{PermissionGrant, PermissionGrantInput, PublicClient, PublicClientInput};
+use cloud::model::{KeyCredential, ServicePrincipal, Tenant};
+use cloud::policy::{
+    AppManagementPolicy, AppManagementPolicyInput, AppManagementRestrictions,
+    KeyCredentialConfiguration,
+};
+use cloud::users::User;
+use reqwest::Method;
+use serde::Serialize;
 use std::path::PathBuf;
 
 fn cloud_dir(data: &DataDir) -> PathBuf {
@@ -99,24 +108,24 @@ impl CloudArgs {
 }
 
 fn whoami(client: &AdminClient) -> Result<String, CliError> {
-    let org = client.get("/v1.0/organization", &[])?;
-    org["value"][0]["id"]
-        .as_str()
-        .map(str::to_string)
+    organization(client)?
+        .map(|t| t.id)
         .ok_or_else(|| CliError::Refused {
             code: crate::error::Code::UnexpectedResponse,
             message: "the server did not say which tenant this credential is for".into(),
         })
 }
 
+/// The tenant the credential is for, as `/v1.0/organization` lists it.
+fn organization(client: &AdminClient) -> Result<Option<Tenant>, CliError> {
+    let org: GraphCollection<Tenant> = client.fetch("/v1.0/organization", &[])?;
+    Ok(org.value.into_iter().next())
+}
+
 pub(crate) fn tenant_domains(client: &AdminClient) -> Result<Vec<String>, CliError> {
-    let org = client.get("/v1.0/organization", &[])?;
-    Ok(org["value"][0]["verifiedDomains"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|d| d["name"].as_str().map(String::from))
-        .collect())
+    Ok(organization(client)?
+        .map(|t| t.verified_domains.into_iter().map(|d| d.name).collect())
+        .unwrap_or_default())
 }
 
 fn sp_path(id: &str) -> String {
@@ -127,18 +136,19 @@ fn sp_path(id: &str) -> String {
     }
 }
 
-/// Tries the id as an appId first (the runbook passes appIds), then as an object id.
+/// Tries the id as an appId first (the runbook passes appIds), then as an object id; with
+/// `select`, only those properties are read (the others are left empty).
 pub(crate) fn get_sp(
     client: &AdminClient,
     id: &str,
     select: Option<&str>,
-) -> Result<Value, CliError> {
+) -> Result<ServicePrincipal, CliError> {
     let query: Vec<(&str, &str)> = select.map(|s| vec![("$select", s)]).unwrap_or_default();
-    match client.get(&sp_path(id), &query) {
+    match client.fetch(&sp_path(id), &query) {
         Err(CliError::Refused {
             code: crate::error::Code::RequestResourceNotFound,
             ..
-        }) => client.get(&format!("/v1.0/servicePrincipals/{id}"), &query),
+        }) => client.fetch(&format!("/v1.0/servicePrincipals/{id}"), &query),
         other => other,
     }
 }
@@ -147,14 +157,29 @@ pub(crate) fn get_sp(
 pub(crate) fn service_principal(
     client: &AdminClient,
     id: &str,
-) -> Result<cloud::model::ServicePrincipal, CliError> {
-    match client.fetch(&sp_path(id), &[]) {
-        Err(CliError::Refused {
-            code: crate::error::Code::RequestResourceNotFound,
-            ..
-        }) => client.fetch(&format!("/v1.0/servicePrincipals/{id}"), &[]),
-        other => other,
-    }
+) -> Result<ServicePrincipal, CliError> {
+    get_sp(client, id, None)
+}
+
+/// A principal with its key values (Graph gives them only when selected on one object).
+fn with_keys(client: &AdminClient, id: &str) -> Result<ServicePrincipal, CliError> {
+    get_sp(client, id, Some(SP_WITH_KEYS))
+}
+
+/// Every property of a service principal, keys included.
+const SP_WITH_KEYS: &str = "id,appId,displayName,accountEnabled,servicePrincipalType,signInAudience,appOwnerOrganizationId,servicePrincipalNames,keyCredentials";
+
+/// Replaces a principal's whole key collection, as Update-MgServicePrincipal -KeyCredentials.
+fn patch_keys(
+    client: &AdminClient,
+    sp: &ServicePrincipal,
+    keys: Vec<KeyCredential>,
+) -> Result<(), CliError> {
+    let patch = ServicePrincipalPatch {
+        key_credentials: Some(keys),
+        ..Default::default()
+    };
+    client.wait(client.cloud().patch_service_principal(&sp.id, &patch))
 }
 
 fn uuid_like(s: &str) -> bool {
@@ -271,7 +296,10 @@ fn connect(args: &CloudArgs, data: &DataDir, out: &Output) -> Result<(), CliErro
     write_private(&data.server_url_file("cloud"), &format!("{server}\n"))?;
     out.record(
         &[("TenantId", tenant.clone()), ("Server", server.clone())],
-        &json!({ "tenantId": tenant, "server": server }),
+        &Connected {
+            tenant_id: tenant.clone(),
+            server: server.clone(),
+        },
     );
     Ok(())
 }
@@ -298,16 +326,13 @@ fn get_service_principal(
             "--property {p} is not supported; use KeyCredentials"
         )));
     }
-    let sps: Vec<Value> = match service_principal_id {
-        Some(id) => vec![get_sp(
-            &client,
-            id,
-            with_keys.then_some("id,appId,displayName,signInAudience,keyCredentials"),
-        )?],
-        None => client.get("/v1.0/servicePrincipals", &[])?["value"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default(),
+    let sps: Vec<ServicePrincipal> = match service_principal_id {
+        Some(id) => vec![get_sp(&client, id, with_keys.then_some(SP_WITH_KEYS))?],
+        None => {
+            client
+                .fetch::<GraphCollection<ServicePrincipal>>("/v1.0/servicePrincipals", &[])?
+                .value
+        }
     };
     print_service_principals(&sps, with_keys, out);
     Ok(())
@@ -324,39 +349,25 @@ fn remove_service_principal_key(
         key_id,
     } = o;
     let (client, _) = args.tenant_client(data)?;
-    let sp = get_sp(
-        &client,
-        service_principal_id,
-        Some("id,appId,keyCredentials"),
-    )?;
-    let keys: Vec<Value> = sp["keyCredentials"].as_array().cloned().unwrap_or_default();
-    let kept: Vec<Value> = keys
+    let sp = with_keys(&client, service_principal_id)?;
+    let kept: Vec<KeyCredential> = sp
+        .key_credentials
         .iter()
         .filter(|k| {
-            !k["keyId"]
-                .as_str()
+            !k.key_id
+                .as_deref()
                 .is_some_and(|i| i.eq_ignore_ascii_case(key_id))
         })
         .cloned()
         .collect();
-    if kept.len() == keys.len() {
+    if kept.len() == sp.key_credentials.len() {
         return Err(CliError::Refused {
             code: crate::error::Code::RequestResourceNotFound,
             message: format!("no key credential with keyId {key_id}"),
         });
     }
-    client.patch(
-        &format!(
-            "/v1.0/servicePrincipals/{}",
-            sp["id"].as_str().unwrap_or_default()
-        ),
-        &json!({ "keyCredentials": kept }),
-    )?;
-    let sp = get_sp(
-        &client,
-        service_principal_id,
-        Some("id,appId,displayName,signInAudience,keyCredentials"),
-    )?;
+    patch_keys(&client, &sp, kept)?;
+    let sp = with_keys(&client, service_principal_id)?;
     print_service_principals(&[sp], true, out);
     Ok(())
 }
@@ -373,10 +384,7 @@ fn update_service_principal_keys(
     } = o;
     let (client, _) = args.tenant_client(data)?;
     let sp = get_sp(&client, service_principal_id, Some("id"))?;
-    let path = format!(
-        "/v1.0/servicePrincipals/{}",
-        sp["id"].as_str().unwrap_or_default()
-    );
+    let path = format!("/v1.0/servicePrincipals/{}", sp.id);
     let certs = certificates
         .iter()
         .map(|p| {
@@ -391,7 +399,10 @@ fn update_service_principal_keys(
             ("AppId", service_principal_id.clone()),
             ("KeyCredentials", held.join(", ")),
         ],
-        &json!({ "appId": service_principal_id, "keyCredentials": held }),
+        &HeldKeys {
+            app_id: service_principal_id.clone(),
+            key_credentials: held.clone(),
+        },
     );
     Ok(())
 }
@@ -404,14 +415,15 @@ fn get_user(
 ) -> Result<(), CliError> {
     let GetUserOpt { user } = o;
     let (client, _) = args.tenant_client(data)?;
-    let users = match user {
+    let users: Vec<User> = match user {
         Some(u) => {
-            vec![client.get(&format!("/v1.0/users/{}", crate::hma::segment(u)), &[])?]
+            vec![client.fetch(&format!("/v1.0/users/{}", crate::hma::segment(u)), &[])?]
         }
-        None => client.get("/v1.0/users", &[])?["value"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default(),
+        None => {
+            client
+                .fetch::<GraphCollection<User>>("/v1.0/users", &[])?
+                .value
+        }
     };
     crate::hma::print_users(&users, out);
     Ok(())
@@ -429,21 +441,14 @@ fn set_user_password(
         Some(p) => p.clone(),
         None => crate::hma::read_password()?,
     };
-    let v = client
-        .post(
-            &format!("/admin/users/{}/password", crate::hma::segment(user)),
-            &json!({ "password": password }),
-        )?
-        .unwrap_or_default();
+    let v: PasswordSet = client.send(
+        Method::POST,
+        &format!("/admin/users/{}/password", crate::hma::segment(user)),
+        &NewPassword { password },
+    )?;
     out.record(
         &[
-            (
-                "UserPrincipalName",
-                v["userPrincipalName"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-            ),
+            ("UserPrincipalName", v.user_principal_name.clone()),
             ("PasswordSet", "True".into()),
         ],
         &v,
@@ -459,16 +464,12 @@ fn revoke_sign_in_sessions(
 ) -> Result<(), CliError> {
     let RevokeSignInSessionsOpt { user } = o;
     let (client, _) = args.tenant_client(data)?;
-    let v = client
-        .post(
-            &format!(
-                "/v1.0/users/{}/revokeSignInSessions",
-                crate::hma::segment(user)
-            ),
-            &json!({}),
-        )?
-        .unwrap_or_default();
-    out.record(&[("Value", "True".into())], &v);
+    let path = format!(
+        "/v1.0/users/{}/revokeSignInSessions",
+        crate::hma::segment(user)
+    );
+    let v: Revoked = client.send(Method::POST, &path, &Empty {})?;
+    out.record(&[("Value", crate::output::ps_bool(v.value))], &v);
     Ok(())
 }
 
@@ -486,29 +487,19 @@ fn grant_delegated_permission(
     let (client, _) = args.tenant_client(data)?;
     let c = get_sp(&client, client_id, Some("id"))?;
     let r = get_sp(&client, resource_id, Some("id"))?;
-    let v = client
-        .post(
-            "/v1.0/oauth2PermissionGrants",
-            &json!({
-                "clientId": c["id"], "consentType": "AllPrincipals", "resourceId": r["id"],
-                "scope": scope.replace(',', " "),
-            }),
-        )?
-        .unwrap_or_default();
+    let grant = PermissionGrantInput {
+        client_id: c.id,
+        consent_type: Some("AllPrincipals".into()),
+        principal_id: None,
+        resource_id: r.id,
+        scope: scope.replace(',', " "),
+    };
+    let v: PermissionGrant = client.send(Method::POST, "/v1.0/oauth2PermissionGrants", &grant)?;
     let rows = [
-        (
-            "ClientId",
-            v["clientId"].as_str().unwrap_or_default().to_string(),
-        ),
-        (
-            "ConsentType",
-            v["consentType"].as_str().unwrap_or_default().to_string(),
-        ),
-        (
-            "ResourceId",
-            v["resourceId"].as_str().unwrap_or_default().to_string(),
-        ),
-        ("Scope", v["scope"].as_str().unwrap_or_default().to_string()),
+        ("ClientId", v.client_id.clone()),
+        ("ConsentType", v.consent_type.clone()),
+        ("ResourceId", v.resource_id.clone()),
+        ("Scope", v.scope.clone()),
     ];
     out.record(&rows, &v);
     Ok(())
@@ -527,23 +518,25 @@ fn revoke_delegated_permission(
     let (client, _) = args.tenant_client(data)?;
     let c = get_sp(&client, client_id, Some("id"))?;
     let r = get_sp(&client, resource_id, Some("id"))?;
-    let grants = client.get("/v1.0/oauth2PermissionGrants", &[])?;
-    let found = grants["value"]
-        .as_array()
+    let grants: GraphCollection<PermissionGrant> =
+        client.fetch("/v1.0/oauth2PermissionGrants", &[])?;
+    let found = grants
+        .value
         .into_iter()
-        .flatten()
-        .find(|g| g["clientId"] == c["id"] && g["resourceId"] == r["id"]);
+        .find(|g| g.client_id == c.id && g.resource_id == r.id);
     let Some(g) = found else {
         return Err(CliError::Refused {
             code: crate::error::Code::Relayed("Request_ResourceNotFound".into()),
             message: format!("{client_id} has no consent on {resource_id}"),
         });
     };
-    let id = g["id"].as_str().unwrap_or_default().to_string();
-    client.delete(&format!("/v1.0/oauth2PermissionGrants/{id}"))?;
+    client.delete(&format!("/v1.0/oauth2PermissionGrants/{}", g.id))?;
     out.record(
-        &[("Id", id.clone()), ("Removed", "True".into())],
-        &json!({ "id": id, "removed": true }),
+        &[("Id", g.id.clone()), ("Removed", "True".into())],
+        &Removed {
+            id: g.id,
+            removed: true,
+        },
     );
     Ok(())
 }
@@ -562,31 +555,23 @@ fn set_public_client(
         redirect_uris,
     } = o;
     let (client, _) = args.tenant_client(data)?;
-    let mut body = serde_json::Map::new();
-    if let Some(v) = allow_authorization_code {
-        body.insert("allowAuthorizationCode".into(), json!(v));
-    }
-    if let Some(v) = allow_device_code {
-        body.insert("allowDeviceCode".into(), json!(v));
-    }
-    if let Some(v) = allow_password {
-        body.insert("allowPassword".into(), json!(v));
-    }
-    if let Some(v) = redirect_uris {
-        body.insert("redirectUris".into(), json!(v));
-    }
-    let v = client
-        .put(
-            &format!("/admin/public-clients/{app_id}"),
-            &Value::Object(body),
-        )?
-        .unwrap_or_default();
-    let flag = |k: &str| crate::output::ps_bool(v[k].as_bool().unwrap_or(false));
+    let body = PublicClientInput {
+        allow_authorization_code: *allow_authorization_code,
+        allow_device_code: *allow_device_code,
+        allow_password: *allow_password,
+        redirect_uris: redirect_uris.clone(),
+    };
+    let v: PublicClient = client.send(
+        Method::PUT,
+        &format!("/admin/public-clients/{app_id}"),
+        &body,
+    )?;
+    let flag = crate::output::ps_bool;
     let rows = [
-        ("AppId", v["appId"].as_str().unwrap_or_default().to_string()),
-        ("AllowAuthorizationCode", flag("allowAuthorizationCode")),
-        ("AllowDeviceCode", flag("allowDeviceCode")),
-        ("AllowPassword", flag("allowPassword")),
+        ("AppId", v.app_id.clone()),
+        ("AllowAuthorizationCode", flag(v.allow_authorization_code)),
+        ("AllowDeviceCode", flag(v.allow_device_code)),
+        ("AllowPassword", flag(v.allow_password)),
     ];
     out.record(&rows, &v);
     Ok(())
@@ -613,25 +598,27 @@ fn set_app_management_policy(
         restrict_for_apps_created_after,
     } = o;
     let (client, _) = args.tenant_client(data)?;
-    let restrictions: Vec<Value> = asymmetric_key_lifetime
+    let restrictions = asymmetric_key_lifetime
         .iter()
-        .map(|m| {
-            json!({
-                "restrictionType": "asymmetricKeyLifetime",
-                "maxLifetime": m,
-                "restrictForAppsCreatedAfterDateTime": restrict_for_apps_created_after
+        .map(|m| KeyCredentialConfiguration {
+            restriction_type: "asymmetricKeyLifetime".into(),
+            max_lifetime: Some(m.clone()),
+            restrict_for_apps_created_after_date_time: Some(
+                restrict_for_apps_created_after
                     .clone()
                     .unwrap_or_else(|| "2000-01-01T00:00:00Z".into()),
-            })
+            ),
+            state: None,
         })
         .collect();
-    client.patch(
-        "/v1.0/policies/defaultAppManagementPolicy",
-        &json!({
-            "isEnabled": is_enabled,
-            "applicationRestrictions": { "keyCredentials": restrictions },
+    let change = AppManagementPolicyInput {
+        is_enabled: Some(*is_enabled),
+        application_restrictions: Some(AppManagementRestrictions {
+            password_credentials: Vec::new(),
+            key_credentials: restrictions,
         }),
-    )?;
+    };
+    client.patch("/v1.0/policies/defaultAppManagementPolicy", &change)?;
     print_policy(&client, out)
 }
 
@@ -647,52 +634,39 @@ fn set_service_principal_names(
     } = o;
     let (client, _) = args.tenant_client(data)?;
     let sp = get_sp(&client, service_principal_id, Some("id"))?;
-    let id = sp["id"].as_str().unwrap_or_default();
-    client.patch(
-        &format!("/v1.0/servicePrincipals/{id}"),
-        &json!({ "servicePrincipalNames": service_principal_names }),
-    )?;
+    let patch = ServicePrincipalPatch {
+        service_principal_names: Some(service_principal_names.clone()),
+        ..Default::default()
+    };
+    client.wait(client.cloud().patch_service_principal(&sp.id, &patch))?;
     let sp = get_sp(&client, service_principal_id, None)?;
-    let names: Vec<&str> = sp["servicePrincipalNames"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
     let rows = [
+        ("AppId", sp.app_id.clone()),
         (
-            "AppId",
-            sp["appId"].as_str().unwrap_or_default().to_string(),
+            "ServicePrincipalNames",
+            sp.service_principal_names.join(", "),
         ),
-        ("ServicePrincipalNames", names.join(", ")),
     ];
     out.record(
         &rows,
-        &json!({ "appId": sp["appId"], "servicePrincipalNames": sp["servicePrincipalNames"] }),
+        &Names {
+            app_id: sp.app_id,
+            service_principal_names: sp.service_principal_names,
+        },
     );
     Ok(())
 }
 
 fn rotate_signing_key(args: &CloudArgs, data: &DataDir, out: &Output) -> Result<(), CliError> {
-    let v = args
-        .operator_client(data)?
-        .post("/admin/signing-keys/rotate", &json!({}))?
-        .unwrap_or_default();
+    let v: SigningKeys =
+        args.operator_client(data)?
+            .send(Method::POST, "/admin/signing-keys/rotate", &Empty {})?;
     let mut text = String::new();
-    for k in v["signingKeys"].as_array().into_iter().flatten() {
+    for k in &v.signing_keys {
         text.push_str(&format_list(&[
-            (
-                "Status",
-                k["status"].as_str().unwrap_or_default().to_string(),
-            ),
-            (
-                "Thumbprint",
-                k["thumbprint"].as_str().unwrap_or_default().to_string(),
-            ),
-            (
-                "NotAfter",
-                k["notAfter"].as_str().unwrap_or_default().to_string(),
-            ),
+            ("Status", k.status.clone()),
+            ("Thumbprint", k.thumbprint.clone()),
+            ("NotAfter", k.not_after.clone()),
         ]));
         text.push('\n');
     }
@@ -709,15 +683,11 @@ fn add_key(args: &CloudArgs, a: &AddKeyArgs, data: &DataDir, out: &Output) -> Re
     let cert = crate::cert_cmd::read_certificate(&a.key_file)?;
     crate::cert_cmd::warn_if_not_valid(&cert, &a.key_file);
     let (key_type, usage) = (normalize_type(&a.r#type)?, normalize_usage(&a.usage)?);
-    let sp = get_sp(
-        &client,
-        &a.service_principal_id,
-        Some("id,appId,keyCredentials"),
-    )?;
-    let mut keys: Vec<Value> = sp["keyCredentials"].as_array().cloned().unwrap_or_default();
+    let sp = with_keys(&client, &a.service_principal_id)?;
+    let mut keys = sp.key_credentials.clone();
     if keys.iter().any(|k| {
-        k["customKeyIdentifier"]
-            .as_str()
+        k.custom_key_identifier
+            .as_deref()
             .is_some_and(|c| c.eq_ignore_ascii_case(cert.thumbprint()))
     }) {
         return Err(CliError::Refused {
@@ -729,27 +699,16 @@ fn add_key(args: &CloudArgs, a: &AddKeyArgs, data: &DataDir, out: &Output) -> Re
             ),
         });
     }
-    let mut key = json!({ "type": key_type, "usage": usage, "key": cert.to_base64() });
-    if let Some(s) = &a.start_date {
-        key["startDateTime"] = json!(s);
-    }
-    if let Some(e) = &a.end_date {
-        key["endDateTime"] = json!(e);
-    }
-    keys.push(key);
-    // The whole collection, as Update-MgServicePrincipal -KeyCredentials sends it.
-    client.patch(
-        &format!(
-            "/v1.0/servicePrincipals/{}",
-            sp["id"].as_str().unwrap_or_default()
-        ),
-        &json!({ "keyCredentials": keys }),
-    )?;
-    let sp = get_sp(
-        &client,
-        &a.service_principal_id,
-        Some("id,appId,displayName,signInAudience,keyCredentials"),
-    )?;
+    keys.push(KeyCredential {
+        key_type: Some(key_type.into()),
+        usage: Some(usage.into()),
+        key: Some(cert.to_base64()),
+        start_date_time: a.start_date.clone(),
+        end_date_time: a.end_date.clone(),
+        ..Default::default()
+    });
+    patch_keys(&client, &sp, keys)?;
+    let sp = with_keys(&client, &a.service_principal_id)?;
     print_service_principals(&[sp], true, out);
     Ok(())
 }
@@ -772,39 +731,37 @@ fn normalize_usage(u: &str) -> Result<&'static str, CliError> {
     }
 }
 
-fn print_service_principals(sps: &[Value], with_keys: bool, out: &Output) {
+fn print_service_principals(sps: &[ServicePrincipal], with_keys: bool, out: &Output) {
     if out.json {
-        let v = if sps.len() == 1 {
-            sps[0].clone()
-        } else {
-            json!(sps)
+        let text = match sps {
+            [one] => serde_json::to_string_pretty(one),
+            all => serde_json::to_string_pretty(all),
         };
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        println!("{}", text.unwrap_or_default());
         return;
     }
-    let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
     for sp in sps {
         print!(
             "{}",
             format_list(&[
-                ("Id", s(&sp["id"])),
-                ("DisplayName", s(&sp["displayName"])),
-                ("AppId", s(&sp["appId"])),
-                ("SignInAudience", s(&sp["signInAudience"]))
+                ("Id", sp.id.clone()),
+                ("DisplayName", sp.display_name.clone()),
+                ("AppId", sp.app_id.clone()),
+                ("SignInAudience", sp.sign_in_audience.clone())
             ])
         );
         if with_keys {
-            let keys = sp["keyCredentials"].as_array().cloned().unwrap_or_default();
-            println!("KeyCredentials : {} key(s)", keys.len());
-            for k in keys {
+            println!("KeyCredentials : {} key(s)", sp.key_credentials.len());
+            for k in &sp.key_credentials {
                 let rows = [
-                    ("  KeyId", s(&k["keyId"])),
-                    ("  Type", s(&k["type"])),
-                    ("  Usage", s(&k["usage"])),
-                    ("  DisplayName", s(&k["displayName"])),
-                    ("  CustomKeyIdentifier", s(&k["customKeyIdentifier"])),
-                    ("  StartDateTime", s(&k["startDateTime"])),
-                    ("  EndDateTime", s(&k["endDateTime"])),
+                    ("  KeyId", s(&k.key_id)),
+                    ("  Type", s(&k.key_type)),
+                    ("  Usage", s(&k.usage)),
+                    ("  DisplayName", s(&k.display_name)),
+                    ("  CustomKeyIdentifier", s(&k.custom_key_identifier)),
+                    ("  StartDateTime", s(&k.start_date_time)),
+                    ("  EndDateTime", s(&k.end_date_time)),
                 ];
                 print!("{}", format_list(&rows));
             }
@@ -814,30 +771,72 @@ fn print_service_principals(sps: &[Value], with_keys: bool, out: &Output) {
 }
 
 fn print_policy(client: &crate::client::AdminClient, out: &Output) -> Result<(), CliError> {
-    let p = client.get("/v1.0/policies/defaultAppManagementPolicy", &[])?;
-    let limit = p["applicationRestrictions"]["keyCredentials"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|r| r["restrictionType"] == "asymmetricKeyLifetime")
+    let p: AppManagementPolicy = client.fetch("/v1.0/policies/defaultAppManagementPolicy", &[])?;
+    let limit = p
+        .application_restrictions
+        .key_credentials
+        .iter()
+        .find(|r| r.restriction_type == "asymmetricKeyLifetime")
         .map(|r| {
             format!(
                 "{} (applications created after {})",
-                r["maxLifetime"].as_str().unwrap_or(""),
-                r["restrictForAppsCreatedAfterDateTime"]
-                    .as_str()
+                r.max_lifetime.as_deref().unwrap_or(""),
+                r.restrict_for_apps_created_after_date_time
+                    .as_deref()
                     .unwrap_or("any time")
             )
         })
         .unwrap_or_else(|| "none".into());
     let rows = [
-        (
-            "DisplayName",
-            p["displayName"].as_str().unwrap_or("").to_string(),
-        ),
-        ("IsEnabled", crate::output::ps_bool(p["isEnabled"] == true)),
+        ("DisplayName", p.display_name.clone()),
+        ("IsEnabled", crate::output::ps_bool(p.is_enabled)),
         ("AsymmetricKeyLifetime", limit),
     ];
     out.record(&rows, &p);
     Ok(())
+}
+
+/// What `connect` prints.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Connected {
+    tenant_id: String,
+    server: String,
+}
+
+/// The keys a principal holds after `update-service-principal-keys`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HeldKeys {
+    app_id: String,
+    key_credentials: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Names {
+    app_id: String,
+    service_principal_names: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Removed {
+    id: String,
+    removed: bool,
+}
+
+#[derive(Serialize)]
+struct NewPassword {
+    password: String,
+}
+
+/// A POST without a body of its own.
+#[derive(Serialize)]
+struct Empty {}
+
+/// Graph's `Edm.Boolean` answer.
+#[derive(Serialize, serde::Deserialize)]
+struct Revoked {
+    #[serde(default)]
+    value: bool,
 }

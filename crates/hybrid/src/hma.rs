@@ -11,7 +11,6 @@ use clap::Args;
 use cloud::users::{SyncReport, SyncRequest, SyncedUser};
 use onprem::model::{AuthServer, Recipient};
 use reqwest::Method;
-use serde_json::{Value, json};
 
 #[derive(Args)]
 pub struct SyncArgs {
@@ -132,32 +131,28 @@ fn sync_in(data: &DataDir) -> Result<SyncReport, CliError> {
     sync_once(&cloud, &onprem)
 }
 
-pub fn print_users(users: &[Value], out: &Output) {
+pub fn print_users(users: &[cloud::users::User], out: &Output) {
     if out.json {
-        let v = if users.len() == 1 {
-            users[0].clone()
-        } else {
-            json!(users)
+        let text = match users {
+            [one] => serde_json::to_string_pretty(one),
+            all => serde_json::to_string_pretty(all),
         };
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        println!("{}", text.unwrap_or_default());
         return;
     }
     for u in users {
-        let t = |k: &str| u[k].as_str().unwrap_or_default().to_string();
+        let t = |v: &Option<String>| v.clone().unwrap_or_default();
         println!(
             "{}",
             format_list(&[
-                ("UserPrincipalName", t("userPrincipalName")),
-                ("Id", t("id")),
-                (
-                    "AccountEnabled",
-                    ps_bool(u["accountEnabled"].as_bool().unwrap_or(false))
-                ),
+                ("UserPrincipalName", u.user_principal_name.clone()),
+                ("Id", u.id.clone()),
+                ("AccountEnabled", ps_bool(u.account_enabled)),
                 (
                     "OnPremisesSecurityIdentifier",
-                    t("onPremisesSecurityIdentifier")
+                    t(&u.on_premises_security_identifier)
                 ),
-                ("OnPremisesImmutableId", t("onPremisesImmutableId")),
+                ("OnPremisesImmutableId", t(&u.on_premises_immutable_id)),
             ])
         );
     }

@@ -9,11 +9,18 @@ use crate::client::AdminClient;
 use crate::error::CliError;
 use crate::output::Output;
 use clap::{Args, ValueEnum};
+use cloud::admin_types::{GraphCollection, NewServicePrincipal};
+use cloud::apps::{
+    AppRoleAssignment, Application, ApplicationInput, AssignmentInput, FULL_ACCESS_AS_APP_ID,
+    RequiredResourceAccess, ResourceAccess,
+};
+use cloud::model::{KeyCredential, ServicePrincipal};
+use onprem::model::{AuthServer, AuthServerType};
+use reqwest::Method;
+use s2s::graph::SelectedKeyCredentials;
 use s2s::ids::EXCHANGE_APP_ID;
-use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
-
-use cloud::apps::FULL_ACCESS_AS_APP_ID;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Mode {
@@ -50,16 +57,16 @@ pub fn run(
     let mut rows: Vec<(&str, String)> = Vec::new();
     if a.mode != Mode::ResetFirstPartyKeys {
         let app = find_or_create_application(client, &a.display_name, a.mode == Mode::Full)?;
-        let app_id = text(&app, "appId");
+        let app_id = app.app_id.clone();
         rows.push(("ApplicationId", app_id.clone()));
-        rows.push(("DisplayName", text(&app, "displayName")));
+        rows.push(("DisplayName", app.display_name.clone()));
         if a.mode == Mode::Full {
             let sp = ensure_service_principal(client, &app_id)?;
-            rows.push(("ServicePrincipalId", text(&sp, "id")));
+            rows.push(("ServicePrincipalId", sp.id.clone()));
             ensure_consent(client, &sp)?;
             rows.push(("AdminConsent", "full_access_as_app".into()));
         }
-        let keys = upload_certificates(client, &text(&app, "id"), &certs)?;
+        let keys = upload_certificates(client, &app.id, &certs)?;
         rows.push(("KeyCredentials", keys.join(", ")));
         if a.mode == Mode::Full {
             let domains = crate::cloud_cmd::tenant_domains(client)?;
@@ -71,11 +78,8 @@ pub fn run(
         let removed = remove_from_first_party(client, &thumbprints, everything)?;
         rows.push(("RemovedFromFirstParty", removed.join(", ")));
     }
-    let obj: serde_json::Map<String, Value> = rows
-        .iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect();
-    out.record(&rows, &Value::Object(obj));
+    let obj: BTreeMap<&str, &str> = rows.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    out.record(&rows, &obj);
     Ok(())
 }
 
@@ -99,22 +103,21 @@ fn name_on_auth_server(
     let Ok(onprem) = crate::doctor::onprem_client(data, &url) else {
         return Ok(by_hand("WindowsAzureACS"));
     };
-    let servers = crate::onprem_cmd::invoke(&onprem, "Get-AuthServer", serde_json::Map::new())?;
+    let servers: Vec<AuthServer> = crate::onprem_cmd::cmdlet(&onprem, "Get-AuthServer")?;
     // The tenant's Entra AuthServer (EvoSts, Type AzureAD) when there is one, else ACS's.
-    let entra = servers.iter().find(|s| s["Type"] == "AzureAD");
+    let entra = servers.iter().find(|s| s.kind == AuthServerType::AzureAD);
     let acs = servers.iter().find(|s| {
-        s["IssuerIdentifier"]
-            .as_str()
-            .is_some_and(|i| i.eq_ignore_ascii_case(s2s::ids::ACS_APP_ID))
+        s.issuer_identifier
+            .eq_ignore_ascii_case(s2s::ids::ACS_APP_ID)
     });
-    let Some(name) = entra.or(acs).and_then(|s| s["Name"].as_str()) else {
+    let Some(name) = entra.or(acs).map(|s| s.name.as_str()) else {
         return Ok(by_hand("WindowsAzureACS"));
     };
-    let mut params = serde_json::Map::new();
-    params.insert("Identity".into(), json!(name));
-    params.insert("ApplicationIdentifier".into(), json!(app_id));
-    params.insert("DomainName".into(), json!(domains));
-    crate::onprem_cmd::invoke(&onprem, "Set-AuthServer", params)?;
+    let params = admin::Parameters::new()
+        .with("Identity", name)
+        .with("ApplicationIdentifier", app_id)
+        .with("DomainName", domains);
+    crate::onprem_cmd::with::<serde::de::IgnoredAny>(&onprem, "Set-AuthServer", params)?;
     Ok(format!(
         "{name} (ApplicationIdentifier {app_id}, DomainName {domain_list})"
     ))
@@ -135,39 +138,33 @@ fn read_certificates(a: &HybridAppArgs) -> Result<Vec<crypto::Certificate>, CliE
         .collect()
 }
 
-fn text(v: &Value, k: &str) -> String {
-    v[k].as_str().unwrap_or_default().to_string()
-}
-
 fn find_or_create_application(
     client: &AdminClient,
     name: &str,
     create: bool,
-) -> Result<Value, CliError> {
-    let apps = client.get("/v1.0/applications", &[])?;
-    let found = apps["value"]
-        .as_array()
+) -> Result<Application, CliError> {
+    let apps: GraphCollection<Application> = client.fetch("/v1.0/applications", &[])?;
+    let found = apps
+        .value
         .into_iter()
-        .flatten()
-        .find(|a| {
-            a["displayName"]
-                .as_str()
-                .is_some_and(|n| n.eq_ignore_ascii_case(name))
-        })
-        .cloned();
+        .find(|a| a.display_name.eq_ignore_ascii_case(name));
     match found {
         Some(a) => Ok(a),
-        None if create => Ok(client
-            .post(
-                "/v1.0/applications",
-                &json!({
-                    "displayName": name,
-                    "signInAudience": "AzureADMyOrg",
-                    "requiredResourceAccess": [{"resourceAppId": EXCHANGE_APP_ID,
-                        "resourceAccess": [{"id": FULL_ACCESS_AS_APP_ID, "type": "Role"}]}],
-                }),
-            )?
-            .unwrap_or_default()),
+        None if create => {
+            let new = ApplicationInput {
+                display_name: Some(name.into()),
+                sign_in_audience: Some("AzureADMyOrg".into()),
+                required_resource_access: Some(vec![RequiredResourceAccess {
+                    resource_app_id: EXCHANGE_APP_ID.into(),
+                    resource_access: vec![ResourceAccess {
+                        id: FULL_ACCESS_AS_APP_ID.into(),
+                        kind: "Role".into(),
+                    }],
+                }]),
+                ..Default::default()
+            };
+            client.send(Method::POST, "/v1.0/applications", &new)
+        }
         None => Err(CliError::Refused {
             code: crate::error::Code::ApplicationNotFound,
             message: format!(
@@ -177,41 +174,46 @@ fn find_or_create_application(
     }
 }
 
-fn ensure_service_principal(client: &AdminClient, app_id: &str) -> Result<Value, CliError> {
+fn ensure_service_principal(
+    client: &AdminClient,
+    app_id: &str,
+) -> Result<ServicePrincipal, CliError> {
     let filter = format!("appId eq '{app_id}'");
-    let found = client.get("/v1.0/servicePrincipals", &[("$filter", &filter)])?;
-    if let Some(sp) = found["value"].as_array().and_then(|v| v.first()) {
-        return Ok(sp.clone());
+    let found: GraphCollection<ServicePrincipal> =
+        client.fetch("/v1.0/servicePrincipals", &[("$filter", &filter)])?;
+    if let Some(sp) = found.value.into_iter().next() {
+        return Ok(sp);
     }
-    Ok(client
-        .post("/v1.0/servicePrincipals", &json!({ "appId": app_id }))?
-        .unwrap_or_default())
+    let new = NewServicePrincipal {
+        app_id: app_id.into(),
+    };
+    client.send(Method::POST, "/v1.0/servicePrincipals", &new)
 }
 
 /// Admin consent to full_access_as_app on Office 365 Exchange Online, once.
-fn ensure_consent(client: &AdminClient, sp: &Value) -> Result<(), CliError> {
-    let sp_id = text(sp, "id");
+fn ensure_consent(client: &AdminClient, sp: &ServicePrincipal) -> Result<(), CliError> {
     let exchange = crate::cloud_cmd::get_sp(client, EXCHANGE_APP_ID, Some("id,appId"))?;
-    let exchange_id = text(&exchange, "id");
-    let path = format!("/v1.0/servicePrincipals/{sp_id}/appRoleAssignments");
-    let granted = client.get(&path, &[])?;
-    let already = granted["value"].as_array().into_iter().flatten().any(|g| {
-        g["resourceId"].as_str() == Some(exchange_id.as_str())
-            && g["appRoleId"].as_str() == Some(FULL_ACCESS_AS_APP_ID)
-    });
+    let path = format!("/v1.0/servicePrincipals/{}/appRoleAssignments", sp.id);
+    let granted: GraphCollection<AppRoleAssignment> = client.fetch(&path, &[])?;
+    let already = granted
+        .value
+        .iter()
+        .any(|g| g.resource_id == exchange.id && g.app_role_id == FULL_ACCESS_AS_APP_ID);
     if !already {
-        client.post(
-            &path,
-            &json!({"principalId": sp_id, "resourceId": exchange_id, "appRoleId": FULL_ACCESS_AS_APP_ID}),
-        )?;
+        let grant = AssignmentInput {
+            principal_id: sp.id.clone(),
+            resource_id: exchange.id,
+            app_role_id: FULL_ACCESS_AS_APP_ID.into(),
+        };
+        client.send::<_, serde::de::IgnoredAny>(Method::POST, &path, &grant)?;
     }
     Ok(())
 }
 
-fn still_valid(k: &Value) -> bool {
+fn still_valid(k: &KeyCredential) -> bool {
     let now = time::OffsetDateTime::now_utc();
-    k["endDateTime"]
-        .as_str()
+    k.end_date_time
+        .as_deref()
         .and_then(|e| {
             time::OffsetDateTime::parse(e, &time::format_description::well_known::Rfc3339).ok()
         })
@@ -237,34 +239,39 @@ pub fn replace_key_credentials(
     path: &str,
     certs: &[crypto::Certificate],
 ) -> Result<Vec<String>, CliError> {
-    let object = client.get(path, &[("$select", "keyCredentials")])?;
-    let mut keys: Vec<Value> = object["keyCredentials"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    let object: SelectedKeyCredentials = client.fetch(path, &[("$select", "keyCredentials")])?;
+    let mut keys: Vec<KeyCredential> = object
+        .key_credentials
         .into_iter()
         .filter(still_valid)
         .collect();
     for c in certs {
         let present = keys.iter().any(|k| {
-            k["customKeyIdentifier"]
-                .as_str()
+            k.custom_key_identifier
+                .as_deref()
                 .is_some_and(|t| t.eq_ignore_ascii_case(c.thumbprint()))
         });
         if !present {
-            keys.push(
-                json!({"type": "AsymmetricX509Cert", "usage": "Verify", "key": c.to_base64()}),
-            );
+            keys.push(KeyCredential {
+                key_type: Some("AsymmetricX509Cert".into()),
+                usage: Some("Verify".into()),
+                key: Some(c.to_base64()),
+                ..Default::default()
+            });
         }
     }
-    client.patch(path, &json!({ "keyCredentials": keys }))?;
-    let after = client.get(path, &[])?;
-    Ok(after["keyCredentials"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|k| k["customKeyIdentifier"].as_str().map(String::from))
-        .collect())
+    let whole = SelectedKeyCredentials {
+        key_credentials: keys,
+    };
+    client.patch(path, &whole)?;
+    let after: SelectedKeyCredentials = client.fetch(path, &[])?;
+    Ok(thumbprints(&after.key_credentials))
+}
+
+fn thumbprints(keys: &[KeyCredential]) -> Vec<String> {
+    keys.iter()
+        .filter_map(|k| k.custom_key_identifier.clone())
+        .collect()
 }
 
 /// Removes the given certificates (or, with `everything`, every key) from the shared
@@ -275,21 +282,18 @@ fn remove_from_first_party(
     everything: bool,
 ) -> Result<Vec<String>, CliError> {
     let sp = crate::cloud_cmd::get_sp(client, EXCHANGE_APP_ID, Some("id,appId,keyCredentials"))?;
-    let keys: Vec<Value> = sp["keyCredentials"].as_array().cloned().unwrap_or_default();
-    let (gone, kept): (Vec<Value>, Vec<Value>) = keys.into_iter().partition(|k| {
-        everything
-            || k["customKeyIdentifier"]
-                .as_str()
-                .is_some_and(|t| thumbprints.iter().any(|x| x.eq_ignore_ascii_case(t)))
-    });
+    let (gone, kept): (Vec<KeyCredential>, Vec<KeyCredential>) =
+        sp.key_credentials.into_iter().partition(|k| {
+            everything
+                || k.custom_key_identifier
+                    .as_deref()
+                    .is_some_and(|t| thumbprints.iter().any(|x| x.eq_ignore_ascii_case(t)))
+        });
     if !gone.is_empty() {
-        client.patch(
-            &format!("/v1.0/servicePrincipals/{}", text(&sp, "id")),
-            &json!({ "keyCredentials": kept }),
-        )?;
+        let whole = SelectedKeyCredentials {
+            key_credentials: kept,
+        };
+        client.patch(&format!("/v1.0/servicePrincipals/{}", sp.id), &whole)?;
     }
-    Ok(gone
-        .iter()
-        .filter_map(|k| k["customKeyIdentifier"].as_str().map(String::from))
-        .collect())
+    Ok(self::thumbprints(&gone))
 }
