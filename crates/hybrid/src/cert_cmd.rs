@@ -2,7 +2,7 @@ use crate::error::CliError;
 use crate::output::{Output, ps_bool};
 use clap::{Args, Subcommand};
 use crypto::{AUTH_CERTIFICATE_SUBJECT, Certificate, CertificateRequest};
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use time::format_description::well_known::Rfc3339;
@@ -166,6 +166,25 @@ fn status(c: &Certificate) -> &'static str {
     }
 }
 
+/// `hybrid cert show --json`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct CertificateShown {
+    pub thumbprint: String,
+    pub x5t: String,
+    pub subject: String,
+    pub issuer: String,
+    pub serial_number: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub key_algorithm: String,
+    pub key_size: u64,
+    pub is_self_signed: bool,
+    pub status: String,
+    #[serde(rename = "UsableForS2S")]
+    pub usable_for_s2s: bool,
+}
+
 pub fn show(c: &Certificate, out: &Output) {
     let rows = [
         ("Thumbprint", c.thumbprint().to_string()),
@@ -188,11 +207,19 @@ pub fn show(c: &Certificate, out: &Output) {
             },
         ),
     ];
-    let json = json!({
-        "Thumbprint": c.thumbprint(), "X5t": c.x5t(), "Subject": c.subject(), "Issuer": c.issuer(),
-        "SerialNumber": c.serial_number(), "NotBefore": iso(c.not_before()), "NotAfter": iso(c.not_after()),
-        "KeyAlgorithm": c.key_algorithm(), "KeySize": c.key_bits(), "IsSelfSigned": c.is_self_signed(),
-        "Status": status(c), "UsableForS2S": c.public_key().is_ok() && status(c) == "Valid",
-    });
-    out.record(&rows, &json);
+    let shown = CertificateShown {
+        thumbprint: c.thumbprint().to_string(),
+        x5t: c.x5t().to_string(),
+        subject: c.subject().to_string(),
+        issuer: c.issuer().to_string(),
+        serial_number: c.serial_number().to_string(),
+        not_before: iso(c.not_before()),
+        not_after: iso(c.not_after()),
+        key_algorithm: c.key_algorithm().to_string(),
+        key_size: c.key_bits() as u64,
+        is_self_signed: c.is_self_signed(),
+        status: status(c).to_string(),
+        usable_for_s2s: c.public_key().is_ok() && status(c) == "Valid",
+    };
+    out.record(&rows, &shown);
 }

@@ -5,7 +5,7 @@ use crate::error::{CliError, Code};
 use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde::de::IgnoredAny;
 
 pub struct AdminClient {
     inner: admin::AdminClient,
@@ -103,20 +103,15 @@ impl AdminClient {
             })
     }
 
-    /// A GET shown as it came (a listing printed whole).
-    pub fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, CliError> {
-        self.fetch(path, query)
+    /// A PATCH whose answer (Graph's 204) is not read.
+    pub fn patch<B: Serialize>(&self, path: &str, body: &B) -> Result<(), CliError> {
+        self.call::<B, IgnoredAny>(Method::PATCH, path, &[], Some(body))
+            .map(drop)
     }
 
-    pub fn post<B: Serialize>(&self, path: &str, body: &B) -> Result<Option<Value>, CliError> {
-        self.call(Method::POST, path, &[], Some(body))
-    }
-
-    pub fn patch<B: Serialize>(&self, path: &str, body: &B) -> Result<Option<Value>, CliError> {
-        self.call(Method::PATCH, path, &[], Some(body))
-    }
-
-    pub fn delete(&self, path: &str) -> Result<Option<Value>, CliError> {
-        self.call::<(), Value>(Method::DELETE, path, &[], None)
+    /// A DELETE whose answer is not read.
+    pub fn delete(&self, path: &str) -> Result<(), CliError> {
+        self.call::<(), IgnoredAny>(Method::DELETE, path, &[], None)
+            .map(drop)
     }
 }

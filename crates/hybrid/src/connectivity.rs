@@ -5,7 +5,8 @@ use crate::error::CliError;
 use crate::output::{Output, ps_bool};
 use crate::paths::{DataDir, read_credential};
 use clap::Args;
-use serde_json::{Value, json};
+use partner::connectivity::{ConnectivityTest, ValidationResultNode};
+use reqwest::Method;
 
 #[derive(Args)]
 pub struct TestOAuthConnectivityArgs {
@@ -31,32 +32,28 @@ pub fn run(args: TestOAuthConnectivityArgs, data: &DataDir, out: &Output) -> Res
     let url = data.server_url("partner", None)?;
     let credential = read_credential(&data.role("partner").join("operator.credential"))?;
     let client = data.client("partner", &url, &credential);
-    let node = client
-        .post(
-            "/admin/test-oauth-connectivity",
-            &json!({
-                "Service": args.service,
-                "TargetUri": args.target_uri,
-                "Mailbox": args.mailbox,
-                "AppOnly": args.app_only,
-                "UseCachedToken": args.use_cached_token,
-            }),
-        )?
-        .unwrap_or(Value::Null);
-    let s = |k: &str| node[k].as_str().unwrap_or("").to_string();
-    let detail = s("Detail").replace('\n', "\n         ");
+    let test = ConnectivityTest {
+        service: args.service,
+        target_uri: args.target_uri,
+        mailbox: Some(args.mailbox),
+        app_only: args.app_only,
+        use_cached_token: args.use_cached_token,
+    };
+    let node: ValidationResultNode =
+        client.send(Method::POST, "/admin/test-oauth-connectivity", &test)?;
+    let detail = node.detail.replace('\n', "\n         ");
     out.record(
         &[
-            ("Task", s("Task")),
+            ("Task", node.task.clone()),
             ("Detail", detail),
-            ("ResultType", s("ResultType")),
-            ("Identity", s("Identity")),
-            ("IsValid", ps_bool(node["IsValid"] == true)),
-            ("ObjectState", s("ObjectState")),
+            ("ResultType", node.result_type.clone()),
+            ("Identity", node.identity.clone()),
+            ("IsValid", ps_bool(node.is_valid)),
+            ("ObjectState", node.object_state.clone()),
         ],
         &node,
     );
-    if node["ResultType"] == "Success" {
+    if node.result_type == "Success" {
         Ok(())
     } else {
         Err(CliError::Refused {

@@ -11,11 +11,22 @@
 
 mod hma;
 
+use crate::cert_cmd::CertificateShown;
 use crate::error::CliError;
 use base64::Engine;
-use serde_json::Value;
+use cloud::model::{KeyCredential, ServicePrincipal};
+use onprem::model::report::Findings;
+use onprem::model::{
+    AuthServer, AuthServerType, PartnerApplication, Recipient, RoleAssignment, RoleEntry,
+    ValidationResult,
+};
+use partner::admin_types::{ConversationAccepted, Delegates};
+use s2s::presence::Presence;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use store::{HandshakeEvent, HandshakePage};
 
 const EXCHANGE: &str = "00000002-0000-0ff1-ce00-000000000000";
 const SKYPE: &str = "00000004-0000-0ff1-ce00-000000000000";
@@ -100,11 +111,31 @@ impl Demo {
         out
     }
 
-    fn json(&mut self, name: &str, args: &[&str]) -> Value {
+    /// What a verb printed with `--json`, read as the servers' own type, and as it came.
+    fn read<T: DeserializeOwned + Default>(&mut self, name: &str, args: &[&str]) -> (T, String) {
         let mut a = args.to_vec();
         a.push("--json");
         let out = self.step(name, &a);
-        serde_json::from_str(&out).unwrap_or(Value::Null)
+        (serde_json::from_str(&out).unwrap_or_default(), out)
+    }
+
+    /// A listing read as `T`s: the CLI prints one object alone, several as a list.
+    fn list<T: DeserializeOwned>(&mut self, name: &str, args: &[&str]) -> (Vec<T>, String) {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum OneOrMany<T> {
+            Many(Vec<T>),
+            One(T),
+        }
+        let mut a = args.to_vec();
+        a.push("--json");
+        let out = self.step(name, &a);
+        let found = match serde_json::from_str(&out) {
+            Ok(OneOrMany::Many(all)) => all,
+            Ok(OneOrMany::One(one)) => vec![one],
+            Err(_) => Vec::new(),
+        };
+        (found, out)
     }
 
     fn path(&self, name: &str) -> String {
@@ -221,7 +252,7 @@ pub fn run(
 fn runbook(d: &mut Demo, cloud: &str, tenant: &str) {
     println!("\n== Step 1 (prerequisite): OAuth between Exchange and the cloud");
     let metadata = format!("{cloud}/{DOMAIN}/metadata/json/1");
-    let a = d.json(
+    let (a, _): (AuthServer, _) = d.read(
         &format!("New-AuthServer WindowsAzureACS -AuthMetadataUrl {metadata}"),
         &[
             "onprem",
@@ -234,8 +265,7 @@ fn runbook(d: &mut Demo, cloud: &str, tenant: &str) {
     );
     println!(
         "      IssuerIdentifier {}  Realm {}",
-        a["IssuerIdentifier"].as_str().unwrap_or(""),
-        a["Realm"].as_str().unwrap_or("")
+        a.issuer_identifier, a.realm
     );
     d.step(
         "enable the Exchange Online partner application",
@@ -300,7 +330,7 @@ fn runbook(d: &mut Demo, cloud: &str, tenant: &str) {
          New-PartnerApplication -Name SfBOnline -ApplicationIdentifier {SKYPE} -Enabled $True -LinkedAccount $user.Identity\n"
     );
     run_lines(d, "steps-2-3.ps1", "run steps 2 and 3", &script);
-    let user = d.json(
+    let (user, text): (Recipient, _) = d.read(
         "the mail user",
         &[
             "onprem",
@@ -311,10 +341,10 @@ fn runbook(d: &mut Demo, cloud: &str, tenant: &str) {
     );
     d.check(
         "it is hidden from address lists",
-        user["HiddenFromAddressListsEnabled"] == true,
-        &user.to_string(),
+        user.hidden_from_address_lists_enabled,
+        &text,
     );
-    let roles = d.json(
+    let (roles, text): (Vec<RoleAssignment>, _) = d.list(
         "its role assignments",
         &[
             "onprem",
@@ -323,16 +353,13 @@ fn runbook(d: &mut Demo, cloud: &str, tenant: &str) {
             "SfBOnline-ApplicationAccount",
         ],
     );
-    let names: Vec<&str> = roles
-        .as_array()
-        .map(|a| a.iter().filter_map(|r| r["Role"].as_str()).collect())
-        .unwrap_or_else(|| roles["Role"].as_str().into_iter().collect());
+    let names: Vec<&str> = roles.iter().map(|r| r.role.as_str()).collect();
     d.check(
         "it holds UserApplication and ArchiveApplication",
         names.contains(&"UserApplication") && names.contains(&"ArchiveApplication"),
-        &roles.to_string(),
+        &text,
     );
-    let app = d.json(
+    let (app, text): (PartnerApplication, _) = d.read(
         "partner application SfBOnline",
         &[
             "onprem",
@@ -343,12 +370,10 @@ fn runbook(d: &mut Demo, cloud: &str, tenant: &str) {
     );
     d.check(
         "SfBOnline is enabled, for 00000004-…, with its linked account",
-        app["Enabled"] == true
-            && app["ApplicationIdentifier"] == SKYPE
-            && app["LinkedAccount"]
-                .as_str()
-                .is_some_and(|l| l.ends_with("SfBOnline-ApplicationAccount")),
-        &app.to_string(),
+        app.enabled
+            && app.application_identifier == SKYPE
+            && app.linked_account.ends_with("SfBOnline-ApplicationAccount"),
+        &text,
     );
 
     println!(
@@ -359,12 +384,10 @@ fn runbook(d: &mut Demo, cloud: &str, tenant: &str) {
         "export-auth-cert --path OAuthConfig/OAuthCert.cer",
         &["onprem", "export-auth-cert", "--path", &cer],
     );
-    let shown = d.json("the certificate", &["cert", "show", &cer]);
+    let (shown, _): (CertificateShown, _) = d.read("the certificate", &["cert", "show", &cer]);
     println!(
         "      Thumbprint {}  NotBefore {}  NotAfter {}",
-        shown["Thumbprint"].as_str().unwrap_or(""),
-        shown["NotBefore"].as_str().unwrap_or(""),
-        shown["NotAfter"].as_str().unwrap_or("")
+        shown.thumbprint, shown.not_before, shown.not_after
     );
 
     if d.edition == Edition::Teams {
@@ -393,27 +416,29 @@ fn runbook(d: &mut Demo, cloud: &str, tenant: &str) {
     println!(
         "\n== Step 6: Get-MgServicePrincipal -ServicePrincipalId {SKYPE}: a key with the certificate's dates"
     );
-    let (sp, key) = uploaded_key(
+    let (key, text) = uploaded_key(
         d,
         "read the service principal's key credentials",
         SKYPE,
-        &shown["Thumbprint"],
+        &shown.thumbprint,
     );
+    let key = key.unwrap_or_default();
+    let at = |t: &Option<String>| t.clone().unwrap_or_else(|| "-".into());
     println!(
         "      KeyId {}  StartDateTime {}  EndDateTime {}",
-        key["keyId"].as_str().unwrap_or("-"),
-        key["startDateTime"].as_str().unwrap_or("-"),
-        key["endDateTime"].as_str().unwrap_or("-")
+        at(&key.key_id),
+        at(&key.start_date_time),
+        at(&key.end_date_time)
     );
     d.check(
         "StartDateTime is the certificate's NotBefore",
-        !key.is_null() && key["startDateTime"] == shown["NotBefore"],
-        &sp.to_string(),
+        key.start_date_time.as_deref() == Some(shown.not_before.as_str()),
+        &text,
     );
     d.check(
         "EndDateTime is the certificate's NotAfter",
-        !key.is_null() && key["endDateTime"] == shown["NotAfter"],
-        &sp.to_string(),
+        key.end_date_time.as_deref() == Some(shown.not_after.as_str()),
+        &text,
     );
     let _ = tenant;
 }
@@ -638,7 +663,7 @@ fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
     // alice's mail client subscribes to her Purges folder before the conversation: it will
     // learn of the archived transcript from a notification, not by reading the folder again.
     let subscribed = subscribe_to_purges(d, cloud, onprem, tenant, &alice);
-    let a = d.json(
+    let (a, _): (ConversationAccepted, _) = d.read(
         "alice and bob hold an IM conversation on a mobile client",
         &[
             "partner",
@@ -656,7 +681,7 @@ fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
             "--mobile",
         ],
     );
-    let m = d.json(
+    let (m, _): (ConversationAccepted, _) = d.read(
         "bob misses a conversation",
         &[
             "partner",
@@ -668,11 +693,7 @@ fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
             "--missed",
         ],
     );
-    let ids: Vec<String> = [a, m]
-        .iter()
-        .flat_map(|v| v["workIds"].as_array().cloned().unwrap_or_default())
-        .filter_map(|x| x.as_str().map(String::from))
-        .collect();
+    let ids: Vec<String> = [a, m].into_iter().flat_map(|v| v.work_ids).collect();
     let mut done = false;
     for _ in 0..300 {
         done = ids.iter().all(|id| {
@@ -746,24 +767,20 @@ fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
     let client = crate::devca::client(&crate::paths::DataDir {
         root: d.data.clone(),
     });
-    let read = || -> Vec<Value> {
-        let v: Value = client
+    let read = || -> Vec<HandshakeEvent> {
+        client
             .get(format!("{onprem}/admin/handshakes?after=0&limit=1000"))
             .bearer_auth(admin.trim())
             .send()
-            .and_then(|r| r.json())
-            .unwrap_or(Value::Null);
-        v["Events"].as_array().cloned().unwrap_or_default()
+            .and_then(|r| r.json::<HandshakePage>())
+            .map(|page| page.events)
+            .unwrap_or_default()
     };
     // Events are stored in batches, off the request path: the last call's may take a moment.
     let mut events = read();
     for _ in 0..40 {
         let last_calls_seen = d.edition == Edition::Sfb
-            || events.iter().any(|e| {
-                e["nameid"]
-                    .as_str()
-                    .is_some_and(|n| n.starts_with(TEAMS_SCHEDULER))
-            });
+            || events.iter().any(|e| e.nameid.starts_with(TEAMS_SCHEDULER));
         if last_calls_seen {
             break;
         }
@@ -774,14 +791,14 @@ fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
     for e in &events {
         let line = format!(
             "{:<9} {:<12} iss={} nameid={} user={}",
-            e["outcome"].as_str().unwrap_or(""),
-            e["tokenKind"].as_str().unwrap_or(""),
-            e["issuer"].as_str().unwrap_or(""),
-            e["nameid"].as_str().unwrap_or(""),
-            e["user"].as_str().unwrap_or("-")
+            e.outcome,
+            e.token_kind,
+            e.issuer,
+            e.nameid,
+            if e.user.is_empty() { "-" } else { &e.user }
         );
         if seen.insert(line.clone()) {
-            println!("      {line} token={}", e["digest"].as_str().unwrap_or(""));
+            println!("      {line} token={}", e.digest);
         }
     }
     println!(
@@ -811,7 +828,7 @@ fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
         ),
         events
             .iter()
-            .any(|e| e["outcome"] == "accepted" && e["nameid"] == partner_id.as_str()),
+            .any(|e| e.outcome == "accepted" && e.nameid == partner_id),
         "no accepted handshake for the partner",
     );
     if d.edition == Edition::Teams {
@@ -825,7 +842,7 @@ fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
                 &format!("{what} called as itself: an accepted handshake with nameid {id}"),
                 events
                     .iter()
-                    .any(|e| e["outcome"] == "accepted" && e["nameid"] == id.as_str()),
+                    .any(|e| e.outcome == "accepted" && e.nameid == id),
                 &format!("no accepted handshake for {id}"),
             );
         }
@@ -834,11 +851,9 @@ fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
     d.check(
         "no user name, password or token is recorded: token digests only",
         !text.contains("eyJ")
-            && events.iter().all(|e| {
-                e["digest"]
-                    .as_str()
-                    .is_some_and(|x| x.starts_with("sha256:") || x.is_empty())
-            }),
+            && events
+                .iter()
+                .all(|e| e.digest.starts_with("sha256:") || e.digest.is_empty()),
         &text,
     );
 }
@@ -865,10 +880,10 @@ fn presence(d: &mut Demo) {
         "bob@contoso.com",
         "--json",
     ]);
-    let v: Value = serde_json::from_str(&out).unwrap_or(Value::Null);
+    let v: Presence = serde_json::from_str(&out).unwrap_or_default();
     d.check(
         "on-premises reads bob's presence: Busy (the partner trusts the key uploaded to 00000004-… in step 5)",
-        ok && v["availability"] == "Busy",
+        ok && v.availability == "Busy",
         &format!("{err}{out}"),
     );
 }
@@ -927,7 +942,7 @@ fn calendar(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
             "Available",
         ],
     );
-    let v = d.json(
+    let (v, text): (Presence, _) = d.read(
         "hybrid partner get-presence --user alice@contoso.com",
         &[
             "partner",
@@ -938,8 +953,8 @@ fn calendar(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
     );
     d.check(
         "the partner shows alice \"In a meeting\", read from her on-premises calendar",
-        v["activity"] == "InAMeeting" && v["source"] == "mailbox",
-        &v.to_string(),
+        v.activity == "InAMeeting" && v.source == "mailbox",
+        &text,
     );
     let request = partner::ewsclient::free_busy(&format!("alice@{DOMAIN}"), &at(-60), &at(120));
     let (messages, text) = ews(d, cloud, onprem, tenant, &format!("bob@{DOMAIN}"), &request);
@@ -963,7 +978,7 @@ fn dedicated_application(d: &mut Demo, auth: &str, cloud: &str, tenant: &str) {
     );
     let evosts = format!("EvoSts - {tenant}");
     let federation = format!("{cloud}/{tenant}/federationmetadata/2007-06/federationmetadata.xml");
-    let a = d.json(
+    let (a, text): (AuthServer, _) = d.read(
         &format!("New-AuthServer '{evosts}' -Type AzureAD -AuthMetadataUrl {federation}"),
         &[
             "onprem",
@@ -978,29 +993,27 @@ fn dedicated_application(d: &mut Demo, auth: &str, cloud: &str, tenant: &str) {
     );
     d.check(
         "the EvoSts AuthServer trusts the tenant's Entra issuer",
-        a["Type"] == "AzureAD" && a["Realm"].as_str() == Some(tenant),
-        &a.to_string(),
+        a.kind == AuthServerType::AzureAD && a.realm == tenant,
+        &text,
     );
-    let thumbprint = d.json("the auth certificate", &["cert", "show", auth])["Thumbprint"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let v = d.json(
+    let (shown, _): (CertificateShown, _) = d.read("the auth certificate", &["cert", "show", auth]);
+    let thumbprint = shown.thumbprint;
+    let (v, text): (BTreeMap<String, String>, _) = d.read(
         "configure-hybrid-application --mode full (application, admin consent, certificate; off 00000002-…)",
         &["cloud", "configure-hybrid-application", "--mode", "full", "--certificate", auth],
     );
-    let app_id = v["ApplicationId"].as_str().unwrap_or_default().to_string();
+    let field = |k: &str| v.get(k).cloned().unwrap_or_default();
+    let app_id = field("ApplicationId");
     println!(
         "      ApplicationId {app_id}  AuthServer {}",
-        v["AuthServer"].as_str().unwrap_or("")
+        field("AuthServer")
     );
     d.check(
         "the application holds the auth certificate and full_access_as_app",
-        v["KeyCredentials"].as_str() == Some(thumbprint.as_str())
-            && v["AdminConsent"] == "full_access_as_app",
-        &v.to_string(),
+        field("KeyCredentials") == thumbprint && field("AdminConsent") == "full_access_as_app",
+        &text,
     );
-    let shared = d.json(
+    let (shared, text): (ServicePrincipal, _) = d.read(
         &format!("Get-MgServicePrincipal {EXCHANGE} -Property KeyCredentials"),
         &[
             "cloud",
@@ -1013,24 +1026,22 @@ fn dedicated_application(d: &mut Demo, auth: &str, cloud: &str, tenant: &str) {
     );
     d.check(
         &format!("{EXCHANGE} holds no on-premises certificate any more"),
-        shared["keyCredentials"] == serde_json::json!([]),
-        &shared.to_string(),
+        !text.is_empty() && shared.key_credentials.is_empty(),
+        &text,
     );
-    let named = d.json(
+    let (named, text): (Vec<AuthServer>, _) = d.list(
         "Get-AuthServer",
         &["onprem", "get-auth-server", "--identity", &evosts],
     );
-    let named = named
-        .as_array()
-        .and_then(|a| a.first())
-        .cloned()
-        .unwrap_or(named);
     d.check(
         &format!(
             "the AuthServer '{evosts}' names the application (-ApplicationIdentifier, -DomainName)"
         ),
-        !app_id.is_empty() && named["ApplicationIdentifier"].as_str() == Some(app_id.as_str()),
-        &named.to_string(),
+        !app_id.is_empty()
+            && named
+                .first()
+                .is_some_and(|a| a.application_identifier == app_id),
+        &text,
     );
 }
 
@@ -1052,14 +1063,17 @@ fn dedicated_connectivity(d: &mut Demo, onprem: &str) {
         "alice@contoso.com",
         "--json",
     ]);
-    let v: Value = serde_json::from_str(&out).unwrap_or(Value::Null);
-    let node = v.as_array().and_then(|a| a.first()).cloned().unwrap_or(v);
-    for line in node["Detail"].as_str().unwrap_or("").lines() {
+    let node: ValidationResult = serde_json::from_str::<Vec<ValidationResult>>(&out)
+        .ok()
+        .and_then(|all| all.into_iter().next())
+        .or_else(|| serde_json::from_str(&out).ok())
+        .unwrap_or_default();
+    for line in node.detail.lines() {
         println!("      {line}");
     }
     d.check(
         "Test-OAuthConnectivity -Service EWS: the dedicated application's token opens alice's inbox",
-        ok && node["ResultType"] == "Success",
+        ok && node.result_type == "Success",
         &format!("{err}{out}"),
     );
 }
@@ -1077,16 +1091,15 @@ fn doctor(d: &mut Demo) {
     );
     if d.trust == TrustMode::Dedicated {
         let (_, out, err) = d.h(&["doctor", "--json"]);
-        let report: Value = serde_json::from_str(&out).unwrap_or(Value::Null);
-        let findings = report["checks"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|c| c["findings"].as_array().cloned().unwrap_or_default())
-            .count();
+        let report: Option<Findings> = serde_json::from_str(&out).ok();
+        let findings = report
+            .iter()
+            .flat_map(|r| &r.checks)
+            .map(|c| c.findings.len())
+            .sum::<usize>();
         d.check(
             "in the dedicated mode hybrid doctor has nothing at all to report",
-            report != Value::Null && findings == 0,
+            report.is_some_and(|r| !r.checks.is_empty()) && findings == 0,
             &format!("{err}{out}"),
         );
     }
@@ -1124,7 +1137,7 @@ fn teams_steps_2_to_4(d: &mut Demo) {
          New-PartnerApplication -Name CloudVoicemail -ApplicationIdentifier {CLOUD_VOICEMAIL} -Enabled $true\n"
     );
     run_lines(d, "teams-steps-2-4.ps1", "run steps 2 to 4", &script);
-    let entries = d.json(
+    let (entries, text): (Vec<RoleEntry>, _) = d.list(
         "TeamsSchedulerRole's role entries",
         &[
             "onprem",
@@ -1133,16 +1146,13 @@ fn teams_steps_2_to_4(d: &mut Demo) {
             "TeamsSchedulerRole\\*",
         ],
     );
-    let names: Vec<&str> = entries
-        .as_array()
-        .map(|a| a.iter().filter_map(|e| e["Name"].as_str()).collect())
-        .unwrap_or_else(|| entries["Name"].as_str().into_iter().collect());
+    let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
     d.check(
         "TeamsSchedulerRole allows GetDelegate and nothing else",
         names == ["GetDelegate"],
-        &entries.to_string(),
+        &text,
     );
-    let voicemail = d.json(
+    let (voicemail, text): (PartnerApplication, _) = d.read(
         "partner application CloudVoicemail",
         &[
             "onprem",
@@ -1153,18 +1163,16 @@ fn teams_steps_2_to_4(d: &mut Demo) {
     );
     d.check(
         "CloudVoicemail is enabled, for db7de2b5-…, without a linked account",
-        voicemail["Enabled"] == true
-            && voicemail["ApplicationIdentifier"] == CLOUD_VOICEMAIL
-            && voicemail["LinkedAccount"]
-                .as_str()
-                .is_none_or(str::is_empty),
-        &voicemail.to_string(),
+        voicemail.enabled
+            && voicemail.application_identifier == CLOUD_VOICEMAIL
+            && voicemail.linked_account.is_empty(),
+        &text,
     );
 }
 
 /// Steps 5 to 7: the certificate uploaded with Update-MgServicePrincipal's whole list to the
 /// three principals, and the dates checked on each.
-fn teams_steps_5_to_7(d: &mut Demo, cer: &str, shown: &Value) {
+fn teams_steps_5_to_7(d: &mut Demo, cer: &str, shown: &CertificateShown) {
     for (app, what) in [
         (CLOUD_VOICEMAIL, "Cloud Voicemail"),
         (TEAMS_SCHEDULER, "Teams Scheduler"),
@@ -1184,18 +1192,19 @@ fn teams_steps_5_to_7(d: &mut Demo, cer: &str, shown: &Value) {
                 cer,
             ],
         );
-        let (sp, key) = uploaded_key(
+        let (key, text) = uploaded_key(
             d,
             &format!("read {app}'s key credentials"),
             app,
-            &shown["Thumbprint"],
+            &shown.thumbprint,
         );
         d.check(
             &format!("{what}'s key has the certificate's NotBefore and NotAfter"),
-            !key.is_null()
-                && key["startDateTime"] == shown["NotBefore"]
-                && key["endDateTime"] == shown["NotAfter"],
-            &sp.to_string(),
+            key.is_some_and(|k| {
+                k.start_date_time.as_deref() == Some(shown.not_before.as_str())
+                    && k.end_date_time.as_deref() == Some(shown.not_after.as_str())
+            }),
+            &text,
         );
     }
 }
@@ -1203,7 +1212,7 @@ fn teams_steps_5_to_7(d: &mut Demo, cer: &str, shown: &Value) {
 /// The Teams calendar reads alice's delegates from on-premises EWS as Teams Scheduler.
 fn teams_calendar(d: &mut Demo) {
     println!("\n== The Teams calendar reads alice's delegates (GetDelegate, as Teams Scheduler)");
-    let v = d.json(
+    let (v, text): (Delegates, _) = d.read(
         "hybrid partner get-delegates --user alice@contoso.com",
         &[
             "partner",
@@ -1214,8 +1223,8 @@ fn teams_calendar(d: &mut Demo) {
     );
     d.check(
         "answered under Teams Scheduler's token (TeamsSchedulerRole allows GetDelegate)",
-        v["application"] == TEAMS_SCHEDULER && v["delegates"].is_array(),
-        &v.to_string(),
+        v.application == TEAMS_SCHEDULER,
+        &text,
     );
 }
 
@@ -1229,10 +1238,15 @@ fn run_lines(d: &mut Demo, file: &str, check: &str, script: &str) {
     d.step(check, &["onprem", "run", &path]);
 }
 
-/// A principal's key credentials as Get-MgServicePrincipal reads them, and the one whose
-/// thumbprint is `thumbprint` (Null when none is).
-fn uploaded_key(d: &mut Demo, check: &str, app: &str, thumbprint: &Value) -> (Value, Value) {
-    let sp = d.json(
+/// A principal's key credentials as Get-MgServicePrincipal reads them: the one whose
+/// thumbprint is `thumbprint`, if any, and the principal as printed.
+fn uploaded_key(
+    d: &mut Demo,
+    check: &str,
+    app: &str,
+    thumbprint: &str,
+) -> (Option<KeyCredential>, String) {
+    let (sp, text): (ServicePrincipal, _) = d.read(
         check,
         &[
             "cloud",
@@ -1243,13 +1257,9 @@ fn uploaded_key(d: &mut Demo, check: &str, app: &str, thumbprint: &Value) -> (Va
             "KeyCredentials",
         ],
     );
-    let key = sp["keyCredentials"]
-        .as_array()
-        .and_then(|ks| {
-            ks.iter()
-                .find(|k| k["customKeyIdentifier"] == *thumbprint)
-                .cloned()
-        })
-        .unwrap_or(Value::Null);
-    (sp, key)
+    let key = sp
+        .key_credentials
+        .into_iter()
+        .find(|k| k.custom_key_identifier.as_deref() == Some(thumbprint));
+    (key, text)
 }

@@ -10,6 +10,10 @@ use crate::output::{Output, format_list};
 use crate::paths::{DataDir, read_credential, write_private};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use onprem::model::api::{CmdletRequest, CmdletResponse, PresenceRequest};
+use onprem::model::{AuthConfig, ExportedCertificate};
+use reqwest::Method;
+use s2s::presence::Presence;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::io::Read;
@@ -95,21 +99,6 @@ pub(crate) fn with<T: serde::de::DeserializeOwned>(
     parameters: admin::Parameters,
 ) -> Result<Vec<T>, CliError> {
     client.wait(client.onprem().run(cmdlet, parameters))
-}
-
-/// Runs one cmdlet on the server; its objects as they came (for display).
-pub(crate) fn invoke(
-    client: &AdminClient,
-    cmdlet: &str,
-    params: Map<String, Value>,
-) -> Result<Vec<Value>, CliError> {
-    let v = client
-        .post(
-            "/admin/cmdlet",
-            &json!({ "Cmdlet": cmdlet, "Parameters": params }),
-        )?
-        .unwrap_or_default();
-    Ok(v["Output"].as_array().cloned().unwrap_or_default())
 }
 
 pub fn print_objects(objects: &[Value], out: &Output) {
@@ -282,18 +271,16 @@ fn get_user_presence(
     } = o;
     let client = args.admin(data)?;
     let partner = data.server_url("partner", partner_url.as_deref())?;
-    let v = client
-        .post(
-            "/admin/presence",
-            &json!({ "Identity": identity, "PartnerUrl": partner }),
-        )?
-        .unwrap_or_default();
-    let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
+    let ask = PresenceRequest {
+        identity: identity.clone(),
+        partner_url: partner,
+    };
+    let v: Presence = client.send(Method::POST, "/admin/presence", &ask)?;
     out.record(
         &[
             ("Identity", identity.clone()),
-            ("SipAddress", s("sip")),
-            ("Availability", s("availability")),
+            ("SipAddress", v.sip.clone()),
+            ("Availability", v.availability.clone()),
         ],
         &v,
     );
@@ -308,21 +295,20 @@ fn export_auth_cert(
 ) -> Result<(), CliError> {
     let ExportAuthCertOpt { path } = o;
     let client = args.admin(data)?;
-    let cfg = invoke(&client, "Get-AuthConfig", Map::new())?;
+    let cfg: Vec<AuthConfig> = cmdlet(&client, "Get-AuthConfig")?;
     let thumb = cfg
         .first()
-        .and_then(|c| c["CurrentCertificateThumbprint"].as_str())
-        .unwrap_or_default()
-        .to_string();
-    let mut p = Map::new();
-    p.insert("Thumbprint".into(), json!(thumb));
-    p.insert("BinaryEncoded".into(), json!(true));
-    let exported = invoke(&client, "Export-ExchangeCertificate", p)?;
+        .map(|c| c.current_certificate_thumbprint.clone())
+        .unwrap_or_default();
+    let p = admin::Parameters::new()
+        .with("Thumbprint", &thumb)
+        .with("BinaryEncoded", true);
+    let exported: Vec<ExportedCertificate> = with(&client, "Export-ExchangeCertificate", p)?;
     let der = STANDARD
         .decode(
             exported
                 .first()
-                .and_then(|e| e["FileData"].as_str())
+                .map(|e| e.file_data.as_str())
                 .unwrap_or_default(),
         )
         .map_err(|e| CliError::Refused {
@@ -340,7 +326,11 @@ fn export_auth_cert(
     ];
     out.record(
         &rows,
-        &json!({ "Thumbprint": thumb, "Path": path.display().to_string(), "Bytes": der.len() }),
+        &Exported {
+            thumbprint: thumb,
+            path: path.display().to_string(),
+            bytes: der.len(),
+        },
     );
     Ok(())
 }
@@ -640,22 +630,20 @@ impl<'c> Session<'c> {
         let Some(params) = self.confirmed(cmdlet, params)? else {
             return Ok(Vec::new());
         };
-        let v = self
-            .client
-            .post(
-                "/admin/cmdlet",
-                &json!({ "Cmdlet": cmdlet, "Parameters": params }),
-            )?
-            .unwrap_or_default();
-        for line in v["WhatIf"].as_array().into_iter().flatten() {
-            let line = line.as_str().unwrap_or_default();
+        let request = CmdletRequest {
+            cmdlet: cmdlet.to_string(),
+            parameters: params,
+        };
+        // The objects are shown as they came, whatever the cmdlet: JSON by nature here.
+        let v: CmdletResponse<Value> = self.client.send(Method::POST, "/admin/cmdlet", &request)?;
+        for line in &v.what_if {
             if self.out.json {
                 eprintln!("{line}");
             } else {
                 println!("{line}");
             }
         }
-        Ok(v["Output"].as_array().cloned().unwrap_or_default())
+        Ok(v.output)
     }
 
     /// The parameters to send (with `Confirm` false once the user said yes), or None when the
@@ -1106,4 +1094,13 @@ mod tests {
         assert_eq!(p["Realm"], json!("x"));
         assert!(cmdlet_from_words(&["frobnicate".into()]).is_err());
     }
+}
+
+/// What `export-auth-cert` prints.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Exported {
+    thumbprint: String,
+    path: String,
+    bytes: usize,
 }

@@ -9,7 +9,7 @@ use s2s::{
     Audience, BearerChallenge, IssuerKey, IssuerKind, Jwt, PartnerApplicationTrust, PrincipalId,
     RequestContext, TrustSnapshot, TrustedIssuer, UserContext, Validator,
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -333,16 +333,9 @@ fn request_target(
         None => {
             let url = data.server_url("onprem", None)?;
             let onprem = crate::doctor::onprem_client(data, &url)?;
-            let org = crate::onprem_cmd::invoke(
-                &onprem,
-                "Get-OrganizationConfig",
-                serde_json::Map::new(),
-            )?;
-            let ews = org
-                .first()
-                .and_then(|o| o["EwsUrl"].as_str())
-                .unwrap_or_default()
-                .to_string();
+            let org: Vec<onprem::model::Organization> =
+                crate::onprem_cmd::cmdlet(&onprem, "Get-OrganizationConfig")?;
+            let ews = org.first().map(|o| o.ews_url.clone()).unwrap_or_default();
             let host = ews
                 .split("://")
                 .nth(1)
@@ -633,11 +626,17 @@ fn validate_cmd(args: ValidateArgs, out: &Output) -> Result<(), CliError> {
                 ("Expires", s2s::inspect::when(v.expires, req.now)),
                 ("ActorDigest", v.actor_digest.clone()),
             ];
-            let json = json!({
-                "Result": "Accepted", "Profile": v.profile.name(), "Issuer": v.issuer,
-                "PartnerApplication": v.application_id, "Audience": v.audience.to_string(), "User": user,
-                "SigningThumbprint": v.signing_thumbprint, "Expires": v.expires, "ActorDigest": v.actor_digest,
-            });
+            let json = Accepted {
+                result: "Accepted",
+                profile: v.profile.name(),
+                issuer: v.issuer.clone(),
+                partner_application: v.application_id.clone(),
+                audience: v.audience.to_string(),
+                user,
+                signing_thumbprint: v.signing_thumbprint.clone(),
+                expires: v.expires,
+                actor_digest: v.actor_digest.clone(),
+            };
             out.record(&rows, &json);
             Ok(())
         }
@@ -661,11 +660,15 @@ fn validate_cmd(args: ValidateArgs, out: &Output) -> Result<(), CliError> {
                 ("WWW-Authenticate", challenge.to_string()),
                 ("x-ms-diagnostics", e.diagnostics().to_string()),
             ];
-            let json = json!({
-                "Result": "Rejected", "ErrorCode": e.code.code(), "Error": e.code.name(), "Message": e.message,
-                "HttpStatus": e.code.http_status(), "WWW-Authenticate": challenge.to_string(),
-                "x-ms-diagnostics": e.diagnostics().to_string(),
-            });
+            let json = Rejected {
+                result: "Rejected",
+                error_code: e.code.code(),
+                error: e.code.name(),
+                message: e.message.clone(),
+                http_status: e.code.http_status(),
+                www_authenticate: challenge.to_string(),
+                diagnostics: e.diagnostics().to_string(),
+            };
             out.record(&rows, &json);
             Err(CliError::Refused {
                 code: crate::error::Code::from_wire(e.code.name()),
@@ -673,4 +676,34 @@ fn validate_cmd(args: ValidateArgs, out: &Output) -> Result<(), CliError> {
             })
         }
     }
+}
+
+/// `hybrid token validate --json` for a token accepted.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Accepted {
+    result: &'static str,
+    profile: &'static str,
+    issuer: String,
+    partner_application: String,
+    audience: String,
+    user: String,
+    signing_thumbprint: String,
+    expires: i64,
+    actor_digest: String,
+}
+
+/// `hybrid token validate --json` for a token refused: the code and the headers a server sends.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Rejected {
+    result: &'static str,
+    error_code: u32,
+    error: &'static str,
+    message: String,
+    http_status: u16,
+    #[serde(rename = "WWW-Authenticate")]
+    www_authenticate: String,
+    #[serde(rename = "x-ms-diagnostics")]
+    diagnostics: String,
 }

@@ -8,7 +8,7 @@ use crate::error::CliError;
 use crate::output::Output;
 use crate::paths::{DataDir, read_credential};
 use clap::Args;
-use serde_json::Value;
+use store::{HandshakeEvent, HandshakePage};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -45,8 +45,8 @@ pub fn run(args: TraceArgs, data: &DataDir, out: &Output) -> Result<(), CliError
     loop {
         let events = page(&client, after)?;
         for e in &events {
-            after = after.max(e["seq"].as_i64().unwrap_or(after));
-            if args.failures && e["outcome"] == "accepted" {
+            after = after.max(e.seq);
+            if args.failures && e.outcome == "accepted" {
                 continue;
             }
             print_event(e, out);
@@ -60,44 +60,43 @@ pub fn run(args: TraceArgs, data: &DataDir, out: &Output) -> Result<(), CliError
     }
 }
 
-fn page(client: &AdminClient, after: i64) -> Result<Vec<Value>, CliError> {
+fn page(client: &AdminClient, after: i64) -> Result<Vec<HandshakeEvent>, CliError> {
     let after = after.to_string();
     let limit = PAGE.to_string();
-    let v = client.get("/admin/handshakes", &[("after", &after), ("limit", &limit)])?;
-    Ok(v["Events"].as_array().cloned().unwrap_or_default())
+    let page: HandshakePage =
+        client.fetch("/admin/handshakes", &[("after", &after), ("limit", &limit)])?;
+    Ok(page.events)
 }
 
-fn print_event(e: &Value, out: &Output) {
+fn print_event(e: &HandshakeEvent, out: &Output) {
     if out.json {
-        println!("{e}");
+        println!("{}", serde_json::to_string(e).unwrap_or_default());
         return;
     }
     println!("{}", line(e));
 }
 
 /// One event on one line: time, direction, outcome, token kind, who, for whom, why.
-pub fn line(e: &Value) -> String {
-    let s = |k: &str| e[k].as_str().unwrap_or("").to_string();
-    let at = e["atMs"]
-        .as_i64()
-        .and_then(|ms| OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000).ok())
+pub fn line(e: &HandshakeEvent) -> String {
+    let at = OffsetDateTime::from_unix_timestamp_nanos(e.at_ms as i128 * 1_000_000)
+        .ok()
         .and_then(|t| t.format(&Rfc3339).ok())
         .unwrap_or_default();
     let mut l = format!(
         "{at} #{} {:<8} {:<10} {:<12} iss={} nameid={} aud={} user={} {:.1}ms {}",
-        e["seq"],
-        s("direction"),
-        s("outcome"),
-        s("tokenKind"),
-        dash(&s("issuer")),
-        dash(&s("nameid")),
-        dash(&s("audience")),
-        dash(&s("user")),
-        e["latencyUs"].as_f64().unwrap_or(0.0) / 1000.0,
-        s("digest")
+        e.seq,
+        e.direction,
+        e.outcome,
+        e.token_kind,
+        dash(&e.issuer),
+        dash(&e.nameid),
+        dash(&e.audience),
+        dash(&e.user),
+        e.latency_us as f64 / 1000.0,
+        e.digest
     );
-    if let Some(code) = e["errorCode"].as_i64() {
-        l.push_str(&format!(" error={code} {}", s("error")));
+    if let Some(code) = e.error_code {
+        l.push_str(&format!(" error={code} {}", e.error));
     }
     l
 }

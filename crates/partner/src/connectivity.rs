@@ -11,7 +11,7 @@ use s2s::token::{OuterToken, UserContext};
 use serde::{Deserialize, Serialize};
 
 /// The cmdlet's parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ConnectivityTest {
     pub service: String,
@@ -26,8 +26,8 @@ pub struct ConnectivityTest {
 }
 
 /// Exchange's ValidationResultNode.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
 pub struct ValidationResultNode {
     pub task: String,
     pub detail: String,

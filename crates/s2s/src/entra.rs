@@ -478,6 +478,7 @@ pub struct OpenIdConfiguration {
     pub issuer: String,
     pub jwks_uri: String,
     pub token_endpoint: String,
+    pub authorization_endpoint: String,
 }
 
 /// A JSON Web Key Set as Entra publishes it: each key with its certificate chain (`x5c`).

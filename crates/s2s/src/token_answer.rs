@@ -13,6 +13,9 @@ pub struct TokenAnswer {
     #[serde(deserialize_with = "seconds")]
     pub expires_on: Option<i64>,
     pub resource: Option<String>,
+    pub refresh_token: Option<String>,
+    pub id_token: Option<String>,
+    pub scope: Option<String>,
     pub error: String,
     pub error_description: String,
     pub error_codes: Vec<u64>,

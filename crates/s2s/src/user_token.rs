@@ -168,22 +168,23 @@ pub struct ValidatedUserToken {
     pub expires: i64,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default)]
 #[serde(default)]
-struct ReadClaims {
-    aud: Option<String>,
-    iss: Option<String>,
-    tid: Option<String>,
-    appid: Option<String>,
-    scp: Option<String>,
-    onprem_sid: Option<String>,
-    primarysid: Option<String>,
-    upn: Option<String>,
-    unique_name: Option<String>,
-    ver: Option<String>,
-    nbf: Option<NumericDate>,
-    iat: Option<NumericDate>,
-    exp: Option<NumericDate>,
+/// The claims of an Entra user token, as read (not yet trusted).
+pub struct UserTokenClaims {
+    pub aud: Option<String>,
+    pub iss: Option<String>,
+    pub tid: Option<String>,
+    pub appid: Option<String>,
+    pub scp: Option<String>,
+    pub onprem_sid: Option<String>,
+    pub primarysid: Option<String>,
+    pub upn: Option<String>,
+    pub unique_name: Option<String>,
+    pub ver: Option<String>,
+    pub nbf: Option<NumericDate>,
+    pub iat: Option<NumericDate>,
+    pub exp: Option<NumericDate>,
 }
 
 fn fail(code: ErrorCode, args: &[&str]) -> OAuthError {
@@ -223,7 +224,7 @@ pub fn validate_user_token(
     let unreadable = |e: crate::S2sError| fail(ErrorCode::UnableToReadToken, &[&e.to_string()]);
     let jwt = Jwt::decode(token).map_err(unreadable)?;
     let (_, payload, _) = jwt::split(token).map_err(unreadable)?;
-    let c: ReadClaims = jwt::decode_json(payload, "payload").map_err(unreadable)?;
+    let c: UserTokenClaims = jwt::decode_json(payload, "payload").map_err(unreadable)?;
     if c.ver.as_deref() != Some("1.0") || c.scp.is_none() {
         return Err(fail(ErrorCode::TokenProfileNotApplicable, &[]));
     }

@@ -6,7 +6,13 @@
 
 use super::{Demo, EXCHANGE};
 use base64::Engine;
-use serde_json::Value;
+use cloud::model::ServicePrincipal;
+use cloud::users::SyncReport;
+use onprem::model::{AuthServer, AuthServerType};
+use s2s::entra::OpenIdConfiguration;
+use s2s::token_answer::TokenAnswer;
+use s2s::user_token::UserTokenClaims;
+use serde::de::IgnoredAny;
 
 const OUTLOOK: &str = "d3590ed6-52b3-4102-aeff-aad2292ab01c";
 const USER: &str = "alice@contoso.com";
@@ -14,7 +20,7 @@ const USER: &str = "alice@contoso.com";
 pub(super) fn procedure(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
     println!("\n== Hybrid Modern Authentication (Microsoft's procedure, after the runbook)");
     let evosts = evosts(d, cloud, tenant);
-    let sp = d.json(
+    let (sp, _): (Vec<ServicePrincipal>, _) = d.list(
         "Get-MgServicePrincipal 00000002-… (its SPNs)",
         &[
             "cloud",
@@ -23,13 +29,11 @@ pub(super) fn procedure(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
             EXCHANGE,
         ],
     );
-    let sp = sp.as_array().and_then(|a| a.first()).cloned().unwrap_or(sp);
-    let mut spns: Vec<String> = sp["servicePrincipalNames"]
-        .as_array()
+    let mut spns: Vec<String> = sp
         .into_iter()
-        .flatten()
-        .filter_map(|s| s.as_str().map(str::to_string))
-        .collect();
+        .next()
+        .map(|sp| sp.service_principal_names)
+        .unwrap_or_default();
     let own = format!("{onprem}/");
     if !spns.iter().any(|s| s.eq_ignore_ascii_case(&own)) {
         spns.push(own.clone());
@@ -45,7 +49,7 @@ pub(super) fn procedure(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
             &spns.join(","),
         ],
     );
-    d.json(
+    d.read::<IgnoredAny>(
         &format!("3. Set-AuthServer '{evosts}' -IsDefaultAuthorizationEndpoint $true"),
         &[
             "onprem",
@@ -56,7 +60,7 @@ pub(super) fn procedure(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
             "true",
         ],
     );
-    d.json(
+    d.read::<IgnoredAny>(
         "4. Set-OrganizationConfig -OAuth2ClientProfileEnabled $true",
         &[
             "onprem",
@@ -65,23 +69,20 @@ pub(super) fn procedure(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
             "true",
         ],
     );
-    let report = d.json(
+    let (report, text): (SyncReport, _) = d.read(
         "5. users synchronized to the tenant (hybrid cloud sync)",
         &["cloud", "sync"],
     );
     d.check(
         "alice and bob are users of the tenant, with their on-premises SIDs",
-        ["alice@contoso.com", "bob@contoso.com"].iter().all(|u| {
-            ["added", "updated"].iter().any(|k| {
-                report[k]
-                    .as_array()
-                    .is_some_and(|a| a.iter().any(|x| x == u))
-            })
-        }) || report["unchanged"].as_u64().unwrap_or(0) >= 2,
-        &report.to_string(),
+        ["alice@contoso.com", "bob@contoso.com"]
+            .iter()
+            .all(|u| report.added.iter().chain(&report.updated).any(|x| x == u))
+            || report.unchanged >= 2,
+        &text,
     );
     let password = format!("Demo-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-    d.json(
+    d.read::<IgnoredAny>(
         "alice's cloud password set",
         &[
             "cloud",
@@ -92,7 +93,7 @@ pub(super) fn procedure(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
             &password,
         ],
     );
-    d.json(
+    d.read::<IgnoredAny>(
         "admin consent: Outlook may use EWS as the user (EWS.AccessAsUser.All)",
         &[
             "cloud",
@@ -110,18 +111,15 @@ pub(super) fn procedure(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
 /// Hybrid Configuration Wizard makes it when the runbook's shared mode has none.
 fn evosts(d: &mut Demo, cloud: &str, tenant: &str) -> String {
     let (_, out, _) = d.h(&["onprem", "get-auth-server", "--json"]);
-    let servers: Value = serde_json::from_str(&out).unwrap_or(Value::Null);
-    let list = servers.as_array().cloned().unwrap_or_else(|| vec![servers]);
-    if let Some(name) = list
-        .iter()
-        .find(|s| s["Type"] == "AzureAD")
-        .and_then(|s| s["Name"].as_str())
-    {
-        return name.to_string();
+    let list: Vec<AuthServer> = serde_json::from_str::<Vec<AuthServer>>(&out)
+        .or_else(|_| serde_json::from_str::<AuthServer>(&out).map(|one| vec![one]))
+        .unwrap_or_default();
+    if let Some(s) = list.iter().find(|s| s.kind == AuthServerType::AzureAD) {
+        return s.name.clone();
     }
     let name = format!("EvoSts - {tenant}");
     let federation = format!("{cloud}/{tenant}/federationmetadata/2007-06/federationmetadata.xml");
-    d.json(
+    d.read::<IgnoredAny>(
         &format!(
             "New-AuthServer '{name}' -Type AzureAD (as the Hybrid Configuration Wizard makes it)"
         ),
@@ -205,7 +203,7 @@ fn sign_in_as_outlook(d: &mut Demo, onprem: &str, password: &str) {
     let Some(code) = sign_in(d, &client, &endpoints, &request, password) else {
         return;
     };
-    let tokens: Value = client
+    let tokens: TokenAnswer = client
         .post(&endpoints.token)
         .form(&[
             ("client_id", OUTLOOK),
@@ -217,8 +215,8 @@ fn sign_in_as_outlook(d: &mut Demo, onprem: &str, password: &str) {
         ])
         .send()
         .and_then(|r| r.json())
-        .unwrap_or(Value::Null);
-    let token = tokens["access_token"].as_str().unwrap_or("").to_string();
+        .unwrap_or_default();
+    let token = tokens.access_token.clone().unwrap_or_default();
     let claims = token
         .split('.')
         .nth(1)
@@ -227,26 +225,49 @@ fn sign_in_as_outlook(d: &mut Demo, onprem: &str, password: &str) {
                 .decode(p)
                 .ok()
         })
-        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-        .unwrap_or(Value::Null);
-    let v1 = claims["ver"] == "1.0"
-        && claims["aud"].as_str() == Some(onprem)
-        && claims["onprem_sid"].is_string();
+        .and_then(|b| serde_json::from_slice::<UserTokenClaims>(&b).ok())
+        .unwrap_or_default();
+    let v1 = claims.ver.as_deref() == Some("1.0")
+        && claims.aud.as_deref() == Some(onprem)
+        && claims.onprem_sid.is_some();
+    let answer = format!(
+        "token_type {:?}, access token {}, refresh token {}, error {} {}",
+        tokens.token_type,
+        if token.is_empty() {
+            "absent"
+        } else {
+            "present"
+        },
+        if tokens.refresh_token.is_some() {
+            "present"
+        } else {
+            "absent"
+        },
+        tokens.error,
+        tokens.error_description
+    );
     if !d.check(
         "the code is redeemed for a v1 token for the on-premises host, naming alice's SID",
         v1,
-        &tokens.to_string(),
+        &answer,
     ) {
         return;
     }
-    for k in ["aud", "iss", "appid", "scp", "upn", "onprem_sid"] {
-        println!("      {k:<10} {}", claims[k].as_str().unwrap_or(""));
+    for (k, v) in [
+        ("aud", &claims.aud),
+        ("iss", &claims.iss),
+        ("appid", &claims.appid),
+        ("scp", &claims.scp),
+        ("upn", &claims.upn),
+        ("onprem_sid", &claims.onprem_sid),
+    ] {
+        println!("      {k:<10} {}", v.as_deref().unwrap_or(""));
     }
     read_inbox(d, &client, &ews_url, &token);
     d.check(
         "and a refresh token came with it (offline_access)",
-        tokens["refresh_token"].is_string(),
-        &tokens.to_string(),
+        tokens.refresh_token.is_some(),
+        &answer,
     );
 }
 
@@ -279,25 +300,20 @@ fn discover(d: &mut Demo, client: &reqwest::blocking::Client, ews_url: &str) -> 
         .unwrap_or_default()
         .trim_end_matches("/oauth2/authorize")
         .to_string();
-    let config: Value = client
+    let config: OpenIdConfiguration = client
         .get(format!("{authority}/v2.0/.well-known/openid-configuration"))
         .send()
         .and_then(|r| r.json())
-        .unwrap_or(Value::Null);
-    let found = match (
-        config["authorization_endpoint"].as_str(),
-        config["token_endpoint"].as_str(),
-    ) {
-        (Some(a), Some(t)) => Some(Endpoints {
-            authorize: a.to_string(),
-            token: t.to_string(),
-        }),
-        _ => None,
-    };
+        .unwrap_or_default();
+    let found = (!config.authorization_endpoint.is_empty() && !config.token_endpoint.is_empty())
+        .then(|| Endpoints {
+            authorize: config.authorization_endpoint.clone(),
+            token: config.token_endpoint.clone(),
+        });
     d.check(
         &format!("its OpenID configuration ({authority}) names the endpoints"),
         found.is_some(),
-        &config.to_string(),
+        &format!("{config:?}"),
     );
     found
 }
