@@ -11,7 +11,6 @@ use crate::error::{StsError, sts};
 use crate::snapshot::{SignInUser, Snapshot, TenantState};
 use crate::sts::Endpoint;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// Lifetimes, seconds.
@@ -301,7 +300,7 @@ pub fn respond(
     g: &Grant,
     client_info: bool,
     now: i64,
-) -> Result<(Value, String), StsError> {
+) -> Result<(crate::sts::TokenResponse, String), StsError> {
     let key = snap
         .current_key()
         .ok_or_else(|| sts::bad_request("the token service has no signing key"))?;
@@ -338,20 +337,9 @@ pub fn respond(
     } else {
         g.scp.clone()
     };
-    let mut body = json!({
-        "token_type": "Bearer",
-        "scope": scope_text,
-        "expires_in": ACCESS_LIFETIME,
-        "ext_expires_in": ACCESS_LIFETIME,
-        "access_token": access,
-    });
-    if g.ver == 1 {
-        body["expires_in"] = json!(ACCESS_LIFETIME.to_string());
-        body["ext_expires_in"] = json!(ACCESS_LIFETIME.to_string());
-        body["expires_on"] = json!(expires.to_string());
-        body["not_before"] = json!(now.to_string());
-        body["resource"] = json!(g.res);
-    }
+    let mut body =
+        crate::sts::TokenResponse::entra(g.ver == 1, access, ACCESS_LIFETIME, now, &g.res);
+    body.scope = Some(scope_text);
     if g.offline {
         let rt = Grant {
             typ: "rt".into(),
@@ -367,16 +355,27 @@ pub fn respond(
             mode: String::new(),
             ..g.clone()
         };
-        body["refresh_token"] = json!(rt.seal(snap)?);
+        body.refresh_token = Some(rt.seal(snap)?);
     }
     if g.openid {
-        body["id_token"] = json!(id_token(snap, public_url, tid, u, g, now)?);
+        body.id_token = Some(id_token(snap, public_url, tid, u, g, now)?);
     }
     if client_info {
-        let info = json!({ "uid": u.id, "utid": tid }).to_string();
-        body["client_info"] = json!(crypto::base64url(info.as_bytes()));
+        let info = ClientInfo {
+            uid: &u.id,
+            utid: tid,
+        };
+        let info = serde_json::to_string(&info).expect("client info serializes");
+        body.client_info = Some(crypto::base64url(info.as_bytes()));
     }
     Ok((body, digest))
+}
+
+/// MSAL's `client_info`: who signed in, in which tenant.
+#[derive(Serialize)]
+struct ClientInfo<'a> {
+    uid: &'a str,
+    utid: &'a str,
 }
 
 #[derive(Serialize)]

@@ -489,7 +489,10 @@ async fn devicecode(state: &CloudState, tenant: &str, body: &[u8], endpoint: End
         Err(e) => Err(e),
     };
     match result {
-        Ok(v) => crate::respond::json_response(StatusCode::OK, v.to_string()),
+        Ok(v) => crate::respond::json_response(
+            StatusCode::OK,
+            serde_json::to_string(&v).expect("a device code answer serializes"),
+        ),
         Err(e) => crate::respond::sts_error(e),
     }
 }

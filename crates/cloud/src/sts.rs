@@ -64,15 +64,72 @@ pub struct TokenRequest<'a> {
     pub now: i64,
 }
 
-/// The ACS endpoint's answer.
+/// A token endpoint's answer: ACS's and Entra v1's write their times as strings and name the
+/// resource; Entra v2's write numbers and name the scope.
 #[derive(Debug, Serialize)]
 pub struct TokenResponse {
     pub token_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    pub expires_in: Seconds,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ext_expires_in: Option<Seconds>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_on: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
     pub access_token: String,
-    pub expires_in: String,
-    pub not_before: String,
-    pub expires_on: String,
-    pub resource: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_info: Option<String>,
+}
+
+/// Seconds as a version writes them: v1 (and ACS) as text, v2 as a number.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Seconds {
+    Number(i64),
+    Text(String),
+}
+
+impl Seconds {
+    pub fn written(n: i64, as_text: bool) -> Seconds {
+        if as_text {
+            Seconds::Text(n.to_string())
+        } else {
+            Seconds::Number(n)
+        }
+    }
+}
+
+impl TokenResponse {
+    /// An answer with the times of `version` (v1 with `expires_on`, `not_before`, `resource`).
+    pub fn entra(
+        v1: bool,
+        access_token: String,
+        lifetime: i64,
+        now: i64,
+        resource: &str,
+    ) -> TokenResponse {
+        TokenResponse {
+            token_type: "Bearer",
+            scope: None,
+            expires_in: Seconds::written(lifetime, v1),
+            ext_expires_in: Some(Seconds::written(lifetime, v1)),
+            expires_on: v1.then(|| (now + lifetime).to_string()),
+            not_before: v1.then(|| now.to_string()),
+            resource: v1.then(|| resource.to_string()),
+            access_token,
+            refresh_token: None,
+            id_token: None,
+            client_info: None,
+        }
+    }
 }
 
 /// What was decided, for the handshake log.
@@ -278,7 +335,7 @@ impl Admitted<'_> {
     }
 
     /// Signs the token: the answer's body and what was decided.
-    pub fn sign(&self, settings: &StsSettings, req: &TokenRequest) -> (serde_json::Value, Issued) {
+    pub fn sign(&self, settings: &StsSettings, req: &TokenRequest) -> (TokenResponse, Issued) {
         let (tenant, client, key) = (self.tenant, self.client, self.key);
         let tid = tenant.tenant.id.as_str();
         let mut issued = Issued {
@@ -311,16 +368,18 @@ impl Admitted<'_> {
         issued.resource = resource.to_string();
         let body = TokenResponse {
             token_type: "Bearer",
+            scope: None,
+            expires_in: Seconds::Text(settings.token_lifetime.to_string()),
+            ext_expires_in: None,
+            expires_on: Some(expires.to_string()),
+            not_before: Some(req.now.to_string()),
+            resource: Some(resource.to_string()),
             access_token: token,
-            expires_in: settings.token_lifetime.to_string(),
-            not_before: req.now.to_string(),
-            expires_on: expires.to_string(),
-            resource: resource.to_string(),
+            refresh_token: None,
+            id_token: None,
+            client_info: None,
         };
-        (
-            serde_json::to_value(&body).expect("token response serializes"),
-            issued,
-        )
+        (body, issued)
     }
 }
 
@@ -363,7 +422,7 @@ fn entra_token(
     audience: &str,
     req: &TokenRequest,
     key: &crate::snapshot::SigningKey,
-) -> (serde_json::Value, String) {
+) -> (TokenResponse, String) {
     use s2s::entra::{EntraAppToken, EntraVersion};
     let version = entra_version(req.endpoint);
     let tid = tenant.tenant.id.as_str();
@@ -394,17 +453,8 @@ fn entra_token(
     }
     .sign(&key.key, &key.certificate);
     let digest = s2s::jwt::token_digest(&token);
-    let body = match version {
-        EntraVersion::V2 => serde_json::json!({
-            "token_type": "Bearer", "expires_in": ENTRA_TOKEN_LIFETIME,
-            "ext_expires_in": ENTRA_TOKEN_LIFETIME, "access_token": token,
-        }),
-        EntraVersion::V1 => serde_json::json!({
-            "token_type": "Bearer", "expires_in": ENTRA_TOKEN_LIFETIME.to_string(),
-            "ext_expires_in": ENTRA_TOKEN_LIFETIME.to_string(), "expires_on": expires.to_string(),
-            "not_before": req.now.to_string(), "resource": audience, "access_token": token,
-        }),
-    };
+    let v1 = version == EntraVersion::V1;
+    let body = TokenResponse::entra(v1, token, ENTRA_TOKEN_LIFETIME, req.now, audience);
     (body, digest)
 }
 

@@ -76,7 +76,7 @@ pub(crate) async fn token(
                     client = form.get("client_id").map(String::as_str).unwrap_or(""),
                     token = %digest, "issued a user access token"
                 );
-                json_response(StatusCode::OK, body.to_string())
+                json_response(StatusCode::OK, to_json(&body))
             }
             Err(e) => {
                 state.metrics.refused(endpoint, e.code);
@@ -129,7 +129,7 @@ pub(crate) async fn token(
                 client = %issued.client, resource = %issued.resource, token = %issued.response_digest,
                 micros = started.elapsed().as_micros() as u64, "issued an access token"
             );
-            json_response(StatusCode::OK, resp.to_string())
+            json_response(StatusCode::OK, to_json(&resp))
         }
         Err(e) => {
             state.metrics.refused(endpoint, e.code);
@@ -147,7 +147,7 @@ async fn record_and_sign(
     state: &CloudState,
     admitted: &sts::Admitted<'_>,
     req: &TokenRequest<'_>,
-) -> Result<(serde_json::Value, sts::Issued), crate::StsError> {
+) -> Result<(sts::TokenResponse, sts::Issued), crate::StsError> {
     let unavailable = |e: store::StoreError| {
         tracing::warn!(code = e.code(), "shared replay check failed: {e}");
         crate::error::sts::replay_check_unavailable()
@@ -173,4 +173,9 @@ async fn record_and_sign(
         }
         false => Err(crate::error::sts::replayed()),
     }
+}
+
+/// A token answer's body (its types cannot fail to serialize).
+fn to_json(body: &sts::TokenResponse) -> String {
+    serde_json::to_string(body).expect("a token response serializes")
 }

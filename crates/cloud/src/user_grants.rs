@@ -8,7 +8,7 @@ use crate::error::{StsError, sts};
 use crate::snapshot::{SignInUser, TenantState};
 use crate::state::CloudState;
 use crate::sts::Endpoint;
-use serde_json::{Value, json};
+use crate::sts::Seconds;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -148,7 +148,7 @@ pub async fn issue(
     tenant: &str,
     form: &HashMap<String, String>,
     address: &str,
-) -> Result<(Value, String), StsError> {
+) -> Result<(crate::sts::TokenResponse, String), StsError> {
     let snap = state.snapshot();
     let (t, pc) = tenant_and_client(&snap, tenant, form)?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -360,6 +360,21 @@ async fn redeem_device(
     Ok((user, g))
 }
 
+/// The device authorization answer: v2 names `verification_uri` and writes numbers, v1
+/// `verification_url` and text.
+#[derive(Debug, serde::Serialize)]
+pub struct DeviceCodeResponse {
+    pub user_code: String,
+    pub device_code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification_url: Option<String>,
+    pub expires_in: Seconds,
+    pub interval: Seconds,
+    pub message: String,
+}
+
 /// `POST /{tenant}/oauth2[/v2.0]/devicecode`: starts a device sign-in for a client allowed to
 /// use the flow. The resource and consent are checked now, before any user is asked.
 pub async fn device_code(
@@ -367,7 +382,7 @@ pub async fn device_code(
     endpoint: Endpoint,
     tenant: &str,
     form: &HashMap<String, String>,
-) -> Result<Value, StsError> {
+) -> Result<DeviceCodeResponse, StsError> {
     let snap = state.snapshot();
     let (t, pc) = tenant_and_client(&snap, tenant, form)?;
     if !pc.allow_device_code {
@@ -425,12 +440,15 @@ pub async fn device_code(
             );
             let life = delegated::DEVICE_LIFETIME;
             let interval = delegated::DEVICE_INTERVAL;
-            return Ok(if endpoint == Endpoint::EntraV2 {
-                json!({ "user_code": user_code, "device_code": device_code, "verification_uri": uri,
-                        "expires_in": life, "interval": interval, "message": message })
-            } else {
-                json!({ "user_code": user_code, "device_code": device_code, "verification_url": uri,
-                        "expires_in": life.to_string(), "interval": interval.to_string(), "message": message })
+            let v1 = endpoint != Endpoint::EntraV2;
+            return Ok(DeviceCodeResponse {
+                user_code,
+                device_code,
+                verification_uri: (!v1).then(|| uri.clone()),
+                verification_url: v1.then_some(uri),
+                expires_in: Seconds::written(life, v1),
+                interval: Seconds::written(interval, v1),
+                message,
             });
         }
     }

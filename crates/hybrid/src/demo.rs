@@ -250,6 +250,19 @@ pub fn run(
 }
 
 fn runbook(d: &mut Demo, cloud: &str, tenant: &str) {
+    step_1(d, cloud, tenant);
+    steps_2_and_3(d);
+    let (cer, shown) = step_4(d);
+    if d.edition == Edition::Teams {
+        teams_steps_5_to_7(d, &cer, &shown);
+        return;
+    }
+    steps_5_and_6(d, &cer, &shown);
+}
+
+/// Step 1, the prerequisite: OAuth between Exchange and the cloud (and, in the dedicated
+/// mode, the hybrid application).
+fn step_1(d: &mut Demo, cloud: &str, tenant: &str) {
     println!("\n== Step 1 (prerequisite): OAuth between Exchange and the cloud");
     let metadata = format!("{cloud}/{DOMAIN}/metadata/json/1");
     let (a, _): (AuthServer, _) = d.read(
@@ -313,7 +326,11 @@ fn runbook(d: &mut Demo, cloud: &str, tenant: &str) {
     if d.trust == TrustMode::Dedicated {
         dedicated_application(d, &auth, cloud, tenant);
     }
+}
 
+/// Steps 2 and 3 (in the Teams edition, after its own steps 2 to 4): the application account,
+/// its roles and the partner application, by the runbook's own lines.
+fn steps_2_and_3(d: &mut Demo) {
     if d.edition == Edition::Teams {
         teams_steps_2_to_4(d);
         println!(
@@ -375,7 +392,10 @@ fn runbook(d: &mut Demo, cloud: &str, tenant: &str) {
             && app.linked_account.ends_with("SfBOnline-ApplicationAccount"),
         &text,
     );
+}
 
+/// Step 4: the auth certificate exported as OAuthCert.cer; its dates as shown.
+fn step_4(d: &mut Demo) -> (String, CertificateShown) {
     println!(
         "\n== Step 4: export the current auth certificate to OAuthConfig\\OAuthCert.cer (DER, no private key)"
     );
@@ -389,11 +409,11 @@ fn runbook(d: &mut Demo, cloud: &str, tenant: &str) {
         "      Thumbprint {}  NotBefore {}  NotAfter {}",
         shown.thumbprint, shown.not_before, shown.not_after
     );
+    (cer, shown)
+}
 
-    if d.edition == Edition::Teams {
-        teams_steps_5_to_7(d, &cer, &shown);
-        return;
-    }
+/// Steps 5 and 6: OAuthCert.cer uploaded to 00000004-…, and its key's dates checked.
+fn steps_5_and_6(d: &mut Demo, cer: &str, shown: &CertificateShown) {
     println!(
         "\n== Step 5: upload OAuthCert.cer to Skype for Business Online ({SKYPE}): asymmetric, Verify"
     );
@@ -409,7 +429,7 @@ fn runbook(d: &mut Demo, cloud: &str, tenant: &str) {
             "--usage",
             "Verify",
             "--key-file",
-            &cer,
+            cer,
         ],
     );
 
@@ -440,7 +460,6 @@ fn runbook(d: &mut Demo, cloud: &str, tenant: &str) {
         key.end_date_time.as_deref() == Some(shown.not_after.as_str()),
         &text,
     );
-    let _ = tenant;
 }
 
 /// An act-as token for `smtp` from the real flow: an ACS actor token for the EWS client's own
@@ -595,7 +614,18 @@ fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
         "--key-file",
         &client,
     ]);
+    voicemail_greeting(d, cloud, onprem, tenant);
+    conversations(d, cloud, onprem, tenant);
+    if d.edition == Edition::Teams {
+        teams_calendar(d);
+    }
+    let events = handshake_events(d, onprem);
+    explained_token(d, cloud, tenant);
+    handshakes_are_oauth(d, tenant, &events);
+}
 
+/// Success check 1: the greeting set through the partner is the one an EWS client reads.
+fn voicemail_greeting(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
     println!("\n== Success check 1: a cloud voicemail user changes the voicemail greeting");
     let mut wav = b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x40\x1f\x00\x00\x80\x3e\x00\x00\x02\x00\x10\x00data\x00\x00\x00\x00".to_vec();
     let greeting = d.path("greeting.wav");
@@ -655,7 +685,10 @@ fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
         read.as_deref() == Some(want.as_str()),
         &xml,
     );
+}
 
+/// Success checks 2 and 3: conversation history, and transcripts archived in Purges.
+fn conversations(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
     println!(
         "\n== Success checks 2 and 3: IM conversations; Conversation History, and transcripts in Recoverable Items\\Purges"
     );
@@ -757,10 +790,10 @@ fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
         transcript.and_then(|t| t.is_draft) == Some(false),
         &purges,
     );
+}
 
-    if d.edition == Edition::Teams {
-        teams_calendar(d);
-    }
+/// Success check 4: the handshakes the on-premises server recorded, printed once each.
+fn handshake_events(d: &mut Demo, onprem: &str) -> Vec<HandshakeEvent> {
     println!("\n== Success check 4: the OAuth handshake, as the on-premises server saw it");
     let admin =
         std::fs::read_to_string(d.data.join("onprem").join("admin.credential")).unwrap_or_default();
@@ -801,6 +834,11 @@ fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
             println!("      {line} token={}", e.digest);
         }
     }
+    events
+}
+
+/// One outer token, explained: the partner's, around ACS's actor token.
+fn explained_token(d: &mut Demo, cloud: &str, tenant: &str) {
     println!(
         "      One such request's token, explained (hybrid token inspect; digests, never the token):"
     );
@@ -821,6 +859,10 @@ fn success_checks(d: &mut Demo, cloud: &str, onprem: &str, tenant: &str) {
             && explained.contains(&format!("nameid                {SKYPE}@{tenant}")),
         &explained,
     );
+}
+
+/// Every role called as itself, and nothing secret recorded.
+fn handshakes_are_oauth(d: &mut Demo, tenant: &str, events: &[HandshakeEvent]) {
     let partner_id = format!("{SKYPE}@{tenant}");
     d.check(
         &format!(

@@ -50,21 +50,15 @@ pub fn run(args: PartnerArgs, data: &DataDir, out: &Output) -> Result<(), CliErr
             sip,
             smtp,
             display_name,
-        } => {
-            let user = NewUser {
+        } => new_user(
+            &c,
+            NewUser {
                 sip,
                 smtp,
                 display_name,
-            };
-            let u = c.wait(c.partner().new_user(&user))?;
-            let rows = vec![
-                ("Sip", u.sip.clone()),
-                ("Smtp", u.smtp.clone()),
-                ("DisplayName", u.display_name.clone()),
-            ];
-            out.record(&rows, &u);
-            Ok(())
-        }
+            },
+            out,
+        ),
         PartnerCommand::GetUser => users(&c, out),
         PartnerCommand::HoldConversation {
             participants,
@@ -80,74 +74,124 @@ pub fn run(args: PartnerArgs, data: &DataDir, out: &Output) -> Result<(), CliErr
                 missed,
                 mobile,
             };
-            let v = c.wait(c.partner().hold_conversation(&conversation))?;
-            out.record(&[("WorkIds", v.work_ids.join(", "))], &v);
-            Ok(())
+            hold_conversation(&c, &conversation, out)
         }
         PartnerCommand::SetPresence { user, availability } => {
-            let u = c.wait(c.partner().set_presence(&user, &availability))?;
-            let shown = u.availability.clone().unwrap_or_default();
-            out.record(&[("Sip", u.sip.clone()), ("Availability", shown)], &u);
-            Ok(())
+            set_presence(&c, &user, &availability, out)
         }
         PartnerCommand::GetPresence { user } => presence(&c, &user, out),
         PartnerCommand::GetDelegates { user } => delegates(&c, &user, out),
         PartnerCommand::Queue { action: None } => queue(&c, out),
         PartnerCommand::Queue {
             action: Some(QueueAction::Retry { id }),
-        } => {
-            let w = c.wait(c.partner().retry(&id))?;
-            let rows = vec![
-                ("Id", w.id.clone()),
-                ("State", w.state.clone()),
-                ("Attempts", w.attempts.to_string()),
-            ];
-            out.record(&rows, &w);
-            Ok(())
-        }
-        PartnerCommand::GetWork { id } => {
-            for id in id.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
-                let w = c.wait(c.partner().work(id))?;
-                out.record(&work_rows(&w, "Status", &w.status), &w);
-            }
-            Ok(())
-        }
+        } => retry(&c, &id, out),
+        PartnerCommand::GetWork { id } => get_work(&c, &id, out),
         PartnerCommand::SetGreeting { user, file, kind } => {
-            let bytes = std::fs::read(&file).map_err(|e| CliError::io(&file, e))?;
-            let g = c.wait(c.partner().set_greeting(&user, &kind, bytes))?;
-            let rows = vec![
-                ("User", g.user.clone()),
-                ("Name", g.name.clone()),
-                ("Bytes", g.bytes.to_string()),
-                ("Created", g.created.to_string()),
-            ];
-            out.record(&rows, &g);
-            Ok(())
+            set_greeting(&c, &user, &file, &kind, out)
         }
         PartnerCommand::GetGreeting {
             user,
             out: path,
             kind,
-        } => {
-            let bytes = c.wait(c.partner().greeting(&user, &kind))?;
-            std::fs::write(&path, &bytes).map_err(|e| CliError::io(&path, e))?;
-            let shown = GreetingWritten {
-                path: path.display().to_string(),
-                bytes: bytes.len(),
-            };
-            let rows = vec![
-                ("Path", shown.path.clone()),
-                ("Bytes", shown.bytes.to_string()),
-            ];
-            out.record(&rows, &shown);
-            Ok(())
-        }
+        } => get_greeting(&c, &user, &path, &kind, out),
         PartnerCommand::RemoveGreeting { user, kind } => {
             c.wait(c.partner().remove_greeting(&user, &kind))?;
             out.record(&[("Removed", ps_bool(true))], &Removed { removed: true });
             Ok(())
         }
     }
+}
+
+fn new_user(c: &AdminClient, user: NewUser, out: &Output) -> Result<(), CliError> {
+    let u = c.wait(c.partner().new_user(&user))?;
+    let rows = vec![
+        ("Sip", u.sip.clone()),
+        ("Smtp", u.smtp.clone()),
+        ("DisplayName", u.display_name.clone()),
+    ];
+    out.record(&rows, &u);
+    Ok(())
+}
+
+fn hold_conversation(
+    c: &AdminClient,
+    conversation: &NewConversation,
+    out: &Output,
+) -> Result<(), CliError> {
+    let v = c.wait(c.partner().hold_conversation(conversation))?;
+    out.record(&[("WorkIds", v.work_ids.join(", "))], &v);
+    Ok(())
+}
+
+fn set_presence(
+    c: &AdminClient,
+    user: &str,
+    availability: &str,
+    out: &Output,
+) -> Result<(), CliError> {
+    let u = c.wait(c.partner().set_presence(user, availability))?;
+    let shown = u.availability.clone().unwrap_or_default();
+    out.record(&[("Sip", u.sip.clone()), ("Availability", shown)], &u);
+    Ok(())
+}
+
+fn retry(c: &AdminClient, id: &str, out: &Output) -> Result<(), CliError> {
+    let w = c.wait(c.partner().retry(id))?;
+    let rows = vec![
+        ("Id", w.id.clone()),
+        ("State", w.state.clone()),
+        ("Attempts", w.attempts.to_string()),
+    ];
+    out.record(&rows, &w);
+    Ok(())
+}
+
+fn get_work(c: &AdminClient, ids: &[String], out: &Output) -> Result<(), CliError> {
+    for id in ids.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
+        let w = c.wait(c.partner().work(id))?;
+        out.record(&work_rows(&w, "Status", &w.status), &w);
+    }
+    Ok(())
+}
+
+fn set_greeting(
+    c: &AdminClient,
+    user: &str,
+    file: &std::path::Path,
+    kind: &str,
+    out: &Output,
+) -> Result<(), CliError> {
+    let bytes = std::fs::read(file).map_err(|e| CliError::io(file, e))?;
+    let g = c.wait(c.partner().set_greeting(user, kind, bytes))?;
+    let rows = vec![
+        ("User", g.user.clone()),
+        ("Name", g.name.clone()),
+        ("Bytes", g.bytes.to_string()),
+        ("Created", g.created.to_string()),
+    ];
+    out.record(&rows, &g);
+    Ok(())
+}
+
+fn get_greeting(
+    c: &AdminClient,
+    user: &str,
+    path: &std::path::Path,
+    kind: &str,
+    out: &Output,
+) -> Result<(), CliError> {
+    let bytes = c.wait(c.partner().greeting(user, kind))?;
+    std::fs::write(path, &bytes).map_err(|e| CliError::io(path, e))?;
+    let shown = GreetingWritten {
+        path: path.display().to_string(),
+        bytes: bytes.len(),
+    };
+    let rows = vec![
+        ("Path", shown.path.clone()),
+        ("Bytes", shown.bytes.to_string()),
+    ];
+    out.record(&rows, &shown);
+    Ok(())
 }
 
 /// What `get-greeting` prints with --json.
