@@ -13,7 +13,8 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde_json::{Value, json};
+use s2s::entra::{KeySet, KeySetKey, OpenIdConfiguration};
+use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -91,7 +92,7 @@ fn tenant_id(state: &CloudState, tenant: &str) -> Result<String, crate::error::S
 }
 
 /// The OpenID Provider configuration, in Entra's member names.
-fn openid_configuration(base: &str, tid: &str, v2: bool) -> Value {
+fn openid_configuration(base: &str, tid: &str, v2: bool) -> OpenIdConfiguration {
     let (oauth, keys, issuer) = if v2 {
         (
             format!("{base}/{tid}/oauth2/v2.0"),
@@ -105,26 +106,33 @@ fn openid_configuration(base: &str, tid: &str, v2: bool) -> Value {
             format!("{base}/{tid}/"),
         )
     };
-    json!({
-        "token_endpoint": format!("{oauth}/token"),
-        "token_endpoint_auth_methods_supported": ["private_key_jwt", "none"],
-        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "PS256"],
-        "jwks_uri": keys,
-        "response_modes_supported": ["query", "fragment", "form_post"],
-        "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
-        "scopes_supported": ["openid", "profile", "email", "offline_access"],
-        "grant_types_supported": ["client_credentials", "authorization_code", "refresh_token", "password", "urn:ietf:params:oauth:grant-type:device_code"],
-        "code_challenge_methods_supported": ["S256", "plain"],
-        "issuer": issuer,
-        "request_uri_parameter_supported": false,
-        "authorization_endpoint": format!("{oauth}/authorize"),
-        "device_authorization_endpoint": format!("{oauth}/devicecode"),
-        "end_session_endpoint": format!("{oauth}/logout"),
-        "tenant_region_scope": "WW",
-        "cloud_instance_name": authority(base),
-    })
+    let list = |items: &[&str]| items.iter().map(|i| i.to_string()).collect::<Vec<_>>();
+    OpenIdConfiguration {
+        token_endpoint: format!("{oauth}/token"),
+        token_endpoint_auth_methods_supported: list(&["private_key_jwt", "none"]),
+        token_endpoint_auth_signing_alg_values_supported: list(&["RS256", "PS256"]),
+        jwks_uri: keys,
+        response_modes_supported: list(&["query", "fragment", "form_post"]),
+        subject_types_supported: list(&["pairwise"]),
+        id_token_signing_alg_values_supported: list(&["RS256"]),
+        response_types_supported: list(&["code", "id_token", "code id_token", "id_token token"]),
+        scopes_supported: list(&["openid", "profile", "email", "offline_access"]),
+        grant_types_supported: list(&[
+            "client_credentials",
+            "authorization_code",
+            "refresh_token",
+            "password",
+            "urn:ietf:params:oauth:grant-type:device_code",
+        ]),
+        code_challenge_methods_supported: list(&["S256", "plain"]),
+        issuer,
+        request_uri_parameter_supported: false,
+        authorization_endpoint: format!("{oauth}/authorize"),
+        device_authorization_endpoint: format!("{oauth}/devicecode"),
+        end_session_endpoint: format!("{oauth}/logout"),
+        tenant_region_scope: "WW".into(),
+        cloud_instance_name: authority(base),
+    }
 }
 
 fn authority(base: &str) -> String {
@@ -165,35 +173,36 @@ async fn openid_v1(State(state): State<Arc<CloudState>>, Path(tenant): Path<Stri
 
 /// The `common` configuration: its issuer names `{tenantid}`, as Entra's does, since the
 /// tokens come from the signed-in user's tenant.
-fn multi_tenant(mut config: Value, base: &str, v2: bool) -> Value {
-    config["issuer"] = if v2 {
-        json!(format!("{base}/{{tenantid}}/v2.0"))
+fn multi_tenant(config: OpenIdConfiguration, base: &str, v2: bool) -> OpenIdConfiguration {
+    let issuer = if v2 {
+        format!("{base}/{{tenantid}}/v2.0")
     } else {
-        json!(format!("{base}/{{tenantid}}/"))
+        format!("{base}/{{tenantid}}/")
     };
-    config
+    OpenIdConfiguration { issuer, ..config }
 }
 
 /// The published signing certificates as a JWK Set (each with `x5c`, `x5t` and `kid`).
-fn jwks(state: &CloudState, issuer: Option<String>) -> Value {
+fn jwks(state: &CloudState, issuer: Option<String>) -> KeySet {
     let snap = state.snapshot();
-    let keys: Vec<Value> = snap
+    let keys = snap
         .published_certificates()
         .into_iter()
         .filter_map(|c| {
             let (n, e) = c.public_key().ok()?.modulus_and_exponent();
-            let mut k = json!({
-                "kty": "RSA", "use": "sig", "kid": c.x5t(), "x5t": c.x5t(),
-                "n": crypto::base64url(n), "e": crypto::base64url(e),
-                "x5c": [c.to_base64()],
-            });
-            if let Some(i) = &issuer {
-                k["issuer"] = json!(i);
-            }
-            Some(k)
+            Some(KeySetKey {
+                kty: "RSA".into(),
+                key_use: "sig".into(),
+                kid: c.x5t().to_string(),
+                x5t: c.x5t().to_string(),
+                n: crypto::base64url(n),
+                e: crypto::base64url(e),
+                x5c: vec![c.to_base64()],
+                issuer: issuer.clone(),
+            })
         })
         .collect();
-    json!({ "keys": keys })
+    KeySet { keys }
 }
 
 async fn keys_v2(State(state): State<Arc<CloudState>>, Path(tenant): Path<String>) -> Response {
@@ -270,24 +279,55 @@ async fn instance_discovery(
         .filter(|(authority, _)| hostname(authority) == hostname(&host))
         .map(|(_, path)| path)
     else {
-        return json_response(
-            StatusCode::BAD_REQUEST,
-            json!({
-                "error": "invalid_instance",
-                "error_description": format!("AADSTS50049: Unknown or invalid instance. The authorization endpoint '{asked}' is not on {host}."),
-                "error_codes": [50049],
-            })
-            .to_string(),
-        );
+        let refusal = InstanceRefused {
+            error: "invalid_instance",
+            error_description: format!(
+                "AADSTS50049: Unknown or invalid instance. The authorization endpoint '{asked}' is not on {host}."
+            ),
+            error_codes: [50049],
+        };
+        return json_response(StatusCode::BAD_REQUEST, to_json(&refusal));
     };
     let tenant = path.split('/').next().unwrap_or("common");
-    ok(json!({
-        "tenant_discovery_endpoint": format!("{base}/{tenant}/v2.0/.well-known/openid-configuration"),
-        "api-version": "1.1",
-        "metadata": [{ "preferred_network": host, "preferred_cache": host, "aliases": [host] }],
-    }))
+    ok(InstanceDiscovery {
+        tenant_discovery_endpoint: format!("{base}/{tenant}/v2.0/.well-known/openid-configuration"),
+        api_version: "1.1",
+        metadata: vec![InstanceMetadata {
+            preferred_network: host.clone(),
+            preferred_cache: host.clone(),
+            aliases: vec![host],
+        }],
+    })
 }
 
-fn ok(v: Value) -> Response {
-    json_response(StatusCode::OK, v.to_string())
+/// MSAL's instance discovery answer: this service is its own cloud, under one name.
+#[derive(Serialize)]
+struct InstanceDiscovery {
+    tenant_discovery_endpoint: String,
+    #[serde(rename = "api-version")]
+    api_version: &'static str,
+    metadata: Vec<InstanceMetadata>,
+}
+
+#[derive(Serialize)]
+struct InstanceMetadata {
+    preferred_network: String,
+    preferred_cache: String,
+    aliases: Vec<String>,
+}
+
+/// An authority on another host, refused as Entra refuses it.
+#[derive(Serialize)]
+struct InstanceRefused {
+    error: &'static str,
+    error_description: String,
+    error_codes: [u32; 1],
+}
+
+fn to_json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("an answer serializes")
+}
+
+fn ok<T: Serialize>(v: T) -> Response {
+    json_response(StatusCode::OK, to_json(&v))
 }

@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 use thiserror::Error;
 
 /// Directory and admin API failures, each with Graph's error code on the wire.
@@ -74,15 +73,39 @@ impl From<store::StoreError> for CloudError {
 impl IntoResponse for CloudError {
     fn into_response(self) -> Response {
         let now = crate::dates::graph_time(time::OffsetDateTime::now_utc());
-        let body = json!({
-            "error": {
-                "code": self.code(),
-                "message": self.to_string(),
-                "innerError": { "date": now, "request-id": uuid::Uuid::new_v4().to_string() }
-            }
-        });
+        let body = GraphErrorBody {
+            error: GraphError {
+                code: self.code().to_string(),
+                message: self.to_string(),
+                inner_error: InnerError {
+                    date: now,
+                    request_id: uuid::Uuid::new_v4().to_string(),
+                },
+            },
+        };
         (self.status(), Json(body)).into_response()
     }
+}
+
+/// Graph's error body: `{"error": {"code", "message", "innerError": {"date", "request-id"}}}`.
+#[derive(serde::Serialize)]
+struct GraphErrorBody {
+    error: GraphError,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GraphError {
+    code: String,
+    message: String,
+    inner_error: InnerError,
+}
+
+#[derive(serde::Serialize)]
+struct InnerError {
+    date: String,
+    #[serde(rename = "request-id")]
+    request_id: String,
 }
 
 /// A token endpoint refusal: OAuth `error`, an AADSTS code and its description.

@@ -604,15 +604,27 @@ async fn device_login(
 async fn user_realm(State(state): State<Arc<CloudState>>, Path(name): Path<String>) -> Response {
     let domain = name.rsplit('@').next().unwrap_or("").to_ascii_lowercase();
     let snap = state.snapshot();
-    let body = match snap.tenant(&domain) {
-        Some(_) => serde_json::json!({
-            "ver": "1.0", "account_type": "Managed", "domain_name": domain,
-            "cloud_instance_name": crate::state::authority_of(&state.config.public_url),
-            "cloud_audience_urn": "urn:federation:MicrosoftOnline",
-        }),
-        None => {
-            serde_json::json!({ "ver": "1.0", "account_type": "Unknown", "domain_name": domain })
-        }
+    let managed = snap.tenant(&domain).is_some();
+    let body = UserRealm {
+        ver: "1.0",
+        account_type: if managed { "Managed" } else { "Unknown" },
+        cloud_instance_name: managed
+            .then(|| crate::state::authority_of(&state.config.public_url).to_string()),
+        cloud_audience_urn: managed.then_some("urn:federation:MicrosoftOnline"),
+        domain_name: domain,
     };
-    crate::respond::json_response(StatusCode::OK, body.to_string())
+    let text = serde_json::to_string(&body).expect("a user realm serializes");
+    crate::respond::json_response(StatusCode::OK, text)
+}
+
+/// The home realm discovery answer MSAL reads: whether the domain is a tenant's.
+#[derive(serde::Serialize)]
+struct UserRealm {
+    ver: &'static str,
+    account_type: &'static str,
+    domain_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cloud_instance_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cloud_audience_urn: Option<&'static str>,
 }

@@ -470,28 +470,52 @@ mod tests {
     }
 }
 
-/// What an Entra OpenID configuration (`…/.well-known/openid-configuration`) says that a
-/// relying party keeps: the issuer, where its keys are, its token endpoint.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// An Entra OpenID Provider configuration (`…/.well-known/openid-configuration`) in Entra's
+/// member names: the directory writes it, relying parties read the issuer, keys and endpoints.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct OpenIdConfiguration {
-    pub issuer: String,
-    pub jwks_uri: String,
     pub token_endpoint: String,
+    pub token_endpoint_auth_methods_supported: Vec<String>,
+    pub token_endpoint_auth_signing_alg_values_supported: Vec<String>,
+    pub jwks_uri: String,
+    pub response_modes_supported: Vec<String>,
+    pub subject_types_supported: Vec<String>,
+    pub id_token_signing_alg_values_supported: Vec<String>,
+    pub response_types_supported: Vec<String>,
+    pub scopes_supported: Vec<String>,
+    pub grant_types_supported: Vec<String>,
+    pub code_challenge_methods_supported: Vec<String>,
+    pub issuer: String,
+    pub request_uri_parameter_supported: bool,
     pub authorization_endpoint: String,
+    pub device_authorization_endpoint: String,
+    pub end_session_endpoint: String,
+    pub tenant_region_scope: String,
+    pub cloud_instance_name: String,
 }
 
 /// A JSON Web Key Set as Entra publishes it: each key with its certificate chain (`x5c`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct KeySet {
     pub keys: Vec<KeySetKey>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct KeySetKey {
+    pub kty: String,
+    #[serde(rename = "use")]
+    pub key_use: String,
+    pub kid: String,
+    pub x5t: String,
+    pub n: String,
+    pub e: String,
     pub x5c: Vec<String>,
+    /// The issuer the key signs for (the v2 keys of a tenant name it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
 }
 
 impl KeySet {
