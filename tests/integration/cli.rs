@@ -538,6 +538,24 @@ fn demo_in_the_dedicated_mode_passes_every_check_with_nothing_for_the_doctor() {
 }
 
 #[test]
+fn demo_with_hybrid_modern_authentication_signs_alice_in_and_reads_her_inbox() {
+    let o = hybrid(&["demo", "--hma"], None);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{text}\n{}", stderr(&o));
+    assert!(!text.contains("FAIL"), "{text}");
+    for needle in [
+        "alice and bob are users of the tenant, with their on-premises SIDs",
+        "its OpenID configuration",
+        "the code is redeemed for a v1 token for the on-premises host, naming alice's SID",
+        "EWS takes alice's own token: FindItem in her inbox succeeds",
+        "and a refresh token came with it (offline_access)",
+        "All checks passed.",
+    ] {
+        assert!(text.contains(needle), "{needle} missing:\n{text}");
+    }
+}
+
+#[test]
 fn configure_hybrid_application_moves_the_auth_certificate_to_a_dedicated_application() {
     let dir = TempDir::new("cli-hybrid-app");
     let data = dir.path("data");
