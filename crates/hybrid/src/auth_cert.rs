@@ -14,12 +14,11 @@ use crate::onprem_cmd::{cmdlet, with};
 use crate::output::Output;
 use crate::paths::DataDir;
 use admin::Parameters;
-use base64::Engine;
 use clap::{Args, Subcommand};
 use cloud::admin_types::ServicePrincipalPatch;
 use cloud::model::KeyCredential;
 use onprem::model::report::CertificateUse;
-use onprem::model::{AuthConfig, AuthServer, ExchangeCertificate, ExportedCertificate};
+use onprem::model::{AuthConfig, AuthServer, ExchangeCertificate};
 use reqwest::Method;
 use s2s::ids::{EXCHANGE_APP_ID, SKYPE_APP_ID};
 use serde::{Deserialize, Serialize};
@@ -606,22 +605,7 @@ fn apply(w: &World, step: &Step, state_path: &std::path::Path) -> Result<(), Cli
         Step::Upload {
             thumbprint, path, ..
         } => {
-            let p = Parameters::new()
-                .with("Thumbprint", thumbprint)
-                .with("BinaryEncoded", true);
-            let exported: Vec<ExportedCertificate> =
-                with(&w.onprem, "Export-ExchangeCertificate", p)?;
-            let der = base64::engine::general_purpose::STANDARD
-                .decode(
-                    exported
-                        .first()
-                        .map(|e| e.file_data.as_str())
-                        .unwrap_or_default(),
-                )
-                .map_err(|e| CliError::Refused {
-                    code: crate::error::Code::UnexpectedResponse,
-                    message: e.to_string(),
-                })?;
+            let der = crate::onprem_cmd::export_certificate(&w.onprem, thumbprint)?;
             let cert = crypto::Certificate::from_der(&der)?;
             let mut keys = w.keys(path)?;
             keys.push(KeyCredential::verify(&cert.to_base64(), None));

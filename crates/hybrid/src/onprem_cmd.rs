@@ -287,6 +287,28 @@ fn get_user_presence(
     Ok(())
 }
 
+/// A certificate of the organization, DER, as Export-ExchangeCertificate -BinaryEncoded gives it.
+pub(crate) fn export_certificate(
+    client: &AdminClient,
+    thumbprint: &str,
+) -> Result<Vec<u8>, CliError> {
+    let p = admin::Parameters::new()
+        .with("Thumbprint", thumbprint)
+        .with("BinaryEncoded", true);
+    let exported: Vec<ExportedCertificate> = with(client, "Export-ExchangeCertificate", p)?;
+    STANDARD
+        .decode(
+            exported
+                .first()
+                .map(|e| e.file_data.as_str())
+                .unwrap_or_default(),
+        )
+        .map_err(|e| CliError::Refused {
+            code: crate::error::Code::UnexpectedResponse,
+            message: e.to_string(),
+        })
+}
+
 fn export_auth_cert(
     args: &OnPremArgs,
     o: &ExportAuthCertOpt,
@@ -300,21 +322,7 @@ fn export_auth_cert(
         .first()
         .map(|c| c.current_certificate_thumbprint.clone())
         .unwrap_or_default();
-    let p = admin::Parameters::new()
-        .with("Thumbprint", &thumb)
-        .with("BinaryEncoded", true);
-    let exported: Vec<ExportedCertificate> = with(&client, "Export-ExchangeCertificate", p)?;
-    let der = STANDARD
-        .decode(
-            exported
-                .first()
-                .map(|e| e.file_data.as_str())
-                .unwrap_or_default(),
-        )
-        .map_err(|e| CliError::Refused {
-            code: crate::error::Code::UnexpectedResponse,
-            message: e.to_string(),
-        })?;
+    let der = export_certificate(&client, &thumb)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, e))?;
     }
