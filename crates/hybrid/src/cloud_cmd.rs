@@ -162,7 +162,7 @@ pub(crate) fn service_principal(
 }
 
 /// A principal with its key values (Graph gives them only when selected on one object).
-fn with_keys(client: &AdminClient, id: &str) -> Result<ServicePrincipal, CliError> {
+fn with_key_values(client: &AdminClient, id: &str) -> Result<ServicePrincipal, CliError> {
     get_sp(client, id, Some(SP_WITH_KEYS))
 }
 
@@ -349,7 +349,7 @@ fn remove_service_principal_key(
         key_id,
     } = o;
     let (client, _) = args.tenant_client(data)?;
-    let sp = with_keys(&client, service_principal_id)?;
+    let sp = with_key_values(&client, service_principal_id)?;
     let kept: Vec<KeyCredential> = sp
         .key_credentials
         .iter()
@@ -367,7 +367,7 @@ fn remove_service_principal_key(
         });
     }
     patch_keys(&client, &sp, kept)?;
-    let sp = with_keys(&client, service_principal_id)?;
+    let sp = with_key_values(&client, service_principal_id)?;
     print_service_principals(&[sp], true, out);
     Ok(())
 }
@@ -683,7 +683,7 @@ fn add_key(args: &CloudArgs, a: &AddKeyArgs, data: &DataDir, out: &Output) -> Re
     let cert = crate::cert_cmd::read_certificate(&a.key_file)?;
     crate::cert_cmd::warn_if_not_valid(&cert, &a.key_file);
     let (key_type, usage) = (normalize_type(&a.r#type)?, normalize_usage(&a.usage)?);
-    let sp = with_keys(&client, &a.service_principal_id)?;
+    let sp = with_key_values(&client, &a.service_principal_id)?;
     let mut keys = sp.key_credentials.clone();
     if keys.iter().any(|k| {
         k.custom_key_identifier
@@ -708,7 +708,7 @@ fn add_key(args: &CloudArgs, a: &AddKeyArgs, data: &DataDir, out: &Output) -> Re
         ..Default::default()
     });
     patch_keys(&client, &sp, keys)?;
-    let sp = with_keys(&client, &a.service_principal_id)?;
+    let sp = with_key_values(&client, &a.service_principal_id)?;
     print_service_principals(&[sp], true, out);
     Ok(())
 }

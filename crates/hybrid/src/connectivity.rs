@@ -5,8 +5,9 @@ use crate::error::CliError;
 use crate::output::{Output, ps_bool};
 use crate::paths::{DataDir, read_credential};
 use clap::Args;
-use partner::connectivity::{ConnectivityTest, ValidationResultNode};
+use partner::connectivity::ConnectivityTest;
 use reqwest::Method;
+use s2s::connectivity::ValidationResult;
 
 #[derive(Args)]
 pub struct TestOAuthConnectivityArgs {
@@ -39,7 +40,7 @@ pub fn run(args: TestOAuthConnectivityArgs, data: &DataDir, out: &Output) -> Res
         app_only: args.app_only,
         use_cached_token: args.use_cached_token,
     };
-    let node: ValidationResultNode =
+    let node: ValidationResult =
         client.send(Method::POST, "/admin/test-oauth-connectivity", &test)?;
     let detail = node.detail.replace('\n', "\n         ");
     out.record(

@@ -21,7 +21,6 @@ use s2s::entra::EntraClientAssertion;
 use s2s::ids::EXCHANGE_APP_ID;
 use store::HandshakeEvent;
 
-const TASK: &str = "Checking EWS API Call Under Oauth";
 const USER_AGENT: &str = "AMProbe/OAUTH/Exchange";
 const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -88,19 +87,7 @@ pub async fn test_oauth_connectivity(
         format!("Service: EWS. Target: {url}. Mailbox: {mailbox}."),
     ];
     let ok = probe(state, &url, &mailbox, &mut log).await?;
-    let result = if ok { "Success" } else { "Error" };
-    log.push(format!("{TASK} … {result}"));
-    Ok(vec![
-        ValidationResult {
-            task: TASK.into(),
-            detail: log.join("\n"),
-            result_type: result.into(),
-            identity: "Microsoft.Exchange.Security.OAuth.ValidationResultNodeId".into(),
-            is_valid: true,
-            object_state: "New".into(),
-        }
-        .into(),
-    ])
+    Ok(vec![ValidationResult::ews_call(log, ok).into()])
 }
 
 async fn probe(

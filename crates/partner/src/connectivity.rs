@@ -6,6 +6,7 @@
 use crate::PartnerError;
 use crate::state::{PartnerState, Settings};
 use crate::tokens::TokenSource;
+use s2s::connectivity::ValidationResult;
 use s2s::ids::{ACS_APP_ID, Audience, EXCHANGE_APP_ID, PrincipalId};
 use s2s::token::{OuterToken, UserContext};
 use serde::{Deserialize, Serialize};
@@ -25,19 +26,6 @@ pub struct ConnectivityTest {
     pub use_cached_token: bool,
 }
 
-/// Exchange's ValidationResultNode.
-#[derive(Debug, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct ValidationResultNode {
-    pub task: String,
-    pub detail: String,
-    pub result_type: String,
-    pub identity: String,
-    pub is_valid: bool,
-    pub object_state: String,
-}
-
-const TASK: &str = "Checking EWS API Call Under Oauth";
 const USER_AGENT: &str = "AMProbe/OAUTH/Exchange";
 
 /// The EWS endpoint a target URI names (the URI itself, or EWS on the server it names).
@@ -67,7 +55,7 @@ fn resource_for(s: &Settings, url: &str, explicit_target: bool) -> String {
 pub async fn run(
     state: &PartnerState,
     t: &ConnectivityTest,
-) -> Result<ValidationResultNode, PartnerError> {
+) -> Result<ValidationResult, PartnerError> {
     if !t.service.eq_ignore_ascii_case("EWS") {
         return Err(PartnerError::BadRequest(format!(
             "Service '{}' is not supported here: use EWS",
@@ -92,16 +80,7 @@ pub async fn run(
         mailbox.unwrap_or("")
     ));
     let ok = probe(state, &s, &url, mailbox.unwrap_or(""), t, &mut log).await;
-    let result = if ok { "Success" } else { "Error" };
-    log.line(format!("{TASK} … {result}"));
-    Ok(ValidationResultNode {
-        task: TASK.into(),
-        detail: log.0.join("\n"),
-        result_type: result.into(),
-        identity: "Microsoft.Exchange.Security.OAuth.ValidationResultNodeId".into(),
-        is_valid: true,
-        object_state: "New".into(),
-    })
+    Ok(ValidationResult::ews_call(log.0, ok))
 }
 
 /// The configured EWS URL, or the mailbox's from Autodiscover (logged).

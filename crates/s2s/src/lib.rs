@@ -6,6 +6,7 @@
 
 pub mod api_error;
 pub mod challenge;
+pub mod connectivity;
 pub mod entra;
 pub mod error;
 pub mod federation;

@@ -156,16 +156,5 @@ impl AdminObject for PartnerApplication {
     }
 }
 
-/// Test-OAuthConnectivity's output: the task, its log and whether it succeeded.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct ValidationResult {
-    pub task: String,
-    /// The log, a line a step.
-    pub detail: String,
-    /// Success or Error.
-    pub result_type: String,
-    pub identity: String,
-    pub is_valid: bool,
-    pub object_state: String,
-}
+/// Test-OAuthConnectivity's output, shared with the partner's run of it.
+pub use s2s::connectivity::ValidationResult;
